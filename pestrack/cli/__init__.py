@@ -1,0 +1,36 @@
+"""The ``pestrack`` command: one entry point over every layer. Each command group is a module here."""
+from __future__ import annotations
+
+import os
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="pestrack – follow-up and results for public employment services.")
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pestrack.settings")
+    import django
+
+    django.setup()
+
+
+@app.callback()
+def _main() -> None:
+    setup_django()
+
+
+def _register() -> None:
+    from pestrack.cli import audit, imports, persons, setup
+
+    setup.register(app)
+    app.add_typer(imports.app, name="import", help="Import persons, enrolments, participations, exits or follow-ups.")
+    app.add_typer(audit.app, name="audit", help="Check and search the access log.")
+    persons.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,82 @@
+"""init, serve, demo and user administration."""
+from __future__ import annotations
+
+import os
+import secrets
+
+import typer
+from rich.console import Console
+
+console = Console()
+
+
+def init_database(profile: str) -> None:
+    from django.core.management import call_command
+
+    from pestrack.records.codes.profile import load_profile
+
+    call_command("migrate", interactive=False, verbosity=0)
+    result = load_profile(profile)
+    console.print(f"database ready; profile [bold]{profile}[/]: {result.units} organisation units, {result.codes} codes")
+
+
+def serve(host: str, port: int) -> None:
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if settings.PRODUCTION:
+        os.execvp("gunicorn", ["gunicorn", "pestrack.wsgi", "--bind", f"{host}:{port}", "--workers",
+                               os.environ.get("PESTRACK_WORKERS", "4")])
+    call_command("runserver", f"{host}:{port}", use_reloader=False)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("init")
+    def init_cmd(profile: str = typer.Option("stockholm", help="Profile name under profiles/ or a folder path")):
+        """Create or upgrade the database (migrations) and load a profile's code lists and units."""
+        init_database(profile)
+
+    @app.command("serve")
+    def serve_cmd(host: str = "127.0.0.1", port: int = 8000):
+        """Run the web server (development server; gunicorn when PESTRACK_PRODUCTION=1)."""
+        serve(host, port)
+
+    @app.command("demo")
+    def demo_cmd(
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        persons: int = typer.Option(60, help="How many sample persons to create"),
+        no_serve: bool = typer.Option(False, "--no-serve", help="Set up only; do not start the web server"),
+    ):
+        """Set up a demo on the embedded database: profile, demo users, a small sample; then serve."""
+        from pestrack.records.sample import create_demo_users, create_sample
+
+        init_database("stockholm")
+        users = create_demo_users()
+        made = create_sample(persons)
+        console.print(f"sample: {made} persons with enrolments, participations, exits and follow-ups")
+        console.print("demo users (password for all: [bold]{}[/]):".format(users["password"]))
+        for name, role, unit in users["users"]:
+            console.print(f"  {name:12} {role:20} {unit}")
+        if not no_serve:
+            console.print(f"admin site: http://{host}:{port}/admin/")
+            serve(host, port)
+
+    @app.command("user-add")
+    def user_add(
+        username: str,
+        role: str = typer.Option(..., help="caseworker, unit_manager, analyst, employer_relations, dpo or admin"),
+        unit: list[str] = typer.Option(..., help="Organisation unit code (repeat for several)"),
+        may_see_protected: bool = typer.Option(False, help="May see protected identities unmasked"),
+        password: str = typer.Option("", help="Password; a random one is printed if empty"),
+    ):
+        """Create a staff user (or add a role to one) scoped to organisation units."""
+        from pestrack.records.org.users import add_user
+
+        pw = password or secrets.token_urlsafe(12)
+        try:
+            add_user(username, role, unit, password=pw, may_see_protected=may_see_protected)
+        except ValueError as exc:
+            console.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2)
+        console.print(f"user {username}: {role} in {', '.join(unit)}" + ("" if password else f"; password {pw}"))

@@ -1,0 +1,104 @@
+"""Who may see which person: the one place where access to person records is decided.
+
+- A caseworker reads and writes persons enrolled in, or referred to, their units (and the
+  units below them).
+- A unit manager reads persons of their units.
+- Analysts, employer-relations staff, data protection officers and administrators do not read
+  person records (analysts use pseudonymised analytics; the DPO reads the access log).
+- Protected identities (skyddade personuppgifter) are masked for everyone whose assignment lacks
+  ``may_see_protected``.
+
+Every view, API endpoint, export and admin page goes through ``get_person_for`` or
+``persons_visible_to``; ``get_person_for`` logs the access, and a refusal is logged too.
+"""
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from pestrack.records.audit import log
+from pestrack.records.org.models import Assignment, Role
+from pestrack.records.people.models import Person
+
+READ_ROLES = (Role.CASEWORKER, Role.UNIT_MANAGER)
+WRITE_ROLES = (Role.CASEWORKER,)
+MASK = "*****"
+
+
+def _assignments(user, roles) -> QuerySet[Assignment]:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Assignment.objects.none()
+    return Assignment.objects.filter(user=user, role__in=roles).select_related("unit")
+
+
+def scope_paths(user, write: bool = False) -> list[str]:
+    """Path prefixes of the units whose persons the user may read (or write)."""
+    return sorted({a.unit.path for a in _assignments(user, WRITE_ROLES if write else READ_ROLES)})
+
+
+def has_role(user, *roles: str) -> bool:
+    return _assignments(user, roles).exists()
+
+
+def person_scope(paths: list[str]) -> Q:
+    q = Q(pk__in=[])
+    for p in paths:
+        q |= Q(enrolments__org_unit__path__startswith=p) | Q(enrolments__referring_unit__path__startswith=p)
+    return q
+
+
+def persons_visible_to(user, write: bool = False) -> QuerySet[Person]:
+    paths = scope_paths(user, write)
+    if not paths:
+        return Person.objects.none()
+    ids = Person.objects.filter(person_scope(paths)).values("pk")
+    return Person.objects.filter(pk__in=ids)
+
+
+def can_access(user, person: Person, write: bool = False) -> bool:
+    return persons_visible_to(user, write).filter(pk=person.pk).exists()
+
+
+def may_see_protected(user) -> bool:
+    return _assignments(user, READ_ROLES).filter(may_see_protected=True).exists()
+
+
+def get_person_for(user, person_id, *, action: str = "read", write: bool = False, what: str = "person",
+                   source: str = "") -> Person:
+    """The person if ``user`` may read (or write) them, logging the access; else 403 (logged)."""
+    person = Person.objects.filter(pk=person_id).first()
+    if person is None:
+        raise Http404(_("No such person."))
+    if not can_access(user, person, write):
+        log.record_for_user(user, "denied", source=source, person_id=person.pk, object_type=what,
+                            detail=f"refused {action}")
+        raise PermissionDenied(_("You do not have access to this person."))
+    log.record_for_user(user, action, source=source, person_id=person.pk, object_type=what)
+    return person
+
+
+def present_person(user, person: Person, *, unmasked: bool | None = None) -> dict:
+    """The person's identifying fields as this user may see them (masked when protected)."""
+    show = unmasked if unmasked is not None else (not person.protected_identity or may_see_protected(user))
+    if person.anonymised_at:
+        return {"id": person.pk, "first_name": "", "last_name": "", "identity_number": "", "address": "",
+                "birth_date": person.birth_date, "sex": person.sex, "protected_identity": False, "masked": False,
+                "anonymised": True}
+    return {
+        "id": person.pk,
+        "first_name": person.first_name if show else MASK,
+        "last_name": person.last_name if show else MASK,
+        "identity_number": person.identity_number if show else f"{MASK}-****",
+        "address": person.address if show else MASK,
+        "birth_date": person.birth_date,
+        "sex": person.sex,
+        "protected_identity": person.protected_identity,
+        "masked": not show,
+        "anonymised": False,
+    }
+
+
+def client_address(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") if request is not None else ""

@@ -1,0 +1,1 @@
+"""What a caseworker records: enrolments, assessments, plans, participations, exits, follow-ups."""

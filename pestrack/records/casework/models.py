@@ -1,0 +1,125 @@
+"""Casework records, after DHIS2's enrolment/event model: an enrolment of a person in a programme
+and the events recorded within it. Code-list fields point at codes.Code rows of the profile."""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+def code_fk(list_name: str, **kwargs):
+    return models.ForeignKey(
+        "codes.Code", on_delete=models.PROTECT, related_name="+", limit_choices_to={"list": list_name}, **kwargs
+    )
+
+
+class Enrolment(models.Model):
+    """Inskrivning: a person's enrolment in a programme (e.g. Jobbtorg Stockholm); the exit is its end."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="enrolments")
+    programme = code_fk("programme")
+    org_unit = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, related_name="enrolments")
+    referring_unit = models.ForeignKey(
+        "org.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals",
+        help_text="District or unit that referred the person",
+    )
+    referring_body = code_fk("referring_body", null=True, blank=True)
+    target_group = code_fk("target_group")
+    entry_route = code_fk("entry_route")
+    decision_reference = models.CharField(max_length=60, blank=True, help_text="Social Services Act decision")
+    decision_date = models.DateField(null=True, blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    exit_reason = code_fk("exit_reason", null=True, blank=True)
+    caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "programme", "start_date"], name="enrolment_natural_key"),
+            models.UniqueConstraint(
+                fields=["person", "programme"], condition=Q(end_date__isnull=True), name="one_open_enrolment_per_programme"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Enrolment {self.pk} ({self.start_date})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.end_date is None
+
+
+class Assessment(models.Model):
+    """An assessment with an instrument of the profile, e.g. the Work Ability Index single item (0–10)."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="assessments")
+    instrument = code_fk("instrument")
+    date = models.DateField()
+    score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    item_scores = models.JSONField(default=dict, blank=True)
+    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-date"]
+
+    @property
+    def band(self) -> str | None:
+        """The instrument's band for the score, from its ``bands`` rule (WAI: 0–4, 5–7, 8–10)."""
+        from pestrack.records.casework.rules import band_for
+
+        return band_for(self.instrument, self.score)
+
+
+class Plan(models.Model):
+    """The participant's plan: goals, steps and their own view of how involved they were."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="plans")
+    date = models.DateField()
+    goals = models.TextField()
+    steps = models.TextField(blank=True)
+    participant_view = models.TextField(blank=True, help_text="The participant's own view of their involvement")
+    participant_involved = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-date"]
+
+
+class Participation(models.Model):
+    """Participation in a measure of the catalogue; a person may take part in several at once."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="participations")
+    measure = code_fk("measure")
+    provider_type = code_fk("provider_type", null=True, blank=True)
+    provider_name = models.CharField(max_length=200, blank=True)
+    place = models.ForeignKey("employers.Place", null=True, blank=True, on_delete=models.SET_NULL, related_name="participations")
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "measure", "start_date"], name="participation_natural_key")
+        ]
+
+
+class FollowUp(models.Model):
+    """Outcome N months after exit. ``None`` in a yes/no field means unknown."""
+
+    class Source(models.TextChoices):
+        REGISTER = "register", "register"
+        SURVEY = "survey", "survey"
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="followups")
+    months = models.PositiveSmallIntegerField()
+    reference_date = models.DateField()
+    working = models.BooleanField(null=True, blank=True)
+    studying = models.BooleanField(null=True, blank=True)
+    self_sufficient = models.BooleanField(null=True, blank=True, help_text="No försörjningsstöd")
+    source = models.CharField(max_length=10, choices=Source.choices)
+
+    class Meta:
+        ordering = ["months"]
+        constraints = [models.UniqueConstraint(fields=["enrolment", "months", "source"], name="followup_natural_key")]

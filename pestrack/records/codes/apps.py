@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CodesConfig(AppConfig):
+    name = "pestrack.records.codes"
+    label = "codes"
+    verbose_name = "Code lists"

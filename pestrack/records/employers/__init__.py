@@ -1,0 +1,1 @@
+"""Employers and the places they provide (Stockholmsjobb, feriejobb, praktik)."""

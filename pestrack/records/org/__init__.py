@@ -1,0 +1,1 @@
+"""Organisation units (a tree) and staff roles scoped to units."""

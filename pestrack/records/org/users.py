@@ -1,0 +1,54 @@
+"""Staff users: a role in one or more units, and the Django permissions the admin site needs.
+
+The admin permissions only open the admin pages; which persons a user sees is decided by
+pestrack.records.access, never by these permissions.
+"""
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission, User
+from django.db import transaction
+
+from pestrack.records.org.models import Assignment, OrgUnit, Role
+
+# Admin-site permissions per role, as "app_label.action" (action: view, add, change, delete).
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.CASEWORKER: [f"{app}.{a}" for app in ("people", "casework") for a in ("view", "add", "change")],
+    Role.UNIT_MANAGER: ["people.view", "casework.view"],
+    Role.ANALYST: ["codes.view", "org.view"],
+    Role.EMPLOYER_RELATIONS: [f"employers.{a}" for a in ("view", "add", "change")],
+    Role.DPO: ["audit.view"],
+    Role.ADMIN: [f"{app}.{a}" for app in ("codes", "org", "auth", "employers") for a in ("view", "add", "change", "delete")],
+}
+
+
+def role_group(role: str) -> Group:
+    group, _ = Group.objects.get_or_create(name=f"role:{role}")
+    wanted = []
+    for spec in ROLE_PERMISSIONS[role]:
+        app, action = spec.split(".")
+        wanted += list(Permission.objects.filter(content_type__app_label=app, codename__startswith=f"{action}_"))
+    group.permissions.set(wanted)
+    return group
+
+
+@transaction.atomic
+def add_user(username: str, role: str, unit_codes: list[str], *, password: str | None = None,
+             may_see_protected: bool = False) -> User:
+    if role not in Role.values:
+        raise ValueError(f"unknown role {role!r}; choose one of {', '.join(Role.values)}")
+    units = []
+    for code in unit_codes:
+        unit = OrgUnit.objects.filter(code=code).first()
+        if unit is None:
+            raise ValueError(f"unknown organisation unit {code!r}")
+        units.append(unit)
+    user, created = User.objects.get_or_create(username=username, defaults={"is_staff": True})
+    if password:
+        user.set_password(password)
+    user.is_staff = True
+    user.save()
+    user.groups.add(role_group(role))
+    for unit in units:
+        Assignment.objects.update_or_create(user=user, role=role, unit=unit,
+                                            defaults={"may_see_protected": may_see_protected})
+    return user

@@ -1,0 +1,1 @@
+"""Outreach contacts (counted without identifying anyone) and participants' survey answers."""

@@ -1,0 +1,1 @@
+"""Persons (participants) with encrypted, hash-indexed identity numbers."""

@@ -1,0 +1,147 @@
+"""Django settings, read from the environment.
+
+Development (the default) works with no environment at all: an SQLite file in the working
+directory and fixed development keys. Production (``PESTRACK_PRODUCTION=1``) refuses to start
+unless the secret key, the identity-number key and the allowed hosts are set.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent
+REPO_DIR = BASE_DIR.parent
+
+PRODUCTION = os.environ.get("PESTRACK_PRODUCTION", "") in {"1", "true", "yes"}
+
+_DEV_SECRET = "dev-only-secret-key-not-for-production-0123456789abcdef"
+# 32 bytes, urlsafe base64. Only for development and tests: production must set its own.
+_DEV_IDENTITY_KEY = "ZGV2LW9ubHktaWRlbnRpdHkta2V5LW5vdC1mb3ItcHJvZA=="
+
+
+def _require(name: str, dev_default: str) -> str:
+    value = os.environ.get(name)
+    if value:
+        return value
+    if PRODUCTION:
+        raise ImproperlyConfigured(f"{name} must be set when PESTRACK_PRODUCTION=1")
+    return dev_default
+
+
+SECRET_KEY = _require("PESTRACK_SECRET_KEY", _DEV_SECRET)
+# Key that encrypts identity numbers at rest and keys their look-up hash (see records.identity).
+PESTRACK_IDENTITY_KEY = _require("PESTRACK_IDENTITY_KEY", _DEV_IDENTITY_KEY)
+DEBUG = not PRODUCTION and os.environ.get("PESTRACK_DEBUG", "1") in {"1", "true", "yes"}
+ALLOWED_HOSTS = [h for h in _require("PESTRACK_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver").split(",") if h]
+
+PESTRACK_PROFILES_DIR = Path(os.environ.get("PESTRACK_PROFILES_DIR", REPO_DIR / "profiles"))
+PESTRACK_PROFILE = os.environ.get("PESTRACK_PROFILE", "stockholm")
+
+DATABASE_URL = os.environ.get("PESTRACK_DATABASE_URL", f"sqlite:///{Path.cwd() / 'pestrack.sqlite3'}")
+if not DATABASE_URL.startswith(("sqlite:", "postgres:", "postgresql:")):
+    raise ImproperlyConfigured(
+        f"PESTRACK_DATABASE_URL must start with sqlite:/// or postgresql://, not {DATABASE_URL!r}"
+    )
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60 if PRODUCTION else 0)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("PESTRACK_TEST_SQLITE", "")}
+else:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_pestrack_{os.getpid()}"}
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "pestrack.records.codes",
+    "pestrack.records.org",
+    "pestrack.records.people",
+    "pestrack.records.casework",
+    "pestrack.records.employers",
+    "pestrack.records.outreach",
+    "pestrack.records.audit",
+    "pestrack.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "pestrack.urls"
+WSGI_APPLICATION = "pestrack.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "sv"
+LANGUAGES = [("sv", "Svenska"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Stockholm"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(os.environ.get("PESTRACK_STATIC_ROOT", Path.cwd() / "static"))
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = os.environ.get("PESTRACK_SSL_REDIRECT", "1") == "1"
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("PESTRACK_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,56 @@
+"""Test set-up shared by the whole suite.
+
+The suite runs twice (see dev.py): on SQLite, and the database tests again on PostgreSQL when
+PESTRACK_DATABASE_URL points at one. Tests marked ``postgres`` run only in the second pass. When
+no PostgreSQL answers, the database tests of that pass are skipped with the reason, unless
+PESTRACK_REQUIRE_POSTGRES=1 (CI), where that is an error.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+
+
+def _is_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def _postgres_unreachable() -> str | None:
+    import psycopg
+
+    db = settings.DATABASES["default"]
+    try:
+        psycopg.connect(host=db["HOST"] or None, port=db["PORT"] or None, user=db["USER"] or None,
+                        password=db["PASSWORD"] or None, dbname=db["NAME"] or "postgres", connect_timeout=3).close()
+    except Exception as exc:  # any failure to connect means: not reachable here
+        return f"PostgreSQL at {db['HOST']}:{db['PORT'] or 5432} is not reachable ({str(exc).strip().splitlines()[0]})"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    if not _is_postgres():
+        skip = pytest.mark.skip(reason="needs PostgreSQL: runs in the PostgreSQL pass of `python3 dev.py test`")
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(skip)
+        return
+    reason = _postgres_unreachable()
+    if reason is None:
+        return
+    if os.environ.get("PESTRACK_REQUIRE_POSTGRES") == "1":
+        raise pytest.UsageError(reason + " and PESTRACK_REQUIRE_POSTGRES=1")
+    skip = pytest.mark.skip(reason=reason)
+    for item in items:
+        if "django_db" in item.keywords or "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def profile(db):
+    """The Stockholm profile loaded into the test database."""
+    from pestrack.records.codes.profile import load_profile
+
+    load_profile("stockholm")
+    return "stockholm"
