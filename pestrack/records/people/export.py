@@ -1,0 +1,164 @@
+"""The register extract (registerutdrag) under GDPR article 15: everything stored about a person.
+
+``person_extract`` gathers it as plain JSON-serialisable data; ``render_extract_html`` turns it
+into a readable, self-contained document in Swedish or English. Access checks and logging are the
+caller's job (see records.access); this module only reads.
+"""
+from __future__ import annotations
+
+from html import escape
+
+from django.utils import timezone
+
+from pestrack.records.casework.models import Enrolment
+from pestrack.records.codes.models import ProfileSetting
+from pestrack.records.outreach.models import SurveyAnswer
+from pestrack.records.people.models import Person
+
+PURPOSES = {
+    "sv": "Handläggning av arbetsmarknadsinsatser enligt socialtjänstlagen, uppföljning och statistik.",
+    "en": "Handling of labour-market measures under the Social Services Act, follow-up and statistics.",
+}
+
+
+def _code(c) -> dict | None:
+    return None if c is None else {"code": c.code, "sv": c.name_sv, "en": c.name_en}
+
+
+def _date(d) -> str | None:
+    return d.isoformat() if d else None
+
+
+def person_extract(person: Person) -> dict:
+    """Everything stored about ``person``, with code lists resolved to their names."""
+    enrolments = (Enrolment.objects.filter(person=person)
+                  .select_related("programme", "org_unit", "referring_unit", "referring_body", "target_group",
+                                  "entry_route", "exit_reason", "caseworker")
+                  .prefetch_related("assessments__instrument", "plans", "participations__measure",
+                                    "participations__provider_type", "participations__place", "followups")
+                  .order_by("start_date"))
+    out_enrolments = []
+    for e in enrolments:
+        out_enrolments.append({
+            "id": e.pk,
+            "programme": _code(e.programme),
+            "org_unit": e.org_unit.name,
+            "referring_unit": e.referring_unit.name if e.referring_unit else None,
+            "referring_body": _code(e.referring_body),
+            "target_group": _code(e.target_group),
+            "entry_route": _code(e.entry_route),
+            "decision_reference": e.decision_reference or None,
+            "decision_date": _date(e.decision_date),
+            "start_date": _date(e.start_date),
+            "end_date": _date(e.end_date),
+            "exit_reason": _code(e.exit_reason),
+            "caseworker": e.caseworker.get_full_name() or e.caseworker.get_username() if e.caseworker else None,
+            "assessments": [{"instrument": _code(a.instrument), "date": _date(a.date),
+                             "score": None if a.score is None else float(a.score), "band": a.band,
+                             "item_scores": a.item_scores} for a in e.assessments.all()],
+            "plans": [{"date": _date(p.date), "goals": p.goals, "steps": p.steps,
+                       "participant_view": p.participant_view, "participant_involved": p.participant_involved}
+                      for p in e.plans.all()],
+            "participations": [{"measure": _code(p.measure), "provider_type": _code(p.provider_type),
+                                "provider_name": p.provider_name or None,
+                                "place": str(p.place) if p.place else None,
+                                "start_date": _date(p.start_date), "end_date": _date(p.end_date)}
+                               for p in e.participations.all()],
+            "followups": [{"months": f.months, "reference_date": _date(f.reference_date), "working": f.working,
+                           "studying": f.studying, "self_sufficient": f.self_sufficient, "source": f.source}
+                          for f in e.followups.all()],
+        })
+    surveys = SurveyAnswer.objects.filter(enrolment__person=person).order_by("date")
+    return {
+        "generated_at": timezone.now().isoformat(timespec="seconds"),
+        "controller": ProfileSetting.get("name", {}),
+        "purposes": PURPOSES,
+        "retention_years_after_last_enrolment": (ProfileSetting.get("retention") or {}).get("person_records_years"),
+        "person": {
+            "id": person.pk,
+            "identity_number": person.identity_number,
+            "is_coordination_number": person.is_coordination_number,
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "birth_date": _date(person.birth_date),
+            "sex": person.sex,
+            "municipality": person.municipality,
+            "address": person.address,
+            "education_level": _code(person.education_level),
+            "born_abroad": person.born_abroad,
+            "arrival_year": person.arrival_year,
+            "protected_identity": person.protected_identity,
+            "registered_at": person.created_at.isoformat(timespec="seconds"),
+            "updated_at": person.updated_at.isoformat(timespec="seconds"),
+        },
+        "enrolments": out_enrolments,
+        "survey_answers": [{"survey": s.survey, "question": s.question, "date": _date(s.date), "value": s.value,
+                            "text": s.text} for s in surveys],
+    }
+
+
+_LABELS = {
+    "sv": {"title": "Registerutdrag", "intro": "Utdrag enligt artikel 15 i dataskyddsförordningen (GDPR).",
+           "controller": "Personuppgiftsansvarig", "purposes": "Ändamål", "retention": "Lagringstid",
+           "years": "år efter sista avslutade inskrivning", "person": "Personuppgifter", "enrolments": "Inskrivningar",
+           "assessments": "Bedömningar", "plans": "Planer", "participations": "Insatser", "followups": "Uppföljningar",
+           "surveys": "Enkätsvar", "none": "Inga", "generated": "Framställt"},
+    "en": {"title": "Register extract", "intro": "Extract under article 15 of the General Data Protection Regulation.",
+           "controller": "Controller", "purposes": "Purposes", "retention": "Retention",
+           "years": "years after the last enrolment ended", "person": "Personal data", "enrolments": "Enrolments",
+           "assessments": "Assessments", "plans": "Plans", "participations": "Measures", "followups": "Follow-ups",
+           "surveys": "Survey answers", "none": "None", "generated": "Produced"},
+}
+
+
+def _value(v, language: str) -> str:
+    if isinstance(v, dict) and {"sv", "en"} <= v.keys():
+        return escape(str(v[language]))
+    if v is None or v == "":
+        return "–"
+    if isinstance(v, bool):
+        return {"sv": ("ja", "nej"), "en": ("yes", "no")}[language][0 if v else 1]
+    return escape(str(v))
+
+
+def _table(rows: list[dict], language: str, skip=()) -> str:
+    if not rows:
+        return f"<p>{_LABELS[language]['none']}</p>"
+    keys = [k for k in rows[0] if k not in skip and not isinstance(rows[0][k], list)]
+    head = "".join(f"<th scope='col'>{escape(k.replace('_', ' '))}</th>" for k in keys)
+    body = "".join("<tr>" + "".join(f"<td>{_value(r[k], language)}</td>" for k in keys) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def render_extract_html(extract: dict, language: str = "sv") -> str:
+    """A self-contained HTML document (no external assets) of an extract made by ``person_extract``."""
+    t = _LABELS["en" if language == "en" else "sv"]
+    language = "en" if language == "en" else "sv"
+    p = extract["person"]
+    person_rows = "".join(f"<tr><th scope='row'>{escape(k.replace('_', ' '))}</th><td>{_value(v, language)}</td></tr>"
+                          for k, v in p.items())
+    parts = [
+        f"<!doctype html><html lang='{language}'><head><meta charset='utf-8'><title>{t['title']}</title>",
+        "<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto;color:#111}"
+        "table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #888;padding:.25rem .5rem;"
+        "text-align:left;vertical-align:top}</style></head><body>",
+        f"<h1>{t['title']}</h1><p>{t['intro']}</p>",
+        f"<p><strong>{t['controller']}:</strong> {_value(extract.get('controller') or '', language)}<br>"
+        f"<strong>{t['purposes']}:</strong> {escape(extract['purposes'][language])}<br>"
+        f"<strong>{t['retention']}:</strong> {_value(extract.get('retention_years_after_last_enrolment'), language)} "
+        f"{t['years']}<br><strong>{t['generated']}:</strong> {escape(extract['generated_at'])}</p>",
+        f"<h2>{t['person']}</h2><table><tbody>{person_rows}</tbody></table>",
+        f"<h2>{t['enrolments']}</h2>",
+    ]
+    if not extract["enrolments"]:
+        parts.append(f"<p>{t['none']}</p>")
+    for e in extract["enrolments"]:
+        parts.append(f"<h3>{_value(e['programme'], language)} {escape(e['start_date'] or '')}</h3>")
+        parts.append(_table([e], language))
+        for key in ("assessments", "plans", "participations", "followups"):
+            parts.append(f"<h4>{t[key]}</h4>" + _table(e[key], language))
+    parts.append(f"<h2>{t['surveys']}</h2>" + _table(extract["survey_answers"], language))
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
