@@ -1,0 +1,95 @@
+"""Set-up: settings from the environment, the CLI on a fresh database, and the README's two
+commands on a clean clone."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PESTRACK = str(Path(sys.executable).with_name("pestrack"))
+
+
+def _settings(env: dict) -> subprocess.CompletedProcess:
+    code = ("import django, os; os.environ['DJANGO_SETTINGS_MODULE']='pestrack.settings'; django.setup();"
+            "from django.conf import settings as s;"
+            "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.DATABASES['default']['ENGINE'], s.ALLOWED_HOSTS)")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PESTRACK_")}
+    return subprocess.run([sys.executable, "-c", code], env={**clean, **env}, capture_output=True, text=True)
+
+
+def test_production_refuses_to_start_without_its_keys():
+    r = _settings({"PESTRACK_PRODUCTION": "1"})
+    assert r.returncode != 0 and "PESTRACK_SECRET_KEY must be set" in r.stderr
+
+
+def test_production_settings_come_from_the_environment():
+    r = _settings({"PESTRACK_PRODUCTION": "1", "PESTRACK_SECRET_KEY": "s" * 50, "PESTRACK_IDENTITY_KEY": "k" * 44,
+                   "PESTRACK_ALLOWED_HOSTS": "pes.example.org",
+                   "PESTRACK_DATABASE_URL": "postgresql://app@db.example.org:5432/pestrack"})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["False", "True", "django.db.backends.postgresql", "['pes.example.org']"]
+
+
+def test_an_unsupported_database_url_is_named():
+    r = _settings({"PESTRACK_DATABASE_URL": "mysql://x/y"})
+    assert r.returncode != 0 and "PESTRACK_DATABASE_URL must start with" in r.stderr
+
+
+def test_init_creates_a_database_from_the_url_and_loads_the_profile(tmp_path):
+    db = tmp_path / "x.sqlite3"
+    env = {**os.environ, "PESTRACK_DATABASE_URL": f"sqlite:///{db}"}
+    r = subprocess.run([PESTRACK, "init", "--profile", "stockholm"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "24 organisation units" in r.stdout and db.exists()
+    r = subprocess.run([PESTRACK, "init"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr  # re-running is an upgrade, not an error
+
+
+def test_init_with_an_unknown_profile_fails_clearly(tmp_path):
+    env = {**os.environ, "PESTRACK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
+    r = subprocess.run([PESTRACK, "init", "--profile", "nowhere"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode != 0 and "no profile named 'nowhere'" in (r.stdout + r.stderr)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_readme_commands_work_on_a_clean_clone(tmp_path):
+    """`python3 dev.py demo` serves the admin site and `python3 dev.py test` runs tests, from a fresh clone."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    readme = (clone / "README.md").read_text()
+    assert "python3 dev.py demo" in readme and "python3 dev.py test" in readme
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PESTRACK_", "VIRTUAL_ENV", "DJANGO_"))}
+    port = _free_port()
+    demo = subprocess.Popen([shutil.which("python3"),
+                             "dev.py", "demo", "--port", str(port)], cwd=clone, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline, page = time.time() + 600, None
+        while time.time() < deadline and demo.poll() is None:
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/admin/login/", timeout=2).read().decode()
+                break
+            except OSError:
+                time.sleep(1)
+        assert page and "csrfmiddlewaretoken" in page, demo.stdout.read() if demo.poll() is not None else "no answer"
+    finally:
+        demo.terminate()
+        demo.wait(30)
+    r = subprocess.run([shutil.which("python3"), "dev.py", "test", "tests/test_smoke.py", "-q"], cwd=clone, env=env,
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "1 passed" in r.stdout
