@@ -7,7 +7,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone as dt_timezone
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -18,7 +18,7 @@ GENESIS = "0" * 64
 _PG_LOCK_KEY = 774_411_2023  # advisory lock that serialises appends to the chain
 
 # 10 or 12 digits with an optional separator: anything that looks like an identity number.
-_PIN_RE = re.compile(r"(?<!\d)(?:\d{2})?\d{6}[-+]?\d{4}(?!\d)")
+_PIN_RE = re.compile(r"(?<!\d)(?:\d{2})?\d{6}[-+ ]?\d{4}(?!\d)")
 
 
 def scrub(text: str) -> str:
@@ -36,7 +36,7 @@ def cli_actor() -> str:
 def _entry_hash(prev: str, at: datetime, actor: str, actor_id, action: str, person_id, object_type: str,
                 object_id: str, detail: str, source: str) -> str:
     payload = "\x1f".join(
-        [prev, at.astimezone(timezone.utc).isoformat(timespec="microseconds"), actor, str(actor_id or ""), action,
+        [prev, at.astimezone(dt_timezone.utc).isoformat(timespec="microseconds"), actor, str(actor_id or ""), action,
          str(person_id or ""), object_type, object_id, detail, source]
     )
     return hashlib.sha256(payload.encode()).hexdigest()
@@ -110,6 +110,7 @@ class VerifyResult:
     checked: int
     problems: list[str]
     started_after_purge: bool = False
+    head: str = GENESIS  # hash of the newest entry: record it outside the database
 
     @property
     def ok(self) -> bool:
@@ -120,26 +121,90 @@ def iter_entries(**filters) -> Iterator[AccessLogEntry]:
     return AccessLogEntry.objects.filter(**filters).order_by("id").iterator(chunk_size=5000)
 
 
-def verify() -> VerifyResult:
-    """Recompute the chain. A changed entry breaks its own hash; a removed one breaks the next link."""
-    anchors = set(AuditAnchor.objects.values_list("last_removed_hash", flat=True))
+def verify(expected_head: str | None = None) -> VerifyResult:
+    """Recompute the chain. A changed entry breaks its own hash; a removed one breaks the next link.
+
+    Removing the newest entries leaves a valid, shorter chain: only a head hash recorded earlier
+    (``expected_head``) reveals that, since it must still be in the chain.
+    """
+    anchor = AuditAnchor.objects.order_by("-last_removed_id").first()
     problems: list[str] = []
     prev: str | None = None
     checked = 0
     after_purge = False
+    head_seen = expected_head is None
     for e in iter_entries():
         expected = _entry_hash(e.prev_hash, e.at, e.actor, e.actor_id, e.action, e.person_id, e.object_type,
                                e.object_id, e.detail, e.source)
         if e.hash != expected:
             problems.append(f"entry {e.id}: content does not match its hash (altered)")
         if prev is None:
-            if e.prev_hash != GENESIS:
-                if e.prev_hash in anchors:
-                    after_purge = True
-                else:
-                    problems.append(f"entry {e.id}: the entries before it are missing (removed without a retention purge)")
+            if anchor is not None and e.id <= anchor.last_removed_id:
+                problems.append(f"entry {e.id}: should have been removed by the retention purge up to entry "
+                                f"{anchor.last_removed_id} (the log was restored or altered)")
+            elif e.prev_hash == GENESIS and anchor is None:
+                pass
+            elif anchor is not None and e.prev_hash == anchor.last_removed_hash:
+                after_purge = True
+            else:
+                problems.append(f"entry {e.id}: the entries before it are missing (removed without a retention purge)")
         elif e.prev_hash != prev:
             problems.append(f"entry {e.id}: does not follow the entry before it (an entry was removed or altered)")
+        head_seen = head_seen or e.hash == expected_head
         prev = e.hash
         checked += 1
-    return VerifyResult(checked, problems, after_purge)
+    head = prev or (anchor.last_removed_hash if anchor else GENESIS)
+    if not head_seen and expected_head != head:
+        problems.append(f"the recorded head {expected_head} is not in the log: newer entries were removed "
+                        "(or it is older than the last retention purge)")
+    return VerifyResult(checked, problems, after_purge, head)
+
+
+@dataclass
+class PurgeResult:
+    removed: int
+    last_removed_id: int | None
+    cutoff: datetime
+
+
+def purge_before(cutoff: datetime, actor: str, *, dry_run: bool = False) -> PurgeResult:
+    """Remove, in id order, the leading entries older than ``cutoff`` (log retention).
+
+    An AuditAnchor keeps the hash of the last removed entry so that ``verify`` accepts the chain
+    that now starts after it, and the purge itself is logged. Entries are removed only as a
+    prefix: an old entry behind a younger one stays until the younger one is old enough.
+    """
+    with transaction.atomic():
+        _lock_and_head()
+        first_young = AccessLogEntry.objects.filter(at__gte=cutoff).order_by("id").values_list("id", flat=True).first()
+        doomed = AccessLogEntry.objects.all()
+        if first_young is not None:
+            doomed = doomed.filter(id__lt=first_young)
+        last = doomed.order_by("-id").values("id", "hash").first()
+        if last is None:
+            return PurgeResult(0, None, cutoff)
+        count = doomed.count()
+        if dry_run:
+            return PurgeResult(count, last["id"], cutoff)
+        AuditAnchor.objects.create(last_removed_id=last["id"], last_removed_hash=last["hash"], removed_count=count)
+        AccessLogEntry.objects.filter(id__lte=last["id"]).delete()
+        record(actor, "purge", object_type="access_log", source="cli",
+               detail=f"removed {count} entries up to entry {last['id']} (older than {cutoff.isoformat()})")
+    return PurgeResult(count, last["id"], cutoff)
+
+
+def search(*, person_id: int | None = None, actor: str | None = None, action: str | None = None,
+           since: datetime | None = None, until: datetime | None = None):
+    """Entries matching every filter given, newest first (loggkontroll)."""
+    qs = AccessLogEntry.objects.all()
+    if person_id is not None:
+        qs = qs.filter(person_id=person_id)
+    if actor:
+        qs = qs.filter(actor=actor)
+    if action:
+        qs = qs.filter(action=action)
+    if since is not None:
+        qs = qs.filter(at__gte=since)
+    if until is not None:
+        qs = qs.filter(at__lt=until)
+    return qs.order_by("-id")
