@@ -1,0 +1,165 @@
+"""The access log: hash chain (verify), scrubbing of identity numbers, and on PostgreSQL the
+database's append-only guarantee."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+from typer.testing import CliRunner
+
+from pestrack.cli import app
+from pestrack.records.audit import log
+from pestrack.records.audit.models import AccessLogEntry, AuditAnchor
+
+TABLE = "audit_accesslogentry"
+
+
+def tamper(sql: str, params=()) -> None:
+    """Change the log behind the application's back. On PostgreSQL that takes a superuser who
+    switches the append-only trigger off first (the test's transaction rollback restores it)."""
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER audit_accesslogentry_append_only")
+        cur.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cur.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER audit_accesslogentry_append_only")
+
+
+@pytest.fixture
+def entries(db) -> list[int]:
+    for i in range(6):
+        log.record("anna", "read", person_id=10 + i, object_type="person", source="10.0.0.1")
+    return list(AccessLogEntry.objects.order_by("id").values_list("id", flat=True))
+
+
+def verify_cli(*args: str):
+    return CliRunner().invoke(app, ["audit", "verify", *args])
+
+
+@pytest.mark.django_db
+def test_intact_log_verifies_and_prints_head(entries):
+    result = verify_cli()
+    assert result.exit_code == 0, result.output
+    head = AccessLogEntry.objects.order_by("-id").first().hash
+    assert "entries checked: 6" in result.output and f"head hash: {head}" in result.output
+
+
+@pytest.mark.django_db
+def test_altered_detail_is_reported(entries):
+    tamper(f"UPDATE {TABLE} SET detail = %s WHERE id = %s", ["nothing to see", entries[2]])
+    result = log.verify()
+    assert result.problems == [f"entry {entries[2]}: content does not match its hash (altered)"]
+    cli = verify_cli()
+    assert cli.exit_code == 1 and f"entry {entries[2]}" in cli.output
+
+
+@pytest.mark.django_db
+def test_altered_person_is_reported(entries):
+    tamper(f"UPDATE {TABLE} SET person_id = 99 WHERE id = %s", [entries[4]])
+    assert [p.split(":")[0] for p in log.verify().problems] == [f"entry {entries[4]}"]
+
+
+@pytest.mark.django_db
+def test_removed_entry_in_the_middle_is_reported(entries):
+    tamper(f"DELETE FROM {TABLE} WHERE id = %s", [entries[3]])
+    result = log.verify()
+    assert not result.ok
+    assert result.problems == [f"entry {entries[4]}: does not follow the entry before it "
+                               "(an entry was removed or altered)"]
+
+
+@pytest.mark.django_db
+def test_removed_first_entries_without_anchor_are_reported(entries):
+    tamper(f"DELETE FROM {TABLE} WHERE id <= %s", [entries[1]])
+    result = log.verify()
+    assert result.problems == [f"entry {entries[2]}: the entries before it are missing "
+                               "(removed without a retention purge)"]
+
+
+@pytest.mark.django_db
+def test_removed_newest_entries_are_caught_only_by_a_recorded_head(entries):
+    head = log.verify().head
+    tamper(f"DELETE FROM {TABLE} WHERE id >= %s", [entries[4]])
+    assert log.verify().ok  # a shorter chain is still a valid chain: the documented limit
+    result = verify_cli("--head", head)
+    assert result.exit_code == 1
+    assert "newer entries were removed" in result.output
+
+
+@pytest.mark.django_db
+def test_recorded_head_still_present_is_ok(entries):
+    head = log.verify().head
+    log.record("erik", "read", person_id=1)
+    assert verify_cli("--head", head).exit_code == 0
+
+
+@pytest.mark.django_db
+def test_verify_accepts_the_chain_after_a_retention_purge(db):
+    old = timezone.now() - dt.timedelta(days=3000)
+    for i in range(3):
+        log.record("anna", "read", person_id=i, at=old + dt.timedelta(minutes=i))
+    log.record("anna", "read", person_id=7)
+    purged = log.purge_before(timezone.now() - dt.timedelta(days=5 * 365), "cli:test")
+    assert purged.removed == 3
+    result = log.verify()
+    assert result.ok and result.started_after_purge and result.checked == 2
+
+
+@pytest.mark.django_db
+def test_identity_numbers_in_detail_are_scrubbed(db):
+    log.record("anna", "search", detail="looked up 19900101-2389, 900101-2389, 199001012389 and 900101+2389")
+    stored = AccessLogEntry.objects.get().detail
+    assert stored == ("looked up [identity number], [identity number], [identity number] and [identity number]")
+    assert log.verify().ok
+
+
+@pytest.mark.django_db
+def test_record_many_appends_one_chain(db):
+    n = log.record_many(log.Event(actor="import", action="import", person_id=i) for i in range(12000))
+    assert n == 12000 and AccessLogEntry.objects.count() == 12000
+    assert log.verify().ok
+
+
+# --- PostgreSQL: the database itself refuses to change the log --------------------------------
+
+def refused(sql: str, params=()) -> bool:
+    """True when the database refuses the statement (run in a savepoint so the test goes on)."""
+    try:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(sql, params)
+    except DatabaseError as exc:
+        assert "append-only" in str(exc)
+        return True
+    return False
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgres_refuses_update_delete_truncate_even_for_superuser(entries):
+    with connection.cursor() as cur:
+        cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        assert cur.fetchone()[0] is True  # the strongest role there is
+    assert refused(f"UPDATE {TABLE} SET detail = 'x' WHERE id = %s", [entries[0]])
+    assert refused(f"DELETE FROM {TABLE} WHERE id = %s", [entries[-1]])
+    assert refused(f"TRUNCATE {TABLE}")
+    assert AccessLogEntry.objects.count() == 6 and log.verify().ok
+    AuditAnchor.objects.create(last_removed_id=1, last_removed_hash="a" * 64, removed_count=1)
+    assert refused("UPDATE audit_auditanchor SET removed_count = 0")
+    assert refused("DELETE FROM audit_auditanchor")
+    assert refused("TRUNCATE audit_auditanchor")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgres_allows_insert_and_deleting_entries_older_than_two_years(entries):
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO {TABLE} (at, actor, action, person_id, object_type, object_id, detail, source, "
+                    "prev_hash, hash) VALUES (now() - interval '3 years', 'old', 'read', 1, '', '', '', '', %s, %s) "
+                    "RETURNING id", [log.GENESIS, "f" * 64])
+        old_id = cur.fetchone()[0]
+    assert AccessLogEntry.objects.filter(id=old_id).exists()
+    assert not refused(f"DELETE FROM {TABLE} WHERE id = %s", [old_id])
+    assert not AccessLogEntry.objects.filter(id=old_id).exists()
+    assert refused(f"DELETE FROM {TABLE} WHERE at > now() - interval '1 year'")
