@@ -19,12 +19,13 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from pestrack.records.audit import log
-from pestrack.records.org.models import Assignment, Role
+from pestrack.records.org.models import Assignment, OrgUnit, Role
 from pestrack.records.people.models import Person
 
 READ_ROLES = (Role.CASEWORKER, Role.UNIT_MANAGER)
 WRITE_ROLES = (Role.CASEWORKER,)
 MASK = "*****"
+IDENTIFYING = ("first_name", "last_name", "identity_number", "address")
 
 
 def _assignments(user, roles) -> QuerySet[Assignment]:
@@ -57,6 +58,14 @@ def persons_visible_to(user, write: bool = False) -> QuerySet[Person]:
     return Person.objects.filter(pk__in=ids)
 
 
+def units_in_scope(user, write: bool = False) -> QuerySet[OrgUnit]:
+    """The organisation units (and those below them) the user reads, or writes, persons of."""
+    q = Q(pk__in=[])
+    for p in scope_paths(user, write):
+        q |= Q(path__startswith=p)
+    return OrgUnit.objects.filter(q)
+
+
 def can_access(user, person: Person, write: bool = False) -> bool:
     return persons_visible_to(user, write).filter(pk=person.pk).exists()
 
@@ -65,23 +74,63 @@ def may_see_protected(user) -> bool:
     return _assignments(user, READ_ROLES).filter(may_see_protected=True).exists()
 
 
+def deny(user, person_id, *, action: str = "read", what: str = "person", source: str = ""):
+    """Log a refused access and refuse it (403)."""
+    log.record_for_user(user, "denied", source=source, person_id=person_id, object_type=what,
+                        detail=f"refused {action}")
+    if person_id is None:
+        raise PermissionDenied(_("You do not have access to person records."))
+    raise PermissionDenied(_("You do not have access to this person."))
+
+
 def get_person_for(user, person_id, *, action: str = "read", write: bool = False, what: str = "person",
                    source: str = "") -> Person:
     """The person if ``user`` may read (or write) them, logging the access; else 403 (logged)."""
-    person = Person.objects.filter(pk=person_id).first()
+    try:
+        person = Person.objects.filter(pk=int(person_id)).first()
+    except (TypeError, ValueError):
+        person = None
     if person is None:
         raise Http404(_("No such person."))
     if not can_access(user, person, write):
-        log.record_for_user(user, "denied", source=source, person_id=person.pk, object_type=what,
-                            detail=f"refused {action}")
-        raise PermissionDenied(_("You do not have access to this person."))
+        deny(user, person.pk, action=action, what=what, source=source)
     log.record_for_user(user, action, source=source, person_id=person.pk, object_type=what)
     return person
 
 
+def record_listed(user, person_ids, *, source: str = "", what: str = "person list") -> None:
+    """Log that a list showed these persons to ``user`` (one entry per person shown)."""
+    actor, actor_id = log.actor_of(user)
+    log.record_many(log.Event(actor=actor, actor_id=actor_id, action="read", person_id=pid, object_type=what,
+                              source=source) for pid in person_ids)
+
+
+def identity_visible(user, person: Person, may_see: bool | None = None) -> bool:
+    """Whether ``user`` sees this person's name, identity number and address unmasked.
+
+    ``may_see`` is ``may_see_protected(user)`` when the caller has it already (lists)."""
+    if not person.protected_identity:
+        return True
+    return may_see_protected(user) if may_see is None else may_see
+
+
+def display_name(user, person: Person, may_see: bool | None = None) -> str:
+    if person.anonymised_at:
+        return _("(anonymised)")
+    if not identity_visible(user, person, may_see):
+        return MASK
+    return f"{person.first_name} {person.last_name}"
+
+
+def mask_identity(user, person: Person, data: dict) -> dict:
+    """``data`` (e.g. an extract's person part) with the identifying fields as ``user`` may see them."""
+    shown = present_person(user, person)
+    return {**data, **{k: shown[k] for k in IDENTIFYING if k in data}}
+
+
 def present_person(user, person: Person, *, unmasked: bool | None = None) -> dict:
     """The person's identifying fields as this user may see them (masked when protected)."""
-    show = unmasked if unmasked is not None else (not person.protected_identity or may_see_protected(user))
+    show = unmasked if unmasked is not None else identity_visible(user, person)
     if person.anonymised_at:
         return {"id": person.pk, "first_name": "", "last_name": "", "identity_number": "", "address": "",
                 "birth_date": person.birth_date, "sex": person.sex, "protected_identity": False, "masked": False,

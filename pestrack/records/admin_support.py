@@ -1,0 +1,171 @@
+"""What every admin page over person records shares: access decided by records.access, every
+read and write logged, and forms whose business rules come from casework.rules.
+
+The Django model permissions only open the admin pages; which persons a user may see or change
+is decided here through ``access`` for every user, superusers included (an administrator manages
+users and code lists but does not browse persons).
+"""
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.http import Http404
+
+from pestrack.records import access
+from pestrack.records.audit import log
+
+
+def source(request) -> str:
+    return access.client_address(request)
+
+
+def attach_violations(form, violations) -> None:
+    """Show each rule violation beside its field (or at the top when the form has no such field)."""
+    for v in violations:
+        field = v.field if v.field in form.fields and v.field not in form.errors else None
+        form.add_error(field, v.message)
+
+
+class RulesForm(forms.ModelForm):
+    """A model form that checks the record's business rules in ``clean``.
+
+    ``user`` is set by the admin (``get_form`` / ``get_formset``) so that scope checks can run."""
+
+    user = None
+
+    def violations(self, data: dict) -> list:
+        return []
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            attach_violations(self, self.violations(data))
+        return data
+
+
+def _person_id(obj, path: str):
+    for part in path.split("__") if path else []:
+        obj = getattr(obj, part)
+    return obj.pk
+
+
+class ScopedForeignKeys:
+    """Offer only the persons and enrolments the user may write."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        from pestrack.records.casework.models import Enrolment
+
+        writable = access.persons_visible_to(request.user, write=True)
+        if db_field.name == "person":
+            kwargs["queryset"] = writable
+        elif db_field.name == "enrolment":
+            kwargs["queryset"] = Enrolment.objects.filter(person__in=writable)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class PersonRecordAdmin(ScopedForeignKeys, admin.ModelAdmin):
+    """Admin for a model that belongs to a person; ``person_path`` leads from it to the Person."""
+
+    person_path = "person"
+
+    def get_queryset(self, request):
+        visible = access.persons_visible_to(request.user)
+        return super().get_queryset(request).filter(**{f"{self.person_path}__in": visible})
+
+    def person_of(self, obj):
+        return _person_id(obj, self.person_path)
+
+    # Permissions: roles and scope from records.access, never the Django model permissions.
+    def has_module_permission(self, request):
+        return access.has_role(request.user, *access.READ_ROLES)
+
+    def has_view_permission(self, request, obj=None):
+        if obj is None:
+            return access.has_role(request.user, *access.READ_ROLES)
+        return access.persons_visible_to(request.user).filter(pk=self.person_of(obj)).exists()
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return access.has_role(request.user, *access.WRITE_ROLES)
+        return access.persons_visible_to(request.user, write=True).filter(pk=self.person_of(obj)).exists()
+
+    def has_add_permission(self, request):
+        return access.has_role(request.user, *access.WRITE_ROLES)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # person data leaves through retention (anonymisation), not deletion
+
+    def _check(self, request, object_id, *, write: bool, action: str = "read"):
+        """Refuse (403, logged) or log the read of the person behind ``object_id``; 404 if none."""
+        try:
+            person_id = self.model.objects.filter(pk=object_id).values_list(
+                self.person_path or "pk", flat=True).first()
+        except (TypeError, ValueError):
+            person_id = None
+        if person_id is None:
+            raise Http404
+        access.get_person_for(request.user, person_id, write=write, action=action,
+                              what=self.model._meta.model_name, source=source(request))
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            access.deny(request.user, None, action="list", what=self.model._meta.model_name, source=source(request))
+        response = super().changelist_view(request, extra_context)
+        cl = getattr(response, "context_data", {}).get("cl")
+        if cl is not None:
+            access.record_listed(request.user, [self.person_of(o) for o in cl.result_list], source=source(request),
+                                 what=f"{self.model._meta.model_name} list")
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._check(request, object_id, write=request.method == "POST")
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._check(request, object_id, write=False)
+        return super().history_view(request, object_id, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        access.deny(request.user, None, action="delete", what=self.model._meta.model_name, source=source(request))
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user
+        return form
+
+    def log_write(self, request, obj, change: bool) -> None:
+        log.record_for_user(request.user, "update" if change else "create", source=source(request),
+                            person_id=self.person_of(obj), object_type=obj._meta.model_name, object_id=obj.pk)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self.log_write(request, obj, change)
+
+    def save_formset(self, request, form, formset, change):
+        for obj in formset.save():
+            self.log_write(request, obj, change=obj not in formset.new_objects)
+
+
+class PersonRecordInline(ScopedForeignKeys, admin.StackedInline):
+    """An inline of person records: no deletion; the form learns the user for its scope checks."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.user = request.user
+        return formset
+
+    def has_add_permission(self, request, obj=None):
+        return access.has_role(request.user, *access.WRITE_ROLES)
+
+    def has_change_permission(self, request, obj=None):
+        return access.has_role(request.user, *access.WRITE_ROLES)
+
+    def has_view_permission(self, request, obj=None):
+        return access.has_role(request.user, *access.READ_ROLES)
+
+    def has_delete_permission(self, request, obj=None):
+        return False

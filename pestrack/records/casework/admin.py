@@ -1,0 +1,173 @@
+"""Admin pages for enrolments and the records within them: only persons the user may see, and
+forms that check casework.rules and show each violation beside its field."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import admin
+from django.utils.translation import gettext as _
+
+from pestrack.records import access
+from pestrack.records.admin_support import PersonRecordAdmin, PersonRecordInline, RulesForm
+from pestrack.records.casework import rules
+from pestrack.records.casework.models import Assessment, Enrolment, FollowUp, Participation, Plan
+from pestrack.records.codes.profile import home_municipality
+
+
+class EnrolmentForm(RulesForm):
+    class Meta:
+        model = Enrolment
+        fields = "__all__"
+
+    def violations(self, data):
+        person = data.get("person")
+        if person is None or person.birth_date is None:
+            return []  # the person's own form reports what is missing
+        out = rules.check_enrolment(
+            birth_date=person.birth_date, municipality=person.municipality, home_municipality=home_municipality(),
+            target_group=data["target_group"], entry_route=data["entry_route"], start_date=data["start_date"],
+            end_date=data.get("end_date"), exit_reason=data.get("exit_reason"),
+            decision_reference=data.get("decision_reference", ""), decision_date=data.get("decision_date"),
+        )
+        out += rules.check_open_enrolment_unique(person.pk, data["programme"], data["start_date"], data.get("end_date"),
+                                                 exclude_pk=self.instance.pk)
+        if self.user is not None:
+            units = access.units_in_scope(self.user, write=True)
+            if not units.filter(pk__in=[u.pk for u in (data["org_unit"], data.get("referring_unit")) if u]).exists():
+                out.append(rules.Violation("org_unit", _("You can only record enrolments at, or referred from, "
+                                                         "your own organisation units.")))
+        return out
+
+
+class _EnrolmentChildForm(RulesForm):
+    """A record within an enrolment: the rules need the enrolment and its person."""
+
+    def violations(self, data):
+        enrolment = data.get("enrolment")
+        if enrolment is None:
+            return []
+        return self.check(data, enrolment)
+
+
+class ParticipationForm(_EnrolmentChildForm):
+    class Meta:
+        model = Participation
+        fields = "__all__"
+
+    def check(self, data, enrolment):
+        return rules.check_participation(
+            measure=data["measure"], programme=enrolment.programme, birth_date=enrolment.person.birth_date,
+            enrolment_start=enrolment.start_date, enrolment_end=enrolment.end_date, start_date=data["start_date"],
+            end_date=data.get("end_date"))
+
+
+class AssessmentForm(_EnrolmentChildForm):
+    class Meta:
+        model = Assessment
+        fields = "__all__"
+
+    def check(self, data, enrolment):
+        return rules.check_assessment(instrument=data["instrument"], score=data.get("score"), date=data["date"])
+
+
+class FollowUpForm(_EnrolmentChildForm):
+    class Meta:
+        model = FollowUp
+        fields = "__all__"
+
+    def check(self, data, enrolment):
+        return rules.check_followup(months=data["months"], enrolment_end=enrolment.end_date,
+                                    reference_date=data["reference_date"])
+
+
+class PlanForm(_EnrolmentChildForm):
+    class Meta:
+        model = Plan
+        fields = "__all__"
+
+    def check(self, data, enrolment):
+        return rules.check_dates(data["date"], None, dt.date.today(), start_field="date")
+
+
+class EnrolmentInline(PersonRecordInline):
+    model = Enrolment
+    form = EnrolmentForm
+    fk_name = "person"
+    raw_id_fields = ("caseworker",)
+
+    def get_min_num(self, request, obj=None, **kwargs):
+        return 1 if obj is None else 0  # a new person comes with the enrolment that puts them in scope
+
+
+class AssessmentInline(PersonRecordInline):
+    model = Assessment
+    form = AssessmentForm
+    raw_id_fields = ("assessor",)
+
+
+class PlanInline(PersonRecordInline):
+    model = Plan
+    form = PlanForm
+
+
+class ParticipationInline(PersonRecordInline):
+    model = Participation
+    form = ParticipationForm
+    raw_id_fields = ("place",)
+
+
+class FollowUpInline(PersonRecordInline):
+    model = FollowUp
+    form = FollowUpForm
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(PersonRecordAdmin):
+    form = EnrolmentForm
+    person_path = "person"
+    list_display = ("__str__", "person_id", "programme", "org_unit", "target_group", "start_date", "end_date")
+    list_filter = ("programme", "target_group", "org_unit")
+    date_hierarchy = "start_date"
+    raw_id_fields = ("person", "caseworker")
+    list_select_related = ("programme", "org_unit", "target_group")
+    inlines = [AssessmentInline, PlanInline, ParticipationInline, FollowUpInline]
+
+
+class _EnrolmentChildAdmin(PersonRecordAdmin):
+    person_path = "enrolment__person"
+    raw_id_fields = ("enrolment",)
+
+    def person_of(self, obj):
+        return obj.enrolment.person_id
+
+
+@admin.register(Participation)
+class ParticipationAdmin(_EnrolmentChildAdmin):
+    form = ParticipationForm
+    list_display = ("__str__", "enrolment", "measure", "start_date", "end_date")
+    list_filter = ("measure",)
+    list_select_related = ("enrolment", "measure")
+    raw_id_fields = ("enrolment", "place")
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(_EnrolmentChildAdmin):
+    form = AssessmentForm
+    list_display = ("__str__", "enrolment", "instrument", "date", "score", "band")
+    list_select_related = ("enrolment", "instrument")
+    raw_id_fields = ("enrolment", "assessor")
+
+
+@admin.register(Plan)
+class PlanAdmin(_EnrolmentChildAdmin):
+    form = PlanForm
+    list_display = ("__str__", "enrolment", "date")
+    list_select_related = ("enrolment",)
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(_EnrolmentChildAdmin):
+    form = FollowUpForm
+    list_display = ("__str__", "enrolment", "months", "reference_date", "working", "studying", "self_sufficient")
+    list_filter = ("months", "source")
+    list_select_related = ("enrolment",)

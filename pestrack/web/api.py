@@ -1,0 +1,163 @@
+"""The JSON API, /api/v1/: the same access policy and access log as the pages (records.access).
+
+Authentication: the Django session (a logged-in browser) or ``Authorization: Bearer <token>``
+(web.models.ApiToken). Errors are ``{"detail": ...}`` with 401, 403 or 404. The interactive docs
+page is off: django-ninja's page would need its static files or a CDN; the schema is at
+/api/v1/openapi.json.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import NinjaAPI, Schema
+from ninja.security import HttpBearer, SessionAuth
+
+from pestrack.records import access
+from pestrack.records.casework.models import Enrolment, FollowUp, Participation
+from pestrack.web.models import ApiToken
+from pestrack.web.views import masked_extract
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token):
+        return ApiToken.user_for(token)
+
+
+api = NinjaAPI(title="pestrack API", version="1", urls_namespace="api-v1", docs_url=None,
+               auth=[SessionAuth(), BearerToken()])
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "Forbidden"}, status=403)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "Not found"}, status=404)
+
+
+class PersonOut(Schema):
+    id: int
+    first_name: str
+    last_name: str
+    birth_date: dt.date
+    sex: str
+    protected_identity: bool
+    masked: bool
+    anonymised: bool
+
+
+class PersonDetailOut(PersonOut):
+    identity_number: str
+    address: str
+    municipality: str
+
+
+class PersonPage(Schema):
+    count: int
+    items: list[PersonOut]
+
+
+class EnrolmentOut(Schema):
+    id: int
+    programme: str
+    org_unit: str
+    referring_unit: str | None
+    target_group: str
+    entry_route: str
+    start_date: dt.date
+    end_date: dt.date | None
+    exit_reason: str | None
+
+
+class ParticipationOut(Schema):
+    id: int
+    enrolment_id: int
+    measure: str
+    provider_name: str
+    start_date: dt.date
+    end_date: dt.date | None
+
+
+class FollowUpOut(Schema):
+    id: int
+    enrolment_id: int
+    months: int
+    reference_date: dt.date
+    working: bool | None
+    studying: bool | None
+    self_sufficient: bool | None
+    source: str
+
+
+class Detail(Schema):
+    detail: str
+
+
+ERRORS = {401: Detail, 403: Detail, 404: Detail}
+
+
+def _person(request, person_id: int, *, action: str = "read", what: str = "person"):
+    return access.get_person_for(request.auth, person_id, action=action, what=what,
+                                 source=access.client_address(request))
+
+
+def _code(c) -> str | None:
+    return c.code if c is not None else None
+
+
+@api.get("/persons", response={200: PersonPage, **ERRORS}, tags=["persons"])
+def list_persons(request, limit: int = 50, offset: int = 0):
+    """The persons the caller may read, protected identities masked. Each person listed is logged."""
+    user = request.auth
+    if not access.has_role(user, *access.READ_ROLES):
+        access.deny(user, None, action="list", what="person list", source=access.client_address(request))
+    qs = access.persons_visible_to(user)
+    limit = max(1, min(limit, 500))
+    page = list(qs[max(offset, 0):max(offset, 0) + limit])
+    see = access.may_see_protected(user)
+    access.record_listed(user, [p.pk for p in page], source=access.client_address(request))
+    items = [access.present_person(user, p, unmasked=access.identity_visible(user, p, see)) for p in page]
+    return {"count": qs.count(), "items": items}
+
+
+@api.get("/persons/{person_id}", response={200: PersonDetailOut, **ERRORS}, tags=["persons"])
+def get_person(request, person_id: int):
+    person = _person(request, person_id)
+    shown = access.present_person(request.auth, person)
+    return {**shown, "municipality": person.municipality}
+
+
+@api.get("/persons/{person_id}/enrolments", response={200: list[EnrolmentOut], **ERRORS}, tags=["persons"])
+def person_enrolments(request, person_id: int):
+    person = _person(request, person_id, what="enrolments")
+    rows = Enrolment.objects.filter(person=person).select_related(
+        "programme", "org_unit", "referring_unit", "target_group", "entry_route", "exit_reason")
+    return [{"id": e.pk, "programme": e.programme.code, "org_unit": e.org_unit.code,
+             "referring_unit": e.referring_unit.code if e.referring_unit else None,
+             "target_group": e.target_group.code, "entry_route": e.entry_route.code, "start_date": e.start_date,
+             "end_date": e.end_date, "exit_reason": _code(e.exit_reason)} for e in rows]
+
+
+@api.get("/persons/{person_id}/participations", response={200: list[ParticipationOut], **ERRORS}, tags=["persons"])
+def person_participations(request, person_id: int):
+    person = _person(request, person_id, what="participations")
+    rows = Participation.objects.filter(enrolment__person=person).select_related("measure")
+    return [{"id": p.pk, "enrolment_id": p.enrolment_id, "measure": p.measure.code, "provider_name": p.provider_name,
+             "start_date": p.start_date, "end_date": p.end_date} for p in rows]
+
+
+@api.get("/persons/{person_id}/followups", response={200: list[FollowUpOut], **ERRORS}, tags=["persons"])
+def person_followups(request, person_id: int):
+    person = _person(request, person_id, what="followups")
+    return list(FollowUp.objects.filter(enrolment__person=person))
+
+
+@api.get("/persons/{person_id}/export", response={200: dict, **ERRORS}, tags=["persons"])
+def person_export(request, person_id: int):
+    """The register extract (GDPR article 15) as JSON; logged as an export."""
+    person = _person(request, person_id, action="export", what="register extract")
+    return masked_extract(request.auth, person)
