@@ -1,0 +1,403 @@
+"""What each kind of import file holds and how its rows are checked.
+
+A kind checks a chunk of rows at a time, so that the database look-ups (does the person exist,
+is the enrolment there already) are one query per chunk rather than one per row. Every business
+rule comes from pestrack.records.casework.rules; this module adds only what is about the file:
+cell formats, references to existing records, and keys repeated within the file.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import models
+
+from pestrack.records.casework import rules
+from pestrack.records.casework.models import Enrolment, FollowUp, Participation
+from pestrack.records.codes.models import Code
+from pestrack.records.codes.profile import home_municipality
+from pestrack.records.importing import fields as f
+from pestrack.records.org.models import OrgUnit
+from pestrack.records.people import identity
+from pestrack.records.people.models import Person, Sex
+
+PIN = "personal_identity_number"
+
+
+@dataclass
+class Outcome:
+    """One row after checking: rejected (``problems`` not empty) or an action for the write phase."""
+
+    line: int
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (column, reason)
+    action: str = ""  # create, update or unchanged
+    pk: int | None = None
+    values: dict = field(default_factory=dict)
+    person_id: int | None = None
+
+
+class Check:
+    """Collects the problems of one row while its cells are parsed."""
+
+    def __init__(self, line: int, row: dict[str, str]):
+        self.line, self.row, self.problems = line, row, []
+
+    def get(self, column: str, parse, *args, **kwargs):
+        try:
+            return parse(self.row.get(column, ""), *args, **kwargs)
+        except f.FieldError as exc:
+            self.problems.append((column, str(exc)))
+            return None
+
+    def fail(self, column: str, reason: str) -> None:
+        self.problems.append((column, reason))
+
+    def violations(self, found: list[rules.Violation], columns: dict[str, str]) -> None:
+        for v in found:
+            self.fail(columns.get(v.field, v.field), v.message)
+
+    def outcome(self, **kwargs) -> Outcome:
+        if self.problems:
+            return Outcome(self.line, self.problems)
+        return Outcome(self.line, **kwargs)
+
+
+class Kind:
+    name = ""
+    model: type[models.Model]
+    object_type = ""
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    key_name = ""  # how a repeated natural key is described to the user
+    key_fields: tuple[str, ...] = ()  # the natural key as model fields
+    columns: dict[str, str] = {}  # rule field -> file column
+
+    def __init__(self, present: set[str], today: dt.date):
+        self.present, self.today = present, today
+        self.seen = f.DigestSet()
+        self.codes: dict[str, dict[str, Code]] = {}
+        self.codes_by_id: dict[int, Code] = {}
+        for code in Code.objects.all():
+            self.codes.setdefault(code.list, {})[code.code] = code
+            self.codes_by_id[code.pk] = code
+        self.home = home_municipality()
+
+    def code(self, check: Check, column: str, list_name: str | None = None, required: bool = False):
+        return check.get(column, f.choice, self.codes.get(list_name or column, {}), what=f"{list_name or column} code",
+                         required=required)
+
+    def first_time(self, check: Check, key: int) -> bool:
+        """Reject a row whose natural key an earlier accepted row of the file had."""
+        earlier = self.seen.line_of(key)
+        if earlier is not None:
+            check.fail(self.required[0], f"{self.key_name} is also on line {earlier}; only the first is imported")
+            return False
+        return True
+
+    def accept(self, check: Check, key: int, existing: dict | None, values: dict, person_id: int | None) -> Outcome:
+        """Decide create, update or unchanged by comparing with the stored record's values."""
+        if check.problems or not self.first_time(check, key):
+            return check.outcome()
+        self.seen.add(key, check.line)
+        for column in self.optional:  # a column left out of the file leaves the stored value as it is
+            if column not in self.present:
+                values.pop(column, None)
+                values.pop(column + "_id", None)
+        if existing is None:
+            return check.outcome(action="create", values=values, person_id=person_id)
+        same = all(existing[k] == v for k, v in values.items())
+        return check.outcome(action="unchanged" if same else "update", pk=existing["id"], values=values,
+                             person_id=person_id)
+
+    def check_chunk(self, rows: list[tuple[int, dict[str, str]]]) -> list[Outcome]:
+        raise NotImplementedError
+
+    def parse_pins(self, rows) -> list[tuple[Check, identity.IdentityNumber | None]]:
+        return [(c, c.get(PIN, f.pin, self.today)) for c in (Check(line, row) for line, row in rows)]
+
+    def persons_by_hash(self, pins) -> dict[str, dict]:
+        hashes = [identity.lookup_hash(p) for p in pins if p is not None]
+        return {p["pin_hash"]: p for p in Person.objects.filter(pin_hash__in=hashes).values(
+            "id", "pin_hash", "birth_date", "municipality")}
+
+
+class Persons(Kind):
+    name, model, object_type = "persons", Person, "person"
+    required = (PIN, "first_name", "last_name", "birth_date", "sex", "municipality")
+    optional = ("address", "education_level", "born_abroad", "arrival_year", "protected_identity")
+    key_name = "the same personal_identity_number"
+    key_fields = ("pin_hash",)
+    fields = ("first_name", "last_name", "birth_date", "sex", "municipality", "address", "education_level_id",
+              "born_abroad", "arrival_year", "protected_identity")
+
+    def check_chunk(self, rows):
+        parsed = self.parse_pins(rows)
+        hashes = {id(c): identity.lookup_hash(p) for c, p in parsed if p is not None}
+        existing = {p["pin_hash"]: p for p in Person.objects.filter(pin_hash__in=list(hashes.values())).values(
+            "id", "pin_hash", *self.fields)}
+        sexes = {s: s for s in Sex.values}
+        out = []
+        for check, number in parsed:
+            v = {
+                "first_name": check.get("first_name", f.text, required=True, max_length=100),
+                "last_name": check.get("last_name", f.text, required=True, max_length=100),
+                "birth_date": check.get("birth_date", f.date, required=True),
+                "sex": check.get("sex", f.choice, sexes, what="sex", required=True),
+                "municipality": check.get("municipality", self.municipality),
+            }
+            if number and v["birth_date"] and v["birth_date"] != number.birth_date:
+                check.fail("birth_date", f"{v['birth_date']} does not agree with the identity number "
+                                         f"({number.birth_date})")
+            if "address" in self.present:
+                v["address"] = check.get("address", f.text)
+            if "education_level" in self.present:
+                level = self.code(check, "education_level")
+                v["education_level_id"] = level.pk if level else None
+            if "born_abroad" in self.present:
+                v["born_abroad"] = check.get("born_abroad", f.boolean)
+            if "arrival_year" in self.present:
+                v["arrival_year"] = check.get("arrival_year", f.integer, low=1900, high=self.today.year)
+                born = number.birth_date.year if number else 0
+                if v["arrival_year"] and v["arrival_year"] < born:
+                    check.fail("arrival_year", f"{v['arrival_year']} is before the birth year {born}")
+            if "protected_identity" in self.present:
+                v["protected_identity"] = bool(check.get("protected_identity", f.boolean))
+            if number is None:
+                out.append(check.outcome())
+                continue
+            pin_hash = hashes[id(check)]
+            stored = existing.get(pin_hash)
+            if stored is None and not check.problems:
+                v.update(pin_hash=pin_hash, pin_encrypted=identity.encrypt(number),
+                         is_coordination_number=number.is_coordination_number)
+            out.append(self.accept(check, int(pin_hash[:16], 16), stored, v, stored and stored["id"]))
+        return out
+
+    @staticmethod
+    def municipality(raw: str) -> str:
+        value = f.text(raw, required=True)
+        if value.isdigit() and len(value) < 4:  # a spreadsheet dropped the leading zero of e.g. 0180
+            value = value.zfill(4)
+        if not (value.isdigit() and len(value) == 4):
+            raise f.FieldError(f"{value!r} is not a four-digit municipality code (e.g. 0180)")
+        return value
+
+
+class Enrolments(Kind):
+    name, model, object_type = "enrolments", Enrolment, "enrolment"
+    required = (PIN, "programme", "org_unit", "target_group", "entry_route", "start_date")
+    optional = ("end_date", "exit_reason", "referring_unit", "referring_body", "decision_reference", "decision_date",
+                "caseworker")
+    key_name = "the same person, programme and start_date"
+    key_fields = ("person_id", "programme_id", "start_date")
+    fields = ("org_unit_id", "target_group_id", "entry_route_id", "end_date", "exit_reason_id", "referring_unit_id",
+              "referring_body_id", "decision_reference", "decision_date", "caseworker_id")
+
+    def __init__(self, present, today):
+        super().__init__(present, today)
+        self.units = {u.code: u.pk for u in OrgUnit.objects.all()}
+        self.users: dict[str, int | None] = {}
+        self.open_in_file = f.DigestSet()
+
+    def user(self, raw: str) -> int | None:
+        name = raw.strip()
+        if not name:
+            return None
+        if name not in self.users:
+            self.users[name] = get_user_model().objects.filter(username=name).values_list("pk", flat=True).first()
+        if self.users[name] is None:
+            raise f.FieldError(f"no user named {name!r}")
+        return self.users[name]
+
+    def check_chunk(self, rows):
+        parsed = self.parse_pins(rows)
+        persons = self.persons_by_hash(p for _, p in parsed)
+        person_ids = [p["id"] for p in persons.values()]
+        stored = {}
+        open_ = {}
+        for e in Enrolment.objects.filter(person_id__in=person_ids).values("id", "person_id", "programme_id",
+                                                                           "start_date", *self.fields):
+            stored[(e["person_id"], e["programme_id"], e["start_date"])] = e
+            if e["end_date"] is None:
+                open_[(e["person_id"], e["programme_id"])] = e["id"]
+        out = []
+        for check, number in parsed:
+            programme = self.code(check, "programme", required=True)
+            unit = check.get("org_unit", f.choice, self.units, what="organisation unit code", required=True)
+            group = self.code(check, "target_group", required=True)
+            route = self.code(check, "entry_route", required=True)
+            start = check.get("start_date", f.date, required=True)
+            end = check.get("end_date", f.date)
+            reason = self.code(check, "exit_reason")
+            v = {"org_unit_id": unit, "target_group_id": group and group.pk, "entry_route_id": route and route.pk,
+                 "end_date": end, "exit_reason_id": reason and reason.pk,
+                 "referring_unit_id": check.get("referring_unit", f.choice, self.units, what="organisation unit code"),
+                 "referring_body_id": getattr(self.code(check, "referring_body"), "pk", None),
+                 "decision_reference": check.get("decision_reference", f.text, max_length=60),
+                 "decision_date": check.get("decision_date", f.date),
+                 "caseworker_id": check.get("caseworker", self.user)}
+            person = persons.get(identity.lookup_hash(number)) if number else None
+            if number and person is None:
+                check.fail(PIN, "no person with this number; import the persons file first")
+            if check.problems:
+                out.append(check.outcome())
+                continue
+            existing = stored.get((person["id"], programme.pk, start))
+            for column in self.optional:  # a column left out keeps the stored value, and the rules see that
+                name = column if column in v else column + "_id"
+                if column not in self.present:
+                    v[name] = existing[name] if existing else None
+            end, reason = v["end_date"], self.codes_by_id.get(v["exit_reason_id"])
+            check.violations(rules.check_enrolment(
+                birth_date=person["birth_date"], municipality=person["municipality"], home_municipality=self.home,
+                target_group=group, entry_route=route, start_date=start, end_date=end, exit_reason=reason,
+                decision_reference=v["decision_reference"] or "", decision_date=v["decision_date"], today=self.today), {})
+            if end is None and not check.problems:
+                self.check_one_open(check, person["id"], programme, start, existing, open_)
+            v.update(person_id=person["id"], programme_id=programme.pk, start_date=start)
+            out.append(self.accept(check, f.digest(person["pin_hash"], programme.code, start), existing, v, person["id"]))
+        return out
+
+    def check_one_open(self, check, person_id, programme, start, existing, open_):
+        """No two open enrolments in one programme: against the database, then within the file."""
+        own = existing and existing["id"]
+        if open_.get((person_id, programme.pk), own) != own:  # another open one is stored: let the rule say so
+            check.violations(rules.check_open_enrolment_unique(person_id, programme, start, None, exclude_pk=own), {})
+        key = f.digest(person_id, programme.pk)
+        earlier = self.open_in_file.line_of(key)
+        if earlier is not None:
+            check.fail("end_date", f"line {earlier} already has an open enrolment of this person in {programme.code}; "
+                                   "a person has at most one open enrolment in a programme")
+        elif not check.problems:
+            self.open_in_file.add(key, check.line)
+
+
+class EnrolmentEvents(Kind):
+    """Rows that refer to an existing enrolment by person, programme and enrolment_start_date."""
+
+    enrolment_fields = ("id", "person_id", "programme_id", "start_date", "end_date", "exit_reason_id",
+                        "target_group_id", "entry_route_id", "decision_reference", "decision_date")
+
+    def enrolments(self, parsed) -> tuple[dict, dict]:
+        persons = self.persons_by_hash(p for _, p in parsed)
+        by_id = {p["id"]: p for p in persons.values()}
+        enrolments = {(e["person_id"], e["programme_id"], e["start_date"]): e for e in Enrolment.objects.filter(
+            person_id__in=list(by_id)).values(*self.enrolment_fields)}
+        return persons, enrolments
+
+    def find_enrolment(self, check: Check, number, persons, enrolments):
+        """The referenced enrolment and its person, or (None, None) with the problem noted."""
+        programme = self.code(check, "programme", required=True)
+        start = check.get("enrolment_start_date", f.date, required=True)
+        if number is None or programme is None or start is None:
+            return None, None
+        person = persons.get(identity.lookup_hash(number))
+        if person is None:
+            check.fail(PIN, "no person with this number; import the persons file first")
+            return None, None
+        enrolment = enrolments.get((person["id"], programme.pk, start))
+        if enrolment is None:
+            check.fail("enrolment_start_date", f"the person has no enrolment in {programme.code} that starts on {start}; "
+                                               "import the enrolments file first")
+            return None, person
+        return enrolment, person
+
+    def stored(self, enrolment_ids, *fields) -> dict:
+        return {tuple(r[k] for k in fields): r for r in self.model.objects.filter(enrolment_id__in=enrolment_ids).values()}
+
+
+class Participations(EnrolmentEvents):
+    name, model, object_type = "participations", Participation, "participation"
+    required = (PIN, "programme", "enrolment_start_date", "measure", "start_date")
+    optional = ("end_date", "provider_type", "provider_name")
+    key_name = "the same enrolment, measure and start_date"
+    key_fields = ("enrolment_id", "measure_id", "start_date")
+
+    def check_chunk(self, rows):
+        parsed = self.parse_pins(rows)
+        persons, enrolments = self.enrolments(parsed)
+        stored = self.stored([e["id"] for e in enrolments.values()], "enrolment_id", "measure_id", "start_date")
+        out = []
+        for check, number in parsed:
+            enrolment, person = self.find_enrolment(check, number, persons, enrolments)
+            measure = self.code(check, "measure", required=True)
+            start = check.get("start_date", f.date, required=True)
+            provider = self.code(check, "provider_type")
+            v = {"end_date": check.get("end_date", f.date), "provider_type_id": provider and provider.pk,
+                 "provider_name": check.get("provider_name", f.text, max_length=200)}
+            if check.problems or enrolment is None:
+                out.append(check.outcome())
+                continue
+            check.violations(rules.check_participation(
+                measure=measure, programme=self.codes_by_id[enrolment["programme_id"]], birth_date=person["birth_date"],
+                enrolment_start=enrolment["start_date"], enrolment_end=enrolment["end_date"], start_date=start,
+                end_date=v["end_date"], today=self.today), {})
+            key = (enrolment["id"], measure.pk, start)
+            v.update(enrolment_id=enrolment["id"], measure_id=measure.pk, start_date=start)
+            out.append(self.accept(check, f.digest(*key), stored.get(key), v, person["id"]))
+        return out
+
+
+class Exits(EnrolmentEvents):
+    name, model, object_type = "exits", Enrolment, "enrolment"
+    required = (PIN, "programme", "enrolment_start_date", "end_date", "exit_reason")
+    key_name = "the same enrolment"
+    columns = {"start_date": "enrolment_start_date", "target_group": "programme", "entry_route": "programme",
+               "decision_reference": "programme", "decision_date": "programme"}
+
+    def check_chunk(self, rows):
+        parsed = self.parse_pins(rows)
+        persons, enrolments = self.enrolments(parsed)
+        out = []
+        for check, number in parsed:
+            enrolment, person = self.find_enrolment(check, number, persons, enrolments)
+            end = check.get("end_date", f.date, required=True)
+            reason = self.code(check, "exit_reason", required=True)
+            if check.problems or enrolment is None:
+                out.append(check.outcome())
+                continue
+            e = enrolment
+            check.violations(rules.check_enrolment(
+                birth_date=person["birth_date"], municipality=person["municipality"], home_municipality=self.home,
+                target_group=self.codes_by_id[e["target_group_id"]], entry_route=self.codes_by_id[e["entry_route_id"]],
+                start_date=e["start_date"], end_date=end, exit_reason=reason, decision_reference=e["decision_reference"],
+                decision_date=e["decision_date"], today=self.today), self.columns)
+            v = {"end_date": end, "exit_reason_id": reason.pk}
+            out.append(self.accept(check, e["id"], e, v, person["id"]))
+        return out
+
+
+class FollowUps(EnrolmentEvents):
+    name, model, object_type = "followups", FollowUp, "followup"
+    required = (PIN, "programme", "enrolment_start_date", "months", "reference_date", "source")
+    optional = ("working", "studying", "self_sufficient")
+    key_name = "the same enrolment, months and source"
+    key_fields = ("enrolment_id", "months", "source")
+    columns = {"enrolment": "enrolment_start_date"}
+    sources = {s: s for s in FollowUp.Source.values}
+
+    def check_chunk(self, rows):
+        parsed = self.parse_pins(rows)
+        persons, enrolments = self.enrolments(parsed)
+        stored = self.stored([e["id"] for e in enrolments.values()], "enrolment_id", "months", "source")
+        out = []
+        for check, number in parsed:
+            enrolment, person = self.find_enrolment(check, number, persons, enrolments)
+            months = check.get("months", f.integer, required=True, low=1, high=600)
+            reference = check.get("reference_date", f.date, required=True)
+            source = check.get("source", f.choice, self.sources, what="source", required=True)
+            v = {c: check.get(c, f.boolean) for c in ("working", "studying", "self_sufficient")}
+            v["reference_date"] = reference
+            if check.problems or enrolment is None:
+                out.append(check.outcome())
+                continue
+            check.violations(rules.check_followup(months=months, enrolment_end=enrolment["end_date"],
+                                                  reference_date=reference, today=self.today), self.columns)
+            key = (enrolment["id"], months, source)
+            v.update(enrolment_id=enrolment["id"], months=months, source=source)
+            out.append(self.accept(check, f.digest(*key), stored.get(key), v, person["id"]))
+        return out
+
+
+KINDS: dict[str, type[Kind]] = {k.name: k for k in (Persons, Enrolments, Participations, Exits, FollowUps)}

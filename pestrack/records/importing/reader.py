@@ -1,0 +1,130 @@
+"""Reading an import file row by row: CSV (UTF-8 with or without BOM, or Windows-1252; ``,`` or ``;``)
+and XLSX. Rows are streamed, so memory does not grow with the file."""
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+REJECT_COLUMNS = ("reject_line", "reject_column", "reject_reason")
+_BLOCK = 1 << 20
+
+
+class FileRefused(Exception):
+    """The file as a whole cannot be imported (unreadable, wrong encoding, missing column)."""
+
+
+@dataclass
+class Source:
+    path: Path
+    header: list[str]  # normalised column names, in file order
+    encoding: str  # "utf-8-sig", "cp1252" or "xlsx"
+    delimiter: str
+    rows: Iterator[tuple[int, list[str]]]  # (line number, cell texts); the header is line 1
+    progress: callable  # () -> (done, total) in bytes or rows
+    close: callable
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 if the whole file decodes as UTF-8, else Windows-1252; refuse binary or other encodings."""
+    candidates = ["utf-8-sig", "cp1252"]
+    for enc in candidates:
+        decoder = codecs.getincrementaldecoder(enc)()
+        try:
+            with path.open("rb") as f:
+                while block := f.read(_BLOCK):
+                    if b"\x00" in block:
+                        raise FileRefused(f"{path}: not a text file in UTF-8 or Windows-1252 "
+                                          "(it contains NUL bytes; UTF-16 or a binary file?)")
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
+            return enc
+        except UnicodeDecodeError as exc:
+            last = exc
+    raise FileRefused(f"{path}: not readable as UTF-8 or Windows-1252 (byte {last.object[last.start]:#04x}); "
+                      "save it as CSV UTF-8")
+
+
+def normalise_header(cells) -> list[str]:
+    return [str(c or "").strip().lower().replace(" ", "_") for c in cells]
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _open_csv(path: Path) -> Source:
+    encoding = detect_encoding(path)
+    raw = path.open("rb")
+    text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+    first = text.readline()
+    if not first.strip():
+        raw.close()
+        raise FileRefused(f"{path}: the file is empty (no header line)")
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    header = normalise_header(next(csv.reader([first], delimiter=delimiter)))
+    total = path.stat().st_size or 1
+
+    def rows():
+        line = 1
+        for cells in csv.reader(text, delimiter=delimiter):
+            line += 1
+            yield line, cells
+
+    def close():
+        text.close()  # also keeps the wrapper alive until then: collecting it would close ``raw``
+
+    return Source(path, header, encoding, delimiter, rows(), lambda: (0 if raw.closed else raw.tell(), total), close)
+
+
+def _open_xlsx(path: Path) -> Source:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise FileRefused(f"{path}: not a readable XLSX workbook ({exc})") from None
+    sheet = book.worksheets[0]
+    it = sheet.iter_rows(values_only=True)
+    first = next(it, None)
+    if first is None:
+        book.close()
+        raise FileRefused(f"{path}: the first sheet is empty (no header row)")
+    header = normalise_header(first)
+    total = sheet.max_row or 1
+    state = {"line": 1}
+
+    def rows():
+        for values in it:
+            state["line"] += 1
+            yield state["line"], [_cell_text(v) for v in values]
+
+    return Source(path, header, "xlsx", ",", rows(), lambda: (state["line"], total), book.close)
+
+
+def open_source(path: Path) -> Source:
+    """Open ``path`` and read its header; raises FileRefused with the file name and the reason."""
+    if not path.is_file():
+        raise FileRefused(f"{path}: no such file")
+    try:
+        with path.open("rb") as f:
+            magic = f.read(4)
+    except OSError as exc:
+        raise FileRefused(f"{path}: cannot be read ({exc.strerror})") from None
+    if magic.startswith(b"PK\x03\x04") or path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _open_xlsx(path)
+    return _open_csv(path)
