@@ -1,0 +1,166 @@
+"""The admin site with the demo roles: the pages each role may use render; forms check the business
+rules and show each violation beside its field; the access log is the DPO's, read-only."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.web.conftest import log_entries
+
+ALLOWED = {
+    "anna": ["/admin/", "/admin/people/person/", "/admin/people/person/add/", "/admin/casework/enrolment/",
+             "/admin/casework/participation/", "/admin/casework/assessment/", "/admin/casework/followup/",
+             "/admin/casework/plan/"],
+    "maria": ["/admin/", "/admin/people/person/", "/admin/casework/enrolment/"],
+    "ali": ["/admin/", "/admin/codes/code/", "/admin/org/orgunit/"],
+    "sara": ["/admin/", "/admin/audit/accesslogentry/", "/admin/audit/auditanchor/"],
+    "admin": ["/admin/", "/admin/codes/code/", "/admin/codes/code/add/", "/admin/org/orgunit/",
+              "/admin/org/assignment/", "/admin/auth/user/", "/admin/auth/user/{anna}/change/",
+              "/admin/employers/employer/", "/admin/outreach/surveyanswer/", "/admin/web/apitoken/add/"],
+}
+REFUSED = {
+    "anna": ["/admin/audit/accesslogentry/", "/admin/codes/code/add/", "/admin/auth/user/"],
+    "ali": ["/admin/people/person/", "/admin/audit/accesslogentry/"],
+    "admin": ["/admin/audit/accesslogentry/", "/admin/people/person/", "/admin/casework/enrolment/"],
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", ALLOWED)
+def test_each_demo_role_opens_its_admin_pages(world, login, username):
+    from django.contrib.auth.models import User
+
+    client = login(username)
+    anna = User.objects.get(username="anna").pk
+    for url in ALLOWED[username]:
+        assert client.get(url.format(anna=anna)).status_code == 200, url
+    for url in REFUSED.get(username, []):
+        assert client.get(url).status_code == 403, url
+
+
+@pytest.mark.django_db
+def test_admin_change_page_of_enrolment_out_of_scope_is_refused_and_logged(world, login):
+    enrolment = world.soderort.enrolments.get()
+    client = login("anna")
+    assert client.get(f"/admin/casework/enrolment/{enrolment.pk}/change/").status_code == 403
+    assert log_entries(action="denied", actor="anna", person_id=world.soderort.pk, object_type="enrolment").exists()
+    assert client.get("/admin/casework/enrolment/999999/change/").status_code == 404
+    assert client.get(f"/admin/people/person/{world.jarva.pk}/delete/").status_code == 403
+
+
+def _add_person_form(world, **enrolment):
+    from pestrack.records.codes.models import Code
+    from pestrack.records.org.models import OrgUnit
+
+    code = lambda lst, c: Code.objects.get(list=lst, code=c).pk  # noqa: E731
+    start = dt.date.today() - dt.timedelta(days=10)
+    data = {
+        "identity_number": "20080101-0008", "first_name": "Ny", "last_name": "Deltagare", "sex": "man",
+        "municipality": "0180", "address": "", "enrolments-TOTAL_FORMS": "1", "enrolments-INITIAL_FORMS": "0",
+        "enrolments-MIN_NUM_FORMS": "1", "enrolments-MAX_NUM_FORMS": "1000",
+        "enrolments-0-programme": code("programme", "jobbtorg"),
+        "enrolments-0-org_unit": OrgUnit.objects.get(code="jt-jarva").pk,
+        "enrolments-0-target_group": code("target_group", "forsorjningsstod"),
+        "enrolments-0-entry_route": code("entry_route", "social_services"),
+        "enrolments-0-start_date": start.isoformat(),
+    }
+    data.update({f"enrolments-0-{k}": v for k, v in enrolment.items()})
+    return data
+
+
+def _valid_number(birth):
+    from pestrack.records.people.identity import make_number
+
+    return make_number(birth, 555)
+
+
+@pytest.mark.django_db
+def test_caseworker_adds_a_person_with_enrolment_stored_encrypted_and_logged(world, login):
+    from pestrack.records.people.models import Person
+
+    number = _valid_number(dt.date(1990, 6, 1))
+    response = login("anna").post("/admin/people/person/add/", {**_add_person_form(world), "identity_number": number})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    person = Person.find_by_identity_number(number)
+    assert person.birth_date == dt.date(1990, 6, 1) and number not in person.pin_encrypted
+    assert person.enrolments.get().org_unit.code == "jt-jarva"
+    assert log_entries(action="create", person_id=person.pk, actor="anna", object_type="person").exists()
+    assert log_entries(action="create", person_id=person.pk, object_type="enrolment").exists()
+
+
+@pytest.mark.django_db
+def test_add_person_rejects_a_bad_identity_number_beside_the_field(world, login):
+    response = login("anna").post("/admin/people/person/add/", {**_add_person_form(world),
+                                                                "identity_number": "19900601-5551"})
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "check digit" in errors["identity_number"][0]
+
+
+@pytest.mark.django_db
+def test_enrolment_rule_violation_is_shown_beside_its_field(world, login):
+    from pestrack.records.codes.models import Code
+
+    # KAA is for persons under 20; this person is 34
+    kaa = Code.objects.get(list="target_group", code="kaa").pk
+    data = {**_add_person_form(world, target_group=kaa), "identity_number": _valid_number(dt.date(1990, 6, 1))}
+    response = login("anna").post("/admin/people/person/add/", data)
+    assert response.status_code == 200
+    inline_form = response.context["inline_admin_formsets"][0].formset.forms[0]
+    assert "KAA" in " ".join(inline_form.errors["target_group"]) or "kaa" in " ".join(inline_form.errors["target_group"])
+
+
+@pytest.mark.django_db
+def test_caseworker_cannot_enrol_at_another_office(world, login):
+    from pestrack.records.org.models import OrgUnit
+
+    soderort = OrgUnit.objects.get(code="jt-soderort").pk
+    data = {**_add_person_form(world, org_unit=soderort), "identity_number": _valid_number(dt.date(1990, 6, 1))}
+    response = login("anna").post("/admin/people/person/add/", data)
+    assert response.status_code == 200
+    assert "org_unit" in response.context["inline_admin_formsets"][0].formset.forms[0].errors
+
+
+@pytest.mark.django_db
+def test_followup_form_requires_an_ended_enrolment(world, login):
+    enrolment = world.jarva.enrolments.get()
+    response = login("anna").post("/admin/casework/followup/add/", {
+        "enrolment": enrolment.pk, "months": "3", "reference_date": dt.date.today().isoformat(), "source": "register"})
+    assert response.status_code == 200
+    assert "ended enrolment" in " ".join(response.context["adminform"].form.errors["enrolment"])
+
+
+@pytest.mark.django_db
+def test_dpo_searches_the_log_by_identity_number(world, login):
+    login("anna").get(f"/persons/{world.jarva.pk}/")
+    sara = login("sara")
+    response = sara.get("/admin/audit/accesslogentry/", {"q": world.jarva.identity_number})
+    shown = list(response.context["cl"].result_list)
+    assert shown and {e.person_id for e in shown} == {world.jarva.pk}
+    by_id = sara.get("/admin/audit/accesslogentry/", {"q": str(world.jarva.pk)}).context["cl"].result_list
+    assert {e.person_id for e in by_id} == {world.jarva.pk}
+    entry = shown[0]
+    for url in (f"/admin/audit/accesslogentry/{entry.pk}/delete/", "/admin/audit/accesslogentry/add/"):
+        assert sara.get(url).status_code == 403
+    page = sara.get(f"/admin/audit/accesslogentry/{entry.pk}/change/").content.decode()
+    assert 'name="_save"' not in page
+
+
+@pytest.mark.django_db
+def test_openapi_schema_is_served_and_docs_need_no_cdn(world, client):
+    schema = client.get("/api/v1/openapi.json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert "/api/v1/persons/{person_id}/export" in paths and "/api/v1/persons" in paths
+    assert client.get("/api/v1/docs").status_code == 404  # no page that would load from a CDN
+
+
+@pytest.mark.django_db
+def test_login_page_and_person_pages_are_accessible_html(world, client, login):
+    page = client.get("/accounts/login/").content.decode()
+    assert '<html lang="sv">' in page and "<label for=" in page and "<script" not in page and "http" not in page.split("<body>")[0]
+    response = client.post("/accounts/login/", {"username": "anna", "password": "demo-pestrack-2026"})
+    assert response.status_code == 302 and response["Location"] == "/persons/"
+    html = login("anna").get(f"/persons/{world.jarva.pk}/").content.decode()
+    assert "<script" not in html and "Jarvasson" in html
