@@ -13,10 +13,24 @@ from django.http import Http404
 
 from pestrack.records import access
 from pestrack.records.audit import log
+from pestrack.records.people import identity
 
 
 def source(request) -> str:
     return access.client_address(request)
+
+
+def identity_search(request, term: str, persons, what: str) -> list[int] | None:
+    """If ``term`` is an identity number: the ids of ``persons`` with it, found through the look-up
+    hash, the search logged with the person id and never the number. Otherwise None."""
+    try:
+        number = identity.parse(term)
+    except identity.InvalidIdentityNumber:
+        return None
+    ids = list(persons.filter(pin_hash=identity.lookup_hash(number)).values_list("pk", flat=True))
+    log.record_for_user(request.user, "search", source=source(request), person_id=ids[0] if ids else None,
+                        object_type=what, detail=f"by identity number; {len(ids)} found")
+    return ids
 
 
 def attach_violations(form, violations) -> None:

@@ -8,10 +8,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
 from pestrack.records import access
-from pestrack.records.audit import log
+from pestrack.records.admin_support import identity_search
 from pestrack.records.audit.models import AccessLogEntry, AuditAnchor
 from pestrack.records.org.models import Role
-from pestrack.records.people import identity
 from pestrack.records.people.models import Person
 
 
@@ -43,17 +42,9 @@ class AccessLogEntryAdmin(DpoReadOnlyAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
-        if not term:
-            return queryset, False
-        try:
-            number = identity.parse(term)
-        except identity.InvalidIdentityNumber:
-            number = None
-        if number is not None:
-            person_id = Person.objects.filter(pin_hash=identity.lookup_hash(number)).values_list("pk", flat=True).first()
-            log.record_for_user(request.user, "search", source=access.client_address(request), person_id=person_id,
-                                object_type="access_log", detail="by identity number")
-            return queryset.filter(person_id=person_id) if person_id else queryset.none(), False
+        ids = identity_search(request, term, Person.objects.all(), "access_log")
+        if ids is not None:
+            return queryset.filter(person_id__in=ids), False
         if term.isdigit():
             return queryset.filter(person_id=int(term)), False
         return super().get_search_results(request, queryset, term)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pestrack.records import access
-from pestrack.records.admin_support import PersonRecordAdmin, source
+from pestrack.records.admin_support import PersonRecordAdmin, identity_search, source
 from pestrack.records.audit import log
 from pestrack.records.casework.admin import EnrolmentInline
 from pestrack.records.people import identity
@@ -102,18 +102,11 @@ class PersonAdmin(PersonRecordAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
+        ids = identity_search(request, term, queryset, "person")
+        if ids is not None:
+            return queryset.filter(pk__in=ids), False
         if not term:
             return queryset, False
-        try:
-            number = identity.parse(term)
-        except identity.InvalidIdentityNumber:
-            number = None
-        if number is not None:
-            found = queryset.filter(pin_hash=identity.lookup_hash(number))
-            ids = list(found.values_list("pk", flat=True))
-            log.record_for_user(request.user, "search", source=source(request), person_id=ids[0] if ids else None,
-                                object_type="person", detail=f"by identity number; {len(ids)} found")
-            return found, False
         if not access.may_see_protected(request.user):
             queryset = queryset.exclude(protected_identity=True)  # a masked name must not be found by name
         log.record_for_user(request.user, "search", source=source(request), object_type="person", detail="by name")
