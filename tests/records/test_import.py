@@ -280,3 +280,21 @@ def test_hundred_thousand_persons(profile, tmp_path):
     assert Person.objects.count() == 100_000
     r = engine.run_import(path, "persons")
     assert (r.imported, r.unchanged, r.rejected) == (0, 100_000, 1)
+
+
+def test_rules_apply_to_participations_exits_and_followups(profile, tmp_path):
+    for kind in ("persons", "enrolments"):
+        engine.run_import(EXAMPLES / f"{kind}.csv", kind)
+    pin = next(csv.DictReader((EXAMPLES / "persons.csv").open()))["personal_identity_number"]
+    r = run(tmp_path, "pa.csv", ["personal_identity_number", "programme", "enrolment_start_date", "measure", "start_date"],
+            [[pin, "jobbtorg", "2023-09-01", "praktik", "2023-08-01"], [pin, "jobbtorg", "2023-09-02", "praktik", "2023-10-01"]],
+            "participations")
+    assert r.rejected == 2
+    assert "The measure starts before the enrolment" in reasons(r) and "no enrolment in jobbtorg that starts on" in reasons(r)
+    r = run(tmp_path, "ex.csv", ["personal_identity_number", "programme", "enrolment_start_date", "end_date", "exit_reason"],
+            [[pin, "jobbtorg", "2023-09-01", "2023-08-01", "work"]], "exits")
+    assert r.rejected == 1 and "before the start date" in reasons(r)
+    r = run(tmp_path, "fu.csv", ["personal_identity_number", "programme", "enrolment_start_date", "months", "reference_date",
+                                 "source"], [[pin, "jobbtorg", "2023-09-01", "3", "2024-01-01", "register"]], "followups")
+    assert r.rejected == 1 and "enrolment_start_date: A follow-up needs an ended enrolment" in reasons(r)
+    assert Participation.objects.count() == FollowUp.objects.count() == 0

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 
 from pestrack.records.audit import log
@@ -136,6 +136,7 @@ def _check(source, kind, positions, rejects, result, spool, progress, chunk_size
             spooled += 1
         chunk.clear()
         cells_of.clear()
+        reset_queries()  # with DEBUG on, Django keeps every statement: memory would grow with the file
         if progress:
             progress("checking", *source.progress())
 
@@ -174,6 +175,7 @@ def _write(spool, chunks: int, kind: Kind, result: ImportResult, progress: Progr
     with transaction.atomic():
         for n in range(chunks):
             write_chunk(kind, pickle.load(spool), actor, result)
+            reset_queries()
             if progress:
                 progress("writing", n + 1, chunks)
         log.record(actor, "import", object_type=kind.object_type, source="cli",

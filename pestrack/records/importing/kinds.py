@@ -303,8 +303,20 @@ class EnrolmentEvents(Kind):
             return None, person
         return enrolment, person
 
-    def stored(self, enrolment_ids, *fields) -> dict:
-        return {tuple(r[k] for k in fields): r for r in self.model.objects.filter(enrolment_id__in=enrolment_ids).values()}
+    def check_chunk(self, rows):
+        parsed = self.parse_pins(rows)
+        persons, enrolments = self.enrolments(parsed)
+        stored = self.stored(enrolments) if self.key_fields else {}
+        return [self.check_row(check, *self.find_enrolment(check, number, persons, enrolments), stored)
+                for check, number in parsed]
+
+    def check_row(self, check: Check, enrolment: dict | None, person: dict | None, stored: dict) -> Outcome:
+        raise NotImplementedError
+
+    def stored(self, enrolments: dict) -> dict:
+        """The stored records of these enrolments, by natural key."""
+        ids = [e["id"] for e in enrolments.values()]
+        return {tuple(r[k] for k in self.key_fields): r for r in self.model.objects.filter(enrolment_id__in=ids).values()}
 
 
 class Participations(EnrolmentEvents):
@@ -314,29 +326,21 @@ class Participations(EnrolmentEvents):
     key_name = "the same enrolment, measure and start_date"
     key_fields = ("enrolment_id", "measure_id", "start_date")
 
-    def check_chunk(self, rows):
-        parsed = self.parse_pins(rows)
-        persons, enrolments = self.enrolments(parsed)
-        stored = self.stored([e["id"] for e in enrolments.values()], "enrolment_id", "measure_id", "start_date")
-        out = []
-        for check, number in parsed:
-            enrolment, person = self.find_enrolment(check, number, persons, enrolments)
-            measure = self.code(check, "measure", required=True)
-            start = check.get("start_date", f.date, required=True)
-            provider = self.code(check, "provider_type")
-            v = {"end_date": check.get("end_date", f.date), "provider_type_id": provider and provider.pk,
-                 "provider_name": check.get("provider_name", f.text, max_length=200)}
-            if check.problems or enrolment is None:
-                out.append(check.outcome())
-                continue
-            check.violations(rules.check_participation(
-                measure=measure, programme=self.codes_by_id[enrolment["programme_id"]], birth_date=person["birth_date"],
-                enrolment_start=enrolment["start_date"], enrolment_end=enrolment["end_date"], start_date=start,
-                end_date=v["end_date"], today=self.today), {})
-            key = (enrolment["id"], measure.pk, start)
-            v.update(enrolment_id=enrolment["id"], measure_id=measure.pk, start_date=start)
-            out.append(self.accept(check, f.digest(*key), stored.get(key), v, person["id"]))
-        return out
+    def check_row(self, check, enrolment, person, stored):
+        measure = self.code(check, "measure", required=True)
+        start = check.get("start_date", f.date, required=True)
+        provider = self.code(check, "provider_type")
+        v = {"end_date": check.get("end_date", f.date), "provider_type_id": provider and provider.pk,
+             "provider_name": check.get("provider_name", f.text, max_length=200)}
+        if check.problems or enrolment is None:
+            return check.outcome()
+        check.violations(rules.check_participation(
+            measure=measure, programme=self.codes_by_id[enrolment["programme_id"]], birth_date=person["birth_date"],
+            enrolment_start=enrolment["start_date"], enrolment_end=enrolment["end_date"], start_date=start,
+            end_date=v["end_date"], today=self.today), {})
+        key = (enrolment["id"], measure.pk, start)
+        v.update(enrolment_id=enrolment["id"], measure_id=measure.pk, start_date=start)
+        return self.accept(check, f.digest(*key), stored.get(key), v, person["id"])
 
 
 class Exits(EnrolmentEvents):
@@ -346,26 +350,19 @@ class Exits(EnrolmentEvents):
     columns = {"start_date": "enrolment_start_date", "target_group": "programme", "entry_route": "programme",
                "decision_reference": "programme", "decision_date": "programme"}
 
-    def check_chunk(self, rows):
-        parsed = self.parse_pins(rows)
-        persons, enrolments = self.enrolments(parsed)
-        out = []
-        for check, number in parsed:
-            enrolment, person = self.find_enrolment(check, number, persons, enrolments)
-            end = check.get("end_date", f.date, required=True)
-            reason = self.code(check, "exit_reason", required=True)
-            if check.problems or enrolment is None:
-                out.append(check.outcome())
-                continue
-            e = enrolment
-            check.violations(rules.check_enrolment(
-                birth_date=person["birth_date"], municipality=person["municipality"], home_municipality=self.home,
-                target_group=self.codes_by_id[e["target_group_id"]], entry_route=self.codes_by_id[e["entry_route_id"]],
-                start_date=e["start_date"], end_date=end, exit_reason=reason, decision_reference=e["decision_reference"],
-                decision_date=e["decision_date"], today=self.today), self.columns)
-            v = {"end_date": end, "exit_reason_id": reason.pk}
-            out.append(self.accept(check, e["id"], e, v, person["id"]))
-        return out
+    def check_row(self, check, enrolment, person, stored):
+        end = check.get("end_date", f.date, required=True)
+        reason = self.code(check, "exit_reason", required=True)
+        if check.problems or enrolment is None:
+            return check.outcome()
+        e = enrolment
+        check.violations(rules.check_enrolment(
+            birth_date=person["birth_date"], municipality=person["municipality"], home_municipality=self.home,
+            target_group=self.codes_by_id[e["target_group_id"]], entry_route=self.codes_by_id[e["entry_route_id"]],
+            start_date=e["start_date"], end_date=end, exit_reason=reason, decision_reference=e["decision_reference"],
+            decision_date=e["decision_date"], today=self.today), self.columns)
+        v = {"end_date": end, "exit_reason_id": reason.pk}
+        return self.accept(check, e["id"], e, v, person["id"])
 
 
 class FollowUps(EnrolmentEvents):
@@ -377,27 +374,19 @@ class FollowUps(EnrolmentEvents):
     columns = {"enrolment": "enrolment_start_date"}
     sources = {s: s for s in FollowUp.Source.values}
 
-    def check_chunk(self, rows):
-        parsed = self.parse_pins(rows)
-        persons, enrolments = self.enrolments(parsed)
-        stored = self.stored([e["id"] for e in enrolments.values()], "enrolment_id", "months", "source")
-        out = []
-        for check, number in parsed:
-            enrolment, person = self.find_enrolment(check, number, persons, enrolments)
-            months = check.get("months", f.integer, required=True, low=1, high=600)
-            reference = check.get("reference_date", f.date, required=True)
-            source = check.get("source", f.choice, self.sources, what="source", required=True)
-            v = {c: check.get(c, f.boolean) for c in ("working", "studying", "self_sufficient")}
-            v["reference_date"] = reference
-            if check.problems or enrolment is None:
-                out.append(check.outcome())
-                continue
-            check.violations(rules.check_followup(months=months, enrolment_end=enrolment["end_date"],
-                                                  reference_date=reference, today=self.today), self.columns)
-            key = (enrolment["id"], months, source)
-            v.update(enrolment_id=enrolment["id"], months=months, source=source)
-            out.append(self.accept(check, f.digest(*key), stored.get(key), v, person["id"]))
-        return out
+    def check_row(self, check, enrolment, person, stored):
+        months = check.get("months", f.integer, required=True, low=1, high=600)
+        reference = check.get("reference_date", f.date, required=True)
+        source = check.get("source", f.choice, self.sources, what="source", required=True)
+        v = {c: check.get(c, f.boolean) for c in ("working", "studying", "self_sufficient")}
+        v["reference_date"] = reference
+        if check.problems or enrolment is None:
+            return check.outcome()
+        check.violations(rules.check_followup(months=months, enrolment_end=enrolment["end_date"],
+                                              reference_date=reference, today=self.today), self.columns)
+        key = (enrolment["id"], months, source)
+        v.update(enrolment_id=enrolment["id"], months=months, source=source)
+        return self.accept(check, f.digest(*key), stored.get(key), v, person["id"])
 
 
 KINDS: dict[str, type[Kind]] = {k.name: k for k in (Persons, Enrolments, Participations, Exits, FollowUps)}
