@@ -52,7 +52,8 @@ class RulesForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if not self.errors:
+        # Check what is new or changed: an untouched record shown beside it must not block a save.
+        if not self.errors and (self.instance.pk is None or self.has_changed()):
             attach_violations(self, self.violations(data))
         return data
 

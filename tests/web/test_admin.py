@@ -164,3 +164,42 @@ def test_login_page_and_person_pages_are_accessible_html(world, client, login):
     assert response.status_code == 302 and response["Location"] == "/persons/"
     html = login("anna").get(f"/persons/{world.jarva.pk}/").content.decode()
     assert "<script" not in html and "Jarvasson" in html
+
+
+def _resubmit(response, **changes):
+    """The POST a browser sends for an admin change page as rendered, with ``changes``."""
+    data = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        fs = inline.formset
+        data.update({f"{fs.prefix}-TOTAL_FORMS": str(len(fs.forms)), f"{fs.prefix}-INITIAL_FORMS": str(fs.initial_form_count())})
+        forms += fs.forms
+    for form in forms:
+        for name, field in form.fields.items():
+            value = form.initial.get(name, field.initial)
+            if value is None or value is False:
+                continue
+            if hasattr(value, "pk"):
+                value = value.pk
+            data[form.add_prefix(name)] = value
+    data.update(changes)
+    return data
+
+
+@pytest.mark.django_db
+def test_person_with_an_old_enrolment_elsewhere_can_still_be_edited(world, login):
+    from pestrack.records.casework.models import Enrolment
+    from pestrack.records.codes.models import Code
+    from pestrack.records.org.models import OrgUnit
+
+    old = world.jarva.enrolments.get()
+    Enrolment.objects.create(person=world.jarva, programme=old.programme, org_unit=OrgUnit.objects.get(code="jt-soderort"),
+                             target_group=old.target_group, entry_route=old.entry_route,
+                             start_date=old.start_date - dt.timedelta(days=400), end_date=old.start_date - dt.timedelta(days=300),
+                             exit_reason=Code.objects.get(list="exit_reason", code="moved"))
+    client = login("anna")
+    url = f"/admin/people/person/{world.jarva.pk}/change/"
+    response = client.post(url, _resubmit(client.get(url), address="Ny gata 3"))
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
+    world.jarva.refresh_from_db()
+    assert world.jarva.address == "Ny gata 3"
