@@ -66,27 +66,37 @@ class Event:
     at: datetime = field(default_factory=timezone.now)
 
 
+_COLUMNS = ("at", "actor", "actor_id", "action", "person_id", "object_type", "object_id", "detail", "source",
+            "prev_hash", "hash")
+
+
 def record_many(events: Iterable[Event]) -> int:
-    """Append events to the chain in one transaction; returns how many were written."""
+    """Append events to the chain in one transaction; returns how many were written.
+
+    Rows go in with a plain ``executemany``: an import logs one entry per record it writes, and
+    the ORM's per-object overhead would otherwise dominate the import's time.
+    """
+    sql = (f"INSERT INTO {AccessLogEntry._meta.db_table} ({', '.join(_COLUMNS)}) "
+           f"VALUES ({', '.join(['%s'] * len(_COLUMNS))})")
+    adapt_at = connection.ops.adapt_datetimefield_value
     n = 0
-    with transaction.atomic():
+    with transaction.atomic(), connection.cursor() as cur:
         prev = _lock_and_head()
-        batch: list[AccessLogEntry] = []
+        rows: list[tuple] = []
         for e in events:
             detail = scrub(e.detail)
             obj_id = str(e.object_id or "")
             h = _entry_hash(prev, e.at, e.actor, e.actor_id, e.action, e.person_id, e.object_type, obj_id, detail, e.source)
-            batch.append(AccessLogEntry(
-                at=e.at, actor=e.actor, actor_id=e.actor_id, action=e.action, person_id=e.person_id,
-                object_type=e.object_type, object_id=obj_id, detail=detail, source=e.source, prev_hash=prev, hash=h,
-            ))
+            rows.append((adapt_at(e.at), e.actor, e.actor_id, e.action, e.person_id, e.object_type, obj_id, detail,
+                         e.source, prev, h))
             prev = h
-            if len(batch) >= 5000:
-                AccessLogEntry.objects.bulk_create(batch)
-                n += len(batch)
-                batch = []
-        AccessLogEntry.objects.bulk_create(batch)
-        n += len(batch)
+            if len(rows) >= 5000:
+                cur.executemany(sql, rows)
+                n += len(rows)
+                rows = []
+        if rows:
+            cur.executemany(sql, rows)
+            n += len(rows)
     return n
 
 
