@@ -37,6 +37,8 @@ PESTRACK_IDENTITY_KEY = _require("PESTRACK_IDENTITY_KEY", _DEV_IDENTITY_KEY)
 DEBUG = not PRODUCTION and os.environ.get("PESTRACK_DEBUG", "1") in {"1", "true", "yes"}
 ALLOWED_HOSTS = [h for h in _require("PESTRACK_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver").split(",") if h]
 
+# Number of reverse proxies in front of the application whose X-Forwarded-For is trusted (0: none).
+PESTRACK_TRUSTED_PROXIES = int(os.environ.get("PESTRACK_TRUSTED_PROXIES", "0"))
 PESTRACK_PROFILES_DIR = Path(os.environ.get("PESTRACK_PROFILES_DIR", REPO_DIR / "profiles"))
 PESTRACK_PROFILE = os.environ.get("PESTRACK_PROFILE", "stockholm")
 
@@ -71,6 +73,7 @@ INSTALLED_APPS = [
     "pestrack.records.outreach",
     "pestrack.records.audit",
     "pestrack.web",
+    "ninja",  # serves the API docs page's assets itself, so nothing comes from a CDN
 ]
 
 MIDDLEWARE = [
@@ -121,7 +124,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = Path(os.environ.get("PESTRACK_STATIC_ROOT", Path.cwd() / "static"))
+# Static files (the admin's CSS and JS, API docs) are served by whitenoise straight from the
+# installed packages, so no collectstatic step is needed; set PESTRACK_STATIC_ROOT to collect them.
+STATIC_ROOT = os.environ.get("PESTRACK_STATIC_ROOT") or None
+WHITENOISE_USE_FINDERS = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SESSION_COOKIE_AGE = 30 * 60

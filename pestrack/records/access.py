@@ -13,8 +13,9 @@ Every view, API endpoint, export and admin page goes through ``get_person_for`` 
 """
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -55,7 +56,12 @@ def persons_visible_to(user, write: bool = False) -> QuerySet[Person]:
     if not paths:
         return Person.objects.none()
     ids = Person.objects.filter(person_scope(paths)).values("pk")
-    return Person.objects.filter(pk__in=ids)
+    # Protected identities come last, in id order: sorting them by their real names would let a
+    # masked list reveal where their names fall in the alphabet.
+    unless_protected = {"protected_identity": True, "then": Value("")}
+    return Person.objects.filter(pk__in=ids).order_by(
+        "protected_identity", Case(When(**unless_protected), default=F("last_name")),
+        Case(When(**unless_protected), default=F("first_name")), "pk")
 
 
 def units_in_scope(user, write: bool = False) -> QuerySet[OrgUnit]:
@@ -150,4 +156,14 @@ def present_person(user, person: Person, *, unmasked: bool | None = None) -> dic
 
 
 def client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    """The client's address for the access log.
+
+    Behind N trusted reverse proxies (``PESTRACK_TRUSTED_PROXIES=N``) it is the address the
+    outermost trusted proxy saw, from ``X-Forwarded-For``; otherwise ``REMOTE_ADDR``."""
+    if request is None:
+        return ""
+    proxies = settings.PESTRACK_TRUSTED_PROXIES
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies][:100]
+    return request.META.get("REMOTE_ADDR", "")

@@ -25,7 +25,7 @@ class BearerToken(HttpBearer):
         return ApiToken.user_for(token)
 
 
-api = NinjaAPI(title="pestrack API", version="1", urls_namespace="api-v1", docs_url=None,
+api = NinjaAPI(title="pestrack API", version="1", urls_namespace="api-v1", docs_url="/docs",
                auth=[SessionAuth(), BearerToken()])
 
 

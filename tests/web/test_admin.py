@@ -2,6 +2,7 @@
 rules and show each violation beside its field; the access log is the DPO's, read-only."""
 from __future__ import annotations
 
+import re
 import datetime as dt
 
 import pytest
@@ -153,7 +154,11 @@ def test_openapi_schema_is_served_and_docs_need_no_cdn(world, client):
     assert schema.status_code == 200
     paths = schema.json()["paths"]
     assert "/api/v1/persons/{person_id}/export" in paths and "/api/v1/persons" in paths
-    assert client.get("/api/v1/docs").status_code == 404  # no page that would load from a CDN
+    docs = client.get("/api/v1/docs")
+    assert docs.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', docs.content.decode())
+    assert assets and all(a.startswith("/static/") for a in assets), assets  # bundled, nothing from a CDN
+    assert client.get(assets[0]).status_code == 200
 
 
 @pytest.mark.django_db
