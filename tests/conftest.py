@@ -54,3 +54,14 @@ def profile(db):
 
     load_profile("stockholm")
     return "stockholm"
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Tests read messages in English unless they switch language themselves (Swedish is the
+    default of the Stockholm deployment; tests that check Swedish override it)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

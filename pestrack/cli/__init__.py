@@ -13,6 +13,10 @@ def setup_django() -> None:
     import django
 
     django.setup()
+    from django.utils import translation
+
+    # Messages of the command line: PESTRACK_LANGUAGE=sv for Swedish (the web follows each user).
+    translation.activate(os.environ.get("PESTRACK_LANGUAGE", "en"))
 
 
 @app.callback()

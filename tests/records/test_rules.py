@@ -159,3 +159,14 @@ def test_no_two_open_enrolments_in_the_same_programme(profile):
     with pytest.raises(IntegrityError), transaction.atomic():
         Enrolment.objects.create(person=p, programme=jobbtorg, org_unit=e.org_unit, target_group=e.target_group,
                                  entry_route=e.entry_route, start_date=dt.date(2026, 2, 1))
+
+
+def test_rule_messages_are_in_the_users_language(profile):
+    from django.utils import translation
+
+    with translation.override("sv"):
+        sv = enrolment_violations(end=dt.date(2026, 6, 1))[0].message
+    with translation.override("en"):
+        en = enrolment_violations(end=dt.date(2026, 6, 1))[0].message
+    assert sv == "En avslutad inskrivning måste ha en avslutsorsak."
+    assert en == "An ended enrolment needs an exit reason."

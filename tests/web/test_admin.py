@@ -163,7 +163,8 @@ def test_openapi_schema_is_served_and_docs_need_no_cdn(world, client):
 
 @pytest.mark.django_db
 def test_login_page_and_person_pages_are_accessible_html(world, client, login):
-    page = client.get("/accounts/login/").content.decode()
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert ">Logga in<" in page  # Swedish for a Swedish browser
     assert '<html lang="sv">' in page and "<label for=" in page and "<script" not in page and "http" not in page.split("<body>")[0]
     response = client.post("/accounts/login/", {"username": "anna", "password": "demo-pestrack-2026"})
     assert response.status_code == 302 and response["Location"] == "/persons/"
