@@ -10,9 +10,11 @@ from django.db import migrations
 FORWARD = """
 CREATE OR REPLACE FUNCTION pestrack_audit_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'audit_accesslogentry'
-       AND OLD.at < now() - interval '2 years' THEN
-        RETURN OLD;
+    -- nested, not AND: PL/pgSQL does not short-circuit, and audit_auditanchor has no "at"
+    IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'audit_accesslogentry' THEN
+        IF OLD.at < now() - interval '2 years' THEN
+            RETURN OLD;
+        END IF;
     END IF;
     RAISE EXCEPTION 'pestrack: the access log is append-only (% on % refused)', TG_OP, TG_TABLE_NAME
         USING ERRCODE = 'insufficient_privilege';
