@@ -33,11 +33,14 @@ def cli_actor() -> str:
         return "cli"
 
 
-def _entry_hash(prev: str, at: datetime, actor: str, actor_id, action: str, person_id, object_type: str,
+def _iso(at: datetime) -> str:
+    return at.astimezone(dt_timezone.utc).isoformat(timespec="microseconds")
+
+
+def _entry_hash(prev: str, at_iso: str, actor: str, actor_id, action: str, person_id, object_type: str,
                 object_id: str, detail: str, source: str) -> str:
     payload = "\x1f".join(
-        [prev, at.astimezone(dt_timezone.utc).isoformat(timespec="microseconds"), actor, str(actor_id or ""), action,
-         str(person_id or ""), object_type, object_id, detail, source]
+        [prev, at_iso, actor, str(actor_id or ""), action, str(person_id or ""), object_type, object_id, detail, source]
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -83,11 +86,14 @@ def record_many(events: Iterable[Event]) -> int:
     with transaction.atomic(), connection.cursor() as cur:
         prev = _lock_and_head()
         rows: list[tuple] = []
+        last_at = at_db = at_iso = None
         for e in events:
+            if e.at is not last_at:  # a bulk write shares one timestamp: convert it once
+                last_at, at_db, at_iso = e.at, adapt_at(e.at), _iso(e.at)
             detail = scrub(e.detail)
             obj_id = str(e.object_id or "")
-            h = _entry_hash(prev, e.at, e.actor, e.actor_id, e.action, e.person_id, e.object_type, obj_id, detail, e.source)
-            rows.append((adapt_at(e.at), e.actor, e.actor_id, e.action, e.person_id, e.object_type, obj_id, detail,
+            h = _entry_hash(prev, at_iso, e.actor, e.actor_id, e.action, e.person_id, e.object_type, obj_id, detail, e.source)
+            rows.append((at_db, e.actor, e.actor_id, e.action, e.person_id, e.object_type, obj_id, detail,
                          e.source, prev, h))
             prev = h
             if len(rows) >= 5000:
@@ -144,7 +150,7 @@ def verify(expected_head: str | None = None) -> VerifyResult:
     after_purge = False
     head_seen = expected_head is None
     for e in iter_entries():
-        expected = _entry_hash(e.prev_hash, e.at, e.actor, e.actor_id, e.action, e.person_id, e.object_type,
+        expected = _entry_hash(e.prev_hash, _iso(e.at), e.actor, e.actor_id, e.action, e.person_id, e.object_type,
                                e.object_id, e.detail, e.source)
         if e.hash != expected:
             problems.append(f"entry {e.id}: content does not match its hash (altered)")

@@ -189,19 +189,19 @@ def write_chunk(kind: Kind, actions: list[Outcome], actor: str, result: ImportRe
     creates = [a for a in actions if a.action == "create"]
     updates = [a for a in actions if a.action == "update"]
     events = []
+    now = timezone.now()
     if updates:
         has_stamp = any(fl.name == "updated_at" for fl in model._meta.fields)
-        now = timezone.now()
         objs = [model(pk=a.pk, **a.values, **({"updated_at": now} if has_stamp else {})) for a in updates]
         names = list(updates[0].values) + (["updated_at"] if has_stamp else [])
         model.objects.bulk_update(objs, names, batch_size=500)
-        events += [_event(actor, "update", kind, a, a.pk, result.path) for a in updates]
+        events += [_event(actor, "update", kind, a, a.pk, result.path, now) for a in updates]
     if creates:
         ids = _insert(kind, [a.values for a in creates])
         for a, pk in zip(creates, ids):
             if a.person_id is None:  # a new person
                 a.person_id = pk
-            events.append(_event(actor, "create", kind, a, pk, result.path))
+            events.append(_event(actor, "create", kind, a, pk, result.path, now))
     log.record_many(events)
     result.created += len(creates)
     result.updated += len(updates)
@@ -227,6 +227,6 @@ def _insert(kind: Kind, rows: list[dict]) -> list[int]:
     return [found[tuple(row[k] for k in keys)] for row in rows]
 
 
-def _event(actor: str, action: str, kind: Kind, a: Outcome, pk, path: Path) -> log.Event:
+def _event(actor: str, action: str, kind: Kind, a: Outcome, pk, path: Path, at) -> log.Event:
     return log.Event(actor=actor, action=action, person_id=a.person_id, object_type=kind.object_type, object_id=str(pk),
-                     detail=f"import {kind.name} from {path.name}, line {a.line}", source="cli")
+                     detail=f"import {kind.name} from {path.name}, line {a.line}", source="cli", at=at)
