@@ -2,6 +2,7 @@
 commands on a clean clone."""
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -76,7 +77,7 @@ def test_readme_commands_work_on_a_clean_clone(tmp_path):
     port = _free_port()
     demo = subprocess.Popen([shutil.which("python3"),
                              "dev.py", "demo", "--port", str(port)], cwd=clone, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         deadline, page = time.time() + 600, None
         while time.time() < deadline and demo.poll() is None:
@@ -87,7 +88,7 @@ def test_readme_commands_work_on_a_clean_clone(tmp_path):
                 time.sleep(1)
         assert page and "csrfmiddlewaretoken" in page, demo.stdout.read() if demo.poll() is not None else "no answer"
     finally:
-        demo.terminate()
+        os.killpg(demo.pid, signal.SIGTERM)  # dev.py and the server it started
         demo.wait(30)
     r = subprocess.run([shutil.which("python3"), "dev.py", "test", "tests/test_smoke.py", "-q"], cwd=clone, env=env,
                        capture_output=True, text=True, timeout=900)
