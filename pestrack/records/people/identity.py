@@ -100,13 +100,15 @@ def make_number(birth: dt.date, serial: int, coordination: bool = False) -> str:
 
 
 @lru_cache(maxsize=4)
-def _keys(master: str) -> tuple[bytes, bytes]:
+def _keys(master: str) -> tuple[AESGCM, bytes]:
+    """The cipher for encryption and the HMAC key for look-ups, both derived from the master key."""
+
     def derive(info: bytes) -> bytes:
         return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"pestrack-identity", info=info).derive(
             master.encode()
         )
 
-    return derive(b"encryption"), derive(b"lookup")
+    return AESGCM(derive(b"encryption")), derive(b"lookup")
 
 
 def _master() -> str:
@@ -123,14 +125,14 @@ def lookup_hash(number: IdentityNumber | str) -> str:
 
 def encrypt(number: IdentityNumber) -> str:
     nonce = os.urandom(12)
-    ct = AESGCM(_keys(_master())[0]).encrypt(nonce, number.digits.encode(), b"pin")
+    ct = _keys(_master())[0].encrypt(nonce, number.digits.encode(), b"pin")
     return base64.b64encode(nonce + ct).decode()
 
 
 def decrypt(token: str) -> str:
     """The 12 digits of an encrypted number (raises if the key is wrong or the data altered)."""
     blob = base64.b64decode(token)
-    return AESGCM(_keys(_master())[0]).decrypt(blob[:12], blob[12:], b"pin").decode()
+    return _keys(_master())[0].decrypt(blob[:12], blob[12:], b"pin").decode()
 
 
 def format_digits(digits: str) -> str:
