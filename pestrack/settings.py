@@ -34,6 +34,9 @@ def _require(name: str, dev_default: str) -> str:
 SECRET_KEY = _require("PESTRACK_SECRET_KEY", _DEV_SECRET)
 # Key that encrypts identity numbers at rest and keys their look-up hash (see records.identity).
 PESTRACK_IDENTITY_KEY = _require("PESTRACK_IDENTITY_KEY", _DEV_IDENTITY_KEY)
+# Key of the pseudonymous person ids in the analytics tables (see analytics.pseudonym); keep it apart
+# from the identity key, so that holding analytics data and this key still reveals no identity number.
+PESTRACK_PSEUDONYM_KEY = _require("PESTRACK_PSEUDONYM_KEY", "dev-only-pseudonym-key-not-for-production")
 DEBUG = not PRODUCTION and os.environ.get("PESTRACK_DEBUG", "1") in {"1", "true", "yes"}
 ALLOWED_HOSTS = [h for h in _require("PESTRACK_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver").split(",") if h]
 

@@ -31,6 +31,7 @@ def test_production_refuses_to_start_without_its_keys():
 
 def test_production_settings_come_from_the_environment():
     r = _settings({"PESTRACK_PRODUCTION": "1", "PESTRACK_SECRET_KEY": "s" * 50, "PESTRACK_IDENTITY_KEY": "k" * 44,
+                   "PESTRACK_PSEUDONYM_KEY": "p" * 44,
                    "PESTRACK_ALLOWED_HOSTS": "pes.example.org",
                    "PESTRACK_DATABASE_URL": "postgresql://app@db.example.org:5432/pestrack"})
     assert r.returncode == 0, r.stderr

@@ -68,3 +68,10 @@ def test_broken_yaml_names_the_file(copy):
     (copy / "codes.yaml").write_text("programme: [unclosed\n")
     with pytest.raises(ProfileError, match="codes.yaml: not valid YAML"):
         load_profile(str(copy))
+
+
+def test_age_bands_must_be_ranges(copy):
+    text = (copy / "profile.yaml").read_text().replace('"16-19"', '"sixteen"')
+    (copy / "profile.yaml").write_text(text)
+    with pytest.raises(ProfileError, match=r"profile.yaml:\d+: analytics.age_bands must be"):
+        load_profile(str(copy))

@@ -6,6 +6,7 @@ and line.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +88,12 @@ def load_profile(name: str) -> LoadResult:
         raise ProfileError(f"{meta_path}:{retention[LINE]}: retention.access_log_years must be at least "
                            f"{MIN_ACCESS_LOG_YEARS} (the database keeps log entries that long)")
 
+    age_bands = (meta.get("analytics") or {}).get("age_bands")
+    if age_bands is not None:
+        line = meta["analytics"][LINE]
+        if not isinstance(age_bands, list) or not all(
+                isinstance(b, str) and re.fullmatch(r"\d+-(\d+)?", b) for b in age_bands):
+            raise ProfileError(f"{meta_path}:{line}: analytics.age_bands must be a list of \"low-high\" or \"low-\" strings")
     if not isinstance(lists, dict):
         raise ProfileError(f"{codes_path}: must be a mapping of list name to codes")
     for required in REQUIRED_LISTS:
@@ -97,7 +104,8 @@ def load_profile(name: str) -> LoadResult:
 
     with transaction.atomic():
         settings_values = {"profile": meta.get("id", root.name), "home_municipality": home,
-                           "retention": _clean(retention), "name": _clean(meta.get("name", {}))}
+                           "retention": _clean(retention), "name": _clean(meta.get("name", {})),
+                           "age_bands": age_bands}
         for key, value in settings_values.items():
             ProfileSetting.objects.update_or_create(key=key, defaults={"value": value})
 

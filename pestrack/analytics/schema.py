@@ -1,0 +1,163 @@
+"""The analytics schema: every table, column, type and meaning. The one source for the extract,
+for docs/analytics-schema.md (rendered by ``render_markdown``) and for definition checks."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: pa.DataType
+    meaning: str
+    nullable: bool = True
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    grain: str
+    columns: tuple[Column, ...]
+
+    @property
+    def arrow(self) -> pa.Schema:
+        return pa.schema([pa.field(c.name, c.type, nullable=c.nullable) for c in self.columns])
+
+
+def _c(name, type_, meaning, nullable=True):
+    return Column(name, type_, meaning, nullable)
+
+
+S, D, I64, I32, B, F = pa.string(), pa.date32(), pa.int64(), pa.int32(), pa.bool_(), pa.float64()
+
+PERSON_COLUMNS = (
+    _c("person_key", S, "Pseudonymous person id: keyed hash of the identity number (stable across extracts and "
+                        "register files pseudonymised with the same key)", False),
+    _c("sex", S, "woman or man (sex as used for statistics)", False),
+    _c("birth_year", I32, "Year of birth", False),
+    _c("municipality", S, "Municipality code of registration (kommunkod)", False),
+    _c("education_level", S, "Education level code of the profile"),
+    _c("born_abroad", B, "Born outside Sweden"),
+)
+ENROLMENT_CONTEXT = (
+    _c("programme", S, "Programme code (e.g. jobbtorg)", False),
+    _c("org_unit", S, "Organisation unit code of the enrolment", False),
+    _c("org_unit_path", S, "Materialised path of the unit in the organisation tree, /city/administration/unit/", False),
+    _c("target_group", S, "Target group code", False),
+)
+
+TABLES: tuple[Table, ...] = (
+    Table("enrolments", "one row per enrolment (inskrivning)", (
+        _c("enrolment_id", I64, "Enrolment id (opaque)", False),
+        *PERSON_COLUMNS,
+        *ENROLMENT_CONTEXT,
+        _c("referring_unit", S, "Code of the unit or district that referred the person"),
+        _c("referring_body", S, "Referring body code"),
+        _c("entry_route", S, "Entry route code", False),
+        _c("has_decision", B, "A Social Services Act decision is recorded", False),
+        _c("start_date", D, "Enrolment start", False),
+        _c("end_date", D, "Enrolment end (exit date); empty while open"),
+        _c("exit_reason", S, "Exit reason code; empty while open"),
+        _c("exit_outcome", S, "work, studies or other (from the exit reason's outcome rule); empty while open"),
+        _c("age_at_start", I32, "Age in whole years on the start date", False),
+        _c("age_band_at_start", S, "Age band (profile) on the start date", False),
+    )),
+    Table("exits", "one row per ended enrolment", (
+        _c("enrolment_id", I64, "Enrolment id (opaque)", False),
+        *PERSON_COLUMNS,
+        *ENROLMENT_CONTEXT,
+        _c("entry_route", S, "Entry route code", False),
+        _c("start_date", D, "Enrolment start", False),
+        _c("exit_date", D, "Enrolment end", False),
+        _c("exit_reason", S, "Exit reason code", False),
+        _c("exit_outcome", S, "work, studies or other", False),
+        _c("duration_days", I32, "Days from start to exit", False),
+        _c("duration_months", F, "Months from start to exit (days / 30.4375)", False),
+        _c("age_at_exit", I32, "Age in whole years on the exit date", False),
+        _c("age_band_at_exit", S, "Age band (profile) on the exit date", False),
+    )),
+    Table("participations", "one row per participation in a measure", (
+        _c("participation_id", I64, "Participation id (opaque)", False),
+        _c("enrolment_id", I64, "Enrolment id", False),
+        *PERSON_COLUMNS,
+        *ENROLMENT_CONTEXT,
+        _c("measure", S, "Measure code", False),
+        _c("provider_type", S, "Provider type code (own, procured, civil_society, arbetsformedlingen)"),
+        _c("place_id", I64, "Place id when the measure is on a recorded place"),
+        _c("start_date", D, "Start of the participation", False),
+        _c("end_date", D, "End of the participation; empty while ongoing"),
+        _c("age_at_start", I32, "Age in whole years on the start date", False),
+        _c("age_band_at_start", S, "Age band on the start date", False),
+    )),
+    Table("followups", "one row per follow-up of an ended enrolment, N months after exit", (
+        _c("enrolment_id", I64, "Enrolment id", False),
+        *PERSON_COLUMNS,
+        *ENROLMENT_CONTEXT,
+        _c("exit_date", D, "Enrolment end", False),
+        _c("exit_reason", S, "Exit reason code", False),
+        _c("exit_outcome", S, "work, studies or other", False),
+        _c("months", I32, "Months after exit", False),
+        _c("reference_date", D, "Date the outcome refers to", False),
+        _c("working", B, "Working; empty when unknown"),
+        _c("studying", B, "Studying; empty when unknown"),
+        _c("self_sufficient", B, "No social assistance (försörjningsstöd); empty when unknown"),
+        _c("source", S, "register or survey", False),
+    )),
+    Table("outreach", "one row per outreach contact (no person identified)", (
+        _c("contact_id", I64, "Contact id (opaque)", False),
+        _c("date", D, "Date of the contact", False),
+        _c("org_unit", S, "Organisation unit code", False),
+        _c("org_unit_path", S, "Materialised path of the unit", False),
+        _c("target_group", S, "Target group code"),
+        _c("sex", S, "woman or man; empty when not recorded"),
+        _c("age_band", S, "Age band as recorded"),
+        _c("level", I32, "Outreach level 1 or 2", False),
+        _c("outcome", S, "Outcome code, e.g. enrolled_jobbtorg"),
+    )),
+    Table("places", "one row per place provided (Stockholmsjobb, feriejobb, praktik)", (
+        _c("place_id", I64, "Place id (opaque)", False),
+        _c("kind", S, "Place type code", False),
+        _c("employer_is_city", B, "The employer is a unit of the city", False),
+        _c("employer_org_unit", S, "Code of the city unit when the employer is one"),
+        _c("sector_code", S, "SNI/NACE code of the employer"),
+        _c("positions", I32, "Number of positions", False),
+        _c("start_date", D, "First day", False),
+        _c("end_date", D, "Last day"),
+    )),
+    Table("survey_answers", "one row per answer to a participant survey question", (
+        _c("survey", S, "Survey code", False),
+        _c("question", S, "Question code", False),
+        _c("date", D, "Date answered", False),
+        _c("org_unit", S, "Organisation unit code"),
+        _c("person_key", S, "Pseudonymous person id when the answer is linked to an enrolment"),
+        _c("sex", S, "woman or man when linked"),
+        _c("value", I32, "Answer on the question's scale"),
+    )),
+)
+
+BY_NAME = {t.name: t for t in TABLES}
+
+
+def render_markdown() -> str:
+    """docs/analytics-schema.md, generated from TABLES (a test keeps the file in step)."""
+    out = [
+        "# Analytics schema",
+        "",
+        "Generated from `pestrack/analytics/schema.py` (`pestrack analytics schema > docs/analytics-schema.md`);",
+        "a test fails when this file and the code differ. `pestrack analytics extract --out DIR` writes one",
+        "Parquet file per table, `DIR/<table>.parquet`, plus `DIR/manifest.json` (rows and content hash per",
+        "table; a second extract rewrites only the tables whose content changed).",
+        "",
+        "No table holds a name, an identity number or an address. A person is `person_key`: an HMAC-SHA256",
+        "under `PESTRACK_PSEUDONYM_KEY` of the identity number's keyed look-up hash (first 32 hex digits); the key lives in the",
+        "environment, never with the data. Types are Arrow/Parquet types.",
+        "",
+    ]
+    for t in TABLES:
+        out += [f"## {t.name}", "", f"Grain: {t.grain}.", "", "| column | type | null | meaning |",
+                "|---|---|---|---|"]
+        out += [f"| `{c.name}` | {c.type} | {'yes' if c.nullable else 'no'} | {c.meaning} |" for c in t.columns]
+        out.append("")
+    return "\n".join(out)

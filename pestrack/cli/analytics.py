@@ -1,0 +1,36 @@
+"""pestrack analytics: the pseudonymised analytics tables."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(no_args_is_help=True)
+console = Console()
+
+
+@app.command("extract")
+def extract_cmd(out: Path = typer.Option(..., "--out", help="Folder for the Parquet files and manifest.json"),
+                table: list[str] = typer.Option(None, "--table", help="Only these tables (repeat); default all")):
+    """Derive the pseudonymised analytics tables (Parquet) from the records database."""
+    from pestrack.analytics.extract import extract
+    from pestrack.analytics.schema import BY_NAME
+
+    unknown = [t for t in table or [] if t not in BY_NAME]
+    if unknown:
+        console.print(f"[red]error:[/] unknown table {', '.join(unknown)}; tables are {', '.join(BY_NAME)}")
+        raise typer.Exit(2)
+    result = extract(out, table or None)
+    for name, rows in result.written.items():
+        console.print(f"{name:16} {rows:>10,} rows  written")
+    for name, rows in result.unchanged.items():
+        console.print(f"{name:16} {rows:>10,} rows  unchanged")
+
+
+@app.command("schema")
+def schema_cmd():
+    """Print the analytics schema as Markdown (the source of docs/analytics-schema.md)."""
+    from pestrack.analytics.schema import render_markdown
+
+    print(render_markdown())

@@ -1,0 +1,124 @@
+"""The analytics extract: documented schema, pseudonymised, stable keys, incremental rewrites."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from pestrack.analytics import schema
+from pestrack.analytics.extract import extract
+from pestrack.analytics.pseudonym import key_for_identity_number
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def sample(profile):
+    from pestrack.records.sample import create_sample
+
+    create_sample(40, today=dt.date(2026, 6, 1))
+
+
+def read(out: Path, table: str) -> list[dict]:
+    return pq.read_table(out / f"{table}.parquet").to_pylist()
+
+
+def test_docs_match_the_schema_in_code():
+    assert (ROOT / "docs" / "analytics-schema.md").read_text() == schema.render_markdown() + "\n"
+
+
+def test_every_table_has_the_documented_columns_and_all_rows(sample, tmp_path):
+    from pestrack.records.casework.models import Enrolment, FollowUp, Participation
+
+    extract(tmp_path)
+    for table in schema.TABLES:
+        assert pq.read_schema(tmp_path / f"{table.name}.parquet").remove_metadata() == table.arrow, table.name
+    assert len(read(tmp_path, "enrolments")) == Enrolment.objects.count()
+    assert len(read(tmp_path, "exits")) == Enrolment.objects.filter(end_date__isnull=False).count() > 0
+    assert len(read(tmp_path, "participations")) == Participation.objects.count()
+    assert len(read(tmp_path, "followups")) == FollowUp.objects.count() > 0
+
+
+def test_no_name_identity_number_or_address_leaves_the_records(sample, tmp_path):
+    from pestrack.records.people.models import Person
+
+    extract(tmp_path)
+    blob = b"".join(p.read_bytes() for p in tmp_path.glob("*.parquet"))
+    text = " ".join(str(v) for t in schema.TABLES for row in read(tmp_path, t.name) for v in row.values())
+    for person in Person.objects.all():
+        digits = person.identity_number.replace("-", "")
+        for secret in (digits, digits[2:], person.identity_number, person.address, person.pin_hash):
+            assert secret not in text and secret.encode() not in blob
+    names = {p.last_name for p in Person.objects.all()}
+    assert not any(name in text for name in names)
+    columns = {c.name for t in schema.TABLES for c in t.columns}
+    assert not columns & {"first_name", "last_name", "identity_number", "address", "birth_date", "pin_hash"}
+
+
+def test_person_key_is_stable_and_needs_the_key(sample, tmp_path, settings):
+    from pestrack.records.people.models import Person
+
+    person = Person.objects.order_by("id").first()
+    expected = key_for_identity_number(person.identity_number)
+    extract(tmp_path / "a")
+    extract(tmp_path / "b")
+    keys_a = {r["enrolment_id"]: r["person_key"] for r in read(tmp_path / "a", "enrolments")}
+    keys_b = {r["enrolment_id"]: r["person_key"] for r in read(tmp_path / "b", "enrolments")}
+    assert keys_a == keys_b
+    assert expected in {r["person_key"] for r in read(tmp_path / "a", "enrolments")}
+    settings.PESTRACK_PSEUDONYM_KEY = "another key"
+    assert key_for_identity_number(person.identity_number) != expected
+
+
+def test_derived_columns_are_computed_from_the_record(profile, tmp_path):
+    from pestrack.records.casework.models import Enrolment
+    from pestrack.records.codes.models import Code
+    from pestrack.records.org.models import OrgUnit
+    from pestrack.records.people.identity import make_number
+    from pestrack.records.people.models import Person
+
+    p = Person(first_name="A", last_name="B", birth_date=dt.date(2000, 3, 10), sex="woman", municipality="0180")
+    p.set_identity_number(make_number(dt.date(2000, 3, 10), 1))
+    p.save()
+    code = lambda lst, c: Code.objects.get(list=lst, code=c)  # noqa: E731
+    Enrolment.objects.create(person=p, programme=code("programme", "jobbtorg"), org_unit=OrgUnit.objects.get(code="jt-unga"),
+                             target_group=code("target_group", "uvas_20_29"), entry_route=code("entry_route", "entry_20_29"),
+                             start_date=dt.date(2023, 3, 9), end_date=dt.date(2023, 9, 5),
+                             exit_reason=code("exit_reason", "work_subsidised"))
+    extract(tmp_path)
+    (e,) = read(tmp_path, "enrolments")
+    assert (e["age_at_start"], e["age_band_at_start"], e["exit_outcome"]) == (22, "20-24", "work")
+    assert e["org_unit_path"] == "/stockholm/amf/jobbtorg/jt-unga/" and e["birth_year"] == 2000
+    (x,) = read(tmp_path, "exits")
+    assert x["duration_days"] == 180 and x["age_at_exit"] == 23 and x["age_band_at_exit"] == "20-24"
+    assert x["duration_months"] == pytest.approx(180 / 30.4375)
+
+
+def test_a_second_extract_rewrites_only_what_changed(sample, tmp_path):
+    from pestrack.records.casework.models import Enrolment
+    from pestrack.records.codes.models import Code
+
+    first = extract(tmp_path)
+    assert set(first.written) == {t.name for t in schema.TABLES}
+    mtimes = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.parquet")}
+    again = extract(tmp_path)
+    assert again.written == {} and set(again.unchanged) == set(first.written)
+    e = Enrolment.objects.filter(end_date__isnull=False, followups__isnull=True).first()
+    e.exit_reason = Code.objects.get(list="exit_reason", code="moved")
+    e.save()
+    third = extract(tmp_path)
+    assert set(third.written) == {"enrolments", "exits"}
+    after = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.parquet")}
+    assert sorted(n for n in mtimes if after[n] != mtimes[n]) == ["enrolments.parquet", "exits.parquet"]
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_the_extract_is_logged_without_person_data(sample, tmp_path):
+    from pestrack.records.audit.models import AccessLogEntry
+
+    extract(tmp_path)
+    entry = AccessLogEntry.objects.filter(action="export", object_type="analytics").get()
+    assert entry.person_id is None and "enrolments" in entry.detail
