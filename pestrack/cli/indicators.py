@@ -1,0 +1,81 @@
+"""pestrack indicators: validate the profile's indicator definitions and compute them."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(no_args_is_help=True)
+console = Console()
+err = Console(stderr=True)
+
+
+def _load(profile: str):
+    from pestrack.indicators.definitions import DefinitionErrors, load_definitions
+
+    try:
+        return load_definitions(profile)
+    except DefinitionErrors as exc:
+        for line in exc.errors:
+            err.print(line, markup=False, highlight=False)
+        err.print(f"[red]{len(exc.errors)} error(s)[/] in the indicator definitions of {profile}")
+        raise typer.Exit(1)
+    except FileNotFoundError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2)
+
+
+@app.command("validate")
+def validate_cmd(profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder")):
+    """Check every indicator definition against the analytics schema and the profile's code lists."""
+    indicators = _load(profile)
+    console.print(f"{len(indicators)} indicator definitions valid")
+
+
+@app.command("compute")
+def compute_cmd(data: Path = typer.Option(..., "--data", help="Folder of analytics tables (Parquet)"),
+                year: int = typer.Option(..., "--year"),
+                period_code: str = typer.Option("VB", "--period", help="VB, T1, T2, Q1–Q4 or M01–M12"),
+                engine: str = typer.Option("duckdb", "--engine", help="duckdb, postgres or spark"),
+                out: Path = typer.Option(..., "--out", help="CSV file to write"),
+                profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder"),
+                database_url: str = typer.Option(None, "--database-url",
+                                                 help="postgres engine: server to load the tables into "
+                                                      "(default PESTRACK_DATABASE_URL)")):
+    """Compute every indicator with its breakdowns; one CSV row per indicator and breakdown value."""
+    from pestrack.indicators.compute import compute, write_csv
+    from pestrack.indicators.engines import ENGINES
+    from pestrack.indicators.periods import period
+
+    if engine not in ENGINES:
+        err.print(f"[red]error:[/] unknown engine {engine!r}; engines are {', '.join(ENGINES)}")
+        raise typer.Exit(2)
+    try:
+        p = period(year, period_code)
+    except ValueError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2)
+    indicators = _load(profile)
+    try:
+        if engine == "postgres":
+            url = database_url or os.environ.get("PESTRACK_DATABASE_URL", "")
+            if not url.startswith("postgres"):
+                err.print("[red]error:[/] the postgres engine needs --database-url postgresql://… "
+                          "(or PESTRACK_DATABASE_URL)")
+                raise typer.Exit(2)
+            runner = ENGINES[engine](data, url)
+        else:
+            runner = ENGINES[engine](data)
+    except (FileNotFoundError, NotImplementedError) as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2)
+    try:
+        with runner:
+            results = compute(indicators, runner, p)
+    except FileNotFoundError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2)
+    write_csv(results, out)
+    console.print(f"{len(indicators)} indicators, {len(results)} rows for {p.label} written to {out}")

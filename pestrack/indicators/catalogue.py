@@ -1,0 +1,92 @@
+"""What a definition may refer to: the analytics tables with their column kinds, and the code values
+each coded column may take. Read from pestrack/analytics/schema.py and the profile's YAML files
+directly, so validating definitions never needs the records database."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import yaml
+
+from pestrack.analytics.schema import TABLES
+
+# Columns whose values are codes of a profile code list (codes.yaml), by column name.
+CODE_LISTS = {
+    "programme": "programme", "target_group": "target_group", "exit_reason": "exit_reason",
+    "entry_route": "entry_route", "referring_body": "referring_body", "measure": "measure",
+    "provider_type": "provider_type", "education_level": "education_level", "kind": "place_type",
+}
+ORG_UNIT_COLUMNS = ("org_unit", "referring_unit", "employer_org_unit")
+AGE_BAND_COLUMNS = ("age_band_at_start", "age_band_at_exit", "age_band")
+
+
+def kind_of(type_: pa.DataType) -> str:
+    """The kind a filter checks types by: text, number, date or bool."""
+    if pa.types.is_string(type_):
+        return "text"
+    if pa.types.is_date(type_):
+        return "date"
+    if pa.types.is_boolean(type_):
+        return "bool"
+    return "number"
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    kind: str
+    nullable: bool
+    codes: frozenset[str] | None = None  # the allowed values, when the column is coded
+
+
+@dataclass
+class Catalogue:
+    tables: dict[str, dict[str, ColumnInfo]] = field(default_factory=dict)
+
+    def column(self, table: str, name: str) -> ColumnInfo | None:
+        return self.tables.get(table, {}).get(name)
+
+
+def profiles_dir() -> Path:
+    return Path(os.environ.get("PESTRACK_PROFILES_DIR", Path(__file__).resolve().parents[2] / "profiles"))
+
+
+def profile_path(profile: str | Path) -> Path:
+    """A profile folder, given as a path or as a name under PESTRACK_PROFILES_DIR."""
+    path = Path(profile)
+    if path.is_dir():
+        return path
+    path = profiles_dir() / str(profile)
+    if not path.is_dir():
+        raise FileNotFoundError(f"no profile named {str(profile)!r} in {profiles_dir()}")
+    return path
+
+
+def _yaml(path: Path):
+    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def code_values(profile_dir: Path) -> dict[str, frozenset[str]]:
+    """Allowed values per coded column, from codes.yaml, org_units.yaml and profile.yaml."""
+    lists = _yaml(profile_dir / "codes.yaml") or {}
+    by_list = {name: frozenset(str(c["code"]) for c in entries or []) for name, entries in lists.items()}
+    values = {col: by_list.get(lst, frozenset()) for col, lst in CODE_LISTS.items()}
+    outcomes = {(c.get("rules") or {}).get("outcome", "other") for c in lists.get("exit_reason") or []}
+    values["exit_outcome"] = frozenset(outcomes | {"other"})
+    values["sex"] = frozenset({"woman", "man"})
+    units = frozenset(str(u["code"]) for u in _yaml(profile_dir / "org_units.yaml") or [])
+    for col in ORG_UNIT_COLUMNS:
+        values[col] = units
+    meta = _yaml(profile_dir / "profile.yaml") or {}
+    bands = (meta.get("analytics") or {}).get("age_bands")
+    if bands:
+        for col in AGE_BAND_COLUMNS:
+            values[col] = frozenset(bands) | {"unknown"}
+    return values
+
+
+def load_catalogue(profile_dir: Path) -> Catalogue:
+    codes = code_values(profile_dir)
+    return Catalogue({t.name: {c.name: ColumnInfo(kind_of(c.type), c.nullable, codes.get(c.name)) for c in t.columns}
+                      for t in TABLES})

@@ -1,0 +1,66 @@
+"""Compute a set of indicators for a period on an engine, and write the result CSV."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from pestrack.indicators.compile import TOTAL, compile_indicator
+from pestrack.indicators.definitions import Indicator
+from pestrack.indicators.engines import Engine
+from pestrack.indicators.periods import Period
+
+CSV_COLUMNS = ("indicator_id", "period", "breakdown", "breakdown_value", "value", "numerator", "denominator")
+REPORTED_SEX = {"women": "woman", "men": "man"}  # reported values by sex → the analytics' sex codes
+
+
+@dataclass(frozen=True)
+class Result:
+    indicator_id: str
+    period: str
+    breakdown: str
+    breakdown_value: str | None
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+
+
+def _reported(ind: Indicator, p: Period) -> list[Result]:
+    values = ind.reported.get(p.start.year)
+    if values is None:
+        return []
+    out = [Result(ind.id, p.label, TOTAL, None, values["total"], None, None)]
+    out += [Result(ind.id, p.label, "sex", REPORTED_SEX[k], v, None, None) for k, v in values.items() if k in REPORTED_SEX]
+    return out
+
+
+def compute(indicators: list[Indicator], engine: Engine, p: Period) -> list[Result]:
+    """Rows per indicator: the total first, then each breakdown's values in order of value."""
+    out: list[Result] = []
+    for ind in indicators:
+        if ind.is_reported:
+            out += _reported(ind, p)
+            continue
+        if ind.population not in engine.tables:
+            raise FileNotFoundError(f"indicator {ind.id} needs the analytics table {ind.population} "
+                                    f"({ind.population}.parquet), which the data folder does not have")
+        rows = engine.run(compile_indicator(ind, p))
+        order = {name: i for i, name in enumerate([TOTAL, *ind.breakdowns])}
+        rows.sort(key=lambda r: (order[r[0]], r[1] is None, r[1] or ""))
+        out += [Result(ind.id, p.label, *r[:2], r[4], r[2], r[3]) for r in rows]
+    return out
+
+
+def _number(v: float | None) -> str:
+    if v is None:
+        return ""
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def write_csv(results: list[Result], out: Path) -> None:
+    with open(out, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(CSV_COLUMNS)
+        for r in results:
+            w.writerow([r.indicator_id, r.period, r.breakdown, r.breakdown_value or "", _number(r.value),
+                        _number(r.numerator), _number(r.denominator)])

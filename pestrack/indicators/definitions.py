@@ -1,0 +1,360 @@
+"""Indicator definitions: read from the profile's YAML, checked, turned into ``Indicator`` objects.
+
+Every problem is collected (not only the first) and reported as ``file:line: indicator: what is
+wrong``; nothing runs until the whole set is valid. The format is described in docs/indicators.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from sqlglot import exp
+
+from pestrack.indicators import filters
+from pestrack.indicators.catalogue import Catalogue, load_catalogue, profile_path
+
+LINE, KEYS = "__line__", "__keys__"
+UNITS = ("percent", "count", "months", "mean", "index", "ratio")
+DIRECTIONS = ("higher", "lower")
+MEASURES = ("share", "count", "distinct_count", "mean", "sum", "ratio")
+PART_MEASURES = ("count", "distinct_count", "sum")  # the parts of a ratio
+FIELDS = {"id", "name", "definition", "unit", "direction", "population", "where", "measure", "period", "window",
+          "breakdowns", "precision", "targets", "source"}
+MAX_PRECISION = 6
+SETTINGS_FILE = "_reporting.yaml"
+
+
+class DefinitionErrors(ValueError):
+    """All the problems found in a set of definitions, one line each."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Keeps the line of every mapping (LINE) and of each of its keys (KEYS)."""
+
+    def construct_mapping(self, node, deep=False):
+        mapping = super().construct_mapping(node, deep=True)
+        mapping[LINE] = node.start_mark.line + 1
+        mapping[KEYS] = {self.construct_object(k, deep=True): k.start_mark.line + 1 for k, _ in node.value}
+        return mapping
+
+
+def read_yaml(path: Path):
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise DefinitionErrors([f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
+
+
+@dataclass
+class Measure:
+    kind: str                                # one of MEASURES
+    column: str | None = None                # distinct_count, mean, sum
+    condition: exp.Expression | None = None  # share: the numerator's condition
+    where: exp.Expression | None = None      # a ratio part's own filter
+    numerator: Measure | None = None         # ratio
+    denominator: Measure | None = None       # ratio
+
+
+@dataclass(frozen=True)
+class Window:
+    """Rows whose period date lies in the ``months`` months ending ``lag_months`` before the period end."""
+    months: int
+    lag_months: int = 0
+
+
+@dataclass
+class Indicator:
+    id: str
+    name: dict[str, str]
+    unit: str
+    direction: str                           # higher, lower or band
+    precision: int
+    file: Path
+    line: int
+    band: tuple[float, float] | None = None  # (centre, half_width) for direction band
+    definition: str = ""
+    population: str | None = None
+    where: exp.Expression | None = None
+    measure: Measure | None = None
+    period: str | None = None
+    window: Window | None = None
+    breakdowns: list[str] = field(default_factory=list)
+    targets: dict[int, dict[str, float | str]] = field(default_factory=dict)
+    source: str | None = None                # reported indicators: where the values come from
+    reported: dict[int, dict[str, float]] = field(default_factory=dict)  # year -> {total, women, men}
+
+    @property
+    def is_reported(self) -> bool:
+        return self.source is not None
+
+
+class _Reader:
+    """Turns one YAML mapping into an Indicator, noting each problem with its line."""
+
+    def __init__(self, path: Path, item: dict, catalogue: Catalogue, report_years: list[int]):
+        self.path, self.item, self.catalogue, self.report_years = path, item, catalogue, report_years
+        self.errors: list[str] = []
+        self.id = str(item.get("id") or "?")
+
+    def error(self, where: dict | int | None, key: str | None, message: str):
+        line = where if isinstance(where, int) else (where or self.item).get(KEYS, {}).get(key) or \
+            (where or self.item).get(LINE, "?")
+        self.errors.append(f"{self.path}:{line}: indicator {self.id}: {message}")
+
+    def filter(self, where: dict, key: str, table: str | None) -> exp.Expression | None:
+        text = where.get(key)
+        try:
+            tree = filters.parse(text)
+        except filters.FilterError as exc:
+            self.error(where, key, f"{key}: {exc}")
+            return None
+        if table:
+            for message in filters.check(tree, self.catalogue, table):
+                self.error(where, key, f"{key}: {message}")
+        return tree
+
+    def column(self, where: dict, key: str, table: str | None, kinds: tuple[str, ...] | None) -> str | None:
+        name = where.get(key)
+        if not isinstance(name, str) or not name:
+            self.error(where, key, f"{key} must name a column")
+            return None
+        if table is None:
+            return name
+        info = self.catalogue.column(table, name)
+        if info is None:
+            self.error(where, key, f"{key}: unknown column {name!r} in table {table!r}")
+        elif kinds and info.kind not in kinds:
+            self.error(where, key, f"{key}: column {name!r} is {info.kind}; {key} needs {' or '.join(kinds)}")
+        return name
+
+    def measure(self, m, table: str | None, allowed: tuple[str, ...], at: dict) -> Measure | None:
+        if isinstance(m, str):
+            m = {m: None, LINE: at.get(KEYS, {}).get("measure", at.get(LINE)), KEYS: {}}
+        if not isinstance(m, dict):
+            self.error(at, "measure", f"measure must be one of {', '.join(allowed)}")
+            return None
+        kinds = [k for k in m if k in MEASURES]
+        extra = [k for k in m if k not in MEASURES and k not in (LINE, KEYS, "where")]
+        if len(kinds) != 1 or extra or (kinds[0] not in allowed):
+            self.error(m, None, f"measure must be exactly one of {', '.join(allowed)} (got {', '.join(map(str, kinds + extra)) or 'nothing'})")
+            return None
+        kind = kinds[0]
+        out = Measure(kind)
+        if "where" in m:
+            if kind in PART_MEASURES and allowed == PART_MEASURES:
+                out.where = self.filter(m, "where", table)
+            else:
+                self.error(m, "where", "only the parts of a ratio take their own 'where'")
+        if kind == "share":
+            out.condition = self.filter(m, "share", table)
+        elif kind in ("distinct_count",):
+            out.column = self.column(m, kind, table, None)
+        elif kind in ("mean", "sum"):
+            out.column = self.column(m, kind, table, ("number",))
+        elif kind == "count" and m.get("count") not in (None, "*", "rows"):
+            self.error(m, "count", "count takes no column (use distinct_count to count distinct values)")
+        elif kind == "ratio":
+            parts = m.get("ratio")
+            if not isinstance(parts, dict) or set(parts) - {LINE, KEYS} != {"numerator", "denominator"}:
+                self.error(m, "ratio", "ratio needs exactly a numerator and a denominator")
+                return None
+            out.numerator = self.measure(parts["numerator"], table, PART_MEASURES, parts)
+            out.denominator = self.measure(parts["denominator"], table, PART_MEASURES, parts)
+        return out
+
+    def number(self, value) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    def read(self) -> Indicator | None:
+        item = self.item
+        for key in sorted(set(item) - FIELDS - {LINE, KEYS}, key=str):
+            self.error(item, key, f"unknown field {key!r} (fields: {', '.join(sorted(FIELDS))})")
+        if not isinstance(item.get("id"), str) or not item["id"].replace("_", "").isalnum():
+            self.error(item, "id", "id must be a name of letters, digits and _")
+        name = item.get("name")
+        if not isinstance(name, dict) or not all(isinstance(name.get(lang), str) and name[lang] for lang in ("sv", "en")):
+            self.error(item, "name", "name needs both sv and en texts")
+            name = {}
+        unit = item.get("unit")
+        if unit not in UNITS:
+            self.error(item, "unit", f"unit {unit!r} is not one of {', '.join(UNITS)}")
+        direction, band = self.direction(item.get("direction"))
+        precision = item.get("precision")
+        if not isinstance(precision, int) or isinstance(precision, bool) or not 0 <= precision <= MAX_PRECISION:
+            self.error(item, "precision", f"precision must be a whole number of decimals from 0 to {MAX_PRECISION} (got {precision!r})")
+        ind = Indicator(id=self.id, name={k: v for k, v in name.items() if k in ("sv", "en")}, unit=unit,
+                        direction=direction, band=band, precision=precision, file=self.path,
+                        line=item.get(LINE, 0), definition=str(item.get("definition") or ""))
+        ind.targets = self.targets(item.get("targets"))
+        if "source" in item:
+            self.reported(ind)
+        else:
+            self.computed(ind)
+        years = set(ind.reported) | set(self.report_years)
+        for year in sorted(years):
+            if ind.targets.get(year, {}).get("own") is None:
+                self.error(item, "targets" if "targets" in item else None, f"no own target for {year}, a reported year")
+        return None if self.errors else ind
+
+    def direction(self, value) -> tuple[str, tuple[float, float] | None]:
+        if value in DIRECTIONS:
+            return value, None
+        if isinstance(value, dict) and isinstance(value.get("band"), dict):
+            band = value["band"]
+            centre, half = band.get("centre"), band.get("half_width")
+            if self.number(centre) and self.number(half) and half >= 0:
+                return "band", (float(centre), float(half))
+        self.error(self.item, "direction", "direction must be higher, lower or {band: {centre: N, half_width: N}}")
+        return "higher", None
+
+    def targets(self, value) -> dict[int, dict[str, float | str]]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.error(self.item, "targets", "targets must map a year to {own: …, kf: …}")
+            return {}
+        out = {}
+        for year, t in value.items():
+            if year in (LINE, KEYS):
+                continue
+            line = value[KEYS].get(year)
+            if not isinstance(year, int) or not 1900 < year < 2200:
+                self.error(line, None, f"targets: {year!r} is not a year")
+                continue
+            if not isinstance(t, dict) or set(t) - {LINE, KEYS} - {"own", "kf"}:
+                self.error(line, None, f"targets for {year} take only own and kf")
+                continue
+            for who in ("own", "kf"):
+                v = t.get(who)
+                if v is not None and not self.number(v) and not (isinstance(v, str) and v.strip()):
+                    self.error(line, None, f"target {who} for {year} must be a number or a text")
+            out[year] = {k: v for k, v in t.items() if k in ("own", "kf") and v is not None}
+        return out
+
+    def reported(self, ind: Indicator):
+        """A reported indicator: values given per year (total, women, men) with their source; no query."""
+        src = self.item["source"]
+        if not isinstance(src, dict) or not isinstance(src.get("name"), str) or not isinstance(src.get("values"), dict):
+            self.error(self.item, "source", "source needs a name and values: {YEAR: {total: N, women: N, men: N}}")
+            return
+        for key in ("population", "where", "measure", "period", "window", "breakdowns"):
+            if key in self.item:
+                self.error(self.item, key, f"a reported indicator (with a source) has no {key}")
+        ind.source = src["name"]
+        for year, values in src["values"].items():
+            if year in (LINE, KEYS):
+                continue
+            line = src["values"][KEYS].get(year)
+            if not isinstance(year, int) or not isinstance(values, dict) or \
+                    not all(k in ("total", "women", "men", LINE, KEYS) for k in values) or \
+                    not all(self.number(v) for k, v in values.items() if k not in (LINE, KEYS)) or "total" not in values:
+                self.error(line, None, f"source value for {year!r} must be {{total: N, women: N, men: N}} (numbers)")
+                continue
+            ind.reported[year] = {k: float(v) for k, v in values.items() if k not in (LINE, KEYS)}
+
+    def computed(self, ind: Indicator):
+        item = self.item
+        table = item.get("population")
+        if table not in self.catalogue.tables:
+            self.error(item, "population", f"population {table!r} is not an analytics table "
+                                           f"({', '.join(self.catalogue.tables)})")
+            table = None
+        ind.population = table
+        if "where" in item:
+            ind.where = self.filter(item, "where", table)
+        if "measure" not in item:
+            self.error(item, None, "measure is missing")
+        else:
+            ind.measure = self.measure(item["measure"], table, MEASURES, item)
+        if ind.measure and ind.measure.kind == "share" and ind.unit not in ("percent", "ratio"):
+            self.error(item, "unit", "a share is given in percent (or as a ratio 0–1)")
+        if ind.measure and ind.where is not None and ind.measure.condition is not None and table:
+            both = exp.and_(ind.where, ind.measure.condition)
+            reason = filters.never_true(both, self.catalogue, table)
+            if reason:
+                self.error(item, "measure", f"the share's condition can never hold within the population: {reason}")
+        if "period" not in item:
+            self.error(item, None, "period (the date column that places a row in a period) is missing")
+        else:
+            ind.period = self.column(item, "period", table, ("date",))
+        if "window" in item:
+            w = item["window"]
+            if not isinstance(w, dict) or set(w) - {LINE, KEYS} - {"months", "lag_months"} or \
+                    not isinstance(w.get("months"), int) or w["months"] < 1 or \
+                    not isinstance(w.get("lag_months", 0), int) or w.get("lag_months", 0) < 0:
+                self.error(item, "window", "window must be {months: N ≥ 1, lag_months: N ≥ 0}")
+            else:
+                ind.window = Window(w["months"], w.get("lag_months", 0))
+        breakdowns = item.get("breakdowns") or []
+        if not isinstance(breakdowns, list):
+            self.error(item, "breakdowns", "breakdowns must be a list of columns")
+            breakdowns = []
+        for b in breakdowns:
+            if not isinstance(b, str) or (table and self.catalogue.column(table, b) is None):
+                self.error(item, "breakdowns", f"unknown breakdown {b!r}: not a column of {table!r}")
+        if len(set(map(str, breakdowns))) != len(breakdowns):
+            self.error(item, "breakdowns", "a breakdown is listed twice")
+        ind.breakdowns = [b for b in breakdowns if isinstance(b, str)]
+
+
+def load_file(path: Path, catalogue: Catalogue, report_years: list[int]) -> tuple[list[Indicator], list[str]]:
+    """The indicators of one file (a list of definitions, or one definition) and the errors found."""
+    data = read_yaml(path)
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        return [], [f"{path}:1: a definitions file holds a list of indicators"]
+    out, errors = [], []
+    for item in data:
+        if not isinstance(item, dict):
+            errors.append(f"{path}: each entry must be an indicator mapping, not {item!r}")
+            continue
+        reader = _Reader(path, item, catalogue, report_years)
+        ind = reader.read()
+        errors += reader.errors
+        if ind:
+            out.append(ind)
+    return out, errors
+
+
+def report_years(folder: Path) -> tuple[list[int], list[str]]:
+    path = folder / SETTINGS_FILE
+    if not path.exists():
+        return [], []
+    data = read_yaml(path)
+    years = data.get("report_years") if isinstance(data, dict) else None
+    if not isinstance(years, list) or not all(isinstance(y, int) for y in years):
+        line = data.get(KEYS, {}).get("report_years", 1) if isinstance(data, dict) else 1
+        return [], [f"{path}:{line}: report_years must be a list of years"]
+    return years, []
+
+
+def load_definitions(profile: str | Path = "stockholm", files: list[Path] | None = None) -> list[Indicator]:
+    """Every indicator of the profile (or of ``files``), checked; raises DefinitionErrors listing
+    every problem."""
+    root = profile_path(profile)
+    catalogue = load_catalogue(root)
+    folder = root / "indicators"
+    years, errors = report_years(folder)
+    paths = files if files is not None else sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("_"))
+    indicators: list[Indicator] = []
+    seen: dict[str, Indicator] = {}
+    for path in paths:
+        found, file_errors = load_file(Path(path), catalogue, years)
+        errors += file_errors
+        for ind in found:
+            if ind.id in seen:
+                errors.append(f"{ind.file}:{ind.line}: indicator {ind.id}: id already used at "
+                              f"{seen[ind.id].file}:{seen[ind.id].line}")
+            seen[ind.id] = ind
+            indicators.append(ind)
+    if errors:
+        raise DefinitionErrors(errors)
+    return indicators
