@@ -19,7 +19,7 @@ def _load(profile: str):
         return load_definitions(profile)
     except DefinitionErrors as exc:
         for line in exc.errors:
-            err.print(line, markup=False, highlight=False)
+            typer.echo(line, err=True)  # unwrapped: one file:line message per line
         err.print(f"[red]{len(exc.errors)} error(s)[/] in the indicator definitions of {profile}")
         raise typer.Exit(1)
     except FileNotFoundError as exc:

@@ -273,7 +273,7 @@ class _Reader:
             self.error(item, None, "measure is missing")
         else:
             ind.measure = self.measure(item["measure"], table, MEASURES, item)
-        if ind.measure and ind.measure.kind == "share" and ind.unit not in ("percent", "ratio"):
+        if ind.measure and ind.measure.kind == "share" and ind.unit in UNITS and ind.unit not in ("percent", "ratio"):
             self.error(item, "unit", "a share is given in percent (or as a ratio 0–1)")
         if ind.measure and ind.where is not None and ind.measure.condition is not None and table:
             both = exp.and_(ind.where, ind.measure.condition)
