@@ -48,6 +48,26 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture
+def own_postgres_database():
+    """A PostgreSQL database of the test's own on the configured server, dropped afterwards: yields
+    (url, psycopg connection arguments for it)."""
+    import psycopg
+
+    db = settings.DATABASES["default"]
+    name = f"pestrack_own_{os.getpid()}"
+    admin = dict(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], password=db["PASSWORD"] or None,
+                 dbname="postgres", autocommit=True)
+    with psycopg.connect(**admin) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{name}", {**admin, "dbname": name}
+    finally:
+        with psycopg.connect(**admin) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
 def profile(db):
     """The Stockholm profile loaded into the test database."""
     from pestrack.records.codes.profile import load_profile

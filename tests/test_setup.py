@@ -98,29 +98,17 @@ def test_readme_commands_work_on_a_clean_clone(tmp_path):
 
 
 @pytest.mark.postgres
-def test_init_on_postgresql_creates_tables_and_the_append_only_trigger(tmp_path):
-    """`pestrack init` against a PostgreSQL database of its own (created and dropped here)."""
+def test_init_on_postgresql_creates_tables_and_the_append_only_trigger(tmp_path, own_postgres_database):
+    """`pestrack init` against a PostgreSQL database of its own (created and dropped by the fixture)."""
     import psycopg
-    from django.conf import settings
 
-    db = settings.DATABASES["default"]
-    name = f"pestrack_init_{os.getpid()}"
-    admin = dict(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], password=db["PASSWORD"] or None,
-                 dbname="postgres", autocommit=True)
-    with psycopg.connect(**admin) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{name}"
-        env = {**os.environ, "PESTRACK_DATABASE_URL": url}
-        r = subprocess.run([PESTRACK, "init", "--profile", "stockholm"], env=env, capture_output=True, text=True,
-                           cwd=tmp_path)
-        assert r.returncode == 0, r.stderr
-        with psycopg.connect(**{**admin, "dbname": name}) as conn:
-            assert conn.execute("SELECT count(*) FROM org_orgunit").fetchone()[0] == 24
-            triggers = {t for (t,) in conn.execute(
-                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_accesslogentry'::regclass")}
-            assert {"audit_accesslogentry_append_only", "audit_accesslogentry_no_truncate"} <= triggers
-    finally:
-        with psycopg.connect(**admin) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    url, connect = own_postgres_database
+    env = {**os.environ, "PESTRACK_DATABASE_URL": url}
+    r = subprocess.run([PESTRACK, "init", "--profile", "stockholm"], env=env, capture_output=True, text=True,
+                       cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    with psycopg.connect(**connect) as conn:
+        assert conn.execute("SELECT count(*) FROM org_orgunit").fetchone()[0] == 24
+        triggers = {t for (t,) in conn.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_accesslogentry'::regclass")}
+        assert {"audit_accesslogentry_append_only", "audit_accesslogentry_no_truncate"} <= triggers

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import os
 
 import pytest
 from typer.testing import CliRunner
@@ -133,34 +132,20 @@ def test_the_postgres_text_of_a_query_is_a_transpilation():
 
 
 @pytest.mark.postgres
-def test_duckdb_and_postgresql_give_identical_results(stockholm_data):
+def test_duckdb_and_postgresql_give_identical_results(stockholm_data, own_postgres_database):
     """Same definitions, same rows, every period: the same numbers on both engines (own database)."""
-    import psycopg
-    from django.conf import settings
-
     from pestrack.indicators.engines import PostgresEngine
 
-    db = settings.DATABASES["default"]
-    name = f"pestrack_indicators_{os.getpid()}"
-    admin = dict(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], password=db["PASSWORD"] or None,
-                 dbname="postgres", autocommit=True)
-    with psycopg.connect(**admin) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{name}"
-        with DuckDBEngine(stockholm_data) as duck, PostgresEngine(stockholm_data, url) as pg:
-            for code in ("VB", "T1", "T2", "Q3"):
-                a, b = _compute(duck, code), _compute(pg, code)
-                assert [r[:4] for r in map(_tuple, a)] == [r[:4] for r in map(_tuple, b)]
-                for x, y in zip(a, b):
-                    for field in ("value", "numerator", "denominator"):
-                        u, v = getattr(x, field), getattr(y, field)
-                        assert (u is None and v is None) or u == pytest.approx(v, rel=1e-12), (x, y)
-            assert len(_compute(pg)) > 50
-    finally:
-        with psycopg.connect(**admin) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    url, _ = own_postgres_database
+    with DuckDBEngine(stockholm_data) as duck, PostgresEngine(stockholm_data, url) as pg:
+        for code in ("VB", "T1", "T2", "Q3"):
+            a, b = _compute(duck, code), _compute(pg, code)
+            assert list(map(_tuple, a)) == list(map(_tuple, b))
+            for x, y in zip(a, b):
+                for field in ("value", "numerator", "denominator"):
+                    u, v = getattr(x, field), getattr(y, field)
+                    assert (u is None and v is None) or u == pytest.approx(v, rel=1e-12), (x, y)
+        assert len(_compute(pg)) > 50
 
 
 def _flat(text: str) -> str:
