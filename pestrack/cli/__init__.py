@@ -25,13 +25,14 @@ def _main() -> None:
 
 
 def _register() -> None:
-    from pestrack.cli import analytics, audit, imports, indicators, persons, setup
+    from pestrack.cli import analytics, audit, imports, indicators, persons, setup, synth
 
     setup.register(app)
     app.add_typer(imports.app, name="import", help="Import persons, enrolments, participations, exits or follow-ups.")
     app.add_typer(audit.app, name="audit", help="Check and search the access log.")
     persons.register(app)
     app.add_typer(analytics.app, name="analytics", help="Pseudonymised analytics tables (Parquet).")
+    synth.register(app)
     app.add_typer(indicators.app, name="indicators", help="Validate and compute the indicator definitions.")
 
 

@@ -1,0 +1,134 @@
+"""How many persons follow which path through the target groups: exact, before any drawing.
+
+A person is a *chain* of one or two consecutive enrolments. Each enrolment (a ``Segment``) is
+told exactly which counted years it overlaps (``first``..``last``), so the published counts per
+year, target group and sex follow by construction:
+
+- persons in group G in year Y  = segments of G that cover Y
+- unique persons in year Y      = chains that cover Y
+- a chain of two segments that both cover Y is one person counted in two groups, so the number
+  of such chains in Y is exactly (sum of the group rows) - (unique persons).
+
+Dates are drawn later (population.py) inside the windows the coverage allows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pestrack.synth.config import SEXES, SynthConfig
+
+
+class PlanError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Segment:
+    group: str
+    first: int  # first and last year the enrolment overlaps, among the counted years and the year
+    last: int   # before them (which is never counted)
+
+
+@dataclass(frozen=True)
+class Chain:
+    sex: str
+    segments: tuple[Segment, ...]
+
+
+def _moves(cfg: SynthConfig) -> list[tuple[str, str, float]]:
+    out = []
+    for key, weight in cfg.settings["moves"].items():
+        a, _, b = key.partition(">")
+        if {a, b} == {"ovriga", "ovriga_lss"}:
+            raise PlanError(f"{cfg.path}: move {key}: both count in one row, so one person would be counted once")
+        out.append((a, b, float(weight)))
+    return out
+
+
+def make_plan(cfg: SynthConfig, years: list[int], scale: int = 1) -> list[Chain]:
+    """The chains for the counted ``years`` (consecutive, all with targets) plus the year before."""
+    if years != list(range(years[0], years[-1] + 1)):
+        raise PlanError(f"years must be consecutive, not {years}")
+    missing = [y for y in years if y not in cfg.unique]
+    if missing:
+        raise PlanError(f"{cfg.path}: no targets for {', '.join(map(str, missing))} (targets: {cfg.years})")
+    chains: list[Chain] = []
+    for sex in SEXES:
+        chains += _plan_sex(cfg, years, sex, scale)
+    return chains
+
+
+def _plan_sex(cfg: SynthConfig, years: list[int], sex: str, scale: int) -> list[Chain]:
+    i = SEXES.index(sex)
+    left = {y: {g: n * scale for g, n in cfg.group_counts(y, sex).items()} for y in years}
+    moves = _moves(cfg)
+    span = cfg.settings["span_share"]
+    chains: list[Chain] = []
+    for y in years:
+        doubles = sum(cfg.group_counts(y, sex).values()) * scale - cfg.unique[y][i] * scale
+        if doubles < 0:
+            raise PlanError(f"{y} {sex}: more unique persons than group memberships")
+        for a, b in _allocate(doubles, moves, left[y], f"{y} {sex}"):
+            # The second enrolment may run on into next year, or the first may have begun last
+            # year, while there is room left in that year's count.
+            if y + 1 in left and left[y + 1][b] > 0 and _share(chains, span[b]):
+                left[y + 1][b] -= 1
+                segs = (Segment(a, y, y), Segment(b, y, y + 1))
+            elif y - 1 in left and left[y - 1][a] > 0 and _share(chains, span[a]):
+                left[y - 1][a] -= 1
+                segs = (Segment(a, y - 1, y), Segment(b, y, y))
+            else:
+                segs = (Segment(a, y, y), Segment(b, y, y))
+            chains.append(Chain(sex, segs))
+    for y in years:  # single enrolments: over the turn of the year, then within one year
+        for g in left[y]:
+            if y + 1 in left:
+                n = round(span[g] * min(left[y][g], left[y + 1][g]))
+                left[y][g] -= n
+                left[y + 1][g] -= n
+                chains += [Chain(sex, (Segment(g, y, y + 1),))] * n
+            chains += [Chain(sex, (Segment(g, y, y),))] * left[y][g]
+            left[y][g] = 0
+    # The year before: persons whose enrolment ended then, for follow-up windows (never counted).
+    first = cfg.group_counts(years[0], sex)
+    n_prior = round(cfg.settings["prior_year_share"] * cfg.unique[years[0]][i] * scale)
+    for g, n in _largest_remainder(n_prior, {g: float(v) for g, v in first.items()}).items():
+        chains += [Chain(sex, (Segment(g, years[0] - 1, years[0] - 1),))] * n
+    return chains
+
+
+def _share(chains: list, share: float) -> bool:
+    """A deterministic Bernoulli stream (no randomness in the plan): true for about ``share``."""
+    k = len(chains)
+    return int((k + 1) * share) > int(k * share)
+
+
+def _allocate(n: int, moves: list[tuple[str, str, float]], left: dict[str, int], what: str):
+    """``n`` moves a->b in proportion to their weights, each taking one from both groups' room."""
+    total = sum(w for _, _, w in moves)
+    done = [0] * len(moves)
+    for k in range(n):
+        best, best_gap = None, None
+        for j, (a, b, w) in enumerate(moves):
+            if left[a] <= 0 or left[b] <= 0:
+                continue
+            gap = w / total * (k + 1) - done[j]
+            if best_gap is None or gap > best_gap:
+                best, best_gap = j, gap
+        if best is None:
+            raise PlanError(f"{what}: no room left for {n - k} more persons in two target groups; "
+                            "add moves between groups with room")
+        a, b, _ = moves[best]
+        left[a] -= 1
+        left[b] -= 1
+        done[best] += 1
+        yield a, b
+
+
+def _largest_remainder(n: int, weights: dict[str, float]) -> dict[str, int]:
+    total = sum(weights.values())
+    exact = {k: n * w / total for k, w in weights.items()}
+    out = {k: int(v) for k, v in exact.items()}
+    for k in sorted(exact, key=lambda k: (out[k] - exact[k], k))[: n - sum(out.values())]:
+        out[k] += 1
+    return out

@@ -1,0 +1,322 @@
+"""Draw the persons and their records for a plan: dates inside each segment's window, ages,
+districts, measures, assessments, plans, exits and follow-ups.
+
+Every record is checked with the business rules of casework.rules as it is drawn (the same
+functions the forms and the importer use); a draw that breaks one is drawn again, and a record
+that still breaks one stops the run (a bug in the generator, never silently stored).
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+import random
+from dataclasses import dataclass, field
+
+from pestrack.records.casework import rules
+from pestrack.records.people.identity import lookup_hash, make_number
+from pestrack.synth.config import SynthConfig
+from pestrack.synth.plan import Chain, Segment
+
+FIRST = {"woman": ["Anna", "Fatima", "Sara", "Maja", "Amina", "Elin", "Leila", "Sofia", "Hodan", "Emma", "Maryam",
+                   "Ida", "Zeynep", "Linnea", "Nour", "Karin", "Ayan", "Hanna", "Mona", "Julia"],
+         "man": ["Erik", "Ahmed", "Johan", "Ali", "Oskar", "Mohamed", "Karl", "Yusuf", "Abdi", "Lucas", "Omar",
+                 "Anders", "Hassan", "Elias", "Mehmet", "Jonas", "Ibrahim", "Viktor", "Samir", "Filip"]}
+LAST = ["Andersson", "Hassan", "Johansson", "Ali", "Karlsson", "Nilsson", "Mohammed", "Eriksson", "Larsson", "Omar",
+        "Olsson", "Yilmaz", "Persson", "Abdi", "Svensson", "Hussein", "Gustafsson", "Ahmed", "Lindberg", "Warsame"]
+STREETS = ["Rinkebystråket", "Tensta allé", "Hässelbygårdsvägen", "Skärholmsvägen", "Götgatan", "Fleminggatan",
+           "Farstagången", "Årstavägen", "Bergsgatan", "Vällingbyplan"]
+GOALS = ["Arbete inom vården", "Arbete inom handel", "Påbörja studier på komvux", "Körkort och arbete inom transport",
+         "Svenska och arbete", "Arbete inom restaurang", "Gymnasieexamen", "Arbete inom lager och logistik"]
+MEASURE_DAYS = {"matching": (30, 180), "praktik": (30, 120), "cv_workshop": (7, 30), "study_guidance": (14, 90),
+                "vocational_course": (60, 240), "sfi_combination": (90, 300), "health_support": (30, 150),
+                "wage_subsidy": (90, 365), "mentoring": (60, 240), "feriejobb": (21, 28), "ips": (90, 365),
+                "osa": (180, 365)}
+SMALL_STREAM = 14  # days between one enrolment's end and the next one's start: 1..14
+
+
+@dataclass
+class Population:
+    """The drawn records. Rows are dicts of model field values; references are by list index
+    (``person``, ``enrolment``) or code (``codes``: (list, code))."""
+    as_of: dt.date
+    persons: list[dict] = field(default_factory=list)
+    enrolments: list[dict] = field(default_factory=list)
+    participations: list[dict] = field(default_factory=list)
+    assessments: list[dict] = field(default_factory=list)
+    plans: list[dict] = field(default_factory=list)
+    followups: list[dict] = field(default_factory=list)
+    places: list[dict] = field(default_factory=list)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    m = day.month - 1 + months
+    y, m = day.year + m // 12, m % 12 + 1
+    return dt.date(y, m, min(day.day, calendar.monthrange(y, m)[1]))
+
+
+class Drawer:
+    def __init__(self, cfg: SynthConfig, years: list[int], seed: int, codes, home: str, today: dt.date):
+        self.cfg, self.s = cfg, cfg.settings
+        self.counted = set(years)
+        self.rng = random.Random(seed)
+        self.codes, self.home, self.today = codes, home, today
+        self.as_of = dt.date(years[-1] + 1, 6, 30)
+        if self.as_of > today:
+            raise ValueError(f"the last year must be over and six months past (data as of {self.as_of}); today is {today}")
+        self.pop = Population(self.as_of)
+        self.used_numbers: set[tuple[dt.date, int]] = set()
+        self.decisions = 0
+        self.outcome = {c: (self.codes[("exit_reason", c)].rules or {}).get("outcome", "other")
+                        for (lst, c) in codes if lst == "exit_reason"}
+
+    # -- small draws -------------------------------------------------------------------------
+    def pick(self, weights: dict):
+        keys = list(weights)
+        return self.rng.choices(keys, weights=[weights[k] for k in keys])[0]
+
+    def day_between(self, lo: dt.date, hi: dt.date) -> dt.date:
+        return lo + dt.timedelta(days=self.rng.randint(0, max(0, (hi - lo).days)))
+
+    def start_in(self, lo: dt.date, hi: dt.date) -> dt.date:
+        """A start date in [lo, hi], months weighted by the seasonal pattern."""
+        months = self.s["start_months"]
+        for _ in range(20):
+            y = self.rng.randint(lo.year, hi.year)
+            m = self.rng.choices(range(1, 13), weights=months)[0]
+            day = dt.date(y, m, self.rng.randint(1, calendar.monthrange(y, m)[1]))
+            if lo <= day <= hi:
+                return day
+        return self.day_between(lo, hi)
+
+    def duration(self, group: str) -> int:
+        d = self.s["durations"][group]
+        days = d["median"] * math.exp(self.rng.gauss(0, d["sigma"]))
+        return int(min(d["max"], max(d["min"], days)))
+
+    # -- windows -----------------------------------------------------------------------------
+    def start_window(self, seg: Segment) -> tuple[dt.date, dt.date]:
+        lo = dt.date(seg.first, 1, 1) if seg.first - 1 in self.counted else dt.date(seg.first - 1, 1, 1)
+        return lo, dt.date(seg.first, 12, 31)
+
+    def end_window(self, seg: Segment) -> tuple[dt.date, dt.date | None]:
+        """None as the upper end: may run past the counted years (open if past as_of)."""
+        hi = dt.date(seg.last, 12, 31) if seg.last + 1 in self.counted else None
+        return dt.date(seg.last, 1, 1), hi
+
+    def end_for(self, seg: Segment, start: dt.date) -> dt.date | None:
+        lo, hi = self.end_window(seg)
+        lo = max(lo, start)
+        for _ in range(30):
+            end = start + dt.timedelta(days=self.duration(seg.group))
+            if lo <= end and (hi is None or end <= hi):
+                break
+        else:
+            end = self.day_between(lo, hi or lo + dt.timedelta(days=self.s["durations"][seg.group]["median"]))
+        return None if end > self.as_of else end
+
+    # -- a chain: dates, then the person ------------------------------------------------------
+    def chain_dates(self, chain: Chain) -> list[tuple[dt.date, dt.date | None]]:
+        segs = chain.segments
+        if len(segs) == 1:
+            start = self.start_in(*self.start_window(segs[0]))
+            return [(start, self.end_for(segs[0], start))]
+        first, second = segs
+        lo2, hi2 = self.start_window(second)
+        e_lo, e_hi = self.end_window(first)
+        lo2 = max(lo2, e_lo + dt.timedelta(days=SMALL_STREAM + 1))
+        s_lo, s_hi = self.start_window(first)
+        for _ in range(30):
+            start2 = self.start_in(lo2, hi2)
+            end1 = start2 - dt.timedelta(days=self.rng.randint(1, SMALL_STREAM))
+            start1 = end1 - dt.timedelta(days=self.duration(first.group))
+            if s_lo <= start1 <= min(s_hi, end1):
+                break
+        else:
+            start1 = self.day_between(s_lo, min(s_hi, end1))
+        return [(start1, end1), (start2, self.end_for(second, start2))]
+
+    def birth_date(self, chain: Chain, dates) -> dt.date:
+        segs = chain.segments
+        groups = [s.group for s in segs]
+        if groups == ["kaa", "uvas_20_29"]:  # turns 20 between the two enrolments
+            (s1, _), (s2, _) = dates
+            twentieth = self.day_between(max(s1 + dt.timedelta(days=1), s2 - dt.timedelta(days=300)), s2)
+            return _years_before(twentieth, 20)
+        ranges = self.s["ages"][groups[0]]
+        for _ in range(50):
+            lo, hi, _w = self.rng.choices(ranges, weights=[r[2] for r in ranges])[0]
+            age = self.rng.randint(lo, hi)
+            start = dates[0][0]
+            birth = _years_before(start, age + 1) + dt.timedelta(days=self.rng.randint(1, 365))
+            if birth > _years_before(start, age):
+                birth = _years_before(start, age)
+            if all(self._plausible_age(g, birth, d[0]) for g, d in zip(groups, dates)):
+                return birth
+        raise AssertionError(f"no birth date fits {groups} at {dates}")
+
+    def _plausible_age(self, group: str, birth: dt.date, start: dt.date) -> bool:
+        ranges = self.s["ages"][group]
+        return min(r[0] for r in ranges) <= rules.age_on(birth, start) <= max(r[1] for r in ranges)
+
+    def identity(self, birth: dt.date, sex: str) -> str:
+        while True:  # the serial's last digit is odd for men, even for women
+            serial = self.rng.randrange(0, 1000, 2) + (1 if sex == "man" else 0)
+            if serial >= 1000 or (birth, serial) in self.used_numbers:
+                continue
+            self.used_numbers.add((birth, serial))
+            return make_number(birth, serial)
+
+    def person(self, chain: Chain, dates) -> int:
+        first = chain.segments[0].group
+        birth = self.birth_date(chain, dates)
+        sex = chain.sex
+        abroad = self.rng.random() < self.s["born_abroad"][first]
+        arrival = None
+        if abroad:
+            age = rules.age_on(birth, dates[0][0])
+            arrival = min(dates[0][0].year, birth.year + int(self.rng.triangular(0, age, min(18, age))))
+        education = self.s["education"].get(first, self.s["education"]["default"])
+        pin = self.identity(birth, sex)
+        self.pop.persons.append({
+            "pin": pin, "pin_hash": lookup_hash(pin), "first_name": self.rng.choice(FIRST[sex]),
+            "last_name": self.rng.choice(LAST), "birth_date": birth, "sex": sex, "municipality": self.home,
+            "address": f"{self.rng.choice(STREETS)} {self.rng.randint(1, 120)}, Stockholm",
+            "education_level": ("education_level", self.pick(education)), "born_abroad": abroad,
+            "arrival_year": arrival, "protected_identity": self.rng.random() < self.s["protected_identity_share"]})
+        return len(self.pop.persons) - 1
+
+    # -- the records of one enrolment ---------------------------------------------------------
+    def enrolment(self, person: int, seg: Segment, start: dt.date, end: dt.date | None, moves_on: bool) -> int:
+        g = seg.group
+        route = self.pick(self.s["entry_routes"][g])
+        district = self.pick({k: v[0] for k, v in self.s["districts"].items()})
+        office = self.s["group_offices"].get(g) or self.s["districts"][district][1]
+        needs_decision = any((self.codes[k].rules or {}).get("requires_decision")
+                             for k in (("target_group", g), ("entry_route", route)))
+        decision_ref, decision_date = "", None
+        if needs_decision:
+            self.decisions += 1
+            decision_date = start - dt.timedelta(days=self.rng.randint(0, 21))
+            decision_ref = f"SoL {decision_date.year}-{self.decisions:06d}"
+        reason = None
+        if end is not None:
+            reason = "other_support" if moves_on else self.pick(self.s["exit_reasons"][g])
+        p = self.pop.persons[person]
+        row = {"person": person, "programme": ("programme", self.cfg.programme), "org_unit": office,
+               "referring_unit": district, "referring_body": ("referring_body", self.pick(self.s["referring_bodies"][g])),
+               "target_group": ("target_group", g), "entry_route": ("entry_route", route),
+               "decision_reference": decision_ref, "decision_date": decision_date, "start_date": start,
+               "end_date": end, "exit_reason": ("exit_reason", reason) if reason else None}
+        problems = rules.check_enrolment(
+            birth_date=p["birth_date"], municipality=p["municipality"], home_municipality=self.home,
+            target_group=self.codes[row["target_group"]], entry_route=self.codes[row["entry_route"]],
+            start_date=start, end_date=end, exit_reason=self.codes[row["exit_reason"]] if reason else None,
+            decision_reference=decision_ref, decision_date=decision_date, today=self.today)
+        _refuse(problems, row)
+        self.pop.enrolments.append(row)
+        e = len(self.pop.enrolments) - 1
+        self.casework(e, p, g, start, end)
+        if end is not None and not moves_on:
+            self.followups(e, self.outcome[reason], end)
+        return e
+
+    def casework(self, e: int, p: dict, g: str, start: dt.date, end: dt.date | None) -> None:
+        last = min(end or self.as_of, self.as_of)
+        wai = self.codes[("instrument", "wai")]
+        if self.rng.random() < 0.9:
+            score = min(10, max(0, round(self.rng.gauss(self.s["wai_mean"][g], 2))))
+            self.assessment(e, wai, self.day_between(start, min(last, start + dt.timedelta(days=20))), score)
+            if end is not None and (end - start).days > 90 and self.rng.random() < 0.5:
+                self.assessment(e, wai, end, min(10, max(0, score + self.rng.choice([-1, 0, 1, 1, 2]))))
+        self.pop.plans.append({"enrolment": e, "date": self.day_between(start, min(last, start + dt.timedelta(days=30))),
+                               "goals": self.rng.choice(GOALS), "steps": "Kartläggning; insats; uppföljning",
+                               "participant_involved": self.rng.random() < self.s["plan_involved_share"],
+                               "participant_view": ""})
+        self.measures(e, p, g, start, end, last)
+
+    def assessment(self, e, instrument, day, score) -> None:
+        _refuse(rules.check_assessment(instrument=instrument, score=score, date=day, today=self.today), day)
+        self.pop.assessments.append({"enrolment": e, "instrument": ("instrument", "wai"), "date": day, "score": score})
+
+    def measures(self, e: int, p: dict, g: str, start: dt.date, end: dt.date | None, last: dt.date) -> None:
+        taken = set()
+        if g == "stockholmsjobb":
+            s = min(last, start + dt.timedelta(days=self.rng.randint(0, 14)))
+            self.pop.places.append({"title": f"Stockholmsjobb {len(self.pop.places) + 1:07d}", "start_date": s,
+                                    "end_date": end, "employer": self.pick({k: v[0] for k, v in self.s["districts"].items()})})
+            self.participation(e, p, "stockholmsjobb", "own", s, end, place=len(self.pop.places) - 1)
+            taken.add((s, "stockholmsjobb"))
+        for _ in range(1 + (self.rng.random() < 0.5) + (self.rng.random() < 0.2)):
+            m = self.pick(self.s["measures"][g])
+            s = self.day_between(start, min(last, start + dt.timedelta(days=120)))
+            if m == "sfi_combination" and not p["born_abroad"]:
+                m = "matching"
+            if m == "feriejobb":
+                summer = dt.date(s.year, 6, self.rng.randint(10, 30))
+                if start <= summer <= last and not self.participation_problems(e, p, m, summer, None):
+                    s = summer
+                else:
+                    m = "study_guidance"
+            if (s, m) in taken:
+                continue
+            taken.add((s, m))
+            lo, hi = MEASURE_DAYS[m]
+            stop = s + dt.timedelta(days=self.rng.randint(lo, hi))
+            if end is not None:
+                stop = min(stop, end)
+            self.participation(e, p, m, self.pick(self.s["providers"]), s, None if stop > self.as_of else stop)
+
+    def participation_problems(self, e, p, measure, s, stop):
+        enr = self.pop.enrolments[e]
+        return rules.check_participation(
+            measure=self.codes[("measure", measure)], programme=self.codes[enr["programme"]], birth_date=p["birth_date"],
+            enrolment_start=enr["start_date"], enrolment_end=enr["end_date"], start_date=s, end_date=stop,
+            today=self.today)
+
+    def participation(self, e, p, measure, provider, s, stop, place=None) -> None:
+        _refuse(self.participation_problems(e, p, measure, s, stop), (measure, s))
+        self.pop.participations.append({"enrolment": e, "measure": ("measure", measure),
+                                        "provider_type": ("provider_type", provider), "place": place,
+                                        "start_date": s, "end_date": stop})
+
+    def followups(self, e: int, outcome: str, end: dt.date) -> None:
+        chance = self.s["followup"][outcome]
+        for months in (3, 6):
+            ref = add_months(end, months)
+            if ref > self.as_of:
+                continue
+            _refuse(rules.check_followup(months=months, enrolment_end=end, reference_date=ref, today=self.today), ref)
+            values = {k: self.rng.random() < v for k, v in chance.items()}
+            if self.rng.random() < 0.04:  # not found in the registers
+                values = {k: None for k in values}
+            self.pop.followups.append({"enrolment": e, "months": months, "reference_date": ref,
+                                       "source": "register", **values})
+
+    def chain(self, chain: Chain) -> None:
+        dates = self.chain_dates(chain)
+        person = self.person(chain, dates)
+        for k, (seg, (start, end)) in enumerate(zip(chain.segments, dates)):
+            self.enrolment(person, seg, start, end, moves_on=k + 1 < len(chain.segments))
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _refuse(problems, what) -> None:
+    if problems:
+        raise AssertionError(f"generated record breaks a rule: {problems} ({what})")
+
+
+def draw(cfg: SynthConfig, chains: list[Chain], years: list[int], seed: int, codes, home: str,
+         today: dt.date | None = None) -> Population:
+    drawer = Drawer(cfg, years, seed, codes, home, today or dt.date.today())
+    order = list(range(len(chains)))
+    drawer.rng.shuffle(order)
+    for i in order:
+        drawer.chain(chains[i])
+    return drawer.pop

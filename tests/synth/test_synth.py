@@ -1,0 +1,210 @@
+"""The synthetic population: the published Jobbtorg table exactly, rules, determinism, dates, extract.
+
+One population (scale 1, fixed seed) is generated once for the module, inside a transaction that is
+rolled back at the end (the access log refuses DELETE on PostgreSQL, so no flush)."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections import defaultdict
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from django.db import transaction
+
+from pestrack.records.casework import rules
+from pestrack.records.casework.models import Assessment, Enrolment, FollowUp, Participation
+from pestrack.records.codes.models import Code
+from pestrack.records.people.models import Person
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+TSV = ROOT.parent / "shared" / "reference" / "jobbtorg_target_groups.tsv"
+SEED = 2023
+YEARS = (2022, 2023)
+# Row of the published table -> target-group codes it counts (written out here, not read from the profile).
+ROWS = {"Försörjningsstöd": {"forsorjningsstod"}, "KAAs": {"kaa"}, "Ingång 20-29": {"uvas_20_29"},
+        "Övriga målgrupper": {"ovriga", "ovriga_lss"}, "varav LSS, Socialpsykiatri, gymnasiesärskola": {"ovriga_lss"},
+        "Stockholmsjobb": {"stockholmsjobb"}}
+SUBSET = "varav LSS, Socialpsykiatri, gymnasiesärskola"
+
+
+class _Rollback(Exception):
+    pass
+
+
+@pytest.fixture(scope="module")
+def population(django_db_setup, django_db_blocker):
+    from pestrack.records.codes.profile import load_profile
+    from pestrack.synth import run, store
+
+    with django_db_blocker.unblock():
+        try:
+            with transaction.atomic():
+                load_profile("stockholm")
+                pop = run.build("stockholm", list(YEARS), scale=1, seed=SEED)
+                store.write(pop, SEED)
+                yield pop
+                raise _Rollback
+        except _Rollback:
+            pass
+
+
+def published() -> dict[str, dict[int, tuple[int, int, int]]]:
+    """label -> year -> (women, men, total): the reference TSV, or the copy in synth.yaml without it."""
+    if TSV.exists():
+        with TSV.open(encoding="utf-8") as f:
+            return {r["target_group"]: {y: (int(r[f"women_{y}"]), int(r[f"men_{y}"]), int(r[f"total_{y}"])) for y in YEARS}
+                    for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)}
+    t = yaml.safe_load((ROOT / "profiles/stockholm/synth.yaml").read_text())["targets"]
+    return {r["label"]: {y: tuple(r[y]) for y in YEARS} for r in [*t["rows"], t["total_enrolled"], t["unique"]]}
+
+
+def overlaps(start, end, year) -> bool:
+    return start <= dt.date(year, 12, 31) and (end is None or end >= dt.date(year, 1, 1))
+
+
+def table_from_records(year: int) -> dict[str, tuple[int, int, int]]:
+    """The published table recomputed by hand from the enrolments (distinct persons per row)."""
+    persons = defaultdict(set)  # (label, sex) -> person ids
+    for pid, sex, group, start, end in Enrolment.objects.filter(programme__code="jobbtorg").values_list(
+            "person_id", "person__sex", "target_group__code", "start_date", "end_date"):
+        if overlaps(start, end, year):
+            persons[("Totalt unika individer", sex)].add(pid)
+            for label, groups in ROWS.items():
+                if group in groups:
+                    persons[(label, sex)].add(pid)
+    out = {label: (len(persons[(label, "woman")]), len(persons[(label, "man")])) for label in [*ROWS, "Totalt unika individer"]}
+    out = {label: (w, m, w + m) for label, (w, m) in out.items()}
+    groups = [label for label in ROWS if label != SUBSET]
+    # As published: the women and men cells of the total add the subset row, the total cell does not.
+    out["Totalt inskrivna"] = (sum(out[label][0] for label in ROWS), sum(out[label][1] for label in ROWS),
+                               sum(out[label][2] for label in groups))
+    return out
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_the_published_target_group_table_comes_out_exactly(population, year):
+    expected = {label: values[year] for label, values in published().items()}
+    assert table_from_records(year) == expected
+
+
+def test_the_profile_copy_of_the_targets_equals_the_reference_table():
+    if not TSV.exists():
+        pytest.skip(f"{TSV} is not here")
+    t = yaml.safe_load((ROOT / "profiles/stockholm/synth.yaml").read_text())["targets"]
+    copy = {r["label"]: {y: tuple(r[y]) for y in YEARS} for r in [*t["rows"], t["total_enrolled"], t["unique"]]}
+    assert copy == published()
+
+
+def test_persons_in_two_groups_in_a_year_have_two_consecutive_enrolments(population):
+    by_person = defaultdict(list)
+    for pid, start, end in Enrolment.objects.values_list("person_id", "start_date", "end_date").order_by("start_date"):
+        by_person[pid].append((start, end))
+    twice = [spans for spans in by_person.values() if len(spans) > 1]
+    assert len(twice) > 1000
+    for spans in twice:
+        for (_, end), (next_start, _) in zip(spans, spans[1:]):
+            assert end is not None and end < next_start
+
+
+def test_every_generated_record_passes_the_business_rules(population):
+    codes = {c.id: c for c in Code.objects.all()}
+    birth = dict(Person.objects.values_list("id", "birth_date"))
+    enrolments = {}
+    for e in Enrolment.objects.all():
+        enrolments[e.id] = e
+        problems = rules.check_enrolment(
+            birth_date=birth[e.person_id], municipality="0180", home_municipality="0180",
+            target_group=codes[e.target_group_id], entry_route=codes[e.entry_route_id], start_date=e.start_date,
+            end_date=e.end_date, exit_reason=codes.get(e.exit_reason_id), decision_reference=e.decision_reference,
+            decision_date=e.decision_date)
+        problems += rules.check_open_enrolment_unique(e.person_id, e.programme_id, e.start_date, e.end_date, e.pk)
+        assert not problems, (e.pk, problems)
+    assert set(Person.objects.values_list("municipality", flat=True)) == {"0180"}
+    for p in Participation.objects.all():
+        e = enrolments[p.enrolment_id]
+        problems = rules.check_participation(
+            measure=codes[p.measure_id], programme=codes[e.programme_id], birth_date=birth[e.person_id],
+            enrolment_start=e.start_date, enrolment_end=e.end_date, start_date=p.start_date, end_date=p.end_date)
+        assert not problems, (p.pk, problems)
+    for f in FollowUp.objects.all():
+        problems = rules.check_followup(months=f.months, enrolment_end=enrolments[f.enrolment_id].end_date,
+                                        reference_date=f.reference_date)
+        assert not problems, (f.pk, problems)
+    for a in Assessment.objects.all():
+        assert not rules.check_assessment(instrument=codes[a.instrument_id], score=a.score, date=a.date)
+
+
+def test_no_future_dates_no_exit_before_enrolment_and_plausible_ages(population):
+    today = dt.date.today()
+    assert Enrolment.objects.filter(end_date__isnull=False, exit_reason__isnull=True).count() == 0
+    for start, end, birth, group in Enrolment.objects.values_list("start_date", "end_date", "person__birth_date",
+                                                                  "target_group__code"):
+        assert birth < start <= today and (end is None or start <= end <= today)
+        assert 16 <= rules.age_on(birth, start) <= 64, group
+    for start, end, e_start, e_end in Participation.objects.values_list(
+            "start_date", "end_date", "enrolment__start_date", "enrolment__end_date"):
+        assert e_start <= start and (end is None or start <= end <= (e_end or today))
+    for ref, months, end in FollowUp.objects.values_list("reference_date", "months", "enrolment__end_date"):
+        assert end < ref <= today and months in (3, 6)
+    assert not Enrolment.objects.filter(start_date__gt=dt.date(2023, 12, 31)).exists()
+
+
+def test_stockholmsjobb_enrolments_work_on_a_stockholmsjobb_place(population):
+    sj = Enrolment.objects.filter(target_group__code="stockholmsjobb")
+    on_place = sj.filter(participations__measure__code="stockholmsjobb", participations__place__isnull=False).distinct()
+    assert sj.count() == on_place.count() > 1000
+    assert not Participation.objects.filter(measure__code="stockholmsjobb").exclude(
+        enrolment__target_group__code="stockholmsjobb").exists()
+
+
+def test_same_seed_same_data_other_seed_other_data(population):
+    from pestrack.synth import run, store
+
+    stored = store.digest_database()
+    assert store.digest_population(population) == stored
+    assert store.digest_population(run.build("stockholm", list(YEARS), seed=SEED)) == stored
+    assert store.digest_population(run.build("stockholm", list(YEARS), seed=SEED + 1)) != stored
+
+
+def test_a_second_population_is_refused_and_nothing_is_added(population):
+    from pestrack.synth import store
+
+    before = Person.objects.count()
+    with pytest.raises(ValueError, match="already holds"):
+        store.write(population, SEED)
+    assert Person.objects.count() == before
+
+
+def test_the_analytics_extract_has_the_same_counts(population, tmp_path):
+    from pestrack.analytics.extract import extract
+
+    extract(tmp_path)
+    rows = pq.read_table(tmp_path / "enrolments.parquet").to_pylist()
+    assert len(rows) == Enrolment.objects.count()
+    for year in YEARS:
+        persons = defaultdict(set)
+        for r in rows:
+            if r["programme"] == "jobbtorg" and overlaps(r["start_date"], r["end_date"], year):
+                persons[r["sex"]].add(r["person_key"])
+                persons[(r["target_group"], r["sex"])].add(r["person_key"])
+        table = published()
+        assert (len(persons["woman"]), len(persons["man"])) == table["Totalt unika individer"][year][:2]
+        assert len(persons[("stockholmsjobb", "man")]) == table["Stockholmsjobb"][year][1]
+        assert len(persons[("ovriga_lss", "woman")]) == table[SUBSET][year][0]
+    assert pq.read_metadata(tmp_path / "participations.parquet").num_rows == Participation.objects.count()
+    assert pq.read_metadata(tmp_path / "followups.parquet").num_rows == FollowUp.objects.count()
+
+
+def test_targets_that_cannot_be_met_are_refused_clearly():
+    from pestrack.synth import config, plan
+
+    cfg = config.load("stockholm")
+    cfg.unique[2023] = (99999, 3604, 99999 + 3604)
+    with pytest.raises(plan.PlanError, match="more unique persons"):
+        plan.make_plan(cfg, [2022, 2023])
+    with pytest.raises(plan.PlanError, match="no targets for 2021"):
+        plan.make_plan(config.load("stockholm"), [2021, 2022])
