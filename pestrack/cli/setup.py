@@ -45,16 +45,26 @@ def register(app: typer.Typer) -> None:
     def demo_cmd(
         host: str = "127.0.0.1",
         port: int = 8000,
-        persons: int = typer.Option(60, help="How many sample persons to create"),
+        persons: int = typer.Option(0, help="Create this many persons of the small fixed sample instead of the "
+                                            "synthetic population (scale 1, 2022-2023)"),
         no_serve: bool = typer.Option(False, "--no-serve", help="Set up only; do not start the web server"),
     ):
-        """Set up a demo on the embedded database: profile, demo users, a small sample; then serve."""
+        """Set up a demo on the embedded database: profile, demo users, the synthetic population; then serve."""
+        from pestrack.records.people.models import Person
         from pestrack.records.sample import create_demo_users, create_sample
 
         init_database("stockholm")
         users = create_demo_users()
-        made = create_sample(persons)
-        console.print(f"sample: {made} persons with enrolments, participations, exits and follow-ups")
+        if persons:
+            made = create_sample(persons)
+            console.print(f"sample: {made} persons with enrolments, participations, exits and follow-ups")
+        elif Person.objects.exists():
+            console.print(f"the database already holds {Person.objects.count():,} persons: no population added")
+        else:
+            from pestrack.cli.synth import synthesize
+
+            console.print("synthetic population (scale 1, seed 1, 2022-2023) ...")
+            synthesize("stockholm", [2022, 2023], scale=1, seed=1)
         console.print("demo users (password for all: [bold]{}[/]):".format(users["password"]))
         for name, role, unit in users["users"]:
             console.print(f"  {name:12} {role:20} {unit}")
