@@ -32,7 +32,7 @@ MEASURE_DAYS = {"matching": (30, 180), "praktik": (30, 120), "cv_workshop": (7, 
                 "vocational_course": (60, 240), "sfi_combination": (90, 300), "health_support": (30, 150),
                 "wage_subsidy": (90, 365), "mentoring": (60, 240), "feriejobb": (21, 28), "ips": (90, 365),
                 "osa": (180, 365)}
-SMALL_STREAM = 14  # days between one enrolment's end and the next one's start: 1..14
+GAP_DAYS = 14  # days between one enrolment's end and the next one's start: 1..14
 
 
 @dataclass
@@ -124,11 +124,11 @@ class Drawer:
         first, second = segs
         lo2, hi2 = self.start_window(second)
         e_lo, e_hi = self.end_window(first)
-        lo2 = max(lo2, e_lo + dt.timedelta(days=SMALL_STREAM + 1))
+        lo2 = max(lo2, e_lo + dt.timedelta(days=GAP_DAYS + 1))
         s_lo, s_hi = self.start_window(first)
         for _ in range(30):
             start2 = self.start_in(lo2, hi2)
-            end1 = start2 - dt.timedelta(days=self.rng.randint(1, SMALL_STREAM))
+            end1 = start2 - dt.timedelta(days=self.rng.randint(1, GAP_DAYS))
             start1 = end1 - dt.timedelta(days=self.duration(first.group))
             if s_lo <= start1 <= min(s_hi, end1):
                 break

@@ -208,3 +208,16 @@ def test_targets_that_cannot_be_met_are_refused_clearly():
         plan.make_plan(cfg, [2022, 2023])
     with pytest.raises(plan.PlanError, match="no targets for 2021"):
         plan.make_plan(config.load("stockholm"), [2021, 2022])
+
+
+def test_the_command_needs_into_db_and_refuses_a_database_with_persons(population):
+    from typer.testing import CliRunner
+
+    from pestrack.cli import app
+
+    before = Person.objects.count()
+    r = CliRunner().invoke(app, ["synth", "--years", "2022", "2023", "--seed", "1"])
+    assert r.exit_code == 2 and "--into-db" in r.output
+    r = CliRunner().invoke(app, ["synth", "--years", "2022", "2023", "--seed", "1", "--into-db"])
+    assert r.exit_code == 2 and "already holds" in r.output
+    assert Person.objects.count() == before

@@ -1,0 +1,28 @@
+"""`pestrack synth --into-db --out DIR` end to end on a new SQLite database, as a user runs it."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+PESTRACK = str(Path(sys.executable).with_name("pestrack"))
+
+
+@pytest.mark.slow
+def test_synth_into_a_new_database_then_the_analytics_tables(tmp_path):
+    env = {**os.environ, "PESTRACK_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    subprocess.run([PESTRACK, "init"], env=env, check=True, capture_output=True, cwd=tmp_path)
+    r = subprocess.run([PESTRACK, "synth", "--years", "2022", "2023", "--seed", "5", "--into-db", "--out",
+                        str(tmp_path / "out")], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "persons" in r.stdout and "analytics tables" in r.stdout
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    enrolments = pq.read_table(tmp_path / "out" / "enrolments.parquet").to_pylist()
+    assert manifest["tables"]["enrolments"]["rows"] == len(enrolments) > 15_000
+    assert {r["target_group"] for r in enrolments} == {"forsorjningsstod", "kaa", "uvas_20_29", "ovriga", "ovriga_lss",
+                                                       "stockholmsjobb"}
