@@ -32,6 +32,9 @@ def import_file(
     rejects: Path = typer.Option(None, "--rejects", help="Where to write rejected rows (default FILE.rejects.csv)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
     show: int = typer.Option(20, "--show", help="How many rejected rows to list on screen"),
+    jobs: int = typer.Option(None, "--jobs", min=1, max=2,
+                             help="1: check the file, then write; 2: check in a second process while writing "
+                                  "(default: 2 for files of 20,000 rows or more on a machine with two cores)"),
 ):
     """Import persons, enrolments, participations, exits or follow-ups from a file."""
     from pestrack.records.importing.engine import run_import
@@ -49,7 +52,7 @@ def import_file(
 
     try:
         with progress:
-            result = run_import(file, kind.value, rejects_path=rejects, progress=report)
+            result = run_import(file, kind.value, rejects_path=rejects, progress=report, jobs=jobs)
     except FileRefused as exc:
         out.print(f"[red]refused:[/] {exc}; nothing was imported")
         out.print("imported 0, unchanged 0, rejected 0", markup=False)

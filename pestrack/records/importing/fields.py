@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 
 import numpy as np
@@ -133,6 +134,4 @@ class DigestSet:
 
 def digest(*parts) -> int:
     """A 64-bit digest of a natural key."""
-    import hashlib
-
     return int.from_bytes(hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=8).digest(), "big")

@@ -25,6 +25,15 @@ from pestrack.records.people.models import Person, Sex
 PIN = "personal_identity_number"
 
 
+def where_in(queryset, column: str, values):
+    """``queryset`` filtered by ``column IN values``. The ORM's ``__in`` prepares every value on
+    its own, which for the thousands of keys of a chunk costs more than the query."""
+    values = list(values)
+    if not values:
+        return queryset.none()
+    return queryset.extra(where=[f"{column} IN ({', '.join(['%s'] * len(values))})"], params=values)
+
+
 @dataclass
 class Outcome:
     """One row after checking: rejected (``problems`` not empty) or an action for the write phase."""
@@ -37,18 +46,35 @@ class Outcome:
     person_id: int | None = None
 
 
-class Check:
-    """Collects the problems of one row while its cells are parsed."""
+MEMO_MAX = 50_000  # parsed cells remembered per import (codes, dates and units repeat from row to row)
 
-    def __init__(self, line: int, row: dict[str, str]):
-        self.line, self.row, self.problems = line, row, []
+
+class Check:
+    """Collects the problems of one row while its cells are parsed.
+
+    ``memo`` (shared by the rows of one import) remembers what each (column, cell text) parsed
+    to, so a repeated code or date is parsed once: a column must be parsed the same way on every row.
+    """
+
+    def __init__(self, line: int, row: dict[str, str], memo: dict | None = None):
+        self.line, self.row, self.problems, self.memo = line, row, [], memo
 
     def get(self, column: str, parse, *args, **kwargs):
-        try:
-            return parse(self.row.get(column, ""), *args, **kwargs)
-        except f.FieldError as exc:
-            self.problems.append((column, str(exc)))
-            return None
+        raw = self.row.get(column, "")
+        memo = self.memo
+        parsed = memo.get((column, raw)) if memo is not None else None
+        if parsed is None:
+            try:
+                parsed = (parse(raw, *args, **kwargs), None)
+            except f.FieldError as exc:
+                parsed = (None, str(exc))
+            if memo is not None:
+                if len(memo) >= MEMO_MAX:
+                    memo.clear()
+                memo[(column, raw)] = parsed
+        if parsed[1] is not None:
+            self.problems.append((column, parsed[1]))
+        return parsed[0]
 
     def fail(self, column: str, reason: str) -> None:
         self.problems.append((column, reason))
@@ -75,6 +101,8 @@ class Kind:
 
     def __init__(self, present: set[str], today: dt.date):
         self.present, self.today = present, today
+        self.absent = [name for c in self.optional if c not in present for name in (c, c + "_id")]
+        self.memo: dict = {}
         self.seen = f.DigestSet()
         self.codes: dict[str, dict[str, Code]] = {}
         self.codes_by_id: dict[int, Code] = {}
@@ -84,8 +112,8 @@ class Kind:
         self.home = home_municipality()
 
     def code(self, check: Check, column: str, list_name: str | None = None, required: bool = False):
-        return check.get(column, f.choice, self.codes.get(list_name or column, {}), what=f"{list_name or column} code",
-                         required=required)
+        list_name = list_name or column
+        return check.get(column, f.choice, self.codes.get(list_name, {}), what=list_name + " code", required=required)
 
     def first_time(self, check: Check, key: int) -> bool:
         """Reject a row whose natural key an earlier accepted row of the file had."""
@@ -100,10 +128,8 @@ class Kind:
         if check.problems or not self.first_time(check, key):
             return check.outcome()
         self.seen.add(key, check.line)
-        for column in self.optional:  # a column left out of the file leaves the stored value as it is
-            if column not in self.present:
-                values.pop(column, None)
-                values.pop(column + "_id", None)
+        for name in self.absent:  # a column left out of the file leaves the stored value as it is
+            values.pop(name, None)
         if existing is None:
             return check.outcome(action="create", values=values, person_id=person_id)
         same = all(existing[k] == v for k, v in values.items())
@@ -113,12 +139,23 @@ class Kind:
     def check_chunk(self, rows: list[tuple[int, dict[str, str]]]) -> list[Outcome]:
         raise NotImplementedError
 
-    def parse_pins(self, rows) -> list[tuple[Check, identity.IdentityNumber | None]]:
-        return [(c, c.get(PIN, f.pin, self.today)) for c in (Check(line, row) for line, row in rows)]
+    def parse_pins(self, rows) -> list[tuple[Check, identity.IdentityNumber | None, str | None]]:
+        """Each row's Check, identity number and look-up hash (None when the number is invalid)."""
+        out = []
+        for line, row in rows:
+            check = Check(line, row, self.memo)
+            try:
+                number = f.pin(row.get(PIN, ""), self.today)
+            except f.FieldError as exc:
+                check.fail(PIN, str(exc))
+                out.append((check, None, None))
+            else:
+                out.append((check, number, identity.lookup_hash(number)))
+        return out
 
-    def persons_by_hash(self, pins) -> dict[str, dict]:
-        hashes = [identity.lookup_hash(p) for p in pins if p is not None]
-        return {p["pin_hash"]: p for p in Person.objects.filter(pin_hash__in=hashes).values(
+    def persons_by_hash(self, parsed) -> dict[str, dict]:
+        hashes = [h for _, _, h in parsed if h is not None]
+        return {p["pin_hash"]: p for p in where_in(Person.objects, "pin_hash", hashes).values(
             "id", "pin_hash", "birth_date", "municipality")}
 
 
@@ -133,12 +170,11 @@ class Persons(Kind):
 
     def check_chunk(self, rows):
         parsed = self.parse_pins(rows)
-        hashes = {id(c): identity.lookup_hash(p) for c, p in parsed if p is not None}
-        existing = {p["pin_hash"]: p for p in Person.objects.filter(pin_hash__in=list(hashes.values())).values(
+        existing = {p["pin_hash"]: p for p in where_in(Person.objects, "pin_hash", (h for _, _, h in parsed if h)).values(
             "id", "pin_hash", *self.fields)}
         sexes = {s: s for s in Sex.values}
         out = []
-        for check, number in parsed:
+        for check, number, pin_hash in parsed:
             v = {
                 "first_name": check.get("first_name", f.text, required=True, max_length=100),
                 "last_name": check.get("last_name", f.text, required=True, max_length=100),
@@ -153,7 +189,7 @@ class Persons(Kind):
                 v["address"] = check.get("address", f.text)
             if "education_level" in self.present:
                 level = self.code(check, "education_level")
-                v["education_level_id"] = level.pk if level else None
+                v["education_level_id"] = level.id if level else None
             if "born_abroad" in self.present:
                 v["born_abroad"] = check.get("born_abroad", f.boolean)
             if "arrival_year" in self.present:
@@ -166,7 +202,6 @@ class Persons(Kind):
             if number is None:
                 out.append(check.outcome())
                 continue
-            pin_hash = hashes[id(check)]
             stored = existing.get(pin_hash)
             if stored is None and not check.problems:
                 v.update(pin_hash=pin_hash, pin_encrypted=identity.encrypt(number),
@@ -212,17 +247,17 @@ class Enrolments(Kind):
 
     def check_chunk(self, rows):
         parsed = self.parse_pins(rows)
-        persons = self.persons_by_hash(p for _, p in parsed)
+        persons = self.persons_by_hash(parsed)
         person_ids = [p["id"] for p in persons.values()]
         stored = {}
         open_ = {}
-        for e in Enrolment.objects.filter(person_id__in=person_ids).values("id", "person_id", "programme_id",
+        for e in where_in(Enrolment.objects, "person_id", person_ids).values("id", "person_id", "programme_id",
                                                                            "start_date", *self.fields):
             stored[(e["person_id"], e["programme_id"], e["start_date"])] = e
             if e["end_date"] is None:
                 open_[(e["person_id"], e["programme_id"])] = e["id"]
         out = []
-        for check, number in parsed:
+        for check, number, pin_hash in parsed:
             programme = self.code(check, "programme", required=True)
             unit = check.get("org_unit", f.choice, self.units, what="organisation unit code", required=True)
             group = self.code(check, "target_group", required=True)
@@ -230,20 +265,20 @@ class Enrolments(Kind):
             start = check.get("start_date", f.date, required=True)
             end = check.get("end_date", f.date)
             reason = self.code(check, "exit_reason")
-            v = {"org_unit_id": unit, "target_group_id": group and group.pk, "entry_route_id": route and route.pk,
-                 "end_date": end, "exit_reason_id": reason and reason.pk,
+            v = {"org_unit_id": unit, "target_group_id": group and group.id, "entry_route_id": route and route.id,
+                 "end_date": end, "exit_reason_id": reason and reason.id,
                  "referring_unit_id": check.get("referring_unit", f.choice, self.units, what="organisation unit code"),
-                 "referring_body_id": getattr(self.code(check, "referring_body"), "pk", None),
+                 "referring_body_id": getattr(self.code(check, "referring_body"), "id", None),
                  "decision_reference": check.get("decision_reference", f.text, max_length=60),
                  "decision_date": check.get("decision_date", f.date),
                  "caseworker_id": check.get("caseworker", self.user)}
-            person = persons.get(identity.lookup_hash(number)) if number else None
+            person = persons.get(pin_hash) if number else None
             if number and person is None:
                 check.fail(PIN, "no person with this number; import the persons file first")
             if check.problems:
                 out.append(check.outcome())
                 continue
-            existing = stored.get((person["id"], programme.pk, start))
+            existing = stored.get((person["id"], programme.id, start))
             for column in self.optional:  # a column left out keeps the stored value, and the rules see that
                 name = column if column in v else column + "_id"
                 if column not in self.present:
@@ -255,16 +290,16 @@ class Enrolments(Kind):
                 decision_reference=v["decision_reference"] or "", decision_date=v["decision_date"], today=self.today), {})
             if end is None and not check.problems:
                 self.check_one_open(check, person["id"], programme, start, existing, open_)
-            v.update(person_id=person["id"], programme_id=programme.pk, start_date=start)
+            v.update(person_id=person["id"], programme_id=programme.id, start_date=start)
             out.append(self.accept(check, f.digest(person["pin_hash"], programme.code, start), existing, v, person["id"]))
         return out
 
     def check_one_open(self, check, person_id, programme, start, existing, open_):
         """No two open enrolments in one programme: against the database, then within the file."""
         own = existing and existing["id"]
-        if open_.get((person_id, programme.pk), own) != own:  # another open one is stored: let the rule say so
+        if open_.get((person_id, programme.id), own) != own:  # another open one is stored: let the rule say so
             check.violations(rules.check_open_enrolment_unique(person_id, programme, start, None, exclude_pk=own), {})
-        key = f.digest(person_id, programme.pk)
+        key = f.digest(person_id, programme.id)
         earlier = self.open_in_file.line_of(key)
         if earlier is not None:
             check.fail("end_date", f"line {earlier} already has an open enrolment of this person in {programme.code}; "
@@ -280,23 +315,23 @@ class EnrolmentEvents(Kind):
                         "target_group_id", "entry_route_id", "decision_reference", "decision_date")
 
     def enrolments(self, parsed) -> tuple[dict, dict]:
-        persons = self.persons_by_hash(p for _, p in parsed)
+        persons = self.persons_by_hash(parsed)
         by_id = {p["id"]: p for p in persons.values()}
-        enrolments = {(e["person_id"], e["programme_id"], e["start_date"]): e for e in Enrolment.objects.filter(
-            person_id__in=list(by_id)).values(*self.enrolment_fields)}
+        enrolments = {(e["person_id"], e["programme_id"], e["start_date"]): e for e in where_in(
+            Enrolment.objects, "person_id", by_id).values(*self.enrolment_fields)}
         return persons, enrolments
 
-    def find_enrolment(self, check: Check, number, persons, enrolments):
+    def find_enrolment(self, check: Check, number, pin_hash, persons, enrolments):
         """The referenced enrolment and its person, or (None, None) with the problem noted."""
         programme = self.code(check, "programme", required=True)
         start = check.get("enrolment_start_date", f.date, required=True)
         if number is None or programme is None or start is None:
             return None, None
-        person = persons.get(identity.lookup_hash(number))
+        person = persons.get(pin_hash)
         if person is None:
             check.fail(PIN, "no person with this number; import the persons file first")
             return None, None
-        enrolment = enrolments.get((person["id"], programme.pk, start))
+        enrolment = enrolments.get((person["id"], programme.id, start))
         if enrolment is None:
             check.fail("enrolment_start_date", f"the person has no enrolment in {programme.code} that starts on {start}; "
                                                "import the enrolments file first")
@@ -307,8 +342,8 @@ class EnrolmentEvents(Kind):
         parsed = self.parse_pins(rows)
         persons, enrolments = self.enrolments(parsed)
         stored = self.stored(enrolments) if self.key_fields else {}
-        return [self.check_row(check, *self.find_enrolment(check, number, persons, enrolments), stored)
-                for check, number in parsed]
+        return [self.check_row(check, *self.find_enrolment(check, number, pin_hash, persons, enrolments), stored)
+                for check, number, pin_hash in parsed]
 
     def check_row(self, check: Check, enrolment: dict | None, person: dict | None, stored: dict) -> Outcome:
         raise NotImplementedError
@@ -316,7 +351,7 @@ class EnrolmentEvents(Kind):
     def stored(self, enrolments: dict) -> dict:
         """The stored records of these enrolments, by natural key."""
         ids = [e["id"] for e in enrolments.values()]
-        return {tuple(r[k] for k in self.key_fields): r for r in self.model.objects.filter(enrolment_id__in=ids).values()}
+        return {tuple(r[k] for k in self.key_fields): r for r in where_in(self.model.objects, "enrolment_id", ids).values()}
 
 
 class Participations(EnrolmentEvents):
@@ -330,7 +365,7 @@ class Participations(EnrolmentEvents):
         measure = self.code(check, "measure", required=True)
         start = check.get("start_date", f.date, required=True)
         provider = self.code(check, "provider_type")
-        v = {"end_date": check.get("end_date", f.date), "provider_type_id": provider and provider.pk,
+        v = {"end_date": check.get("end_date", f.date), "provider_type_id": provider and provider.id,
              "provider_name": check.get("provider_name", f.text, max_length=200)}
         if check.problems or enrolment is None:
             return check.outcome()
@@ -338,8 +373,8 @@ class Participations(EnrolmentEvents):
             measure=measure, programme=self.codes_by_id[enrolment["programme_id"]], birth_date=person["birth_date"],
             enrolment_start=enrolment["start_date"], enrolment_end=enrolment["end_date"], start_date=start,
             end_date=v["end_date"], today=self.today), {})
-        key = (enrolment["id"], measure.pk, start)
-        v.update(enrolment_id=enrolment["id"], measure_id=measure.pk, start_date=start)
+        key = (enrolment["id"], measure.id, start)
+        v.update(enrolment_id=enrolment["id"], measure_id=measure.id, start_date=start)
         return self.accept(check, f.digest(*key), stored.get(key), v, person["id"])
 
 
@@ -361,7 +396,7 @@ class Exits(EnrolmentEvents):
             target_group=self.codes_by_id[e["target_group_id"]], entry_route=self.codes_by_id[e["entry_route_id"]],
             start_date=e["start_date"], end_date=end, exit_reason=reason, decision_reference=e["decision_reference"],
             decision_date=e["decision_date"], today=self.today), self.columns)
-        v = {"end_date": end, "exit_reason_id": reason.pk}
+        v = {"end_date": end, "exit_reason_id": reason.id}
         return self.accept(check, e["id"], e, v, person["id"])
 
 

@@ -27,13 +27,16 @@ class Source:
     rows: Iterator[tuple[int, list[str]]]  # (line number, cell texts); the header is line 1
     progress: callable  # () -> (done, total) in bytes or rows
     close: callable
+    size: int = 0  # about how many rows follow the header (line breaks, or the sheet's row count)
 
 
-def detect_encoding(path: Path) -> str:
-    """UTF-8 if the whole file decodes as UTF-8, else Windows-1252; refuse binary or other encodings."""
+def detect_encoding(path: Path) -> tuple[str, int]:
+    """UTF-8 if the whole file decodes as UTF-8, else Windows-1252, and the number of line breaks;
+    refuse binary or other encodings."""
     candidates = ["utf-8-sig", "cp1252"]
     for enc in candidates:
         decoder = codecs.getincrementaldecoder(enc)()
+        lines = 0
         try:
             with path.open("rb") as f:
                 while block := f.read(_BLOCK):
@@ -41,8 +44,9 @@ def detect_encoding(path: Path) -> str:
                         raise FileRefused(f"{path}: not a text file in UTF-8 or Windows-1252 "
                                           "(it contains NUL bytes; UTF-16 or a binary file?)")
                     decoder.decode(block)
+                    lines += block.count(b"\n")
                 decoder.decode(b"", final=True)
-            return enc
+            return enc, lines
         except UnicodeDecodeError as exc:
             last = exc
     raise FileRefused(f"{path}: not readable as UTF-8 or Windows-1252 (byte {last.object[last.start]:#04x}); "
@@ -68,7 +72,7 @@ def _cell_text(value) -> str:
 
 
 def _open_csv(path: Path) -> Source:
-    encoding = detect_encoding(path)
+    encoding, lines = detect_encoding(path)
     raw = path.open("rb")
     text = io.TextIOWrapper(raw, encoding=encoding, newline="")
     first = text.readline()
@@ -88,7 +92,8 @@ def _open_csv(path: Path) -> Source:
     def close():
         text.close()  # also keeps the wrapper alive until then: collecting it would close ``raw``
 
-    return Source(path, header, encoding, delimiter, rows(), lambda: (0 if raw.closed else raw.tell(), total), close)
+    return Source(path, header, encoding, delimiter, rows(), lambda: (0 if raw.closed else raw.tell(), total), close,
+                  max(lines - 1, 0))
 
 
 def _open_xlsx(path: Path) -> Source:
@@ -113,7 +118,7 @@ def _open_xlsx(path: Path) -> Source:
             state["line"] += 1
             yield state["line"], [_cell_text(v) for v in values]
 
-    return Source(path, header, "xlsx", ",", rows(), lambda: (state["line"], total), book.close)
+    return Source(path, header, "xlsx", ",", rows(), lambda: (state["line"], total), book.close, total - 1)
 
 
 def open_source(path: Path) -> Source:
