@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 from django.db import connection, connections, reset_queries, transaction
@@ -229,7 +229,7 @@ def _check(source, kind, positions, rejects, result, emit, progress, *, chunk_si
             else:
                 actions.append(outcome)
         if actions:
-            emit(actions)
+            emit(pack(kind, actions))
             emitted += 1
         chunk.clear()
         cells_of.clear()
@@ -286,71 +286,90 @@ def _writing(kind: Kind, result: ImportResult):
                               f"{result.updated}, unchanged {result.unchanged}, rejected {result.rejected}")
 
 
-def write_chunk(kind: Kind, actions: list[Outcome], actor: str, result: ImportResult) -> None:
-    """Write one batch of creates and updates and log each written record."""
+class Table:
+    """How new records of a model are inserted: the columns in order, their defaults, and which of
+    them are stamped with the time of writing."""
+
+    def __init__(self, model):
+        fields = [fl for fl in model._meta.concrete_fields if not fl.primary_key]
+        self.model, self.name, self.pk = model, model._meta.db_table, model._meta.pk.column
+        self.names = [fl.attname for fl in fields]
+        self.defaults = [fl.get_default() for fl in fields]
+        self.stamped = [i for i, fl in enumerate(fields)
+                        if getattr(fl, "auto_now", False) or getattr(fl, "auto_now_add", False)]
+        self.columns = [fl.column for fl in fields]
+
+    def row(self, values: dict) -> list:
+        """One new record's values in column order, dates as ISO text (which both databases take):
+        made by the checking side, so that the writing side has little left to do."""
+        return [v.isoformat() if type(v) is dt.date else v
+                for v in (values.get(n, d) for n, d in zip(self.names, self.defaults))]
+
+
+@cache
+def table_of(model) -> Table:
+    return Table(model)
+
+
+def pack(kind: Kind, actions: list[Outcome]) -> tuple[list, list]:
+    """A chunk of actions as sent to the writer: creates as (line, person id, row), updates as they are."""
+    table = table_of(kind.model)
+    return ([(a.line, a.person_id, table.row(a.values)) for a in actions if a.action == "create"],
+            [a for a in actions if a.action == "update"])
+
+
+def write_chunk(kind: Kind, batch: tuple[list, list], actor: str, result: ImportResult) -> None:
+    """Write one packed chunk of creates and updates and log each written record."""
     model = kind.model
-    creates = [a for a in actions if a.action == "create"]
-    updates = [a for a in actions if a.action == "update"]
+    creates, updates = batch
     events = []
     now = timezone.now()
+    detail = f"import {kind.name} from {result.path.name}, line "
     if updates:
         has_stamp = any(fl.name == "updated_at" for fl in model._meta.fields)
         objs = [model(pk=a.pk, **a.values, **({"updated_at": now} if has_stamp else {})) for a in updates]
         names = list(updates[0].values) + (["updated_at"] if has_stamp else [])
         model.objects.bulk_update(objs, names, batch_size=500)
-        events += [_event(actor, "update", kind, a, a.pk, result.path, now) for a in updates]
+        events += [log.Event(actor=actor, action="update", person_id=a.person_id, object_type=kind.object_type,
+                             object_id=str(a.pk), detail=detail + str(a.line), source="cli", at=now) for a in updates]
     if creates:
-        ids = _insert(kind, [a.values for a in creates])
-        for a, pk in zip(creates, ids):
-            if a.person_id is None:  # a new person
-                a.person_id = pk
-            events.append(_event(actor, "create", kind, a, pk, result.path, now))
+        ids = _insert(table_of(model), [row for _, _, row in creates], now)
+        events += [log.Event(actor=actor, action="create", person_id=person_id or pk,  # a new person: its own id
+                             object_type=kind.object_type, object_id=str(pk), detail=detail + str(line), source="cli",
+                             at=now) for (line, person_id, _), pk in zip(creates, ids)]
     log.record_many(events)
     result.created += len(creates)
     result.updated += len(updates)
 
 
-def _insert(kind: Kind, rows: list[dict]) -> list[int]:
+def _insert(table: Table, rows: list[list], now) -> list[int]:
     """INSERT the rows and return their new primary keys, in order.
 
     Django's bulk_create spends most of its time preparing values, so this is plain SQL. On
     PostgreSQL the keys are taken from the table's sequence first and the rows go in with COPY;
     on SQLite they go in with executemany under the transaction's write lock, so AUTOINCREMENT
-    gives them consecutive keys ending at last_insert_rowid() (checked, else found by natural key).
+    gives them consecutive keys ending at last_insert_rowid() (checked).
     """
-    model = kind.model
-    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
-    fields = [fl for fl in model._meta.concrete_fields if not fl.primary_key]
-    defaults = {fl.attname: fl.get_default() for fl in fields}
-    stamped = {fl.attname for fl in fields if getattr(fl, "auto_now", False) or getattr(fl, "auto_now_add", False)}
-    names = [fl.attname for fl in fields]
-    values = [[stamp if n in stamped else row.get(n, defaults[n]) for n in names] for row in rows]
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    for row in rows:
+        for i in table.stamped:
+            row[i] = stamp
     qn = connection.ops.quote_name
-    table, pk = qn(model._meta.db_table), qn(model._meta.pk.column)
-    columns = ", ".join(qn(fl.column) for fl in fields)
+    name, pk, columns = qn(table.name), qn(table.pk), ", ".join(map(qn, table.columns))
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             cur.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                        [model._meta.db_table, model._meta.pk.column, len(rows)])
+                        [table.name, table.pk, len(rows)])
             ids = [r[0] for r in cur.fetchall()]
-            with cur.cursor.copy(f"COPY {table} ({pk}, {columns}) FROM STDIN") as copy:
-                for pk_value, row in zip(ids, values):
+            with cur.cursor.copy(f"COPY {name} ({pk}, {columns}) FROM STDIN") as copy:
+                for pk_value, row in zip(ids, rows):
                     copy.write_row([pk_value, *row])
             return ids
-        cur.executemany(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})", values)
-        if connection.vendor == "sqlite":
-            cur.execute("SELECT last_insert_rowid()")
-            last = cur.fetchone()[0]
-            first = last - len(rows) + 1
-            cur.execute(f"SELECT count(*) FROM {table} WHERE {pk} BETWEEN %s AND %s", [first, last])
-            if cur.fetchone()[0] == len(rows):
-                return list(range(first, last + 1))
-    keys = kind.key_fields
-    found = {tuple(r[:-1]): r[-1] for r in model.objects.filter(
-        **{f"{keys[0]}__in": {row[keys[0]] for row in rows}}).values_list(*keys, "id")}
-    return [found[tuple(row[k] for k in keys)] for row in rows]
-
-
-def _event(actor: str, action: str, kind: Kind, a: Outcome, pk, path: Path, at) -> log.Event:
-    return log.Event(actor=actor, action=action, person_id=a.person_id, object_type=kind.object_type, object_id=str(pk),
-                     detail=f"import {kind.name} from {path.name}, line {a.line}", source="cli", at=at)
+        cur.executemany(f"INSERT INTO {name} ({columns}) VALUES ({', '.join(['%s'] * len(table.columns))})", rows)
+        cur.execute("SELECT last_insert_rowid()")
+        last = cur.fetchone()[0]
+        first = last - len(rows) + 1
+        cur.execute(f"SELECT count(*) FROM {name} WHERE {pk} BETWEEN %s AND %s", [first, last])
+        if cur.fetchone()[0] != len(rows):  # cannot happen under the write lock; never guess the keys
+            raise RuntimeError(f"the new rows of {table.name} did not get consecutive keys; nothing was imported")
+    return list(range(first, last + 1))

@@ -46,7 +46,7 @@ class Outcome:
     person_id: int | None = None
 
 
-MEMO_MAX = 50_000  # parsed cells remembered per import (codes, dates and units repeat from row to row)
+MEMO_MAX = 10_000  # parsed cells remembered per import (codes, dates and units repeat from row to row)
 
 
 class Check:
