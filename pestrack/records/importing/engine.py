@@ -36,6 +36,7 @@ from pestrack.records.importing.reader import REJECT_COLUMNS, FileRefused, Sourc
 CHUNK = 2000
 SHOW = 20  # rejected rows kept for the screen
 PARALLEL_FROM = 20_000  # rows: smaller files are checked and written in one process
+CACHE_KB = 65_536  # SQLite page cache while writing
 
 
 @dataclass
@@ -270,11 +271,29 @@ def _reject(outcome: Outcome, cells: list[str], rejects: Rejects, result: Import
 
 
 @contextmanager
+def _page_cache():
+    """On SQLite, a page cache of up to CACHE_KB while writing: with the default 2 MB, the inserts
+    into the indexes of a large table (the person's look-up hash, the access log) miss the cache."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA cache_size")
+        before = cur.fetchone()[0]
+        cur.execute(f"PRAGMA cache_size = -{CACHE_KB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+@contextmanager
 def _writing(kind: Kind, result: ImportResult):
     """One transaction for the whole write; yields a function that writes one chunk of actions.
     The transaction ends with the ``import`` entry that counts everything."""
     actor = log.cli_actor()
-    with transaction.atomic():
+    with _page_cache(), transaction.atomic():
         def write(actions):
             write_chunk(kind, actions, actor, result)
             reset_queries()
@@ -292,18 +311,21 @@ class Table:
 
     def __init__(self, model):
         fields = [fl for fl in model._meta.concrete_fields if not fl.primary_key]
-        self.model, self.name, self.pk = model, model._meta.db_table, model._meta.pk.column
-        self.names = [fl.attname for fl in fields]
-        self.defaults = [fl.get_default() for fl in fields]
+        self.name, self.pk = model._meta.db_table, model._meta.pk.column
+        self.columns = [fl.column for fl in fields]
+        self.names_defaults = [(fl.attname, fl.get_default()) for fl in fields]
+        self.dates = [i for i, fl in enumerate(fields) if fl.get_internal_type() == "DateField"]
         self.stamped = [i for i, fl in enumerate(fields)
                         if getattr(fl, "auto_now", False) or getattr(fl, "auto_now_add", False)]
-        self.columns = [fl.column for fl in fields]
 
     def row(self, values: dict) -> list:
         """One new record's values in column order, dates as ISO text (which both databases take):
         made by the checking side, so that the writing side has little left to do."""
-        return [v.isoformat() if type(v) is dt.date else v
-                for v in (values.get(n, d) for n, d in zip(self.names, self.defaults))]
+        row = [values.get(n, d) for n, d in self.names_defaults]
+        for i in self.dates:
+            if row[i] is not None:
+                row[i] = row[i].isoformat()
+        return row
 
 
 @cache
