@@ -23,6 +23,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, partial
+from operator import itemgetter
 from pathlib import Path
 
 from django.db import connection, connections, reset_queries, transaction
@@ -215,6 +216,7 @@ def _check(source, kind, positions, rejects, result, emit, progress, *, chunk_si
     """Check every row; rejected rows go to the rejects file, each chunk of actions to ``emit``.
     Returns how many chunks were emitted."""
     width = len(source.header)
+    names, pick = list(positions), itemgetter(*positions.values())
     chunk: list[tuple[int, dict[str, str]]] = []
     cells_of: dict[int, list[str]] = {}
     emitted = 0
@@ -240,13 +242,17 @@ def _check(source, kind, positions, rejects, result, emit, progress, *, chunk_si
 
     try:
         for line, cells in source.rows:
-            if not any(c.strip() for c in cells):
+            if not "".join(cells).strip():
                 continue
-            if len(cells) > width and any(c.strip() for c in cells[width:]):
+            if len(cells) > width and "".join(cells[width:]).strip():
                 _reject(Outcome(line, [("", f"the row has {len(cells)} cells but the header has {width} "
                                             "(an unquoted delimiter in a value?)")]), cells, rejects, result)
                 continue
-            chunk.append((line, {c: cells[i] if i < len(cells) else "" for c, i in positions.items()}))
+            if len(cells) >= width:
+                row = dict(zip(names, pick(cells)))
+            else:  # a short row: the missing cells are empty
+                row = {c: cells[i] if i < len(cells) else "" for c, i in positions.items()}
+            chunk.append((line, row))
             cells_of[line] = cells
             if len(chunk) >= chunk_size:
                 flush()
