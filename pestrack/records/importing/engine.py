@@ -38,6 +38,7 @@ CHUNK = 2000
 SHOW = 20  # rejected rows kept for the screen
 PARALLEL_FROM = 20_000  # rows: smaller files are checked and written in one process
 CACHE_KB = 65_536  # SQLite page cache while writing
+PIPE_BYTES = 1 << 20  # chunks in flight from the checking child to the writer
 
 
 @dataclass
@@ -160,6 +161,7 @@ def _overlapped(check, kind: Kind, result: ImportResult, progress: Progress | No
     """
     ctx = multiprocessing.get_context("fork")
     inbox, outbox = ctx.Pipe(duplex=False)
+    _widen(outbox)
     connections.close_all()  # the child opens its own connection
     child = ctx.Process(target=_checker, args=(check, result, outbox), daemon=True)
     child.start()
@@ -194,6 +196,17 @@ def _overlapped(check, kind: Kind, result: ImportResult, progress: Progress | No
             child.kill()
         child.join()
         inbox.close()
+
+
+def _widen(pipe) -> None:
+    """Let the pipe hold a few chunks (Linux; else its default 64 KB, about a third of one), so that
+    neither side waits for the other when one chunk takes a little longer than the next."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
+    except OSError:
+        pass
 
 
 def _checker(check, result: ImportResult, outbox) -> None:
