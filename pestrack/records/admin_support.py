@@ -148,17 +148,20 @@ class PersonRecordAdmin(ScopedForeignKeys, admin.ModelAdmin):
         form.user = request.user
         return form
 
-    def log_write(self, request, obj, change: bool) -> None:
+    def log_write(self, request, obj, change: bool, person_id=None) -> None:
         log.record_for_user(request.user, "update" if change else "create", source=source(request),
-                            person_id=self.person_of(obj), object_type=obj._meta.model_name, object_id=obj.pk)
+                            person_id=person_id or self.person_of(obj), object_type=obj._meta.model_name,
+                            object_id=obj.pk)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         self.log_write(request, obj, change)
 
     def save_formset(self, request, form, formset, change):
+        # An inline's records belong to the page's person (or to the enrolment's person).
+        person_id = self.person_of(form.instance)
         for obj in formset.save():
-            self.log_write(request, obj, change=obj not in formset.new_objects)
+            self.log_write(request, obj, change=obj not in formset.new_objects, person_id=person_id)
 
 
 class PersonRecordInline(ScopedForeignKeys, admin.StackedInline):
