@@ -68,6 +68,17 @@ def own_postgres_database():
 
 
 @pytest.fixture
+def own_database_url(request, tmp_path):
+    """The URL of an empty database of the test's own, of the kind the suite runs on (an SQLite file,
+    or a PostgreSQL database created and dropped around the test)."""
+    if not _is_postgres():
+        yield f"sqlite:///{tmp_path / 'own.sqlite3'}"
+        return
+    url, _ = request.getfixturevalue("own_postgres_database")
+    yield url
+
+
+@pytest.fixture
 def profile(db):
     """The Stockholm profile loaded into the test database."""
     from pestrack.records.codes.profile import load_profile

@@ -82,35 +82,13 @@ print(json.dumps(out))
 
 
 @pytest.fixture
-def own_db(tmp_path):
+def own_db(own_database_url, tmp_path):
     """The URL of a fresh database of this test's own, initialised with the Stockholm profile."""
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        url, drop = f"sqlite:///{tmp_path / 'own.sqlite3'}", None
-    else:
-        import psycopg
-
-        name = f"pestrack_import_{os.getpid()}"
-        admin = dict(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], password=db["PASSWORD"] or None,
-                     dbname="postgres", autocommit=True)
-        with psycopg.connect(**admin) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{name}"
-
-        def drop():
-            with psycopg.connect(**admin) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    try:
-        r = subprocess.run([PESTRACK, "init", "--profile", "stockholm"], env={**os.environ, "PESTRACK_DATABASE_URL": url},
-                           capture_output=True, text=True, cwd=tmp_path)
-        assert r.returncode == 0, r.stderr
-        yield url
-    finally:
-        if drop:
-            drop()
+    r = subprocess.run([PESTRACK, "init", "--profile", "stockholm"],
+                       env={**os.environ, "PESTRACK_DATABASE_URL": own_database_url},
+                       capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    return own_database_url
 
 
 def drive(url, mode, path, kind, jobs=2) -> dict:
