@@ -41,12 +41,13 @@ class IdentityNumber:
         return f"{self.digits[:8]}-XXXX"
 
 
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # digit * 2, digits summed
+
+
 def luhn_ok(ten_digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(ten_digits):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
+    """The Luhn check over YYMMDDNNNC: every other digit from the first doubled."""
+    d = [ord(c) - 48 for c in ten_digits]
+    return (sum(_DOUBLED[x] for x in d[0::2]) + sum(d[1::2])) % 10 == 0
 
 
 def check_digit(nine_digits: str) -> str:
