@@ -1,0 +1,267 @@
+"""The goal hierarchy (profiles/<profile>/goals.yaml), the reported indicators (reported/*.yaml) and
+the budget table (reported/_budget.yaml), each checked with file:line errors. See docs/reports.md.
+
+Reported indicators use the indicator definition format with a ``source`` (docs/indicators.md) and
+are read by the same reader as the computed ones.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pestrack.indicators.catalogue import load_catalogue, profile_path
+from pestrack.indicators.definitions import (KEYS, LINE, DefinitionErrors, Indicator, load_definitions, load_file,
+                                             read_yaml, report_years)
+
+LEVELS = ("inriktningsmal", "verksamhetsomradesmal", "namndmal")  # direction goal → area goal → committee goal
+STATUSES = ("met", "partly", "not_met")
+ACTIVITY_STATUSES = ("done", "deviation")
+GOAL_FIELDS = {"id", "level", "parent", "title", "indicators", "activities", "assessment"}
+REF_FIELDS = {"id", "name", "tolerance", "analysis"}
+ACTIVITY_FIELDS = {"text", "status", "analysis"}
+
+
+@dataclass
+class IndicatorRef:
+    """An indicator attached to a goal: a defined one (``id``) or, not yet defined, its Swedish name."""
+    id: str | None
+    name: str | None
+    line: int
+    tolerance: float | None = None
+    analysis: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class Activity:
+    text: str
+    status: str | None  # done, deviation or None (not assessed)
+    line: int
+    analysis: str = ""
+
+
+@dataclass
+class Assessment:
+    """The analyst's own status for a year, with the written analysis that justifies it."""
+    status: str
+    analysis: str
+
+
+@dataclass
+class Goal:
+    id: str
+    level: str
+    parent: str | None
+    title: str
+    line: int
+    indicators: list[IndicatorRef] = field(default_factory=list)
+    activities: list[Activity] = field(default_factory=list)
+    assessment: dict[int, Assessment] = field(default_factory=dict)
+
+
+@dataclass
+class Goals:
+    goals: list[Goal]
+    tolerance: float  # the profile's default fulfilment tolerance (share of the target)
+
+    def children(self, goal_id: str) -> list[Goal]:
+        return [g for g in self.goals if g.parent == goal_id]
+
+
+def _text(value) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _tolerance(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1
+
+
+class _GoalReader:
+    def __init__(self, path: Path, known_ids: set[str]):
+        self.path, self.known_ids, self.errors = path, known_ids, []
+
+    def error(self, node: dict, key: str | None, message: str):
+        line = node.get(KEYS, {}).get(key) or node.get(LINE, "?")
+        self.errors.append(f"{self.path}:{line}: {message}")
+
+    def unknown(self, node: dict, allowed: set[str], what: str):
+        for key in sorted(set(node) - allowed - {LINE, KEYS}, key=str):
+            self.error(node, key, f"{what}: unknown field {key!r} (fields: {', '.join(sorted(allowed))})")
+
+    def yearly_texts(self, node: dict, key: str, what: str) -> dict[int, str]:
+        value = node.get(key) or {}
+        if not isinstance(value, dict) or not all(isinstance(y, int) and _text(t) for y, t in value.items()
+                                                  if y not in (LINE, KEYS)):
+            self.error(node, key, f"{what}: {key} must map a year to a text")
+            return {}
+        return {y: t.strip() for y, t in value.items() if y not in (LINE, KEYS)}
+
+    def ref(self, node, goal_id: str) -> IndicatorRef | None:
+        what = f"goal {goal_id}: indicator"
+        if not isinstance(node, dict):
+            self.errors.append(f"{self.path}: {what} must be a mapping with id or name, not {node!r}")
+            return None
+        self.unknown(node, REF_FIELDS, what)
+        if ("id" in node) == ("name" in node):
+            self.error(node, None, f"{what} needs either id (a defined indicator) or name (its Swedish name)")
+            return None
+        if "id" in node and node["id"] not in self.known_ids:
+            self.error(node, "id", f"{what}: unknown indicator id {node['id']!r} (not in indicators/ or reported/)")
+        if "name" in node and not _text(node["name"]):
+            self.error(node, "name", f"{what}: name must be a text")
+        tolerance = node.get("tolerance")
+        if tolerance is not None and not _tolerance(tolerance):
+            self.error(node, "tolerance", f"{what}: tolerance must be a share from 0 to below 1 (got {tolerance!r})")
+        return IndicatorRef(node.get("id"), node.get("name"), node.get(LINE, 0), tolerance,
+                            self.yearly_texts(node, "analysis", what))
+
+    def activity(self, node, goal_id: str) -> Activity | None:
+        what = f"goal {goal_id}: activity"
+        if not isinstance(node, dict) or not _text(node.get("text")):
+            line = node.get(LINE, "?") if isinstance(node, dict) else "?"
+            self.errors.append(f"{self.path}:{line}: {what} needs a text")
+            return None
+        self.unknown(node, ACTIVITY_FIELDS, what)
+        status = node.get("status")
+        if status is not None and status not in ACTIVITY_STATUSES:
+            self.error(node, "status", f"{what}: status {status!r} is not one of {', '.join(ACTIVITY_STATUSES)}")
+        return Activity(node["text"].strip(), status, node.get(LINE, 0), str(node.get("analysis") or "").strip())
+
+    def assessment(self, node: dict, goal_id: str) -> dict[int, Assessment]:
+        value = node.get("assessment") or {}
+        out = {}
+        if not isinstance(value, dict):
+            self.error(node, "assessment", f"goal {goal_id}: assessment must map a year to {{status, analysis}}")
+            return out
+        for year, a in value.items():
+            if year in (LINE, KEYS):
+                continue
+            if not isinstance(year, int) or not isinstance(a, dict) or a.get("status") not in STATUSES \
+                    or not _text(a.get("analysis")):
+                self.error(value, year, f"goal {goal_id}: assessment for {year!r} needs a status "
+                                        f"({', '.join(STATUSES)}) and a written analysis")
+                continue
+            out[year] = Assessment(a["status"], a["analysis"].strip())
+        return out
+
+    def goal(self, node) -> Goal | None:
+        if not isinstance(node, dict):
+            self.errors.append(f"{self.path}: each goal must be a mapping, not {node!r}")
+            return None
+        goal_id = str(node.get("id") or "?")
+        self.unknown(node, GOAL_FIELDS, f"goal {goal_id}")
+        if not isinstance(node.get("id"), str) or not node["id"]:
+            self.error(node, "id", "a goal needs an id (a text such as \"3.2.1\")")
+        if node.get("level") not in LEVELS:
+            self.error(node, "level", f"goal {goal_id}: level {node.get('level')!r} is not one of {', '.join(LEVELS)}")
+        if not _text(node.get("title")):
+            self.error(node, "title", f"goal {goal_id}: title must be a text")
+        goal = Goal(goal_id, node.get("level"), node.get("parent"), str(node.get("title") or "").strip(),
+                    node.get(LINE, 0), assessment=self.assessment(node, goal_id))
+        for key, read, out in (("indicators", self.ref, goal.indicators), ("activities", self.activity, goal.activities)):
+            items = node.get(key) or []
+            if not isinstance(items, list):
+                self.error(node, key, f"goal {goal_id}: {key} must be a list")
+                continue
+            out += [x for x in (read(item, goal_id) for item in items) if x is not None]
+        return goal
+
+    def hierarchy(self, goals: list[Goal], nodes: dict[str, dict]):
+        seen: dict[str, Goal] = {}
+        for g in goals:
+            if g.id in seen:
+                self.error(nodes[g.id], "id", f"goal {g.id}: id already used on line {seen[g.id].line}")
+            seen.setdefault(g.id, g)
+        for g in goals:
+            if g.level not in LEVELS:
+                continue
+            depth = LEVELS.index(g.level)
+            parent = seen.get(g.parent) if g.parent is not None else None
+            if depth == 0 and g.parent is not None:
+                self.error(nodes[g.id], "parent", f"goal {g.id}: an {LEVELS[0]} goal has no parent")
+            elif depth > 0 and parent is None:
+                self.error(nodes[g.id], "parent", f"goal {g.id}: parent {g.parent!r} is not a goal of this file")
+            elif depth > 0 and parent.level != LEVELS[depth - 1]:
+                self.error(nodes[g.id], "parent", f"goal {g.id}: a {g.level} goal's parent must be a "
+                                                  f"{LEVELS[depth - 1]} goal ({g.parent} is {parent.level})")
+
+
+def load_goals(profile: str | Path = "stockholm", known_ids: set[str] | None = None) -> Goals:
+    """The goal hierarchy of the profile; raises DefinitionErrors listing every problem.
+    ``known_ids``: the indicator ids goals may refer to (default: every defined and reported one)."""
+    root = profile_path(profile)
+    path = root / "goals.yaml"
+    if known_ids is None:
+        known_ids = {i.id for i in load_definitions(root)} | {i.id for i in load_reported(root)}
+    data = read_yaml(path)
+    reader = _GoalReader(path, known_ids)
+    if not isinstance(data, dict) or not isinstance(data.get("goals"), list):
+        raise DefinitionErrors([f"{path}:1: goals.yaml holds a mapping with a list of goals (goals: [...])"])
+    tolerance = (data.get("fulfilment") or {}).get("tolerance", 0.15)
+    if not _tolerance(tolerance):
+        reader.error(data.get("fulfilment") or data, "tolerance",
+                     f"fulfilment tolerance must be a share from 0 to below 1 (got {tolerance!r})")
+    goals = [g for g in (reader.goal(n) for n in data["goals"]) if g is not None]
+    reader.hierarchy(goals, {str(n.get("id")): n for n in data["goals"] if isinstance(n, dict)})
+    if reader.errors:
+        raise DefinitionErrors(reader.errors)
+    return Goals(goals, float(tolerance))
+
+
+def load_reported(profile: str | Path = "stockholm") -> list[Indicator]:
+    """The reported indicators of reported/*.yaml (files starting with _ are tables, not definitions),
+    with budget adherence filled in from the budget table for the years it has."""
+    root = profile_path(profile)
+    folder = root / "reported"
+    years, errors = report_years(root / "indicators")
+    catalogue = load_catalogue(root)
+    out: list[Indicator] = []
+    for path in sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("_")):
+        found, file_errors = load_file(path, catalogue, years)
+        out += found
+        errors += file_errors
+    ids = [i.id for i in out]
+    errors += [f"{i.file}:{i.line}: indicator {i.id}: id already used" for n, i in enumerate(out) if i.id in ids[:n]]
+    adherence, budget_errors = budget_adherence(folder / "_budget.yaml")
+    errors += budget_errors
+    if errors:
+        raise DefinitionErrors(errors)
+    if adherence:
+        target_id, by_year = adherence
+        ind = next((i for i in out if i.id == target_id), None)
+        if ind is None:
+            raise DefinitionErrors([f"{folder / '_budget.yaml'}:1: adherence_indicator {target_id!r} is not a reported indicator"])
+        for year, value in by_year.items():
+            ind.reported[year] = {"total": value}
+    return out
+
+
+def budget_adherence(path: Path) -> tuple[tuple[str, dict[int, float]] | None, list[str]]:
+    """(indicator id, {year: actual / adjusted budget × 100 over all rows}) from the budget table."""
+    if not path.exists():
+        return None, []
+    data = read_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("adherence_indicator"), str) \
+            or not isinstance(data.get("years"), dict):
+        return None, [f"{path}:1: the budget table needs adherence_indicator and years: {{YEAR: [rows]}}"]
+    errors, out = [], {}
+    for year, rows in data["years"].items():
+        if year in (LINE, KEYS):
+            continue
+        line = data["years"][KEYS].get(year)
+        if not isinstance(year, int) or not isinstance(rows, list) or not rows:
+            errors.append(f"{path}:{line}: years: {year!r} must be a year with a list of rows")
+            continue
+        total_adjusted = total_actual = 0.0
+        for row in rows:
+            nums = [row.get(k) if isinstance(row, dict) else None for k in ("adjusted_budget", "actual")]
+            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in nums):
+                errors.append(f"{path}:{row.get(LINE, line) if isinstance(row, dict) else line}: "
+                              f"a budget row needs numbers adjusted_budget and actual")
+                continue
+            total_adjusted += nums[0]
+            total_actual += nums[1]
+        if total_adjusted <= 0:
+            errors.append(f"{path}:{line}: the adjusted net budget for {year} must be above 0")
+            continue
+        out[year] = total_actual / total_adjusted * 100
+    return (data["adherence_indicator"], out), errors
