@@ -13,7 +13,7 @@ Dates are drawn later (population.py) inside the windows the coverage allows.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pestrack.synth.config import SEXES, SynthConfig
 
@@ -27,6 +27,9 @@ class Segment:
     group: str
     first: int  # first and last year the enrolment overlaps, among the counted years and the year
     last: int   # before them (which is never counted)
+    # How the enrolment ends, where calibrated (exits: in synth.yaml): "" = drawn freely; "open" = still
+    # enrolled after 31 Dec of ``last``; "ws" / "other" = ends in ``last`` to work or studies / otherwise.
+    fate: str = ""
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,71 @@ def _plan_sex(cfg: SynthConfig, years: list[int], sex: str, scale: int) -> list[
     for g, n in _largest_remainder(n_prior, {g: float(v) for g, v in first.items()}).items():
         chains += [Chain(sex, (Segment(g, years[0] - 1, years[0] - 1),))] * n
     return chains
+
+
+def fix_exits(cfg: SynthConfig, chains: list[Chain], scale: int, ws_reasons: set[str]) -> list[Chain]:
+    """Decide which last enrolments end in a calibrated year and which of them to work or studies, so
+    that the Jobbtorg exits of that year come out as the counts in ``exits`` of synth.yaml (times
+    ``scale``). An enrolment followed by another (a move between groups) always ends in its last year,
+    never to work or studies (exit reason other_support), so it counts among the exits but not the numerator.
+    """
+    out = list(chains)
+    years = {seg.first for c in chains for seg in c.segments} | {seg.last for c in chains for seg in c.segments}
+    for year, target in sorted((cfg.settings.get("exits") or {}).items()):
+        for i, sex in enumerate(SEXES):
+            exits, ws = target["exits"][i] * scale, target["work_or_studies"][i] * scale
+            last = [k for k, c in enumerate(out) if c.sex == sex and c.segments[-1].last == year]
+            moves = sum(1 for c in out if c.sex == sex and len(c.segments) > 1 and c.segments[0].last == year)
+            enders = exits - moves
+            what = f"{cfg.path}: exits: {year} {sex}"
+            if not 0 <= ws <= enders <= len(last):
+                raise PlanError(f"{what}: {exits} exits of which {ws} to work or studies cannot be met: "
+                                f"{moves} exits are moves to another group, {len(last)} enrolments may end")
+            if year + 1 in years and enders != len(last):
+                raise PlanError(f"{what}: every enrolment whose last year is {year} ends then ({len(last)} "
+                                f"+ {moves} moves), not {exits}")
+            by_group: dict[str, list[int]] = {}
+            for k in last:
+                by_group.setdefault(out[k].segments[-1].group, []).append(k)
+            ending = _largest_remainder(enders, {g: float(len(ks)) for g, ks in by_group.items()})
+            chance = {g: _ws_share(cfg, g, ws_reasons) * ending[g] for g in by_group}
+            to_ws = _capped(ws, chance, ending)
+            for g, ks in by_group.items():
+                for j, k in enumerate(_spread(ks, ending[g])):
+                    fate = "ws" if j < to_ws[g] else "other"
+                    out[k] = replace(out[k], segments=(*out[k].segments[:-1], replace(out[k].segments[-1], fate=fate)))
+                for k in ks:
+                    if not out[k].segments[-1].fate:
+                        out[k] = replace(out[k], segments=(*out[k].segments[:-1], replace(out[k].segments[-1], fate="open")))
+    return out
+
+
+def _ws_share(cfg: SynthConfig, group: str, ws_reasons: set[str]) -> float:
+    w = cfg.settings["exit_reasons"][group]
+    return sum(v for k, v in w.items() if k in ws_reasons) / sum(w.values())
+
+
+def _spread(items: list, n: int) -> list:
+    """``n`` of ``items`` evenly spread over the list (deterministic), in an interleaved order so
+    that taking the first m of them is spread too."""
+    picked = [x for j, x in enumerate(items) if (j + 1) * n // len(items) > j * n // len(items)]
+    return picked[::2] + picked[1::2]
+
+
+def _capped(n: int, weights: dict[str, float], cap: dict[str, int]) -> dict[str, int]:
+    """``n`` in proportion to ``weights`` (largest remainder), none above its cap."""
+    out = {g: 0 for g in weights}
+    free = dict(weights)
+    while n > 0:
+        share = _largest_remainder(n, {g: w or 1e-9 for g, w in free.items()})
+        for g, k in share.items():
+            k = min(k, cap[g] - out[g])
+            out[g] += k
+            n -= k
+        free = {g: w for g, w in free.items() if out[g] < cap[g]}
+        if not free and n:
+            raise PlanError(f"{n} more exits to work or studies than exits")
+    return out
 
 
 def _share(chains: list, share: float) -> bool:

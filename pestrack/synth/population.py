@@ -32,6 +32,7 @@ MEASURE_DAYS = {"matching": (30, 180), "praktik": (30, 120), "cv_workshop": (7, 
                 "vocational_course": (60, 240), "sfi_combination": (90, 300), "health_support": (30, 150),
                 "wage_subsidy": (90, 365), "mentoring": (60, 240), "feriejobb": (21, 28), "ips": (90, 365),
                 "osa": (180, 365)}
+WORK_OR_STUDIES = ("work", "studies")  # exit outcomes (profile rule exit_reason.outcome) counted as work or studies
 GAP_DAYS = 14  # days between one enrolment's end and the next one's start: 1..14
 
 
@@ -101,7 +102,9 @@ class Drawer:
 
     def end_window(self, seg: Segment) -> tuple[dt.date, dt.date | None]:
         """None as the upper end: may run past the counted years (open if past as_of)."""
-        hi = dt.date(seg.last, 12, 31) if seg.last + 1 in self.counted else None
+        if seg.fate == "open":
+            return dt.date(seg.last + 1, 1, 1), None
+        hi = dt.date(seg.last, 12, 31) if seg.last + 1 in self.counted or seg.fate else None
         return dt.date(seg.last, 1, 1), hi
 
     def end_for(self, seg: Segment, start: dt.date) -> dt.date | None:
@@ -201,7 +204,7 @@ class Drawer:
             decision_ref = f"SoL {decision_date.year}-{self.decisions:06d}"
         reason = None
         if end is not None:
-            reason = "other_support" if moves_on else self.pick(self.s["exit_reasons"][g])
+            reason = "other_support" if moves_on else self.exit_reason(seg)
         p = self.pop.persons[person]
         row = {"person": person, "programme": ("programme", self.cfg.programme), "org_unit": office,
                "referring_unit": district, "referring_body": ("referring_body", self.pick(self.s["referring_bodies"][g])),
@@ -220,6 +223,12 @@ class Drawer:
         if end is not None and not moves_on:
             self.followups(e, self.outcome[reason], end)
         return e
+
+    def exit_reason(self, seg: Segment) -> str:
+        weights = self.s["exit_reasons"][seg.group]
+        if seg.fate in ("ws", "other"):  # calibrated: only the reasons of that outcome
+            weights = {k: w for k, w in weights.items() if (self.outcome[k] in WORK_OR_STUDIES) == (seg.fate == "ws")}
+        return self.pick(weights)
 
     def casework(self, e: int, p: dict, g: str, start: dt.date, end: dt.date | None) -> None:
         last = min(end or self.as_of, self.as_of)

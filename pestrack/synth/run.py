@@ -14,5 +14,8 @@ def build(profile: str, years: list[int], *, scale: int = 1, seed: int = 1,
         raise ValueError("scale must be 1 or more")
     cfg = config.load(profile)
     years = sorted(years)
-    chains = plan.make_plan(cfg, years, scale)
-    return population.draw(cfg, chains, years, seed, store.load_codes(), home_municipality(), today)
+    codes = store.load_codes()
+    ws = {c for (lst, c), code in codes.items()
+          if lst == "exit_reason" and (code.rules or {}).get("outcome") in population.WORK_OR_STUDIES}
+    chains = plan.fix_exits(cfg, plan.make_plan(cfg, years, scale), scale, ws)
+    return population.draw(cfg, chains, years, seed, codes, home_municipality(), today)

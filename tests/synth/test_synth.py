@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections import defaultdict
+from fractions import Fraction
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -221,3 +222,60 @@ def test_the_command_needs_into_db_and_refuses_a_database_with_persons(populatio
     r = CliRunner().invoke(app, ["synth", "--years", "2022", "2023", "--seed", "1", "--into-db"])
     assert r.exit_code == 2 and "already holds" in r.output
     assert Person.objects.count() == before
+
+
+# -- the computed indicator rows of the annual report (indicators_2023.tsv) ----------------------
+# Read as the definitions in profiles/stockholm/indicators/*.yaml say, computed here by hand.
+
+INDICATOR_TSV = TSV.parent / "indicators_2023.tsv"
+# source line -> (indicator, {(year, sex): value as printed}); sex None = all.
+INDICATORS = {
+    967: ("Andel kvinnor och män som har avslutats från Jobbtorg Stockholm till arbete eller studier",
+          {(2023, None): "73.8", (2023, "man"): "75.53", (2023, "woman"): "71.38"}),
+}
+
+
+def printed_window(printed: str) -> tuple[Fraction, Fraction]:
+    """75.02 printed means 75.015 <= x < 75.025."""
+    decimals = len(printed.partition(".")[2])
+    half = Fraction(1, 2 * 10 ** decimals)
+    return Fraction(printed) - half, Fraction(printed) + half
+
+
+def check_row(line: int, computed: dict) -> None:
+    """``computed``: (year, sex) -> Fraction; every published cell must be met at its printed precision."""
+    name, cells = INDICATORS[line]
+    wrong = {k: (printed, float(computed[k])) for k, printed in cells.items()
+             if not (printed_window(printed)[0] <= computed[k] < printed_window(printed)[1])}
+    assert not wrong, f"line {line} {name!r}: (year, sex): (published, computed) {wrong}"
+
+
+def jobbtorg_exits() -> list[tuple[str, dt.date, dt.date, str]]:
+    """(sex, birth date, exit date, exit outcome) of every ended Jobbtorg enrolment."""
+    outcome = {c.code: (c.rules or {}).get("outcome", "other") for c in Code.objects.filter(list="exit_reason")}
+    return [(sex, birth, end, outcome[reason]) for sex, birth, end, reason in Enrolment.objects.filter(
+        programme__code="jobbtorg", end_date__isnull=False).values_list(
+        "person__sex", "person__birth_date", "end_date", "exit_reason__code")]
+
+
+def share(rows, year, sex, hit) -> Fraction:
+    rows = [r for r in rows if r[2].year == year and (sex is None or r[0] == sex)]
+    return Fraction(100 * sum(1 for r in rows if hit(r)), len(rows))
+
+
+def test_the_indicator_values_here_are_the_published_ones():
+    if not INDICATOR_TSV.exists():
+        pytest.skip(f"{INDICATOR_TSV} is not here")
+    with INDICATOR_TSV.open(encoding="utf-8") as f:
+        rows = {int(r["source_line"]): r for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)}
+    for line, (name, cells) in INDICATORS.items():
+        r = rows[line]
+        column = {(2023, None): "outcome_value", (2023, "man"): "men_value", (2023, "woman"): "women_value",
+                  (2022, None): "prev_value"}
+        assert r["indicator"] == name
+        assert cells == {k: r[c] for k, c in column.items() if r[c]}, line
+
+
+def test_exits_from_jobbtorg_to_work_or_studies(population):
+    rows = jobbtorg_exits()
+    check_row(967, {k: share(rows, *k, lambda r: r[3] in ("work", "studies")) for k in INDICATORS[967][1]})
