@@ -25,7 +25,7 @@ def _main() -> None:
 
 
 def _register() -> None:
-    from pestrack.cli import analytics, audit, imports, indicators, persons, setup, synth
+    from pestrack.cli import analytics, audit, imports, indicators, persons, reports, setup, synth
 
     setup.register(app)
     app.add_typer(imports.app, name="import", help="Import persons, enrolments, participations, exits or follow-ups.")
@@ -34,6 +34,7 @@ def _register() -> None:
     app.add_typer(analytics.app, name="analytics", help="Pseudonymised analytics tables (Parquet).")
     synth.register(app)
     app.add_typer(indicators.app, name="indicators", help="Validate and compute the indicator definitions.")
+    app.add_typer(reports.app, name="report", help="Published reports: the annual report.")
 
 
 _register()

@@ -1,0 +1,55 @@
+"""pestrack report: published reports (the annual report and the tertial reports)."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(no_args_is_help=True)
+console = Console()
+err = Console(stderr=True)
+FORMATS = ("csv", "html")
+
+
+@app.command("annual")
+def annual_cmd(year: int = typer.Option(..., "--year"),
+               period_code: str = typer.Option("VB", "--period", help="VB (the year), T1 or T2"),
+               lang: str = typer.Option("sv", "--lang", help="sv or en"),
+               fmt: str = typer.Option("html", "--format", help="csv or html"),
+               data: Path = typer.Option(None, "--data", help="Folder of analytics tables (Parquet); "
+                                                              "default: extract them from the database"),
+               out: Path = typer.Option(..., "--out", help="File to write"),
+               profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder")):
+    """The goals with their indicator tables, fulfilment, analyses and activities."""
+    from pestrack.indicators.definitions import DefinitionErrors
+    from pestrack.reports.annual import build, write_csv
+    from pestrack.reports.html import write_html
+
+    problems = [f"{name} {value!r} is not one of {', '.join(allowed)}" for name, value, allowed in
+                (("--period", period_code.upper(), ("VB", "T1", "T2")), ("--lang", lang, ("sv", "en")),
+                 ("--format", fmt, FORMATS)) if value not in allowed]
+    if problems:
+        err.print(f"[red]error:[/] {'; '.join(problems)}")
+        raise typer.Exit(2)
+    try:
+        if data is None:
+            from pestrack.analytics.extract import extract
+
+            with tempfile.TemporaryDirectory(prefix="pestrack-report-") as tmp:
+                extract(Path(tmp))
+                report = build(year, period_code, Path(tmp), profile)
+        else:
+            report = build(year, period_code, data, profile)
+    except DefinitionErrors as exc:
+        for line in exc.errors:
+            typer.echo(line, err=True)
+        err.print(f"[red]{len(exc.errors)} error(s)[/] in the profile {profile}")
+        raise typer.Exit(1)
+    except FileNotFoundError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2)
+    (write_csv if fmt == "csv" else write_html)(report, out, lang)
+    console.print(f"{report.period.label}: {len(report.goals.goals)} goals, {len(report.rows)} indicator rows "
+                  f"written to {out}")

@@ -1,0 +1,122 @@
+"""The annual report (verksamhetsberättelse) and the tertial reports: every goal of goals.yaml with its
+indicator table, fulfilment, analyses and activities.
+
+Computed indicators come from the indicator engine on a folder of analytics tables; reported ones
+from the profile (reported/*.yaml, whose values are per year and so appear in the VB report only).
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pestrack.indicators.compile import TOTAL
+from pestrack.indicators.compute import compute
+from pestrack.indicators.definitions import Indicator, load_definitions
+from pestrack.indicators.engines import ENGINES
+from pestrack.indicators.fulfilment import goal_statuses, indicator_fulfilment, rounded
+from pestrack.indicators.goals import Goals, load_goals, load_reported
+from pestrack.indicators.periods import Period, period
+from pestrack.reports.formatting import cell
+
+CSV_COLUMNS = ("goal_id", "indicator", "outcome", "outcome_men", "outcome_women", "outcome_prev_year", "target",
+               "kf_target", "period", "fulfilment")
+FULFILMENT = {"sv": {"met": "Uppfyllt", "partly": "Delvis uppfyllt", "not_met": "Ej uppfyllt"},
+              "en": {"met": "Met", "partly": "Partly met", "not_met": "Not met"}}
+SYMBOL = {"met": "●", "partly": "◆", "not_met": "○"}
+SEX = {"men": "man", "women": "woman"}
+
+
+@dataclass
+class Row:
+    goal_id: str
+    name: dict[str, str]               # sv, and en when the indicator is defined
+    indicator: Indicator | None = None  # None: not yet defined (the report row is shown empty)
+    values: dict[str, float | None] = field(default_factory=dict)  # outcome, men, women, prev (unrounded)
+    fulfilment: str | None = None
+    analysis: str = ""
+
+    def cells(self, year: int, lang: str) -> dict[str, str]:
+        """The row's printed cells, keyed by CSV_COLUMNS (without goal_id and indicator)."""
+        ind = self.indicator
+        if ind is None:
+            return {c: "" for c in CSV_COLUMNS[2:]}
+        fmt = lambda v: cell(v, ind.unit, ind.precision, lang)  # noqa: E731
+        targets = ind.targets.get(year, {})
+        return {"outcome": fmt(self.values.get("outcome")), "outcome_men": fmt(self.values.get("men")),
+                "outcome_women": fmt(self.values.get("women")), "outcome_prev_year": fmt(self.values.get("prev")),
+                "target": fmt(targets.get("own")), "kf_target": fmt(targets.get("kf")), "period": "",
+                "fulfilment": FULFILMENT[lang].get(self.fulfilment, "")}
+
+
+@dataclass
+class AnnualReport:
+    period: Period
+    goals: Goals
+    rows: list[Row]
+    statuses: dict[str, dict]  # goal id → suggested, assessment, status (fulfilment.goal_statuses)
+
+    @property
+    def year(self) -> int:
+        return self.period.start.year
+
+
+def _computed_values(indicators: list[Indicator], data: Path, periods: list[Period], engine: str) -> dict:
+    """{(indicator id, period label, breakdown value or TOTAL): value} from the engine."""
+    out = {}
+    with ENGINES[engine](data) as runner:
+        for p in periods:
+            for r in compute(indicators, runner, p):
+                if r.breakdown in (TOTAL, "sex"):
+                    out[(r.indicator_id, p.label, r.breakdown_value or TOTAL)] = r.value
+    return out
+
+
+def _values(ind: Indicator, p: Period, prev: Period, computed: dict) -> dict[str, float | None]:
+    if ind.is_reported:
+        if p.label != f"VB {p.start.year}":
+            return {}
+        now, before = ind.reported.get(p.start.year, {}), ind.reported.get(p.start.year - 1, {})
+        return {"outcome": now.get("total"), "men": now.get("men"), "women": now.get("women"),
+                "prev": before.get("total")}
+    get = lambda label, key: computed.get((ind.id, label, key))  # noqa: E731
+    return {"outcome": get(p.label, TOTAL), "men": get(p.label, SEX["men"]), "women": get(p.label, SEX["women"]),
+            "prev": get(prev.label, TOTAL)}
+
+
+def build(year: int, period_code: str, data: Path, profile: str | Path = "stockholm",
+          engine: str = "duckdb") -> AnnualReport:
+    """The report for ``period_code`` of ``year`` from the analytics tables in ``data``."""
+    p = period(year, period_code)
+    prev = period(year - 1, period_code)
+    defined = {i.id: i for i in load_definitions(profile)}
+    reported = {i.id: i for i in load_reported(profile)}
+    goals = load_goals(profile, set(defined) | set(reported))
+    used = {r.id for g in goals.goals for r in g.indicators if r.id in defined}
+    computed = _computed_values([defined[i] for i in sorted(used)], data, [p, prev], engine)
+    rows, fulfilled = [], {}
+    for goal in goals.goals:
+        for ref in goal.indicators:
+            ind = defined.get(ref.id) or reported.get(ref.id)
+            row = Row(goal.id, ind.name if ind else {"sv": ref.name}, ind, analysis=ref.analysis.get(year, ""))
+            if ind:
+                row.values = _values(ind, p, prev, computed)
+                outcome = row.values.get("outcome")
+                row.fulfilment = indicator_fulfilment(
+                    None if outcome is None else rounded(outcome, ind.precision), ind.direction,
+                    ind.targets.get(year, {}).get("own"),
+                    goals.tolerance if ref.tolerance is None else ref.tolerance, ind.band)
+                fulfilled[ind.id] = row.fulfilment
+            rows.append(row)
+    return AnnualReport(p, goals, rows, goal_statuses(goals, fulfilled, year))
+
+
+def write_csv(report: AnnualReport, out: Path, lang: str = "sv") -> None:
+    """One row per indicator row of the report, cells formatted as printed (docs/reports.md)."""
+    with open(out, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(CSV_COLUMNS)
+        for row in report.rows:
+            cells = row.cells(report.year, lang)
+            cells["period"] = report.period.label
+            w.writerow([row.goal_id, row.name["sv"], *(cells[c] for c in CSV_COLUMNS[2:])])

@@ -1,0 +1,134 @@
+"""pestrack report annual: CSV shape, reported rows with their published values, computed rows from
+the engine, fulfilment marks, HTML and the command line."""
+from __future__ import annotations
+
+import csv
+
+import pytest
+from typer.testing import CliRunner
+
+from pestrack.cli import app
+from pestrack.indicators.goals import load_reported
+from pestrack.reports.annual import CSV_COLUMNS, build, write_csv
+from pestrack.reports.html import render
+from tests.indicators.test_goals import reference
+
+EXIT_SHARE = "Andel kvinnor och män som har avslutats från Jobbtorg Stockholm till arbete eller studier"
+EXIT_MONTHS = "Genomsnittlig inskrivningstid för kvinnor och män som avslutas från Jobbtorg Stockholm"
+PUBLISHED_CELLS = ("outcome", "outcome_men", "outcome_women", "outcome_prev_year", "target", "kf_target")
+VALUE_OF = {"outcome": "outcome_value", "outcome_men": "men_value", "outcome_women": "women_value",
+            "outcome_prev_year": "prev_value", "target": "target_value"}
+
+
+def read_csv(path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture
+def csv_rows(report_data, tmp_path):
+    out = tmp_path / "vb.csv"
+    write_csv(build(2023, "VB", report_data), out, "sv")
+    return read_csv(out)
+
+
+def test_csv_has_the_report_columns_and_one_row_per_indicator_row(csv_rows, tmp_path):
+    ref = reference("indicators_2023.tsv")
+    with open(tmp_path / "vb.csv", encoding="utf-8") as f:
+        assert f.readline().strip() == ",".join(CSV_COLUMNS)
+    assert [(r["goal_id"], r["indicator"]) for r in csv_rows] == [(r["goal_id"], r["indicator"].strip()) for r in ref]
+    assert {r["period"] for r in csv_rows} == {"VB 2023"}
+
+
+def test_reported_rows_carry_their_published_values(csv_rows):
+    reported = {i.name["sv"] for i in load_reported("stockholm")}
+    ref = {r["indicator"].strip(): r for r in reference("indicators_2023.tsv")}
+    checked = 0
+    for row in csv_rows:
+        if row["indicator"] not in reported:
+            continue
+        published = ref[row["indicator"]]
+        for col in PUBLISHED_CELLS:
+            if "no % sign" in published["note"] and col in VALUE_OF:
+                # the report left the unit out of these cells; the number must still agree
+                assert float(row[col].removesuffix(" %").replace(",", ".")) == float(published[VALUE_OF[col]]), \
+                    (row["indicator"], col)
+            else:
+                assert row[col] == published[col], f"line {published['source_line']} {row['indicator']}: {col}"
+        checked += 1
+    assert checked == 16
+
+
+def test_computed_rows_come_from_the_engine(csv_rows):
+    by_name = {r["indicator"]: r for r in csv_rows}
+    share = by_name[EXIT_SHARE]  # 2023: 3 of 4 exits to work (men 2/2, women 1/2); 2022: 1 of 2
+    assert (share["outcome"], share["outcome_men"], share["outcome_women"], share["outcome_prev_year"],
+            share["target"], share["fulfilment"]) == ("75 %", "100 %", "50 %", "50 %", "60 %", "Uppfyllt")
+    months = by_name[EXIT_MONTHS]  # (6 + 8 + 10 + 12) / 4 = 9 against a target of at most 9
+    assert (months["outcome"], months["outcome_men"], months["outcome_women"], months["fulfilment"]) == \
+        ("9 mån", "7 mån", "11 mån", "Uppfyllt")
+    undefined = by_name["Andel nybörjare inom sfi som klarat kursen inom två år"]
+    assert all(undefined[c] == "" for c in CSV_COLUMNS[2:] if c != "period")
+
+
+def test_fulfilment_matches_the_marks_printed_for_reported_rows(csv_rows):
+    marks = {"●": "Uppfyllt", "◆": "Delvis uppfyllt"}
+    by_name = {r["indicator"]: r for r in csv_rows}
+    reported = {i.name["sv"] for i in load_reported("stockholm")}
+    printed = [r for r in reference("indicators_2023.tsv")
+               if r["status_symbols"][:1] in marks and r["indicator"].strip() in reported]
+    assert {r["source_line"] for r in printed} == {"1099", "1102", "1103"}
+    for r in printed:
+        assert by_name[r["indicator"].strip()]["fulfilment"] == marks[r["status_symbols"][0]], r["source_line"]
+
+
+def test_english_csv_uses_english_formatting(report_data, tmp_path):
+    out = tmp_path / "en.csv"
+    write_csv(build(2023, "VB", report_data), out, "en")
+    by_name = {r["indicator"]: r for r in read_csv(out)}
+    assert (by_name[EXIT_SHARE]["outcome"], by_name[EXIT_SHARE]["fulfilment"]) == ("75%", "Met")
+    assert by_name["Nämndens budgetföljsamhet efter resultatöverföringar"]["outcome"] == "100.6%"
+    assert by_name["Aktivt Medskapandeindex"]["fulfilment"] == "Partly met"
+
+
+def test_tertial_report_has_no_yearly_reported_values(report_data, tmp_path):
+    out = tmp_path / "t1.csv"
+    write_csv(build(2023, "T1", report_data), out, "sv")
+    by_name = {r["indicator"]: r for r in read_csv(out)}
+    assert by_name["Sjukfrånvaro"]["outcome"] == "" and by_name["Sjukfrånvaro"]["target"] == "4,5 %"
+    assert by_name[EXIT_SHARE]["period"] == "T1 2023" and by_name[EXIT_SHARE]["outcome"] == ""  # exits are in June
+
+
+def test_html_is_self_contained_with_goal_sections(report_data):
+    page = render(build(2023, "VB", report_data), "sv")
+    assert "http" not in page.replace('lang="sv"', "") and "<script" not in page and "src=" not in page
+    assert page.count("<section>") == len(reference("goals_2023.tsv"))
+    assert "<h4>3.2.1 Stockholmare studerar eller arbetar" in page
+    assert "<th>Periodens utfall</th>" in page and "<td class=\"n\">75 %</td>" in page
+    assert "Verksamhetsberättelse 2023 (rad 1110): Uppfylls delvis." in page      # the analyst's assessment
+    assert "Andelen med godkänt betyg har minskat inom samtliga inriktningar" in page  # an indicator analysis
+    english = render(build(2023, "VB", report_data), "en")
+    assert "<th>Outcome for the period</th>" in english and "Sick leave" in english
+
+
+def test_command_writes_csv_and_html(report_data, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "r.csv"
+    result = runner.invoke(app, ["report", "annual", "--year", "2023", "--period", "VB", "--lang", "sv",
+                                 "--format", "csv", "--data", str(report_data), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len(read_csv(out)) == 44
+    html = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", "annual", "--year", "2023", "--format", "html", "--data", str(report_data),
+                                 "--out", str(html)])
+    assert result.exit_code == 0 and html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_command_refuses_bad_options_and_missing_data(tmp_path):
+    runner = CliRunner()
+    bad = runner.invoke(app, ["report", "annual", "--year", "2023", "--lang", "de", "--format", "pdf",
+                              "--data", str(tmp_path), "--out", str(tmp_path / "x")])
+    assert bad.exit_code == 2 and "--lang 'de'" in bad.output and "--format 'pdf'" in bad.output
+    missing = runner.invoke(app, ["report", "annual", "--year", "2023", "--format", "csv",
+                                  "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x.csv")])
+    assert missing.exit_code == 2 and "nowhere" in missing.output and not (tmp_path / "x.csv").exists()
