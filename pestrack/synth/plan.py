@@ -30,6 +30,7 @@ class Segment:
     # How the enrolment ends, where calibrated (exits: in synth.yaml): "" = drawn freely; "open" = still
     # enrolled after 31 Dec of ``last``; "ws" / "other" = ends in ``last`` to work or studies / otherwise.
     fate: str = ""
+    young: bool | None = None  # where calibrated: aged 18-29 on the exit date (or not)
 
 
 @dataclass(frozen=True)
@@ -101,40 +102,114 @@ def _plan_sex(cfg: SynthConfig, years: list[int], sex: str, scale: int) -> list[
 
 
 def fix_exits(cfg: SynthConfig, chains: list[Chain], scale: int, ws_reasons: set[str]) -> list[Chain]:
-    """Decide which last enrolments end in a calibrated year and which of them to work or studies, so
-    that the Jobbtorg exits of that year come out as the counts in ``exits`` of synth.yaml (times
-    ``scale``). An enrolment followed by another (a move between groups) always ends in its last year,
-    never to work or studies (exit reason other_support), so it counts among the exits but not the numerator.
+    """Decide which last enrolments end in a calibrated year, which exits of the year are of persons
+    aged 18-29 on the exit date and which end to work or studies, so that the Jobbtorg exits of that
+    year come out as the counts in ``exits`` of synth.yaml (times ``scale``). An enrolment followed by
+    another (a move between groups) always ends in its last year, never to work or studies (exit reason
+    other_support): it counts among the exits, not in the numerators.
     """
-    out = list(chains)
-    years = {seg.first for c in chains for seg in c.segments} | {seg.last for c in chains for seg in c.segments}
+    segs = [list(c.segments) for c in chains]
+    years = {y for c in chains for seg in c.segments for y in (seg.first, seg.last)}
+
+    def mark(k, j, **fields):
+        segs[k][j] = replace(segs[k][j], **fields)
+
     for year, target in sorted((cfg.settings.get("exits") or {}).items()):
         for i, sex in enumerate(SEXES):
-            exits, ws = target["exits"][i] * scale, target["work_or_studies"][i] * scale
-            last = [k for k, c in enumerate(out) if c.sex == sex and c.segments[-1].last == year]
-            moves = sum(1 for c in out if c.sex == sex and len(c.segments) > 1 and c.segments[0].last == year)
-            enders = exits - moves
+            t = {key: v[i] * scale for key, v in target.items()}
             what = f"{cfg.path}: exits: {year} {sex}"
-            if not 0 <= ws <= enders <= len(last):
-                raise PlanError(f"{what}: {exits} exits of which {ws} to work or studies cannot be met: "
-                                f"{moves} exits are moves to another group, {len(last)} enrolments may end")
-            if year + 1 in years and enders != len(last):
-                raise PlanError(f"{what}: every enrolment whose last year is {year} ends then ({len(last)} "
-                                f"+ {moves} moves), not {exits}")
-            by_group: dict[str, list[int]] = {}
-            for k in last:
-                by_group.setdefault(out[k].segments[-1].group, []).append(k)
-            ending = _largest_remainder(enders, {g: float(len(ks)) for g, ks in by_group.items()})
-            chance = {g: _ws_share(cfg, g, ws_reasons) * ending[g] for g in by_group}
-            to_ws = _capped(ws, chance, ending)
-            for g, ks in by_group.items():
-                for j, k in enumerate(_spread(ks, ending[g])):
-                    fate = "ws" if j < to_ws[g] else "other"
-                    out[k] = replace(out[k], segments=(*out[k].segments[:-1], replace(out[k].segments[-1], fate=fate)))
-                for k in ks:
-                    if not out[k].segments[-1].fate:
-                        out[k] = replace(out[k], segments=(*out[k].segments[:-1], replace(out[k].segments[-1], fate="open")))
+            mine = [k for k, c in enumerate(chains) if c.sex == sex]
+            last = [k for k in mine if segs[k][-1].last == year]
+            moves = [(k, 0) for k in mine if len(segs[k]) > 1 and segs[k][0].last == year]
+            if year + 1 in years:  # every enrolment whose last year is followed by a counted one ends then
+                if "exits" in t and t["exits"] != len(last) + len(moves):
+                    raise PlanError(f"{what}: every enrolment whose last year is {year} ends then "
+                                    f"({len(last)} + {len(moves)} moves), not {t['exits']}")
+                enders = last
+            else:
+                if "exits" not in t:
+                    raise PlanError(f"{what}: give the number of exits")
+                n = t["exits"] - len(moves)
+                if not 0 <= n <= len(last):
+                    raise PlanError(f"{what}: {t['exits']} exits cannot be met: {len(moves)} exits are moves "
+                                    f"to another group, {len(last)} enrolments may end")
+                by_group = _by_group(last, lambda k: segs[k][-1].group)
+                ending = _largest_remainder(n, {g: float(len(ks)) for g, ks in by_group.items()})
+                enders = [k for g, ks in by_group.items() for k in _spread(ks, ending[g])]
+                for k in set(last) - set(enders):
+                    mark(k, -1, fate="open")
+            exits = moves + [(k, len(segs[k]) - 1) for k in enders]
+            young = {e for e in exits if segs[e[0]][e[1]].young}
+            if "young_exits" in t:
+                young = _pick_young(cfg, t["young_exits"], exits, segs, what)
+                for k, j in exits:
+                    mark(k, j, young=(k, j) in young)
+            for key, pool in (("young_work_or_studies", young), ("old_work_or_studies", set(exits) - young),
+                              ("work_or_studies", exits)):
+                if key not in t:
+                    continue
+                free = sorted((k, j) for k, j in pool if j == len(segs[k]) - 1 and not segs[k][j].fate)
+                if not 0 <= t[key] <= len(free):
+                    raise PlanError(f"{what}: {key} {t[key]} cannot be met: {len(free)} exits left that are not moves")
+                by_group = _by_group(free, lambda e: segs[e[0]][e[1]].group)
+                chance = {g: _ws_share(cfg, g, ws_reasons) * len(es) for g, es in by_group.items()}
+                to_ws = _capped(t[key], chance, {g: len(es) for g, es in by_group.items()})
+                for g, es in by_group.items():
+                    for m, (k, j) in enumerate(_spread(es, len(es))):
+                        mark(k, j, fate="ws" if m < to_ws[g] else "other")
+    return [replace(c, segments=tuple(s)) for c, s in zip(chains, segs)]
+
+
+def _by_group(items, group) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for x in items:
+        out.setdefault(group(x), []).append(x)
     return out
+
+
+YOUNG_GROUPS = {"uvas_20_29"}  # always 18-29 on the exit date
+
+
+def _pick_young(cfg: SynthConfig, n: int, exits: list[tuple[int, int]], segs, what: str) -> set:
+    """``n`` exits of persons aged 18-29, taken whole persons at a time (a person's exits in one year
+    are either all young or all not). A person already decided in an earlier year, in 20-29, or in
+    KAA and then another group, is young; the others are taken by the age weights of their first group."""
+    per_chain = _by_group(exits, lambda e: e[0])
+    forced, chance = set(), {}
+    for k, es in per_chain.items():
+        groups = [s.group for s in segs[k]]
+        earlier = [s.young for s in segs[k] if s.young is not None]
+        if earlier:
+            if earlier[0]:
+                forced |= set(es)
+        elif YOUNG_GROUPS & set(groups) or (groups[0] == "kaa" and len(groups) > 1):
+            forced |= set(es)
+        else:
+            ranges = cfg.settings["ages"][groups[0]]
+            chance[k] = sum(w for lo, hi, w in ranges if lo <= 29 and hi >= 18) / sum(r[2] for r in ranges)
+    left = n - len(forced)
+    if left < 0 or left > sum(len(per_chain[k]) for k in chance):
+        raise PlanError(f"{what}: {n} exits at 18-29 cannot be met: {len(forced)} must be, "
+                        f"{sum(len(per_chain[k]) for k in chance)} may be")
+    young = set(forced)
+    # Without randomness: the m-th person of a group of N with chance c comes at (m + 0.5) / (c N), so
+    # any first part of the queue takes from each group in proportion to c N. Persons whose exit is a
+    # move to another group come last: that exit is never to work or studies, and the published shares
+    # at 18-29 are high (otherwise there are not enough young exits left for the numerator).
+    queue = []
+    for ks in _by_group(sorted(chance), lambda k: segs[k][0].group).values():
+        queue += [(any(j < len(segs[k]) - 1 for _, j in per_chain[k]), (m + 0.5) / (chance[k] * len(ks) or 1e-9), k)
+                  for m, k in enumerate(_spread(ks, len(ks)))]
+    queue = [k for *_, k in sorted(queue)]
+    for k in queue:
+        if left >= len(per_chain[k]):
+            young |= set(per_chain[k])
+            left -= len(per_chain[k])
+        if left == 0:
+            break
+    if left:
+        raise PlanError(f"{what}: {n} exits at 18-29 cannot be met exactly")
+    return young
 
 
 def _ws_share(cfg: SynthConfig, group: str, ws_reasons: set[str]) -> float:

@@ -146,15 +146,18 @@ class Drawer:
             (s1, _), (s2, _) = dates
             twentieth = self.day_between(max(s1 + dt.timedelta(days=1), s2 - dt.timedelta(days=300)), s2)
             return _years_before(twentieth, 20)
-        ranges = self.s["ages"][groups[0]]
-        for _ in range(50):
+        young = {s.young for s in segs if s.young is not None}
+        ranges = [r for r in self.s["ages"][groups[0]]  # where calibrated: the ages that can be (not) 18-29 at the exit
+                  if not young or (r[0] <= 29 and r[1] >= 17 if True in young else r[0] <= 17 or r[1] >= 29)]
+        for _ in range(200):
             lo, hi, _w = self.rng.choices(ranges, weights=[r[2] for r in ranges])[0]
             age = self.rng.randint(lo, hi)
             start = dates[0][0]
             birth = _years_before(start, age + 1) + dt.timedelta(days=self.rng.randint(1, 365))
             if birth > _years_before(start, age):
                 birth = _years_before(start, age)
-            if all(self._plausible_age(g, birth, d[0]) for g, d in zip(groups, dates)):
+            if all(self._plausible_age(g, birth, d[0]) for g, d in zip(groups, dates)) and all(
+                    (18 <= rules.age_on(birth, d[1]) <= 29) == s.young for s, d in zip(segs, dates) if s.young is not None):
                 return birth
         raise AssertionError(f"no birth date fits {groups} at {dates}")
 

@@ -232,6 +232,8 @@ INDICATOR_TSV = TSV.parent / "indicators_2023.tsv"
 INDICATORS = {
     967: ("Andel kvinnor och män som har avslutats från Jobbtorg Stockholm till arbete eller studier",
           {(2023, None): "73.8", (2023, "man"): "75.53", (2023, "woman"): "71.38"}),
+    960: ("Andel kvinnor och män 18-29 år som har avslutats från Jobbtorg Stockholm till arbete eller studier",
+          {(2023, None): "78.9", (2023, "man"): "80", (2023, "woman"): "77.1", (2022, None): "78.5"}),
 }
 
 
@@ -279,3 +281,8 @@ def test_the_indicator_values_here_are_the_published_ones():
 def test_exits_from_jobbtorg_to_work_or_studies(population):
     rows = jobbtorg_exits()
     check_row(967, {k: share(rows, *k, lambda r: r[3] in ("work", "studies")) for k in INDICATORS[967][1]})
+
+
+def test_exits_at_18_to_29_from_jobbtorg_to_work_or_studies(population):
+    rows = [r for r in jobbtorg_exits() if 18 <= rules.age_on(r[1], r[2]) <= 29]
+    check_row(960, {k: share(rows, *k, lambda r: r[3] in ("work", "studies")) for k in INDICATORS[960][1]})
