@@ -305,8 +305,7 @@ class Drawer:
             self.pop.followups.append({"enrolment": e, "months": months, "reference_date": ref,
                                        "source": "register", **values})
 
-    def chain(self, chain: Chain) -> None:
-        dates = self.chain_dates(chain)
+    def chain(self, chain: Chain, dates) -> None:
         person = self.person(chain, dates)
         for k, (seg, (start, end)) in enumerate(zip(chain.segments, dates)):
             self.enrolment(person, seg, start, end, moves_on=k + 1 < len(chain.segments))
@@ -329,6 +328,82 @@ def draw(cfg: SynthConfig, chains: list[Chain], years: list[int], seed: int, cod
     drawer = Drawer(cfg, years, seed, codes, home, today or dt.date.today())
     order = list(range(len(chains)))
     drawer.rng.shuffle(order)
+    dates = {i: drawer.chain_dates(chains[i]) for i in order}
+    fit_months(drawer, chains, dates)
     for i in order:
-        drawer.chain(chains[i])
+        drawer.chain(chains[i], dates[i])
     return drawer.pop
+
+
+MIN_DAYS = 14  # the shortest enrolment the fitting makes
+MONTH_DAYS = 30.4375  # days per month in the enrolment-time indicators (duration_months)
+
+
+def fit_months(drawer: Drawer, chains: list[Chain], dates: dict[int, list]) -> None:
+    """Move start dates (never end dates, never out of the years an enrolment must cover) so that
+    the mean enrolment time of the exits of a calibrated year, per sex and at 18-29 or not, is the
+    one in ``enrolment_months`` of synth.yaml. Durations are stretched by one factor per cell, then
+    single days settle the rest."""
+    targets = drawer.s.get("enrolment_months") or {}
+    cells: dict[tuple, list[tuple[int, int]]] = {}
+    for i, c in enumerate(chains):
+        for j, (seg, (start, end)) in enumerate(zip(c.segments, dates[i])):
+            if end is not None and end.year in targets and seg.young is not None:
+                cells.setdefault((end.year, c.sex, seg.young), []).append((i, j))
+    for year, t in targets.items():
+        for k, sex in enumerate(("woman", "man")):
+            young, old = cells.get((year, sex, True), []), cells.get((year, sex, False), [])
+            want_young = round(t["young"][k] * MONTH_DAYS * len(young))
+            want_all = round(t["all"][k] * MONTH_DAYS * (len(young) + len(old)))
+            for members, want in ((young, want_young), (old, want_all - want_young)):
+                _fit(drawer, chains, dates, members, want, f"enrolment_months: {year} {sex}")
+
+
+def _fit(drawer, chains, dates, members, want: int, what: str) -> None:
+    def bounds(i, j):
+        seg, (_, end) = chains[i].segments[j], dates[i][j]
+        lo, hi = drawer.start_window(seg)
+        if j > 0:
+            lo = max(lo, dates[i][j - 1][1] + dt.timedelta(days=1))
+        elif seg.first - 1 not in drawer.counted:  # may have begun up to three years before (not counted)
+            lo = dt.date(seg.first - 3, 1, 1)
+        lo = max(lo, min(hi, end - dt.timedelta(days=drawer.s["durations"][seg.group]["max"])))
+        hi = min(hi, end - dt.timedelta(days=MIN_DAYS))
+        return lo, max(lo, hi)
+
+    def days(i, j):
+        return (dates[i][j][1] - dates[i][j][0]).days
+
+    def set_days(i, j, n, band=0):
+        """Start ``n`` days before the end, inside the bounds; one beyond a bound lands within ``band``
+        days of it (no heap of starts on one day)."""
+        lo, hi = bounds(i, j)
+        end = dates[i][j][1]
+        start = end - dt.timedelta(days=n)
+        if start < lo:
+            start = lo + dt.timedelta(days=drawer.rng.randint(0, min(band, (hi - lo).days)))
+        elif start > hi:
+            start = hi - dt.timedelta(days=drawer.rng.randint(0, min(band, (hi - lo).days)))
+        dates[i][j] = (start, end)
+
+    for _ in range(5):  # the factor, again while clipping leaves much
+        have = sum(days(i, j) for i, j in members)
+        if not members or abs(want - have) < len(members):
+            break
+        f = want / max(have, 1)
+        for i, j in members:
+            set_days(i, j, round(days(i, j) * f), band=90)
+    gap = want - sum(days(i, j) for i, j in members)
+    step = 1 if gap > 0 else -1
+    while gap:
+        moved = False
+        for i, j in members:
+            if not gap:
+                break
+            before = days(i, j)
+            set_days(i, j, before + step)
+            if days(i, j) != before:
+                gap -= step
+                moved = True
+        if not moved:
+            raise ValueError(f"{drawer.cfg.path}: {what}: the mean cannot be met inside the years the enrolments cover")

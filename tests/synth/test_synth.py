@@ -234,6 +234,10 @@ INDICATORS = {
           {(2023, None): "73.8", (2023, "man"): "75.53", (2023, "woman"): "71.38"}),
     960: ("Andel kvinnor och män 18-29 år som har avslutats från Jobbtorg Stockholm till arbete eller studier",
           {(2023, None): "78.9", (2023, "man"): "80", (2023, "woman"): "77.1", (2022, None): "78.5"}),
+    610: ("Genomsnittlig inskrivningstid för kvinnor och män som avslutas från Jobbtorg Stockholm",
+          {(2023, None): "9.1", (2023, "man"): "8.7", (2023, "woman"): "9.7", (2022, None): "8.9"}),
+    612: ("Genomsnittlig inskrivningstid för unga aspiranter (18-29 år) som avslutas från Jobbtorg Stockholm",
+          {(2023, None): "6", (2023, "man"): "6", (2023, "woman"): "5.9", (2022, None): "6.2"}),
 }
 
 
@@ -252,17 +256,22 @@ def check_row(line: int, computed: dict) -> None:
     assert not wrong, f"line {line} {name!r}: (year, sex): (published, computed) {wrong}"
 
 
-def jobbtorg_exits() -> list[tuple[str, dt.date, dt.date, str]]:
-    """(sex, birth date, exit date, exit outcome) of every ended Jobbtorg enrolment."""
+def jobbtorg_exits() -> list[tuple[str, dt.date, dt.date, str, dt.date]]:
+    """(sex, birth date, exit date, exit outcome, start date) of every ended Jobbtorg enrolment."""
     outcome = {c.code: (c.rules or {}).get("outcome", "other") for c in Code.objects.filter(list="exit_reason")}
-    return [(sex, birth, end, outcome[reason]) for sex, birth, end, reason in Enrolment.objects.filter(
+    return [(sex, birth, end, outcome[reason], start) for sex, birth, end, reason, start in Enrolment.objects.filter(
         programme__code="jobbtorg", end_date__isnull=False).values_list(
-        "person__sex", "person__birth_date", "end_date", "exit_reason__code")]
+        "person__sex", "person__birth_date", "end_date", "exit_reason__code", "start_date")]
 
 
 def share(rows, year, sex, hit) -> Fraction:
     rows = [r for r in rows if r[2].year == year and (sex is None or r[0] == sex)]
     return Fraction(100 * sum(1 for r in rows if hit(r)), len(rows))
+
+
+def mean_months(rows, year, sex) -> Fraction:
+    rows = [r for r in rows if r[2].year == year and (sex is None or r[0] == sex)]
+    return Fraction(sum((r[2] - r[4]).days for r in rows)) / Fraction("30.4375") / len(rows)
 
 
 def test_the_indicator_values_here_are_the_published_ones():
@@ -286,3 +295,13 @@ def test_exits_from_jobbtorg_to_work_or_studies(population):
 def test_exits_at_18_to_29_from_jobbtorg_to_work_or_studies(population):
     rows = [r for r in jobbtorg_exits() if 18 <= rules.age_on(r[1], r[2]) <= 29]
     check_row(960, {k: share(rows, *k, lambda r: r[3] in ("work", "studies")) for k in INDICATORS[960][1]})
+
+
+def test_mean_enrolment_time_of_exits(population):
+    rows = jobbtorg_exits()
+    check_row(610, {k: mean_months(rows, *k) for k in INDICATORS[610][1]})
+
+
+def test_mean_enrolment_time_of_exits_at_18_to_29(population):
+    rows = [r for r in jobbtorg_exits() if 18 <= rules.age_on(r[1], r[2]) <= 29]
+    check_row(612, {k: mean_months(rows, *k) for k in INDICATORS[612][1]})
