@@ -28,7 +28,8 @@ class Segment:
     first: int  # first and last year the enrolment overlaps, among the counted years and the year
     last: int   # before them (which is never counted)
     # How the enrolment ends, where calibrated (exits: in synth.yaml): "" = drawn freely; "open" = still
-    # enrolled after 31 Dec of ``last``; "ws" / "other" = ends in ``last`` to work or studies / otherwise.
+    # enrolled after 31 Dec of ``last``; otherwise it ends in ``last`` with an exit reason whose outcome
+    # is: "ws" work or studies, "other" neither, "studies", "work", "not_studies" (population.FATES).
     fate: str = ""
     young: bool | None = None  # where calibrated: aged 18-29 on the exit date (or not)
 
@@ -116,7 +117,8 @@ def fix_exits(cfg: SynthConfig, chains: list[Chain], scale: int, ws_reasons: set
 
     for year, target in sorted((cfg.settings.get("exits") or {}).items()):
         for i, sex in enumerate(SEXES):
-            t = {key: v[i] * scale for key, v in target.items()}
+            t = {key: v[i] * scale for key, v in target.items() if isinstance(v, list)}
+            per_group = {key: {g: v[i] * scale for g, v in target.get(key, {}).items()} for key in ("group_exits", "studies")}
             what = f"{cfg.path}: exits: {year} {sex}"
             mine = [k for k, c in enumerate(chains) if c.sex == sex]
             last = [k for k in mine if segs[k][-1].last == year]
@@ -134,7 +136,11 @@ def fix_exits(cfg: SynthConfig, chains: list[Chain], scale: int, ws_reasons: set
                     raise PlanError(f"{what}: {t['exits']} exits cannot be met: {len(moves)} exits are moves "
                                     f"to another group, {len(last)} enrolments may end")
                 by_group = _by_group(last, lambda k: segs[k][-1].group)
-                ending = _largest_remainder(n, {g: float(len(ks)) for g, ks in by_group.items()})
+                fixed = {g: v - sum(1 for k, _ in moves if segs[k][0].group == g) for g, v in per_group["group_exits"].items()}
+                if any(not 0 <= v <= len(by_group.get(g, [])) for g, v in fixed.items()) or sum(fixed.values()) > n:
+                    raise PlanError(f"{what}: group_exits {per_group['group_exits']} cannot be met")
+                ending = {**_largest_remainder(n - sum(fixed.values()), {g: float(len(ks)) for g, ks in by_group.items()
+                                                                         if g not in fixed}), **fixed}
                 enders = [k for g, ks in by_group.items() for k in _spread(ks, ending[g])]
                 for k in set(last) - set(enders):
                     mark(k, -1, fate="open")
@@ -157,6 +163,14 @@ def fix_exits(cfg: SynthConfig, chains: list[Chain], scale: int, ws_reasons: set
                 for g, es in by_group.items():
                     for m, (k, j) in enumerate(_spread(es, len(es))):
                         mark(k, j, fate="ws" if m < to_ws[g] else "other")
+            for g, n in per_group["studies"].items():  # exits of a group to studies, among those not yet "other"
+                mine_g = [(k, j) for k, j in exits if j == len(segs[k]) - 1 and segs[k][j].group == g]
+                ws = [e for e in mine_g if segs[e[0]][e[1]].fate == "ws"]
+                free = [e for e in mine_g if not segs[e[0]][e[1]].fate]
+                if n > len(ws) + len(free):
+                    raise PlanError(f"{what}: studies {g} {n} cannot be met: {len(ws) + len(free)} exits may be to studies")
+                for m, (k, j) in enumerate(_spread(ws, len(ws)) + _spread(free, len(free))):
+                    mark(k, j, fate="studies" if m < n else "work" if segs[k][j].fate == "ws" else "not_studies")
     return [replace(c, segments=tuple(s)) for c, s in zip(chains, segs)]
 
 

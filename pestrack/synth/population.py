@@ -33,6 +33,9 @@ MEASURE_DAYS = {"matching": (30, 180), "praktik": (30, 120), "cv_workshop": (7, 
                 "wage_subsidy": (90, 365), "mentoring": (60, 240), "feriejobb": (21, 28), "ips": (90, 365),
                 "osa": (180, 365)}
 WORK_OR_STUDIES = ("work", "studies")  # exit outcomes (profile rule exit_reason.outcome) counted as work or studies
+FATES = {"ws": lambda o: o in WORK_OR_STUDIES, "other": lambda o: o not in WORK_OR_STUDIES,
+         "studies": lambda o: o == "studies", "work": lambda o: o == "work", "not_studies": lambda o: o != "studies"}
+KAA_LAST_AGE = 19  # a KAA enrolment ends by the 20th birthday (the KAA row counts exits at 16-19)
 GAP_DAYS = 14  # days between one enrolment's end and the next one's start: 1..14
 
 
@@ -143,8 +146,8 @@ class Drawer:
         segs = chain.segments
         groups = [s.group for s in segs]
         if groups == ["kaa", "uvas_20_29"]:  # turns 20 between the two enrolments
-            (s1, _), (s2, _) = dates
-            twentieth = self.day_between(max(s1 + dt.timedelta(days=1), s2 - dt.timedelta(days=300)), s2)
+            (s1, e1), (s2, _) = dates  # 19 at the KAA exit, 20 at the start in 20-29
+            twentieth = self.day_between(e1 + dt.timedelta(days=1), s2)
             return _years_before(twentieth, 20)
         young = {s.young for s in segs if s.young is not None}
         ranges = [r for r in self.s["ages"][groups[0]]  # where calibrated: the ages that can be (not) 18-29 at the exit
@@ -157,7 +160,8 @@ class Drawer:
             if birth > _years_before(start, age):
                 birth = _years_before(start, age)
             if all(self._plausible_age(g, birth, d[0]) for g, d in zip(groups, dates)) and all(
-                    (18 <= rules.age_on(birth, d[1]) <= 29) == s.young for s, d in zip(segs, dates) if s.young is not None):
+                    (18 <= rules.age_on(birth, d[1]) <= 29) == s.young for s, d in zip(segs, dates) if s.young is not None) and all(
+                    rules.age_on(birth, d[1]) <= KAA_LAST_AGE for s, d in zip(segs, dates) if s.group == "kaa" and d[1]):
                 return birth
         raise AssertionError(f"no birth date fits {groups} at {dates}")
 
@@ -229,8 +233,8 @@ class Drawer:
 
     def exit_reason(self, seg: Segment) -> str:
         weights = self.s["exit_reasons"][seg.group]
-        if seg.fate in ("ws", "other"):  # calibrated: only the reasons of that outcome
-            weights = {k: w for k, w in weights.items() if (self.outcome[k] in WORK_OR_STUDIES) == (seg.fate == "ws")}
+        if seg.fate in FATES:  # calibrated: only the reasons of that outcome
+            weights = {k: w for k, w in weights.items() if FATES[seg.fate](self.outcome[k])}
         return self.pick(weights)
 
     def casework(self, e: int, p: dict, g: str, start: dt.date, end: dt.date | None) -> None:

@@ -234,6 +234,8 @@ INDICATORS = {
           {(2023, None): "73.8", (2023, "man"): "75.53", (2023, "woman"): "71.38"}),
     960: ("Andel kvinnor och män 18-29 år som har avslutats från Jobbtorg Stockholm till arbete eller studier",
           {(2023, None): "78.9", (2023, "man"): "80", (2023, "woman"): "77.1", (2022, None): "78.5"}),
+    959: ("Andel kvinnor och män (16-19 år) inom KAA som skrivs ut till studier efter åtgärd",
+          {(2023, None): "54.3", (2023, "man"): "49.5", (2023, "woman"): "59.7", (2022, None): "49.9"}),
     610: ("Genomsnittlig inskrivningstid för kvinnor och män som avslutas från Jobbtorg Stockholm",
           {(2023, None): "9.1", (2023, "man"): "8.7", (2023, "woman"): "9.7", (2022, None): "8.9"}),
     612: ("Genomsnittlig inskrivningstid för unga aspiranter (18-29 år) som avslutas från Jobbtorg Stockholm",
@@ -305,3 +307,11 @@ def test_mean_enrolment_time_of_exits(population):
 def test_mean_enrolment_time_of_exits_at_18_to_29(population):
     rows = [r for r in jobbtorg_exits() if 18 <= rules.age_on(r[1], r[2]) <= 29]
     check_row(612, {k: mean_months(rows, *k) for k in INDICATORS[612][1]})
+
+
+def test_kaa_exits_at_16_to_19_to_studies(population):
+    outcome = {c.code: (c.rules or {}).get("outcome", "other") for c in Code.objects.filter(list="exit_reason")}
+    rows = [(sex, birth, end, outcome[reason]) for sex, birth, end, reason in Enrolment.objects.filter(
+        target_group__code="kaa", end_date__isnull=False).values_list(
+        "person__sex", "person__birth_date", "end_date", "exit_reason__code") if 16 <= rules.age_on(birth, end) <= 19]
+    check_row(959, {k: share(rows, *k, lambda r: r[3] == "studies") for k in INDICATORS[959][1]})
