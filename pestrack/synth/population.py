@@ -12,6 +12,7 @@ import datetime as dt
 import math
 import random
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from pestrack.records.casework import rules
 from pestrack.records.people.identity import lookup_hash, make_number
@@ -336,7 +337,100 @@ def draw(cfg: SynthConfig, chains: list[Chain], years: list[int], seed: int, cod
     fit_months(drawer, chains, dates)
     for i in order:
         drawer.chain(chains[i], dates[i])
+    fit_followups(drawer)
     return drawer.pop
+
+
+def fit_followups(drawer: Drawer) -> None:
+    """Make the shares of ``followup_shares`` in synth.yaml exact: per year, the follow-ups (N months
+    after the exit) of the exits in the twelve months ending ``lag`` months before the year's end.
+    First how many are unknown (not found in the registers) is chosen near 4 % so that whole numbers
+    meet every printed value, then as few known values as needed are turned."""
+    pop = drawer.pop
+    for name, spec in (drawer.s.get("followup_shares") or {}).items():
+        field, months, group = spec["field"], spec["months"], spec.get("target_group")
+        for year, printed in spec["values"].items():
+            stop = add_months(dt.date(year + 1, 1, 1), -spec["lag_months"])
+            start = add_months(stop, -12)
+            members = {sex: [] for sex in ("woman", "man")}
+            for f in pop.followups:
+                e = pop.enrolments[f["enrolment"]]
+                if (f["months"] == months and start <= e["end_date"] < stop
+                        and (group is None or e["target_group"][1] == group)):
+                    members[pop.persons[e["person"]]["sex"]].append(f)
+            sizes = _solve_shares({k: len(v) for k, v in members.items()}, printed, f"{drawer.cfg.path}: {name} {year}")
+            for sex, (known, hits) in sizes.items():
+                _set_followups(drawer, members[sex], known, hits, field)
+
+
+def _in_printed(n: int, d: int, printed) -> bool:
+    half = Fraction(1, 2 * 10 ** len(str(printed).partition(".")[2]))
+    return d > 0 and Fraction(str(printed)) - half <= Fraction(100 * n, d) < Fraction(str(printed)) + half
+
+
+def _solve_shares(sizes: dict[str, int], printed: dict, what: str) -> dict[str, tuple[int, int]]:
+    """(known, hits) per sex: known as close to 96 % of the follow-ups as allows (at least 60 %), hits / known
+    at the printed men, women and all values (those given). Two decimals fit few denominators: for
+    about 300 follow-ups, 62,78 % only 223, 266, 309, 317, ..."""
+    def options(sex):
+        n, p = sizes[sex], printed.get({"woman": "women", "man": "men"}[sex])
+        for known in sorted(range(max(int(0.6 * n), int(0.96 * n) - 300), n + 1), key=lambda k: abs(k - 0.96 * n)):
+            if p is None:
+                yield known, None
+                continue
+            centre = int(known * Fraction(str(p)) / 100)
+            yield from ((known, h) for h in range(max(0, centre - 1), min(known, centre + 2) + 1)
+                        if _in_printed(h, known, p))
+
+    best = None
+    men = list(options("man"))
+    for w_known, w_hits in options("woman"):
+        for m_known, m_hits in men:
+            score = abs(w_known - 0.96 * sizes["woman"]) + abs(m_known - 0.96 * sizes["man"])
+            if best and score >= best[0]:
+                continue
+            if w_hits is None or m_hits is None:  # only the whole is printed: share the hits by size
+                total = w_known + m_known
+                centre = int(total * Fraction(str(printed["all"])) / 100)
+                hits = [h for h in range(max(0, centre - 1), min(total, centre + 2) + 1) if _in_printed(h, total, printed["all"])]
+                if hits:
+                    w = hits[0] * w_known // total
+                    best = (score, {"woman": (w_known, w), "man": (m_known, hits[0] - w)})
+            elif "all" not in printed or _in_printed(w_hits + m_hits, w_known + m_known, printed["all"]):
+                best = (score, {"woman": (w_known, w_hits), "man": (m_known, m_hits)})
+    if best is None:
+        raise ValueError(f"{what}: no whole numbers of follow-ups meet {printed} ({sizes})")
+    return best[1]
+
+
+def _set_followups(drawer: Drawer, rows: list[dict], known: int, hits: int, field: str) -> None:
+    """Exactly ``known`` of ``rows`` found in the registers, ``hits`` of them with ``field`` (or
+    "working or studying") true; values drawn again only where needed."""
+    rng = drawer.rng
+    keys = ("working", "studying", "self_sufficient")
+
+    def value(f):
+        return f["working"] or f["studying"] if field == "working or studying" else f[field]
+
+    unknown = [f for f in rows if f["self_sufficient"] is None]
+    found = [f for f in rows if f["self_sufficient"] is not None]
+    if len(found) > known:
+        for f in rng.sample(found, len(found) - known):
+            f.update(dict.fromkeys(keys))
+    elif len(found) < known:
+        for f in rng.sample(unknown, known - len(found)):
+            e = drawer.pop.enrolments[f["enrolment"]]
+            chance = drawer.s["followup"][drawer.outcome[e["exit_reason"][1]]]
+            f.update({k: rng.random() < chance[k] for k in keys})
+    found = [f for f in rows if f["self_sufficient"] is not None]
+    yes = [f for f in found if value(f)]
+    no = [f for f in found if not value(f)]
+    if len(yes) > hits:
+        for f in rng.sample(yes, len(yes) - hits):
+            f.update({"working": False, "studying": False} if field == "working or studying" else {field: False})
+    else:
+        for f in rng.sample(no, hits - len(yes)):
+            f.update({"working": True} if field == "working or studying" else {field: True})
 
 
 MIN_DAYS = 14  # the shortest enrolment the fitting makes

@@ -236,6 +236,10 @@ INDICATORS = {
           {(2023, None): "78.9", (2023, "man"): "80", (2023, "woman"): "77.1", (2022, None): "78.5"}),
     959: ("Andel kvinnor och män (16-19 år) inom KAA som skrivs ut till studier efter åtgärd",
           {(2023, None): "54.3", (2023, "man"): "49.5", (2023, "woman"): "59.7", (2022, None): "49.9"}),
+    591: ("Andel aspiranter som är självförsörjande sex månader efter avslut på Jobbtorg Stockholm",
+          {(2023, None): "75.02", (2023, "man"): "76.34", (2023, "woman"): "73.35", (2022, None): "72.38"}),
+    961: ("Andel kvinnor och män som arbetar eller studerar, tre månader efter avslutat Stockholmsjobb",
+          {(2023, None): "62.65", (2023, "man"): "62.78", (2023, "woman"): "62.5"}),
     610: ("Genomsnittlig inskrivningstid för kvinnor och män som avslutas från Jobbtorg Stockholm",
           {(2023, None): "9.1", (2023, "man"): "8.7", (2023, "woman"): "9.7", (2022, None): "8.9"}),
     612: ("Genomsnittlig inskrivningstid för unga aspiranter (18-29 år) som avslutas från Jobbtorg Stockholm",
@@ -315,3 +319,25 @@ def test_kaa_exits_at_16_to_19_to_studies(population):
         target_group__code="kaa", end_date__isnull=False).values_list(
         "person__sex", "person__birth_date", "end_date", "exit_reason__code") if 16 <= rules.age_on(birth, end) <= 19]
     check_row(959, {k: share(rows, *k, lambda r: r[3] == "studies") for k in INDICATORS[959][1]})
+
+
+def followup_share(months: int, lag: int, year: int, sex, value, **where) -> Fraction:
+    """Share of the known follow-ups ``months`` after the exits in the 12 months ending ``lag`` months
+    before the end of ``year`` for which ``value(working, studying, self_sufficient)`` holds."""
+    stop = dt.date(year, 12 - lag, 1) + dt.timedelta(days=31)
+    stop, start = stop.replace(day=1), stop.replace(day=1, year=stop.year - 1)
+    rows = FollowUp.objects.filter(months=months, enrolment__end_date__gte=start, enrolment__end_date__lt=stop,
+                                   enrolment__programme__code="jobbtorg", **where)
+    if sex:
+        rows = rows.filter(enrolment__person__sex=sex)
+    values = [v for v in rows.values_list("working", "studying", "self_sufficient") if v != (None, None, None)]
+    return Fraction(100 * sum(1 for v in values if value(*v)), len(values))
+
+
+def test_self_sufficient_six_months_after_exit(population):
+    check_row(591, {k: followup_share(6, 6, *k, lambda w, s, ss: ss is True) for k in INDICATORS[591][1]})
+
+
+def test_working_or_studying_three_months_after_stockholmsjobb(population):
+    check_row(961, {k: followup_share(3, 3, *k, lambda w, s, ss: bool(w or s), enrolment__target_group__code="stockholmsjobb")
+                    for k in INDICATORS[961][1]})
