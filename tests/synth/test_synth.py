@@ -341,3 +341,21 @@ def test_self_sufficient_six_months_after_exit(population):
 def test_working_or_studying_three_months_after_stockholmsjobb(population):
     check_row(961, {k: followup_share(3, 3, *k, lambda w, s, ss: bool(w or s), enrolment__target_group__code="stockholmsjobb")
                     for k in INDICATORS[961][1]})
+
+
+def test_the_analytics_extract_gives_the_same_exit_rows(population, tmp_path):
+    from pestrack.analytics.extract import extract
+
+    extract(tmp_path)
+    exits = pq.read_table(tmp_path / "exits.parquet").to_pylist()
+    every = [(r["sex"], None, r["exit_date"], r["exit_outcome"], r["start_date"], r["age_at_exit"], r["target_group"],
+              r["programme"]) for r in exits]
+    rows = [r for r in every if r[7] == "jobbtorg"]
+    young = [r for r in rows if 18 <= r[5] <= 29]
+    kaa = [r for r in every if r[6] == "kaa" and 16 <= r[5] <= 19]  # any programme
+    ws = lambda r: r[3] in ("work", "studies")  # noqa: E731
+    check_row(967, {k: share(rows, *k, ws) for k in INDICATORS[967][1]})
+    check_row(960, {k: share(young, *k, ws) for k in INDICATORS[960][1]})
+    check_row(610, {k: mean_months(rows, *k) for k in INDICATORS[610][1]})
+    check_row(612, {k: mean_months(young, *k) for k in INDICATORS[612][1]})
+    check_row(959, {k: share(kaa, *k, lambda r: r[3] == "studies") for k in INDICATORS[959][1]})
