@@ -105,9 +105,10 @@ def _plan_sex(cfg: SynthConfig, years: list[int], sex: str, scale: int) -> list[
 def fix_exits(cfg: SynthConfig, chains: list[Chain], scale: int, ws_reasons: set[str]) -> list[Chain]:
     """Decide which last enrolments end in a calibrated year, which exits of the year are of persons
     aged 18-29 on the exit date and which end to work or studies, so that the Jobbtorg exits of that
-    year come out as the counts in ``exits`` of synth.yaml (times ``scale``). An enrolment followed by
-    another (a move between groups) always ends in its last year, never to work or studies (exit reason
-    other_support): it counts among the exits, not in the numerators.
+    year come out as the counts in ``exits`` of synth.yaml (times ``scale``): exits, young_exits,
+    [young_|old_]work_or_studies per sex, group_exits and studies per group and sex. An enrolment
+    followed by another (a move between groups) always ends in its last year, never to work or studies
+    (exit reason other_support): it counts among the exits, not in the numerators.
     """
     segs = [list(c.segments) for c in chains]
     years = {y for c in chains for seg in c.segments for y in (seg.first, seg.last)}

@@ -359,3 +359,16 @@ def test_the_analytics_extract_gives_the_same_exit_rows(population, tmp_path):
     check_row(610, {k: mean_months(rows, *k) for k in INDICATORS[610][1]})
     check_row(612, {k: mean_months(young, *k) for k in INDICATORS[612][1]})
     check_row(959, {k: share(kaa, *k, lambda r: r[3] == "studies") for k in INDICATORS[959][1]})
+
+
+def test_exit_targets_that_cannot_be_met_are_refused_clearly():
+    from pestrack.synth import config, plan
+
+    ws = {"work", "work_subsidised", "studies"}
+    for key, value, message in (("exits", [99999, 3257], "99999 exits cannot be met"),
+                                ("young_exits", [1202, 99999], "99999 exits at 18-29 cannot be met"),
+                                ("young_work_or_studies", [1202, 1196], "young_work_or_studies 1202 cannot be met")):
+        cfg = config.load("stockholm")
+        cfg.settings["exits"][2023][key] = value
+        with pytest.raises(plan.PlanError, match=message):
+            plan.fix_exits(cfg, plan.make_plan(cfg, [2022, 2023]), 1, ws)
