@@ -10,38 +10,45 @@ from rich.console import Console
 app = typer.Typer(no_args_is_help=True)
 console = Console()
 err = Console(stderr=True)
-FORMATS = ("csv", "html")
 
 
 @app.command("annual")
 def annual_cmd(year: int = typer.Option(..., "--year"),
                period_code: str = typer.Option("VB", "--period", help="VB (the year), T1 or T2"),
                lang: str = typer.Option("sv", "--lang", help="sv or en"),
-               fmt: str = typer.Option("html", "--format", help="csv or html"),
+               fmt: str = typer.Option("html", "--format", help="html, pdf, xlsx or csv"),
                data: Path = typer.Option(None, "--data", help="Folder of analytics tables (Parquet); "
                                                               "default: extract them from the database"),
                out: Path = typer.Option(..., "--out", help="File to write"),
-               profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder")):
+               profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder"),
+               suppress_below: int = typer.Option(None, "--suppress-below", min=0,
+                                                  help="Small-cell suppression: counts under N shown as <N, shares "
+                                                       "of fewer than N rows withheld (default: the setting "
+                                                       "PESTRACK_SUPPRESS_BELOW, 0 = off)")):
     """The goals with their indicator tables, fulfilment, analyses and activities."""
     from pestrack.indicators.definitions import DefinitionErrors
-    from pestrack.reports.annual import build, write_csv
-    from pestrack.reports.html import write_html
+    from pestrack.reports.annual import build
+    from pestrack.reports.writers import WRITERS
 
     problems = [f"{name} {value!r} is not one of {', '.join(allowed)}" for name, value, allowed in
                 (("--period", period_code.upper(), ("VB", "T1", "T2")), ("--lang", lang, ("sv", "en")),
-                 ("--format", fmt, FORMATS)) if value not in allowed]
+                 ("--format", fmt, tuple(WRITERS))) if value not in allowed]
     if problems:
         err.print(f"[red]error:[/] {'; '.join(problems)}")
         raise typer.Exit(2)
+    if suppress_below is None:
+        from django.conf import settings
+
+        suppress_below = settings.PESTRACK_SUPPRESS_BELOW
     try:
         if data is None:
             from pestrack.analytics.extract import extract
 
             with tempfile.TemporaryDirectory(prefix="pestrack-report-") as tmp:
                 extract(Path(tmp))
-                report = build(year, period_code, Path(tmp), profile)
+                report = build(year, period_code, Path(tmp), profile, suppress_below=suppress_below)
         else:
-            report = build(year, period_code, data, profile)
+            report = build(year, period_code, data, profile, suppress_below=suppress_below)
     except DefinitionErrors as exc:
         for line in exc.errors:
             typer.echo(line, err=True)
@@ -50,6 +57,6 @@ def annual_cmd(year: int = typer.Option(..., "--year"),
     except FileNotFoundError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2)
-    (write_csv if fmt == "csv" else write_html)(report, out, lang)
+    WRITERS[fmt](report, out, lang)
     console.print(f"{report.period.label}: {len(report.goals.goals)} goals, {len(report.rows)} indicator rows "
                   f"written to {out}")

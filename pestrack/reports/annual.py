@@ -41,10 +41,12 @@ class Row:
         ind = self.indicator
         if ind is None:
             return {c: "" for c in CSV_COLUMNS[2:]}
-        fmt = lambda v: cell(v, ind.unit, ind.precision, lang)  # noqa: E731
+        unit = ind.unit if ind.print_unit else None
+        fmt = lambda v, key=None: cell(v, unit, ind.cell_precision.get(key, ind.precision), lang)  # noqa: E731
         targets = ind.targets.get(year, {})
-        return {"outcome": fmt(self.values.get("outcome")), "outcome_men": fmt(self.values.get("men")),
-                "outcome_women": fmt(self.values.get("women")), "outcome_prev_year": fmt(self.values.get("prev")),
+        return {"outcome": fmt(self.values.get("outcome"), "outcome"), "outcome_men": fmt(self.values.get("men"), "men"),
+                "outcome_women": fmt(self.values.get("women"), "women"),
+                "outcome_prev_year": fmt(self.values.get("prev"), "prev"),
                 "target": fmt(targets.get("own")), "kf_target": fmt(targets.get("kf")), "period": "",
                 "fulfilment": FULFILMENT[lang].get(self.fulfilment, "")}
 
@@ -55,6 +57,8 @@ class AnnualReport:
     goals: Goals
     rows: list[Row]
     statuses: dict[str, dict]  # goal id → suggested, assessment, status (fulfilment.goal_statuses)
+    tables: list = field(default_factory=list)  # reports.tables.TableResult: the other tables (target groups)
+    suppress_below: int = 0    # small-cell suppression threshold used (0: none)
 
     @property
     def year(self) -> int:
@@ -62,37 +66,59 @@ class AnnualReport:
 
 
 def _computed_values(indicators: list[Indicator], data: Path, periods: list[Period], engine: str) -> dict:
-    """{(indicator id, period label, breakdown value or TOTAL): value} from the engine."""
+    """{(indicator id, period label, breakdown value or TOTAL): Result} from the engine."""
     out = {}
     with ENGINES[engine](data) as runner:
         for p in periods:
             for r in compute(indicators, runner, p):
                 if r.breakdown in (TOTAL, "sex"):
-                    out[(r.indicator_id, p.label, r.breakdown_value or TOTAL)] = r.value
+                    out[(r.indicator_id, p.label, r.breakdown_value or TOTAL)] = r
     return out
 
 
-def _values(ind: Indicator, p: Period, prev: Period, computed: dict) -> dict[str, float | None]:
+KEYS = {"outcome": (False, TOTAL), "men": (False, SEX["men"]), "women": (False, SEX["women"]), "prev": (True, TOTAL)}
+
+
+def _values(ind: Indicator, p: Period, prev: Period, computed: dict, suppress_below: int) -> dict:
     if ind.is_reported:
         if p.label != f"VB {p.start.year}":
             return {}
         now, before = ind.reported.get(p.start.year, {}), ind.reported.get(p.start.year - 1, {})
         return {"outcome": now.get("total"), "men": now.get("men"), "women": now.get("women"),
                 "prev": before.get("total")}
-    get = lambda label, key: computed.get((ind.id, label, key))  # noqa: E731
-    return {"outcome": get(p.label, TOTAL), "men": get(p.label, SEX["men"]), "women": get(p.label, SEX["women"]),
-            "prev": get(prev.label, TOTAL)}
+    new = lambda q: ind.first_year is not None and q.start.year < ind.first_year  # noqa: E731
+    return {name: None if new(q) else suppressed(computed.get((ind.id, q.label, key)), suppress_below)
+            for name, (q, key) in ((name, (prev if is_prev else p, key)) for name, (is_prev, key) in KEYS.items())}
+
+
+def suppressed(result, below: int):
+    """The value to publish of an engine result: the value, or a marker instead of a small cell.
+    Counts from 1 to ``below`` - 1 print as ``<below``; a share, mean or ratio over fewer than
+    ``below`` rows is withheld (``..``). Zero is not suppressed: it reveals no person."""
+    if result is None:
+        return None
+    if below > 0:
+        if result.denominator is None and result.value is not None and 0 < result.value < below:
+            return f"<{below}"
+        if result.denominator is not None and result.denominator < below:
+            return ".."
+    return result.value
 
 
 def build(year: int, period_code: str, data: Path, profile: str | Path = "stockholm",
-          engine: str = "duckdb") -> AnnualReport:
-    """The report for ``period_code`` of ``year`` from the analytics tables in ``data``."""
+          engine: str = "duckdb", suppress_below: int = 0) -> AnnualReport:
+    """The report for ``period_code`` of ``year`` from the analytics tables in ``data``; with
+    ``suppress_below`` > 0 small cells of computed indicators are suppressed (``suppressed``)."""
+    from pestrack.reports.tables import load_tables, table_results
+
     p = period(year, period_code)
     prev = period(year - 1, period_code)
     defined = {i.id: i for i in load_definitions(profile)}
     reported = {i.id: i for i in load_reported(profile)}
     goals = load_goals(profile, set(defined) | set(reported))
-    used = {r.id for g in goals.goals for r in g.indicators if r.id in defined}
+    tables = load_tables(profile, defined)
+    used = {r.id for g in goals.goals for r in g.indicators if r.id in defined} | \
+        {i for t in tables for i in t.indicator_ids()}
     computed = _computed_values([defined[i] for i in sorted(used)], data, [p, prev], engine)
     rows, fulfilled = [], {}
     for goal in goals.goals:
@@ -100,15 +126,16 @@ def build(year: int, period_code: str, data: Path, profile: str | Path = "stockh
             ind = defined.get(ref.id) or reported.get(ref.id)
             row = Row(goal.id, ind.name if ind else {"sv": ref.name}, ind, analysis=ref.analysis.get(year, ""))
             if ind:
-                row.values = _values(ind, p, prev, computed)
+                row.values = _values(ind, p, prev, computed, suppress_below)
                 outcome = row.values.get("outcome")
-                row.fulfilment = indicator_fulfilment(
+                row.fulfilment = None if isinstance(outcome, str) and not ind.is_reported else indicator_fulfilment(
                     None if outcome is None else rounded(outcome, ind.precision), ind.direction,
                     ind.targets.get(year, {}).get("own"),
                     goals.tolerance if ref.tolerance is None else ref.tolerance, ind.band)
                 fulfilled[ind.id] = row.fulfilment
             rows.append(row)
-    return AnnualReport(p, goals, rows, goal_statuses(goals, fulfilled, year))
+    results = table_results(tables, computed, p, prev, suppress_below)
+    return AnnualReport(p, goals, rows, goal_statuses(goals, fulfilled, year), results, suppress_below)
 
 
 def write_csv(report: AnnualReport, out: Path, lang: str = "sv") -> None:

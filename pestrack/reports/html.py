@@ -5,26 +5,12 @@ from html import escape
 from pathlib import Path
 
 from pestrack.reports.annual import CSV_COLUMNS, FULFILMENT, SYMBOL, AnnualReport
+from pestrack.reports.labels import LABELS
 
-LABELS = {
-    "sv": {"title": "Verksamhetsberättelse", "indicator": "Indikator", "outcome": "Periodens utfall",
-           "outcome_men": "Utfall män", "outcome_women": "Utfall kvinnor", "outcome_prev_year": "Utfall föregående år",
-           "target": "Årsmål", "kf_target": "KF:s årsmål", "period": "Period", "fulfilment": "Måluppfyllelse",
-           "activity": "Aktivitet", "status": "Status", "analysis": "Analys", "suggested": "Förslag utifrån indikatorer och aktiviteter",
-           "assessed": "Bedömning", "done": "Genomförd", "deviation": "Avvikelse", "no_status": "Ej bedömd",
-           "inriktningsmal": "KF:s inriktningsmål", "verksamhetsomradesmal": "KF:s mål för verksamhetsområdet",
-           "namndmal": "Nämndmål", "not_defined": "Indikatorn är ännu inte definierad i profilen."},
-    "en": {"title": "Annual report", "indicator": "Indicator", "outcome": "Outcome for the period",
-           "outcome_men": "Outcome men", "outcome_women": "Outcome women", "outcome_prev_year": "Outcome previous year",
-           "target": "Annual target", "kf_target": "City council target", "period": "Period", "fulfilment": "Fulfilment",
-           "activity": "Activity", "status": "Status", "analysis": "Analysis", "suggested": "Suggested from indicators and activities",
-           "assessed": "Assessment", "done": "Done", "deviation": "Deviation", "no_status": "Not assessed",
-           "inriktningsmal": "Direction goal", "verksamhetsomradesmal": "Area goal", "namndmal": "Committee goal",
-           "not_defined": "The indicator is not yet defined in the profile."},
-}
 STYLE = """body{font-family:sans-serif;max-width:70em;margin:2em auto;color:#222}
 table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}th,td{border:1px solid #bbb;padding:.3em .5em;vertical-align:top}
 th{background:#eee;text-align:left}td.n{text-align:right;white-space:nowrap}.analysis{font-size:.9em;color:#444}
+th[scope=row]{font-weight:normal;text-align:left}.subset{padding-left:1.5em;font-style:italic}
 .met{color:#1a7f37}.partly{color:#b58100}.not_met{color:#b42318}"""
 
 
@@ -43,7 +29,7 @@ def render(report: AnnualReport, lang: str = "sv") -> str:
     for goal in report.goals.goals:
         depth = goal.id.count(".") + 2
         status = report.statuses[goal.id]
-        out.append(f"<section><h{depth}>{escape(goal.id)} {escape(goal.title)}</h{depth}>")
+        out.append(f"<section class=\"goal\"><h{depth}>{escape(goal.id)} {escape(goal.title)}</h{depth}>")
         out.append(f"<p>{t[goal.level]}. {t['assessed']}: {_status(status['status'], lang)}")
         if status["assessment"]:
             out.append(f" ({t['suggested'].lower()}: {_status(status['suggested'], lang) or '–'})</p>"
@@ -73,7 +59,24 @@ def render(report: AnnualReport, lang: str = "sv") -> str:
                     out.append(f'<tr><td colspan="2" class="analysis">{t["analysis"]}: {escape(a.analysis)}</td></tr>')
             out.append("</table>")
         out.append("</section>")
+    for result in report.tables:
+        out.append(render_table(result, lang))
     out.append("</body></html>")
+    return "\n".join(out)
+
+
+def render_table(result, lang: str) -> str:
+    """One of the other tables (reports.tables) as an HTML section."""
+    t = result.table
+    out = [f"<section class=\"table\"><h2>{escape(t.section[lang])}</h2><table><caption>{escape(t.title[lang])}</caption>",
+           f'<tr><th scope="col">{escape(t.label[lang])}</th>'
+           + "".join(f'<th scope="col">{escape(h)}</th>' for h in result.header(lang)) + "</tr>"]
+    for row, cells in result.printed_rows(lang):
+        label = escape(row.label[lang])
+        label = f'<span class="subset">{label}</span>' if row.subset else label
+        note = f'<br><span class="analysis">{escape(row.note[lang])}</span>' if row.note else ""
+        out.append(f'<tr><th scope="row">{label}{note}</th>' + "".join(f'<td class="n">{escape(c)}</td>' for c in cells) + "</tr>")
+    out.append("</table></section>")
     return "\n".join(out)
 
 

@@ -1,0 +1,115 @@
+"""The annual report as a PDF (ReportLab, A4 landscape): the same sections, tables and words as the
+HTML report. Text is set in Bitstream Vera, which ReportLab ships, so Swedish letters print without
+fonts from the machine or the network; fulfilment is written in words."""
+from __future__ import annotations
+
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
+
+from pestrack.reports.annual import CSV_COLUMNS, FULFILMENT, AnnualReport
+from pestrack.reports.labels import LABELS
+
+FONT, BOLD = "Vera", "VeraBd"
+
+
+def _fonts() -> None:
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT, "Vera.ttf"))      # found on ReportLab's own font path
+        pdfmetrics.registerFont(TTFont(BOLD, "VeraBd.ttf"))
+        pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = getSampleStyleSheet()
+    body = ParagraphStyle("body", base["BodyText"], fontName=FONT, fontSize=8.5, leading=10.5)
+    return {"title": ParagraphStyle("title", base["Title"], fontName=BOLD),
+            "h": ParagraphStyle("h", base["Heading2"], fontName=BOLD, fontSize=12, spaceBefore=8),
+            "body": body,
+            "cell": ParagraphStyle("cell", body, fontSize=7.5, leading=9),
+            "num": ParagraphStyle("num", body, fontSize=7.5, leading=9, alignment=2),
+            "head": ParagraphStyle("head", body, fontName=BOLD, fontSize=7.5, leading=9),
+            "note": ParagraphStyle("note", body, fontSize=7, leading=8.5, textColor=colors.HexColor("#444444"))}
+
+
+def _table(rows: list[list], widths: list[float], spans: list[int] = ()) -> LongTable:
+    table = LongTable(rows, colWidths=widths, repeatRows=1)
+    style = [("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
+             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+             ("VALIGN", (0, 0), (-1, -1), "TOP")]
+    style += [("SPAN", (0, r), (-1, r)) for r in spans]
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _status(status: str | None, lang: str) -> str:
+    """In words: Vera has no glyphs for the HTML report's marks (● ◆ ○)."""
+    return FULFILMENT[lang][status] if status else ""
+
+
+def story(report: AnnualReport, lang: str) -> list:
+    t, st = LABELS[lang], _styles()
+    p = lambda text, style="cell": Paragraph(escape(str(text)), st[style])  # noqa: E731
+    width = landscape(A4)[0] - 30 * mm
+    out = [p(f"{t['title']} {report.period.label}", "title")]
+    if report.suppress_below:
+        out.append(p({"sv": f"Små tal är dolda: antal under {report.suppress_below} visas som <{report.suppress_below}, "
+                            f"andelar av färre än {report.suppress_below} visas som ..",
+                      "en": f"Small cells are suppressed: counts under {report.suppress_below} show as "
+                            f"<{report.suppress_below}, shares of fewer than {report.suppress_below} as .."}[lang], "body"))
+    cols = CSV_COLUMNS[2:]
+    for goal in report.goals.goals:
+        status = report.statuses[goal.id]
+        out.append(p(f"{goal.id} {goal.title}", "h"))
+        line = f"{t[goal.level]}. {t['assessed']}: {_status(status['status'], lang) or '–'}"
+        if status["assessment"]:
+            line += f" ({t['suggested'].lower()}: {_status(status['suggested'], lang) or '–'})"
+        out.append(p(line, "body"))
+        if status["assessment"] and status["assessment"].analysis:
+            out.append(p(status["assessment"].analysis, "note"))
+        rows = [r for r in report.rows if r.goal_id == goal.id]
+        if rows:
+            data, spans = [[p(t["indicator"], "head"), *(p(t[c], "head") for c in cols)]], []
+            for r in rows:
+                cells = r.cells(report.year, lang)
+                cells["period"] = report.period.label
+                cells["fulfilment"] = _status(r.fulfilment, lang)
+                data.append([p(r.name.get(lang) or r.name["sv"]), *(p(cells[c], "num") for c in cols)])
+                note = r.analysis or ("" if r.indicator else t["not_defined"])
+                if note:
+                    spans.append(len(data))
+                    data.append([p(f"{t['analysis']}: {note}", "note")] + [""] * len(cols))
+            first = width * 0.34
+            out.append(_table(data, [first] + [(width - first) / len(cols)] * len(cols), spans))
+        if goal.activities:
+            data = [[p(t["activity"], "head"), p(t["status"], "head")]]
+            for a in goal.activities:
+                data.append([p(a.text + (f" — {t['analysis']}: {a.analysis}" if a.analysis else "")),
+                             p(t[a.status or "no_status"])])
+            out.append(Spacer(1, 4))
+            out.append(_table(data, [width * 0.82, width * 0.18]))
+    for result in report.tables:
+        tb = result.table
+        out += [p(tb.section[lang], "h"), p(tb.title[lang], "body")]
+        data = [[p(tb.label[lang], "head"), *(p(h, "head") for h in result.header(lang))]]
+        for row, cells in result.printed_rows(lang):
+            label = ("    " if row.subset else "") + row.label[lang]
+            data.append([p(label + (f" ({row.note[lang]})" if row.note else "")), *(p(c, "num") for c in cells)])
+        first = width * 0.34
+        out.append(_table(data, [first] + [(width - first) / 6] * 6))
+    return out
+
+
+def write_pdf(report: AnnualReport, out: Path, lang: str = "sv") -> None:
+    _fonts()
+    doc = SimpleDocTemplate(str(out), pagesize=landscape(A4), leftMargin=15 * mm, rightMargin=15 * mm,
+                            topMargin=12 * mm, bottomMargin=12 * mm,
+                            title=f"{LABELS[lang]['title']} {report.period.label}", lang=lang)
+    doc.build(story(report, lang))

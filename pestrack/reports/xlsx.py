@@ -1,0 +1,96 @@
+"""The annual report as a workbook (openpyxl): the indicator rows with numbers a spreadsheet can
+compute with (rounded to the printed precision, the unit in the cell's number format), the goals
+with their status and analysis, the activities, and each of the other tables on a sheet of its own."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from pestrack.indicators.fulfilment import rounded
+from pestrack.reports.annual import CSV_COLUMNS, FULFILMENT, AnnualReport
+from pestrack.reports.labels import LABELS
+
+UNIT_FORMAT = {"sv": {"percent": '" %"', "count": '" st"', "months": '" mån"'},
+               "en": {"percent": '"%"', "months": '" months"'}}
+SHEETS = {"sv": ("Indikatorer", "Mål", "Aktiviteter"), "en": ("Indicators", "Goals", "Activities")}
+VALUE_KEYS = {"outcome": "outcome", "outcome_men": "men", "outcome_women": "women", "outcome_prev_year": "prev"}
+
+
+def _number_format(unit: str | None, precision: int, lang: str) -> str:
+    digits = "0" if precision == 0 else "0." + "0" * precision
+    return ("#,##" + digits) + UNIT_FORMAT[lang].get(unit, "")
+
+
+def _put(ws, row: int, col: int, value, fmt: str | None = None):
+    c = ws.cell(row=row, column=col, value=value)
+    if fmt and isinstance(value, (int, float)):
+        c.number_format = fmt
+    return c
+
+
+def _heading(ws, names: list[str]) -> None:
+    ws.append(names)
+    for c in ws[1]:
+        c.font = Font(bold=True)
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"
+
+
+def build_workbook(report: AnnualReport, lang: str = "sv") -> Workbook:
+    t = LABELS[lang]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEETS[lang][0]
+    _heading(ws, ["goal_id", t["indicator"], *(t[c] for c in CSV_COLUMNS[2:]), t["analysis"]])
+    for r, row in enumerate(report.rows, start=2):
+        ind = row.indicator
+        cells = row.cells(report.year, lang)
+        ws.cell(row=r, column=1, value=row.goal_id)
+        ws.cell(row=r, column=2, value=row.name.get(lang) or row.name["sv"])
+        for col, key in enumerate(CSV_COLUMNS[2:], start=3):
+            value = cells[key]
+            if ind is not None and key in VALUE_KEYS:
+                raw = row.values.get(VALUE_KEYS[key])
+                if isinstance(raw, (int, float)):
+                    value = rounded(raw, ind.precision)
+                    value = int(value) if ind.precision == 0 else value
+            elif ind is not None and key in ("target", "kf_target"):
+                raw = ind.targets.get(report.year, {}).get("own" if key == "target" else "kf")
+                value = raw if isinstance(raw, (int, float)) else value
+            elif key == "period":
+                value = report.period.label
+            unit = ind.unit if ind is not None and ind.print_unit else None
+            _put(ws, r, col, value if value != "" else None,
+                 _number_format(unit, ind.precision, lang) if ind is not None else None)
+        ws.cell(row=r, column=len(CSV_COLUMNS) + 1, value=row.analysis or None)
+    ws.column_dimensions["B"].width = 70
+
+    goals = wb.create_sheet(SHEETS[lang][1])
+    _heading(goals, ["goal_id", t["goal"], t["status"], t["suggested"], t["analysis"]])
+    for goal in report.goals.goals:
+        s = report.statuses[goal.id]
+        goals.append([goal.id, goal.title, FULFILMENT[lang].get(s["status"], t["no_status"]),
+                      FULFILMENT[lang].get(s["suggested"], None), s["assessment"].analysis if s["assessment"] else None])
+    goals.column_dimensions["B"].width = 70
+
+    acts = wb.create_sheet(SHEETS[lang][2])
+    _heading(acts, ["goal_id", t["activity"], t["status"], t["analysis"]])
+    for goal in report.goals.goals:
+        for a in goal.activities:
+            acts.append([goal.id, a.text, t[a.status or "no_status"], a.analysis or None])
+    acts.column_dimensions["B"].width = 80
+
+    for result in report.tables:
+        sheet = wb.create_sheet(result.table.id[:31] or "table")
+        _heading(sheet, [result.table.label[lang], *result.header(lang)])
+        for row, c in zip(result.table.rows, result.cells):
+            sheet.append([("  " if row.subset else "") + row.label[lang],
+                          *(int(c[k]) if isinstance(c[k], float) else c[k] for k in result.COLUMNS)])
+        sheet.column_dimensions["A"].width = 50
+    return wb
+
+
+def write_xlsx(report: AnnualReport, out: Path, lang: str = "sv") -> None:
+    build_workbook(report, lang).save(out)
