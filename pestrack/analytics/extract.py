@@ -16,10 +16,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import pyarrow as pa
+from django.db.models import OuterRef, Subquery
 import pyarrow.parquet as pq
 
 from pestrack.analytics.pseudonym import person_key
-from pestrack.analytics.schema import BY_NAME, TABLES
+from pestrack.analytics.schema import BY_NAME, RECORD_TABLES
 from pestrack.records.audit import log
 from pestrack.records.casework.models import Enrolment, FollowUp, Participation
 from pestrack.records.casework.rules import age_on
@@ -68,68 +69,96 @@ def _person(r: dict, prefix: str = "person__") -> dict:
             "education_level": r[prefix + "education_level__code"], "born_abroad": r[prefix + "born_abroad"]}
 
 
-class Extractor:
-    def __init__(self):
-        self.bands = parse_bands(ProfileSetting.get("age_bands") or DEFAULT_AGE_BANDS)
-        self.outcome = {c.code: (c.rules or {}).get("outcome", "other") for c in Code.objects.filter(list="exit_reason")}
+class Shaper:
+    """Turns record values (dicts named as the Django look-ups below: ``person__pin_hash``, ...) into
+    rows of the analytics tables. The extract feeds it from the database; ``pestrack synth --out``
+    feeds it a drawn population in the same form, so both give the same rows."""
+
+    def __init__(self, age_bands: list[str] | None, outcome: dict[str, str]):
+        self.bands = parse_bands(age_bands or DEFAULT_AGE_BANDS)
+        self.outcome = outcome  # exit reason code -> work, studies or other
 
     def _context(self, r: dict, prefix: str = "") -> dict:
         return {"programme": r[prefix + "programme__code"], "org_unit": r[prefix + "org_unit__code"],
                 "org_unit_path": r[prefix + "org_unit__path"], "target_group": r[prefix + "target_group__code"]}
 
+    def enrolment(self, r: dict) -> dict:
+        age = age_on(r["person__birth_date"], r["start_date"])
+        reason = r["exit_reason__code"]
+        return {"enrolment_id": r["id"], **_person(r), **self._context(r),
+                "referring_unit": r["referring_unit__code"], "referring_body": r["referring_body__code"],
+                "entry_route": r["entry_route__code"],
+                "has_decision": bool(r["decision_reference"] and r["decision_date"]),
+                "start_date": r["start_date"], "end_date": r["end_date"], "exit_reason": reason,
+                "exit_outcome": self.outcome.get(reason, "other") if reason else None,
+                "age_at_start": age, "age_band_at_start": age_band(age, self.bands),
+                "days_to_first_measure": (r["first_measure"] - r["start_date"]).days if r.get("first_measure") else None}
+
+    def exit(self, r: dict) -> dict | None:
+        """The exit row of an enrolment; None while it is open."""
+        if r["end_date"] is None:
+            return None
+        days = (r["end_date"] - r["start_date"]).days
+        age = age_on(r["person__birth_date"], r["end_date"])
+        return {"enrolment_id": r["id"], **_person(r), **self._context(r), "entry_route": r["entry_route__code"],
+                "start_date": r["start_date"], "exit_date": r["end_date"], "exit_reason": r["exit_reason__code"],
+                "exit_outcome": self.outcome.get(r["exit_reason__code"], "other"), "duration_days": days,
+                "duration_months": days / 30.4375, "age_at_exit": age, "age_band_at_exit": age_band(age, self.bands)}
+
+    def participation(self, r: dict) -> dict:
+        age = age_on(r["enrolment__person__birth_date"], r["start_date"])
+        return {"participation_id": r["id"], "enrolment_id": r["enrolment_id"],
+                **_person(r, "enrolment__person__"), **self._context(r, "enrolment__"),
+                "measure": r["measure__code"], "provider_type": r["provider_type__code"], "place_id": r["place_id"],
+                "start_date": r["start_date"], "end_date": r["end_date"], "age_at_start": age,
+                "age_band_at_start": age_band(age, self.bands)}
+
+    def followup(self, r: dict) -> dict:
+        reason = r["enrolment__exit_reason__code"]
+        return {"enrolment_id": r["enrolment_id"], **_person(r, "enrolment__person__"),
+                **self._context(r, "enrolment__"), "exit_date": r["enrolment__end_date"], "exit_reason": reason,
+                "exit_outcome": self.outcome.get(reason, "other"), "months": r["months"],
+                "reference_date": r["reference_date"], "working": r["working"], "studying": r["studying"],
+                "self_sufficient": r["self_sufficient"], "source": r["source"]}
+
+    def place(self, r: dict) -> dict:
+        return {"place_id": r["id"], "kind": r["kind__code"], "employer_is_city": r["employer__city_unit__code"] is not None,
+                "employer_org_unit": r["employer__city_unit__code"], "sector_code": r["employer__sector_code"] or None,
+                "positions": r["positions"], "start_date": r["start_date"], "end_date": r["end_date"]}
+
+
+class Extractor(Shaper):
+    """The analytics tables from the records database, one generator per table."""
+
+    def __init__(self):
+        super().__init__(ProfileSetting.get("age_bands"),
+                         {c.code: (c.rules or {}).get("outcome", "other") for c in Code.objects.filter(list="exit_reason")})
+
     def _enrolment_rows(self) -> Iterator[dict]:
-        return (Enrolment.objects.order_by("id").values(
+        first = Participation.objects.filter(enrolment=OuterRef("pk")).order_by("start_date").values("start_date")[:1]
+        return (Enrolment.objects.order_by("id").annotate(first_measure=Subquery(first)).values(
             "id", *PERSON_FIELDS, "programme__code", "org_unit__code", "org_unit__path", "target_group__code",
             "referring_unit__code", "referring_body__code", "entry_route__code", "decision_reference",
-            "decision_date", "start_date", "end_date", "exit_reason__code").iterator(chunk_size=BATCH))
+            "decision_date", "start_date", "end_date", "exit_reason__code", "first_measure").iterator(chunk_size=BATCH))
 
     def enrolments(self) -> Iterator[dict]:
-        for r in self._enrolment_rows():
-            age = age_on(r["person__birth_date"], r["start_date"])
-            reason = r["exit_reason__code"]
-            yield {"enrolment_id": r["id"], **_person(r), **self._context(r),
-                   "referring_unit": r["referring_unit__code"], "referring_body": r["referring_body__code"],
-                   "entry_route": r["entry_route__code"],
-                   "has_decision": bool(r["decision_reference"] and r["decision_date"]),
-                   "start_date": r["start_date"], "end_date": r["end_date"], "exit_reason": reason,
-                   "exit_outcome": self.outcome.get(reason, "other") if reason else None,
-                   "age_at_start": age, "age_band_at_start": age_band(age, self.bands)}
+        return map(self.enrolment, self._enrolment_rows())
 
     def exits(self) -> Iterator[dict]:
-        for r in self._enrolment_rows():
-            if r["end_date"] is None:
-                continue
-            days = (r["end_date"] - r["start_date"]).days
-            age = age_on(r["person__birth_date"], r["end_date"])
-            yield {"enrolment_id": r["id"], **_person(r), **self._context(r), "entry_route": r["entry_route__code"],
-                   "start_date": r["start_date"], "exit_date": r["end_date"], "exit_reason": r["exit_reason__code"],
-                   "exit_outcome": self.outcome.get(r["exit_reason__code"], "other"), "duration_days": days,
-                   "duration_months": days / 30.4375, "age_at_exit": age, "age_band_at_exit": age_band(age, self.bands)}
+        return (row for row in map(self.exit, self._enrolment_rows()) if row is not None)
 
     def participations(self) -> Iterator[dict]:
-        for r in (Participation.objects.order_by("id").values(
-                "id", "enrolment_id", *(f"enrolment__{p}" for p in PERSON_FIELDS), "enrolment__programme__code",
-                "enrolment__org_unit__code", "enrolment__org_unit__path", "enrolment__target_group__code",
-                "measure__code", "provider_type__code", "place_id", "start_date", "end_date").iterator(chunk_size=BATCH)):
-            age = age_on(r["enrolment__person__birth_date"], r["start_date"])
-            yield {"participation_id": r["id"], "enrolment_id": r["enrolment_id"],
-                   **_person(r, "enrolment__person__"), **self._context(r, "enrolment__"),
-                   "measure": r["measure__code"], "provider_type": r["provider_type__code"], "place_id": r["place_id"],
-                   "start_date": r["start_date"], "end_date": r["end_date"], "age_at_start": age,
-                   "age_band_at_start": age_band(age, self.bands)}
+        return map(self.participation, Participation.objects.order_by("id").values(
+            "id", "enrolment_id", *(f"enrolment__{p}" for p in PERSON_FIELDS), "enrolment__programme__code",
+            "enrolment__org_unit__code", "enrolment__org_unit__path", "enrolment__target_group__code",
+            "measure__code", "provider_type__code", "place_id", "start_date", "end_date").iterator(chunk_size=BATCH))
 
     def followups(self) -> Iterator[dict]:
-        for r in (FollowUp.objects.order_by("id").values(
-                "enrolment_id", *(f"enrolment__{p}" for p in PERSON_FIELDS), "enrolment__programme__code",
-                "enrolment__org_unit__code", "enrolment__org_unit__path", "enrolment__target_group__code",
-                "enrolment__end_date", "enrolment__exit_reason__code", "months", "reference_date", "working", "studying",
-                "self_sufficient", "source").iterator(chunk_size=BATCH)):
-            reason = r["enrolment__exit_reason__code"]
-            yield {"enrolment_id": r["enrolment_id"], **_person(r, "enrolment__person__"),
-                   **self._context(r, "enrolment__"), "exit_date": r["enrolment__end_date"], "exit_reason": reason,
-                   "exit_outcome": self.outcome.get(reason, "other"), "months": r["months"],
-                   "reference_date": r["reference_date"], "working": r["working"], "studying": r["studying"],
-                   "self_sufficient": r["self_sufficient"], "source": r["source"]}
+        return map(self.followup, FollowUp.objects.order_by("id").values(
+            "enrolment_id", *(f"enrolment__{p}" for p in PERSON_FIELDS), "enrolment__programme__code",
+            "enrolment__org_unit__code", "enrolment__org_unit__path", "enrolment__target_group__code",
+            "enrolment__end_date", "enrolment__exit_reason__code", "months", "reference_date", "working", "studying",
+            "self_sufficient", "source").iterator(chunk_size=BATCH))
 
     def outreach(self) -> Iterator[dict]:
         for r in OutreachContact.objects.order_by("id").values(
@@ -141,12 +170,9 @@ class Extractor:
                    "outcome": r["outcome"] or None}
 
     def places(self) -> Iterator[dict]:
-        for r in Place.objects.order_by("id").values(
-                "id", "kind__code", "employer__city_unit__code", "employer__sector_code", "positions", "start_date",
-                "end_date").iterator(chunk_size=BATCH):
-            yield {"place_id": r["id"], "kind": r["kind__code"], "employer_is_city": r["employer__city_unit__code"] is not None,
-                   "employer_org_unit": r["employer__city_unit__code"], "sector_code": r["employer__sector_code"] or None,
-                   "positions": r["positions"], "start_date": r["start_date"], "end_date": r["end_date"]}
+        return map(self.place, Place.objects.order_by("id").values(
+            "id", "kind__code", "employer__city_unit__code", "employer__sector_code", "positions", "start_date",
+            "end_date").iterator(chunk_size=BATCH))
 
     def survey_answers(self) -> Iterator[dict]:
         for r in SurveyAnswer.objects.order_by("id").values(
@@ -158,56 +184,97 @@ class Extractor:
                    "value": r["value"]}
 
 
-def _batches(rows: Iterable[dict], n: int) -> Iterator[list[dict]]:
-    batch: list[dict] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= n:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+class TableFile:
+    """One analytics table being written to ``out/<name>.parquet``: rows may be appended in any
+    number of calls (``pestrack synth`` appends one shard at a time); they are written in batches
+    of BATCH rows, and the content hash covers those batches, so the same rows give the same file
+    and hash however they were appended."""
+
+    def __init__(self, name: str, out: Path):
+        self.name, self.schema = name, BY_NAME[name].arrow
+        self.final, self.temp = out / f"{name}.parquet", out / f".{name}.parquet.tmp"
+        self.digest = hashlib.sha256(str(self.schema).encode())
+        self.writer = pq.ParquetWriter(self.temp, self.schema, compression="zstd")
+        self.rows = 0
+        self.pending: list[dict] = []
+
+    def append(self, rows: Iterable[dict]) -> None:
+        for row in rows:
+            self.pending.append(row)
+            if len(self.pending) >= BATCH:
+                self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            record = pa.RecordBatch.from_pylist(self.pending, schema=self.schema)
+            self.digest.update(record.serialize())
+            self.writer.write_batch(record)
+            self.rows += len(self.pending)
+            self.pending = []
+
+    def finish(self, previous: dict | None) -> tuple[int, str, bool]:
+        """Close the file; it replaces the old one unless the content equals ``previous``'s hash.
+        Returns (rows, content hash, rewritten)."""
+        self._flush()
+        self.writer.close()
+        sha = self.digest.hexdigest()
+        if previous and previous.get("sha256") == sha and self.final.exists():
+            self.temp.unlink()
+            return self.rows, sha, False
+        os.replace(self.temp, self.final)
+        return self.rows, sha, True
+
+    def abort(self) -> None:
+        self.writer.close()
+        self.temp.unlink(missing_ok=True)
 
 
 def write_table(name: str, rows: Iterable[dict], out: Path, previous: dict | None) -> tuple[int, str, bool]:
     """Write ``rows`` to ``out/<name>.parquet`` unless the content equals ``previous``'s hash.
 
     Returns (rows, content hash, rewritten)."""
-    schema = BY_NAME[name].arrow
-    final, temp = out / f"{name}.parquet", out / f".{name}.parquet.tmp"
-    digest = hashlib.sha256(str(schema).encode())
-    n = 0
-    with pq.ParquetWriter(temp, schema, compression="zstd") as writer:
-        for batch in _batches(rows, BATCH):
-            record = pa.RecordBatch.from_pylist(batch, schema=schema)
-            digest.update(record.serialize())
-            writer.write_batch(record)
-            n += len(batch)
-    sha = digest.hexdigest()
-    if previous and previous.get("sha256") == sha and final.exists():
-        temp.unlink()
-        return n, sha, False
-    os.replace(temp, final)
-    return n, sha, True
+    table = TableFile(name, out)
+    try:
+        table.append(rows)
+    except BaseException:
+        table.abort()
+        raise
+    return table.finish(previous)
+
+
+def read_manifest(out: Path) -> dict:
+    path = out / MANIFEST
+    return json.loads(path.read_text()) if path.exists() else {"tables": {}}
+
+
+def note_table(manifest: dict, name: str, rows: int, sha: str, **extra) -> None:
+    manifest["tables"][name] = {"rows": rows, "sha256": sha,
+                                "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), **extra}
+
+
+def write_manifest(out: Path, manifest: dict, result: ExtractResult | None = None,
+                   hashes: dict[str, str] | None = None) -> None:
+    """Record the rewritten tables of ``result`` (rows, hash, time) and write ``out/manifest.json``."""
+    for name, rows in (result.written.items() if result else ()):
+        note_table(manifest, name, rows, hashes[name])
+    manifest["schema_version"] = 1
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
 
 
 def extract(out: Path | str, tables: Iterable[str] | None = None) -> ExtractResult:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    manifest_path = out / MANIFEST
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"tables": {}}
+    manifest = read_manifest(out)
     ex = Extractor()
     result = ExtractResult()
-    for table in TABLES:
+    hashes = {}
+    for table in RECORD_TABLES:
         if tables is not None and table.name not in tables:
             continue
-        rows, sha, rewritten = write_table(table.name, getattr(ex, table.name)(), out, manifest["tables"].get(table.name))
+        rows, hashes[table.name], rewritten = write_table(table.name, getattr(ex, table.name)(), out,
+                                                          manifest["tables"].get(table.name))
         (result.written if rewritten else result.unchanged)[table.name] = rows
-        if rewritten:
-            manifest["tables"][table.name] = {"rows": rows, "sha256": sha,
-                                              "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-    manifest["schema_version"] = 1
-    manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    write_manifest(out, manifest, result, hashes)
     log.record(log.cli_actor(), "export", object_type="analytics", source="cli",
                detail=f"pseudonymised analytics extract to {out.name}: rewritten {sorted(result.written)}, "
                       f"unchanged {sorted(result.unchanged)}")

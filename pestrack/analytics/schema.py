@@ -13,6 +13,7 @@ class Column:
     type: pa.DataType
     meaning: str
     nullable: bool = True
+    values: tuple[str, ...] | None = None  # the only values a text column may hold (checked on import)
 
 
 @dataclass(frozen=True)
@@ -20,14 +21,15 @@ class Table:
     name: str
     grain: str
     columns: tuple[Column, ...]
+    register: bool = False  # imported from a register file (``pestrack analytics import``), not extracted
 
     @property
     def arrow(self) -> pa.Schema:
         return pa.schema([pa.field(c.name, c.type, nullable=c.nullable) for c in self.columns])
 
 
-def _c(name, type_, meaning, nullable=True):
-    return Column(name, type_, meaning, nullable)
+def _c(name, type_, meaning, nullable=True, values=None):
+    return Column(name, type_, meaning, nullable, values)
 
 
 S, D, I64, I32, B, F = pa.string(), pa.date32(), pa.int64(), pa.int32(), pa.bool_(), pa.float64()
@@ -63,6 +65,8 @@ TABLES: tuple[Table, ...] = (
         _c("exit_outcome", S, "work, studies or other (from the exit reason's outcome rule); empty while open"),
         _c("age_at_start", I32, "Age in whole years on the start date", False),
         _c("age_band_at_start", S, "Age band (profile) on the start date", False),
+        _c("days_to_first_measure", I32, "Days from the enrolment's start to the start of its first participation "
+                                         "in a measure (the offer); empty when it has none"),
     )),
     Table("exits", "one row per ended enrolment", (
         _c("enrolment_id", I64, "Enrolment id (opaque)", False),
@@ -135,7 +139,43 @@ TABLES: tuple[Table, ...] = (
         _c("sex", S, "woman or man when linked"),
         _c("value", I32, "Answer on the question's scale"),
     )),
+    Table("course_results", "one row per course taken in municipal adult education (komvux: sfi, basic, "
+                            "upper-secondary, combination education) or higher vocational education (yh)", (
+        _c("person_key", S, "Pseudonymous person id (the register file's identity number, pseudonymised on import)", False),
+        _c("sex", S, "woman or man", False, ("woman", "man")),
+        _c("age_band", S, "Age band (profile) on the start date"),
+        _c("school_form", S, "sfi, grundlaggande (basic), gymnasial (upper-secondary), kombination "
+                             "(combination education: vocational course with Swedish) or yh", False,
+           ("sfi", "grundlaggande", "gymnasial", "kombination", "yh")),
+        _c("orientation", S, "gymnasial courses: hogskoleforberedande (preparing for university) or yrkes (vocational)",
+           True, ("hogskoleforberedande", "yrkes")),
+        _c("course_code", S, "Course or programme code of the register"),
+        _c("provider", S, "Education provider code"),
+        _c("start_date", D, "Course start", False),
+        _c("planned_end_date", D, "Planned end of the course"),
+        _c("end_date", D, "Actual end (last day, completed or not); empty while ongoing"),
+        _c("completed", B, "Fullföljd: the course was followed to its end (not dropped out)", False),
+        _c("grade", S, "Grade A–F; empty when none was given", True, ("A", "B", "C", "D", "E", "F")),
+        _c("passed", B, "A passing grade (A–E), or the yh programme's exam; empty when not graded"),
+        _c("within_planned_time", B, "Passed no later than the planned end date"),
+        _c("sfi_beginner", B, "sfi: the person's first sfi course (nybörjare)", False),
+        _c("passed_within_two_years", B, "sfi beginners: passed an sfi course within two years of this start"),
+        _c("exam", B, "yh: graduated with the programme's exam"),
+    ), register=True),
+    Table("education_followups", "one row per follow-up of a finished education, N months after its end "
+                                 "(register data, e.g. SCB or the provider's survey)", (
+        _c("person_key", S, "Pseudonymous person id", False),
+        _c("sex", S, "woman or man", False, ("woman", "man")),
+        _c("school_form", S, "As in course_results", False, ("sfi", "grundlaggande", "gymnasial", "kombination", "yh")),
+        _c("orientation", S, "As in course_results", True, ("hogskoleforberedande", "yrkes")),
+        _c("end_date", D, "End of the education followed up", False),
+        _c("months", I32, "Months after the end", False),
+        _c("working", B, "In work at the follow-up; empty when unknown"),
+        _c("studying", B, "Studying at the follow-up; empty when unknown"),
+        _c("source", S, "Where the outcome comes from, e.g. scb or survey", False),
+    ), register=True),
 )
+RECORD_TABLES = tuple(t for t in TABLES if not t.register)  # what ``pestrack analytics extract`` derives
 
 BY_NAME = {t.name: t for t in TABLES}
 
@@ -152,12 +192,17 @@ def render_markdown() -> str:
         "",
         "No table holds a name, an identity number or an address. A person is `person_key`: an HMAC-SHA256",
         "under `PESTRACK_PSEUDONYM_KEY` of the identity number's keyed look-up hash (first 32 hex digits); the key lives in the",
-        "environment, never with the data. Types are Arrow/Parquet types.",
+        "environment, never with the data. Types are Arrow/Parquet types. Register tables (course results,",
+        "education follow-ups) do not come from the records: they are imported from files, identity numbers",
+        "pseudonymised on the way in with the same key, and an extract leaves them as they are.",
         "",
     ]
     for t in TABLES:
-        out += [f"## {t.name}", "", f"Grain: {t.grain}.", "", "| column | type | null | meaning |",
+        origin = ("Imported from a register file: `pestrack analytics import --table " + t.name + " FILE --out DIR`. "
+                  if t.register else "")
+        out += [f"## {t.name}", "", f"{origin}Grain: {t.grain}.", "", "| column | type | null | meaning |",
                 "|---|---|---|---|"]
-        out += [f"| `{c.name}` | {c.type} | {'yes' if c.nullable else 'no'} | {c.meaning} |" for c in t.columns]
+        out += [f"| `{c.name}` | {c.type} | {'yes' if c.nullable else 'no'} | {c.meaning}"
+                + (f" (one of {', '.join(c.values)})" if c.values else "") + " |" for c in t.columns]
         out.append("")
     return "\n".join(out)

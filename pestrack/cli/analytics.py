@@ -34,3 +34,21 @@ def schema_cmd():
     from pestrack.analytics.schema import render_markdown
 
     print(render_markdown())
+
+
+@app.command("import")
+def import_cmd(file: Path = typer.Argument(..., help="CSV (comma, semicolon or tab separated, UTF-8) or Parquet file"),
+               table: str = typer.Option(..., "--table", help="Register table: course_results or education_followups"),
+               out: Path = typer.Option(..., "--out", help="Folder of analytics tables to put it in")):
+    """Import a register file (course results, education follow-ups) into the analytics tables,
+    pseudonymising identity numbers; nothing is written unless every row is valid."""
+    from pestrack.analytics.registers import RegisterError, import_register
+
+    try:
+        n = import_register(file, table, out)
+    except RegisterError as exc:
+        for line in exc.errors:
+            typer.echo(line, err=True)
+        console.print(f"[red]{len(exc.errors)} error(s)[/]: nothing was imported")
+        raise typer.Exit(1)
+    console.print(f"{table}: {n:,} rows imported into {out}")
