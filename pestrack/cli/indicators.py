@@ -45,7 +45,7 @@ def compute_cmd(data: Path = typer.Option(..., "--data", help="Folder of analyti
                                                  help="postgres engine: server to load the tables into "
                                                       "(default PESTRACK_DATABASE_URL)")):
     """Compute every indicator with its breakdowns; one CSV row per indicator and breakdown value."""
-    from pestrack.indicators.compute import compute, write_csv
+    from pestrack.indicators.compute import compute, without_register_data, write_csv
     from pestrack.indicators.engines import ENGINES
     from pestrack.indicators.periods import period
 
@@ -74,8 +74,13 @@ def compute_cmd(data: Path = typer.Option(..., "--data", help="Folder of analyti
     try:
         with runner:
             results = compute(indicators, runner, p)
+            missing = without_register_data(indicators, runner)
     except FileNotFoundError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2)
     write_csv(results, out)
     console.print(f"{len(indicators)} indicators, {len(results)} rows for {p.label} written to {out}")
+    for table in sorted({i.population for i in missing}):
+        ids = ", ".join(i.id for i in missing if i.population == table)
+        err.print(f"[yellow]note:[/] no {table}.parquet in {data} (a register table: pestrack analytics import "
+                  f"--table {table}); left out: {ids}")

@@ -88,5 +88,7 @@ def code_values(profile_dir: Path) -> dict[str, frozenset[str]]:
 
 def load_catalogue(profile_dir: Path) -> Catalogue:
     codes = code_values(profile_dir)
-    return Catalogue({t.name: {c.name: ColumnInfo(kind_of(c.type), c.nullable, codes.get(c.name)) for c in t.columns}
+    return Catalogue({t.name: {c.name: ColumnInfo(kind_of(c.type), c.nullable,
+                                                  frozenset(c.values) if c.values else codes.get(c.name))
+                               for c in t.columns}
                       for t in TABLES})

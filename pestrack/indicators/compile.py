@@ -72,8 +72,13 @@ def compile_indicator(ind: Indicator, p: Period) -> exp.Select:
     if ind.is_reported:
         raise ValueError(f"indicator {ind.id} is reported (source {ind.source}); it has no query")
     first, last = window_dates(p, ind.window)
-    in_period = exp.Between(this=_col(ind.period), low=exp.cast(exp.Literal.string(first.isoformat()), "date"),
-                            high=exp.cast(exp.Literal.string(last.isoformat()), "date"))
+    low, high = (exp.cast(exp.Literal.string(d.isoformat()), "date") for d in (first, last))
+    if ind.period_end:  # the row's span [period, period_end] overlaps [first, last]; no end = still open
+        ends_after = exp.or_(exp.column(ind.period_end, quoted=True).is_(exp.null()),
+                             exp.GTE(this=_col(ind.period_end), expression=low.copy()))
+        in_period = exp.and_(exp.LTE(this=_col(ind.period), expression=high), exp.paren(ends_after))
+    else:
+        in_period = exp.Between(this=_col(ind.period), low=low, high=high)
     condition = exp.and_(in_period, exp.paren(ind.where.copy())) if ind.where is not None else in_period
     pop = exp.select("*").from_(exp.to_table(ind.population, quoted=True)).where(condition)
 

@@ -5,6 +5,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from pestrack.analytics.schema import BY_NAME
 from pestrack.indicators.compile import TOTAL, compile_indicator
 from pestrack.indicators.definitions import Indicator
 from pestrack.indicators.engines import Engine
@@ -34,12 +35,23 @@ def _reported(ind: Indicator, p: Period) -> list[Result]:
     return out
 
 
+def without_register_data(indicators: list[Indicator], engine: Engine) -> list[Indicator]:
+    """The indicators whose population is a register table (course results, …) that the data folder
+    does not have: it is imported separately (``pestrack analytics import``), so they are left out."""
+    return [i for i in indicators if not i.is_reported and i.population not in engine.tables
+            and BY_NAME[i.population].register]
+
+
 def compute(indicators: list[Indicator], engine: Engine, p: Period) -> list[Result]:
-    """Rows per indicator: the total first, then each breakdown's values in order of value."""
+    """Rows per indicator: the total first, then each breakdown's values in order of value.
+    Indicators on a register table that has not been imported give no rows."""
     out: list[Result] = []
+    skipped = {i.id for i in without_register_data(indicators, engine)}
     for ind in indicators:
         if ind.is_reported:
             out += _reported(ind, p)
+            continue
+        if ind.id in skipped:
             continue
         if ind.population not in engine.tables:
             raise FileNotFoundError(f"indicator {ind.id} needs the analytics table {ind.population} "

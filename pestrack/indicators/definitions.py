@@ -20,7 +20,9 @@ DIRECTIONS = ("higher", "lower")
 MEASURES = ("share", "count", "distinct_count", "mean", "sum", "ratio")
 PART_MEASURES = ("count", "distinct_count", "sum")  # the parts of a ratio
 FIELDS = {"id", "name", "definition", "unit", "direction", "population", "where", "measure", "period", "window",
-          "breakdowns", "precision", "targets", "source"}
+          "breakdowns", "precision", "targets", "source", "print_unit", "first_year",
+          "cell_precision"}
+CELLS = ("outcome", "men", "women", "prev")
 MAX_PRECISION = 6
 SETTINGS_FILE = "_reporting.yaml"
 
@@ -84,11 +86,15 @@ class Indicator:
     where: exp.Expression | None = None
     measure: Measure | None = None
     period: str | None = None
+    period_end: str | None = None            # with period: rows whose span [period, period_end] overlaps
     window: Window | None = None
     breakdowns: list[str] = field(default_factory=list)
     targets: dict[int, dict[str, float | str]] = field(default_factory=dict)
     source: str | None = None                # reported indicators: where the values come from
     reported: dict[int, dict[str, float]] = field(default_factory=dict)  # year -> {total, women, men}
+    print_unit: bool = True                  # false: the report prints the bare number (as published)
+    first_year: int | None = None            # the first year the report gives a value for (a new indicator)
+    cell_precision: dict[str, int] = field(default_factory=dict)  # a report cell printed at other decimals
 
     @property
     def is_reported(self) -> bool:
@@ -193,6 +199,23 @@ class _Reader:
                         direction=direction, band=band, precision=precision, file=self.path,
                         line=item.get(LINE, 0), definition=str(item.get("definition") or ""))
         ind.targets = self.targets(item.get("targets"))
+        if "print_unit" in item:
+            if not isinstance(item["print_unit"], bool):
+                self.error(item, "print_unit", "print_unit must be true or false")
+            else:
+                ind.print_unit = item["print_unit"]
+        if "cell_precision" in item:
+            cp = item["cell_precision"]
+            if not isinstance(cp, dict) or not all(k in CELLS and isinstance(v, int) and 0 <= v <= MAX_PRECISION
+                                                   for k, v in cp.items() if k not in (LINE, KEYS)):
+                self.error(item, "cell_precision", f"cell_precision maps cells ({', '.join(CELLS)}) to decimals 0–{MAX_PRECISION}")
+            else:
+                ind.cell_precision = {k: v for k, v in cp.items() if k not in (LINE, KEYS)}
+        if "first_year" in item:
+            if not isinstance(item["first_year"], int) or isinstance(item["first_year"], bool):
+                self.error(item, "first_year", "first_year must be a year")
+            else:
+                ind.first_year = item["first_year"]
         if "source" in item:
             self.reported(ind)
         else:
@@ -282,6 +305,14 @@ class _Reader:
                 self.error(item, "measure", f"the share's condition can never hold within the population: {reason}")
         if "period" not in item:
             self.error(item, None, "period (the date column that places a row in a period) is missing")
+        elif isinstance(item["period"], dict):
+            span = item["period"]
+            if set(span) - {LINE, KEYS} != {"from", "to"}:
+                self.error(span, None, "period must name a date column, or be {from: start column, to: end column} "
+                                       "(rows whose span overlaps the period)")
+            else:
+                ind.period = self.column(span, "from", table, ("date",))
+                ind.period_end = self.column(span, "to", table, ("date",))
         else:
             ind.period = self.column(item, "period", table, ("date",))
         if "window" in item:

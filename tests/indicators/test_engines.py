@@ -37,11 +37,57 @@ def stockholm_data(tmp_path):
         {"person_key": "a", "measure": "stockholmsjobb", "start_date": D(2023, 2, 1), "age_band_at_start": "20-24"},
         {"person_key": "a", "measure": "stockholmsjobb", "start_date": D(2023, 8, 1), "age_band_at_start": "20-24"},
         {"person_key": "b", "measure": "stockholmsjobb", "start_date": D(2023, 4, 1), "sex": "man", "age_band_at_start": "30-39"},
+        {"person_key": "c", "measure": "feriejobb", "provider_type": "own", "start_date": D(2023, 6, 15)},
+        {"person_key": "d", "measure": "feriejobb", "provider_type": "procured", "start_date": D(2023, 6, 15)},
+    ])
+    write_table(data, "course_results", [
+        *({"school_form": "grundlaggande", "completed": c, "passed": ok, "end_date": D(2023, 5, 1)}
+          for c, ok in ((True, True), (True, False), (False, None))),
+        {"school_form": "gymnasial", "orientation": "hogskoleforberedande", "completed": True, "passed": True,
+         "end_date": D(2023, 3, 1)},
+        *({"school_form": "gymnasial", "orientation": "yrkes", "completed": True, "passed": ok, "end_date": D(2023, 3, 1)}
+          for ok in (True, False, False)),
+        {"school_form": "sfi", "completed": True, "passed": True, "within_planned_time": True, "end_date": D(2023, 4, 1)},
+        {"school_form": "sfi", "completed": False, "within_planned_time": False, "end_date": D(2023, 5, 1)},
+        # sfi beginners of 2021 (VB 2023's two-year window); the 2022 beginner is not followed up yet
+        {"school_form": "sfi", "sfi_beginner": True, "start_date": D(2021, 3, 1), "end_date": D(2021, 12, 1),
+         "completed": True, "passed": True, "passed_within_two_years": True},
+        {"school_form": "sfi", "sfi_beginner": True, "start_date": D(2021, 6, 1), "end_date": D(2022, 1, 1),
+         "completed": False, "passed_within_two_years": False},
+        {"school_form": "sfi", "sfi_beginner": True, "start_date": D(2022, 2, 1), "end_date": D(2022, 6, 1),
+         "completed": True, "passed_within_two_years": True},
+        *({"school_form": "kombination", "completed": True, "passed": ok, "end_date": D(2023, 6, 1)}
+          for ok in (True, True, True, False)),
+        {"school_form": "yh", "completed": True, "exam": True, "end_date": D(2023, 6, 1)},
+        {"school_form": "yh", "completed": False, "exam": False, "end_date": D(2023, 6, 1)},
+    ])
+    write_table(data, "education_followups", [
+        {"school_form": "yh", "months": 6, "end_date": D(2022, 12, 1), "working": True},
+        {"school_form": "yh", "months": 6, "end_date": D(2023, 1, 15), "working": False},
+        {"school_form": "yh", "months": 6, "end_date": D(2023, 8, 1), "working": True},  # followed up in 2024
+        {"school_form": "gymnasial", "orientation": "yrkes", "months": 3, "end_date": D(2023, 9, 30), "working": True},
+        {"school_form": "gymnasial", "orientation": "yrkes", "months": 3, "end_date": D(2022, 9, 30), "working": False},
+        {"school_form": "gymnasial", "orientation": "yrkes", "months": 3, "end_date": D(2023, 2, 1), "working": None},
+        *({"school_form": "kombination", "months": 3, "end_date": D(2023, 1, 1), "working": w}
+          for w in (True, False, False, False)),
+    ])
+    write_table(data, "enrolments", [  # enrolled during 2023: a, b (twice), c, f, g, h; not d (ended 2022), e (2024)
+        {"person_key": "a", "target_group": "stockholmsjobb", "start_date": D(2022, 11, 1)},
+        {"person_key": "b", "sex": "man", "target_group": "forsorjningsstod", "start_date": D(2022, 1, 1),
+         "end_date": D(2023, 1, 1), "exit_reason": "other_support", "exit_outcome": "other"},
+        {"person_key": "b", "sex": "man", "target_group": "stockholmsjobb", "start_date": D(2023, 1, 2)},
+        {"person_key": "c", "target_group": "ovriga_lss", "start_date": D(2023, 12, 31)},
+        {"person_key": "d", "target_group": "kaa", "start_date": D(2021, 3, 1), "end_date": D(2022, 12, 31)},
+        {"person_key": "e", "target_group": "uvas_20_29", "start_date": D(2024, 1, 1)},
+        {"person_key": "f", "target_group": "kaa", "start_date": D(2023, 2, 1), "days_to_first_measure": 30},
+        {"person_key": "g", "target_group": "uvas_20_29", "start_date": D(2023, 3, 1), "days_to_first_measure": 120},
+        {"person_key": "h", "target_group": "uvas_20_29", "start_date": D(2023, 3, 1)},  # no measure yet
     ])
     write_table(data, "places", [
         {"kind": "feriejobb", "positions": 40, "start_date": D(2023, 6, 1), "employer_is_city": True},
         {"kind": "stockholmsjobb", "positions": 3, "start_date": D(2023, 1, 9), "employer_org_unit": "amf"},
         {"kind": "stockholmsjobb", "positions": 2, "start_date": D(2023, 3, 9)},
+        {"kind": "praktik_student", "positions": 4, "start_date": D(2023, 2, 1)},
     ])
     write_table(data, "outreach", [
         {"date": D(2023, 5, 5), "age_band": "20-24", "level": 2, "sex": "woman"},
@@ -51,6 +97,10 @@ def stockholm_data(tmp_path):
     write_table(data, "survey_answers", [
         {"date": D(2023, 10, 1), "value": 5, "sex": "woman"}, {"date": D(2023, 10, 2), "value": 4, "sex": "man"},
         {"date": D(2023, 10, 3), "value": 2, "sex": "man"}, {"date": D(2023, 10, 4), "value": None},
+        {"survey": "komvux_students", "question": "recommend_school", "date": D(2023, 5, 1), "value": 5},
+        {"survey": "komvux_students", "question": "recommend_school", "date": D(2023, 5, 2), "value": 4},
+        {"survey": "sfi_students", "question": "recommend_school", "date": D(2023, 5, 1), "value": 3},
+        {"survey": "sfi_students", "question": "recommend_school", "date": D(2023, 5, 2), "value": 0},  # off the scale
     ])
     return data
 
@@ -61,6 +111,15 @@ EXPECTED_TOTALS = {  # worked out from the rows above, VB 2023
     "jobbtorg_self_sufficient_6m": 50.0, "stockholmsjobb_work_or_studies_3m": 50.0,
     "stockholmsjobb_participants": 2, "places_feriejobb": 40, "places_stockholmsjobb": 5,
     "outreach_young_20_29_in_measures": 2, "jobbtorg_involved_in_planning": 200 / 3,
+    "jobbtorg_enrolled_forsorjningsstod": 1, "jobbtorg_enrolled_kaa": 1, "jobbtorg_enrolled_uvas": 2,
+    "jobbtorg_enrolled_ovriga": 1, "jobbtorg_enrolled_ovriga_lss": 1, "jobbtorg_enrolled_unique": 6,
+    "young_offered_within_90_days": 100 / 3,
+    "places_praktik_students": 4, "feriejobb_own_units": 1,
+    "basic_adult_education_passed": 50.0, "upper_secondary_preparatory_passed": 100.0,
+    "upper_secondary_vocational_passed": 100 / 3, "sfi_passed": 100.0, "sfi_within_planned_time": 50.0,
+    "sfi_beginners_passed_within_two_years": 50.0, "combination_education_passed": 75.0, "yh_exam": 50.0,
+    "yh_working_6m": 50.0, "vocational_adult_education_working_3m": 100.0, "combination_education_working_3m": 25.0,
+    "komvux_recommend_school": 4.5, "sfi_recommend_school": 3.0,
 }
 
 
@@ -94,7 +153,7 @@ def test_cli_compute_writes_the_csv_columns(stockholm_data, tmp_path):
 def test_cli_validate_and_errors(tmp_path):
     runner = CliRunner()
     r = runner.invoke(app, ["indicators", "validate"])
-    assert r.exit_code == 0 and "12 indicator definitions valid" in r.output
+    assert r.exit_code == 0 and "34 indicator definitions valid" in r.output
     r = runner.invoke(app, ["indicators", "compute", "--data", str(tmp_path / "none"), "--year", "2023",
                             "--out", str(tmp_path / "x.csv")])
     assert r.exit_code == 2 and "no such folder" in _flat(r.output)

@@ -114,5 +114,5 @@ def test_a_reported_indicator_has_no_query_fields(define):
 
 def test_all_stockholm_definitions_validate():
     indicators = load_definitions("stockholm")
-    assert len(indicators) == 12
+    assert len(indicators) == 34
     assert all(ind.targets[2023]["own"] is not None for ind in indicators)

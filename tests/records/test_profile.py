@@ -75,3 +75,25 @@ def test_age_bands_must_be_ranges(copy):
     (copy / "profile.yaml").write_text(text)
     with pytest.raises(ProfileError, match=r"profile.yaml:\d+: analytics.age_bands must be"):
         load_profile(str(copy))
+
+
+def test_the_profile_read_without_a_database_is_what_loading_puts_in_it(profile):
+    """``pestrack synth --out`` works from the files alone: the same codes, rules and unit paths."""
+    from pestrack.records.codes.models import ProfileSetting
+    from pestrack.records.codes.profile import read_profile
+
+    data = read_profile("stockholm")
+    assert data.unit_paths() == dict(OrgUnit.objects.values_list("code", "path"))
+    from_files = {k: (c.name_sv, c.rules) for k, c in data.code_objects().items()}
+    assert from_files == {(c.list, c.code): (c.name_sv, c.rules) for c in Code.objects.all()}
+    assert data.home_municipality == ProfileSetting.get("home_municipality") == "0180"
+    assert data.settings["age_bands"] == ProfileSetting.get("age_bands")
+
+
+def test_unit_paths_refuse_an_unknown_parent_without_a_database(copy):
+    from pestrack.records.codes.profile import read_profile
+
+    with (copy / "org_units.yaml").open("a") as f:
+        f.write('- {code: x, name: "X", kind: office, parent: nowhere}\n')
+    with pytest.raises(ProfileError, match=r"org_units.yaml:\d+: unit x: parent 'nowhere' is not defined"):
+        read_profile(str(copy)).unit_paths()

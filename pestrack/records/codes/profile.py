@@ -1,4 +1,4 @@
-"""Load a profile (profiles/<name>/: profile.yaml, org_units.yaml, codes.yaml) into the database.
+"""Read a profile (profiles/<name>/: profile.yaml, org_units.yaml, codes.yaml) and load it into the database.
 
 Loading is idempotent: codes and units are matched by code and updated; codes no longer in the
 profile are marked inactive, never deleted (records point at them). Every error names the file
@@ -73,7 +73,39 @@ def profile_dir(name: str) -> Path:
     return path
 
 
-def load_profile(name: str) -> LoadResult:
+@dataclass
+class ProfileData:
+    """A profile read and checked from its files, before (or without) any database."""
+    root: Path
+    settings: dict  # ProfileSetting key -> value
+    units: list[dict]  # code, name, kind, parent (None or a code), line; parents first
+    codes: dict[str, list[dict]]  # list name -> code, name_sv, name_en, description, rules, sort_order
+    org_path: Path
+
+    @property
+    def home_municipality(self) -> str:
+        return self.settings["home_municipality"]
+
+    def code_objects(self) -> dict[tuple[str, str], Code]:
+        """(list, code) -> an unsaved Code: what the business rules and the generator need, no database."""
+        return {(name, c["code"]): Code(list=name, **c) for name, entries in self.codes.items() for c in entries}
+
+    def unit_paths(self) -> dict[str, str]:
+        """Unit code -> materialised path as OrgUnit.save makes it (/stockholm/amf/jobbtorg/)."""
+        paths: dict[str, str] = {}
+        for u in self.units:
+            if u["parent"] and u["parent"] not in paths:
+                raise _unknown_parent(self.org_path, u)
+            paths[u["code"]] = (paths[u["parent"]] if u["parent"] else "/") + u["code"] + "/"
+        return paths
+
+
+def _unknown_parent(org_path: Path, unit: dict) -> ProfileError:
+    return ProfileError(f"{org_path}:{unit['line']}: unit {unit['code']}: parent {unit['parent']!r} is not defined above it")
+
+
+def read_profile(name: str) -> ProfileData:
+    """Read and check profile.yaml, org_units.yaml and codes.yaml; every error names file and line."""
     root = profile_dir(name)
     meta_path, org_path, codes_path = root / "profile.yaml", root / "org_units.yaml", root / "codes.yaml"
     meta, units, lists = _read(meta_path), _read(org_path), _read(codes_path)
@@ -102,52 +134,64 @@ def load_profile(name: str) -> LoadResult:
     if not isinstance(units, list):
         raise ProfileError(f"{org_path}: must be a list of organisation units")
 
+    kinds = set(OrgUnit.Kind.values)
+    unit_rows = []
+    for item in units:
+        code = str(_need(item, "code", org_path, "a unit"))
+        kind = _need(item, "kind", org_path, f"unit {code}")
+        if kind not in kinds:
+            raise ProfileError(f"{org_path}:{item[LINE]}: unit {code}: kind {kind!r} is not one of {sorted(kinds)}")
+        unit_rows.append({"code": code, "name": _need(item, "name", org_path, f"unit {code}"), "kind": kind,
+                          "parent": item.get("parent") or None, "line": item[LINE]})
+
+    code_rows: dict[str, list[dict]] = {}
+    for list_name, entries in lists.items():
+        if list_name == LINE:
+            continue
+        if not isinstance(entries, list):
+            raise ProfileError(f"{codes_path}: list '{list_name}' must be a sequence of codes")
+        code_rows[list_name] = []
+        for order, item in enumerate(entries):
+            code = str(_need(item, "code", codes_path, f"an entry of '{list_name}'"))
+            rules = item.get("rules") or {}
+            if not isinstance(rules, dict):
+                raise ProfileError(f"{codes_path}:{item[LINE]}: {list_name}.{code}: rules must be a mapping")
+            code_rows[list_name].append({
+                "code": code, "name_sv": _need(item, "sv", codes_path, f"{list_name}.{code}"),
+                "name_en": _need(item, "en", codes_path, f"{list_name}.{code}"),
+                "description": item.get("description", ""), "rules": _clean(rules), "sort_order": order})
+
+    settings_values = {"profile": meta.get("id", root.name), "home_municipality": home,
+                       "retention": _clean(retention), "name": _clean(meta.get("name", {})), "age_bands": age_bands}
+    return ProfileData(root, settings_values, unit_rows, code_rows, org_path)
+
+
+def load_profile(name: str) -> LoadResult:
+    data = read_profile(name)
     with transaction.atomic():
-        settings_values = {"profile": meta.get("id", root.name), "home_municipality": home,
-                           "retention": _clean(retention), "name": _clean(meta.get("name", {})),
-                           "age_bands": age_bands}
-        for key, value in settings_values.items():
+        for key, value in data.settings.items():
             ProfileSetting.objects.update_or_create(key=key, defaults={"value": value})
 
         seen_units: dict[str, OrgUnit] = {u.code: u for u in OrgUnit.objects.all()}
-        kinds = set(OrgUnit.Kind.values)
-        for item in units:
-            code = str(_need(item, "code", org_path, "a unit"))
-            kind = _need(item, "kind", org_path, f"unit {code}")
-            if kind not in kinds:
-                raise ProfileError(f"{org_path}:{item[LINE]}: unit {code}: kind {kind!r} is not one of {sorted(kinds)}")
+        for item in data.units:
             parent = None
-            if item.get("parent"):
+            if item["parent"]:
                 parent = seen_units.get(item["parent"])
                 if parent is None:
-                    raise ProfileError(f"{org_path}:{item[LINE]}: unit {code}: parent {item['parent']!r} is not defined above it")
-            unit = seen_units.get(code) or OrgUnit(code=code)
-            unit.name, unit.kind, unit.parent = _need(item, "name", org_path, f"unit {code}"), kind, parent
+                    raise _unknown_parent(data.org_path, item)
+            unit = seen_units.get(item["code"]) or OrgUnit(code=item["code"])
+            unit.name, unit.kind, unit.parent = item["name"], item["kind"], parent
             unit.save()
-            seen_units[code] = unit
+            seen_units[item["code"]] = unit
 
         n_codes = 0
-        for list_name, entries in lists.items():
-            if list_name == LINE:
-                continue
-            if not isinstance(entries, list):
-                raise ProfileError(f"{codes_path}: list '{list_name}' must be a sequence of codes")
-            keep = []
-            for order, item in enumerate(entries):
-                code = str(_need(item, "code", codes_path, f"an entry of '{list_name}'"))
-                rules = item.get("rules") or {}
-                if not isinstance(rules, dict):
-                    raise ProfileError(f"{codes_path}:{item[LINE]}: {list_name}.{code}: rules must be a mapping")
-                Code.objects.update_or_create(list=list_name, code=code, defaults={
-                    "name_sv": _need(item, "sv", codes_path, f"{list_name}.{code}"),
-                    "name_en": _need(item, "en", codes_path, f"{list_name}.{code}"),
-                    "description": item.get("description", ""), "rules": _clean(rules), "active": True,
-                    "sort_order": order,
-                })
-                keep.append(code)
+        for list_name, entries in data.codes.items():
+            for c in entries:
+                Code.objects.update_or_create(list=list_name, code=c["code"],
+                                              defaults={**{k: v for k, v in c.items() if k != "code"}, "active": True})
                 n_codes += 1
-            Code.objects.filter(list=list_name).exclude(code__in=keep).update(active=False)
-    return LoadResult(codes=n_codes, units=len(units))
+            Code.objects.filter(list=list_name).exclude(code__in=[c["code"] for c in entries]).update(active=False)
+    return LoadResult(codes=n_codes, units=len(data.units))
 
 
 def home_municipality() -> str:
