@@ -1,4 +1,4 @@
-"""pestrack synth: the synthetic population."""
+"""pestrack synth: the synthetic population, into the database or straight into Parquet."""
 from __future__ import annotations
 
 import time
@@ -10,18 +10,55 @@ from rich.console import Console
 console = Console()
 
 
+class Progress:
+    """Prints one line per shard: shard k/N, its rows, rows so far and rows per second."""
+
+    def __init__(self, scale: int, what: str):
+        self.scale, self.what = scale, what
+        self.started = time.monotonic()
+        self.rows = 0
+
+    def __call__(self, shard: int, rows: int) -> None:
+        self.rows += rows
+        elapsed = time.monotonic() - self.started
+        console.print(f"shard {shard + 1}/{self.scale}: {rows:,} rows {self.what}; {self.rows:,} in all, "
+                      f"{self.rows / max(elapsed, 1e-9):,.0f} rows/s, {elapsed:.1f} s", highlight=False)
+        console.file.flush()  # progress shows at once in a log file too
+
+
 def synthesize(profile: str, years: list[int], scale: int, seed: int) -> dict[str, int]:
     """Draw the population and write it into the configured database; prints what it did."""
     from pestrack.synth import run, store
 
     started = time.monotonic()
-    pop = run.build(profile, years, scale=scale, seed=seed)
-    drawn = time.monotonic()
-    counts = store.write(pop, seed)
+    progress = Progress(scale, "written")
+    shards = run.shards(profile, years, scale=scale, seed=seed)
+    counts = store.write_shards(shards, seed, progress=lambda k, shard: progress(k, sum(shard.values())))
     console.print(", ".join(f"{n:,} {k}" for k, n in counts.items()))
-    console.print(f"drawn in {drawn - started:.1f} s, written in {time.monotonic() - drawn:.1f} s "
-                  f"(data as of {pop.as_of})")
+    console.print(f"drawn and written in {time.monotonic() - started:.1f} s")
     return counts
+
+
+def synthesize_parquet(profile: str, years: list[int], scale: int, seed: int, out: Path) -> dict[str, int]:
+    """Draw the population shard by shard and append it to the analytics tables in ``out``; no database."""
+    from pestrack.records.codes.profile import read_profile
+    from pestrack.synth import run
+    from pestrack.synth.to_parquet import ParquetOut
+
+    data = read_profile(profile)
+    codes = run.Codes.from_profile(data)
+    progress = Progress(scale, "to Parquet")
+    writer = ParquetOut(out, data)
+    try:
+        for k, pop in enumerate(run.shards(profile, years, scale=scale, seed=seed, codes=codes)):
+            progress(k, writer.add(pop))
+    except BaseException:
+        writer.abort()
+        raise
+    result = writer.finish()
+    tables = {**result.written, **result.unchanged}
+    console.print("analytics tables in {}: {}".format(out, ", ".join(f"{t} {n:,}" for t, n in tables.items())))
+    return tables
 
 
 def register(app: typer.Typer) -> None:
@@ -31,10 +68,11 @@ def register(app: typer.Typer) -> None:
         profile: str = typer.Option("stockholm", help="Profile name under profiles/ or a folder path"),
         years: list[int] = typer.Option(..., "--years", help="Counted years, consecutive: --years 2022 2023 (the "
                                                              "year before is added for follow-up windows)"),
-        scale: int = typer.Option(1, help="1 = the published size; N multiplies every count"),
+        scale: int = typer.Option(1, help="1 = the published size; N = N shards of that size (rates stay the same)"),
         seed: int = typer.Option(1, help="Same seed, same population"),
         into_db: bool = typer.Option(False, "--into-db", help="Write the records into the configured database"),
-        out: Path = typer.Option(None, "--out", help="Then write the analytics tables (Parquet) to this folder"),
+        out: Path = typer.Option(None, "--out", help="Write the analytics tables (Parquet) to this folder: straight "
+                                                     "from the generator, or with --into-db extracted from the database"),
     ):
         """Generate a synthetic population calibrated to the profile's published figures (synth.yaml)."""
         from pestrack.records.codes.profile import ProfileError
@@ -45,11 +83,17 @@ def register(app: typer.Typer) -> None:
             console.print(f"[red]error:[/] unexpected argument {' '.join(extra)}")
             raise typer.Exit(2)
         years = list(years) + [int(a) for a in ctx.args]  # --years 2022 2023
-        if not into_db:
-            console.print("[red]error:[/] give --into-db: this version writes the population into the database "
-                          "(--out DIR then extracts the analytics tables from it)")
+        if not into_db and out is None:
+            console.print("[red]error:[/] give --out DIR (the analytics tables, no database needed) or --into-db "
+                          "(the records, into the configured database), or both")
+            raise typer.Exit(2)
+        if scale < 1:
+            console.print("[red]error:[/] --scale must be 1 or more")
             raise typer.Exit(2)
         try:
+            if not into_db:
+                synthesize_parquet(profile, years, scale, seed, out)
+                return
             synthesize(profile, years, scale, seed)
         except (ProfileError, PlanError, ValueError) as exc:
             console.print(f"[red]error:[/] {exc}")

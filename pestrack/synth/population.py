@@ -54,6 +54,19 @@ class Population:
     places: list[dict] = field(default_factory=list)
 
 
+@dataclass
+class Taken:
+    """What must stay unique across the shards of one population (a shard starts where the last
+    one stopped): identity numbers (birth date ordinal * 1000 + serial), the decision-reference
+    counter and the Stockholmsjobb place numbers."""
+    numbers: set[int] = field(default_factory=set)
+    decisions: int = 0
+    places: int = 0
+
+
+MAX_SERIAL_TRIES = 10_000  # far more than the 500 serials of a birth date and sex: all of them are taken
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     m = day.month - 1 + months
     y, m = day.year + m // 12, m % 12 + 1
@@ -61,7 +74,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 class Drawer:
-    def __init__(self, cfg: SynthConfig, years: list[int], seed: int, codes, home: str, today: dt.date):
+    def __init__(self, cfg: SynthConfig, years: list[int], seed: int, codes, home: str, today: dt.date,
+                 taken: Taken | None = None):
         self.cfg, self.s = cfg, cfg.settings
         self.counted = set(years)
         self.rng = random.Random(seed)
@@ -70,8 +84,7 @@ class Drawer:
         if self.as_of > today:
             raise ValueError(f"the last year must be over and six months past (data as of {self.as_of}); today is {today}")
         self.pop = Population(self.as_of)
-        self.used_numbers: set[tuple[dt.date, int]] = set()
-        self.decisions = 0
+        self.taken = taken if taken is not None else Taken()
         self.outcome = {c: (self.codes[("exit_reason", c)].rules or {}).get("outcome", "other")
                         for (lst, c) in codes if lst == "exit_reason"}
 
@@ -171,12 +184,14 @@ class Drawer:
         return min(r[0] for r in ranges) <= rules.age_on(birth, start) <= max(r[1] for r in ranges)
 
     def identity(self, birth: dt.date, sex: str) -> str:
-        while True:  # the serial's last digit is odd for men, even for women
+        day = birth.toordinal() * 1000
+        for _ in range(MAX_SERIAL_TRIES):  # the serial's last digit is odd for men, even for women
             serial = self.rng.randrange(0, 1000, 2) + (1 if sex == "man" else 0)
-            if serial >= 1000 or (birth, serial) in self.used_numbers:
+            if serial >= 1000 or day + serial in self.taken.numbers:
                 continue
-            self.used_numbers.add((birth, serial))
+            self.taken.numbers.add(day + serial)
             return make_number(birth, serial)
+        raise ValueError(f"no identity number left for a {sex} born {birth}: every serial is taken (scale too large)")
 
     def person(self, chain: Chain, dates) -> int:
         first = chain.segments[0].group
@@ -207,9 +222,9 @@ class Drawer:
                              for k in (("target_group", g), ("entry_route", route)))
         decision_ref, decision_date = "", None
         if needs_decision:
-            self.decisions += 1
+            self.taken.decisions += 1
             decision_date = start - dt.timedelta(days=self.rng.randint(0, 21))
-            decision_ref = f"SoL {decision_date.year}-{self.decisions:06d}"
+            decision_ref = f"SoL {decision_date.year}-{self.taken.decisions:06d}"
         reason = None
         if end is not None:
             reason = "other_support" if moves_on else self.exit_reason(seg)
@@ -260,7 +275,8 @@ class Drawer:
         taken = set()
         if g == "stockholmsjobb":
             s = min(last, start + dt.timedelta(days=self.rng.randint(0, 14)))
-            self.pop.places.append({"title": f"Stockholmsjobb {len(self.pop.places) + 1:07d}", "start_date": s,
+            self.taken.places += 1
+            self.pop.places.append({"title": f"Stockholmsjobb {self.taken.places:07d}", "start_date": s,
                                     "end_date": end, "employer": self.pick({k: v[0] for k, v in self.s["districts"].items()})})
             self.participation(e, p, "stockholmsjobb", "own", s, end, place=len(self.pop.places) - 1)
             taken.add((s, "stockholmsjobb"))
@@ -329,8 +345,9 @@ def _refuse(problems, what) -> None:
 
 
 def draw(cfg: SynthConfig, chains: list[Chain], years: list[int], seed: int, codes, home: str,
-         today: dt.date | None = None) -> Population:
-    drawer = Drawer(cfg, years, seed, codes, home, today or dt.date.today())
+         today: dt.date | None = None, taken: Taken | None = None) -> Population:
+    """One population for the planned ``chains``; ``taken`` carries what earlier shards used."""
+    drawer = Drawer(cfg, years, seed, codes, home, today or dt.date.today(), taken)
     order = list(range(len(chains)))
     drawer.rng.shuffle(order)
     dates = {i: drawer.chain_dates(chains[i]) for i in order}

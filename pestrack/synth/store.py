@@ -1,11 +1,13 @@
-"""Write a drawn population into the records database (bulk INSERTs in one transaction, one
-access-log entry per person written), and digest it, from memory or from the database."""
+"""Write a drawn population into the records database (bulk INSERTs per shard, all shards in one
+transaction, one access-log entry per person written), and digest it, from memory or from the
+database."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from pestrack.records.audit import log
@@ -53,56 +55,93 @@ def insert(model, rows: Iterable[dict]) -> int:
 
 
 def write(pop: Population, seed: int, actor: str | None = None) -> dict[str, int]:
-    """Store ``pop``; refuses a database that already holds persons (the targets count everyone)."""
+    """Store one population (see ``write_shards``)."""
+    return write_shards([pop], seed, actor)
+
+
+def write_shards(shards: Iterable[Population], seed: int, actor: str | None = None,
+                 progress: Callable[[int, dict[str, int]], None] | None = None) -> dict[str, int]:
+    """Store the shards of a population in one transaction (all or nothing), one shard in memory at
+    a time; ``progress(shard, counts of that shard)`` after each. Refuses a database that already
+    holds persons (the targets count everyone)."""
     if Person.objects.exists():
         raise ValueError(f"the database already holds {Person.objects.count()} persons: the synthetic population "
                          "must be the only one (its counts are exact), so use a new database")
     actor = actor or log.cli_actor()
-    code_id = {k: c.id for k, c in load_codes().items()}
-    unit_id = dict(OrgUnit.objects.values_list("code", "id"))
+    counts: dict[str, int] = {}
+    with transaction.atomic():
+        ids = _Ids()
+        for k, pop in enumerate(shards):
+            shard = _write_shard(pop, seed, actor, ids)
+            counts = {key: counts.get(key, 0) + n for key, n in shard.items()}
+            if progress:
+                progress(k, shard)
+        log.record(actor, "synth", object_type="population", source="cli",
+                   detail="synthetic population, seed {}: {}".format(seed, ", ".join(f"{v} {k}" for k, v in counts.items())))
+    return counts
+
+
+class _Ids:
+    """The database ids a shard refers to: codes, units, the employer of each city unit."""
+
+    def __init__(self):
+        self.code = {k: c.id for k, c in load_codes().items()}
+        self.unit = dict(OrgUnit.objects.values_list("code", "id"))
+        self.employer: dict[str, int] = {}
+
+    def employer_of(self, unit: str) -> int:
+        if unit not in self.employer:
+            self.employer[unit] = Employer.objects.get_or_create(
+                city_unit_id=self.unit[unit], defaults={"name": OrgUnit.objects.get(code=unit).name,
+                                                        "org_number": f"99{self.unit[unit]:04d}-0000"})[0].id
+        return self.employer[unit]
+
+
+def _last_id(model) -> int:
+    return model.objects.aggregate(last=Max("id"))["last"] or 0
+
+
+def _write_shard(pop: Population, seed: int, actor: str, ids: _Ids) -> dict[str, int]:
+    """Bulk INSERTs of one shard; the new rows' ids are read back by id > the last id before."""
+    code_id, unit_id = ids.code, ids.unit
 
     def code(ref):
         return code_id[ref] if ref else None
 
-    with transaction.atomic():
-        employers = {}
-        for unit in {p["employer"] for p in pop.places}:
-            employers[unit] = Employer.objects.get_or_create(
-                city_unit_id=unit_id[unit], defaults={"name": OrgUnit.objects.get(code=unit).name,
-                                                      "org_number": f"99{unit_id[unit]:04d}-0000"})[0].id
-        insert(Person, ({**p, "pin_encrypted": encrypt(parse(p["pin"])), "education_level_id": code(p["education_level"])}
-                        for p in pop.persons))
-        person_id = dict(Person.objects.values_list("pin_hash", "id"))
-        pids = [person_id[p["pin_hash"]] for p in pop.persons]
-        insert(Place, ({"kind_id": code_id[PLACE_KIND], "employer_id": employers[p["employer"]], "title": p["title"],
-                        "positions": 1, "start_date": p["start_date"], "end_date": p["end_date"]} for p in pop.places))
-        place_id = dict(Place.objects.filter(title__in=[p["title"] for p in pop.places]).values_list("title", "id"))
-        insert(Enrolment, ({"person_id": pids[e["person"]], "programme_id": code(e["programme"]),
-                            "org_unit_id": unit_id[e["org_unit"]], "referring_unit_id": unit_id[e["referring_unit"]],
-                            "referring_body_id": code(e["referring_body"]), "target_group_id": code(e["target_group"]),
-                            "entry_route_id": code(e["entry_route"]), "exit_reason_id": code(e["exit_reason"]),
-                            **{k: e[k] for k in ("decision_reference", "decision_date", "start_date", "end_date")}}
-                           for e in pop.enrolments))
-        enrolment_id = {(p, s): i for p, s, i in Enrolment.objects.values_list("person_id", "start_date", "id")}
-        eids = [enrolment_id[(pids[e["person"]], e["start_date"])] for e in pop.enrolments]
-        insert(Participation, ({"enrolment_id": eids[r["enrolment"]], "measure_id": code(r["measure"]),
-                                "provider_type_id": code(r["provider_type"]), "start_date": r["start_date"],
-                                "end_date": r["end_date"],
-                                "place_id": place_id[pop.places[r["place"]]["title"]] if r["place"] is not None else None}
-                               for r in pop.participations))
-        insert(Assessment, ({"enrolment_id": eids[r["enrolment"]], "instrument_id": code(r["instrument"]),
-                             "date": r["date"], "score": r["score"]} for r in pop.assessments))
-        insert(Plan, ({**r, "enrolment_id": eids[r["enrolment"]]} for r in pop.plans))
-        insert(FollowUp, ({**r, "enrolment_id": eids[r["enrolment"]]} for r in pop.followups))
-        at = timezone.now()
-        log.record_many(log.Event(actor=actor, action="create", person_id=pid, object_type="person", object_id=str(pid),
-                                  detail=f"synthetic population, seed {seed}", source="cli", at=at) for pid in pids)
-        counts = {"persons": len(pop.persons), "enrolments": len(pop.enrolments),
-                  "participations": len(pop.participations), "assessments": len(pop.assessments),
-                  "plans": len(pop.plans), "followups": len(pop.followups), "places": len(pop.places)}
-        log.record(actor, "synth", object_type="population", source="cli",
-                   detail="synthetic population, seed {}: {}".format(seed, ", ".join(f"{v} {k}" for k, v in counts.items())))
-    return counts
+    after = _last_id(Person)
+    insert(Person, ({**p, "pin_encrypted": encrypt(parse(p["pin"])), "education_level_id": code(p["education_level"])}
+                    for p in pop.persons))
+    person_id = dict(Person.objects.filter(id__gt=after).values_list("pin_hash", "id"))
+    pids = [person_id[p["pin_hash"]] for p in pop.persons]
+    after = _last_id(Place)
+    insert(Place, ({"kind_id": code_id[PLACE_KIND], "employer_id": ids.employer_of(p["employer"]), "title": p["title"],
+                    "positions": 1, "start_date": p["start_date"], "end_date": p["end_date"]} for p in pop.places))
+    place_id = dict(Place.objects.filter(id__gt=after).values_list("title", "id"))
+    after = _last_id(Enrolment)
+    insert(Enrolment, ({"person_id": pids[e["person"]], "programme_id": code(e["programme"]),
+                        "org_unit_id": unit_id[e["org_unit"]], "referring_unit_id": unit_id[e["referring_unit"]],
+                        "referring_body_id": code(e["referring_body"]), "target_group_id": code(e["target_group"]),
+                        "entry_route_id": code(e["entry_route"]), "exit_reason_id": code(e["exit_reason"]),
+                        **{k: e[k] for k in ("decision_reference", "decision_date", "start_date", "end_date")}}
+                       for e in pop.enrolments))
+    enrolment_id = {(p, s): i for p, s, i in Enrolment.objects.filter(id__gt=after).values_list(
+        "person_id", "start_date", "id")}
+    eids = [enrolment_id[(pids[e["person"]], e["start_date"])] for e in pop.enrolments]
+    insert(Participation, ({"enrolment_id": eids[r["enrolment"]], "measure_id": code(r["measure"]),
+                            "provider_type_id": code(r["provider_type"]), "start_date": r["start_date"],
+                            "end_date": r["end_date"],
+                            "place_id": place_id[pop.places[r["place"]]["title"]] if r["place"] is not None else None}
+                           for r in pop.participations))
+    insert(Assessment, ({"enrolment_id": eids[r["enrolment"]], "instrument_id": code(r["instrument"]),
+                         "date": r["date"], "score": r["score"]} for r in pop.assessments))
+    insert(Plan, ({**r, "enrolment_id": eids[r["enrolment"]]} for r in pop.plans))
+    insert(FollowUp, ({**r, "enrolment_id": eids[r["enrolment"]]} for r in pop.followups))
+    at = timezone.now()
+    log.record_many(log.Event(actor=actor, action="create", person_id=pid, object_type="person", object_id=str(pid),
+                              detail=f"synthetic population, seed {seed}", source="cli", at=at) for pid in pids)
+    return {"persons": len(pop.persons), "enrolments": len(pop.enrolments),
+            "participations": len(pop.participations), "assessments": len(pop.assessments),
+            "plans": len(pop.plans), "followups": len(pop.followups), "places": len(pop.places)}
 
 
 # -- digests: one canonical form for a drawn population and for what the database holds ---------

@@ -1,4 +1,4 @@
-"""`pestrack synth --into-db --out DIR` end to end on a new SQLite database, as a user runs it."""
+"""`pestrack synth` end to end as a user runs it: into a new SQLite database, or straight to Parquet."""
 from __future__ import annotations
 
 import json
@@ -26,3 +26,19 @@ def test_synth_into_a_new_database_then_the_analytics_tables(tmp_path):
     assert manifest["tables"]["enrolments"]["rows"] == len(enrolments) > 14_000
     assert {r["target_group"] for r in enrolments} == {"forsorjningsstod", "kaa", "uvas_20_29", "ovriga", "ovriga_lss",
                                                        "stockholmsjobb"}
+
+
+@pytest.mark.slow
+def test_synth_straight_to_parquet_needs_no_database(tmp_path):
+    env = {**os.environ, "PESTRACK_DATABASE_URL": f"sqlite:///{tmp_path / 'no such folder' / 'db.sqlite3'}"}
+    r = subprocess.run([PESTRACK, "synth", "--years", "2022", "2023", "--seed", "5", "--out", str(tmp_path / "out")],
+                       env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "shard 1/1" in r.stdout and "rows/s" in r.stdout
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert set(manifest["tables"]) == {"enrolments", "exits", "participations", "followups", "outreach", "places",
+                                       "survey_answers"}
+    for table, entry in manifest["tables"].items():
+        assert pq.read_metadata(tmp_path / "out" / f"{table}.parquet").num_rows == entry["rows"]
+    assert manifest["tables"]["enrolments"]["rows"] > 14_000
+    assert not (tmp_path / "no such folder").exists()
