@@ -210,7 +210,7 @@ def _point(ds: Dataset, s: Settings) -> Point:
         att_if = np.where(t, (y - y[t].mean()) / t.mean(), -(y - y[~t].mean()) / (1 - t.mean()))
         return Point(float(att), None, int(t.sum()), int((~t).sum()), np.ones(ds.n, dtype=bool), None,
                      att_if=att_if, control_mean=float(y[~t].mean()))
-    prop = propensity.fit(ds.X, ds.treated, s.propensity_model, seed=s.seed)
+    prop = propensity.fit(ds.X, ds.treated, s.propensity_model, seed=s.seed, names=ds.names)
     keep = propensity.common_support(prop.score, ds.treated, s.trim)
     if not (keep & ds.treated).any() or not (keep & ~ds.treated).any():
         raise EvaluationError("no overlap: no treated or no comparison unit is left inside common support")

@@ -76,7 +76,18 @@ def _newton_logit(D: np.ndarray, t: np.ndarray, max_iter: int = 50, tol: float =
     return beta
 
 
-def fit(X: np.ndarray, treated: np.ndarray, model: str = "logistic", seed: int = 0) -> Propensity:
+def separating_columns(X: np.ndarray, treated: np.ndarray, names: list[str]) -> list[str]:
+    """Design columns on which the treated and comparison values do not overlap at all."""
+    out = []
+    for j, name in enumerate(names):
+        xt, xc = X[treated, j], X[~treated, j]
+        if xt.max() < xc.min() or xt.min() > xc.max():
+            out.append(name)
+    return out
+
+
+def fit(X: np.ndarray, treated: np.ndarray, model: str = "logistic", seed: int = 0,
+        names: list[str] | None = None) -> Propensity:
     """Fit P(treated | X): ``logistic`` (unpenalised logistic regression) or ``flexible`` (gradient-boosted
     trees, for non-linear assignment). Complete separation, where the covariates tell treated from
     comparison units exactly, is an error: there is nobody to compare with."""
@@ -93,14 +104,20 @@ def fit(X: np.ndarray, treated: np.ndarray, model: str = "logistic", seed: int =
 
         gb = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15,
                                             min_samples_leaf=40, random_state=seed)
-        gb.fit(X, treated)
-        prop = Propensity(np.clip(gb.predict_proba(X)[:, 1], 1e-3, 1 - 1e-3), model)
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1, user_api="openmp"):  # OpenMP threads spin badly on a busy two-core machine
+            gb.fit(X, treated)
+            prop = Propensity(np.clip(gb.predict_proba(X)[:, 1], 1e-3, 1 - 1e-3), model)
     else:
         raise EvaluationError(f"propensity model must be 'logistic' or 'flexible', not {model!r}")
     if prop.score[treated].min() > prop.score[~treated].max() - EPS or \
             prop.score[treated].max() < prop.score[~treated].min() + EPS:
-        raise EvaluationError("perfect separation: the covariates tell treated and comparison units apart exactly, "
-                              "so no comparison is possible; leave out the covariate that decides treatment")
+        culprits = separating_columns(X, treated, names or [f"column {j + 1}" for j in range(X.shape[1])])
+        hint = f" ({', '.join(culprits)} alone does)" if culprits else ""
+        raise EvaluationError(f"perfect separation: the covariates tell treated and comparison units apart exactly"
+                              f"{hint}, so there is no one to compare with; restrict the data to units that could "
+                              "have been treated, or leave out the covariate that decides treatment")
     return prop
 
 
