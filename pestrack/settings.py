@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "pestrack.records.employers",
     "pestrack.records.outreach",
     "pestrack.records.audit",
+    "pestrack.records.fidelity",
     "pestrack.web",
     "ninja",  # serves the API docs page's assets itself, so nothing comes from a CDN
 ]

@@ -38,6 +38,9 @@ def _register() -> None:
     from pestrack.cli import evaluate
 
     evaluate.register(app)
+    from pestrack.cli import instruments
+
+    app.add_typer(instruments.app, name="instruments", help="Work Ability Index, IPS fidelity, SROI.")
 
 
 _register()

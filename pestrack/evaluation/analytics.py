@@ -18,7 +18,7 @@ from pestrack.evaluation.data import EvaluationError
 DEFAULT_COVARIATES = ["sex", "age_at_start", "education_level", "born_abroad", "target_group"]
 ENROLMENT_COLUMNS = ["sex", "birth_year", "municipality", "education_level", "born_abroad", "programme", "org_unit",
                      "target_group", "referring_body", "entry_route", "has_decision", "age_at_start",
-                     "age_band_at_start", "days_to_first_measure"]
+                     "age_band_at_start", "days_to_first_measure", "start_date", "end_date"]
 FOLLOWUP = re.compile(r"^(work_or_studies|working|studying|self_sufficient)_(\d+)m$")
 FOLLOWUP_SQL = {"work_or_studies": "(f.working OR f.studying)", "working": "f.working", "studying": "f.studying",
                 "self_sufficient": "f.self_sufficient"}
