@@ -34,34 +34,35 @@ METHOD_NAMES = {
 }
 
 
-def _moments(x: np.ndarray, w: np.ndarray | None) -> tuple[float, float]:
-    if w is None:
-        return float(x.mean()), float(x.var(ddof=1)) if len(x) > 1 else 0.0
-    m = float(w @ x / w.sum())
-    return m, float(w @ (x - m) ** 2 / w.sum())
+def _weighted_moments(X: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted means and variances of every column at once (w = 0 leaves a row out)."""
+    total = w.sum()
+    mean = (w @ X) / total
+    return mean, np.maximum((w @ (X * X)) / total - mean ** 2, 0.0)
 
 
 def balance_table(ds, weights: np.ndarray | None) -> list[dict]:
     """One row per design column: means, SMD and variance ratio before and (with weights) after."""
-    t = ds.treated
+    t = ds.treated.astype(float)
+    nt, nc = t.sum(), (1 - t).sum()
+    mt, vt = _weighted_moments(ds.X, t)
+    mc, vc = _weighted_moments(ds.X, 1 - t)
+    vt, vc = vt * nt / max(nt - 1, 1), vc * nc / max(nc - 1, 1)  # sample variances
+    sd = np.sqrt((vt + vc) / 2)
+    sd[sd == 0] = 1.0
+    if weights is not None:
+        mt2, vt2 = _weighted_moments(ds.X, weights * t)
+        mc2, vc2 = _weighted_moments(ds.X, weights * (1 - t))
     rows = []
     for j, name in enumerate(ds.names):
-        x = ds.X[:, j]
-        mt, vt = _moments(x[t], None)
-        mc, vc = _moments(x[~t], None)
-        sd = np.sqrt((vt + vc) / 2) or 1.0
-        row = {"covariate": name, "treated_mean_before": mt, "control_mean_before": mc,
-               "smd_before": (mt - mc) / sd, "variance_ratio_before": vt / vc if vc > 0 else None,
+        row = {"covariate": name, "treated_mean_before": mt[j], "control_mean_before": mc[j],
+               "smd_before": (mt[j] - mc[j]) / sd[j], "variance_ratio_before": vt[j] / vc[j] if vc[j] > 0 else None,
                "treated_mean_after": None, "control_mean_after": None, "smd_after": None,
                "variance_ratio_after": None}
         if weights is not None:
-            wt, wc = weights[t], weights[~t]
-            at, ac = wt > 0, wc > 0
-            mt2, vt2 = _moments(x[t][at], wt[at])
-            mc2, vc2 = _moments(x[~t][ac], wc[ac])
-            row.update(treated_mean_after=mt2, control_mean_after=mc2, smd_after=(mt2 - mc2) / sd,
-                       variance_ratio_after=vt2 / vc2 if vc2 > 0 else None)
-        rows.append(row)
+            row.update(treated_mean_after=mt2[j], control_mean_after=mc2[j], smd_after=(mt2[j] - mc2[j]) / sd[j],
+                       variance_ratio_after=vt2[j] / vc2[j] if vc2[j] > 0 else None)
+        rows.append({k: float(v) if isinstance(v, np.floating) else v for k, v in row.items()})
     return rows
 
 

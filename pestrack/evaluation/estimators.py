@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from scipy import stats
+from scipy.special import expit
 
 from pestrack.evaluation import matching, propensity
 from pestrack.evaluation.data import Dataset, EvaluationError
@@ -246,11 +247,16 @@ def _percentile(est: float, reps: np.ndarray, level: float) -> tuple[float, floa
     return float(lo), float(hi), float(reps.std(ddof=1))
 
 
-def _poisson_chunks(rng: np.random.Generator, n: int, replicates: int):
+def _counts(rng: np.random.Generator, n: int, replicates: int):
+    """Bootstrap counts in chunks of replicates: row b says how often each of n units is drawn when n
+    units are drawn with replacement (a bincount of n random integers, faster than sampling rows)."""
     done = 0
     while done < replicates:
         b = min(CHUNK, replicates - done)
-        yield rng.poisson(1.0, size=(b, n)).astype(np.float64)
+        W = np.empty((b, n))
+        for i in range(b):
+            W[i] = np.bincount(rng.integers(0, n, n), minlength=n)
+        yield W
         done += b
 
 
@@ -266,37 +272,71 @@ def _fast_bootstrap(ds: Dataset, s: Settings, p: Point) -> tuple[np.ndarray, np.
         tr = np.flatnonzero(t & (w_all > 0))
         cr = np.flatnonzero(~t & (w_all > 0))
         yt, yc, kc = y[rows][tr], y[rows][cr], w_all[cr]
-        if not s.replace:
+        if s.replace:
+            # treated and used comparison units resampled independently, matching weights fixed
+            controls = _counts(rng, len(cr), s.replicates)
+        else:
             # each comparison unit belongs to one matched set: it takes that treated unit's count
             partner = np.empty(len(rows), dtype=np.int64)
             partner[m.control_row] = m.treated_row
             pos_t = np.full(len(rows), -1)
             pos_t[tr] = np.arange(len(tr))
             link = pos_t[partner[cr]]
-        for W in _poisson_chunks(rng, len(tr) + (0 if not s.replace else len(cr)), s.replicates):
-            wt = W[:, :len(tr)]
-            wc = wt[:, link] if not s.replace else W[:, len(tr):]
+        for wt in _counts(rng, len(tr), s.replicates):
+            wc = next(controls) if s.replace else wt[:, link]
             att.append((wt @ yt) / wt.sum(axis=1) - (wc * kc) @ yc / (wc * kc).sum(axis=1))
         return np.concatenate(att), None
     if s.method == "did":
-        t = ds.treated
-        for W in _poisson_chunks(rng, ds.n, s.replicates):
-            wt, wc = W * t, W * ~t
-            att.append((wt @ y) / wt.sum(axis=1) - (wc @ y) / wc.sum(axis=1))
+        t = ds.treated.astype(float)
+        for W in _counts(rng, ds.n, s.replicates):
+            att.append((W @ (t * y)) / (W @ t) - (W @ ((1 - t) * y)) / (W @ (1 - t)))
         return np.concatenate(att), None
-    yr, t = y[rows], ds.treated[rows].astype(float)
-    Xr = ds.X[rows]
-    Dprop = p.prop.design(Xr) if p.prop.beta is not None else None
-    D = np.column_stack([np.ones(len(rows)), Xr])
-    for W in _poisson_chunks(rng, len(rows), s.replicates):
-        for w in W:
-            e = np.clip(p.prop.one_step(Xr, t, w, Dprop), propensity.EPS, 1 - propensity.EPS)
-            if s.method == "ipw":
-                a, b = _ipw(yr, t, e, w)
-            else:
-                a, b, _, _ = _aipw(yr, t, e, D, w)
-            att.append([a])
-            ate.append([b])
+    return _weighting_bootstrap(ds.X[rows], ds.treated[rows].astype(float), y[rows], p.score[rows], s, p.prop, rng)
+
+
+def _one_step(D: np.ndarray, resid: np.ndarray, hinv: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """Coefficient changes of one Newton step from the full-sample fit for each row of weights W:
+    (D' diag(w) resid) H^-1, with the full-sample Hessian H (a one-step bootstrap)."""
+    return ((W * resid) @ D) @ hinv
+
+
+def _weighting_bootstrap(X, t, y, score, s: Settings, prop: propensity.Propensity, rng) -> tuple[np.ndarray, np.ndarray]:
+    """IPW and AIPW replicates, a chunk of replicates at a time as matrices (replicate x unit). The
+    propensity model (logistic) and the outcome models move by one Newton step from the full-sample
+    fit under each replicate's counts; a flexible propensity model is held fixed."""
+    e0 = np.clip(score, propensity.EPS, 1 - propensity.EPS)
+    if prop.beta is not None:
+        Dp = prop.design(X)
+        eta0 = Dp @ prop.beta
+        e0 = expit(eta0)
+        hinv_p = np.linalg.pinv((Dp * (e0 * (1 - e0))[:, None]).T @ Dp)
+    D = np.column_stack([np.ones(len(t)), X])
+    arms = {}
+    if s.method == "dr":
+        for arm, mask in ((1, t == 1), (0, t == 0)):
+            beta = _ols(D[mask], y[mask])
+            resid = np.where(mask, y - D @ beta, 0.0)
+            arms[arm] = (beta, resid, np.linalg.pinv(D[mask].T @ D[mask]))
+    att, ate = [], []
+    for W in _counts(rng, len(t), s.replicates):
+        if prop.beta is not None:
+            step = _one_step(Dp, t - e0, hinv_p, W)
+            e = np.clip(expit(eta0[None, :] + step @ Dp.T), propensity.EPS, 1 - propensity.EPS)
+        else:
+            e = np.broadcast_to(e0, W.shape)
+        if s.method == "ipw":
+            wt, wc = W * t, W * (1 - t)
+            odds = e / (1 - e)
+            att.append((wt @ y) / wt.sum(axis=1) - (wc * odds) @ y / (wc * odds).sum(axis=1))
+            ate.append((wt / e) @ y / (wt / e).sum(axis=1) - (wc / (1 - e)) @ y / (wc / (1 - e)).sum(axis=1))
+            continue
+        m = {}
+        for arm, (beta, resid, ginv) in arms.items():
+            m[arm] = (beta[None, :] + _one_step(D, resid, ginv, W)) @ D.T
+        psi = m[1] - m[0] + t * (y - m[1]) / e - (1 - t) * (y - m[0]) / (1 - e)
+        ate.append((W * psi).sum(axis=1) / W.sum(axis=1))
+        contrib = t * (y - m[0]) - (1 - t) * (e / (1 - e)) * (y - m[0])
+        att.append((W * contrib).sum(axis=1) / (W @ t))
     return np.concatenate(att), np.concatenate(ate)
 
 

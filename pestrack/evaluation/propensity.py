@@ -29,21 +29,6 @@ class Propensity:
     def design(self, X: np.ndarray) -> np.ndarray:
         return np.column_stack([np.ones(len(X)), (X - self.mean) / self.scale])
 
-    def one_step(self, X: np.ndarray, treated: np.ndarray, weights: np.ndarray, D: np.ndarray | None = None) -> np.ndarray:
-        """Scores after one Newton step of the weighted logistic fit from ``beta``: a bootstrap replicate's
-        re-estimated propensity without a full refit (the k-step bootstrap, k = 1)."""
-        if self.beta is None:
-            return self.score
-        D = self.design(X) if D is None else D
-        p = expit(D @ self.beta)
-        grad = D.T @ (weights * (treated - p))
-        hess = (D * (weights * p * (1 - p))[:, None]).T @ D
-        try:
-            beta = self.beta + np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError:
-            beta = self.beta
-        return expit(D @ beta)
-
 
 def _newton_logit(D: np.ndarray, t: np.ndarray, max_iter: int = 50, tol: float = 1e-10) -> np.ndarray:
     """Maximum-likelihood logistic regression by Newton's method (iteratively reweighted least squares),

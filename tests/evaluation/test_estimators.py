@@ -108,11 +108,13 @@ def test_poor_balance_and_overlap_are_warned_about():
 def test_fast_and_full_bootstrap_agree(confounded):
     ds, _ = confounded
     small = ds.subset(np.arange(2000))
-    for method in ("psm", "ipw"):
-        fast = evaluate(small, method=method, replicates=100)
-        full = evaluate(small, method=method, replicates=100, bootstrap="full")
+    for method in ("psm", "ipw", "dr"):
+        fast = evaluate(small, method=method, replicates=100, ci="bootstrap")
+        full = evaluate(small, method=method, replicates=100, ci="bootstrap", bootstrap="full")
         assert fast.att == full.att
         assert 0.6 < fast.se / full.se < 1.6, (method, fast.se, full.se)
+        if method == "dr":  # and both agree with the analytic (influence-function) standard error
+            assert 0.7 < evaluate(small, method="dr").se / full.se < 1.4
 
 
 def test_same_seed_same_interval(confounded):
