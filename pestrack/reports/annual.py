@@ -110,20 +110,38 @@ def suppressed(result, below: int):
     return result.value
 
 
+@dataclass
+class ReportProfile:
+    """What a report reads from the profile: computed and reported indicators, goals, tables."""
+    defined: dict[str, Indicator]
+    reported: dict[str, Indicator]
+    goals: Goals
+    tables: list  # reports.tables.Table
+
+
+def load_report_profile(profile: str | Path = "stockholm") -> ReportProfile:
+    from pestrack.reports.tables import load_tables
+
+    defined = {i.id: i for i in load_definitions(profile)}
+    reported = {i.id: i for i in load_reported(profile)}
+    return ReportProfile(defined, reported, load_goals(profile, set(defined) | set(reported)),
+                         load_tables(profile, defined))
+
+
 def build(year: int, period_code: str, data: Path, profile: str | Path = "stockholm",
-          engine: str = "duckdb", suppress_below: int = 0, units: list[str] | None = None) -> AnnualReport:
+          engine: str = "duckdb", suppress_below: int = 0, units: list[str] | None = None,
+          loaded: ReportProfile | None = None) -> AnnualReport:
     """The report for ``period_code`` of ``year`` from the analytics tables in ``data``; with
     ``suppress_below`` > 0 small cells of computed indicators are suppressed (``suppressed``).
     With ``units`` (organisation unit paths) the computed indicators count only those units' rows
-    and reported (whole-city) indicators are left empty."""
-    from pestrack.reports.tables import load_tables, table_results
+    and reported (whole-city) indicators are left empty. ``loaded``: the profile, read already
+    (a server reads it once)."""
+    from pestrack.reports.tables import table_results
 
     p = period(year, period_code)
     prev = period(year - 1, period_code)
-    defined = {i.id: i for i in load_definitions(profile)}
-    reported = {i.id: i for i in load_reported(profile)}
-    goals = load_goals(profile, set(defined) | set(reported))
-    tables = load_tables(profile, defined)
+    loaded = loaded or load_report_profile(profile)
+    defined, reported, goals, tables = loaded.defined, loaded.reported, loaded.goals, loaded.tables
     used = {r.id for g in goals.goals for r in g.indicators if r.id in defined} | \
         {i for t in tables for i in t.indicator_ids()}
     computed = _computed_values([defined[i] for i in sorted(used)], data, [p, prev], engine, units)

@@ -12,11 +12,10 @@ from django.conf import settings
 from pestrack.analytics.schema import BY_NAME
 from pestrack.indicators.compile import TOTAL, compile_rows, scopable
 from pestrack.indicators.compute import Result, compute
-from pestrack.indicators.definitions import Indicator, load_definitions
+from pestrack.indicators.definitions import Indicator
 from pestrack.indicators.engines import DuckDBEngine
-from pestrack.indicators.goals import load_reported
 from pestrack.indicators.periods import period
-from pestrack.reports.annual import AnnualReport, build
+from pestrack.reports.annual import AnnualReport, ReportProfile, build, load_report_profile
 from pestrack.web.results import data
 
 PERIODS = ("T1", "T2", "VB")  # the tertial reports and the annual report, each counted from January 1
@@ -29,14 +28,19 @@ PAGE_ROWS = 100
 
 
 @lru_cache(maxsize=4)
-def _indicators(profile: str) -> dict[str, Indicator]:
-    defined = {i.id: i for i in load_definitions(profile)}
-    return {**defined, **{i.id: i for i in load_reported(profile)}}
+def _profile(name: str) -> ReportProfile:
+    return load_report_profile(name)
+
+
+def profile() -> ReportProfile:
+    """The configured profile's indicators, goals and tables, read once per process (a changed
+    profile is read at the next start)."""
+    return _profile(settings.PESTRACK_PROFILE)
 
 
 def indicators() -> dict[str, Indicator]:
     """Every indicator of the configured profile (computed and reported), by id."""
-    return _indicators(settings.PESTRACK_PROFILE)
+    return {**profile().defined, **profile().reported}
 
 
 def _units_key(units: list[str] | None) -> tuple | None:
@@ -56,7 +60,8 @@ def report(year: int, period_code: str, units: list[str] | None) -> AnnualReport
     folder = data.analytics_dir()
     key = ("report", data.version(folder), year, period_code, _units_key(units))
     return data.cached(key, lambda: build(year, period_code, folder, settings.PESTRACK_PROFILE,
-                                          suppress_below=settings.PESTRACK_SUPPRESS_BELOW, units=units))
+                                          suppress_below=settings.PESTRACK_SUPPRESS_BELOW, units=units,
+                                          loaded=profile()))
 
 
 def dimensions(ind: Indicator) -> dict[str, str]:

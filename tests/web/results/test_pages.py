@@ -137,3 +137,24 @@ def test_the_dashboard_follows_new_records(results_world, login, settings):
     open_one.end_date, open_one.exit_reason = dt.date(2023, 12, 1), Code.objects.get(list="exit_reason", code="work")
     open_one.save()
     assert f"({num + 1} / {den + 1})" in html(client.get(url))
+
+
+def test_results_are_computed_once_and_shared_through_private_files(results_world, login, settings, tmp_path):
+    """A second server process reads the first one's result from the shared cache folder, which
+    only the server's user may read; a folder others may write to is refused."""
+    import os
+
+    from pestrack.web.results import data
+
+    client = login("ali")
+    client.get("/results/?year=2023")
+    folder = tmp_path / "analytics"
+    assert oct(folder.stat().st_mode & 0o777) == "0o700" and (folder / "results").stat().st_mode & 0o077 == 0
+    data.clear_cache()  # as another process: nothing in memory
+    calls = []
+    assert 2023 in data.cached(("years", data.version(folder)), lambda: calls.append(1))
+    assert calls == []  # read from the shared files, not computed again
+    os.chmod(folder, 0o777)
+    response = client.get("/results/?year=2023&period=T1")
+    assert response.status_code == 503 and "writable by others" in html(response)
+    os.chmod(folder, 0o700)
