@@ -158,3 +158,14 @@ def test_results_are_computed_once_and_shared_through_private_files(results_worl
     response = client.get("/results/?year=2023&period=T1")
     assert response.status_code == 503 and "writable by others" in html(response)
     os.chmod(folder, 0o700)
+
+
+def test_pages_in_swedish_with_swedish_numbers(results_world, login):
+    client = login("ali")
+    page = html(client.get("/results/?year=2023&period=VB", HTTP_ACCEPT_LANGUAGE="sv"))
+    assert "<h1>Resultat VB 2023</h1>" in page and "Uppfyllt" in page and "Föregående år" in page
+    num, den = exits_2023()
+    value = f"{100 * num / den:.1f}".rstrip("0").rstrip(".").replace(".", ",") + " %"
+    assert value in page
+    page = html(client.get(f"/results/indicators/{INDICATOR}/?year=2023", HTTP_ACCEPT_LANGUAGE="sv"))
+    assert "Utveckling per år och period" in page and "Efter kön" in page and "Kvinnor" in page
