@@ -157,3 +157,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PESTRACK_LOG_LEVEL", "WARNING")},
 }
+
+# Results pages (pestrack.web.results): the analytics tables they compute on. PESTRACK_ANALYTICS_DIR is
+# a folder kept up to date by `pestrack analytics extract`; unset, the pages extract the database into
+# PESTRACK_ANALYTICS_CACHE_DIR when that copy is older than PESTRACK_ANALYTICS_REFRESH seconds.
+INSTALLED_APPS += ["pestrack.web.results"]
+PESTRACK_ANALYTICS_DIR = os.environ.get("PESTRACK_ANALYTICS_DIR") or None
+PESTRACK_ANALYTICS_CACHE_DIR = os.environ.get("PESTRACK_ANALYTICS_CACHE_DIR") or None
+PESTRACK_ANALYTICS_REFRESH = int(os.environ.get("PESTRACK_ANALYTICS_REFRESH", "300"))

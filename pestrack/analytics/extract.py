@@ -261,7 +261,10 @@ def write_manifest(out: Path, manifest: dict, result: ExtractResult | None = Non
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
 
 
-def extract(out: Path | str, tables: Iterable[str] | None = None) -> ExtractResult:
+def extract(out: Path | str, tables: Iterable[str] | None = None, actor: str | None = None,
+            source: str = "cli") -> ExtractResult:
+    """Write the analytics tables to ``out``; the access log names ``actor`` (default: the command
+    line's user) and ``source``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     manifest = read_manifest(out)
@@ -275,7 +278,7 @@ def extract(out: Path | str, tables: Iterable[str] | None = None) -> ExtractResu
                                                           manifest["tables"].get(table.name))
         (result.written if rewritten else result.unchanged)[table.name] = rows
     write_manifest(out, manifest, result, hashes)
-    log.record(log.cli_actor(), "export", object_type="analytics", source="cli",
+    log.record(actor or log.cli_actor(), "export", object_type="analytics", source=source,
                detail=f"pseudonymised analytics extract to {out.name}: rewritten {sorted(result.written)}, "
                       f"unchanged {sorted(result.unchanged)}")
     return result

@@ -10,15 +10,39 @@ denominator) and ``value`` (unrounded)::
     SELECT breakdown, breakdown_value, numerator, denominator, <value> AS value FROM agg
 
 Shares and ratios in percent are multiplied by 100; a zero denominator gives a NULL value.
+
+``units`` limits the population to rows of some organisation units (a unit manager's results):
+the rows whose ``org_unit_path`` starts with one of the given paths. Tables without that column
+cannot be limited so (``ScopeUnavailable``).
 """
 from __future__ import annotations
 
 from sqlglot import exp
 
+from pestrack.analytics.schema import BY_NAME
 from pestrack.indicators.definitions import Indicator, Measure
 from pestrack.indicators.periods import Period, window_dates
 
 TOTAL = "total"
+UNIT_PATH = "org_unit_path"
+
+
+class ScopeUnavailable(ValueError):
+    """The indicator's table has no organisation unit, so it cannot be limited to some units."""
+
+
+def scopable(table: str) -> bool:
+    return any(c.name == UNIT_PATH for c in BY_NAME[table].columns)
+
+
+def unit_condition(table: str, units: list[str]) -> exp.Expression:
+    """Rows of ``table`` whose unit path starts with one of ``units`` (no units: no rows)."""
+    if not scopable(table):
+        raise ScopeUnavailable(f"the table {table} has no organisation unit; it cannot be limited to units")
+    parts = [exp.EQ(this=exp.Substring(this=_col(UNIT_PATH), start=exp.Literal.number(1),
+                                       length=exp.Literal.number(len(u))), expression=exp.Literal.string(u))
+             for u in sorted(set(units))]
+    return exp.paren(exp.or_(*parts)) if parts else exp.false()
 
 
 def _col(name: str) -> exp.Column:
@@ -68,7 +92,9 @@ def value_expression(ind: Indicator) -> exp.Expression:
     return value
 
 
-def compile_indicator(ind: Indicator, p: Period) -> exp.Select:
+def population(ind: Indicator, p: Period, units: list[str] | None = None) -> exp.Select:
+    """``SELECT * FROM <population>`` limited to the period (and window), the definition's ``where``
+    and, when ``units`` is given, to those units."""
     if ind.is_reported:
         raise ValueError(f"indicator {ind.id} is reported (source {ind.source}); it has no query")
     first, last = window_dates(p, ind.window)
@@ -80,8 +106,13 @@ def compile_indicator(ind: Indicator, p: Period) -> exp.Select:
     else:
         in_period = exp.Between(this=_col(ind.period), low=low, high=high)
     condition = exp.and_(in_period, exp.paren(ind.where.copy())) if ind.where is not None else in_period
-    pop = exp.select("*").from_(exp.to_table(ind.population, quoted=True)).where(condition)
+    if units is not None:
+        condition = exp.and_(condition, unit_condition(ind.population, units))
+    return exp.select("*").from_(exp.to_table(ind.population, quoted=True)).where(condition)
 
+
+def compile_indicator(ind: Indicator, p: Period, units: list[str] | None = None) -> exp.Select:
+    pop = population(ind, p, units)
     num, den = aggregates(ind.measure)
     den = _double(den) if den is not None else exp.cast(exp.null(), "double")
 
@@ -99,5 +130,37 @@ def compile_indicator(ind: Indicator, p: Period) -> exp.Select:
             .from_("agg").with_("pop", as_=pop).with_("agg", as_=agg))
 
 
-def to_sql(ind: Indicator, p: Period, dialect: str = "duckdb") -> str:
-    return compile_indicator(ind, p).sql(dialect=dialect)
+def membership(m: Measure) -> tuple[exp.Expression, exp.Expression | None]:
+    """(in numerator, in denominator) conditions of one population row under measure ``m``: which
+    rows the numerator and the denominator count (the denominator's is None when there is none)."""
+    true = exp.true()
+    if m.kind == "share":
+        return m.condition.copy(), true
+    if m.kind == "mean":
+        has = exp.Not(this=_col(m.column).is_(exp.null()))
+        return has, has.copy()
+    if m.kind == "ratio":
+        num, den = (part.where.copy() if part.where is not None else exp.true() for part in (m.numerator, m.denominator))
+        return num, den
+    return (m.where.copy() if m.where is not None else true), None
+
+
+def compile_rows(ind: Indicator, p: Period, units: list[str] | None = None, columns: list[str] = (),
+                 only: str | None = None) -> exp.Select:
+    """The population rows behind an indicator: ``columns`` plus ``in_numerator`` and
+    ``in_denominator`` (booleans; NULL when the measure has no denominator). ``only`` =
+    ``numerator`` or ``denominator`` keeps the rows that part counts."""
+    num, den = membership(ind.measure)
+    flag = lambda cond: exp.Coalesce(this=exp.paren(cond), expressions=[exp.false()])  # noqa: E731
+    den_flag = flag(den) if den is not None else exp.cast(exp.null(), "boolean")
+    q = exp.select(*(_col(c) for c in columns), exp.alias_(flag(num), "in_numerator"),
+                   exp.alias_(den_flag, "in_denominator")).from_(exp.alias_(exp.paren(population(ind, p, units)), "pop"))
+    if only == "numerator":
+        q = q.where(flag(num.copy()))
+    elif only == "denominator" and den is not None:
+        q = q.where(flag(den.copy()))
+    return q
+
+
+def to_sql(ind: Indicator, p: Period, dialect: str = "duckdb", units: list[str] | None = None) -> str:
+    return compile_indicator(ind, p, units).sql(dialect=dialect)

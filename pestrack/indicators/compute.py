@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pestrack.analytics.schema import BY_NAME
-from pestrack.indicators.compile import TOTAL, compile_indicator
+from pestrack.indicators.compile import TOTAL, compile_indicator, scopable
 from pestrack.indicators.definitions import Indicator
 from pestrack.indicators.engines import Engine
 from pestrack.indicators.periods import Period
@@ -42,21 +42,25 @@ def without_register_data(indicators: list[Indicator], engine: Engine) -> list[I
             and BY_NAME[i.population].register]
 
 
-def compute(indicators: list[Indicator], engine: Engine, p: Period) -> list[Result]:
+def compute(indicators: list[Indicator], engine: Engine, p: Period, units: list[str] | None = None) -> list[Result]:
     """Rows per indicator: the total first, then each breakdown's values in order of value.
-    Indicators on a register table that has not been imported give no rows."""
+    Indicators on a register table that has not been imported give no rows.
+
+    With ``units`` (organisation unit paths) only those units' rows are counted; reported indicators
+    (whole-city figures) and indicators on tables without a unit then give no rows."""
     out: list[Result] = []
     skipped = {i.id for i in without_register_data(indicators, engine)}
     for ind in indicators:
         if ind.is_reported:
-            out += _reported(ind, p)
+            if units is None:
+                out += _reported(ind, p)
             continue
-        if ind.id in skipped:
+        if ind.id in skipped or (units is not None and not scopable(ind.population)):
             continue
         if ind.population not in engine.tables:
             raise FileNotFoundError(f"indicator {ind.id} needs the analytics table {ind.population} "
                                     f"({ind.population}.parquet), which the data folder does not have")
-        rows = engine.run(compile_indicator(ind, p))
+        rows = engine.run(compile_indicator(ind, p, units))
         order = {name: i for i, name in enumerate([TOTAL, *ind.breakdowns])}
         rows.sort(key=lambda r: (order[r[0]], r[1] is None, r[1] or ""))
         out += [Result(ind.id, p.label, *r[:2], r[4], r[2], r[3]) for r in rows]

@@ -167,3 +167,44 @@ def client_address(request) -> str:
     if proxies and len(forwarded) >= proxies:
         return forwarded[-proxies][:100]
     return request.META.get("REMOTE_ADDR", "")
+
+
+# Results (aggregated indicators, the pseudonymised rows behind them, the annual report).
+# - An analyst sees the results of every unit.
+# - A unit manager sees the results of their units (and the units below them).
+# - Caseworkers, employer-relations staff, data protection officers and administrators see no
+#   results: their work is on single persons, or on neither.
+# The pseudonymised rows behind an indicator (drill-down) follow the same rule. A person behind a
+# row is opened only by a caseworker who may read that person (``person_for_key``).
+RESULT_ROLES = (Role.ANALYST, Role.UNIT_MANAGER)
+
+
+def results_units(user, *, what: str = "results", source: str = "") -> list[str] | None:
+    """The unit paths whose results ``user`` sees: None for all (analyst), else the manager's units.
+    Anyone else is refused (403, logged)."""
+    if has_role(user, Role.ANALYST):
+        return None
+    paths = sorted({a.unit.path for a in _assignments(user, (Role.UNIT_MANAGER,))})
+    if not paths:
+        log.record_for_user(user, "denied", source=source, object_type=what, detail="refused read")
+        raise PermissionDenied(_("You do not have access to results."))
+    return paths
+
+
+def person_keys_readable(user) -> dict[str, int]:
+    """Pseudonymous person key → person id, for the persons ``user`` may read as a caseworker."""
+    from pestrack.analytics.pseudonym import person_key
+
+    rows = persons_visible_to(user, write=True).filter(anonymised_at__isnull=True).values_list("pk", "pin_hash")
+    return {person_key(pin_hash): pk for pk, pin_hash in rows if pin_hash}
+
+
+def person_for_key(user, key: str, *, source: str = "") -> Person:
+    """The person behind an analytics row's pseudonymous key, if ``user`` is a caseworker who may
+    read them (logged as a read); otherwise 403, logged, whether or not the key belongs to anyone."""
+    pk = person_keys_readable(user).get(key)
+    if pk is None:
+        log.record_for_user(user, "denied", source=source, object_type="person by pseudonym",
+                            detail="refused read")
+        raise PermissionDenied(_("You do not have access to this person."))
+    return get_person_for(user, pk, what="person by pseudonym", source=source)

@@ -59,18 +59,20 @@ class AnnualReport:
     statuses: dict[str, dict]  # goal id → suggested, assessment, status (fulfilment.goal_statuses)
     tables: list = field(default_factory=list)  # reports.tables.TableResult: the other tables (target groups)
     suppress_below: int = 0    # small-cell suppression threshold used (0: none)
+    units: list[str] | None = None  # organisation unit paths the report is limited to (None: all)
 
     @property
     def year(self) -> int:
         return self.period.start.year
 
 
-def _computed_values(indicators: list[Indicator], data: Path, periods: list[Period], engine: str) -> dict:
+def _computed_values(indicators: list[Indicator], data: Path, periods: list[Period], engine: str,
+                     units: list[str] | None = None) -> dict:
     """{(indicator id, period label, breakdown value or TOTAL): Result} from the engine."""
     out = {}
     with ENGINES[engine](data) as runner:
         for p in periods:
-            for r in compute(indicators, runner, p):
+            for r in compute(indicators, runner, p, units):
                 if r.breakdown in (TOTAL, "sex"):
                     out[(r.indicator_id, p.label, r.breakdown_value or TOTAL)] = r
     return out
@@ -79,8 +81,11 @@ def _computed_values(indicators: list[Indicator], data: Path, periods: list[Peri
 KEYS = {"outcome": (False, TOTAL), "men": (False, SEX["men"]), "women": (False, SEX["women"]), "prev": (True, TOTAL)}
 
 
-def _values(ind: Indicator, p: Period, prev: Period, computed: dict, suppress_below: int) -> dict:
+def _values(ind: Indicator, p: Period, prev: Period, computed: dict, suppress_below: int,
+            units: list[str] | None = None) -> dict:
     if ind.is_reported:
+        if units is not None:  # whole-city figures: not shown as a unit's result
+            return {}
         if p.label != f"VB {p.start.year}":
             return {}
         now, before = ind.reported.get(p.start.year, {}), ind.reported.get(p.start.year - 1, {})
@@ -105,28 +110,48 @@ def suppressed(result, below: int):
     return result.value
 
 
+@dataclass
+class ReportProfile:
+    """What a report reads from the profile: computed and reported indicators, goals, tables."""
+    defined: dict[str, Indicator]
+    reported: dict[str, Indicator]
+    goals: Goals
+    tables: list  # reports.tables.Table
+
+
+def load_report_profile(profile: str | Path = "stockholm") -> ReportProfile:
+    from pestrack.reports.tables import load_tables
+
+    defined = {i.id: i for i in load_definitions(profile)}
+    reported = {i.id: i for i in load_reported(profile)}
+    return ReportProfile(defined, reported, load_goals(profile, set(defined) | set(reported)),
+                         load_tables(profile, defined))
+
+
 def build(year: int, period_code: str, data: Path, profile: str | Path = "stockholm",
-          engine: str = "duckdb", suppress_below: int = 0) -> AnnualReport:
+          engine: str = "duckdb", suppress_below: int = 0, units: list[str] | None = None,
+          loaded: ReportProfile | None = None) -> AnnualReport:
     """The report for ``period_code`` of ``year`` from the analytics tables in ``data``; with
-    ``suppress_below`` > 0 small cells of computed indicators are suppressed (``suppressed``)."""
-    from pestrack.reports.tables import load_tables, table_results
+    ``suppress_below`` > 0 small cells of computed indicators are suppressed (``suppressed``).
+    With ``units`` (organisation unit paths) the computed indicators count only those units' rows
+    and reported (whole-city) indicators are left empty. ``loaded``: the profile, read already
+    (a server reads it once)."""
+    from pestrack.reports.tables import table_results
 
     p = period(year, period_code)
     prev = period(year - 1, period_code)
-    defined = {i.id: i for i in load_definitions(profile)}
-    reported = {i.id: i for i in load_reported(profile)}
-    goals = load_goals(profile, set(defined) | set(reported))
-    tables = load_tables(profile, defined)
+    loaded = loaded or load_report_profile(profile)
+    defined, reported, goals, tables = loaded.defined, loaded.reported, loaded.goals, loaded.tables
     used = {r.id for g in goals.goals for r in g.indicators if r.id in defined} | \
         {i for t in tables for i in t.indicator_ids()}
-    computed = _computed_values([defined[i] for i in sorted(used)], data, [p, prev], engine)
+    computed = _computed_values([defined[i] for i in sorted(used)], data, [p, prev], engine, units)
     rows, fulfilled = [], {}
     for goal in goals.goals:
         for ref in goal.indicators:
             ind = defined.get(ref.id) or reported.get(ref.id)
             row = Row(goal.id, ind.name if ind else {"sv": ref.name}, ind, analysis=ref.analysis.get(year, ""))
             if ind:
-                row.values = _values(ind, p, prev, computed, suppress_below)
+                row.values = _values(ind, p, prev, computed, suppress_below, units)
                 outcome = row.values.get("outcome")
                 row.fulfilment = None if isinstance(outcome, str) and not ind.is_reported else indicator_fulfilment(
                     None if outcome is None else rounded(outcome, ind.precision), ind.direction,
@@ -135,7 +160,7 @@ def build(year: int, period_code: str, data: Path, profile: str | Path = "stockh
                 fulfilled[ind.id] = row.fulfilment
             rows.append(row)
     results = table_results(tables, computed, p, prev, suppress_below)
-    return AnnualReport(p, goals, rows, goal_statuses(goals, fulfilled, year), results, suppress_below)
+    return AnnualReport(p, goals, rows, goal_statuses(goals, fulfilled, year), results, suppress_below, units)
 
 
 def write_csv(report: AnnualReport, out: Path, lang: str = "sv") -> None:

@@ -161,3 +161,6 @@ def person_export(request, person_id: int):
     """The register extract (GDPR article 15) as JSON; logged as an export."""
     person = _person(request, person_id, action="export", what="register extract")
     return masked_extract(request.auth, person)
+
+from pestrack.web.api_results import router as results_router  # noqa: E402  (exits, indicator results)
+api.add_router("/", results_router)

@@ -23,3 +23,6 @@ urlpatterns = [
     path("persons/<int:person_id>/export.html", views.export_html, name="person-export-html"),
     path("api/v1/", api.urls),
 ]
+
+from pestrack.web.results.urls import urlpatterns as results_pages  # noqa: E402
+urlpatterns += results_pages

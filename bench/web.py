@@ -1,0 +1,326 @@
+"""Benchmark of the web application under load: caseworkers and managers on loopback.
+
+    .venv/bin/python bench/web.py [--scale 10] [--caseworkers 50] [--managers 5] [--seconds 60]
+                                  [--think 1.0] [--workers 3] [--threads 8] [--keep]
+
+1. Creates a PostgreSQL database of its own (on PESTRACK_BENCH_POSTGRES_URL, default
+   postgresql://postgres@127.0.0.1:5432/postgres), loads the Stockholm profile and the synthetic
+   population at ``--scale`` (``pestrack synth --into-db --out``: the records, and their analytics
+   tables for the results pages), and adds the simulated staff: caseworkers spread over the Jobbtorg
+   offices, and unit managers (one of all Jobbtorg, the others of one office each).
+2. Serves the application with gunicorn (gthread workers) on 127.0.0.1, production settings but for
+   HTTPS (DEBUG off, Argon2 passwords, the access log on every request).
+3. Each simulated user logs in, then loops until the time is up, waiting ``--think`` seconds (±50 %)
+   between requests, like a person reading a page:
+   - a caseworker opens their caseload (the person list of their units, a random page), a person
+     from it, and every fifth round records an assessment (the admin's add form: GET, then POST);
+   - a manager opens the results dashboard, an indicator page, or the rows behind an indicator.
+   Before the load, each manager opens the dashboard and an indicator page once (the results are
+   computed then and shared by the server's processes; the times are printed), and the first
+   ``--warm-up`` seconds of the load are not counted.
+4. Prints requests per second and the 50th, 95th and 99th percentile times per page, the errors,
+   and whether the goals are met: caseload and person page p95 < 150 ms, dashboard p95 < 500 ms,
+   no errors. The database is dropped at the end unless ``--keep``.
+
+Not a test: the numbers depend on the machine; docs/results.md records a run.
+"""
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PASSWORD = "bench-pestrack-2026"
+GOALS_MS = {"caseload": 150, "person": 150, "dashboard": 500}
+INDICATOR = "jobbtorg_exit_work_or_studies"
+
+
+# ---- set-up (child process with Django) -----------------------------------------------------------
+
+def child_users(caseworkers: int, managers: int) -> dict:
+    """Create the simulated staff; for each caseworker some of their persons with an open enrolment."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pestrack.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from pestrack.records import access
+    from pestrack.records.casework.models import Enrolment
+    from pestrack.records.codes.models import Code
+    from pestrack.records.org.models import OrgUnit
+    from pestrack.records.org.users import add_user
+
+    offices = list(OrgUnit.objects.filter(kind=OrgUnit.Kind.OFFICE, parent__code="jobbtorg").order_by("code"))
+    plan = {"caseworkers": [], "managers": [], "wai": Code.objects.get(list="instrument", code="wai").pk}
+    for i in range(caseworkers):
+        unit = offices[i % len(offices)]
+        user = add_user(f"bench-cw-{i:03d}", "caseworker", [unit.code], password=PASSWORD)
+        persons = list(access.persons_visible_to(user).values_list("pk", flat=True)[:2000])
+        visible = access.persons_visible_to(user).count()
+        sample = random.Random(i).sample(persons, min(200, len(persons)))
+        open_enrolments = dict(Enrolment.objects.filter(person_id__in=sample, end_date__isnull=True,
+                                                        org_unit__path__startswith=unit.path)
+                               .values_list("person_id", "pk"))
+        plan["caseworkers"].append({"username": user.username, "unit": unit.code, "persons": sample,
+                                    "pages": max(1, -(-visible // 50)), "open": open_enrolments})
+    for i in range(managers):
+        unit = "jobbtorg" if i == 0 else offices[(i - 1) % len(offices)].code
+        add_user(f"bench-mgr-{i:02d}", "unit_manager", [unit], password=PASSWORD)
+        plan["managers"].append({"username": f"bench-mgr-{i:02d}", "unit": unit})
+    return plan
+
+
+# ---- the simulated users ---------------------------------------------------------------------------
+
+class Stats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.times: dict[str, list[float]] = defaultdict(list)
+        self.errors: dict[str, list[str]] = defaultdict(list)
+        self.counting = False
+
+    def add(self, page: str, seconds: float, error: str | None) -> None:
+        if not self.counting:
+            return
+        with self.lock:
+            self.times[page].append(seconds)
+            if error:
+                self.errors[page].append(error)
+
+
+class User:
+    def __init__(self, base: str, username: str, stats: Stats, think: float, rng: random.Random):
+        self.base, self.username, self.stats, self.think, self.rng = base, username, stats, think, rng
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def csrf(self) -> str:
+        return next((c.value for c in self.jar if c.name == "csrftoken"), "")
+
+    def request(self, page: str | None, path: str, data: dict | None = None) -> str:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        req = urllib.request.Request(self.base + path, data=body, headers={"Referer": self.base + path})
+        started = time.perf_counter()
+        error, text = None, ""
+        try:
+            with self.opener.open(req, timeout=30) as response:
+                text = response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as exc:
+            error = f"{exc.code} {path}"
+        except OSError as exc:
+            error = f"{type(exc).__name__} {path}"
+        if page:
+            self.stats.add(page, time.perf_counter() - started, error)
+        return text
+
+    def login(self) -> None:
+        self.request(None, "/accounts/login/")
+        text = self.request(None, "/accounts/login/", {"username": self.username, "password": PASSWORD,
+                                                       "csrfmiddlewaretoken": self.csrf()})
+        if 'name="password"' in text:
+            raise SystemExit(f"{self.username} could not log in")
+
+    def pause(self) -> None:
+        time.sleep(self.think * self.rng.uniform(0.5, 1.5))
+
+    def run(self, until: float) -> None:
+        if not any(c.name == "sessionid" for c in self.jar):
+            self.login()
+        rounds = 0
+        while time.time() < until:
+            self.round(rounds)
+            rounds += 1
+
+
+class Caseworker(User):
+    def __init__(self, plan: dict, wai: int, *args):
+        super().__init__(*args)
+        self.plan, self.wai = plan, wai
+
+    def round(self, n: int) -> None:
+        page = self.rng.randint(1, min(self.plan["pages"], 20))
+        self.request("caseload", f"/persons/?page={page}")
+        self.pause()
+        person = self.rng.choice(self.plan["persons"])
+        self.request("person", f"/persons/{person}/")
+        self.pause()
+        if n % 5 == 4 and self.plan["open"]:
+            enrolment = self.rng.choice(list(self.plan["open"].values()))
+            self.request("assessment form", "/admin/casework/assessment/add/")
+            self.pause()
+            self.request("record assessment", "/admin/casework/assessment/add/", {
+                "csrfmiddlewaretoken": self.csrf(), "enrolment": enrolment, "instrument": self.wai,
+                "date": time.strftime("%Y-%m-%d"), "score": str(self.rng.randint(0, 10)), "item_scores": "{}",
+                "assessor": ""})
+            self.pause()
+
+
+class Manager(User):
+    def round(self, n: int) -> None:
+        year = self.rng.choice(["2022", "2023"])
+        self.request("dashboard", f"/results/?year={year}&period=VB")
+        self.pause()
+        self.request("indicator", f"/results/indicators/{INDICATOR}/?year={year}&period=VB")
+        self.pause()
+        if n % 3 == 2:
+            self.request("indicator rows", f"/results/indicators/{INDICATOR}/rows/?year={year}&period=VB&page=2")
+            self.pause()
+
+
+# ---- the run ---------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(cmd: list[str], env: dict, what: str) -> float:
+    started = time.perf_counter()
+    print(f"... {what}", flush=True)
+    subprocess.run(cmd, env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    took = time.perf_counter() - started
+    print(f"    {took:.0f} s", flush=True)
+    return took
+
+
+def percentile(values: list[float], q: float) -> float:
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def report(stats: Stats, seconds: float) -> bool:
+    print(f"\n{'page':18} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}  goal")
+    ok = True
+    total = 0
+    for page in sorted(stats.times):
+        times = sorted(stats.times[page])
+        total += len(times)
+        p50, p95, p99 = (percentile(times, q) * 1000 for q in (50, 95, 99))
+        goal = GOALS_MS.get(page)
+        verdict = "" if goal is None else (f"p95 < {goal} ms: {'met' if p95 < goal else 'NOT met'}")
+        ok &= goal is None or p95 < goal
+        print(f"{page:18} {len(times):>9} {len(times) / seconds:>7.1f} {p50:>7.0f} {p95:>7.0f} {p99:>7.0f} "
+              f"{len(stats.errors[page]):>6}  {verdict}")
+    errors = sum(len(e) for e in stats.errors.values())
+    print(f"{'all':18} {total:>9} {total / seconds:>7.1f}{'':24} {errors:>6}  no errors: {'met' if not errors else 'NOT met'}")
+    for page, errs in stats.errors.items():
+        for e in sorted(set(errs))[:5]:
+            print(f"    {page}: {e}")
+    return ok and not errors
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scale", type=int, default=10)
+    ap.add_argument("--caseworkers", type=int, default=50)
+    ap.add_argument("--managers", type=int, default=5)
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--warm-up", type=float, default=20)
+    ap.add_argument("--think", type=float, default=1.0, help="mean seconds between a user's requests")
+    ap.add_argument("--workers", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--keep", action="store_true", help="keep the database (its URL is printed)")
+    args = ap.parse_args()
+
+    import psycopg
+
+    server = os.environ.get("PESTRACK_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"pestrack_bench_web_{os.getpid()}"
+    url = server.rsplit("/", 1)[0] + "/" + name
+    tmp = Path(tempfile.mkdtemp(prefix="pestrack-bench-web-"))
+    env = {**os.environ, "PESTRACK_DATABASE_URL": url, "PESTRACK_DEBUG": "0", "PESTRACK_ANALYTICS_DIR": str(tmp / "analytics"),
+           "DJANGO_SETTINGS_MODULE": "pestrack.settings", "PESTRACK_LOG_LEVEL": "ERROR"}
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    gunicorn = None
+    try:
+        run([str(BIN / "pestrack"), "init", "--profile", "stockholm"], env, f"database {name}: migrations and profile")
+        run([str(BIN / "pestrack"), "synth", "--years", "2022", "2023", "--scale", str(args.scale), "--seed", "1",
+             "--into-db", "--out", str(tmp / "analytics")], env, f"synthetic population at scale {args.scale}")
+        print("... staff users", flush=True)
+        out = subprocess.run([sys.executable, __file__, "--child-users", str(args.caseworkers), str(args.managers)],
+                             env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+        plan = json.loads(out.strip().splitlines()[-1])
+        with psycopg.connect(url) as conn:
+            persons = conn.execute("SELECT count(*) FROM people_person").fetchone()[0]
+            enrolments = conn.execute("SELECT count(*) FROM casework_enrolment").fetchone()[0]
+        caseloads = sorted(c["pages"] * 50 for c in plan["caseworkers"])
+        print(f"    {persons:,} persons, {enrolments:,} enrolments; caseloads up to about "
+              f"{caseloads[0]:,}–{caseloads[-1]:,} persons per caseworker", flush=True)
+
+        port = free_port()
+        gunicorn = subprocess.Popen(
+            [str(BIN / "gunicorn"), "pestrack.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers",
+             str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread", "--log-level", "error"],
+            env=env, cwd=ROOT)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/health", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        stats = Stats()
+        rng = random.Random(1)
+        users = [Caseworker(c, plan["wai"], base, c["username"], stats, args.think, random.Random(rng.random()))
+                 for c in plan["caseworkers"]]
+        users += [Manager(base, m["username"], stats, args.think, random.Random(rng.random())) for m in plan["managers"]]
+        print("... first views of the results: each manager's dashboard and indicator page, computed once "
+              "and shared by the server's processes", flush=True)
+        for m in users[len(plan["caseworkers"]):]:
+            m.login()
+            for year in ("2022", "2023"):
+                for page, path in (("dashboard", f"/results/?year={year}&period=VB"),
+                                   ("indicator", f"/results/indicators/{INDICATOR}/?year={year}&period=VB")):
+                    started = time.perf_counter()
+                    m.request(None, path)
+                    print(f"    {m.username} {page} {year}: {time.perf_counter() - started:.1f} s", flush=True)
+        print(f"... {len(plan['caseworkers'])} caseworkers and {len(plan['managers'])} managers on {base} "
+              f"(gunicorn {args.workers} workers × {args.threads} threads, think time {args.think} s): "
+              f"{args.warm_up:.0f} s warm-up, then {args.seconds:.0f} s counted", flush=True)
+        until = time.time() + args.warm_up + args.seconds
+        threads = [threading.Thread(target=u.run, args=(until,), daemon=True) for u in users]
+        for t in threads:
+            t.start()
+        time.sleep(args.warm_up)
+        stats.counting = True
+        started = time.perf_counter()
+        for t in threads:
+            t.join()
+        ok = report(stats, time.perf_counter() - started)
+        print(f"\ngoals {'met' if ok else 'NOT met'} (scale {args.scale}, {os.cpu_count()} CPUs)")
+        return 0 if ok else 1
+    finally:
+        if gunicorn is not None:
+            gunicorn.terminate()
+            gunicorn.wait(timeout=30)
+        if args.keep:
+            print(f"database kept: {url}")
+        else:
+            with psycopg.connect(server, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child-users"]:
+        print(json.dumps(child_users(int(sys.argv[2]), int(sys.argv[3]))))
+    else:
+        sys.exit(main())

@@ -1,0 +1,267 @@
+"""Results pages: who sees them is decided by records.access.results_units (analysts: all units;
+unit managers: their units; nobody else), and every page, download and refusal is logged."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import functools
+import hashlib
+import tempfile
+from pathlib import Path
+
+from csp.decorators import csp_update
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from pestrack.indicators.compile import TOTAL
+from pestrack.indicators.fulfilment import MET, NOT_MET, PARTLY
+from pestrack.records import access
+from pestrack.records.audit import log
+from pestrack.reports.annual import SYMBOL
+from pestrack.reports.formatting import cell
+from pestrack.reports.html import STYLE as REPORT_STYLE
+from pestrack.reports.labels import LABELS
+from pestrack.reports.writers import CONTENT_TYPES, WRITERS
+from pestrack.web.results import charts, service
+
+FULFILMENT_WORDS = {MET: gettext_lazy("Met"), PARTLY: gettext_lazy("Partly met"), NOT_MET: gettext_lazy("Not met")}
+REPORT_LANGUAGES = (("sv", "Svenska"), ("en", "English"))
+
+
+def language() -> str:
+    return "en" if (get_language() or "sv").startswith("en") else "sv"
+
+
+def mark(status: str | None) -> dict | None:
+    """A fulfilment mark: a symbol and a word (never colour alone), and a class for the colour."""
+    if not status:
+        return None
+    return {"status": status, "symbol": SYMBOL[status], "text": FULFILMENT_WORDS[status]}
+
+
+class PeriodForm(forms.Form):
+    year = forms.TypedChoiceField(label=gettext_lazy("Year"), coerce=int)
+    period = forms.ChoiceField(label=gettext_lazy("Period"), choices=[
+        ("VB", gettext_lazy("Whole year (VB)")), ("T1", gettext_lazy("January–April (T1)")),
+        ("T2", gettext_lazy("January–August (T2)"))])
+
+    def __init__(self, data, years: list[int]):
+        super().__init__(data)
+        self.fields["year"].choices = [(y, str(y)) for y in reversed(years)]
+        self.default_year = default_year(years)
+
+    def choice(self) -> tuple[int, str]:
+        if self.is_valid():
+            return self.cleaned_data["year"], self.cleaned_data["period"]
+        return self.default_year, "VB"
+
+
+class ReportForm(PeriodForm):
+    lang = forms.ChoiceField(label=gettext_lazy("Language of the report"), choices=REPORT_LANGUAGES)
+
+
+def _selection(request, form_class=PeriodForm):
+    """The period form (bound to the query, defaults filled in) and the chosen year and period."""
+    years = service.years() or [dt.date.today().year]
+    query = request.GET.copy()
+    query.setdefault("year", str(default_year(years)))
+    query.setdefault("period", "VB")
+    query.setdefault("lang", language())
+    form = form_class(query, years)
+    year, code = form.choice()
+    return form, year, code
+
+
+def default_year(years: list[int]) -> int:
+    """The last year whose annual report period has ended, else the last year of the data."""
+    ended = [y for y in years if y < dt.date.today().year]
+    return ended[-1] if ended else years[-1]
+
+
+def _scope(request, what: str):
+    return access.results_units(request.user, what=what, source=access.client_address(request))
+
+
+def _log(request, what: str, detail: str, action: str = "read") -> None:
+    log.record_for_user(request.user, action, source=access.client_address(request), object_type=what, detail=detail)
+
+
+def _scope_text(units) -> str:
+    return "all units" if units is None else "units " + ", ".join(units)
+
+
+def _status(form) -> int:
+    return 200 if form.is_valid() else 400
+
+
+def results_page(view):
+    """Log-in required; when the analytics tables cannot be found the page says so (503)."""
+    @login_required
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except FileNotFoundError as exc:
+            return render(request, "results/unavailable.html", {"reason": str(exc)}, status=503)
+    return wrapped
+
+
+def _indicator(indicator_id: str):
+    ind = service.indicators().get(indicator_id)
+    if ind is None:
+        raise Http404(_("No such indicator."))
+    return ind
+
+
+@results_page
+def dashboard(request):
+    units = _scope(request, "results dashboard")
+    form, year, code = _selection(request)
+    lang = language()
+    report = service.report(year, code, units)
+    words = LABELS[lang]
+    goals = []
+    for goal in report.goals.goals:
+        rows = []
+        for row in [r for r in report.rows if r.goal_id == goal.id]:
+            ind = row.indicator
+            cells = row.cells(year, lang)
+            rows.append({"name": row.name.get(lang) or row.name["sv"], "id": ind.id if ind else None,
+                         "computed": bool(ind and not ind.is_reported),
+                         "available": bool(ind and service.available(ind, units)),
+                         "outcome": cells["outcome"], "target": cells["target"], "prev": cells["outcome_prev_year"],
+                         "mark": mark(row.fulfilment)})
+        status = report.statuses[goal.id]
+        goals.append({"id": goal.id, "title": goal.title, "level": words[goal.level],
+                      "depth": min(goal.id.count(".") + 2, 6), "mark": mark(status["status"]), "rows": rows,
+                      "assessed": status["assessment"] is not None})
+    _log(request, "results dashboard", f"{report.period.label}, {_scope_text(units)}")
+    context = {"form": form, "period": report.period, "goals": goals, "units": units,
+               "legend": [mark(s) for s in (MET, PARTLY, NOT_MET)]}
+    return render(request, "results/dashboard.html", context, status=_status(form))
+
+
+@results_page
+def indicator(request, indicator_id: str):
+    units = _scope(request, "results indicator")
+    ind = _indicator(indicator_id)
+    form, year, code = _selection(request)
+    lang = language()
+    fmt = lambda v: cell(v, ind.unit, ind.precision, lang)  # noqa: E731
+    context = {"form": form, "indicator": ind, "name": ind.name.get(lang) or ind.name["sv"], "units": units,
+               "available": service.available(ind, units), "year": year, "code": code,
+               "target": fmt(ind.targets.get(year, {}).get("own")), "reported": ind.is_reported}
+    if context["available"] and not ind.is_reported:
+        total = next((r for r in service.results(ind, year, code, units) if r.breakdown == TOTAL), None)
+        row = next((r for r in service.report(year, code, units).rows if r.indicator and r.indicator.id == ind.id), None)
+        trend = service.trend(ind, units)
+        context.update({
+            "outcome": fmt(total.value if total else None),
+            "numerator": total.numerator if total else None, "denominator": total.denominator if total else None,
+            "mark": mark(row.fulfilment) if row else None,
+            "trend": charts.trend_chart(ind, trend, lang),
+            "breakdowns": [charts.breakdown_chart(ind, dim, rows, lang)
+                           for dim, rows in service.breakdowns(ind, year, code, units).items()],
+        })
+    _log(request, "results indicator", f"{ind.id} {code} {year}, {_scope_text(units)}")
+    return render(request, "results/indicator.html", context, status=_status(form))
+
+
+class RowsForm(forms.Form):
+    only = forms.ChoiceField(label=gettext_lazy("Rows"), required=False, choices=[
+        ("", gettext_lazy("All rows of the population")), ("numerator", gettext_lazy("Counted in the numerator")),
+        ("denominator", gettext_lazy("Counted in the denominator"))])
+    page = forms.IntegerField(min_value=1, required=False)
+
+
+@results_page
+def rows(request, indicator_id: str):
+    """The pseudonymised rows behind an indicator (drill-down)."""
+    units = _scope(request, "results rows")
+    ind = _indicator(indicator_id)
+    if ind.is_reported or not service.available(ind, units):
+        raise Http404(_("This indicator has no rows for your units."))
+    form, year, code = _selection(request)
+    filters = RowsForm(request.GET)
+    only, page = (filters.cleaned_data["only"] or None, filters.cleaned_data["page"] or 1) if filters.is_valid() \
+        else (None, 1)
+    columns, found, total = service.drill_rows(ind, year, code, units, only, page)
+    readable = access.person_keys_readable(request.user) if "person_key" in columns else {}
+    key_at = columns.index("person_key") if "person_key" in columns else None
+    table = [{"cells": list(r), "key": r[key_at] if key_at is not None and r[key_at] in readable else None}
+             for r in found]
+    pages = max(1, -(-total // service.PAGE_ROWS))
+    _log(request, "results rows", f"{ind.id} {code} {year} {only or 'all'} page {page}: {len(found)} of {total} "
+                                  f"pseudonymised rows, {_scope_text(units)}")
+    query = request.GET.copy()
+    query.pop("page", None)
+    lang = language()
+    context = {"form": form, "filters": filters, "indicator": ind, "name": ind.name.get(lang) or ind.name["sv"],
+               "columns": [charts.column_label(c) for c in columns], "rows": table, "total": total, "page": page,
+               "pages": pages, "query": query.urlencode(), "key_at": key_at, "units": units, "year": year, "code": code,
+               "lang": lang}
+    return render(request, "results/rows.html", context, status=_status(form) if filters.is_valid() else 400)
+
+
+@login_required
+def person(request, key: str):
+    """From a pseudonymised row to the person: only for a caseworker who may read them."""
+    person = access.person_for_key(request.user, key, source=access.client_address(request))
+    return redirect(reverse("person-detail", args=[person.pk]))
+
+
+@results_page
+def report_page(request):
+    units = _scope(request, "annual report")
+    form, year, code = _selection(request, ReportForm)
+    lang = form.cleaned_data["lang"] if form.is_valid() else language()
+    links = [{"format": fmt, "url": reverse("results-report-file", args=[year, code, lang, fmt])}
+             for fmt in ("html", "pdf", "xlsx", "csv")]
+    _log(request, "annual report", f"report page {code} {year}, {_scope_text(units)}")
+    return render(request, "results/report.html", {
+        "form": form, "year": year, "code": code, "lang": lang, "units": units, "links": links,
+        "view_url": reverse("results-report-view", args=[year, code, lang])}, status=_status(form))
+
+
+def _report_file(request, year: int, code: str, lang: str, fmt: str) -> tuple[bytes, str]:
+    units = _scope(request, "annual report")
+    if code not in service.PERIODS or lang not in dict(REPORT_LANGUAGES) or fmt not in WRITERS:
+        raise Http404(_("No such report."))
+    if year not in service.years():
+        raise Http404(_("There is no data for that year."))
+    report = service.report(year, code, units)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"report.{fmt}"
+        WRITERS[fmt](report, out, lang)
+        content = out.read_bytes()
+    name = f"{'verksamhetsberattelse' if lang == 'sv' else 'annual-report'}-{code}-{year}.{fmt}"
+    return content, name
+
+
+@results_page
+def report_file(request, year: int, code: str, lang: str, fmt: str):
+    content, name = _report_file(request, year, code, lang, fmt)
+    _log(request, "annual report", f"download {name}", action="export")
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# The report's HTML file carries its own <style> (it is also a download that must stand alone): the
+# page's Content-Security-Policy allows exactly that style by its hash, and still no script.
+REPORT_STYLE_HASH = "'sha256-" + base64.b64encode(hashlib.sha256(REPORT_STYLE.encode()).digest()).decode() + "'"
+
+
+@results_page
+@csp_update({"style-src": [REPORT_STYLE_HASH]})
+def report_view(request, year: int, code: str, lang: str):
+    """The report's HTML shown in the browser (the same file as the HTML download)."""
+    content, name = _report_file(request, year, code, lang, "html")
+    _log(request, "annual report", f"view {name}")
+    return HttpResponse(content, content_type=CONTENT_TYPES["html"])
