@@ -35,6 +35,9 @@ def _register() -> None:
     synth.register(app)
     app.add_typer(indicators.app, name="indicators", help="Validate and compute the indicator definitions.")
     app.add_typer(reports.app, name="report", help="Published reports: the annual report.")
+    from pestrack.cli import matching
+
+    matching.register(app)
 
 
 _register()

@@ -133,9 +133,9 @@ class Matcher:
         col_of = {s: i for i, s in enumerate(self.skill_cols)}
         V = len(self.skill_cols)
         self.req = _csr([[col_of[s] for s in q.required] for q in Q],
-                        [[1.0 / len(q.required)] * len(q.required) for q in Q], V)
+                        [[1.0 / max(len(q.required), 1)] * len(q.required) for q in Q], V)
         self.opt = _csr([[col_of[s] for s in q.optional] for q in Q],
-                        [[1.0 / len(q.optional)] * len(q.optional) for q in Q], V)
+                        [[1.0 / max(len(q.optional), 1)] * len(q.optional) for q in Q], V)
         self.has_req = np.array([bool(q.required) for q in Q])
         self.has_opt = np.array([bool(q.optional) for q in Q])
         own = [self._skill_weights(p) for p in P]
