@@ -25,7 +25,8 @@ def _main() -> None:
 
 
 def _register() -> None:
-    from pestrack.cli import analytics, audit, imports, indicators, persons, reports, setup, synth
+    from pestrack.cli import (analytics, audit, evaluate, imports, indicators, instruments, matching, persons,
+                              reports, setup, synth)
 
     setup.register(app)
     app.add_typer(imports.app, name="import", help="Import persons, enrolments, participations, exits or follow-ups.")
@@ -35,12 +36,9 @@ def _register() -> None:
     synth.register(app)
     app.add_typer(indicators.app, name="indicators", help="Validate and compute the indicator definitions.")
     app.add_typer(reports.app, name="report", help="Published reports: the annual report.")
-    from pestrack.cli import evaluate
-
     evaluate.register(app)
-    from pestrack.cli import instruments
-
     app.add_typer(instruments.app, name="instruments", help="Work Ability Index, IPS fidelity, SROI.")
+    matching.register(app)
 
 
 _register()

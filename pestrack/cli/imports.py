@@ -23,6 +23,10 @@ class KindName(str, Enum):
     participations = "participations"
     exits = "exits"
     followups = "followups"
+    employers = "employers"
+    places = "places"
+    placements = "placements"
+    match_profiles = "match_profiles"
 
 
 @app.callback()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import multiprocessing
 import os
 import pickle
@@ -334,6 +335,7 @@ class Table:
         self.columns = [fl.column for fl in fields]
         self.names_defaults = [(fl.attname, fl.get_default()) for fl in fields]
         self.dates = [i for i, fl in enumerate(fields) if fl.get_internal_type() == "DateField"]
+        self.json = [i for i, fl in enumerate(fields) if fl.get_internal_type() == "JSONField"]
         self.stamped = [i for i, fl in enumerate(fields)
                         if getattr(fl, "auto_now", False) or getattr(fl, "auto_now_add", False)]
 
@@ -344,6 +346,8 @@ class Table:
         for i in self.dates:
             if row[i] is not None:
                 row[i] = row[i].isoformat()
+        for i in self.json:
+            row[i] = json.dumps(row[i])
         return row
 
 
@@ -375,7 +379,8 @@ def write_chunk(kind: Kind, batch: tuple[list, list], actor: str, result: Import
                              object_id=str(a.pk), detail=detail + str(a.line), source="cli", at=now) for a in updates]
     if creates:
         ids = _insert(table_of(model), [row for _, _, row in creates], now)
-        events += [log.Event(actor=actor, action="create", person_id=person_id or pk,  # a new person: its own id
+        own = kind.object_type == "person"
+        events += [log.Event(actor=actor, action="create", person_id=person_id or (pk if own else None),  # a new person: its own id
                              object_type=kind.object_type, object_id=str(pk), detail=detail + str(line), source="cli",
                              at=now) for (line, person_id, _), pk in zip(creates, ids)]
     log.record_many(events)

@@ -425,3 +425,12 @@ class FollowUps(EnrolmentEvents):
 
 
 KINDS: dict[str, type[Kind]] = {k.name: k for k in (Persons, Enrolments, Participations, Exits, FollowUps)}
+
+
+def _employer_kinds() -> None:
+    from pestrack.records.importing.employer_kinds import EMPLOYER_KINDS
+
+    KINDS.update({k.name: k for k in EMPLOYER_KINDS})
+
+
+_employer_kinds()

@@ -1,0 +1,67 @@
+"""Participants and places from the records, as the matcher sees them.
+
+A participant is a person with an enrolment open today (or on ``day``); their matching profile, if
+any, adds occupations, skills and the rest. A place is one whose status is open and that has
+positions left after its hires. Every person read for matching is logged by the caller."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Q
+
+from pestrack.matching.esco import Taxonomy, taxonomy
+from pestrack.matching.score import Opening, Participant
+from pestrack.records.casework.models import Enrolment
+from pestrack.records.employers.models import MatchProfile, Place, Placement
+from pestrack.records.people.models import Person
+
+
+def _rows(concepts, ids) -> list[int]:
+    return [concepts.index[i] for i in ids or [] if i in concepts.index]
+
+
+def participants(person_ids=None, day: dt.date | None = None, tax: Taxonomy | None = None) -> list[Participant]:
+    day = day or dt.date.today()
+    tax = tax or taxonomy()
+    open_ = Enrolment.objects.filter(start_date__lte=day).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+    if person_ids is not None:
+        open_ = open_.filter(person_id__in=list(person_ids))
+    programmes: dict[int, set[str]] = {}
+    for pid, code in open_.values_list("person_id", "programme__code"):
+        programmes.setdefault(pid, set()).add(code)
+    ids = sorted(programmes if person_ids is None else set(person_ids))
+    births = dict(Person.objects.filter(pk__in=ids, anonymised_at__isnull=True).values_list("pk", "birth_date"))
+    profiles = {m.person_id: m for m in MatchProfile.objects.filter(person_id__in=ids)}
+    out = []
+    for pid in ids:
+        if pid not in births:
+            continue
+        m = profiles.get(pid)
+        p = Participant(id=pid, birth_date=births[pid], programmes=frozenset(programmes.get(pid, ())))
+        if m:
+            p.desired, p.experience = _rows(tax.occupations, m.desired_occupations), _rows(tax.occupations, m.experience)
+            p.skills = _rows(tax.skills, m.skills)
+            p.summary, p.swedish_level, p.driving_licence = m.summary, m.swedish_level, m.driving_licence
+            p.lat, p.lon, p.max_travel_km = m.latitude, m.longitude, m.max_travel_km
+            p.max_hours, p.available_from = m.max_hours_per_week, m.available_from
+        out.append(p)
+    return out
+
+
+def openings(place_ids=None, tax: Taxonomy | None = None) -> list[Opening]:
+    tax = tax or taxonomy()
+    qs = Place.objects.select_related("kind").annotate(
+        hired=Count("placements", filter=Q(placements__status=Placement.Status.HIRED)))
+    qs = qs.filter(pk__in=list(place_ids)) if place_ids is not None else qs.filter(status=Place.Status.OPEN)
+    out = []
+    for q in qs.order_by("pk"):
+        left = q.positions - q.hired
+        if place_ids is None and left <= 0:
+            continue
+        out.append(Opening(
+            id=q.pk, kind=q.kind.code, kind_rules=q.kind.rules or {}, start_date=q.start_date,
+            occupation=tax.occupations.index.get(q.occupation, -1), required=_rows(tax.skills, q.required_skills),
+            optional=_rows(tax.skills, q.optional_skills), swedish_level=q.swedish_level,
+            driving_licence=q.driving_licence, lat=q.latitude, lon=q.longitude, hours=q.hours_per_week,
+            title=q.title, description=q.description, positions=max(left, 0)))
+    return out

@@ -1,0 +1,217 @@
+"""Matching: hard rules never broken (vectorised and per-pair agree), ESCO similarity, rankings with
+reasons, the quality evaluation, and the commands."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from pestrack.matching.esco import UnknownConcept, taxonomy
+from pestrack.matching.evaluate import evaluate, synthetic
+from pestrack.matching.score import Matcher, Opening, Participant, top_k
+from pestrack.records.audit.models import AccessLogEntry
+from pestrack.records.employers.models import Place
+from pestrack.records.importing import engine
+from pestrack.records.people.models import Person
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+START = dt.date(2025, 6, 16)
+
+
+@pytest.fixture(scope="module")
+def tax():
+    return taxonomy()
+
+
+def occ(tax, label):
+    return tax.occupations.resolve(label)
+
+
+def skill(tax, label):
+    return tax.skills.resolve(label)
+
+
+def test_esco_concepts_resolve_by_id_uri_and_label(tax):
+    i = tax.occupations.resolve("shop assistant")
+    uri = "http://data.europa.eu/esco/occupation/" + tax.occupations.ids[i]
+    assert tax.occupations.resolve(uri) == tax.occupations.resolve(tax.occupations.ids[i]) == i
+    with pytest.raises(UnknownConcept, match="not an ESCO occupation"):
+        tax.occupations.resolve("astronaut of the sea")
+
+
+def test_similar_occupations_are_closer_than_unrelated_ones(tax):
+    shop, sales, welder = occ(tax, "shop assistant"), occ(tax, "sales assistant"), occ(tax, "welder")
+    sim = tax.occupation_similarity([shop], [shop, sales, welder])[0]
+    assert sim[0] == 1 and sim[1] > 0.4 > sim[2]
+
+
+def place(tax, **kw):
+    base = dict(id="Q", kind="regular", kind_rules={}, start_date=START, occupation=occ(tax, "shop assistant"),
+                required=[skill(tax, "customer service")], lat=59.33, lon=18.06, title="Butik")
+    return Opening(**{**base, **kw})
+
+
+def person(tax, **kw):
+    base = dict(id="P", desired=[occ(tax, "shop assistant")], skills=[skill(tax, "customer service")],
+                birth_date=dt.date(2000, 1, 1), lat=59.33, lon=18.07)
+    return Participant(**{**base, **kw})
+
+
+def test_each_hard_rule_excludes_the_pair(tax):
+    places = [place(tax, id="regular"),
+              place(tax, id="sj", kind="stockholmsjobb", kind_rules={"requires_programme": "jobbtorg"}),
+              place(tax, id="fj", kind="feriejobb", kind_rules={"min_age": 16, "max_age": 19}),
+              place(tax, id="swedish", swedish_level=4), place(tax, id="licence", driving_licence=True),
+              place(tax, id="far", lat=59.90, lon=17.60)]
+    young = person(tax, id="young", birth_date=dt.date(2006, 6, 16), programmes=frozenset({"jobbtorg"}),
+                   swedish_level=4, driving_licence=True, max_travel_km=20)
+    older = person(tax, id="older", birth_date=dt.date(2005, 6, 16), swedish_level=3, max_travel_km=20)
+    m = Matcher([young, older], places, tax=tax)
+    ok = m.feasible([0, 1])
+    assert ok[0].tolist() == [True, True, True, True, True, False]  # 19 on the start day; 60 km away
+    assert ok[1].tolist() == [True, False, False, False, False, False]  # 20 on the start day: too old
+    assert "only for persons enrolled in jobbtorg" in " ".join(m.explain(1, 1)["hard_rules_broken"])
+    assert m.explain(1, 2)["hard_rules_broken"] == [
+        "feriejobb (feriejobb) requires age 19 or under on 2025-06-16; the person is 20."]
+    best, _ = m.top_places(10, jobs=1)
+    assert set(best[1][best[1] >= 0]) == {0}  # the only allowed place is the only one ranked
+
+
+def test_vectorised_rules_agree_with_the_per_pair_rules(tax):
+    data = synthetic(120, 80, seed=3, tax=tax)
+    m = Matcher(data.participants, data.places, tax=tax)
+    ok = m.feasible(np.arange(120))
+    for i in range(120):
+        for j in range(80):
+            assert ok[i, j] == (not m.violations(i, j)), (i, j, m.violations(i, j))
+
+
+def test_ranking_and_explanation_read_like_a_caseworker_would(tax):
+    good = place(tax, id="good", optional=[skill(tax, "assist customers")])
+    other = place(tax, id="other", occupation=occ(tax, "welder"), required=[skill(tax, "clean surfaces")])
+    m = Matcher([person(tax, max_travel_km=10)], [other, good], tax=tax)
+    best, score = m.top_places(2, jobs=1)
+    assert best[0].tolist() == [1, 0] and score[0, 0] > score[0, 1]
+    e = m.explain(0, 1)
+    assert e["components"]["occupation"] == 1.0 and e["skills_covered"] == ["customer service"]
+    assert any(line.startswith("occupation 1.00: place is 'shop assistant'; participant wants 'shop assistant'")
+               for line in e["lines"])
+    assert "optional 0 of 1 held" in " ".join(e["lines"]) and e["distance_km"] < 1
+    assert abs(sum(e["contributions"].values()) - e["score"]) < 1e-3
+    assert m.explain(0, 0)["skills_missing"] == ["clean surfaces"]
+
+
+def test_rankings_do_not_depend_on_blocks_or_threads(tax):
+    data = synthetic(300, 200, seed=5, tax=tax)
+    m = Matcher(data.participants, data.places, tax=tax)
+    a = m.top_places(10, jobs=1, block=512)
+    b = m.top_places(10, jobs=2, block=37)
+    assert (a[0] == b[0]).all()
+    # the candidates of a place are the participants whose score there is highest
+    cand, val = m.top_candidates(7, 5)
+    score, ok = m.scores(np.arange(300))
+    s = np.where(ok[:, 7], score[:, 7], -np.inf)
+    assert np.allclose(np.sort(s)[::-1][:5], val)
+
+
+def test_top_k_breaks_ties_by_position():
+    score = np.array([[0.5, 0.7, 0.5, 0.5]], np.float32)
+    ok = np.array([[True, True, True, False]])
+    best, _ = top_k(score, ok, 4)
+    assert best.tolist() == [[1, 0, 2, -1]]
+
+
+def test_the_matcher_beats_random_and_each_component_is_measured():
+    r = evaluate(400, 200, seed=1)
+    recall = r["recall"]
+    assert recall["matcher"] > 3 * recall["random"]
+    assert {"keyword baseline", "without occupation", "skills only"} <= set(recall)
+    assert r["hired"] > 300
+
+
+# --- records and commands ------------------------------------------------------------------------
+
+def cli(*args):
+    from pestrack.cli import app
+
+    return CliRunner().invoke(app, list(map(str, args)))
+
+
+@pytest.fixture
+def examples(profile):
+    for kind in ("persons", "enrolments", "employers", "places", "match_profiles", "placements"):
+        r = engine.run_import(EXAMPLES / f"{kind}.csv", kind)
+        assert r.rejected == 0, kind
+    return {p.first_name: p.pk for p in Person.objects.all()}
+
+
+@pytest.mark.django_db
+def test_match_a_participant_lists_allowed_places_with_reasons_and_logs_it(examples):
+    r = cli("match", "--participant", examples["Amina"], "--json")
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.output)
+    titles = [Place.objects.get(pk=e["place"]).reference for e in got]
+    assert titles[0] == "EH-2025-01" and "FJ-2025-11" not in titles and "GK-2025-02" not in titles
+    assert got[0]["components"]["occupation"] == 1.0
+    assert AccessLogEntry.objects.filter(person_id=examples["Amina"], object_type="match_profile").exists()
+    # Sofia's Swedish (A2) is below the shop's B1: only the Stockholmsjobb place is left
+    r = cli("match", "--participant", examples["Sofia"])
+    assert "Lokalvårdare" in r.output and "Butiksbiträde" not in r.output
+
+
+@pytest.mark.django_db
+def test_match_a_place_lists_candidates(examples):
+    fj = Place.objects.get(reference="FJ-2025-11").pk
+    r = cli("match", "--place", fj)
+    assert r.exit_code == 0, r.output
+    assert f"participant {examples['Oskar']}:" in r.output  # the only one of feriejobb age
+    assert f"participant {examples['Amina']}:" not in r.output
+    assert AccessLogEntry.objects.filter(person_id=examples["Oskar"], object_type="match_profile").exists()
+
+
+def test_match_needs_exactly_one_of_participant_or_place():
+    r = cli("match")
+    assert r.exit_code == 2 and "give --participant ID or --place ID" in r.output
+
+
+def _write(path, header, rows):
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+@pytest.mark.django_db
+def test_allocate_from_files_writes_a_reason_for_everyone(profile, tmp_path):
+    places = _write(tmp_path / "places.csv", ["id", "kind", "start_date", "occupation", "positions", "latitude", "longitude"], [
+        ["F1", "feriejobb", "2025-06-16", "landscape gardener", "1", "59.33", "18.06"],
+        ["F2", "feriejobb", "2025-06-16", "shop assistant", "1", "59.33", "18.06"]])
+    applicants = _write(tmp_path / "applicants.csv", ["id", "birth_date", "desired_occupations", "priority"], [
+        ["A", "2008-01-01", "landscape gardener", "0"], ["B", "2008-01-01", "shop assistant", "1"],
+        ["C", "1990-01-01", "shop assistant", "0"], ["D", "2008-02-02", "shop assistant", "0"]])
+    out = tmp_path / "allocation.csv"
+    r = cli("allocate", "--places", places, "--applicants", applicants, "--out", out)
+    assert r.exit_code == 0, r.output
+    assert "allocated 2 of 4 applicants to 2 positions in 2 places" in r.output
+    rows = {row["applicant_id"]: row for row in csv.DictReader(out.open(encoding="utf-8"))}
+    assert rows["A"]["place_id"] == "F1" and rows["B"]["place_id"] == "F2"
+    assert rows["C"]["reason"] == "C: no place - every place breaks a hard rule: age excludes 2"
+    assert rows["D"]["place_id"] == "" and "went to B" in rows["D"]["reason"]
+
+
+@pytest.mark.django_db
+def test_allocate_refuses_a_bad_file_naming_file_line_and_column(profile, tmp_path):
+    places = _write(tmp_path / "places.csv", ["id", "kind", "start_date"], [["F1", "nojob", "2025-06-16"],
+                                                                           ["F1", "feriejobb", "2025-13-01"]])
+    applicants = _write(tmp_path / "applicants.csv", ["id", "birth_date"], [["A", "2008-01-01"]])
+    r = cli("allocate", "--places", places, "--applicants", applicants, "--out", tmp_path / "o.csv")
+    assert r.exit_code == 2
+    assert "places.csv:2: kind: 'nojob' is not a place_type code" in r.output
+    assert "places.csv:3: start_date:" in r.output and "places.csv:3: id: 'F1' is also on line 2" in r.output
+    assert not (tmp_path / "o.csv").exists()
