@@ -58,7 +58,8 @@ class EnrolForm(WebFormMixin, EnrolmentForm):
         labels = {"programme": _("Programme"), "org_unit": _("Unit"), "referring_unit": _("Referred by"),
                   "target_group": _("Target group"), "entry_route": _("Entry route"), "start_date": _("Start date"),
                   "decision_reference": _("Decision reference"), "decision_date": _("Decision date")}
-        help_texts = {"decision_reference": _("The Social Services Act decision, when the target group or entry "
+        help_texts = {"referring_unit": _("The district or unit that referred the person."),
+                      "decision_reference": _("The Social Services Act decision, when the target group or entry "
                                               "route requires one.")}
 
     def __init__(self, *args, user=None, **kwargs):
@@ -69,8 +70,8 @@ class EnrolForm(WebFormMixin, EnrolmentForm):
             kind__in=[OrgUnit.Kind.UNIT, OrgUnit.Kind.OFFICE]).order_by("name")
         self.fields["referring_unit"].queryset = OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT).order_by("name")
         writable = access.units_in_scope(user, write=True).filter(kind__in=[OrgUnit.Kind.UNIT, OrgUnit.Kind.OFFICE])
-        if writable.count() == 1 and not self.is_bound:
-            self.initial.setdefault("org_unit", writable.first().pk)
+        if writable.count() == 1 and not self.initial.get("org_unit"):
+            self.initial["org_unit"] = writable.first().pk
 
     def violations(self, data):
         return super().violations(_enrolment_values(self.instance, data))
