@@ -48,8 +48,26 @@ def _value(obj, name: str):
         return None
 
 
-class EnrolForm(WebFormMixin, EnrolmentForm):
+class _EnrolmentPart(WebFormMixin, EnrolmentForm):
+    """Some fields of an enrolment; the rules see the whole enrolment as it would be saved."""
+
+    every_field_required = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_fields()
+        if self.every_field_required:
+            for f in self.fields.values():
+                f.required = True
+
+    def violations(self, data):
+        return super().violations(_enrolment_values(self.instance, data))
+
+
+class EnrolForm(_EnrolmentPart):
     """A new enrolment of a person already in the register (the person is given by the page)."""
+
+    every_field_required = False
 
     class Meta:
         model = Enrolment
@@ -65,7 +83,6 @@ class EnrolForm(WebFormMixin, EnrolmentForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.setup_fields()
         self.fields["org_unit"].queryset = OrgUnit.objects.filter(
             kind__in=[OrgUnit.Kind.UNIT, OrgUnit.Kind.OFFICE]).order_by("name")
         self.fields["referring_unit"].queryset = OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT).order_by("name")
@@ -73,11 +90,8 @@ class EnrolForm(WebFormMixin, EnrolmentForm):
         if writable.count() == 1 and not self.initial.get("org_unit"):
             self.initial["org_unit"] = writable.first().pk
 
-    def violations(self, data):
-        return super().violations(_enrolment_values(self.instance, data))
 
-
-class DecisionForm(WebFormMixin, EnrolmentForm):
+class DecisionForm(_EnrolmentPart):
     """The Social Services Act decision of an enrolment."""
 
     class Meta:
@@ -85,32 +99,14 @@ class DecisionForm(WebFormMixin, EnrolmentForm):
         fields = ["decision_reference", "decision_date"]
         labels = EnrolForm.Meta.labels
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.setup_fields()
-        for f in self.fields.values():
-            f.required = True
 
-    def violations(self, data):
-        return super().violations(_enrolment_values(self.instance, data))
-
-
-class ExitForm(WebFormMixin, EnrolmentForm):
+class ExitForm(_EnrolmentPart):
     """The end of an enrolment, with its exit reason."""
 
     class Meta:
         model = Enrolment
         fields = ["end_date", "exit_reason"]
         labels = {"end_date": _("Exit date"), "exit_reason": _("Exit reason")}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.setup_fields()
-        for f in self.fields.values():
-            f.required = True
-
-    def violations(self, data):
-        return super().violations(_enrolment_values(self.instance, data))
 
 
 class _OfEnrolment(WebFormMixin):
