@@ -82,3 +82,25 @@ def _code(list_name, code):
     from pestrack.records.codes.models import Code
 
     return Code.objects.get(list=list_name, code=code).pk
+
+
+def test_the_swedish_catalogue_is_complete_and_compiled():
+    """Every text of the pages has a Swedish translation, and the committed .mo holds them all
+    (after editing the .po, compile it: msgfmt -o django.mo django.po)."""
+    import gettext
+    import re
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "pestrack" / "web" / "locale" / "sv" / "LC_MESSAGES"
+    po = (folder / "django.po").read_text(encoding="utf-8")
+    assert "#, fuzzy" not in po
+    with open(folder / "django.mo", "rb") as f:
+        catalog = gettext.GNUTranslations(f)._catalog
+    for block in po.split("\n\n")[1:]:
+        found = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
+        if found is None:  # an obsolete entry (#~), not used
+            continue
+        msgid = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', found.group(1)))
+        msgid = msgid.encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
+        key = (msgid, 0) if "msgid_plural" in block else msgid
+        assert catalog.get(key), f"no Swedish for {msgid!r} in django.mo"

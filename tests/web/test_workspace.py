@@ -323,3 +323,49 @@ def test_forms_for_another_districts_person_are_refused_and_nothing_is_written(w
     assert e.end_date is None and not e.assessments.exists()
     assert log_entries(action="denied", actor="anna", person_id=world.soderort.pk).count() == 6
     assert client.get("/enrolments/999999/exit/").status_code == 404
+
+
+def _new_person_form(**changes):
+    from pestrack.records.people.identity import make_number
+
+    data = {"person-identity_number": make_number(dt.date(1990, 6, 1), 331), "person-first_name": "Nya",
+            "person-last_name": "Nyberg", "person-sex": "woman", "person-municipality": "0180",
+            "person-address": "Nygatan 1", "enrolment-programme": _code("programme", "jobbtorg").pk,
+            "enrolment-org_unit": _unit("jt-jarva"), "enrolment-target_group": _code("target_group", "forsorjningsstod").pk,
+            "enrolment-entry_route": _code("entry_route", "social_services").pk, "enrolment-start_date": TODAY}
+    return {**data, **changes}
+
+
+@pytest.mark.django_db
+def test_register_and_enrol_a_new_person(world, login):
+    from pestrack.records.people.models import Person
+
+    client = login("anna")
+    assert 'href="/persons/new/"' in client.get("/search/").content.decode()
+    response = client.post("/persons/new/", _new_person_form())
+    person = Person.objects.get(last_name="Nyberg")
+    assert response.status_code == 302 and response["Location"] == f"/persons/{person.pk}/"
+    assert person.birth_date == dt.date(1990, 6, 1) and person.identity_number.startswith("19900601-")
+    enrolment = person.enrolments.get()
+    assert enrolment.org_unit.code == "jt-jarva" and enrolment.caseworker.username == "anna"
+    assert {e.object_type for e in log_entries(action="create", person_id=person.pk)} == {"person", "enrolment"}
+    assert "Nya Nyberg" in client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_new_person_is_not_saved_when_the_enrolment_breaks_a_rule(world, login):
+    from pestrack.records.people.models import Person
+
+    client = login("anna")
+    html = client.post("/persons/new/", _new_person_form(**{"enrolment-target_group": _code("target_group", "kaa").pk})
+                       ).content.decode()
+    assert "requires age 19 or under" in _errors_tied_to_fields(html)["enrolment-target_group"]
+    html = client.post("/persons/new/", _new_person_form(**{"person-identity_number": "19900601-0000"})).content.decode()
+    assert list(_errors_tied_to_fields(html)) == ["person-identity_number"]
+    html = client.post("/persons/new/", _new_person_form(**{
+        "person-identity_number": world.soderort.identity_number})).content.decode()
+    assert _errors_tied_to_fields(html) == {"person-identity_number":
+                                            "A person with this identity number is already registered."}
+    assert not Person.objects.filter(last_name="Nyberg").exists()
+    assert login("maria").get("/persons/new/").status_code == 403
+    assert 'href="/persons/new/"' not in login("maria").get("/search/").content.decode()

@@ -13,6 +13,7 @@ from pestrack.records.casework.admin import AssessmentForm, EnrolmentForm, Parti
 from pestrack.records.casework.models import Enrolment
 from pestrack.records.codes.models import Code
 from pestrack.records.org.models import OrgUnit
+from pestrack.records.people.admin import PersonAddForm
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -166,3 +167,25 @@ class EndMeasureForm(WebFormMixin, ParticipationForm):
     def violations(self, data):
         p = self.instance
         return self.check({"measure": p.measure, "start_date": p.start_date, **data}, p.enrolment)
+
+
+class NewPersonForm(WebFormMixin, PersonAddForm):
+    """A person not yet in the register: the identity number is checked and gives the birth date."""
+
+    class Meta(PersonAddForm.Meta):
+        fields = ["first_name", "last_name", "sex", "municipality", "address", "protected_identity"]
+        labels = {"first_name": _("First name"), "last_name": _("Last name"), "sex": _("Sex"),
+                  "municipality": _("Municipality code"), "address": _("Address"),
+                  "protected_identity": _("Protected identity (skyddade personuppgifter)")}
+        help_texts = {"municipality": _("Where the person is registered (folkbokförd), e.g. 0180 for Stockholm.")}
+        widgets = {"address": forms.Textarea(attrs={"rows": 2})}
+
+    field_order = ["identity_number", "first_name", "last_name", "sex", "municipality", "address",
+                   "protected_identity"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_fields()
+        self.fields["identity_number"].label = _("Identity number")
+        self.fields["identity_number"].help_text = _("YYYYMMDD-NNNN or YYMMDD-NNNN")
+        self.fields["sex"].choices = [c for c in self.fields["sex"].choices if c[0]]

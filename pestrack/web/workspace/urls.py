@@ -5,6 +5,7 @@ from pestrack.web.workspace import views
 urlpatterns = [
     path("caseload/", views.caseload, name="caseload"),
     path("search/", views.search, name="person-search"),
+    path("persons/new/", views.new_person, name="new-person"),
     path("persons/<int:person_id>/enrol/", views.enrol, name="enrol"),
     path("enrolments/<int:enrolment_id>/decision/", views.decision, name="record-decision"),
     path("enrolments/<int:enrolment_id>/assessment/", views.assessment, name="record-assessment"),

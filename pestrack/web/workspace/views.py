@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import DateField, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
@@ -27,6 +28,7 @@ from pestrack.records.admin_support import identity_search
 from pestrack.records.audit import log
 from pestrack.records.casework.models import Assessment, Enrolment, Participation, Plan
 from pestrack.records.codes.models import Code
+from pestrack.records.codes.profile import home_municipality
 from pestrack.records.org.models import Assignment
 from pestrack.records.people.models import Person
 from pestrack.web.workspace import forms as wf
@@ -227,6 +229,35 @@ def enrol(request, person_id):
                         initial={"start_date": timezone.localdate(),
                                  "programme": Code.objects.filter(list="programme", active=True).first()})
     return _form_page(request, form, person=person, title=_("Enrol"), saved=_("The enrolment is recorded."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_person(request):
+    """Register a person who is not in the register yet, with the enrolment that puts them in the
+    user's units (both or neither are saved)."""
+    if not access.has_role(request.user, *access.WRITE_ROLES):
+        access.deny(request.user, None, action="create", what="person", source=_source(request))
+    data = request.POST or None
+    person_form = wf.NewPersonForm(data, prefix="person", initial={"municipality": home_municipality()})
+    enrol_form = wf.EnrolForm(data, prefix="enrolment", instance=Enrolment(caseworker=request.user), user=request.user,
+                              initial={"start_date": timezone.localdate(),
+                                       "programme": Code.objects.filter(list="programme", active=True).first()})
+    if request.method == "POST":
+        if person_form.is_valid():
+            enrol_form.instance.person = person_form.instance
+        if person_form.is_valid() and enrol_form.is_valid():
+            with transaction.atomic():
+                person = person_form.save()
+                enrol_form.instance.person = person
+                enrolment = enrol_form.save()
+                for obj in (person, enrolment):
+                    log.record_for_user(request.user, "create", source=_source(request), person_id=person.pk,
+                                        object_type=obj._meta.model_name, object_id=obj.pk)
+            messages.success(request, _("The person is registered and enrolled."))
+            return redirect("person-detail", person.pk)
+    return render(request, "web/workspace/new_person.html", {"person_form": person_form, "enrol_form": enrol_form},
+                  status=422 if request.method == "POST" else 200)
 
 
 def _enrolment_form(request, enrolment_id, form_class, *, what, title, saved, initial=None, instance=None):

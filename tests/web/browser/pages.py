@@ -12,6 +12,7 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("person", "/persons/{person}/", "anna"),
     ("person-protected", "/persons/{protected}/", "anna"),
     ("enrol", "/persons/{exited}/enrol/", "anna"),
+    ("new-person", "/persons/new/", "anna"),
     ("decision", "/enrolments/{enrolment}/decision/", "anna"),
     ("assessment", "/enrolments/{enrolment}/assessment/", "anna"),
     ("plan", "/enrolments/{enrolment}/plan/", "anna"),
