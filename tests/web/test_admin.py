@@ -181,7 +181,8 @@ def test_login_page_and_person_pages_are_accessible_html(world, client, login):
     html = login("anna").get(f"/persons/{world.jarva.pk}/").content.decode()
     assert "Jarvasson" in html
     for text in (page, html):  # scripts only from the application's own static files, none inline
-        assert re.findall(r"<script[^>]*>", text) == ['<script src="/static/web/vendor/htmx/htmx.min.js" defer>']
+        assert re.findall(r"<script[^>]*>", text) == ['<script src="/static/web/vendor/htmx/htmx.min.js" defer>',
+                                                      '<script src="/static/web/pestrack.js" defer>']
 
 
 def _resubmit(response, **changes):

@@ -177,7 +177,9 @@ class NewPersonForm(WebFormMixin, PersonAddForm):
         labels = {"first_name": _("First name"), "last_name": _("Last name"), "sex": _("Sex"),
                   "municipality": _("Municipality code"), "address": _("Address"),
                   "protected_identity": _("Protected identity (skyddade personuppgifter)")}
-        help_texts = {"municipality": _("Where the person is registered (folkbokförd), e.g. 0180 for Stockholm.")}
+        help_texts = {"municipality": _("Where the person is registered (folkbokförd), e.g. 0180 for Stockholm."),
+                      "protected_identity": _("Name, identity number and address are then masked for everyone "
+                                              "without permission to see protected identities.")}
         widgets = {"address": forms.Textarea(attrs={"rows": 2})}
 
     field_order = ["identity_number", "first_name", "last_name", "sex", "municipality", "address",
@@ -188,4 +190,3 @@ class NewPersonForm(WebFormMixin, PersonAddForm):
         self.setup_fields()
         self.fields["identity_number"].label = _("Identity number")
         self.fields["identity_number"].help_text = _("YYYYMMDD-NNNN or YYMMDD-NNNN")
-        self.fields["sex"].choices = [c for c in self.fields["sex"].choices if c[0]]

@@ -60,6 +60,7 @@ def test_enrol_assess_start_and_end_a_measure_and_exit(page, data):
     score = page.get_by_label("Poäng")
     score.fill("11")
     page.get_by_role("button", name="Spara").click()
+    assert page.evaluate("document.activeElement.className") == "error-summary"  # the problems first
     message = page.locator("#id_score-error")
     assert "11 ligger utanför" in message.inner_text()
     assert "id_score-error" in score.get_attribute("aria-describedby")
