@@ -24,6 +24,6 @@ urlpatterns = [
     path("persons/<int:person_id>/", workspace_views.person_page, name="person-detail"),
     path("persons/<int:person_id>/export.json", views.export_json, name="person-export-json"),
     path("persons/<int:person_id>/export.html", views.export_html, name="person-export-html"),
+    *workspace_pages,
     path("api/v1/", api.urls),
 ]
-urlpatterns += workspace_pages

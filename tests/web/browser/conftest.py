@@ -18,12 +18,9 @@ from tests.web.conftest import PASSWORD, make_person
 CHROMIUM = Path(os.environ.get("PESTRACK_CHROMIUM", "/usr/bin/chromium"))
 ROOT = Path(__file__).resolve().parents[3]
 OUTPUT = Path(os.environ.get("PESTRACK_TEST_OUTPUT", ROOT / "test-output")) / "browser"
-# Playwright's synchronous API keeps an event loop in the test's thread; the test's own database
-# calls are still synchronous, so Django's guard against ORM calls from async code does not apply.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
         pytest.skip("browser tests run in the SQLite pass only")
@@ -34,11 +31,15 @@ def browser():
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
+    # Playwright's synchronous API keeps an event loop in the test's thread; the tests' own database
+    # calls are still synchronous, so Django's guard against ORM calls from async code does not apply.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                      args=["--no-sandbox", "--disable-dev-shm-usage", "--lang=sv-SE"])
         yield chromium
         chromium.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.hookimpl(wrapper=True)
