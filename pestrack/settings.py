@@ -151,6 +151,42 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Web application (pestrack.web, docs/web.md): security headers, log-in lock-out, idle timeout, language.
+# A session ends after this many minutes without a request (the cookie is renewed on every request).
+PESTRACK_SESSION_IDLE_MINUTES = int(os.environ.get("PESTRACK_SESSION_IDLE_MINUTES", "30"))
+SESSION_COOKIE_AGE = PESTRACK_SESSION_IDLE_MINUTES * 60
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG  # cookies only over HTTPS outside development
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+INSTALLED_APPS += ["django.contrib.humanize", "axes", "csp"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "pestrack.web.preferences.UserLanguageMiddleware")
+MIDDLEWARE.append("pestrack.web.security.SecurityHeadersMiddleware")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes requires
+AUTHENTICATION_BACKENDS = ["pestrack.web.security.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+_CSP_SELF, _CSP_NONE = "'self'", "'none'"
+# No inline script or style anywhere: every script and style sheet is a static file of the application.
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": [_CSP_SELF], "script-src": [_CSP_SELF], "style-src": [_CSP_SELF], "img-src": [_CSP_SELF, "data:"],
+    "font-src": [_CSP_SELF], "connect-src": [_CSP_SELF], "object-src": [_CSP_NONE], "base-uri": [_CSP_NONE],
+    "form-action": [_CSP_SELF], "frame-ancestors": [_CSP_NONE],
+}}
+# Lock-out after repeated failed log-ins (django-axes): an account is locked for the cool-off time after
+# this many failures in a row, from any address; a successful log-in resets the count.
+AXES_FAILURE_LIMIT = int(os.environ.get("PESTRACK_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = int(os.environ.get("PESTRACK_LOGIN_LOCKOUT_MINUTES", "15")) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "pestrack.records.access.client_address"
+AXES_VERBOSE = False
+LOGIN_URL = "login"
+FORMAT_MODULE_PATH = ["pestrack.web.formats"]
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("pestrack.web.preferences.navigation")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

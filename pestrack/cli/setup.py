@@ -20,10 +20,23 @@ def init_database(profile: str) -> None:
     console.print(f"database ready; profile [bold]{profile}[/]: {result.units} organisation units, {result.codes} codes")
 
 
+def database_ready() -> bool:
+    """Whether the configured database has every migration applied (``pestrack init`` has run)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return not executor.migration_plan(executor.loader.graph.leaf_nodes())
+
+
 def serve(host: str, port: int) -> None:
     from django.conf import settings
     from django.core.management import call_command
 
+    if not database_ready():
+        console.print(f"[red]error:[/] the database {settings.DATABASES['default']['NAME']} is not set up or not "
+                      "up to date: run `pestrack init` first")
+        raise typer.Exit(2)
     if settings.PRODUCTION:
         os.execvp("gunicorn", ["gunicorn", "pestrack.wsgi", "--bind", f"{host}:{port}", "--workers",
                                os.environ.get("PESTRACK_WORKERS", "4")])
@@ -38,7 +51,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command("serve")
     def serve_cmd(host: str = "127.0.0.1", port: int = 8000):
-        """Run the web server (development server; gunicorn when PESTRACK_PRODUCTION=1)."""
+        """Serve the configured database (PESTRACK_DATABASE_URL): development server; gunicorn when
+        PESTRACK_PRODUCTION=1."""
+        console.print(f"pestrack: http://{host}:{port}/")
         serve(host, port)
 
     @app.command("demo")
@@ -65,11 +80,12 @@ def register(app: typer.Typer) -> None:
 
             console.print("synthetic population (scale 1, seed 1, 2022-2023) ...")
             synthesize("stockholm", [2022, 2023], scale=1, seed=1)
-        console.print("demo users (password for all: [bold]{}[/]):".format(users["password"]))
+        console.print("demo users, one per role (password for all: [bold]{}[/]):".format(users["password"]))
         for name, role, unit in users["users"]:
             console.print(f"  {name:12} {role:20} {unit}")
         if not no_serve:
-            console.print(f"admin site: http://{host}:{port}/admin/")
+            console.print(f"application: [bold]http://{host}:{port}/[/] (log in as one of the users above)")
+            console.print(f"admin site:  http://{host}:{port}/admin/")
             serve(host, port)
 
     @app.command("user-add")

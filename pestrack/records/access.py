@@ -73,7 +73,10 @@ def units_in_scope(user, write: bool = False) -> QuerySet[OrgUnit]:
 
 
 def can_access(user, person: Person, write: bool = False) -> bool:
-    return persons_visible_to(user, write).filter(pk=person.pk).exists()
+    # The scope applied to this one person: asking whether they are in persons_visible_to would
+    # make SQLite go through every person of the user's units first.
+    paths = scope_paths(user, write)
+    return bool(paths) and Person.objects.filter(pk=person.pk).filter(person_scope(paths)).exists()
 
 
 def may_see_protected(user) -> bool:

@@ -20,6 +20,7 @@ DEMO_USERS = [
     ("erik", "caseworker", "jt-soderort"),
     ("maria", "unit_manager", "jobbtorg"),
     ("ali", "analyst", "amf"),
+    ("emil", "employer_relations", "amf"),
     ("sara", "dpo", "stockholm"),
     ("admin", "admin", "stockholm"),
 ]

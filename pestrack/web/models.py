@@ -50,3 +50,13 @@ class ApiToken(models.Model):
             return None
         cls.objects.filter(pk=token.pk).update(last_used=timezone.now())
         return token.user
+
+
+class UserPreference(models.Model):
+    """A user's own settings: the language of the pages (Swedish or English)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    language = models.CharField(max_length=8, choices=[("sv", "Svenska"), ("en", "English")], default="sv")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language}"

@@ -1,10 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.http import JsonResponse
 from django.urls import path
-from django.views.generic import RedirectView
 
 from pestrack.web import views
 from pestrack.web.api import api
+from pestrack.web.preferences import set_language
+from pestrack.web.workspace import views as workspace_views
+from pestrack.web.workspace.urls import urlpatterns as workspace_pages
 
 
 def health(request):
@@ -13,14 +15,16 @@ def health(request):
 
 urlpatterns = [
     path("health", health, name="health"),
-    path("", RedirectView.as_view(pattern_name="person-list"), name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="web/login.html", next_page="person-list"),
-         name="login"),
+    path("", workspace_views.home, name="home"),
+    path("language/", set_language, name="set-language"),
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="web/login.html", next_page="home",
+                                                         redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
     path("persons/", views.person_list, name="person-list"),
-    path("persons/<int:person_id>/", views.person_detail, name="person-detail"),
+    path("persons/<int:person_id>/", workspace_views.person_page, name="person-detail"),
     path("persons/<int:person_id>/export.json", views.export_json, name="person-export-json"),
     path("persons/<int:person_id>/export.html", views.export_html, name="person-export-html"),
+    *workspace_pages,
     path("api/v1/", api.urls),
 ]
 

@@ -1,4 +1,4 @@
-"""Minimal server-rendered pages over person records (the full user interface is a later issue).
+"""The person list and the register extracts (the caseworker workspace is pestrack.web.workspace).
 
 Every page decides access through records.access and logs what it shows."""
 from __future__ import annotations
@@ -38,12 +38,6 @@ def person_list(request):
 def _person(request, person_id, action="read", what="person"):
     return access.get_person_for(request.user, person_id, action=action, what=what,
                                  source=access.client_address(request))
-
-
-@login_required
-def person_detail(request, person_id):
-    person = _person(request, person_id)
-    return render(request, "web/person_detail.html", {"person": person, "extract": masked_extract(request.user, person)})
 
 
 def _download(content: str, content_type: str, filename: str) -> HttpResponse:

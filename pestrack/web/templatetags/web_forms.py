@@ -1,0 +1,40 @@
+"""Form fields rendered accessibly: a label tied to the input, the help text and each error
+message beside the field and tied to it with aria-describedby, aria-invalid when it is wrong."""
+from __future__ import annotations
+
+from django import forms, template
+
+register = template.Library()
+
+
+@register.inclusion_tag("web/field.html")
+def field(bound: forms.BoundField, css_class: str = ""):
+    ids = []
+    help_id = f"{bound.auto_id}-help" if bound.help_text else ""
+    error_id = f"{bound.auto_id}-error" if bound.errors else ""
+    ids = " ".join(i for i in (error_id, help_id) if i)
+    attrs = {}
+    if ids:
+        attrs["aria-describedby"] = ids
+    if bound.errors:
+        attrs["aria-invalid"] = "true"
+    widget = bound.field.widget
+    is_group = isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple))
+    is_check = isinstance(widget, forms.CheckboxInput)
+    return {"bound": bound, "widget": bound.as_widget(attrs=attrs), "help_id": help_id, "error_id": error_id,
+            "is_group": is_group, "is_check": is_check, "css_class": css_class}
+
+
+@register.inclusion_tag("web/error_summary.html")
+def error_summary(form: forms.BaseForm):
+    """The form's problems at the top, each linking to its field (WCAG 3.3.1)."""
+    items = [(form[name].auto_id, form[name].label, errors) for name, errors in form.errors.items() if name in form.fields]
+    return {"form": form, "items": items, "general": form.non_field_errors()}
+
+
+@register.filter
+def code_name(code) -> str:
+    """A profile code's name in the page's language."""
+    from pestrack.web.workspace.forms import code_label
+
+    return code_label(code) if code is not None else ""

@@ -1,0 +1,192 @@
+"""The caseworker's forms. Each is the admin's rules form (records.casework.admin) limited to the
+fields a caseworker fills in on the page, so every business rule is checked by the same code as in
+the admin, the API and the importer; violations appear beside their field."""
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ObjectDoesNotExist
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from pestrack.records import access
+from pestrack.records.casework.admin import AssessmentForm, EnrolmentForm, ParticipationForm, PlanForm
+from pestrack.records.casework.models import Enrolment
+from pestrack.records.codes.models import Code
+from pestrack.records.org.models import OrgUnit
+from pestrack.records.people.admin import PersonAddForm
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def code_label(code: Code) -> str:
+    """A code's name in the page's language."""
+    return code.name_en if (get_language() or "sv").startswith("en") else code.name_sv
+
+
+class WebFormMixin:
+    """Codes named in the user's language and only active ones offered; dates as date inputs."""
+
+    def setup_fields(self):
+        for f in self.fields.values():
+            if isinstance(f, forms.ModelChoiceField) and f.queryset.model is Code:
+                f.queryset = f.queryset.filter(active=True)
+                f.label_from_instance = code_label
+            if isinstance(f, forms.DateField):
+                f.widget = DATE
+
+
+def _enrolment_values(enrolment: Enrolment, data: dict) -> dict:
+    """The enrolment as it would be saved: its current values overlaid with the form's."""
+    names = ("person", "programme", "org_unit", "referring_unit", "target_group", "entry_route", "start_date",
+             "end_date", "exit_reason", "decision_reference", "decision_date")
+    return {**{n: _value(enrolment, n) for n in names}, **data}
+
+
+def _value(obj, name: str):
+    try:
+        return getattr(obj, name)
+    except ObjectDoesNotExist:  # a relation not set yet on a new record
+        return None
+
+
+class _EnrolmentPart(WebFormMixin, EnrolmentForm):
+    """Some fields of an enrolment; the rules see the whole enrolment as it would be saved."""
+
+    every_field_required = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_fields()
+        if self.every_field_required:
+            for f in self.fields.values():
+                f.required = True
+
+    def violations(self, data):
+        return super().violations(_enrolment_values(self.instance, data))
+
+
+class EnrolForm(_EnrolmentPart):
+    """A new enrolment of a person already in the register (the person is given by the page)."""
+
+    every_field_required = False
+
+    class Meta:
+        model = Enrolment
+        fields = ["programme", "org_unit", "referring_unit", "target_group", "entry_route", "start_date",
+                  "decision_reference", "decision_date"]
+        labels = {"programme": _("Programme"), "org_unit": _("Unit"), "referring_unit": _("Referred by"),
+                  "target_group": _("Target group"), "entry_route": _("Entry route"), "start_date": _("Start date"),
+                  "decision_reference": _("Decision reference"), "decision_date": _("Decision date")}
+        help_texts = {"referring_unit": _("The district or unit that referred the person."),
+                      "decision_reference": _("The Social Services Act decision, when the target group or entry "
+                                              "route requires one.")}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["org_unit"].queryset = OrgUnit.objects.filter(
+            kind__in=[OrgUnit.Kind.UNIT, OrgUnit.Kind.OFFICE]).order_by("name")
+        self.fields["referring_unit"].queryset = OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT).order_by("name")
+        writable = access.units_in_scope(user, write=True).filter(kind__in=[OrgUnit.Kind.UNIT, OrgUnit.Kind.OFFICE])
+        if writable.count() == 1 and not self.initial.get("org_unit"):
+            self.initial["org_unit"] = writable.first().pk
+
+
+class DecisionForm(_EnrolmentPart):
+    """The Social Services Act decision of an enrolment."""
+
+    class Meta:
+        model = Enrolment
+        fields = ["decision_reference", "decision_date"]
+        labels = EnrolForm.Meta.labels
+
+
+class ExitForm(_EnrolmentPart):
+    """The end of an enrolment, with its exit reason."""
+
+    class Meta:
+        model = Enrolment
+        fields = ["end_date", "exit_reason"]
+        labels = {"end_date": _("Exit date"), "exit_reason": _("Exit reason")}
+
+
+class _OfEnrolment(WebFormMixin):
+    """A record within an enrolment given by the page (``instance.enrolment``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_fields()
+
+    def violations(self, data):
+        return self.check(data, self.instance.enrolment)
+
+
+class WebAssessmentForm(_OfEnrolment, AssessmentForm):
+    class Meta:
+        model = AssessmentForm.Meta.model
+        fields = ["instrument", "date", "score"]
+        labels = {"instrument": _("Instrument"), "date": _("Date"), "score": _("Score")}
+        help_texts = {"score": _("Work Ability Index: 0 (cannot work at all) to 10 (best ever).")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["score"].required = True
+        self.fields["score"].widget.attrs.update({"inputmode": "decimal"})
+
+
+class WebPlanForm(_OfEnrolment, PlanForm):
+    class Meta:
+        model = PlanForm.Meta.model
+        fields = ["date", "goals", "steps", "participant_view", "participant_involved"]
+        labels = {"date": _("Date"), "goals": _("Goals"), "steps": _("Steps"),
+                  "participant_view": _("The participant's own view"),
+                  "participant_involved": _("The participant took part in making the plan")}
+        widgets = {"goals": forms.Textarea(attrs={"rows": 3}), "steps": forms.Textarea(attrs={"rows": 3}),
+                   "participant_view": forms.Textarea(attrs={"rows": 2})}
+
+
+class StartMeasureForm(_OfEnrolment, ParticipationForm):
+    class Meta:
+        model = ParticipationForm.Meta.model
+        fields = ["measure", "provider_type", "provider_name", "start_date"]
+        labels = {"measure": _("Measure"), "provider_type": _("Provider type"), "provider_name": _("Provider"),
+                  "start_date": _("Start date")}
+
+
+class EndMeasureForm(WebFormMixin, ParticipationForm):
+    class Meta:
+        model = ParticipationForm.Meta.model
+        fields = ["end_date"]
+        labels = {"end_date": _("End date")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_fields()
+        self.fields["end_date"].required = True
+
+    def violations(self, data):
+        p = self.instance
+        return self.check({"measure": p.measure, "start_date": p.start_date, **data}, p.enrolment)
+
+
+class NewPersonForm(WebFormMixin, PersonAddForm):
+    """A person not yet in the register: the identity number is checked and gives the birth date."""
+
+    class Meta(PersonAddForm.Meta):
+        fields = ["first_name", "last_name", "sex", "municipality", "address", "protected_identity"]
+        labels = {"first_name": _("First name"), "last_name": _("Last name"), "sex": _("Sex"),
+                  "municipality": _("Municipality code"), "address": _("Address"),
+                  "protected_identity": _("Protected identity (skyddade personuppgifter)")}
+        help_texts = {"municipality": _("Where the person is registered (folkbokförd), e.g. 0180 for Stockholm."),
+                      "protected_identity": _("Name, identity number and address are then masked for everyone "
+                                              "without permission to see protected identities.")}
+        widgets = {"address": forms.Textarea(attrs={"rows": 2})}
+
+    field_order = ["identity_number", "first_name", "last_name", "sex", "municipality", "address",
+                   "protected_identity"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_fields()
+        self.fields["identity_number"].label = _("Identity number")
+        self.fields["identity_number"].help_text = _("YYYYMMDD-NNNN or YYMMDD-NNNN")

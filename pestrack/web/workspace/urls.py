@@ -1,0 +1,16 @@
+from django.urls import path
+
+from pestrack.web.workspace import views
+
+urlpatterns = [
+    path("caseload/", views.caseload, name="caseload"),
+    path("search/", views.search, name="person-search"),
+    path("persons/new/", views.new_person, name="new-person"),
+    path("persons/<int:person_id>/enrol/", views.enrol, name="enrol"),
+    path("enrolments/<int:enrolment_id>/decision/", views.decision, name="record-decision"),
+    path("enrolments/<int:enrolment_id>/assessment/", views.assessment, name="record-assessment"),
+    path("enrolments/<int:enrolment_id>/plan/", views.plan, name="record-plan"),
+    path("enrolments/<int:enrolment_id>/measure/", views.start_measure, name="start-measure"),
+    path("enrolments/<int:enrolment_id>/exit/", views.exit_enrolment, name="exit-enrolment"),
+    path("measures/<int:participation_id>/end/", views.end_measure, name="end-measure"),
+]

@@ -1,0 +1,333 @@
+"""The caseworker workspace: home page, my caseload, person search, the person page with its
+timeline, and the forms that record casework.
+
+Every view decides access through records.access (403 for a person outside the user's units,
+logged) and logs what it shows and writes; protected identities are masked for users without
+``may_see_protected``."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import DateField, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from pestrack.records import access
+from pestrack.records.admin_support import identity_search
+from pestrack.records.audit import log
+from pestrack.records.casework.models import Assessment, Enrolment, Participation, Plan
+from pestrack.records.codes.models import Code
+from pestrack.records.codes.profile import home_municipality
+from pestrack.records.org.models import Assignment
+from pestrack.records.people.models import Person
+from pestrack.web.workspace import forms as wf
+from pestrack.web.workspace.timeline import enrolments_of, events
+
+PAGE_SIZE = 25
+INACTIVE_DAYS = (30, 90, 180)
+
+
+def _source(request) -> str:
+    return access.client_address(request)
+
+
+def _require_casework(request, what: str) -> None:
+    if not access.has_role(request.user, *access.READ_ROLES):
+        access.deny(request.user, None, action="list", what=what, source=_source(request))
+
+
+@login_required
+def home(request):
+    """What this user can do, by role; a caseworker sees the size of their caseload."""
+    user = request.user
+    assignments = Assignment.objects.filter(user=user).select_related("unit").order_by("role", "unit__name")
+    open_count = None
+    if access.has_role(user, *access.READ_ROLES):
+        open_count = _open_enrolments(user).count()
+    return render(request, "web/home.html", {"assignments": assignments, "open_count": open_count})
+
+
+# --- My caseload ----------------------------------------------------------------------------
+
+def _latest(model, date_field: str):
+    return Subquery(model.objects.filter(enrolment=OuterRef("pk")).order_by(f"-{date_field}")
+                    .values(date_field)[:1], output_field=DateField())
+
+
+def _open_enrolments(user):
+    units = access.units_in_scope(user)
+    return Enrolment.objects.filter(end_date__isnull=True).filter(
+        Q(org_unit__in=units) | Q(referring_unit__in=units))
+
+
+class CaseloadFilter(forms.Form):
+    target_group = forms.ModelChoiceField(Code.objects.none(), required=False, label=gettext_lazy("Target group"),
+                                          empty_label=gettext_lazy("All"), to_field_name="code")
+    measure = forms.ModelChoiceField(Code.objects.none(), required=False, label=gettext_lazy("Current measure"),
+                                     empty_label=gettext_lazy("All"), to_field_name="code")
+    inactive = forms.TypedChoiceField(required=False, coerce=int, empty_value=None,
+                                      label=gettext_lazy("No activity for"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, list_name in (("target_group", "target_group"), ("measure", "measure")):
+            self.fields[name].queryset = Code.objects.filter(list=list_name, active=True)
+            self.fields[name].label_from_instance = wf.code_label
+        self.fields["inactive"].choices = [("", _("Any time"))] + [
+            (str(d), _("more than %(n)s days") % {"n": d}) for d in INACTIVE_DAYS]
+
+
+def caseload_rows(user, data) -> tuple[CaseloadFilter, "Paginator"]:
+    """Open enrolments of the user's units, filtered, those without activity longest first."""
+    form = CaseloadFilter(data)
+    qs = _open_enrolments(user).annotate(last_activity=Greatest(
+        F("start_date"), Coalesce("decision_date", "start_date"),
+        Coalesce(_latest(Assessment, "date"), "start_date"), Coalesce(_latest(Plan, "date"), "start_date"),
+        Coalesce(_latest(Participation, "start_date"), "start_date"),
+        Coalesce(_latest(Participation, "end_date"), "start_date"), output_field=DateField()))
+    if form.is_valid():
+        if form.cleaned_data["target_group"]:
+            qs = qs.filter(target_group=form.cleaned_data["target_group"])
+        if form.cleaned_data["measure"]:
+            qs = qs.filter(pk__in=Participation.objects.filter(
+                measure=form.cleaned_data["measure"], end_date__isnull=True).values("enrolment_id"))
+        if form.cleaned_data["inactive"]:
+            qs = qs.filter(last_activity__lt=timezone.localdate() - dt.timedelta(days=form.cleaned_data["inactive"]))
+    qs = (qs.select_related("person", "target_group", "org_unit")
+          .prefetch_related(Prefetch("participations", Participation.objects.filter(end_date__isnull=True)
+                                     .select_related("measure"), to_attr="current_measures"))
+          .order_by("last_activity", "pk"))
+    return form, Paginator(qs, PAGE_SIZE)
+
+
+@login_required
+def caseload(request):
+    _require_casework(request, "caseload")
+    form, paginator = caseload_rows(request.user, request.GET or None)
+    page = paginator.get_page(request.GET.get("page"))
+    see = access.may_see_protected(request.user)
+    today = timezone.localdate()
+    rows = [{"enrolment": e, "person_id": e.person_id, "name": access.display_name(request.user, e.person, see),
+             "days": (today - e.last_activity).days} for e in page]
+    access.record_listed(request.user, [r["person_id"] for r in rows], source=_source(request), what="caseload")
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "rows": rows, "query": query.urlencode()}
+    if request.headers.get("HX-Request"):
+        return render(request, "web/workspace/caseload_results.html", context)
+    return render(request, "web/workspace/caseload.html", context)
+
+
+# --- Search ---------------------------------------------------------------------------------
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Name or identity number"), max_length=100,
+                        help_text=gettext_lazy("For example Anna Andersson, or 19850315-1234."))
+
+
+def search_persons(request, term: str) -> list[Person]:
+    """Persons in the user's units whose identity number is ``term``, or whose names start with its
+    words; logged (an identity number never in clear). Masked persons are not found by name."""
+    visible = access.persons_visible_to(request.user)
+    ids = identity_search(request, term, visible, "person search")
+    if ids is not None:
+        found = list(Person.objects.filter(pk__in=ids))
+    else:
+        qs = visible
+        for word in term.split()[:4]:
+            qs = qs.filter(Q(first_name__istartswith=word) | Q(last_name__istartswith=word))
+        if not access.may_see_protected(request.user):
+            qs = qs.filter(protected_identity=False)
+        found = list(qs.filter(anonymised_at__isnull=True)[:50])
+        log.record_for_user(request.user, "search", source=_source(request), object_type="person search",
+                            person_id=found[0].pk if len(found) == 1 else None,
+                            detail=f"by name; {len(found)} found")
+    access.record_listed(request.user, [p.pk for p in found], source=_source(request), what="search result")
+    return found
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def search(request):
+    """Search by POST, so that neither a name nor an identity number ends up in a URL or a server log."""
+    _require_casework(request, "person search")
+    form = SearchForm(request.POST or None)
+    results = None
+    if request.method == "POST" and form.is_valid():
+        see = access.may_see_protected(request.user)
+        results = [{"id": p.pk, "name": access.display_name(request.user, p, see), "birth_date": p.birth_date}
+                   for p in search_persons(request, form.cleaned_data["q"])]
+    return render(request, "web/workspace/search.html", {"form": form, "results": results})
+
+
+# --- The person page ------------------------------------------------------------------------
+
+@login_required
+def person_page(request, person_id):
+    person = access.get_person_for(request.user, person_id, source=_source(request))
+    writable = access.can_access(request.user, person, write=True)
+    enrolments = list(enrolments_of(person))
+    sections = [{"enrolment": e, "events": events(e),
+                 "open_measures": [m for m in e.participations.all() if m.end_date is None],
+                 "writable": writable and _enrolment_writable(request.user, e)} for e in enrolments]
+    return render(request, "web/workspace/person.html", {
+        "person": person, "shown": access.present_person(request.user, person), "sections": sections,
+        "may_enrol": writable and not any(e.end_date is None for e in enrolments), "writable": writable})
+
+
+# --- Forms ----------------------------------------------------------------------------------
+
+def _enrolment_writable(user, enrolment: Enrolment) -> bool:
+    units = access.units_in_scope(user, write=True)
+    return units.filter(pk__in=[u for u in (enrolment.org_unit_id, enrolment.referring_unit_id) if u]).exists()
+
+
+def _writable_enrolment(request, enrolment_id: int, what: str) -> Enrolment:
+    """The enrolment if the user may write it (their units enrolled or referred the person); else 403."""
+    person_id = Enrolment.objects.filter(pk=enrolment_id).values_list("person_id", flat=True).first()
+    if person_id is None:
+        raise Http404(_("No such record."))
+    access.get_person_for(request.user, person_id, write=True, what=what, source=_source(request))
+    enrolment = Enrolment.objects.select_related("person", "programme").get(pk=enrolment_id)
+    if not _enrolment_writable(request.user, enrolment):
+        access.deny(request.user, person_id, action="update", what=what, source=_source(request))
+    return enrolment
+
+
+def _form_page(request, form, *, person, title: str, saved: str, intro: str = ""):
+    """Show the form; on a valid POST save it, log the write, and go back to the person page."""
+    if request.method == "POST" and form.is_valid():
+        created = form.instance.pk is None
+        obj = form.save()
+        log.record_for_user(request.user, "create" if created else "update", source=_source(request),
+                            person_id=person.pk, object_type=obj._meta.model_name, object_id=obj.pk)
+        messages.success(request, saved)
+        return redirect(reverse("person-detail", args=[person.pk]) + "#timeline")
+    return render(request, "web/workspace/form.html", {
+        "form": form, "person": person, "shown": access.present_person(request.user, person),
+        "title": title, "intro": intro}, status=422 if request.method == "POST" else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enrol(request, person_id):
+    person = access.get_person_for(request.user, person_id, write=True, what="enrolment form",
+                                   source=_source(request))
+    instance = Enrolment(person=person, caseworker=request.user)
+    form = wf.EnrolForm(request.POST or None, instance=instance, user=request.user,
+                        initial={"start_date": timezone.localdate(),
+                                 "programme": Code.objects.filter(list="programme", active=True).first()})
+    return _form_page(request, form, person=person, title=_("Enrol"), saved=_("The enrolment is recorded."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_person(request):
+    """Register a person who is not in the register yet, with the enrolment that puts them in the
+    user's units (both or neither are saved)."""
+    if not access.has_role(request.user, *access.WRITE_ROLES):
+        access.deny(request.user, None, action="create", what="person", source=_source(request))
+    data = request.POST or None
+    person_form = wf.NewPersonForm(data, prefix="person", initial={"municipality": home_municipality()})
+    enrol_form = wf.EnrolForm(data, prefix="enrolment", instance=Enrolment(caseworker=request.user), user=request.user,
+                              initial={"start_date": timezone.localdate(),
+                                       "programme": Code.objects.filter(list="programme", active=True).first()})
+    if request.method == "POST":
+        if person_form.is_valid():
+            enrol_form.instance.person = person_form.instance
+        if person_form.is_valid() and enrol_form.is_valid():
+            with transaction.atomic():
+                person = person_form.save()
+                enrol_form.instance.person = person
+                enrolment = enrol_form.save()
+                for obj in (person, enrolment):
+                    log.record_for_user(request.user, "create", source=_source(request), person_id=person.pk,
+                                        object_type=obj._meta.model_name, object_id=obj.pk)
+            messages.success(request, _("The person is registered and enrolled."))
+            return redirect("person-detail", person.pk)
+    return render(request, "web/workspace/new_person.html", {"person_form": person_form, "enrol_form": enrol_form},
+                  status=422 if request.method == "POST" else 200)
+
+
+def _enrolment_form(request, enrolment_id, form_class, *, what, title, saved, initial=None, instance=None):
+    enrolment = _writable_enrolment(request, enrolment_id, what)
+    if form_class in (wf.DecisionForm, wf.ExitForm) and enrolment.end_date is not None:
+        messages.error(request, _("The enrolment has ended."))
+        return redirect("person-detail", enrolment.person_id)
+    if instance is None:
+        instance = enrolment
+    form = form_class(request.POST or None, instance=instance, initial=initial or {})
+    return _form_page(request, form, person=enrolment.person, title=title, saved=saved)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def decision(request, enrolment_id):
+    return _enrolment_form(request, enrolment_id, wf.DecisionForm, what="decision form",
+                           title=_("Record a decision"), saved=_("The decision is recorded."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def exit_enrolment(request, enrolment_id):
+    return _enrolment_form(request, enrolment_id, wf.ExitForm, what="exit form", title=_("Exit"),
+                           saved=_("The exit is recorded."), initial={"end_date": timezone.localdate()})
+
+
+def _child_form(request, enrolment_id, form_class, model, *, what, title, saved, initial):
+    enrolment = _writable_enrolment(request, enrolment_id, what)
+    if enrolment.end_date is not None:
+        messages.error(request, _("The enrolment has ended."))
+        return redirect("person-detail", enrolment.person_id)
+    form = form_class(request.POST or None, instance=model(enrolment=enrolment), initial=initial)
+    return _form_page(request, form, person=enrolment.person, title=title, saved=saved)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment(request, enrolment_id):
+    wai = Code.objects.filter(list="instrument", code="wai").first()
+    return _child_form(request, enrolment_id, wf.WebAssessmentForm, Assessment, what="assessment form",
+                       title=_("Record an assessment"), saved=_("The assessment is recorded."),
+                       initial={"date": timezone.localdate(), "instrument": wai})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan(request, enrolment_id):
+    return _child_form(request, enrolment_id, wf.WebPlanForm, Plan, what="plan form", title=_("Record a plan"),
+                       saved=_("The plan is recorded."), initial={"date": timezone.localdate()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def start_measure(request, enrolment_id):
+    return _child_form(request, enrolment_id, wf.StartMeasureForm, Participation, what="measure form",
+                       title=_("Start a measure"), saved=_("The measure is started."),
+                       initial={"start_date": timezone.localdate()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def end_measure(request, participation_id):
+    participation = get_object_or_404(Participation.objects.select_related("measure"), pk=participation_id)
+    enrolment = _writable_enrolment(request, participation.enrolment_id, "measure form")
+    if participation.end_date is not None:
+        messages.error(request, _("The measure has ended."))
+        return redirect("person-detail", enrolment.person_id)
+    form = wf.EndMeasureForm(request.POST or None, instance=participation,
+                             initial={"end_date": timezone.localdate()})
+    return _form_page(request, form, person=enrolment.person,
+                      title=_("End the measure %(m)s") % {"m": wf.code_label(participation.measure)},
+                      saved=_("The measure is ended."))

@@ -1,0 +1,26 @@
+"""Every page the browser tests open, checked with axe-core and photographed: (name, path, user).
+
+A path's {placeholders} are ids of the browser tests' data (see conftest.py ``data``); user None
+means the page is opened without logging in. Add a page here and it is checked."""
+from __future__ import annotations
+
+PAGES: list[tuple[str, str, str | None]] = [
+    ("login", "/accounts/login/", None),
+    ("home", "/", "anna"),
+    ("caseload", "/caseload/", "anna"),
+    ("search", "/search/", "anna"),
+    ("person", "/persons/{person}/", "anna"),
+    ("person-protected", "/persons/{protected}/", "anna"),
+    ("enrol", "/persons/{exited}/enrol/", "anna"),
+    ("new-person", "/persons/new/", "anna"),
+    ("decision", "/enrolments/{enrolment}/decision/", "anna"),
+    ("assessment", "/enrolments/{enrolment}/assessment/", "anna"),
+    ("plan", "/enrolments/{enrolment}/plan/", "anna"),
+    ("start-measure", "/enrolments/{enrolment}/measure/", "anna"),
+    ("end-measure", "/measures/{measure}/end/", "anna"),
+    ("exit", "/enrolments/{enrolment}/exit/", "anna"),
+    ("refused", "/persons/{other_district}/", "anna"),
+    ("home-manager", "/", "maria"),
+    ("person-manager", "/persons/{person}/", "maria"),
+    ("home-analyst", "/", "ali"),
+]

@@ -1,0 +1,89 @@
+"""`pestrack demo` and `pestrack serve` start the application and answer on its home page."""
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.test_setup import _free_port
+
+PESTRACK = str(Path(sys.executable).with_name("pestrack"))
+pytestmark = pytest.mark.slow
+
+
+def _env(db: Path) -> dict:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PESTRACK_", "DJANGO_"))}
+    return {**clean, "PESTRACK_DATABASE_URL": f"sqlite:///{db}"}
+
+
+def _start(args, env, cwd, port, path="/accounts/login/", timeout=300):
+    """Start a server command; its output once it answers ``path``."""
+    proc = subprocess.Popen([PESTRACK, *args, "--port", str(port)], env=env, cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2).read()
+            return proc
+        except OSError:
+            time.sleep(0.5)
+    output = proc.stdout.read() if proc.poll() is not None else "no answer"
+    _stop(proc)
+    raise AssertionError(f"{args[0]} did not answer: {output[-3000:]}")
+
+
+def _stop(proc):
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+    return proc.communicate(timeout=30)[0]
+
+
+def _log_in(base: str, username: str, password: str) -> str:
+    """Log in through the form as a browser would; the page it lands on."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login = opener.open(f"{base}/").read().decode()  # the home page sends us to the log-in form
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login).group(1)
+    data = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": username, "password": password,
+                                   "next": "/"}).encode()
+    request = urllib.request.Request(f"{base}/accounts/login/", data=data, headers={"Referer": f"{base}/accounts/login/"})
+    return opener.open(request).read().decode()
+
+
+def test_demo_serves_the_application_with_one_user_per_role_then_serve_serves_it(tmp_path):
+    env = _env(tmp_path / "demo.sqlite3")
+    port = _free_port()
+    demo = _start(["demo", "--persons", "12"], env, tmp_path, port)
+    try:
+        home = _log_in(f"http://127.0.0.1:{port}", "anna", "demo-pestrack-2026")
+        assert "Välkommen, anna" in home and "Mina ärenden" in home
+    finally:
+        output = _stop(demo)
+    assert f"application: http://127.0.0.1:{port}/" in output
+    for role in ("caseworker", "unit_manager", "analyst", "employer_relations", "dpo", "admin"):
+        assert re.search(rf"^\s+\w+\s+{role}\s", output, re.M), role
+    assert "password for all: demo-pestrack-2026" in output
+
+    port = _free_port()
+    server = _start(["serve"], env, tmp_path, port, path="/health")
+    try:
+        home = _log_in(f"http://127.0.0.1:{port}", "maria", "demo-pestrack-2026")
+        assert "Välkommen, maria" in home
+    finally:
+        output = _stop(server)
+    assert f"pestrack: http://127.0.0.1:{port}/" in output
+
+
+def test_serve_refuses_a_database_that_is_not_set_up(tmp_path):
+    r = subprocess.run([PESTRACK, "serve", "--port", str(_free_port())], env=_env(tmp_path / "empty.sqlite3"),
+                       cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "run `pestrack init` first" in r.stdout
