@@ -23,3 +23,6 @@ urlpatterns = [
     path("persons/<int:person_id>/export.html", views.export_html, name="person-export-html"),
     path("api/v1/", api.urls),
 ]
+from pestrack.web.evaluation.views import evaluation_page  # noqa: E402
+
+urlpatterns.append(path("evaluation/", evaluation_page, name="evaluation"))
