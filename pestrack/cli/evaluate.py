@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
         method: str = typer.Option("psm", "--method", help="psm, ipw, dr, did or did-psm"),
         pre_outcome: str = typer.Option(None, "--pre-outcome", help="Outcome before treatment (for did, did-psm)"),
         propensity_model: str = typer.Option("logistic", "--propensity", help="logistic or flexible (boosted trees)"),
-        trim: str = typer.Option("minmax", "--trim", help="Common support: minmax, none, or a number a for [a, 1-a]"),
+        trim: str = typer.Option("minmax", "--trim", help="Common support: minmax, none, or a number a: keep scores from a to 1-a"),
         k: int = typer.Option(1, "--k", help="Comparison units per treated unit"),
         caliper: float = typer.Option(None, "--caliper", help="Largest match distance, in SDs of the logit score (0.2)"),
         without_replacement: bool = typer.Option(False, "--without-replacement", help="Use each comparison unit once"),
