@@ -10,37 +10,6 @@ console = Console()
 err = Console(stderr=True)
 
 
-def _split(text: str | None) -> list[str]:
-    return [c.strip() for c in (text or "").split(",") if c.strip()]
-
-
-def run_evaluation(*, data: Path | None, measure: str | None, analytics: Path, treatment: str | None, outcome: str,
-                   covariates: list[str], exact: list[str], pre_outcome: str | None, missing: str | None, **options):
-    """Load the data (a file, or the analytics tables for a measure) and estimate. Returns the Result."""
-    from pestrack.evaluation import analytics as from_analytics
-    from pestrack.evaluation.data import EvaluationError, load, prepare
-    from pestrack.evaluation.estimators import evaluate
-
-    if (data is None) == (measure is None):
-        raise EvaluationError("give either --data FILE or --measure NAME (with --analytics DIR)")
-    if data is not None:
-        if not treatment:
-            raise EvaluationError("--treatment COLUMN is needed with --data")
-        ds = load(data, treatment=treatment, outcome=outcome, covariates=covariates, exact=exact,
-                  pre_outcome=pre_outcome, missing=missing or "error")
-    else:
-        if pre_outcome:
-            raise EvaluationError("--pre-outcome is for --data files: the analytics tables have no outcome before "
-                                  "the measure")
-        table = from_analytics.measure_table(analytics, measure, outcome, covariates or None)
-        cov = covariates or from_analytics.DEFAULT_COVARIATES
-        # follow-ups with an unknown status are common in register data: dropped and counted by default
-        ds = prepare(table, treatment="treated", outcome=outcome, covariates=cov, exact=exact,
-                     missing=missing or "drop", source=f"{analytics} (measure {measure})")
-        ds.treatment_name = f"participation in {measure}"
-    return evaluate(ds, **options)
-
-
 def register(app: typer.Typer) -> None:
     @app.command("evaluate")
     def evaluate_cmd(
@@ -56,7 +25,7 @@ def register(app: typer.Typer) -> None:
         method: str = typer.Option("psm", "--method", help="psm, ipw, dr, did or did-psm"),
         pre_outcome: str = typer.Option(None, "--pre-outcome", help="Outcome before treatment (for did, did-psm)"),
         propensity_model: str = typer.Option("logistic", "--propensity", help="logistic or flexible (boosted trees)"),
-        trim: str = typer.Option("minmax", "--trim", help="Common support: minmax, none, or a number a for [a, 1-a]"),
+        trim: str = typer.Option("minmax", "--trim", help="Common support: minmax, none, or a number a: keep scores from a to 1-a"),
         k: int = typer.Option(1, "--k", help="Comparison units per treated unit"),
         caliper: float = typer.Option(None, "--caliper", help="Largest match distance, in SDs of the logit score (0.2)"),
         without_replacement: bool = typer.Option(False, "--without-replacement", help="Use each comparison unit once"),
@@ -71,6 +40,7 @@ def register(app: typer.Typer) -> None:
     ):
         """Estimate the effect of a treatment (a measure) on an outcome against a comparable comparison group."""
         from pestrack.evaluation import report
+        from pestrack.evaluation.run import run_evaluation, split_list
         from pestrack.evaluation.data import EvaluationError
 
         if fmt not in ("json", "html"):
@@ -87,7 +57,7 @@ def register(app: typer.Typer) -> None:
         try:
             result = run_evaluation(
                 data=data, measure=measure, analytics=analytics, treatment=treatment, outcome=outcome,
-                covariates=_split(covariates), exact=_split(exact), pre_outcome=pre_outcome, missing=missing,
+                covariates=split_list(covariates), exact=split_list(exact), pre_outcome=pre_outcome, missing=missing,
                 method=method, propensity_model=propensity_model, trim=trim_value, k=k, caliper=caliper,
                 replace=not without_replacement, ci=ci, bootstrap=bootstrap, replicates=replicates, seed=seed)
         except EvaluationError as exc:

@@ -19,11 +19,11 @@ _MATCHED = {"fast": "propensity model and matches held fixed; resamples matched 
                     "or treated and comparison units independently (with replacement)",
             "full": "each replicate redraws n units with replacement and refits the propensity model, trimming "
                     "and matching"}
-_WEIGHTED = {"fast": "Poisson(1) weights per unit; the propensity model re-estimated by one Newton step from "
-                     "the full-sample fit, outcome models refit",
+_WEIGHTED = {"fast": "units in support redrawn with replacement; the propensity and outcome models moved by one "
+                     "Newton step from the full-sample fit, weights recomputed",
              "full": "each replicate redraws n units with replacement and refits every model"}
 BOOTSTRAP = {"psm": _MATCHED, "did-psm": _MATCHED, "ipw": _WEIGHTED, "dr": _WEIGHTED,
-             "did": {"fast": "Poisson(1) weights per unit", "full": "n units redrawn with replacement"}}
+             "did": {"fast": "units redrawn with replacement", "full": "units redrawn with replacement"}}
 
 METHOD_NAMES = {
     "psm": "nearest-neighbour matching on the propensity score",

@@ -10,17 +10,18 @@ Methods (``method``):
 - ``did-psm``: difference-in-differences on the matched sample.
 
 Confidence intervals (``ci``): ``analytic`` where the method has a variance formula (``dr``: the
-influence function; ``did``: Welch's two-sample variance), otherwise ``bootstrap``. The bootstrap
-(``bootstrap="fast"``, default) gives every unit a Poisson(1) count in each replicate (the Poisson
-bootstrap: like drawing n units with replacement, but each replicate is a weighted estimate):
+influence function; ``did``: Welch's two-sample variance), otherwise ``bootstrap`` (percentile). The
+fast bootstrap (``bootstrap="fast"``, default) draws n units with replacement in each replicate, as
+counts per unit, and computes a chunk of replicates at once as matrix products:
 
 - matching: the propensity model and the matches are held fixed. Without replacement a comparison
   unit takes the count of the treated unit it is matched to (the matched sets are resampled, Austin
-  and Small 2014); with replacement treated and comparison units are resampled independently, so a
-  comparison unit used for many treated units carries that weight into the variance.
-- IPW and DR: the propensity model is re-estimated in each replicate by one Newton step of the
-  weighted logistic fit from the full-sample fit (a one-step bootstrap), the outcome models are refit
-  by weighted least squares, and the weights recomputed.
+  and Small 2014); with replacement the matched treated units and the used comparison units are
+  resampled independently, so a comparison unit used for many treated units carries that weight
+  into the variance.
+- IPW and DR: the propensity model (logistic) and the outcome models move by one Newton step from
+  the full-sample fit under each replicate's counts (a one-step bootstrap, with the full-sample
+  Hessian), and the weights are recomputed; a flexible propensity model is held fixed.
 - DiD: the units are resampled.
 
 ``bootstrap="full"`` refits everything (propensity model, trimming, matching) on each resample of n

@@ -106,12 +106,19 @@ th:first-child,td:first-child{text-align:left}.warn{background:#fff3cd;border-le
 
 
 def to_html(result) -> str:
+    """The whole self-contained page."""
+    e = html.escape
+    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Impact evaluation: "
+            f"{e(result.treatment)} on {e(result.outcome)}</title><style>{CSS}</style></head><body>"
+            f"<h1>Impact evaluation: {e(result.treatment)} on {e(result.outcome)}</h1>\n"
+            f"{body_html(result)}</body></html>")
+
+
+def body_html(result) -> str:
+    """The report's content (every value escaped), for the page above and the web application."""
     e = html.escape
     b = result.outcome_binary
-    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Impact evaluation: "
-             f"{e(result.treatment)} on {e(result.outcome)}</title><style>{CSS}</style></head><body>",
-             f"<h1>Impact evaluation: {e(result.treatment)} on {e(result.outcome)}</h1>",
-             f"<p class='headline'>Effect on the treated (ATT): <strong>{e(fmt_effect(result.att, b))}</strong>, "
+    parts = [f"<p class='headline'>Effect on the treated (ATT): <strong>{e(fmt_effect(result.att, b))}</strong>, "
              f"95 % CI {e(fmt_effect(result.ci_low, b))} to {e(fmt_effect(result.ci_high, b))}</p>",
              f"<p>{e(result.summary)}</p>"]
     if result.warnings:
@@ -156,7 +163,7 @@ def to_html(result) -> str:
     if result.notes:
         parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{e(n)}</li>" for n in result.notes) + "</ul>")
     settings = json.dumps(_clean(result.settings), ensure_ascii=False)
-    parts.append(f"<h2>Settings</h2><pre>{e(settings)}</pre></body></html>")
+    parts.append(f"<h2>Settings</h2><pre>{e(settings)}</pre>")
     return "\n".join(parts)
 
 

@@ -65,6 +65,7 @@ def navigation(request) -> dict:
         "casework": bool(roles & set(access.READ_ROLES)),
         "writes": bool(roles & set(access.WRITE_ROLES)),
         "results": bool(roles & set(access.RESULT_ROLES)),
+        "evaluation": access.Role.ANALYST in roles,
         "admin": user.is_staff,
         "roles": sorted(roles),
     }}

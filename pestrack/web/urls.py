@@ -4,7 +4,9 @@ from django.urls import path
 
 from pestrack.web import views
 from pestrack.web.api import api
+from pestrack.web.evaluation.views import evaluation_page
 from pestrack.web.preferences import set_language
+from pestrack.web.results.urls import urlpatterns as results_pages
 from pestrack.web.workspace import views as workspace_views
 from pestrack.web.workspace.urls import urlpatterns as workspace_pages
 
@@ -25,8 +27,7 @@ urlpatterns = [
     path("persons/<int:person_id>/export.json", views.export_json, name="person-export-json"),
     path("persons/<int:person_id>/export.html", views.export_html, name="person-export-html"),
     *workspace_pages,
+    *results_pages,
+    path("evaluation/", evaluation_page, name="evaluation"),
     path("api/v1/", api.urls),
 ]
-
-from pestrack.web.results.urls import urlpatterns as results_pages  # noqa: E402
-urlpatterns += results_pages

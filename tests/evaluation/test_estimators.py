@@ -189,3 +189,20 @@ def test_exact_matching_in_an_evaluation_keeps_cells_apart(confounded):
     assert _covers(res, truth["att"])
     assert res.settings["exact"] == ["group"]
     assert "group (exact)" in res.assumptions[0]
+
+
+def test_flexible_propensity_model_handles_non_linear_selection_where_logistic_fails():
+    import pyarrow as pa
+    from scipy.special import expit
+
+    rng = np.random.default_rng(8)
+    n = 6000
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    t = rng.random(n) < expit(-1.5 + 1.2 * x1 ** 2)  # both tails of x1 take part
+    y = 1.0 * t + 1.5 * x1 ** 2 + 0.5 * x2 + rng.normal(size=n)
+    ds = prepare(pa.table({"x1": x1, "x2": x2, "t": t, "y": y}), treatment="t", outcome="y", covariates=["x1", "x2"])
+    linear = evaluate(ds, method="psm", k=3)
+    assert not _covers(linear, 1.0)
+    assert any("Variance ratio outside" in w and "x1" in w for w in linear.warnings)  # the diagnostics show it
+    flexible = evaluate(ds, method="psm", k=3, propensity_model="flexible")
+    assert _covers(flexible, 1.0)
