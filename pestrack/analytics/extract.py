@@ -7,6 +7,7 @@ manifest's, so a second extract rewrites only what changed.
 from __future__ import annotations
 
 import datetime as dt
+from datetime import date
 import hashlib
 import json
 import os
@@ -16,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pyarrow as pa
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 import pyarrow.parquet as pq
 
 from pestrack.analytics.pseudonym import person_key
@@ -124,7 +125,8 @@ class Shaper:
     def place(self, r: dict) -> dict:
         return {"place_id": r["id"], "kind": r["kind__code"], "employer_is_city": r["employer__city_unit__code"] is not None,
                 "employer_org_unit": r["employer__city_unit__code"], "sector_code": r["employer__sector_code"] or None,
-                "positions": r["positions"], "start_date": r["start_date"], "end_date": r["end_date"]}
+                "positions": r["positions"], "start_date": r["start_date"], "end_date": r["end_date"],
+                "status": r.get("status"), "positions_filled": r.get("filled") if r.get("proposed") else None}
 
 
 class Extractor(Shaper):
@@ -170,9 +172,15 @@ class Extractor(Shaper):
                    "outcome": r["outcome"] or None}
 
     def places(self) -> Iterator[dict]:
-        return map(self.place, Place.objects.order_by("id").values(
+        hired = Count("placements", filter=Q(placements__status="hired"))
+        return map(self.place, Place.objects.order_by("id").annotate(filled=hired, proposed=Count("placements")).values(
             "id", "kind__code", "employer__city_unit__code", "employer__sector_code", "positions", "start_date",
-            "end_date").iterator(chunk_size=BATCH))
+            "end_date", "status", "filled", "proposed").iterator(chunk_size=BATCH))
+
+    def placements(self) -> Iterator[dict]:
+        from pestrack.analytics.placements import placement_rows
+
+        return placement_rows(date.today())
 
     def survey_answers(self) -> Iterator[dict]:
         for r in SurveyAnswer.objects.order_by("id").values(

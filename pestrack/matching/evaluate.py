@@ -136,7 +136,7 @@ def evaluate(n_participants: int = 2000, n_places: int = 1000, seed: int = 0, k:
     random_rank = np.array([rng.permutation(n_places)[:k] for _ in range(n_participants)])
     result["recall"]["random"] = recall_at(random_rank, data.hired, k)
     for c in COMPONENTS:
-        if not WEIGHTS[c]:
+        if not WEIGHTS[c] or (c == "text" and full.text_p is None):  # no free texts in the data
             continue
         without = Matcher(data.participants, data.places, {**WEIGHTS, c: 0.0}, tax=tax)
         result["recall"][f"without {c}"] = recall_at(without.top_places(k)[0], data.hired, k)

@@ -19,6 +19,7 @@ at a time with NumPy and SciPy sparse products, so 100,000 × 20,000 pairs fit i
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from pestrack.matching.esco import Taxonomy, taxonomy
-from pestrack.records.employers.rules import CEFR
+from pestrack.records.employers.rules import CEFR, EARTH_KM
 
 COMPONENTS = ("occupation", "skills", "travel", "conditions", "text")
 WEIGHTS = {"occupation": 0.35, "skills": 0.35, "travel": 0.15, "conditions": 0.10, "text": 0.05}
@@ -127,6 +128,13 @@ class Matcher:
         self.experience_local = self._local(self.experience, self.occ_rows)
         self.place_occ_local = self._local(place_occ, self.occ_cols)
         self.has_occ = place_occ >= 0
+        # per used occupation × place: the similarity, NEUTRAL for a place without an occupation,
+        # 0 on the last row ('none', so that it never wins a maximum)
+        by_place = self.occ_sim[:, self.place_occ_local]
+        by_place[:, ~self.has_occ] = NEUTRAL
+        by_place[-1] = 0
+        self.occ_desired, self.occ_experience = by_place, by_place * EXPERIENCE_WEIGHT
+        self.no_occupation = (self.desired[:, 0] < 0) & (self.experience[:, 0] < 0)
         # skills: a participant's coverage of each skill a place asks for
         wanted = np.unique(np.array([s for q in Q for s in q.required + q.optional] + [-1]))
         self.skill_cols = wanted[wanted >= 0]
@@ -136,8 +144,13 @@ class Matcher:
                         [[1.0 / max(len(q.required), 1)] * len(q.required) for q in Q], V)
         self.opt = _csr([[col_of[s] for s in q.optional] for q in Q],
                         [[1.0 / max(len(q.optional), 1)] * len(q.optional) for q in Q], V)
-        self.has_req = np.array([bool(q.required) for q in Q])
-        self.has_opt = np.array([bool(q.optional) for q in Q])
+        has_req = np.array([bool(q.required) for q in Q])
+        has_opt = np.array([bool(q.optional) for q in Q])
+        # skills = (2 req + opt) / 3, with req NEUTRAL when the place requires nothing and opt = req
+        # when it has no optional skills: one product of the coverage with a weight per (skill, place)
+        share = (2 + ~has_opt) / 3
+        self.skill_weights = (self.req.T.multiply(share[None, :]) + self.opt.T / 3).T.tocsr().astype(np.float32)
+        self.skill_const = (NEUTRAL * ~has_req * share).astype(np.float32)
         own = [self._skill_weights(p) for p in P]
         rows = np.unique(np.array([s for d in own for s in d] + [-1]))
         self.skill_rows = rows[rows >= 0]
@@ -148,27 +161,34 @@ class Matcher:
                           if len(self.skill_rows) and V else np.zeros((len(self.skill_rows), V), np.float32))
         # hard rules and the other components
         self.programme_codes = sorted({q.kind_rules.get("requires_programme") for q in Q} - {None})
-        self.needs_programme = np.array([self.programme_codes.index(q.kind_rules["requires_programme"])
-                                         if q.kind_rules.get("requires_programme") else -1 for q in Q], dtype=np.int32)
-        self.in_programme = np.array([[c in p.programmes for c in self.programme_codes] + [True] for p in P], dtype=bool
-                                     ).reshape(n, len(self.programme_codes) + 1)
-        self.min_age = _f([q.kind_rules.get("min_age") for q in Q])
-        self.max_age = _f([q.kind_rules.get("max_age") for q in Q])
-        self.birth_y = _f([p.birth_date and p.birth_date.year for p in P])
-        self.birth_md = _f([p.birth_date and p.birth_date.month * 100 + p.birth_date.day for p in P])
-        self.start_y = _f([q.start_date.year for q in Q])
-        self.start_md = _f([q.start_date.month * 100 + q.start_date.day for q in Q])
-        self.start_ord = _f([q.start_date.toordinal() for q in Q])
-        self.avail_ord = _f([p.available_from and p.available_from.toordinal() for p in P])
-        self.p_sw = np.array([p.swedish_level for p in P], np.int16)
-        self.q_sw = np.array([q.swedish_level for q in Q], np.int16)
+        if len(self.programme_codes) > 62:
+            raise ValueError("more than 62 programmes required by places")
+        bit = {c: 1 << k for k, c in enumerate(self.programme_codes)}
+        self.needs_programme = np.array([bit.get(q.kind_rules.get("requires_programme"), 0) for q in Q], np.int64)
+        self.in_programme = np.array([sum(bit.get(c, 0) for c in p.programmes) for p in P], np.int64)
+        # age on the start day: age >= a  <=>  birth (as YYYYMMDD) <= (start year - a)MMDD
+        birth = _f([p.birth_date and p.birth_date.year * 10000 + p.birth_date.month * 100 + p.birth_date.day for p in P])
+        start = np.array([q.start_date.year * 10000 + q.start_date.month * 100 + q.start_date.day for q in Q], np.int64)
+        min_age, max_age = _f([q.kind_rules.get("min_age") for q in Q]), _f([q.kind_rules.get("max_age") for q in Q])
+        self.birth_key = np.where(np.isnan(birth), 0, birth).astype(np.int32)  # unknown: no age rule applies
+        self.has_birth = ~np.isnan(birth)
+        self.latest_birth = np.where(np.isnan(min_age), 99_999_999, start - np.nan_to_num(min_age) * 10000).astype(np.int32)
+        self.earliest_birth = np.where(np.isnan(max_age), -1, start - (np.nan_to_num(max_age) + 1) * 10000).astype(np.int32)
+        base = min([q.start_date.toordinal() for q in Q] + [0]) if Q else 0
+        self.start_day = np.array([q.start_date.toordinal() - base for q in Q], np.float32)
+        self.avail_day = np.array([-np.inf if p.available_from is None else p.available_from.toordinal() - base
+                                   for p in P], np.float32)
+        self.p_sw = np.array([p.swedish_level for p in P], np.int8)
+        self.q_sw = np.array([q.swedish_level for q in Q], np.int8)
         self.p_lic = np.array([p.driving_licence for p in P], bool)
         self.q_lic = np.array([q.driving_licence for q in Q], bool)
-        self.p_lat, self.p_lon = _f([p.lat for p in P]), _f([p.lon for p in P])
-        self.q_lat, self.q_lon = _f([q.lat for q in Q]), _f([q.lon for q in Q])
+        self.p_xyz, self.q_xyz = _xyz(P), _xyz(Q)
         self.max_km = _f([p.max_travel_km for p in P])
-        self.max_hours = _f([p.max_hours for p in P])
-        self.q_hours = _f([q.hours for q in Q])
+        self.limit_km = np.where(np.isnan(self.max_km), DEFAULT_TRAVEL_KM, self.max_km).astype(np.float32)
+        chord = 2 * np.sin(np.minimum(np.nan_to_num(self.max_km, nan=np.inf), math.pi * EARTH_KM) / (2 * EARTH_KM))
+        self.max_chord2 = np.where(np.isnan(self.max_km), np.inf, chord ** 2).astype(np.float32)
+        self.max_hours = np.array([np.inf if p.max_hours is None else p.max_hours for p in P], np.float32)
+        self.q_hours = np.array([0 if q.hours is None else q.hours for q in Q], np.float32)
         self.text_p = self.text_q = None
         if self.weights["text"] > 0 and any(p.summary for p in P) and any(q.title or q.description for q in Q):
             vec = TfidfVectorizer(sublinear_tf=True, dtype=np.float32).fit(
@@ -198,75 +218,100 @@ class Matcher:
                 out[k] = (self.skill_sim[idx] * w[:, None]).max(axis=0)
         return out
 
-    def distance_km(self, rows) -> np.ndarray:
-        lat1, lon1 = np.radians(self.p_lat[rows])[:, None], np.radians(self.p_lon[rows])[:, None]
-        lat2, lon2 = np.radians(self.q_lat)[None, :], np.radians(self.q_lon)[None, :]
-        x = (lon2 - lon1) * np.cos((lat1 + lat2) / 2)
-        return (6371.0 * np.hypot(x, lat2 - lat1)).astype(np.float32)
+    def chord2(self, rows) -> np.ndarray:
+        """Squared chord between participants ``rows`` and every place on the unit sphere (NaN where a
+        location is unknown)."""
+        dot = self.p_xyz[rows] @ self.q_xyz.T
+        np.multiply(dot, -2, out=dot)
+        dot += 2
+        np.maximum(dot, 0, out=dot)
+        return dot.astype(np.float32)
 
-    def rules(self, rows, km=None) -> dict[str, np.ndarray]:
+    def distance_km(self, rows, chord2=None) -> np.ndarray:
+        c = np.sqrt(self.chord2(rows) if chord2 is None else chord2)
+        return (2 * EARTH_KM) * np.arcsin(np.minimum(c / 2, 1))
+
+    def rules(self, rows, chord2=None) -> dict[str, np.ndarray]:
         """Each hard rule for participants ``rows`` × every place (True: the rule allows the pair)."""
         rows = np.asarray(rows)
-        age = self.start_y[None, :] - self.birth_y[rows][:, None] - (self.start_md[None, :] < self.birth_md[rows][:, None])
-        km = self.distance_km(rows) if km is None else km
+        birth = self.birth_key[rows][:, None]
+        c2 = self.chord2(rows) if chord2 is None else chord2
+        need = self.needs_programme[None, :]
+        age = np.less_equal(birth, self.latest_birth[None, :])
+        age &= birth > self.earliest_birth[None, :]
+        unknown = ~self.has_birth[rows]
+        if unknown.any():
+            age[unknown] = True
         with np.errstate(invalid="ignore"):
-            return {"programme": self.in_programme[rows][:, self.needs_programme],
-                    "age": ~(age < self.min_age[None, :]) & ~(age > self.max_age[None, :]),
+            return {"programme": (self.in_programme[rows][:, None] & need) == need,
+                    "age": age,
                     "swedish_level": self.p_sw[rows][:, None] >= self.q_sw[None, :],
                     "driving_licence": self.p_lic[rows][:, None] | ~self.q_lic[None, :],
-                    "travel": ~(km > self.max_km[rows][:, None])}
+                    "travel": ~(c2 > self.max_chord2[rows][:, None])}
 
-    def feasible(self, rows, km=None) -> np.ndarray:
+    def feasible(self, rows, chord2=None) -> np.ndarray:
         """The hard rules together for participants ``rows`` × every place (True: allowed)."""
         ok = None
-        for allowed in self.rules(rows, km).values():
-            ok = allowed if ok is None else ok & allowed
+        for allowed in self.rules(rows, chord2).values():
+            ok = allowed if ok is None else np.logical_and(ok, allowed, out=ok)
         return ok
 
-    def components(self, rows, km=None) -> dict[str, np.ndarray]:
+    def components(self, rows, chord2=None) -> dict[str, np.ndarray]:
         rows = np.asarray(rows)
-        b, m = len(rows), len(self.places)
         out = {}
         if self.weights["occupation"]:
-            sim = self.occ_sim[:, self.place_occ_local]  # used occupations × places
-            occ = sim[self.desired_local[rows]].max(axis=1)
-            occ = np.maximum(occ, EXPERIENCE_WEIGHT * sim[self.experience_local[rows]].max(axis=1))
-            unknown = (self.desired[rows, 0] < 0) & (self.experience[rows, 0] < 0)
-            occ[unknown] = NEUTRAL
-            occ[:, ~self.has_occ] = NEUTRAL
+            occ = self.occ_desired[self.desired_local[rows, 0]]
+            for k in range(1, self.desired.shape[1]):
+                np.maximum(occ, self.occ_desired[self.desired_local[rows, k]], out=occ)
+            for k in range(self.experience.shape[1]):
+                np.maximum(occ, self.occ_experience[self.experience_local[rows, k]], out=occ)
+            occ[self.no_occupation[rows]] = NEUTRAL
             out["occupation"] = occ
         if self.weights["skills"]:
-            cov = self.coverage(rows)
-            req = np.asarray((self.req @ cov.T).T, dtype=np.float32)
-            opt = np.asarray((self.opt @ cov.T).T, dtype=np.float32)
-            req[:, ~self.has_req] = NEUTRAL
-            opt[:, ~self.has_opt] = req[:, ~self.has_opt]
-            out["skills"] = (2 * req + opt) / 3
+            skills = np.ascontiguousarray((self.skill_weights @ self.coverage(rows).T).T, dtype=np.float32)
+            skills += self.skill_const[None, :]
+            out["skills"] = skills
         if self.weights["travel"]:
-            km = self.distance_km(rows) if km is None else km
-            limit = np.where(np.isnan(self.max_km[rows]), DEFAULT_TRAVEL_KM, self.max_km[rows])[:, None]
-            travel = np.clip(1 - km / np.maximum(limit, 1e-3), 0, 1)
-            out["travel"] = np.where(np.isnan(km), NEUTRAL, travel).astype(np.float32)
+            c2 = self.chord2(rows) if chord2 is None else chord2
+            km = self.distance_km(rows, c2)
+            km /= self.limit_km[rows][:, None]
+            travel = np.subtract(1, km, out=km)
+            np.clip(travel, 0, 1, out=travel)
+            travel[np.isnan(travel)] = NEUTRAL
+            out["travel"] = travel
         if self.weights["conditions"]:
-            late = self.avail_ord[rows][:, None] - self.start_ord[None, :]
-            start = np.where(np.isnan(late), 1.0, np.clip(1 - late / LATE_DAYS, 0, 1))
-            with np.errstate(invalid="ignore", divide="ignore"):
-                hours = np.where(self.q_hours[None, :] > self.max_hours[rows][:, None],
-                                 self.max_hours[rows][:, None] / self.q_hours[None, :], 1.0)
-            out["conditions"] = ((start + hours) / 2).astype(np.float32)
-        if self.weights["text"]:
-            out["text"] = (np.asarray((self.text_p[rows] @ self.text_q).todense(), dtype=np.float32)
-                           if self.text_p is not None else np.zeros((b, m), np.float32))
+            late = self.avail_day[rows][:, None] - self.start_day[None, :]
+            late *= -1 / LATE_DAYS
+            late += 1
+            start = np.clip(late, 0, 1, out=late)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                hours = self.max_hours[rows][:, None] / self.q_hours[None, :]
+            np.minimum(hours, 1, out=hours)
+            start += hours
+            start /= 2
+            out["conditions"] = start
+        if self.weights["text"] and self.text_p is not None:
+            out["text"] = np.asarray((self.text_p[rows] @ self.text_q).todense(), dtype=np.float32)
         return out
 
     def total(self, parts: dict[str, np.ndarray]) -> np.ndarray:
-        total = sum(self.weights[c] * v for c, v in parts.items())
-        return (total / sum(self.weights.values())).astype(np.float32)
+        """The weighted mean, computed in the components' own arrays (they are scaled in place); a
+        component left out (free text when nobody has any) counts as 0."""
+        total = None
+        for c, v in parts.items():
+            w = self.weights[c] / sum(self.weights.values())
+            if total is None:
+                total = np.multiply(v, w, out=v) if v.dtype == np.float32 else (v * w).astype(np.float32)
+            else:
+                total += v * w
+        return total if total is not None else np.zeros((0, len(self.places)), np.float32)
 
     def scores(self, rows) -> tuple[np.ndarray, np.ndarray]:
         """(score, feasible) for participants ``rows`` × every place."""
-        km = self.distance_km(rows)
-        return self.total(self.components(rows, km)), self.feasible(rows, km)
+        c2 = self.chord2(rows)
+        parts = self.components(rows, c2)
+        total = self.total(parts) if parts else np.zeros((len(rows), len(self.places)), np.float32)
+        return total, self.feasible(rows, c2)
 
     # -- rankings ----------------------------------------------------------------------------------
 
@@ -385,18 +430,32 @@ class Matcher:
 
 
 def top_k(score: np.ndarray, ok: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the positions of the k highest feasible scores, best first; ties to the lower
-    position. Infeasible or missing entries come back as -1 / NaN."""
+    """Per row, the positions of the k highest allowed scores, best first; equal scores go to the
+    lower position. Disallowed or missing entries come back as -1 / NaN."""
     b, m = score.shape
     if k <= 0 or m == 0:
         return np.full((b, k), -1, np.int64), np.full((b, k), np.nan, np.float32)
-    # quantise so that ties are exact, and break them by position within the same number
-    key = np.where(ok, np.round(score.astype(np.float64), 6) - np.arange(m) * (1e-7 / max(m, 1)), -np.inf)
-    part = np.argpartition(-key, k - 1, axis=1)[:, :k] if k < m else np.tile(np.arange(m), (b, 1))
-    order = np.argsort(-np.take_along_axis(key, part, 1), axis=1, kind="stable")
+    # disallowed pairs are moved below every allowed one (scores are 0–1) without making them all
+    # equal: a selection among many equal values is slow
+    masked = np.subtract(score, np.float32(2) * ~ok, dtype=np.float32)
+    part = np.argpartition(masked, m - k, axis=1)[:, m - k:] if k < m else np.tile(np.arange(m), (b, 1))
+    vals = np.take_along_axis(masked, part, 1)
+    kth = vals.min(axis=1)
+    above = (vals > kth[:, None]).sum(axis=1)
+    ties = (masked == kth[:, None]).sum(axis=1)
+    for r in np.flatnonzero((ties > k - above) & (kth >= 0)):  # a tie across the k-th place
+        keep = np.flatnonzero(masked[r] > kth[r])
+        part[r] = np.concatenate([keep, np.flatnonzero(masked[r] == kth[r])[:k - len(keep)]])
+        vals[r] = masked[r, part[r]]
+    order = np.lexsort((part, -vals), axis=1)
     best = np.take_along_axis(part, order, 1)
-    bad = ~np.isfinite(np.take_along_axis(key, best, 1))
-    vals = np.take_along_axis(score, best, 1).astype(np.float32)
-    return np.where(bad, -1, best), np.where(bad, np.nan, vals)
+    vals = np.take_along_axis(vals, order, 1)
+    bad = ~(vals >= 0)
+    return np.where(bad, -1, best), np.where(bad, np.nan, vals).astype(np.float32)
 
 
+def _xyz(items) -> np.ndarray:
+    """Unit vectors of the items' locations (NaN where unknown)."""
+    lat = np.radians(_f([x.lat for x in items]))
+    lon = np.radians(_f([x.lon for x in items]))
+    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=1).reshape(len(items), 3)

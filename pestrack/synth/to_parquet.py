@@ -75,7 +75,8 @@ class TableRows:
                 for r in pop.followups),
             "places": (shaper.place({
                 "id": place_ids[i], "kind__code": PLACE_KIND[1], "employer__city_unit__code": p["employer"],
-                "employer__sector_code": "", "positions": 1, "start_date": p["start_date"], "end_date": p["end_date"]})
+                "employer__sector_code": "", "positions": 1, "start_date": p["start_date"], "end_date": p["end_date"],
+                "status": "open"})
                 for i, p in enumerate(pop.places)),
         }
 

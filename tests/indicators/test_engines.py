@@ -88,6 +88,25 @@ def stockholm_data(tmp_path):
         {"kind": "stockholmsjobb", "positions": 3, "start_date": D(2023, 1, 9), "employer_org_unit": "amf"},
         {"kind": "stockholmsjobb", "positions": 2, "start_date": D(2023, 3, 9)},
         {"kind": "praktik_student", "positions": 4, "start_date": D(2023, 2, 1)},
+        # places with placements recorded: 2 of 5 positions filled; the third has none recorded
+        {"kind": "regular", "positions": 4, "positions_filled": 1, "start_date": D(2023, 3, 1)},
+        {"kind": "regular", "positions": 1, "positions_filled": 1, "start_date": D(2023, 5, 1)},
+        {"kind": "regular", "positions": 10, "start_date": D(2023, 5, 1)},
+    ])
+    write_table(data, "placements", [
+        {"kind": "regular", "status": "hired", "hired": True, "first_for_person": True, "person_key": "a",
+         "days_enrolment_to_proposal": 30, "proposed_date": D(2023, 2, 1), "hired_date": D(2023, 3, 1),
+         "retained_3m": True, "retained_6m": False},
+        {"kind": "stockholmsjobb", "status": "hired", "hired": True, "first_for_person": True, "person_key": "b",
+         "days_enrolment_to_proposal": 90, "proposed_date": D(2023, 4, 1), "hired_date": D(2023, 5, 1),
+         "retained_3m": True, "retained_6m": True},
+        {"kind": "regular", "status": "rejected", "hired": False, "first_for_person": True, "person_key": "c",
+         "days_enrolment_to_proposal": 60, "proposed_date": D(2023, 6, 1)},
+        {"kind": "regular", "status": "hired", "hired": True, "first_for_person": False, "person_key": "a",
+         "days_enrolment_to_proposal": 200, "proposed_date": D(2023, 7, 1), "hired_date": D(2023, 12, 1)},
+        {"kind": "regular", "status": "hired", "hired": True, "first_for_person": True, "person_key": "d",
+         "days_enrolment_to_proposal": 10, "proposed_date": D(2022, 11, 1), "hired_date": D(2022, 12, 1),
+         "retained_3m": False, "retained_6m": False},
     ])
     write_table(data, "outreach", [
         {"date": D(2023, 5, 5), "age_band": "20-24", "level": 2, "sex": "woman"},
@@ -115,6 +134,8 @@ EXPECTED_TOTALS = {  # worked out from the rows above, VB 2023
     "jobbtorg_enrolled_ovriga": 1, "jobbtorg_enrolled_ovriga_lss": 1, "jobbtorg_enrolled_unique": 6,
     "young_offered_within_90_days": 100 / 3,
     "places_praktik_students": 4, "feriejobb_own_units": 1,
+    "placements_hired": 3, "days_enrolment_to_first_match": 60.0, "retention_3_months_after_hire": 100.0,
+    "retention_6_months_after_hire": 50.0, "places_filled_share": 40.0,
     "basic_adult_education_passed": 50.0, "upper_secondary_preparatory_passed": 100.0,
     "upper_secondary_vocational_passed": 100 / 3, "sfi_passed": 100.0, "sfi_within_planned_time": 50.0,
     "sfi_beginners_passed_within_two_years": 50.0, "combination_education_passed": 75.0, "yh_exam": 50.0,
@@ -153,7 +174,7 @@ def test_cli_compute_writes_the_csv_columns(stockholm_data, tmp_path):
 def test_cli_validate_and_errors(tmp_path):
     runner = CliRunner()
     r = runner.invoke(app, ["indicators", "validate"])
-    assert r.exit_code == 0 and "34 indicator definitions valid" in r.output
+    assert r.exit_code == 0 and "39 indicator definitions valid" in r.output
     r = runner.invoke(app, ["indicators", "compute", "--data", str(tmp_path / "none"), "--year", "2023",
                             "--out", str(tmp_path / "x.csv")])
     assert r.exit_code == 2 and "no such folder" in _flat(r.output)

@@ -108,3 +108,26 @@ def test_a_placement_that_breaks_a_hard_rule_is_rejected(examples, tmp_path):
     assert "3 place_reference: Feriejobb (feriejobb) requires age 19 or under on 2025-06-16; the person is 54." in text
     assert "2 place_reference: Feriejobb (feriejobb) requires age 19 or under on 2025-06-16; the person is 25." in text
     assert "4 hired_date: A hire needs the hiring date." in text
+
+
+@pytest.mark.django_db
+def test_placements_and_filled_places_in_the_analytics_extract(examples, tmp_path):
+    import datetime as dt
+
+    import pyarrow.parquet as pq
+
+    from pestrack.analytics.extract import extract
+    from pestrack.analytics.placements import add_months, retained
+
+    extract(tmp_path)
+    rows = {r["days_enrolment_to_proposal"]: r for r in pq.read_table(tmp_path / "placements.parquet").to_pylist()}
+    amina, sofia, oskar = rows[547], rows[371], rows[474]  # 2023-09-01 → 2025-03-01 and so on
+    assert (amina["kind"], amina["hired"], amina["retained_3m"], amina["retained_6m"]) == ("stockholmsjobb", True, True, False)
+    assert (sofia["retained_3m"], sofia["retained_6m"], sofia["employer_satisfaction"]) == (True, False, 5)
+    assert (oskar["hired"], oskar["retained_3m"], oskar["programme"]) == (False, None, "jobbtorg")
+    assert all(r["first_for_person"] for r in rows.values()) and len(amina["person_key"]) == 32
+    places = {r["positions"]: r["positions_filled"] for r in pq.read_table(tmp_path / "places.parquet").to_pylist()}
+    assert places == {3: 1, 1: 1, 10: 0, 2: None}  # the shop has no placement recorded
+    assert add_months(dt.date(2025, 11, 30), 3) == dt.date(2026, 2, 28)
+    assert retained(dt.date(2026, 10, 1), None, 3, today=dt.date(2026, 12, 1)) is None  # not yet known
+    assert retained(dt.date(2026, 8, 1), None, 3, today=dt.date(2026, 12, 1)) is True

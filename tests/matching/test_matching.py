@@ -215,3 +215,20 @@ def test_allocate_refuses_a_bad_file_naming_file_line_and_column(profile, tmp_pa
     assert "places.csv:2: kind: 'nojob' is not a place_type code" in r.output
     assert "places.csv:3: start_date:" in r.output and "places.csv:3: id: 'F1' is also on line 2" in r.output
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_vectorised_scores_equal_the_straightforward_pair_by_pair_ones(tax):
+    from pestrack.matching.reference import PairScorer
+
+    data = synthetic(40, 40, seed=11, tax=tax)
+    m = Matcher(data.participants, data.places, weights={"occupation": .35, "skills": .35, "travel": .15,
+                                                         "conditions": .10}, tax=tax)
+    ref = PairScorer(tax, m.weights)
+    score, ok = m.scores(np.arange(40))
+    for i, p in enumerate(data.participants):
+        for j, q in enumerate(data.places):
+            assert ok[i, j] == ref.allowed(p, q)
+            assert abs(score[i, j] - ref.score(p, q)) < 1e-5, (i, j)
+    best, _ = m.top_places(10, jobs=1)
+    assert [[j for _, j in ref.top_places(p, data.places)] for p in data.participants[:20]] == \
+        [[j for j in row if j >= 0] for row in best[:20].tolist()]

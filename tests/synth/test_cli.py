@@ -37,7 +37,7 @@ def test_synth_straight_to_parquet_needs_no_database(tmp_path):
     assert "shard 1/1" in r.stdout and "rows/s" in r.stdout
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert set(manifest["tables"]) == {"enrolments", "exits", "participations", "followups", "outreach", "places",
-                                       "survey_answers"}
+                                       "placements", "survey_answers"}
     for table, entry in manifest["tables"].items():
         assert pq.read_metadata(tmp_path / "out" / f"{table}.parquet").num_rows == entry["rows"]
     assert manifest["tables"]["enrolments"]["rows"] > 14_000

@@ -20,11 +20,19 @@ from pestrack.records.casework.rules import Violation, _age_rules, _name, check_
 CEFR = ("none", "A1", "A2", "B1", "B2", "C1", "C2")
 
 
+EARTH_KM = 6371.0
+
+
+def unit_vector(lat: float, lon: float) -> tuple[float, float, float]:
+    la, lo = math.radians(lat), math.radians(lon)
+    return (math.cos(la) * math.cos(lo), math.cos(la) * math.sin(lo), math.sin(la))
+
+
 def km_between(lat1, lon1, lat2, lon2) -> float:
-    """Distance on the earth's surface (equirectangular; under 0.1 % off within a region)."""
-    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
-    y = math.radians(lat2 - lat1)
-    return 6371.0 * math.hypot(x, y)
+    """Great-circle distance, from the chord between the two points on the unit sphere (the
+    vectorised matching computes the same chord for many pairs at once)."""
+    chord = math.dist(unit_vector(lat1, lon1), unit_vector(lat2, lon2))
+    return 2 * EARTH_KM * math.asin(min(1.0, chord / 2))
 
 
 def check_place(*, kind, start_date: dt.date, end_date: dt.date | None, positions: int, swedish_level: int,
