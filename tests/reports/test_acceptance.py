@@ -35,7 +35,6 @@ KNOWN_GAPS = {
     "607": "feriejobb_own_units is defined; the synthetic feriejobb participations in own units give 61, published 0",
     "602": "published figures disagree: 589 for 2022 here, 877 in the report's own target-group table, "
            "which the data follow (docs/reports.md)",
-    "960": "calibration: men 18-29 come out at 80,3 %, published 80 % (docs/synthetic-data.md)",
 }
 
 
