@@ -89,12 +89,19 @@ class Education:
 
     # -- persons -------------------------------------------------------------------------------
     def new_person(self, sex: str, ages: list, on: dt.date) -> dict:
-        lo, hi, _ = self.rng.choices(ages, weights=[a[2] for a in ages])[0]
-        age = self.rng.randint(lo, hi)
-        birth = on - dt.timedelta(days=365 * age + self.rng.randint(1, 364))
-        while rules.age_on(birth, on) != age:  # leap days
-            birth += dt.timedelta(days=1 if rules.age_on(birth, on) > age else -1)
-        return {"sex": sex, "birth_date": birth, "pin": self.d.identity(birth, sex)}
+        """A student of an age drawn from ``ages`` on ``on``. At large scales the serials of a birth date
+        may all be taken: another birth date of the same age is drawn then."""
+        for _ in range(50):
+            lo, hi, _ = self.rng.choices(ages, weights=[a[2] for a in ages])[0]
+            age = self.rng.randint(lo, hi)
+            birth = on - dt.timedelta(days=365 * age + self.rng.randint(1, 364))
+            while rules.age_on(birth, on) != age:  # leap days
+                birth += dt.timedelta(days=1 if rules.age_on(birth, on) > age else -1)
+            try:
+                return {"sex": sex, "birth_date": birth, "pin": self.d.identity(birth, sex)}
+            except ValueError:
+                continue
+        raise ValueError(f"{self.path}: no identity number left for a {sex} student aged {ages} (scale too large)")
 
     def person(self, form: str, year: int, sex: str, ages: list, on: dt.date, share_new: float) -> dict:
         """A student of the form: most often one already taking a course of it that year (komvux

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 
 from pestrack.analytics.extract import DEFAULT_AGE_BANDS, age_band, parse_bands
@@ -15,6 +16,7 @@ from pestrack.records.casework.rules import age_on
 from pestrack.synth.population import Population
 
 TABLES = ("course_results", "education_followups")
+_key = lru_cache(maxsize=200_000)(key_for_identity_number)  # a student has several courses
 
 
 def _rows(pop: Population, table: str) -> list[dict]:
@@ -31,7 +33,7 @@ def table_rows(pop: Population, table: str, bands: list[str] | None, identity: b
             del row["person_key"]
             row = {"identity_number": r["pin"], **row}
         else:
-            row["person_key"] = key_for_identity_number(r["pin"])
+            row["person_key"] = _key(r["pin"])
         if "age_band" in row:
             row["age_band"] = age_band(age_on(r["birth_date"], r["start_date"]), parsed)
         yield row
