@@ -129,6 +129,19 @@ class Shaper:
                 "status": r.get("status"), "positions_filled": r.get("filled") if r.get("proposed") else None}
 
 
+    def outreach_contact(self, r: dict) -> dict:
+        return {"contact_id": r["id"], "date": r["date"], "org_unit": r["org_unit__code"],
+                "org_unit_path": r["org_unit__path"], "target_group": r["target_group__code"],
+                "sex": r["sex"] or None, "age_band": r["age_band"] or None, "level": r["level"],
+                "outcome": r["outcome"] or None}
+
+    def survey_answer(self, r: dict) -> dict:
+        pin_hash = r["enrolment__person__pin_hash"]
+        return {"survey": r["survey"], "question": r["question"], "date": r["date"], "org_unit": r["org_unit__code"],
+                "person_key": _key(pin_hash) if pin_hash else None, "sex": r["enrolment__person__sex"],
+                "value": r["value"]}
+
+
 class Extractor(Shaper):
     """The analytics tables from the records database, one generator per table."""
 
@@ -163,13 +176,9 @@ class Extractor(Shaper):
             "self_sufficient", "source").iterator(chunk_size=BATCH))
 
     def outreach(self) -> Iterator[dict]:
-        for r in OutreachContact.objects.order_by("id").values(
-                "id", "date", "org_unit__code", "org_unit__path", "target_group__code", "sex", "age_band", "level",
-                "outcome").iterator(chunk_size=BATCH):
-            yield {"contact_id": r["id"], "date": r["date"], "org_unit": r["org_unit__code"],
-                   "org_unit_path": r["org_unit__path"], "target_group": r["target_group__code"],
-                   "sex": r["sex"] or None, "age_band": r["age_band"] or None, "level": r["level"],
-                   "outcome": r["outcome"] or None}
+        return map(self.outreach_contact, OutreachContact.objects.order_by("id").values(
+            "id", "date", "org_unit__code", "org_unit__path", "target_group__code", "sex", "age_band", "level",
+            "outcome").iterator(chunk_size=BATCH))
 
     def places(self) -> Iterator[dict]:
         hired = Count("placements", filter=Q(placements__status="hired"))
@@ -183,13 +192,9 @@ class Extractor(Shaper):
         return placement_rows(date.today())
 
     def survey_answers(self) -> Iterator[dict]:
-        for r in SurveyAnswer.objects.order_by("id").values(
-                "survey", "question", "date", "org_unit__code", "enrolment__person__pin_hash", "enrolment__person__sex",
-                "value").iterator(chunk_size=BATCH):
-            pin_hash = r["enrolment__person__pin_hash"]
-            yield {"survey": r["survey"], "question": r["question"], "date": r["date"], "org_unit": r["org_unit__code"],
-                   "person_key": _key(pin_hash) if pin_hash else None, "sex": r["enrolment__person__sex"],
-                   "value": r["value"]}
+        return map(self.survey_answer, SurveyAnswer.objects.order_by("id").values(
+            "survey", "question", "date", "org_unit__code", "enrolment__person__pin_hash", "enrolment__person__sex",
+            "value").iterator(chunk_size=BATCH))
 
 
 class TableFile:

@@ -61,6 +61,18 @@ def synthesize_parquet(profile: str, years: list[int], scale: int, seed: int, ou
     return tables
 
 
+def write_registers(profile: str, years: list[int], scale: int, seed: int, folder: Path) -> dict[str, Path]:
+    """The register tables of the population just written to the database, as files for
+    ``pestrack analytics import`` (drawn again from the same seed: the same rows)."""
+    from pestrack.records.codes.models import ProfileSetting
+    from pestrack.synth import registers, run
+
+    files = registers.write_files(run.shards(profile, years, scale=scale, seed=seed), folder,
+                                  ProfileSetting.get("age_bands"))
+    console.print("register files for `pestrack analytics import`: " + ", ".join(str(p) for p in files.values()))
+    return files
+
+
 def register(app: typer.Typer) -> None:
     @app.command("synth", context_settings={"allow_extra_args": True})
     def synth_cmd(
@@ -70,7 +82,11 @@ def register(app: typer.Typer) -> None:
                                                              "year before is added for follow-up windows)"),
         scale: int = typer.Option(1, help="1 = the published size; N = N shards of that size (rates stay the same)"),
         seed: int = typer.Option(1, help="Same seed, same population"),
-        into_db: bool = typer.Option(False, "--into-db", help="Write the records into the configured database"),
+        into_db: bool = typer.Option(False, "--into-db", help="Write the records into the configured database (the "
+                                                              "register tables, which have no records, as files: --registers)"),
+        registers_dir: Path = typer.Option(None, "--registers", help="With --into-db: write the register files (course "
+                                                                     "results, education follow-ups) here, for `pestrack "
+                                                                     "analytics import`; default OUT/registers"),
         out: Path = typer.Option(None, "--out", help="Write the analytics tables (Parquet) to this folder: straight "
                                                      "from the generator, or with --into-db extracted from the database"),
     ):
@@ -95,6 +111,8 @@ def register(app: typer.Typer) -> None:
                 synthesize_parquet(profile, years, scale, seed, out)
                 return
             synthesize(profile, years, scale, seed)
+            if registers_dir is not None or out is not None:
+                files = write_registers(profile, years, scale, seed, registers_dir or out / "registers")
         except (ProfileError, PlanError, ValueError) as exc:
             console.print(f"[red]error:[/] {exc}")
             raise typer.Exit(2)
@@ -102,5 +120,8 @@ def register(app: typer.Typer) -> None:
             from pestrack.analytics.extract import extract
 
             result = extract(out)
+            from pestrack.synth.registers import import_files
+
+            import_files(files, out)
             console.print("analytics tables in {}: {}".format(
                 out, ", ".join(f"{t} {n:,}" for t, n in {**result.written, **result.unchanged}.items())))

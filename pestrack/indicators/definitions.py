@@ -21,7 +21,7 @@ MEASURES = ("share", "count", "distinct_count", "mean", "sum", "ratio")
 PART_MEASURES = ("count", "distinct_count", "sum")  # the parts of a ratio
 FIELDS = {"id", "name", "definition", "unit", "direction", "population", "where", "measure", "period", "window",
           "breakdowns", "precision", "targets", "source", "print_unit", "first_year",
-          "cell_precision"}
+          "cell_precision", "blank_cells", "bare_cells"}
 CELLS = ("outcome", "men", "women", "prev")
 MAX_PRECISION = 6
 SETTINGS_FILE = "_reporting.yaml"
@@ -95,6 +95,8 @@ class Indicator:
     print_unit: bool = True                  # false: the report prints the bare number (as published)
     first_year: int | None = None            # the first year the report gives a value for (a new indicator)
     cell_precision: dict[str, int] = field(default_factory=dict)  # a report cell printed at other decimals
+    blank_cells: tuple[str, ...] = ()        # report cells left empty as published (still computed by breakdown)
+    bare_cells: tuple[str, ...] = ()         # report cells printed without the unit, as published
 
     @property
     def is_reported(self) -> bool:
@@ -211,6 +213,13 @@ class _Reader:
                 self.error(item, "cell_precision", f"cell_precision maps cells ({', '.join(CELLS)}) to decimals 0–{MAX_PRECISION}")
             else:
                 ind.cell_precision = {k: v for k, v in cp.items() if k not in (LINE, KEYS)}
+        for key in ("blank_cells", "bare_cells"):
+            if key in item:
+                cells = item[key]
+                if not isinstance(cells, list) or not all(c in CELLS for c in cells):
+                    self.error(item, key, f"{key} lists report cells ({', '.join(CELLS)})")
+                else:
+                    setattr(ind, key, tuple(cells))
         if "first_year" in item:
             if not isinstance(item["first_year"], int) or isinstance(item["first_year"], bool):
                 self.error(item, "first_year", "first_year must be a year")

@@ -42,7 +42,8 @@ class Row:
         if ind is None:
             return {c: "" for c in CSV_COLUMNS[2:]}
         unit = ind.unit if ind.print_unit else None
-        fmt = lambda v, key=None: cell(v, unit, ind.cell_precision.get(key, ind.precision), lang)  # noqa: E731
+        fmt = lambda v, key=None: cell(v, None if key in ind.bare_cells else unit,  # noqa: E731
+                                       ind.cell_precision.get(key, ind.precision), lang)
         targets = ind.targets.get(year, {})
         return {"outcome": fmt(self.values.get("outcome"), "outcome"), "outcome_men": fmt(self.values.get("men"), "men"),
                 "outcome_women": fmt(self.values.get("women"), "women"),
@@ -92,7 +93,7 @@ def _values(ind: Indicator, p: Period, prev: Period, computed: dict, suppress_be
         return {"outcome": now.get("total"), "men": now.get("men"), "women": now.get("women"),
                 "prev": before.get("total")}
     new = lambda q: ind.first_year is not None and q.start.year < ind.first_year  # noqa: E731
-    return {name: None if new(q) else suppressed(computed.get((ind.id, q.label, key)), suppress_below)
+    return {name: None if new(q) or name in ind.blank_cells else suppressed(computed.get((ind.id, q.label, key)), suppress_below)
             for name, (q, key) in ((name, (prev if is_prev else p, key)) for name, (is_prev, key) in KEYS.items())}
 
 

@@ -16,6 +16,7 @@ from fractions import Fraction
 
 from pestrack.records.casework import rules
 from pestrack.records.people.identity import lookup_hash, make_number
+from pestrack.synth import education, services
 from pestrack.synth.config import SynthConfig
 from pestrack.synth.plan import Chain, Segment
 
@@ -52,6 +53,10 @@ class Population:
     plans: list[dict] = field(default_factory=list)
     followups: list[dict] = field(default_factory=list)
     places: list[dict] = field(default_factory=list)
+    outreach: list[dict] = field(default_factory=list)
+    survey_answers: list[dict] = field(default_factory=list)
+    courses: list[dict] = field(default_factory=list)  # register rows (education.py): no records model
+    education_followups: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -275,19 +280,17 @@ class Drawer:
         taken = set()
         if g == "stockholmsjobb":
             s = min(last, start + dt.timedelta(days=self.rng.randint(0, 14)))
-            self.taken.places += 1
-            self.pop.places.append({"title": f"Stockholmsjobb {self.taken.places:07d}", "start_date": s,
-                                    "end_date": end, "employer": self.pick({k: v[0] for k, v in self.s["districts"].items()})})
-            self.participation(e, p, "stockholmsjobb", "own", s, end, place=len(self.pop.places) - 1)
+            self.participation(e, p, "stockholmsjobb", "own", s, end)  # on a place: services.places
             taken.add((s, "stockholmsjobb"))
-        for _ in range(1 + (self.rng.random() < 0.5) + (self.rng.random() < 0.2)):
+        for k in range(1 + (self.rng.random() < 0.5) + (self.rng.random() < 0.2)):
             m = self.pick(self.s["measures"][g])
-            s = self.day_between(start, min(last, start + dt.timedelta(days=120)))
+            # the first offer within 90 days of the start (line 599: every young person gets one)
+            s = self.day_between(start, min(last, start + dt.timedelta(days=90 if k == 0 else 120)))
             if m == "sfi_combination" and not p["born_abroad"]:
                 m = "matching"
             if m == "feriejobb":
                 summer = dt.date(s.year, 6, self.rng.randint(10, 30))
-                if start <= summer <= last and not self.participation_problems(e, p, m, summer, None):
+                if start <= summer <= (min(last, start + dt.timedelta(days=90)) if k == 0 else last) and not self.participation_problems(e, p, m, summer, None):
                     s = summer
                 else:
                     m = "study_guidance"
@@ -298,7 +301,10 @@ class Drawer:
             stop = s + dt.timedelta(days=self.rng.randint(lo, hi))
             if end is not None:
                 stop = min(stop, end)
-            self.participation(e, p, m, self.pick(self.s["providers"]), s, None if stop > self.as_of else stop)
+            providers = self.s["providers"]
+            if m == "feriejobb":  # line 607: no feriejobb in the city's own units (the data follow the table)
+                providers = {k: w for k, w in providers.items() if k != "own"}
+            self.participation(e, p, m, self.pick(providers), s, None if stop > self.as_of else stop)
 
     def participation_problems(self, e, p, measure, s, stop):
         enr = self.pop.enrolments[e]
@@ -355,6 +361,10 @@ def draw(cfg: SynthConfig, chains: list[Chain], years: list[int], seed: int, cod
     for i in order:
         drawer.chain(chains[i], dates[i])
     fit_followups(drawer)
+    services.places(drawer, drawer.s["places"])
+    services.outreach(drawer, drawer.s["outreach"])
+    services.surveys(drawer, drawer.s["surveys"])
+    drawer.pop.courses, drawer.pop.education_followups = education.draw(drawer, drawer.s.get("adult_education"), cfg.path)
     return drawer.pop
 
 

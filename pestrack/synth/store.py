@@ -15,13 +15,13 @@ from pestrack.records.casework.models import Assessment, Enrolment, FollowUp, Pa
 from pestrack.records.codes.models import Code
 from pestrack.records.employers.models import Employer, Place
 from pestrack.records.org.models import OrgUnit
+from pestrack.records.outreach.models import OutreachContact, SurveyAnswer
 from pestrack.records.people.identity import encrypt, parse
 from pestrack.records.people.models import Person
 from pestrack.synth.population import Population
 
 BATCH = 5000
 CONVERT = {"DateField", "DateTimeField", "DecimalField", "JSONField"}  # values the driver cannot take as they are
-PLACE_KIND = ("place_type", "stockholmsjobb")
 
 
 def load_codes() -> dict[tuple[str, str], Code]:
@@ -114,8 +114,9 @@ def _write_shard(pop: Population, seed: int, actor: str, ids: _Ids) -> dict[str,
     person_id = dict(Person.objects.filter(id__gt=after).values_list("pin_hash", "id"))
     pids = [person_id[p["pin_hash"]] for p in pop.persons]
     after = _last_id(Place)
-    insert(Place, ({"kind_id": code_id[PLACE_KIND], "employer_id": ids.employer_of(p["employer"]), "title": p["title"],
-                    "positions": 1, "start_date": p["start_date"], "end_date": p["end_date"]} for p in pop.places))
+    insert(Place, ({"kind_id": code_id[("place_type", p["kind"])], "employer_id": ids.employer_of(p["employer"]),
+                    "title": p["title"], "positions": p["positions"], "start_date": p["start_date"],
+                    "end_date": p["end_date"]} for p in pop.places))
     place_id = dict(Place.objects.filter(id__gt=after).values_list("title", "id"))
     after = _last_id(Enrolment)
     insert(Enrolment, ({"person_id": pids[e["person"]], "programme_id": code(e["programme"]),
@@ -136,12 +137,21 @@ def _write_shard(pop: Population, seed: int, actor: str, ids: _Ids) -> dict[str,
                          "date": r["date"], "score": r["score"]} for r in pop.assessments))
     insert(Plan, ({**r, "enrolment_id": eids[r["enrolment"]]} for r in pop.plans))
     insert(FollowUp, ({**r, "enrolment_id": eids[r["enrolment"]]} for r in pop.followups))
+    insert(OutreachContact, ({**{k: c[k] for k in ("date", "sex", "age_band", "level", "outcome")},
+                              "org_unit_id": unit_id[c["org_unit"]], "target_group_id": code(("target_group", c["target_group"])
+                                                                                             if c["target_group"] else None)}
+                             for c in pop.outreach))
+    insert(SurveyAnswer, ({**{k: a[k] for k in ("survey", "question", "date", "value")}, "text": "",
+                           "org_unit_id": unit_id[a["org_unit"]] if a["org_unit"] else None,
+                           "enrolment_id": eids[a["enrolment"]] if a["enrolment"] is not None else None}
+                          for a in pop.survey_answers))
     at = timezone.now()
     log.record_many(log.Event(actor=actor, action="create", person_id=pid, object_type="person", object_id=str(pid),
                               detail=f"synthetic population, seed {seed}", source="cli", at=at) for pid in pids)
     return {"persons": len(pop.persons), "enrolments": len(pop.enrolments),
             "participations": len(pop.participations), "assessments": len(pop.assessments),
-            "plans": len(pop.plans), "followups": len(pop.followups), "places": len(pop.places)}
+            "plans": len(pop.plans), "followups": len(pop.followups), "places": len(pop.places),
+            "outreach": len(pop.outreach), "survey_answers": len(pop.survey_answers)}
 
 
 # -- digests: one canonical form for a drawn population and for what the database holds ---------

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from pestrack.analytics.extract import ExtractResult, Shaper, TableFile, read_manifest, write_manifest
 from pestrack.analytics.schema import RECORD_TABLES
+from pestrack.synth import registers
 from pestrack.records.codes.profile import ProfileData
 from pestrack.synth.population import Population
-from pestrack.synth.store import PLACE_KIND
 
 
 def _code(ref) -> str | None:
@@ -32,12 +32,15 @@ class TableRows:
                              {c: (code.rules or {}).get("outcome", "other") for (lst, c), code in codes.items()
                               if lst == "exit_reason"})
         self.paths = profile.unit_paths()
-        self.last = {"enrolment": 0, "participation": 0, "place": 0}  # the last id given
+        self.bands = profile.settings["age_bands"]
+        self.last = {"enrolment": 0, "participation": 0, "place": 0, "contact": 0}  # the last id given
 
     def of(self, pop: Population) -> dict[str, Iterator[dict]]:
         """The rows of one shard per table, as generators."""
         place_ids = range(self.last["place"] + 1, self.last["place"] + 1 + len(pop.places))
         self.last["place"] += len(pop.places)
+        contact_ids = range(self.last["contact"] + 1, self.last["contact"] + 1 + len(pop.outreach))
+        self.last["contact"] += len(pop.outreach)
         persons = [{"person__pin_hash": p["pin_hash"], "person__sex": p["sex"], "person__birth_date": p["birth_date"],
                     "person__municipality": p["municipality"], "person__education_level__code": _code(p["education_level"]),
                     "person__born_abroad": p["born_abroad"]} for p in pop.persons]
@@ -74,10 +77,20 @@ class TableRows:
                 **{k: r[k] for k in ("months", "reference_date", "working", "studying", "self_sufficient", "source")}})
                 for r in pop.followups),
             "places": (shaper.place({
-                "id": place_ids[i], "kind__code": PLACE_KIND[1], "employer__city_unit__code": p["employer"],
-                "employer__sector_code": "", "positions": 1, "start_date": p["start_date"], "end_date": p["end_date"],
-                "status": "open"})
-                for i, p in enumerate(pop.places)),
+                "id": place_ids[i], "kind__code": p["kind"], "employer__city_unit__code": p["employer"],
+                "employer__sector_code": "", "positions": p["positions"], "start_date": p["start_date"],
+                "end_date": p["end_date"], "status": "open"}) for i, p in enumerate(pop.places)),
+            "outreach": (shaper.outreach_contact({
+                "id": contact_ids[i], "date": c["date"], "org_unit__code": c["org_unit"],
+                "org_unit__path": self.paths[c["org_unit"]], "target_group__code": c["target_group"], "sex": c["sex"],
+                "age_band": c["age_band"], "level": c["level"], "outcome": c["outcome"]}) for i, c in enumerate(pop.outreach)),
+            "survey_answers": (shaper.survey_answer({
+                "survey": a["survey"], "question": a["question"], "date": a["date"],
+                "org_unit__code": a["org_unit"],
+                "enrolment__person__pin_hash": None if a["enrolment"] is None else enrolments[a["enrolment"]]["person__pin_hash"],
+                "enrolment__person__sex": None if a["enrolment"] is None else enrolments[a["enrolment"]]["person__sex"],
+                "value": a["value"]}) for a in pop.survey_answers),
+            **{t: registers.table_rows(pop, t, self.bands) for t in registers.TABLES},
         }
 
 
@@ -89,7 +102,7 @@ class ParquetOut:
         self.out = Path(out)
         self.out.mkdir(parents=True, exist_ok=True)
         self.table_rows = TableRows(profile)
-        self.files = {t.name: TableFile(t.name, self.out) for t in RECORD_TABLES}
+        self.files = {name: TableFile(name, self.out) for name in [t.name for t in RECORD_TABLES] + list(registers.TABLES)}
 
     def add(self, pop: Population) -> int:
         """Append the rows of one shard; returns how many rows were written."""

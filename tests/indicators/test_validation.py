@@ -71,6 +71,8 @@ def test_the_valid_base_definition_loads(define):
     (7, "  measure: {median: duration_months}", "measure must be exactly one of"),
     (7, "  measure: {ratio: {numerator: count}}", "ratio needs exactly a numerator and a denominator"),
     (7, "  measure: {count: person_key}", "count takes no column"),
+    (10, "  blank_cells: [man]", "blank_cells lists report cells (outcome, men, women, prev)"),
+    (10, "  bare_cells: men", "bare_cells lists report cells"),
 ])
 def test_a_bad_definition_is_named_with_file_and_line(define, line, text, message):
     errors = _errors(define, {line: text})

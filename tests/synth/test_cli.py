@@ -22,6 +22,9 @@ def test_synth_into_a_new_database_then_the_analytics_tables(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert "persons" in r.stdout and "analytics tables" in r.stdout
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    # the register tables, which have no records, as register files imported like `pestrack analytics import`
+    assert manifest["tables"]["course_results"]["source_file"] == "course_results.csv"
+    assert (tmp_path / "out" / "registers" / "education_followups.csv").exists()
     enrolments = pq.read_table(tmp_path / "out" / "enrolments.parquet").to_pylist()
     assert manifest["tables"]["enrolments"]["rows"] == len(enrolments) > 14_000
     assert {r["target_group"] for r in enrolments} == {"forsorjningsstod", "kaa", "uvas_20_29", "ovriga", "ovriga_lss",
@@ -37,7 +40,7 @@ def test_synth_straight_to_parquet_needs_no_database(tmp_path):
     assert "shard 1/1" in r.stdout and "rows/s" in r.stdout
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert set(manifest["tables"]) == {"enrolments", "exits", "participations", "followups", "outreach", "places",
-                                       "placements", "survey_answers"}
+                                       "placements", "survey_answers", "course_results", "education_followups"}
     for table, entry in manifest["tables"].items():
         assert pq.read_metadata(tmp_path / "out" / f"{table}.parquet").num_rows == entry["rows"]
     assert manifest["tables"]["enrolments"]["rows"] > 14_000
