@@ -264,6 +264,8 @@ def main() -> int:
             run([str(BIN / "pestrack"), "init", "--profile", "stockholm"], env, f"database {name}: migrations and profile")
             run([str(BIN / "pestrack"), "synth", "--years", "2022", "2023", "--scale", str(args.scale), "--seed", "1",
                  "--into-db", "--out", str(tmp / "analytics")], env, f"synthetic population at scale {args.scale}")
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute("ANALYZE")  # the planner's statistics, as autovacuum would gather them
         print("... staff users", flush=True)
         out = subprocess.run([sys.executable, __file__, "--child-users", str(args.caseworkers), str(args.managers)],
                              env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout
