@@ -31,6 +31,7 @@ import http.cookiejar
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -254,6 +255,7 @@ def main() -> int:
         tmp = Path(tempfile.mkdtemp(prefix="pestrack-bench-web-"))
     url = server.rsplit("/", 1)[0] + "/" + name
     env = {**os.environ, "PESTRACK_DATABASE_URL": url, "PESTRACK_DEBUG": "0", "PESTRACK_ANALYTICS_DIR": str(tmp / "analytics"),
+           "PESTRACK_ANALYTICS_CACHE_DIR": str(tmp / "cache"),
            "DJANGO_SETTINGS_MODULE": "pestrack.settings", "PESTRACK_LOG_LEVEL": "ERROR"}
     if not args.reuse:
         with psycopg.connect(server, autocommit=True) as conn:
@@ -343,6 +345,7 @@ def main() -> int:
         else:
             with psycopg.connect(server, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
