@@ -31,6 +31,7 @@ import http.cookiejar
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -206,8 +207,8 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def report(stats: Stats, seconds: float) -> bool:
-    print(f"\n{'page':18} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}  goal")
+def report(stats: Stats, seconds: float, title: str) -> bool:
+    print(f"\n{title}\n{'page':18} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}  goal")
     ok = True
     total = 0
     for page in sorted(stats.times):
@@ -235,26 +236,38 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--warm-up", type=float, default=20)
     ap.add_argument("--think", type=float, default=1.0, help="mean seconds between a user's requests")
+    ap.add_argument("--single", type=int, default=20, help="rounds of one user alone, before the load")
     ap.add_argument("--workers", type=int, default=3)
     ap.add_argument("--threads", type=int, default=8)
-    ap.add_argument("--keep", action="store_true", help="keep the database (its URL is printed)")
+    ap.add_argument("--keep", action="store_true", help="keep the database and the analytics folder (printed)")
+    ap.add_argument("--reuse", metavar="NAME:FOLDER", help="a database and analytics folder kept by --keep: "
+                                                           "skip the set-up (and keep them)")
     args = ap.parse_args()
 
     import psycopg
 
     server = os.environ.get("PESTRACK_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"pestrack_bench_web_{os.getpid()}"
+    if args.reuse:
+        name, folder = args.reuse.split(":", 1)
+        tmp, args.keep = Path(folder), True
+    else:
+        name = f"pestrack_bench_web_{os.getpid()}"
+        tmp = Path(tempfile.mkdtemp(prefix="pestrack-bench-web-"))
     url = server.rsplit("/", 1)[0] + "/" + name
-    tmp = Path(tempfile.mkdtemp(prefix="pestrack-bench-web-"))
     env = {**os.environ, "PESTRACK_DATABASE_URL": url, "PESTRACK_DEBUG": "0", "PESTRACK_ANALYTICS_DIR": str(tmp / "analytics"),
+           "PESTRACK_ANALYTICS_CACHE_DIR": str(tmp / "cache"),
            "DJANGO_SETTINGS_MODULE": "pestrack.settings", "PESTRACK_LOG_LEVEL": "ERROR"}
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    if not args.reuse:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
     gunicorn = None
     try:
-        run([str(BIN / "pestrack"), "init", "--profile", "stockholm"], env, f"database {name}: migrations and profile")
-        run([str(BIN / "pestrack"), "synth", "--years", "2022", "2023", "--scale", str(args.scale), "--seed", "1",
-             "--into-db", "--out", str(tmp / "analytics")], env, f"synthetic population at scale {args.scale}")
+        if not args.reuse:
+            run([str(BIN / "pestrack"), "init", "--profile", "stockholm"], env, f"database {name}: migrations and profile")
+            run([str(BIN / "pestrack"), "synth", "--years", "2022", "2023", "--scale", str(args.scale), "--seed", "1",
+                 "--into-db", "--out", str(tmp / "analytics")], env, f"synthetic population at scale {args.scale}")
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute("ANALYZE")  # the planner's statistics, as autovacuum would gather them
         print("... staff users", flush=True)
         out = subprocess.run([sys.executable, __file__, "--child-users", str(args.caseworkers), str(args.managers)],
                              env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout
@@ -293,6 +306,18 @@ def main() -> int:
                     started = time.perf_counter()
                     m.request(None, path)
                     print(f"    {m.username} {page} {year}: {time.perf_counter() - started:.1f} s", flush=True)
+        print(f"... one caseworker and one manager alone, {args.single} rounds each, think time 0 "
+              "(what a page costs without contention)", flush=True)
+        alone = Stats()
+        alone.counting = True
+        solo_users = [Caseworker(plan["caseworkers"][0], plan["wai"], base, plan["caseworkers"][0]["username"], alone, 0.0,
+                                 random.Random(2)),
+                      Manager(base, plan["managers"][0]["username"], alone, 0.0, random.Random(3))]
+        for solo in solo_users:
+            solo.login()
+            for n in range(args.single):
+                solo.round(n)
+        report(alone, 1.0, f"alone (load average {os.getloadavg()[0]:.1f}; req/s not meaningful here)")
         print(f"... {len(plan['caseworkers'])} caseworkers and {len(plan['managers'])} managers on {base} "
               f"(gunicorn {args.workers} workers × {args.threads} threads, think time {args.think} s): "
               f"{args.warm_up:.0f} s warm-up, then {args.seconds:.0f} s counted", flush=True)
@@ -305,18 +330,22 @@ def main() -> int:
         started = time.perf_counter()
         for t in threads:
             t.join()
-        ok = report(stats, time.perf_counter() - started)
-        print(f"\ngoals {'met' if ok else 'NOT met'} (scale {args.scale}, {os.cpu_count()} CPUs)")
+        load = os.getloadavg()[0]
+        ok = report(stats, time.perf_counter() - started,
+                    f"{len(users)} users together (load average {load:.1f} at the end)")
+        print(f"\ngoals {'met' if ok else 'NOT met'} (scale {args.scale}, {os.cpu_count()} CPUs, "
+              f"load average {load:.1f})")
         return 0 if ok else 1
     finally:
         if gunicorn is not None:
             gunicorn.terminate()
             gunicorn.wait(timeout=30)
         if args.keep:
-            print(f"database kept: {url}")
+            print(f"kept: --reuse {name}:{tmp}  (database {url})")
         else:
             with psycopg.connect(server, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -44,18 +44,33 @@ def has_role(user, *roles: str) -> bool:
     return _assignments(user, roles).exists()
 
 
-def person_scope(paths: list[str]) -> Q:
+def _unit_ids(paths: list[str]) -> list[int]:
     q = Q(pk__in=[])
     for p in paths:
-        q |= Q(enrolments__org_unit__path__startswith=p) | Q(enrolments__referring_unit__path__startswith=p)
-    return q
+        q |= Q(path__startswith=p)
+    return list(OrgUnit.objects.filter(q).values_list("pk", flat=True))
+
+
+def person_scope(paths: list[str]) -> Q:
+    """Persons with an enrolment at, or referred from, a unit under one of ``paths``. The units are
+    looked up first, so that the enrolments are found through their indexed unit columns (a
+    join on unit paths reads every enrolment)."""
+    units = _unit_ids(paths)
+    return Q(enrolments__org_unit_id__in=units) | Q(enrolments__referring_unit_id__in=units)
+
+
+def _enrolments_in(paths: list[str]):
+    from pestrack.records.casework.models import Enrolment
+
+    units = _unit_ids(paths)
+    return Enrolment.objects.filter(Q(org_unit_id__in=units) | Q(referring_unit_id__in=units))
 
 
 def persons_visible_to(user, write: bool = False) -> QuerySet[Person]:
     paths = scope_paths(user, write)
     if not paths:
         return Person.objects.none()
-    ids = Person.objects.filter(person_scope(paths)).values("pk")
+    ids = _enrolments_in(paths).values("person_id")
     # Protected identities come last, in id order: sorting them by their real names would let a
     # masked list reveal where their names fall in the alphabet.
     unless_protected = {"protected_identity": True, "then": Value("")}
@@ -73,10 +88,8 @@ def units_in_scope(user, write: bool = False) -> QuerySet[OrgUnit]:
 
 
 def can_access(user, person: Person, write: bool = False) -> bool:
-    # The scope applied to this one person: asking whether they are in persons_visible_to would
-    # make SQLite go through every person of the user's units first.
     paths = scope_paths(user, write)
-    return bool(paths) and Person.objects.filter(pk=person.pk).filter(person_scope(paths)).exists()
+    return bool(paths) and _enrolments_in(paths).filter(person_id=person.pk).exists()
 
 
 def may_see_protected(user) -> bool:

@@ -117,8 +117,7 @@ def indicator_results(request, indicator_id: str, year: int, period: str = "VB",
                       "it has no values for your units")
     rows = service.results(ind, year, period, units, dims)
     dimension_of = {column: dim for dim, column in service.dimensions(ind).items()}
-    _log(request, "indicator results", f"{ind.id} {period} {year} {breakdown or 'total'}, "
-                                       f"{'all units' if units is None else 'units ' + ', '.join(units)}")
+    _log(request, "indicator results", f"{ind.id} {period} {year} {breakdown or 'total'}, {service.scope_text(units)}")
     return {"indicator": ind.id, "period": make_period(year, period).label, "units": units,
             "rows": [{"breakdown": dimension_of.get(r.breakdown, r.breakdown), "breakdown_value": r.breakdown_value,
                       "value": r.value, "numerator": r.numerator, "denominator": r.denominator} for r in rows]}

@@ -43,6 +43,11 @@ def indicators() -> dict[str, Indicator]:
     return {**profile().defined, **profile().reported}
 
 
+def scope_text(units: list[str] | None) -> str:
+    """The units results are limited to, as the access log says it."""
+    return "all units" if units is None else "units " + ", ".join(units)
+
+
 def _units_key(units: list[str] | None) -> tuple | None:
     return None if units is None else tuple(sorted(units))
 

@@ -92,10 +92,6 @@ def _log(request, what: str, detail: str, action: str = "read") -> None:
     log.record_for_user(request.user, action, source=access.client_address(request), object_type=what, detail=detail)
 
 
-def _scope_text(units) -> str:
-    return "all units" if units is None else "units " + ", ".join(units)
-
-
 def _status(form) -> int:
     return 200 if form.is_valid() else 400
 
@@ -141,8 +137,8 @@ def dashboard(request):
         goals.append({"id": goal.id, "title": goal.title, "level": words[goal.level],
                       "depth": min(goal.id.count(".") + 2, 6), "mark": mark(status["status"]), "rows": rows,
                       "assessed": status["assessment"] is not None})
-    _log(request, "results dashboard", f"{report.period.label}, {_scope_text(units)}")
-    context = {"form": form, "period": report.period, "goals": goals, "units": units,
+    _log(request, "results dashboard", f"{report.period.label}, {service.scope_text(units)}")
+    context = {"form": form, "period": report.period, "goals": goals, "units": units, "year": year, "code": code,
                "legend": [mark(s) for s in (MET, PARTLY, NOT_MET)]}
     return render(request, "results/dashboard.html", context, status=_status(form))
 
@@ -169,7 +165,7 @@ def indicator(request, indicator_id: str):
             "breakdowns": [charts.breakdown_chart(ind, dim, rows, lang)
                            for dim, rows in service.breakdowns(ind, year, code, units).items()],
         })
-    _log(request, "results indicator", f"{ind.id} {code} {year}, {_scope_text(units)}")
+    _log(request, "results indicator", f"{ind.id} {code} {year}, {service.scope_text(units)}")
     return render(request, "results/indicator.html", context, status=_status(form))
 
 
@@ -198,7 +194,7 @@ def rows(request, indicator_id: str):
              for r in found]
     pages = max(1, -(-total // service.PAGE_ROWS))
     _log(request, "results rows", f"{ind.id} {code} {year} {only or 'all'} page {page}: {len(found)} of {total} "
-                                  f"pseudonymised rows, {_scope_text(units)}")
+                                  f"pseudonymised rows, {service.scope_text(units)}")
     query = request.GET.copy()
     query.pop("page", None)
     lang = language()
@@ -223,7 +219,7 @@ def report_page(request):
     lang = form.cleaned_data["lang"] if form.is_valid() else language()
     links = [{"format": fmt, "url": reverse("results-report-file", args=[year, code, lang, fmt])}
              for fmt in ("html", "pdf", "xlsx", "csv")]
-    _log(request, "annual report", f"report page {code} {year}, {_scope_text(units)}")
+    _log(request, "annual report", f"report page {code} {year}, {service.scope_text(units)}")
     return render(request, "results/report.html", {
         "form": form, "year": year, "code": code, "lang": lang, "units": units, "links": links,
         "view_url": reverse("results-report-view", args=[year, code, lang])}, status=_status(form))
