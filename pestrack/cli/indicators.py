@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
@@ -43,10 +44,13 @@ def compute_cmd(data: Path = typer.Option(..., "--data", help="Folder of analyti
                 profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder"),
                 database_url: str = typer.Option(None, "--database-url",
                                                  help="postgres engine: server to load the tables into "
-                                                      "(default PESTRACK_DATABASE_URL)")):
+                                                      "(default PESTRACK_DATABASE_URL)"),
+                spark_master: str = typer.Option("local[2]", "--spark-master",
+                                                 help="spark engine: local[N] (N cores of this machine) or a "
+                                                      "cluster's spark://host:port")):
     """Compute every indicator with its breakdowns; one CSV row per indicator and breakdown value."""
     from pestrack.indicators.compute import compute, without_register_data, write_csv
-    from pestrack.indicators.engines import ENGINES
+    from pestrack.indicators.engines import ENGINES, EngineUnavailable
     from pestrack.indicators.periods import period
 
     if engine not in ENGINES:
@@ -66,10 +70,12 @@ def compute_cmd(data: Path = typer.Option(..., "--data", help="Folder of analyti
                           "(or PESTRACK_DATABASE_URL)")
                 raise typer.Exit(2)
             runner = ENGINES[engine](data, url)
+        elif engine == "spark":
+            runner = ENGINES[engine](data, master=spark_master)
         else:
             runner = ENGINES[engine](data)
-    except (FileNotFoundError, NotImplementedError) as exc:
-        err.print(f"[red]error:[/] {exc}")
+    except (FileNotFoundError, EngineUnavailable) as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2)
     try:
         with runner:
