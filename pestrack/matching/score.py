@@ -385,7 +385,8 @@ class Matcher:
                 else:
                     missing.append(tax.skills.labels[s])
             opt = sum(1 for s in q.optional if s in own)
-            lines.append(f"skills {parts['skills']:.2f}: required {len(covered)} of {len(q.required)} covered"
+            lines.append(f"skills {parts['skills']:.2f}: " + (
+                f"required {len(covered)} of {len(q.required)} covered" if q.required else "the place lists no required skills")
                          + (f" ({'; '.join(covered)})" if covered else "")
                          + (f"; missing: {'; '.join(missing)}" if missing else "")
                          + (f"; optional {opt} of {len(q.optional)} held" if q.optional else ""))
