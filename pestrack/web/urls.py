@@ -1,6 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.http import JsonResponse
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from pestrack.web import views
@@ -22,4 +22,5 @@ urlpatterns = [
     path("persons/<int:person_id>/export.json", views.export_json, name="person-export-json"),
     path("persons/<int:person_id>/export.html", views.export_html, name="person-export-html"),
     path("api/v1/", api.urls),
+    path("employers/", include("pestrack.web.employers.urls")),
 ]
