@@ -69,3 +69,19 @@ def test_candidates_are_only_the_caseworkers_own_persons_and_a_proposal_is_logge
     r = client.post(f"/employers/places/{w.feriejobb.pk}/candidates/", {"person": w.jarva.pk})
     assert "requires age 19 or under" in r.content.decode() and Placement.objects.count() == 1
     assert login("emil").get(f"/employers/places/{w.place.pk}/candidates/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_outcome_of_a_placement_is_recorded_under_the_rules_and_logged(employer_world, login):
+    w = employer_world
+    placement = Placement.objects.create(place=w.place, person=w.jarva, proposed_date=dt.date.today())
+    url = f"/employers/placements/{placement.pk}/"
+    client = login("anna")
+    r = client.post(url, {"status": "hired", "employer_satisfaction": "4"})
+    assert r.status_code == 200 and "A hire needs the hiring date." in r.content.decode()
+    r = client.post(url, {"status": "hired", "hired_date": dt.date.today().isoformat(), "employer_satisfaction": "4"})
+    assert r.status_code == 302
+    placement.refresh_from_db()
+    assert (placement.status, placement.employer_satisfaction) == ("hired", 4)
+    assert log_entries(action="update", object_type="placement", person_id=w.jarva.pk).exists()
+    assert login("erik").get(url).status_code == 403  # another unit's caseworker

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", views.employer_list, name="employer-list"),
     path("<int:employer_id>/", views.employer_detail, name="employer-detail"),
     path("places/<int:place_id>/candidates/", views.place_candidates, name="place-candidates"),
+    path("placements/<int:placement_id>/", views.placement_outcome, name="placement-outcome"),
 ]

@@ -115,3 +115,40 @@ def place_candidates(request, place_id: int):
                              **matcher.explain(int(i), 0)})
     access.record_listed(request.user, [r["person"] for r in rows], source=source, what="candidate list")
     return render(request, "web/employers/place_candidates.html", {"place": place, "rows": rows, "message": message})
+
+
+class OutcomeForm(forms.ModelForm):
+    """What came of a proposal; the dates and status follow records.employers.rules.check_placement."""
+
+    class Meta:
+        model = Placement
+        fields = ["status", "interview_date", "hired_date", "ended_date", "employer_satisfaction"]
+        widgets = {f: forms.DateInput(attrs={"type": "date"}) for f in ("interview_date", "hired_date", "ended_date")}
+
+    def clean(self):
+        from pestrack.records.employers.rules import check_placement
+
+        data = super().clean()
+        for v in check_placement(status=data.get("status"), proposed_date=self.instance.proposed_date,
+                                 interview_date=data.get("interview_date"), hired_date=data.get("hired_date"),
+                                 ended_date=data.get("ended_date"),
+                                 employer_satisfaction=data.get("employer_satisfaction"), today=dt.date.today()):
+            self.add_error(v.field if v.field in self.fields else None, v.message)
+        return data
+
+
+@login_required
+def placement_outcome(request, placement_id: int):
+    """Record the outcome of a placement: caseworkers with write access to the person."""
+    placement = get_object_or_404(Placement.objects.select_related("place", "place__employer"), pk=placement_id)
+    source = access.client_address(request)
+    person = access.get_person_for(request.user, placement.person_id, action="update" if request.method == "POST"
+                                   else "read", write=True, what="placement", source=source)
+    form = OutcomeForm(request.POST or None, instance=placement)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        log.record_for_user(request.user, "update", source=source, person_id=person.pk, object_type="placement",
+                            object_id=str(placement.pk), detail=f"outcome {placement.status}")
+        return redirect("placement-outcome", placement_id=placement.pk)
+    return render(request, "web/employers/placement_outcome.html",
+                  {"placement": placement, "name": access.display_name(request.user, person), "form": form})
