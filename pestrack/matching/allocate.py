@@ -128,7 +128,7 @@ def _sparse(fit, points, mult, slot_place, positions, candidates):
 def explain(alloc: Allocation, score, feasible, priority, ids, place_ids, rule_counts=None) -> list[str]:
     """One sentence per applicant: what they got and why, or why not. ``rule_counts(i)``, when given,
     says for an applicant without any allowed place how many places each hard rule excluded."""
-    n, m = score.shape
+    n = score.shape[0]
     priority = np.zeros(n) if priority is None else np.asarray(priority)
     holder = {}
     for i, j in enumerate(alloc.place_of):

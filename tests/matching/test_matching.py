@@ -113,7 +113,7 @@ def test_rankings_do_not_depend_on_blocks_or_threads(tax):
     b = m.top_places(10, jobs=2, block=37)
     assert (a[0] == b[0]).all()
     # the candidates of a place are the participants whose score there is highest
-    cand, val = m.top_candidates(7, 5)
+    _, val = m.top_candidates(7, 5)
     score, ok = m.scores(np.arange(300))
     s = np.where(ok[:, 7], score[:, 7], -np.inf)
     assert np.allclose(np.sort(s)[::-1][:5], val)
