@@ -47,7 +47,8 @@ def match_cmd(
     as_json: bool = typer.Option(False, "--json", help="The explanations as JSON"),
 ):
     """Ranked places for a participant, or ranked candidates for a place, each with the reasons for its
-    score; a pair that breaks a hard rule is never listed. Every person read is logged."""
+    score; a pair that breaks a hard rule, or that has a placement under way or a hire, is never
+    listed. Every person read is logged."""
     if ctx.invoked_subcommand:
         return
     if (participant is None) == (place is None):
@@ -68,12 +69,13 @@ def match_cmd(
             err.print("no open places")
             raise typer.Exit(0)
         matcher = Matcher(people, places)
-        best, _ = matcher.top_places(top, jobs=1)
-        pairs = [(0, int(j)) for j in best[0] if j >= 0]
+        done = store.already_proposed([participant])
+        best, _ = matcher.top_places(top + len(done), jobs=1)
+        pairs = [(0, int(j)) for j in best[0] if j >= 0 and (participant, places[j].id) not in done][:top]
         record_many([Event(actor=actor, action="read", person_id=participant, object_type="match_profile", source="cli",
                            detail=f"match: {len(pairs)} places suggested")])
         if not pairs:
-            out.print(f"no open place that person {participant} may take (hard rules)")
+            out.print(f"no other open place that person {participant} may take (hard rules, or proposed already)")
     else:
         places = store.openings([place])
         if not places:
@@ -81,12 +83,13 @@ def match_cmd(
             raise typer.Exit(1)
         people = store.participants()
         matcher = Matcher(people, places)
-        best, _ = matcher.top_candidates(0, top)
-        pairs = [(int(i), 0) for i in best if i >= 0]
+        done = store.already_proposed(place_ids=[place])
+        best, _ = matcher.top_candidates(0, top + len(done))
+        pairs = [(int(i), 0) for i in best if i >= 0 and (people[i].id, place) not in done][:top]
         record_many([Event(actor=actor, action="read", person_id=people[i].id, object_type="match_profile",
                            source="cli", detail=f"match: candidate for place {place}") for i, _ in pairs])
         if not pairs:
-            out.print(f"no participant may take place {place} (hard rules)")
+            out.print(f"no other participant may take place {place} (hard rules, or proposed already)")
     _show(matcher, pairs, as_json)
 
 

@@ -128,7 +128,7 @@ def evaluate(n_participants: int = 2000, n_places: int = 1000, seed: int = 0, k:
     data = synthetic(n_participants, n_places, seed, tax)
     full = Matcher(data.participants, data.places, tax=tax)
     data.hired = hidden_hires(data, full, seed)
-    ranked, scores = full.top_places(k)
+    ranked, _ = full.top_places(k)
     result = {"participants": n_participants, "places": n_places, "seed": seed, "k": k,
               "hired": int((data.hired >= 0).sum()), "recall": {"matcher": recall_at(ranked, data.hired, k)}}
     result["recall"]["keyword baseline"] = recall_at(keyword_ranking(data, full, k, tax), data.hired, k)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -112,7 +111,6 @@ class Matcher:
         self.weights = {c: float((weights or WEIGHTS).get(c, 0.0)) for c in COMPONENTS}
         if sum(self.weights.values()) <= 0:
             raise ValueError("at least one score component needs a positive weight")
-        n, m = len(participants), len(places)
         P, Q = participants, places
         # occupations: the similarities of every occupation used by participants with every place occupation
         self.desired = _padded([p.desired for p in P])
@@ -385,7 +383,8 @@ class Matcher:
                 else:
                     missing.append(tax.skills.labels[s])
             opt = sum(1 for s in q.optional if s in own)
-            lines.append(f"skills {parts['skills']:.2f}: required {len(covered)} of {len(q.required)} covered"
+            lines.append(f"skills {parts['skills']:.2f}: " + (
+                f"required {len(covered)} of {len(q.required)} covered" if q.required else "the place lists no required skills")
                          + (f" ({'; '.join(covered)})" if covered else "")
                          + (f"; missing: {'; '.join(missing)}" if missing else "")
                          + (f"; optional {opt} of {len(q.optional)} held" if q.optional else ""))

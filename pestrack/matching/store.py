@@ -65,3 +65,13 @@ def openings(place_ids=None, tax: Taxonomy | None = None) -> list[Opening]:
             driving_licence=q.driving_licence, lat=q.latitude, lon=q.longitude, hours=q.hours_per_week,
             title=q.title, description=q.description, positions=max(left, 0)))
     return out
+
+
+def already_proposed(person_ids=None, place_ids=None) -> set[tuple[int, int]]:
+    """(person, place) pairs with a placement that is under way or led to a hire: not suggested again."""
+    qs = Placement.objects.exclude(status__in=[Placement.Status.REJECTED, Placement.Status.WITHDRAWN])
+    if person_ids is not None:
+        qs = qs.filter(person_id__in=list(person_ids))
+    if place_ids is not None:
+        qs = qs.filter(place_id__in=list(place_ids))
+    return set(qs.values_list("person_id", "place_id"))

@@ -1,6 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.http import JsonResponse
-from django.urls import path
+from django.urls import include, path
 
 from pestrack.web import views
 from pestrack.web.api import api
@@ -30,4 +30,5 @@ urlpatterns = [
     *results_pages,
     path("evaluation/", evaluation_page, name="evaluation"),
     path("api/v1/", api.urls),
+    path("employers/", include("pestrack.web.employers.urls")),
 ]

@@ -117,3 +117,10 @@ def test_dense_and_sparse_agree_on_a_larger_random_case():
 def test_unknown_method_is_refused():
     with pytest.raises(ValueError, match="auto, dense or sparse"):
         allocate(np.zeros((1, 1)), np.ones((1, 1), bool), [1], method="greedy")
+
+
+def test_the_default_solver_is_the_exact_dense_one():
+    rng = np.random.default_rng(2)
+    score = rng.random((40, 30)).astype(np.float32)
+    a = allocate(score, np.ones((40, 30), bool), np.ones(30, int))
+    assert a.method == "dense"

@@ -113,7 +113,7 @@ def test_rankings_do_not_depend_on_blocks_or_threads(tax):
     b = m.top_places(10, jobs=2, block=37)
     assert (a[0] == b[0]).all()
     # the candidates of a place are the participants whose score there is highest
-    cand, val = m.top_candidates(7, 5)
+    _, val = m.top_candidates(7, 5)
     score, ok = m.scores(np.arange(300))
     s = np.where(ok[:, 7], score[:, 7], -np.inf)
     assert np.allclose(np.sort(s)[::-1][:5], val)
@@ -166,12 +166,13 @@ def test_match_a_participant_lists_allowed_places_with_reasons_and_logs_it(examp
 
 @pytest.mark.django_db
 def test_match_a_place_lists_candidates(examples):
-    fj = Place.objects.get(reference="FJ-2025-11").pk
-    r = cli("match", "--place", fj)
+    sj = Place.objects.get(reference="SJ-2025-07").pk
+    r = cli("match", "--place", sj)
     assert r.exit_code == 0, r.output
-    assert f"participant {examples['Oskar']}:" in r.output  # the only one of feriejobb age
-    assert f"participant {examples['Amina']}:" not in r.output
-    assert AccessLogEntry.objects.filter(person_id=examples["Oskar"], object_type="match_profile").exists()
+    # Jobbtorg participants with Swedish A1 or better; Amina is hired there already, Karl has no Swedish level
+    assert f"participant {examples['Oskar']}:" in r.output and f"participant {examples['Sofia']}:" in r.output
+    assert f"participant {examples['Amina']}:" not in r.output and f"participant {examples['Karl']}:" not in r.output
+    assert AccessLogEntry.objects.filter(person_id=examples["Sofia"], object_type="match_profile").exists()
 
 
 def test_match_needs_exactly_one_of_participant_or_place():
@@ -232,3 +233,11 @@ def test_vectorised_scores_equal_the_straightforward_pair_by_pair_ones(tax):
     best, _ = m.top_places(10, jobs=1)
     assert [[j for _, j in ref.top_places(p, data.places)] for p in data.participants[:20]] == \
         [[j for j in row if j >= 0] for row in best[:20].tolist()]
+
+
+@pytest.mark.django_db
+def test_a_place_already_proposed_or_taken_is_not_suggested_again(examples):
+    r = cli("match", "--participant", examples["Amina"])  # hired at the Stockholmsjobb place
+    assert "Lokalvårdare" not in r.output and "Butiksbiträde" in r.output
+    r = cli("match", "--place", Place.objects.get(reference="FJ-2025-11").pk)  # Oskar is proposed already
+    assert f"participant {examples['Oskar']}:" not in r.output and "no other participant may take" in r.output
