@@ -9,6 +9,7 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("home", "/", "anna"),
     ("caseload", "/caseload/", "anna"),
     ("search", "/search/", "anna"),
+    ("persons", "/persons/", "anna"),
     ("person", "/persons/{person}/", "anna"),
     ("person-protected", "/persons/{protected}/", "anna"),
     ("enrol", "/persons/{exited}/enrol/", "anna"),
