@@ -13,6 +13,7 @@ from django.utils import timezone
 from pestrack.records.audit import log
 from pestrack.records.casework.models import Assessment, Enrolment, FollowUp, Participation, Plan
 from pestrack.records.codes.models import Code
+from pestrack.records.employers import orgnumber
 from pestrack.records.employers.models import Employer, Place
 from pestrack.records.org.models import OrgUnit
 from pestrack.records.outreach.models import OutreachContact, SurveyAnswer
@@ -93,7 +94,7 @@ class _Ids:
         if unit not in self.employer:
             self.employer[unit] = Employer.objects.get_or_create(
                 city_unit_id=self.unit[unit], defaults={"name": OrgUnit.objects.get(code=unit).name,
-                                                        "org_number": f"99{self.unit[unit]:04d}-0000"})[0].id
+                                                        "org_number": orgnumber.make(f"929{self.unit[unit]:06d}")})[0].id
         return self.employer[unit]
 
 

@@ -131,3 +131,12 @@ def test_placements_and_filled_places_in_the_analytics_extract(examples, tmp_pat
     assert add_months(dt.date(2025, 11, 30), 3) == dt.date(2026, 2, 28)
     assert retained(dt.date(2026, 10, 1), None, 3, today=dt.date(2026, 12, 1)) is None  # not yet known
     assert retained(dt.date(2026, 8, 1), None, 3, today=dt.date(2026, 12, 1)) is True
+
+
+@pytest.mark.django_db
+def test_synthetic_employers_get_valid_organisation_numbers(profile):
+    from pestrack.synth.store import _Ids
+
+    ids = _Ids()
+    employer = Employer.objects.get(pk=ids.employer_of("jt-jarva"))
+    assert parse(employer.org_number) == employer.org_number
