@@ -66,6 +66,7 @@ def navigation(request) -> dict:
         "writes": bool(roles & set(access.WRITE_ROLES)),
         "results": bool(roles & set(access.RESULT_ROLES)),
         "evaluation": access.Role.ANALYST in roles,
+        "employers": bool(roles & {access.Role.EMPLOYER_RELATIONS, access.Role.ADMIN}),
         "admin": user.is_staff,
         "roles": sorted(roles),
     }}
