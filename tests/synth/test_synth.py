@@ -207,7 +207,8 @@ def comparable(folder: Path) -> dict[str, list[dict]]:
 
     tables = {t.name: pq.read_table(folder / f"{t.name}.parquet").to_pylist() for t in RECORD_TABLES}
     rank = {key: {r[key]: i for i, r in enumerate(tables[table])} for table, key in (
-        ("enrolments", "enrolment_id"), ("participations", "participation_id"), ("places", "place_id"))}
+        ("enrolments", "enrolment_id"), ("participations", "participation_id"), ("places", "place_id"),
+        ("outreach", "contact_id"))}
     for rows in tables.values():
         for r in rows:
             for key, ranks in rank.items():
