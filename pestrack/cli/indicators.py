@@ -35,6 +35,25 @@ def validate_cmd(profile: str = typer.Option("stockholm", "--profile", help="Pro
     console.print(f"{len(indicators)} indicator definitions valid")
 
 
+@app.command("list")
+def list_cmd(profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder")):
+    """Every indicator of the profile, classified: computed from individual records (its analytics
+    table) or reported from another source (its source)."""
+    from rich.table import Table
+
+    from pestrack.indicators.goals import load_reported
+
+    computed = _load(profile)
+    reported = load_reported(profile)
+    table = Table("id", "kind", "table or source", "name")
+    for ind in computed:
+        table.add_row(ind.id, "computed", ind.population, escape(ind.name["sv"]))
+    for ind in reported:
+        table.add_row(ind.id, "reported", escape(ind.source), escape(ind.name["sv"]))
+    console.print(table)
+    console.print(f"{len(computed)} computed, {len(reported)} reported")
+
+
 @app.command("compute")
 def compute_cmd(data: Path = typer.Option(..., "--data", help="Folder of analytics tables (Parquet)"),
                 year: int = typer.Option(..., "--year"),

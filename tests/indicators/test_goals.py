@@ -132,3 +132,26 @@ def test_goal_status_suggestion_and_override():
     with_override = load_goals("stockholm")
     shown = goal_statuses(with_override, {"active_co_creation_index": NOT_MET}, 2023)["3.4"]
     assert shown["status"] == PARTLY and shown["assessment"].analysis.startswith("Verksamhetsberättelse 2023")
+
+
+def test_every_report_row_is_classified_computed_or_reported():
+    """Issue 3: each indicator row of the report is either computed from records or reported from
+    another source, in the profile; `pestrack indicators list` shows which."""
+    from typer.testing import CliRunner
+
+    from pestrack.cli import app
+    from pestrack.indicators.definitions import load_definitions
+
+    computed = {i.id: i for i in load_definitions("stockholm")}
+    reported = {i.id: i for i in load_reported("stockholm")}
+    refs = [r for g in load_goals("stockholm").goals for r in g.indicators]
+    assert len(refs) == len(reference("indicators_2023.tsv"))
+    assert all(r.id for r in refs), [r.name for r in refs if not r.id]  # no row left undeclared
+    assert not computed.keys() & reported.keys()
+    kinds = ["computed" if r.id in computed else "reported" for r in refs if r.id in computed or r.id in reported]
+    assert len(kinds) == len(refs)
+    assert (kinds.count("computed"), kinds.count("reported")) == (28, 16)
+    assert all(reported[r.id].source for r in refs if r.id in reported)
+    out = CliRunner().invoke(app, ["indicators", "list"], env={"COLUMNS": "250"}).output
+    assert f"{len(computed)} computed, {len(reported)} reported" in out
+    assert "│ sick_leave " in out and "Stockholms stads personalsystem" in out
