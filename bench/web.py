@@ -12,8 +12,8 @@
    HTTPS (DEBUG off, Argon2 passwords, the access log on every request).
 3. Each simulated user logs in, then loops until the time is up, waiting ``--think`` seconds (±50 %)
    between requests, like a person reading a page:
-   - a caseworker opens their caseload (the person list of their units, a random page), a person
-     from it, and every fifth round records an assessment (the admin's add form: GET, then POST);
+   - a caseworker opens their caseload (/caseload/: the open enrolments of their units, a random
+     page), a person, and every fifth round records an assessment (the workspace form: GET, then POST);
    - a manager opens the results dashboard, an indicator page, or the rows behind an indicator.
    Before the load, each manager opens the dashboard and an indicator page once (the results are
    computed then and shared by the server's processes; the times are printed), and the first
@@ -89,6 +89,14 @@ def child_users(caseworkers: int, managers: int) -> dict:
 
 # ---- the simulated users ---------------------------------------------------------------------------
 
+class LoopbackPolicy(http.cookiejar.DefaultCookiePolicy):
+    """Send the server's Secure cookies back over plain HTTP: the bench talks to gunicorn on loopback
+    without TLS, while the server keeps its production cookie settings (Secure when DEBUG is off)."""
+
+    def return_ok_secure(self, cookie, request):
+        return True
+
+
 class Stats:
     def __init__(self):
         self.lock = threading.Lock()
@@ -108,7 +116,7 @@ class Stats:
 class User:
     def __init__(self, base: str, username: str, stats: Stats, think: float, rng: random.Random):
         self.base, self.username, self.stats, self.think, self.rng = base, username, stats, think, rng
-        self.jar = http.cookiejar.CookieJar()
+        self.jar = http.cookiejar.CookieJar(LoopbackPolicy())
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
 
     def csrf(self) -> str:
@@ -156,19 +164,19 @@ class Caseworker(User):
 
     def round(self, n: int) -> None:
         page = self.rng.randint(1, min(self.plan["pages"], 20))
-        self.request("caseload", f"/persons/?page={page}")
+        self.request("caseload", f"/caseload/?page={page}")
         self.pause()
         person = self.rng.choice(self.plan["persons"])
         self.request("person", f"/persons/{person}/")
         self.pause()
         if n % 5 == 4 and self.plan["open"]:
             enrolment = self.rng.choice(list(self.plan["open"].values()))
-            self.request("assessment form", "/admin/casework/assessment/add/")
+            form = f"/enrolments/{enrolment}/assessment/"
+            self.request("assessment form", form)
             self.pause()
-            self.request("record assessment", "/admin/casework/assessment/add/", {
-                "csrfmiddlewaretoken": self.csrf(), "enrolment": enrolment, "instrument": self.wai,
-                "date": time.strftime("%Y-%m-%d"), "score": str(self.rng.randint(0, 10)), "item_scores": "{}",
-                "assessor": ""})
+            self.request("record assessment", form, {
+                "csrfmiddlewaretoken": self.csrf(), "instrument": self.wai,
+                "date": time.strftime("%Y-%m-%d"), "score": str(self.rng.randint(0, 10))})
             self.pause()
 
 
