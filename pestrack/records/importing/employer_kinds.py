@@ -2,7 +2,6 @@
 profiles. Same engine, same reject-and-report rules as the casework kinds (kinds.py)."""
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 
 from pestrack.records.casework.models import Enrolment
 from pestrack.records.employers import orgnumber
@@ -47,21 +46,6 @@ def esco_list(raw: str, concepts) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-class _Users:
-    def __init__(self):
-        self.users: dict[str, int | None] = {}
-
-    def __call__(self, raw: str) -> int | None:
-        name = raw.strip()
-        if not name:
-            return None
-        if name not in self.users:
-            self.users[name] = get_user_model().objects.filter(username=name).values_list("pk", flat=True).first()
-        if self.users[name] is None:
-            raise f.FieldError(f"no user named {name!r}")
-        return self.users[name]
-
-
 class Employers(Kind):
     name, model, object_type = "employers", Employer, "employer"
     required = ("org_number", "name")
@@ -72,7 +56,7 @@ class Employers(Kind):
     def __init__(self, present, today):
         super().__init__(present, today)
         self.units = {u.code: u.pk for u in OrgUnit.objects.all()}
-        self.user = _Users()
+        self.user = f.UserByName()
         self.bands = {b: b for b in SizeBand.values}
 
     def check_chunk(self, rows):

@@ -6,6 +6,7 @@ import hashlib
 import re
 
 import numpy as np
+from django.contrib.auth import get_user_model
 
 from pestrack.records.people import identity
 
@@ -135,3 +136,20 @@ class DigestSet:
 def digest(*parts) -> int:
     """A 64-bit digest of a natural key."""
     return int.from_bytes(hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=8).digest(), "big")
+
+
+class UserByName:
+    """A staff user's id from their user name (looked up once per name); FieldError for no such user."""
+
+    def __init__(self):
+        self.users: dict[str, int | None] = {}
+
+    def __call__(self, raw: str) -> int | None:
+        name = raw.strip()
+        if not name:
+            return None
+        if name not in self.users:
+            self.users[name] = get_user_model().objects.filter(username=name).values_list("pk", flat=True).first()
+        if self.users[name] is None:
+            raise FieldError(f"no user named {name!r}")
+        return self.users[name]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.db import models
 
 from pestrack.records.casework import rules
@@ -232,18 +231,8 @@ class Enrolments(Kind):
     def __init__(self, present, today):
         super().__init__(present, today)
         self.units = {u.code: u.pk for u in OrgUnit.objects.all()}
-        self.users: dict[str, int | None] = {}
+        self.user = f.UserByName()
         self.open_in_file = f.DigestSet()
-
-    def user(self, raw: str) -> int | None:
-        name = raw.strip()
-        if not name:
-            return None
-        if name not in self.users:
-            self.users[name] = get_user_model().objects.filter(username=name).values_list("pk", flat=True).first()
-        if self.users[name] is None:
-            raise f.FieldError(f"no user named {name!r}")
-        return self.users[name]
 
     def check_chunk(self, rows):
         parsed = self.parse_pins(rows)

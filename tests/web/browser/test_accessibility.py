@@ -15,13 +15,15 @@ def _serious(results) -> list[str]:
             for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
 
 
-def test_every_page_passes_axe_without_serious_violations(page, data):
+def serious_violations_on(page, pages, data) -> dict[str, list[str]]:
+    """Open each (name, path, user) of ``pages`` as its user, photograph it and run axe on it: the
+    serious and critical violations found, by page name."""
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
     found = {}
     user = None
-    for name, path, needs in PAGES:
+    for name, path, needs in pages:
         if needs != user:
             page.context.clear_cookies()
             if needs:
@@ -33,6 +35,11 @@ def test_every_page_passes_axe_without_serious_violations(page, data):
         problems = _serious(axe.run(page))
         if problems:
             found[name] = problems
+    return found
+
+
+def test_every_page_passes_axe_without_serious_violations(page, data):
+    found = serious_violations_on(page, PAGES, data)
     assert not found, found
 
 

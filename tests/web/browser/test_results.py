@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.web.browser.conftest import log_in, screenshot
-from tests.web.browser.test_accessibility import _serious
+from tests.web.browser.test_accessibility import serious_violations_on
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -45,21 +45,7 @@ def _outcome(page) -> tuple[int, int]:
 
 
 def test_results_pages_pass_axe(page, results):
-    from axe_playwright_python.sync_playwright import Axe
-
-    axe = Axe()
-    found, user = {}, None
-    for name, path, needs in PAGES:
-        if needs != user:
-            page.context.clear_cookies()
-            log_in(page, needs)
-            user = needs
-        page.goto(path)
-        assert page.locator("h1").count() == 1, name
-        screenshot(page, name)
-        problems = _serious(axe.run(page))
-        if problems:
-            found[name] = problems
+    found = serious_violations_on(page, PAGES, results)
     assert not found, found
 
 
