@@ -20,6 +20,7 @@ VENV = Path(os.environ.get("PESTRACK_VENV", ROOT / ".venv"))
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 LOCK = ROOT / "requirements.lock"
 STAMP = VENV / ".pestrack-lock-sha256"
+DURATIONS = "--durations=15"  # the slowest tests in every run, to keep the suite short
 
 
 def ensure_venv() -> None:
@@ -44,12 +45,12 @@ def run_tests(extra: list[str]) -> int:
     env = dict(os.environ)
     env.pop("PESTRACK_DATABASE_URL", None)
     print("== tests on SQLite ==", flush=True)
-    code = subprocess.run([python, "-m", "pytest", *extra], cwd=ROOT, env=env).returncode
+    code = subprocess.run([python, "-m", "pytest", DURATIONS, *extra], cwd=ROOT, env=env).returncode
     pg_url = os.environ.get("PESTRACK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     print(f"== database tests on PostgreSQL ({pg_url}) ==", flush=True)
     env["PESTRACK_DATABASE_URL"] = pg_url
     pg_code = subprocess.run(
-        [python, "-m", "pytest", "-m", "django_db or postgres", *extra],
+        [python, "-m", "pytest", DURATIONS, "-m", "django_db or postgres", *extra],
         cwd=ROOT, env=env,
     ).returncode
     if pg_code == 5:  # pytest: no tests collected in this pass
