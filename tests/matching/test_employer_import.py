@@ -88,6 +88,9 @@ def test_bad_place_rows_are_rejected_and_nothing_half_written(profile, tmp_path)
         ["556036-0793", "A6", "regular", "No position", "2025-02-01", "", "", "", "0"]]), "places")
     text = reasons(r)
     assert (r.imported, r.rejected) == (1, 5), text
+    half = engine.run_import(write(tmp_path / "h.csv", PLACE_COLUMNS + ["latitude", "longitude"], [
+        ["556036-0793", "B1", "regular", "Half a location", "2025-01-01", "cashier", "", "59.33", ""]]), "places")
+    assert "2 latitude: give both latitude and longitude, or neither" in reasons(half)
     assert "3 occupation: 'astronaut of the sea' is not an ESCO occupation" in text
     assert "4 kind: 'nojob' is not a place_type code" in text
     assert "5 employer_org_number:" in text

@@ -32,6 +32,15 @@ def decimal(raw: str, *, low: float, high: float) -> float | None:
     return n
 
 
+def location(check) -> dict:
+    """The row's latitude and longitude: both, or neither (one alone is a problem of the row)."""
+    found = {"latitude": check.get("latitude", decimal, low=-90, high=90),
+             "longitude": check.get("longitude", decimal, low=-180, high=180)}
+    if (found["latitude"] is None) != (found["longitude"] is None):
+        check.fail("latitude", "give both latitude and longitude, or neither")
+    return found
+
+
 def esco_list(raw: str, concepts) -> list[str]:
     """ESCO ids, URIs or labels separated by ';' or '|', as ids."""
     from pestrack.matching.esco import UnknownConcept
@@ -122,8 +131,7 @@ class Places(Kind):
                  "optional_skills": check.get("optional_skills", esco_list, skills) if skills else [],
                  "swedish_level": check.get("swedish_level", f.integer, low=0, high=6) or 0,
                  "driving_licence": bool(check.get("driving_licence", f.boolean)),
-                 "latitude": check.get("latitude", decimal, low=-90, high=90),
-                 "longitude": check.get("longitude", decimal, low=-180, high=180),
+                 **location(check),
                  "hours_per_week": check.get("hours_per_week", f.integer, low=1, high=60),
                  "positions": check.get("positions", f.integer, low=1, high=100_000) or 1,
                  "end_date": check.get("end_date", f.date),
@@ -133,8 +141,6 @@ class Places(Kind):
             employer = employers.get(number) if number else None
             if number and employer is None:
                 check.fail("employer_org_number", "no employer with this organisation number; import the employers file first")
-            if (v["latitude"] is None) != (v["longitude"] is None):
-                check.fail("latitude", "give both latitude and longitude, or neither")
             if check.problems:
                 out.append(check.outcome())
                 continue
@@ -248,16 +254,13 @@ class MatchProfiles(Kind):
                  "summary": check.get("summary", f.text),
                  "swedish_level": check.get("swedish_level", f.integer, low=0, high=6) or 0,
                  "driving_licence": bool(check.get("driving_licence", f.boolean)),
-                 "latitude": check.get("latitude", decimal, low=-90, high=90),
-                 "longitude": check.get("longitude", decimal, low=-180, high=180),
+                 **location(check),
                  "max_travel_km": check.get("max_travel_km", decimal, low=0, high=1000),
                  "max_hours_per_week": check.get("max_hours_per_week", f.integer, low=1, high=60),
                  "available_from": check.get("available_from", f.date)}
             person = persons.get(pin_hash) if number else None
             if number and person is None:
                 check.fail("personal_identity_number", "no person with this number; import the persons file first")
-            if (v["latitude"] is None) != (v["longitude"] is None):
-                check.fail("latitude", "give both latitude and longitude, or neither")
             if check.problems:
                 out.append(check.outcome())
                 continue
