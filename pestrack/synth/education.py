@@ -94,9 +94,7 @@ class Education:
         for _ in range(50):
             lo, hi, _ = self.rng.choices(ages, weights=[a[2] for a in ages])[0]
             age = self.rng.randint(lo, hi)
-            birth = on - dt.timedelta(days=365 * age + self.rng.randint(1, 364))
-            while rules.age_on(birth, on) != age:  # leap days
-                birth += dt.timedelta(days=1 if rules.age_on(birth, on) > age else -1)
+            birth = self.d.birth_of_age(age, on)
             try:
                 return {"sex": sex, "birth_date": birth, "pin": self.d.identity(birth, sex)}
             except ValueError:

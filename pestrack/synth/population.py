@@ -188,6 +188,12 @@ class Drawer:
         ranges = self.s["ages"][group]
         return min(r[0] for r in ranges) <= rules.age_on(birth, start) <= max(r[1] for r in ranges)
 
+    def birth_of_age(self, age: int, on: dt.date) -> dt.date:
+        """A birth date drawn evenly among those of people exactly ``age`` years old on ``on`` (no date
+        is favoured: at large scales a favoured date runs out of identity-number serials)."""
+        first, last = _years_before(on, age + 1), _years_before(on, age)
+        return first + dt.timedelta(days=self.rng.randint(1, (last - first).days))
+
     def identity(self, birth: dt.date, sex: str) -> str:
         day = birth.toordinal() * 1000
         for _ in range(MAX_SERIAL_TRIES):  # the serial's last digit is odd for men, even for women

@@ -123,3 +123,14 @@ def test_same_seed_same_courses(drawn, django_db_blocker):
     with django_db_blocker.block():
         again = run.build("stockholm", list(YEARS), seed=SEED, codes=run.Codes.from_profile(read_profile("stockholm")))
     assert again.courses == drawn.courses and again.education_followups == drawn.education_followups
+
+
+def test_no_birth_date_is_favoured(drawn):
+    """Students' birth dates spread evenly over the year: a date that many share (it was 1 June, the
+    day ages are drawn on) runs out of identity-number serials at scale 100."""
+    from collections import Counter
+
+    students = {r["pin"]: r["birth_date"] for r in drawn.courses}
+    per_day = Counter((b.month, b.day) for b in students.values())
+    mean = len(students) / 366
+    assert max(per_day.values()) < 2 * mean, per_day.most_common(3)
