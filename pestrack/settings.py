@@ -165,6 +165,7 @@ MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddlewar
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
                   "pestrack.web.preferences.UserLanguageMiddleware")
 MIDDLEWARE.append("pestrack.web.security.SecurityHeadersMiddleware")
+MIDDLEWARE.append("pestrack.web.security.SessionEndedMiddleware")
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes requires
 AUTHENTICATION_BACKENDS = ["pestrack.web.security.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
 _CSP_SELF, _CSP_NONE = "'self'", "'none'"

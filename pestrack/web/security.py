@@ -35,3 +35,37 @@ class SecurityHeadersMiddleware:
         if user is not None and user.is_authenticated and not request.path.startswith("/static/"):
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+SIGNED_IN_COOKIE = "pestrack_signed_in"
+
+
+class SessionEndedMiddleware:
+    """Tells a user whose session ran out that this is why they see the log-in page.
+
+    The session cookie expires with the session, so the server cannot tell a timed-out user from a
+    new visitor by it. A second cookie, holding nothing but "1" and kept until the browser closes,
+    marks a browser that was signed in: a request without a session but with the mark had its session
+    end by the idle timeout (log-out removes the mark). ``request.session_ended`` is then True, and
+    the log-in page says so once."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        marked = request.COOKIES.get(SIGNED_IN_COOKIE) == "1"
+        request.session_ended = not signed_in and marked
+        response = self.get_response(request)
+        name = getattr(request.resolver_match, "url_name", None)
+        user = getattr(request, "user", None)  # the log-in and log-out views change it
+        if user is not None and user.is_authenticated:
+            if not marked:
+                response.set_cookie(SIGNED_IN_COOKIE, "1", httponly=True, samesite="Lax",
+                                    secure=settings.SESSION_COOKIE_SECURE)
+        elif marked and name in {"login", "logout"}:
+            response.delete_cookie(SIGNED_IN_COOKIE, samesite="Lax")
+        return response

@@ -150,6 +150,22 @@ def test_session_ends_after_the_idle_time(world, login, settings):
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
+@pytest.mark.django_db
+def test_the_login_page_says_when_the_session_ran_out_but_not_after_a_log_out(world, client, settings):
+    notice = f"You were logged out after {settings.PESTRACK_SESSION_IDLE_MINUTES} minutes without activity"
+    assert notice not in client.get("/accounts/login/").content.decode()  # a new visitor
+    assert _post_login(client, "anna", PASSWORD).status_code == 302
+    assert client.get("/caseload/").status_code == 200
+    client.cookies.pop(settings.SESSION_COOKIE_NAME)  # the idle timeout: the browser drops the expired cookie
+    response = client.get("/caseload/")
+    assert response.status_code == 302
+    assert notice in client.get(response["Location"]).content.decode()
+    assert notice not in client.get("/accounts/login/").content.decode()  # said once
+    assert _post_login(client, "anna", PASSWORD).status_code == 302
+    client.post("/accounts/logout/")
+    assert notice not in client.get("/accounts/login/").content.decode()
+
+
 def _settings_in_subprocess(env: dict, *names: str) -> dict:
     code = ("import json, pestrack.settings as s; "
             f"print(json.dumps({{n: getattr(s, n) for n in {list(names)!r}}}))")

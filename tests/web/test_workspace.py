@@ -303,6 +303,37 @@ def test_enrol_again_after_an_exit_with_the_target_group_rules(world, login):
     assert "already has an open enrolment" in errors["programme"]
 
 
+@pytest.mark.django_db
+def test_record_a_follow_up_after_the_exit_checked_by_the_rules(world, login):
+    client = login("anna")
+    e = _enrolment(world.jarva)
+    url = f"/enrolments/{e.pk}/followup/"
+    assert client.get(url).status_code == 302  # an open enrolment has no follow-up yet
+    assert "/followup/" not in client.get(f"/persons/{world.jarva.pk}/").content.decode()
+    exit_date = TODAY - dt.timedelta(days=200)
+    e.start_date, e.end_date, e.exit_reason = exit_date - dt.timedelta(days=100), exit_date, _code("exit_reason", "work")
+    e.save()
+    assert url in client.get(f"/persons/{world.jarva.pk}/").content.decode()
+    form = {"months": 6, "reference_date": exit_date - dt.timedelta(days=1), "working": "true",
+            "studying": "false", "self_sufficient": "unknown", "source": "survey"}
+    errors = _errors_tied_to_fields(client.post(url, form).content.decode())
+    assert errors == {"reference_date": "The follow-up date is before the exit."}
+    assert client.post(url, {**form, "reference_date": exit_date + dt.timedelta(days=182)}).status_code == 302
+    f = e.followups.get()
+    assert (f.months, f.working, f.studying, f.self_sufficient, f.source) == (6, True, False, None, "survey")
+    assert log_entries(action="create", object_type="followup", object_id=str(f.pk), person_id=world.jarva.pk).exists()
+    html = client.get(f"/persons/{world.jarva.pk}/").content.decode()
+    assert "Follow-up 6 months after exit" in html
+    errors = _errors_tied_to_fields(client.post(url, {**form, "reference_date": TODAY}).content.decode())
+    assert errors == {"months": "A follow-up at 6 months from this source is already recorded."}
+    assert e.followups.count() == 1
+    other = _enrolment(world.soderort)
+    other.end_date, other.exit_reason = TODAY, _code("exit_reason", "work")
+    other.save()
+    assert client.post(f"/enrolments/{other.pk}/followup/", {**form, "reference_date": TODAY}).status_code == 403
+    assert not other.followups.exists()
+
+
 def _unit(code):
     from pestrack.records.org.models import OrgUnit
 

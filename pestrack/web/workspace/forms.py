@@ -9,8 +9,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from pestrack.records import access
-from pestrack.records.casework.admin import AssessmentForm, EnrolmentForm, ParticipationForm, PlanForm
-from pestrack.records.casework.models import Enrolment
+from pestrack.records.casework.admin import AssessmentForm, EnrolmentForm, FollowUpForm, ParticipationForm, PlanForm
+from pestrack.records.casework.models import Enrolment, FollowUp
+from pestrack.records.casework.rules import Violation
 from pestrack.records.codes.models import Code
 from pestrack.records.org.models import OrgUnit
 from pestrack.records.people.admin import PersonAddForm
@@ -151,6 +152,33 @@ class StartMeasureForm(_OfEnrolment, ParticipationForm):
         fields = ["measure", "provider_type", "provider_name", "start_date"]
         labels = {"measure": _("Measure"), "provider_type": _("Provider type"), "provider_name": _("Provider"),
                   "start_date": _("Start date")}
+
+
+class WebFollowUpForm(_OfEnrolment, FollowUpForm):
+    """What a person does some months after the exit, as the caseworker learnt it (asked by phone or
+    survey, or read in a register)."""
+
+    class Meta:
+        model = FollowUpForm.Meta.model
+        fields = ["months", "reference_date", "working", "studying", "self_sufficient", "source"]
+        labels = {"months": _("Months after exit"), "reference_date": _("Date of the follow-up"),
+                  "working": _("Working"), "studying": _("Studying"),
+                  "self_sufficient": _("Self-sufficient (no income support)"), "source": _("Source")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [(FollowUp.Source.SURVEY, _("Asked the person (survey or call)")),
+                                         (FollowUp.Source.REGISTER, _("Register"))]
+
+    def violations(self, data):
+        out = super().violations(data)
+        # the natural key (enrolment, months, source): the enrolment is not a field of this form, so
+        # Django's own unique check would not see it
+        if FollowUp.objects.filter(enrolment=self.instance.enrolment, months=data["months"],
+                                   source=data["source"]).exclude(pk=self.instance.pk).exists():
+            out.append(Violation("months", _("A follow-up at %(n)s months from this source is already recorded.")
+                                 % {"n": data["months"]}))
+        return out
 
 
 class EndMeasureForm(WebFormMixin, ParticipationForm):

@@ -12,5 +12,6 @@ urlpatterns = [
     path("enrolments/<int:enrolment_id>/plan/", views.plan, name="record-plan"),
     path("enrolments/<int:enrolment_id>/measure/", views.start_measure, name="start-measure"),
     path("enrolments/<int:enrolment_id>/exit/", views.exit_enrolment, name="exit-enrolment"),
+    path("enrolments/<int:enrolment_id>/followup/", views.followup, name="record-followup"),
     path("measures/<int:participation_id>/end/", views.end_measure, name="end-measure"),
 ]

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods
 from pestrack.records import access
 from pestrack.records.admin_support import identity_search
 from pestrack.records.audit import log
-from pestrack.records.casework.models import Assessment, Enrolment, Participation, Plan
+from pestrack.records.casework.models import Assessment, Enrolment, FollowUp, Participation, Plan
 from pestrack.records.codes.models import Code
 from pestrack.records.codes.profile import home_municipality
 from pestrack.records.org.models import Assignment
@@ -331,3 +331,18 @@ def end_measure(request, participation_id):
     return _form_page(request, form, person=enrolment.person,
                       title=_("End the measure %(m)s") % {"m": wf.code_label(participation.measure)},
                       saved=_("The measure is ended."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def followup(request, enrolment_id):
+    """A follow-up of an ended enrolment (the months after exit, what the person does then)."""
+    enrolment = _writable_enrolment(request, enrolment_id, "follow-up form")
+    if enrolment.end_date is None:
+        messages.error(request, _("A follow-up needs an ended enrolment."))
+        return redirect("person-detail", enrolment.person_id)
+    form = wf.WebFollowUpForm(request.POST or None, instance=FollowUp(enrolment=enrolment),
+                              initial={"months": 6, "reference_date": timezone.localdate(),
+                                       "source": FollowUp.Source.SURVEY})
+    return _form_page(request, form, person=enrolment.person, title=_("Record a follow-up"),
+                      saved=_("The follow-up is recorded."))

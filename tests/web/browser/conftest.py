@@ -109,7 +109,7 @@ def data(transactional_db, settings):
     e.end_date, e.exit_reason = dt.date.today() - dt.timedelta(days=20), Code.objects.get(list="exit_reason", code="moved")
     e.save()
     return {
-        "person": person.pk, "enrolment": enrolment.pk, "measure": measure.pk, "exited": exited.pk,
+        "person": person.pk, "enrolment": enrolment.pk, "measure": measure.pk, "exited": exited.pk, "exited_enrolment": e.pk,
         "protected": make_person("Hemlig", "Skyddadsson", "jt-jarva", protected=True, serial=104).pk,
         "other_district": make_person("Soder", "Ortsson", "jt-soderort", referring="sdf-farsta", serial=102).pk,
     }

@@ -20,6 +20,7 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("start-measure", "/enrolments/{enrolment}/measure/", "anna"),
     ("end-measure", "/measures/{measure}/end/", "anna"),
     ("exit", "/enrolments/{enrolment}/exit/", "anna"),
+    ("follow-up", "/enrolments/{exited_enrolment}/followup/", "anna"),
     ("refused", "/persons/{other_district}/", "anna"),
     ("home-manager", "/", "maria"),
     ("person-manager", "/persons/{person}/", "maria"),
