@@ -60,18 +60,14 @@ def match_cmd(
 
     actor = cli_actor()
     if participant is not None:
-        people = store.participants([participant])
-        if not people:
-            err.print(f"[red]error:[/] no person with id {participant}")
+        found = store.places_for(participant, top)
+        if found is None:
+            err.print(f"[red]error:[/] no person with id {participant} and an open enrolment")
             raise typer.Exit(1)
-        places = store.openings()
-        if not places:
+        matcher, pairs = found
+        if matcher is None:
             err.print("no open places")
             raise typer.Exit(0)
-        matcher = Matcher(people, places)
-        done = store.already_proposed([participant])
-        best, _ = matcher.top_places(top + len(done), jobs=1)
-        pairs = [(0, int(j)) for j in best[0] if j >= 0 and (participant, places[j].id) not in done][:top]
         record_many([Event(actor=actor, action="read", person_id=participant, object_type="match_profile", source="cli",
                            detail=f"match: {len(pairs)} places suggested")])
         if not pairs:

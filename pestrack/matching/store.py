@@ -75,3 +75,21 @@ def already_proposed(person_ids=None, place_ids=None) -> set[tuple[int, int]]:
     if place_ids is not None:
         qs = qs.filter(place_id__in=list(place_ids))
     return set(qs.values_list("person_id", "place_id"))
+
+
+def places_for(person_id: int, top: int = 10):
+    """The best open places for one participant, leaving out places with a placement under way or a
+    hire for them: (matcher, [(0, place position), ...] best first) (matcher None when no place is
+    open), or None when the person has no open enrolment. Used by ``pestrack match --participant`` and the person's suggested-places page."""
+    from pestrack.matching.score import Matcher
+
+    people = participants([person_id])
+    if not people:
+        return None
+    places = openings()
+    if not places:
+        return None, []
+    matcher = Matcher(people, places)
+    done = already_proposed([person_id])
+    best, _ = matcher.top_places(top + len(done), jobs=1)
+    return matcher, [(0, int(j)) for j in best[0] if j >= 0 and (person_id, places[j].id) not in done][:top]

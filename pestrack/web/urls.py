@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from pestrack.web import views
 from pestrack.web.api import api
+from pestrack.web.employers.views import suggested_places
 from pestrack.web.evaluation.views import evaluation_page
 from pestrack.web.preferences import set_language
 from pestrack.web.results.urls import urlpatterns as results_pages
@@ -26,6 +27,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
     path("persons/", views.person_list, name="person-list"),
     path("persons/<int:person_id>/", workspace_views.person_page, name="person-detail"),
+    path("persons/<int:person_id>/places/", suggested_places, name="suggested-places"),
     path("persons/<int:person_id>/export.json", views.export_json, name="person-export-json"),
     path("persons/<int:person_id>/export.html", views.export_html, name="person-export-html"),
     *workspace_pages,

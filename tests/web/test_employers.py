@@ -85,3 +85,28 @@ def test_the_outcome_of_a_placement_is_recorded_under_the_rules_and_logged(emplo
     assert (placement.status, placement.employer_satisfaction) == ("hired", 4)
     assert log_entries(action="update", object_type="placement", person_id=w.jarva.pk).exists()
     assert login("erik").get(url).status_code == 403  # another unit's caseworker
+
+
+@pytest.mark.django_db
+def test_a_participants_suggested_places_under_the_hard_rules_and_proposing_one(employer_world, login):
+    w = employer_world
+    client = login("anna")
+    url = f"/persons/{w.jarva.pk}/places/"
+    assert url in client.get(f"/persons/{w.jarva.pk}/").content.decode()
+    page = client.get(url).content.decode()
+    # Stockholmsjobb is open to a Jobbtorg participant; the feriejobb (ages 16–19) is never suggested
+    assert "Lokalvårdare" in page and "Parkarbetare" not in page
+    assert log_entries(action="read", object_type="suggested places", person_id=w.jarva.pk).exists()
+    assert client.post(url, {"place": w.place.pk}).status_code == 302
+    placement = Placement.objects.get()
+    assert (placement.person_id, placement.place_id, placement.proposed_by.username) == (w.jarva.pk, w.place.pk, "anna")
+    assert log_entries(action="create", object_type="placement", person_id=w.jarva.pk).exists()
+    assert "Lokalvårdare" not in client.get(url).content.decode()  # proposed already: not suggested again
+    r = client.post(url, {"place": w.feriejobb.pk})
+    assert "requires age 19 or under" in r.content.decode() and Placement.objects.count() == 1
+    # another district's person: refused and logged; a manager reads the list but cannot propose
+    assert client.get(f"/persons/{w.soderort.pk}/places/").status_code == 403
+    assert log_entries(action="denied", person_id=w.soderort.pk).exists()
+    manager = login("maria")
+    assert "Propose" not in manager.get(url).content.decode()
+    assert manager.post(url, {"place": w.feriejobb.pk}).status_code == 403

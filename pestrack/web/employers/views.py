@@ -94,15 +94,8 @@ def place_candidates(request, place_id: int):
         person = access.get_person_for(request.user, request.POST.get("person"), action="update", write=True,
                                        what="placement", source=source)
         i = next((n for n, p in enumerate(people) if p.id == person.pk), None)
-        broken = matcher.violations(i, 0) if matcher and i is not None else []
-        if i is None or broken or (person.pk, place.pk) in done:
-            message = " ".join(v.message for v in broken) or _("This person cannot be proposed for this place.")
-        else:
-            score = float(matcher.scores([i])[0][0, 0])
-            placement = Placement.objects.create(place=place, person=person, proposed_date=dt.date.today(),
-                                                 proposed_by=request.user, score=round(score, 4))
-            log.record_for_user(request.user, "create", source=source, person_id=person.pk, object_type="placement",
-                                object_id=str(placement.pk), detail=f"proposed for place {place.pk}")
+        message = _propose(request, source, person, matcher, i, 0)
+        if not message:
             return redirect("place-candidates", place_id=place.pk)
     rows = []
     if matcher:
@@ -115,6 +108,55 @@ def place_candidates(request, place_id: int):
                              **matcher.explain(int(i), 0)})
     access.record_listed(request.user, [r["person"] for r in rows], source=source, what="candidate list")
     return render(request, "web/employers/place_candidates.html", {"place": place, "rows": rows, "message": message})
+
+
+def _propose(request, source: str, person, matcher, i, j) -> str:
+    """Propose ``person`` (participant position ``i`` of ``matcher``) for its place at position ``j``,
+    logged; returns '' when proposed, else why not (a hard rule broken, a proposal already under way,
+    a person or place the matcher does not know)."""
+    if matcher is None or i is None or j is None:
+        return _("This person cannot be proposed for this place.")
+    place_id = matcher.places[j].id
+    broken = matcher.violations(i, j)
+    if broken:
+        return " ".join(v.message for v in broken)
+    if store.already_proposed([person.pk], [place_id]):
+        return _("This person cannot be proposed for this place.")
+    placement = Placement.objects.create(place_id=place_id, person=person, proposed_date=dt.date.today(),
+                                         proposed_by=request.user, score=round(float(matcher.scores([i])[0][0, j]), 4))
+    log.record_for_user(request.user, "create", source=source, person_id=person.pk, object_type="placement",
+                        object_id=str(placement.pk), detail=f"proposed for place {place_id}")
+    return ""
+
+
+SUGGESTED = 10
+
+
+@login_required
+def suggested_places(request, person_id: int):
+    """The open places that suit one participant best, with the reasons; a caseworker who may write
+    the person proposes them for one (POST)."""
+    source = access.client_address(request)
+    posting = request.method == "POST"
+    person = access.get_person_for(request.user, person_id, action="update" if posting else "read", write=posting,
+                                   what="suggested places", source=source)
+    may_propose = access.has_role(request.user, Role.CASEWORKER) and access.can_access(request.user, person, write=True)
+    if posting and not may_propose:
+        access.deny(request.user, person.pk, action="update", what="placement", source=source)
+    found = store.places_for(person.pk, SUGGESTED)
+    matcher, pairs = found if found else (None, [])
+    message = ""
+    if posting:
+        j = next((n for n, q in enumerate(matcher.places if matcher else [])
+                  if str(q.id) == request.POST.get("place")), None)
+        message = _propose(request, source, person, matcher, 0, j)
+        if not message:
+            return redirect("suggested-places", person_id=person.pk)
+    places = Place.objects.select_related("employer", "kind").in_bulk([matcher.places[j].id for _i, j in pairs])
+    rows = [{**matcher.explain(i, j), "record": places[matcher.places[j].id]} for i, j in pairs]
+    return render(request, "web/employers/suggested_places.html", {
+        "person": person, "shown": access.present_person(request.user, person), "rows": rows,
+        "open_enrolment": found is not None, "may_propose": may_propose, "message": message})
 
 
 class OutcomeForm(forms.ModelForm):

@@ -183,7 +183,8 @@ def person_page(request, person_id):
                  "writable": writable and _enrolment_writable(request.user, e)} for e in enrolments]
     return render(request, "web/workspace/person.html", {
         "person": person, "shown": access.present_person(request.user, person), "sections": sections,
-        "may_enrol": writable and not any(e.end_date is None for e in enrolments), "writable": writable})
+        "may_enrol": writable and not any(e.end_date is None for e in enrolments), "writable": writable,
+        "has_open": any(e.end_date is None for e in enrolments)})
 
 
 # --- Forms ----------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("end-measure", "/measures/{measure}/end/", "anna"),
     ("exit", "/enrolments/{enrolment}/exit/", "anna"),
     ("follow-up", "/enrolments/{exited_enrolment}/followup/", "anna"),
+    ("suggested-places", "/persons/{person}/places/", "anna"),
     ("refused", "/persons/{other_district}/", "anna"),
     ("home-manager", "/", "maria"),
     ("person-manager", "/persons/{person}/", "maria"),
