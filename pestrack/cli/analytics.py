@@ -4,10 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
+
+from pestrack.cli.console import out as console
 
 app = typer.Typer(no_args_is_help=True)
-console = Console()
 
 
 @app.command("extract")

@@ -8,12 +8,11 @@ import sys
 from enum import Enum
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from pestrack.cli.console import err, out as console
+
 app = typer.Typer(no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
 
 FIELDS = ["id", "at", "actor", "action", "person_id", "object_type", "object_id", "detail", "source"]
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"]

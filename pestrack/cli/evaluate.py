@@ -4,10 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
-console = Console()
-err = Console(stderr=True)
+from pestrack.cli.console import err, out as console
 
 
 def register(app: typer.Typer) -> None:

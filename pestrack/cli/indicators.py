@@ -5,12 +5,11 @@ import os
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from pestrack.cli.console import err, out as console
+
 app = typer.Typer(no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
 
 
 def _load(profile: str):

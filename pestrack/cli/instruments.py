@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import typer
-from rich.console import Console
+
+from pestrack.cli.console import err
 
 app = typer.Typer(no_args_is_help=True)
-err = Console(stderr=True)
 
 
 def _fail(message: str) -> None:

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import typer
-from rich.console import Console
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+from pestrack.cli.console import err, out
+
 
 match_app = typer.Typer(invoke_without_command=True, add_completion=False)
 

@@ -7,10 +7,9 @@ from enum import Enum
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
-console = Console()
-err = Console(stderr=True)
+from pestrack.cli.console import err, out as console
+
 
 person_app = typer.Typer(no_args_is_help=True)
 retention_app = typer.Typer(no_args_is_help=True)

@@ -5,11 +5,10 @@ import tempfile
 from pathlib import Path
 
 import typer
-from rich.console import Console
+
+from pestrack.cli.console import err, out as console
 
 app = typer.Typer(no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
 
 
 @app.command("annual")

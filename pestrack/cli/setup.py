@@ -5,9 +5,8 @@ import os
 import secrets
 
 import typer
-from rich.console import Console
 
-console = Console()
+from pestrack.cli.console import out as console
 
 
 def init_database(profile: str) -> None:

@@ -5,9 +5,8 @@ import time
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
-console = Console()
+from pestrack.cli.console import out as console
 
 
 class Progress:
