@@ -62,14 +62,16 @@ class Population:
 @dataclass
 class Taken:
     """What must stay unique across the shards of one population (a shard starts where the last
-    one stopped): identity numbers (birth date ordinal * 1000 + serial), the decision-reference
+    one stopped): identity numbers (birth date ordinal * 1000 + serial, plus COORDINATION_KEY for a
+    coordination number), the decision-reference
     counter and the Stockholmsjobb place numbers."""
     numbers: set[int] = field(default_factory=set)
     decisions: int = 0
     places: int = 0
 
 
-MAX_SERIAL_TRIES = 10_000  # far more than the 500 serials of a birth date and sex: all of them are taken
+MAX_SERIAL_TRIES = 2_000  # random draws before the free serials of a nearly full birth date are searched in order
+COORDINATION_KEY = 10**9  # Taken.numbers of coordination numbers: above every ordinal * 1000 + serial
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -195,13 +197,23 @@ class Drawer:
         return first + dt.timedelta(days=self.rng.randint(1, (last - first).days))
 
     def identity(self, birth: dt.date, sex: str) -> str:
+        """A unique identity number: a personal identity number with a random free serial (the last
+        digit odd for men, even for women), or, when all 500 serials of the birth date and sex are
+        taken (only at scales far beyond a real city), a coordination number (day + 60), as the Tax
+        Agency gives people who are not registered."""
         day = birth.toordinal() * 1000
-        for _ in range(MAX_SERIAL_TRIES):  # the serial's last digit is odd for men, even for women
-            serial = self.rng.randrange(0, 1000, 2) + (1 if sex == "man" else 0)
+        parity = 1 if sex == "man" else 0
+        for _ in range(MAX_SERIAL_TRIES):
+            serial = self.rng.randrange(0, 1000, 2) + parity
             if serial >= 1000 or day + serial in self.taken.numbers:
                 continue
             self.taken.numbers.add(day + serial)
             return make_number(birth, serial)
+        for coordination, key in ((False, day), (True, day + COORDINATION_KEY)):  # the rest, in order
+            for serial in range(parity, 1000, 2):
+                if key + serial not in self.taken.numbers:
+                    self.taken.numbers.add(key + serial)
+                    return make_number(birth, serial, coordination=coordination)
         raise ValueError(f"no identity number left for a {sex} born {birth}: every serial is taken (scale too large)")
 
     def person(self, chain: Chain, dates) -> int:

@@ -413,3 +413,25 @@ def test_exit_targets_that_cannot_be_met_are_refused_clearly():
         cfg.settings["exits"][2023][key] = value
         with pytest.raises(plan.PlanError, match=message):
             plan.fix_exits(cfg, plan.make_plan(cfg, [2022, 2023]), 1, ws)
+
+
+def test_a_full_birth_date_gets_coordination_numbers_then_refuses():
+    """At scale 100 more people share a birth date and sex than its 500 serials: the synthetic
+    register then gives coordination numbers (day + 60), and every number stays unique and valid."""
+    import random
+
+    from pestrack.records.people.identity import parse
+    from pestrack.synth.population import Drawer, Taken
+
+    drawer = Drawer.__new__(Drawer)
+    drawer.rng, drawer.taken = random.Random(1), Taken()
+    birth = dt.date(1999, 8, 15)
+    numbers = [drawer.identity(birth, "woman") for _ in range(1000)]
+    assert len(set(numbers)) == 1000
+    parsed = [parse(n) for n in numbers]
+    assert all(p.birth_date == birth for p in parsed)
+    assert sum(p.is_coordination_number for p in parsed) == 500
+    assert all(int(n[-2]) % 2 == 0 for n in numbers)  # the serial's last digit is even for women
+    assert not any(parse(drawer.identity(birth, "man")).is_coordination_number for _ in range(3))
+    with pytest.raises(ValueError, match="no identity number left for a woman born 1999-08-15"):
+        drawer.identity(birth, "woman")
