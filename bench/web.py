@@ -1,7 +1,7 @@
 """Benchmark of the web application under load: caseworkers and managers on loopback.
 
     .venv/bin/python bench/web.py [--scale 10] [--caseworkers 50] [--managers 5] [--seconds 60]
-                                  [--think 1.0] [--workers 3] [--threads 8] [--keep]
+                                  [--think 1.0] [--workers 3] [--threads 8] [--name DB] [--keep]
 
 1. Creates a PostgreSQL database of its own (on PESTRACK_BENCH_POSTGRES_URL, default
    postgresql://postgres@127.0.0.1:5432/postgres), loads the Stockholm profile and the synthetic
@@ -9,7 +9,8 @@
    tables for the results pages), and adds the simulated staff: caseworkers spread over the Jobbtorg
    offices, and unit managers (one of all Jobbtorg, the others of one office each).
 2. Serves the application with gunicorn (gthread workers) on 127.0.0.1, production settings but for
-   HTTPS (DEBUG off, Argon2 passwords, the access log on every request).
+   HTTPS (DEBUG off, Argon2 passwords, database connections kept between requests, the access log
+   on every request).
 3. Each simulated user logs in, then loops until the time is up, waiting ``--think`` seconds (±50 %)
    between requests, like a person reading a page:
    - a caseworker opens their caseload (/caseload/: the open enrolments of their units, a random
@@ -247,6 +248,7 @@ def main() -> int:
     ap.add_argument("--single", type=int, default=20, help="rounds of one user alone, before the load")
     ap.add_argument("--workers", type=int, default=3)
     ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--name", help="name of the database to create (default pestrack_bench_web_PID)")
     ap.add_argument("--keep", action="store_true", help="keep the database and the analytics folder (printed)")
     ap.add_argument("--reuse", metavar="NAME:FOLDER", help="a database and analytics folder kept by --keep: "
                                                            "skip the set-up (and keep them)")
@@ -259,10 +261,11 @@ def main() -> int:
         name, folder = args.reuse.split(":", 1)
         tmp, args.keep = Path(folder), True
     else:
-        name = f"pestrack_bench_web_{os.getpid()}"
+        name = args.name or f"pestrack_bench_web_{os.getpid()}"
         tmp = Path(tempfile.mkdtemp(prefix="pestrack-bench-web-"))
     url = server.rsplit("/", 1)[0] + "/" + name
-    env = {**os.environ, "PESTRACK_DATABASE_URL": url, "PESTRACK_DEBUG": "0", "PESTRACK_ANALYTICS_DIR": str(tmp / "analytics"),
+    env = {**os.environ, "PESTRACK_DATABASE_URL": url, "PESTRACK_DEBUG": "0", "PESTRACK_DB_CONN_MAX_AGE": "60",
+           "PESTRACK_ANALYTICS_DIR": str(tmp / "analytics"),
            "PESTRACK_ANALYTICS_CACHE_DIR": str(tmp / "cache"),
            "DJANGO_SETTINGS_MODULE": "pestrack.settings", "PESTRACK_LOG_LEVEL": "ERROR"}
     if not args.reuse:
@@ -275,7 +278,9 @@ def main() -> int:
             run([str(BIN / "pestrack"), "synth", "--years", "2022", "2023", "--scale", str(args.scale), "--seed", "1",
                  "--into-db", "--out", str(tmp / "analytics")], env, f"synthetic population at scale {args.scale}")
             with psycopg.connect(url, autocommit=True) as conn:
-                conn.execute("ANALYZE")  # the planner's statistics, as autovacuum would gather them
+                # the planner's statistics and the visibility map (index-only scans), as autovacuum
+                # would gather them after the load
+                conn.execute("VACUUM ANALYZE")
         print("... staff users", flush=True)
         out = subprocess.run([sys.executable, __file__, "--child-users", str(args.caseworkers), str(args.managers)],
                              env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout

@@ -29,10 +29,34 @@ MASK = "*****"
 IDENTIFYING = ("first_name", "last_name", "identity_number", "address")
 
 
-def _assignments(user, roles) -> QuerySet[Assignment]:
+_MEMO = "_access_memo"
+
+
+def remember_for_request(user) -> None:
+    """Let ``user`` (a request's user, read anew for every request) carry its assignments and their
+    units once looked up, so that the checks of one page share them instead of a query each."""
+    if user is not None and user.is_authenticated:
+        setattr(user, _MEMO, {})
+
+
+def _memo(user, key, compute):
+    memo = getattr(user, _MEMO, None)
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def user_assignments(user) -> list[Assignment]:
+    """All of the user's assignments, with their units; none for an inactive or anonymous user."""
     if user is None or not user.is_authenticated or not user.is_active:
-        return Assignment.objects.none()
-    return Assignment.objects.filter(user=user, role__in=roles).select_related("unit")
+        return []
+    return _memo(user, "assignments", lambda: list(Assignment.objects.filter(user=user).select_related("unit")))
+
+
+def _assignments(user, roles) -> list[Assignment]:
+    return [a for a in user_assignments(user) if a.role in roles]
 
 
 def scope_paths(user, write: bool = False) -> list[str]:
@@ -41,14 +65,15 @@ def scope_paths(user, write: bool = False) -> list[str]:
 
 
 def has_role(user, *roles: str) -> bool:
-    return _assignments(user, roles).exists()
+    return bool(_assignments(user, roles))
 
 
-def _unit_ids(paths: list[str]) -> list[int]:
+def _unit_ids(paths: list[str], user=None) -> list[int]:
+    """Ids of the units under ``paths`` (remembered for the request of ``user``, see remember_for_request)."""
     q = Q(pk__in=[])
     for p in paths:
         q |= Q(path__startswith=p)
-    return list(OrgUnit.objects.filter(q).values_list("pk", flat=True))
+    return _memo(user, ("units", tuple(paths)), lambda: list(OrgUnit.objects.filter(q).values_list("pk", flat=True)))
 
 
 def person_scope(paths: list[str]) -> Q:
@@ -59,18 +84,28 @@ def person_scope(paths: list[str]) -> Q:
     return Q(enrolments__org_unit_id__in=units) | Q(enrolments__referring_unit_id__in=units)
 
 
-def _enrolments_in(paths: list[str]):
+def _enrolments_in(paths: list[str], user=None):
     from pestrack.records.casework.models import Enrolment
 
-    units = _unit_ids(paths)
+    units = _unit_ids(paths, user)
     return Enrolment.objects.filter(Q(org_unit_id__in=units) | Q(referring_unit_id__in=units))
+
+
+def enrolments_in_scope(user, write: bool = False):
+    """The enrolments whose persons the user reads (or writes): at, or referred from, their units."""
+    return _enrolments_in(scope_paths(user, write), user)
+
+
+def unit_ids_in_scope(user, write: bool = False) -> set[int]:
+    """Ids of ``units_in_scope``, for checking many records against them without a query each."""
+    return set(_unit_ids(scope_paths(user, write), user))
 
 
 def persons_visible_to(user, write: bool = False) -> QuerySet[Person]:
     paths = scope_paths(user, write)
     if not paths:
         return Person.objects.none()
-    ids = _enrolments_in(paths).values("person_id")
+    ids = _enrolments_in(paths, user).values("person_id")
     # Protected identities come last, in id order: sorting them by their real names would let a
     # masked list reveal where their names fall in the alphabet.
     unless_protected = {"protected_identity": True, "then": Value("")}
@@ -89,11 +124,11 @@ def units_in_scope(user, write: bool = False) -> QuerySet[OrgUnit]:
 
 def can_access(user, person: Person, write: bool = False) -> bool:
     paths = scope_paths(user, write)
-    return bool(paths) and _enrolments_in(paths).filter(person_id=person.pk).exists()
+    return bool(paths) and _enrolments_in(paths, user).filter(person_id=person.pk).exists()
 
 
 def may_see_protected(user) -> bool:
-    return _assignments(user, READ_ROLES).filter(may_see_protected=True).exists()
+    return any(a.may_see_protected for a in _assignments(user, READ_ROLES))
 
 
 def deny(user, person_id, *, action: str = "read", what: str = "person", source: str = ""):

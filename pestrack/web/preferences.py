@@ -10,7 +10,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from pestrack.records import access
-from pestrack.records.org.models import Assignment
 from pestrack.web.models import UserPreference
 
 LANGUAGES = dict(settings.LANGUAGES)
@@ -30,6 +29,7 @@ class UserLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        access.remember_for_request(request.user)  # the page's access checks share one look-up
         language = user_language(request.user)
         if language in LANGUAGES:
             translation.activate(language)
@@ -60,7 +60,7 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": {}, "languages": settings.LANGUAGES}
-    roles = set(Assignment.objects.filter(user=user).values_list("role", flat=True))
+    roles = {a.role for a in access.user_assignments(user)}
     return {"languages": settings.LANGUAGES, "nav": {
         "casework": bool(roles & set(access.READ_ROLES)),
         "writes": bool(roles & set(access.WRITE_ROLES)),

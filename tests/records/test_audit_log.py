@@ -119,6 +119,8 @@ def test_identity_numbers_in_detail_are_scrubbed(db):
 def test_record_many_appends_one_chain(db):
     n = log.record_many(log.Event(actor="import", action="import", person_id=i) for i in range(12000))
     assert n == 12000 and AccessLogEntry.objects.count() == 12000
+    # in the order given, across the multi-row INSERTs
+    assert list(AccessLogEntry.objects.order_by("id").values_list("person_id", flat=True)) == list(range(12000))
     assert log.verify().ok
 
 

@@ -134,3 +134,33 @@ def test_pages_need_login(world, client):
     response = client.get(f"/persons/{world.jarva.pk}/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert not log_entries(person_id=world.jarva.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_requests_access_checks_share_one_look_up_of_the_users_assignments(world, login):
+    """The person page asks for the user's assignments once (scope, write scope, masking and the
+    navigation share it), still refuses another office's person and logs both the read and the refusal."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login("anna")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/persons/{world.protected.pk}/").status_code == 200
+    assert sum('FROM "org_assignment"' in q["sql"] for q in queries.captured_queries) == 1
+    assert client.get(f"/persons/{world.soderort.pk}/").status_code == 403
+    assert log_entries(action="read", actor="anna", person_id=world.protected.pk).exists()
+    assert log_entries(action="denied", actor="anna", person_id=world.soderort.pk).exists()
+
+
+@pytest.mark.django_db
+def test_access_checks_outside_a_request_see_a_changed_assignment(world):
+    """Without a request's memo every check reads the assignments anew."""
+    from django.contrib.auth.models import User
+
+    from pestrack.records import access
+    from pestrack.records.org.models import Assignment
+
+    anna = User.objects.get(username="anna")
+    assert access.can_access(anna, world.jarva)
+    Assignment.objects.filter(user=anna).delete()
+    assert not access.can_access(anna, world.jarva) and not access.has_role(anna, *access.READ_ROLES)

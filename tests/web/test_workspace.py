@@ -36,6 +36,15 @@ def test_caseload_lists_open_enrolments_of_my_units_masking_protected_identities
 
 
 @pytest.mark.django_db
+def test_caseload_lists_the_enrolments_my_district_referred_and_logs_them(world, login):
+    html = login("dina").get("/caseload/").content.decode()
+    assert "Rinkebysson" in html and "Ortsson" not in html and "Jarvasson" not in html and "1 open enrolment" in html
+    assert set(log_entries(actor="dina", object_type="caseload").values_list("person_id", flat=True)) == {world.referred.pk}
+    html = login("erik").get("/caseload/").content.decode()
+    assert "Rinkebysson" in html and "Ortsson" in html and "Jarvasson" not in html
+
+
+@pytest.mark.django_db
 def test_caseload_leaves_out_ended_enrolments(world, login):
     e = _enrolment(world.jarva)
     e.end_date, e.exit_reason = TODAY, _code("exit_reason", "work")
@@ -167,6 +176,24 @@ def test_person_outside_my_units_is_refused_with_a_403_page_and_logged(world, lo
     assert response.status_code == 403 and "Access refused" in html and "You do not have access to this person." in html
     assert "Ortsson" not in html
     assert log_entries(action="denied", actor="anna", person_id=world.soderort.pk).exists()
+
+
+@pytest.mark.django_db
+def test_person_page_offers_forms_only_for_the_enrolments_of_my_units(world, login):
+    from pestrack.records.casework.models import Enrolment
+
+    first = _enrolment(world.jarva)
+    first.end_date, first.exit_reason = TODAY - dt.timedelta(days=10), _code("exit_reason", "work")
+    first.save()
+    later = Enrolment.objects.create(person=world.jarva, programme=first.programme, org_unit_id=_unit("jt-soderort"),
+                                     target_group=first.target_group, entry_route=first.entry_route,
+                                     start_date=TODAY - dt.timedelta(days=5))
+    # anna's unit enrolled the person before: she reads the page, but writes nothing in Söderort's enrolment
+    html = login("anna").get(f"/persons/{world.jarva.pk}/").content.decode()
+    assert "Jarvasson" in html and f"/enrolments/{later.pk}/assessment/" not in html and "/enrol/" not in html
+    assert log_entries(action="read", actor="anna", person_id=world.jarva.pk, object_type="person").exists()
+    html = login("erik").get(f"/persons/{world.jarva.pk}/").content.decode()
+    assert f"/enrolments/{later.pk}/assessment/" in html and f"/enrolments/{first.pk}/" not in html
 
 
 @pytest.mark.django_db

@@ -43,6 +43,11 @@ class Enrolment(models.Model):
                 fields=["person", "programme"], condition=Q(end_date__isnull=True), name="one_open_enrolment_per_programme"
             ),
         ]
+        # A caseload: the open enrolments of some units, or referred from them.
+        indexes = [
+            models.Index(fields=["org_unit"], condition=Q(end_date__isnull=True), name="enrolment_open_by_unit"),
+            models.Index(fields=["referring_unit"], condition=Q(end_date__isnull=True), name="enrolment_open_by_referrer"),
+        ]
 
     def __str__(self) -> str:
         return f"Enrolment {self.pk} ({self.start_date})"
@@ -64,6 +69,7 @@ class Assessment(models.Model):
 
     class Meta:
         ordering = ["-date"]
+        indexes = [models.Index(fields=["enrolment", "date"], name="assessment_enrolment_date")]  # last activity
 
     @property
     def band(self) -> str | None:
@@ -85,6 +91,7 @@ class Plan(models.Model):
 
     class Meta:
         ordering = ["-date"]
+        indexes = [models.Index(fields=["enrolment", "date"], name="plan_enrolment_date")]  # last activity
 
 
 class Participation(models.Model):
@@ -102,6 +109,10 @@ class Participation(models.Model):
         ordering = ["-start_date"]
         constraints = [
             models.UniqueConstraint(fields=["enrolment", "measure", "start_date"], name="participation_natural_key")
+        ]
+        indexes = [  # a caseload's last activity of each enrolment
+            models.Index(fields=["enrolment", "start_date"], name="participation_enrolment_start"),
+            models.Index(fields=["enrolment", "end_date"], name="participation_enrolment_end"),
         ]
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db.models import Prefetch
 from django.template.defaultfilters import floatformat
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from pestrack.records.casework.models import Enrolment
+from pestrack.records.casework.models import Assessment, Enrolment, Participation
 from pestrack.web.workspace.forms import code_label
 
 # Order of events on the same day: the enrolment first, its exit last.
@@ -43,8 +44,9 @@ def _yes_no(value) -> str:
 def enrolments_of(person):
     return (Enrolment.objects.filter(person=person)
             .select_related("programme", "org_unit", "referring_unit", "target_group", "entry_route", "exit_reason")
-            .prefetch_related("assessments__instrument", "plans", "participations__measure",
-                              "participations__provider_type", "followups"))
+            .prefetch_related(Prefetch("assessments", Assessment.objects.select_related("instrument")), "plans",
+                              Prefetch("participations", Participation.objects.select_related("measure", "provider_type")),
+                              "followups"))
 
 
 def events(enrolment: Enrolment) -> list[Event]:

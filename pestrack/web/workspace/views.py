@@ -66,9 +66,7 @@ def _latest(model, date_field: str):
 
 
 def _open_enrolments(user):
-    units = access.units_in_scope(user)
-    return Enrolment.objects.filter(end_date__isnull=True).filter(
-        Q(org_unit__in=units) | Q(referring_unit__in=units))
+    return access.enrolments_in_scope(user).filter(end_date__isnull=True)
 
 
 class CaseloadFilter(forms.Form):
@@ -104,9 +102,11 @@ def caseload_rows(user, data) -> tuple[CaseloadFilter, "Paginator"]:
                 measure=form.cleaned_data["measure"], end_date__isnull=True).values("enrolment_id"))
         if form.cleaned_data["inactive"]:
             qs = qs.filter(last_activity__lt=timezone.localdate() - dt.timedelta(days=form.cleaned_data["inactive"]))
-    qs = (qs.select_related("person", "target_group", "org_unit")
-          .prefetch_related(Prefetch("participations", Participation.objects.filter(end_date__isnull=True)
-                                     .select_related("measure"), to_attr="current_measures"))
+    # The persons are fetched for the page's rows only: joined, they were read for every open
+    # enrolment before the sort (a scan of all persons at scale 10).
+    qs = (qs.select_related("target_group", "org_unit")
+          .prefetch_related("person", Prefetch("participations", Participation.objects.filter(end_date__isnull=True)
+                                               .select_related("measure"), to_attr="current_measures"))
           .order_by("last_activity", "pk"))
     return form, Paginator(qs, PAGE_SIZE)
 
@@ -176,11 +176,15 @@ def search(request):
 @login_required
 def person_page(request, person_id):
     person = access.get_person_for(request.user, person_id, source=_source(request))
-    writable = access.can_access(request.user, person, write=True)
     enrolments = list(enrolments_of(person))
+    # The user writes the person when their units enrolled or referred them (access.can_access):
+    # decided here from the enrolments at hand, with the user's units looked up once.
+    units = access.unit_ids_in_scope(request.user, write=True)
+    writable_enrolments = {e.pk for e in enrolments if _enrolment_writable(e, units)}
+    writable = bool(writable_enrolments)
     sections = [{"enrolment": e, "events": events(e),
                  "open_measures": [m for m in e.participations.all() if m.end_date is None],
-                 "writable": writable and _enrolment_writable(request.user, e)} for e in enrolments]
+                 "writable": e.pk in writable_enrolments} for e in enrolments]
     return render(request, "web/workspace/person.html", {
         "person": person, "shown": access.present_person(request.user, person), "sections": sections,
         "may_enrol": writable and not any(e.end_date is None for e in enrolments), "writable": writable,
@@ -189,9 +193,9 @@ def person_page(request, person_id):
 
 # --- Forms ----------------------------------------------------------------------------------
 
-def _enrolment_writable(user, enrolment: Enrolment) -> bool:
-    units = access.units_in_scope(user, write=True)
-    return units.filter(pk__in=[u for u in (enrolment.org_unit_id, enrolment.referring_unit_id) if u]).exists()
+def _enrolment_writable(enrolment: Enrolment, units: set[int]) -> bool:
+    """Whether one of ``units`` (``access.unit_ids_in_scope(user, write=True)``) enrolled or referred."""
+    return enrolment.org_unit_id in units or enrolment.referring_unit_id in units
 
 
 def _writable_enrolment(request, enrolment_id: int, what: str) -> Enrolment:
@@ -201,7 +205,7 @@ def _writable_enrolment(request, enrolment_id: int, what: str) -> Enrolment:
         raise Http404(_("No such record."))
     access.get_person_for(request.user, person_id, write=True, what=what, source=_source(request))
     enrolment = Enrolment.objects.select_related("person", "programme").get(pk=enrolment_id)
-    if not _enrolment_writable(request.user, enrolment):
+    if not _enrolment_writable(enrolment, access.unit_ids_in_scope(request.user, write=True)):
         access.deny(request.user, person_id, action="update", what=what, source=_source(request))
     return enrolment
 
