@@ -66,6 +66,7 @@ class Taken:
     coordination number), the decision-reference
     counter and the Stockholmsjobb place numbers."""
     numbers: set[int] = field(default_factory=set)
+    full: set[int] = field(default_factory=set)  # birth date ordinal * 1000 + parity: every serial taken
     decisions: int = 0
     places: int = 0
 
@@ -203,7 +204,8 @@ class Drawer:
         Agency gives people who are not registered."""
         day = birth.toordinal() * 1000
         parity = 1 if sex == "man" else 0
-        for _ in range(MAX_SERIAL_TRIES):
+        full = day + parity in self.taken.full
+        for _ in range(0 if full else MAX_SERIAL_TRIES):
             serial = self.rng.randrange(0, 1000, 2) + parity
             if serial >= 1000 or day + serial in self.taken.numbers:
                 continue
@@ -214,6 +216,7 @@ class Drawer:
                 if key + serial not in self.taken.numbers:
                     self.taken.numbers.add(key + serial)
                     return make_number(birth, serial, coordination=coordination)
+            self.taken.full.add(day + parity)  # no random draws for this date and sex any more
         raise ValueError(f"no identity number left for a {sex} born {birth}: every serial is taken (scale too large)")
 
     def person(self, chain: Chain, dates) -> int:
