@@ -430,26 +430,27 @@ class Matcher:
 
 def top_k(score: np.ndarray, ok: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Per row, the positions of the k highest allowed scores, best first; equal scores go to the
-    lower position. Disallowed or missing entries come back as -1 / NaN."""
+    lower position. Disallowed entries, NaN scores (never allowed) and missing ones come back as -1 / NaN."""
     b, m = score.shape
     if k <= 0 or m == 0:
         return np.full((b, k), -1, np.int64), np.full((b, k), np.nan, np.float32)
+    k = min(k, m)
     # disallowed pairs are moved below every allowed one (scores are 0–1) without making them all
-    # equal: a selection among many equal values is slow
+    # equal (many equal values make many candidates below), NaN below those
     masked = np.subtract(score, np.float32(2) * ~ok, dtype=np.float32)
-    part = np.argpartition(masked, m - k, axis=1)[:, m - k:] if k < m else np.tile(np.arange(m), (b, 1))
-    vals = np.take_along_axis(masked, part, 1)
-    kth = vals.min(axis=1)
-    above = (vals > kth[:, None]).sum(axis=1)
-    ties = (masked == kth[:, None]).sum(axis=1)
-    for r in np.flatnonzero((ties > k - above) & (kth >= 0)):  # a tie across the k-th place
-        keep = np.flatnonzero(masked[r] > kth[r])
-        part[r] = np.concatenate([keep, np.flatnonzero(masked[r] == kth[r])[:k - len(keep)]])
-        vals[r] = masked[r, part[r]]
-    order = np.lexsort((part, -vals), axis=1)
-    best = np.take_along_axis(part, order, 1)
-    vals = np.take_along_axis(vals, order, 1)
-    bad = ~(vals >= 0)
+    np.fmax(masked, np.float32(-3), out=masked)
+    # a lower bound of each row's k-th value: the k-th highest of the maxima of g column groups
+    # (they are k different entries); only the entries at or above it are sorted
+    g = max(k, min(m, 256))
+    group_max = masked[:, :m - m % g].reshape(b, m // g, g).max(axis=1)
+    bound = np.partition(group_max, g - k, axis=1)[:, g - k]
+    flat = np.flatnonzero(masked >= bound[:, None])  # much faster than a 2-d nonzero
+    r, c = np.divmod(flat, m)
+    v = masked.ravel()[flat]
+    order = np.lexsort((c, -v, r))  # by row, then best first, then lower position
+    pick = order[np.searchsorted(r, np.arange(b))[:, None] + np.arange(k)]  # each row has >= k candidates
+    best, vals = c[pick].astype(np.int64), v[pick]
+    bad = vals < 0
     return np.where(bad, -1, best), np.where(bad, np.nan, vals).astype(np.float32)
 
 

@@ -126,6 +126,25 @@ def test_top_k_breaks_ties_by_position():
     assert best.tolist() == [[1, 0, 2, -1]]
 
 
+
+
+def test_top_k_equals_a_full_sort_on_wide_rows_with_many_ties():
+    rng = np.random.default_rng(4)
+    score = (rng.integers(0, 10, (6, 1000)) / 10).astype(np.float32)  # wider than the column groups
+    ok = rng.random((6, 1000)) < np.array([1, 0.5, 0.05, 0.005, 0.001, 0])[:, None]
+    best, val = top_k(score, ok, 10)
+    for i in range(6):
+        want = sorted((-score[i, j], j) for j in np.flatnonzero(ok[i]))[:10]
+        assert best[i].tolist() == [j for _, j in want] + [-1] * (10 - len(want))
+        assert val[i, :len(want)].tolist() == [-s for s, _ in want] and np.isnan(val[i, len(want):]).all()
+
+def test_top_k_treats_a_nan_score_as_not_allowed():
+    score = np.array([[np.nan, 0.5, 0.3, np.nan, 0.4]], np.float32)
+    ok = np.array([[True, True, True, False, False]])
+    best, val = top_k(score, ok, 3)
+    assert best.tolist() == [[1, 2, -1]]
+    assert val[0, :2].tolist() == [0.5, np.float32(0.3)] and np.isnan(val[0, 2])
+
 def test_the_matcher_beats_random_and_each_component_is_measured():
     r = evaluate(400, 200, seed=1)
     recall = r["recall"]
