@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
+from threadpoolctl import threadpool_limits
 
 from pestrack.matching.esco import Taxonomy, taxonomy
 from pestrack.records.employers.rules import CEFR, EARTH_KM
@@ -37,7 +38,8 @@ EXPERIENCE_SKILL_WEIGHT = 0.6  # a skill implied by an occupation worked in, aga
 DEFAULT_TRAVEL_KM = 30.0
 LATE_DAYS = 60
 NEUTRAL = 0.5
-BLOCK = 512
+BLOCK = 32  # participants scored at a time: 32 × 20,000 float32 arrays stay in the CPU cache
+FORK_MIN_ROWS = 2048  # fewer participants are scored in this process (forking costs more)
 
 
 @dataclass
@@ -125,13 +127,13 @@ class Matcher:
         self.desired_local = self._local(self.desired, self.occ_rows)
         self.experience_local = self._local(self.experience, self.occ_rows)
         self.place_occ_local = self._local(place_occ, self.occ_cols)
-        self.has_occ = place_occ >= 0
-        # per used occupation × place: the similarity, NEUTRAL for a place without an occupation,
-        # 0 on the last row ('none', so that it never wins a maximum)
-        by_place = self.occ_sim[:, self.place_occ_local]
-        by_place[:, ~self.has_occ] = NEUTRAL
-        by_place[-1] = 0
-        self.occ_desired, self.occ_experience = by_place, by_place * EXPERIENCE_WEIGHT
+        # per used occupation × place occupation: the similarity, NEUTRAL in the last column (places
+        # without an occupation), 0 on the last row ('none', so that it never wins a maximum); a block
+        # takes its maximum over the participant's occupations first and spreads it to places after
+        self.occ_desired = self.occ_sim.copy()
+        self.occ_desired[:, -1] = NEUTRAL
+        self.occ_desired[-1] = 0
+        self.occ_experience = self.occ_desired * EXPERIENCE_WEIGHT
         self.no_occupation = (self.desired[:, 0] < 0) & (self.experience[:, 0] < 0)
         # skills: a participant's coverage of each skill a place asks for
         wanted = np.unique(np.array([s for q in Q for s in q.required + q.optional] + [-1]))
@@ -258,11 +260,9 @@ class Matcher:
         rows = np.asarray(rows)
         out = {}
         if self.weights["occupation"]:
-            occ = self.occ_desired[self.desired_local[rows, 0]]
-            for k in range(1, self.desired.shape[1]):
-                np.maximum(occ, self.occ_desired[self.desired_local[rows, k]], out=occ)
-            for k in range(self.experience.shape[1]):
-                np.maximum(occ, self.occ_experience[self.experience_local[rows, k]], out=occ)
+            best = self.occ_desired[self.desired_local[rows]].max(axis=1)
+            np.maximum(best, self.occ_experience[self.experience_local[rows]].max(axis=1), out=best)
+            occ = np.take(best, self.place_occ_local, axis=1)
             occ[self.no_occupation[rows]] = NEUTRAL
             out["occupation"] = occ
         if self.weights["skills"]:
@@ -315,25 +315,30 @@ class Matcher:
 
     def top_places(self, k: int = 10, rows=None, jobs: int = 2, block: int = BLOCK):
         """The k best feasible places of each participant: (place positions, scores), -1/NaN padded.
-        Ties go to the place listed first; the result does not depend on ``jobs`` or ``block``."""
+        Ties go to the place listed first; the result does not depend on ``jobs`` or ``block``.
+
+        With ``jobs`` > 1 and at least FORK_MIN_ROWS participants, contiguous chunks of them are
+        scored in ``jobs`` forked worker processes, which inherit this Matcher (nothing big is
+        pickled); NumPy on blocks this small holds the GIL too often for threads to help."""
         rows = np.arange(len(self.participants)) if rows is None else np.asarray(rows)
+        # one BLAS thread: its only product here (chord2, block × 3 × places) is too small to share,
+        # and idle BLAS threads spinning cost more CPU than the scoring itself (measured)
+        with threadpool_limits(1, user_api="blas"):
+            if jobs <= 1 or len(rows) < FORK_MIN_ROWS or "fork" not in multiprocessing.get_all_start_methods():
+                return self._top_places(k, rows, block)
+            chunks = np.array_split(rows, 4 * jobs)  # several per worker, so that a slowed one holds up less
+            with multiprocessing.get_context("fork").Pool(jobs, _adopt, (self,)) as pool:
+                parts = pool.map(_top_places_in_worker, [(k, c, block) for c in chunks], chunksize=1)
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    def _top_places(self, k: int, rows: np.ndarray, block: int):
         k_eff = min(k, len(self.places))
         idx = np.full((len(rows), k), -1, np.int64)
         val = np.full((len(rows), k), np.nan, np.float32)
-
-        def one(start):
+        for start in range(0, len(rows), block):
             r = rows[start:start + block]
             score, ok = self.scores(r)
-            best, s = top_k(score, ok, k_eff)
-            idx[start:start + len(r), :k_eff], val[start:start + len(r), :k_eff] = best, s
-
-        starts = range(0, len(rows), block)
-        if jobs > 1:
-            with ThreadPoolExecutor(jobs) as pool:
-                list(pool.map(one, starts))
-        else:
-            for s in starts:
-                one(s)
+            idx[start:start + len(r), :k_eff], val[start:start + len(r), :k_eff] = top_k(score, ok, k_eff)
         return idx, val
 
     def top_candidates(self, place: int, k: int = 10, block: int = 4096):
@@ -452,6 +457,19 @@ def top_k(score: np.ndarray, ok: np.ndarray, k: int) -> tuple[np.ndarray, np.nda
     best, vals = c[pick].astype(np.int64), v[pick]
     bad = vals < 0
     return np.where(bad, -1, best), np.where(bad, np.nan, vals).astype(np.float32)
+
+
+_worker_matcher: Matcher | None = None  # in a worker process of Matcher.top_places
+
+
+def _adopt(matcher: Matcher) -> None:
+    global _worker_matcher
+    _worker_matcher = matcher
+
+
+def _top_places_in_worker(task):
+    k, rows, block = task
+    return _worker_matcher._top_places(k, rows, block)
 
 
 def _xyz(items) -> np.ndarray:
