@@ -228,26 +228,32 @@ class Matcher:
         return dot.astype(np.float32)
 
     def distance_km(self, rows, chord2=None) -> np.ndarray:
-        c = np.sqrt(self.chord2(rows) if chord2 is None else chord2)
-        return (2 * EARTH_KM) * np.arcsin(np.minimum(c / 2, 1))
+        c = np.sqrt(self.chord2(rows) if chord2 is None else chord2)  # a new array: chord2 is kept
+        c /= 2
+        np.minimum(c, 1, out=c)
+        np.arcsin(c, out=c)
+        c *= 2 * EARTH_KM
+        return c
 
     def rules(self, rows, chord2=None) -> dict[str, np.ndarray]:
         """Each hard rule for participants ``rows`` × every place (True: the rule allows the pair)."""
         rows = np.asarray(rows)
         birth = self.birth_key[rows][:, None]
         c2 = self.chord2(rows) if chord2 is None else chord2
-        need = self.needs_programme[None, :]
+        need = self.needs_programme
         age = np.less_equal(birth, self.latest_birth[None, :])
         age &= birth > self.earliest_birth[None, :]
         unknown = ~self.has_birth[rows]
         if unknown.any():
             age[unknown] = True
         with np.errstate(invalid="ignore"):
-            return {"programme": (self.in_programme[rows][:, None] & need) == need,
-                    "age": age,
-                    "swedish_level": self.p_sw[rows][:, None] >= self.q_sw[None, :],
-                    "driving_licence": self.p_lic[rows][:, None] | ~self.q_lic[None, :],
-                    "travel": ~(c2 > self.max_chord2[rows][:, None])}
+            travel = np.greater(c2, self.max_chord2[rows][:, None])  # not '<=': NaN (no location) is allowed
+        np.logical_not(travel, out=travel)
+        return {"programme": _per_value(self.in_programme[rows], lambda v: (v & need) == need),
+                "age": age,
+                "swedish_level": _per_value(self.p_sw[rows], lambda v: v >= self.q_sw),
+                "driving_licence": _per_value(self.p_lic[rows], lambda v: v | ~self.q_lic),
+                "travel": travel}
 
     def feasible(self, rows, chord2=None) -> np.ndarray:
         """The hard rules together for participants ``rows`` × every place (True: allowed)."""
@@ -301,7 +307,7 @@ class Matcher:
             if total is None:
                 total = np.multiply(v, w, out=v) if v.dtype == np.float32 else (v * w).astype(np.float32)
             else:
-                total += v * w
+                total += np.multiply(v, w, out=v)
         return total if total is not None else np.zeros((0, len(self.places)), np.float32)
 
     def scores(self, rows) -> tuple[np.ndarray, np.ndarray]:
@@ -457,6 +463,14 @@ def top_k(score: np.ndarray, ok: np.ndarray, k: int) -> tuple[np.ndarray, np.nda
     best, vals = c[pick].astype(np.int64), v[pick]
     bad = vals < 0
     return np.where(bad, -1, best), np.where(bad, np.nan, vals).astype(np.float32)
+
+
+def _per_value(values: np.ndarray, rule) -> np.ndarray:
+    """``rule`` (a value's row over the places) of each of ``values``, computed once per distinct
+    value: participants' programmes, Swedish levels and licences take few values in a block, and
+    copying rows is much faster than comparing a column with a row."""
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return rule(distinct[:, None])[inverse]
 
 
 _worker_matcher: Matcher | None = None  # in a worker process of Matcher.top_places
