@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -333,8 +334,9 @@ class Matcher:
             if jobs <= 1 or len(rows) < FORK_MIN_ROWS or "fork" not in multiprocessing.get_all_start_methods():
                 return self._top_places(k, rows, block)
             chunks = np.array_split(rows, 4 * jobs)  # several per worker, so that a slowed one holds up less
-            with multiprocessing.get_context("fork").Pool(jobs, _adopt, (self,)) as pool:
-                parts = pool.map(_top_places_in_worker, [(k, c, block) for c in chunks], chunksize=1)
+            # (a ProcessPoolExecutor, unlike a Pool, raises when a worker dies instead of waiting forever)
+            with ProcessPoolExecutor(jobs, multiprocessing.get_context("fork"), _adopt, (self,)) as pool:
+                parts = list(pool.map(_top_places_in_worker, [(k, c, block) for c in chunks]))
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
     def _top_places(self, k: int, rows: np.ndarray, block: int):
