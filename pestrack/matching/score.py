@@ -18,6 +18,7 @@ at a time with NumPy and SciPy sparse products, so 100,000 × 20,000 pairs fit i
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import multiprocessing
@@ -248,7 +249,7 @@ class Matcher:
         if unknown.any():
             age[unknown] = True
         with np.errstate(invalid="ignore"):
-            travel = np.greater(c2, self.max_chord2[rows][:, None])  # not '<=': NaN (no location) is allowed
+            travel = np.greater(c2, self.max_chord2[rows][:, None])  # not '<=': NaN (unknown) is allowed
         np.logical_not(travel, out=travel)
         return {"programme": _per_value(self.in_programme[rows], lambda v: (v & need) == need),
                 "age": age,
@@ -328,14 +329,18 @@ class Matcher:
         scored in ``jobs`` forked worker processes, which inherit this Matcher (nothing big is
         pickled); NumPy on blocks this small holds the GIL too often for threads to help."""
         rows = np.arange(len(self.participants)) if rows is None else np.asarray(rows)
+        forked = jobs > 1 and len(rows) >= FORK_MIN_ROWS and "fork" in multiprocessing.get_all_start_methods()
         # one BLAS thread: its only product here (chord2, block × 3 × places) is too small to share,
-        # and idle BLAS threads spinning cost more CPU than the scoring itself (measured)
-        with threadpool_limits(1, user_api="blas"):
-            if jobs <= 1 or len(rows) < FORK_MIN_ROWS or "fork" not in multiprocessing.get_all_start_methods():
+        # and idle BLAS threads spinning cost more CPU than the scoring itself (measured); not for a
+        # single block (a web page's one participant), where setting the limit costs more (~5 ms)
+        one_blas_thread = threadpool_limits(1, user_api="blas") if len(rows) > block else contextlib.nullcontext()
+        with one_blas_thread:
+            if not forked:
                 return self._top_places(k, rows, block)
-            chunks = np.array_split(rows, 4 * jobs)  # several per worker, so that a slowed one holds up less
-            # (a ProcessPoolExecutor, unlike a Pool, raises when a worker dies instead of waiting forever)
-            with ProcessPoolExecutor(jobs, multiprocessing.get_context("fork"), _adopt, (self,)) as pool:
+            chunks = np.array_split(rows, 4 * jobs)  # several per worker: a slowed one holds up less
+            # a ProcessPoolExecutor, unlike a Pool, raises when a worker dies instead of waiting forever
+            fork = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(jobs, fork, _adopt, (self,)) as pool:
                 parts = list(pool.map(_top_places_in_worker, [(k, c, block) for c in chunks]))
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
@@ -346,7 +351,8 @@ class Matcher:
         for start in range(0, len(rows), block):
             r = rows[start:start + block]
             score, ok = self.scores(r)
-            idx[start:start + len(r), :k_eff], val[start:start + len(r), :k_eff] = top_k(score, ok, k_eff)
+            end = start + len(r)
+            idx[start:end, :k_eff], val[start:end, :k_eff] = top_k(score, ok, k_eff)
         return idx, val
 
     def top_candidates(self, place: int, k: int = 10, block: int = 4096):
@@ -443,7 +449,8 @@ class Matcher:
 
 def top_k(score: np.ndarray, ok: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Per row, the positions of the k highest allowed scores, best first; equal scores go to the
-    lower position. Disallowed entries, NaN scores (never allowed) and missing ones come back as -1 / NaN."""
+    lower position. Disallowed entries, NaN scores (never allowed) and missing ones come back as
+    -1 / NaN."""
     b, m = score.shape
     if k <= 0 or m == 0:
         return np.full((b, k), -1, np.int64), np.full((b, k), np.nan, np.float32)
@@ -461,7 +468,8 @@ def top_k(score: np.ndarray, ok: np.ndarray, k: int) -> tuple[np.ndarray, np.nda
     r, c = np.divmod(flat, m)
     v = masked.ravel()[flat]
     order = np.lexsort((c, -v, r))  # by row, then best first, then lower position
-    pick = order[np.searchsorted(r, np.arange(b))[:, None] + np.arange(k)]  # each row has >= k candidates
+    first = np.searchsorted(r, np.arange(b))  # each row has at least k candidates
+    pick = order[first[:, None] + np.arange(k)]
     best, vals = c[pick].astype(np.int64), v[pick]
     bad = vals < 0
     return np.where(bad, -1, best), np.where(bad, np.nan, vals).astype(np.float32)
