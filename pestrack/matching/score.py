@@ -18,14 +18,17 @@ at a time with NumPy and SciPy sparse products, so 100,000 × 20,000 pairs fit i
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
+from threadpoolctl import threadpool_limits
 
 from pestrack.matching.esco import Taxonomy, taxonomy
 from pestrack.records.employers.rules import CEFR, EARTH_KM
@@ -37,7 +40,8 @@ EXPERIENCE_SKILL_WEIGHT = 0.6  # a skill implied by an occupation worked in, aga
 DEFAULT_TRAVEL_KM = 30.0
 LATE_DAYS = 60
 NEUTRAL = 0.5
-BLOCK = 512
+BLOCK = 32  # participants scored at a time: 32 × 20,000 float32 arrays stay in the CPU cache
+FORK_MIN_ROWS = 2048  # fewer participants are scored in this process (forking costs more)
 
 
 @dataclass
@@ -125,13 +129,13 @@ class Matcher:
         self.desired_local = self._local(self.desired, self.occ_rows)
         self.experience_local = self._local(self.experience, self.occ_rows)
         self.place_occ_local = self._local(place_occ, self.occ_cols)
-        self.has_occ = place_occ >= 0
-        # per used occupation × place: the similarity, NEUTRAL for a place without an occupation,
-        # 0 on the last row ('none', so that it never wins a maximum)
-        by_place = self.occ_sim[:, self.place_occ_local]
-        by_place[:, ~self.has_occ] = NEUTRAL
-        by_place[-1] = 0
-        self.occ_desired, self.occ_experience = by_place, by_place * EXPERIENCE_WEIGHT
+        # per used occupation × place occupation: the similarity, NEUTRAL in the last column (places
+        # without an occupation), 0 on the last row ('none', so that it never wins a maximum); a block
+        # takes its maximum over the participant's occupations first and spreads it to places after
+        self.occ_desired = self.occ_sim.copy()
+        self.occ_desired[:, -1] = NEUTRAL
+        self.occ_desired[-1] = 0
+        self.occ_experience = self.occ_desired * EXPERIENCE_WEIGHT
         self.no_occupation = (self.desired[:, 0] < 0) & (self.experience[:, 0] < 0)
         # skills: a participant's coverage of each skill a place asks for
         wanted = np.unique(np.array([s for q in Q for s in q.required + q.optional] + [-1]))
@@ -226,26 +230,32 @@ class Matcher:
         return dot.astype(np.float32)
 
     def distance_km(self, rows, chord2=None) -> np.ndarray:
-        c = np.sqrt(self.chord2(rows) if chord2 is None else chord2)
-        return (2 * EARTH_KM) * np.arcsin(np.minimum(c / 2, 1))
+        c = np.sqrt(self.chord2(rows) if chord2 is None else chord2)  # a new array: chord2 is kept
+        c /= 2
+        np.minimum(c, 1, out=c)
+        np.arcsin(c, out=c)
+        c *= 2 * EARTH_KM
+        return c
 
     def rules(self, rows, chord2=None) -> dict[str, np.ndarray]:
         """Each hard rule for participants ``rows`` × every place (True: the rule allows the pair)."""
         rows = np.asarray(rows)
         birth = self.birth_key[rows][:, None]
         c2 = self.chord2(rows) if chord2 is None else chord2
-        need = self.needs_programme[None, :]
+        need = self.needs_programme
         age = np.less_equal(birth, self.latest_birth[None, :])
         age &= birth > self.earliest_birth[None, :]
         unknown = ~self.has_birth[rows]
         if unknown.any():
             age[unknown] = True
         with np.errstate(invalid="ignore"):
-            return {"programme": (self.in_programme[rows][:, None] & need) == need,
-                    "age": age,
-                    "swedish_level": self.p_sw[rows][:, None] >= self.q_sw[None, :],
-                    "driving_licence": self.p_lic[rows][:, None] | ~self.q_lic[None, :],
-                    "travel": ~(c2 > self.max_chord2[rows][:, None])}
+            travel = np.greater(c2, self.max_chord2[rows][:, None])  # not '<=': NaN (unknown) is allowed
+        np.logical_not(travel, out=travel)
+        return {"programme": _per_value(self.in_programme[rows], lambda v: (v & need) == need),
+                "age": age,
+                "swedish_level": _per_value(self.p_sw[rows], lambda v: v >= self.q_sw),
+                "driving_licence": _per_value(self.p_lic[rows], lambda v: v | ~self.q_lic),
+                "travel": travel}
 
     def feasible(self, rows, chord2=None) -> np.ndarray:
         """The hard rules together for participants ``rows`` × every place (True: allowed)."""
@@ -258,11 +268,9 @@ class Matcher:
         rows = np.asarray(rows)
         out = {}
         if self.weights["occupation"]:
-            occ = self.occ_desired[self.desired_local[rows, 0]]
-            for k in range(1, self.desired.shape[1]):
-                np.maximum(occ, self.occ_desired[self.desired_local[rows, k]], out=occ)
-            for k in range(self.experience.shape[1]):
-                np.maximum(occ, self.occ_experience[self.experience_local[rows, k]], out=occ)
+            best = self.occ_desired[self.desired_local[rows]].max(axis=1)
+            np.maximum(best, self.occ_experience[self.experience_local[rows]].max(axis=1), out=best)
+            occ = np.take(best, self.place_occ_local, axis=1)
             occ[self.no_occupation[rows]] = NEUTRAL
             out["occupation"] = occ
         if self.weights["skills"]:
@@ -301,7 +309,7 @@ class Matcher:
             if total is None:
                 total = np.multiply(v, w, out=v) if v.dtype == np.float32 else (v * w).astype(np.float32)
             else:
-                total += v * w
+                total += np.multiply(v, w, out=v)
         return total if total is not None else np.zeros((0, len(self.places)), np.float32)
 
     def scores(self, rows) -> tuple[np.ndarray, np.ndarray]:
@@ -315,25 +323,36 @@ class Matcher:
 
     def top_places(self, k: int = 10, rows=None, jobs: int = 2, block: int = BLOCK):
         """The k best feasible places of each participant: (place positions, scores), -1/NaN padded.
-        Ties go to the place listed first; the result does not depend on ``jobs`` or ``block``."""
+        Ties go to the place listed first; the result does not depend on ``jobs`` or ``block``.
+
+        With ``jobs`` > 1 and at least FORK_MIN_ROWS participants, contiguous chunks of them are
+        scored in ``jobs`` forked worker processes, which inherit this Matcher (nothing big is
+        pickled); NumPy on blocks this small holds the GIL too often for threads to help."""
         rows = np.arange(len(self.participants)) if rows is None else np.asarray(rows)
+        forked = jobs > 1 and len(rows) >= FORK_MIN_ROWS and "fork" in multiprocessing.get_all_start_methods()
+        # one BLAS thread: its only product here (chord2, block × 3 × places) is too small to share,
+        # and idle BLAS threads spinning cost more CPU than the scoring itself (measured); not for a
+        # single block (a web page's one participant), where setting the limit costs more (~5 ms)
+        one_blas_thread = threadpool_limits(1, user_api="blas") if len(rows) > block else contextlib.nullcontext()
+        with one_blas_thread:
+            if not forked:
+                return self._top_places(k, rows, block)
+            chunks = np.array_split(rows, 4 * jobs)  # several per worker: a slowed one holds up less
+            # a ProcessPoolExecutor, unlike a Pool, raises when a worker dies instead of waiting forever
+            fork = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(jobs, fork, _adopt, (self,)) as pool:
+                parts = list(pool.map(_top_places_in_worker, [(k, c, block) for c in chunks]))
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    def _top_places(self, k: int, rows: np.ndarray, block: int):
         k_eff = min(k, len(self.places))
         idx = np.full((len(rows), k), -1, np.int64)
         val = np.full((len(rows), k), np.nan, np.float32)
-
-        def one(start):
+        for start in range(0, len(rows), block):
             r = rows[start:start + block]
             score, ok = self.scores(r)
-            best, s = top_k(score, ok, k_eff)
-            idx[start:start + len(r), :k_eff], val[start:start + len(r), :k_eff] = best, s
-
-        starts = range(0, len(rows), block)
-        if jobs > 1:
-            with ThreadPoolExecutor(jobs) as pool:
-                list(pool.map(one, starts))
-        else:
-            for s in starts:
-                one(s)
+            end = start + len(r)
+            idx[start:end, :k_eff], val[start:end, :k_eff] = top_k(score, ok, k_eff)
         return idx, val
 
     def top_candidates(self, place: int, k: int = 10, block: int = 4096):
@@ -430,27 +449,51 @@ class Matcher:
 
 def top_k(score: np.ndarray, ok: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Per row, the positions of the k highest allowed scores, best first; equal scores go to the
-    lower position. Disallowed or missing entries come back as -1 / NaN."""
+    lower position. Disallowed entries, NaN scores (never allowed) and missing ones come back as
+    -1 / NaN."""
     b, m = score.shape
     if k <= 0 or m == 0:
         return np.full((b, k), -1, np.int64), np.full((b, k), np.nan, np.float32)
+    k = min(k, m)
     # disallowed pairs are moved below every allowed one (scores are 0–1) without making them all
-    # equal: a selection among many equal values is slow
+    # equal (many equal values make many candidates below), NaN below those
     masked = np.subtract(score, np.float32(2) * ~ok, dtype=np.float32)
-    part = np.argpartition(masked, m - k, axis=1)[:, m - k:] if k < m else np.tile(np.arange(m), (b, 1))
-    vals = np.take_along_axis(masked, part, 1)
-    kth = vals.min(axis=1)
-    above = (vals > kth[:, None]).sum(axis=1)
-    ties = (masked == kth[:, None]).sum(axis=1)
-    for r in np.flatnonzero((ties > k - above) & (kth >= 0)):  # a tie across the k-th place
-        keep = np.flatnonzero(masked[r] > kth[r])
-        part[r] = np.concatenate([keep, np.flatnonzero(masked[r] == kth[r])[:k - len(keep)]])
-        vals[r] = masked[r, part[r]]
-    order = np.lexsort((part, -vals), axis=1)
-    best = np.take_along_axis(part, order, 1)
-    vals = np.take_along_axis(vals, order, 1)
-    bad = ~(vals >= 0)
+    np.fmax(masked, np.float32(-3), out=masked)
+    # a lower bound of each row's k-th value: the k-th highest of the maxima of g column groups
+    # (they are k different entries); only the entries at or above it are sorted
+    g = max(k, min(m, 256))
+    group_max = masked[:, :m - m % g].reshape(b, m // g, g).max(axis=1)
+    bound = np.partition(group_max, g - k, axis=1)[:, g - k]
+    flat = np.flatnonzero(masked >= bound[:, None])  # much faster than a 2-d nonzero
+    r, c = np.divmod(flat, m)
+    v = masked.ravel()[flat]
+    order = np.lexsort((c, -v, r))  # by row, then best first, then lower position
+    first = np.searchsorted(r, np.arange(b))  # each row has at least k candidates
+    pick = order[first[:, None] + np.arange(k)]
+    best, vals = c[pick].astype(np.int64), v[pick]
+    bad = vals < 0
     return np.where(bad, -1, best), np.where(bad, np.nan, vals).astype(np.float32)
+
+
+def _per_value(values: np.ndarray, rule) -> np.ndarray:
+    """``rule`` (a value's row over the places) of each of ``values``, computed once per distinct
+    value: participants' programmes, Swedish levels and licences take few values in a block, and
+    copying rows is much faster than comparing a column with a row."""
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return rule(distinct[:, None])[inverse]
+
+
+_worker_matcher: Matcher | None = None  # in a worker process of Matcher.top_places
+
+
+def _adopt(matcher: Matcher) -> None:
+    global _worker_matcher
+    _worker_matcher = matcher
+
+
+def _top_places_in_worker(task):
+    k, rows, block = task
+    return _worker_matcher._top_places(k, rows, block)
 
 
 def _xyz(items) -> np.ndarray:

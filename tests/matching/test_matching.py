@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -106,7 +107,7 @@ def test_ranking_and_explanation_read_like_a_caseworker_would(tax):
     assert m.explain(0, 0)["skills_missing"] == ["clean surfaces"]
 
 
-def test_rankings_do_not_depend_on_blocks_or_threads(tax):
+def test_rankings_do_not_depend_on_blocks_or_jobs(tax):
     data = synthetic(300, 200, seed=5, tax=tax)
     m = Matcher(data.participants, data.places, tax=tax)
     a = m.top_places(10, jobs=1, block=512)
@@ -119,12 +120,52 @@ def test_rankings_do_not_depend_on_blocks_or_threads(tax):
     assert np.allclose(np.sort(s)[::-1][:5], val)
 
 
+
+def test_forked_workers_give_the_same_lists_as_one_process(tax, monkeypatch, tmp_path):
+    from pestrack.matching import score
+
+    data = synthetic(300, 300, seed=6, tax=tax)
+    m = Matcher(data.participants, data.places, tax=tax)
+    alone = m.top_places(10, jobs=1)
+    scored_in, scores = tmp_path / "pids", Matcher.scores
+
+    def scores_noting_the_process(self, rows):
+        with scored_in.open("a") as f:
+            f.write(f"{os.getpid()}\n")
+        return scores(self, rows)
+
+    monkeypatch.setattr(Matcher, "scores", scores_noting_the_process)
+    monkeypatch.setattr(score, "FORK_MIN_ROWS", 0)  # fork for these few participants too
+    forked = m.top_places(10, jobs=2, block=7)
+    pids = set(scored_in.read_text().split())
+    assert pids and str(os.getpid()) not in pids  # every block was scored in a worker process
+    assert (forked[0] == alone[0]).all() and np.array_equal(forked[1], alone[1], equal_nan=True)
+
 def test_top_k_breaks_ties_by_position():
     score = np.array([[0.5, 0.7, 0.5, 0.5]], np.float32)
     ok = np.array([[True, True, True, False]])
     best, _ = top_k(score, ok, 4)
     assert best.tolist() == [[1, 0, 2, -1]]
 
+
+
+
+def test_top_k_equals_a_full_sort_on_wide_rows_with_many_ties():
+    rng = np.random.default_rng(4)
+    score = (rng.integers(0, 10, (6, 1000)) / 10).astype(np.float32)  # wider than the column groups
+    ok = rng.random((6, 1000)) < np.array([1, 0.5, 0.05, 0.005, 0.001, 0])[:, None]
+    best, val = top_k(score, ok, 10)
+    for i in range(6):
+        want = sorted((-score[i, j], j) for j in np.flatnonzero(ok[i]))[:10]
+        assert best[i].tolist() == [j for _, j in want] + [-1] * (10 - len(want))
+        assert val[i, :len(want)].tolist() == [-s for s, _ in want] and np.isnan(val[i, len(want):]).all()
+
+def test_top_k_treats_a_nan_score_as_not_allowed():
+    score = np.array([[np.nan, 0.5, 0.3, np.nan, 0.4]], np.float32)
+    ok = np.array([[True, True, True, False, False]])
+    best, val = top_k(score, ok, 3)
+    assert best.tolist() == [[1, 2, -1]]
+    assert val[0, :2].tolist() == [0.5, np.float32(0.3)] and np.isnan(val[0, 2])
 
 def test_the_matcher_beats_random_and_each_component_is_measured():
     r = evaluate(400, 200, seed=1)
