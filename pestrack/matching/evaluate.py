@@ -119,6 +119,7 @@ def keyword_ranking(data: Synthetic, matcher: Matcher, k: int = 10, tax: Taxonom
         rows = np.arange(start, min(start + 1024, len(queries)))
         score = process.cdist([queries[i] for i in rows], docs, scorer=fuzz.token_set_ratio, workers=2,
                               dtype=np.float32)
+        score /= 100  # top_k ranks scores of 0-1 (the ratio is 0-100)
         out[rows], _ = top_k(score, matcher.feasible(rows), k)
     return out
 

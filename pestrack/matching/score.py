@@ -136,6 +136,7 @@ class Matcher:
         self.occ_desired[:, -1] = NEUTRAL
         self.occ_desired[-1] = 0
         self.occ_experience = self.occ_desired * EXPERIENCE_WEIGHT
+        self.occ_experience[:-1, -1] = NEUTRAL  # a place without an occupation cannot be judged, whoever asks
         self.no_occupation = (self.desired[:, 0] < 0) & (self.experience[:, 0] < 0)
         # skills: a participant's coverage of each skill a place asks for
         wanted = np.unique(np.array([s for q in Q for s in q.required + q.optional] + [-1]))
@@ -189,7 +190,7 @@ class Matcher:
         self.limit_km = np.where(np.isnan(self.max_km), DEFAULT_TRAVEL_KM, self.max_km).astype(np.float32)
         chord = 2 * np.sin(np.minimum(np.nan_to_num(self.max_km, nan=np.inf), math.pi * EARTH_KM) / (2 * EARTH_KM))
         self.max_chord2 = np.where(np.isnan(self.max_km), np.inf, chord ** 2).astype(np.float32)
-        self.max_hours = np.array([np.inf if p.max_hours is None else p.max_hours for p in P], np.float32)
+        self.max_hours = np.array([p.max_hours or np.inf for p in P], np.float32)  # 0 or none: not stated
         self.q_hours = np.array([0 if q.hours is None else q.hours for q in Q], np.float32)
         self.text_p = self.text_q = None
         if self.weights["text"] > 0 and any(p.summary for p in P) and any(q.title or q.description for q in Q):

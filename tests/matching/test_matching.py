@@ -276,6 +276,36 @@ def test_vectorised_scores_equal_the_straightforward_pair_by_pair_ones(tax):
         [[j for j in row if j >= 0] for row in best[:20].tolist()]
 
 
+def test_scores_equal_the_pair_by_pair_ones_where_something_is_not_stated(tax):
+    """Experience only against a place without an occupation (cannot be judged: 0.5, not 0.8 of it),
+    no maximum of hours (none or 0) against a place with or without hours."""
+    from pestrack.matching.reference import PairScorer
+
+    cook = occ(tax, "cook")
+    people = [Participant(id=1, experience=[cook], max_hours=0), Participant(id=2, desired=[cook], max_hours=20),
+              Participant(id=3, max_hours=None)]
+    places = [Opening(id=10, kind="regular", kind_rules={}, start_date=START),
+              Opening(id=11, kind="regular", kind_rules={}, start_date=START, occupation=cook, hours=40)]
+    m = Matcher(people, places, weights={"occupation": .35, "skills": .35, "travel": .15, "conditions": .10}, tax=tax)
+    ref = PairScorer(tax, m.weights)
+    score, _ok = m.scores(np.arange(3))
+    assert not np.isnan(score).any()
+    for i, p in enumerate(people):
+        for j, q in enumerate(places):
+            assert abs(score[i, j] - ref.score(p, q)) < 1e-5, (i, j, score[i, j], ref.score(p, q))
+
+
+def test_the_keyword_baseline_keeps_the_hard_rules(tax):
+    from pestrack.matching.evaluate import keyword_ranking
+
+    data = synthetic(200, 100, seed=3, tax=tax)
+    m = Matcher(data.participants, data.places, tax=tax)
+    ranked = keyword_ranking(data, m, 10, tax)
+    ok = m.feasible(np.arange(200))
+    pairs = [(i, j) for i, row in enumerate(ranked) for j in row if j >= 0]
+    assert pairs and all(ok[i, j] for i, j in pairs)
+
+
 @pytest.mark.django_db
 def test_a_place_already_proposed_or_taken_is_not_suggested_again(examples):
     r = cli("match", "--participant", examples["Amina"])  # hired at the Stockholmsjobb place
