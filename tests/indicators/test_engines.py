@@ -88,6 +88,17 @@ def test_a_broken_profile_fails_validation_with_its_errors(tmp_path):
     assert any(line.startswith(f"{path}:") and "type mismatch" in line for line in r.output.splitlines()), r.output
 
 
+def test_duckdb_settings_for_speed(stockholm_data):
+    """Each indicator's query reads its table again; the files' footers are parsed once (cached), and
+    rows may come in any order (compute() sorts them): the same results, in the same order."""
+    with DuckDBEngine(stockholm_data) as duck:
+        settings = duck.con.execute("SELECT current_setting('parquet_metadata_cache'), "
+                                    "current_setting('preserve_insertion_order')").fetchone()
+        assert settings == (True, False)
+        before = _compute(duck)
+        assert _compute(duck) == before
+
+
 def test_the_postgres_text_of_a_query_is_a_transpilation():
     ind = next(i for i in load_definitions("stockholm") if i.id == "jobbtorg_enrolment_months")
     sql = to_sql(ind, period(2023, "T2"), "postgres")
