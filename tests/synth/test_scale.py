@@ -100,17 +100,3 @@ def test_into_the_database_shard_by_shard_then_the_extract_equals_the_direct_tab
     for table in direct:
         assert direct[table] == db[table], table
 
-
-def test_a_birth_date_without_a_free_serial_stops_the_run_clearly():
-    import datetime as dt
-
-    from pestrack.records.codes.profile import read_profile
-    from pestrack.synth import config, population, run
-
-    codes = run.Codes.from_profile(read_profile("stockholm"))
-    drawer = population.Drawer(config.load("stockholm"), list(YEARS), 1, codes.codes, codes.home, dt.date(2026, 1, 1))
-    birth = dt.date(1990, 1, 1)
-    drawer.taken.numbers.update(birth.toordinal() * 1000 + serial for serial in range(1, 1000, 2))
-    assert drawer.identity(birth, "woman")  # the women's serials are free
-    with pytest.raises(ValueError, match="no identity number left for a man born 1990-01-01"):
-        drawer.identity(birth, "man")
