@@ -46,10 +46,14 @@ def _entry_hash(prev: str, at_iso: str, actor: str, actor_id, action: str, perso
 
 
 def _lock_and_head() -> str:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-    last = AccessLogEntry.objects.order_by("-id").values_list("hash", flat=True).first()
+        # plain SQL: read for every page that shows a person, where the ORM's query building cost
+        # more than the query
+        cur.execute(f"SELECT hash FROM {AccessLogEntry._meta.db_table} ORDER BY id DESC LIMIT 1")
+        row = cur.fetchone()
+    last = row[0] if row else None
     if last is None:
         anchor = AuditAnchor.objects.order_by("-id").values_list("last_removed_hash", flat=True).first()
         return anchor or GENESIS
