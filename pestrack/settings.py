@@ -143,7 +143,8 @@ WHITENOISE_USE_FINDERS = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle timeout: pestrack.web.security.SessionRenewalMiddleware renews the expiry once a minute.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -170,10 +171,12 @@ INSTALLED_APPS += ["django.contrib.humanize", "axes", "csp"]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
                   "pestrack.web.preferences.UserLanguageMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+                  "pestrack.web.security.SessionRenewalMiddleware")
 MIDDLEWARE.append("pestrack.web.security.SecurityHeadersMiddleware")
 MIDDLEWARE.append("pestrack.web.security.SessionEndedMiddleware")
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes requires
-AUTHENTICATION_BACKENDS = ["pestrack.web.security.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["pestrack.web.security.LockoutBackend", "pestrack.web.security.UserBackend"]
 _CSP_SELF, _CSP_NONE = "'self'", "'none'"
 # No inline script or style anywhere: every script and style sheet is a static file of the application.
 CONTENT_SECURITY_POLICY = {"DIRECTIVES": {

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -143,13 +143,16 @@ def deny(user, person_id, *, action: str = "read", what: str = "person", source:
 def get_person_for(user, person_id, *, action: str = "read", write: bool = False, what: str = "person",
                    source: str = "") -> Person:
     """The person if ``user`` may read (or write) them, logging the access; else 403 (logged)."""
+    paths = scope_paths(user, write)
     try:
-        person = Person.objects.filter(pk=int(person_id)).first()
+        # the person and whether they are in scope (as can_access decides) in one query
+        person = Person.objects.filter(pk=int(person_id)).annotate(in_scope=Exists(
+            _enrolments_in(paths, user).filter(person_id=OuterRef("pk")))).first()
     except (TypeError, ValueError):
         person = None
     if person is None:
         raise Http404(_("No such person."))
-    if not can_access(user, person, write):
+    if not (paths and person.in_scope):
         deny(user, person.pk, action=action, what=what, source=source)
     log.record_for_user(user, action, source=source, person_id=person.pk, object_type=what)
     return person

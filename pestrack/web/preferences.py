@@ -16,9 +16,14 @@ LANGUAGES = dict(settings.LANGUAGES)
 
 
 def user_language(user) -> str | None:
+    """The user's chosen language, None if they chose none (read with the user by the
+    authentication backends, pestrack.web.security)."""
     if not user.is_authenticated:
         return None
-    return UserPreference.objects.filter(user=user).values_list("language", flat=True).first()
+    try:
+        return user.preference.language
+    except UserPreference.DoesNotExist:
+        return None
 
 
 class UserLanguageMiddleware:

@@ -140,7 +140,6 @@ def test_session_ends_after_the_idle_time(world, login, settings):
     from django.contrib.sessions.models import Session
 
     assert settings.SESSION_COOKIE_AGE == settings.PESTRACK_SESSION_IDLE_MINUTES * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST  # each request renews the expiry: an idle timeout
     client = login("anna")
     assert client.get("/caseload/").status_code == 200
     session = Session.objects.get()
@@ -148,6 +147,31 @@ def test_session_ends_after_the_idle_time(world, login, settings):
     Session.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
     response = client.get("/caseload/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_a_request_renews_the_session_at_most_once_a_minute(world, login, settings):
+    """The idle timeout is kept without a session write on every page: a request renews the expiry
+    (in the database and the cookie) when the last renewal is a minute old."""
+    from django.contrib.sessions.models import Session
+
+    from pestrack.web.security import SessionRenewalMiddleware as Renewal
+
+    client = login("anna")
+    assert client.get("/").status_code == 200  # the first request after log-in renews
+    session = Session.objects.get()
+    soon = timezone.now() + dt.timedelta(minutes=settings.PESTRACK_SESSION_IDLE_MINUTES - 1)
+    assert session.expire_date > soon and settings.SESSION_COOKIE_NAME in client.cookies
+    Session.objects.update(expire_date=soon)  # as if the last renewal were a minute ago ...
+    assert client.get("/").status_code == 200
+    assert Session.objects.get().expire_date == soon  # ... but within the minute nothing is written
+    stored = client.session
+    stored[Renewal.KEY] -= Renewal.RENEW_SECONDS
+    stored.save()
+    Session.objects.update(expire_date=soon)
+    response = client.get("/")
+    assert Session.objects.get().expire_date > soon  # a minute on, the expiry moves on
+    assert response.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == settings.SESSION_COOKIE_AGE
 
 
 @pytest.mark.django_db

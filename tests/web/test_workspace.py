@@ -79,6 +79,24 @@ def test_caseload_filters_by_target_group_measure_and_time_since_last_activity(w
 
 
 @pytest.mark.django_db
+def test_caseload_filter_fields_kept_rendered_follow_the_choice_the_codes_and_the_language(world, login):
+    """The filter's fields are rendered once per language, code list and choice (a template cache)."""
+    from pestrack.records.codes.models import Code
+
+    client = login("anna")
+    client.post("/language/", {"language": "sv"})
+    assert '<option value="kaa" selected>' in client.get("/caseload/", {"target_group": "kaa"}).content.decode()
+    page = client.get("/caseload/").content.decode()
+    assert '<option value="kaa">' in page and '<option value="kaa" selected>' not in page
+    Code.objects.filter(list="measure", code="praktik").update(name_sv="Praktik (ny)", name_en="Work placement (new)")
+    assert "Praktik (ny)" in client.get("/caseload/").content.decode()
+    client.post("/language/", {"language": "en"})
+    assert "Work placement (new)" in client.get("/caseload/").content.decode()
+    page = client.get("/caseload/", {"inactive": "7"}).content.decode()
+    assert 'aria-invalid="true"' in page  # not a choice: the error is shown, not a kept rendering
+
+
+@pytest.mark.django_db
 def test_caseload_filter_answers_htmx_with_the_results_only(world, login):
     response = login("anna").get("/caseload/", {"target_group": "forsorjningsstod"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()

@@ -46,10 +46,14 @@ def _entry_hash(prev: str, at_iso: str, actor: str, actor_id, action: str, perso
 
 
 def _lock_and_head() -> str:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-    last = AccessLogEntry.objects.order_by("-id").values_list("hash", flat=True).first()
+        # plain SQL: read for every page that shows a person, where the ORM's query building cost
+        # more than the query
+        cur.execute(f"SELECT hash FROM {AccessLogEntry._meta.db_table} ORDER BY id DESC LIMIT 1")
+        row = cur.fetchone()
+    last = row[0] if row else None
     if last is None:
         anchor = AuditAnchor.objects.order_by("-id").values_list("last_removed_hash", flat=True).first()
         return anchor or GENESIS
@@ -83,13 +87,23 @@ def record_many(events: Iterable[Event]) -> int:
     and a page logs one per person it lists, so neither the ORM's per-object overhead nor a
     statement per row may dominate their time.
     """
-    head = f"INSERT INTO {AccessLogEntry._meta.db_table} ({', '.join(_COLUMNS)}) VALUES "
+    head = f"INSERT INTO {AccessLogEntry._meta.db_table} ({', '.join(_COLUMNS)}) "
     one_row = f"({', '.join(['%s'] * len(_COLUMNS))})"
     adapt_at = connection.ops.adapt_datetimefield_value
     n = 0
+    if connection.vendor == "postgresql":
+        # One array per column: 11 parameters whatever the rows, so that psycopg's parsed form of
+        # the statement is reused (it parses anew every statement of more than 50 parameters:
+        # 25 rows of a caseload page were ~2 ms of the page's CPU).
+        fields = {f.column: f for f in AccessLogEntry._meta.fields}
+        arrays = ", ".join(f"%s::{fields[c].db_type(connection)}[]" for c in _COLUMNS)
+        by_columns = f"{head}SELECT * FROM unnest({arrays})"
 
-    def insert(cur, rows: list[tuple]) -> None:
-        cur.execute(head + ", ".join([one_row] * len(rows)), [v for row in rows for v in row])
+        def insert(cur, rows: list[tuple]) -> None:
+            cur.execute(by_columns, [list(column) for column in zip(*rows)])
+    else:
+        def insert(cur, rows: list[tuple]) -> None:
+            cur.execute(head + "VALUES " + ", ".join([one_row] * len(rows)), [v for row in rows for v in row])
 
     with transaction.atomic(), connection.cursor() as cur:
         prev = _lock_and_head()

@@ -48,6 +48,22 @@ def test_dashboard_shows_goals_indicators_targets_and_marks_in_words(results_wor
     assert entry.action == "read" and "VB 2023, all units" in entry.detail
 
 
+def test_the_dashboard_once_computed_takes_eight_statements(results_world, login):
+    """session, user, assignments, and the access log's entry (BEGIN, lock, head, INSERT, COMMIT;
+    SQLite has no lock); the marks are made in Python, not by an included template per indicator."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login("maria")
+    for _ in range(2):  # computes the results, renews the session
+        client.get("/results/?year=2023&period=VB")
+    with CaptureQueriesContext(connection) as queries:
+        page = html(client.get("/results/?year=2023&period=VB"))
+    assert len(queries.captured_queries) <= 8, "\n".join(q["sql"] for q in queries.captured_queries)
+    assert page.count('<span class="mark') >= 3 + page.count("<tr>") - page.count("<thead>")
+
+
+@pytest.mark.django_db
 def test_a_manager_sees_only_their_units_results(results_world, login):
     num, den = exits_2023(JARVA)
     assert 0 < den < exits_2023()[1]

@@ -1,0 +1,39 @@
+"""Upper bounds on the SQL statements of the busiest pages (issue 5: about 1 ms of server time per
+statement under load). A page that starts to query per row, or a look-up repeated within a
+request, fails here. The counts are PostgreSQL's (its advisory lock of the access log is one more
+statement than SQLite has); the first request after log-in also renews the session."""
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.web.conftest import log_entries, make_person
+
+# session, user with language preference, assignments; access log: BEGIN, lock, head, INSERT, COMMIT
+HOME = 5  # session, user, assignments, unit ids, count of open enrolments
+CASELOAD = 14  # + code lists, unit ids, count, page, persons, current measures, access log (5)
+PERSON = 15  # + person with scope, unit ids, access log (5), enrolments and their 4 kinds of records
+
+
+def _statements(client, path: str) -> list[str]:
+    assert client.get(path).status_code == 200  # the first request after log-in renews the session
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.mark.django_db
+def test_home_caseload_and_person_page_stay_within_their_statements(world, login):
+    for i in range(30):  # more than a page of the caseload, so that a per-row query would show
+        make_person(f"Extra{i}", "Jarvasson", "jt-jarva", serial=200 + i)
+    client = login("anna")
+    home = _statements(client, "/")
+    assert len(home) <= HOME
+    caseload = _statements(client, "/caseload/")
+    assert len(caseload) <= CASELOAD, "\n".join(caseload)
+    person = _statements(client, f"/persons/{world.jarva.pk}/")
+    assert len(person) <= PERSON, "\n".join(person)
+    assert not any("django_session" in q and q.lstrip().startswith("UPDATE") for q in caseload + person)
+    assert log_entries(action="read", actor="anna", person_id=world.jarva.pk, object_type="person").count() == 2
+    assert log_entries(action="read", actor="anna", object_type="caseload").count() == 2 * 25
