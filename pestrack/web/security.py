@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from axes.backends import AxesStandaloneBackend
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
@@ -91,8 +92,6 @@ class SessionEndedMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-
         user = getattr(request, "user", None)
         signed_in = user is not None and user.is_authenticated
         marked = request.COOKIES.get(SIGNED_IN_COOKIE) == "1"

@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from pestrack.records import access
 from pestrack.records.casework.admin import AssessmentForm, EnrolmentForm, FollowUpForm, ParticipationForm, PlanForm
 from pestrack.records.casework.models import Enrolment, FollowUp
-from pestrack.records.casework.rules import Violation
 from pestrack.records.codes.models import Code
 from pestrack.records.org.models import OrgUnit
 from pestrack.records.people.admin import PersonAddForm
@@ -121,6 +120,14 @@ class _OfEnrolment(WebFormMixin):
     def violations(self, data):
         return self.check(data, self.instance.enrolment)
 
+    def _get_validation_exclusions(self):
+        # The enrolment is not a field here, but it is set: the natural keys that include it (a
+        # measure started twice on one day, a second follow-up at the same months from the same
+        # source) must still be checked, or the save fails in the database.
+        exclude = super()._get_validation_exclusions()
+        exclude.discard("enrolment")
+        return exclude
+
 
 class WebAssessmentForm(_OfEnrolment, AssessmentForm):
     class Meta:
@@ -169,16 +176,6 @@ class WebFollowUpForm(_OfEnrolment, FollowUpForm):
         super().__init__(*args, **kwargs)
         self.fields["source"].choices = [(FollowUp.Source.SURVEY, _("Asked the person (survey or call)")),
                                          (FollowUp.Source.REGISTER, _("Register"))]
-
-    def violations(self, data):
-        out = super().violations(data)
-        # the natural key (enrolment, months, source): the enrolment is not a field of this form, so
-        # Django's own unique check would not see it
-        if FollowUp.objects.filter(enrolment=self.instance.enrolment, months=data["months"],
-                                   source=data["source"]).exclude(pk=self.instance.pk).exists():
-            out.append(Violation("months", _("A follow-up at %(n)s months from this source is already recorded.")
-                                 % {"n": data["months"]}))
-        return out
 
 
 class EndMeasureForm(WebFormMixin, ParticipationForm):
