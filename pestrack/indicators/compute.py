@@ -48,19 +48,25 @@ def compute(indicators: list[Indicator], engine: Engine, p: Period, units: list[
 
     With ``units`` (organisation unit paths) only those units' rows are counted; reported indicators
     (whole-city figures) and indicators on tables without a unit then give no rows."""
-    out: list[Result] = []
     skipped = {i.id for i in without_register_data(indicators, engine)}
+    computed = []
+    for ind in indicators:
+        if ind.is_reported or ind.id in skipped or (units is not None and not scopable(ind.population)):
+            continue
+        if ind.population not in engine.tables:
+            raise FileNotFoundError(f"indicator {ind.id} needs the analytics table {ind.population} "
+                                    f"({ind.population}.parquet), which the data folder does not have")
+        computed.append(ind)
+    rows_of = dict(zip((i.id for i in computed), engine.run_all([compile_indicator(i, p, units) for i in computed])))
+    out: list[Result] = []
     for ind in indicators:
         if ind.is_reported:
             if units is None:
                 out += _reported(ind, p)
             continue
-        if ind.id in skipped or (units is not None and not scopable(ind.population)):
+        if ind.id not in rows_of:
             continue
-        if ind.population not in engine.tables:
-            raise FileNotFoundError(f"indicator {ind.id} needs the analytics table {ind.population} "
-                                    f"({ind.population}.parquet), which the data folder does not have")
-        rows = engine.run(compile_indicator(ind, p, units))
+        rows = rows_of[ind.id]
         order = {name: i for i, name in enumerate([TOTAL, *ind.breakdowns])}
         rows.sort(key=lambda r: (order[r[0]], r[1] is None, r[1] or ""))
         out += [Result(ind.id, p.label, *r[:2], r[4], r[2], r[3]) for r in rows]

@@ -99,6 +99,14 @@ def test_duckdb_settings_for_speed(stockholm_data):
         assert _compute(duck) == before
 
 
+def test_duckdb_runs_the_queries_two_at_a_time_with_the_results_of_one_at_a_time(stockholm_data):
+    with DuckDBEngine(stockholm_data, workers=1) as one, DuckDBEngine(stockholm_data, workers=2) as two:
+        assert two.workers == 2
+        for code in ("VB", "T1"):
+            alone = _compute(one, code)
+            assert _compute(two, code) == alone and len({r.indicator_id for r in alone}) > 20
+
+
 def test_the_postgres_text_of_a_query_is_a_transpilation():
     ind = next(i for i in load_definitions("stockholm") if i.id == "jobbtorg_enrolment_months")
     sql = to_sql(ind, period(2023, "T2"), "postgres")
