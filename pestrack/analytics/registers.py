@@ -16,6 +16,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from pestrack.analytics.extract import note_table, read_manifest, write_manifest, write_table
+from pestrack.analytics.pseudonym import is_person_key
 from pestrack.analytics.schema import BY_NAME, Column
 from pestrack.records.audit import log
 
@@ -122,6 +123,9 @@ def check(path: Path, table: str) -> list[dict]:
                 row[col.name] = _value(raw.get(col.name), col)
             except ValueError as exc:
                 errors.append(f"{path}:{n}: {col.name}: {exc}")
+        if "person_key" in header and row.get("person_key") and not is_person_key(row["person_key"]):
+            errors.append(f"{path}:{n}: person_key: {row['person_key'][:40]!r} is not a pestrack pseudonym "
+                          "(12 letters and digits); give the identity_number instead")
         if len(errors) >= MAX_ERRORS:
             errors.append(f"{path}: stopped after {MAX_ERRORS} errors")
             break

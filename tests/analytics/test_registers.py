@@ -60,6 +60,17 @@ def test_errors_name_the_row_and_column_and_nothing_is_written(tmp_path):
     assert not (tmp_path / "data" / "course_results.parquet").exists()
 
 
+def test_a_person_key_that_is_not_a_pestrack_pseudonym_is_refused(tmp_path):
+    good = key_for_identity_number(PIN)
+    src = write(tmp_path / "keys.csv", "person_key,sex,school_form,start_date,completed,sfi_beginner",
+                f"{good},woman,sfi,2023-02-01,nej,ja", "0f3a9c1e5b7d2a4c6e8f0a1b2c3d4e5f,man,sfi,2023-02-01,nej,ja")
+    with pytest.raises(RegisterError) as exc:
+        import_register(src, "course_results", tmp_path / "data")
+    assert exc.value.errors == [f"{src}:3: person_key: '0f3a9c1e5b7d2a4c6e8f0a1b2c3d4e5f' is not a pestrack "
+                                "pseudonym (12 letters and digits); give the identity_number instead"]
+    assert not (tmp_path / "data" / "course_results.parquet").exists()
+
+
 def test_missing_and_unknown_columns_are_refused(tmp_path):
     src = write(tmp_path / "cols.csv", "identity_number,sex,colour", f"{PIN},woman,red")
     with pytest.raises(RegisterError) as exc:
