@@ -20,8 +20,8 @@ import pyarrow as pa
 from django.db.models import Count, OuterRef, Q, Subquery
 import pyarrow.parquet as pq
 
-from pestrack.analytics.pseudonym import person_key
-from pestrack.analytics.schema import BY_NAME, RECORD_TABLES
+from pestrack.analytics.pseudonym import is_person_key, person_key
+from pestrack.analytics.schema import BY_NAME, RECORD_TABLES, TABLES
 from pestrack.records.audit import log
 from pestrack.records.casework.models import Enrolment, FollowUp, Participation
 from pestrack.records.casework.rules import age_on
@@ -53,6 +53,7 @@ def age_band(age: int, bands: list[tuple[int, int | None, str]]) -> str:
 class ExtractResult:
     written: dict[str, int] = field(default_factory=dict)    # table -> rows, rewritten
     unchanged: dict[str, int] = field(default_factory=dict)  # table -> rows, left as it was
+    stale: list[str] = field(default_factory=list)  # register tables whose person keys no longer match
 
 
 PERSON_FIELDS = ("person__pin_hash", "person__sex", "person__birth_date", "person__municipality",
@@ -274,6 +275,21 @@ def write_manifest(out: Path, manifest: dict, result: ExtractResult | None = Non
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
 
 
+def stale_register_tables(out: Path) -> list[str]:
+    """Register tables in ``out`` whose person keys are of an older format (32 hex digits): an
+    extract leaves them as they are, so they no longer join the record tables until their files are
+    imported again."""
+    stale = []
+    for table in TABLES:
+        path = out / f"{table.name}.parquet"
+        if table.register and path.exists():
+            file = pq.ParquetFile(path)
+            keys = file.read_row_group(0, columns=["person_key"]).column(0) if file.num_row_groups else []
+            if len(keys) and not is_person_key(keys[0].as_py()):
+                stale.append(table.name)
+    return stale
+
+
 def extract(out: Path | str, tables: Iterable[str] | None = None, actor: str | None = None,
             source: str = "cli") -> ExtractResult:
     """Write the analytics tables to ``out``; the access log names ``actor`` (default: the command
@@ -291,6 +307,7 @@ def extract(out: Path | str, tables: Iterable[str] | None = None, actor: str | N
                                                           manifest["tables"].get(table.name))
         (result.written if rewritten else result.unchanged)[table.name] = rows
     write_manifest(out, manifest, result, hashes)
+    result.stale = stale_register_tables(out)
     log.record(actor or log.cli_actor(), "export", object_type="analytics", source=source,
                detail=f"pseudonymised analytics extract to {out.name}: rewritten {sorted(result.written)}, "
                       f"unchanged {sorted(result.unchanged)}")

@@ -26,6 +26,10 @@ def extract_cmd(out: Path = typer.Option(..., "--out", help="Folder for the Parq
         console.print(f"{name:16} {rows:>10,} rows  written")
     for name, rows in result.unchanged.items():
         console.print(f"{name:16} {rows:>10,} rows  unchanged")
+    for name in result.stale:
+        console.print(f"[yellow]warning:[/] {name}.parquet has person keys of an older format (32 hex digits); "
+                      f"it no longer matches the other tables: import its register file again "
+                      f"(pestrack analytics import --table {name} FILE --out {out})")
 
 
 @app.command("schema")

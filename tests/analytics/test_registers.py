@@ -71,6 +71,23 @@ def test_a_person_key_that_is_not_a_pestrack_pseudonym_is_refused(tmp_path):
     assert not (tmp_path / "data" / "course_results.parquet").exists()
 
 
+def test_an_extract_warns_of_a_register_table_with_keys_of_the_old_format(tmp_path):
+    import pyarrow as pa
+
+    from pestrack.analytics.schema import BY_NAME
+
+    data = tmp_path / "data"
+    import_register(write(tmp_path / "f.csv", "identity_number,sex,school_form,end_date,months,working,source",
+                          f"{PIN},woman,yh,2022-12-20,6,true,scb"), "education_followups", data)
+    assert extract(data).stale == []
+    table = pq.read_table(data / "education_followups.parquet")
+    old = table.set_column(0, "person_key", pa.array(["0f3a9c1e5b7d2a4c6e8f0a1b2c3d4e5f"]))
+    pq.write_table(old.cast(BY_NAME["education_followups"].arrow), data / "education_followups.parquet")
+    r = CliRunner().invoke(app, ["analytics", "extract", "--out", str(data)])
+    assert r.exit_code == 0
+    assert "education_followups.parquet has person keys of an older format" in " ".join(r.output.split())
+
+
 def test_missing_and_unknown_columns_are_refused(tmp_path):
     src = write(tmp_path / "cols.csv", "identity_number,sex,colour", f"{PIN},woman,red")
     with pytest.raises(RegisterError) as exc:
