@@ -1,7 +1,7 @@
 """Benchmark of the web application under load: caseworkers and managers on loopback.
 
     .venv/bin/python bench/web.py [--scale 10] [--caseworkers 50] [--managers 5] [--seconds 60]
-                                  [--think 1.0] [--workers 3] [--threads 8] [--name DB] [--keep]
+                                  [--think 3.0] [--workers 3] [--threads 8] [--name DB] [--keep]
 
 1. Creates a PostgreSQL database of its own (on PESTRACK_BENCH_POSTGRES_URL, default
    postgresql://postgres@127.0.0.1:5432/postgres), loads the Stockholm profile and the synthetic
@@ -12,7 +12,10 @@
    HTTPS (DEBUG off, Argon2 passwords, database connections kept between requests, the access log
    on every request).
 3. Each simulated user logs in, then loops until the time is up, waiting ``--think`` seconds (±50 %)
-   between requests, like a person reading a page:
+   between requests, like a person reading a page. The default, 3 s on average (1.5–4.5 s), is the
+   customary load-test wait (Locust's ``between(1, 5)``) and still far quicker than a caseworker who
+   reads a timeline or fills in a form: 50 caseworkers then ask for about 15 pages a second, a busy
+   office's peak many times over. ``--think 1`` is a stress run (about 45 pages a second):
    - a caseworker opens their caseload (/caseload/: the open enrolments of their units, a random
      page), a person, and every fifth round records an assessment (the workspace form: GET, then POST);
    - a manager opens the results dashboard, an indicator page, or the rows behind an indicator.
@@ -244,7 +247,8 @@ def main() -> int:
     ap.add_argument("--managers", type=int, default=5)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--warm-up", type=float, default=20)
-    ap.add_argument("--think", type=float, default=1.0, help="mean seconds between a user's requests")
+    ap.add_argument("--think", type=float, default=3.0, help="mean seconds between a user's requests "
+                                                             "(1 = stress run)")
     ap.add_argument("--single", type=int, default=20, help="rounds of one user alone, before the load")
     ap.add_argument("--workers", type=int, default=3)
     ap.add_argument("--threads", type=int, default=8)
