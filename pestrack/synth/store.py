@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from pestrack.records.audit import log
+from pestrack.records.casework.activity import refresh_last_activity
 from pestrack.records.casework.models import Assessment, Enrolment, FollowUp, Participation, Plan
 from pestrack.records.codes.models import Code
 from pestrack.records.employers import orgnumber
@@ -138,6 +139,7 @@ def _write_shard(pop: Population, seed: int, actor: str, ids: _Ids) -> dict[str,
                          "date": r["date"], "score": r["score"]} for r in pop.assessments))
     insert(Plan, ({**r, "enrolment_id": eids[r["enrolment"]]} for r in pop.plans))
     insert(FollowUp, ({**r, "enrolment_id": eids[r["enrolment"]]} for r in pop.followups))
+    refresh_last_activity(Enrolment.objects.filter(id__gt=after))  # the shard's enrolments, in one UPDATE
     insert(OutreachContact, ({**{k: c[k] for k in ("date", "sex", "age_band", "level", "outcome")},
                               "org_unit_id": unit_id[c["org_unit"]], "target_group_id": code(("target_group", c["target_group"])
                                                                                              if c["target_group"] else None)}

@@ -31,6 +31,7 @@ from django.db import connection, connections, reset_queries, transaction
 from django.utils import timezone
 
 from pestrack.records.audit import log
+from pestrack.records.casework.activity import key_of, refresh_last_activity
 from pestrack.records.importing.fields import mask_pin
 from pestrack.records.importing.kinds import KINDS, PIN, Kind, Outcome
 from pestrack.records.importing.reader import REJECT_COLUMNS, FileRefused, Source, open_source
@@ -364,10 +365,11 @@ def pack(kind: Kind, actions: list[Outcome]) -> tuple[list, list]:
 
 
 def write_chunk(kind: Kind, batch: tuple[list, list], actor: str, result: ImportResult) -> None:
-    """Write one packed chunk of creates and updates and log each written record."""
+    """Write one packed chunk of creates and updates, log each written record, and refresh the last
+    activity of the enrolments they belong to (one UPDATE per chunk)."""
     model = kind.model
     creates, updates = batch
-    events = []
+    events, ids = [], []
     now = timezone.now()
     detail = f"import {kind.name} from {result.path.name}, line "
     if updates:
@@ -383,6 +385,12 @@ def write_chunk(kind: Kind, batch: tuple[list, list], actor: str, result: Import
         events += [log.Event(actor=actor, action="create", person_id=person_id or (pk if own else None),  # a new person: its own id
                              object_type=kind.object_type, object_id=str(pk), detail=detail + str(line), source="cli",
                              at=now) for (line, person_id, _), pk in zip(creates, ids)]
+    key = key_of(model)
+    if key == "pk":
+        refresh_last_activity(ids + [a.pk for a in updates])
+    elif key:
+        at = table_of(model).columns.index(key)
+        refresh_last_activity([row[at] for _, _, row in creates] + [a.values[key] for a in updates])
     log.record_many(events)
     result.created += len(creates)
     result.updated += len(updates)
