@@ -9,6 +9,7 @@ import importlib
 
 import pytest
 
+from pestrack.records.casework.activity import refresh_last_activity
 from pestrack.records.casework.models import Assessment, Enrolment, Participation, Plan
 from pestrack.records.codes.models import Code
 from pestrack.records.importing import engine
@@ -118,6 +119,7 @@ def test_the_example_files_import_consistent(profile):
     for kind in ["persons", "enrolments", "participations", "exits", "followups"]:
         engine.run_import(EXAMPLES / f"{kind}.csv", kind)
     assert Participation.objects.exists() and stale() == []
+    assert refresh_last_activity(Enrolment.objects.all()) == 0  # nothing left to write
 
 
 def test_the_migration_fills_every_enrolment(profile):

@@ -13,15 +13,20 @@ Who calls it:
   synthetic population (``synth.store``);
 - the migration that added the column.
 
+A bulk writer inserts a new enrolment with ``initial`` (it has no records yet, so its own dates
+decide), which saves the UPDATE of every new row: on PostgreSQL that UPDATE wrote each row and its
+indexes a second time.
+
 Why not a database trigger: it would need the same definition twice (PL/pgSQL and SQLite), a
 row-level trigger would run one UPDATE of the enrolment per imported row (statement-level
 triggers with transition tables exist on PostgreSQL only), and the bulk writers already know the
-enrolments they touched. A writer of raw SQL to these tables must call this function; the
-consistency test (``tests/records/test_last_activity.py``) checks every path we have.
+enrolments they touched. A writer of raw SQL to these tables must call this module; the
+consistency tests (``tests/records/test_last_activity.py``, ``tests/synth``) check every path.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Mapping
 
 from django.apps import apps as installed_apps
 from django.db.models import DateField, F, Max, OuterRef, QuerySet, Subquery
@@ -29,7 +34,10 @@ from django.db.models.functions import Coalesce, Greatest
 from django.db.models.signals import post_delete, post_init, post_save
 
 BATCH = 900  # ids per UPDATE: under SQLite's oldest limit of 999 parameters
-SOURCES = (("Assessment", "date"), ("Plan", "date"), ("Participation", "start_date"), ("Participation", "end_date"))
+OWN_DATES = ("start_date", "decision_date")  # the enrolment's own dates that count; the first is never NULL
+RECORD_DATES = (("Assessment", "date"), ("Plan", "date"), ("Participation", "start_date"),
+                ("Participation", "end_date"))
+RECORDS = tuple(dict.fromkeys(model for model, _ in RECORD_DATES))
 
 
 def _latest(model, date_field: str):
@@ -42,30 +50,39 @@ def last_activity(apps=installed_apps):
     """The expression of an enrolment's last activity (``apps``: a migration's historical models).
     Each term falls back to the start date, since SQLite's MAX() of several values is NULL when
     one of them is."""
-    start = F("start_date")
-    return Greatest(start, Coalesce("decision_date", start),
-                    *(Coalesce(_latest(apps.get_model("casework", model), field), start) for model, field in SOURCES),
+    start = F(OWN_DATES[0])
+    return Greatest(start, *(Coalesce(f, start) for f in OWN_DATES[1:]),
+                    *(Coalesce(_latest(apps.get_model("casework", model), field), start)
+                      for model, field in RECORD_DATES),
                     output_field=DateField())
+
+
+def initial(enrolment: Mapping) -> dt.date:
+    """The last activity of a new enrolment (a mapping of its fields), which has no records yet."""
+    return max(d for d in (enrolment.get(f) for f in OWN_DATES) if d is not None)
+
+
+def counts(fields: Iterable[str]) -> bool:
+    """Whether writing these fields of an enrolment can change its last activity."""
+    return not set(OWN_DATES).isdisjoint(fields)
+
+
+def is_record(model) -> bool:
+    """Whether writing rows of ``model`` changes the last activity of their enrolments."""
+    return model._meta.label in {f"casework.{name}" for name in RECORDS}
 
 
 def refresh_last_activity(enrolments: Iterable[int] | QuerySet) -> int:
     """Recompute the stored last activity of ``enrolments`` (ids, or a queryset of enrolments);
-    returns how many were updated. Ids are updated a batch at a time."""
-    if isinstance(enrolments, QuerySet):
-        return enrolments.update(last_activity=last_activity())
-    from pestrack.records.casework.models import Enrolment
+    returns how many changed. Ids go a batch at a time. Only the rows whose value changes are
+    written (an UPDATE writes a new version of the row and of its indexes)."""
+    if not isinstance(enrolments, QuerySet):
+        from pestrack.records.casework.models import Enrolment
 
-    ids = sorted({i for i in enrolments if i is not None})
-    return sum(Enrolment.objects.filter(pk__in=ids[k:k + BATCH]).update(last_activity=last_activity())
-               for k in range(0, len(ids), BATCH))
-
-
-def key_of(model) -> str | None:
-    """For a writer that bypasses the ORM: the field of ``model`` that names the enrolments whose
-    last activity its rows change ("pk" for enrolments themselves), None when they change none."""
-    if model._meta.label == "casework.Enrolment":
-        return "pk"
-    return "enrolment_id" if model._meta.label in {f"casework.{m}" for m, _ in SOURCES} else None
+        ids = sorted({i for i in enrolments if i is not None})
+        return sum(refresh_last_activity(Enrolment.objects.filter(pk__in=ids[k:k + BATCH]))
+                   for k in range(0, len(ids), BATCH))
+    return enrolments.exclude(last_activity=last_activity()).update(last_activity=last_activity())
 
 
 def _enrolment_saved(sender, instance, **kwargs):
@@ -88,7 +105,7 @@ def connect() -> None:
     from pestrack.records.casework.models import Enrolment
 
     post_save.connect(_enrolment_saved, sender=Enrolment, dispatch_uid="last_activity:Enrolment")
-    for name in sorted({model for model, _ in SOURCES}):
+    for name in RECORDS:
         model = installed_apps.get_model("casework", name)
         post_init.connect(_record_loaded, sender=model, dispatch_uid=f"last_activity:{name}:init")
         post_save.connect(_record_changed, sender=model, dispatch_uid=f"last_activity:{name}:save")

@@ -31,7 +31,8 @@ from django.db import connection, connections, reset_queries, transaction
 from django.utils import timezone
 
 from pestrack.records.audit import log
-from pestrack.records.casework.activity import key_of, refresh_last_activity
+from pestrack.records.casework import activity
+from pestrack.records.casework.models import Enrolment
 from pestrack.records.importing.fields import mask_pin
 from pestrack.records.importing.kinds import KINDS, PIN, Kind, Outcome
 from pestrack.records.importing.reader import REJECT_COLUMNS, FileRefused, Source, open_source
@@ -365,11 +366,10 @@ def pack(kind: Kind, actions: list[Outcome]) -> tuple[list, list]:
 
 
 def write_chunk(kind: Kind, batch: tuple[list, list], actor: str, result: ImportResult) -> None:
-    """Write one packed chunk of creates and updates, log each written record, and refresh the last
-    activity of the enrolments they belong to (one UPDATE per chunk)."""
+    """Write one packed chunk of creates and updates and log each written record."""
     model = kind.model
     creates, updates = batch
-    events, ids = [], []
+    events = []
     now = timezone.now()
     detail = f"import {kind.name} from {result.path.name}, line "
     if updates:
@@ -385,15 +385,23 @@ def write_chunk(kind: Kind, batch: tuple[list, list], actor: str, result: Import
         events += [log.Event(actor=actor, action="create", person_id=person_id or (pk if own else None),  # a new person: its own id
                              object_type=kind.object_type, object_id=str(pk), detail=detail + str(line), source="cli",
                              at=now) for (line, person_id, _), pk in zip(creates, ids)]
-    key = key_of(model)
-    if key == "pk":
-        refresh_last_activity(ids + [a.pk for a in updates])
-    elif key:
-        at = table_of(model).columns.index(key)
-        refresh_last_activity([row[at] for _, _, row in creates] + [a.values[key] for a in updates])
+    _refresh_activity(model, creates, updates)
     log.record_many(events)
     result.created += len(creates)
     result.updated += len(updates)
+
+
+def _refresh_activity(model, creates: list, updates: list[Outcome]) -> None:
+    """Refresh the last activity of the enrolments a chunk wrote, or wrote records of (one UPDATE
+    per chunk, casework.activity). New enrolments went in with theirs (``Enrolments.accept``)."""
+    if model is Enrolment:
+        ids = [a.pk for a in updates if activity.counts(a.values)]
+    elif activity.is_record(model):
+        at = table_of(model).columns.index("enrolment_id")
+        ids = [row[at] for _, _, row in creates] + [a.values["enrolment_id"] for a in updates]
+    else:
+        return
+    activity.refresh_last_activity(ids)
 
 
 def _insert(table: Table, rows: list[list], now) -> list[int]:
