@@ -17,10 +17,13 @@ from pestrack.records.org.models import OrgUnit
 from pestrack.records.people.identity import make_number
 from pestrack.records.people.models import Person
 from tests.records.test_import import (
+    B1,
+    B2,
     ENROLMENT_COLUMNS,
     EXAMPLES,
     PERSON_COLUMNS,
     PIN1,
+    PIN2,
     enrolment,
     person,
     run,
@@ -99,10 +102,12 @@ def test_a_record_moved_to_another_enrolment_changes_both(profile):
 def test_imports_refresh_the_enrolments_they_write_or_write_under(profile, tmp_path):
     """Enrolments (created, then updated with a decision), measures (created, then updated with an
     end): bulk writes outside the ORM, refreshed once per chunk."""
-    run(tmp_path, "p.csv", PERSON_COLUMNS, [person()])
-    run(tmp_path, "e.csv", ENROLMENT_COLUMNS, [enrolment(start="2023-09-01")], "enrolments")
-    e = Enrolment.objects.get()
-    assert _last(e) == D(2023, 9, 1)
+    run(tmp_path, "p.csv", PERSON_COLUMNS, [person(), person(PIN2, B2)])
+    run(tmp_path, "e.csv", ENROLMENT_COLUMNS, [enrolment(start="2023-09-01"),
+                                               enrolment(PIN2, start="2023-08-01", ref="SoL-8", ref_date="2023-08-20")],
+        "enrolments")
+    e, other = Enrolment.objects.get(person__birth_date=B1), Enrolment.objects.get(person__birth_date=B2)
+    assert (_last(e), _last(other)) == (D(2023, 9, 1), D(2023, 8, 20))
     r = run(tmp_path, "e2.csv", ENROLMENT_COLUMNS, [enrolment(start="2023-09-01", ref="SoL-9", ref_date="2023-09-12")],
             "enrolments")
     assert r.updated == 1 and _last(e) == D(2023, 9, 12)

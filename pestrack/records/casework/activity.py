@@ -8,7 +8,7 @@ stored, and ``refresh_last_activity`` is the one place that computes it: one set
 Who calls it:
 
 - every ORM save or delete of an enrolment, assessment, plan or participation, through the
-  signals below (web forms, the API, the admin, ``records.sample``, cascades);
+  signals below (web forms, the admin, ``records.sample``, cascades);
 - the writers that bypass the ORM, once per batch: the importer (``importing.engine``) and the
   synthetic population (``synth.store``);
 - the migration that added the column.
