@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from pestrack.records.audit import log
+from pestrack.records.casework import activity
 from pestrack.records.casework.models import Assessment, Enrolment, FollowUp, Participation, Plan
 from pestrack.records.codes.models import Code
 from pestrack.records.employers import orgnumber
@@ -124,7 +125,8 @@ def _write_shard(pop: Population, seed: int, actor: str, ids: _Ids) -> dict[str,
                         "org_unit_id": unit_id[e["org_unit"]], "referring_unit_id": unit_id[e["referring_unit"]],
                         "referring_body_id": code(e["referring_body"]), "target_group_id": code(e["target_group"]),
                         "entry_route_id": code(e["entry_route"]), "exit_reason_id": code(e["exit_reason"]),
-                        **{k: e[k] for k in ("decision_reference", "decision_date", "start_date", "end_date")}}
+                        **{k: e[k] for k in ("decision_reference", "decision_date", "start_date", "end_date")},
+                        "last_activity": activity.initial(e)}
                        for e in pop.enrolments))
     enrolment_id = {(p, s): i for p, s, i in Enrolment.objects.filter(id__gt=after).values_list(
         "person_id", "start_date", "id")}
@@ -138,6 +140,7 @@ def _write_shard(pop: Population, seed: int, actor: str, ids: _Ids) -> dict[str,
                          "date": r["date"], "score": r["score"]} for r in pop.assessments))
     insert(Plan, ({**r, "enrolment_id": eids[r["enrolment"]]} for r in pop.plans))
     insert(FollowUp, ({**r, "enrolment_id": eids[r["enrolment"]]} for r in pop.followups))
+    activity.refresh_last_activity(Enrolment.objects.filter(id__gt=after))  # the shard's, in one UPDATE
     insert(OutreachContact, ({**{k: c[k] for k in ("date", "sex", "age_band", "level", "outcome")},
                               "org_unit_id": unit_id[c["org_unit"]], "target_group_id": code(("target_group", c["target_group"])
                                                                                              if c["target_group"] else None)}

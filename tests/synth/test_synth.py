@@ -180,6 +180,15 @@ def test_a_second_population_is_refused_and_nothing_is_added(population):
     assert Person.objects.count() == before
 
 
+def test_every_stored_enrolment_has_its_last_activity(population):
+    """The bulk INSERTs of ``synth --into-db`` bypass the ORM: the caseload's sort key is refreshed
+    per shard, equal to the one computed now for every enrolment."""
+    from tests.records.test_last_activity import stale
+
+    assert Enrolment.objects.count() > 10_000 and Enrolment.objects.filter(last_activity__isnull=True).count() == 0
+    assert stale() == []
+
+
 def test_the_analytics_extract_has_the_same_counts(population, tmp_path):
     from pestrack.analytics.extract import extract
 

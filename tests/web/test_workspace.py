@@ -78,6 +78,54 @@ def test_caseload_filters_by_target_group_measure_and_time_since_last_activity(w
     assert names(inactive="90") == {"*****"}  # enrolled 100 days ago, nothing since
 
 
+def _caseload(client, **query) -> list[tuple[str, int]]:
+    """The caseload's rows in order: (name, days since last activity)."""
+    html = client.get("/caseload/", query).content.decode()
+    return [(name, int(days)) for name, days in re.findall(
+        r'<a href="/persons/\d+/">([^<]*)</a>.*?\((\d+) days? ago\)', html, re.DOTALL)]
+
+
+@pytest.mark.django_db
+def test_recording_an_assessment_moves_the_person_down_the_caseload(world, login):
+    """The stored last activity follows the assessment form: the list's order, its days and its filter."""
+    client = login("anna")
+    assert _caseload(client) == [("Jarva Jarvasson", 100), ("*****", 100)]  # a tie: by enrolment
+    e = _enrolment(world.jarva)
+    assert client.post(f"/enrolments/{e.pk}/assessment/", {"instrument": _code("instrument", "wai").pk,
+                                                           "date": TODAY - dt.timedelta(days=3), "score": "6"}).status_code == 302
+    assert _caseload(client) == [("*****", 100), ("Jarva Jarvasson", 3)]
+    assert _caseload(client, inactive="30") == [("*****", 100)]
+    # an earlier assessment does not bring the last activity back
+    client.post(f"/enrolments/{e.pk}/assessment/", {"instrument": _code("instrument", "wai").pk,
+                                                   "date": TODAY - dt.timedelta(days=50), "score": "5"})
+    assert _caseload(client) == [("*****", 100), ("Jarva Jarvasson", 3)]
+
+
+@pytest.mark.django_db
+def test_starting_ending_and_deleting_a_measure_change_the_last_activity(world, login):
+    """The measure forms, then a deletion (no page deletes a measure: the admin refuses, retention
+    anonymises; the ORM's delete is what remains): the caseload shows the latest start or end left."""
+    client = login("anna")
+    e = _enrolment(world.jarva)
+    client.post(f"/enrolments/{e.pk}/measure/", {"measure": _code("measure", "ips").pk,
+                                                 "start_date": TODAY - dt.timedelta(days=40)})
+    p = e.participations.get()
+    assert _caseload(client) == [("*****", 100), ("Jarva Jarvasson", 40)]
+    assert client.post(f"/measures/{p.pk}/end/", {"end_date": TODAY - dt.timedelta(days=10)}).status_code == 302
+    assert _caseload(client) == [("*****", 100), ("Jarva Jarvasson", 10)]
+    p.delete()
+    assert _caseload(client) == [("Jarva Jarvasson", 100), ("*****", 100)]
+
+
+@pytest.mark.django_db
+def test_recording_a_decision_counts_as_activity(world, login):
+    client = login("anna")
+    e = _enrolment(world.protected)
+    client.post(f"/enrolments/{e.pk}/decision/", {"decision_reference": "SoL 2026-17",
+                                                  "decision_date": TODAY - dt.timedelta(days=20)})
+    assert _caseload(client) == [("Jarva Jarvasson", 100), ("*****", 20)]
+
+
 @pytest.mark.django_db
 def test_caseload_filter_fields_kept_rendered_follow_the_choice_the_codes_and_the_language(world, login):
     """The filter's fields are rendered once per language, code list and choice (a template cache)."""

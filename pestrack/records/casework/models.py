@@ -32,6 +32,11 @@ class Enrolment(models.Model):
     caseworker = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    last_activity = models.DateField(
+        null=True, blank=True, editable=False,
+        help_text="Latest of the start, the decision and the dates of assessments, plans and measures; "
+                  "kept by casework.activity (NULL only between a bulk insert and its refresh)",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -43,10 +48,12 @@ class Enrolment(models.Model):
                 fields=["person", "programme"], condition=Q(end_date__isnull=True), name="one_open_enrolment_per_programme"
             ),
         ]
-        # A caseload: the open enrolments of some units, or referred from them.
+        # A caseload: the open enrolments of some units, or referred from them, by last activity.
         indexes = [
-            models.Index(fields=["org_unit"], condition=Q(end_date__isnull=True), name="enrolment_open_by_unit"),
-            models.Index(fields=["referring_unit"], condition=Q(end_date__isnull=True), name="enrolment_open_by_referrer"),
+            models.Index(fields=["org_unit", "last_activity", "id"], condition=Q(end_date__isnull=True),
+                         name="open_unit_last_activity"),
+            models.Index(fields=["referring_unit", "last_activity", "id"], condition=Q(end_date__isnull=True),
+                         name="open_referrer_last_activity"),
         ]
 
     def __str__(self) -> str:
@@ -69,7 +76,7 @@ class Assessment(models.Model):
 
     class Meta:
         ordering = ["-date"]
-        indexes = [models.Index(fields=["enrolment", "date"], name="assessment_enrolment_date")]  # last activity
+        indexes = [models.Index(fields=["enrolment", "date"], name="assessment_enrolment_date")]  # activity.py
 
     @property
     def band(self) -> str | None:
@@ -91,7 +98,7 @@ class Plan(models.Model):
 
     class Meta:
         ordering = ["-date"]
-        indexes = [models.Index(fields=["enrolment", "date"], name="plan_enrolment_date")]  # last activity
+        indexes = [models.Index(fields=["enrolment", "date"], name="plan_enrolment_date")]  # activity.py
 
 
 class Participation(models.Model):
@@ -110,7 +117,7 @@ class Participation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["enrolment", "measure", "start_date"], name="participation_natural_key")
         ]
-        indexes = [  # a caseload's last activity of each enrolment
+        indexes = [  # an enrolment's last activity (activity.py)
             models.Index(fields=["enrolment", "start_date"], name="participation_enrolment_start"),
             models.Index(fields=["enrolment", "end_date"], name="participation_enrolment_end"),
         ]

@@ -31,6 +31,8 @@ from django.db import connection, connections, reset_queries, transaction
 from django.utils import timezone
 
 from pestrack.records.audit import log
+from pestrack.records.casework import activity
+from pestrack.records.casework.models import Enrolment
 from pestrack.records.importing.fields import mask_pin
 from pestrack.records.importing.kinds import KINDS, PIN, Kind, Outcome
 from pestrack.records.importing.reader import REJECT_COLUMNS, FileRefused, Source, open_source
@@ -383,9 +385,23 @@ def write_chunk(kind: Kind, batch: tuple[list, list], actor: str, result: Import
         events += [log.Event(actor=actor, action="create", person_id=person_id or (pk if own else None),  # a new person: its own id
                              object_type=kind.object_type, object_id=str(pk), detail=detail + str(line), source="cli",
                              at=now) for (line, person_id, _), pk in zip(creates, ids)]
+    _refresh_activity(model, creates, updates)
     log.record_many(events)
     result.created += len(creates)
     result.updated += len(updates)
+
+
+def _refresh_activity(model, creates: list, updates: list[Outcome]) -> None:
+    """Refresh the last activity of the enrolments a chunk wrote, or wrote records of (one UPDATE
+    per chunk, casework.activity). New enrolments went in with theirs (``Enrolments.accept``)."""
+    if model is Enrolment:
+        ids = [a.pk for a in updates if activity.counts(a.values)]
+    elif activity.is_record(model):
+        at = table_of(model).columns.index("enrolment_id")
+        ids = [row[at] for _, _, row in creates] + [a.values["enrolment_id"] for a in updates]
+    else:
+        return
+    activity.refresh_last_activity(ids)
 
 
 def _insert(table: Table, rows: list[list], now) -> list[int]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db import models
 
-from pestrack.records.casework import rules
+from pestrack.records.casework import activity, rules
 from pestrack.records.casework.models import Enrolment, FollowUp, Participation
 from pestrack.records.codes.models import Code
 from pestrack.records.codes.profile import home_municipality
@@ -282,6 +282,12 @@ class Enrolments(Kind):
             v.update(person_id=person["id"], programme_id=programme.id, start_date=start)
             out.append(self.accept(check, f.digest(person["pin_hash"], programme.code, start), existing, v, person["id"]))
         return out
+
+    def accept(self, check, key, existing, values, person_id):
+        outcome = super().accept(check, key, existing, values, person_id)
+        if outcome.action == "create":  # inserted with its last activity (no records yet)
+            outcome.values["last_activity"] = activity.initial(values)
+        return outcome
 
     def check_one_open(self, check, person_id, programme, start, existing, open_):
         """No two open enrolments in one programme: against the database, then within the file."""

@@ -14,8 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import DateField, F, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -60,11 +59,6 @@ def home(request):
 
 # --- My caseload ----------------------------------------------------------------------------
 
-def _latest(model, date_field: str):
-    return Subquery(model.objects.filter(enrolment=OuterRef("pk")).order_by(f"-{date_field}")
-                    .values(date_field)[:1], output_field=DateField())
-
-
 def _open_enrolments(user):
     return access.enrolments_in_scope(user).filter(end_date__isnull=True)
 
@@ -105,13 +99,10 @@ class CaseloadFilter(forms.Form):
 
 
 def caseload_rows(user, data) -> tuple[CaseloadFilter, "Paginator"]:
-    """Open enrolments of the user's units, filtered, those without activity longest first."""
+    """Open enrolments of the user's units, filtered, those without activity longest first (by the
+    stored ``last_activity``, see records.casework.activity)."""
     form = CaseloadFilter(data)
-    qs = _open_enrolments(user).annotate(last_activity=Greatest(
-        F("start_date"), Coalesce("decision_date", "start_date"),
-        Coalesce(_latest(Assessment, "date"), "start_date"), Coalesce(_latest(Plan, "date"), "start_date"),
-        Coalesce(_latest(Participation, "start_date"), "start_date"),
-        Coalesce(_latest(Participation, "end_date"), "start_date"), output_field=DateField()))
+    qs = _open_enrolments(user)
     if form.is_valid():
         if form.cleaned_data["target_group"]:
             qs = qs.filter(target_group=form.cleaned_data["target_group"])
