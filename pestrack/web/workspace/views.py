@@ -7,7 +7,6 @@ logged) and logs what it shows and writes; protected identities are masked for u
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 from django import forms
 from django.contrib import messages
@@ -20,7 +19,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -85,14 +84,6 @@ class CaseloadFilter(forms.Form):
                 (code, wf.code_label(c)) for (list_name, code), c in self.codes.items() if list_name == name]
         self.fields["inactive"].choices = [("", _("Any time"))] + [
             (str(d), _("more than %(n)s days") % {"n": d}) for d in INACTIVE_DAYS]
-
-    def fields_key(self) -> str:
-        """What the rendered fields depend on: the page's language, the choices, the values asked
-        for and the errors. The caseload template keeps their HTML under it, since Django's select
-        widgets made about a tenth of the page's CPU."""
-        parts = (get_language(), [(name, f.choices) for name, f in self.fields.items()],
-                 [self[name].value() for name in self.fields], self.errors if self.is_bound else None)
-        return hashlib.sha256(repr(parts).encode()).hexdigest()
 
     def _code(self, name: str) -> Code | None:
         return self.codes.get((name, self.cleaned_data[name]))
