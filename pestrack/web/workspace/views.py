@@ -19,7 +19,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.formats import date_format, localize
+from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -120,6 +121,20 @@ def caseload_rows(user, data) -> tuple[CaseloadFilter, "Paginator"]:
     return form, Paginator(qs, PAGE_SIZE)
 
 
+def _url_maker(name: str):
+    """``reverse(name, args=[pk])`` for many ``pk``s at the cost of one: the URL is made once with a
+    placeholder (reversing is tens of microseconds, and a page has a link per row)."""
+    head, tail = reverse(name, args=[_PLACEHOLDER]).split(str(_PLACEHOLDER))
+    return lambda pk: f"{head}{int(pk)}{tail}"
+
+
+_PLACEHOLDER = 918273645
+
+
+def _days_ago(days: int) -> str:
+    return ngettext("%(n)s day ago", "%(n)s days ago", days) % {"n": localize(days)}
+
+
 @login_required
 def caseload(request):
     _require_casework(request, "caseload")
@@ -127,8 +142,16 @@ def caseload(request):
     page = paginator.get_page(request.GET.get("page"))
     see = access.may_see_protected(request.user)
     today = timezone.localdate()
-    rows = [{"enrolment": e, "person_id": e.person_id, "name": access.display_name(request.user, e.person, see),
-             "days": (today - e.last_activity).days} for e in page]
+    person_url = _url_maker("person-detail")
+    # Each row's texts are made here: per row, the template's url tag, code and date filters and
+    # plural translation were about a fifth of the page's CPU.
+    rows = [{"person_id": e.person_id, "url": person_url(e.person_id),
+             "name": access.display_name(request.user, e.person, see),
+             "target_group": wf.code_label(e.target_group) if e.target_group else "", "unit": e.org_unit.name,
+             "enrolled": date_format(e.start_date, "SHORT_DATE_FORMAT"),
+             "measures": ", ".join(wf.code_label(m.measure) for m in e.current_measures) or "–",
+             "last_activity": date_format(e.last_activity, "SHORT_DATE_FORMAT"),
+             "ago": _days_ago((today - e.last_activity).days)} for e in page]
     access.record_listed(request.user, [r["person_id"] for r in rows], source=_source(request), what="caseload")
     query = request.GET.copy()
     query.pop("page", None)
