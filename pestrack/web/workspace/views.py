@@ -17,6 +17,7 @@ from django.db.models import DateField, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, localize
@@ -214,13 +215,20 @@ def person_page(request, person_id):
     units = access.unit_ids_in_scope(request.user, write=True)
     writable_enrolments = {e.pk for e in enrolments if _enrolment_writable(e, units)}
     writable = bool(writable_enrolments)
-    sections = [{"enrolment": e, "events": events(e),
+    sections = [{"enrolment": e, "events": [_shown_event(ev) for ev in events(e)],
                  "open_measures": [m for m in e.participations.all() if m.end_date is None],
                  "writable": e.pk in writable_enrolments} for e in enrolments]
     return render(request, "web/workspace/person.html", {
         "person": person, "shown": access.present_person(request.user, person), "sections": sections,
         "may_enrol": writable and not any(e.end_date is None for e in enrolments), "writable": writable,
         "has_open": any(e.end_date is None for e in enrolments)})
+
+
+def _shown_event(ev) -> dict:
+    """A timeline event's texts as the page shows them, made here rather than by date and
+    line-break filters per event and detail in the template."""
+    return {"kind": ev.kind, "iso": ev.date.isoformat(), "date": date_format(ev.date, "SHORT_DATE_FORMAT"),
+            "title": ev.title, "details": [(label, linebreaksbr(value, autoescape=True)) for label, value in ev.details]}
 
 
 # --- Forms ----------------------------------------------------------------------------------
