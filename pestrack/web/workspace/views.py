@@ -209,7 +209,7 @@ def search(request):
 @login_required
 def person_page(request, person_id):
     person = access.get_person_for(request.user, person_id, source=_source(request))
-    enrolments = list(enrolments_of(person))
+    enrolments = enrolments_of(person)
     # The user writes the person when their units enrolled or referred them (access.can_access):
     # decided here from the enrolments at hand, with the user's units looked up once.
     units = access.unit_ids_in_scope(request.user, write=True)
