@@ -145,6 +145,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SESSION_COOKIE_AGE = 30 * 60
 # The idle timeout: pestrack.web.security.SessionRenewalMiddleware renews the expiry once a minute.
 SESSION_SAVE_EVERY_REQUEST = False
+SESSION_ENGINE = "pestrack.web.sessions"  # Django's database sessions, read by plain SQL
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -73,7 +73,8 @@ def _unit_ids(paths: list[str], user=None) -> list[int]:
     q = Q(pk__in=[])
     for p in paths:
         q |= Q(path__startswith=p)
-    return _memo(user, ("units", tuple(paths)), lambda: list(OrgUnit.objects.filter(q).values_list("pk", flat=True)))
+    return _memo(user, ("units", tuple(paths)),
+                 lambda: list(OrgUnit.objects.filter(q).order_by().values_list("pk", flat=True)))
 
 
 def person_scope(paths: list[str]) -> Q:
@@ -145,10 +146,11 @@ def get_person_for(user, person_id, *, action: str = "read", write: bool = False
     """The person if ``user`` may read (or write) them, logging the access; else 403 (logged)."""
     paths = scope_paths(user, write)
     try:
-        # the person and whether they are in scope (as can_access decides) in one query
-        person = Person.objects.filter(pk=int(person_id)).annotate(in_scope=Exists(
-            _enrolments_in(paths, user).filter(person_id=OuterRef("pk")))).first()
-    except (TypeError, ValueError):
+        # the person and whether they are in scope (as can_access decides) in one query; get()
+        # rather than first(), which would sort by name (building an ORDER BY costs CPU too)
+        person = Person.objects.annotate(in_scope=Exists(
+            _enrolments_in(paths, user).filter(person_id=OuterRef("pk")))).get(pk=int(person_id))
+    except (TypeError, ValueError, Person.DoesNotExist):
         person = None
     if person is None:
         raise Http404(_("No such person."))

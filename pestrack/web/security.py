@@ -19,8 +19,12 @@ class UserBackend(ModelBackend):
     preference (UserPreference) in one query: the language middleware needs it on every page."""
 
     def get_user(self, user_id):
-        user = get_user_model()._default_manager.select_related("preference").filter(pk=user_id).first()
-        return user if user is not None and self.user_can_authenticate(user) else None
+        model = get_user_model()
+        try:  # get(), not first(): no ORDER BY to build for a look-up by key
+            user = model._default_manager.select_related("preference").get(pk=user_id)
+        except model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
 
 
 class LockoutBackend(AxesStandaloneBackend):

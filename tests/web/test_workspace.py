@@ -228,6 +228,25 @@ def test_person_page_shows_the_timeline(world, login):
 
 
 @pytest.mark.django_db
+def test_person_page_shows_the_enrolments_newest_first_whatever_order_they_were_recorded_in(world, login):
+    """The enrolments are sorted by start date in Python (no ORDER BY): recorded out of order, an
+    older enrolment after a newer one, they still come newest first."""
+    from pestrack.records.casework.models import Enrolment
+
+    open_one = _enrolment(world.jarva)
+    ended = []
+    for years_before in (3, 1):  # the oldest recorded first, then one between it and the open one
+        start = open_one.start_date - dt.timedelta(days=365 * years_before)
+        ended.append(Enrolment.objects.create(
+            person=world.jarva, programme=open_one.programme, org_unit=open_one.org_unit,
+            target_group=open_one.target_group, entry_route=open_one.entry_route, start_date=start,
+            end_date=start + dt.timedelta(days=100), exit_reason=_code("exit_reason", "work")))
+    html = login("anna").get(f"/persons/{world.jarva.pk}/").content.decode()
+    shown = [int(pk) for pk in re.findall(r'<h3 id="enrolment-(\d+)">', html)]
+    assert shown == [open_one.pk, ended[1].pk, ended[0].pk]
+
+
+@pytest.mark.django_db
 def test_person_page_of_a_protected_identity_is_masked(world, login):
     html = login("anna").get(f"/persons/{world.protected.pk}/").content.decode()
     number = world.protected.identity_number

@@ -60,13 +60,19 @@ def available(ind: Indicator, units: list[str] | None) -> bool:
     return units is None or scopable(ind.population)
 
 
+def report_key(year: int, period_code: str, units: list[str] | None) -> tuple:
+    """What a report depends on: the tables' content, the period and the units (its cache key; a
+    page made from nothing but the report can be kept under it too)."""
+    return ("report", data.version(data.analytics_dir()), year, period_code, _units_key(units))
+
+
 def report(year: int, period_code: str, units: list[str] | None) -> AnnualReport:
     """The goals with their indicators for a period (the annual report's content), for these units."""
     folder = data.analytics_dir()
-    key = ("report", data.version(folder), year, period_code, _units_key(units))
-    return data.cached(key, lambda: build(year, period_code, folder, settings.PESTRACK_PROFILE,
-                                          suppress_below=settings.PESTRACK_SUPPRESS_BELOW, units=units,
-                                          loaded=profile()))
+    return data.cached(report_key(year, period_code, units),
+                       lambda: build(year, period_code, folder, settings.PESTRACK_PROFILE,
+                                     suppress_below=settings.PESTRACK_SUPPRESS_BELOW, units=units,
+                                     loaded=profile()))
 
 
 def dimensions(ind: Indicator) -> dict[str, str]:

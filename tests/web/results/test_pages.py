@@ -155,6 +155,38 @@ def test_the_dashboard_follows_new_records(results_world, login, settings):
     assert f"({num + 1} / {den + 1})" in html(client.get(url))
 
 
+def test_the_dashboards_kept_tables_follow_the_language_the_units_and_the_records(results_world, login, settings):
+    """The goals' tables are kept rendered (a template cache) per report and language: another
+    language, another manager's units and a new record each show their own."""
+    import datetime as dt
+
+    from pestrack.records.codes.models import Code
+
+    def outcome(page: str) -> str:
+        return re.search(rf"{INDICATOR}/.*?<td class=\"n\">(.*?)</td>", page, re.S).group(1)
+
+    settings.PESTRACK_ANALYTICS_REFRESH = 0
+    url = "/results/?year=2023&period=VB"
+    client = login("ali")
+    client.post("/language/", {"language": "en"})
+    english = html(client.get(url))
+    client.post("/language/", {"language": "sv"})
+    swedish = html(client.get(url))
+    assert "Not met" in english or "Met" in english
+    assert "Share of women and men" not in swedish and "Indikatorer för mål" in swedish
+    assert outcome(english).replace(".", ",").replace("%", " %") == outcome(swedish)
+    client = login("chef")
+    client.post("/language/", {"language": "en"})
+    chef = html(client.get(url))
+    assert "Whole-city figure: not available per unit." in chef and outcome(chef) != outcome(english)
+    num, den = exits_2023(JARVA)
+    assert outcome(chef) == f"{100 * num / den:.1f}".rstrip("0").rstrip(".") + "%"
+    open_one = Enrolment.objects.filter(org_unit__code=JARVA, end_date__isnull=True, start_date__year__lt=2024).first()
+    open_one.end_date, open_one.exit_reason = dt.date(2023, 12, 1), Code.objects.get(list="exit_reason", code="work")
+    open_one.save()
+    assert outcome(html(client.get(url))) == f"{100 * (num + 1) / (den + 1):.1f}".rstrip("0").rstrip(".") + "%"
+
+
 def test_results_are_computed_once_and_shared_through_private_files(results_world, login, settings, tmp_path):
     """A second server process reads the first one's result from the shared cache folder, which
     only the server's user may read; a folder others may write to is refused."""
