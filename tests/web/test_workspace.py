@@ -36,6 +36,17 @@ def test_caseload_lists_open_enrolments_of_my_units_masking_protected_identities
 
 
 @pytest.mark.django_db
+def test_caseload_shows_an_enrolment_without_a_stored_last_activity_instead_of_failing(world, login):
+    """Rows written by SQL outside pestrack without the refresh (docs/operations.md) have no date."""
+    from pestrack.records.casework.models import Enrolment
+
+    Enrolment.objects.filter(person=world.jarva).update(last_activity=None)
+    response = login("anna").get("/caseload/")
+    assert response.status_code == 200
+    assert "Jarvasson" in response.content.decode() and "(?)" in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_caseload_lists_the_enrolments_my_district_referred_and_logs_them(world, login):
     html = login("dina").get("/caseload/").content.decode()
     assert "Rinkebysson" in html and "Ortsson" not in html and "Jarvasson" not in html and "1 open enrolment" in html

@@ -142,8 +142,9 @@ def caseload(request):
              "target_group": wf.code_label(e.target_group) if e.target_group else "", "unit": e.org_unit.name,
              "enrolled": date_format(e.start_date, "SHORT_DATE_FORMAT"),
              "measures": ", ".join(wf.code_label(m.measure) for m in e.current_measures) or "–",
-             "last_activity": date_format(e.last_activity, "SHORT_DATE_FORMAT"),
-             "ago": _days_ago((today - e.last_activity).days)} for e in page]
+             # empty only if rows were written by SQL outside pestrack without the refresh (docs/operations.md)
+             "last_activity": date_format(e.last_activity, "SHORT_DATE_FORMAT") if e.last_activity else "–",
+             "ago": _days_ago((today - e.last_activity).days) if e.last_activity else "?"} for e in page]
     access.record_listed(request.user, [r["person_id"] for r in rows], source=_source(request), what="caseload")
     query = request.GET.copy()
     query.pop("page", None)
