@@ -60,7 +60,8 @@ class DuckDBEngine(Engine):
     ``run_all`` runs the queries ``workers`` at a time (default: DuckDB's thread count), each on a
     cursor of its own: one query alone leaves a core idle during its single-threaded phases (plan,
     Parquet footers, the final merge of its groups); two at a time took about a fifth less time for
-    the Stockholm set at scale 100 (docs/indicators.md)."""
+    the Stockholm set at scale 100 when run again in one process (1.4-1.6 s -> 1.2-1.3 s); in a fresh
+    process the gain was within the machine's noise (docs/indicators.md)."""
 
     dialect = "duckdb"
 
