@@ -11,6 +11,7 @@ from datetime import date
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,6 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 from django.db.models import Count, OuterRef, Q, Subquery
 import pyarrow.parquet as pq
+from sqlglot import exp
 
 from pestrack.analytics.pseudonym import is_person_key, person_key
 from pestrack.analytics.schema import BY_NAME, RECORD_TABLES, TABLES
@@ -30,6 +32,8 @@ from pestrack.records.employers.models import Place
 from pestrack.records.outreach.models import OutreachContact, SurveyAnswer
 
 BATCH = 20_000
+ROW_GROUP = 122_880  # rows per row group of a written file: DuckDB's own row group size
+SORT_MEMORY = "1GB"  # what the sort of a table may hold in memory; the rest spills to a temporary folder
 DEFAULT_AGE_BANDS = ["0-15", "16-19", "20-24", "25-29", "30-39", "40-49", "50-64", "65-"]
 MANIFEST = "manifest.json"
 
@@ -205,7 +209,7 @@ class TableFile:
     and hash however they were appended."""
 
     def __init__(self, name: str, out: Path):
-        self.name, self.schema = name, BY_NAME[name].arrow
+        self.name, self.schema, self.sort_key = name, BY_NAME[name].arrow, BY_NAME[name].sort_key
         self.final, self.temp = out / f"{name}.parquet", out / f".{name}.parquet.tmp"
         self.digest = hashlib.sha256(str(self.schema).encode())
         self.writer = pq.ParquetWriter(self.temp, self.schema, compression="zstd")
@@ -232,11 +236,37 @@ class TableFile:
         self._flush()
         self.writer.close()
         sha = self.digest.hexdigest()
-        if previous and previous.get("sha256") == sha and self.final.exists():
+        if previous and previous.get("sha256") == sha and previous.get("sort_key") == list(self.sort_key) \
+                and self.final.exists():  # a file of an older layout (before the sort) is rewritten once
             self.temp.unlink()
             return self.rows, sha, False
+        self._sort()
         os.replace(self.temp, self.final)
         return self.rows, sha, True
+
+    def _sort(self) -> None:
+        """Rewrite the temporary file in the table's ``sort_key`` order, in row groups of ROW_GROUP
+        rows, so that a scan filtering on those columns skips most row groups by their min/max.
+        DuckDB sorts (spilling to disk beyond SORT_MEMORY); the rows and types stay as written."""
+        key = self.sort_key
+        if not key or not self.rows:
+            return
+        import duckdb
+
+        sorted_temp = self.temp.with_name(self.temp.name + ".sorted")
+        with tempfile.TemporaryDirectory(prefix=".sort-", dir=self.temp.parent) as spill, \
+                duckdb.connect(config={"memory_limit": SORT_MEMORY, "temp_directory": spill}) as con:
+            order = ", ".join(exp.column(c, quoted=True).sql(dialect="duckdb") for c in key)
+            source = exp.Literal.string(str(self.temp)).sql(dialect="duckdb")
+            reader = con.sql(f"SELECT * FROM read_parquet({source}) ORDER BY {order}").to_arrow_reader(ROW_GROUP)
+            try:
+                with pq.ParquetWriter(sorted_temp, self.schema, compression="zstd") as writer:
+                    for batch in reader:
+                        writer.write_table(pa.Table.from_batches([batch]).cast(self.schema), row_group_size=ROW_GROUP)
+            except BaseException:
+                sorted_temp.unlink(missing_ok=True)
+                raise
+        os.replace(sorted_temp, self.temp)
 
     def abort(self) -> None:
         self.writer.close()
@@ -262,7 +292,7 @@ def read_manifest(out: Path) -> dict:
 
 
 def note_table(manifest: dict, name: str, rows: int, sha: str, **extra) -> None:
-    manifest["tables"][name] = {"rows": rows, "sha256": sha,
+    manifest["tables"][name] = {"rows": rows, "sha256": sha, "sort_key": list(BY_NAME[name].sort_key),
                                 "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), **extra}
 
 

@@ -210,12 +210,12 @@ def test_the_analytics_extract_has_the_same_counts(population, tmp_path):
 
 
 def comparable(folder: Path) -> dict[str, list[dict]]:
-    """Every analytics table in file order, its ids replaced by their rank: a database numbers from
-    wherever its sequences stand (on PostgreSQL rolled-back tests use numbers up)."""
+    """Every analytics table's rows in one order, its ids replaced by their rank: a database numbers
+    from wherever its sequences stand (on PostgreSQL rolled-back tests use numbers up)."""
     from pestrack.analytics.schema import RECORD_TABLES
 
     tables = {t.name: pq.read_table(folder / f"{t.name}.parquet").to_pylist() for t in RECORD_TABLES}
-    rank = {key: {r[key]: i for i, r in enumerate(tables[table])} for table, key in (
+    rank = {key: {value: i for i, value in enumerate(sorted(r[key] for r in tables[table]))} for table, key in (
         ("enrolments", "enrolment_id"), ("participations", "participation_id"), ("places", "place_id"),
         ("outreach", "contact_id"))}
     for rows in tables.values():
@@ -223,6 +223,7 @@ def comparable(folder: Path) -> dict[str, list[dict]]:
             for key, ranks in rank.items():
                 if r.get(key) is not None:
                     r[key] = ranks[r[key]]
+        rows.sort(key=lambda r: repr(sorted(r.items())))
     return tables
 
 
