@@ -6,17 +6,21 @@ of the same indicators (bench/pandas_baseline.py) in the same run.
     .venv/bin/python bench/indicators.py --scales 1 10 --engines duckdb pandas
     .venv/bin/python bench/indicators.py --data DIR                # a folder of analytics tables instead
 
-Each (scale, engine) runs in a child process of its own. Columns:
+Each (scale, engine) runs in a child process of its own, ``--repeat`` times (default 3), the engines
+taking turns (pandas, DuckDB, ..., pandas, DuckDB, ...) so that a change in the machine's speed during
+the run falls on all of them alike; the times shown are the medians, with the fastest and slowest run
+of the total. Columns:
 
 - setup s: the engine made ready (DuckDB: views on the Parquet files; PostgreSQL: the tables loaded
   with COPY; Spark: session start and temporary views; pandas: nothing);
 - compute s: every indicator of the period computed (pandas: reading the tables included);
-- total s = setup + compute; rows/s = rows scanned / total, where rows scanned is the row count of
+- total s = setup + compute (median), then its range over the runs; rows/s = rows scanned / total, where rows scanned is the row count of
   each computed indicator's population table, summed over the indicators (one pass per indicator);
-- peak MB: the largest resident memory of the child and its child processes (the Spark JVM
+- peak MB: the largest (over the runs) resident memory of the child and its child processes (the Spark JVM
   included; the PostgreSQL server's own processes are not counted);
-- = pandas: every row (indicator, breakdown, value) equal to the pandas baseline's, numbers to a
-  relative 1e-9. The run exits 1 if an engine differs.
+- x pandas: pandas' median total / the engine's median total;
+- = pandas: every row (indicator, breakdown, value) of every run equal to the pandas baseline's,
+  numbers to a relative 1e-9. The run exits 1 if an engine differs.
 
 The synthetic population is generated once per scale into the cache folder (--cache, default
 $PESTRACK_BENCH_CACHE or <tmp>/pestrack-bench) with `pestrack synth --scale N --seed 1 --out`, and
@@ -28,6 +32,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -218,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     url = os.environ.get("PESTRACK_DATABASE_URL", "")
     ap.add_argument("--database-url", default=url if url.startswith("postgres") else DEFAULT_PG)
     ap.add_argument("--spark-master", default="local[2]")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each engine, taking turns (default 3)")
     args = ap.parse_args(argv)
     sys.path[:0] = [str(ROOT), str(BENCH)]
 
@@ -228,31 +234,47 @@ def main(argv: list[str] | None = None) -> int:
     folders = [("data", args.data)] if args.data else [(str(s), synthetic(s, args.cache)) for s in args.scales]
     work = Path(tempfile.mkdtemp(prefix="pestrack-bench-indicators-"))
     print(f"{'scale':>5} {'engine':8} {'indicators':>10} {'rows scanned':>13} {'setup s':>8} {'compute s':>9} "
-          f"{'total s':>8} {'rows/s':>12} {'peak MB':>8} {'x pandas':>8}  = pandas", flush=True)
+          f"{'total s':>8} {'(range)':>13} {'rows/s':>12} {'peak MB':>8} {'x pandas':>8}  = pandas", flush=True)
     failed, summary = False, []
     for scale, data in folders:
-        baseline, times = None, {}
+        runs: dict[str, list[dict]] = {name: [] for name in engines}
+        baseline, diffs, errors = None, {}, {}
+        for _ in range(args.repeat):
+            for name in engines:
+                if name in errors:
+                    continue
+                result = run_child(name, data, args, work)
+                if isinstance(result, str):
+                    errors[name] = result
+                    continue
+                m, rows = result
+                if name == "pandas" and baseline is None:
+                    baseline = rows
+                diff = differences(rows, baseline) if baseline is not None else ["no baseline"]
+                diffs[name] = diffs.get(name) or diff  # the first run that differs is the one shown
+                runs[name].append(m)
+        median = {name: statistics.median(m["total"] for m in ms) for name, ms in runs.items() if ms}
         for name in engines:
-            result = run_child(name, data, args, work)
-            if isinstance(result, str):
-                print(f"{scale:>5} {name:8} {result}", flush=True)
+            if name in errors:
+                print(f"{scale:>5} {name:8} {errors[name]}", flush=True)
                 failed = True
                 continue
-            m, rows = result
-            if name == "pandas":
-                baseline = rows
-            diff = differences(rows, baseline) if baseline is not None else ["no baseline"]
+            ms, diff = runs[name], diffs[name]
             failed |= bool(diff)
-            times[name] = m["total"]
-            scanned = rows_scanned(data, m["indicators"], args.profile)
-            speed = times["pandas"] / m["total"] if "pandas" in times else float("nan")
+            mid = lambda key: statistics.median(m[key] for m in ms)  # noqa: E731
+            totals = [m["total"] for m in ms]
+            scanned = rows_scanned(data, ms[0]["indicators"], args.profile)
+            speed = median["pandas"] / median[name] if "pandas" in median else float("nan")
             same = "yes" if not diff else f"NO: {len(diff)} rows differ, e.g. {diff[0]}"
-            print(f"{scale:>5} {name:8} {len(m['indicators']):>10} {scanned:>13,} {m['setup']:>8.2f} "
-                  f"{m['compute']:>9.2f} {m['total']:>8.2f} {scanned / m['total']:>12,.0f} {m['peak_mb']:>8,.0f} "
-                  f"{speed:>8.1f}  {same} ({len(rows)} rows)", flush=True)
-        if "duckdb" in times and "pandas" in times:
-            summary.append(f"scale {scale}: DuckDB {times['pandas'] / times['duckdb']:.1f}x faster than pandas, "
-                           f"the whole set in {times['duckdb']:.1f} s")
+            spread = f"{min(totals):.2f}-{max(totals):.2f}"
+            print(f"{scale:>5} {name:8} {len(ms[0]['indicators']):>10} {scanned:>13,} {mid('setup'):>8.2f} "
+                  f"{mid('compute'):>9.2f} {median[name]:>8.2f} {spread:>13} {scanned / median[name]:>12,.0f} "
+                  f"{max(m['peak_mb'] for m in ms):>8,.0f} {speed:>8.1f}  {same} ({len(baseline or [])} rows)", flush=True)
+        if "duckdb" in median and "pandas" in median:
+            ratios = sorted(p["total"] / d["total"] for p, d in zip(runs["pandas"], runs["duckdb"]))
+            summary.append(f"scale {scale}: DuckDB {median['pandas'] / median['duckdb']:.1f}x faster than pandas "
+                           f"(median of {len(runs['duckdb'])} runs; run by run {', '.join(f'{r:.1f}' for r in ratios)}), "
+                           f"the whole set in {median['duckdb']:.1f} s")
     for line in summary:
         print(line)
     print("goal: DuckDB at least 10x faster than pandas at scale 100, the whole set within 60 s on two cores")

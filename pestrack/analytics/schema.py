@@ -186,7 +186,7 @@ TABLES: tuple[Table, ...] = (
         _c("sfi_beginner", B, "sfi: the person's first sfi course (nybörjare)", False),
         _c("passed_within_two_years", B, "sfi beginners: passed an sfi course within two years of this start"),
         _c("exam", B, "yh: graduated with the programme's exam"),
-    ), register=True, sort_key=("school_form", "end_date")),
+    ), register=True, sort_key=("school_form", "orientation", "end_date")),
     Table("education_followups", "one row per follow-up of a finished education, N months after its end "
                                  "(register data, e.g. SCB or the provider's survey)", (
         _c("person_key", S, "Pseudonymous person id", False),
@@ -198,7 +198,7 @@ TABLES: tuple[Table, ...] = (
         _c("working", B, "In work at the follow-up; empty when unknown"),
         _c("studying", B, "Studying at the follow-up; empty when unknown"),
         _c("source", S, "Where the outcome comes from, e.g. scb or survey", False),
-    ), register=True, sort_key=("school_form", "months", "end_date")),
+    ), register=True, sort_key=("school_form", "orientation", "months", "end_date")),
 )
 RECORD_TABLES = tuple(t for t in TABLES if not t.register)  # what ``pestrack analytics extract`` derives
 

@@ -51,9 +51,10 @@ class DuckDBEngine(Engine):
     """DuckDB in memory, one view per Parquet file of the folder.
 
     Every query reads its Parquet file again (DuckDB pushes each indicator's filters into the scan,
-    which costs less than sharing one scan between indicators); the files' metadata is cached, not
-    read and parsed again at each query (with the 20,000-row row groups of the extract that was a
-    third of the time at scale 100). Rows come in no particular order unless the query has an
+    which costs less than sharing one scan between indicators). The files are sorted by their
+    table's sort key (analytics/schema.py), so a scan skips the row groups whose min/max rule its
+    filters out: at scale 100 that halved the time of the set. The files' metadata is cached, not
+    read and parsed again at each query. Rows come in no particular order unless the query has an
     ORDER BY (compute() sorts them), which lets DuckDB's two threads work with less waiting (about
     a tenth less time).
 

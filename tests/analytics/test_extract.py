@@ -153,6 +153,7 @@ def test_files_are_sorted_by_the_sort_key_in_large_row_groups(tmp_path, monkeypa
     forms = ["sfi", "grundlaggande", "gymnasial", "kombination", "yh"]
     rows = [{"person_key": f"k{i:011d}", "sex": "woman", "school_form": rng.choice(forms), "completed": True,
              "start_date": dt.date(2022, 1, 1), "sfi_beginner": False,
+             "orientation": rng.choice([None, "yrkes", "hogskoleforberedande"]),
              "end_date": rng.choice([None, dt.date(2022, 1, 1) + dt.timedelta(days=rng.randrange(700))])}
             for i in range(4500)]
     file = ex.TableFile("course_results", tmp_path)
@@ -164,7 +165,9 @@ def test_files_are_sorted_by_the_sort_key_in_large_row_groups(tmp_path, monkeypa
     assert parquet.schema_arrow.remove_metadata() == schema.BY_NAME["course_results"].arrow
     assert [parquet.metadata.row_group(i).num_rows for i in range(parquet.num_row_groups)] == [1000] * 4 + [500]
     written = parquet.read().to_pylist()
-    order = lambda r: (r["school_form"], r["end_date"] is None, r["end_date"] or dt.date.min)  # noqa: E731
+    key = schema.BY_NAME["course_results"].sort_key
+    assert key[0] == "school_form" and "end_date" in key
+    order = lambda r: tuple((r.get(c) is None, r.get(c) or "") for c in key)  # noqa: E731  (empty values last)
     assert [order(r) for r in written] == sorted(order(r) for r in rows)
     assert sorted(r["person_key"] for r in written) == sorted(r["person_key"] for r in rows)
     assert not [p.name for p in tmp_path.iterdir() if p.name != "course_results.parquet"]  # no temporary left
@@ -179,6 +182,6 @@ def test_an_unchanged_table_is_kept_unless_its_file_predates_the_sort(tmp_path):
              "start_date": dt.date(2023, 1, 1), "end_date": dt.date(2023, 12, 31) - dt.timedelta(days=i)}
             for i in range(50)]
     _, sha, _ = ex.write_table("course_results", rows, tmp_path, None)
-    current = {"sha256": sha, "sort_key": ["school_form", "end_date"]}
+    current = {"sha256": sha, "sort_key": ["school_form", "orientation", "end_date"]}
     assert ex.write_table("course_results", rows, tmp_path, current) == (50, sha, False)
     assert ex.write_table("course_results", rows, tmp_path, {"sha256": sha}) == (50, sha, True)

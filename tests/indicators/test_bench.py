@@ -42,7 +42,7 @@ def test_differences_names_the_rows_that_differ():
 
 def test_the_benchmark_runs_at_tiny_size(stockholm_data):
     r = subprocess.run([sys.executable, str(ROOT / "bench" / "indicators.py"), "--data", str(stockholm_data),
-                        "--engines", "duckdb", "pandas"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+                        "--engines", "duckdb", "pandas", "--repeat", "2"], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     lines = {line.split()[1]: line for line in r.stdout.splitlines() if line.startswith(" data ")}
     assert set(lines) == {"pandas", "duckdb"}
