@@ -33,7 +33,7 @@ from pestrack.records.outreach.models import OutreachContact, SurveyAnswer
 
 BATCH = 20_000
 ROW_GROUP = 122_880  # rows per row group of a written file: DuckDB's own row group size
-SORT_MEMORY = "1GB"  # what the sort of a table may hold in memory; the rest spills to a temporary folder
+SORT_MEMORY = "512MB"  # the sort's memory (13 M course results: 0.8 GB peak, 12-13 s; 1GB: 1.3 GB, as fast)
 DEFAULT_AGE_BANDS = ["0-15", "16-19", "20-24", "25-29", "30-39", "40-49", "50-64", "65-"]
 MANIFEST = "manifest.json"
 
