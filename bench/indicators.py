@@ -5,6 +5,7 @@ of the same indicators (bench/pandas_baseline.py) in the same run.
     .venv/bin/python bench/indicators.py                           # scales 1 10 100, every engine
     .venv/bin/python bench/indicators.py --scales 1 10 --engines duckdb pandas
     .venv/bin/python bench/indicators.py --data DIR                # a folder of analytics tables instead
+    .venv/bin/python bench/indicators.py --repeat 1                # one run each (PostgreSQL at scale 100: ~2 min a run)
 
 Each (scale, engine) runs in a child process of its own, ``--repeat`` times (default 3), the engines
 taking turns (pandas, DuckDB, ..., pandas, DuckDB, ...) so that a change in the machine's speed during
@@ -14,17 +15,18 @@ of the total. Columns:
 - setup s: the engine made ready (DuckDB: views on the Parquet files; PostgreSQL: the tables loaded
   with COPY; Spark: session start and temporary views; pandas: nothing);
 - compute s: every indicator of the period computed (pandas: reading the tables included);
-- total s = setup + compute (median), then its range over the runs; rows/s = rows scanned / total, where rows scanned is the row count of
-  each computed indicator's population table, summed over the indicators (one pass per indicator);
-- peak MB: the largest (over the runs) resident memory of the child and its child processes (the Spark JVM
-  included; the PostgreSQL server's own processes are not counted);
+- total s = setup + compute; each of the three columns is the median over the runs of its own,
+  then the range of the total over the runs; rows/s = rows scanned / total, where rows scanned is the row count of each computed
+  indicator's population table, summed over the indicators (one pass per indicator);
+- peak MB: the largest resident memory (over the runs) of the child and its child processes (the
+  Spark JVM included; the PostgreSQL server's own processes are not counted);
 - x pandas: pandas' median total / the engine's median total;
 - = pandas: every row (indicator, breakdown, value) of every run equal to the pandas baseline's,
   numbers to a relative 1e-9. The run exits 1 if an engine differs.
 
 The synthetic population is generated once per scale into the cache folder (--cache, default
 $PESTRACK_BENCH_CACHE or <tmp>/pestrack-bench) with `pestrack synth --scale N --seed 1 --out`, and
-reused. Generation time is not part of the benchmark (scale 100 takes about an hour).
+reused. Generation time is not part of the benchmark (scale 100 took 16 minutes here).
 """
 from __future__ import annotations
 
