@@ -274,9 +274,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"{max(m['peak_mb'] for m in ms):>8,.0f} {speed:>8.1f}  {same} ({len(baseline or [])} rows)", flush=True)
         if "duckdb" in median and "pandas" in median:
             ratios = sorted(p["total"] / d["total"] for p, d in zip(runs["pandas"], runs["duckdb"]))
+            runs_text = (f"median of {len(ratios)} runs; run by run {', '.join(f'{r:.1f}' for r in ratios)}"
+                         if len(ratios) > 1 else "1 run")
             summary.append(f"scale {scale}: DuckDB {median['pandas'] / median['duckdb']:.1f}x faster than pandas "
-                           f"(median of {len(runs['duckdb'])} runs; run by run {', '.join(f'{r:.1f}' for r in ratios)}), "
-                           f"the whole set in {median['duckdb']:.1f} s")
+                           f"({runs_text}), the whole set in {median['duckdb']:.1f} s")
     for line in summary:
         print(line)
     print("goal: DuckDB at least 10x faster than pandas at scale 100, the whole set within 60 s on two cores")
