@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pestrack.cli import app
-from pestrack.indicators.compile import to_sql
+from pestrack.indicators.compile import compile_indicator, to_sql
 from pestrack.indicators.compute import CSV_COLUMNS, compute
 from pestrack.indicators.definitions import load_definitions
 from pestrack.indicators.engines import DuckDBEngine
@@ -105,6 +105,19 @@ def test_duckdb_runs_the_queries_two_at_a_time_with_the_results_of_one_at_a_time
         for code in ("VB", "T1"):
             alone = _compute(one, code)
             assert _compute(two, code) == alone and len({r.indicator_id for r in alone}) > 20
+        # each query ran on one thread, costliest first; a single query gets every thread again after
+        assert two.con.execute("SELECT current_setting('threads')").fetchone()[0] == two.threads
+
+
+def test_duckdb_starts_with_the_costliest_queries(stockholm_data):
+    """Distinct counts first, then by the rows of their table, so that no long query is left to
+    run alone at the end."""
+    indicators = {i.id: i for i in load_definitions("stockholm")}
+    with DuckDBEngine(stockholm_data) as duck:
+        cost = {name: duck._cost(compile_indicator(indicators[name], period(2023, "VB")))
+                for name in ("jobbtorg_enrolled_kaa", "sfi_passed", "places_feriejobb")}
+    assert cost["jobbtorg_enrolled_kaa"] > cost["sfi_passed"] > cost["places_feriejobb"]
+    assert cost["jobbtorg_enrolled_kaa"][0] and not cost["sfi_passed"][0]
 
 
 def test_the_postgres_text_of_a_query_is_a_transpilation():
