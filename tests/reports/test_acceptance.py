@@ -7,14 +7,10 @@ KNOWN_GAPS with the reason: they are strict expected failures, so a row that sta
 the run until it is taken off the list."""
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import pytest
 from django.db import transaction
 
-ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT.parent / "shared" / "reference"
+from tests.indicators.test_goals import REFERENCE, reference
 CELLS = ("outcome", "outcome_men", "outcome_women", "outcome_prev_year")
 SEED = 2023
 
@@ -22,12 +18,6 @@ KNOWN_GAPS = {
     "602": "published figures disagree: 589 for 2022 here, 877 in the report's own target-group table, "
            "which the data follow (docs/reports.md)",
 }
-
-
-def reference(name: str) -> list[dict]:
-    with (REFERENCE / name).open(encoding="utf-8") as f:
-        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
-
 
 ROWS = reference("indicators_2023.tsv") if (REFERENCE / "indicators_2023.tsv").exists() else []
 pytestmark = [pytest.mark.django_db, pytest.mark.slow,
