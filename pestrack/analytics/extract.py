@@ -212,7 +212,8 @@ class TableFile:
         self.name, self.schema, self.sort_key = name, BY_NAME[name].arrow, BY_NAME[name].sort_key
         self.final, self.temp = out / f"{name}.parquet", out / f".{name}.parquet.tmp"
         self.digest = hashlib.sha256(str(self.schema).encode())
-        self.writer = pq.ParquetWriter(self.temp, self.schema, compression="zstd")
+        # the temporary file is only read back by the sort (or dropped when unchanged): not compressed
+        self.writer = pq.ParquetWriter(self.temp, self.schema, compression="none")
         self.rows = 0
         self.pending: list[dict] = []
 
@@ -248,15 +249,14 @@ class TableFile:
         """Rewrite the temporary file in the table's ``sort_key`` order, in row groups of ROW_GROUP
         rows, so that a scan filtering on those columns skips most row groups by their min/max.
         DuckDB sorts (spilling to disk beyond SORT_MEMORY); the rows and types stay as written."""
-        key = self.sort_key
-        if not key or not self.rows:
+        if not self.rows:
             return
         import duckdb
 
         sorted_temp = self.temp.with_name(self.temp.name + ".sorted")
         with tempfile.TemporaryDirectory(prefix=".sort-", dir=self.temp.parent) as spill, \
                 duckdb.connect(config={"memory_limit": SORT_MEMORY, "temp_directory": spill}) as con:
-            order = ", ".join(exp.column(c, quoted=True).sql(dialect="duckdb") for c in key)
+            order = ", ".join(exp.column(c, quoted=True).sql(dialect="duckdb") for c in self.sort_key)
             source = exp.Literal.string(str(self.temp)).sql(dialect="duckdb")
             reader = con.sql(f"SELECT * FROM read_parquet({source}) ORDER BY {order}").to_arrow_reader(ROW_GROUP)
             try:

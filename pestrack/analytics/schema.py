@@ -21,10 +21,10 @@ class Table:
     name: str
     grain: str
     columns: tuple[Column, ...]
-    register: bool = False  # imported from a register file (``pestrack analytics import``), not extracted
     # The file's row order. The columns the indicators filter on come first, so that each row group
     # holds few of their values and a scan skips the groups whose min/max rule its filters out.
-    sort_key: tuple[str, ...] = ()
+    sort_key: tuple[str, ...]
+    register: bool = False  # imported from a register file (``pestrack analytics import``), not extracted
 
     @property
     def arrow(self) -> pa.Schema:

@@ -107,7 +107,7 @@ class DuckDBEngine(Engine):
 
     def _cost(self, query: exp.Expression) -> tuple[bool, int]:
         """How long a query will take, roughly: a distinct count costs most per row; then the rows
-        of the tables it reads (from the Parquet footers, which DuckDB has cached anyway)."""
+        of the tables it reads (each table's count read once from its Parquet footer)."""
         names = {t.name for t in query.find_all(exp.Table)} & set(self.tables)
         for n in names - set(self.rows):
             self.rows[n] = pq.ParquetFile(self.tables[n]).metadata.num_rows
