@@ -77,7 +77,8 @@ def log_in(page, username: str, password: str = PASSWORD):
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("main button[type=submit]")
-    page.wait_for_url("**/")
+    # "**/" would match the log-in page itself; wait until the browser has left it
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def screenshot(page, name: str) -> Path:

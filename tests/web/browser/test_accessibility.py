@@ -3,6 +3,7 @@ serious or critical violation. Each page is photographed into the test output fo
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.web.browser.conftest import log_in, screenshot
 from tests.web.browser.pages import PAGES
@@ -51,6 +52,6 @@ def test_forms_with_errors_pass_axe(page, data):
     page.goto(f"/enrolments/{data['enrolment']}/exit/")
     page.fill("#id_end_date", "")
     page.click("main button[type=submit]")
-    assert page.locator(".error-message").count() == 2
+    expect(page.locator(".error-message")).to_have_count(2)  # waits for the answer to the POST
     screenshot(page, "exit-errors")
     assert not _serious(Axe().run(page))

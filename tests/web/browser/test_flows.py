@@ -7,6 +7,7 @@ import datetime as dt
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.web.browser.conftest import log_in, screenshot
 
@@ -19,18 +20,18 @@ def test_log_in_and_find_a_person_by_name_and_by_identity_number(page, data):
     page.goto("/")
     assert "/accounts/login/" in page.url  # the application asks for a log-in first
     log_in(page, "anna")
-    assert page.locator("h1").inner_text() == "Välkommen, anna"
+    expect(page.locator("h1")).to_have_text("Välkommen, anna")
     page.get_by_role("navigation").get_by_role("link", name="Sök person").click()
     page.get_by_label("Namn eller personnummer").fill("Jarvasson")
     page.get_by_role("button", name="Sök", exact=True).click()
     page.get_by_role("link", name="Jarva Jarvasson").click()
-    assert page.locator("h1").inner_text() == "Jarva Jarvasson"
+    expect(page.locator("h1")).to_have_text("Jarva Jarvasson")
     screenshot(page, "flow-person")
     number = Person.objects.get(pk=data["person"]).identity_number
     page.goto("/search/")
     page.get_by_label("Namn eller personnummer").fill(number.replace("-", ""))
     page.get_by_role("button", name="Sök", exact=True).click()
-    assert page.get_by_role("link", name="Jarva Jarvasson").is_visible()
+    expect(page.get_by_role("link", name="Jarva Jarvasson")).to_be_visible()
     assert "/search/" in page.url and number[-4:] not in page.url  # searched by POST
 
 
@@ -39,7 +40,7 @@ def test_wrong_password_shows_an_error_and_keeps_the_user_out(page, data):
     page.fill("#id_username", "anna")
     page.fill("#id_password", "not the password")
     page.click("main button[type=submit]")
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     assert "/accounts/login/" in page.url
 
 
@@ -52,7 +53,7 @@ def test_enrol_assess_start_and_end_a_measure_and_exit(page, data):
     page.get_by_label("Målgrupp").select_option(label="Försörjningsstöd")
     page.get_by_label("Ingång").select_option(label="Anvisning från socialtjänsten (ekonomiskt bistånd)")
     page.get_by_role("button", name="Spara").click()
-    assert page.get_by_role("status").inner_text() == "Inskrivningen är registrerad."
+    expect(page.get_by_role("status")).to_have_text("Inskrivningen är registrerad.")
     enrolment = Enrolment.objects.get(person_id=data["exited"], end_date__isnull=True)
 
     # an assessment: first out of range, the message is beside the field; then within
@@ -60,31 +61,31 @@ def test_enrol_assess_start_and_end_a_measure_and_exit(page, data):
     score = page.get_by_label("Poäng")
     score.fill("11")
     page.get_by_role("button", name="Spara").click()
-    assert page.evaluate("document.activeElement.className") == "error-summary"  # the problems first
+    expect(page.locator(".error-summary")).to_be_focused()  # the problems first
     message = page.locator("#id_score-error")
-    assert "11 ligger utanför" in message.inner_text()
+    expect(message).to_contain_text("11 ligger utanför")
     assert "id_score-error" in score.get_attribute("aria-describedby")
     screenshot(page, "flow-assessment-error")
     page.get_by_role("link", name=re.compile("^Poäng")).click()  # the error summary leads to the field
-    assert page.evaluate("document.activeElement.id") == "id_score"
+    expect(score).to_be_focused()
     score.fill("6")
     page.get_by_role("button", name="Spara").click()
-    assert page.get_by_text("5–7 (måttlig)").is_visible()
+    expect(page.get_by_text("5–7 (måttlig)")).to_be_visible()
 
     page.get_by_role("link", name="Starta insats").click()
     page.get_by_label("Insats", exact=True).select_option(label="Praktik")
     page.get_by_role("button", name="Spara").click()
-    assert page.get_by_text("Insats startad: Praktik").is_visible()
+    expect(page.get_by_text("Insats startad: Praktik")).to_be_visible()
     page.get_by_role("link", name="Avsluta Praktik").click()
     page.get_by_role("button", name="Spara").click()
-    assert page.get_by_text("Insats avslutad: Praktik").is_visible()
+    expect(page.get_by_text("Insats avslutad: Praktik")).to_be_visible()
 
     page.get_by_role("link", name="Skriv ut", exact=True).click()
     page.get_by_role("button", name="Spara").click()  # no reason given
-    assert page.locator("#id_exit_reason-error").is_visible()
+    expect(page.locator("#id_exit_reason-error")).to_be_visible()
     page.get_by_label("Avslutsorsak").select_option(label="Studier")
     page.get_by_role("button", name="Spara").click()
-    assert page.get_by_role("status").inner_text() == "Utskrivningen är registrerad."
+    expect(page.get_by_role("status")).to_have_text("Utskrivningen är registrerad.")
     screenshot(page, "flow-timeline")
     enrolment.refresh_from_db()
     assert enrolment.end_date == dt.date.today() and enrolment.exit_reason.code == "studies"
@@ -96,7 +97,7 @@ def test_caseload_filter_updates_the_list_in_place(page, data):
     log_in(page, "anna")
     page.get_by_role("navigation").get_by_role("link", name="Mina ärenden").click()
     page.evaluate("window.notReloaded = true")
-    assert page.get_by_role("link", name="Jarva Jarvasson").is_visible()
+    expect(page.get_by_role("link", name="Jarva Jarvasson")).to_be_visible()
     page.get_by_label("Målgrupp").select_option("kaa")
     page.wait_for_url(re.compile(r"target_group=kaa"))
     page.get_by_text("Inga öppna inskrivningar matchar.").wait_for()
@@ -109,13 +110,13 @@ def test_caseload_filter_updates_the_list_in_place(page, data):
 def test_language_switch_is_kept_for_the_user(page, data):
     log_in(page, "anna")
     page.get_by_role("button", name="English").click()
-    assert page.locator("h1").inner_text() == "Welcome, anna"
+    expect(page.locator("h1")).to_have_text("Welcome, anna")
     assert page.locator("html").get_attribute("lang") == "en"
     page.get_by_role("button", name="Log out").click()
     log_in(page, "anna")
-    assert page.locator("h1").inner_text() == "Welcome, anna"
+    expect(page.locator("h1")).to_have_text("Welcome, anna")
     page.get_by_role("button", name="Svenska").click()
-    assert page.locator("h1").inner_text() == "Välkommen, anna"
+    expect(page.locator("h1")).to_have_text("Välkommen, anna")
 
 
 def test_a_caseworker_opening_another_districts_person_is_refused(page, data):
@@ -124,11 +125,11 @@ def test_a_caseworker_opening_another_districts_person_is_refused(page, data):
     log_in(page, "anna")
     response = page.goto(f"/persons/{data['other_district']}/")
     assert response.status == 403
-    assert page.locator("h1").inner_text() == "Åtkomst nekad"
+    expect(page.locator("h1")).to_have_text("Åtkomst nekad")
     assert "Ortsson" not in page.content()
     screenshot(page, "flow-refused")
     assert AccessLogEntry.objects.filter(actor="anna", action="denied", person_id=data["other_district"]).exists()
     page.goto("/search/")
     page.get_by_label("Namn eller personnummer").fill("Ortsson")
     page.get_by_role("button", name="Sök", exact=True).click()
-    assert page.get_by_text("Ingen person i dina enheter matchar.").is_visible()
+    expect(page.get_by_text("Ingen person i dina enheter matchar.")).to_be_visible()

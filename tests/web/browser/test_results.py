@@ -7,6 +7,7 @@ import datetime as dt
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.web.browser.conftest import log_in, screenshot
 from tests.web.browser.test_accessibility import serious_violations_on
@@ -59,7 +60,7 @@ def test_the_dashboard_changes_after_a_caseworkers_exit(page, results, browser, 
     caseworker.goto(f"/enrolments/{results['enrolment']}/exit/")
     caseworker.get_by_label("Avslutsorsak").select_option(label="Arbete utan subvention")
     caseworker.get_by_role("button", name="Spara").click()
-    assert caseworker.get_by_role("status").inner_text() == "Utskrivningen är registrerad."
+    expect(caseworker.get_by_role("status")).to_have_text("Utskrivningen är registrerad.")
     caseworker.context.close()
 
     page.reload()
