@@ -11,6 +11,11 @@ import os
 
 import pytest
 from django.conf import settings
+from hypothesis import settings as hypothesis_settings
+
+# No per-example time limit: CI runs two test passes on two cores, and a slow example there is not a failure.
+hypothesis_settings.register_profile("pestrack", deadline=None)
+hypothesis_settings.load_profile("pestrack")
 
 
 def _is_postgres() -> bool:
