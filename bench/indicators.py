@@ -22,7 +22,7 @@ of the total. Columns:
   Spark JVM included; the PostgreSQL server's own processes are not counted);
 - x pandas: pandas' median total / the engine's median total;
 - = pandas: every row (indicator, breakdown, value) of every run equal to the pandas baseline's,
-  numbers to a relative 1e-9. The run exits 1 if an engine differs.
+  every number exactly equal. The run exits 1 if an engine differs.
 
 The synthetic population is generated once per scale into the cache folder (--cache, default
 $PESTRACK_BENCH_CACHE or <tmp>/pestrack-bench) with `pestrack synth --scale N --seed 1 --out`, and
@@ -47,7 +47,6 @@ BENCH = Path(__file__).resolve().parent
 ENGINES = ("pandas", "duckdb", "postgres", "spark")
 YEARS = [2022, 2023]
 SEED = 1
-REL = 1e-9
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -189,16 +188,13 @@ def rows_scanned(data: Path, indicator_ids: list[str], profile: str) -> int:
 
 
 def differences(rows: list, reference: list) -> list[str]:
-    """Rows that differ from the reference (keyed by indicator, breakdown, value)."""
-    def close(x, y):
-        return (x is None and y is None) or (x is not None and y is not None and
-                                             abs(x - y) <= REL * max(abs(x), abs(y)))
-
+    """Rows that differ from the reference (keyed by indicator, breakdown, value); numbers must be
+    exactly equal (docs/indicators.md, Engines: the sums are of whole numbers)."""
     a = {tuple(r[:3]): tuple(r[3:]) for r in rows}
     b = {tuple(r[:3]): tuple(r[3:]) for r in reference}
     out = [f"{k}: only in one" for k in sorted(set(a) ^ set(b), key=str)]
     out += [f"{k}: {a[k]} vs {b[k]}" for k in sorted(set(a) & set(b), key=str)
-            if not all(close(x, y) for x, y in zip(a[k], b[k]))]
+            if a[k] != b[k]]
     return out
 
 

@@ -153,6 +153,8 @@ def compute_indicator(ind: Indicator, table: pd.DataFrame, p: Period) -> list[tu
     out = []
     for breakdown, value, n, d in rows:
         n, d = _number(n), _number(d)
+        if n is not None and ind.measure.divide_by is not None:  # a mean's or sum's unit conversion
+            n = n / ind.measure.divide_by
         out.append((ind.id, breakdown, value, n, d, _value(ind, n, d)))
     return out
 

@@ -76,15 +76,24 @@ def _part(m: Measure) -> exp.Expression:
     return exp.Sum(this=value)
 
 
+def _divided(total: exp.Expression, m: Measure) -> exp.Expression:
+    """A mean's or sum's total divided by the measure's ``divide_by``. Summing whole numbers (days)
+    and dividing once gives every engine the same bits; summing fractions (months) would not, as
+    floating-point addition depends on the order the engine adds the rows in."""
+    if m.divide_by is None:
+        return total
+    return exp.Div(this=_double(total), expression=_double(exp.Literal.number(repr(m.divide_by))))
+
+
 def aggregates(m: Measure) -> tuple[exp.Expression, exp.Expression | None]:
     """(numerator, denominator) aggregate expressions of a measure."""
     if m.kind == "share":
         return exp.Sum(this=_when(m.condition, exp.Literal.number(1), exp.Literal.number(0))), exp.Count(this=exp.Star())
     if m.kind == "mean":
-        return exp.Sum(this=_col(m.column)), exp.Count(this=_col(m.column))
+        return _divided(exp.Sum(this=_col(m.column)), m), exp.Count(this=_col(m.column))
     if m.kind == "ratio":
         return _part(m.numerator), _part(m.denominator)
-    return _part(m), None
+    return _divided(_part(m), m), None
 
 
 def value_expression(ind: Indicator) -> exp.Expression:

@@ -62,6 +62,7 @@ class Measure:
     where: exp.Expression | None = None      # a ratio part's own filter
     numerator: Measure | None = None         # ratio
     denominator: Measure | None = None       # ratio
+    divide_by: float | None = None           # mean, sum: the sum divided by this (a unit conversion)
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ class _Reader:
             self.error(at, "measure", f"measure must be one of {', '.join(allowed)}")
             return None
         kinds = [k for k in m if k in MEASURES]
-        extra = [k for k in m if k not in MEASURES and k not in (LINE, KEYS, "where")]
+        extra = [k for k in m if k not in MEASURES and k not in (LINE, KEYS, "where", "divide_by")]
         if len(kinds) != 1 or extra or (kinds[0] not in allowed):
             self.error(m, None, f"measure must be exactly one of {', '.join(allowed)} (got {', '.join(map(str, kinds + extra)) or 'nothing'})")
             return None
@@ -160,6 +161,14 @@ class _Reader:
                 out.where = self.filter(m, "where", table)
             else:
                 self.error(m, "where", "only the parts of a ratio take their own 'where'")
+        if "divide_by" in m:
+            d = m["divide_by"]
+            if kind not in ("mean", "sum") or allowed == PART_MEASURES:
+                self.error(m, "divide_by", "only a mean or a sum (not a ratio's part) takes divide_by")
+            elif not self.number(d) or d <= 0:
+                self.error(m, "divide_by", f"divide_by must be a number above 0 (got {d!r})")
+            else:
+                out.divide_by = float(d)
         if kind == "share":
             out.condition = self.filter(m, "share", table)
         elif kind in ("distinct_count",):

@@ -33,11 +33,14 @@ def test_the_pandas_baseline_meets_duckdb(stockholm_data, code):
 
 
 def test_differences_names_the_rows_that_differ():
-    a = [("x", "total", None, 3.0, 4.0, 75.0), ("x", "sex", "man", 1.0, 1.0, 100.0)]
-    b = [("x", "total", None, 3.0, 4.0, 75.0 * (1 + 1e-12)), ("x", "sex", "man", 1.0, 2.0, 50.0),
+    """Even a difference in the last digits counts: the engines' sums are exact (docs/indicators.md)."""
+    close = 75.0 * (1 + 1e-12)
+    a = [("x", "total", None, 3.0, 4.0, 75.0), ("x", "sex", "man", 1.0, 1.0, 100.0), ("x", "sex", "other", 0.0, 1.0, 0.0)]
+    b = [("x", "total", None, 3.0, 4.0, close), ("x", "sex", "man", 1.0, 2.0, 50.0), ("x", "sex", "other", 0.0, 1.0, 0.0),
          ("x", "sex", "woman", 2.0, 2.0, 100.0)]
     assert bench.differences(a, b) == ["('x', 'sex', 'woman'): only in one",
-                                       "('x', 'sex', 'man'): (1.0, 1.0, 100.0) vs (1.0, 2.0, 50.0)"]
+                                       "('x', 'sex', 'man'): (1.0, 1.0, 100.0) vs (1.0, 2.0, 50.0)",
+                                       f"('x', 'total', None): (3.0, 4.0, 75.0) vs (3.0, 4.0, {close})"]
 
 
 def test_the_benchmark_runs_at_tiny_size(stockholm_data):

@@ -17,7 +17,7 @@ from tests.indicators.helpers import assert_same_results
 
 EXPECTED_TOTALS = {  # worked out from the rows above, VB 2023
     "jobbtorg_exit_work_or_studies": 200 / 3, "jobbtorg_exit_work_or_studies_18_29": 100.0, "kaa_exit_studies": 100.0,
-    "jobbtorg_enrolment_months": 16.5 / 3, "jobbtorg_enrolment_months_18_29": 4.0,
+    "jobbtorg_enrolment_months": (122 + 304 + 76) / 30.4375 / 3, "jobbtorg_enrolment_months_18_29": 122 / 30.4375,
     "jobbtorg_self_sufficient_6m": 50.0, "stockholmsjobb_work_or_studies_3m": 50.0,
     "stockholmsjobb_participants": 2, "places_feriejobb": 40, "places_stockholmsjobb": 5,
     "outreach_young_20_29_in_measures": 2, "jobbtorg_involved_in_planning": 200 / 3,
@@ -134,7 +134,7 @@ def test_duckdb_and_postgresql_give_identical_results(stockholm_data, own_postgr
     url, _ = own_postgres_database
     with DuckDBEngine(stockholm_data) as duck, PostgresEngine(stockholm_data, url) as pg:
         for code in ("VB", "T1", "T2", "Q3"):
-            assert_same_results(_compute(duck, code), _compute(pg, code), rel=1e-12)
+            assert_same_results(_compute(duck, code), _compute(pg, code))
         assert len(_compute(pg)) > 50
 
 

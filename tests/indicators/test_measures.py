@@ -60,17 +60,18 @@ def test_count_and_distinct_count(tables, define):
     assert r[("rows", "total", None)].denominator is None
 
 
-def test_mean_is_sum_over_count(tables, define):
-    data = tables("exits", [
-        {"exit_date": D(2023, 3, 1), "duration_months": 3.0},
-        {"exit_date": D(2023, 4, 1), "duration_months": 6.0},
-        {"exit_date": D(2023, 5, 1), "duration_months": 12.5},
-    ])
-    defs = define(indicator("months", "  unit: months\n  population: exits\n  measure: {mean: duration_months}\n"
+@pytest.mark.parametrize("column, values, measure, numerator", [
+    ("duration_months", (3.0, 6.0, 12.5), "{mean: duration_months}", 21.5),
+    # whole days converted once: 609 days are 20.008… months, 6.67 months each
+    ("duration_days", (61, 183, 365), "{mean: duration_days, divide_by: 30.4375}", 609 / 30.4375),
+])
+def test_mean_is_sum_over_count(tables, define, column, values, measure, numerator):
+    data = tables("exits", [{"exit_date": D(2023, 3 + i, 1), column: v} for i, v in enumerate(values)])
+    defs = define(indicator("months", f"  unit: months\n  population: exits\n  measure: {measure}\n"
                                       "  period: exit_date\n"))
     total = results(defs, data)[("months", "total", None)]
-    assert (total.numerator, total.denominator) == (21.5, 3)
-    assert total.value == pytest.approx(21.5 / 3)
+    assert (total.numerator, total.denominator) == (numerator, 3)
+    assert total.value == numerator / 3
 
 
 def test_sum_and_ratio(tables, define):

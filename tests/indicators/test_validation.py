@@ -71,6 +71,10 @@ def test_the_valid_base_definition_loads(define):
     (7, "  measure: {median: duration_months}", "measure must be exactly one of"),
     (7, "  measure: {ratio: {numerator: count}}", "ratio needs exactly a numerator and a denominator"),
     (7, "  measure: {count: person_key}", "count takes no column"),
+    (7, "  measure: {mean: duration_days, divide_by: 0}", "divide_by must be a number above 0 (got 0)"),
+    (7, "  measure: {mean: duration_days, divide_by: month}", "divide_by must be a number above 0 (got 'month')"),
+    (7, "  measure: {share: \"exit_outcome = 'work'\", divide_by: 2}", "only a mean or a sum (not a ratio's part) takes divide_by"),
+    (7, "  measure: {ratio: {numerator: {sum: duration_days, divide_by: 30}, denominator: count}}", "takes divide_by"),
     (10, "  blank_cells: [man]", "blank_cells lists report cells (outcome, men, women, prev)"),
     (10, "  bare_cells: men", "bare_cells lists report cells"),
 ])
