@@ -89,6 +89,17 @@ def test_the_latest_of_start_decision_assessments_plans_and_measures_through_sav
     assert stale() == []
 
 
+def test_one_enrolment_is_refreshed_alone_and_only_when_its_date_changed(profile):
+    """The one-enrolment statement (every ORM save) writes that enrolment only, and only when stale."""
+    e, other = _enrolment(101), _enrolment(102)
+    Enrolment.objects.update(last_activity=D(2000, 1, 1))  # as SQL outside pestrack would leave them
+    assert refresh_last_activity([e.pk]) == 1
+    assert (_last(e), _last(other)) == (JAN_10, D(2000, 1, 1))
+    assert refresh_last_activity([e.pk, None, e.pk]) == 0  # already right: nothing written
+    assert refresh_last_activity([other.pk, e.pk]) == 1    # the batch statement, for several
+    assert stale() == []
+
+
 def test_a_record_moved_to_another_enrolment_changes_both(profile):
     first, second = _enrolment(101), _enrolment(102, start=D(2024, 1, 5))
     Assessment.objects.create(enrolment=first, instrument=_code("instrument", "wai"), date=D(2024, 5, 1), score=5)
