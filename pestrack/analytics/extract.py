@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from sqlglot import exp
 
 from pestrack.analytics.pseudonym import is_person_key, person_key
-from pestrack.analytics.schema import BY_NAME, RECORD_TABLES, TABLES
+from pestrack.analytics.schema import BY_NAME, DAYS_PER_MONTH, RECORD_TABLES, TABLES
 from pestrack.records.audit import log
 from pestrack.records.casework.models import Enrolment, FollowUp, Participation
 from pestrack.records.casework.rules import age_on
@@ -109,7 +109,7 @@ class Shaper:
         return {"enrolment_id": r["id"], **_person(r), **self._context(r), "entry_route": r["entry_route__code"],
                 "start_date": r["start_date"], "exit_date": r["end_date"], "exit_reason": r["exit_reason__code"],
                 "exit_outcome": self.outcome.get(r["exit_reason__code"], "other"), "duration_days": days,
-                "duration_months": days / 30.4375, "age_at_exit": age, "age_band_at_exit": age_band(age, self.bands)}
+                "duration_months": days / DAYS_PER_MONTH, "age_at_exit": age, "age_band_at_exit": age_band(age, self.bands)}
 
     def participation(self, r: dict) -> dict:
         age = age_on(r["enrolment__person__birth_date"], r["start_date"])

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+DAYS_PER_MONTH = 30.4375  # 365.25 / 12: duration_months = duration_days / DAYS_PER_MONTH
+
 
 @dataclass(frozen=True)
 class Column:
@@ -81,7 +83,7 @@ TABLES: tuple[Table, ...] = (
         _c("exit_reason", S, "Exit reason code", False),
         _c("exit_outcome", S, "work, studies or other", False),
         _c("duration_days", I32, "Days from start to exit", False),
-        _c("duration_months", F, "Months from start to exit (days / 30.4375)", False),
+        _c("duration_months", F, f"Months from start to exit (days / {DAYS_PER_MONTH})", False),
         _c("age_at_exit", I32, "Age in whole years on the exit date", False),
         _c("age_band_at_exit", S, "Age band (profile) on the exit date", False),
     ), sort_key=("programme", "target_group", "exit_date", "enrolment_id")),

@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from pestrack.analytics.schema import DAYS_PER_MONTH
 from pestrack.records.casework import rules
 from pestrack.records.people.identity import lookup_hash, make_number
 from pestrack.synth import education, services
@@ -482,7 +483,6 @@ def _set_followups(drawer: Drawer, rows: list[dict], known: int, hits: int, fiel
 
 
 MIN_DAYS = 14  # the shortest enrolment the fitting makes
-MONTH_DAYS = 30.4375  # days per month in the enrolment-time indicators (duration_months)
 
 
 def fit_months(drawer: Drawer, chains: list[Chain], dates: dict[int, list]) -> None:
@@ -499,8 +499,8 @@ def fit_months(drawer: Drawer, chains: list[Chain], dates: dict[int, list]) -> N
     for year, t in targets.items():
         for k, sex in enumerate(("woman", "man")):
             young, old = cells.get((year, sex, True), []), cells.get((year, sex, False), [])
-            want_young = round(t["young"][k] * MONTH_DAYS * len(young))
-            want_all = round(t["all"][k] * MONTH_DAYS * (len(young) + len(old)))
+            want_young = round(t["young"][k] * DAYS_PER_MONTH * len(young))
+            want_all = round(t["all"][k] * DAYS_PER_MONTH * (len(young) + len(old)))
             for members, want in ((young, want_young), (old, want_all - want_young)):
                 _fit(drawer, chains, dates, members, want, f"enrolment_months: {year} {sex}")
 

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pestrack.analytics.schema import BY_NAME
+from pestrack.analytics.schema import BY_NAME, DAYS_PER_MONTH
 
 D = dt.date
 DEFAULTS = {"string": "x", "int32": 0, "int64": 0, "double": 0.0, "bool": False, "date32[day]": D(2023, 1, 1)}
@@ -77,11 +77,11 @@ def stockholm_data(tmp_path):
     data = tmp_path / "data"
     write_table(data, "exits", [
         {"sex": "woman", "exit_date": D(2023, 3, 1), "exit_outcome": "work", "age_at_exit": 25,
-         "age_band_at_exit": "25-29", "duration_days": 122, "duration_months": 122 / 30.4375},
+         "age_band_at_exit": "25-29", "duration_days": 122, "duration_months": 122 / DAYS_PER_MONTH},
         {"sex": "man", "exit_date": D(2023, 6, 1), "exit_outcome": "other", "age_at_exit": 45,
-         "age_band_at_exit": "40-49", "duration_days": 304, "duration_months": 304 / 30.4375},
+         "age_band_at_exit": "40-49", "duration_days": 304, "duration_months": 304 / DAYS_PER_MONTH},
         {"sex": "man", "exit_date": D(2023, 9, 1), "exit_outcome": "studies", "age_at_exit": 17, "target_group": "kaa",
-         "age_band_at_exit": "16-19", "duration_days": 76, "duration_months": 76 / 30.4375},
+         "age_band_at_exit": "16-19", "duration_days": 76, "duration_months": 76 / DAYS_PER_MONTH},
     ])
     write_table(data, "followups", [
         {"exit_date": D(2022, 9, 1), "months": 6, "self_sufficient": True, "sex": "man"},

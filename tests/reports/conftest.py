@@ -5,16 +5,16 @@ import datetime as dt
 
 import pytest
 
-from pestrack.analytics.schema import TABLES
+from pestrack.analytics.schema import DAYS_PER_MONTH, TABLES
 from tests.indicators.conftest import write_table
 
 D = dt.date
 
 
 def exit_row(year: int, sex: str, outcome: str, months: float = 6.0) -> dict:
-    days = round(months * 30.4375)  # whole days, the months derived from them as the extract does
+    days = round(months * DAYS_PER_MONTH)  # whole days, the months derived from them as the extract does
     return {"sex": sex, "exit_date": D(year, 6, 1), "exit_outcome": outcome, "exit_reason": outcome if outcome != "other" else "moved",
-            "duration_days": days, "duration_months": days / 30.4375, "age_at_exit": 40, "age_band_at_exit": "30-49"}
+            "duration_days": days, "duration_months": days / DAYS_PER_MONTH, "age_at_exit": 40, "age_band_at_exit": "30-49"}
 
 
 @pytest.fixture

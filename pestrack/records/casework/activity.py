@@ -88,19 +88,24 @@ def refresh_last_activity(enrolments: Iterable[int] | QuerySet) -> int:
             return _refresh_one(Enrolment, ids[0])
         return sum(refresh_last_activity(Enrolment.objects.filter(pk__in=ids[k:k + BATCH]))
                    for k in range(0, len(ids), BATCH))
-    return enrolments.exclude(last_activity=last_activity()).update(last_activity=last_activity())
+    return _stale(enrolments).update(last_activity=last_activity())
+
+
+def _stale(enrolments: QuerySet) -> QuerySet:
+    """The enrolments whose stored last activity is not the computed one."""
+    return enrolments.exclude(last_activity=last_activity())
 
 
 def _refresh_one(enrolment_model, pk: int) -> int:
     """The UPDATE of ``refresh_last_activity`` for one enrolment (every ORM save of a record),
     compiled once per database and kept: building the expression's five subqueries took about 9 ms
-    a save, several times what the database needs to run it. The same queryset as above, so the
-    same SQL; only the id differs."""
+    a save, several times what the database needs to run it. The same ``_stale(...)`` update as
+    for several enrolments, so the same SQL; only the id differs."""
     alias = router.db_for_write(enrolment_model)
     connection = connections[alias]
     key = (alias, connection.vendor)
     if key not in _ONE:
-        qs = enrolment_model.objects.using(alias).filter(pk=_PLACEHOLDER).exclude(last_activity=last_activity())
+        qs = _stale(enrolment_model.objects.using(alias).filter(pk=_PLACEHOLDER))
         query = qs.query.chain(UpdateQuery)
         query.add_update_values({"last_activity": last_activity()})
         sql, params = query.get_compiler(alias).as_sql()
