@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "pestrack.records.outreach",
     "pestrack.records.audit",
     "pestrack.records.fidelity",
+    "pestrack.records.meetings",
     "pestrack.web",
     "ninja",  # serves the API docs page's assets itself, so nothing comes from a CDN
 ]

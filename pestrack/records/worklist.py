@@ -64,3 +64,21 @@ def items(enrolments: QuerySet, today: dt.date, kinds: Iterable[str] | None = No
             out.append({"kind": s.kind, **row})
     out.sort(key=lambda r: (r["due_date"], r["kind"], r["enrolment_id"], r["object_id"]))
     return out
+
+
+def counts(enrolments: QuerySet, today: dt.date) -> dict[str, int]:
+    """The number of due items of each kind over ``enrolments`` (one COUNT query per kind)."""
+    return {s.kind: s.query(enrolments, today).count() for s in sources()}
+
+
+def next_due(enrolments: QuerySet, today: dt.date) -> dict[int, dt.date]:
+    """Enrolment id → the earliest due date of any item of that enrolment (one query per kind)."""
+    from django.db.models import Min
+
+    first: dict[int, dt.date] = {}
+    for s in sources():
+        for row in s.query(enrolments, today).order_by().values("enrolment_id").annotate(first=Min("due_date")):
+            eid, due = row["enrolment_id"], row["first"]
+            if eid not in first or due < first[eid]:
+                first[eid] = due
+    return first
