@@ -38,7 +38,7 @@ import django
 django.setup()
 from pestrack.records.audit.models import AccessLogEntry
 from pestrack.records.casework.models import Enrolment
-from pestrack.records.importing import engine, kinds
+from pestrack.records.importing import engine, registry
 from pestrack.records.people.models import Person
 
 mode, path, kind, jobs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
@@ -57,7 +57,7 @@ if mode == "crash-writer":
         real_write(*args)
     engine.write_chunk = write_chunk
 if mode == "crash-checker":
-    cls = kinds.KINDS[kind]
+    cls = registry.KINDS[kind]
     real_check = cls.check_chunk
     def check_chunk(self, rows):
         calls.append(1)

@@ -34,7 +34,8 @@ from pestrack.records.audit import log
 from pestrack.records.casework import activity
 from pestrack.records.casework.models import Enrolment
 from pestrack.records.importing.fields import mask_pin
-from pestrack.records.importing.kinds import KINDS, PIN, Kind, Outcome
+from pestrack.records.importing.kinds import PIN, Kind, Outcome
+from pestrack.records.importing.registry import KINDS
 from pestrack.records.importing.reader import REJECT_COLUMNS, FileRefused, Source, open_source
 
 CHUNK = 2000

@@ -419,13 +419,4 @@ class FollowUps(EnrolmentEvents):
         return self.accept(check, f.digest(*key), stored.get(key), v, person["id"])
 
 
-KINDS: dict[str, type[Kind]] = {k.name: k for k in (Persons, Enrolments, Participations, Exits, FollowUps)}
-
-
-def _employer_kinds() -> None:
-    from pestrack.records.importing.employer_kinds import EMPLOYER_KINDS
-
-    KINDS.update({k.name: k for k in EMPLOYER_KINDS})
-
-
-_employer_kinds()
+CASEWORK_KINDS = (Persons, Enrolments, Participations, Exits, FollowUps)
