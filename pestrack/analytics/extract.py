@@ -246,7 +246,8 @@ class TableFile:
         return self.rows, sha, True
 
     def _sort(self) -> None:
-        """Rewrite the temporary file in the table's ``sort_key`` order, in row groups of ROW_GROUP
+        """Rewrite the temporary file in the table's ``sort_key`` order (ties broken by the other
+        columns, so the file's bytes depend only on its rows), in row groups of ROW_GROUP
         rows, so that a scan filtering on those columns skips most row groups by their min/max.
         DuckDB sorts (spilling to disk beyond SORT_MEMORY); the rows and types stay as written."""
         if not self.rows:
@@ -256,7 +257,10 @@ class TableFile:
         sorted_temp = self.temp.with_name(self.temp.name + ".sorted")
         with tempfile.TemporaryDirectory(prefix=".sort-", dir=self.temp.parent) as spill, \
                 duckdb.connect(config={"memory_limit": SORT_MEMORY, "temp_directory": spill}) as con:
-            order = ", ".join(exp.column(c, quoted=True).sql(dialect="duckdb") for c in self.sort_key)
+            # The key first, then every other column: a total order, so that rows equal on the key
+            # (e.g. courses of one school form ending on one day) come out in the same order every run.
+            columns = [*self.sort_key, *(c for c in self.schema.names if c not in self.sort_key)]
+            order = ", ".join(exp.column(c, quoted=True).sql(dialect="duckdb") for c in columns)
             source = exp.Literal.string(str(self.temp)).sql(dialect="duckdb")
             reader = con.sql(f"SELECT * FROM read_parquet({source}) ORDER BY {order}").to_arrow_reader(ROW_GROUP)
             try:
