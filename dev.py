@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -20,25 +21,52 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("PESTRACK_VENV", ROOT / ".venv"))
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-LOCK = ROOT / "requirements.lock"
+LOCK = ROOT / "requirements.lock"  # what the application needs to run (the demo)
+DEV_LOCK = ROOT / "requirements-dev.lock"  # that and the extras: tests, Spark, benchmarks
 STAMP = VENV / ".pestrack-lock-sha256"
 DURATIONS = "--durations=15"  # the slowest tests in every run, to keep the suite short
 
 
-def ensure_venv() -> None:
-    """Create the virtual environment and install the lock file once (again when it changes)."""
+def _digest(lock: Path) -> str:
+    return hashlib.sha256(lock.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
+
+
+def ensure_venv(dev: bool = False) -> None:
+    """Create the virtual environment and install a lock file once (again when it changes): the
+    runtime lock for the demo, the development lock (a superset) for the tests."""
     if sys.version_info < (3, 11):
         sys.exit(f"pestrack needs Python 3.11 or newer; this is {sys.version.split()[0]}")
-    digest = hashlib.sha256(LOCK.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == digest:
+    lock = DEV_LOCK if dev else LOCK
+    installed = STAMP.read_text() if STAMP.exists() else ""
+    if installed == _digest(lock) or (not dev and installed == _digest(DEV_LOCK)):
         return
     if not (BIN / "python").exists():
         print(f"creating virtual environment {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
+    print(f"installing the pinned dependencies of {lock.name} (once; a few minutes on a first run)", flush=True)
     pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run(pip + ["install", "--require-hashes", "-r", str(LOCK)], check=True)
+    subprocess.run(pip + ["install", "--require-hashes", "-r", str(lock)], check=True)
     subprocess.run(pip + ["install", "--no-deps", "-e", str(ROOT)], check=True)
-    STAMP.write_text(digest)
+    STAMP.write_text(_digest(lock))
+
+
+def run(cmd: list[str], also: tuple = (), **kwargs) -> int:
+    """Run ``cmd`` and wait for it, passing SIGTERM, SIGHUP and SIGINT on to it, so that ending
+    dev.py (Ctrl-C, ``kill``, a closed terminal) also ends the server or test run it started (and
+    the processes in ``also``, started before)."""
+    child = subprocess.Popen(cmd, **kwargs)
+
+    def forward(signum, _frame):
+        for p in (child, *also):
+            if p is not None and p.poll() is None:
+                p.send_signal(signum)
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
+    try:
+        return child.wait()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def run_tests(extra: list[str]) -> int:
@@ -57,10 +85,10 @@ def run_tests(extra: list[str]) -> int:
     with tempfile.TemporaryFile("w+") as pg_log:
         pg = None if serial else subprocess.Popen(pg_cmd, cwd=ROOT, env=pg_env, stdout=pg_log, stderr=subprocess.STDOUT)
         print("== tests on SQLite ==", flush=True)
-        code = subprocess.run([python, "-m", "pytest", DURATIONS, *extra], cwd=ROOT, env=env).returncode
+        code = run([python, "-m", "pytest", DURATIONS, *extra], also=(pg,), cwd=ROOT, env=env)
         print(f"== database tests on PostgreSQL ({pg_url}) ==", flush=True)
         if pg is None:
-            pg_code = subprocess.run(pg_cmd, cwd=ROOT, env=pg_env).returncode
+            pg_code = run(pg_cmd, cwd=ROOT, env=pg_env)
         else:
             pg_code = pg.wait()
             pg_log.seek(0)
@@ -75,10 +103,10 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] in {"-h", "--help"}:
         print(__doc__)
         return 0 if argv else 2
-    ensure_venv()
+    ensure_venv(dev=argv[0] == "test")
     if argv[0] == "test":
         return run_tests(argv[1:])
-    return subprocess.run([str(BIN / "pestrack"), *argv], cwd=ROOT).returncode
+    return run([str(BIN / "pestrack"), *argv], cwd=ROOT)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Set-up: settings from the environment, the CLI on a fresh database, and the README's two
 commands on a clean clone."""
 import os
+import re
 import shutil
 import signal
 import socket
@@ -112,3 +113,18 @@ def test_init_on_postgresql_creates_tables_and_the_append_only_trigger(tmp_path,
         triggers = {t for (t,) in conn.execute(
             "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_accesslogentry'::regclass")}
         assert {"audit_accesslogentry_append_only", "audit_accesslogentry_no_truncate"} <= triggers
+
+
+def test_the_runtime_lock_pins_what_the_development_lock_pins():
+    """`dev.py demo` installs requirements.lock, `dev.py test` requirements-dev.lock: a package in
+    both must have the same version (and the runtime lock holds no test, Spark or bench package)."""
+    root = Path(__file__).resolve().parents[1]
+
+    def pins(name):
+        found = re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", (root / name).read_text(), re.M)
+        return {n.lower(): v for n, v in found}
+
+    runtime, dev = pins("requirements.lock"), pins("requirements-dev.lock")
+    assert runtime and set(runtime) < set(dev)
+    assert {n: v for n, v in runtime.items() if dev[n] != v} == {}
+    assert not {"pyspark", "pytest", "playwright", "pandas"} & set(runtime)

@@ -72,6 +72,22 @@ def write_registers(profile: str, years: list[int], scale: int, seed: int, folde
     return files
 
 
+def _hint_years(profile: str, years: list[int]) -> None:
+    """After a failure with other years than the profile's target years, name the years that work:
+    the targets of consecutive years are calibrated together (enrolments carry over from one year
+    into the next), so a year alone may not be drawable."""
+    from pestrack.synth.config import load
+
+    try:
+        target_years = load(profile).years
+    except Exception:  # the profile itself is what failed: its error was printed
+        return
+    if sorted(years) != target_years:
+        console.print(f"the synthetic targets of profile {profile} are for the years "
+                      f"{' '.join(map(str, target_years))}, calibrated together: "
+                      f"use --years {' '.join(map(str, target_years))}")
+
+
 def register(app: typer.Typer) -> None:
     @app.command("synth", context_settings={"allow_extra_args": True})
     def synth_cmd(
@@ -114,6 +130,7 @@ def register(app: typer.Typer) -> None:
                 files = write_registers(profile, years, scale, seed, registers_dir or out / "registers")
         except (ProfileError, PlanError, ValueError) as exc:
             console.print(f"[red]error:[/] {exc}")
+            _hint_years(profile, years)
             raise typer.Exit(2)
         if out is not None:
             from pestrack.analytics.extract import extract

@@ -45,3 +45,10 @@ def test_synth_straight_to_parquet_needs_no_database(tmp_path):
         assert pq.read_metadata(tmp_path / "out" / f"{table}.parquet").num_rows == entry["rows"]
     assert manifest["tables"]["enrolments"]["rows"] > 14_000
     assert not (tmp_path / "no such folder").exists()
+
+
+def test_a_year_alone_that_cannot_be_drawn_names_the_years_that_work(tmp_path):
+    r = subprocess.run([PESTRACK, "synth", "--years", "2023", "--seed", "5", "--out", str(tmp_path / "out")],
+                       capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "use --years 2022 2023" in r.stdout

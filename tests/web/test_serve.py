@@ -87,3 +87,37 @@ def test_serve_refuses_a_database_that_is_not_set_up(tmp_path):
     r = subprocess.run([PESTRACK, "serve", "--port", str(_free_port())], env=_env(tmp_path / "empty.sqlite3"),
                        cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "run `pestrack init` first" in r.stdout
+
+
+def test_ending_dev_py_ends_the_server_it_started(tmp_path):
+    """`python3 dev.py serve` (or demo) killed with SIGTERM takes its server with it; it used to
+    leave the `pestrack` child serving the port."""
+    root = Path(__file__).resolve().parents[2]
+    env = {**_env(tmp_path / "dev.sqlite3"), "PESTRACK_VENV": str(Path(sys.executable).parents[1])}
+    port = _free_port()
+    subprocess.run([PESTRACK, "init", "--profile", "stockholm"], env=env, cwd=tmp_path, check=True,
+                   capture_output=True)
+    dev = subprocess.Popen([sys.executable, str(root / "dev.py"), "serve", "--port", str(port)], env=env,
+                           cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).read()
+                break
+            except OSError:
+                assert time.time() < deadline and dev.poll() is None, "dev.py serve did not answer"
+                time.sleep(0.5)
+        dev.send_signal(signal.SIGTERM)  # to dev.py alone, not its process group
+        dev.wait(timeout=30)
+        deadline = time.time() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).read()
+            except OSError:
+                break
+            assert time.time() < deadline, "the server still answers after dev.py ended"
+            time.sleep(0.5)
+    finally:
+        if dev.poll() is None:
+            dev.kill()
