@@ -21,8 +21,9 @@ MEASURES = ("share", "count", "distinct_count", "mean", "sum", "ratio")
 PART_MEASURES = ("count", "distinct_count", "sum")  # the parts of a ratio
 FIELDS = {"id", "name", "definition", "unit", "direction", "population", "where", "measure", "period", "window",
           "breakdowns", "precision", "targets", "source", "print_unit", "first_year",
-          "cell_precision", "blank_cells", "bare_cells"}
+          "cell_precision", "blank_cells", "bare_cells", "unit_cells"}
 CELLS = ("outcome", "men", "women", "prev")
+TARGET_CELLS = ("target", "kf")  # the annual target and the city council's target, as printed
 MAX_PRECISION = 6
 SETTINGS_FILE = "_reporting.yaml"
 
@@ -98,6 +99,14 @@ class Indicator:
     cell_precision: dict[str, int] = field(default_factory=dict)  # a report cell printed at other decimals
     blank_cells: tuple[str, ...] = ()        # report cells left empty as published (still computed by breakdown)
     bare_cells: tuple[str, ...] = ()         # report cells printed without the unit, as published
+    unit_cells: tuple[str, ...] = ()         # with print_unit false: cells printed with the unit all the same
+
+    def cell_unit(self, cell: str) -> str | None:
+        """The unit printed in report cell ``cell`` (CELLS or TARGET_CELLS), None for a bare number:
+        the published report is not consistent (``130 st`` as the target beside a bare ``146``)."""
+        if self.print_unit:
+            return None if cell in self.bare_cells else self.unit
+        return self.unit if cell in self.unit_cells else None
 
     @property
     def is_reported(self) -> bool:
@@ -222,11 +231,12 @@ class _Reader:
                 self.error(item, "cell_precision", f"cell_precision maps cells ({', '.join(CELLS)}) to decimals 0–{MAX_PRECISION}")
             else:
                 ind.cell_precision = {k: v for k, v in cp.items() if k not in (LINE, KEYS)}
-        for key in ("blank_cells", "bare_cells"):
+        for key, allowed in (("blank_cells", CELLS), ("bare_cells", CELLS + TARGET_CELLS),
+                             ("unit_cells", CELLS + TARGET_CELLS)):
             if key in item:
                 cells = item[key]
-                if not isinstance(cells, list) or not all(c in CELLS for c in cells):
-                    self.error(item, key, f"{key} lists report cells ({', '.join(CELLS)})")
+                if not isinstance(cells, list) or not all(c in allowed for c in cells):
+                    self.error(item, key, f"{key} lists report cells ({', '.join(allowed)})")
                 else:
                     setattr(ind, key, tuple(cells))
         if "first_year" in item:

@@ -41,14 +41,12 @@ class Row:
         ind = self.indicator
         if ind is None:
             return {c: "" for c in CSV_COLUMNS[2:]}
-        unit = ind.unit if ind.print_unit else None
-        fmt = lambda v, key=None: cell(v, None if key in ind.bare_cells else unit,  # noqa: E731
-                                       ind.cell_precision.get(key, ind.precision), lang)
+        fmt = lambda v, key: cell(v, ind.cell_unit(key), ind.cell_precision.get(key, ind.precision), lang)  # noqa: E731
         targets = ind.targets.get(year, {})
         return {"outcome": fmt(self.values.get("outcome"), "outcome"), "outcome_men": fmt(self.values.get("men"), "men"),
                 "outcome_women": fmt(self.values.get("women"), "women"),
                 "outcome_prev_year": fmt(self.values.get("prev"), "prev"),
-                "target": fmt(targets.get("own")), "kf_target": fmt(targets.get("kf")), "period": "",
+                "target": fmt(targets.get("own"), "target"), "kf_target": fmt(targets.get("kf"), "kf"), "period": "",
                 "fulfilment": FULFILMENT[lang].get(self.fulfilment, "")}
 
 

@@ -16,6 +16,7 @@ UNIT_FORMAT = {"sv": {"percent": '" %"', "count": '" st"', "months": '" mån"'},
                "en": {"percent": '"%"', "months": '" months"'}}
 SHEETS = {"sv": ("Indikatorer", "Mål", "Aktiviteter"), "en": ("Indicators", "Goals", "Activities")}
 VALUE_KEYS = {"outcome": "outcome", "outcome_men": "men", "outcome_women": "women", "outcome_prev_year": "prev"}
+CELL_OF = {**VALUE_KEYS, "target": "target", "kf_target": "kf"}  # report column -> the indicator's cell name
 
 
 def _number_format(unit: str | None, precision: int, lang: str) -> str:
@@ -61,7 +62,7 @@ def build_workbook(report: AnnualReport, lang: str = "sv") -> Workbook:
                 value = raw if isinstance(raw, (int, float)) else value
             elif key == "period":
                 value = report.period.label
-            unit = ind.unit if ind is not None and ind.print_unit else None
+            unit = ind.cell_unit(CELL_OF.get(key, key)) if ind is not None else None
             _put(ws, r, col, value if value != "" else None,
                  _number_format(unit, ind.precision, lang) if ind is not None else None)
         ws.cell(row=r, column=len(CSV_COLUMNS) + 1, value=row.analysis or None)

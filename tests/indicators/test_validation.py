@@ -77,6 +77,8 @@ def test_the_valid_base_definition_loads(define):
     (7, "  measure: {ratio: {numerator: {sum: duration_days, divide_by: 30}, denominator: count}}", "takes divide_by"),
     (10, "  blank_cells: [man]", "blank_cells lists report cells (outcome, men, women, prev)"),
     (10, "  bare_cells: men", "bare_cells lists report cells"),
+    (10, "  unit_cells: [goal]", "unit_cells lists report cells (outcome, men, women, prev, target, kf)"),
+    (10, "  blank_cells: [target]", "blank_cells lists report cells (outcome, men, women, prev)"),
 ])
 def test_a_bad_definition_is_named_with_file_and_line(define, line, text, message):
     errors = _errors(define, {line: text})

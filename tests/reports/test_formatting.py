@@ -38,3 +38,20 @@ def test_texts_and_missing_values():
     assert cell("Tas fram av nämnd", "percent", 2) == "Tas fram av nämnd"
     assert cell(None, "percent", 2) == ""
     assert number(1000000, 0) == "1 000 000"
+
+
+def test_a_target_cell_prints_its_unit_by_the_cell_rule():
+    """print_unit, bare_cells and unit_cells apply to the target cells as to the value cells."""
+    from pestrack.indicators.definitions import Indicator
+    from pestrack.reports.annual import Row
+
+    def cells(**kw):
+        ind = Indicator(id="x", name={"sv": "x"}, unit="count", direction="higher", band=None, precision=0,
+                        file=None, line=0, definition="", targets={2023: {"own": 130, "kf": 1000}}, **kw)
+        c = Row(goal_id="1", name={"sv": "x"}, indicator=ind, values={"outcome": 146}).cells(2023, "sv")
+        return c["outcome"], c["target"], c["kf_target"]
+
+    assert cells() == ("146 st", "130 st", "1 000 st")
+    assert cells(bare_cells=("kf",)) == ("146 st", "130 st", "1 000")
+    assert cells(print_unit=False) == ("146", "130", "1 000")
+    assert cells(print_unit=False, unit_cells=("target",)) == ("146", "130 st", "1 000")
