@@ -6,7 +6,7 @@ boolean masks, the filters of the definition are evaluated on the columns, and t
 aggregated with ``groupby`` per breakdown. It reads the same YAML definitions (that is the point:
 one definition) and follows the SQL rules the engines follow: a filter that is unknown because of an
 empty value (NULL) does not select the row (pandas' nullable booleans give the same three-valued
-logic), a breakdown's empty value is a group of its own, a sum over no rows is empty, a zero
+logic), a breakdown's empty value is a group of its own, named NOT_RECORDED, a sum over no rows is empty, a zero
 denominator gives an empty value.
 
     compute(indicators, tables, period) -> [(indicator_id, breakdown, breakdown_value, numerator,
@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 from sqlglot import exp
 
+from pestrack.indicators.compile import NOT_RECORDED
 from pestrack.indicators.definitions import Indicator, Measure
 from pestrack.indicators.periods import Period, window_dates
 
@@ -129,10 +130,10 @@ def _value(ind: Indicator, num: float | None, den: float | None) -> float | None
     return value * 100 if ind.unit == "percent" and ind.measure.kind in ("share", "ratio") else value
 
 
-def _text(v) -> str | None:
-    """A breakdown value as the engines' CAST(… AS TEXT) gives it."""
+def _text(v) -> str:
+    """A breakdown value as the engines' COALESCE(CAST(… AS TEXT), NOT_RECORDED) gives it."""
     if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)):
-        return None
+        return NOT_RECORDED
     if isinstance(v, bool):
         return "true" if v else "false"
     return str(v)

@@ -24,6 +24,9 @@ from pestrack.indicators.definitions import Indicator, Measure
 from pestrack.indicators.periods import Period, window_dates
 
 TOTAL = "total"
+# The category of breakdown rows whose column is empty (e.g. the sex of an anonymous survey answer):
+# named, so that it is never taken for the total, whose breakdown value is empty.
+NOT_RECORDED = "(not recorded)"
 UNIT_PATH = "org_unit_path"
 
 
@@ -135,7 +138,8 @@ def compile_indicator(ind: Indicator, p: Period, units: list[str] | None = None)
     pop_table = exp.to_table("pop")
 
     def branch(name: str, column: str | None) -> exp.Select:
-        label = _cast(_col(column) if column else exp.null(), exp.DataType.Type.TEXT)
+        label = (exp.func("COALESCE", _cast(_col(column), exp.DataType.Type.TEXT), exp.Literal.string(NOT_RECORDED))
+                 if column else _cast(exp.null(), exp.DataType.Type.TEXT))
         q = exp.select(exp.alias_(exp.Literal.string(name), "breakdown", copy=False),
                        exp.alias_(label, "breakdown_value", copy=False),
                        exp.alias_(_double(num.copy()), "numerator", copy=False),

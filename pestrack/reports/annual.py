@@ -67,13 +67,15 @@ class AnnualReport:
 
 def _computed_values(indicators: list[Indicator], data: Path, periods: list[Period], engine: str,
                      units: list[str] | None = None) -> dict:
-    """{(indicator id, period label, breakdown value or TOTAL): Result} from the engine."""
+    """{(indicator id, period label, TOTAL or the sex): Result} from the engine."""
     out = {}
     with ENGINES[engine](data) as runner:
         for p in periods:
             for r in compute(indicators, runner, p, units):
-                if r.breakdown in (TOTAL, "sex"):
-                    out[(r.indicator_id, p.label, r.breakdown_value or TOTAL)] = r
+                if r.breakdown == TOTAL:
+                    out[(r.indicator_id, p.label, TOTAL)] = r
+                elif r.breakdown == "sex":
+                    out[(r.indicator_id, p.label, r.breakdown_value)] = r
     return out
 
 

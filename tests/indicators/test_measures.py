@@ -157,3 +157,31 @@ def test_a_reported_indicator_gives_its_values_by_sex(tmp_path, define):
     assert r[("labour_shortage", "total", None)].value == 1.1
     assert r[("labour_shortage", "sex", "woman")].value == 1.0
     assert results(defs, tmp_path, year=2022) == {}
+
+
+def test_rows_with_an_empty_breakdown_column_are_a_named_category_not_a_second_total(tables, define):
+    """Anonymous survey answers have no sex: they form the category "(not recorded)", and the
+    categories add up to the total (an empty value used to look like the total)."""
+    from pestrack.indicators.compile import NOT_RECORDED
+
+    data = tables("survey_answers", [
+        {"survey": "s", "question": "q", "date": D(2023, 3, 1), "value": 5, "sex": "woman"},
+        {"survey": "s", "question": "q", "date": D(2023, 3, 2), "value": 2, "sex": "man"},
+        {"survey": "s", "question": "q", "date": D(2023, 3, 3), "value": 4, "sex": None},
+        {"survey": "s", "question": "q", "date": D(2023, 3, 4), "value": 1, "sex": None},
+    ])
+    defs = define(indicator("agree", "  unit: percent\n  population: survey_answers\n  where: value is not null\n"
+                                     "  measure: {share: value >= 4}\n  period: date\n  breakdowns: [sex]\n"))
+    r = results(defs, data)
+    assert r[("agree", "total", None)].value == 50
+    assert r[("agree", "sex", NOT_RECORDED)].value == 50 and r[("agree", "sex", NOT_RECORDED)].denominator == 2
+    assert sum(r[("agree", "sex", v)].denominator for v in ("woman", "man", NOT_RECORDED)) == 4
+    assert [k for k in r if k[2] is None] == [("agree", "total", None)]
+
+    from pestrack.indicators.definitions import load_definitions
+    from pestrack.indicators.periods import period
+    from pestrack.reports.annual import _computed_values
+
+    values = _computed_values(load_definitions("stockholm", files=[defs]), data, [period(2023, "VB")], "duckdb")
+    assert values[("agree", "VB 2023", "total")].value == 50  # the report's outcome is the total's
+    assert values[("agree", "VB 2023", "woman")].value == 100

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pestrack.indicators.compile import NOT_RECORDED
 from pestrack.indicators.definitions import Indicator
 from pestrack.reports.formatting import UNIT_SUFFIX, cell
 from pestrack.web.results.service import PERIODS
@@ -47,7 +48,7 @@ def category_labels(dimension: str, values: list[str | None], lang: str) -> list
                      .values_list("code", field))
     else:
         names = {}
-    return [names.get(v, v) if v is not None else _("Not recorded") for v in values]
+    return [_("Not recorded") if v is None or v == NOT_RECORDED else names.get(v, v) for v in values]
 
 
 def _unit(ind: Indicator, lang: str) -> str:
