@@ -10,11 +10,18 @@ The objective, in this order (lexicographic, made exact by integer arithmetic in
    same allocation.
 
 A pair that breaks a hard rule is never allocated. A place with several positions is that many
-slots. The solver is SciPy's ``linear_sum_assignment`` on the whole matrix ("dense", the default:
-optimal). "sparse" runs ``min_weight_full_bipartite_matching`` (LAPJVsp) on a graph of each
-applicant's ``candidates`` best places and each place's best applicants: optimal only on that
-graph, which may leave out an edge of the optimum (bench/matching.py measured 0.04 % below the
-optimum at 11,000 × 11,000), so it is never chosen unless asked for.
+slots. Two solvers, both optimal:
+
+- "sparse" (the default, ``auto``): never holds an applicants × positions matrix. It solves the
+  matching (SciPy's LAPJVsp, ``min_weight_full_bipartite_matching``) on a graph of each
+  applicant's ``candidates`` best places and each place's best applicants, then proves the result
+  optimal for the whole problem by linear-programming duality: integer dual prices for applicants
+  and positions are read off the solution as shortest-path distances in its residual graph, and
+  every pair left out of the graph is priced in blocks of applicants. A pair worth more than its
+  two prices could improve the allocation: those pairs join the graph and it is solved again
+  (rarely more than once). Memory grows with the graph, not with applicants × positions.
+- "dense": SciPy's ``linear_sum_assignment`` on the whole matrix (the simple reference; it needs
+  about 40 bytes per applicant × position: 4 GB at 11,000 × 11,000).
 """
 from __future__ import annotations
 
@@ -25,7 +32,7 @@ from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-CANDIDATES = 64
+CANDIDATES = 16  # the first graph: each applicant's best places (more are priced in as needed)
 UNIT = 1000  # scores are rounded to 1/UNIT
 
 
@@ -48,18 +55,6 @@ def lottery_ranks(ids, seed: int) -> np.ndarray:
     return ranks
 
 
-def pair_values(score, feasible, priority, bonus: float, ranks) -> tuple[np.ndarray, np.ndarray, int]:
-    """(integer fit per pair in 1/UNIT plus one, lottery points per applicant, multiplier M)."""
-    n = score.shape[0]
-    fit = np.rint((np.asarray(score, np.float64) + bonus * np.asarray(priority)[:, None]) * UNIT) + 1
-    fit = np.where(feasible, np.maximum(fit, 1), 0).astype(np.int32)
-    points = n - ranks  # 1..n
-    mult = n * (n + 1) // 2 + 1  # more than any sum of lottery points
-    if int(fit.max(initial=0)) * mult * max(n, 1) >= 2 ** 53:
-        raise ValueError("the allocation is too large for exact arithmetic; split it")
-    return fit, points, mult
-
-
 def allocate(score: np.ndarray, feasible: np.ndarray, positions, *, priority=None, priority_bonus: float = 0.25,
              ids=None, seed: int = 0, method: str = "auto", candidates: int = CANDIDATES) -> Allocation:
     """Allocate places (columns, with ``positions`` each) to applicants (rows); see the module docstring."""
@@ -67,61 +62,195 @@ def allocate(score: np.ndarray, feasible: np.ndarray, positions, *, priority=Non
     positions = np.asarray(positions, np.int64)
     priority = np.zeros(n) if priority is None else np.asarray(priority, np.float64)
     ranks = lottery_ranks(range(n) if ids is None else ids, seed)
-    fit, points, mult = pair_values(score, feasible, priority, priority_bonus, ranks)
-    slot_place = np.repeat(np.arange(m), positions)
+    values = _Values(score, feasible, priority, priority_bonus, ranks)
     if method == "auto":
-        method = "dense"
+        method = "sparse"
+    if method not in ("dense", "sparse"):
+        raise ValueError(f"method is auto, dense or sparse, not {method!r}")
     place_of = np.full(n, -1, np.int64)
-    if n and len(slot_place):
-        if method == "dense":
-            rows, slots = _dense(fit, points, mult, slot_place)
-        elif method == "sparse":
-            rows, slots = _sparse(fit, points, mult, slot_place, positions, candidates)
-        else:
-            raise ValueError(f"method is auto, dense or sparse, not {method!r}")
-        good = fit[rows, slot_place[slots]] > 0
-        place_of[rows[good]] = slot_place[slots[good]]
+    if n and int(positions.sum()):
+        place_of = _dense(values, positions) if method == "dense" else _sparse(values, positions, candidates)
     got = place_of >= 0
-    chosen = np.where(got, fit[np.arange(n), np.maximum(place_of, 0)], 0).astype(np.int64)
-    objective = (int(chosen.sum()), int(points[got].sum()))
+    chosen = np.zeros(n, np.int64)
+    chosen[got] = values.fit(np.flatnonzero(got), place_of[got])
+    objective = (int(chosen.sum()), int(values.points[got].sum()))
     fit_value = np.where(got, (chosen - 1) / UNIT, np.nan)
     return Allocation(place_of, fit_value, objective, ranks, method)
 
 
-def _dense(fit, points, mult, slot_place):
-    value = fit[:, slot_place].astype(np.float64)
-    value *= mult
-    value += np.where(value > 0, points[:, None], 0)
+BLOCK = 256  # applicants whose pair values are computed at a time (a few BLOCK × places × 8-byte arrays)
+
+
+class _Values:
+    """The integer value of each pair, computed for blocks of applicants when needed.
+
+    fit = round((score + bonus × priority) × UNIT) + 1 for an allowed pair (at least 1), 0 for a
+    forbidden one; the value of an allocated pair is fit × mult + the applicant's lottery points,
+    where mult exceeds any sum of lottery points, so the fits decide first and the lottery breaks ties."""
+
+    def __init__(self, score, feasible, priority, bonus: float, ranks):
+        self.score, self.feasible, self.priority, self.bonus = score, feasible, priority, bonus
+        n = score.shape[0]
+        self.points = (n - ranks).astype(np.int64)  # 1..n
+        self.mult = n * (n + 1) // 2 + 1
+        top = max((int(self.block(r).max(initial=0)) for r in _blocks(n)), default=0)
+        if top * self.mult * max(n, 1) >= 2 ** 53:
+            raise ValueError("the allocation is too large for exact arithmetic; split it")
+
+    def block(self, rows) -> np.ndarray:
+        """fit for applicants ``rows`` × every place (int32: fits are at most a few thousand)."""
+        fit = np.asarray(self.score[rows], np.float64)
+        fit += self.bonus * self.priority[rows, None]
+        fit *= UNIT
+        np.rint(fit, out=fit)
+        fit += 1
+        np.maximum(fit, 1, out=fit)
+        fit[~np.asarray(self.feasible[rows])] = 0
+        return fit.astype(np.int32)
+
+    def fit(self, rows, cols) -> np.ndarray:
+        """fit of the pairs (rows[k], cols[k])."""
+        rows, cols = np.asarray(rows), np.asarray(cols)
+        if not len(rows):
+            return np.zeros(0, np.int64)
+        fit = np.rint((np.asarray(self.score[rows, cols], np.float64) + self.bonus * self.priority[rows]) * UNIT) + 1
+        return np.where(self.feasible[rows, cols], np.maximum(fit, 1), 0).astype(np.int64)
+
+
+def _blocks(n: int):
+    return (np.arange(start, min(start + BLOCK, n)) for start in range(0, n, BLOCK))
+
+
+def _dense(values: _Values, positions) -> np.ndarray:
+    n, m = values.score.shape
+    slot_place = np.repeat(np.arange(m), positions)
+    fit = np.concatenate([values.block(r) for r in _blocks(n)])[:, slot_place].astype(np.float64)
+    value = fit * values.mult + np.where(fit > 0, values.points[:, None], 0)
     rows, slots = linear_sum_assignment(value, maximize=True)
-    return rows, slots
+    place_of = np.full(n, -1, np.int64)
+    good = fit[rows, slots] > 0
+    place_of[rows[good]] = slot_place[slots[good]]
+    return place_of
 
 
-def _sparse(fit, points, mult, slot_place, positions, candidates):
-    """The graph: each applicant's best ``candidates`` places and each place's best ``candidates``
-    applicants (per position), every slot of those places, and a private 'no place' node per applicant."""
-    n, m = fit.shape
-    k = min(candidates, m)
-    by_app = np.argpartition(-fit, k - 1, axis=1)[:, :k] if k < m else np.tile(np.arange(m), (n, 1))
-    rows_a = np.repeat(np.arange(n), by_app.shape[1])
-    cols_a = by_app.ravel()
-    per_place = np.minimum(n, candidates * np.maximum(positions, 1))
-    kk = int(per_place.max()) if m else 0
-    by_place = np.argpartition(-fit, kk - 1, axis=0)[:kk, :] if kk < n else np.tile(np.arange(n)[:, None], (1, m))
-    rows_b, cols_b = by_place.ravel(), np.tile(np.arange(m), by_place.shape[0])
-    pairs = np.unique(np.stack([np.concatenate([rows_a, rows_b]), np.concatenate([cols_a, cols_b])], 1), axis=0)
-    pairs = pairs[fit[pairs[:, 0], pairs[:, 1]] > 0]
+def _candidates(values: _Values, positions, k: int) -> np.ndarray:
+    """(applicant, place) pairs of the first graph: each applicant's k best allowed places and each
+    place's k × positions best applicants, found block by block (no full matrix)."""
+    n, m = values.score.shape
+    kk = min(n, k * int(max(positions.max(initial=1), 1)))
+    best_fit = np.zeros((0, m), np.int32)  # per place, the best fits seen so far and their applicants
+    best_row = np.zeros((0, m), np.int64)
+    pairs = []
+    for rows in _blocks(n):
+        fit = values.block(rows)
+        ka = min(k, m)
+        top = np.argpartition(-fit, ka - 1, axis=1)[:, :ka] if ka < m else np.tile(np.arange(m), (len(rows), 1))
+        pairs.append(np.stack([np.repeat(rows, top.shape[1]), top.ravel()], 1))
+        both_fit = np.concatenate([best_fit, fit])
+        both_row = np.concatenate([best_row, np.broadcast_to(rows[:, None], fit.shape)])
+        if len(both_fit) > kk:
+            keep = np.argpartition(-both_fit, kk - 1, axis=0)[:kk]
+            both_fit, both_row = np.take_along_axis(both_fit, keep, 0), np.take_along_axis(both_row, keep, 0)
+        best_fit, best_row = both_fit, both_row
+    pairs.append(np.stack([best_row.ravel(), np.tile(np.arange(m), best_row.shape[0])], 1))
+    pairs = np.unique(np.concatenate(pairs), axis=0)
+    return pairs[values.fit(pairs[:, 0], pairs[:, 1]) > 0]
+
+
+def _sparse(values: _Values, positions, candidates: int) -> np.ndarray:
+    """The optimal allocation: solve on a candidate graph, price every pair outside it against the
+    solution's dual prices, add the pairs that could improve it, and solve again until none can."""
+    n, m = values.score.shape
+    pairs = _candidates(values, positions, candidates)
+    while True:
+        place_of, u, v_place = _solve_graph(values, positions, pairs)
+        better = _priced_out(values, pairs, u, v_place)
+        if not len(better):
+            return place_of
+        pairs = np.unique(np.concatenate([pairs, better]), axis=0)
+
+
+def _solve_graph(values: _Values, positions, pairs):
+    """(place per applicant, the applicants' dual prices, each place's lowest position price) of the
+    best allocation within ``pairs``. Every applicant is matched: to a position or to a private
+    'no place' column of value 0 (weights are shifted by 1 there and everywhere, as the solver
+    drops zero weights)."""
+    n, m = values.score.shape
     first_slot = np.concatenate([[0], np.cumsum(positions)[:-1]])
+    S = int(positions.sum())
     reps = positions[pairs[:, 1]]
     r = np.repeat(pairs[:, 0], reps)
+    q = np.repeat(pairs[:, 1], reps)
     slot = np.repeat(first_slot[pairs[:, 1]], reps) + (np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps))
-    w = fit[r, slot_place[slot]].astype(np.float64) * mult + points[r] + 1  # +1: above the 'no place' edge
-    S = len(slot_place)
-    graph = sparse.csr_matrix((np.concatenate([w, np.ones(n)]),
-                               (np.concatenate([r, np.arange(n)]), np.concatenate([slot, S + np.arange(n)]))),
-                              shape=(n, S + n))
+    w = values.fit(r, q) * values.mult + values.points[r]  # the value of each pair (> 0)
+    rows_all = np.concatenate([r, np.arange(n)])
+    cols_all = np.concatenate([slot, S + np.arange(n)])
+    w_all = np.concatenate([w, np.zeros(n, np.int64)])
+    graph = sparse.csr_matrix(((w_all + 1).astype(np.float64), (rows_all, cols_all)), shape=(n, S + n))
     rows, cols = min_weight_full_bipartite_matching(graph, maximize=True)
-    real = cols < S
-    return rows[real], cols[real]
+    match = np.empty(n, np.int64)
+    match[rows] = cols
+    # The value of each applicant's matched edge; the dual prices as shortest-path distances: for an
+    # edge (i, c) not in the matching, price[match[i]] <= price[c] + w(i, match[i]) - w(i, c); the
+    # columns left free have price 0 (complementary slackness). At an optimum these distances are
+    # never negative; columns no free one reaches get a large common offset (still exact integers).
+    matched_w = np.zeros(n, np.int64)
+    is_matched = match[rows_all] == cols_all
+    matched_w[rows_all[is_matched]] = w_all[is_matched]
+    free = np.ones(S + n + 1, bool)
+    free[match] = False
+    free[-1] = False  # the source
+    length = matched_w[rows_all] - w_all
+    keep = ~is_matched
+    src = S + n
+    big = float(2 ** 52)
+    arcs_from = np.concatenate([cols_all[keep], np.full(S + n, src)])
+    arcs_to = np.concatenate([match[rows_all[keep]], np.arange(S + n)])
+    arcs_len = np.concatenate([length[keep].astype(np.float64), np.where(free[:S + n], 0.0, big)])
+    price = _shortest(arcs_from, arcs_to, arcs_len, S + n + 1, src)[:S + n]
+    if (price < 0).any():  # cannot happen at an optimum of the graph
+        raise AssertionError("the matching solver returned a matching that is not optimal")
+    u = matched_w - price[match]
+    slot_place = np.repeat(np.arange(m), positions)
+    v_place = np.full(m, np.inf)
+    np.minimum.at(v_place, slot_place, price[:S])
+    place_of = np.where(match < S, slot_place[np.minimum(match, S - 1)], -1)
+    return place_of, u, v_place
+
+
+def _shortest(frm, to, length, nodes: int, source: int) -> np.ndarray:
+    """Distances from ``source`` over arcs that may be negative (no negative cycle): Bellman-Ford in
+    rounds of numpy relaxation, which ends after as many rounds as the longest shortest path has arcs."""
+    dist = np.full(nodes, np.inf)
+    dist[source] = 0.0
+    for _ in range(nodes):
+        cand = dist[frm] + length
+        new = dist.copy()
+        np.minimum.at(new, to, cand)
+        if np.array_equal(new, dist):
+            return dist
+        dist = new
+    raise AssertionError("negative cycle in the residual graph")
+
+
+def _priced_out(values: _Values, pairs, u, v_place) -> np.ndarray:
+    """Pairs outside the graph worth more than the applicant's and the place's cheapest position's
+    prices: by duality, none means the allocation is optimal for the whole problem."""
+    n, m = values.score.shape
+    in_graph = sparse.csr_matrix((np.ones(len(pairs), bool), (pairs[:, 0], pairs[:, 1])), shape=(n, m))
+    found = []
+    for rows in _blocks(n):
+        fit = values.block(rows)
+        w = fit * np.float64(values.mult)  # exact: below 2**53 (checked in _Values)
+        w += values.points[rows, None]
+        w -= u[rows, None]
+        better = w > v_place[None, :]
+        better &= fit > 0
+        better &= ~in_graph[rows].toarray()
+        i, j = np.nonzero(better)
+        if len(i):
+            found.append(np.stack([rows[i], j], 1))
+    return np.concatenate(found) if found else np.zeros((0, 2), np.int64)
 
 
 def explain(alloc: Allocation, score, feasible, priority, ids, place_ids, rule_counts=None) -> list[str]:
