@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from pestrack.records import access
 from pestrack.records.audit import log
@@ -107,9 +106,9 @@ def _out(e: JournalEntry, now) -> dict:
             "corrected_by": getattr(e, "corrected_by", None), "withdrawn": bool(getattr(e, "withdrawn", False))}
 
 
-def _refusal(request, violations: list[Violation], *, person_id=None):
-    return 422, {"detail": _("The entry was not saved."),
-                 "errors": [{"field": v.field, "message": str(v.message)} for v in violations]}
+def _refusal(request, violations: list[Violation]):
+    return Status(422, {"detail": _("The entry was not saved."),
+                        "errors": [{"field": v.field, "message": str(v.message)} for v in violations]})
 
 
 def _entries(person_id: int):
@@ -157,7 +156,7 @@ def write_entry(request, person_id: int, data: EntryIn):
                                             .get(v.field, v.field), v.message) for v in exc.violations])
     log.record_for_user(user, "create", source=_source(request), person_id=person.pk, object_type="journalentry",
                         object_id=entry.pk, detail="signed" if entry.signed_at else "unsigned")
-    return 201, _out(_entries(person.pk).get(pk=entry.pk), timezone.now())
+    return Status(201, _out(_entries(person.pk).get(pk=entry.pk), timezone.now()))
 
 
 def _entry(request, entry_id: int, *, write: bool, action: str) -> JournalEntry:
@@ -183,8 +182,7 @@ def change_entry(request, entry_id: int):
     corrected by a new entry (``POST /journal/{entry_id}/corrections``)."""
     log.record_for_user(request.auth, "denied", source=_source(request), object_type="journalentry",
                         object_id=entry_id, detail=f"refused {request.method}")
-    response = 405, {"detail": _("A journal entry is never changed or deleted; correct it with a new entry.")}
-    return response
+    return Status(405, {"detail": _("A journal entry is never changed or deleted; correct it with a new entry.")})
 
 
 @router.post("/journal/{entry_id}/sign", response={200: EntryOut, **WRITE_ERRORS})
@@ -211,4 +209,4 @@ def correct_entry(request, entry_id: int, data: CorrectionIn):
         return _refusal(request, exc.violations)
     log.record_for_user(request.auth, "create", source=_source(request), person_id=entry.person_id,
                         object_type="journalentry", object_id=new.pk, detail=f"corrects entry {entry.pk}")
-    return 201, _out(_entries(entry.person_id).get(pk=new.pk), timezone.now())
+    return Status(201, _out(_entries(entry.person_id).get(pk=new.pk), timezone.now()))

@@ -51,6 +51,7 @@ class _TextFields(forms.Form):
                                   empty_label=None)
     date = forms.DateField(label=gettext_lazy("Date of the event"), widget=DATE)
     text = forms.CharField(label=gettext_lazy("Text"), widget=forms.Textarea(attrs={"rows": 6}), strip=False,
+                           error_messages={"required": gettext_lazy("Write the text of the entry.")},
                            help_text=gettext_lazy("Plain text, at most 20,000 characters."))
 
     def __init__(self, *args, kinds=None, **kwargs):
