@@ -216,3 +216,27 @@ def test_the_database_refuses_to_change_or_delete_a_signed_entry(case):
     rules.blank_texts([enrolment.person_id])  # and so does retention's emptying of the texts
     JournalEntry.objects.filter(pk=young.pk).update(text="Ung, ändrad")  # an unsigned young entry may change
     assert connection.vendor == "postgresql"
+
+
+@pytest.mark.django_db
+def test_demo_data_gives_the_demo_caseworkers_a_current_journal_with_unsigned_entries(profile):
+    from pestrack.records.journal.demo import add_demo_data
+    from pestrack.records.sample import create_demo_users
+
+    create_demo_users()
+    for i in range(6):
+        make_person(f"P{i}", "Jarvasson", "jt-jarva", serial=300 + i)
+        make_person(f"S{i}", "Ortsson", "jt-soderort", serial=400 + i)
+    made = add_demo_data(TODAY, per_caseworker=4, unsigned=2)
+    entries = JournalEntry.objects.select_related("author", "enrolment__org_unit")
+    assert made == entries.count() > 8
+    assert {e.author.username for e in entries} == {"anna", "erik"}
+    assert all(e.enrolment.org_unit.code == {"anna": "jt-jarva", "erik": "jt-soderort"}[e.author.username]
+               for e in entries)
+    assert all(TODAY - dt.timedelta(days=45) <= e.date <= TODAY for e in entries)
+    unsigned = [e for e in entries if not rules.is_signed(e)]
+    assert len(unsigned) == 4 and all(e.date == TODAY for e in unsigned)
+    items = worklist.items(Enrolment.objects.all(), TODAY, kinds=["journal_unsigned"])
+    assert len(items) == 4
+    assert all(e.signed_at and e.created_at.date() < TODAY for e in entries if rules.is_signed(e))
+    assert add_demo_data(TODAY) == 0  # a second run adds nothing
