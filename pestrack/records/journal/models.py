@@ -33,6 +33,7 @@ class JournalEntry(models.Model):
                                                              "(e.g. it was written on the wrong person)")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    edited_at = models.DateTimeField(null=True, blank=True, help_text="When its author last changed it (unsigned)")
     signed_at = models.DateTimeField(null=True, blank=True)
     auto_signed = models.BooleanField(default=False)
 

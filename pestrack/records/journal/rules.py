@@ -145,6 +145,7 @@ def edit(entry: JournalEntry, user, *, kind, date, text, meeting=None, participa
     if violations:
         raise Refused(violations)
     entry.kind, entry.date, entry.text, entry.meeting, entry.participation = kind, date, text, meeting, participation
+    entry.edited_at = timezone.now()
     if sign:
         entry.signed_at = timezone.now()
     entry.save()

@@ -46,7 +46,7 @@ def journal_entry(j: JournalEntry) -> dict:
     return {"id": j.pk, "kind": _code(j.kind), "date": _date(j.date), "author": _user(j.author), "text": j.text,
             "meeting": _time(j.meeting.starts_at) if j.meeting else None,
             "measure": _code(j.participation.measure) if j.participation else None,
-            "written_at": _time(j.created_at), "changed_at": _time(j.updated_at),
+            "written_at": _time(j.created_at), "changed_at": _time(j.edited_at),
             "signed_at": _time(signed_time(j)) if is_signed(j) else None,
             "signed_automatically": is_signed(j) and (j.auto_signed or not j.signed_at),
             "corrects": j.corrects_id, "correction_reason": j.correction_reason or None, "withdraws": j.withdraws,

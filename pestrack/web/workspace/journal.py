@@ -124,9 +124,8 @@ def shown_entry(entry: JournalEntry, user, writable: bool, now=None) -> dict:
     signed = rules.is_signed(entry, now)
     withdrawn = getattr(entry, "withdrawn", False)
     history = [_("Written %(t)s by %(who)s") % {"t": _dt(entry.created_at), "who": _user_name(entry.author)}]
-    if entry.updated_at and entry.signed_at != entry.updated_at and \
-            (entry.updated_at - entry.created_at).total_seconds() > 1 and not entry.auto_signed:
-        history.append(_("Changed %(t)s") % {"t": _dt(entry.updated_at)})
+    if entry.edited_at:
+        history.append(_("Changed %(t)s") % {"t": _dt(entry.edited_at)})
     if signed:
         history.append((_("Signed automatically %(t)s") if entry.auto_signed or not entry.signed_at
                         else _("Signed %(t)s")) % {"t": _dt(rules.signed_time(entry))})

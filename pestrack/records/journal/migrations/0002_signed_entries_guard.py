@@ -21,7 +21,7 @@ BEGIN
            AND NEW.meeting_id IS NOT DISTINCT FROM OLD.meeting_id
            AND NEW.participation_id IS NOT DISTINCT FROM OLD.participation_id
            AND NEW.corrects_id IS NOT DISTINCT FROM OLD.corrects_id AND NEW.withdraws = OLD.withdraws
-           AND NEW.created_at = OLD.created_at
+           AND NEW.created_at = OLD.created_at AND NEW.edited_at IS NOT DISTINCT FROM OLD.edited_at
            AND (NEW.text = OLD.text OR NEW.text = '')
            AND (NEW.correction_reason = OLD.correction_reason OR NEW.correction_reason = '')
            AND (OLD.signed_at IS NULL OR (NEW.signed_at = OLD.signed_at AND NEW.auto_signed = OLD.auto_signed))
