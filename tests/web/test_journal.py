@@ -330,3 +330,22 @@ def test_api_journal_is_in_the_openapi_schema_with_its_errors(world, login):
     assert {"put", "patch", "delete"} <= set(paths["/api/v1/journal/{entry_id}"])
     assert "405" in paths["/api/v1/journal/{entry_id}"]["delete"]["responses"]
     assert "422" in paths["/api/v1/journal/{entry_id}/corrections"]["post"]["responses"]
+
+
+@pytest.mark.django_db
+def test_the_journal_pages_are_swedish_for_a_swedish_user(world, login):
+    from pestrack.records.journal import rules
+
+    entry = _write(world.jarva, sign=True)
+    fix = rules.correct(entry, entry.author, kind=None, date=TODAY, text="Rätt", reason="Fel")
+    unsigned = _write(world.jarva, text="Osignerad")
+    client = login("anna")
+    client.post("/language/", {"language": "sv"})
+    english = ["Journal entry", "Write a journal entry", "Signed", "Unsigned", "Written ", "Corrects", ">Correct",
+               ">History", ">Change", "Sign the entry now", "This entry has been corrected", "entries, newest first",
+               "Kind", "Date of the event", "Save the entry", "Why is the entry corrected?", ">samtal<"]
+    for url in (f"/persons/{world.jarva.pk}/", f"/persons/{world.jarva.pk}/journal/", f"/journal/{entry.pk}/",
+                f"/journal/{fix.pk}/", f"/journal/{unsigned.pk}/", f"/journal/{entry.pk}/correct/"):
+        html = client.get(url).content.decode()
+        assert "Samtal" in html, url
+        assert not [w for w in english if w in html], (url, [w for w in english if w in html])
