@@ -59,7 +59,8 @@ def test_write_an_entry_on_the_person_page_and_sign_it(world, login):
     assert "Write a journal entry" in page and 'id="journal"' in page
     response = client.post(f"/persons/{world.jarva.pk}/journal/", _form(world.jarva))
     entry = _entries(person=world.jarva).get()
-    assert response.status_code == 302 and response["Location"].endswith(f"/persons/{world.jarva.pk}/#journal-entry-{entry.pk}")
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/persons/{world.jarva.pk}/#journal-entry-{entry.pk}")
     assert entry.author.username == "anna" and entry.signed_at is None
     page = client.get(f"/persons/{world.jarva.pk}/").content.decode()
     assert "Vi pratade om praktik.<br>Nästa steg: CV." in page and "Unsigned" in page
@@ -143,7 +144,8 @@ def test_bad_input_is_refused_naming_the_field_in_swedish_and_nothing_is_written
     client.post("/language/", {"language": "sv", "next": "/"})
     other_measure = Participation.objects.create(enrolment=world.soderort.enrolments.get(), start_date=TODAY,
                                                  measure=Code.objects.filter(list="measure").first())
-    cases = [({"text": "x" * 20001}, "20001 tecken"), ({"date": (TODAY + dt.timedelta(days=2)).isoformat()}, "framtiden"),
+    cases = [({"text": "x" * 20001}, "20001 tecken"),
+             ({"date": (TODAY + dt.timedelta(days=2)).isoformat()}, "framtiden"),
              ({"kind": "999999"}, "Välj ett giltigt alternativ"), ({"text": ""}, "Skriv anteckningens text"),
              ({"participation": other_measure.pk, "back": "journal"}, "Välj ett giltigt alternativ")]
     for change, message in cases:
@@ -219,7 +221,8 @@ def test_the_journal_page_is_paged_newest_first(world, login):
     assert first.index("Anteckning 00") < first.index("Anteckning 01")
     assert "Anteckning 29" in client.get(f"/persons/{world.jarva.pk}/journal/?page=2").content.decode()
     person_page = client.get(f"/persons/{world.jarva.pk}/").content.decode()
-    assert "Anteckning 09" in person_page and "Anteckning 10" not in person_page and "All journal entries" in person_page
+    assert "Anteckning 09" in person_page and "Anteckning 10" not in person_page
+    assert "All journal entries" in person_page
 
 
 @pytest.mark.django_db
@@ -291,7 +294,8 @@ def test_api_bad_input_names_the_field_and_writes_nothing(world, client):
 
     enrolment = world.jarva.enrolments.get()
     meeting = Meeting.objects.create(person=world.soderort, enrolment=world.soderort.enrolments.get(),
-                                     kind=Code.objects.get(list="meeting_kind", code="planning"), starts_at=timezone.now())
+                                     kind=Code.objects.get(list="meeting_kind", code="planning"),
+                                     starts_at=timezone.now())
     ok = {"enrolment_id": enrolment.pk, "kind": "samtal", "date": TODAY.isoformat(), "text": "Text"}
     cases = [({"text": "x" * 20001}, "text"), ({"date": (TODAY + dt.timedelta(days=1)).isoformat()}, "date"),
              ({"kind": "skvaller"}, "kind"), ({"meeting_id": meeting.pk}, "meeting_id"),

@@ -171,8 +171,8 @@ def _journal_html(entries: list[dict], language: str) -> str:
         return f"<p>{t['none']}</p>"
     out = []
     for j in entries:
-        facts = [(t["author"], _value(j["author"], language)),
-                 (t["signed"], _value(j["signed_at"], language) + (f" ({t['auto']})" if j["signed_automatically"] else ""))]
+        auto = f" ({t['auto']})" if j["signed_automatically"] else ""
+        facts = [(t["author"], _value(j["author"], language)), (t["signed"], _value(j["signed_at"], language) + auto)]
         if j["meeting"]:
             facts.append((t["meeting"], _value(j["meeting"], language)))
         if j["measure"]:

@@ -24,7 +24,7 @@ from pestrack.records.audit import log
 from pestrack.records.casework.models import Enrolment, Participation
 from pestrack.records.codes.models import Code
 from pestrack.records.journal import rules
-from pestrack.records.journal.models import MAX_TEXT, JournalEntry
+from pestrack.records.journal.models import JournalEntry
 from pestrack.records.meetings.models import Meeting
 from pestrack.web.workspace.forms import DATE, code_label
 
@@ -97,7 +97,8 @@ class EntryForm(_TextFields):
 
 
 class CorrectionForm(_TextFields):
-    reason = forms.CharField(label=gettext_lazy("Why is the entry corrected?"), widget=forms.Textarea(attrs={"rows": 2}),
+    reason = forms.CharField(label=gettext_lazy("Why is the entry corrected?"),
+                             widget=forms.Textarea(attrs={"rows": 2}),
                              required=False)
     withdraws = forms.BooleanField(required=False, label=gettext_lazy("Withdraw the corrected entry"),
                                    help_text=gettext_lazy("For an entry that should not have been written, e.g. "
@@ -214,18 +215,18 @@ def person_journal(request, person_id):
         "form": form}, status=422 if writing else 200)
 
 
-def _entry_for(request, entry_id, *, write: bool, what: str) -> JournalEntry:
+def _entry_for(request, entry_id, *, write: bool, what: str, action: str | None = None) -> JournalEntry:
     """The entry if the user may read (or write in) its enrolment; 404 if none; 403 logged."""
     person_id = JournalEntry.objects.filter(pk=entry_id).values_list("person_id", flat=True).first()
     if person_id is None:
         raise Http404(_("No such record."))
-    access.get_person_for(request.user, person_id, action="update" if write else "read", write=write, what=what,
-                          source=_source(request))
+    action = action or ("update" if write else "read")
+    access.get_person_for(request.user, person_id, action=action, write=write, what=what, source=_source(request))
     entry = rules.with_history(JournalEntry.objects.select_related(
         "kind", "author", "meeting", "participation__measure", "enrolment__programme", "enrolment__org_unit",
         "person", "corrects")).get(pk=entry_id)
     if write and not access.may_write_enrolment(request.user, entry.enrolment):
-        access.deny(request.user, person_id, action="update", what=what, source=_source(request))
+        access.deny(request.user, person_id, action=action, what=what, source=_source(request))
     return entry
 
 
@@ -294,9 +295,8 @@ def sign_entry(request, entry_id):
 @require_http_methods(["GET", "POST"])
 def correct_entry(request, entry_id):
     """A new entry that corrects a signed one (and says why), in the same enrolment."""
-    entry = _entry_for(request, entry_id, write=True, what="journal entry")
-    if not access.has_role(request.user, *access.WRITE_ROLES):
-        access.deny(request.user, entry.person_id, action="create", what="journal entry", source=_source(request))
+    entry = _entry_for(request, entry_id, write=True, what="journal entry",
+                       action="create" if request.method == "POST" else "read")
     refused = rules.check_correctable(entry)
     if refused:
         messages.error(request, refused[0].message)
@@ -316,5 +316,5 @@ def correct_entry(request, entry_id):
             return redirect("journal-entry", new.pk)
     return render(request, "web/workspace/journal_correct.html", {
         "person": entry.person, "shown": access.present_person(request.user, entry.person),
-        "entry": shown_entry(entry, request.user, True), "form": form, "max_text": MAX_TEXT},
+        "entry": shown_entry(entry, request.user, True), "form": form},
         status=422 if request.method == "POST" else 200)
