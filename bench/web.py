@@ -18,12 +18,13 @@
    office's peak many times over. ``--think 1`` is a stress run (about 45 pages a second):
    - a caseworker opens their caseload (/caseload/: the open enrolments of their units, a random
      page), a person, and every fifth round records an assessment (the workspace form: GET, then POST);
+     every third round opens the person's journal page, and every fifth writes a journal entry;
    - a manager opens the results dashboard, an indicator page, or the rows behind an indicator.
    Before the load, each manager opens the dashboard and an indicator page once (the results are
    computed then and shared by the server's processes; the times are printed), and the first
    ``--warm-up`` seconds of the load are not counted.
 4. Prints requests per second and the 50th, 95th and 99th percentile times per page, the errors,
-   and whether the goals are met: caseload and person page p95 < 150 ms, dashboard p95 < 500 ms,
+   and whether the goals are met: caseload, person and journal page p95 < 150 ms, dashboard p95 < 500 ms,
    no errors. The database is dropped at the end unless ``--keep``.
 
 Not a test: the numbers depend on the machine; docs/results.md records a run.
@@ -52,7 +53,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PASSWORD = "bench-pestrack-2026"
-GOALS_MS = {"caseload": 150, "person": 150, "dashboard": 500}
+GOALS_MS = {"caseload": 150, "person": 150, "journal": 150, "dashboard": 500}
 INDICATOR = "jobbtorg_exit_work_or_studies"
 
 
@@ -73,6 +74,7 @@ def child_users(caseworkers: int, managers: int) -> dict:
 
     offices = list(OrgUnit.objects.filter(kind=OrgUnit.Kind.OFFICE, parent__code="jobbtorg").order_by("code"))
     plan = {"caseworkers": [], "managers": [], "wai": Code.objects.get(list="instrument", code="wai").pk}
+    samtal = Code.objects.get(list="journal_kind", code="samtal").pk
     for i in range(caseworkers):
         unit = offices[i % len(offices)]
         user = add_user(f"bench-cw-{i:03d}", "caseworker", [unit.code], password=PASSWORD)
@@ -83,7 +85,8 @@ def child_users(caseworkers: int, managers: int) -> dict:
                                                         org_unit__path__startswith=unit.path)
                                .values_list("person_id", "pk"))
         plan["caseworkers"].append({"username": user.username, "unit": unit.code, "persons": sample,
-                                    "pages": max(1, -(-visible // 50)), "open": open_enrolments})
+                                    "pages": max(1, -(-visible // 50)), "open": open_enrolments,
+                                    "journal_kind": samtal})
     for i in range(managers):
         unit = "jobbtorg" if i == 0 else offices[(i - 1) % len(offices)].code
         add_user(f"bench-mgr-{i:02d}", "unit_manager", [unit], password=PASSWORD)
@@ -181,6 +184,15 @@ class Caseworker(User):
             self.request("record assessment", form, {
                 "csrfmiddlewaretoken": self.csrf(), "instrument": self.wai,
                 "date": time.strftime("%Y-%m-%d"), "score": str(self.rng.randint(0, 10))})
+            self.pause()
+        if n % 3 == 1:
+            self.request("journal", f"/persons/{person}/journal/")
+            self.pause()
+        if n % 5 == 2 and self.plan["open"]:
+            person, enrolment = self.rng.choice(list(self.plan["open"].items()))
+            self.request("write journal", f"/persons/{person}/journal/", {
+                "csrfmiddlewaretoken": self.csrf(), "enrolment": enrolment, "kind": self.plan["journal_kind"],
+                "date": time.strftime("%Y-%m-%d"), "text": "Samtal om nästa steg i planen.", "back": "person"})
             self.pause()
 
 

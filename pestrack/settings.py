@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "pestrack.records.audit",
     "pestrack.records.fidelity",
     "pestrack.records.meetings",
+    "pestrack.records.journal",
     "pestrack.web",
     "ninja",  # serves the API docs page's assets itself, so nothing comes from a CDN
 ]

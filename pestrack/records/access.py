@@ -128,6 +128,12 @@ def can_access(user, person: Person, write: bool = False) -> bool:
     return bool(paths) and _enrolments_in(paths, user).filter(person_id=person.pk).exists()
 
 
+def may_write_enrolment(user, enrolment) -> bool:
+    """Whether ``user`` writes records in this enrolment: their units enrolled or referred the person."""
+    units = unit_ids_in_scope(user, write=True)
+    return enrolment.org_unit_id in units or enrolment.referring_unit_id in units
+
+
 def may_see_protected(user) -> bool:
     return any(a.may_see_protected for a in _assignments(user, READ_ROLES))
 

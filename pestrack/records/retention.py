@@ -4,7 +4,7 @@ access-log entries (``pestrack retention apply``).
 A person is anonymised when they have no open enrolment and their last enrolment ended more than
 ``retention.person_records_years`` ago. What identifies them goes: names, address, identity
 number (its look-up hash is replaced by a random value, the encrypted number emptied), the
-protected-identity flag, the decision reference and every free text (plans, survey answers). What
+protected-identity flag, the decision reference and every free text (plans, survey answers, the texts and correction reasons of journal entries). What
 the statistics need stays: enrolments, assessments, participations, follow-ups, sex,
 municipality, education, born abroad/arrival year, and the birth year (the birth date becomes
 1 January of that year). Persons who never had an enrolment are left alone.
@@ -22,6 +22,7 @@ from django.utils import timezone
 from pestrack.records.audit import log
 from pestrack.records.casework.models import Enrolment, Plan
 from pestrack.records.codes.profile import MIN_ACCESS_LOG_YEARS, retention_years
+from pestrack.records.journal.rules import blank_texts as blank_journal_texts
 from pestrack.records.outreach.models import SurveyAnswer
 from pestrack.records.people.models import Person
 
@@ -64,6 +65,7 @@ def anonymise(person_ids: list[int], actor: str, batch: int = 500) -> int:
             Plan.objects.filter(enrolment__person__in=ids).update(goals="", steps="", participant_view="")
             Enrolment.objects.filter(person__in=ids).update(decision_reference="")
             SurveyAnswer.objects.filter(enrolment__person__in=ids).update(text="")
+            blank_journal_texts(ids)  # the entries stay (kind, date, signed), their texts go
         log.record_many(log.Event(actor=actor, action="anonymise", person_id=pid, object_type="person", source="cli",
                                   detail="retention: person record anonymised") for pid in person_ids)
     return len(person_ids)

@@ -13,7 +13,8 @@ from tests.web.conftest import log_entries, make_person
 # session, user with language preference, assignments; access log: BEGIN, lock, head, INSERT, COMMIT
 HOME = 5  # session, user, assignments, unit ids, count of open enrolments
 CASELOAD = 14  # + code lists, unit ids, count, page, persons, current measures, access log (5)
-PERSON = 15  # + person with scope, unit ids, access log (5), enrolments and their 4 kinds of records
+PERSON = 17  # + person with scope, unit ids, access log (5), enrolments and their 4 kinds of records,
+#   the newest journal entries and the journal kinds of the form
 
 
 def _statements(client, path: str) -> list[str]:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from html import escape
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from pestrack.records.casework.models import Enrolment
 from pestrack.records.codes.models import ProfileSetting
+from pestrack.records.journal.models import JournalEntry
+from pestrack.records.journal.rules import is_signed, signed_time
 from pestrack.records.outreach.models import SurveyAnswer
 from pestrack.records.people.models import Person
 
@@ -29,13 +32,37 @@ def _date(d) -> str | None:
     return d.isoformat() if d else None
 
 
+def _user(u) -> str | None:
+    return (u.get_full_name() or u.get_username()) if u else None
+
+
+def _time(t) -> str | None:
+    return t.isoformat(timespec="seconds") if t else None
+
+
+def journal_entry(j: JournalEntry) -> dict:
+    """One journal entry of the extract, with its history: written, signed, what it corrects and
+    the entries that correct it."""
+    return {"id": j.pk, "kind": _code(j.kind), "date": _date(j.date), "author": _user(j.author), "text": j.text,
+            "meeting": _time(j.meeting.starts_at) if j.meeting else None,
+            "measure": _code(j.participation.measure) if j.participation else None,
+            "written_at": _time(j.created_at), "changed_at": _time(j.edited_at),
+            "signed_at": _time(signed_time(j)) if is_signed(j) else None,
+            "signed_automatically": is_signed(j) and (j.auto_signed or not j.signed_at),
+            "corrects": j.corrects_id, "correction_reason": j.correction_reason or None, "withdraws": j.withdraws,
+            "corrected_by": [c.pk for c in j.corrections.all()]}
+
+
 def person_extract(person: Person) -> dict:
     """Everything stored about ``person``, with code lists resolved to their names."""
     enrolments = (Enrolment.objects.filter(person=person)
                   .select_related("programme", "org_unit", "referring_unit", "referring_body", "target_group",
                                   "entry_route", "exit_reason", "caseworker")
                   .prefetch_related("assessments__instrument", "plans", "participations__measure",
-                                    "participations__provider_type", "participations__place", "followups")
+                                    "participations__provider_type", "participations__place", "followups",
+                                    Prefetch("journal_entries", JournalEntry.objects.select_related(
+                                        "kind", "author", "meeting", "participation__measure")
+                                             .prefetch_related("corrections").order_by("date", "created_at", "pk")))
                   .order_by("start_date"))
     out_enrolments = []
     for e in enrolments:
@@ -67,6 +94,7 @@ def person_extract(person: Person) -> dict:
             "followups": [{"months": f.months, "reference_date": _date(f.reference_date), "working": f.working,
                            "studying": f.studying, "self_sufficient": f.self_sufficient, "source": f.source}
                           for f in e.followups.all()],
+            "journal": [journal_entry(j) for j in e.journal_entries.all()],
         })
     surveys = SurveyAnswer.objects.filter(enrolment__person=person).order_by("date")
     return {
@@ -102,12 +130,18 @@ _LABELS = {
            "controller": "Personuppgiftsansvarig", "purposes": "Ändamål", "retention": "Lagringstid",
            "years": "år efter sista avslutade inskrivning", "person": "Personuppgifter", "enrolments": "Inskrivningar",
            "assessments": "Bedömningar", "plans": "Planer", "participations": "Insatser", "followups": "Uppföljningar",
-           "surveys": "Enkätsvar", "none": "Inga", "generated": "Framställt"},
+           "surveys": "Enkätsvar", "none": "Inga", "generated": "Framställt", "journal": "Journalanteckningar",
+           "entry": "Anteckning", "author": "Skriven av", "signed": "Signerad", "auto": "automatiskt",
+           "corrects": "Rättar anteckning", "reason": "Skäl", "withdraws": "Återkallar anteckningen",
+           "corrected_by": "Rättad genom anteckning", "meeting": "Möte", "measure": "Insats"},
     "en": {"title": "Register extract", "intro": "Extract under article 15 of the General Data Protection Regulation.",
            "controller": "Controller", "purposes": "Purposes", "retention": "Retention",
            "years": "years after the last enrolment ended", "person": "Personal data", "enrolments": "Enrolments",
            "assessments": "Assessments", "plans": "Plans", "participations": "Measures", "followups": "Follow-ups",
-           "surveys": "Survey answers", "none": "None", "generated": "Produced"},
+           "surveys": "Survey answers", "none": "None", "generated": "Produced", "journal": "Journal entries",
+           "entry": "Entry", "author": "Written by", "signed": "Signed", "auto": "automatically",
+           "corrects": "Corrects entry", "reason": "Reason", "withdraws": "Withdraws the entry",
+           "corrected_by": "Corrected by entry", "meeting": "Meeting", "measure": "Measure"},
 }
 
 
@@ -128,6 +162,30 @@ def _table(rows: list[dict], language: str, skip=()) -> str:
     head = "".join(f"<th scope='col'>{escape(k.replace('_', ' '))}</th>" for k in keys)
     body = "".join("<tr>" + "".join(f"<td>{_value(r[k], language)}</td>" for k in keys) + "</tr>" for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _journal_html(entries: list[dict], language: str) -> str:
+    """The journal as readable entries (a table cell is no place for a long text)."""
+    t = _LABELS[language]
+    if not entries:
+        return f"<p>{t['none']}</p>"
+    out = []
+    for j in entries:
+        auto = f" ({t['auto']})" if j["signed_automatically"] else ""
+        facts = [(t["author"], _value(j["author"], language)), (t["signed"], _value(j["signed_at"], language) + auto)]
+        if j["meeting"]:
+            facts.append((t["meeting"], _value(j["meeting"], language)))
+        if j["measure"]:
+            facts.append((t["measure"], _value(j["measure"], language)))
+        if j["corrects"]:
+            facts.append((t["corrects"], f"{j['corrects']}: {_value(j['correction_reason'], language)}"
+                          + (f" ({t['withdraws']})" if j["withdraws"] else "")))
+        if j["corrected_by"]:
+            facts.append((t["corrected_by"], ", ".join(str(i) for i in j["corrected_by"])))
+        text = escape(j["text"] or "").replace("\n", "<br>")
+        out.append(f"<h5>{escape(j['date'] or '')} {_value(j['kind'], language)} ({t['entry']} {j['id']})</h5><p>"
+                   + "<br>".join(f"<strong>{k}:</strong> {v}" for k, v in facts) + f"</p><p>{text or '–'}</p>")
+    return "".join(out)
 
 
 def render_extract_html(extract: dict, language: str = "sv") -> str:
@@ -157,6 +215,7 @@ def render_extract_html(extract: dict, language: str = "sv") -> str:
         parts.append(_table([e], language))
         for key in ("assessments", "plans", "participations", "followups"):
             parts.append(f"<h4>{t[key]}</h4>" + _table(e[key], language))
+        parts.append(f"<h4>{t['journal']}</h4>" + _journal_html(e.get("journal", []), language))
     parts.append(f"<h2>{t['surveys']}</h2>" + _table(extract["survey_answers"], language))
     parts.append("</body></html>")
     return "".join(parts)

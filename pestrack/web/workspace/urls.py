@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pestrack.web.workspace import views
+from pestrack.web.workspace import journal, views
 
 urlpatterns = [
     path("caseload/", views.caseload, name="caseload"),
@@ -14,4 +14,8 @@ urlpatterns = [
     path("enrolments/<int:enrolment_id>/exit/", views.exit_enrolment, name="exit-enrolment"),
     path("enrolments/<int:enrolment_id>/followup/", views.followup, name="record-followup"),
     path("measures/<int:participation_id>/end/", views.end_measure, name="end-measure"),
+    path("persons/<int:person_id>/journal/", journal.person_journal, name="person-journal"),
+    path("journal/<int:entry_id>/", journal.entry_page, name="journal-entry"),
+    path("journal/<int:entry_id>/sign/", journal.sign_entry, name="journal-sign"),
+    path("journal/<int:entry_id>/correct/", journal.correct_entry, name="journal-correct"),
 ]

@@ -22,6 +22,8 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("exit", "/enrolments/{enrolment}/exit/", "anna"),
     ("follow-up", "/enrolments/{exited_enrolment}/followup/", "anna"),
     ("suggested-places", "/persons/{person}/places/", "anna"),
+    ("journal", "/persons/{person}/journal/", "anna"),
+    ("journal-manager", "/persons/{person}/journal/", "maria"),
     ("refused", "/persons/{other_district}/", "anna"),
     ("home-manager", "/", "maria"),
     ("person-manager", "/persons/{person}/", "maria"),
