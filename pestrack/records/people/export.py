@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from pestrack.records.casework.models import Enrolment
 from pestrack.records.codes.models import ProfileSetting
+from pestrack.records.documents.models import Document
 from pestrack.records.outreach.models import SurveyAnswer
 from pestrack.records.people.models import Person
 
@@ -69,6 +70,8 @@ def person_extract(person: Person) -> dict:
                           for f in e.followups.all()],
         })
     surveys = SurveyAnswer.objects.filter(enrolment__person=person).order_by("date")
+    # the list of documents, not their content (which the person can be given as copies)
+    documents = Document.objects.filter(person=person).order_by("uploaded_at", "pk")
     return {
         "generated_at": timezone.now().isoformat(timespec="seconds"),
         "controller": ProfileSetting.get("name", {}),
@@ -94,6 +97,12 @@ def person_extract(person: Person) -> dict:
         "enrolments": out_enrolments,
         "survey_answers": [{"survey": s.survey, "question": s.question, "date": _date(s.date), "value": s.value,
                             "text": s.text} for s in surveys],
+        "documents": [{"name": d.name, "type": d.content_type, "size_bytes": d.size,
+                       "uploaded_at": timezone.localtime(d.uploaded_at).isoformat(timespec="seconds"),
+                       "enrolment_id": d.enrolment_id, "description": d.description,
+                       "withdrawn_at": (timezone.localtime(d.withdrawn_at).isoformat(timespec="seconds")
+                                        if d.withdrawn_at else None),
+                       "withdrawal_reason": d.withdrawal_reason or None} for d in documents],
     }
 
 
@@ -102,12 +111,14 @@ _LABELS = {
            "controller": "Personuppgiftsansvarig", "purposes": "Ändamål", "retention": "Lagringstid",
            "years": "år efter sista avslutade inskrivning", "person": "Personuppgifter", "enrolments": "Inskrivningar",
            "assessments": "Bedömningar", "plans": "Planer", "participations": "Insatser", "followups": "Uppföljningar",
-           "surveys": "Enkätsvar", "none": "Inga", "generated": "Framställt"},
+           "surveys": "Enkätsvar", "none": "Inga", "generated": "Framställt",
+           "documents": "Dokument (förteckning; innehållet lämnas som kopior på begäran)"},
     "en": {"title": "Register extract", "intro": "Extract under article 15 of the General Data Protection Regulation.",
            "controller": "Controller", "purposes": "Purposes", "retention": "Retention",
            "years": "years after the last enrolment ended", "person": "Personal data", "enrolments": "Enrolments",
            "assessments": "Assessments", "plans": "Plans", "participations": "Measures", "followups": "Follow-ups",
-           "surveys": "Survey answers", "none": "None", "generated": "Produced"},
+           "surveys": "Survey answers", "none": "None", "generated": "Produced",
+           "documents": "Documents (a list; their content is given as copies on request)"},
 }
 
 
@@ -158,6 +169,7 @@ def render_extract_html(extract: dict, language: str = "sv") -> str:
         for key in ("assessments", "plans", "participations", "followups"):
             parts.append(f"<h4>{t[key]}</h4>" + _table(e[key], language))
     parts.append(f"<h2>{t['surveys']}</h2>" + _table(extract["survey_answers"], language))
+    parts.append(f"<h2>{t['documents']}</h2>" + _table(extract.get("documents", []), language))
     parts.append("</body></html>")
     return "".join(parts)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pestrack.web.workspace import views
+from pestrack.web.workspace import documents, views
 
 urlpatterns = [
     path("caseload/", views.caseload, name="caseload"),
@@ -14,4 +14,7 @@ urlpatterns = [
     path("enrolments/<int:enrolment_id>/exit/", views.exit_enrolment, name="exit-enrolment"),
     path("enrolments/<int:enrolment_id>/followup/", views.followup, name="record-followup"),
     path("measures/<int:participation_id>/end/", views.end_measure, name="end-measure"),
+    path("persons/<int:person_id>/documents/new/", documents.upload, name="document-upload"),
+    path("documents/<int:document_id>/download/", documents.download, name="document-download"),
+    path("documents/<int:document_id>/withdraw/", documents.withdraw, name="document-withdraw"),
 ]

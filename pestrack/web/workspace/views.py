@@ -32,6 +32,7 @@ from pestrack.records.codes.models import Code
 from pestrack.records.codes.profile import home_municipality
 from pestrack.records.people.models import Person
 from pestrack.web.workspace import forms as wf
+from pestrack.web.workspace.documents import person_documents
 from pestrack.web.workspace.timeline import enrolments_of, events
 
 PAGE_SIZE = 25
@@ -213,7 +214,8 @@ def person_page(request, person_id):
     return render(request, "web/workspace/person.html", {
         "person": person, "shown": access.present_person(request.user, person), "sections": sections,
         "may_enrol": writable and not any(e.end_date is None for e in enrolments), "writable": writable,
-        "has_open": any(e.end_date is None for e in enrolments)})
+        "has_open": any(e.end_date is None for e in enrolments),
+        "documents": person_documents(request.user, person, enrolments, writable_enrolments)})
 
 
 def _shown_event(ev) -> dict:
