@@ -24,6 +24,7 @@ from pestrack.records.audit import log
 from pestrack.records.casework.models import Enrolment, Plan
 from pestrack.records.codes.profile import MIN_ACCESS_LOG_YEARS, retention_years
 from pestrack.records.documents.files import delete_for_persons as delete_documents
+from pestrack.records.documents.models import Document
 from pestrack.records.outreach.models import SurveyAnswer
 from pestrack.records.people.models import Person
 
@@ -89,6 +90,7 @@ class RetentionResult:
     person_ids: list[int]
     log: log.PurgeResult
     dry_run: bool
+    documents: int = 0  # documents (rows and files) of those persons, deleted or to be deleted
 
 
 def apply(today: dt.date | None = None, *, dry_run: bool = False, actor: str | None = None) -> RetentionResult:
@@ -97,7 +99,8 @@ def apply(today: dt.date | None = None, *, dry_run: bool = False, actor: str | N
     actor = actor or log.cli_actor()
     with transaction.atomic():  # all or nothing
         ids = persons_past_retention(today)
+        documents = Document.objects.filter(person_id__in=ids).count() if ids else 0
         if not dry_run:
             anonymise(ids, actor)
         purge = log.purge_before(log_cutoff(today), actor, dry_run=dry_run)
-    return RetentionResult(ids, purge, dry_run)
+    return RetentionResult(ids, purge, dry_run, documents)

@@ -11,7 +11,9 @@ import zipfile
 import pytest
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
+from typer.testing import CliRunner
 
+from pestrack.cli import app
 from pestrack.records import retention
 from pestrack.records.audit.models import AccessLogEntry
 from pestrack.records.documents import files
@@ -186,9 +188,12 @@ def test_retention_deletes_the_documents_and_their_files(profile, documents_dir,
     files.withdraw(gone[1], user=None, reason="Wrong")  # withdrawn documents go too
     stays = files.store(upload_of("cv.pdf", tiny_pdf()), person=kept)
 
+    dry = CliRunner().invoke(app, ["retention", "apply", "--dry-run"])
+    assert "would delete 2 document(s)" in dry.output and len(stored_files(documents_dir)) == 3
     with django_capture_on_commit_callbacks(execute=True):
-        result = retention.apply(TODAY)
-    assert result.person_ids == [old.pk]
+        result = CliRunner().invoke(app, ["retention", "apply"])
+    assert result.exit_code == 0, result.output
+    assert f"anonymised 1 person(s): {old.pk}" in result.output and "deleted 2 document(s)" in result.output
     assert list(Document.objects.all()) == [stays]
     assert stored_files(documents_dir) == [files.path_of(stays.stored_name)]
     logged = AccessLogEntry.objects.filter(action="delete", object_type="document", person_id=old.pk)
@@ -198,10 +203,10 @@ def test_retention_deletes_the_documents_and_their_files(profile, documents_dir,
 def test_a_rolled_back_retention_keeps_the_files(profile, documents_dir, django_capture_on_commit_callbacks):
     old = make_person((years_ago(8), years_ago(6)))
     doc = files.store(upload_of("cv.pdf", tiny_pdf()), person=old)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            retention.apply(TODAY)
-            raise RuntimeError("something later failed")
+    with (django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError),
+          transaction.atomic()):
+        retention.apply(TODAY)
+        raise RuntimeError("something later failed")
     assert callbacks == [] and Document.objects.get() == doc
     assert files.path_of(doc.stored_name).exists()
 
