@@ -245,7 +245,7 @@ def mask_documents(user, person: Person, documents: list[dict]) -> list[dict]:
 
 def get_document_for(user, document_id, *, write: bool = False, content: bool = False, source: str = ""):
     """The document if ``user`` may read it (``content``: download it, which also needs
-    ``documents_visible``; ``write``: withdraw it). A download is logged here (``read``, detail
+    ``documents_visible`` and a document not withdrawn, else 404; ``write``: withdraw it). A download is logged here (``read``, detail
     ``download``); a withdrawal is logged by its caller once saved. Else 403, logged."""
     from pestrack.records.documents.models import Document
 
@@ -257,6 +257,8 @@ def get_document_for(user, document_id, *, write: bool = False, content: bool = 
     if not can_access(user, person, write=write) or (content and not documents_visible(user, person)):
         deny(user, person.pk, action="download" if content else "withdraw" if write else "read", what="document",
              source=source)
+    if content and document.withdrawn:  # kept until retention, but no longer served
+        raise Http404(_("The document is withdrawn."))
     if content:
         log.record_for_user(user, "read", source=source, person_id=person.pk, object_type="document",
                             object_id=document.pk, detail="download")

@@ -137,6 +137,15 @@ def test_names_are_sanitised_for_display_and_download(given, expected):
     assert files.clean_name(given, files.PDF) == expected
 
 
+def test_sizes_are_shown_in_the_users_number_format():
+    from django.utils import translation
+
+    assert [files.size_label(n) for n in (512, 2048, 10 * 1024 * 1024, 1572864)] == [
+        "512 bytes", "2 kB", "10 MB", "1.5 MB"]
+    with translation.override("sv"):
+        assert files.size_label(1572864) == "1,5 MB" and files.size_label(512) == "512 byte"
+
+
 def test_a_name_gets_the_extension_of_its_content():
     assert files.clean_name("photo.jpeg", files.JPEG) == "photo.jpeg"
     assert files.clean_name("photo.png", files.JPEG) == "photo.png.jpg"

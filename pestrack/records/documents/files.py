@@ -53,7 +53,8 @@ def type_label(content_type: str) -> str:
 def size_label(size: int) -> str:
     """A size as people read it, in the user's number format (``1,5 MB``, ``12 kB``)."""
     if size >= 1024 * 1024:
-        return _("%(n)s MB") % {"n": number_format(round(size / (1024 * 1024), 1), decimal_pos=1)}
+        mb = round(size / (1024 * 1024), 1)
+        return _("%(n)s MB") % {"n": number_format(int(mb)) if mb.is_integer() else number_format(mb, decimal_pos=1)}
     if size >= 1024:
         return _("%(n)s kB") % {"n": number_format(round(size / 1024))}
     return _("%(n)s bytes") % {"n": number_format(size)}

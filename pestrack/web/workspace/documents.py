@@ -118,8 +118,6 @@ def upload(request, person_id):
 def download(request, document_id):
     """The file, as an attachment with its checked type; withdrawn documents are not served."""
     document = access.get_document_for(request.user, document_id, content=True, source=_source(request))
-    if document.withdrawn:
-        raise Http404(_("The document is withdrawn."))
     try:
         handle = open(files.path_of(document.stored_name), "rb")  # noqa: SIM115 (FileResponse closes it)
     except FileNotFoundError:
