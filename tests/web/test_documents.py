@@ -100,6 +100,38 @@ def test_bad_files_are_refused_beside_the_field_and_nothing_is_kept(world, login
     assert not log_entries(action="create", object_type="document").exists()
 
 
+def test_an_oversized_upload_is_refused_without_reading_it_whole(world, login, settings, documents_dir,
+                                                                  monkeypatch):
+    """The upload stops at the limit (the request's rest is discarded, not kept in memory or in a
+    temporary file): the refusal is the size, not a missing file."""
+    from django.core.files import uploadhandler
+
+    kept = []
+    for handler in (uploadhandler.MemoryFileUploadHandler, uploadhandler.TemporaryFileUploadHandler):
+        def spy(self, raw_data, start, _original=handler.receive_data_chunk):
+            kept.append(start + len(raw_data))  # how far into the file the handler got
+            return _original(self, raw_data, start)
+        monkeypatch.setattr(handler, "receive_data_chunk", spy)
+    settings.PESTRACK_DOCUMENT_MAX_BYTES = 100 * 1024
+    response = _upload(login("anna"), world.jarva.pk, "big.pdf", tiny_pdf() + b"%" + b"x" * 3_000_000)
+    assert kept and max(kept) <= 100 * 1024
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "The file is larger than 100 kB" in page and "This field is required" not in page
+    assert not Document.objects.exists() and stored_files(documents_dir) == []
+
+
+def test_an_upload_without_the_csrf_token_is_refused(world, documents_dir):
+    from django.test import Client
+
+    from tests.web.conftest import PASSWORD
+
+    client = Client(enforce_csrf_checks=True)
+    assert client.login(username="anna", password=PASSWORD)
+    assert _upload(client, world.jarva.pk).status_code == 403
+    assert not Document.objects.exists() and stored_files(documents_dir) == []
+
+
 def test_refusals_are_in_swedish_for_a_swedish_user(world, login, settings, documents_dir):
     settings.LANGUAGE_CODE = "sv"
     client = login("anna")

@@ -110,6 +110,11 @@ def clean_name(name: str, content_type: str) -> str:
     return f"{stem}.{ext.lower()}"
 
 
+def too_large_message() -> str:
+    return _("The file is larger than %(limit)s, the largest size accepted.") % {
+        "limit": size_label(settings.PESTRACK_DOCUMENT_MAX_BYTES)}
+
+
 def _refuse(message: str, code: str):
     raise ValidationError({"file": ValidationError(message, code=code)})
 
@@ -119,7 +124,7 @@ def store(upload, *, person, enrolment=None, description: str = "", user=None) -
     store it as a document of ``person`` (and ``enrolment``). Raises ValidationError on the field
     ``file`` (empty, too large, not an accepted type) with nothing stored."""
     limit = settings.PESTRACK_DOCUMENT_MAX_BYTES
-    too_large = _("The file is larger than %(limit)s, the largest size accepted.") % {"limit": size_label(limit)}
+    too_large = too_large_message()
     if getattr(upload, "size", None) == 0:
         _refuse(_("The file is empty."), "empty")
     if (getattr(upload, "size", None) or 0) > limit:

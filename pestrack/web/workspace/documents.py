@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pestrack.records import access
@@ -87,15 +89,42 @@ def _writable_enrolments(user, person) -> list[Enrolment]:
             .order_by("-start_date") if e.org_unit_id in units or e.referring_unit_id in units]
 
 
+class _SizeLimit(FileUploadHandler):
+    """Stops reading an upload as soon as the file passes the size limit, so that an oversized file
+    is neither held in memory nor written to a temporary file (the rest of the request is read and
+    discarded); the view then refuses it."""
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > settings.PESTRACK_DOCUMENT_MAX_BYTES:
+            self.request.document_too_large = True
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the next handler (Django's) makes the file
+
+
+@csrf_exempt  # only so that the size limit is in place before the CSRF check reads the request; checked below
 @login_required
 @require_http_methods(["GET", "POST"])
 def upload(request, person_id):
     """Upload a document to a person of the user's units (or to one of their enrolments). A
     refused file is shown with the reason beside the field; nothing of it is kept."""
+    request.upload_handlers.insert(0, _SizeLimit(request))
+    return _upload(request, person_id)
+
+
+@csrf_protect
+def _upload(request, person_id):
     person = access.get_person_for(request.user, person_id, write=True, what="document form", source=_source(request))
-    form = UploadForm(request.POST or None, request.FILES or None, auto_id="id_document_%s",
+    posted = request.method == "POST"
+    form = UploadForm(request.POST if posted else None, request.FILES if posted else None, auto_id="id_document_%s",
                       enrolments=_writable_enrolments(request.user, person))
-    if request.method == "POST" and form.is_valid():
+    if posted and getattr(request, "document_too_large", False):
+        form.is_valid()  # the other fields' problems, if any; the file's is this one
+        form.errors.pop("file", None)
+        form.add_error("file", files.too_large_message())
+    elif posted and form.is_valid():
         try:
             document = files.store(form.cleaned_data["file"], person=person, enrolment=form.cleaned_data["enrolment"],
                                    description=form.cleaned_data["description"], user=request.user)
@@ -110,7 +139,7 @@ def upload(request, person_id):
             return redirect(reverse("person-detail", args=[person.pk]) + "#documents")
     return render(request, "web/workspace/document_upload.html", {
         "form": form, "person": person, "shown": access.present_person(request.user, person)},
-        status=422 if request.method == "POST" else 200)
+        status=422 if posted else 200)
 
 
 @login_required
