@@ -241,3 +241,18 @@ def test_demo_documents_are_recent_and_on_the_demo_caseworkers_persons(profile, 
         assert today - dt.timedelta(days=40) <= d.uploaded_at.date() <= today
         assert files.path_of(d.stored_name).read_bytes()[:4] in (b"%PDF", b"\x89PNG")
     assert add_demo_data(today, random.Random(1)) == 0  # not twice
+
+
+def test_the_default_folder_is_beside_the_database_not_under_static(tmp_path):
+    """Run as a deployment would, without PESTRACK_DOCUMENTS_DIR: the folder beside the SQLite file."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PESTRACK_DOCUMENTS_DIR"}
+    env.update(PESTRACK_DATABASE_URL=f"sqlite:///{tmp_path / 'db' / 'pestrack.sqlite3'}",
+               DJANGO_SETTINGS_MODULE="pestrack.settings")
+    out = subprocess.run([sys.executable, "-c", "import django; django.setup(); "
+                          "from pestrack.records.documents.files import documents_dir; print(documents_dir())"],
+                         env=env, capture_output=True, text=True, check=True).stdout.strip()
+    assert out == str((tmp_path / "db" / "pestrack-documents").resolve())

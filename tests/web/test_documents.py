@@ -67,7 +67,9 @@ def test_download_is_refused_outside_the_persons_units_and_logged(world, login, 
 
 @pytest.mark.parametrize("user", ["erik", "maria", "ali", "sara", "admin", "emil"])
 def test_upload_is_refused_to_others_and_to_read_only_roles_and_logged(world, login, user, documents_dir):
-    response = _upload(login(user), world.jarva.pk)
+    client = login(user)
+    assert client.get(f"/persons/{world.jarva.pk}/documents/new/").status_code == 403
+    response = _upload(client, world.jarva.pk)
     assert response.status_code == 403
     assert log_entries(actor=user, action="denied", person_id=world.jarva.pk).exists()
     assert not Document.objects.exists() and stored_files(documents_dir) == []
@@ -191,10 +193,12 @@ def test_a_caseworker_withdraws_a_document_with_a_reason(world, login, documents
     assert client.get(f"/persons/{world.jarva.pk}/export.json").json()["documents"][0]["withdrawal_reason"] == "Fel person"
 
 
-@pytest.mark.parametrize("user", ["maria", "erik", "ali"])
+@pytest.mark.parametrize("user", ["maria", "erik", "ali", "sara", "admin"])
 def test_withdrawal_is_refused_to_others_and_logged(world, login, user):
     doc = _document(world.jarva)
-    assert login(user).post(f"/documents/{doc.pk}/withdraw/", {"reason": "x"}).status_code == 403
+    client = login(user)
+    assert client.get(f"/documents/{doc.pk}/withdraw/").status_code == 403
+    assert client.post(f"/documents/{doc.pk}/withdraw/", {"reason": "x"}).status_code == 403
     assert not Document.objects.get().withdrawn
     assert log_entries(actor=user, action="denied", object_type="document", detail="refused withdraw").exists()
 
