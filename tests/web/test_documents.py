@@ -2,6 +2,8 @@
 and the refusals of bad files, in the user's language."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
@@ -209,3 +211,26 @@ def test_the_register_extract_lists_the_documents(world, login):
     listed = client.get(f"/persons/{world.jarva.pk}/export.json").json()["documents"]
     assert [(d["name"], d["type"]) for d in listed] == [("CV.pdf", files.PDF)]
     assert "CV.pdf" in client.get(f"/persons/{world.jarva.pk}/export.html").content.decode()
+
+
+def test_the_document_pages_are_swedish_for_a_swedish_user(world, login):
+    doc = _document(world.jarva, enrolment=world.jarva.enrolments.get(), description="CV")
+    files.withdraw(_document(world.jarva, "old.pdf"), user=None, reason="Fel version")
+    client = login("anna")
+    client.post("/language/", {"language": "sv"})
+    english = ["Documents", "Upload a document", "Attached to", "Uploaded", "Withdrawn", "Withdraw", "File",
+               "Description", "For example", "at most", "The person (no particular", "bytes", "Reason for",
+               "A withdrawn document", "the person", ">Type<", ">Size<", "open"]
+    pages = {"person": client.get(f"/persons/{world.jarva.pk}/"),
+             "upload": client.get(f"/persons/{world.jarva.pk}/documents/new/"),
+             "withdraw": client.get(f"/documents/{doc.pk}/withdraw/"),
+             "refused": _upload(client, world.jarva.pk, "x.pdf", EXE)}
+    for name, response in pages.items():
+        page = response.content.decode()
+        main = page[page.index("<main"):page.index("</main>")]
+        found = [s for s in english if re.search(rf"(?<!\w){re.escape(s)}(?!\w)", main)]
+        assert not found, (name, found)
+    person = pages["person"].content.decode()
+    assert all(s in person for s in ("Dokument", "Tillbakadraget", "Fel version", "Hör till", "Uppladdat",
+                                     "Ladda upp ett dokument"))
+    assert re.search(r"<dd>\d+ byte</dd>", person)
