@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "pestrack.records.fidelity",
     "pestrack.records.meetings",
     "pestrack.records.journal",
+    "pestrack.records.documents",
     "pestrack.web",
     "ninja",  # serves the API docs page's assets itself, so nothing comes from a CDN
 ]
@@ -214,3 +215,12 @@ INSTALLED_APPS += ["pestrack.web.results"]
 PESTRACK_ANALYTICS_DIR = os.environ.get("PESTRACK_ANALYTICS_DIR") or None
 PESTRACK_ANALYTICS_CACHE_DIR = os.environ.get("PESTRACK_ANALYTICS_CACHE_DIR") or None
 PESTRACK_ANALYTICS_REFRESH = int(os.environ.get("PESTRACK_ANALYTICS_REFRESH", "300"))
+
+# Documents attached to persons (pestrack.records.documents, docs/operations.md): stored in this folder,
+# outside the web root, under random names. Default: a folder beside the SQLite database (or in the
+# working directory with PostgreSQL). Back it up together with the database.
+_DB_DIR = (Path(DATABASES["default"]["NAME"]).resolve().parent
+           if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else Path.cwd())
+PESTRACK_DOCUMENTS_DIR = Path(os.environ.get("PESTRACK_DOCUMENTS_DIR") or _DB_DIR / "pestrack-documents")
+# The largest document accepted, in bytes (default 10 MB).
+PESTRACK_DOCUMENT_MAX_BYTES = int(os.environ.get("PESTRACK_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))

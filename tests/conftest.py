@@ -101,3 +101,10 @@ def english(settings):
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def documents_dir(settings, tmp_path):
+    """Each test stores documents (records.documents) in a folder of its own."""
+    settings.PESTRACK_DOCUMENTS_DIR = tmp_path / "documents"
+    return settings.PESTRACK_DOCUMENTS_DIR

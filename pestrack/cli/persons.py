@@ -86,10 +86,12 @@ def apply_cmd(
     n, purge = len(result.person_ids), result.log
     if dry_run:
         console.print(f"would anonymise {n} person(s): {_ids(result.person_ids)}")
+        console.print(f"would delete {result.documents} document(s) of theirs, with their files")
         console.print(f"would remove {purge.removed} access-log entries older than {purge.cutoff:%Y-%m-%d}")
         console.print("dry run: nothing was changed")
         return
     console.print(f"anonymised {n} person(s): {_ids(result.person_ids)}")
+    console.print(f"deleted {result.documents} document(s) of theirs, with their files")
     console.print(f"removed {purge.removed} access-log entries older than {purge.cutoff:%Y-%m-%d}"
                   + (f" (up to entry {purge.last_removed_id}; anchored)" if purge.removed else ""))
 

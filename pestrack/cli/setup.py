@@ -64,6 +64,10 @@ def register(app: typer.Typer) -> None:
         no_serve: bool = typer.Option(False, "--no-serve", help="Set up only; do not start the web server"),
     ):
         """Set up a demo on the embedded database: profile, demo users, the synthetic population; then serve."""
+        import datetime as dt
+        import random
+
+        from pestrack.records.documents.demo import add_demo_data as add_demo_documents
         from pestrack.records.journal import demo as journal_demo
         from pestrack.records.people.models import Person
         from pestrack.records.sample import create_demo_users, create_sample
@@ -81,6 +85,7 @@ def register(app: typer.Typer) -> None:
             console.print("synthetic population (scale 1, seed 1, 2022-2023) ...")
             synthesize("stockholm", [2022, 2023], scale=1, seed=1)
         console.print(f"journal: {journal_demo.add_demo_data()} entries on the demo caseworkers' enrolments")
+        console.print(f"documents: {add_demo_documents(dt.date.today(), random.Random(1))} on the demo caseworkers' persons")
         console.print("demo users, one per role (password for all: [bold]{}[/]):".format(users["password"]))
         for name, role, unit in users["users"]:
             console.print(f"  {name:12} {role:20} {unit}")

@@ -231,6 +231,46 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+# Documents attached to a person (records.documents). They follow the person: whoever reads the
+# person sees the list, whoever writes the person (a caseworker of their units) uploads and
+# withdraws. A document's content cannot be masked, and its name or description may name the
+# person, so for a protected identity only users who may see protected identities download it
+# or see its name; the others see that it exists (type, size, date), as they see a masked name.
+
+def documents_visible(user, person: Person, may_see: bool | None = None) -> bool:
+    """Whether ``user`` sees the names and contents of ``person``'s documents (see above)."""
+    return identity_visible(user, person, may_see)
+
+
+def mask_documents(user, person: Person, documents: list[dict]) -> list[dict]:
+    """``documents`` (an extract's list) with names and descriptions masked unless ``user`` sees them."""
+    if documents_visible(user, person):
+        return documents
+    return [{**d, "name": MASK, "description": MASK if d.get("description") else ""} for d in documents]
+
+
+def get_document_for(user, document_id, *, write: bool = False, content: bool = False, source: str = ""):
+    """The document if ``user`` may read it (``content``: download it, which also needs
+    ``documents_visible`` and a document not withdrawn, else 404; ``write``: withdraw it). A download is logged here (``read``, detail
+    ``download``); a withdrawal is logged by its caller once saved. Else 403, logged."""
+    from pestrack.records.documents.models import Document
+
+    try:
+        document = Document.objects.select_related("person").get(pk=int(document_id))
+    except (TypeError, ValueError, Document.DoesNotExist):
+        raise Http404(_("No such document.")) from None
+    person = document.person
+    if not can_access(user, person, write=write) or (content and not documents_visible(user, person)):
+        deny(user, person.pk, action="download" if content else "withdraw" if write else "read", what="document",
+             source=source)
+    if content and document.withdrawn:  # kept until retention, but no longer served
+        raise Http404(_("The document is withdrawn."))
+    if content:
+        log.record_for_user(user, "read", source=source, person_id=person.pk, object_type="document",
+                            object_id=document.pk, detail="download")
+    return document
+
+
 # Results (aggregated indicators, the pseudonymised rows behind them, the annual report).
 # - An analyst sees the results of every unit.
 # - A unit manager sees the results of their units (and the units below them).

@@ -4,7 +4,9 @@ access-log entries (``pestrack retention apply``).
 A person is anonymised when they have no open enrolment and their last enrolment ended more than
 ``retention.person_records_years`` ago. What identifies them goes: names, address, identity
 number (its look-up hash is replaced by a random value, the encrypted number emptied), the
-protected-identity flag, the decision reference and every free text (plans, survey answers, the texts and correction reasons of journal entries). What
+protected-identity flag, the decision reference, every free text (plans, survey answers, the texts
+and correction reasons of journal entries) and every attached document (row and file, withdrawn
+ones too). What
 the statistics need stays: enrolments, assessments, participations, follow-ups, sex,
 municipality, education, born abroad/arrival year, and the birth year (the birth date becomes
 1 January of that year). Persons who never had an enrolment are left alone.
@@ -23,6 +25,8 @@ from pestrack.records.audit import log
 from pestrack.records.casework.models import Enrolment, Plan
 from pestrack.records.codes.profile import MIN_ACCESS_LOG_YEARS, retention_years
 from pestrack.records.journal.rules import blank_texts as blank_journal_texts
+from pestrack.records.documents.files import delete_for_persons as delete_documents
+from pestrack.records.documents.models import Document
 from pestrack.records.outreach.models import SurveyAnswer
 from pestrack.records.people.models import Person
 
@@ -51,6 +55,7 @@ def persons_past_retention(today: dt.date) -> list[int]:
 def anonymise(person_ids: list[int], actor: str, batch: int = 500) -> int:
     """Strip everything identifying from these persons (one transaction), logging each."""
     now = timezone.now()
+    documents: list[tuple[int, int]] = []
     with transaction.atomic():
         for i in range(0, len(person_ids), batch):
             ids = person_ids[i:i + batch]
@@ -66,8 +71,12 @@ def anonymise(person_ids: list[int], actor: str, batch: int = 500) -> int:
             Enrolment.objects.filter(person__in=ids).update(decision_reference="")
             SurveyAnswer.objects.filter(enrolment__person__in=ids).update(text="")
             blank_journal_texts(ids)  # the entries stay (kind, date, signed), their texts go
+            documents += delete_documents(ids)  # their files go once this transaction commits
         log.record_many(log.Event(actor=actor, action="anonymise", person_id=pid, object_type="person", source="cli",
                                   detail="retention: person record anonymised") for pid in person_ids)
+        log.record_many(log.Event(actor=actor, action="delete", person_id=pid, object_type="document", object_id=str(did),
+                                  source="cli", detail="retention: document and its file removed")
+                        for pid, did in documents)
     return len(person_ids)
 
 
@@ -84,6 +93,7 @@ class RetentionResult:
     person_ids: list[int]
     log: log.PurgeResult
     dry_run: bool
+    documents: int = 0  # documents (rows and files) of those persons, deleted or to be deleted
 
 
 def apply(today: dt.date | None = None, *, dry_run: bool = False, actor: str | None = None) -> RetentionResult:
@@ -92,7 +102,8 @@ def apply(today: dt.date | None = None, *, dry_run: bool = False, actor: str | N
     actor = actor or log.cli_actor()
     with transaction.atomic():  # all or nothing
         ids = persons_past_retention(today)
+        documents = Document.objects.filter(person_id__in=ids).count() if ids else 0
         if not dry_run:
             anonymise(ids, actor)
         purge = log.purge_before(log_cutoff(today), actor, dry_run=dry_run)
-    return RetentionResult(ids, purge, dry_run)
+    return RetentionResult(ids, purge, dry_run, documents)

@@ -19,6 +19,7 @@ def masked_extract(user, person) -> dict:
     """The register extract with the identifying fields as ``user`` may see them."""
     extract = person_extract(person)
     extract["person"] = access.mask_identity(user, person, extract["person"])
+    extract["documents"] = access.mask_documents(user, person, extract["documents"])
     return extract
 
 

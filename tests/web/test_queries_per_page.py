@@ -13,8 +13,8 @@ from tests.web.conftest import log_entries, make_person
 # session, user with language preference, assignments; access log: BEGIN, lock, head, INSERT, COMMIT
 HOME = 5  # session, user, assignments, unit ids, count of open enrolments
 CASELOAD = 14  # + code lists, unit ids, count, page, persons, current measures, access log (5)
-PERSON = 17  # + person with scope, unit ids, access log (5), enrolments and their 4 kinds of records,
-#   the newest journal entries and the journal kinds of the form
+PERSON = 18  # + person with scope, unit ids, access log (5), enrolments and their 4 kinds of records,
+#   the newest journal entries and the journal kinds of the form, documents
 
 
 def _statements(client, path: str) -> list[str]:
@@ -26,8 +26,14 @@ def _statements(client, path: str) -> list[str]:
 
 @pytest.mark.django_db
 def test_home_caseload_and_person_page_stay_within_their_statements(world, login):
+    from pestrack.records.documents.demo import tiny_pdf, upload_of
+    from pestrack.records.documents.files import store
+
     for i in range(30):  # more than a page of the caseload, so that a per-row query would show
         make_person(f"Extra{i}", "Jarvasson", "jt-jarva", serial=200 + i)
+    for i in range(3):  # documents, with their uploaders
+        store(upload_of(f"cv{i}.pdf", tiny_pdf()), person=world.jarva, enrolment=world.jarva.enrolments.get(),
+              user=world.jarva.enrolments.get().caseworker)
     client = login("anna")
     home = _statements(client, "/")
     assert len(home) <= HOME

@@ -15,6 +15,7 @@ from pestrack.records.casework.models import Enrolment
 from pestrack.records.codes.models import ProfileSetting
 from pestrack.records.journal.models import JournalEntry
 from pestrack.records.journal.rules import is_signed, signed_time
+from pestrack.records.documents.models import Document
 from pestrack.records.outreach.models import SurveyAnswer
 from pestrack.records.people.models import Person
 
@@ -97,6 +98,8 @@ def person_extract(person: Person) -> dict:
             "journal": [journal_entry(j) for j in e.journal_entries.all()],
         })
     surveys = SurveyAnswer.objects.filter(enrolment__person=person).order_by("date")
+    # the list of documents, not their content (which the person can be given as copies)
+    documents = Document.objects.filter(person=person).order_by("uploaded_at", "pk")
     return {
         "generated_at": timezone.now().isoformat(timespec="seconds"),
         "controller": ProfileSetting.get("name", {}),
@@ -122,6 +125,12 @@ def person_extract(person: Person) -> dict:
         "enrolments": out_enrolments,
         "survey_answers": [{"survey": s.survey, "question": s.question, "date": _date(s.date), "value": s.value,
                             "text": s.text} for s in surveys],
+        "documents": [{"name": d.name, "type": d.content_type, "size_bytes": d.size,
+                       "uploaded_at": timezone.localtime(d.uploaded_at).isoformat(timespec="seconds"),
+                       "enrolment_id": d.enrolment_id, "description": d.description,
+                       "withdrawn_at": (timezone.localtime(d.withdrawn_at).isoformat(timespec="seconds")
+                                        if d.withdrawn_at else None),
+                       "withdrawal_reason": d.withdrawal_reason or None} for d in documents],
     }
 
 
@@ -132,8 +141,9 @@ _LABELS = {
            "assessments": "Bedömningar", "plans": "Planer", "participations": "Insatser", "followups": "Uppföljningar",
            "surveys": "Enkätsvar", "none": "Inga", "generated": "Framställt", "journal": "Journalanteckningar",
            "entry": "Anteckning", "author": "Skriven av", "signed": "Signerad", "auto": "automatiskt",
-           "corrects": "Rättar anteckning", "reason": "Skäl", "withdraws": "Återkallar anteckningen",
-           "corrected_by": "Rättad genom anteckning", "meeting": "Möte", "measure": "Insats"},
+           "corrects": "Rättar anteckning", "reason": "Skäl", "withdraws": "Makulerar anteckningen",
+           "corrected_by": "Rättad genom anteckning", "meeting": "Möte", "measure": "Insats",
+           "documents": "Dokument (förteckning; innehållet lämnas som kopior på begäran)"},
     "en": {"title": "Register extract", "intro": "Extract under article 15 of the General Data Protection Regulation.",
            "controller": "Controller", "purposes": "Purposes", "retention": "Retention",
            "years": "years after the last enrolment ended", "person": "Personal data", "enrolments": "Enrolments",
@@ -141,7 +151,8 @@ _LABELS = {
            "surveys": "Survey answers", "none": "None", "generated": "Produced", "journal": "Journal entries",
            "entry": "Entry", "author": "Written by", "signed": "Signed", "auto": "automatically",
            "corrects": "Corrects entry", "reason": "Reason", "withdraws": "Withdraws the entry",
-           "corrected_by": "Corrected by entry", "meeting": "Meeting", "measure": "Measure"},
+           "corrected_by": "Corrected by entry", "meeting": "Meeting", "measure": "Measure",
+           "documents": "Documents (a list; their content is given as copies on request)"},
 }
 
 
@@ -217,6 +228,7 @@ def render_extract_html(extract: dict, language: str = "sv") -> str:
             parts.append(f"<h4>{t[key]}</h4>" + _table(e[key], language))
         parts.append(f"<h4>{t['journal']}</h4>" + _journal_html(e.get("journal", []), language))
     parts.append(f"<h2>{t['surveys']}</h2>" + _table(extract["survey_answers"], language))
+    parts.append(f"<h2>{t['documents']}</h2>" + _table(extract.get("documents", []), language))
     parts.append("</body></html>")
     return "".join(parts)
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from pestrack.web.workspace import journal, views
+from pestrack.web.workspace import documents, views
 
 urlpatterns = [
     path("caseload/", views.caseload, name="caseload"),
@@ -18,4 +19,7 @@ urlpatterns = [
     path("journal/<int:entry_id>/", journal.entry_page, name="journal-entry"),
     path("journal/<int:entry_id>/sign/", journal.sign_entry, name="journal-sign"),
     path("journal/<int:entry_id>/correct/", journal.correct_entry, name="journal-correct"),
+    path("persons/<int:person_id>/documents/new/", documents.upload, name="document-upload"),
+    path("documents/<int:document_id>/download/", documents.download, name="document-download"),
+    path("documents/<int:document_id>/withdraw/", documents.withdraw, name="document-withdraw"),
 ]

@@ -33,6 +33,7 @@ from pestrack.records.codes.profile import home_municipality
 from pestrack.records.people.models import Person
 from pestrack.web.workspace import forms as wf
 from pestrack.web.workspace.journal import person_page_journal
+from pestrack.web.workspace.documents import person_documents
 from pestrack.web.workspace.timeline import enrolments_of, events
 
 PAGE_SIZE = 25
@@ -215,7 +216,8 @@ def person_page(request, person_id):
         "person": person, "shown": access.present_person(request.user, person), "sections": sections,
         "journal": person_page_journal(request, person, enrolments, writable_enrolments),
         "may_enrol": writable and not any(e.end_date is None for e in enrolments), "writable": writable,
-        "has_open": any(e.end_date is None for e in enrolments)})
+        "has_open": any(e.end_date is None for e in enrolments),
+        "documents": person_documents(request.user, person, enrolments, writable_enrolments)})
 
 
 def _shown_event(ev) -> dict:
