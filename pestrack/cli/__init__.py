@@ -25,7 +25,7 @@ def _main() -> None:
 
 
 def _register() -> None:
-    from pestrack.cli import (analytics, audit, evaluate, imports, indicators, instruments, matching, persons,
+    from pestrack.cli import (analytics, attendance, audit, evaluate, imports, indicators, instruments, matching, persons,
                               reports, setup, synth)
 
     setup.register(app)
@@ -39,6 +39,7 @@ def _register() -> None:
     evaluate.register(app)
     app.add_typer(instruments.app, name="instruments", help="Work Ability Index, IPS fidelity, SROI.")
     matching.register(app)
+    app.add_typer(attendance.app, name="attendance", help="Attendance in measures: the monthly report.")
 
 
 _register()

@@ -64,6 +64,10 @@ def register(app: typer.Typer) -> None:
         no_serve: bool = typer.Option(False, "--no-serve", help="Set up only; do not start the web server"),
     ):
         """Set up a demo on the embedded database: profile, demo users, the synthetic population; then serve."""
+        from datetime import date
+        from random import Random
+
+        from pestrack.records.meetings.demo import add_demo_data as add_meetings
         from pestrack.records.people.models import Person
         from pestrack.records.sample import create_demo_users, create_sample
 
@@ -79,6 +83,7 @@ def register(app: typer.Typer) -> None:
 
             console.print("synthetic population (scale 1, seed 1, 2022-2023) ...")
             synthesize("stockholm", [2022, 2023], scale=1, seed=1)
+        console.print(f"meetings and attendance of the demo caseworkers: {add_meetings(date.today(), Random(1))}")
         console.print("demo users, one per role (password for all: [bold]{}[/]):".format(users["password"]))
         for name, role, unit in users["users"]:
             console.print(f"  {name:12} {role:20} {unit}")

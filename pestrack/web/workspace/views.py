@@ -200,6 +200,8 @@ def search(request):
 
 @login_required
 def person_page(request, person_id):
+    from pestrack.web.meetings.views import person_meetings
+
     person = access.get_person_for(request.user, person_id, source=_source(request))
     enrolments = enrolments_of(person)
     # The user writes the person when their units enrolled or referred them (access.can_access):
@@ -213,7 +215,9 @@ def person_page(request, person_id):
     return render(request, "web/workspace/person.html", {
         "person": person, "shown": access.present_person(request.user, person), "sections": sections,
         "may_enrol": writable and not any(e.end_date is None for e in enrolments), "writable": writable,
-        "has_open": any(e.end_date is None for e in enrolments)})
+        "has_open": any(e.end_date is None for e in enrolments),
+        "meetings": person_meetings(request.user, person, writable_enrolments),
+        "may_book": any(e.end_date is None for e in enrolments if e.pk in writable_enrolments)})
 
 
 def _shown_event(ev) -> dict:
