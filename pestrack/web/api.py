@@ -224,7 +224,7 @@ def book_person_meeting(request, person_id: int, payload: MeetingIn):
     from pestrack.records.meetings import rules
 
     user = request.auth
-    person = access.get_person_for(user, person_id, action="create", write=True, what="meeting",
+    person = access.get_person_for(user, person_id, write=True, what="meetings",
                                    source=access.client_address(request))
     problems = []
     enrolment = Enrolment.objects.filter(pk=payload.enrolment_id, person=person).first()

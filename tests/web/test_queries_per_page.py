@@ -13,7 +13,22 @@ from tests.web.conftest import log_entries, make_person
 # session, user with language preference, assignments; access log: BEGIN, lock, head, INSERT, COMMIT
 HOME = 5  # session, user, assignments, unit ids, count of open enrolments
 CASELOAD = 14  # + code lists, unit ids, count, page, persons, current measures, access log (5)
-PERSON = 15  # + person with scope, unit ids, access log (5), enrolments and their 4 kinds of records
+PERSON = 17  # + person with scope, unit ids, access log (5), enrolments and their 4 kinds of records, meetings
+             # and their other bodies
+
+
+def _meeting_with_bodies(person, day):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from pestrack.records.codes.models import Code
+    from pestrack.records.meetings.models import Meeting
+
+    m = Meeting.objects.create(person=person, enrolment=person.enrolments.get(), place="Rum 1",
+                               kind=Code.objects.get(list="meeting_kind", code="finsam_team"),
+                               starts_at=timezone.now() + dt.timedelta(days=day - 1))
+    m.other_bodies.set(Code.objects.filter(list="other_body")[:2])
 
 
 def _statements(client, path: str) -> list[str]:
@@ -27,6 +42,8 @@ def _statements(client, path: str) -> list[str]:
 def test_home_caseload_and_person_page_stay_within_their_statements(world, login):
     for i in range(30):  # more than a page of the caseload, so that a per-row query would show
         make_person(f"Extra{i}", "Jarvasson", "jt-jarva", serial=200 + i)
+    for day in range(3):  # a meeting query per meeting would show
+        _meeting_with_bodies(world.jarva, day)
     client = login("anna")
     home = _statements(client, "/")
     assert len(home) <= HOME
