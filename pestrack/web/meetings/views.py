@@ -163,7 +163,7 @@ def my_meetings(request):
     start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
     end = timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min))
     meetings = (meetings_of(request.user).filter(starts_at__gte=start, starts_at__lt=end).order_by("starts_at")
-                .select_related("kind", "outcome", "person").prefetch_related("other_bodies"))
+                .select_related("kind", "outcome", "person", "enrolment").prefetch_related("other_bodies"))
     units = access.unit_ids_in_scope(request.user, write=True)
     meetings = list(meetings)
     writable = {m.enrolment_id for m in meetings if _enrolment_writable(m.enrolment, units)} if units else set()
