@@ -373,3 +373,23 @@ def test_demo_data_gives_the_demo_caseworkers_a_day_of_meetings_and_due_attendan
     assert Attendance.objects.filter(participation=participation).exists()
     assert worklist.counts(access.enrolments_in_scope(anna), TODAY)["meeting_today"] >= 1
     assert add_demo_data(TODAY, random.Random(1))["meetings"] == 0  # a second run adds nothing
+
+
+@pytest.mark.django_db
+def test_the_register_extract_holds_the_meetings_and_attendance(world, anna, enrolment, participation):
+    from pestrack.records.meetings import rules
+    from pestrack.records.people.export import person_extract, render_extract_html
+
+    _book(anna, enrolment, NOW - dt.timedelta(days=1), outcome=_code("meeting_outcome", "absent_notice"),
+          other_bodies=[_code("other_body", "region"), _code("other_body", "socialtjanst")])
+    day = TODAY - dt.timedelta(days=2)
+    rules.record_attendance(anna, participation, {day: (False, _code("absence_reason", "illness"))})
+    extract = person_extract(world.jarva)
+    e = extract["enrolments"][0]
+    assert [(m["kind"]["code"], m["outcome"]["code"], m["other_bodies"]["code"], m["organiser"])
+            for m in e["meetings"]] == [("planning", "absent_notice", "socialtjanst, region", "anna")]
+    assert e["attendance"] == [{"measure": e["participations"][0]["measure"], "date": day.isoformat(),
+                                "present": False, "absence_reason": {"code": "illness", "sv": "Sjukdom",
+                                                                     "en": "Illness"}}]
+    html = render_extract_html(extract, "sv")
+    assert "Möten" in html and "Uteblev med anmälan" in html and "Närvaro i insatser" in html and "Sjukdom" in html

@@ -343,3 +343,13 @@ def test_cli_writes_the_report_and_logs_it(world, tmp_path):
     assert log_entries(action="export", object_type="attendance report", person_id=world.referred.pk).count() == 1
     bad = CliRunner().invoke(app, ["attendance", "report", "--month", "13-2026", "--unit", "sdf-rk", "--out", str(out)])
     assert bad.exit_code == 2 and "YYYY-MM" in bad.output
+
+
+@pytest.mark.django_db
+def test_the_person_page_shows_the_latest_meetings_only(world, login):
+    from pestrack.web.meetings.views import PERSON_PAGE_MEETINGS
+
+    made = [_meeting(world.jarva, days=-i, outcome="attended") for i in range(1, PERSON_PAGE_MEETINGS + 2)]
+    html = login("anna").get(f"/persons/{world.jarva.pk}/").content.decode()
+    assert f'id="meeting-{made[0].pk}"' in html and f'id="meeting-{made[-1].pk}"' not in html
+    assert html.count('class="meeting"') == PERSON_PAGE_MEETINGS and "earlier ones are in the register extract" in html

@@ -25,6 +25,15 @@ def _code(c) -> dict | None:
     return None if c is None else {"code": c.code, "sv": c.name_sv, "en": c.name_en}
 
 
+def _codes(codes) -> dict | None:
+    """Several codes of one list as one value (``_code``'s shape), in the order of the list."""
+    codes = sorted(codes, key=lambda c: (c.sort_order, c.code))
+    if not codes:
+        return None
+    return {key: ", ".join(getattr(c, attr) for c in codes) for key, attr in
+            (("code", "code"), ("sv", "name_sv"), ("en", "name_en"))}
+
+
 def _date(d) -> str | None:
     return d.isoformat() if d else None
 
@@ -35,7 +44,9 @@ def person_extract(person: Person) -> dict:
                   .select_related("programme", "org_unit", "referring_unit", "referring_body", "target_group",
                                   "entry_route", "exit_reason", "caseworker")
                   .prefetch_related("assessments__instrument", "plans", "participations__measure",
-                                    "participations__provider_type", "participations__place", "followups")
+                                    "participations__provider_type", "participations__place", "followups",
+                                    "meetings__kind", "meetings__outcome", "meetings__other_bodies", "meetings__organiser",
+                                    "participations__attendance__absence_reason")
                   .order_by("start_date"))
     out_enrolments = []
     for e in enrolments:
@@ -67,6 +78,16 @@ def person_extract(person: Person) -> dict:
             "followups": [{"months": f.months, "reference_date": _date(f.reference_date), "working": f.working,
                            "studying": f.studying, "self_sufficient": f.self_sufficient, "source": f.source}
                           for f in e.followups.all()],
+            "meetings": [{"starts_at": timezone.localtime(m.starts_at).isoformat(timespec="minutes"),
+                          "duration_minutes": m.duration_minutes, "kind": _code(m.kind),
+                          "place": m.place or None, "digital": m.digital,
+                          "other_bodies": _codes(m.other_bodies.all()),
+                          "outcome": _code(m.outcome),
+                          "organiser": m.organiser.get_username() if m.organiser else None}
+                         for m in sorted(e.meetings.all(), key=lambda m: m.starts_at)],
+            "attendance": [{"measure": _code(p.measure), "date": _date(a.date), "present": a.present,
+                            "absence_reason": _code(a.absence_reason)}
+                           for p in e.participations.all() for a in p.attendance.all()],
         })
     surveys = SurveyAnswer.objects.filter(enrolment__person=person).order_by("date")
     return {
@@ -102,11 +123,13 @@ _LABELS = {
            "controller": "Personuppgiftsansvarig", "purposes": "Ändamål", "retention": "Lagringstid",
            "years": "år efter sista avslutade inskrivning", "person": "Personuppgifter", "enrolments": "Inskrivningar",
            "assessments": "Bedömningar", "plans": "Planer", "participations": "Insatser", "followups": "Uppföljningar",
+           "meetings": "Möten", "attendance": "Närvaro i insatser",
            "surveys": "Enkätsvar", "none": "Inga", "generated": "Framställt"},
     "en": {"title": "Register extract", "intro": "Extract under article 15 of the General Data Protection Regulation.",
            "controller": "Controller", "purposes": "Purposes", "retention": "Retention",
            "years": "years after the last enrolment ended", "person": "Personal data", "enrolments": "Enrolments",
            "assessments": "Assessments", "plans": "Plans", "participations": "Measures", "followups": "Follow-ups",
+           "meetings": "Meetings", "attendance": "Attendance in measures",
            "surveys": "Survey answers", "none": "None", "generated": "Produced"},
 }
 
@@ -155,7 +178,7 @@ def render_extract_html(extract: dict, language: str = "sv") -> str:
     for e in extract["enrolments"]:
         parts.append(f"<h3>{_value(e['programme'], language)} {escape(e['start_date'] or '')}</h3>")
         parts.append(_table([e], language))
-        for key in ("assessments", "plans", "participations", "followups"):
+        for key in ("assessments", "plans", "participations", "followups", "meetings", "attendance"):
             parts.append(f"<h4>{t[key]}</h4>" + _table(e[key], language))
     parts.append(f"<h2>{t['surveys']}</h2>" + _table(extract["survey_answers"], language))
     parts.append("</body></html>")

@@ -15,7 +15,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format, time_format
+from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -25,6 +26,7 @@ from pestrack.records.codes.models import Code
 from pestrack.records.meetings import calendar, rules
 from pestrack.records.meetings.models import Attendance, Meeting
 from pestrack.records.org.models import OrgUnit, Role
+from pestrack.records.people.models import Person
 from pestrack.web.meetings import forms as mf
 from pestrack.web.workspace.forms import code_label
 from pestrack.web.workspace.views import _enrolment_writable, _require_casework, _source, _url_maker
@@ -34,36 +36,56 @@ def _shown(user, person) -> dict:
     return access.present_person(user, person)
 
 
-def meeting_rows(user, meetings, *, writable: set[int] = frozenset(), with_names: bool = False, now=None) -> list[dict]:
-    """The texts of meetings as the pages show them (made here, not by filters per row); with the
-    persons' names (masked as the user may see them) when ``with_names`` (``person`` selected)."""
+MEETING_FIELDS = ("id", "person_id", "enrolment_id", "starts_at", "duration_minutes", "place", "digital", "outcome_id",
+                  "kind__name_sv", "kind__name_en", "outcome__name_sv", "outcome__name_en")
+
+
+def meeting_rows(user, meetings, *, writable: set[int] = frozenset(), persons: dict | None = None,
+                 now=None) -> list[dict]:
+    """The texts of ``meetings`` (a queryset) as the pages show them, made here rather than by
+    filters per row, from plain values (two queries: the meetings with their codes' names, and
+    their other bodies); with the persons' names (masked as the user may see them) when
+    ``persons`` (id → Person) is given."""
     now = now or timezone.now()
+    english = (get_language() or "sv").startswith("en")
+    lang = "en" if english else "sv"
     person_url = _url_maker("person-detail")
     outcome_url = _url_maker("meeting-outcome")
     ics_url = _url_maker("meeting-ics")
-    see = access.may_see_protected(user) if with_names else False
+    see = access.may_see_protected(user) if persons else False
+    found = list(meetings.values(*MEETING_FIELDS))
+    bodies: dict[int, list[str]] = {}
+    if found:
+        through = Meeting.other_bodies.through.objects.filter(meeting_id__in=[m["id"] for m in found])
+        for mid, name in through.order_by("code__sort_order").values_list("meeting_id", f"code__name_{lang}"):
+            bodies.setdefault(mid, []).append(name)
+    digital = _("Digital")
     rows = []
-    for m in meetings:
-        local = timezone.localtime(m.starts_at)
-        bodies = [code_label(c) for c in m.other_bodies.all()]
+    for m in found:
+        local = timezone.localtime(m["starts_at"])
         rows.append({
-            "id": m.pk, "person_id": m.person_id, "person_url": person_url(m.person_id),
-            "name": access.display_name(user, m.person, see) if with_names else "", "iso": local.isoformat(), "day": date_format(local, "SHORT_DATE_FORMAT"),
-            "weekday": date_format(local, "l"), "date": local.date(),
-            "time": time_format(local, "H:i"),
-            "end": time_format(local + dt.timedelta(minutes=m.duration_minutes), "H:i"),
-            "kind": code_label(m.kind), "place": _("Digital") if m.digital else m.place,
-            "other_bodies": ", ".join(bodies), "outcome": code_label(m.outcome) if m.outcome_id else "",
-            "may_record": m.enrolment_id in writable and m.starts_at <= now,
-            "outcome_url": outcome_url(m.pk), "ics_url": ics_url(m.pk)})
+            "id": m["id"], "person_id": m["person_id"], "person_url": person_url(m["person_id"]),
+            "name": access.display_name(user, persons[m["person_id"]], see) if persons else "",
+            "iso": local.isoformat(), "day": date_format(local, "SHORT_DATE_FORMAT"), "date": local.date(),
+            "time": local.strftime("%H:%M"),
+            "end": (local + dt.timedelta(minutes=m["duration_minutes"])).strftime("%H:%M"),
+            "kind": m[f"kind__name_{lang}"], "place": digital if m["digital"] else m["place"],
+            "other_bodies": ", ".join(bodies.get(m["id"], ())),
+            "outcome": m[f"outcome__name_{lang}"] if m["outcome_id"] else "",
+            "may_record": m["enrolment_id"] in writable and m["starts_at"] <= now,
+            "outcome_url": outcome_url(m["id"]), "ics_url": ics_url(m["id"])})
     return rows
 
 
-def person_meetings(user, person, writable_enrolments: set[int]) -> list[dict]:
-    """The person's meetings for the person page, newest first (two queries)."""
-    meetings = (Meeting.objects.filter(person=person).order_by("-starts_at")
-                .select_related("kind", "outcome").prefetch_related("other_bodies"))
-    return meeting_rows(user, meetings, writable=writable_enrolments)
+PERSON_PAGE_MEETINGS = 20
+
+
+def person_meetings(user, person, writable_enrolments: set[int]) -> tuple[list[dict], bool]:
+    """The person's latest meetings for the person page, newest first (two queries), and whether
+    there are earlier ones not shown (the page stays quick for a person with years of meetings)."""
+    rows = meeting_rows(user, Meeting.objects.filter(person=person).order_by("-starts_at")[:PERSON_PAGE_MEETINGS + 1],
+                        writable=writable_enrolments)
+    return rows[:PERSON_PAGE_MEETINGS], len(rows) > PERSON_PAGE_MEETINGS
 
 
 # --- Booking and outcome --------------------------------------------------------------------
@@ -122,7 +144,7 @@ def outcome(request, meeting_id):
             mf.attach(form, exc.violations)
         else:
             if htmx:
-                row = meeting_rows(request.user, [meeting], writable={meeting.enrolment_id})[0]
+                row = meeting_rows(request.user, Meeting.objects.filter(pk=meeting.pk), writable={meeting.enrolment_id})[0]
                 response = render(request, "web/meetings/meeting_item.html", {"m": row, "saved": True})
                 response["HX-Retarget"] = f"#meeting-{meeting.pk}"
                 response["HX-Reswap"] = "outerHTML"
@@ -162,13 +184,14 @@ def my_meetings(request):
     last = first + dt.timedelta(days=6 if week else 0)
     start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
     end = timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min))
-    meetings = (meetings_of(request.user).filter(starts_at__gte=start, starts_at__lt=end).order_by("starts_at")
-                .select_related("kind", "outcome", "person", "enrolment").prefetch_related("other_bodies"))
+    meetings = meetings_of(request.user).filter(starts_at__gte=start, starts_at__lt=end).order_by("starts_at")
+    found = list(meetings.values_list("person_id", "enrolment__org_unit_id", "enrolment__referring_unit_id",
+                                      "enrolment_id"))
     units = access.unit_ids_in_scope(request.user, write=True)
-    meetings = list(meetings)
-    writable = {m.enrolment_id for m in meetings if _enrolment_writable(m.enrolment, units)} if units else set()
-    rows = meeting_rows(request.user, meetings, writable=writable, with_names=True)
-    access.record_listed(request.user, sorted({r["person_id"] for r in rows}), source=_source(request), what="meetings")
+    writable = {eid for _p, unit, referrer, eid in found if unit in units or referrer in units}
+    persons = Person.objects.in_bulk({p for p, *_rest in found})
+    rows = meeting_rows(request.user, meetings, writable=writable, persons=persons)
+    access.record_listed(request.user, sorted(persons), source=_source(request), what="meetings")
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
     by_day = [{"date": d, "label": date_format(d, "l j F Y"), "iso": d.isoformat(),
                "rows": [r for r in rows if r["date"] == d]} for d in days]

@@ -209,6 +209,7 @@ def person_page(request, person_id):
     units = access.unit_ids_in_scope(request.user, write=True)
     writable_enrolments = {e.pk for e in enrolments if _enrolment_writable(e, units)}
     writable = bool(writable_enrolments)
+    meetings, earlier_meetings = person_meetings(request.user, person, writable_enrolments)
     sections = [{"enrolment": e, "events": [_shown_event(ev) for ev in events(e)],
                  "open_measures": [m for m in e.participations.all() if m.end_date is None],
                  "writable": e.pk in writable_enrolments} for e in enrolments]
@@ -216,7 +217,7 @@ def person_page(request, person_id):
         "person": person, "shown": access.present_person(request.user, person), "sections": sections,
         "may_enrol": writable and not any(e.end_date is None for e in enrolments), "writable": writable,
         "has_open": any(e.end_date is None for e in enrolments),
-        "meetings": person_meetings(request.user, person, writable_enrolments),
+        "meetings": meetings, "earlier_meetings": earlier_meetings,
         "may_book": any(e.end_date is None for e in enrolments if e.pk in writable_enrolments)})
 
 
