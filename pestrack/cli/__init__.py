@@ -25,8 +25,8 @@ def _main() -> None:
 
 
 def _register() -> None:
-    from pestrack.cli import (analytics, audit, evaluate, imports, indicators, instruments, journal, matching,
-                              persons, reports, setup, synth)
+    from pestrack.cli import (analytics, attendance, audit, evaluate, imports, indicators, instruments, journal,
+                              matching, persons, reports, setup, synth)
 
     setup.register(app)
     app.add_typer(imports.app, name="import", help="Import persons, enrolments, participations, exits or follow-ups.")
@@ -40,6 +40,7 @@ def _register() -> None:
     app.add_typer(instruments.app, name="instruments", help="Work Ability Index, IPS fidelity, SROI.")
     matching.register(app)
     app.add_typer(journal.app, name="journal", help="Journal entries: sign those left unsigned for 24 hours.")
+    app.add_typer(attendance.app, name="attendance", help="Attendance in measures: the monthly report.")
 
 
 _register()

@@ -69,6 +69,7 @@ def register(app: typer.Typer) -> None:
 
         from pestrack.records.documents.demo import add_demo_data as add_demo_documents
         from pestrack.records.journal import demo as journal_demo
+        from pestrack.records.meetings.demo import add_demo_data as add_meetings
         from pestrack.records.people.models import Person
         from pestrack.records.sample import create_demo_users, create_sample
 
@@ -86,6 +87,7 @@ def register(app: typer.Typer) -> None:
             synthesize("stockholm", [2022, 2023], scale=1, seed=1)
         console.print(f"journal: {journal_demo.add_demo_data()} entries on the demo caseworkers' enrolments")
         console.print(f"documents: {add_demo_documents(dt.date.today(), random.Random(1))} on the demo caseworkers' persons")
+        console.print(f"meetings and attendance of the demo caseworkers: {add_meetings(dt.date.today(), random.Random(1))}")
         console.print("demo users, one per role (password for all: [bold]{}[/]):".format(users["password"]))
         for name, role, unit in users["users"]:
             console.print(f"  {name:12} {role:20} {unit}")

@@ -11,6 +11,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.security import HttpBearer, SessionAuth
 
@@ -161,6 +162,108 @@ def person_export(request, person_id: int):
     """The register extract (GDPR article 15) as JSON; logged as an export."""
     person = _person(request, person_id, action="export", what="register extract")
     return masked_extract(request.auth, person)
+
+class MeetingOut(Schema):
+    id: int
+    enrolment_id: int
+    kind: str
+    starts_at: dt.datetime
+    duration_minutes: int
+    place: str
+    digital: bool
+    other_bodies: list[str]
+    outcome: str | None
+    organiser: str | None
+
+
+class MeetingIn(Schema):
+    enrolment_id: int
+    kind: str
+    starts_at: dt.datetime
+    duration_minutes: int = 60
+    place: str = ""
+    digital: bool = False
+    other_bodies: list[str] = []
+    outcome: str | None = None
+
+
+class FieldError(Schema):
+    field: str
+    message: str
+
+
+class FieldErrors(Schema):
+    detail: list[FieldError]
+
+
+def _meeting_out(m) -> dict:
+    return {"id": m.pk, "enrolment_id": m.enrolment_id, "kind": m.kind.code, "starts_at": m.starts_at,
+            "duration_minutes": m.duration_minutes, "place": m.place, "digital": m.digital,
+            "other_bodies": [c.code for c in m.other_bodies.all()], "outcome": _code(m.outcome),
+            "organiser": m.organiser.get_username() if m.organiser else None}
+
+
+@api.get("/persons/{person_id}/meetings", response={200: list[MeetingOut], **ERRORS}, tags=["meetings"])
+def person_meetings(request, person_id: int):
+    """The person's meetings, oldest first (codes of the profile's lists ``meeting_kind``,
+    ``other_body`` and ``meeting_outcome``)."""
+    from pestrack.records.meetings.models import Meeting
+
+    person = _person(request, person_id, what="meetings")
+    rows = (Meeting.objects.filter(person=person).order_by("starts_at")
+            .select_related("kind", "outcome", "organiser").prefetch_related("other_bodies"))
+    return [_meeting_out(m) for m in rows]
+
+
+@api.post("/persons/{person_id}/meetings", response={201: MeetingOut, 422: FieldErrors, **ERRORS}, tags=["meetings"])
+def book_person_meeting(request, person_id: int, payload: MeetingIn):
+    """Book a meeting in an open enrolment of the person (in the caller's units); a meeting whose
+    time has passed needs its ``outcome``, and one in the future may not have one. A broken rule
+    is answered 422 with each field and the reason, and nothing is saved."""
+    from pestrack.records.codes.models import Code
+    from pestrack.records.meetings import rules
+
+    user = request.auth
+    person = access.get_person_for(user, person_id, write=True, what="meetings",
+                                   source=access.client_address(request))
+    problems = []
+    enrolment = Enrolment.objects.filter(pk=payload.enrolment_id, person=person).first()
+    if enrolment is not None and enrolment.org_unit_id not in (units := access.unit_ids_in_scope(user, write=True)) \
+            and enrolment.referring_unit_id not in units:
+        enrolment = None
+    if enrolment is None:
+        problems.append({"field": "enrolment_id", "message": _("No such enrolment of this person in your units.")})
+    codes = {(c.list, c.code): c for c in Code.objects.filter(
+        list__in=["meeting_kind", "other_body", "meeting_outcome"], active=True)}
+    kind = codes.get(("meeting_kind", payload.kind))
+    if kind is None:
+        problems.append({"field": "kind", "message": _("Unknown meeting kind %(c)s.") % {"c": repr(payload.kind)}})
+    bodies = []
+    for b in payload.other_bodies:
+        if ("other_body", b) not in codes:
+            problems.append({"field": "other_bodies", "message": _("Unknown body %(c)s.") % {"c": repr(b)}})
+        else:
+            bodies.append(codes[("other_body", b)])
+    outcome = None
+    if payload.outcome is not None:
+        outcome = codes.get(("meeting_outcome", payload.outcome))
+        if outcome is None:
+            problems.append({"field": "outcome", "message": _("Unknown outcome %(c)s.") % {"c": repr(payload.outcome)}})
+    starts_at = payload.starts_at
+    if starts_at.tzinfo is None:
+        problems.append({"field": "starts_at", "message": _("Give the time with its offset, e.g. 2026-11-03T09:30:00+01:00.")})
+    if problems:
+        return 422, {"detail": problems}
+    try:
+        meeting = rules.book_meeting(user, enrolment=enrolment, kind=kind, starts_at=starts_at,
+                                     duration_minutes=payload.duration_minutes, place=payload.place,
+                                     digital=payload.digital, other_bodies=bodies, outcome=outcome,
+                                     source=access.client_address(request))
+    except rules.RuleError as exc:
+        fields = {"starts_at": "starts_at", "enrolment": "enrolment_id"}
+        return 422, {"detail": [{"field": fields.get(v.field, v.field), "message": v.message} for v in exc.violations]}
+    return 201, _meeting_out(meeting)
+
 
 from pestrack.web.api_results import router as results_router  # noqa: E402  (exits, indicator results)
 api.add_router("/", results_router)

@@ -7,6 +7,7 @@ from pestrack.web import views
 from pestrack.web.api import api
 from pestrack.web.employers.views import suggested_places
 from pestrack.web.evaluation.views import evaluation_page
+from pestrack.web.meetings.urls import urlpatterns as meeting_pages
 from pestrack.web.preferences import set_language
 from pestrack.web.results.urls import urlpatterns as results_pages
 from pestrack.web.workspace import views as workspace_views
@@ -31,6 +32,7 @@ urlpatterns = [
     path("persons/<int:person_id>/export.json", views.export_json, name="person-export-json"),
     path("persons/<int:person_id>/export.html", views.export_html, name="person-export-html"),
     *workspace_pages,
+    *meeting_pages,
     *results_pages,
     path("evaluation/", evaluation_page, name="evaluation"),
     path("api/v1/", api.urls),

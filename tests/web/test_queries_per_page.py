@@ -13,8 +13,22 @@ from tests.web.conftest import log_entries, make_person
 # session, user with language preference, assignments; access log: BEGIN, lock, head, INSERT, COMMIT
 HOME = 5  # session, user, assignments, unit ids, count of open enrolments
 CASELOAD = 14  # + code lists, unit ids, count, page, persons, current measures, access log (5)
-PERSON = 18  # + person with scope, unit ids, access log (5), enrolments and their 4 kinds of records,
-#   the newest journal entries and the journal kinds of the form, documents
+PERSON = 20  # + person with scope, unit ids, access log (5), enrolments and their 4 kinds of records,
+#   the newest journal entries and the journal kinds of the form, documents, meetings and their other bodies
+
+
+def _meeting_with_bodies(person, day):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from pestrack.records.codes.models import Code
+    from pestrack.records.meetings.models import Meeting
+
+    m = Meeting.objects.create(person=person, enrolment=person.enrolments.get(), place="Rum 1",
+                               kind=Code.objects.get(list="meeting_kind", code="finsam_team"),
+                               starts_at=timezone.now() + dt.timedelta(days=day - 1))
+    m.other_bodies.set(Code.objects.filter(list="other_body")[:2])
 
 
 def _statements(client, path: str) -> list[str]:
@@ -34,6 +48,8 @@ def test_home_caseload_and_person_page_stay_within_their_statements(world, login
     for i in range(3):  # documents, with their uploaders
         store(upload_of(f"cv{i}.pdf", tiny_pdf()), person=world.jarva, enrolment=world.jarva.enrolments.get(),
               user=world.jarva.enrolments.get().caseworker)
+    for day in range(3):  # a meeting query per meeting would show
+        _meeting_with_bodies(world.jarva, day)
     client = login("anna")
     home = _statements(client, "/")
     assert len(home) <= HOME

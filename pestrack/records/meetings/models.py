@@ -31,3 +31,23 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return f"Meeting {self.pk} ({self.starts_at:%Y-%m-%d %H:%M})"
+
+
+class Attendance(models.Model):
+    """One day of a participation in a measure: present, or absent with a reason (``absence_reason``).
+    A day not entered has no row."""
+
+    participation = models.ForeignKey("casework.Participation", on_delete=models.CASCADE, related_name="attendance")
+    date = models.DateField()
+    present = models.BooleanField()
+    absence_reason = code_fk("absence_reason", null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["participation", "date"], name="attendance_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"Attendance {self.participation_id} {self.date}"

@@ -29,6 +29,15 @@ def _code(c) -> dict | None:
     return None if c is None else {"code": c.code, "sv": c.name_sv, "en": c.name_en}
 
 
+def _codes(codes) -> dict | None:
+    """Several codes of one list as one value (``_code``'s shape), in the order of the list."""
+    codes = sorted(codes, key=lambda c: (c.sort_order, c.code))
+    if not codes:
+        return None
+    return {key: ", ".join(getattr(c, attr) for c in codes) for key, attr in
+            (("code", "code"), ("sv", "name_sv"), ("en", "name_en"))}
+
+
 def _date(d) -> str | None:
     return d.isoformat() if d else None
 
@@ -63,7 +72,9 @@ def person_extract(person: Person) -> dict:
                                     "participations__provider_type", "participations__place", "followups",
                                     Prefetch("journal_entries", JournalEntry.objects.select_related(
                                         "kind", "author", "meeting", "participation__measure")
-                                             .prefetch_related("corrections").order_by("date", "created_at", "pk")))
+                                             .prefetch_related("corrections").order_by("date", "created_at", "pk")),
+                                    "meetings__kind", "meetings__outcome", "meetings__other_bodies", "meetings__organiser",
+                                    "participations__attendance__absence_reason")
                   .order_by("start_date"))
     out_enrolments = []
     for e in enrolments:
@@ -96,6 +107,16 @@ def person_extract(person: Person) -> dict:
                            "studying": f.studying, "self_sufficient": f.self_sufficient, "source": f.source}
                           for f in e.followups.all()],
             "journal": [journal_entry(j) for j in e.journal_entries.all()],
+            "meetings": [{"starts_at": timezone.localtime(m.starts_at).isoformat(timespec="minutes"),
+                          "duration_minutes": m.duration_minutes, "kind": _code(m.kind),
+                          "place": m.place or None, "digital": m.digital,
+                          "other_bodies": _codes(m.other_bodies.all()),
+                          "outcome": _code(m.outcome),
+                          "organiser": m.organiser.get_username() if m.organiser else None}
+                         for m in sorted(e.meetings.all(), key=lambda m: m.starts_at)],
+            "attendance": [{"measure": _code(p.measure), "date": _date(a.date), "present": a.present,
+                            "absence_reason": _code(a.absence_reason)}
+                           for p in e.participations.all() for a in p.attendance.all()],
         })
     surveys = SurveyAnswer.objects.filter(enrolment__person=person).order_by("date")
     # the list of documents, not their content (which the person can be given as copies)
@@ -143,7 +164,8 @@ _LABELS = {
            "entry": "Anteckning", "author": "Skriven av", "signed": "Signerad", "auto": "automatiskt",
            "corrects": "Rättar anteckning", "reason": "Skäl", "withdraws": "Makulerar anteckningen",
            "corrected_by": "Rättad genom anteckning", "meeting": "Möte", "measure": "Insats",
-           "documents": "Dokument (förteckning; innehållet lämnas som kopior på begäran)"},
+           "documents": "Dokument (förteckning; innehållet lämnas som kopior på begäran)",
+           "meetings": "Möten", "attendance": "Närvaro i insatser"},
     "en": {"title": "Register extract", "intro": "Extract under article 15 of the General Data Protection Regulation.",
            "controller": "Controller", "purposes": "Purposes", "retention": "Retention",
            "years": "years after the last enrolment ended", "person": "Personal data", "enrolments": "Enrolments",
@@ -152,7 +174,8 @@ _LABELS = {
            "entry": "Entry", "author": "Written by", "signed": "Signed", "auto": "automatically",
            "corrects": "Corrects entry", "reason": "Reason", "withdraws": "Withdraws the entry",
            "corrected_by": "Corrected by entry", "meeting": "Meeting", "measure": "Measure",
-           "documents": "Documents (a list; their content is given as copies on request)"},
+           "documents": "Documents (a list; their content is given as copies on request)",
+           "meetings": "Meetings", "attendance": "Attendance in measures"},
 }
 
 
@@ -224,7 +247,7 @@ def render_extract_html(extract: dict, language: str = "sv") -> str:
     for e in extract["enrolments"]:
         parts.append(f"<h3>{_value(e['programme'], language)} {escape(e['start_date'] or '')}</h3>")
         parts.append(_table([e], language))
-        for key in ("assessments", "plans", "participations", "followups"):
+        for key in ("assessments", "plans", "participations", "followups", "meetings", "attendance"):
             parts.append(f"<h4>{t[key]}</h4>" + _table(e[key], language))
         parts.append(f"<h4>{t['journal']}</h4>" + _journal_html(e.get("journal", []), language))
     parts.append(f"<h2>{t['surveys']}</h2>" + _table(extract["survey_answers"], language))

@@ -202,6 +202,8 @@ def search(request):
 
 @login_required
 def person_page(request, person_id):
+    from pestrack.web.meetings.views import person_meetings
+
     person = access.get_person_for(request.user, person_id, source=_source(request))
     enrolments = enrolments_of(person)
     # The user writes the person when their units enrolled or referred them (access.can_access):
@@ -209,6 +211,7 @@ def person_page(request, person_id):
     units = access.unit_ids_in_scope(request.user, write=True)
     writable_enrolments = {e.pk for e in enrolments if _enrolment_writable(e, units)}
     writable = bool(writable_enrolments)
+    meetings, earlier_meetings = person_meetings(request.user, person, writable_enrolments)
     sections = [{"enrolment": e, "events": [_shown_event(ev) for ev in events(e)],
                  "open_measures": [m for m in e.participations.all() if m.end_date is None],
                  "writable": e.pk in writable_enrolments} for e in enrolments]
@@ -217,7 +220,9 @@ def person_page(request, person_id):
         "journal": person_page_journal(request, person, enrolments, writable_enrolments),
         "may_enrol": writable and not any(e.end_date is None for e in enrolments), "writable": writable,
         "has_open": any(e.end_date is None for e in enrolments),
-        "documents": person_documents(request.user, person, enrolments, writable_enrolments)})
+        "documents": person_documents(request.user, person, enrolments, writable_enrolments),
+        "meetings": meetings, "earlier_meetings": earlier_meetings,
+        "may_book": any(e.end_date is None for e in enrolments if e.pk in writable_enrolments)})
 
 
 def _shown_event(ev) -> dict:
