@@ -57,7 +57,9 @@ def test_a_correction_keeps_the_previous_version_and_the_reason_shown_on_the_ent
     plan = _plan(world.jarva)
     url = f"/entries/plan/{plan.pk}/correct/"
     assert client.get(url).status_code == 200
-    response = client.post(url, _plan_form(plan, goals="Arbete inom handeln"))
+    plan.steps = "Praktik\nCV"
+    plan.save()
+    response = client.post(url, _plan_form(plan, goals="Arbete inom handeln", steps="Praktik\r\nCV"))
     assert response.status_code == 302
     assert response["Location"] == f"/persons/{world.jarva.pk}/#entry-plan-{plan.pk}"
     plan.refresh_from_db()
@@ -164,6 +166,10 @@ def test_a_withdrawal_has_a_check_step_and_never_deletes(world, login):
     assert "<del>" in entry and "by anna: Registrerad på fel person" in entry
     assert "/correct/" not in entry and "/withdraw/" not in entry
     assert f"/measures/{measure.pk}/end/" not in html  # a withdrawn measure is not ended
+    assert "The entry is already withdrawn." in client.post(f"/measures/{measure.pk}/end/", {"end_date": TODAY},
+                                                            follow=True).content.decode()
+    measure.refresh_from_db()
+    assert measure.end_date is None
     assert log_entries(action="update", actor="anna", person_id=world.jarva.pk, object_type="participation",
                        detail="withdrawal of the participation").count() == 1
 
@@ -325,3 +331,20 @@ def test_the_admin_refuses_deletes_and_shows_recorded_entries_read_only(world, l
     from pestrack.records.casework.models import Plan
 
     assert Plan.objects.filter(pk=plan.pk).exists()
+
+
+def test_correct_an_assessment_score_within_the_instruments_range(world, login):
+    from pestrack.records.casework.models import Assessment
+
+    client = login("anna")
+    wai = _code("instrument", "wai")
+    a = Assessment.objects.create(enrolment=_enrolment(world.jarva), instrument=wai, date=TODAY, score=7)
+    url = f"/entries/assessment/{a.pk}/correct/"
+    form = {"instrument": wai.pk, "date": TODAY.isoformat(), "reason": "Felskrivning"}
+    assert "Nothing was changed." in client.post(url, {**form, "score": "7.0"}).content.decode()
+    response = client.post(url, {**form, "score": "11"})
+    assert response.status_code == 422 and "11 is outside" in response.content.decode()
+    assert client.post(url, {**form, "score": "8"}).status_code == 302
+    a.refresh_from_db()
+    assert a.score == 8
+    assert _corrections(record_type="assessment").get().previous == {"score": "7"}

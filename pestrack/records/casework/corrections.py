@@ -81,7 +81,9 @@ def _json(value):
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value)
+        return format(value.normalize(), "f")  # 7.00 as read, 7 as typed: the same score
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n")  # a browser sends a text area's lines with CRLF
     return value
 
 

@@ -422,6 +422,9 @@ def start_measure(request, enrolment_id):
 def end_measure(request, participation_id):
     participation = get_object_or_404(Participation.objects.select_related("measure"), pk=participation_id)
     enrolment = _writable_enrolment(request, participation.enrolment_id, "measure form")
+    if participation.is_withdrawn:
+        messages.error(request, _("The entry is already withdrawn."))
+        return redirect("person-detail", enrolment.person_id)
     if participation.end_date is not None:
         messages.error(request, _("The measure has ended."))
         return redirect("person-detail", enrolment.person_id)
