@@ -29,15 +29,6 @@ TEXT = {
 }
 
 
-@pytest.fixture(autouse=True)
-def warm_server(live_server):
-    """The live server's first answer imports the application lazily: on a loaded machine that
-    took longer than a page's time-out, so it is asked once here, with time to spare."""
-    import urllib.request
-
-    urllib.request.urlopen(f"{live_server.url}/accounts/login/", timeout=120).close()
-
-
 def _no_serious(page):
     from axe_playwright_python.sync_playwright import Axe
 
