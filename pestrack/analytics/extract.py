@@ -155,7 +155,7 @@ class Extractor(Shaper):
                          {c.code: (c.rules or {}).get("outcome", "other") for c in Code.objects.filter(list="exit_reason")})
 
     def _enrolment_rows(self) -> Iterator[dict]:
-        first = Participation.objects.filter(enrolment=OuterRef("pk")).order_by("start_date").values("start_date")[:1]
+        first = Participation.objects.current().filter(enrolment=OuterRef("pk")).order_by("start_date").values("start_date")[:1]
         return (Enrolment.objects.order_by("id").annotate(first_measure=Subquery(first)).values(
             "id", *PERSON_FIELDS, "programme__code", "org_unit__code", "org_unit__path", "target_group__code",
             "referring_unit__code", "referring_body__code", "entry_route__code", "decision_reference",
@@ -168,13 +168,13 @@ class Extractor(Shaper):
         return (row for row in map(self.exit, self._enrolment_rows()) if row is not None)
 
     def participations(self) -> Iterator[dict]:
-        return map(self.participation, Participation.objects.order_by("id").values(
+        return map(self.participation, Participation.objects.current().order_by("id").values(
             "id", "enrolment_id", *(f"enrolment__{p}" for p in PERSON_FIELDS), "enrolment__programme__code",
             "enrolment__org_unit__code", "enrolment__org_unit__path", "enrolment__target_group__code",
             "measure__code", "provider_type__code", "place_id", "start_date", "end_date").iterator(chunk_size=BATCH))
 
     def followups(self) -> Iterator[dict]:
-        return map(self.followup, FollowUp.objects.order_by("id").values(
+        return map(self.followup, FollowUp.objects.current().order_by("id").values(
             "enrolment_id", *(f"enrolment__{p}" for p in PERSON_FIELDS), "enrolment__programme__code",
             "enrolment__org_unit__code", "enrolment__org_unit__path", "enrolment__target_group__code",
             "enrolment__end_date", "enrolment__exit_reason__code", "months", "reference_date", "working", "studying",

@@ -70,10 +70,10 @@ TABLES: tuple[Table, ...] = (
         _c("exit_outcome", S, "work, studies or other (from the exit reason's outcome rule); empty while open"),
         _c("age_at_start", I32, "Age in whole years on the start date", False),
         _c("age_band_at_start", S, "Age band (profile) on the start date", False),
-        _c("days_to_first_measure", I32, "Days from the enrolment's start to the start of its first participation "
-                                         "in a measure (the offer); empty when it has none"),
+        _c("days_to_first_measure", I32, "Days from the enrolment's start to the start of its first current "
+                                         "participation in a measure (the offer); empty when it has none"),
     ), sort_key=("programme", "target_group", "start_date", "enrolment_id")),
-    Table("exits", "one row per ended enrolment", (
+    Table("exits", "one row per ended enrolment (a withdrawn exit reopens the enrolment and leaves this table)", (
         _c("enrolment_id", I64, "Enrolment id (opaque)", False),
         *PERSON_COLUMNS,
         *ENROLMENT_CONTEXT,
@@ -87,7 +87,7 @@ TABLES: tuple[Table, ...] = (
         _c("age_at_exit", I32, "Age in whole years on the exit date", False),
         _c("age_band_at_exit", S, "Age band (profile) on the exit date", False),
     ), sort_key=("programme", "target_group", "exit_date", "enrolment_id")),
-    Table("participations", "one row per participation in a measure", (
+    Table("participations", "one row per current participation in a measure (withdrawn ones left out)", (
         _c("participation_id", I64, "Participation id (opaque)", False),
         _c("enrolment_id", I64, "Enrolment id", False),
         *PERSON_COLUMNS,
@@ -100,7 +100,7 @@ TABLES: tuple[Table, ...] = (
         _c("age_at_start", I32, "Age in whole years on the start date", False),
         _c("age_band_at_start", S, "Age band on the start date", False),
     ), sort_key=("measure", "start_date", "participation_id")),
-    Table("followups", "one row per follow-up of an ended enrolment, N months after exit", (
+    Table("followups", "one row per current follow-up of an ended enrolment, N months after exit (withdrawn ones left out)", (
         _c("enrolment_id", I64, "Enrolment id", False),
         *PERSON_COLUMNS,
         *ENROLMENT_CONTEXT,
@@ -227,6 +227,11 @@ def render_markdown() -> str:
         "Each file's rows are sorted by the table's sort key, in row groups of 122,880 rows: the columns",
         "the indicators filter on come first, so a query reads only the row groups whose minimum and",
         "maximum can match its filters. The order carries no meaning; the content hash does not depend on it.",
+        "",
+        "The record tables hold the current version of each entry: a corrected entry (docs/web.md,",
+        "\"Corrections and withdrawals\") appears with its corrected values, a withdrawn participation or",
+        "follow-up is left out, and a withdrawn exit or decision is no longer on its enrolment. The history",
+        "of corrections stays in the records, not here.",
         "",
     ]
     for t in TABLES:

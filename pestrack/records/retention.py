@@ -5,8 +5,8 @@ A person is anonymised when they have no open enrolment and their last enrolment
 ``retention.person_records_years`` ago. What identifies them goes: names, address, identity
 number (its look-up hash is replaced by a random value, the encrypted number emptied), the
 protected-identity flag, the decision reference, every free text (plans, survey answers, the texts
-and correction reasons of journal entries) and every attached document (row and file, withdrawn
-ones too). What
+and correction reasons of journal entries, the reasons and previous values of corrections and
+withdrawals) and every attached document (row and file, withdrawn ones too). What
 the statistics need stays: enrolments, assessments, participations, follow-ups, sex,
 municipality, education, born abroad/arrival year, and the birth year (the birth date becomes
 1 January of that year). Persons who never had an enrolment are left alone.
@@ -22,7 +22,7 @@ from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from pestrack.records.audit import log
-from pestrack.records.casework.models import Enrolment, Plan
+from pestrack.records.casework.models import Assessment, Correction, Enrolment, FollowUp, Participation, Plan
 from pestrack.records.codes.profile import MIN_ACCESS_LOG_YEARS, retention_years
 from pestrack.records.journal.rules import blank_texts as blank_journal_texts
 from pestrack.records.documents.files import delete_for_persons as delete_documents
@@ -69,6 +69,10 @@ def anonymise(person_ids: list[int], actor: str, batch: int = 500) -> int:
                 person.save()
             Plan.objects.filter(enrolment__person__in=ids).update(goals="", steps="", participant_view="")
             Enrolment.objects.filter(person__in=ids).update(decision_reference="")
+            # Corrections keep previous texts (a plan's goals, a decision reference) and free-text reasons.
+            Correction.objects.filter(enrolment__person__in=ids).update(previous={}, new={}, reason="")
+            for model in (Assessment, Plan, Participation, FollowUp):
+                model.objects.filter(enrolment__person__in=ids).exclude(withdrawal_reason="").update(withdrawal_reason="")
             SurveyAnswer.objects.filter(enrolment__person__in=ids).update(text="")
             blank_journal_texts(ids)  # the entries stay (kind, date, signed), their texts go
             documents += delete_documents(ids)  # their files go once this transaction commits

@@ -94,7 +94,7 @@ def build(unit, month: dt.date, *, enrolments, user=None, today: dt.date | None 
     today = today or timezone.localdate()
     first, last = month, month_end(month)
     referred = financial_assistance(enrolments.filter(referring_unit=unit))
-    parts = list(Participation.objects.filter(enrolment__in=referred, start_date__lte=last)
+    parts = list(Participation.objects.current().filter(enrolment__in=referred, start_date__lte=last)
                  .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
                  .select_related("measure", "enrolment__person").order_by("enrolment__person__last_name",
                                                                           "enrolment__person_id", "start_date"))

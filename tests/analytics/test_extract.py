@@ -185,3 +185,41 @@ def test_an_unchanged_table_is_kept_unless_its_file_predates_the_sort(tmp_path):
     current = {"sha256": sha, "sort_key": ["school_form", "orientation", "end_date"]}
     assert ex.write_table("course_results", rows, tmp_path, current) == (50, sha, False)
     assert ex.write_table("course_results", rows, tmp_path, {"sha256": sha}) == (50, sha, True)
+
+
+def test_the_extract_holds_current_versions_only(sample, tmp_path):
+    """A withdrawn participation and a withdrawn exit leave the tables; a corrected exit reason
+    changes the exit table; the enrolment's first measure skips a withdrawn one."""
+    from pestrack.records.casework import corrections
+    from pestrack.records.casework.models import Enrolment, FollowUp, Participation
+    from pestrack.records.codes.models import Code
+
+    extract(tmp_path / "before")
+    participation = Participation.objects.order_by("id").first()
+    corrections.withdraw("participation", participation.pk, "Registrerad av misstag", None)
+    exited = Enrolment.objects.filter(end_date__isnull=False).exclude(person__enrolments__end_date__isnull=True)
+    withdrawn_exit = exited.order_by("id").first()
+    FollowUp.objects.filter(enrolment=withdrawn_exit).update(withdrawn_at=dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc))
+    corrections.withdraw("exit", withdrawn_exit.pk, "Avslutad av misstag", None)
+    corrected = exited.exclude(pk=withdrawn_exit.pk).exclude(exit_reason__code="illness").order_by("id").first()
+    before = corrections.snapshot(corrected, "exit")
+    corrected.exit_reason = Code.objects.get(list="exit_reason", code="illness")
+    corrected.save()
+    corrections.record_correction("exit", corrected, before, "Fel orsak", None)
+    extract(tmp_path / "after")
+
+    def ids(folder, table, column):
+        return {r[column] for r in read(tmp_path / folder, table)}
+
+    assert participation.pk in ids("before", "participations", "participation_id")
+    assert ids("after", "participations", "participation_id") == ids("before", "participations", "participation_id") - {participation.pk}
+    assert ids("after", "exits", "enrolment_id") == ids("before", "exits", "enrolment_id") - {withdrawn_exit.pk}
+    assert withdrawn_exit.pk not in ids("after", "followups", "enrolment_id")
+    exits = {r["enrolment_id"]: r for r in read(tmp_path / "after", "exits")}
+    assert exits[corrected.pk]["exit_reason"] == "illness" and exits[corrected.pk]["exit_outcome"] == "other"
+    enrolment = {r["enrolment_id"]: r for r in read(tmp_path / "after", "enrolments")}[withdrawn_exit.pk]
+    assert enrolment["end_date"] is None and enrolment["exit_reason"] is None
+    first = Participation.objects.current().filter(enrolment=participation.enrolment).order_by("start_date").first()
+    row = {r["enrolment_id"]: r for r in read(tmp_path / "after", "enrolments")}[participation.enrolment_id]
+    expected = (first.start_date - participation.enrolment.start_date).days if first else None
+    assert row["days_to_first_measure"] == expected

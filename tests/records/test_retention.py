@@ -183,3 +183,27 @@ def test_log_purge_never_removes_entries_younger_than_the_database_floor(profile
     log.record("anna", "read", person_id=1, at=timezone.now() - dt.timedelta(days=400))
     far_future = TODAY + dt.timedelta(days=365 * 20)
     assert retention.apply(far_future).log.removed == 0
+
+
+@pytest.mark.django_db
+def test_apply_empties_the_reasons_and_previous_values_of_corrections(people):
+    """A correction keeps the previous text (a plan's goals) and a free-text reason; a withdrawal its reason."""
+    from pestrack.records.casework import corrections
+    from pestrack.records.casework.models import Correction
+
+    for key in ("old", "recent"):
+        plan = Plan.objects.get(enrolment__person=people[key])
+        before = corrections.snapshot(plan, "plan")
+        plan.goals = "Work as a chef"
+        plan.save()
+        corrections.record_correction("plan", plan, before, "Fatima asked to change her goal", None)
+        participation = Participation.objects.get(enrolment__person=people[key])
+        corrections.withdraw("participation", participation.pk, "Fatima never started", None)
+    CliRunner().invoke(app, ["retention", "apply"])
+    old = Correction.objects.filter(enrolment__person=people["old"])
+    assert old.count() == 2 and set(old.values_list("reason", flat=True)) == {""}
+    assert all(c.previous == {} and c.new == {} for c in old)
+    assert Participation.objects.get(enrolment__person=people["old"]).withdrawal_reason == ""
+    assert Participation.objects.get(enrolment__person=people["old"]).is_withdrawn  # still left out of figures
+    kept = Correction.objects.filter(enrolment__person=people["recent"], kind="correction").get()
+    assert kept.previous == {"goals": "Work as a cook"} and kept.reason == "Fatima asked to change her goal"

@@ -328,7 +328,7 @@ def test_record_an_assessment_with_its_band(world, login):
     errors = _errors_tied_to_fields(response.content.decode())
     assert errors == {"score": "Arbetsförmågeindex (WAI), enkel fråga (wai) scores run from 0 to 10; 12 is outside."}
     response = client.post(f"/enrolments/{e.pk}/assessment/", {"instrument": wai.pk, "date": TODAY, "score": "8"})
-    assert response.status_code == 302 and response["Location"] == f"/persons/{world.jarva.pk}/#timeline"
+    assert response.status_code == 302 and response["Location"] == f"/persons/{world.jarva.pk}/#entry-assessment-{e.assessments.get().pk}"
     a = e.assessments.get()
     assert a.score == 8 and a.band == "8–10"
     assert log_entries(action="create", actor="anna", object_type="assessment", object_id=str(a.pk),
@@ -391,7 +391,9 @@ def test_exit_needs_a_reason_and_a_date_not_before_the_start(world, login):
     errors = _errors_tied_to_fields(client.post(url, {"end_date": e.start_date - dt.timedelta(days=1),
                                                       "exit_reason": _code("exit_reason", "studies").pk}).content.decode())
     assert errors == {"end_date": f"The end date {e.start_date - dt.timedelta(days=1)} is before the start date {e.start_date}."}
-    assert client.post(url, {"end_date": TODAY, "exit_reason": _code("exit_reason", "studies").pk}).status_code == 302
+    answers = {"end_date": TODAY, "exit_reason": _code("exit_reason", "studies").pk}
+    assert client.post(url, answers).status_code == 200  # the check-your-answers step (test_corrections)
+    assert client.post(url, {**answers, "confirm": "1"}).status_code == 302
     e.refresh_from_db()
     assert e.end_date == TODAY and e.exit_reason.code == "studies"
     assert client.get(url).status_code == 302  # an ended enrolment cannot be exited again

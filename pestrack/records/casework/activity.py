@@ -1,7 +1,8 @@
 """An enrolment's last activity, stored in ``Enrolment.last_activity`` (the caseload's sort key).
 
 Last activity is the latest of the enrolment's start, its decision, and the dates of its
-assessments, plans and the starts and ends of its measures. Computing it for every open enrolment
+assessments, plans and the starts and ends of its measures (withdrawn ones do not count: a
+withdrawal is a save, so it refreshes the date like any other). Computing it for every open enrolment
 of a unit on every caseload page took five correlated subqueries per enrolment (issue 5), so it is
 stored, and ``refresh_last_activity`` is the one place that computes it: one set-based UPDATE.
 
@@ -45,8 +46,12 @@ RECORDS = tuple(dict.fromkeys(model for model, _ in RECORD_DATES))
 
 
 def _latest(model, date_field: str):
-    """The latest ``date_field`` of the enrolment's records of ``model``, NULLs ignored."""
-    return Subquery(model.objects.filter(enrolment=OuterRef("pk")).order_by().values("enrolment")
+    """The latest ``date_field`` of the enrolment's current (not withdrawn) records of ``model``,
+    NULLs ignored. (A migration before the withdrawal fields has no withdrawn records.)"""
+    records = model._default_manager.filter(enrolment=OuterRef("pk"))
+    if any(f.name == "withdrawn_at" for f in model._meta.get_fields()):
+        records = records.filter(withdrawn_at__isnull=True)
+    return Subquery(records.order_by().values("enrolment")
                     .annotate(latest=Max(date_field)).values("latest"), output_field=DateField())
 
 

@@ -1,5 +1,10 @@
 """Admin pages for enrolments and the records within them: only persons the user may see, and
-forms that check casework.rules and show each violation beside its field."""
+forms that check casework.rules and show each violation beside its field.
+
+A recorded entry is not changed or deleted here: its correction or withdrawal keeps the previous
+version and the reason (records.casework.corrections, on the person page). So the admin adds new
+entries but shows recorded assessments, plans, measures and follow-ups read-only, and an
+enrolment's decision and exit read-only once it is saved; nothing is deleted."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,12 +19,17 @@ from pestrack.records.casework.models import Assessment, Enrolment, FollowUp, Pa
 from pestrack.records.codes.profile import home_municipality
 
 
+CORRECTED_ONLY = ("decision_reference", "decision_date", "end_date", "exit_reason")
+
+
 class EnrolmentForm(RulesForm):
     class Meta:
         model = Enrolment
         fields = "__all__"
 
     def violations(self, data):
+        if self.instance.pk:  # read-only fields (the decision, the exit) keep their recorded values
+            data = {**{n: getattr(self.instance, n) for n in CORRECTED_ONLY if n not in self.fields}, **data}
         person = data.get("person")
         if person is None or person.birth_date is None:
             return []  # the person's own form reports what is missing
@@ -95,28 +105,40 @@ class EnrolmentInline(PersonRecordInline):
     fk_name = "person"
     raw_id_fields = ("caseworker",)
 
+    def get_readonly_fields(self, request, obj=None):
+        # A new person's enrolment is new; the decision and exit of a person's saved enrolments
+        # are corrected on the person page.
+        return CORRECTED_ONLY if obj is not None and obj.pk else ()
+
     def get_min_num(self, request, obj=None, **kwargs):
         return 1 if obj is None else 0  # a new person comes with the enrolment that puts them in scope
 
 
-class AssessmentInline(PersonRecordInline):
+class _RecordInline(PersonRecordInline):
+    """New entries may be added; recorded ones are shown, not changed (corrected on the person page)."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AssessmentInline(_RecordInline):
     model = Assessment
     form = AssessmentForm
     raw_id_fields = ("assessor",)
 
 
-class PlanInline(PersonRecordInline):
+class PlanInline(_RecordInline):
     model = Plan
     form = PlanForm
 
 
-class ParticipationInline(PersonRecordInline):
+class ParticipationInline(_RecordInline):
     model = Participation
     form = ParticipationForm
     raw_id_fields = ("place",)
 
 
-class FollowUpInline(PersonRecordInline):
+class FollowUpInline(_RecordInline):
     model = FollowUp
     form = FollowUpForm
 
@@ -132,10 +154,20 @@ class EnrolmentAdmin(PersonRecordAdmin):
     list_select_related = ("programme", "org_unit", "target_group")
     inlines = [AssessmentInline, PlanInline, ParticipationInline, FollowUpInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        return CORRECTED_ONLY if obj is not None else ()
+
 
 class _EnrolmentChildAdmin(PersonRecordAdmin):
+    """A recorded entry is shown read-only (corrected or withdrawn on the person page); new ones may be added."""
+
     person_path = "enrolment__person"
     raw_id_fields = ("enrolment",)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None:
+            return False
+        return super().has_change_permission(request, obj)
 
     def person_of(self, obj):
         return obj.enrolment.person_id

@@ -3,6 +3,7 @@ and the events recorded within it. Code-list fields point at codes.Code rows of 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 def code_fk(list_name: str, **kwargs):
@@ -64,7 +65,32 @@ class Enrolment(models.Model):
         return self.end_date is None
 
 
-class Assessment(models.Model):
+class RecordQuerySet(models.QuerySet):
+    def current(self):
+        """The entries that count: not withdrawn (every figure and every rule reads these)."""
+        return self.filter(withdrawn_at__isnull=True)
+
+
+class Withdrawable(models.Model):
+    """An entry that can be withdrawn (makulerad): marked, with who, when and why, never deleted.
+    A withdrawn entry stays on the person page and in the register extract; no figure counts it."""
+
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, editable=False,
+                                     on_delete=models.SET_NULL, related_name="+")
+    withdrawal_reason = models.TextField(blank=True, default="", editable=False)
+
+    objects = RecordQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+class Assessment(Withdrawable):
     """An assessment with an instrument of the profile, e.g. the Work Ability Index single item (0–10)."""
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="assessments")
@@ -86,7 +112,7 @@ class Assessment(models.Model):
         return band_for(self.instrument, self.score)
 
 
-class Plan(models.Model):
+class Plan(Withdrawable):
     """The participant's plan: goals, steps and their own view of how involved they were."""
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="plans")
@@ -101,7 +127,7 @@ class Plan(models.Model):
         indexes = [models.Index(fields=["enrolment", "date"], name="plan_enrolment_date")]  # activity.py
 
 
-class Participation(models.Model):
+class Participation(Withdrawable):
     """Participation in a measure of the catalogue; a person may take part in several at once."""
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="participations")
@@ -123,7 +149,7 @@ class Participation(models.Model):
         ]
 
 
-class FollowUp(models.Model):
+class FollowUp(Withdrawable):
     """Outcome N months after exit. ``None`` in a yes/no field means unknown."""
 
     class Source(models.TextChoices):
@@ -141,3 +167,41 @@ class FollowUp(models.Model):
     class Meta:
         ordering = ["months"]
         constraints = [models.UniqueConstraint(fields=["enrolment", "months", "source"], name="followup_natural_key")]
+
+
+class Correction(models.Model):
+    """One correction or withdrawal of an entry: what it was before, what it is now, why, who, when.
+
+    The entry itself holds its current version (which every figure reads); these rows are its
+    history, shown on the person page. A decision and an exit are parts of the enrolment
+    (``record_id`` is then the enrolment's id)."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", "correction"
+        WITHDRAWAL = "withdrawal", "withdrawal"
+
+    class Record(models.TextChoices):
+        DECISION = "decision", "decision"
+        ASSESSMENT = "assessment", "assessment"
+        PLAN = "plan", "plan"
+        PARTICIPATION = "participation", "participation"
+        EXIT = "exit", "exit"
+        FOLLOWUP = "followup", "follow-up"
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="corrections")
+    record_type = models.CharField(max_length=20, choices=Record.choices)
+    record_id = models.BigIntegerField()
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    previous = models.JSONField(default=dict, help_text="The changed fields' values before")
+    new = models.JSONField(default=dict, blank=True, help_text="The changed fields' values after (empty for a withdrawal)")
+    reason = models.TextField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(max_length=150)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["enrolment", "record_type", "record_id"], name="correction_record")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.record_type} {self.record_id}"

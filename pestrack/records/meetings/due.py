@@ -39,7 +39,7 @@ def attendance_due(enrolments, today: dt.date):
     last_sunday = last_monday + dt.timedelta(days=6)
     entered = Attendance.objects.filter(participation=OuterRef("pk"))
     latest = entered.order_by().values("participation").annotate(last=Max("date")).values("last")
-    return (Participation.objects.filter(enrolment__in=enrolments, start_date__lte=last_sunday)
+    return (Participation.objects.current().filter(enrolment__in=enrolments, start_date__lte=last_sunday)
             .filter(Q(end_date__isnull=True) | Q(end_date__gte=last_monday))
             .exclude(Exists(entered.filter(date__gte=last_monday)))
             .annotate(due_date=Coalesce(Subquery(latest), F("start_date")), person_id=F("enrolment__person_id"),

@@ -194,6 +194,38 @@ class EndMeasureForm(WebFormMixin, ParticipationForm):
         return self.check({"measure": p.measure, "start_date": p.start_date, **data}, p.enrolment)
 
 
+class CorrectMeasureForm(StartMeasureForm):
+    """A correction of a measure: what was recorded at its start, and its end when it has ended."""
+
+    class Meta(StartMeasureForm.Meta):
+        fields = [*StartMeasureForm.Meta.fields, "end_date"]
+        labels = {**StartMeasureForm.Meta.labels, "end_date": _("End date")}
+
+
+def reason_field(label) -> forms.CharField:
+    return forms.CharField(label=label, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text=_("Kept with the entry's history, visible to everyone who reads the person's "
+                                       "record."))
+
+
+def correction_form(form_class):
+    """``form_class`` (the form of a new entry, with its business rules) with the reason for the correction."""
+
+    class Correct(form_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["reason"] = reason_field(_("Reason for the correction"))
+
+    Correct.__name__ = f"Correct{form_class.__name__}"
+    return Correct
+
+
+class WithdrawForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"] = reason_field(_("Reason for the withdrawal"))
+
+
 class NewPersonForm(WebFormMixin, PersonAddForm):
     """A person not yet in the register: the identity number is checked and gives the birth date."""
 

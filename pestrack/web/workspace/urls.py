@@ -22,4 +22,6 @@ urlpatterns = [
     path("persons/<int:person_id>/documents/new/", documents.upload, name="document-upload"),
     path("documents/<int:document_id>/download/", documents.download, name="document-download"),
     path("documents/<int:document_id>/withdraw/", documents.withdraw, name="document-withdraw"),
+    path("entries/<slug:record_type>/<int:record_id>/correct/", views.correct, name="correct-entry"),
+    path("entries/<slug:record_type>/<int:record_id>/withdraw/", views.withdraw, name="withdraw-entry"),
 ]

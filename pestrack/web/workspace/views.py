@@ -27,6 +27,8 @@ from django.views.decorators.http import require_http_methods
 from pestrack.records import access
 from pestrack.records.admin_support import identity_search
 from pestrack.records.audit import log
+from pestrack.records.admin_support import attach_violations
+from pestrack.records.casework import corrections
 from pestrack.records.casework.models import Assessment, Enrolment, FollowUp, Participation, Plan
 from pestrack.records.codes.models import Code
 from pestrack.records.codes.profile import home_municipality
@@ -34,7 +36,7 @@ from pestrack.records.people.models import Person
 from pestrack.web.workspace import forms as wf
 from pestrack.web.workspace.journal import person_page_journal
 from pestrack.web.workspace.documents import person_documents
-from pestrack.web.workspace.timeline import enrolments_of, events
+from pestrack.web.workspace.timeline import CodeNames, enrolments_of, events, value_rows
 
 PAGE_SIZE = 25
 INACTIVE_DAYS = (30, 90, 180)
@@ -102,14 +104,14 @@ def caseload_rows(user, data) -> tuple[CaseloadFilter, "Paginator"]:
         if form.cleaned_data["target_group"]:
             qs = qs.filter(target_group=form.cleaned_data["target_group"])
         if form.cleaned_data["measure"]:
-            qs = qs.filter(pk__in=Participation.objects.filter(
+            qs = qs.filter(pk__in=Participation.objects.current().filter(
                 measure=form.cleaned_data["measure"], end_date__isnull=True).values("enrolment_id"))
         if form.cleaned_data["inactive"]:
             qs = qs.filter(last_activity__lt=timezone.localdate() - dt.timedelta(days=form.cleaned_data["inactive"]))
     # The persons are fetched for the page's rows only: joined, they were read for every open
     # enrolment before the sort (a scan of all persons at scale 10).
     qs = (qs.select_related("target_group", "org_unit")
-          .prefetch_related("person", Prefetch("participations", Participation.objects.filter(end_date__isnull=True)
+          .prefetch_related("person", Prefetch("participations", Participation.objects.current().filter(end_date__isnull=True)
                                                .select_related("measure"), to_attr="current_measures"))
           .order_by("last_activity", "pk"))
     return form, Paginator(qs, PAGE_SIZE)
@@ -212,8 +214,11 @@ def person_page(request, person_id):
     writable_enrolments = {e.pk for e in enrolments if _enrolment_writable(e, units)}
     writable = bool(writable_enrolments)
     meetings, earlier_meetings = person_meetings(request.user, person, writable_enrolments)
-    sections = [{"enrolment": e, "events": [_shown_event(ev) for ev in events(e)],
-                 "open_measures": [m for m in e.participations.all() if m.end_date is None],
+    highlight = request.session.pop(HIGHLIGHT, None)
+    codes = CodeNames()
+    sections = [{"enrolment": e, "events": [_shown_event(ev, e.pk in writable_enrolments, highlight)
+                                            for ev in events(e, codes)],
+                 "open_measures": [m for m in e.participations.all() if m.end_date is None and not m.is_withdrawn],
                  "writable": e.pk in writable_enrolments} for e in enrolments]
     return render(request, "web/workspace/person.html", {
         "person": person, "shown": access.present_person(request.user, person), "sections": sections,
@@ -225,11 +230,19 @@ def person_page(request, person_id):
         "may_book": any(e.end_date is None for e in enrolments if e.pk in writable_enrolments)})
 
 
-def _shown_event(ev) -> dict:
+def _shown_event(ev, writable: bool, highlight: str | None) -> dict:
     """A timeline event's texts as the page shows them, made here rather than by date and
-    line-break filters per event and detail in the template."""
+    line-break filters per event and detail in the template; with the links that correct or
+    withdraw it when the user may write it."""
+    actions = []
+    if writable and ev.record_type and not ev.withdrawn and not ev.anchor.endswith("-end"):
+        args = [ev.record_type, ev.record_id]
+        actions = [(reverse("correct-entry", args=args), _("Correct")),
+                   (reverse("withdraw-entry", args=args), _("Withdraw"))]
     return {"kind": ev.kind, "iso": ev.date.isoformat(), "date": date_format(ev.date, "SHORT_DATE_FORMAT"),
-            "title": ev.title, "details": [(label, linebreaksbr(value, autoescape=True)) for label, value in ev.details]}
+            "title": ev.title, "details": [(label, linebreaksbr(value, autoescape=True)) for label, value in ev.details],
+            "anchor": ev.anchor, "highlight": bool(highlight) and ev.anchor == highlight, "history": ev.history,
+            "withdrawn": ev.withdrawn, "actions": actions}
 
 
 # --- Forms ----------------------------------------------------------------------------------
@@ -251,18 +264,61 @@ def _writable_enrolment(request, enrolment_id: int, what: str) -> Enrolment:
     return enrolment
 
 
-def _form_page(request, form, *, person, title: str, saved: str, intro: str = ""):
-    """Show the form; on a valid POST save it, log the write, and go back to the person page."""
-    if request.method == "POST" and form.is_valid():
+def _saved(request, person_id: int, message: str, anchor: str):
+    """Back to the person page after a save: the confirmation on top (pestrack.css keeps it in view,
+    pestrack.js focuses it) and the saved entry highlighted and scrolled to."""
+    messages.success(request, message)
+    request.session[HIGHLIGHT] = anchor
+    return redirect(reverse("person-detail", args=[person_id]) + f"#{anchor}")
+
+
+HIGHLIGHT = "workspace:highlight"
+
+
+def _answer(form, name: str) -> str:
+    """A cleaned form value as the check-your-answers page shows it."""
+    value = form.cleaned_data.get(name)
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, Code):
+        return wf.code_label(value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, dt.date):
+        return date_format(value, "SHORT_DATE_FORMAT")
+    if hasattr(form.fields[name], "choices"):
+        return str(dict(form.fields[name].choices).get(value, value))
+    return str(value)
+
+
+def _check_answers(request, form, *, person, title: str, rows=None):
+    """The check-your-answers step: what will be saved, and the form's values again as hidden
+    fields under "Change" and "Confirm" (nothing is saved until "Confirm")."""
+    rows = (rows or []) + [(f.label, _answer(form, f.name)) for f in form]
+    return render(request, "web/workspace/check.html", {
+        "form": form, "person": person, "shown": access.present_person(request.user, person), "title": title,
+        "rows": rows})
+
+
+def _form_page(request, form, *, person, title: str, saved: str, intro: str = "", anchor=None,
+               check_answers: bool = False):
+    """Show the form; on a valid POST save it, log the write, and go back to the person page.
+    With ``check_answers`` a valid POST first shows what will be saved, and saves on "Confirm"."""
+    if request.method == "POST" and form.is_valid() and "change" not in request.POST:
+        if check_answers and "confirm" not in request.POST:
+            return _check_answers(request, form, person=person, title=title)
         created = form.instance.pk is None
         obj = form.save()
         log.record_for_user(request.user, "create" if created else "update", source=_source(request),
                             person_id=person.pk, object_type=obj._meta.model_name, object_id=obj.pk)
-        messages.success(request, saved)
-        return redirect(reverse("person-detail", args=[person.pk]) + "#timeline")
+        if anchor is None:
+            kind = "enrolment" if isinstance(obj, Enrolment) else corrections.record_type_of(obj)
+            anchor = f"entry-{kind}-{obj.pk}"
+        return _saved(request, person.pk, saved, anchor)
     return render(request, "web/workspace/form.html", {
         "form": form, "person": person, "shown": access.present_person(request.user, person),
-        "title": title, "intro": intro}, status=422 if request.method == "POST" else 200)
+        "title": title, "intro": intro, "check_answers": check_answers},
+        status=422 if request.method == "POST" and "change" not in request.POST else 200)
 
 
 @login_required
@@ -306,29 +362,31 @@ def new_person(request):
                   status=422 if request.method == "POST" else 200)
 
 
-def _enrolment_form(request, enrolment_id, form_class, *, what, title, saved, initial=None, instance=None):
+def _enrolment_form(request, enrolment_id, form_class, *, what, title, saved, part, initial=None,
+                    check_answers=False):
+    """A part of an enrolment recorded on it: its decision or its exit."""
     enrolment = _writable_enrolment(request, enrolment_id, what)
-    if form_class in (wf.DecisionForm, wf.ExitForm) and enrolment.end_date is not None:
+    if enrolment.end_date is not None:
         messages.error(request, _("The enrolment has ended."))
         return redirect("person-detail", enrolment.person_id)
-    if instance is None:
-        instance = enrolment
-    form = form_class(request.POST or None, instance=instance, initial=initial or {})
-    return _form_page(request, form, person=enrolment.person, title=title, saved=saved)
+    form = form_class(request.POST or None, instance=enrolment, initial=initial or {})
+    return _form_page(request, form, person=enrolment.person, title=title, saved=saved,
+                      anchor=f"entry-{part}-{enrolment.pk}", check_answers=check_answers)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def decision(request, enrolment_id):
     return _enrolment_form(request, enrolment_id, wf.DecisionForm, what="decision form",
-                           title=_("Record a decision"), saved=_("The decision is recorded."))
+                           title=_("Record a decision"), saved=_("The decision is recorded."), part="decision")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def exit_enrolment(request, enrolment_id):
     return _enrolment_form(request, enrolment_id, wf.ExitForm, what="exit form", title=_("Exit"),
-                           saved=_("The exit is recorded."), initial={"end_date": timezone.localdate()})
+                           saved=_("The exit is recorded."), initial={"end_date": timezone.localdate()},
+                           part="exit", check_answers=True)
 
 
 def _child_form(request, enrolment_id, form_class, model, *, what, title, saved, initial):
@@ -369,6 +427,9 @@ def start_measure(request, enrolment_id):
 def end_measure(request, participation_id):
     participation = get_object_or_404(Participation.objects.select_related("measure"), pk=participation_id)
     enrolment = _writable_enrolment(request, participation.enrolment_id, "measure form")
+    if participation.is_withdrawn:
+        messages.error(request, _("The entry is already withdrawn."))
+        return redirect("person-detail", enrolment.person_id)
     if participation.end_date is not None:
         messages.error(request, _("The measure has ended."))
         return redirect("person-detail", enrolment.person_id)
@@ -376,7 +437,7 @@ def end_measure(request, participation_id):
                              initial={"end_date": timezone.localdate()})
     return _form_page(request, form, person=enrolment.person,
                       title=_("End the measure %(m)s") % {"m": wf.code_label(participation.measure)},
-                      saved=_("The measure is ended."))
+                      saved=_("The measure is ended."), anchor=f"entry-participation-{participation.pk}-end")
 
 
 @login_required
@@ -392,3 +453,109 @@ def followup(request, enrolment_id):
                                        "source": FollowUp.Source.SURVEY})
     return _form_page(request, form, person=enrolment.person, title=_("Record a follow-up"),
                       saved=_("The follow-up is recorded."))
+
+
+# --- Corrections and withdrawals -------------------------------------------------------------
+
+R = corrections.R
+CORRECTION_FORMS = {R.DECISION: wf.DecisionForm, R.EXIT: wf.ExitForm, R.ASSESSMENT: wf.WebAssessmentForm,
+                    R.PLAN: wf.WebPlanForm, R.PARTICIPATION: wf.CorrectMeasureForm, R.FOLLOWUP: wf.WebFollowUpForm}
+ENTRY_NAMES = {R.DECISION: gettext_lazy("the decision"), R.EXIT: gettext_lazy("the exit"),
+               R.ASSESSMENT: gettext_lazy("the assessment"), R.PLAN: gettext_lazy("the plan"),
+               R.PARTICIPATION: gettext_lazy("the measure"), R.FOLLOWUP: gettext_lazy("the follow-up")}
+
+
+def _entry_enrolment(request, record_type: str, record_id: int, what: str) -> Enrolment:
+    """The enrolment of the entry if the user may write it (403, logged, if not; 404 if there is
+    no such entry)."""
+    if record_type not in corrections.MODELS:
+        raise Http404(_("No such record."))
+    if record_type in corrections.ENROLMENT_PARTS:
+        enrolment_id = record_id
+    else:
+        enrolment_id = (corrections.MODELS[record_type].objects.filter(pk=record_id)
+                        .values_list("enrolment_id", flat=True).first())
+    if enrolment_id is None:
+        raise Http404(_("The entry no longer exists."))
+    return _writable_enrolment(request, enrolment_id, what)
+
+
+def _refused(request, person_id: int, refusal: corrections.Refused, *, what: str, record_id: int):
+    """An entry that is gone or already withdrawn: said on the person page; the attempt logged."""
+    log.record_for_user(request.user, "denied", source=_source(request), person_id=person_id, object_type=what,
+                        object_id=record_id, detail="; ".join(v.message for v in refusal.violations))
+    for v in refusal.violations:
+        messages.error(request, v.message)
+    return redirect("person-detail", person_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def correct(request, record_type, record_id):
+    """Correct an entry: the entry's form with its business rules and a reason; the previous values
+    and the reason are kept (records.casework.corrections)."""
+    what = f"{record_type} correction"
+    enrolment = _entry_enrolment(request, record_type, record_id, what)
+    person = enrolment.person
+    form_class = wf.correction_form(CORRECTION_FORMS[record_type])
+    try:
+        with transaction.atomic():
+            obj = corrections.current_entry(record_type, record_id, lock=request.method == "POST")
+            before = corrections.snapshot(obj, record_type)
+            form = form_class(request.POST or None, instance=obj)
+            if request.method == "POST" and form.is_valid():
+                form.save()
+                try:
+                    corrections.record_correction(record_type, obj, before, form.cleaned_data["reason"], request.user)
+                except corrections.Refused as refusal:
+                    transaction.set_rollback(True)
+                    attach_violations(form, refusal.violations)
+                else:
+                    log.record_for_user(request.user, "update", source=_source(request), person_id=person.pk,
+                                        object_type=obj._meta.model_name, object_id=obj.pk,
+                                        detail=f"correction of the {record_type}")
+                    return _saved(request, person.pk, _("The correction is saved."),
+                                  f"entry-{record_type}-{obj.pk}")
+    except corrections.Refused as refusal:
+        return _refused(request, person.pk, refusal, what=what, record_id=record_id)
+    return render(request, "web/workspace/form.html", {
+        "form": form, "person": person, "shown": access.present_person(request.user, person),
+        "title": _("Correct %(entry)s") % {"entry": ENTRY_NAMES[record_type]},
+        "intro": _("The previous values and your reason are kept with the entry.")},
+        status=422 if request.method == "POST" else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def withdraw(request, record_type, record_id):
+    """Withdraw (makulera) an entry with a reason, after a check-your-answers step; it stays on the
+    person page, struck through, and no figure counts it."""
+    what = f"{record_type} withdrawal"
+    enrolment = _entry_enrolment(request, record_type, record_id, what)
+    person = enrolment.person
+    title = _("Withdraw %(entry)s") % {"entry": ENTRY_NAMES[record_type]}
+    try:
+        obj = corrections.current_entry(record_type, record_id)
+    except corrections.Refused as refusal:
+        return _refused(request, person.pk, refusal, what=what, record_id=record_id)
+    entry = value_rows(record_type, corrections.snapshot(obj, record_type), CodeNames())
+    form = wf.WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and "change" not in request.POST:
+        attach_violations(form, corrections.withdrawal_violations(record_type, obj))
+    if request.method == "POST" and form.is_valid() and "change" not in request.POST:
+        if "confirm" not in request.POST:
+            return _check_answers(request, form, person=person, title=title, rows=entry)
+        try:
+            c = corrections.withdraw(record_type, record_id, form.cleaned_data["reason"], request.user)
+        except corrections.Refused as refusal:
+            attach_violations(form, refusal.violations)
+        else:
+            log.record_for_user(request.user, "update", source=_source(request), person_id=person.pk,
+                                object_type=obj._meta.model_name, object_id=obj.pk,
+                                detail=f"withdrawal of the {record_type}")
+            anchor = (f"entry-{record_type}-{obj.pk}-w{c.pk}" if record_type in corrections.ENROLMENT_PARTS
+                      else f"entry-{record_type}-{obj.pk}")
+            return _saved(request, person.pk, _("The withdrawal is saved."), anchor)
+    return render(request, "web/workspace/withdraw.html", {
+        "form": form, "person": person, "shown": access.present_person(request.user, person), "title": title,
+        "entry": entry}, status=422 if request.method == "POST" and "change" not in request.POST else 200)

@@ -50,10 +50,24 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+_WARM: set[str] = set()
+
+
+def _warm(live_server) -> None:
+    """Ask the live server once, with time to spare: its first answer imports the application
+    lazily, which on a loaded machine took longer than a page's time-out (15 s)."""
+    import urllib.request
+
+    if live_server.url not in _WARM:
+        urllib.request.urlopen(f"{live_server.url}/accounts/login/", timeout=120).close()
+        _WARM.add(live_server.url)
+
+
 @pytest.fixture
 def page(request, browser, live_server):
     """A fresh browser context (no cookies). Script errors, CSP violations and assets that fail to
     load fail the test (a refused page's own 403 or a form's 422 is expected and not counted)."""
+    _warm(live_server)
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900},
                                   locale="sv-SE")
     context.set_default_timeout(15_000)

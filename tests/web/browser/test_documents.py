@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 TEXT = {
     "sv": {"upload": "Ladda upp", "file": "Fil", "saved": "Dokumentet CV Jarvasson.pdf är sparat.",
-           "wrong": "Filen är inte ett PDF-, PNG-, JPEG- eller Word-dokument", "withdraw": "Dra tillbaka",
+           "wrong": "Filen är inte ett PDF-, PNG-, JPEG- eller Word-dokument", "withdraw": "Makulera",
            "reason": "Skäl till makuleringen", "save": "Spara", "withdrawn": "Dokumentet är makulerat.",
            "heading": "Dokument"},
     "en": {"upload": "Upload", "file": "File", "saved": "The document CV Jarvasson.pdf is saved.",

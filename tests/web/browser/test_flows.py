@@ -81,10 +81,11 @@ def test_enrol_assess_start_and_end_a_measure_and_exit(page, data):
     expect(page.get_by_text("Insats avslutad: Praktik")).to_be_visible()
 
     page.get_by_role("link", name="Skriv ut", exact=True).click()
-    page.get_by_role("button", name="Spara").click()  # no reason given
+    page.get_by_role("button", name="Fortsätt").click()  # no reason given
     expect(page.locator("#id_exit_reason-error")).to_be_visible()
     page.get_by_label("Avslutsorsak").select_option(label="Studier")
-    page.get_by_role("button", name="Spara").click()
+    page.get_by_role("button", name="Fortsätt").click()
+    page.get_by_role("button", name="Bekräfta").click()  # the check-your-answers step
     expect(page.get_by_role("status")).to_have_text("Utskrivningen är registrerad.")
     screenshot(page, "flow-timeline")
     enrolment.refresh_from_db()

@@ -59,7 +59,8 @@ def test_the_dashboard_changes_after_a_caseworkers_exit(page, results, browser, 
     log_in(caseworker, "anna")
     caseworker.goto(f"/enrolments/{results['enrolment']}/exit/")
     caseworker.get_by_label("Avslutsorsak").select_option(label="Arbete utan subvention")
-    caseworker.get_by_role("button", name="Spara").click()
+    caseworker.get_by_role("button", name="Fortsätt").click()
+    caseworker.get_by_role("button", name="Bekräfta").click()  # the check-your-answers step
     expect(caseworker.get_by_role("status")).to_have_text("Utskrivningen är registrerad.")
     caseworker.context.close()
 

@@ -7,3 +7,14 @@ document.addEventListener("DOMContentLoaded", function () {
     summary.focus();
   }
 });
+
+// After a save, the confirmation message gets the focus, so that a screen reader reads it first.
+// Without scrolling: the page has scrolled to the saved entry (#entry-...) and the message stays
+// at the top of the window (pestrack.css). Done once the page has loaded, since the browser's
+// scroll to the entry would otherwise take the focus away again.
+window.addEventListener("load", function () {
+  var message = document.querySelector(".messages[tabindex]");
+  if (message && !document.querySelector(".error-summary[tabindex]")) {
+    message.focus({preventScroll: true});
+  }
+});
