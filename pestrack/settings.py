@@ -224,3 +224,9 @@ _DB_DIR = (Path(DATABASES["default"]["NAME"]).resolve().parent
 PESTRACK_DOCUMENTS_DIR = Path(os.environ.get("PESTRACK_DOCUMENTS_DIR") or _DB_DIR / "pestrack-documents")
 # The largest document accepted, in bytes (default 10 MB).
 PESTRACK_DOCUMENT_MAX_BYTES = int(os.environ.get("PESTRACK_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+# The data protection officer's unusual-access view (pestrack.records.audit.review, docs/privacy.md):
+# a user who reads PESTRACK_UNUSUAL_PERSONS distinct persons within PESTRACK_UNUSUAL_MINUTES minutes
+# is listed; the view looks at the last PESTRACK_UNUSUAL_DAYS days unless given a period.
+PESTRACK_UNUSUAL_PERSONS = int(os.environ.get("PESTRACK_UNUSUAL_PERSONS", "30"))
+PESTRACK_UNUSUAL_MINUTES = int(os.environ.get("PESTRACK_UNUSUAL_MINUTES", "10"))
+PESTRACK_UNUSUAL_DAYS = int(os.environ.get("PESTRACK_UNUSUAL_DAYS", "30"))

@@ -80,6 +80,7 @@ def search_cmd(
     person_id: int | None = typer.Option(None, "--person-id", help="Person id"),
     identity_number: str = typer.Option("", "--identity-number", help="YYYYMMDD-NNNN; found through the look-up hash"),
     user: str = typer.Option("", "--user", help="Actor: a user name, or cli:<os user>"),
+    unit: str = typer.Option("", "--unit", help="Unit code: entries by the staff of that unit and the units below it"),
     action: str = typer.Option("", "--action", help="read, create, update, delete, search, export, denied, ..."),
     since: dt.datetime | None = typer.Option(None, formats=DATE_FORMATS, help="From this date/time (local)"),
     until: dt.datetime | None = typer.Option(None, formats=DATE_FORMATS,
@@ -88,7 +89,8 @@ def search_cmd(
     fmt: Format = typer.Option(Format.table, "--format", help="table, csv or json"),
 ):
     """Search the access log by person, user, action and time. The search itself is logged."""
-    from pestrack.records.audit.log import cli_actor, record, search
+    from pestrack.records.audit.log import cli_actor, record
+    from pestrack.records.audit.review import search
     from pestrack.records.audit.models import AccessLogEntry
 
     if person_id is not None and identity_number:
@@ -97,7 +99,16 @@ def search_cmd(
     if action and action not in AccessLogEntry.Action.values:
         err.print(f"[red]error:[/] --action {action!r} is not one of {', '.join(AccessLogEntry.Action.values)}")
         raise typer.Exit(2)
-    filters = {"user": user, "action": action, "since": since and since.isoformat(), "until": until and until.isoformat()}
+    unit_path = None
+    if unit:
+        from pestrack.records.org.models import OrgUnit
+
+        unit_path = OrgUnit.objects.filter(code=unit).values_list("path", flat=True).first()
+        if unit_path is None:
+            err.print(f"[red]error:[/] --unit {unit!r}: no unit has that code")
+            raise typer.Exit(2)
+    filters = {"user": user, "unit": unit, "action": action, "since": since and since.isoformat(),
+               "until": until and until.isoformat()}
     described = ", ".join(f"{k}={v}" for k, v in filters.items() if v)
     if identity_number:
         person_id = _resolve_identity_number(identity_number)
@@ -108,7 +119,7 @@ def search_cmd(
             err.print("no person has that identity number")
             raise typer.Exit(1)
     entries = list(search(person_id=person_id, actor=user or None, action=action or None, since=_aware(since),
-                          until=_aware(until, end_of_day=True))[:limit])
+                          until=_aware(until, end_of_day=True), unit_path=unit_path)[:limit])
     record(cli_actor(), "search", person_id=person_id, object_type="access_log", source="cli",
            detail=f"{described or 'no filter'}: {len(entries)} entries")
     rows = [_row(e) for e in entries]

@@ -167,10 +167,11 @@ def get_person_for(user, person_id, *, action: str = "read", write: bool = False
 
 
 def record_listed(user, person_ids, *, source: str = "", what: str = "person list") -> None:
-    """Log that a list showed these persons to ``user`` (one entry per person shown)."""
+    """Log that a list showed these persons to ``user``: one entry per person shown (each found by a
+    search of the log by that person; the detail says it was a list)."""
     actor, actor_id = log.actor_of(user)
     log.record_many(log.Event(actor=actor, actor_id=actor_id, action="read", person_id=pid, object_type=what,
-                              source=source) for pid in person_ids)
+                              detail=log.LISTED, source=source) for pid in person_ids)
 
 
 def identity_visible(user, person: Person, may_see: bool | None = None) -> bool:
@@ -310,3 +311,15 @@ def person_for_key(user, key: str, *, source: str = "") -> Person:
                             detail="refused read")
         raise PermissionDenied(_("You do not have access to this person."))
     return get_person_for(user, pk, what="person by pseudonym", source=source)
+
+
+# The access log (loggkontroll): only the data protection officer reviews it, on the log-review page
+# and through its export. Every use of either is logged, a refusal too.
+LOG_REVIEW_ROLES = (Role.DPO,)
+
+
+def require_log_review(user, *, what: str = "access log", source: str = "") -> None:
+    """Refuse (403, logged) anyone but a data protection officer."""
+    if not has_role(user, *LOG_REVIEW_ROLES):
+        log.record_for_user(user, "denied", source=source, object_type=what, detail="refused read")
+        raise PermissionDenied(_("Only the data protection officer reviews the access log."))

@@ -73,5 +73,6 @@ def navigation(request) -> dict:
         "evaluation": access.Role.ANALYST in roles,
         "employers": bool(roles & {access.Role.EMPLOYER_RELATIONS, access.Role.ADMIN}),
         "admin": user.is_staff,
+        "log_review": bool(roles & set(access.LOG_REVIEW_ROLES)),
         "roles": sorted(roles),
     }}

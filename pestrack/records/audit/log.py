@@ -15,6 +15,9 @@ from django.utils import timezone
 from pestrack.records.audit.models import AccessLogEntry, AuditAnchor
 
 GENESIS = "0" * 64
+# The detail of the entries that record a person shown in a list (a caseload page, search results),
+# one entry per person shown: the log review tells them from records opened one by one.
+LISTED = "shown in a list"
 _PG_LOCK_KEY = 774_411_2023  # advisory lock that serialises appends to the chain
 
 # 10 or 12 digits with an optional separator: anything that looks like an identity number.
@@ -230,19 +233,3 @@ def purge_before(cutoff: datetime, actor: str, *, dry_run: bool = False) -> Purg
                detail=f"removed {count} entries up to entry {last['id']} (older than {cutoff.isoformat()})")
     return PurgeResult(count, last["id"], cutoff)
 
-
-def search(*, person_id: int | None = None, actor: str | None = None, action: str | None = None,
-           since: datetime | None = None, until: datetime | None = None):
-    """Entries matching every filter given, newest first (loggkontroll)."""
-    qs = AccessLogEntry.objects.all()
-    if person_id is not None:
-        qs = qs.filter(person_id=person_id)
-    if actor:
-        qs = qs.filter(actor=actor)
-    if action:
-        qs = qs.filter(action=action)
-    if since is not None:
-        qs = qs.filter(at__gte=since)
-    if until is not None:
-        qs = qs.filter(at__lt=until)
-    return qs.order_by("-id")
