@@ -19,7 +19,7 @@ UNITS = ("percent", "count", "months", "mean", "index", "ratio")
 DIRECTIONS = ("higher", "lower")
 MEASURES = ("share", "count", "distinct_count", "mean", "sum", "ratio")
 PART_MEASURES = ("count", "distinct_count", "sum")  # the parts of a ratio
-FIELDS = {"id", "name", "definition", "unit", "direction", "population", "where", "measure", "period", "window",
+FIELDS = {"id", "name", "definition", "definition_sv", "unit", "direction", "population", "where", "measure", "period", "window",
           "breakdowns", "precision", "targets", "source", "print_unit", "first_year",
           "cell_precision", "blank_cells", "bare_cells", "unit_cells"}
 CELLS = ("outcome", "men", "women", "prev")
@@ -83,7 +83,8 @@ class Indicator:
     file: Path
     line: int
     band: tuple[float, float] | None = None  # (centre, half_width) for direction band
-    definition: str = ""
+    definition: str = ""                     # in English; definition_sv in Swedish (the results page)
+    definition_sv: str = ""
     population: str | None = None
     where: exp.Expression | None = None
     measure: Measure | None = None
@@ -217,7 +218,8 @@ class _Reader:
             self.error(item, "precision", f"precision must be a whole number of decimals from 0 to {MAX_PRECISION} (got {precision!r})")
         ind = Indicator(id=self.id, name={k: v for k, v in name.items() if k in ("sv", "en")}, unit=unit,
                         direction=direction, band=band, precision=precision, file=self.path,
-                        line=item.get(LINE, 0), definition=str(item.get("definition") or ""))
+                        line=item.get(LINE, 0), definition=str(item.get("definition") or ""),
+                        definition_sv=str(item.get("definition_sv") or ""))
         ind.targets = self.targets(item.get("targets"))
         if "print_unit" in item:
             if not isinstance(item["print_unit"], bool):

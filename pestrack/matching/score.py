@@ -30,6 +30,9 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from threadpoolctl import threadpool_limits
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
 from pestrack.matching.esco import Taxonomy, taxonomy
 from pestrack.records.employers.rules import CEFR, EARTH_KM
 
@@ -42,6 +45,11 @@ LATE_DAYS = 60
 NEUTRAL = 0.5
 BLOCK = 32  # participants scored at a time: 32 × 20,000 float32 arrays stay in the CPU cache
 FORK_MIN_ROWS = 2048  # fewer participants are scored in this process (forking costs more)
+
+
+def _num(x: float, places: int = 2) -> str:
+    """A number for an explanation, in the language's format (0,50 in Swedish)."""
+    return number_format(round(float(x), places), places)
 
 
 @dataclass
@@ -383,15 +391,17 @@ class Matcher:
         lines = []
         if "occupation" in parts:
             if q.occupation < 0:
-                lines.append("occupation: the place has no ESCO occupation")
+                lines.append(_("occupation: the place has no ESCO occupation"))
             elif not (p.desired or p.experience):
-                lines.append("occupation: the participant has no desired occupation or experience")
+                lines.append(_("occupation: the participant has no desired occupation or experience"))
             else:
                 best = max(((float(tax.occupation_similarity([o], [q.occupation])[0, 0]) * w, occ_labels[o], kind)
-                            for os_, w, kind in ((p.desired, 1.0, "wants"), (p.experience, EXPERIENCE_WEIGHT, "has worked as"))
+                            for os_, w, kind in ((p.desired, 1.0, "wants"), (p.experience, EXPERIENCE_WEIGHT, "worked"))
                             for o in os_), default=(0, "", ""))
-                lines.append(f"occupation {parts['occupation']:.2f}: place is '{occ_labels[q.occupation]}'; "
-                             f"participant {best[2]} '{best[1]}'")
+                wording = (_("occupation %(score)s: place is '%(place)s'; participant wants '%(own)s'") if best[2] == "wants"
+                           else _("occupation %(score)s: place is '%(place)s'; participant has worked as '%(own)s'"))
+                lines.append(wording % {"score": _num(parts["occupation"]), "place": occ_labels[q.occupation],
+                                        "own": best[1]})
         covered, missing = [], []
         if "skills" in parts:
             own = self._skill_weights(p)
@@ -399,32 +409,39 @@ class Matcher:
                 sim = tax.skill_similarity(list(own), [s])[:, 0] * np.array(list(own.values()), np.float32) if own else np.zeros(0)
                 if len(sim) and sim.max() > 0:
                     via = list(own)[int(sim.argmax())]
-                    covered.append(tax.skills.labels[s] + ("" if via == s else f" (≈ {tax.skills.labels[via]}, {sim.max():.2f})"))
+                    covered.append(tax.skills.labels[s] + ("" if via == s else f" (≈ {tax.skills.labels[via]}, {_num(sim.max())})"))
                 else:
                     missing.append(tax.skills.labels[s])
             opt = sum(1 for s in q.optional if s in own)
-            lines.append(f"skills {parts['skills']:.2f}: " + (
-                f"required {len(covered)} of {len(q.required)} covered" if q.required else "the place lists no required skills")
+            lines.append(_("skills %(score)s: ") % {"score": _num(parts["skills"])} + (
+                _("required %(n)s of %(total)s covered") % {"n": len(covered), "total": len(q.required)} if q.required
+                else _("the place lists no required skills"))
                          + (f" ({'; '.join(covered)})" if covered else "")
-                         + (f"; missing: {'; '.join(missing)}" if missing else "")
-                         + (f"; optional {opt} of {len(q.optional)} held" if q.optional else ""))
+                         + (_("; missing: %(skills)s") % {"skills": "; ".join(missing)} if missing else "")
+                         + (_("; optional %(n)s of %(total)s held") % {"n": opt, "total": len(q.optional)}
+                            if q.optional else ""))
         km = None
         if None not in (p.lat, p.lon, q.lat, q.lon):
             km = km_between(p.lat, p.lon, q.lat, q.lon)
         if "travel" in parts:
-            lines.append(f"travel {parts['travel']:.2f}: " + (
-                f"{km:.1f} km (limit {p.max_travel_km or DEFAULT_TRAVEL_KM:.0f} km)" if km is not None else "no location known"))
+            lines.append(_("travel %(score)s: ") % {"score": _num(parts["travel"])} + (
+                _("%(km)s km (limit %(limit)s km)") % {"km": _num(km, 1), "limit": _num(p.max_travel_km or DEFAULT_TRAVEL_KM, 0)}
+                if km is not None else _("no location known")))
         if "conditions" in parts:
             late = (p.available_from - q.start_date).days if p.available_from else 0
-            lines.append(f"conditions {parts['conditions']:.2f}: "
-                         + (f"available {late} days after the start" if late > 0 else "available from the start")
-                         + (f"; {q.hours} h/week against at most {p.max_hours}" if q.hours and p.max_hours and q.hours > p.max_hours else ""))
+            lines.append(_("conditions %(score)s: ") % {"score": _num(parts["conditions"])}
+                         + (_("available %(n)s days after the start") % {"n": late} if late > 0
+                            else _("available from the start"))
+                         + (_("; %(hours)s h/week against at most %(max)s") % {"hours": q.hours, "max": p.max_hours}
+                            if q.hours and p.max_hours and q.hours > p.max_hours else ""))
         if "text" in parts and parts["text"] > 0:
-            lines.append(f"free text {parts['text']:.2f}")
+            lines.append(_("free text %(score)s") % {"score": _num(parts["text"])})
         violations: list[Violation] = self.violations(i, j)
-        requirements = [f"Swedish {CEFR[q.swedish_level]} required, participant {CEFR[p.swedish_level]}"] if q.swedish_level else []
+        requirements = ([_("Swedish %(level)s required, participant %(own)s") % {
+            "level": CEFR[q.swedish_level], "own": CEFR[p.swedish_level]}] if q.swedish_level else [])
         if q.driving_licence:
-            requirements.append("driving licence required" + (", held" if p.driving_licence else ", not held"))
+            requirements.append(_("driving licence required, held") if p.driving_licence
+                                else _("driving licence required, not held"))
         return {"participant": p.id, "place": q.id, "score": round(total, 4), "feasible": not violations,
                 "components": {c: round(v, 4) for c, v in parts.items()},
                 "contributions": {c: round(self.weights[c] * v / sum(self.weights.values()), 4) for c, v in parts.items()},

@@ -20,6 +20,12 @@ def _status(status: str | None, lang: str) -> str:
     return f'<span class="{status}">{SYMBOL[status]} {escape(FULFILMENT[lang][status])}</span>'
 
 
+def _sv(text: str) -> str:
+    """The city's own Swedish text (goals, activities, analyses), marked as Swedish for an English
+    page's readers and screen readers (WCAG 3.1.2)."""
+    return f'<span lang="sv">{escape(text)}</span>'
+
+
 def render(report: AnnualReport, lang: str = "sv") -> str:
     t = LABELS[lang]
     year = report.year
@@ -29,11 +35,11 @@ def render(report: AnnualReport, lang: str = "sv") -> str:
     for goal in report.goals.goals:
         depth = goal.id.count(".") + 2
         status = report.statuses[goal.id]
-        out.append(f"<section class=\"goal\"><h{depth}>{escape(goal.id)} {escape(goal.title)}</h{depth}>")
+        out.append(f"<section class=\"goal\"><h{depth}>{escape(goal.id)} {_sv(goal.title)}</h{depth}>")
         out.append(f"<p>{t[goal.level]}. {t['assessed']}: {_status(status['status'], lang)}")
         if status["assessment"]:
             out.append(f" ({t['suggested'].lower()}: {_status(status['suggested'], lang) or '–'})</p>"
-                       f"<p class=\"analysis\">{escape(status['assessment'].analysis)}</p>")
+                       f"<p class=\"analysis\">{_sv(status['assessment'].analysis)}</p>")
         else:
             out.append(f" ({t['suggested'].lower()})</p>")
         rows = [r for r in report.rows if r.goal_id == goal.id]
@@ -44,19 +50,19 @@ def render(report: AnnualReport, lang: str = "sv") -> str:
                 cells = r.cells(year, lang)
                 cells["period"] = escape(report.period.label)
                 cells["fulfilment"] = _status(r.fulfilment, lang)
-                name = escape(r.name.get(lang) or r.name["sv"])
+                name = escape(r.name[lang]) if r.name.get(lang) else _sv(r.name["sv"])
                 out.append(f"<tr><td>{name}</td>" + "".join(
                     f'<td class="n">{cells[c] if c == "fulfilment" else escape(cells[c])}</td>' for c in cols) + "</tr>")
-                note = r.analysis or ("" if r.indicator else t["not_defined"])
+                note = _sv(r.analysis) if r.analysis else ("" if r.indicator else escape(t["not_defined"]))
                 if note:
-                    out.append(f'<tr><td colspan="{len(cols) + 1}" class="analysis">{t["analysis"]}: {escape(note)}</td></tr>')
+                    out.append(f'<tr><td colspan="{len(cols) + 1}" class="analysis">{t["analysis"]}: {note}</td></tr>')
             out.append("</table>")
         if goal.activities:
             out.append(f"<table><tr><th>{t['activity']}</th><th>{t['status']}</th></tr>")
             for a in goal.activities:
-                out.append(f"<tr><td>{escape(a.text)}</td><td>{t[a.status or 'no_status']}</td></tr>")
+                out.append(f"<tr><td>{_sv(a.text)}</td><td>{t[a.status or 'no_status']}</td></tr>")
                 if a.analysis:
-                    out.append(f'<tr><td colspan="2" class="analysis">{t["analysis"]}: {escape(a.analysis)}</td></tr>')
+                    out.append(f'<tr><td colspan="2" class="analysis">{t["analysis"]}: {_sv(a.analysis)}</td></tr>')
             out.append("</table>")
         out.append("</section>")
     for result in report.tables:

@@ -98,7 +98,10 @@ def test_ranking_and_explanation_read_like_a_caseworker_would(tax):
     m = Matcher([person(tax, max_travel_km=10)], [other, good], tax=tax)
     best, score = m.top_places(2, jobs=1)
     assert best[0].tolist() == [1, 0] and score[0, 0] > score[0, 1]
-    e = m.explain(0, 1)
+    from django.utils import translation
+
+    with translation.override("en"):
+        e = m.explain(0, 1)
     assert e["components"]["occupation"] == 1.0 and e["skills_covered"] == ["customer service"]
     assert any(line.startswith("occupation 1.00: place is 'shop assistant'; participant wants 'shop assistant'")
                for line in e["lines"])

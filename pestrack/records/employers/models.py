@@ -4,6 +4,7 @@ profile. Skills and occupations are ESCO concept ids (see pestrack.matching.esco
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class SizeBand(models.TextChoices):
@@ -56,11 +57,11 @@ class Contact(models.Model):
     """One entry of the employer contact log, with the date by which to follow it up."""
 
     class Kind(models.TextChoices):
-        VISIT = "visit", "visit"
-        CALL = "call", "call"
-        EVENT = "event", "event"
-        AGREEMENT = "agreement", "agreement"
-        EMAIL = "email", "email"
+        VISIT = "visit", _("visit")
+        CALL = "call", _("call")
+        EVENT = "event", _("event")
+        AGREEMENT = "agreement", _("agreement")
+        EMAIL = "email", _("email")
 
     employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="contacts")
     date = models.DateField()
@@ -77,10 +78,10 @@ class Place(models.Model):
     """A place or vacancy: Stockholmsjobb, feriejobb, praktik, a regular vacancy, wage-subsidised, OSA."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "open"
-        FILLED = "filled", "filled"
-        CLOSED = "closed", "closed"
-        EXPIRED = "expired", "expired"
+        OPEN = "open", _("open")
+        FILLED = "filled", _("filled")
+        CLOSED = "closed", _("closed")
+        EXPIRED = "expired", _("expired")
 
     kind = models.ForeignKey("codes.Code", on_delete=models.PROTECT, related_name="+", limit_choices_to={"list": "place_type"})
     employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="places")
@@ -115,11 +116,11 @@ class Placement(models.Model):
     """A participant proposed for a place, and what came of it (interview, hire, how long it lasted)."""
 
     class Status(models.TextChoices):
-        PROPOSED = "proposed", "proposed"
-        INTERVIEWED = "interviewed", "interviewed"
-        HIRED = "hired", "hired"
-        REJECTED = "rejected", "rejected"
-        WITHDRAWN = "withdrawn", "withdrawn"
+        PROPOSED = "proposed", _("proposed")
+        INTERVIEWED = "interviewed", _("interviewed")
+        HIRED = "hired", _("hired")
+        REJECTED = "rejected", _("rejected")
+        WITHDRAWN = "withdrawn", _("withdrawn")
 
     place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="placements")
     person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="placements")

@@ -33,7 +33,7 @@ class PersonAddForm(forms.ModelForm):
         try:
             number = identity.parse(self.cleaned_data["identity_number"])
         except identity.InvalidIdentityNumber as exc:
-            raise forms.ValidationError(str(exc)) from None
+            raise forms.ValidationError(exc.translated()) from None
         if Person.objects.filter(pin_hash=identity.lookup_hash(number)).exists():
             raise forms.ValidationError(_("A person with this identity number is already registered."))
         return number

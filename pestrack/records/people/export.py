@@ -179,6 +179,52 @@ _LABELS = {
 }
 
 
+# The extract's field names, as the person reads them; a field missing here is shown by its key.
+_FIELDS = {
+    "id": ("Id", "Id"), "identity_number": ("Personnummer", "Identity number"),
+    "is_coordination_number": ("Samordningsnummer", "Coordination number"),
+    "first_name": ("Förnamn", "First name"), "last_name": ("Efternamn", "Last name"),
+    "birth_date": ("Födelsedatum", "Birth date"), "sex": ("Kön", "Sex"), "municipality": ("Kommun", "Municipality"),
+    "address": ("Adress", "Address"), "education_level": ("Utbildningsnivå", "Education level"),
+    "born_abroad": ("Född utomlands", "Born abroad"), "arrival_year": ("Invandringsår", "Year of arrival"),
+    "protected_identity": ("Skyddade personuppgifter", "Protected identity"),
+    "registered_at": ("Registrerad", "Registered"), "updated_at": ("Senast ändrad", "Last changed"),
+    "masked": ("Maskerad", "Masked"), "anonymised": ("Avidentifierad", "Anonymised"),
+    "programme": ("Program", "Programme"), "org_unit": ("Enhet", "Unit"),
+    "referring_unit": ("Anvisande enhet", "Referring unit"), "referring_body": ("Anvisande verksamhet", "Referring body"),
+    "target_group": ("Målgrupp", "Target group"), "entry_route": ("Inskrivningsväg", "Entry route"),
+    "decision_reference": ("Beslut", "Decision"), "decision_date": ("Beslutsdatum", "Decision date"),
+    "start_date": ("Startdatum", "Start date"), "end_date": ("Slutdatum", "End date"),
+    "exit_reason": ("Avslutsorsak", "Exit reason"), "caseworker": ("Handläggare", "Caseworker"),
+    "instrument": ("Instrument", "Instrument"), "date": ("Datum", "Date"), "score": ("Poäng", "Score"),
+    "band": ("Intervall", "Band"), "item_scores": ("Delpoäng", "Item scores"), "goals": ("Mål", "Goals"),
+    "steps": ("Steg", "Steps"), "participant_view": ("Deltagarens egen syn", "The participant's own view"),
+    "participant_involved": ("Deltagaren var med och tog fram planen", "The participant took part in the plan"),
+    "measure": ("Insats", "Measure"), "provider_type": ("Typ av anordnare", "Provider type"),
+    "provider_name": ("Anordnare", "Provider"), "place": ("Plats", "Place"),
+    "months": ("Månader efter avslut", "Months after exit"), "reference_date": ("Uppföljningsdatum", "Follow-up date"),
+    "working": ("Arbetar", "Working"), "studying": ("Studerar", "Studying"),
+    "self_sufficient": ("Självförsörjande", "Self-sufficient"), "source": ("Källa", "Source"),
+    "survey": ("Enkät", "Survey"), "question": ("Fråga", "Question"), "value": ("Svar", "Answer"),
+    "text": ("Fritext", "Free text"),
+}
+# Stored values of fields with a fixed set of values, by field.
+_VALUES = {
+    "sex": {"woman": ("kvinna", "woman"), "man": ("man", "man")},
+    "source": {"register": ("register", "register"), "survey": ("frågat personen", "asked the person")},
+}
+
+
+def _field(key: str, language: str) -> str:
+    names = _FIELDS.get(key)
+    return escape(names[language == "en"] if names else key.replace("_", " "))
+
+
+def _value_of(key: str, v, language: str) -> str:
+    named = _VALUES.get(key, {}).get(v) if isinstance(v, str) else None
+    return escape(named[language == "en"]) if named else _value(v, language)
+
+
 def _value(v, language: str) -> str:
     if isinstance(v, dict) and {"sv", "en"} <= v.keys():
         return escape(str(v[language]))
@@ -193,8 +239,8 @@ def _table(rows: list[dict], language: str, skip=()) -> str:
     if not rows:
         return f"<p>{_LABELS[language]['none']}</p>"
     keys = [k for k in rows[0] if k not in skip and not isinstance(rows[0][k], list)]
-    head = "".join(f"<th scope='col'>{escape(k.replace('_', ' '))}</th>" for k in keys)
-    body = "".join("<tr>" + "".join(f"<td>{_value(r[k], language)}</td>" for k in keys) + "</tr>" for r in rows)
+    head = "".join(f"<th scope='col'>{_field(k, language)}</th>" for k in keys)
+    body = "".join("<tr>" + "".join(f"<td>{_value_of(k, r[k], language)}</td>" for k in keys) + "</tr>" for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -227,7 +273,7 @@ def render_extract_html(extract: dict, language: str = "sv") -> str:
     t = _LABELS["en" if language == "en" else "sv"]
     language = "en" if language == "en" else "sv"
     p = extract["person"]
-    person_rows = "".join(f"<tr><th scope='row'>{escape(k.replace('_', ' '))}</th><td>{_value(v, language)}</td></tr>"
+    person_rows = "".join(f"<tr><th scope='row'>{_field(k, language)}</th><td>{_value_of(k, v, language)}</td></tr>"
                           for k, v in p.items())
     parts = [
         f"<!doctype html><html lang='{language}'><head><meta charset='utf-8'><title>{t['title']}</title>",

@@ -20,11 +20,28 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+def gettext_noop(message: str) -> str:
+    """Marks a message for translation (gettext_noop, without importing Django here)."""
+    return message
+
+
 _PATTERN = re.compile(r"^(?P<century>\d{2})?(?P<yy>\d{2})(?P<mm>\d{2})(?P<dd>\d{2})(?P<sep>[-+]?)(?P<serial>\d{3})(?P<check>\d)$")
 
 
 class InvalidIdentityNumber(ValueError):
-    """The text is not a valid personal identity or coordination number; the message says why."""
+    """The text is not a valid personal identity or coordination number; the message says why.
+
+    ``str(exc)`` is English (logs, import reports, the command line); ``exc.translated()`` is the
+    same message in the active language, for a form."""
+
+    def __init__(self, message: str, **params):
+        self.message, self.params = message, params
+        super().__init__(message % params)
+
+    def translated(self) -> str:
+        from django.utils.translation import gettext
+
+        return gettext(self.message) % self.params
 
 
 @dataclass(frozen=True)
@@ -62,14 +79,13 @@ def parse(text: str, today: dt.date | None = None) -> IdentityNumber:
     raw = (text or "").strip()
     m = _PATTERN.match(raw)
     if not m:
-        raise InvalidIdentityNumber(
-            f"{raw!r} is not of the form YYYYMMDD-NNNN or YYMMDD-NNNN"
-        )
+        raise InvalidIdentityNumber(gettext_noop("%(number)s is not of the form YYYYMMDD-NNNN or YYMMDD-NNNN"),
+                                    number=repr(raw))
     today = today or dt.date.today()
     yy, mm, dd = m["yy"], int(m["mm"]), int(m["dd"])
     if m["century"]:
         if m["sep"] == "+":
-            raise InvalidIdentityNumber(f"{raw!r}: '+' is only used with a two-digit year")
+            raise InvalidIdentityNumber(gettext_noop("%(number)s: '+' is only used with a two-digit year"), number=repr(raw))
         year = int(m["century"] + yy)
     else:
         # YYMMDD-NNNN: the latest year not in the future; '+' marks a person aged 100 or more.
@@ -83,12 +99,14 @@ def parse(text: str, today: dt.date | None = None) -> IdentityNumber:
     try:
         birth = dt.date(year, mm, day)
     except ValueError:
-        raise InvalidIdentityNumber(f"{raw!r}: {year:04d}-{mm:02d}-{day:02d} is not a date") from None
+        raise InvalidIdentityNumber(gettext_noop("%(number)s: %(date)s is not a date"), number=repr(raw),
+                                    date=f"{year:04d}-{mm:02d}-{day:02d}") from None
     if birth > today:
-        raise InvalidIdentityNumber(f"{raw!r}: birth date {birth} is in the future")
+        raise InvalidIdentityNumber(gettext_noop("%(number)s: birth date %(date)s is in the future"), number=repr(raw),
+                                    date=birth.isoformat())
     ten = yy + m["mm"] + m["dd"] + m["serial"] + m["check"]
     if not luhn_ok(ten):
-        raise InvalidIdentityNumber(f"{raw!r}: check digit is wrong")
+        raise InvalidIdentityNumber(gettext_noop("%(number)s: check digit is wrong"), number=repr(raw))
     return IdentityNumber(f"{year:04d}{ten[2:]}", birth, coordination)
 
 

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pestrack.matching import store
 from pestrack.matching.score import Matcher
@@ -35,6 +36,8 @@ class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["date", "kind", "note", "follow_up_date"]
+        labels = {"date": gettext_lazy("Date"), "kind": gettext_lazy("Kind of contact"), "note": gettext_lazy("Note"),
+                  "follow_up_date": gettext_lazy("Follow up by")}
         widgets = {"date": forms.DateInput(attrs={"type": "date"}),
                    "follow_up_date": forms.DateInput(attrs={"type": "date"})}
 
@@ -165,6 +168,11 @@ class OutcomeForm(forms.ModelForm):
     class Meta:
         model = Placement
         fields = ["status", "interview_date", "hired_date", "ended_date", "employer_satisfaction"]
+        labels = {"status": gettext_lazy("Status"), "interview_date": gettext_lazy("Interview date"),
+                  "hired_date": gettext_lazy("Hired on"), "ended_date": gettext_lazy("Employment ended on"),
+                  "employer_satisfaction": gettext_lazy("The employer's satisfaction")}
+        help_texts = {"ended_date": gettext_lazy("The last day of the employment."),
+                      "employer_satisfaction": gettext_lazy("1 (not at all satisfied) to 5 (very satisfied).")}
         widgets = {f: forms.DateInput(attrs={"type": "date"}) for f in ("interview_date", "hired_date", "ended_date")}
 
     def clean(self):

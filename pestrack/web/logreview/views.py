@@ -72,7 +72,7 @@ class LogFilter(forms.Form):
         try:
             number = identity.parse(term)
         except identity.InvalidIdentityNumber as exc:
-            raise forms.ValidationError(str(exc)) from None
+            raise forms.ValidationError(exc.translated()) from None
         self.by_identity_number = True
         pk = Person.objects.filter(pin_hash=identity.lookup_hash(number)).values_list("pk", flat=True).first()
         if pk is None:

@@ -51,6 +51,24 @@ def category_labels(dimension: str, values: list[str | None], lang: str) -> list
     return [_("Not recorded") if v is None or v == NOT_RECORDED else names.get(v, v) for v in values]
 
 
+EXIT_OUTCOMES = {"work": gettext_lazy("work"), "studies": gettext_lazy("studies"), "other": gettext_lazy("other")}
+SEXES = {"woman": gettext_lazy("woman"), "man": gettext_lazy("man")}
+
+
+def row_values(columns: list[str], rows: list, lang: str) -> list[list]:
+    """The rows' cells with codes by their names (units, code lists, sex, exit outcome)."""
+    named: dict[int, dict] = {}
+    for i, column in enumerate(columns):
+        values = sorted({r[i] for r in rows if isinstance(r[i], str)})
+        if column == "sex":
+            named[i] = {v: str(SEXES.get(v, v)) for v in values}
+        elif column == "exit_outcome":
+            named[i] = {v: str(EXIT_OUTCOMES.get(v, v)) for v in values}
+        elif column == "org_unit" or column in CODE_LISTS:
+            named[i] = dict(zip(values, category_labels(column, values, lang)))
+    return [[named[i].get(c, c) if i in named and c is not None else c for i, c in enumerate(r)] for r in rows]
+
+
 def _unit(ind: Indicator, lang: str) -> str:
     return UNIT_SUFFIX[lang].get(ind.unit, "").strip()
 

@@ -170,6 +170,7 @@ def indicator(request, indicator_id: str):
     lang = language()
     fmt = lambda v: cell(v, ind.unit, ind.precision, lang)  # noqa: E731
     context = {"form": form, "indicator": ind, "name": ind.name.get(lang) or ind.name["sv"], "units": units,
+               "definition": ind.definition if lang == "en" else ind.definition_sv,
                "available": service.available(ind, units), "year": year, "code": code,
                "target": fmt(ind.targets.get(year, {}).get("own")), "reported": ind.is_reported}
     if context["available"] and not ind.is_reported:
@@ -209,8 +210,8 @@ def rows(request, indicator_id: str):
     columns, found, total = service.drill_rows(ind, year, code, units, only, page)
     readable = access.person_keys_readable(request.user) if "person_key" in columns else {}
     key_at = columns.index("person_key") if "person_key" in columns else None
-    table = [{"cells": list(r), "key": r[key_at] if key_at is not None and r[key_at] in readable else None}
-             for r in found]
+    table = [{"cells": cells, "key": r[key_at] if key_at is not None and r[key_at] in readable else None}
+             for r, cells in zip(found, charts.row_values(columns, found, language()))]
     pages = max(1, -(-total // service.PAGE_ROWS))
     _log(request, "results rows", f"{ind.id} {code} {year} {only or 'all'} page {page}: {len(found)} of {total} "
                                   f"pseudonymised rows, {service.scope_text(units)}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ObjectDoesNotExist
+from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,10 @@ class WebFormMixin:
 
     def setup_fields(self):
         for f in self.fields.values():
+            if f.help_text and not isinstance(f.help_text, Promise):
+                # a model's own help text is a note for developers, in English; a form gives its
+                # help in the user's language (Meta.help_texts, translated) or none
+                f.help_text = ""
             if isinstance(f, forms.ModelChoiceField) and f.queryset.model is Code:
                 f.queryset = f.queryset.filter(active=True)
                 f.label_from_instance = code_label

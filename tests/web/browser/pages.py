@@ -36,4 +36,6 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("home-manager", "/", "maria"),
     ("person-manager", "/persons/{person}/", "maria"),
     ("home-analyst", "/", "ali"),
+    ("log-review", "/log-review/", "sara"),
+    ("unusual-access", "/log-review/unusual/", "sara"),
 ]
