@@ -217,7 +217,7 @@ def problems(html: str, foreign: dict[str, re.Pattern], codes: set[str], languag
 # --- the world and its pages --------------------------------------------------------------------
 
 @pytest.fixture
-def full_world(results_world):
+def full_world(results_world, settings, tmp_path):
     """Every kind of record the pages show: an assessment, a plan, a measure, a placement on a
     place of an employer, an ended enrolment with its follow-up."""
     from pestrack.records.casework.models import Assessment, Enrolment, FollowUp, Participation, Plan
@@ -252,6 +252,16 @@ def full_world(results_world):
     anna = get_user_model().objects.get(username="anna")
     w.unsigned = write(anna, enrolment=e, kind="samtal", date=today, text="Lorem ipsum dolor.")
     w.signed = write(anna, enrolment=e, kind="telefonsamtal", date=today, text="Lorem ipsum sit amet.", sign=True)
+    from django.utils import timezone
+
+    from pestrack.records.documents import files
+    from pestrack.records.documents.demo import tiny_pdf, upload_of
+    from pestrack.records.meetings.models import Meeting
+
+    settings.PESTRACK_DOCUMENTS_DIR = tmp_path / "documents"
+    w.document = files.store(upload_of("intyg.pdf", tiny_pdf()), person=w.jarva, enrolment=e, user=anna)
+    w.meeting = Meeting.objects.create(person=w.jarva, enrolment=e, kind=code("meeting_kind", "planning"),
+                                       starts_at=timezone.now() - dt.timedelta(hours=2), organiser=anna)
     return w
 
 
@@ -264,7 +274,8 @@ def ids(w, user: str, name: str, language: str) -> dict:
     enrolment = (w.ended if name == "record-followup" else person).enrolments.order_by("pk").first()
     return {"person_id": person.pk, "enrolment_id": enrolment.pk, "participation_id": w.participation.pk,
             "employer_id": w.employer.pk,
-            "entry_id": (w.signed if name == "journal-correct" else w.unsigned).pk, "place_id": w.place.pk, "placement_id": w.placement.pk,
+            "entry_id": (w.signed if name == "journal-correct" else w.unsigned).pk,
+            "document_id": w.document.pk, "meeting_id": w.meeting.pk, "place_id": w.place.pk, "placement_id": w.placement.pk,
             "indicator_id": "jobbtorg_exit_work_or_studies", "key": person_key(person.pin_hash),
             "year": 2023, "code": "VB", "lang": language, "fmt": "html"}
 

@@ -207,6 +207,19 @@ _FIELDS = {
     "self_sufficient": ("Självförsörjande", "Self-sufficient"), "source": ("Källa", "Source"),
     "survey": ("Enkät", "Survey"), "question": ("Fråga", "Question"), "value": ("Svar", "Answer"),
     "text": ("Fritext", "Free text"),
+    "absence_reason": ("Frånvaroorsak", "Reason for absence"), "author": ("Skriven av", "Author"),
+    "changed_at": ("Ändrad", "Changed"), "corrected_by": ("Rättad av anteckning", "Corrected by entry"),
+    "correction_reason": ("Skäl till rättelsen", "Reason for the correction"), "corrects": ("Rättar", "Corrects"),
+    "description": ("Beskrivning", "Description"), "digital": ("Digitalt", "Digital"),
+    "duration_minutes": ("Längd (minuter)", "Duration (minutes)"), "enrolment_id": ("Inskrivning", "Enrolment"),
+    "kind": ("Typ", "Kind"), "meeting": ("Möte", "Meeting"), "name": ("Namn", "Name"),
+    "organiser": ("Bokat av", "Organiser"), "other_bodies": ("Andra myndigheter", "Other bodies"),
+    "outcome": ("Utfall", "Outcome"), "present": ("Närvarande", "Present"), "signed_at": ("Signerad", "Signed"),
+    "signed_automatically": ("Signerad automatiskt", "Signed automatically"),
+    "size_bytes": ("Storlek (byte)", "Size (bytes)"), "starts_at": ("Börjar", "Starts"), "type": ("Filtyp", "File type"),
+    "uploaded_at": ("Uppladdad", "Uploaded"), "withdrawal_reason": ("Skäl till återkallandet", "Reason for withdrawal"),
+    "withdrawn_at": ("Återkallad", "Withdrawn"), "withdraws": ("Makulerar", "Withdraws"),
+    "written_at": ("Skriven", "Written"),
 }
 # Stored values of fields with a fixed set of values, by field.
 _VALUES = {
