@@ -97,6 +97,11 @@ def words_of(language: str) -> set[str]:
     texts = [msgid if language == "en" else msgstr for msgid, msgstr in _catalogues()]
     texts += list(Code.objects.values_list("name_en" if language == "en" else "name_sv", flat=True))
     texts += list(OrgUnit.objects.values_list("name", flat=True))  # proper names, in both languages
+    if language == "sv":  # the city's own Swedish texts (goals, activities, analyses)
+        from django.conf import settings
+
+        texts.append((Path(settings.PESTRACK_PROFILES_DIR) / settings.PESTRACK_PROFILE / "goals.yaml")
+                     .read_text(encoding="utf-8"))
     return {w.lower() for t in texts for w in re.findall(r"[\w-]+", t)}
 
 
@@ -229,7 +234,8 @@ def full_world(results_world, settings, tmp_path):
     code = lambda lst, c: Code.objects.get(list=lst, code=c)  # noqa: E731
     today = dt.date.today()
     e = w.jarva.enrolments.get()
-    Assessment.objects.create(enrolment=e, instrument=code("instrument", "wai"), date=e.start_date, score="6.5")
+    w.assessment = Assessment.objects.create(enrolment=e, instrument=code("instrument", "wai"), date=e.start_date,
+                                             score="6.5")
     Plan.objects.create(enrolment=e, date=e.start_date, goals="Arbete inom vården", steps="Kurs, sedan praktik",
                         participant_view="Jag valde kursen själv", participant_involved=True)
     w.participation = Participation.objects.create(enrolment=e, measure=code("measure", "praktik"),
@@ -275,7 +281,8 @@ def ids(w, user: str, name: str, language: str) -> dict:
     return {"person_id": person.pk, "enrolment_id": enrolment.pk, "participation_id": w.participation.pk,
             "employer_id": w.employer.pk,
             "entry_id": (w.signed if name == "journal-correct" else w.unsigned).pk,
-            "document_id": w.document.pk, "meeting_id": w.meeting.pk, "place_id": w.place.pk, "placement_id": w.placement.pk,
+            "document_id": w.document.pk, "meeting_id": w.meeting.pk,
+            "record_type": "assessment", "record_id": w.assessment.pk, "place_id": w.place.pk, "placement_id": w.placement.pk,
             "indicator_id": "jobbtorg_exit_work_or_studies", "key": person_key(person.pin_hash),
             "year": 2023, "code": "VB", "lang": language, "fmt": "html"}
 

@@ -26,6 +26,10 @@ COLUMN_LABELS = {
     "target_group": gettext_lazy("Target group"), "org_unit": gettext_lazy("Organisation unit"),
     "measure": gettext_lazy("Measure"), "exit_outcome": gettext_lazy("Exit outcome"),
     "in_numerator": gettext_lazy("In numerator"), "in_denominator": gettext_lazy("In denominator"),
+    # the date columns indicators count by (their period)
+    "date": gettext_lazy("Date"), "start_date": gettext_lazy("Start date"), "end_date": gettext_lazy("End date"),
+    "exit_date": gettext_lazy("Exit date"), "hired_date": gettext_lazy("Hired on"),
+    "proposed_date": gettext_lazy("Proposed on"),
 }
 
 
