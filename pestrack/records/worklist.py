@@ -10,10 +10,19 @@ A source's ``query(enrolments, today)`` returns a queryset of dicts (``.values()
 - ``due_date``: the date the item is due (a ``date``),
 - ``person_id`` and ``enrolment_id``,
 - ``object_id``: the id of the record the item is about (the enrolment, plan, entry, meeting...),
-- ``caseworker_id``: the responsible caseworker of the enrolment (may be None).
+- ``caseworker_id``: the responsible caseworker of the enrolment (may be None),
 
-``resolve_url(row)`` gives the URL of the form that resolves the item; resolving it makes the
-query stop returning it.
+and the source's ``extra`` fields, if any (e.g. the follow-up's ``months``). It may be a union of
+querysets (``qs1.union(qs2, all=True)``, each without ordering) when one kind has several rules.
+
+An item is shown from its due date on (the query returns it when ``due_date <= today``) and is
+overdue from the day after. ``resolve_url(row)`` gives the URL of the form that resolves the item;
+resolving it makes the query stop returning it. ``describe(row)``, if given, is a short text shown
+with the item (e.g. "6 months after exit").
+
+The functions below run each source's query as a subquery of one statement (``counts``,
+``counts_by``: every kind in one statement; ``next_due``: one per kind), so a page's number of
+statements does not grow with its rows.
 """
 from __future__ import annotations
 
@@ -22,6 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connections
 from django.db.models import QuerySet
 
 ITEM_FIELDS = ("due_date", "person_id", "enrolment_id", "object_id", "caseworker_id")
@@ -34,6 +44,8 @@ class Source:
     query: Callable[[QuerySet, dt.date], QuerySet]
     resolve_url: Callable[[dict], str]
     order: int = 100                            # position in the list of kinds
+    extra: tuple[str, ...] = ()                 # more fields of each row (for resolve_url and describe)
+    describe: Callable[[dict], str] | None = None  # a short text about one item
 
 
 _SOURCES: dict[str, Source] = {}
@@ -53,32 +65,105 @@ def source(kind: str) -> Source:
     return _SOURCES[kind]
 
 
-def items(enrolments: QuerySet, today: dt.date, kinds: Iterable[str] | None = None) -> list[dict]:
-    """Every due item over ``enrolments``, each a dict of ITEM_FIELDS plus ``kind``, by due date."""
+def _rows(s: Source, enrolments: QuerySet, today: dt.date) -> QuerySet:
+    return s.query(enrolments, today).values(*ITEM_FIELDS, *s.extra)
+
+
+def _sql(qs: QuerySet) -> tuple[str, list]:
+    """The SQL of a queryset, to run as a subquery of a statement of our own."""
+    sql, params = qs.query.get_compiler(using=qs.db).as_sql()
+    return sql, list(params)
+
+
+def _date(value) -> dt.date | None:
+    """A date read by plain SQL (SQLite gives text)."""
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def items(enrolments: QuerySet, today: dt.date, kinds: Iterable[str] | None = None,
+          limit: int | None = None) -> list[dict]:
+    """Every due item over ``enrolments``, each a dict of ITEM_FIELDS (and the source's extra
+    fields) plus ``kind``, by due date; ``limit``: at most this many of each kind, the earliest due
+    (one query per kind)."""
     wanted = set(kinds) if kinds is not None else None
     out: list[dict] = []
     for s in sources():
         if wanted is not None and s.kind not in wanted:
             continue
-        for row in s.query(enrolments, today).values(*ITEM_FIELDS):
-            out.append({"kind": s.kind, **row})
+        rows = _rows(s, enrolments, today).order_by("due_date", "enrolment_id", "object_id")
+        if limit is not None:
+            rows = rows[:limit]
+        out.extend({"kind": s.kind, **row} for row in rows)
     out.sort(key=lambda r: (r["due_date"], r["kind"], r["enrolment_id"], r["object_id"]))
     return out
 
 
 def counts(enrolments: QuerySet, today: dt.date) -> dict[str, int]:
-    """The number of due items of each kind over ``enrolments`` (one COUNT query per kind)."""
-    return {s.kind: s.query(enrolments, today).count() for s in sources()}
+    """The number of due items of each kind over ``enrolments``, every kind in one statement."""
+    kinds = sources()
+    if not kinds:
+        return {}
+    parts, params = [], []
+    for s in kinds:
+        sql, p = _sql(_rows(s, enrolments, today).order_by())
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) wl_{len(parts)})")
+        params += p
+    db = enrolments.db
+    with connections[db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return {s.kind: int(n) for s, n in zip(kinds, row)}
+
+
+def counts_by(enrolments: QuerySet, today: dt.date, column: str = "caseworker_id") -> dict[Any, dict[str, int]]:
+    """The number of due items of each kind per value of the enrolment's ``column``
+    (``caseworker_id``, ``org_unit_id``): {value: {kind: n}}, every kind in one statement."""
+    from pestrack.records.casework.models import Enrolment
+
+    meta = Enrolment._meta
+    names = {f.attname: f.column for f in meta.concrete_fields}
+    if column not in names:
+        raise ValueError(f"not a column of an enrolment: {column}")
+    kinds = sources()
+    if not kinds:
+        return {}
+    connection = connections[enrolments.db]
+    q = connection.ops.quote_name
+    parts, params = [], []
+    for n, s in enumerate(kinds):
+        sql, p = _sql(_rows(s, enrolments, today).order_by())
+        parts.append(f"SELECT {n} AS wl_kind, e.{q(names[column])} AS wl_key, COUNT(*) AS wl_n "
+                     f"FROM ({sql}) wl_{n} JOIN {q(meta.db_table)} e ON e.{q(meta.pk.column)} = wl_{n}.enrolment_id "
+                     f"GROUP BY e.{q(names[column])}")
+        params += p
+    out: dict[Any, dict[str, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for kind, key, count in cursor.fetchall():
+            out.setdefault(key, {})[kinds[kind].kind] = int(count)
+    return out
 
 
 def next_due(enrolments: QuerySet, today: dt.date) -> dict[int, dt.date]:
     """Enrolment id → the earliest due date of any item of that enrolment (one query per kind)."""
-    from django.db.models import Min
-
+    connection = connections[enrolments.db]
     first: dict[int, dt.date] = {}
     for s in sources():
-        for row in s.query(enrolments, today).order_by().values("enrolment_id").annotate(first=Min("due_date")):
-            eid, due = row["enrolment_id"], row["first"]
+        sql, params = _sql(_rows(s, enrolments, today).order_by())
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT enrolment_id, MIN(due_date) FROM ({sql}) wl GROUP BY enrolment_id", params)
+            rows = cursor.fetchall()
+        for eid, due in rows:
+            due = _date(due)
             if eid not in first or due < first[eid]:
                 first[eid] = due
     return first
+
+
+def overdue(item: dict, today: dt.date) -> bool:
+    """An item is overdue from the day after its due date."""
+    return item["due_date"] < today

@@ -7,6 +7,7 @@ class CaseworkConfig(AppConfig):
     verbose_name = "Casework"
 
     def ready(self):
-        from pestrack.records.casework import activity
+        from pestrack.records.casework import activity, due
 
         activity.connect()
+        due.register()  # the work list's casework items

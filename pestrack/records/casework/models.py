@@ -55,6 +55,9 @@ class Enrolment(models.Model):
                          name="open_unit_last_activity"),
             models.Index(fields=["referring_unit", "last_activity", "id"], condition=Q(end_date__isnull=True),
                          name="open_referrer_last_activity"),
+            # the work list of one caseworker: their open enrolments without activity (records.casework.due)
+            models.Index(fields=["caseworker", "last_activity"], condition=Q(end_date__isnull=True),
+                         name="open_caseworker_last_activity"),
         ]
 
     def __str__(self) -> str:
@@ -121,10 +124,14 @@ class Plan(Withdrawable):
     steps = models.TextField(blank=True)
     participant_view = models.TextField(blank=True, help_text="The participant's own view of their involvement")
     participant_involved = models.BooleanField(null=True, blank=True)
+    review_date = models.DateField(null=True, blank=True, help_text="When the plan is to be reviewed (the work list)")
 
     class Meta:
         ordering = ["-date"]
-        indexes = [models.Index(fields=["enrolment", "date"], name="plan_enrolment_date")]  # activity.py
+        indexes = [models.Index(fields=["enrolment", "date"], name="plan_enrolment_date"),  # activity.py
+                   # the work list's plan reviews: plans with a review date, by the date
+                   models.Index(fields=["enrolment", "review_date"], condition=Q(review_date__isnull=False),
+                                name="plan_review_due")]
 
 
 class Participation(Withdrawable):
@@ -137,6 +144,7 @@ class Participation(Withdrawable):
     place = models.ForeignKey("employers.Place", null=True, blank=True, on_delete=models.SET_NULL, related_name="participations")
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
+    planned_end_date = models.DateField(null=True, blank=True, help_text="When the measure is planned to end")
 
     class Meta:
         ordering = ["-start_date"]
@@ -146,6 +154,10 @@ class Participation(Withdrawable):
         indexes = [  # an enrolment's last activity (activity.py)
             models.Index(fields=["enrolment", "start_date"], name="participation_enrolment_start"),
             models.Index(fields=["enrolment", "end_date"], name="participation_enrolment_end"),
+            # the work list's overdue measures: open participations with a planned end
+            models.Index(fields=["enrolment", "planned_end_date"],
+                         condition=Q(end_date__isnull=True, planned_end_date__isnull=False),
+                         name="participation_planned_end"),
         ]
 
 

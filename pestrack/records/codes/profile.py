@@ -126,6 +126,7 @@ def read_profile(name: str) -> ProfileData:
         if not isinstance(age_bands, list) or not all(
                 isinstance(b, str) and re.fullmatch(r"\d+-(\d+)?", b) for b in age_bands):
             raise ProfileError(f"{meta_path}:{line}: analytics.age_bands must be a list of \"low-high\" or \"low-\" strings")
+    worklist = _worklist_settings(meta.get("worklist"), meta_path)
     if not isinstance(lists, dict):
         raise ProfileError(f"{codes_path}: must be a mapping of list name to codes")
     for required in REQUIRED_LISTS:
@@ -162,8 +163,30 @@ def read_profile(name: str) -> ProfileData:
                 "description": item.get("description", ""), "rules": _clean(rules), "sort_order": order})
 
     settings_values = {"profile": meta.get("id", root.name), "home_municipality": home,
-                       "retention": _clean(retention), "name": _clean(meta.get("name", {})), "age_bands": age_bands}
+                       "retention": _clean(retention), "name": _clean(meta.get("name", {})), "age_bands": age_bands,
+                       **worklist}
     return ProfileData(root, settings_values, unit_rows, code_rows, org_path)
+
+
+WORKLIST_DEFAULTS = {"followup_months": [3, 6, 12], "inactive_days": 30}
+
+
+def _worklist_settings(section, meta_path: Path) -> dict:
+    """The work list's settings (``worklist:`` in profile.yaml), the defaults where it is silent."""
+    if section is None:
+        return dict(WORKLIST_DEFAULTS)
+    line = section.get(LINE, "?") if isinstance(section, dict) else "?"
+    if not isinstance(section, dict):
+        raise ProfileError(f"{meta_path}: worklist must be a mapping (followup_months, inactive_days)")
+    months = section.get("followup_months", WORKLIST_DEFAULTS["followup_months"])
+    if (not isinstance(months, list) or not months
+            or not all(isinstance(m, int) and not isinstance(m, bool) and 0 < m <= 120 for m in months)):
+        raise ProfileError(f"{meta_path}:{line}: worklist.followup_months must be a list of whole numbers "
+                           "of months from 1 to 120, e.g. [3, 6, 12]")
+    days = section.get("inactive_days", WORKLIST_DEFAULTS["inactive_days"])
+    if not isinstance(days, int) or isinstance(days, bool) or days <= 0:
+        raise ProfileError(f"{meta_path}:{line}: worklist.inactive_days must be a positive whole number of days")
+    return {"followup_months": sorted(set(months)), "inactive_days": days}
 
 
 def load_profile(name: str) -> LoadResult:
@@ -196,6 +219,28 @@ def load_profile(name: str) -> LoadResult:
 
 def home_municipality() -> str:
     return ProfileSetting.get("home_municipality", "")
+
+
+_WORKLIST_CACHE: dict = {}
+_WORKLIST_TTL = 60.0  # seconds: a profile loaded by another process is seen within a minute
+
+
+def worklist_setting(key: str):
+    """``followup_months`` or ``inactive_days`` of the loaded profile (its defaults if not loaded).
+
+    Read on every work-list page: both are fetched in one query and kept a minute in the process
+    (and dropped at once when this process writes a setting, see ``forget_worklist_settings``)."""
+    import time
+
+    now = time.monotonic()
+    if not _WORKLIST_CACHE or now - _WORKLIST_CACHE["at"] > _WORKLIST_TTL:
+        values = dict(ProfileSetting.objects.filter(key__in=list(WORKLIST_DEFAULTS)).values_list("key", "value"))
+        _WORKLIST_CACHE.update({**WORKLIST_DEFAULTS, **values, "at": now})
+    return _WORKLIST_CACHE[key]
+
+
+def forget_worklist_settings(**kwargs) -> None:
+    _WORKLIST_CACHE.clear()
 
 
 def retention_years(key: str) -> int:

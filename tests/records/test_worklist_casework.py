@@ -1,0 +1,138 @@
+"""The casework items of the work list (records.casework.due): each rule's due and not-due cases,
+and that resolving an item removes it."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pestrack.records import worklist
+from pestrack.records.casework.models import Enrolment, FollowUp, Participation, Plan
+from pestrack.records.codes.models import Code, ProfileSetting
+from pestrack.records.codes.profile import forget_worklist_settings
+from tests.web.conftest import make_person
+
+TODAY = dt.date.today()
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def anna(profile):
+    from pestrack.records.sample import create_demo_users
+
+    create_demo_users()
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username="anna")
+
+
+def _enrolment(name: str, serial: int, caseworker, **fields) -> Enrolment:
+    person = make_person(name, "Testsson", "jt-jarva", serial=serial)
+    e = person.enrolments.get()
+    for k, v in {"caseworker": caseworker, **fields}.items():
+        setattr(e, k, v)
+    e.save()
+    return e
+
+
+def _items(user, kind):
+    mine = Enrolment.objects.filter(caseworker=user)
+    return [(r["enrolment_id"], r["object_id"], r["due_date"]) + ((r["months"],) if "months" in r else ())
+            for r in worklist.items(mine, TODAY, kinds=[kind])]
+
+
+def _ended(name, serial, user, exit_date):
+    return _enrolment(name, serial, user, start_date=exit_date - dt.timedelta(days=200), end_date=exit_date,
+                      exit_reason=Code.objects.get(list="exit_reason", code="work"))
+
+
+def test_followup_due_at_each_profile_month_after_exit_until_recorded(anna):
+    exit_date = TODAY - dt.timedelta(days=200)  # 3 and 6 months have passed, 12 have not
+    e = _ended("Ut", 301, anna, exit_date)
+    rows = _items(anna, "followup_due")
+    assert [(r[0], r[3]) for r in rows] == [(e.pk, 3), (e.pk, 6)]
+    due3 = rows[0][2]
+    assert due3 in (exit_date + dt.timedelta(days=d) for d in range(89, 93))  # exit + 3 months
+    FollowUp.objects.create(enrolment=e, months=3, reference_date=TODAY, source="survey")
+    assert [r[3] for r in _items(anna, "followup_due")] == [6]
+    FollowUp.objects.create(enrolment=e, months=6, reference_date=TODAY, source="register")
+    assert _items(anna, "followup_due") == []
+
+
+def test_followup_not_due_for_open_enrolments_or_before_its_month(anna):
+    _enrolment("Open", 302, anna)
+    _ended("Nyss", 303, anna, TODAY - dt.timedelta(days=80))  # under 3 months ago
+    assert _items(anna, "followup_due") == []
+
+
+def test_followup_months_come_from_the_profile(anna):
+    _ended("Lang", 304, anna, TODAY - dt.timedelta(days=800))
+    assert [r[3] for r in _items(anna, "followup_due")] == [3, 6, 12]
+    ProfileSetting.objects.update_or_create(key="followup_months", defaults={"value": [3, 6, 12, 24, 36]})
+    try:
+        assert [r[3] for r in _items(anna, "followup_due")] == [3, 6, 12, 24]
+    finally:
+        forget_worklist_settings()
+
+
+def test_plan_review_due_when_the_latest_plans_date_has_come(anna):
+    e = _enrolment("Plan", 305, anna)
+    p = Plan.objects.create(enrolment=e, date=TODAY - dt.timedelta(days=90), goals="Jobb",
+                            review_date=TODAY - dt.timedelta(days=1))
+    Plan.objects.create(enrolment=_enrolment("Later", 306, anna), date=TODAY - dt.timedelta(days=10), goals="x",
+                        review_date=TODAY + dt.timedelta(days=5))  # not yet
+    Plan.objects.create(enrolment=_enrolment("Nodate", 307, anna), date=TODAY - dt.timedelta(days=10), goals="x")
+    assert _items(anna, "plan_review_due") == [(e.pk, p.pk, TODAY - dt.timedelta(days=1))]
+    Plan.objects.create(enrolment=e, date=TODAY, goals="Ny plan", review_date=TODAY + dt.timedelta(days=90))
+    assert _items(anna, "plan_review_due") == []
+
+
+def test_inactive_after_the_profiles_days_until_any_activity(anna):
+    e = _enrolment("Tyst", 308, anna, start_date=TODAY - dt.timedelta(days=40))
+    _enrolment("Aktiv", 309, anna, start_date=TODAY - dt.timedelta(days=29))
+    assert _items(anna, "inactive") == [(e.pk, e.pk, TODAY - dt.timedelta(days=10))]
+    Plan.objects.create(enrolment=e, date=TODAY, goals="Ny plan")
+    assert _items(anna, "inactive") == []
+
+
+def test_measure_overdue_from_its_planned_end_until_ended(anna):
+    e = _enrolment("Insats", 310, anna)
+    measure = Code.objects.get(list="measure", code="praktik")
+    start = e.start_date + dt.timedelta(days=1)
+    p = Participation.objects.create(enrolment=e, measure=measure, start_date=start, planned_end_date=TODAY)
+    Participation.objects.create(enrolment=e, measure=Code.objects.get(list="measure", code="matching"),
+                                 start_date=start, planned_end_date=TODAY + dt.timedelta(days=1))
+    assert _items(anna, "measure_overdue") == [(e.pk, p.pk, TODAY)]
+    p.planned_end_date = TODAY + dt.timedelta(days=30)  # moving the planned end resolves it too
+    p.save()
+    assert _items(anna, "measure_overdue") == []
+    p.planned_end_date = TODAY - dt.timedelta(days=3)
+    p.save()
+    assert _items(anna, "measure_overdue") == [(e.pk, p.pk, TODAY - dt.timedelta(days=3))]
+    p.end_date = TODAY
+    p.save()
+    assert _items(anna, "measure_overdue") == []
+
+
+def test_counts_next_due_and_counts_by_agree_with_the_items(anna):
+    e = _ended("Ut", 311, anna, TODAY - dt.timedelta(days=200))
+    other = _enrolment("Tyst", 312, None, start_date=TODAY - dt.timedelta(days=40))
+    everyone = Enrolment.objects.all()
+    all_items = worklist.items(everyone, TODAY)
+    counts = worklist.counts(everyone, TODAY)
+    assert counts["followup_due"] == 2 and counts["inactive"] == 1
+    assert sum(counts.values()) == len(all_items)
+    first = worklist.next_due(everyone, TODAY)
+    assert first[e.pk] == min(r["due_date"] for r in all_items if r["enrolment_id"] == e.pk)
+    assert first[other.pk] == TODAY - dt.timedelta(days=10)
+    by = worklist.counts_by(everyone, TODAY, "caseworker_id")
+    assert by[anna.pk]["followup_due"] == 2 and by[None] == {"inactive": 1}
+    by_unit = worklist.counts_by(everyone, TODAY, "org_unit_id")
+    assert sum(sum(v.values()) for v in by_unit.values()) == len(all_items)
+    assert worklist.items(everyone, TODAY, kinds=["followup_due"], limit=1)[0]["months"] == 3
+
+
+def test_items_of_a_caseworkers_enrolments_only(anna):
+    _ended("Annas", 313, anna, TODAY - dt.timedelta(days=200))
+    _ended("Nobodys", 314, None, TODAY - dt.timedelta(days=200))
+    assert len(_items(anna, "followup_due")) == 2
