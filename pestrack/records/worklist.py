@@ -167,3 +167,12 @@ def next_due(enrolments: QuerySet, today: dt.date) -> dict[int, dt.date]:
 def overdue(item: dict, today: dt.date) -> bool:
     """An item is overdue from the day after its due date."""
     return item["due_date"] < today
+
+
+def responsible_enrolments(user, caseworker_id: int | None = None) -> QuerySet:
+    """The enrolments of ``user``'s scope (records.access) whose responsible caseworker is
+    ``caseworker_id`` (``user`` by default): the enrolments of a work list. Whether ``user`` may see
+    another caseworker's list is the caller's check (a unit manager may)."""
+    from pestrack.records import access
+
+    return access.enrolments_in_scope(user).filter(caseworker_id=caseworker_id or user.pk)

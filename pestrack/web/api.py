@@ -11,11 +11,12 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.security import HttpBearer, SessionAuth
 
-from pestrack.records import access
+from pestrack.records import access, worklist
 from pestrack.records.casework.models import Enrolment, FollowUp, Participation
 from pestrack.web.models import ApiToken
 from pestrack.web.views import masked_extract
@@ -155,6 +156,32 @@ def person_participations(request, person_id: int):
 def person_followups(request, person_id: int):
     person = _person(request, person_id, what="followups")
     return list(FollowUp.objects.filter(enrolment__person=person))
+
+
+class WorkItemOut(Schema):
+    kind: str
+    due_date: dt.date
+    person_id: int
+    enrolment_id: int
+    object_id: int
+    months: int | None = None  # the follow-up's months after exit (kind followup_due)
+
+
+@api.get("/worklist", response={200: list[WorkItemOut], **ERRORS}, tags=["worklist"])
+def my_worklist(request, kind: str | None = None):
+    """What is due in the enrolments the caller is responsible for (records.worklist), the earliest
+    first; ``kind`` keeps one kind (followup_due, plan_review_due, measure_overdue, inactive, and
+    those of the other apps). Caseworkers and unit managers only; each person listed is logged."""
+    user = request.auth
+    if not access.has_role(user, *access.READ_ROLES):
+        access.deny(user, None, action="list", what="work list", source=access.client_address(request))
+    rows = worklist.items(worklist.responsible_enrolments(user), timezone.localdate(),
+                          kinds=[kind] if kind else None)
+    access.record_listed(user, list(dict.fromkeys(r["person_id"] for r in rows)),
+                         source=access.client_address(request), what="work list")
+    return [{"kind": r["kind"], "due_date": r["due_date"], "person_id": r["person_id"],
+             "enrolment_id": r["enrolment_id"], "object_id": r["object_id"], "months": r.get("months")}
+            for r in rows]
 
 
 @api.get("/persons/{person_id}/export", response={200: dict, **ERRORS}, tags=["persons"])

@@ -7,7 +7,6 @@ entries but shows recorded assessments, plans, measures and follow-ups read-only
 enrolment's decision and exit read-only once it is saved; nothing is deleted."""
 from __future__ import annotations
 
-import datetime as dt
 
 from django.contrib import admin
 from django.utils.translation import gettext as _
@@ -68,7 +67,7 @@ class ParticipationForm(_EnrolmentChildForm):
         return rules.check_participation(
             measure=data["measure"], programme=enrolment.programme, birth_date=enrolment.person.birth_date,
             enrolment_start=enrolment.start_date, enrolment_end=enrolment.end_date, start_date=data["start_date"],
-            end_date=data.get("end_date"))
+            end_date=data.get("end_date"), planned_end_date=data.get("planned_end_date"))
 
 
 class AssessmentForm(_EnrolmentChildForm):
@@ -96,7 +95,7 @@ class PlanForm(_EnrolmentChildForm):
         fields = "__all__"
 
     def check(self, data, enrolment):
-        return rules.check_dates(data["date"], None, dt.date.today(), start_field="date")
+        return rules.check_plan(date=data["date"], review_date=data.get("review_date"))
 
 
 class EnrolmentInline(PersonRecordInline):

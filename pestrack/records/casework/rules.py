@@ -102,9 +102,12 @@ def check_open_enrolment_unique(person_id, programme, start_date, end_date, excl
 
 def check_participation(*, measure, programme, birth_date: dt.date, enrolment_start: dt.date,
                         enrolment_end: dt.date | None, start_date: dt.date, end_date: dt.date | None,
-                        today: dt.date | None = None) -> list[Violation]:
+                        today: dt.date | None = None, planned_end_date: dt.date | None = None) -> list[Violation]:
     today = today or dt.date.today()
     out = check_dates(start_date, end_date, today)
+    if planned_end_date and start_date and planned_end_date < start_date:
+        out.append(Violation("planned_end_date", _("The planned end %(e)s is before the start date %(s)s.")
+                             % {"e": planned_end_date, "s": start_date}))
     required = (measure.rules or {}).get("requires_programme")
     if required and programme.code != required:
         out.append(Violation("measure", _("%(m)s is only for persons enrolled in %(p)s.") % {"m": _name(measure), "p": required}))
@@ -128,6 +131,15 @@ def check_followup(*, months: int, enrolment_end: dt.date | None, reference_date
         out.append(Violation("reference_date", _("The follow-up date %(d)s is in the future.") % {"d": reference_date}))
     if months <= 0:
         out.append(Violation("months", _("Months after exit must be a positive number.")))
+    return out
+
+
+def check_plan(*, date: dt.date, review_date: dt.date | None, today: dt.date | None = None) -> list[Violation]:
+    today = today or dt.date.today()
+    out = check_dates(date, None, today, start_field="date")
+    if review_date and date and review_date < date:
+        out.append(Violation("review_date", _("The review date %(r)s is before the plan's date %(d)s.")
+                             % {"r": review_date, "d": date}))
     return out
 
 

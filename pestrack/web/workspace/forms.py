@@ -150,10 +150,12 @@ class WebAssessmentForm(_OfEnrolment, AssessmentForm):
 class WebPlanForm(_OfEnrolment, PlanForm):
     class Meta:
         model = PlanForm.Meta.model
-        fields = ["date", "goals", "steps", "participant_view", "participant_involved"]
+        fields = ["date", "goals", "steps", "participant_view", "participant_involved", "review_date"]
         labels = {"date": _("Date"), "goals": _("Goals"), "steps": _("Steps"),
                   "participant_view": _("The participant's own view"),
-                  "participant_involved": _("The participant took part in making the plan")}
+                  "participant_involved": _("The participant took part in making the plan"),
+                  "review_date": _("Review date")}
+        help_texts = {"review_date": _("When the plan is to be reviewed: it appears on your work list that day.")}
         widgets = {"goals": forms.Textarea(attrs={"rows": 3}), "steps": forms.Textarea(attrs={"rows": 3}),
                    "participant_view": forms.Textarea(attrs={"rows": 2})}
 
@@ -161,9 +163,10 @@ class WebPlanForm(_OfEnrolment, PlanForm):
 class StartMeasureForm(_OfEnrolment, ParticipationForm):
     class Meta:
         model = ParticipationForm.Meta.model
-        fields = ["measure", "provider_type", "provider_name", "start_date"]
+        fields = ["measure", "provider_type", "provider_name", "start_date", "planned_end_date"]
         labels = {"measure": _("Measure"), "provider_type": _("Provider type"), "provider_name": _("Provider"),
-                  "start_date": _("Start date")}
+                  "start_date": _("Start date"), "planned_end_date": _("Planned end date")}
+        help_texts = {"planned_end_date": _("If the measure is still open that day, it appears on your work list.")}
 
 
 class WebFollowUpForm(_OfEnrolment, FollowUpForm):

@@ -113,6 +113,10 @@ def band_text(instrument, score) -> str:
     return ""
 
 
+def _date(value) -> str:
+    return date_format(value, "SHORT_DATE_FORMAT") if value else "–"
+
+
 def _yes_no(value) -> str:
     return {True: _("yes"), False: _("no"), None: _("unknown")}[value]
 
@@ -151,12 +155,15 @@ def events(enrolment: Enrolment, codes: CodeNames | None = None) -> list[Event]:
             (_("Score"), score), (_("Band"), band_text(a.instrument, a.score) or "–")], "assessment", a.pk))
     for p in e.plans.all():
         out.append(Event(p.date, "plan", _("Plan"), [(_("Goals"), p.goals), (_("Steps"), p.steps or "–"),
-                                                    (_("The participant took part"), _yes_no(p.participant_involved))],
+                                                    (_("The participant took part"), _yes_no(p.participant_involved))]
+                         + ([(_("Review date"), _date(p.review_date))] if p.review_date else []),
                          "plan", p.pk))
     for m in e.participations.all():
         provider = ", ".join(x for x in (code_label(m.provider_type) if m.provider_type else "", m.provider_name) if x)
         out.append(Event(m.start_date, "measure-start", _("Measure started: %(m)s") % {"m": code_label(m.measure)},
-                         [(_("Provider"), provider or "–")], "participation", m.pk))
+                         [(_("Provider"), provider or "–")]
+                         + ([(_("Planned end date"), _date(m.planned_end_date))] if m.planned_end_date else []),
+                         "participation", m.pk))
         if m.end_date:
             out.append(Event(m.end_date, "measure-end", _("Measure ended: %(m)s") % {"m": code_label(m.measure)},
                              record_type="participation", record_id=m.pk, anchor=f"entry-participation-{m.pk}-end"))

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from pestrack.web.workspace import journal, views
-from pestrack.web.workspace import documents, views
+from pestrack.web.workspace import documents, journal, views, worklist
 
 urlpatterns = [
     path("caseload/", views.caseload, name="caseload"),
+    path("worklist/", worklist.worklist_page, name="worklist"),
+    path("worklist/team/", worklist.team_page, name="worklist-team"),
     path("search/", views.search, name="person-search"),
     path("persons/new/", views.new_person, name="new-person"),
     path("persons/<int:person_id>/enrol/", views.enrol, name="enrol"),

@@ -20,6 +20,7 @@ from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, localize
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -37,6 +38,7 @@ from pestrack.web.workspace import forms as wf
 from pestrack.web.workspace.journal import person_page_journal
 from pestrack.web.workspace.documents import person_documents
 from pestrack.web.workspace.timeline import CodeNames, enrolments_of, events, value_rows
+from pestrack.web.workspace.worklist import home_counts
 
 PAGE_SIZE = 25
 INACTIVE_DAYS = (30, 90, 180)
@@ -59,7 +61,8 @@ def home(request):
     open_count = None
     if access.has_role(user, *access.READ_ROLES):
         open_count = _open_enrolments(user).count()
-    return render(request, "web/home.html", {"assignments": assignments, "open_count": open_count})
+    return render(request, "web/home.html", {"assignments": assignments, "open_count": open_count,
+                                             "worklist": home_counts(user)})
 
 
 # --- My caseload ----------------------------------------------------------------------------
@@ -264,6 +267,15 @@ def _writable_enrolment(request, enrolment_id: int, what: str) -> Enrolment:
     return enrolment
 
 
+def _next(request) -> str | None:
+    """Where to go after a save when the form was opened from a list (the work list's ``?next=``):
+    a path of this site only."""
+    target = request.GET.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return None
+
+
 def _saved(request, person_id: int, message: str, anchor: str):
     """Back to the person page after a save: the confirmation on top (pestrack.css keeps it in view,
     pestrack.js focuses it) and the saved entry highlighted and scrolled to."""
@@ -311,6 +323,9 @@ def _form_page(request, form, *, person, title: str, saved: str, intro: str = ""
         obj = form.save()
         log.record_for_user(request.user, "create" if created else "update", source=_source(request),
                             person_id=person.pk, object_type=obj._meta.model_name, object_id=obj.pk)
+        if _next(request):  # opened from the work list: back there
+            messages.success(request, saved)
+            return redirect(_next(request))
         if anchor is None:
             kind = "enrolment" if isinstance(obj, Enrolment) else corrections.record_type_of(obj)
             anchor = f"entry-{kind}-{obj.pk}"
@@ -448,8 +463,10 @@ def followup(request, enrolment_id):
     if enrolment.end_date is None:
         messages.error(request, _("A follow-up needs an ended enrolment."))
         return redirect("person-detail", enrolment.person_id)
+    months = request.GET.get("months", "")  # from the work list: the follow-up that is due
     form = wf.WebFollowUpForm(request.POST or None, instance=FollowUp(enrolment=enrolment),
-                              initial={"months": 6, "reference_date": timezone.localdate(),
+                              initial={"months": int(months) if months.isdigit() and 0 < int(months) <= 120 else 6,
+                                       "reference_date": timezone.localdate(),
                                        "source": FollowUp.Source.SURVEY})
     return _form_page(request, form, person=enrolment.person, title=_("Record a follow-up"),
                       saved=_("The follow-up is recorded."))
