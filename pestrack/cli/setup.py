@@ -67,6 +67,7 @@ def register(app: typer.Typer) -> None:
         import datetime as dt
         import random
 
+        from pestrack.records.casework.demo import add_demo_data as add_worklist_demo
         from pestrack.records.documents.demo import add_demo_data as add_demo_documents
         from pestrack.records.journal import demo as journal_demo
         from pestrack.records.meetings.demo import add_demo_data as add_meetings
@@ -85,6 +86,7 @@ def register(app: typer.Typer) -> None:
 
             console.print("synthetic population (scale 1, seed 1, 2022-2023) ...")
             synthesize("stockholm", [2022, 2023], scale=1, seed=1)
+        console.print(f"work list: {add_worklist_demo()} participants of the demo caseworkers with items due now")
         console.print(f"journal: {journal_demo.add_demo_data()} entries on the demo caseworkers' enrolments")
         console.print(f"documents: {add_demo_documents(dt.date.today(), random.Random(1))} on the demo caseworkers' persons")
         console.print(f"meetings and attendance of the demo caseworkers: {add_meetings(dt.date.today(), random.Random(1))}")

@@ -136,3 +136,18 @@ def test_items_of_a_caseworkers_enrolments_only(anna):
     _ended("Annas", 313, anna, TODAY - dt.timedelta(days=200))
     _ended("Nobodys", 314, None, TODAY - dt.timedelta(days=200))
     assert len(_items(anna, "followup_due")) == 2
+
+
+def test_demo_data_gives_the_demo_caseworkers_items_due_now(anna):
+    from pestrack.records.casework.demo import add_demo_data
+
+    assert add_demo_data(TODAY) == 16
+    mine = Enrolment.objects.filter(caseworker=anna)
+    counts = worklist.counts(mine, TODAY)
+    assert counts["followup_due"] >= 3 and counts["plan_review_due"] == 2
+    assert counts["measure_overdue"] == 2 and counts["inactive"] == 1
+    due_today = [r for r in worklist.items(mine, TODAY) if r["due_date"] == TODAY]
+    assert {r["kind"] for r in due_today} >= {"plan_review_due", "measure_overdue"}
+    assert all(r["due_date"] <= TODAY for r in worklist.items(mine, TODAY))
+    assert add_demo_data(TODAY) == 0  # run again: nothing added
+

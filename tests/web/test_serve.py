@@ -66,12 +66,15 @@ def test_demo_serves_the_application_with_one_user_per_role_then_serve_serves_it
     try:
         home = _log_in(f"http://127.0.0.1:{port}", "anna", "demo-pestrack-2026")
         assert "Välkommen, anna" in home and "Mina ärenden" in home
+        # the demo caseworkers have items due now (records.casework.demo)
+        assert "Min arbetslista" in home and "Uppföljningar att göra" in home and "Planer att följa upp" in home
     finally:
         output = _stop(demo)
     assert f"application: http://127.0.0.1:{port}/" in output
     for role in ("caseworker", "unit_manager", "analyst", "employer_relations", "dpo", "admin"):
         assert re.search(rf"^\s+\w+\s+{role}\s", output, re.M), role
     assert "password for all: demo-pestrack-2026" in output
+    assert "work list: 16 participants of the demo caseworkers" in output
 
     port = _free_port()
     server = _start(["serve"], env, tmp_path, port, path="/health")

@@ -1,0 +1,94 @@
+"""Demo data for the work list: each demo caseworker (records.sample.DEMO_USERS) gets a few
+participants of their own, dated around ``today``, so that `pestrack demo` opens on a realistic
+day: follow-ups due after exit, plans to review, measures past their planned end, and enrolments
+without recent activity, some due today and some overdue by a few days.
+
+Idempotent: participants who exist already (by identity number) are left as they are."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from pestrack.records.casework.models import Enrolment, Participation, Plan
+from pestrack.records.codes.models import Code
+from pestrack.records.org.models import OrgUnit
+from pestrack.records.people.identity import make_number
+from pestrack.records.people.models import Person
+
+FIRST = {"woman": ["Amina", "Leila", "Sofia", "Elin", "Maja"], "man": ["Johan", "Oskar", "Yusuf", "Ahmed", "Karl"]}
+LAST = ["Berg", "Hassan", "Lind", "Osman", "Sandberg", "Warsame", "Ek", "Nyström"]
+SERIAL = 950  # serials 950-999 of the identity numbers: the sample (records.sample) uses 100-999 by person
+
+
+def _situations(today: dt.date) -> list[dict]:
+    """What each demo participant's enrolment looks like today (one item of the work list each)."""
+    def months_ago(n: int, extra_days: int = 0) -> dt.date:
+        year, month = divmod(today.year * 12 + today.month - 1 - n, 12)
+        day = min(today.day, 28)
+        return dt.date(year, month + 1, day) - dt.timedelta(days=extra_days)
+
+    return [
+        {"exit": months_ago(3)},                          # 3-month follow-up due today (or about)
+        {"exit": months_ago(6, 4)},                       # 6-month follow-up, a few days overdue
+        {"exit": months_ago(12, 1)},                      # 12-month follow-up, overdue by a day
+        {"plan": today - dt.timedelta(days=14), "review": today},                         # review today
+        {"plan": today - dt.timedelta(days=20), "review": today - dt.timedelta(days=2)},  # two days late
+        {"measure_end": today},                                                           # ends today
+        {"measure_end": today - dt.timedelta(days=5)},                                    # still open
+        {"inactive": 35},                                                                 # no activity
+    ]
+
+
+@transaction.atomic
+def add_demo_data(today: dt.date | None = None, rng: random.Random | None = None) -> int:
+    """Give each demo caseworker participants with items due now; returns how many were added."""
+    today = today or dt.date.today()
+    rng = rng or random.Random(15)
+    codes = {(c.list, c.code): c for c in Code.objects.filter(list__in=[
+        "programme", "target_group", "entry_route", "exit_reason", "measure"])}
+    from pestrack.records.sample import DEMO_USERS
+
+    made = 0
+    users = get_user_model().objects.in_bulk([name for name, role, _unit in DEMO_USERS if role == "caseworker"],
+                                             field_name="username")
+    serial = SERIAL
+    for name, role, unit_code in DEMO_USERS:
+        if role != "caseworker" or name not in users:
+            continue
+        unit = OrgUnit.objects.get(code=unit_code)
+        for situation in _situations(today):
+            serial += 1
+            start = today - dt.timedelta(days=rng.randint(400, 500))
+            birth = dt.date(today.year - rng.randint(25, 55), rng.randint(1, 12), rng.randint(1, 28))
+            sex = rng.choice(["woman", "man"])
+            first, last = rng.choice(FIRST[sex]), rng.choice(LAST)
+            pin = make_number(birth, serial)
+            if Person.find_by_identity_number(pin):
+                continue
+            person = Person(first_name=first, last_name=last, birth_date=birth, sex=sex,
+                            municipality="0180", address=f"Demogatan {serial - SERIAL}, Stockholm")
+            person.set_identity_number(pin)
+            person.save()
+            exit_date = situation.get("exit")
+            if "inactive" in situation:
+                start = today - dt.timedelta(days=situation["inactive"])
+            enrolment = Enrolment.objects.create(
+                person=person, programme=codes["programme", "jobbtorg"], org_unit=unit, caseworker=users[name],
+                target_group=codes["target_group", "forsorjningsstod"],
+                entry_route=codes["entry_route", "social_services"], start_date=start, end_date=exit_date,
+                exit_reason=codes["exit_reason", "work"] if exit_date else None)
+            if "plan" in situation:
+                Plan.objects.create(enrolment=enrolment, date=situation["plan"], goals="Arbete inom vården",
+                                    steps="Praktik, sedan anställning", review_date=situation["review"],
+                                    participant_involved=True)
+            if "measure_end" in situation:
+                planned = situation["measure_end"]
+                Participation.objects.create(enrolment=enrolment, measure=codes["measure", "praktik"],
+                                             start_date=planned - dt.timedelta(days=90), planned_end_date=planned)
+                Plan.objects.create(enrolment=enrolment, date=today - dt.timedelta(days=7), goals="Arbete",
+                                    review_date=today + dt.timedelta(days=90), participant_involved=True)
+            made += 1
+    return made
