@@ -7,7 +7,10 @@
    postgresql://postgres@127.0.0.1:5432/postgres), loads the Stockholm profile and the synthetic
    population at ``--scale`` (``pestrack synth --into-db --out``: the records, and their analytics
    tables for the results pages), and adds the simulated staff: caseworkers spread over the Jobbtorg
-   offices, and unit managers (one of all Jobbtorg, the others of one office each).
+   offices, and unit managers (one of all Jobbtorg, the others of one office each). Each office's
+   enrolments are shared among its caseworkers as the responsible caseworker, plans get a review
+   date 90 days after them and open measures a planned end 180 days after their start (the
+   synthetic population has neither), so that the work lists hold every kind of item.
 2. Serves the application with gunicorn (gthread workers) on 127.0.0.1, production settings but for
    HTTPS (DEBUG off, Argon2 passwords, database connections kept between requests, the access log
    on every request).
@@ -17,15 +20,16 @@
    reads a timeline or fills in a form: 50 caseworkers then ask for about 15 pages a second, a busy
    office's peak many times over. ``--think 1`` is a stress run (about 45 pages a second):
    - a caseworker opens their caseload (/caseload/: the open enrolments of their units, a random
-     page), a person, and every fifth round records an assessment (the workspace form: GET, then POST);
+     page), their work list (/worklist/: what is due in the enrolments they are responsible for), a
+     person, and every fifth round records an assessment (the workspace form: GET, then POST);
      every third round opens the person's journal page, and every fifth writes a journal entry;
    - a manager opens the results dashboard, an indicator page, or the rows behind an indicator.
    Before the load, each manager opens the dashboard and an indicator page once (the results are
    computed then and shared by the server's processes; the times are printed), and the first
    ``--warm-up`` seconds of the load are not counted.
 4. Prints requests per second and the 50th, 95th and 99th percentile times per page, the errors,
-   and whether the goals are met: caseload, person and journal page p95 < 150 ms, dashboard p95 < 500 ms,
-   no errors. The database is dropped at the end unless ``--keep``.
+   and whether the goals are met: caseload, work list, person and journal page p95 < 150 ms,
+   dashboard p95 < 500 ms, no errors. The database is dropped at the end unless ``--keep``.
 
 Not a test: the numbers depend on the machine; docs/results.md records a run.
 """
@@ -53,7 +57,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PASSWORD = "bench-pestrack-2026"
-GOALS_MS = {"caseload": 150, "person": 150, "journal": 150, "dashboard": 500}
+GOALS_MS = {"caseload": 150, "worklist": 150, "person": 150, "journal": 150, "dashboard": 500}
 INDICATOR = "jobbtorg_exit_work_or_studies"
 
 
@@ -66,8 +70,12 @@ def child_users(caseworkers: int, managers: int) -> dict:
     import django
 
     django.setup()
+    from django.db.models import F
+    from django.db.models.functions import Mod
+
     from pestrack.records import access
-    from pestrack.records.casework.models import Enrolment
+    from pestrack.records.casework.due import ShiftDate
+    from pestrack.records.casework.models import Enrolment, Participation, Plan
     from pestrack.records.codes.models import Code
     from pestrack.records.org.models import OrgUnit
     from pestrack.records.org.users import add_user
@@ -87,6 +95,19 @@ def child_users(caseworkers: int, managers: int) -> dict:
         plan["caseworkers"].append({"username": user.username, "unit": unit.code, "persons": sample,
                                     "pages": max(1, -(-visible // 50)), "open": open_enrolments,
                                     "journal_kind": samtal})
+    # the responsible caseworkers: each office's enrolments shared among its caseworkers by id
+    by_office: dict[str, list[int]] = {}
+    for i in range(caseworkers):
+        by_office.setdefault(offices[i % len(offices)].code, []).append(i)
+    for office in offices:
+        staff = by_office.get(office.code, [])
+        for j, i in enumerate(staff):
+            user = get_user_model().objects.get(username=f"bench-cw-{i:03d}")
+            Enrolment.objects.filter(org_unit=office).annotate(share=Mod("id", len(staff))).filter(share=j).update(
+                caseworker=user)
+    Plan.objects.filter(review_date__isnull=True).update(review_date=ShiftDate(F("date"), days=90))
+    Participation.objects.filter(end_date__isnull=True, planned_end_date__isnull=True).update(
+        planned_end_date=ShiftDate(F("start_date"), days=180))
     for i in range(managers):
         unit = "jobbtorg" if i == 0 else offices[(i - 1) % len(offices)].code
         add_user(f"bench-mgr-{i:02d}", "unit_manager", [unit], password=PASSWORD)
@@ -172,6 +193,8 @@ class Caseworker(User):
     def round(self, n: int) -> None:
         page = self.rng.randint(1, min(self.plan["pages"], 20))
         self.request("caseload", f"/caseload/?page={page}")
+        self.pause()
+        self.request("worklist", "/worklist/")
         self.pause()
         person = self.rng.choice(self.plan["persons"])
         self.request("person", f"/persons/{person}/")
@@ -301,6 +324,8 @@ def main() -> int:
         out = subprocess.run([sys.executable, __file__, "--child-users", str(args.caseworkers), str(args.managers)],
                              env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout
         plan = json.loads(out.strip().splitlines()[-1])
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("ANALYZE")  # the responsible caseworkers, review dates and planned ends just written
         with psycopg.connect(url) as conn:
             persons = conn.execute("SELECT count(*) FROM people_person").fetchone()[0]
             enrolments = conn.execute("SELECT count(*) FROM casework_enrolment").fetchone()[0]
