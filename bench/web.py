@@ -70,6 +70,7 @@ def child_users(caseworkers: int, managers: int) -> dict:
     import django
 
     django.setup()
+    from django.contrib.auth import get_user_model
     from django.db.models import F
     from django.db.models.functions import Mod
 

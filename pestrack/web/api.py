@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
 from pestrack.records import access, worklist
@@ -167,7 +168,7 @@ class WorkItemOut(Schema):
     months: int | None = None  # the follow-up's months after exit (kind followup_due)
 
 
-@api.get("/worklist", response={200: list[WorkItemOut], **ERRORS}, tags=["worklist"])
+@api.get("/worklist", response={200: list[WorkItemOut], 422: Detail, **ERRORS}, tags=["worklist"])
 def my_worklist(request, kind: str | None = None):
     """What is due in the enrolments the caller is responsible for (records.worklist), the earliest
     first; ``kind`` keeps one kind (followup_due, plan_review_due, measure_overdue, inactive, and
@@ -175,6 +176,10 @@ def my_worklist(request, kind: str | None = None):
     user = request.auth
     if not access.has_role(user, *access.READ_ROLES):
         access.deny(user, None, action="list", what="work list", source=access.client_address(request))
+    kinds = [s.kind for s in worklist.sources()]
+    if kind is not None and kind not in kinds:
+        raise HttpError(422, _("kind: no such kind of item %(kind)r; one of: %(kinds)s")
+                        % {"kind": kind, "kinds": ", ".join(kinds)})
     rows = worklist.items(worklist.responsible_enrolments(user), timezone.localdate(),
                           kinds=[kind] if kind else None)
     access.record_listed(user, list(dict.fromkeys(r["person_id"] for r in rows)),
