@@ -326,7 +326,9 @@ def main() -> int:
                              env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout
         plan = json.loads(out.strip().splitlines()[-1])
         with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("ANALYZE")  # the responsible caseworkers, review dates and planned ends just written
+            # the responsible caseworkers, review dates and planned ends just written (their old row
+            # versions and the statistics, as autovacuum would clear and gather them)
+            conn.execute("VACUUM ANALYZE")
         with psycopg.connect(url) as conn:
             persons = conn.execute("SELECT count(*) FROM people_person").fetchone()[0]
             enrolments = conn.execute("SELECT count(*) FROM casework_enrolment").fetchone()[0]

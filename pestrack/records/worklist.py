@@ -20,9 +20,10 @@ overdue from the day after. ``resolve_url(row)`` gives the URL of the form that 
 resolving it makes the query stop returning it. ``describe(row)``, if given, is a short text shown
 with the item (e.g. "6 months after exit").
 
-The functions below run each source's query as a subquery of one statement (``counts``,
-``counts_by``: every kind in one statement; ``next_due``: one per kind), so a page's number of
-statements does not grow with its rows.
+The functions below run each source's query as a subquery of a statement of their own
+(``counts``, ``counts_by``: every kind in one statement; ``items``, ``next_due``: one per kind), so
+a page's number of statements does not grow with its rows; ``summary`` gives a page its counts and
+items building each query once.
 """
 from __future__ import annotations
 
@@ -84,39 +85,59 @@ def _date(value) -> dt.date | None:
     return value
 
 
+def _compiled(enrolments: QuerySet, today: dt.date, kinds: Iterable[str] | None = None) -> list[tuple]:
+    """(source, sql, params) of each wanted kind: building and compiling the querysets is most of a
+    work list's cost in Python, so a page does it once for its counts and its items."""
+    wanted = set(kinds) if kinds is not None else None
+    return [(s, *_sql(_rows(s, enrolments, today).order_by())) for s in sources()
+            if wanted is None or s.kind in wanted]
+
+
+def _items_of(compiled: list[tuple], db: str, limit: int | None) -> list[dict]:
+    out: list[dict] = []
+    with connections[db].cursor() as cursor:
+        for s, sql, params in compiled:
+            cursor.execute(f"SELECT * FROM ({sql}) wl ORDER BY due_date, enrolment_id, object_id"
+                           + (f" LIMIT {int(limit)}" if limit is not None else ""), params)
+            names = [c[0] for c in cursor.description]
+            for row in cursor.fetchall():
+                item = dict(zip(names, row))
+                item["due_date"] = _date(item["due_date"])
+                out.append({"kind": s.kind, **item})
+    out.sort(key=lambda r: (r["due_date"], r["kind"], r["enrolment_id"], r["object_id"]))
+    return out
+
+
+def _counts_of(compiled: list[tuple], db: str) -> dict[str, int]:
+    if not compiled:
+        return {}
+    parts = [f"(SELECT COUNT(*) FROM ({sql}) wl_{n})" for n, (_s, sql, _p) in enumerate(compiled)]
+    with connections[db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), [p for _s, _sql, params in compiled for p in params])
+        row = cursor.fetchone()
+    return {s.kind: int(n) for (s, _sql, _p), n in zip(compiled, row)}
+
+
 def items(enrolments: QuerySet, today: dt.date, kinds: Iterable[str] | None = None,
           limit: int | None = None) -> list[dict]:
     """Every due item over ``enrolments``, each a dict of ITEM_FIELDS (and the source's extra
     fields) plus ``kind``, by due date; ``limit``: at most this many of each kind, the earliest due
     (one query per kind)."""
-    wanted = set(kinds) if kinds is not None else None
-    out: list[dict] = []
-    for s in sources():
-        if wanted is not None and s.kind not in wanted:
-            continue
-        rows = _rows(s, enrolments, today).order_by("due_date", "enrolment_id", "object_id")
-        if limit is not None:
-            rows = rows[:limit]
-        out.extend({"kind": s.kind, **row} for row in rows)
-    out.sort(key=lambda r: (r["due_date"], r["kind"], r["enrolment_id"], r["object_id"]))
-    return out
+    return _items_of(_compiled(enrolments, today, kinds), enrolments.db, limit)
 
 
 def counts(enrolments: QuerySet, today: dt.date) -> dict[str, int]:
     """The number of due items of each kind over ``enrolments``, every kind in one statement."""
-    kinds = sources()
-    if not kinds:
-        return {}
-    parts, params = [], []
-    for s in kinds:
-        sql, p = _sql(_rows(s, enrolments, today).order_by())
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) wl_{len(parts)})")
-        params += p
-    db = enrolments.db
-    with connections[db].cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        row = cursor.fetchone()
-    return {s.kind: int(n) for s, n in zip(kinds, row)}
+    return _counts_of(_compiled(enrolments, today), enrolments.db)
+
+
+def summary(enrolments: QuerySet, today: dt.date, kinds: Iterable[str] | None = None,
+            limit: int | None = None) -> tuple[dict[str, int], list[dict]]:
+    """``counts`` of every kind and ``items`` of the wanted ``kinds``, each query built once."""
+    compiled = _compiled(enrolments, today)
+    wanted = set(kinds) if kinds is not None else None
+    return (_counts_of(compiled, enrolments.db),
+            _items_of([c for c in compiled if wanted is None or c[0].kind in wanted], enrolments.db, limit))
 
 
 def counts_by(enrolments: QuerySet, today: dt.date, column: str = "caseworker_id") -> dict[Any, dict[str, int]]:

@@ -47,15 +47,12 @@ def _ended(name, serial, user, exit_date):
 
 
 def test_followup_due_at_each_profile_month_after_exit_until_recorded(anna):
-    exit_date = TODAY - dt.timedelta(days=200)  # 3 and 6 months have passed, 12 have not
+    exit_date = TODAY - dt.timedelta(days=100)  # 3 months have passed, 6 have not
     e = _ended("Ut", 301, anna, exit_date)
     rows = _items(anna, "followup_due")
-    assert [(r[0], r[3]) for r in rows] == [(e.pk, 3), (e.pk, 6)]
-    due3 = rows[0][2]
-    assert due3 in (exit_date + dt.timedelta(days=d) for d in range(89, 93))  # exit + 3 months
+    assert [(r[0], r[3]) for r in rows] == [(e.pk, 3)]
+    assert rows[0][2] in (exit_date + dt.timedelta(days=d) for d in range(89, 93))  # exit + 3 months
     FollowUp.objects.create(enrolment=e, months=3, reference_date=TODAY, source="survey")
-    assert [r[3] for r in _items(anna, "followup_due")] == [6]
-    FollowUp.objects.create(enrolment=e, months=6, reference_date=TODAY, source="register")
     assert _items(anna, "followup_due") == []
 
 
@@ -65,18 +62,38 @@ def test_followup_not_due_for_open_enrolments_or_before_its_month(anna):
     assert _items(anna, "followup_due") == []
 
 
-def test_followup_months_come_from_the_profile(anna):
-    _ended("Lang", 304, anna, TODAY - dt.timedelta(days=800))
+@pytest.fixture
+def setting():
+    def _set(key, value):
+        row = ProfileSetting.objects.get(key="worklist")
+        row.value = {**row.value, key: value}
+        row.save()
+    yield _set
+    forget_worklist_settings()
+
+
+def test_followup_lapses_the_profiles_window_after_its_date(anna, setting):
+    e = _ended("Sen", 304, anna, TODAY - dt.timedelta(days=200))  # the 3-month one was due ~108 days ago
+    assert [r[3] for r in _items(anna, "followup_due")] == [6]
+    FollowUp.objects.create(enrolment=e, months=6, reference_date=TODAY, source="register")
+    assert _items(anna, "followup_due") == []
+    setting("followup_window_days", 120)
+    assert [r[3] for r in _items(anna, "followup_due")] == [3]
+    setting("followup_window_days", None)  # never lapses
+    assert [r[3] for r in _items(anna, "followup_due")] == [3]
+
+
+def test_followup_months_come_from_the_profile(anna, setting):
+    _ended("Lang", 305, anna, TODAY - dt.timedelta(days=800))
+    assert _items(anna, "followup_due") == []  # all lapsed
+    setting("followup_window_days", None)
     assert [r[3] for r in _items(anna, "followup_due")] == [3, 6, 12]
-    ProfileSetting.objects.update_or_create(key="followup_months", defaults={"value": [3, 6, 12, 24, 36]})
-    try:
-        assert [r[3] for r in _items(anna, "followup_due")] == [3, 6, 12, 24]
-    finally:
-        forget_worklist_settings()
+    setting("followup_months", [3, 6, 12, 24, 36])
+    assert [r[3] for r in _items(anna, "followup_due")] == [3, 6, 12, 24]
 
 
 def test_plan_review_due_when_the_latest_plans_date_has_come(anna):
-    e = _enrolment("Plan", 305, anna)
+    e = _enrolment("Plan", 315, anna)
     p = Plan.objects.create(enrolment=e, date=TODAY - dt.timedelta(days=90), goals="Jobb",
                             review_date=TODAY - dt.timedelta(days=1))
     Plan.objects.create(enrolment=_enrolment("Later", 306, anna), date=TODAY - dt.timedelta(days=10), goals="x",
@@ -115,27 +132,27 @@ def test_measure_overdue_from_its_planned_end_until_ended(anna):
 
 
 def test_counts_next_due_and_counts_by_agree_with_the_items(anna):
-    e = _ended("Ut", 311, anna, TODAY - dt.timedelta(days=200))
+    e = _ended("Ut", 311, anna, TODAY - dt.timedelta(days=100))
     other = _enrolment("Tyst", 312, None, start_date=TODAY - dt.timedelta(days=40))
     everyone = Enrolment.objects.all()
     all_items = worklist.items(everyone, TODAY)
     counts = worklist.counts(everyone, TODAY)
-    assert counts["followup_due"] == 2 and counts["inactive"] == 1
+    assert counts["followup_due"] == 1 and counts["inactive"] == 1
     assert sum(counts.values()) == len(all_items)
     first = worklist.next_due(everyone, TODAY)
     assert first[e.pk] == min(r["due_date"] for r in all_items if r["enrolment_id"] == e.pk)
     assert first[other.pk] == TODAY - dt.timedelta(days=10)
     by = worklist.counts_by(everyone, TODAY, "caseworker_id")
-    assert by[anna.pk]["followup_due"] == 2 and by[None] == {"inactive": 1}
+    assert by[anna.pk]["followup_due"] == 1 and by[None] == {"inactive": 1}
     by_unit = worklist.counts_by(everyone, TODAY, "org_unit_id")
     assert sum(sum(v.values()) for v in by_unit.values()) == len(all_items)
     assert worklist.items(everyone, TODAY, kinds=["followup_due"], limit=1)[0]["months"] == 3
 
 
 def test_items_of_a_caseworkers_enrolments_only(anna):
-    _ended("Annas", 313, anna, TODAY - dt.timedelta(days=200))
-    _ended("Nobodys", 314, None, TODAY - dt.timedelta(days=200))
-    assert len(_items(anna, "followup_due")) == 2
+    _ended("Annas", 313, anna, TODAY - dt.timedelta(days=100))
+    _ended("Nobodys", 314, None, TODAY - dt.timedelta(days=100))
+    assert len(_items(anna, "followup_due")) == 1
 
 
 def test_demo_data_gives_the_demo_caseworkers_items_due_now(anna):
@@ -151,3 +168,36 @@ def test_demo_data_gives_the_demo_caseworkers_items_due_now(anna):
     assert all(r["due_date"] <= TODAY for r in worklist.items(mine, TODAY))
     assert add_demo_data(TODAY) == 0  # run again: nothing added
 
+
+
+@pytest.mark.parametrize("section, message", [
+    ("worklist:\n  followup_months: [3, 0]\n", "worklist.followup_months must be a list of whole numbers"),
+    ("worklist:\n  followup_months: 6\n", "worklist.followup_months must be a list"),
+    ("worklist:\n  inactive_days: -1\n", "worklist.inactive_days must be a positive whole number"),
+    ("worklist:\n  followup_window_days: 0\n", "worklist.followup_window_days must be a positive whole number"),
+])
+def test_bad_worklist_settings_are_refused_naming_the_file_and_line(tmp_path, section, message):
+    import shutil
+
+    from pestrack.records.codes.profile import ProfileError, read_profile
+
+    folder = tmp_path / "p"
+    shutil.copytree("profiles/stockholm", folder)
+    text = (folder / "profile.yaml").read_text(encoding="utf-8")
+    (folder / "profile.yaml").write_text(text.split("worklist:")[0] + section, encoding="utf-8")
+    with pytest.raises(ProfileError, match=message) as error:
+        read_profile(str(folder))
+    assert "profile.yaml:" in str(error.value)
+
+
+def test_worklist_settings_default_when_the_profile_is_silent(tmp_path):
+    import shutil
+
+    from pestrack.records.codes.profile import read_profile
+
+    folder = tmp_path / "p"
+    shutil.copytree("profiles/stockholm", folder)
+    text = (folder / "profile.yaml").read_text(encoding="utf-8")
+    (folder / "profile.yaml").write_text(text.split("worklist:")[0], encoding="utf-8")
+    settings = read_profile(str(folder)).settings["worklist"]
+    assert settings == {"followup_months": [3, 6, 12], "followup_window_days": 90, "inactive_days": 30}

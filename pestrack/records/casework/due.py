@@ -2,7 +2,9 @@
 
 - ``followup_due``: an ended enrolment has a follow-up due at each of the profile's
   ``followup_months`` (3, 6 and 12 for Stockholm) once that many months have passed since the exit,
-  until a follow-up of that month is recorded (from any source);
+  until a follow-up of that month is recorded (from any source) or it lapses, the profile's
+  ``followup_window_days`` (90) after its date: asking at 15 months what someone did at 3 is no
+  follow-up, and without a window every unrecorded follow-up of past years would stay on the list;
 - ``plan_review_due``: the latest plan of an open enrolment has a review date that has come, and no
   newer plan is recorded (recording a new plan resolves it);
 - ``inactive``: an open enrolment without activity (its stored ``last_activity``) for the profile's
@@ -59,18 +61,24 @@ def _item(qs: QuerySet, **fields) -> QuerySet:
 # --- follow-ups after exit ------------------------------------------------------------------------
 
 def followups_due(enrolments: QuerySet, today: dt.date) -> QuerySet:
-    """One item per ended enrolment and follow-up month whose date (exit + N months) has come and
-    that has no follow-up of that month. Persons anonymised by retention are left out."""
+    """One item per ended enrolment and follow-up month whose date (exit + N months) has come, has
+    not lapsed (``followup_window_days`` after it), and that has no follow-up of that month.
+    Persons anonymised by retention are left out."""
+    window = worklist_setting("followup_window_days")
     branches = []
     for months in worklist_setting("followup_months"):
         due = ShiftDate(F("end_date"), months=months)
-        # exit + N months <= today implies an exit before today - N months + 4 days (month lengths):
-        # the indexed end date bounds the rows before the shifted date is computed
-        latest_exit = today - dt.timedelta(days=28 * months - 4)
-        qs = (enrolments.filter(end_date__isnull=False, end_date__lte=latest_exit,
-                                person__anonymised_at__isnull=True)
-              .annotate(wl_due=due).filter(wl_due__lte=today)
-              .exclude(Exists(FollowUp.objects.filter(enrolment=OuterRef("pk"), months=months))))
+        # exit + N months <= today implies an exit before today - N months + 4 days (month lengths),
+        # and not lapsed one after today - N months - window - 3 days: the indexed end date bounds
+        # the rows before the shifted date is computed
+        qs = enrolments.filter(end_date__isnull=False, end_date__lte=today - dt.timedelta(days=28 * months - 4),
+                               person__anonymised_at__isnull=True)
+        if window is not None:
+            qs = qs.filter(end_date__gte=today - dt.timedelta(days=31 * months + window + 3))
+        qs = qs.annotate(wl_due=due).filter(wl_due__lte=today)
+        if window is not None:
+            qs = qs.filter(wl_due__gte=today - dt.timedelta(days=window))
+        qs = qs.exclude(Exists(FollowUp.objects.filter(enrolment=OuterRef("pk"), months=months)))
         branches.append(_item(qs, due_date=F("wl_due"), person_id=None, enrolment_id=F("pk"), object_id=F("pk"),
                               caseworker_id=None, months=Value(months, output_field=IntegerField())))
     if len(branches) == 1:

@@ -58,6 +58,9 @@ class Enrolment(models.Model):
             # the work list of one caseworker: their open enrolments without activity (records.casework.due)
             models.Index(fields=["caseworker", "last_activity"], condition=Q(end_date__isnull=True),
                          name="open_caseworker_last_activity"),
+            # ... and their ended enrolments by exit date (follow-ups due)
+            models.Index(fields=["caseworker", "end_date"], condition=Q(end_date__isnull=False),
+                         name="ended_caseworker_end_date"),
         ]
 
     def __str__(self) -> str:

@@ -164,29 +164,37 @@ def read_profile(name: str) -> ProfileData:
 
     settings_values = {"profile": meta.get("id", root.name), "home_municipality": home,
                        "retention": _clean(retention), "name": _clean(meta.get("name", {})), "age_bands": age_bands,
-                       **worklist}
+                       "worklist": worklist}
     return ProfileData(root, settings_values, unit_rows, code_rows, org_path)
 
 
-WORKLIST_DEFAULTS = {"followup_months": [3, 6, 12], "inactive_days": 30}
+WORKLIST_DEFAULTS = {"followup_months": [3, 6, 12], "followup_window_days": 90, "inactive_days": 30}
 
 
 def _worklist_settings(section, meta_path: Path) -> dict:
-    """The work list's settings (``worklist:`` in profile.yaml), the defaults where it is silent."""
+    """The work list's settings (``worklist:`` in profile.yaml), the defaults where it is silent.
+    ``followup_window_days`` may be null: a follow-up then stays due until it is recorded."""
     if section is None:
         return dict(WORKLIST_DEFAULTS)
     line = section.get(LINE, "?") if isinstance(section, dict) else "?"
     if not isinstance(section, dict):
-        raise ProfileError(f"{meta_path}: worklist must be a mapping (followup_months, inactive_days)")
+        raise ProfileError(f"{meta_path}: worklist must be a mapping (followup_months, followup_window_days, "
+                           "inactive_days)")
     months = section.get("followup_months", WORKLIST_DEFAULTS["followup_months"])
     if (not isinstance(months, list) or not months
             or not all(isinstance(m, int) and not isinstance(m, bool) and 0 < m <= 120 for m in months)):
         raise ProfileError(f"{meta_path}:{line}: worklist.followup_months must be a list of whole numbers "
                            "of months from 1 to 120, e.g. [3, 6, 12]")
-    days = section.get("inactive_days", WORKLIST_DEFAULTS["inactive_days"])
-    if not isinstance(days, int) or isinstance(days, bool) or days <= 0:
-        raise ProfileError(f"{meta_path}:{line}: worklist.inactive_days must be a positive whole number of days")
-    return {"followup_months": sorted(set(months)), "inactive_days": days}
+    values = {"followup_months": sorted(set(months))}
+    for key in ("followup_window_days", "inactive_days"):
+        days = section.get(key, WORKLIST_DEFAULTS[key])
+        if key == "followup_window_days" and days is None:
+            values[key] = None  # a follow-up never lapses
+        elif not isinstance(days, int) or isinstance(days, bool) or days <= 0:
+            raise ProfileError(f"{meta_path}:{line}: worklist.{key} must be a positive whole number of days")
+        else:
+            values[key] = days
+    return values
 
 
 def load_profile(name: str) -> LoadResult:
@@ -226,15 +234,16 @@ _WORKLIST_TTL = 60.0  # seconds: a profile loaded by another process is seen wit
 
 
 def worklist_setting(key: str):
-    """``followup_months`` or ``inactive_days`` of the loaded profile (its defaults if not loaded).
+    """``followup_months``, ``followup_window_days`` or ``inactive_days`` of the loaded profile (its
+    defaults where it has none).
 
-    Read on every work-list page: both are fetched in one query and kept a minute in the process
+    Read on every work-list page: all are fetched in one query and kept a minute in the process
     (and dropped at once when this process writes a setting, see ``forget_worklist_settings``)."""
     import time
 
     now = time.monotonic()
     if not _WORKLIST_CACHE or now - _WORKLIST_CACHE["at"] > _WORKLIST_TTL:
-        values = dict(ProfileSetting.objects.filter(key__in=list(WORKLIST_DEFAULTS)).values_list("key", "value"))
+        values = ProfileSetting.objects.filter(key="worklist").values_list("value", flat=True).first() or {}
         _WORKLIST_CACHE.update({**WORKLIST_DEFAULTS, **values, "at": now})
     return _WORKLIST_CACHE[key]
 

@@ -91,14 +91,14 @@ def worklist_page(request):
     kind = request.GET.get("kind") or None
     if kind is not None and kind not in {s.kind for s in kinds}:
         kind = None
-    counts = worklist.counts(enrolments, today)
     base = {"caseworker": caseworker.pk} if caseworker != request.user else {}
     page = None
     if kind:
-        page = Paginator(worklist.items(enrolments, today, kinds=[kind]), PAGE_SIZE).get_page(request.GET.get("page"))
+        counts, rows = worklist.summary(enrolments, today, kinds=[kind])
+        page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = list(page)
     else:
-        rows = worklist.items(enrolments, today, limit=PER_KIND)
+        counts, rows = worklist.summary(enrolments, today, limit=PER_KIND)
     items = shown_items(request, rows, today)
     groups = []
     for s in kinds:

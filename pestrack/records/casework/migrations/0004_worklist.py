@@ -26,6 +26,10 @@ class Migration(migrations.Migration):
             index=models.Index(condition=models.Q(('end_date__isnull', True)), fields=['caseworker', 'last_activity'], name='open_caseworker_last_activity'),
         ),
         migrations.AddIndex(
+            model_name='enrolment',
+            index=models.Index(condition=models.Q(('end_date__isnull', False)), fields=['caseworker', 'end_date'], name='ended_caseworker_end_date'),
+        ),
+        migrations.AddIndex(
             model_name='participation',
             index=models.Index(condition=models.Q(('end_date__isnull', True), ('planned_end_date__isnull', False)), fields=['enrolment', 'planned_end_date'], name='participation_planned_end'),
         ),
