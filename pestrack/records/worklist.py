@@ -14,6 +14,9 @@ A source's ``query(enrolments, today)`` returns a queryset of dicts (``.values()
 
 and the source's ``extra`` fields, if any (e.g. the follow-up's ``months``). It may be a union of
 querysets (``qs1.union(qs2, all=True)``, each without ordering) when one kind has several rules.
+Its SQL is run as a subquery and its columns read by name, so each field must come out under its
+own name: an annotation (``object_id=F("pk")``) or a field whose column has that name
+(``person_id``); ``due_date`` a date (a datetime or ISO text is cut to its date).
 
 An item is shown from its due date on (the query returns it when ``due_date <= today``) and is
 overdue from the day after. ``resolve_url(row)`` gives the URL of the form that resolves the item;
