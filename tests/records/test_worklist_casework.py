@@ -201,3 +201,21 @@ def test_worklist_settings_default_when_the_profile_is_silent(tmp_path):
     (folder / "profile.yaml").write_text(text.split("worklist:")[0], encoding="utf-8")
     settings = read_profile(str(folder)).settings["worklist"]
     assert settings == {"followup_months": [3, 6, 12], "followup_window_days": 90, "inactive_days": 30}
+
+
+def test_withdrawn_records_count_for_nothing(anna):
+    from django.utils import timezone
+
+    ended = _ended("Makulerad", 320, anna, TODAY - dt.timedelta(days=100))
+    followup = FollowUp.objects.create(enrolment=ended, months=3, reference_date=TODAY, source="survey")
+    assert _items(anna, "followup_due") == []
+    FollowUp.objects.filter(pk=followup.pk).update(withdrawn_at=timezone.now())
+    assert [r[3] for r in _items(anna, "followup_due")] == [3]  # the withdrawn follow-up was never made
+    e = _enrolment("Plan", 321, anna)
+    plan = Plan.objects.create(enrolment=e, date=TODAY - dt.timedelta(days=5), goals="x", review_date=TODAY)
+    p = Participation.objects.create(enrolment=e, measure=Code.objects.get(list="measure", code="praktik"),
+                                     start_date=e.start_date, planned_end_date=TODAY)
+    assert len(_items(anna, "plan_review_due")) == 1 and len(_items(anna, "measure_overdue")) == 1
+    Plan.objects.filter(pk=plan.pk).update(withdrawn_at=timezone.now())
+    Participation.objects.filter(pk=p.pk).update(withdrawn_at=timezone.now())
+    assert _items(anna, "plan_review_due") == [] and _items(anna, "measure_overdue") == []

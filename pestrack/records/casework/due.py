@@ -13,7 +13,8 @@
   the planned end) resolves it.
 
 An item is due on its date (exit + N months, the review date, last activity + N days, the planned
-end) and overdue from the day after.
+end) and overdue from the day after. Withdrawn (makulerade) records count for nothing: a withdrawn
+follow-up leaves its month due, a withdrawn plan or measure has no item.
 """
 from __future__ import annotations
 
@@ -78,7 +79,7 @@ def followups_due(enrolments: QuerySet, today: dt.date) -> QuerySet:
         qs = qs.annotate(wl_due=due).filter(wl_due__lte=today)
         if window is not None:
             qs = qs.filter(wl_due__gte=today - dt.timedelta(days=window))
-        qs = qs.exclude(Exists(FollowUp.objects.filter(enrolment=OuterRef("pk"), months=months)))
+        qs = qs.exclude(Exists(FollowUp.objects.current().filter(enrolment=OuterRef("pk"), months=months)))
         branches.append(_item(qs, due_date=F("wl_due"), person_id=None, enrolment_id=F("pk"), object_id=F("pk"),
                               caseworker_id=None, months=Value(months, output_field=IntegerField())))
     if len(branches) == 1:
@@ -99,9 +100,9 @@ def _followup_text(row: dict) -> str:
 
 def plan_reviews_due(enrolments: QuerySet, today: dt.date) -> QuerySet:
     """The latest plan of each open enrolment whose review date has come (no newer plan exists)."""
-    newer = Plan.objects.filter(enrolment=OuterRef("enrolment_id")).filter(
+    newer = Plan.objects.current().filter(enrolment=OuterRef("enrolment_id")).filter(
         Q(date__gt=OuterRef("date")) | Q(date=OuterRef("date"), pk__gt=OuterRef("pk")))
-    qs = (Plan.objects.filter(enrolment__in=enrolments.filter(end_date__isnull=True).order_by().values("pk"),
+    qs = (Plan.objects.current().filter(enrolment__in=enrolments.filter(end_date__isnull=True).order_by().values("pk"),
                               review_date__isnull=False, review_date__lte=today)
           .exclude(Exists(newer)))
     return _item(qs, due_date=F("review_date"), person_id=F("enrolment__person_id"), enrolment_id=None,
@@ -130,7 +131,7 @@ def _person_url(row: dict) -> str:
 
 def measures_overdue(enrolments: QuerySet, today: dt.date) -> QuerySet:
     """Open participations whose planned end date has come."""
-    qs = Participation.objects.filter(enrolment__in=enrolments.order_by().values("pk"), end_date__isnull=True,
+    qs = Participation.objects.current().filter(enrolment__in=enrolments.order_by().values("pk"), end_date__isnull=True,
                                       planned_end_date__isnull=False, planned_end_date__lte=today)
     return _item(qs, due_date=F("planned_end_date"), person_id=F("enrolment__person_id"), enrolment_id=None,
                  object_id=F("pk"), caseworker_id=F("enrolment__caseworker_id"))

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0003_last_activity'),
+        ('casework', '0004_corrections'),
     ]
 
     operations = [
