@@ -13,8 +13,9 @@ from tests.web.conftest import log_entries, make_person
 # session, user with language preference, assignments; access log: BEGIN, lock, head, INSERT, COMMIT
 HOME = 6  # session, user, assignments, unit ids, count of open enrolments, work-list counts (one statement)
 CASELOAD = 14  # + code lists, unit ids, count, page, persons, current measures, access log (5)
-PERSON = 20  # + person with scope, unit ids, access log (5), enrolments and their 4 kinds of records,
-#   the newest journal entries and the journal kinds of the form, documents, meetings and their other bodies
+PERSON = 21  # + person with scope, unit ids, access log (5), enrolments and their 4 kinds of records, their
+#   corrections, the newest journal entries and the journal kinds of the form, documents, meetings and their
+#   other bodies
 
 
 def _meeting_with_bodies(person, day):
