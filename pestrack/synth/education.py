@@ -312,7 +312,7 @@ def _first_of_month(year: int, month: int) -> dt.date:
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
-    from pestrack.synth.population import add_months
+    from pestrack.analytics.placements import add_months
 
     return add_months(day, months)
 

@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from pestrack.analytics.placements import add_months
 from pestrack.analytics.schema import DAYS_PER_MONTH
 from pestrack.records.casework import rules
 from pestrack.records.people.identity import lookup_hash, make_number
@@ -74,12 +75,6 @@ class Taken:
 
 MAX_SERIAL_TRIES = 2_000  # random draws before the free serials of a nearly full birth date are searched in order
 COORDINATION_KEY = 10**9  # Taken.numbers of coordination numbers: above every ordinal * 1000 + serial
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    m = day.month - 1 + months
-    y, m = day.year + m // 12, m % 12 + 1
-    return dt.date(y, m, min(day.day, calendar.monthrange(y, m)[1]))
 
 
 class Drawer:

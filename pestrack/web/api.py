@@ -19,6 +19,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from pestrack.records import access, worklist
 from pestrack.records.casework.models import Enrolment, FollowUp, Participation
+from pestrack.web.api_common import ERRORS, Detail, _person
 from pestrack.web.models import ApiToken
 from pestrack.web.views import masked_extract
 
@@ -94,18 +95,6 @@ class FollowUpOut(Schema):
     studying: bool | None
     self_sufficient: bool | None
     source: str
-
-
-class Detail(Schema):
-    detail: str
-
-
-ERRORS = {401: Detail, 403: Detail, 404: Detail}
-
-
-def _person(request, person_id: int, *, action: str = "read", what: str = "person"):
-    return access.get_person_for(request.auth, person_id, action=action, what=what,
-                                 source=access.client_address(request))
 
 
 def _code(c) -> str | None:

@@ -113,7 +113,7 @@ class Assessment(Withdrawable):
     @property
     def band(self) -> str | None:
         """The instrument's band for the score, from its ``bands`` rule (WAI: 0–4, 5–7, 8–10)."""
-        from pestrack.records.casework.rules import band_for
+        from pestrack.records.casework.bands import band_for
 
         return band_for(self.instrument, self.score)
 

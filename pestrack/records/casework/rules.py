@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -151,13 +150,3 @@ def check_assessment(*, instrument, score, date: dt.date, today: dt.date | None 
         out.append(Violation("score", _("%(i)s scores run from %(a)s to %(b)s; %(s)s is outside.")
                              % {"i": _name(instrument), "a": rules["min_score"], "b": rules["max_score"], "s": score}))
     return out
-
-
-def band_for(instrument, score) -> str | None:
-    """The label of the instrument band that holds ``score`` (bands are inclusive ranges in the profile)."""
-    if score is None:
-        return None
-    for band in (instrument.rules or {}).get("bands", []):
-        if Decimal(str(band["min"])) <= Decimal(str(score)) <= Decimal(str(band["max"])):
-            return band["label"]
-    return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pestrack.records.casework.models import Enrolment
 from pestrack.records.employers import orgnumber
 from pestrack.records.employers import rules as employer_rules
+from pestrack.records.employers.esco import UnknownConcept, vocabulary
 from pestrack.records.employers.models import Employer, MatchProfile, Place, Placement, SizeBand
 from pestrack.records.importing import fields as f
 from pestrack.records.importing.kinds import Check, Kind, where_in
@@ -43,8 +44,6 @@ def location(check) -> dict:
 
 def esco_list(raw: str, concepts) -> list[str]:
     """ESCO ids, URIs or labels separated by ';' or '|', as ids."""
-    from pestrack.matching.esco import UnknownConcept
-
     out = []
     for part in (raw or "").replace("|", ";").split(";"):
         if part.strip():
@@ -104,9 +103,7 @@ class Places(Kind):
 
     def __init__(self, present, today):
         super().__init__(present, today)
-        from pestrack.matching.esco import taxonomy
-
-        self.tax = taxonomy() if present & {"occupation", "required_skills", "optional_skills"} else None
+        self.tax = vocabulary() if present & {"occupation", "required_skills", "optional_skills"} else None
 
     def check_chunk(self, rows):
         checks = [Check(line, row, self.memo) for line, row in rows]
@@ -236,9 +233,7 @@ class MatchProfiles(Kind):
 
     def __init__(self, present, today):
         super().__init__(present, today)
-        from pestrack.matching.esco import taxonomy
-
-        self.tax = taxonomy()
+        self.tax = vocabulary()
 
     def check_chunk(self, rows):
         parsed = self.parse_pins(rows)

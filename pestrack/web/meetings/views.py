@@ -29,7 +29,7 @@ from pestrack.records.org.models import OrgUnit, Role
 from pestrack.records.people.models import Person
 from pestrack.web.meetings import forms as mf
 from pestrack.web.workspace.forms import code_label
-from pestrack.web.workspace.views import _enrolment_writable, _require_casework, _source, _url_maker
+from pestrack.web.workspace.common import _enrolment_writable, _require_casework, _source, _url_maker
 
 
 def _shown(user, person) -> dict:

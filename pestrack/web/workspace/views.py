@@ -35,6 +35,7 @@ from pestrack.records.codes.models import Code
 from pestrack.records.codes.profile import home_municipality
 from pestrack.records.people.models import Person
 from pestrack.web.workspace import forms as wf
+from pestrack.web.workspace.common import _enrolment_writable, _require_casework, _source, _url_maker
 from pestrack.web.workspace.journal import person_page_journal
 from pestrack.web.workspace.documents import person_documents
 from pestrack.web.workspace.timeline import CodeNames, enrolments_of, events, value_rows
@@ -42,15 +43,6 @@ from pestrack.web.workspace.worklist import home_counts
 
 PAGE_SIZE = 25
 INACTIVE_DAYS = (30, 90, 180)
-
-
-def _source(request) -> str:
-    return access.client_address(request)
-
-
-def _require_casework(request, what: str) -> None:
-    if not access.has_role(request.user, *access.READ_ROLES):
-        access.deny(request.user, None, action="list", what=what, source=_source(request))
 
 
 @login_required
@@ -118,16 +110,6 @@ def caseload_rows(user, data) -> tuple[CaseloadFilter, "Paginator"]:
                                                .select_related("measure"), to_attr="current_measures"))
           .order_by("last_activity", "pk"))
     return form, Paginator(qs, PAGE_SIZE)
-
-
-def _url_maker(name: str):
-    """``reverse(name, args=[pk])`` for many ``pk``s at the cost of one: the URL is made once with a
-    placeholder (reversing is tens of microseconds, and a page has a link per row)."""
-    head, tail = reverse(name, args=[_PLACEHOLDER]).split(str(_PLACEHOLDER))
-    return lambda pk: f"{head}{int(pk)}{tail}"
-
-
-_PLACEHOLDER = 918273645
 
 
 def _days_ago(days: int) -> str:
@@ -249,11 +231,6 @@ def _shown_event(ev, writable: bool, highlight: str | None) -> dict:
 
 
 # --- Forms ----------------------------------------------------------------------------------
-
-def _enrolment_writable(enrolment: Enrolment, units: set[int]) -> bool:
-    """Whether one of ``units`` (``access.unit_ids_in_scope(user, write=True)``) enrolled or referred."""
-    return enrolment.org_unit_id in units or enrolment.referring_unit_id in units
-
 
 def _writable_enrolment(request, enrolment_id: int, what: str) -> Enrolment:
     """The enrolment if the user may write it (their units enrolled or referred the person); else 403."""
