@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from pestrack.records.casework.bands import band_for  # noqa: F401  (the rules of assessments use it)
+
 
 @dataclass(frozen=True)
 class Violation:
