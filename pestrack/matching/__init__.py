@@ -1,6 +1,6 @@
 """Matching participants with places and allocating places (docs/matching.md).
 
-- esco: the bundled ESCO occupations and skills, and their similarities
+- esco: the similarities of the bundled ESCO occupations and skills (the vocabulary is records/employers/esco.py)
 - score: vectorised scoring of participant–place pairs under the hard rules, with explanations
 - allocate: fill many places at once, optimally under the hard rules, with reasons per applicant
 - evaluate: quality on synthetic data with a hidden hiring rule, against a keyword baseline

@@ -1,0 +1,172 @@
+"""Every command of `pestrack` runs as a user runs it: in a fresh process (the installed `pestrack`
+script, not in-process), on the example files in docs/examples/, against one SQLite database that
+the module sets up once. Each must exit 0 and print the line that says it did its work.
+
+The list of commands is read from the Typer app: a new command without an entry in SMOKE fails
+`test_every_command_has_a_smoke_run`, so a command cannot ship untried."""
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "docs" / "examples"
+PESTRACK = str(Path(sys.executable).with_name("pestrack"))
+
+# command -> (arguments after the command, text that the output must contain). In running order:
+# later commands use what earlier ones made ({tmp}: the module's folder; {person}/{place}: ids).
+SMOKE: dict[str, tuple[list[str], str]] = {
+    "init": ([], "profile stockholm"),
+    "user-add": (["smoke-anna", "--role", "caseworker", "--unit", "jt-jarva", "--password", "Smoke-test-2026!"],
+                 "smoke-anna"),
+    "import": ([str(EXAMPLES / "persons.csv"), "--kind", "persons", "-q"], "4 imported"),
+    "demo": (["--persons", "40", "--no-serve"], "sample: 40 persons"),
+    "analytics extract": (["--out", "{tmp}/analytics"], "enrolments"),
+    "analytics schema": ([], "person_key"),
+    "analytics import": ([str(EXAMPLES / "course_results.csv"), "--table", "course_results",
+                          "--out", "{tmp}/analytics"], "course_results"),
+    "indicators validate": ([], "valid"),
+    "indicators list": ([], "computed"),
+    "indicators compute": (["--data", "{tmp}/analytics", "--year", "{year}", "--out", "{tmp}/indicators.csv"],
+                           "indicators.csv"),
+    "report annual": (["--year", "{year}", "--data", "{tmp}/analytics", "--out", "{tmp}/report.csv", "--format", "csv"], "report.csv"),
+    "evaluate": (["--data", str(EXAMPLES / "evaluation_units.csv"), "--treatment", "treated",
+                  "--outcome", "employed_after", "--covariates", "age,sex,education"], "ATT"),
+    "instruments wai": (["--data", str(EXAMPLES / "wai.csv")], "band"),
+    "instruments ips-import": ([str(EXAMPLES / "ips_fidelity.csv")], "jt-jarva 2025-10-15: total"),
+    "instruments ips-outcomes": (["--analytics", "{tmp}/analytics"], "{"),
+    "instruments sroi": ([], "sroi"),
+    "match": (["--participant", "{person}", "--top", "3"], ""),
+    "match evaluate": (["--participants", "40", "--places", "20"], "top"),
+    "allocate": (["--places", str(EXAMPLES / "allocation_places.csv"),
+                  "--applicants", str(EXAMPLES / "allocation_applicants.csv"), "--out", "{tmp}/allocation.csv"],
+                 "allocated"),
+    "journal autosign": ([], "signed"),
+    "attendance report": (["--month", "{month}", "--unit", "jt-jarva", "--out", "{tmp}/attendance.csv"],
+                          "attendance.csv"),
+    "audit verify": ([], "intact"),
+    "audit search": (["--limit", "5"], "import"),
+    "person export": (["{person}"], "{"),
+    "retention apply": (["--dry-run"], "dry run"),
+    "synth": (["--years", "2022", "2023", "--seed", "5", "--out", "{tmp}/synth"], "shard 1/1"),
+    "serve": (["--port", "{port}"], "pestrack"),  # run apart: a page is fetched, then the server is stopped
+}
+
+
+def _commands(cmd, prefix=()) -> list[str]:
+    """Every runnable command of the click command behind the Typer app, as typed ("audit verify")."""
+    sub = getattr(cmd, "commands", None)
+    if not sub:
+        return [" ".join(prefix)]
+    out = [" ".join(prefix)] if prefix and getattr(cmd, "invoke_without_command", False) else []
+    for name, child in sub.items():
+        out += _commands(child, (*prefix, name))
+    return out
+
+
+def test_every_command_has_a_smoke_run():
+    import typer.main
+
+    from pestrack.cli import app
+
+    commands = set(_commands(typer.main.get_command(app)))
+    assert commands - set(SMOKE) == set(), "commands without a smoke run: add them to SMOKE in tests/test_cli_smoke.py"
+    assert set(SMOKE) - commands == set(), "smoke runs of commands that do not exist"
+
+
+@pytest.fixture(scope="module")
+def place(tmp_path_factory):
+    """The module's folder and environment: a new SQLite database, the worktree's code."""
+    tmp = tmp_path_factory.mktemp("cli")
+    env = {**os.environ, "PESTRACK_DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]), "COLUMNS": "200",
+           "PESTRACK_DOCUMENTS_DIR": str(tmp / "documents")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    r = subprocess.run([PESTRACK, "init"], env=env, cwd=tmp, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return tmp, env
+
+
+def _run(place, command: str, values: dict) -> subprocess.CompletedProcess:
+    tmp, env = place
+    args, _ = SMOKE[command]
+    args = [a.format(tmp=tmp, **values) for a in args]
+    return subprocess.run([PESTRACK, *command.split(), *args], env=env, cwd=tmp, capture_output=True, text=True,
+                          timeout=600)
+
+
+def _ids(tmp: Path) -> dict:
+    db = sqlite3.connect(tmp / "db.sqlite3")
+    try:
+        person = db.execute("select person_id from employers_matchprofile order by id limit 1").fetchone()
+        if person is None:
+            person = db.execute("select id from people_person order by id limit 1").fetchone()
+    finally:
+        db.close()
+    return {"person": person[0]}
+
+
+def test_every_command_runs_in_a_fresh_process(place):
+    tmp, _ = place
+    import datetime as dt
+
+    today = dt.date.today()
+    values = {"year": today.year - 1, "month": today.strftime("%Y-%m"), "person": "", "port": ""}
+    failed = []
+    for command, (_, expected) in SMOKE.items():
+        if command in ("serve", "synth"):
+            continue
+        if command == "match":
+            values.update(_ids(tmp))
+        r = _run(place, command, values)
+        if r.returncode != 0 or expected not in r.stdout + r.stderr:
+            failed.append(f"pestrack {command}: exit {r.returncode}, expected {expected!r} in:\n{r.stdout}\n{r.stderr}")
+        if command == "import":  # the employer side too, which match and allocate use
+            for kind in ("employers", "places", "match_profiles"):
+                tmp_args = [PESTRACK, "import", str(EXAMPLES / f"{kind}.csv"), "--kind", kind, "-q"]
+                r = subprocess.run(tmp_args, env=place[1], cwd=tmp, capture_output=True, text=True, timeout=600)
+                if r.returncode != 0:
+                    failed.append(f"pestrack import {kind}: exit {r.returncode}:\n{r.stdout}\n{r.stderr}")
+    assert not failed, "\n\n".join(failed)
+
+
+def test_serve_serves_the_sign_in_page(place):
+    tmp, env = place
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    args = [a.format(port=port) for a in SMOKE["serve"][0]]
+    server = subprocess.Popen([PESTRACK, "serve", *args], env=env, cwd=tmp, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        page = None
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5) as r:
+                    page = r.read().decode()
+                break
+            except OSError:
+                if server.poll() is not None:
+                    break
+                time.sleep(0.5)
+        assert page is not None, f"pestrack serve did not answer: {server.poll()}"
+        assert SMOKE["serve"][1] in page
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_synth_runs_in_a_fresh_process(place):
+    """The synthetic population of the published size (some tens of seconds)."""
+    r = _run(place, "synth", {})
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert SMOKE["synth"][1] in r.stdout
