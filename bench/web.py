@@ -23,12 +23,13 @@
      page), their work list (/worklist/: what is due in the enrolments they are responsible for), a
      person, and every fifth round records an assessment (the workspace form: GET, then POST);
      every third round opens the person's journal page, and every fifth writes a journal entry;
+     every fourth opens their meetings (/meetings/, the day or the week);
    - a manager opens the results dashboard, an indicator page, or the rows behind an indicator.
    Before the load, each manager opens the dashboard and an indicator page once (the results are
    computed then and shared by the server's processes; the times are printed), and the first
    ``--warm-up`` seconds of the load are not counted.
 4. Prints requests per second and the 50th, 95th and 99th percentile times per page, the errors,
-   and whether the goals are met: caseload, work list, person and journal page p95 < 150 ms,
+   and whether the goals are met: caseload, work list, person, journal and meetings page p95 < 150 ms,
    dashboard p95 < 500 ms, no errors. The database is dropped at the end unless ``--keep``.
 
 Not a test: the numbers depend on the machine; docs/results.md records a run.
@@ -57,7 +58,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PASSWORD = "bench-pestrack-2026"
-GOALS_MS = {"caseload": 150, "worklist": 150, "person": 150, "journal": 150, "dashboard": 500}
+GOALS_MS = {"caseload": 150, "worklist": 150, "person": 150, "journal": 150, "meetings": 150, "dashboard": 500}
 INDICATOR = "jobbtorg_exit_work_or_studies"
 
 
@@ -211,6 +212,9 @@ class Caseworker(User):
             self.pause()
         if n % 3 == 1:
             self.request("journal", f"/persons/{person}/journal/")
+            self.pause()
+        if n % 4 == 3:  # my meetings: the day, or the week
+            self.request("meetings", "/meetings/" if n % 8 == 3 else "/meetings/?view=week")
             self.pause()
         if n % 5 == 2 and self.plan["open"]:
             person, enrolment = self.rng.choice(list(self.plan["open"].items()))
