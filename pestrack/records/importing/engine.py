@@ -35,11 +35,12 @@ from pestrack.records.casework import activity
 from pestrack.records.casework.models import Enrolment
 from pestrack.records.importing.fields import mask_pin
 from pestrack.records.importing.kinds import PIN, Kind, Outcome
+from pestrack.records.importing.reader import MAX_CELL, REJECT_COLUMNS, FileRefused, Source, open_source, oversized
 from pestrack.records.importing.registry import KINDS
-from pestrack.records.importing.reader import REJECT_COLUMNS, FileRefused, Source, open_source
 
 CHUNK = 2000
 SHOW = 20  # rejected rows kept for the screen
+SHOW_CHARS = 80  # of a rejected value, on the screen
 PARALLEL_FROM = 20_000  # rows: smaller files are checked and written in one process
 CACHE_KB = 65_536  # SQLite page cache while writing
 PIPE_BYTES = 1 << 20  # chunks in flight from the checking child to the writer
@@ -261,6 +262,10 @@ def _check(source, kind, positions, rejects, result, emit, progress, *, chunk_si
         for line, cells in source.rows:
             if not "".join(cells).strip():
                 continue
+            too_large = _too_large(cells, source.header)
+            if too_large:
+                _reject(Outcome(line, too_large), [] if oversized(cells) else cells, rejects, result)
+                continue
             if len(cells) > width and "".join(cells[width:]).strip():
                 _reject(Outcome(line, [("", f"the row has {len(cells)} cells but the header has {width} "
                                             "(an unquoted delimiter in a value?)")]), cells, rejects, result)
@@ -282,6 +287,16 @@ def _check(source, kind, positions, rejects, result, emit, progress, *, chunk_si
     return emitted
 
 
+def _too_large(cells: list[str], header: list[str]) -> list[tuple[str, str]]:
+    """The problems of a row too large to check: a line over the reader's limit, or cells longer than
+    MAX_CELL (each named by its column). Checked before anything else, so no rule sees such a value."""
+    whole = oversized(cells)
+    if whole:
+        return [("", whole)]
+    return [(header[i] if i < len(header) else "", f"the value has {len(c)} characters; at most {MAX_CELL}")
+            for i, c in enumerate(cells) if len(c) > MAX_CELL]
+
+
 def _reject(outcome: Outcome, cells: list[str], rejects: Rejects, result: ImportResult) -> None:
     result.rejected += 1
     rejects.write(cells, outcome.line, outcome.problems)
@@ -290,6 +305,8 @@ def _reject(outcome: Outcome, cells: list[str], rejects: Rejects, result: Import
         if len(result.problems) >= SHOW:
             break
         value = cells[header.index(column)] if column in header and header.index(column) < len(cells) else ""
+        if len(value) > SHOW_CHARS:
+            value = value[:SHOW_CHARS] + "…"
         result.problems.append((outcome.line, column, mask_pin(value) if column == PIN else value, reason))
 
 

@@ -12,6 +12,20 @@ from pathlib import Path
 
 REJECT_COLUMNS = ("reject_line", "reject_column", "reject_reason")
 _BLOCK = 1 << 20
+MAX_CELL = 32_767  # characters: a spreadsheet's own limit for a cell, so no real value is longer
+MAX_LINE = 1 << 20  # characters in one line (or one row of a CSV file's quoted lines): 1 Mi
+# A line longer than MAX_LINE is never given to the CSV parser whole: it is skipped to its end and
+# stands for a row of one cell, OVERSIZE (a NUL, which no accepted text file contains), rejected.
+OVERSIZE = "\x00"
+csv.field_size_limit(MAX_LINE)  # a quote left open would otherwise gather the rest of the file
+
+
+def oversized(cells: list[str]) -> str | None:
+    """Why a row read from a file is too large to check, or None (the row is then rejected whole,
+    naming its line; the import goes on)."""
+    if any(OVERSIZE in c for c in cells):
+        return f"the line is longer than {MAX_LINE} characters"
+    return None
 
 
 class FileRefused(Exception):
@@ -71,11 +85,25 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
+def _bounded_lines(text) -> Iterator[str]:
+    """The text's lines for the CSV parser, none longer than MAX_LINE: a longer one is read to its end
+    in bounded pieces and replaced by OVERSIZE, so memory stays bounded whatever the file holds."""
+    while line := text.readline(MAX_LINE + 1):
+        if len(line) > MAX_LINE and not line.endswith("\n"):
+            while (rest := text.readline(_BLOCK)) and not rest.endswith("\n"):
+                pass
+            line = OVERSIZE + "\n"
+        yield line
+
+
 def _open_csv(path: Path) -> Source:
     encoding, lines = detect_encoding(path)
     raw = path.open("rb")
     text = io.TextIOWrapper(raw, encoding=encoding, newline="")
-    first = text.readline()
+    first = text.readline(MAX_LINE + 1)
+    if len(first) > MAX_LINE:
+        raw.close()
+        raise FileRefused(f"{path}: the header line is longer than {MAX_LINE} characters (not an import file?)")
     if not first.strip():
         raw.close()
         raise FileRefused(f"{path}: the file is empty (no header line)")
@@ -85,7 +113,14 @@ def _open_csv(path: Path) -> Source:
 
     def rows():
         line = 1
-        for cells in csv.reader(text, delimiter=delimiter):
+        reader = csv.reader(_bounded_lines(text), delimiter=delimiter)
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # a field over the limit (a quote left open): this row only
+                cells = [OVERSIZE + str(exc)]
             line += 1
             yield line, cells
 
