@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from pestrack.cli.console import err, out as console
+from pestrack.records.spreadsheet import safe_row
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -128,7 +129,7 @@ def search_cmd(
     elif fmt is Format.csv:
         writer = csv.DictWriter(sys.stdout, fieldnames=FIELDS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(safe_row(r) for r in rows)
     else:
         table = Table(*FIELDS)
         for r in rows:

@@ -37,6 +37,7 @@ from pestrack.records.importing.fields import mask_pin
 from pestrack.records.importing.kinds import PIN, Kind, Outcome
 from pestrack.records.importing.reader import MAX_CELL, REJECT_COLUMNS, FileRefused, Source, open_source, oversized
 from pestrack.records.importing.registry import KINDS
+from pestrack.records.spreadsheet import safe_row
 
 CHUNK = 2000
 SHOW = 20  # rejected rows kept for the screen
@@ -98,8 +99,10 @@ class Rejects:
             self.writer = csv.writer(self.file, delimiter=self.source.delimiter)
             self.writer.writerow([self.source.header[i] for i in self.keep] + list(REJECT_COLUMNS))
         kept = [cells[i] if i < len(cells) else "" for i in self.keep]
-        self.writer.writerow(kept + [line, "; ".join(dict.fromkeys(c for c, _ in problems)),
-                                     "; ".join(f"{c}: {r}" for c, r in problems)])
+        extra = cells[len(self.source.header):]  # kept after the reject columns: imported unchanged, the
+        # row is refused again (too many cells) until someone removes them
+        self.writer.writerow(safe_row(kept + [line, "; ".join(dict.fromkeys(c for c, _ in problems)),
+                                              "; ".join(f"{c}: {r}" for c, r in problems)] + extra))
 
     def close(self) -> None:
         if self.file:
