@@ -43,3 +43,10 @@ def key_for_identity_number(number: str) -> str:
     from pestrack.records.people.identity import lookup_hash
 
     return person_key(lookup_hash(number))
+
+
+def opaque_id(column: str, value) -> str | None:
+    """A record id as shown outside the records (the drill-down rows): a keyed hash of the column and
+    the id, in the person key's form, so that the same enrolment shows the same id on every page but
+    the id cannot be typed into the admin or the API to find the record."""
+    return None if value is None else person_key(f"{column}:{value}")

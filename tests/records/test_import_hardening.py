@@ -86,3 +86,20 @@ def test_a_utf8_sequence_cut_off_by_the_end_of_the_file_is_named(profile, tmp_pa
     path.write_bytes("\n".join(rows).encode() + b"\n\xc3")
     with pytest.raises(FileRefused, match="cut.csv: line 4, byte"):
         engine.run_import(path, "persons")
+
+
+def test_bidirectional_controls_are_rejected_in_imported_text(profile, tmp_path):
+    rows = [",".join(PERSON_COLUMNS), ",".join(person(first="Anna\u202eNOSS")), ",".join(person(PIN2, B2, "Åke", "Lu\u2067nd"))]
+    result = engine.run_import(_csv(tmp_path / "p.csv", rows), "persons")
+    assert (result.created, result.rejected) == (0, 2)
+    assert "first_name: contains the bidirectional control character U+202E at position 5" in reasons(result)
+    assert "last_name: contains the bidirectional control character U+2067" in reasons(result)
+
+
+def test_a_rejects_file_with_extra_cells_is_refused_again_until_they_are_removed(profile, tmp_path):
+    rows = [",".join(PERSON_COLUMNS), ",".join(person() + ["Stray", "cells"])]
+    first = engine.run_import(_csv(tmp_path / "p.csv", rows), "persons")
+    assert first.rejected == 1 and "the row has 8 cells" in reasons(first)
+    again = engine.run_import(first.rejects_path, "persons")
+    assert (again.created, again.rejected) == (0, 1)
+    assert not Person.objects.exists()

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from django.conf import settings
 
+from pestrack.analytics.pseudonym import opaque_id
 from pestrack.analytics.schema import BY_NAME
 from pestrack.indicators.compile import TOTAL, compile_rows, scopable
 from pestrack.indicators.compute import Result, compute
@@ -160,4 +161,7 @@ def drill_rows(ind: Indicator, year: int, code: str, units: list[str] | None, on
         total = engine.con.execute(f"SELECT count(*) FROM ({sql}) AS q").fetchone()[0]
         rows = engine.con.execute(f"SELECT * FROM ({sql}) AS q ORDER BY {order} LIMIT {PAGE_ROWS} "
                                   f"OFFSET {(page - 1) * PAGE_ROWS}").fetchall()
+    ids = [i for i, c in enumerate(columns) if c.endswith("_id")]
+    if ids:  # the schema promises opaque ids: never a real record id on a page
+        rows = [tuple(opaque_id(columns[i], v) if i in ids else v for i, v in enumerate(r)) for r in rows]
     return [*columns, "in_numerator", "in_denominator"], rows, total
