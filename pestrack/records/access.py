@@ -323,3 +323,21 @@ def require_log_review(user, *, what: str = "access log", source: str = "") -> N
     if not has_role(user, *LOG_REVIEW_ROLES):
         log.record_for_user(user, "denied", source=source, object_type=what, detail="refused read")
         raise PermissionDenied(_("Only the data protection officer reviews the access log."))
+
+
+def registered_person(user, number, *, source: str = "") -> tuple[bool, Person | None]:
+    """Whether an identity number someone is about to register is in the register already, told only
+    as far as ``user`` may know: (registered, the person if ``user`` may read them, else None).
+
+    A form must not tell a caseworker that a number is registered in another district (the number
+    would be an existence oracle): it offers to open a person in scope, and otherwise refuses with a
+    neutral message. Every such look-up is logged (the person id, never the number)."""
+    from pestrack.records.people import identity
+
+    found = Person.objects.filter(pin_hash=identity.lookup_hash(number)).values_list("pk", flat=True).first()
+    readable = found is not None and persons_visible_to(user).filter(pk=found).exists()
+    outcome = ("not registered" if found is None else "registered, in the user's scope" if readable
+               else "registered outside the user's scope")
+    log.record_for_user(user, "search", source=source, person_id=found, object_type="person",
+                        detail=f"identity number checked on registration: {outcome}")
+    return found is not None, Person.objects.get(pk=found) if readable else None

@@ -145,7 +145,7 @@ class PersonRecordAdmin(ScopedForeignKeys, admin.ModelAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
-        form.user = request.user
+        form.user, form.source = request.user, source(request)
         return form
 
     def log_write(self, request, obj, change: bool, person_id=None) -> None:

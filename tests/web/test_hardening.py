@@ -50,3 +50,34 @@ def test_the_new_person_form_refuses_a_right_to_left_override(world, login):
     errors = _errors_tied_to_fields(response.content.decode())
     assert "U+202E" in errors["person-first_name"]
     assert not Person.objects.filter(last_name="Nyberg").exists()
+
+
+def test_the_new_person_form_tells_no_caseworker_of_a_number_registered_elsewhere(world, login):
+    """The existence oracle: erik's person (Söderort) is not anna's to know of; anna's own is offered."""
+    from tests.web.conftest import log_entries
+    from tests.web.test_workspace import _errors_tied_to_fields, _new_person_form
+
+    client = login("anna")
+    elsewhere = client.post("/persons/new/", _new_person_form(**{"person-identity_number": world.soderort.identity_number}))
+    message = _errors_tied_to_fields(elsewhere.content.decode())["person-identity_number"]
+    assert "already registered" not in message and "cannot be registered" in message
+    assert f"/persons/{world.soderort.pk}/" not in elsewhere.content.decode()
+    own = client.post("/persons/new/", _new_person_form(**{"person-identity_number": world.jarva.identity_number}))
+    assert f'<a href="/persons/{world.jarva.pk}/">Open the person</a>' in own.content.decode()
+    checks = log_entries(actor="anna", action="search", detail__startswith="identity number checked on registration")
+    assert {(e.person_id, e.detail.split(": ")[1]) for e in checks} == {
+        (world.soderort.pk, "registered outside the user's scope"), (world.jarva.pk, "registered, in the user's scope")}
+    assert not any(world.soderort.identity_number in e.detail for e in checks)
+
+
+def test_the_admin_add_form_is_no_oracle_either(world, login):
+    from pestrack.records.people.identity import make_number
+    import datetime as dt
+
+    client = login("anna")
+    data = {"identity_number": world.soderort.identity_number, "first_name": "Ny", "last_name": "Person", "sex": "woman",
+            "municipality": "0180", "address": "Gatan 1"}
+    page = client.post("/admin/people/person/add/", data).content.decode()
+    assert "already registered" not in page and "cannot be registered" in page
+    data["identity_number"] = make_number(dt.date(1991, 2, 3), 777)
+    assert client.post("/admin/people/person/add/", data).status_code in (200, 302)
