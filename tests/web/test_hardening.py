@@ -71,8 +71,9 @@ def test_the_new_person_form_tells_no_caseworker_of_a_number_registered_elsewher
 
 
 def test_the_admin_add_form_is_no_oracle_either(world, login):
-    from pestrack.records.people.identity import make_number
     import datetime as dt
+
+    from pestrack.records.people.identity import make_number
 
     client = login("anna")
     data = {"identity_number": world.soderort.identity_number, "first_name": "Ny", "last_name": "Person", "sex": "woman",
@@ -81,3 +82,46 @@ def test_the_admin_add_form_is_no_oracle_either(world, login):
     assert "already registered" not in page and "cannot be registered" in page
     data["identity_number"] = make_number(dt.date(1991, 2, 3), 777)
     assert client.post("/admin/people/person/add/", data).status_code in (200, 302)
+
+
+def test_admin_list_filters_on_person_fields_are_refused_and_logged(world, login):
+    """The probe recovered a protected person's name letter by letter from the count of matches."""
+    from tests.web.conftest import log_entries
+
+    client = login("anna")
+    client.raise_request_exception = False
+    for query in (f"id={world.protected.pk}&first_name__startswith=He", "first_name__regex=^H", "address__icontains=gatan",
+                  "last_name=Skyddadsson", "enrolments__org_unit__code=jt-jarva"):
+        response = client.get(f"/admin/people/person/?{query}")
+        assert response.status_code == 400, query
+        assert "Skyddadsson" not in response.content.decode()
+    assert log_entries(actor="anna", action="denied", detail__startswith="refused admin list filter").count() >= 5
+    assert client.get("/admin/people/person/?sex__exact=woman").status_code == 200
+    assert client.get("/admin/casework/enrolment/?person__first_name__startswith=H").status_code == 400
+
+
+def test_admin_queries_are_logged_even_when_they_match_nothing(world, login):
+    from tests.web.conftest import log_entries
+
+    client = login("anna")
+    assert client.get("/admin/people/person/?q=Nobodysson").status_code == 200
+    entry = log_entries(actor="anna", action="search", detail__startswith="admin list").latest("id")
+    assert entry.detail == "admin list: 0 matched, 0 shown; parameters q"
+
+
+def test_masked_rows_are_never_sorted_by_their_real_names(world, login):
+    from django.contrib.admin.sites import site
+    from django.contrib.auth.models import User
+    from django.test import RequestFactory
+
+    from pestrack.records.people.admin import PersonAdmin
+    from pestrack.records.people.models import Person
+
+    request = RequestFactory().get("/admin/people/person/")
+    request.user = User.objects.get(username="anna")
+    admin = PersonAdmin(Person, site)
+    assert admin.get_ordering(request) == ["-pk"]
+    request.user = User.objects.get(username="maria")  # may see protected identities: names are hers to see
+    assert admin.get_ordering(request) == ["last_name", "first_name"]
+    page = login("anna").get("/admin/people/person/?o=1").content.decode()
+    assert "Skyddadsson" not in page
