@@ -19,6 +19,8 @@ import json
 import multiprocessing
 import os
 import pickle
+import signal
+import sys
 import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -45,6 +47,7 @@ SHOW_CHARS = 80  # of a rejected value, on the screen
 PARALLEL_FROM = 20_000  # rows: smaller files are checked and written in one process
 CACHE_KB = 65_536  # SQLite page cache while writing
 PIPE_BYTES = 1 << 20  # chunks in flight from the checking child to the writer
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass
@@ -171,7 +174,7 @@ def _overlapped(check, kind: Kind, result: ImportResult, progress: Progress | No
     inbox, outbox = ctx.Pipe(duplex=False)
     _widen(outbox)
     connections.close_all()  # the child opens its own connection
-    child = ctx.Process(target=_checker, args=(check, result, outbox), daemon=True)
+    child = ctx.Process(target=_checker, args=(check, result, outbox, inbox, os.getpid()), daemon=True)
     child.start()
     outbox.close()
     try:
@@ -217,8 +220,26 @@ def _widen(pipe) -> None:
         pass
 
 
-def _checker(check, result: ImportResult, outbox) -> None:
+def _die_with_parent(parent: int) -> None:
+    """End this (checking) process when the importing one ends, however it ends (kill -9 included),
+    so that nothing is left holding the SQLite file or a PostgreSQL connection: on Linux the kernel
+    sends SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG); elsewhere a dead parent closes
+    the pipe, and the next send fails. A parent that died before this call is seen by its pid."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _checker(check, result: ImportResult, outbox, inbox, parent: int) -> None:
     """The child's work: check the file, send each chunk of actions, then the result."""
+    _die_with_parent(parent)
+    inbox.close()  # the parent's end: kept open here, a dead parent would leave this process blocked on send
     try:
         check(lambda actions: outbox.send(("actions", actions)),
               lambda phase, done, total: outbox.send(("progress", done, total)))
