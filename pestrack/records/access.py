@@ -25,6 +25,10 @@ from pestrack.records.people.models import Person
 
 READ_ROLES = (Role.CASEWORKER, Role.UNIT_MANAGER)
 WRITE_ROLES = (Role.CASEWORKER,)
+# The Django admin is for administrators (code lists, units, users, API tokens) and the data
+# protection officer (the access log). Of person data it shows only what a caseworker keeps there
+# for their own caseload; unit managers, who only read, and every other role see no person in it.
+ADMIN_PERSON_ROLES = (Role.CASEWORKER,)
 MASK = "*****"
 IDENTIFYING = ("first_name", "last_name", "identity_number", "address")
 

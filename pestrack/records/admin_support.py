@@ -95,11 +95,13 @@ class PersonRecordAdmin(ScopedForeignKeys, admin.ModelAdmin):
 
     # Permissions: roles and scope from records.access, never the Django model permissions.
     def has_module_permission(self, request):
-        return access.has_role(request.user, *access.READ_ROLES)
+        return access.has_role(request.user, *access.ADMIN_PERSON_ROLES)
 
     def has_view_permission(self, request, obj=None):
+        if not access.has_role(request.user, *access.ADMIN_PERSON_ROLES):
+            return False
         if obj is None:
-            return access.has_role(request.user, *access.READ_ROLES)
+            return True
         return access.persons_visible_to(request.user).filter(pk=self.person_of(obj)).exists()
 
     def has_change_permission(self, request, obj=None):
@@ -122,6 +124,8 @@ class PersonRecordAdmin(ScopedForeignKeys, admin.ModelAdmin):
             person_id = None
         if person_id is None:
             raise Http404
+        if not access.has_role(request.user, *access.ADMIN_PERSON_ROLES):
+            access.deny(request.user, person_id, action=action, what=self.model._meta.model_name, source=source(request))
         access.get_person_for(request.user, person_id, write=write, action=action,
                               what=self.model._meta.model_name, source=source(request))
 
@@ -217,7 +221,7 @@ class PersonRecordInline(ScopedForeignKeys, admin.StackedInline):
         return access.has_role(request.user, *access.WRITE_ROLES)
 
     def has_view_permission(self, request, obj=None):
-        return access.has_role(request.user, *access.READ_ROLES)
+        return access.has_role(request.user, *access.ADMIN_PERSON_ROLES)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -87,8 +87,7 @@ def test_unit_manager_reads_but_cannot_write(world, login):
     client = login("maria")
     assert client.get(f"/persons/{world.soderort.pk}/").status_code == 200
     url = f"/admin/people/person/{world.soderort.pk}/change/"
-    page = client.get(url)
-    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    assert client.get(url).status_code == 403  # the admin shows a unit manager no person (access.ADMIN_PERSON_ROLES)
     response = client.post(url, {"first_name": "Changed", "last_name": "X"})
     assert response.status_code == 403
     world.soderort.refresh_from_db()

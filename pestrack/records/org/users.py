@@ -15,7 +15,7 @@ from pestrack.records.org.models import Assignment, OrgUnit, Role
 # Admin-site permissions per role, as "app_label.action" (action: view, add, change, delete).
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CASEWORKER: [f"{app}.{a}" for app in ("people", "casework") for a in ("view", "add", "change")],
-    Role.UNIT_MANAGER: ["people.view", "casework.view"],
+    Role.UNIT_MANAGER: [],  # no person data in the admin (access.ADMIN_PERSON_ROLES): the application
     Role.ANALYST: ["codes.view", "org.view"],
     Role.EMPLOYER_RELATIONS: [f"employers.{a}" for a in ("view", "add", "change")],
     Role.DPO: ["audit.view"],
