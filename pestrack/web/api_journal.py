@@ -177,7 +177,7 @@ def get_entry(request, entry_id: int):
     return _out(_entry(request, entry_id, write=False, action="read"), timezone.now())
 
 
-@router.api_operation(["PUT", "PATCH", "DELETE"], "/journal/{entry_id}", response={405: Detail, 401: Detail})
+@router.api_operation(["PUT", "PATCH", "DELETE"], "/journal/{entry_id}", response={405: Detail, **ERRORS})
 def change_entry(request, entry_id: int):
     """Refused: a journal entry is never changed or deleted through the API. A signed entry is
     corrected by a new entry (``POST /journal/{entry_id}/corrections``)."""
