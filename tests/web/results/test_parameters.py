@@ -57,6 +57,7 @@ def samples(results_world):
             "year": "2023", "code": "VB", "lang": "sv", "fmt": "csv", "key": "x"}
 
 
+@pytest.mark.slow  # every URL pattern of the site: about 15 s on an idle machine
 def test_no_page_answers_an_out_of_range_number_with_a_server_error(samples, login, quiet):
     client = login("maria")  # a unit manager: reads her units' persons and their results
     client.raise_request_exception = False
