@@ -128,3 +128,23 @@ def test_the_runtime_lock_pins_what_the_development_lock_pins():
     assert runtime and set(runtime) < set(dev)
     assert {n: v for n, v in runtime.items() if dev[n] != v} == {}
     assert not {"pyspark", "pytest", "playwright", "pandas"} & set(runtime)
+
+
+def test_serve_in_production_runs_gunicorn_from_its_own_environment_whatever_the_path(monkeypatch):
+    """The probe: `pestrack serve` exec'd `gunicorn` by name and failed unless the virtual
+    environment was on PATH. Now it runs ``python -m gunicorn`` with pestrack's own Python."""
+    from pestrack.cli import setup
+
+    command = setup.gunicorn_command("127.0.0.1", 8123)
+    assert command[:3] == [sys.executable, "-m", "gunicorn"] and "127.0.0.1:8123" in command
+    monkeypatch.setenv("PATH", "/nonexistent")
+    version = subprocess.run([*command[:3], "--version"], capture_output=True, text=True, env={"PATH": "/nonexistent"})
+    assert version.returncode == 0 and "gunicorn" in (version.stdout + version.stderr)
+    started = []
+    monkeypatch.setattr(setup.os, "execv", lambda path, args: started.append((path, args)))
+    monkeypatch.setattr(setup.os, "execvp", lambda *a: pytest.fail("gunicorn looked up on PATH"))
+    monkeypatch.setattr("django.conf.settings.PRODUCTION", True, raising=False)
+    monkeypatch.setattr("pestrack.cli.setup.database_ready", lambda: True, raising=False)
+    monkeypatch.setattr("django.core.management.call_command", lambda *a, **k: None)
+    setup.serve("127.0.0.1", 8123)
+    assert started == [(sys.executable, command)]

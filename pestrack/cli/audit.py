@@ -4,13 +4,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
 import sys
 from enum import Enum
+from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from pestrack.cli.console import err, out as console
+from pestrack.records.spreadsheet import safe_row
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -27,12 +30,22 @@ class Format(str, Enum):
 @app.command("verify")
 def verify_cmd(
     head: str = typer.Option("", help="A head hash recorded earlier: checks that no newer entries were removed"),
+    anchors: Path = typer.Option(None, "--anchors", help="A file of anchors written by `pestrack audit anchor`: "
+                                                         "checks that no entry up to each anchor has changed"),
 ):
-    """Recompute the access log's hash chain; exit 0 when intact, 1 when not."""
-    from pestrack.records.audit.log import verify
+    """Recompute the access log's hash chain; exit 0 when intact, 1 when not (2: unreadable anchors)."""
+    from pestrack.records.audit.log import read_anchors, verify
 
-    result = verify(expected_head=head or None)
+    try:
+        known = read_anchors(anchors) if anchors else []
+    except (OSError, ValueError) as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(2)
+    result = verify(expected_head=head or None, anchors=known)
     console.print(f"entries checked: {result.checked}")
+    if anchors:
+        console.print(f"anchors checked: {result.anchors_checked} of {len(known)}"
+                      + (f" ({result.anchors_purged} older than the last retention purge)" if result.anchors_purged else ""))
     if result.started_after_purge:
         console.print("the chain starts after a retention purge (anchored)")
     console.print(f"head hash: {result.head}")
@@ -42,6 +55,41 @@ def verify_cmd(
         console.print(f"[red]the access log is NOT intact: {len(result.problems)} problem(s)[/]")
         raise typer.Exit(1)
     console.print("[green]the access log is intact[/]; record the head hash outside the database")
+
+
+@app.command("anchor")
+def anchor_cmd(
+    to: Path = typer.Option(None, "--to", envvar="PESTRACK_AUDIT_ANCHOR_FILE",
+                            help="Append the anchor to this file (on storage the database's administrators cannot "
+                                 "write; default $PESTRACK_AUDIT_ANCHOR_FILE)"),
+    use_syslog: bool = typer.Option(False, "--syslog", help="Also send it to syslog (facility auth, tag pestrack-audit)"),
+):
+    """Write the access log's chain head (entry id, hash, count, time) outside the database, after
+    checking the chain; run it on a schedule. `pestrack audit verify --anchors FILE` checks against it."""
+    from pestrack.records.audit.log import external_anchor, verify
+
+    if to is None and not use_syslog:
+        err.print("error: give --to FILE (or set PESTRACK_AUDIT_ANCHOR_FILE) and/or --syslog")
+        raise typer.Exit(2)
+    result = verify()
+    if not result.ok:
+        for problem in result.problems:
+            err.print(f"problem: {problem}")
+        err.print("error: the access log is NOT intact; no anchor written (an anchor must never bless a changed log)")
+        raise typer.Exit(1)
+    anchor = external_anchor()
+    if to is not None:
+        with open(to, "a", encoding="utf-8") as f:
+            f.write(anchor.line() + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+    if use_syslog:
+        import syslog
+
+        syslog.openlog("pestrack-audit", 0, syslog.LOG_AUTH)
+        syslog.syslog(syslog.LOG_NOTICE, anchor.line())
+        syslog.closelog()
+    console.print(f"anchored entry {anchor.entry_id} ({anchor.count} entries), head {anchor.hash}")
 
 
 def _aware(value: dt.datetime | None, end_of_day: bool = False) -> dt.datetime | None:
@@ -128,7 +176,7 @@ def search_cmd(
     elif fmt is Format.csv:
         writer = csv.DictWriter(sys.stdout, fieldnames=FIELDS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(safe_row(r) for r in rows)
     else:
         table = Table(*FIELDS)
         for r in rows:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 
 import typer
 
@@ -37,9 +38,15 @@ def serve(host: str, port: int) -> None:
                       "up to date: run `pestrack init` first")
         raise typer.Exit(2)
     if settings.PRODUCTION:
-        os.execvp("gunicorn", ["gunicorn", "pestrack.wsgi", "--bind", f"{host}:{port}", "--workers",
-                               os.environ.get("PESTRACK_WORKERS", "4")])
+        os.execv(sys.executable, gunicorn_command(host, port))
     call_command("runserver", f"{host}:{port}", use_reloader=False)
+
+
+def gunicorn_command(host: str, port: int) -> list[str]:
+    """gunicorn run by this very Python (``python -m gunicorn``): from the same environment as
+    pestrack, whatever is on PATH (a virtual environment need not be activated)."""
+    return [sys.executable, "-m", "gunicorn", "pestrack.wsgi", "--bind", f"{host}:{port}", "--workers",
+            os.environ.get("PESTRACK_WORKERS", "4")]
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ from pestrack.indicators.compile import TOTAL, compile_indicator, scopable
 from pestrack.indicators.definitions import Indicator
 from pestrack.indicators.engines import Engine
 from pestrack.indicators.periods import Period
+from pestrack.records.spreadsheet import safe_row
 
 CSV_COLUMNS = ("indicator_id", "period", "breakdown", "breakdown_value", "value", "numerator", "denominator")
 REPORTED_SEX = {"women": "woman", "men": "man"}  # reported values by sex → the analytics' sex codes
@@ -84,5 +85,5 @@ def write_csv(results: list[Result], out: Path) -> None:
         w = csv.writer(f)
         w.writerow(CSV_COLUMNS)
         for r in results:
-            w.writerow([r.indicator_id, r.period, r.breakdown, r.breakdown_value or "", _number(r.value),
-                        _number(r.numerator), _number(r.denominator)])
+            w.writerow(safe_row([r.indicator_id, r.period, r.breakdown, r.breakdown_value or "", _number(r.value),
+                                 _number(r.numerator), _number(r.denominator)]))

@@ -16,6 +16,7 @@ from pestrack.records.importing import fields as f
 from pestrack.records.importing.employer_kinds import decimal, esco_list
 from pestrack.records.importing.kinds import Check
 from pestrack.records.importing.reader import REJECT_COLUMNS, open_source
+from pestrack.records.spreadsheet import safe_row
 
 PLACE_REQUIRED = ("id", "kind", "start_date")
 APPLICANT_REQUIRED = ("id", "birth_date")
@@ -102,5 +103,5 @@ def write_allocation(path: Path, applicants, places, alloc, score, reasons) -> N
         w.writerow(["applicant_id", "place_id", "score", "priority", "lottery_rank", "reason"])
         for i, p in enumerate(applicants):
             j = int(alloc.place_of[i])
-            w.writerow([p.id, places[j].id if j >= 0 else "", f"{score[i, j]:.3f}" if j >= 0 else "", p.priority,
-                        int(alloc.lottery[i]) + 1, reasons[i]])
+            w.writerow(safe_row([p.id, places[j].id if j >= 0 else "", f"{score[i, j]:.3f}" if j >= 0 else "",
+                                 p.priority, int(alloc.lottery[i]) + 1, reasons[i]]))

@@ -25,6 +25,10 @@ from pestrack.records.people.models import Person
 
 READ_ROLES = (Role.CASEWORKER, Role.UNIT_MANAGER)
 WRITE_ROLES = (Role.CASEWORKER,)
+# The Django admin is for administrators (code lists, units, users, API tokens) and the data
+# protection officer (the access log). Of person data it shows only what a caseworker keeps there
+# for their own caseload; unit managers, who only read, and every other role see no person in it.
+ADMIN_PERSON_ROLES = (Role.CASEWORKER,)
 MASK = "*****"
 IDENTIFYING = ("first_name", "last_name", "identity_number", "address")
 
@@ -323,3 +327,21 @@ def require_log_review(user, *, what: str = "access log", source: str = "") -> N
     if not has_role(user, *LOG_REVIEW_ROLES):
         log.record_for_user(user, "denied", source=source, object_type=what, detail="refused read")
         raise PermissionDenied(_("Only the data protection officer reviews the access log."))
+
+
+def registered_person(user, number, *, source: str = "") -> tuple[bool, Person | None]:
+    """Whether an identity number someone is about to register is in the register already, told only
+    as far as ``user`` may know: (registered, the person if ``user`` may read them, else None).
+
+    A form must not tell a caseworker that a number is registered in another district (the number
+    would be an existence oracle): it offers to open a person in scope, and otherwise refuses with a
+    neutral message. Every such look-up is logged (the person id, never the number)."""
+    from pestrack.records.people import identity
+
+    found = Person.objects.filter(pin_hash=identity.lookup_hash(number)).values_list("pk", flat=True).first()
+    readable = found is not None and persons_visible_to(user).filter(pk=found).exists()
+    outcome = ("not registered" if found is None else "registered, in the user's scope" if readable
+               else "registered outside the user's scope")
+    log.record_for_user(user, "search", source=source, person_id=found, object_type="person",
+                        detail=f"identity number checked on registration: {outcome}")
+    return found is not None, Person.objects.get(pk=found) if readable else None

@@ -16,6 +16,9 @@ from pestrack.records.audit import log
 from pestrack.records.people import identity
 
 
+NAME_FIELDS = ("first_name", "last_name", "name", "address", "person")
+
+
 def source(request) -> str:
     return access.client_address(request)
 
@@ -92,11 +95,13 @@ class PersonRecordAdmin(ScopedForeignKeys, admin.ModelAdmin):
 
     # Permissions: roles and scope from records.access, never the Django model permissions.
     def has_module_permission(self, request):
-        return access.has_role(request.user, *access.READ_ROLES)
+        return access.has_role(request.user, *access.ADMIN_PERSON_ROLES)
 
     def has_view_permission(self, request, obj=None):
+        if not access.has_role(request.user, *access.ADMIN_PERSON_ROLES):
+            return False
         if obj is None:
-            return access.has_role(request.user, *access.READ_ROLES)
+            return True
         return access.persons_visible_to(request.user).filter(pk=self.person_of(obj)).exists()
 
     def has_change_permission(self, request, obj=None):
@@ -119,8 +124,37 @@ class PersonRecordAdmin(ScopedForeignKeys, admin.ModelAdmin):
             person_id = None
         if person_id is None:
             raise Http404
+        if not access.has_role(request.user, *access.ADMIN_PERSON_ROLES):
+            access.deny(request.user, person_id, action=action, what=self.model._meta.model_name, source=source(request))
         access.get_person_for(request.user, person_id, write=write, action=action,
                               what=self.model._meta.model_name, source=source(request))
+
+    def lookup_allowed(self, lookup, value, request=None):
+        """Only the list's own filters (``list_filter``, as the admin's filter links write them).
+
+        Django allows a filter on any field of the model in the URL (``?first_name__startswith=Al``,
+        ``?address__regex=…``, ``?id=85``): the count of matches would then answer questions about a
+        masked person one letter at a time. Any other lookup is refused (400) and the refusal logged."""
+        field, _, rest = lookup.partition("__")
+        if field in {f for f in self.list_filter if isinstance(f, str)} and rest in ("exact", "id__exact", "isnull"):
+            return True
+        if request is not None:
+            log.record_for_user(request.user, "denied", source=source(request), object_type=self.model._meta.model_name,
+                                detail=f"refused admin list filter {lookup}")
+        return False
+
+    def get_ordering(self, request):
+        """Never by a name for someone who sees masked rows: a masked row among rows sorted by their real
+        names would be placed (and so half told) by its name. Newest record first instead."""
+        ordering = super().get_ordering(request) or self.model._meta.ordering
+        if access.may_see_protected(request.user) or not any(o.lstrip("-") in NAME_FIELDS for o in ordering):
+            return ordering
+        return ["-pk"]
+
+    def get_sortable_by(self, request):
+        if access.may_see_protected(request.user):
+            return super().get_sortable_by(request)
+        return [f for f in self.get_list_display(request) if f not in NAME_FIELDS]
 
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_or_change_permission(request):
@@ -128,8 +162,12 @@ class PersonRecordAdmin(ScopedForeignKeys, admin.ModelAdmin):
         response = super().changelist_view(request, extra_context)
         cl = getattr(response, "context_data", {}).get("cl")
         if cl is not None:
-            access.record_listed(request.user, [self.person_of(o) for o in cl.result_list], source=source(request),
-                                 what=f"{self.model._meta.model_name} list")
+            shown = [self.person_of(o) for o in cl.result_list]
+            access.record_listed(request.user, shown, source=source(request), what=f"{self.model._meta.model_name} list")
+            # The query itself, also when it matched nothing: its parameters' names, never their values.
+            log.record_for_user(request.user, "search", source=source(request), object_type=self.model._meta.model_name,
+                                detail=f"admin list: {cl.result_count} matched, {len(shown)} shown; parameters "
+                                       f"{', '.join(sorted(request.GET)) or 'none'}")
         return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -145,7 +183,7 @@ class PersonRecordAdmin(ScopedForeignKeys, admin.ModelAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
-        form.user = request.user
+        form.user, form.source = request.user, source(request)
         return form
 
     def log_write(self, request, obj, change: bool, person_id=None) -> None:
@@ -183,7 +221,7 @@ class PersonRecordInline(ScopedForeignKeys, admin.StackedInline):
         return access.has_role(request.user, *access.WRITE_ROLES)
 
     def has_view_permission(self, request, obj=None):
-        return access.has_role(request.user, *access.READ_ROLES)
+        return access.has_role(request.user, *access.ADMIN_PERSON_ROLES)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -12,14 +12,15 @@ import csv
 import io
 from collections.abc import Iterable
 
+from pestrack.records.spreadsheet import safe_cell
+
 BOM = "\ufeff"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value) -> str:
-    """The cell's text, with an apostrophe before it if a spreadsheet would read it as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """The cell's text, with an apostrophe before it if a spreadsheet would read it as a formula
+    (the one rule of records.spreadsheet.safe_cell)."""
+    return safe_cell("" if value is None else str(value))
 
 
 def spreadsheet_csv(header: Iterable[str], rows: Iterable[Iterable]) -> str:

@@ -17,6 +17,7 @@ from pestrack.indicators.engines import ENGINES
 from pestrack.indicators.fulfilment import goal_statuses, indicator_fulfilment, rounded
 from pestrack.indicators.goals import Goals, load_goals, load_reported
 from pestrack.indicators.periods import Period, period
+from pestrack.records.spreadsheet import safe_row
 from pestrack.reports.formatting import cell
 from pestrack.reports.suppression import suppressed
 
@@ -159,4 +160,4 @@ def write_csv(report: AnnualReport, out: Path, lang: str = "sv") -> None:
         for row in report.rows:
             cells = row.cells(report.year, lang)
             cells["period"] = report.period.label
-            w.writerow([row.goal_id, row.name["sv"], *(cells[c] for c in CSV_COLUMNS[2:])])
+            w.writerow(safe_row([row.goal_id, row.name["sv"], *(cells[c] for c in CSV_COLUMNS[2:])]))

@@ -25,8 +25,7 @@ from django.utils.translation import gettext as _
 
 from pestrack.records import access
 from pestrack.records.audit import log
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from pestrack.records.spreadsheet import safe_cell
 
 
 def parse_month(text: str) -> dt.date:
@@ -160,9 +159,8 @@ def _total_cells(report: AttendanceReport) -> list:
 
 
 def neutralise(value) -> str:
-    """A cell a spreadsheet would not run as a formula (a leading = + - @ or control character)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    """A cell as text that a spreadsheet would not run as a formula (records.spreadsheet.safe_cell)."""
+    return safe_cell("" if value is None else str(value))
 
 
 def to_csv(report: AttendanceReport) -> bytes:

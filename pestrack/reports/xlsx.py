@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from pestrack.indicators.fulfilment import rounded
+from pestrack.records.spreadsheet import safe_cell, safe_row
 from pestrack.reports.annual import CSV_COLUMNS, FULFILMENT, AnnualReport
 from pestrack.reports.labels import LABELS
 
@@ -25,14 +26,14 @@ def _number_format(unit: str | None, precision: int, lang: str) -> str:
 
 
 def _put(ws, row: int, col: int, value, fmt: str | None = None):
-    c = ws.cell(row=row, column=col, value=value)
+    c = ws.cell(row=row, column=col, value=safe_cell(value))
     if fmt and isinstance(value, (int, float)):
         c.number_format = fmt
     return c
 
 
 def _heading(ws, names: list[str]) -> None:
-    ws.append(names)
+    ws.append(safe_row(names))
     for c in ws[1]:
         c.font = Font(bold=True)
         c.alignment = Alignment(wrap_text=True, vertical="top")
@@ -48,8 +49,8 @@ def build_workbook(report: AnnualReport, lang: str = "sv") -> Workbook:
     for r, row in enumerate(report.rows, start=2):
         ind = row.indicator
         cells = row.cells(report.year, lang)
-        ws.cell(row=r, column=1, value=row.goal_id)
-        ws.cell(row=r, column=2, value=row.name.get(lang) or row.name["sv"])
+        _put(ws, r, 1, row.goal_id)
+        _put(ws, r, 2, row.name.get(lang) or row.name["sv"])
         for col, key in enumerate(CSV_COLUMNS[2:], start=3):
             value = cells[key]
             if ind is not None and key in VALUE_KEYS:
@@ -65,30 +66,30 @@ def build_workbook(report: AnnualReport, lang: str = "sv") -> Workbook:
             unit = ind.cell_unit(CELL_OF.get(key, key)) if ind is not None else None
             _put(ws, r, col, value if value != "" else None,
                  _number_format(unit, ind.precision, lang) if ind is not None else None)
-        ws.cell(row=r, column=len(CSV_COLUMNS) + 1, value=row.analysis or None)
+        _put(ws, r, len(CSV_COLUMNS) + 1, row.analysis or None)
     ws.column_dimensions["B"].width = 70
 
     goals = wb.create_sheet(SHEETS[lang][1])
     _heading(goals, ["goal_id", t["goal"], t["status"], t["suggested"], t["analysis"]])
     for goal in report.goals.goals:
         s = report.statuses[goal.id]
-        goals.append([goal.id, goal.title, FULFILMENT[lang].get(s["status"], t["no_status"]),
-                      FULFILMENT[lang].get(s["suggested"], None), s["assessment"].analysis if s["assessment"] else None])
+        goals.append(safe_row([goal.id, goal.title, FULFILMENT[lang].get(s["status"], t["no_status"]),
+                      FULFILMENT[lang].get(s["suggested"], None), s["assessment"].analysis if s["assessment"] else None]))
     goals.column_dimensions["B"].width = 70
 
     acts = wb.create_sheet(SHEETS[lang][2])
     _heading(acts, ["goal_id", t["activity"], t["status"], t["analysis"]])
     for goal in report.goals.goals:
         for a in goal.activities:
-            acts.append([goal.id, a.text, t[a.status or "no_status"], a.analysis or None])
+            acts.append(safe_row([goal.id, a.text, t[a.status or "no_status"], a.analysis or None]))
     acts.column_dimensions["B"].width = 80
 
     for result in report.tables:
         sheet = wb.create_sheet(result.table.id[:31] or "table")
         _heading(sheet, [result.table.label[lang], *result.header(lang)])
         for row, c in zip(result.table.rows, result.cells):
-            sheet.append([("  " if row.subset else "") + row.label[lang],
-                          *(int(c[k]) if isinstance(c[k], float) else c[k] for k in result.COLUMNS)])
+            sheet.append(safe_row([("  " if row.subset else "") + row.label[lang],
+                                   *(int(c[k]) if isinstance(c[k], float) else c[k] for k in result.COLUMNS)]))
         sheet.column_dimensions["A"].width = 50
     return wb
 

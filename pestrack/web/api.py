@@ -1,7 +1,8 @@
 """The JSON API, /api/v1/: the same access policy and access log as the pages (records.access).
 
 Authentication: the Django session (a logged-in browser) or ``Authorization: Bearer <token>``
-(web.models.ApiToken). Errors are ``{"detail": ...}`` with 401, 403 or 404. The interactive docs
+(web.models.ApiToken). Errors are ``{"detail": ...}`` with 400 (a parameter of the wrong type or out of
+its range, named), 401, 403 or 404; every operation's schema lists them. The interactive docs
 page is off: django-ninja's page would need its static files or a CDN; the schema is at
 /api/v1/openapi.json.
 """
@@ -13,13 +14,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
-from ninja.errors import HttpError
+from ninja import NinjaAPI, Query, Schema
+from ninja.errors import HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from pestrack.records import access, worklist
 from pestrack.records.casework.models import Enrolment, FollowUp, Participation
-from pestrack.web.api_common import ERRORS, Detail, _person
+from pestrack.web.api_common import ERRORS, MAX_OFFSET, Detail, _person
 from pestrack.web.models import ApiToken
 from pestrack.web.views import masked_extract
 
@@ -36,6 +37,20 @@ api = NinjaAPI(title="pestrack API", version="1", urls_namespace="api-v1", docs_
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
     return api.create_response(request, {"detail": str(exc) or "Forbidden"}, status=403)
+
+
+@api.exception_handler(ValidationError)
+def _bad_parameter(request, exc):
+    """A parameter of the wrong type or out of its range: 400, naming the parameter and the reason."""
+    return api.create_response(request, {"detail": bad_parameters(exc.errors)}, status=400)
+
+
+def bad_parameters(errors: list[dict]) -> str:
+    parts = []
+    for error in errors:
+        where = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body")]
+        parts.append(f"{'.'.join(where) or 'request'}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts)
 
 
 @api.exception_handler(Http404)
@@ -102,14 +117,14 @@ def _code(c) -> str | None:
 
 
 @api.get("/persons", response={200: PersonPage, **ERRORS}, tags=["persons"])
-def list_persons(request, limit: int = 50, offset: int = 0):
-    """The persons the caller may read, protected identities masked. Each person listed is logged."""
+def list_persons(request, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_OFFSET)):
+    """The persons the caller may read, protected identities masked. Each person listed is logged.
+    ``limit`` is 1–500; a value outside that or a negative ``offset`` is refused (400)."""
     user = request.auth
     if not access.has_role(user, *access.READ_ROLES):
         access.deny(user, None, action="list", what="person list", source=access.client_address(request))
     qs = access.persons_visible_to(user)
-    limit = max(1, min(limit, 500))
-    page = list(qs[max(offset, 0):max(offset, 0) + limit])
+    page = list(qs[offset:offset + limit])
     see = access.may_see_protected(user)
     access.record_listed(user, [p.pk for p in page], source=access.client_address(request))
     items = [access.present_person(user, p, unmasked=access.identity_visible(user, p, see)) for p in page]

@@ -12,7 +12,8 @@ class Detail(Schema):
     detail: str
 
 
-ERRORS = {401: Detail, 403: Detail, 404: Detail}
+ERRORS = {400: Detail, 401: Detail, 403: Detail, 404: Detail}
+MAX_OFFSET = 10**9  # far beyond any register; past it a number is a mistake (or a probe), not a page
 
 
 def _person(request, person_id: int, *, action: str = "read", what: str = "person"):

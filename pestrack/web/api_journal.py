@@ -13,7 +13,7 @@ import datetime as dt
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from pestrack.records import access
 from pestrack.records.audit import log
@@ -22,6 +22,7 @@ from pestrack.records.casework.rules import Violation
 from pestrack.records.journal import rules
 from pestrack.records.journal.models import JournalEntry
 from pestrack.records.meetings.models import Meeting
+from pestrack.web.api_common import MAX_OFFSET
 
 router = Router(tags=["journal"])
 
@@ -87,8 +88,8 @@ class CorrectionIn(Schema):
                                                "wrong person); it stays, marked withdrawn")
 
 
-ERRORS = {401: Detail, 403: Detail, 404: Detail}
-WRITE_ERRORS = {**ERRORS, 400: Detail, 422: Refusal}
+ERRORS = {400: Detail, 401: Detail, 403: Detail, 404: Detail}  # 400: a parameter out of its range (web.api)
+WRITE_ERRORS = {**ERRORS, 422: Refusal}
 
 
 def _source(request) -> str:
@@ -116,11 +117,11 @@ def _entries(person_id: int):
 
 
 @router.get("/persons/{person_id}/journal", response={200: EntryPage, **ERRORS})
-def person_journal(request, person_id: int, limit: int = 50, offset: int = 0):
+def person_journal(request, person_id: int, limit: int = Query(50, ge=1, le=500),
+                   offset: int = Query(0, ge=0, le=MAX_OFFSET)):
     """The person's journal entries, newest first (logged as a read of the journal)."""
     person = access.get_person_for(request.auth, person_id, what="journal", source=_source(request))
     qs = _entries(person.pk).order_by("-date", "-created_at", "-pk")
-    limit, offset = max(1, min(limit, 500)), max(offset, 0)
     now = timezone.now()
     return {"count": qs.count(), "items": [_out(e, now) for e in qs[offset:offset + limit]]}
 
@@ -176,7 +177,7 @@ def get_entry(request, entry_id: int):
     return _out(_entry(request, entry_id, write=False, action="read"), timezone.now())
 
 
-@router.api_operation(["PUT", "PATCH", "DELETE"], "/journal/{entry_id}", response={405: Detail, 401: Detail})
+@router.api_operation(["PUT", "PATCH", "DELETE"], "/journal/{entry_id}", response={405: Detail, **ERRORS})
 def change_entry(request, entry_id: int):
     """Refused: a journal entry is never changed or deleted through the API. A signed entry is
     corrected by a new entry (``POST /journal/{entry_id}/corrections``)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import Http404
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from pestrack.indicators.periods import period as make_period
@@ -19,7 +19,6 @@ from pestrack.web.api_common import ERRORS, Detail, _person
 from pestrack.web.results import service
 
 router = Router()
-ERRORS_400 = {400: Detail, **ERRORS}
 
 
 class ExitOut(Schema):
@@ -97,8 +96,9 @@ def list_indicators(request):
     return out
 
 
-@router.get("/indicators/{indicator_id}/results", response={200: IndicatorResults, **ERRORS_400}, tags=["indicators"])
-def indicator_results(request, indicator_id: str, year: int, period: str = "VB", breakdown: str = ""):
+@router.get("/indicators/{indicator_id}/results", response={200: IndicatorResults, **ERRORS}, tags=["indicators"])
+def indicator_results(request, indicator_id: str, year: int = Query(..., ge=service.FIRST_YEAR, le=service.LAST_YEAR),
+                      period: str = "VB", breakdown: str = ""):
     """The indicator's value for a period (VB, T1, T2): the total, and with ``breakdown`` (comma-separated:
     sex, age_band, target_group, org_unit, measure) the value per category of each."""
     units = _units(request, "indicator results")

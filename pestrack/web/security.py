@@ -40,8 +40,9 @@ class LockoutBackend(AxesStandaloneBackend):
 
 
 class SecurityHeadersMiddleware:
-    """Permissions-Policy on every response; pages with person data are never stored by a browser
-    or proxy cache (a shared computer must not show them after log-out)."""
+    """Permissions-Policy on every response; no response but a static file is stored by a browser or
+    proxy cache (a shared computer must not show person data after log-out): pages for a signed-in
+    user and every API response, to a session or to a bearer token, refusals included."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -49,8 +50,7 @@ class SecurityHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not request.path.startswith("/static/"):
+        if not request.path.startswith("/static/"):
             response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -165,3 +165,47 @@ def test_postgres_allows_insert_and_deleting_entries_older_than_two_years(entrie
     assert not refused(f"DELETE FROM {TABLE} WHERE id = %s", [old_id])
     assert not AccessLogEntry.objects.filter(id=old_id).exists()
     assert refused(f"DELETE FROM {TABLE} WHERE at > now() - interval '1 year'")
+
+
+def _rewrite_chain_from(first_id: int, detail: str) -> None:
+    """What a superuser (or the owner, or anyone with the SQLite file) can do: change an entry and
+    recompute every hash after it, so that the chain alone is valid again."""
+    entries = list(AccessLogEntry.objects.filter(id__gte=first_id).order_by("id"))
+    prev = AccessLogEntry.objects.filter(id__lt=first_id).order_by("-id").values_list("hash", flat=True).first() \
+        or log.GENESIS
+    for e in entries:
+        if e.id == first_id:
+            e.detail = detail
+        h = log._entry_hash(prev, log._iso(e.at), e.actor, e.actor_id, e.action, e.person_id, e.object_type,
+                            e.object_id, e.detail, e.source)
+        tamper("UPDATE audit_accesslogentry SET detail = %s, prev_hash = %s, hash = %s WHERE id = %s",
+               [e.detail, prev, h, e.id])
+        prev = h
+
+
+@pytest.mark.django_db
+def test_an_external_anchor_catches_a_rewritten_chain(entries, tmp_path):
+    anchors = tmp_path / "anchors.jsonl"
+    out = CliRunner().invoke(app, ["audit", "anchor", "--to", str(anchors)])
+    assert out.exit_code == 0, out.output
+    log.record("later", "read", person_id=7)
+    assert CliRunner().invoke(app, ["audit", "anchor", "--to", str(anchors)]).exit_code == 0
+    [first, second] = log.read_anchors(anchors)
+    assert (first.entry_id, first.count) == (entries[-1], len(entries)) and second.count == len(entries) + 1
+    ok = verify_cli("--anchors", str(anchors))
+    assert ok.exit_code == 0 and "anchors checked: 2 of 2" in ok.output
+    _rewrite_chain_from(entries[1], "nothing to see")
+    assert verify_cli().exit_code == 0  # the chain alone cannot tell
+    caught = verify_cli("--anchors", str(anchors))
+    assert caught.exit_code == 1
+    assert f"entry {entries[-1]}: its hash is not the one anchored at" in caught.output
+
+
+@pytest.mark.django_db
+def test_anchor_refuses_a_broken_chain_and_needs_a_destination(entries, tmp_path):
+    assert CliRunner().invoke(app, ["audit", "anchor"]).exit_code == 2
+    tamper("UPDATE audit_accesslogentry SET detail = 'x' WHERE id = %s", [entries[0]])
+    out = CliRunner().invoke(app, ["audit", "anchor", "--to", str(tmp_path / "a.jsonl")])
+    assert out.exit_code == 1 and not (tmp_path / "a.jsonl").exists()
+    (tmp_path / "bad.jsonl").write_text("not an anchor\n")
+    assert verify_cli("--anchors", str(tmp_path / "bad.jsonl")).exit_code == 2

@@ -56,6 +56,14 @@ if mode == "crash-writer":
             raise KeyboardInterrupt
         real_write(*args)
     engine.write_chunk = write_chunk
+if mode == "slow":  # for the kill tests: each write takes a while and the pipe is small, so that
+    import time     # a kill lands mid-import with the checking child waiting to send
+    engine.PIPE_BYTES = 4096
+    real_write = engine.write_chunk
+    def write_chunk(*args):
+        time.sleep(0.02)
+        real_write(*args)
+    engine.write_chunk = write_chunk
 if mode == "crash-checker":
     cls = registry.KINDS[kind]
     real_check = cls.check_chunk
@@ -175,3 +183,51 @@ def test_inside_an_open_transaction_the_check_stays_in_this_process(profile, tmp
                                                       "forsorjningsstod", "social_services", "2023-03-01", "", ""]])
     r = engine.run_import(enrolments, "enrolments", jobs=2)
     assert (r.created, r.rejected) == (1, 0)
+
+
+def _processes_with(text: str) -> list[int]:
+    """The pids of live processes whose command line contains ``text`` (zombies are not counted)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if text in cmdline and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_an_import_killed_at_random_points_leaves_no_process_and_no_rows(own_db, tmp_path):
+    """kill -9 of the importing process at random moments (the probe found the checking child left
+    running, blocked on the pipe, holding the database): no process is left, the database holds the
+    rows it had, and a rerun imports the file once."""
+    import random
+    import signal
+    import time
+
+    rows = [[make_number(BIRTH, 100 + i), "Test", f"Person{i:03}", str(BIRTH), "woman", "0180"] for i in range(600)]
+    path = tmp_path / "killed-import.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([PERSON_COLUMNS, *rows])
+    rng = random.Random(18)
+    env = {**os.environ, "PESTRACK_DATABASE_URL": own_db}
+    for delay in sorted(rng.uniform(0.5, 4.0) for _ in range(3)):
+        proc = subprocess.Popen([sys.executable, "-c", DRIVER, "slow", str(path), "persons", "2"], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.time() + 10
+        while _processes_with(str(path)) and time.time() < deadline:
+            time.sleep(0.1)
+        assert _processes_with(str(path)) == [], f"a process is left after kill -9 at {delay:.2f} s"
+    first = drive(own_db, "run", path, "persons")
+    assert (first["created"], first["unchanged"], len(first["persons"])) == (600, 0, 600)
+    assert first["log"]["create"] == 600 and first["log"]["import"] == 1
+    again = drive(own_db, "run", path, "persons")
+    assert (again["created"], again["unchanged"]) == (0, 600)

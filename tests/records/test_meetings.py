@@ -325,7 +325,8 @@ def test_the_report_csv_is_for_swedish_excel_with_formulas_neutralised(report_ca
     ahmed = lines[1]
     assert ahmed[0] == "Ahmed, Amina" and ahmed[3] == "'=HYPERLINK(\"x\")" and ahmed[4] == "2025-10-01"
     assert lines[3][0] == "Summa" and lines[3][6:9] == ["30", "5", "3"] and len(lines) == 4
-    assert attendance.neutralise("-1") == "'-1" and attendance.neutralise("@x") == "'@x"
+    assert attendance.neutralise("-1+2") == "'-1+2" and attendance.neutralise("@x") == "'@x"
+    assert attendance.neutralise("-1") == "-1"  # a number is no formula (records.spreadsheet)
     assert attendance.neutralise("Amina") == "Amina"
 
 

@@ -73,9 +73,10 @@ def test_admin_search_by_identity_number_is_logged_without_the_number(world, log
     number = world.jarva.identity_number
     html = login("anna").get("/admin/people/person/", {"q": number}).content.decode()
     assert "Jarvasson" in html
-    search = log_entries(action="search", actor="anna").get()
+    search = log_entries(action="search", actor="anna", detail__startswith="by identity number").get()
     assert search.person_id == world.jarva.pk
-    assert number not in search.detail and number.replace("-", "") not in search.detail
+    for entry in log_entries(action="search", actor="anna"):  # the list query's own entry too
+        assert number not in entry.detail and number.replace("-", "") not in entry.detail
     # a number of a person outside anna's units finds nothing
     html = login("anna").get("/admin/people/person/", {"q": world.soderort.identity_number}).content.decode()
     assert "Ortsson" not in html
@@ -86,8 +87,7 @@ def test_unit_manager_reads_but_cannot_write(world, login):
     client = login("maria")
     assert client.get(f"/persons/{world.soderort.pk}/").status_code == 200
     url = f"/admin/people/person/{world.soderort.pk}/change/"
-    page = client.get(url)
-    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    assert client.get(url).status_code == 403  # the admin shows a unit manager no person (access.ADMIN_PERSON_ROLES)
     response = client.post(url, {"first_name": "Changed", "last_name": "X"})
     assert response.status_code == 403
     world.soderort.refresh_from_db()

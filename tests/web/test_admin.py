@@ -13,7 +13,7 @@ ALLOWED = {
     "anna": ["/admin/", "/admin/people/person/", "/admin/people/person/add/", "/admin/casework/enrolment/",
              "/admin/casework/participation/", "/admin/casework/assessment/", "/admin/casework/followup/",
              "/admin/casework/plan/"],
-    "maria": ["/admin/", "/admin/people/person/", "/admin/casework/enrolment/"],
+    "maria": ["/admin/"],
     "ali": ["/admin/", "/admin/codes/code/", "/admin/org/orgunit/"],
     "sara": ["/admin/", "/admin/audit/accesslogentry/", "/admin/audit/auditanchor/"],
     "admin": ["/admin/", "/admin/codes/code/", "/admin/codes/code/add/", "/admin/org/orgunit/",
@@ -22,6 +22,7 @@ ALLOWED = {
 }
 REFUSED = {
     "anna": ["/admin/audit/accesslogentry/", "/admin/codes/code/add/", "/admin/auth/user/"],
+    "maria": ["/admin/people/person/", "/admin/casework/enrolment/", "/admin/people/person/add/"],
     "ali": ["/admin/people/person/", "/admin/audit/accesslogentry/"],
     "admin": ["/admin/audit/accesslogentry/", "/admin/people/person/", "/admin/casework/enrolment/"],
 }

@@ -523,8 +523,8 @@ def test_a_new_person_is_not_saved_when_the_enrolment_breaks_a_rule(world, login
     assert list(_errors_tied_to_fields(html)) == ["person-identity_number"]
     html = client.post("/persons/new/", _new_person_form(**{
         "person-identity_number": world.soderort.identity_number})).content.decode()
-    assert _errors_tied_to_fields(html) == {"person-identity_number":
-                                            "A person with this identity number is already registered."}
+    assert _errors_tied_to_fields(html) == {"person-identity_number": "This identity number cannot be registered. "
+                                            "Check the number; if it is right, ask an administrator."}
     assert not Person.objects.filter(last_name="Nyberg").exists()
     assert login("maria").get("/persons/new/").status_code == 403
     assert 'href="/persons/new/"' not in login("maria").get("/search/").content.decode()

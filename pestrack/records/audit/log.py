@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -152,6 +153,8 @@ class VerifyResult:
     problems: list[str]
     started_after_purge: bool = False
     head: str = GENESIS  # hash of the newest entry: record it outside the database
+    anchors_checked: int = 0  # external anchors whose entry was found with the anchored hash
+    anchors_purged: int = 0  # anchors older than the last retention purge (their entries are gone)
 
     @property
     def ok(self) -> bool:
@@ -162,16 +165,62 @@ def iter_entries(**filters) -> Iterator[AccessLogEntry]:
     return AccessLogEntry.objects.filter(**filters).order_by("id").iterator(chunk_size=5000)
 
 
-def verify(expected_head: str | None = None) -> VerifyResult:
+@dataclass(frozen=True)
+class ExternalAnchor:
+    """The chain's head written outside the database (``pestrack audit anchor``): the newest entry's
+    id and hash, how many entries the log had, and when."""
+    entry_id: int
+    hash: str
+    count: int
+    at: str
+
+    def line(self) -> str:
+        return json.dumps({"entry_id": self.entry_id, "hash": self.hash, "count": self.count, "at": self.at})
+
+
+def external_anchor() -> ExternalAnchor:
+    """The current head of the chain, to be written outside the database."""
+    last = AccessLogEntry.objects.order_by("-id").values("id", "hash").first()
+    return ExternalAnchor(last["id"] if last else 0, last["hash"] if last else GENESIS,
+                          AccessLogEntry.objects.count(), timezone.now().isoformat(timespec="seconds"))
+
+
+def read_anchors(path) -> list[ExternalAnchor]:
+    """The anchors of a file written by ``pestrack audit anchor`` (one JSON object a line; a syslog
+    line holding one is read too). ValueError names a line that is not an anchor."""
+    anchors = []
+    with open(path, encoding="utf-8") as f:
+        for n, text in enumerate(f, start=1):
+            if not text.strip():
+                continue
+            try:
+                data = json.loads(text[text.index("{"):])
+                anchors.append(ExternalAnchor(int(data["entry_id"]), str(data["hash"]), int(data["count"]),
+                                              str(data["at"])))
+            except (ValueError, KeyError, TypeError):
+                raise ValueError(f"{path}, line {n}: not an access-log anchor") from None
+    return anchors
+
+
+def verify(expected_head: str | None = None, anchors: Iterable[ExternalAnchor] = ()) -> VerifyResult:
     """Recompute the chain. A changed entry breaks its own hash; a removed one breaks the next link.
 
     Removing the newest entries leaves a valid, shorter chain: only a head hash recorded earlier
     (``expected_head``) reveals that, since it must still be in the chain.
+
+    Someone who may write the table (a PostgreSQL superuser, the table's owner, anyone with the
+    SQLite file) can change entries and recompute every hash after them: the chain is then valid
+    again. ``anchors`` written outside the database catch that: the entry of each anchor must still
+    have the anchored hash, and since each hash covers every entry before it, no entry up to it
+    has changed.
     """
+    wanted = {}
+    for a in anchors:
+        wanted.setdefault(a.entry_id, []).append(a)
     anchor = AuditAnchor.objects.order_by("-last_removed_id").first()
     problems: list[str] = []
     prev: str | None = None
-    checked = 0
+    checked = anchors_checked = 0
     after_purge = False
     head_seen = expected_head is None
     for e in iter_entries():
@@ -192,13 +241,28 @@ def verify(expected_head: str | None = None) -> VerifyResult:
         elif e.prev_hash != prev:
             problems.append(f"entry {e.id}: does not follow the entry before it (an entry was removed or altered)")
         head_seen = head_seen or e.hash == expected_head
+        for a in wanted.pop(e.id, []):
+            if a.hash == e.hash:
+                anchors_checked += 1
+            else:
+                problems.append(f"entry {e.id}: its hash is not the one anchored at {a.at} (the log up to it was "
+                                "rewritten)")
         prev = e.hash
         checked += 1
     head = prev or (anchor.last_removed_hash if anchor else GENESIS)
     if not head_seen and expected_head != head:
         problems.append(f"the recorded head {expected_head} is not in the log: newer entries were removed "
                         "(or it is older than the last retention purge)")
-    return VerifyResult(checked, problems, after_purge, head)
+    purged = 0
+    for entry_id, missing in sorted(wanted.items()):
+        for a in missing:
+            if entry_id == 0 and a.hash == GENESIS:
+                anchors_checked += 1  # anchored while the log was empty
+            elif anchor is not None and entry_id <= anchor.last_removed_id:
+                purged += 1  # removed by a retention purge (itself logged and anchored in the database)
+            else:
+                problems.append(f"entry {entry_id}, anchored at {a.at}, is not in the log (removed)")
+    return VerifyResult(checked, problems, after_purge, head, anchors_checked, purged)
 
 
 @dataclass

@@ -19,6 +19,8 @@ import json
 import multiprocessing
 import os
 import pickle
+import signal
+import sys
 import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -35,14 +37,17 @@ from pestrack.records.casework import activity
 from pestrack.records.casework.models import Enrolment
 from pestrack.records.importing.fields import mask_pin
 from pestrack.records.importing.kinds import PIN, Kind, Outcome
+from pestrack.records.importing.reader import MAX_CELL, REJECT_COLUMNS, FileRefused, Source, open_source, oversized
 from pestrack.records.importing.registry import KINDS
-from pestrack.records.importing.reader import REJECT_COLUMNS, FileRefused, Source, open_source
+from pestrack.records.spreadsheet import safe_row
 
 CHUNK = 2000
 SHOW = 20  # rejected rows kept for the screen
+SHOW_CHARS = 80  # of a rejected value, on the screen
 PARALLEL_FROM = 20_000  # rows: smaller files are checked and written in one process
 CACHE_KB = 65_536  # SQLite page cache while writing
 PIPE_BYTES = 1 << 20  # chunks in flight from the checking child to the writer
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass
@@ -97,8 +102,10 @@ class Rejects:
             self.writer = csv.writer(self.file, delimiter=self.source.delimiter)
             self.writer.writerow([self.source.header[i] for i in self.keep] + list(REJECT_COLUMNS))
         kept = [cells[i] if i < len(cells) else "" for i in self.keep]
-        self.writer.writerow(kept + [line, "; ".join(dict.fromkeys(c for c, _ in problems)),
-                                     "; ".join(f"{c}: {r}" for c, r in problems)])
+        extra = cells[len(self.source.header):]  # kept after the reject columns: imported unchanged, the
+        # row is refused again (too many cells) until someone removes them
+        self.writer.writerow(safe_row(kept + [line, "; ".join(dict.fromkeys(c for c, _ in problems)),
+                                              "; ".join(f"{c}: {r}" for c, r in problems)] + extra))
 
     def close(self) -> None:
         if self.file:
@@ -167,7 +174,7 @@ def _overlapped(check, kind: Kind, result: ImportResult, progress: Progress | No
     inbox, outbox = ctx.Pipe(duplex=False)
     _widen(outbox)
     connections.close_all()  # the child opens its own connection
-    child = ctx.Process(target=_checker, args=(check, result, outbox), daemon=True)
+    child = ctx.Process(target=_checker, args=(check, result, outbox, inbox, os.getpid()), daemon=True)
     child.start()
     outbox.close()
     try:
@@ -213,8 +220,26 @@ def _widen(pipe) -> None:
         pass
 
 
-def _checker(check, result: ImportResult, outbox) -> None:
+def _die_with_parent(parent: int) -> None:
+    """End this (checking) process when the importing one ends, however it ends (kill -9 included),
+    so that nothing is left holding the SQLite file or a PostgreSQL connection: on Linux the kernel
+    sends SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG); elsewhere a dead parent closes
+    the pipe, and the next send fails. A parent that died before this call is seen by its pid."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _checker(check, result: ImportResult, outbox, inbox, parent: int) -> None:
     """The child's work: check the file, send each chunk of actions, then the result."""
+    _die_with_parent(parent)
+    inbox.close()  # the parent's end: kept open here, a dead parent would leave this process blocked on send
     try:
         check(lambda actions: outbox.send(("actions", actions)),
               lambda phase, done, total: outbox.send(("progress", done, total)))
@@ -261,6 +286,10 @@ def _check(source, kind, positions, rejects, result, emit, progress, *, chunk_si
         for line, cells in source.rows:
             if not "".join(cells).strip():
                 continue
+            too_large = _too_large(cells, source.header)
+            if too_large:
+                _reject(Outcome(line, too_large), [] if oversized(cells) else cells, rejects, result)
+                continue
             if len(cells) > width and "".join(cells[width:]).strip():
                 _reject(Outcome(line, [("", f"the row has {len(cells)} cells but the header has {width} "
                                             "(an unquoted delimiter in a value?)")]), cells, rejects, result)
@@ -282,6 +311,16 @@ def _check(source, kind, positions, rejects, result, emit, progress, *, chunk_si
     return emitted
 
 
+def _too_large(cells: list[str], header: list[str]) -> list[tuple[str, str]]:
+    """The problems of a row too large to check: a line over the reader's limit, or cells longer than
+    MAX_CELL (each named by its column). Checked before anything else, so no rule sees such a value."""
+    whole = oversized(cells)
+    if whole:
+        return [("", whole)]
+    return [(header[i] if i < len(header) else "", f"the value has {len(c)} characters; at most {MAX_CELL}")
+            for i, c in enumerate(cells) if len(c) > MAX_CELL]
+
+
 def _reject(outcome: Outcome, cells: list[str], rejects: Rejects, result: ImportResult) -> None:
     result.rejected += 1
     rejects.write(cells, outcome.line, outcome.problems)
@@ -290,6 +329,8 @@ def _reject(outcome: Outcome, cells: list[str], rejects: Rejects, result: Import
         if len(result.problems) >= SHOW:
             break
         value = cells[header.index(column)] if column in header and header.index(column) < len(cells) else ""
+        if len(value) > SHOW_CHARS:
+            value = value[:SHOW_CHARS] + "…"
         result.problems.append((outcome.line, column, mask_pin(value) if column == PIN else value, reason))
 
 

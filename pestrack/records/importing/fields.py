@@ -9,6 +9,7 @@ import numpy as np
 from django.contrib.auth import get_user_model
 
 from pestrack.records.people import identity
+from pestrack.records.text import bidi_problem
 
 TRUE = {"true", "yes", "1", "ja", "sant"}
 FALSE = {"false", "no", "0", "nej", "falskt"}
@@ -39,6 +40,9 @@ def pin(raw: str, today: dt.date) -> identity.IdentityNumber:
 
 def text(raw: str, *, required: bool = False, max_length: int | None = None) -> str:
     value = (raw or "").strip()
+    problem = bidi_problem(value)
+    if problem:
+        raise FieldError(problem)
     if required and not value:
         raise FieldError("required; the cell is empty")
     if max_length and len(value) > max_length:

@@ -5,7 +5,9 @@ pestrack.records.access, never by these permissions.
 """
 from __future__ import annotations
 
+from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group, Permission, User
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from pestrack.records.org.models import Assignment, OrgUnit, Role
@@ -13,7 +15,7 @@ from pestrack.records.org.models import Assignment, OrgUnit, Role
 # Admin-site permissions per role, as "app_label.action" (action: view, add, change, delete).
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CASEWORKER: [f"{app}.{a}" for app in ("people", "casework") for a in ("view", "add", "change")],
-    Role.UNIT_MANAGER: ["people.view", "casework.view"],
+    Role.UNIT_MANAGER: [],  # no person data in the admin (access.ADMIN_PERSON_ROLES): the application
     Role.ANALYST: ["codes.view", "org.view"],
     Role.EMPLOYER_RELATIONS: [f"employers.{a}" for a in ("view", "add", "change")],
     Role.DPO: ["audit.view"],
@@ -31,6 +33,19 @@ def role_group(role: str) -> Group:
     return group
 
 
+def set_password(user: User, password: str) -> None:
+    """Set a user's password after Django's password validators (settings.AUTH_PASSWORD_VALIDATORS:
+    length, common passwords, likeness to the user name) accept it; else ValueError with their reasons.
+
+    Every place that sets a password in pestrack's own code goes through here (the admin's forms and
+    Django's createsuperuser/changepassword apply the same validators themselves)."""
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValueError("password refused: " + " ".join(exc.messages)) from None
+    user.set_password(password)
+
+
 @transaction.atomic
 def add_user(username: str, role: str, unit_codes: list[str], *, password: str | None = None,
              may_see_protected: bool = False) -> User:
@@ -44,7 +59,7 @@ def add_user(username: str, role: str, unit_codes: list[str], *, password: str |
         units.append(unit)
     user, created = User.objects.get_or_create(username=username, defaults={"is_staff": True})
     if password:
-        user.set_password(password)
+        set_password(user, password)
     user.is_staff = True
     user.save()
     user.groups.add(role_group(role))

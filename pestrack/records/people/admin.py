@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.db.models import BooleanField, Value
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -29,14 +31,26 @@ class PersonAddForm(forms.ModelForm):
         fields = ["first_name", "last_name", "sex", "municipality", "address", "education_level", "born_abroad",
                   "arrival_year", "protected_identity"]
 
+    user = None  # set by the admin's get_form and by the workspace's view
+    source = ""
+
     def clean_identity_number(self):
         try:
             number = identity.parse(self.cleaned_data["identity_number"])
         except identity.InvalidIdentityNumber as exc:
             raise forms.ValidationError(exc.translated()) from None
-        if Person.objects.filter(pin_hash=identity.lookup_hash(number)).exists():
-            raise forms.ValidationError(_("A person with this identity number is already registered."))
+        registered, person = access.registered_person(self.user, number, source=self.source)
+        if person is not None:
+            raise forms.ValidationError(format_html(
+                '{} <a href="{}">{}</a>', _("A person with this identity number is already registered."),
+                self.person_url(person), _("Open the person")))
+        if registered:  # not said outright: the person is outside the user's scope (logged)
+            raise forms.ValidationError(_("This identity number cannot be registered. Check the number; if it "
+                                          "is right, ask an administrator."))
         return number
+
+    def person_url(self, person) -> str:
+        return reverse("admin:people_person_change", args=[person.pk])
 
     def _post_clean(self):
         number = self.cleaned_data.get("identity_number")

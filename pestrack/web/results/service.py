@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from django.conf import settings
 
+from pestrack.analytics.pseudonym import opaque_id
 from pestrack.analytics.schema import BY_NAME
 from pestrack.indicators.compile import TOTAL, compile_rows, scopable
 from pestrack.indicators.compute import Result, compute
@@ -25,6 +26,8 @@ DIMENSIONS = {"sex": ("sex",), "age_band": ("age_band_at_start", "age_band_at_ex
 ROW_COLUMNS = ("person_key", "enrolment_id", "participation_id", "sex", "age_band_at_start", "age_band_at_exit",
                "target_group", "org_unit", "measure", "exit_outcome")
 PAGE_ROWS = 100
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # a year outside these is a mistake: refused (400) before any query
+MAX_PAGE = 10**6  # of drill-down rows: far beyond any population; a larger number is refused
 
 
 @lru_cache(maxsize=4)
@@ -139,7 +142,10 @@ def breakdowns(ind: Indicator, year: int, code: str, units: list[str] | None) ->
 def drill_rows(ind: Indicator, year: int, code: str, units: list[str] | None, only: str | None,
                page: int) -> tuple[list[str], list[tuple], int]:
     """The population rows behind an indicator (pseudonymised), one page of them:
-    (columns, rows, number of rows in all). ``only``: numerator, denominator or None for all."""
+    (columns, rows, number of rows in all). ``only``: numerator, denominator or None for all.
+    ``page`` counts from 1 and is at most MAX_PAGE (the forms refuse larger ones)."""
+    if not 1 <= page <= MAX_PAGE:
+        raise ValueError(f"page {page}: 1 to {MAX_PAGE}")
     folder = data.analytics_dir()
     names = [c.name for c in BY_NAME[ind.population].columns]
     columns = [c for c in ROW_COLUMNS if c in names]
@@ -154,5 +160,8 @@ def drill_rows(ind: Indicator, year: int, code: str, units: list[str] | None, on
         sql = query.sql(dialect="duckdb")
         total = engine.con.execute(f"SELECT count(*) FROM ({sql}) AS q").fetchone()[0]
         rows = engine.con.execute(f"SELECT * FROM ({sql}) AS q ORDER BY {order} LIMIT {PAGE_ROWS} "
-                                  f"OFFSET {max(page - 1, 0) * PAGE_ROWS}").fetchall()
+                                  f"OFFSET {(page - 1) * PAGE_ROWS}").fetchall()
+    ids = [i for i, c in enumerate(columns) if c.endswith("_id")]
+    if ids:  # the schema promises opaque ids: never a real record id on a page
+        rows = [tuple(opaque_id(columns[i], v) if i in ids else v for i, v in enumerate(r)) for r in rows]
     return [*columns, "in_numerator", "in_denominator"], rows, total

@@ -193,7 +193,7 @@ class RowsForm(forms.Form):
     only = forms.ChoiceField(label=gettext_lazy("Rows"), required=False, choices=[
         ("", gettext_lazy("All rows of the population")), ("numerator", gettext_lazy("Counted in the numerator")),
         ("denominator", gettext_lazy("Counted in the denominator"))])
-    page = forms.IntegerField(min_value=1, required=False)
+    page = forms.IntegerField(min_value=1, max_value=service.MAX_PAGE, required=False)
 
 
 @results_page
@@ -213,6 +213,8 @@ def rows(request, indicator_id: str):
     table = [{"cells": cells, "key": r[key_at] if key_at is not None and r[key_at] in readable else None}
              for r, cells in zip(found, charts.row_values(columns, found, language()))]
     pages = max(1, -(-total // service.PAGE_ROWS))
+    if page > pages:
+        raise Http404(_("There is no page %(page)s: the rows have %(pages)s pages.") % {"page": page, "pages": pages})
     _log(request, "results rows", f"{ind.id} {code} {year} {only or 'all'} page {page}: {len(found)} of {total} "
                                   f"pseudonymised rows, {service.scope_text(units)}")
     query = request.GET.copy()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ObjectDoesNotExist
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -250,8 +251,12 @@ class NewPersonForm(WebFormMixin, PersonAddForm):
     field_order = ["identity_number", "first_name", "last_name", "sex", "municipality", "address",
                    "protected_identity"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, source: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        self.user, self.source = user, source
         self.setup_fields()
         self.fields["identity_number"].label = _("Identity number")
         self.fields["identity_number"].help_text = _("YYYYMMDD-NNNN or YYMMDD-NNNN")
+
+    def person_url(self, person) -> str:
+        return reverse("person-detail", args=[person.pk])

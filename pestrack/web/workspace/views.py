@@ -333,7 +333,8 @@ def new_person(request):
     if not access.has_role(request.user, *access.WRITE_ROLES):
         access.deny(request.user, None, action="create", what="person", source=_source(request))
     data = request.POST or None
-    person_form = wf.NewPersonForm(data, prefix="person", initial={"municipality": home_municipality()})
+    person_form = wf.NewPersonForm(data, prefix="person", initial={"municipality": home_municipality()},
+                                   user=request.user, source=_source(request))
     enrol_form = wf.EnrolForm(data, prefix="enrolment", instance=Enrolment(caseworker=request.user), user=request.user,
                               initial={"start_date": timezone.localdate(),
                                        "programme": Code.objects.filter(list="programme", active=True).first()})

@@ -24,7 +24,7 @@ def test_rows_are_the_numerator_and_denominator_pseudonymised(results_world, log
     client = login("ali")
     num, den = exits_2023()
     page = html(client.get(ROWS))
-    assert f"{den} rows" in page and len(keys_on(page)) == den
+    assert f"{den} rows" in page and len(keys_on(page)) == 2 * den  # the person key and the opaque enrolment id
     assert f"{num} rows" in html(client.get(ROWS + "&only=numerator"))
     assert f"{den} rows" in html(client.get(ROWS + "&only=denominator"))
     ended = Enrolment.objects.filter(programme__code="jobbtorg", end_date__year=2023).select_related("person")
@@ -32,6 +32,8 @@ def test_rows_are_the_numerator_and_denominator_pseudonymised(results_world, log
         assert e.person.last_name not in page and e.person.identity_number not in page
         assert person_key(e.person.pin_hash) in page
     assert "Open person" not in page  # an analyst never reaches a person
+    cells = re.findall(r"<td>([^<]*)</td>", page)
+    assert not {str(e.pk) for e in ended} & set(cells)  # opaque ids, never the real enrolment ids
     entry = log_entries(actor="ali", object_type="results rows").order_by("id").first()
     assert f"{den} of {den} pseudonymised rows" in entry.detail
 
