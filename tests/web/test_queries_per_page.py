@@ -12,10 +12,12 @@ from tests.web.conftest import log_entries, make_person
 
 # session, user with language preference, assignments; access log: BEGIN, lock, head, INSERT, COMMIT
 HOME = 6  # session, user, assignments, unit ids, count of open enrolments, work-list counts (one statement)
-CASELOAD = 14  # + code lists, unit ids, count, page, persons, current measures, access log (5)
-PERSON = 21  # + person with scope, unit ids, access log (5), enrolments and their 4 kinds of records, their
+CASELOAD = 16  # + code lists, unit ids, count, page, persons, current measures, access log (5),
+#                saved filters, caseworkers to move enrolments to
+TEAM = 16  # + caseworkers, unit ids, 2 counts, page, persons, measures, access log (5), caseworkers to move to
+PERSON = 22  # + person with scope, unit ids, access log (5), enrolments and their 4 kinds of records, their
 #   corrections, the newest journal entries and the journal kinds of the form, documents, meetings and their
-#   other bodies
+#   other bodies, changes of caseworker
 
 
 def _meeting_with_bodies(person, day):
@@ -41,11 +43,15 @@ def _statements(client, path: str) -> list[str]:
 
 @pytest.mark.django_db
 def test_home_caseload_and_person_page_stay_within_their_statements(world, login):
+    from django.contrib.auth.models import User
+
+    from pestrack.records.casework.models import Enrolment
     from pestrack.records.documents.demo import tiny_pdf, upload_of
     from pestrack.records.documents.files import store
 
     for i in range(30):  # more than a page of the caseload, so that a per-row query would show
         make_person(f"Extra{i}", "Jarvasson", "jt-jarva", serial=200 + i)
+    Enrolment.objects.filter(org_unit__code="jt-jarva").update(caseworker=User.objects.get(username="anna"))
     for i in range(3):  # documents, with their uploaders
         store(upload_of(f"cv{i}.pdf", tiny_pdf()), person=world.jarva, enrolment=world.jarva.enrolments.get(),
               user=world.jarva.enrolments.get().caseworker)
@@ -56,8 +62,20 @@ def test_home_caseload_and_person_page_stay_within_their_statements(world, login
     assert len(home) <= HOME
     caseload = _statements(client, "/caseload/")
     assert len(caseload) <= CASELOAD, "\n".join(caseload)
+    for query in ("?scope=units", "?sort=name", "?sort=-target_group", "?sort=next_due"):
+        statements = _statements(client, "/caseload/" + query)
+        assert len(statements) <= CASELOAD + 1, query + "\n" + "\n".join(statements)
     person = _statements(client, f"/persons/{world.jarva.pk}/")
     assert len(person) <= PERSON, "\n".join(person)
     assert not any("django_session" in q and q.lstrip().startswith("UPDATE") for q in caseload + person)
     assert log_entries(action="read", actor="anna", person_id=world.jarva.pk, object_type="person").count() == 2
-    assert log_entries(action="read", actor="anna", object_type="caseload").count() == 2 * 25
+    assert log_entries(action="read", actor="anna", object_type="caseload").count() == 10 * 25  # 5 lists, each twice
+
+
+@pytest.mark.django_db
+def test_the_managers_caseload_per_caseworker_stays_within_its_statements(world, login):
+    for i in range(30):
+        make_person(f"Extra{i}", "Jarvasson", "jt-jarva", serial=200 + i)
+    client = login("maria")
+    team = _statements(client, "/caseload/team/")
+    assert len(team) <= TEAM, "\n".join(team)

@@ -30,7 +30,12 @@ class Enrolment(models.Model):
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
     exit_reason = code_fk("exit_reason", null=True, blank=True)
+    # The responsible caseworker, and optionally a second one; changed by casework.assignment.reassign
+    # (each change kept as a CaseworkerChange).
     caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    second_caseworker = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     last_activity = models.DateField(
@@ -61,6 +66,9 @@ class Enrolment(models.Model):
             # ... and their ended enrolments by exit date (follow-ups due)
             models.Index(fields=["caseworker", "end_date"], condition=Q(end_date__isnull=False),
                          name="ended_caseworker_end_date"),
+            # "Mina ärenden" also lists the open enrolments a caseworker is the second caseworker of
+            models.Index(fields=["second_caseworker"], condition=Q(end_date__isnull=True),
+                         name="open_second_caseworker"),
         ]
 
     def __str__(self) -> str:
@@ -94,6 +102,29 @@ class Withdrawable(models.Model):
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+
+class CaseworkerChange(models.Model):
+    """One change of an enrolment's responsible (or second) caseworker: from whom, to whom, by whom,
+    when and why. Never edited; the enrolment's history of caseworkers."""
+
+    class Role(models.TextChoices):
+        RESPONSIBLE = "responsible", "responsible"
+        SECOND = "second", "second"
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="caseworker_changes")
+    role = models.CharField(max_length=12, choices=Role.choices)
+    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
 
 
 class Assessment(Withdrawable):

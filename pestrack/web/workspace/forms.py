@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from pestrack.records import access
+from pestrack.records.casework import assignment
 from pestrack.records.casework.admin import AssessmentForm, EnrolmentForm, FollowUpForm, ParticipationForm, PlanForm
 from pestrack.records.casework.models import Enrolment, FollowUp
 from pestrack.records.codes.models import Code
@@ -79,8 +80,9 @@ class EnrolForm(_EnrolmentPart):
     class Meta:
         model = Enrolment
         fields = ["programme", "org_unit", "referring_unit", "target_group", "entry_route", "start_date",
-                  "decision_reference", "decision_date"]
-        labels = {"programme": _("Programme"), "org_unit": _("Unit"), "referring_unit": _("Referred by"),
+                  "decision_reference", "decision_date", "caseworker", "second_caseworker"]
+        labels = {"caseworker": _("Responsible caseworker"), "second_caseworker": _("Second caseworker"),
+                  "programme": _("Programme"), "org_unit": _("Unit"), "referring_unit": _("Referred by"),
                   "target_group": _("Target group"), "entry_route": _("Entry route"), "start_date": _("Start date"),
                   "decision_reference": _("Decision reference"), "decision_date": _("Decision date")}
         help_texts = {"referring_unit": _("The district or unit that referred the person."),
@@ -96,6 +98,25 @@ class EnrolForm(_EnrolmentPart):
         writable = access.units_in_scope(user, write=True).filter(kind__in=[OrgUnit.Kind.UNIT, OrgUnit.Kind.OFFICE])
         if writable.count() == 1 and not self.initial.get("org_unit"):
             self.initial["org_unit"] = writable.first().pk
+        for name in ("caseworker", "second_caseworker"):
+            self.fields[name].queryset = assignment.all_caseworkers()
+            self.fields[name].label_from_instance = assignment.user_label
+        self.fields["caseworker"].help_text = _("A caseworker at the unit; you by default. Left empty by a "
+                                                "referring district, the unit's manager assigns one.")
+
+    def clean(self):
+        data = super().clean()
+        # empty: the caseworker who enrols, when they work at the unit (a referring district's
+        # caseworker does not: the enrolment waits for the unit's manager to assign one)
+        unit = data.get("org_unit")
+        if not data.get("caseworker") and unit is not None and self.user is not None \
+                and assignment.is_eligible(self.user, unit):
+            data["caseworker"] = self.instance.caseworker = self.user
+        return data
+
+    def violations(self, data):
+        return super().violations(data) + assignment.check_at_enrolment(
+            data.get("org_unit"), data.get("caseworker"), data.get("second_caseworker"))
 
 
 class DecisionForm(_EnrolmentPart):
@@ -260,3 +281,22 @@ class NewPersonForm(WebFormMixin, PersonAddForm):
 
     def person_url(self, person) -> str:
         return reverse("person-detail", args=[person.pk])
+
+class ReassignForm(forms.Form):
+    """A new responsible (or second) caseworker for one enrolment or several, with the reason."""
+
+    role = forms.ChoiceField(label=_("Which caseworker"), initial=assignment.RESPONSIBLE, required=False, choices=[
+        (assignment.RESPONSIBLE, _("Responsible caseworker")), (assignment.SECOND, _("Second caseworker"))])
+    to_user = forms.ModelChoiceField(queryset=None, required=False, label=_("New caseworker"),
+                                     empty_label=_("(none: remove the second caseworker)"))
+    reason = forms.CharField(label=_("Reason"), max_length=assignment.REASON_MAX,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text=_("Why the caseworker changes, e.g. a new division of the caseload."))
+
+    def __init__(self, *args, caseworkers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_user"].queryset = caseworkers if caseworkers is not None else assignment.all_caseworkers()
+        self.fields["to_user"].label_from_instance = assignment.user_label
+
+    def clean_role(self):
+        return self.cleaned_data["role"] or assignment.RESPONSIBLE

@@ -12,7 +12,8 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from pestrack.records.casework.corrections import FIELDS, MODELS
-from pestrack.records.casework.models import Assessment, Correction, Enrolment, Participation, Plan
+from pestrack.records.casework.models import (Assessment, CaseworkerChange, Correction, Enrolment,
+                                              Participation, Plan)
 from pestrack.records.codes.models import Code
 from pestrack.web.workspace.forms import code_label
 
@@ -129,11 +130,14 @@ def enrolments_of(person) -> list[Enrolment]:
     every selected column (the enrolment with its six codes and units has about 65), more CPU than
     sorting a person's few enrolments here (equal dates were in no set order before either)."""
     enrolments = (Enrolment.objects.filter(person=person).order_by()
-                  .select_related("programme", "org_unit", "referring_unit", "target_group", "entry_route", "exit_reason")
+                  .select_related("programme", "org_unit", "referring_unit", "target_group", "entry_route", "exit_reason",
+                                  "caseworker", "second_caseworker")
                   .prefetch_related(Prefetch("assessments", Assessment.objects.select_related("instrument").order_by()),
                                     Prefetch("plans", Plan.objects.order_by()),
                                     Prefetch("participations", Participation.objects.select_related("measure", "provider_type")),
-                                    "followups", Prefetch("corrections", Correction.objects.order_by("at", "id"))))
+                                    "followups", Prefetch("corrections", Correction.objects.order_by("at", "id")),
+                                    Prefetch("caseworker_changes", CaseworkerChange.objects.select_related(
+                                        "from_user", "to_user", "changed_by"))))
     return sorted(enrolments, key=lambda e: e.start_date, reverse=True)
 
 

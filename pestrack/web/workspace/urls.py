@@ -1,9 +1,14 @@
 from django.urls import path
 
-from pestrack.web.workspace import documents, journal, views, worklist
+from pestrack.web.workspace import caseload, documents, journal, views, worklist
 
 urlpatterns = [
-    path("caseload/", views.caseload, name="caseload"),
+    path("caseload/", caseload.caseload, name="caseload"),
+    path("caseload/filters/save/", caseload.save_filter, name="caseload-save-filter"),
+    path("caseload/filters/delete/", caseload.delete_filter, name="caseload-delete-filter"),
+    path("caseload/reassign/", caseload.reassign_many, name="caseload-reassign"),
+    path("caseload/team/", caseload.team, name="caseload-team"),
+    path("enrolments/<int:enrolment_id>/caseworker/", caseload.reassign_one, name="reassign-enrolment"),
     path("worklist/", worklist.worklist_page, name="worklist"),
     path("worklist/team/", worklist.team_page, name="worklist-team"),
     path("search/", views.search, name="person-search"),

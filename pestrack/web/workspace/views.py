@@ -30,6 +30,7 @@ from pestrack.records.admin_support import identity_search
 from pestrack.records.audit import log
 from pestrack.records.admin_support import attach_violations
 from pestrack.records.casework import corrections
+from pestrack.records.casework import assignment
 from pestrack.records.casework.models import Assessment, Enrolment, FollowUp, Participation, Plan
 from pestrack.records.codes.models import Code
 from pestrack.records.codes.profile import home_municipality
@@ -63,84 +64,8 @@ def _open_enrolments(user):
     return access.enrolments_in_scope(user).filter(end_date__isnull=True)
 
 
-class CaseloadFilter(forms.Form):
-    target_group = forms.ChoiceField(required=False, label=gettext_lazy("Target group"))
-    measure = forms.ChoiceField(required=False, label=gettext_lazy("Current measure"))
-    inactive = forms.TypedChoiceField(required=False, coerce=int, empty_value=None,
-                                      label=gettext_lazy("No activity for"))
-    CODE_LISTS = ("target_group", "measure")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Both code lists in one query (as model choice fields they took a server-side cursor each).
-        self.codes = {(c.list, c.code): c for c in Code.objects.filter(list__in=self.CODE_LISTS, active=True)}
-        for name in self.CODE_LISTS:
-            self.fields[name].choices = [("", _("All"))] + [
-                (code, wf.code_label(c)) for (list_name, code), c in self.codes.items() if list_name == name]
-        self.fields["inactive"].choices = [("", _("Any time"))] + [
-            (str(d), _("more than %(n)s days") % {"n": d}) for d in INACTIVE_DAYS]
-
-    def _code(self, name: str) -> Code | None:
-        return self.codes.get((name, self.cleaned_data[name]))
-
-    def clean_target_group(self):
-        return self._code("target_group")
-
-    def clean_measure(self):
-        return self._code("measure")
-
-
-def caseload_rows(user, data) -> tuple[CaseloadFilter, "Paginator"]:
-    """Open enrolments of the user's units, filtered, those without activity longest first (by the
-    stored ``last_activity``, see records.casework.activity)."""
-    form = CaseloadFilter(data)
-    qs = _open_enrolments(user)
-    if form.is_valid():
-        if form.cleaned_data["target_group"]:
-            qs = qs.filter(target_group=form.cleaned_data["target_group"])
-        if form.cleaned_data["measure"]:
-            qs = qs.filter(pk__in=Participation.objects.current().filter(
-                measure=form.cleaned_data["measure"], end_date__isnull=True).values("enrolment_id"))
-        if form.cleaned_data["inactive"]:
-            qs = qs.filter(last_activity__lt=timezone.localdate() - dt.timedelta(days=form.cleaned_data["inactive"]))
-    # The persons are fetched for the page's rows only: joined, they were read for every open
-    # enrolment before the sort (a scan of all persons at scale 10).
-    qs = (qs.select_related("target_group", "org_unit")
-          .prefetch_related("person", Prefetch("participations", Participation.objects.current().filter(end_date__isnull=True)
-                                               .select_related("measure"), to_attr="current_measures"))
-          .order_by("last_activity", "pk"))
-    return form, Paginator(qs, PAGE_SIZE)
-
-
 def _days_ago(days: int) -> str:
     return ngettext("%(n)s day ago", "%(n)s days ago", days) % {"n": localize(days)}
-
-
-@login_required
-def caseload(request):
-    _require_casework(request, "caseload")
-    form, paginator = caseload_rows(request.user, request.GET or None)
-    page = paginator.get_page(request.GET.get("page"))
-    see = access.may_see_protected(request.user)
-    today = timezone.localdate()
-    person_url = _url_maker("person-detail")
-    # Each row's texts are made here: per row, the template's url tag, code and date filters and
-    # plural translation were about a fifth of the page's CPU.
-    rows = [{"person_id": e.person_id, "url": person_url(e.person_id),
-             "name": access.display_name(request.user, e.person, see),
-             "target_group": wf.code_label(e.target_group) if e.target_group else "", "unit": e.org_unit.name,
-             "enrolled": date_format(e.start_date, "SHORT_DATE_FORMAT"),
-             "measures": ", ".join(wf.code_label(m.measure) for m in e.current_measures) or "–",
-             # empty only if rows were written by SQL outside pestrack without the refresh (docs/operations.md)
-             "last_activity": date_format(e.last_activity, "SHORT_DATE_FORMAT") if e.last_activity else "–",
-             "ago": _days_ago((today - e.last_activity).days) if e.last_activity else "?"} for e in page]
-    access.record_listed(request.user, [r["person_id"] for r in rows], source=_source(request), what="caseload")
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "rows": rows, "query": query.urlencode()}
-    if request.headers.get("HX-Request"):
-        return render(request, "web/workspace/caseload_results.html", context)
-    return render(request, "web/workspace/caseload.html", context)
 
 
 # --- Search ---------------------------------------------------------------------------------
@@ -204,7 +129,10 @@ def person_page(request, person_id):
     sections = [{"enrolment": e, "events": [_shown_event(ev, e.pk in writable_enrolments, highlight)
                                             for ev in events(e, codes)],
                  "open_measures": [m for m in e.participations.all() if m.end_date is None and not m.is_withdrawn],
-                 "writable": e.pk in writable_enrolments} for e in enrolments]
+                 "writable": e.pk in writable_enrolments,
+                 "caseworker": assignment.user_label(e.caseworker), "second": assignment.user_label(e.second_caseworker),
+                 "may_reassign": e.end_date is None and assignment.may_reassign(request.user, e),
+                 "changes": [_shown_change(c) for c in e.caseworker_changes.all()]} for e in enrolments]
     return render(request, "web/workspace/person.html", {
         "person": person, "shown": access.present_person(request.user, person), "sections": sections,
         "journal": person_page_journal(request, person, enrolments, writable_enrolments),
@@ -213,6 +141,14 @@ def person_page(request, person_id):
         "documents": person_documents(request.user, person, enrolments, writable_enrolments),
         "meetings": meetings, "earlier_meetings": earlier_meetings,
         "may_book": any(e.end_date is None for e in enrolments if e.pk in writable_enrolments)})
+
+
+def _shown_change(c) -> dict:
+    role = _("Responsible caseworker") if c.role == "responsible" else _("Second caseworker")
+    return {"role": role, "from": assignment.user_label(c.from_user) or _("none"),
+            "to": assignment.user_label(c.to_user) or _("none"), "by": assignment.user_label(c.changed_by),
+            "iso": c.changed_at.isoformat(), "at": date_format(timezone.localtime(c.changed_at), "SHORT_DATETIME_FORMAT"),
+            "reason": c.reason}
 
 
 def _shown_event(ev, writable: bool, highlight: str | None) -> dict:
