@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -156,14 +157,17 @@ def reassign(by, enrolment_ids: Iterable[int], role: str, to_user, reason: str, 
     ``ReassignmentRefused`` if a rule is broken. An enrolment whose caseworker already is
     ``to_user`` is left as it is (no change is recorded). Returns the changes made."""
     ids = sorted({int(i) for i in enrolment_ids})
+    # who may is decided (and a refusal logged) before the transaction, which a refusal would undo
+    for e in Enrolment.objects.filter(pk__in=ids).select_related("org_unit"):
+        if not may_reassign(by, e):
+            access.deny(by, e.person_id, action="update", what="responsible caseworker", source=source)
     with transaction.atomic():
         enrolments = list(Enrolment.objects.filter(pk__in=ids).select_related("org_unit")
                           .select_for_update(of=("self",)).order_by("pk"))
         if len(enrolments) != len(ids):
             raise ReassignmentRefused([Violation("enrolments", _("No such enrolment."))])
-        for e in enrolments:
-            if not may_reassign(by, e):
-                access.deny(by, e.person_id, action="update", what="responsible caseworker", source=source)
+        if not all(may_reassign(by, e) for e in enrolments):  # moved to another unit meanwhile
+            raise PermissionDenied(_("You do not have access to this person."))
         violations = check(enrolments, role, to_user, reason)
         if violations:
             raise ReassignmentRefused(violations)
