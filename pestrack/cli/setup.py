@@ -93,6 +93,10 @@ def register(app: typer.Typer) -> None:
 
             console.print("synthetic population (scale 1, seed 1, 2022-2023) ...")
             synthesize("stockholm", [2022, 2023], scale=1, seed=1)
+        from pestrack.records.casework.demo import assign_caseworkers
+
+        console.print(f"responsible caseworkers: {assign_caseworkers(seed=1, per_unit=3, unassigned=0.03):,} "
+                      "open enrolments assigned")
         console.print(f"work list: {add_worklist_demo()} participants of the demo caseworkers with items due now")
         console.print(f"journal: {journal_demo.add_demo_data()} entries on the demo caseworkers' enrolments")
         console.print(f"documents: {add_demo_documents(dt.date.today(), random.Random(1))} on the demo caseworkers' persons")

@@ -170,3 +170,24 @@ def test_enrolment_caseworkers_must_work_at_the_unit(staff):
     assert check_at_enrolment(jarva, None, None) == []  # a referral waiting for the manager to assign
     assert [v.field for v in check_at_enrolment(jarva, staff.erik, None)] == ["caseworker"]
     assert [v.field for v in check_at_enrolment(jarva, staff.anna, staff.anna)] == ["second_caseworker"]
+
+
+@pytest.mark.django_db
+def test_the_demo_gives_each_offices_caseworkers_their_own_caseload_deterministically(staff):
+    from pestrack.records.casework.demo import assign_caseworkers
+    from pestrack.records.casework.models import Enrolment
+
+    for i in range(40):
+        make_person(f"Demo{i}", "Jarvasson", "jt-jarva", serial=300 + i)
+    make_person("Soder", "Ortsson", "jt-soderort", serial=400)
+    assigned = assign_caseworkers(seed=1, per_unit=3)
+    open_jarva = Enrolment.objects.filter(org_unit__code="jt-jarva", end_date__isnull=True)
+    by = {u: open_jarva.filter(caseworker__username=u).count() for u in ("anna", "bo", "lena-jt-jarva")}
+    assert assigned == 41 and sum(by.values()) == 41 and all(n > 0 for n in by.values())
+    assert Enrolment.objects.get(person__last_name="Ortsson").caseworker.username in {"erik", "lena-jt-soderort",
+                                                                                      "omar-jt-soderort"}
+    first = dict(open_jarva.values_list("pk", "caseworker_id"))
+    Enrolment.objects.exclude(pk=staff.enrolment.pk).update(caseworker=None)
+    assign_caseworkers(seed=1, per_unit=3)
+    assert dict(open_jarva.values_list("pk", "caseworker_id")) == first  # the same seed, the same caseloads
+    assert assign_caseworkers(seed=1, per_unit=3) == 0  # idempotent

@@ -3,7 +3,11 @@ participants of their own, dated around ``today``, so that `pestrack demo` opens
 day: follow-ups due after exit, plans to review, measures past their planned end, and enrolments
 without recent activity, some due today and some overdue by a few days.
 
-Idempotent: participants who exist already (by identity number) are left as they are."""
+Idempotent: participants who exist already (by identity number) are left as they are.
+
+``assign_caseworkers`` gives every open enrolment of an office one of the office's caseworkers,
+drawn deterministically from the seed, so that "My caseload" of the demo users (anna at Järva,
+erik at Söderort) and of the benchmark's caseworkers is their own."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,9 +16,10 @@ import random
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from pestrack.records.casework import assignment
 from pestrack.records.casework.models import Enrolment, Participation, Plan
 from pestrack.records.codes.models import Code
-from pestrack.records.org.models import OrgUnit
+from pestrack.records.org.models import OrgUnit, Role
 from pestrack.records.people.identity import make_number
 from pestrack.records.people.models import Person
 
@@ -92,3 +97,62 @@ def add_demo_data(today: dt.date | None = None, rng: random.Random | None = None
                                     review_date=today + dt.timedelta(days=90), participant_involved=True)
             made += 1
     return made
+
+
+# --- Responsible caseworkers ------------------------------------------------------------------
+
+COLLEAGUES = ["lena", "omar", "karin", "jonas", "amira", "per"]
+_CHUNK = 1000
+
+
+def _colleagues(unit: OrgUnit, wanted: int, have: int) -> None:
+    """Add demo caseworkers to ``unit`` until it has ``wanted`` (they cannot log in: no password)."""
+    from pestrack.records.org.users import add_user
+
+    for k in range(have, wanted):
+        name = COLLEAGUES[k % len(COLLEAGUES)]
+        user = add_user(f"{name}-{unit.code}", Role.CASEWORKER, [unit.code], password=None)
+        user.first_name, user.last_name = name.capitalize(), unit.name.split()[-1]
+        user.set_unusable_password()
+        user.save()
+
+
+def assign_caseworkers(seed: int = 1, *, per_unit: int = 0, unassigned: float = 0.0) -> int:
+    """Give each open enrolment without a responsible caseworker one of its office's caseworkers.
+
+    ``per_unit``: add demo colleagues to an office with open enrolments until it has that many
+    caseworkers. ``unassigned``: the share left without one (for the manager's list). Returns how
+    many enrolments were assigned. Idempotent: assigned enrolments are left as they are."""
+    made = 0
+    for unit in OrgUnit.objects.filter(kind__in=[OrgUnit.Kind.OFFICE, OrgUnit.Kind.UNIT]).order_by("code"):
+        ids = list(Enrolment.objects.filter(org_unit=unit, end_date__isnull=True, caseworker__isnull=True)
+                   .order_by("pk").values_list("pk", flat=True))
+        if not ids:
+            continue
+        caseworkers = list(assignment.caseworkers_for_unit(unit))
+        if len(caseworkers) < per_unit:
+            _colleagues(unit, per_unit, len(caseworkers))
+            caseworkers = list(assignment.caseworkers_for_unit(unit))
+        if not caseworkers:
+            continue
+        rng = random.Random(f"{seed}:{unit.code}")
+        chosen: dict[int, list[int]] = {}
+        for pk in ids:
+            if rng.random() < unassigned:
+                continue
+            chosen.setdefault(rng.randrange(len(caseworkers)), []).append(pk)
+        for i, pks in chosen.items():
+            for start in range(0, len(pks), _CHUNK):
+                # update(): the caseworker is not an activity, and one UPDATE per chunk is cheap
+                made += Enrolment.objects.filter(pk__in=pks[start:start + _CHUNK]).update(caseworker=caseworkers[i])
+    return made
+
+
+def demo_users_caseloads() -> dict[str, int]:
+    """Open enrolments per caseworker user name (for the demo's summary)."""
+    from django.db.models import Count
+
+    rows = (Enrolment.objects.filter(end_date__isnull=True, caseworker__isnull=False).values("caseworker")
+            .annotate(n=Count("pk")).values_list("caseworker", "n"))
+    names = dict(get_user_model().objects.values_list("pk", "username"))
+    return {names[pk]: n for pk, n in rows}

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -447,7 +447,8 @@ def reassign_many(request):
         for m in _message_for(form, refused.violations):
             messages.error(request, m)
         return redirect(back)
-    messages.success(request, _("%(n)s enrolments moved to %(user)s.") % {
+    messages.success(request, ngettext("%(n)s enrolment moved to %(user)s.", "%(n)s enrolments moved to %(user)s.",
+                                       len(changes)) % {
         "n": len(changes), "user": assignment.user_label(form.cleaned_data["to_user"]) or _("none")})
     return redirect(back)
 
