@@ -392,3 +392,25 @@ def test_roles_without_person_access_get_no_caseload_export_nor_saved_filters(mi
     assert client.post("/caseload/filters/delete/", {"filter": 1}).status_code == 403
     assert log_entries(actor=username, action="denied", object_type="caseload").count() == 3
     assert not log_entries(actor=username, action="export").exists()
+
+
+# --- Language ------------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_the_new_pages_speak_swedish_to_a_swedish_user(mine, login, due_source):
+    english = ["My caseload", "Responsible caseworker", "Second caseworker", "Saved filters", "Showing", "Export (CSV)",
+               "Days since last activity", "Next due date", "Caseload per caseworker", "Move the selected",
+               "New caseworker", "Reason", "Which caseworker", "overdue", "Enrolments I am", "Search in the list",
+               "change of caseworker", "Change caseworker"]
+    e = mine.jarva.enrolments.get()
+    client = login("anna")
+    client.post(f"/enrolments/{e.pk}/caseworker/", {"role": "second", "to_user": _user("bo").pk, "reason": "Stöd"})
+    pages = [client.get("/caseload/", HTTP_ACCEPT_LANGUAGE="sv").content.decode(),
+             client.get(f"/enrolments/{e.pk}/caseworker/", HTTP_ACCEPT_LANGUAGE="sv").content.decode(),
+             client.get(f"/persons/{mine.jarva.pk}/", HTTP_ACCEPT_LANGUAGE="sv").content.decode(),
+             login("maria").get("/caseload/team/", HTTP_ACCEPT_LANGUAGE="sv").content.decode()]
+    for html in pages:
+        assert not [w for w in english if w in html], [w for w in english if w in html]
+    assert "Visar 1–2 av 2 öppna inskrivningar" in pages[0] and "försenad" in pages[0]
+    assert "Ansvarig handläggare" in pages[1] and "1 byte av handläggare" in pages[2]
+    assert "Ärenden per handläggare" in pages[3]
