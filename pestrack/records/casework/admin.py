@@ -149,12 +149,14 @@ class EnrolmentAdmin(PersonRecordAdmin):
     list_display = ("__str__", "person_id", "programme", "org_unit", "target_group", "start_date", "end_date")
     list_filter = ("programme", "target_group", "org_unit")
     date_hierarchy = "start_date"
-    raw_id_fields = ("person", "caseworker")
+    raw_id_fields = ("person",)
     list_select_related = ("programme", "org_unit", "target_group")
     inlines = [AssessmentInline, PlanInline, ParticipationInline, FollowUpInline]
 
     def get_readonly_fields(self, request, obj=None):
-        return CORRECTED_ONLY if obj is not None else ()
+        # the caseworkers change only through casework.assignment (the workspace's "Change
+        # caseworker"), which checks who may, to whom, and keeps the history with the reason
+        return (*(CORRECTED_ONLY if obj is not None else ()), "caseworker", "second_caseworker")
 
 
 class _EnrolmentChildAdmin(PersonRecordAdmin):

@@ -110,7 +110,7 @@ def _colleagues(unit: OrgUnit, wanted: int, have: int) -> None:
     from pestrack.records.org.users import add_user
 
     for k in range(have, wanted):
-        name = COLLEAGUES[k % len(COLLEAGUES)]
+        name = COLLEAGUES[(k - have) % len(COLLEAGUES)]
         user = add_user(f"{name}-{unit.code}", Role.CASEWORKER, [unit.code], password=None)
         user.first_name, user.last_name = name.capitalize(), unit.name.split()[-1]
         user.set_unusable_password()
