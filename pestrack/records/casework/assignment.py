@@ -107,6 +107,14 @@ def managed_paths(user) -> list[str]:
     return _covering_paths(user, (Role.UNIT_MANAGER,))
 
 
+def managed_open_enrolments(user):
+    """The open enrolments run by the units the user manages (and those below them)."""
+    paths = managed_paths(user)
+    if not paths:
+        return Enrolment.objects.none()
+    return Enrolment.objects.filter(end_date__isnull=True, org_unit_id__in=access._unit_ids(paths, user))
+
+
 def may_reassign(user, enrolment: Enrolment) -> bool:
     """A unit manager of, or a caseworker at, the enrolment's unit (or a unit above it)."""
     paths = _covering_paths(user, (Role.UNIT_MANAGER, Role.CASEWORKER))

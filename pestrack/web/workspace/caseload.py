@@ -18,7 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, Prefetch, Q, Value, When
 from django.http import Http404, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -464,8 +464,7 @@ def team(request):
         access.deny(request.user, None, action="list", what="team caseload", source=_source(request))
     today = timezone.localdate()
     caseworkers = list(assignment.caseworkers_under(paths))
-    unit_ids = access._unit_ids(paths, request.user)
-    open_qs = Enrolment.objects.filter(end_date__isnull=True, org_unit_id__in=unit_ids)
+    open_qs = assignment.managed_open_enrolments(request.user)
     responsible = dict(open_qs.order_by().values("caseworker_id")
                        .annotate(n=Count("pk")).values_list("caseworker_id", "n"))
     second = dict(open_qs.filter(second_caseworker__isnull=False).order_by().values("second_caseworker_id")

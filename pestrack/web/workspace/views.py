@@ -6,14 +6,12 @@ logged) and logs what it shows and writes; protected identities are masked for u
 ``may_see_protected``."""
 from __future__ import annotations
 
-import datetime as dt
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import linebreaksbr
