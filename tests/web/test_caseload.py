@@ -286,6 +286,16 @@ def test_the_change_form_refuses_a_missing_reason_and_another_units_caseworker(m
 
 
 @pytest.mark.django_db
+def test_the_second_caseworker_is_removed_by_leaving_the_new_one_empty(mine, login):
+    e = mine.bengt.enrolments.get()
+    response = login("anna").post(f"/enrolments/{e.pk}/caseworker/", {"role": "second", "to_user": "",
+                                                                      "reason": "Not needed"})
+    assert response.status_code == 302
+    e.refresh_from_db()
+    assert e.second_caseworker is None and e.caseworker.username == "bo"
+
+
+@pytest.mark.django_db
 def test_a_caseworker_moves_several_of_their_enrolments_at_once(mine, login):
     client = login("anna")
     ids = [mine.jarva.enrolments.get().pk, mine.other.enrolments.get().pk]

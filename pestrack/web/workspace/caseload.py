@@ -397,7 +397,8 @@ def reassign_one(request, enrolment_id):
     enrolment = Enrolment.objects.select_related("org_unit", "caseworker", "second_caseworker").get(pk=enrolment_id)
     if not assignment.may_reassign(request.user, enrolment):
         access.deny(request.user, person_id, action="update", what="responsible caseworker", source=_source(request))
-    form = wf.ReassignForm(request.POST or None, caseworkers=assignment.caseworkers_for_unit(enrolment.org_unit))
+    form = wf.ReassignForm(request.POST or None, caseworkers=assignment.caseworkers_for_unit(enrolment.org_unit),
+                           allow_none=True)
     if request.method == "POST" and form.is_valid():
         try:
             assignment.reassign(request.user, [enrolment.pk], form.cleaned_data["role"], form.cleaned_data["to_user"],

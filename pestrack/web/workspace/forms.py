@@ -283,20 +283,20 @@ class NewPersonForm(WebFormMixin, PersonAddForm):
         return reverse("person-detail", args=[person.pk])
 
 class ReassignForm(forms.Form):
-    """A new responsible (or second) caseworker for one enrolment or several, with the reason."""
+    """A new responsible (or second) caseworker for one enrolment or several, with the reason.
+    ``allow_none``: the new caseworker may be left empty to remove the second caseworker."""
 
-    role = forms.ChoiceField(label=_("Which caseworker"), initial=assignment.RESPONSIBLE, required=False, choices=[
+    role = forms.ChoiceField(label=_("Which caseworker"), initial=assignment.RESPONSIBLE, choices=[
         (assignment.RESPONSIBLE, _("Responsible caseworker")), (assignment.SECOND, _("Second caseworker"))])
-    to_user = forms.ModelChoiceField(queryset=None, required=False, label=_("New caseworker"),
-                                     empty_label=_("(none: remove the second caseworker)"))
+    to_user = forms.ModelChoiceField(queryset=None, label=_("New caseworker"))
     reason = forms.CharField(label=_("Reason"), max_length=assignment.REASON_MAX,
                              widget=forms.Textarea(attrs={"rows": 2}),
                              help_text=_("Why the caseworker changes, e.g. a new division of the caseload."))
 
-    def __init__(self, *args, caseworkers=None, **kwargs):
+    def __init__(self, *args, caseworkers=None, allow_none: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_user"].queryset = caseworkers if caseworkers is not None else assignment.all_caseworkers()
         self.fields["to_user"].label_from_instance = assignment.user_label
-
-    def clean_role(self):
-        return self.cleaned_data["role"] or assignment.RESPONSIBLE
+        if allow_none:
+            self.fields["to_user"].required = False
+            self.fields["to_user"].help_text = _("Leave it empty to remove the second caseworker.")
