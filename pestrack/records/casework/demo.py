@@ -135,12 +135,15 @@ def assign_caseworkers(seed: int = 1, *, per_unit: int = 0, unassigned: float = 
             caseworkers = list(assignment.caseworkers_for_unit(unit))
         if not caseworkers:
             continue
+        # the enrolments in an order drawn from the seed, dealt in turn (an even share each), those
+        # who can log in (the demo users) first; the last ones left without a caseworker
         rng = random.Random(f"{seed}:{unit.code}")
+        rng.shuffle(ids)
+        caseworkers.sort(key=lambda u: (not u.has_usable_password(), u.username))
+        ids = ids[:len(ids) - int(len(ids) * unassigned)]
         chosen: dict[int, list[int]] = {}
-        for pk in ids:
-            if rng.random() < unassigned:
-                continue
-            chosen.setdefault(rng.randrange(len(caseworkers)), []).append(pk)
+        for n, pk in enumerate(ids):
+            chosen.setdefault(n % len(caseworkers), []).append(pk)
         for i, pks in chosen.items():
             for start in range(0, len(pks), _CHUNK):
                 # update(): the caseworker is not an activity, and one UPDATE per chunk is cheap
