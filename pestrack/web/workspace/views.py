@@ -6,6 +6,7 @@ logged) and logs what it shows and writes; protected identities are masked for u
 ``may_see_protected``."""
 from __future__ import annotations
 
+import datetime as dt
 
 from django import forms
 from django.contrib import messages
