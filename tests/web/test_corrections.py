@@ -302,7 +302,7 @@ def test_the_caseload_and_last_activity_leave_withdrawn_entries_out(world, login
     measure = _measure(world.jarva, measure="mentoring", start=TODAY - dt.timedelta(days=2))
     e.refresh_from_db()
     assert e.last_activity == TODAY - dt.timedelta(days=2)
-    mentoring = "measure=mentoring"
+    mentoring = "measure=mentoring&scope=units"  # all of my units: nobody is responsible for Jarvasson
     assert "Jarvasson" in client.get(f"/caseload/?{mentoring}").content.decode()
     corrections.withdraw("participation", measure.pk, "Fel", None)
     e.refresh_from_db()
