@@ -34,8 +34,16 @@ def _names(html: str) -> list[str]:
 
 
 @pytest.fixture
-def due_source():
-    """A work-list item source for the tests: every open enrolment is due at its start date."""
+def no_sources(monkeypatch):
+    """No work-list item sources (the records apps' own are set aside for the test)."""
+    from pestrack.records import worklist
+
+    monkeypatch.setattr(worklist, "_SOURCES", {})
+
+
+@pytest.fixture
+def due_source(no_sources):
+    """The one work-list item source of the test: every open enrolment is due at its start date."""
     from django.db.models import F
 
     from pestrack.records import worklist
@@ -146,7 +154,7 @@ def test_next_due_date_comes_from_the_work_list_sources_and_sorts(mine, login, d
 
 
 @pytest.mark.django_db
-def test_next_due_date_is_empty_without_sources(mine, login):
+def test_next_due_date_is_empty_without_sources(mine, login, no_sources):
     html = login("anna").get("/caseload/", {"sort": "next_due"}).content.decode()
     assert set(_names(html)) == {"Jarva Jarvasson", "Bengt Bengtsson"} and "overdue" not in html
 
@@ -338,7 +346,7 @@ def test_the_manager_sees_open_enrolments_and_overdue_items_per_caseworker(mine,
 
 
 @pytest.mark.django_db
-def test_overdue_counts_are_zero_without_sources(mine, login):
+def test_overdue_counts_are_zero_without_sources(mine, login, no_sources):
     html = login("maria").get("/caseload/team/").content.decode()
     assert "<strong>" not in html.split("<tbody>")[1].split("</tbody>")[0]
 
