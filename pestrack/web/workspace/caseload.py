@@ -34,6 +34,7 @@ from pestrack.records.casework import assignment
 from pestrack.records.casework.models import Enrolment, Participation
 from pestrack.records.codes.models import Code
 from pestrack.records.org.models import Role
+from pestrack.records.spreadsheet import safe_row
 from pestrack.web.models import SavedFilter
 from pestrack.web.workspace import forms as wf
 from pestrack.web.workspace.views import (INACTIVE_DAYS, PAGE_SIZE, _days_ago, _open_enrolments, _require_casework,
@@ -286,17 +287,6 @@ def _team(user):
 
 # --- Export ---------------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value) -> object:
-    """A cell that a spreadsheet would read as a formula (=, +, -, @, tab, return first) made
-    plain text with a leading apostrophe (OWASP: CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _export(request, ordered, due, today, fmt: str):
     """The whole list as filtered (not one page), logged as an export naming every person."""
     if isinstance(ordered, list):
@@ -313,7 +303,7 @@ def _export(request, ordered, due, today, fmt: str):
               _("Current measures"), _("Last activity"), _("Days since last activity"), _("Next due date")]
     table = [[r["name"], r["target_group"], r["unit"], r["caseworker"], r["second"], r["measures"],
               r["last_activity"], r["days"], r["next_due"]] for r in rows]
-    table = [[spreadsheet_safe(v) for v in row] for row in table]
+    table = [safe_row(row) for row in table]
     actor, actor_id = log.actor_of(request.user)
     log.record_many(log.Event(actor=actor, actor_id=actor_id, action="export", person_id=r["person_id"],
                               object_type="caseload", detail=fmt, source=_source(request)) for r in rows)
