@@ -23,7 +23,8 @@ def annual_cmd(year: int = typer.Option(..., "--year"),
                suppress_below: int = typer.Option(None, "--suppress-below", min=0,
                                                   help="Small-cell suppression: counts under N shown as <N, shares "
                                                        "of fewer than N rows withheld (default: the setting "
-                                                       "PESTRACK_SUPPRESS_BELOW, 0 = off)")):
+                                                       "PESTRACK_SUPPRESS_BELOW, else the profile's "
+                                                       "disclosure.suppress_below; 0 = off)")):
     """The goals with their indicator tables, fulfilment, analyses and activities."""
     from pestrack.indicators.definitions import DefinitionErrors
     from pestrack.reports.annual import build
@@ -35,11 +36,13 @@ def annual_cmd(year: int = typer.Option(..., "--year"),
     if problems:
         err.print(f"[red]error:[/] {'; '.join(problems)}")
         raise typer.Exit(2)
-    if suppress_below is None:
-        from django.conf import settings
-
-        suppress_below = settings.PESTRACK_SUPPRESS_BELOW
     try:
+        if suppress_below is None:
+            from django.conf import settings
+
+            from pestrack.indicators.disclosure import threshold
+
+            suppress_below = threshold(profile, settings.PESTRACK_SUPPRESS_BELOW)
         if data is None:
             from pestrack.analytics.extract import extract
 
@@ -53,7 +56,7 @@ def annual_cmd(year: int = typer.Option(..., "--year"),
             typer.echo(line, err=True)
         err.print(f"[red]{len(exc.errors)} error(s)[/] in the profile {profile}")
         raise typer.Exit(1)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ValueError) as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2)
     WRITERS[fmt](report, out, lang)

@@ -24,6 +24,7 @@ class Result:
     value: float | None
     numerator: float | None
     denominator: float | None
+    suppressed: str | None = None  # disclosure.disclose: the marker published instead of the value
 
 
 def _reported(ind: Indicator, p: Period) -> list[Result]:

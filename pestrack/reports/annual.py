@@ -13,6 +13,7 @@ from pathlib import Path
 from pestrack.indicators.compile import TOTAL
 from pestrack.indicators.compute import compute
 from pestrack.indicators.definitions import Indicator, load_definitions
+from pestrack.indicators.disclosure import disclose
 from pestrack.indicators.engines import ENGINES
 from pestrack.indicators.fulfilment import goal_statuses, indicator_fulfilment, rounded
 from pestrack.indicators.goals import Goals, load_goals, load_reported
@@ -67,12 +68,13 @@ class AnnualReport:
 
 
 def _computed_values(indicators: list[Indicator], data: Path, periods: list[Period], engine: str,
-                     units: list[str] | None = None) -> dict:
-    """{(indicator id, period label, TOTAL or the sex): Result} from the engine."""
+                     units: list[str] | None = None, suppress_below: int = 0) -> dict:
+    """{(indicator id, period label, TOTAL or the sex): Result} from the engine, disclosure-controlled
+    (``disclosure.disclose``: primary and secondary suppression under ``suppress_below``)."""
     out = {}
     with ENGINES[engine](data) as runner:
         for p in periods:
-            for r in compute(indicators, runner, p, units):
+            for r in disclose(compute(indicators, runner, p, units), suppress_below):
                 if r.breakdown == TOTAL:
                     out[(r.indicator_id, p.label, TOTAL)] = r
                 elif r.breakdown == "sex":
@@ -132,7 +134,7 @@ def build(year: int, period_code: str, data: Path, profile: str | Path = "stockh
     defined, reported, goals, tables = loaded.defined, loaded.reported, loaded.goals, loaded.tables
     used = {r.id for g in goals.goals for r in g.indicators if r.id in defined} | \
         {i for t in tables for i in t.indicator_ids()}
-    computed = _computed_values([defined[i] for i in sorted(used)], data, [p, prev], engine, units)
+    computed = _computed_values([defined[i] for i in sorted(used)], data, [p, prev], engine, units, suppress_below)
     rows, fulfilled = [], {}
     for goal in goals.goals:
         for ref in goal.indicators:

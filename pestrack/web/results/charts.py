@@ -107,7 +107,7 @@ def breakdown_chart(ind: Indicator, dimension: str, rows: list, lang: str) -> di
         "id": f"breakdown-{ind.id}-{dimension}", "title": str(DIMENSION_TITLES[dimension]), "type": "bar",
         "labels": labels, "datasets": [{"label": ind.name.get(lang) or ind.name["sv"], "data": [r.value for r in rows]}],
         "unit": _unit(ind, lang), "empty": not rows,
-        "table": {"head": head, "rows": [[label, fmt(r.value), count(r.numerator)]
+        "table": {"head": head, "rows": [[label, fmt(r.suppressed or r.value), count(r.numerator)]
                                          + ([count(r.denominator)] if has_denominator else [])
                                          for label, r in zip(labels, rows)]},
     }

@@ -158,7 +158,7 @@ def dashboard(request):
     goals_key = hashlib.sha256(repr((service.report_key(year, code, units), lang)).encode()).hexdigest()
     context = {"form": form, "period": report.period, "units": units, "year": year, "code": code,
                "goals": functools.partial(_goals, report, year, units, lang), "goals_key": goals_key,
-               "legend": [mark(s) for s in (MET, PARTLY, NOT_MET)]}
+               "legend": [mark(s) for s in (MET, PARTLY, NOT_MET)], "suppress_below": report.suppress_below}
     return render(request, "results/dashboard.html", context, status=_status(form))
 
 
@@ -172,13 +172,14 @@ def indicator(request, indicator_id: str):
     context = {"form": form, "indicator": ind, "name": ind.name.get(lang) or ind.name["sv"], "units": units,
                "definition": ind.definition if lang == "en" else ind.definition_sv,
                "available": service.available(ind, units), "year": year, "code": code,
-               "target": fmt(ind.targets.get(year, {}).get("own")), "reported": ind.is_reported}
+               "target": fmt(ind.targets.get(year, {}).get("own")), "reported": ind.is_reported,
+               "suppress_below": service.suppress_below()}
     if context["available"] and not ind.is_reported:
         total = next((r for r in service.results(ind, year, code, units) if r.breakdown == TOTAL), None)
         row = next((r for r in service.report(year, code, units).rows if r.indicator and r.indicator.id == ind.id), None)
         trend = service.trend(ind, units)
         context.update({
-            "outcome": fmt(total.value if total else None),
+            "outcome": fmt(total.suppressed or total.value if total else None),
             "numerator": total.numerator if total else None, "denominator": total.denominator if total else None,
             "mark": mark(row.fulfilment if row else None),
             "trend": charts.trend_chart(ind, trend, lang),
