@@ -5,7 +5,7 @@ from html import escape
 from pathlib import Path
 
 from pestrack.reports.annual import CSV_COLUMNS, FULFILMENT, SYMBOL, AnnualReport
-from pestrack.reports.labels import LABELS
+from pestrack.reports.labels import LABELS, disclosure_note
 
 STYLE = """body{font-family:sans-serif;max-width:70em;margin:2em auto;color:#222}
 table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}th,td{border:1px solid #bbb;padding:.3em .5em;vertical-align:top}
@@ -32,6 +32,8 @@ def render(report: AnnualReport, lang: str = "sv") -> str:
     out = [f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">',
            f"<title>{t['title']} {escape(report.period.label)}</title><style>{STYLE}</style></head><body>",
            f"<h1>{t['title']} {escape(report.period.label)}</h1>"]
+    if report.suppress_below:
+        out.append(f'<p class="disclosure">{escape(disclosure_note(report.suppress_below, lang))}</p>')
     for goal in report.goals.goals:
         depth = goal.id.count(".") + 2
         status = report.statuses[goal.id]

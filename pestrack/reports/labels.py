@@ -16,3 +16,14 @@ LABELS = {
            "inriktningsmal": "Direction goal", "verksamhetsomradesmal": "Area goal", "namndmal": "Committee goal",
            "not_defined": "The indicator is not yet defined in the profile."},
 }
+
+
+def disclosure_note(below: int, lang: str) -> str:
+    """The report's words on disclosure control (pestrack/indicators/disclosure.py), or nothing."""
+    if not below:
+        return ""
+    return {"sv": f"Små tal är dolda: antal under {below} visas som <{below}; andelar av färre än {below} personer, "
+                  "och ytterligare en kategori där en dold kategori annars kunde räknas fram ur totalen, visas som ..",
+            "en": f"Small cells are suppressed: counts under {below} show as <{below}; shares of fewer than {below} "
+                  "persons, and one more category where a suppressed one could be worked out from the total, "
+                  "show as .."}[lang]

@@ -15,7 +15,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
 from pestrack.reports.annual import CSV_COLUMNS, FULFILMENT, AnnualReport
-from pestrack.reports.labels import LABELS
+from pestrack.reports.labels import LABELS, disclosure_note
 
 FONT, BOLD = "Vera", "VeraBd"
 
@@ -60,10 +60,7 @@ def story(report: AnnualReport, lang: str) -> list:
     width = landscape(A4)[0] - 30 * mm
     out = [p(f"{t['title']} {report.period.label}", "title")]
     if report.suppress_below:
-        out.append(p({"sv": f"Små tal är dolda: antal under {report.suppress_below} visas som <{report.suppress_below}, "
-                            f"andelar av färre än {report.suppress_below} visas som ..",
-                      "en": f"Small cells are suppressed: counts under {report.suppress_below} show as "
-                            f"<{report.suppress_below}, shares of fewer than {report.suppress_below} as .."}[lang], "body"))
+        out.append(p(disclosure_note(report.suppress_below, lang), "body"))
     cols = CSV_COLUMNS[2:]
     for goal in report.goals.goals:
         status = report.statuses[goal.id]
