@@ -94,6 +94,7 @@ def published(result: Result | None, below: int = 0):
     """The value to print of a result: its suppression marker, or its value."""
     if result is None:
         return None
-    if result.suppressed:
-        return result.suppressed
+    marker = getattr(result, "suppressed", None)  # a Result, or anything with value and denominator
+    if marker:
+        return marker
     return primary(result, below) or result.value

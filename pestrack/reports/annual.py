@@ -15,7 +15,7 @@ from pestrack.indicators.compute import compute
 from pestrack.indicators.definitions import Indicator, load_definitions
 from pestrack.indicators.disclosure import disclose
 from pestrack.indicators.engines import ENGINES
-from pestrack.indicators.fulfilment import goal_statuses, indicator_fulfilment, rounded
+from pestrack.indicators.fulfilment import CITY_ONLY, goal_statuses, indicator_fulfilment, rounded, scoped_target
 from pestrack.indicators.goals import Goals, load_goals, load_reported
 from pestrack.indicators.periods import Period, period
 from pestrack.reports.formatting import cell
@@ -26,6 +26,10 @@ CSV_COLUMNS = ("goal_id", "indicator", "outcome", "outcome_men", "outcome_women"
 FULFILMENT = {"sv": {"met": "Uppfyllt", "partly": "Delvis uppfyllt", "not_met": "Ej uppfyllt"},
               "en": {"met": "Met", "partly": "Partly met", "not_met": "Not met"}}
 SYMBOL = {"met": "●", "partly": "◆", "not_met": "○"}
+# A part's value beside a target set for the whole city only: shown, not compared (fulfilment.scoped_target).
+NOT_COMPARED = {"sv": "Jämförs inte: årsmålet gäller hela staden, inte enheten",
+                "en": "Not compared: the annual target is set for the whole city, not the unit"}
+COVERS = {"sv": "Omfattar endast enheterna", "en": "Covers only the units"}
 SEX = {"men": "man", "women": "woman"}
 
 
@@ -37,6 +41,9 @@ class Row:
     values: dict[str, float | None] = field(default_factory=dict)  # outcome, men, women, prev (unrounded)
     fulfilment: str | None = None
     analysis: str = ""
+    scoped: bool = False               # computed for a subset of units: ``target`` is that subset's own
+    target: float | str | None = None  # the subset's target (scoped rows)
+    not_compared: bool = False         # scoped, and only a city-wide target exists
 
     def cells(self, year: int, lang: str) -> dict[str, str]:
         """The row's printed cells, keyed by CSV_COLUMNS (without goal_id and indicator)."""
@@ -48,8 +55,9 @@ class Row:
         return {"outcome": fmt(self.values.get("outcome"), "outcome"), "outcome_men": fmt(self.values.get("men"), "men"),
                 "outcome_women": fmt(self.values.get("women"), "women"),
                 "outcome_prev_year": fmt(self.values.get("prev"), "prev"),
-                "target": fmt(targets.get("own"), "target"), "kf_target": fmt(targets.get("kf"), "kf"), "period": "",
-                "fulfilment": FULFILMENT[lang].get(self.fulfilment, "")}
+                "target": fmt(self.target if self.scoped else targets.get("own"), "target"),
+                "kf_target": "" if self.scoped else fmt(targets.get("kf"), "kf"), "period": "",
+                "fulfilment": NOT_COMPARED[lang] if self.not_compared else FULFILMENT[lang].get(self.fulfilment, "")}
 
 
 @dataclass
@@ -65,6 +73,14 @@ class AnnualReport:
     @property
     def year(self) -> int:
         return self.period.start.year
+
+    def covers(self) -> str:
+        """The unit codes a subset's report covers (``jt-jarva, jt-soderort``), "" for the whole."""
+        return ", ".join(u.strip("/").split("/")[-1] for u in self.units or [])
+
+    def covers_note(self, lang: str) -> str:
+        """The sentence that says a report covers only some units, "" for the whole."""
+        return f"{COVERS[lang]}: {self.covers()}" if self.units is not None else ""
 
 
 def _computed_values(indicators: list[Indicator], data: Path, periods: list[Period], engine: str,
@@ -139,26 +155,32 @@ def build(year: int, period_code: str, data: Path, profile: str | Path = "stockh
     for goal in goals.goals:
         for ref in goal.indicators:
             ind = defined.get(ref.id) or reported.get(ref.id)
-            row = Row(goal.id, ind.name if ind else {"sv": ref.name}, ind, analysis=ref.analysis.get(year, ""))
+            # the analyses are the city's: a subset's report carries none of them
+            row = Row(goal.id, ind.name if ind else {"sv": ref.name}, ind,
+                      analysis=ref.analysis.get(year, "") if units is None else "")
             if ind:
                 row.values = _values(ind, p, prev, computed, suppress_below, units)
                 outcome = row.values.get("outcome")
-                row.fulfilment = None if isinstance(outcome, str) and not ind.is_reported else indicator_fulfilment(
-                    None if outcome is None else rounded(outcome, ind.precision), ind.direction,
-                    ind.targets.get(year, {}).get("own"),
+                target, reason = scoped_target(ind.targets.get(year, {}), units)
+                row.scoped, row.target, row.not_compared = units is not None, target, reason == CITY_ONLY
+                row.fulfilment = None if row.not_compared or (isinstance(outcome, str) and not ind.is_reported) else indicator_fulfilment(
+                    None if outcome is None else rounded(outcome, ind.precision), ind.direction, target,
                     goals.tolerance if ref.tolerance is None else ref.tolerance, ind.band)
                 fulfilled[ind.id] = row.fulfilment
             rows.append(row)
     results = table_results(tables, computed, p, prev, suppress_below)
-    return AnnualReport(p, goals, rows, goal_statuses(goals, fulfilled, year), results, suppress_below, units)
+    statuses = goal_statuses(goals, fulfilled, year)
+    if units is not None:  # the analyst's assessments are the city's, not a subset's
+        statuses = {g: {**s, "assessment": None, "status": s["suggested"]} for g, s in statuses.items()}
+    return AnnualReport(p, goals, rows, statuses, results, suppress_below, units)
 
 
 def write_csv(report: AnnualReport, out: Path, lang: str = "sv") -> None:
     """One row per indicator row of the report, cells formatted as printed (docs/reports.md)."""
     with open(out, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(CSV_COLUMNS)
+        w.writerow((*CSV_COLUMNS, "units"))
         for row in report.rows:
             cells = row.cells(report.year, lang)
             cells["period"] = report.period.label
-            w.writerow([row.goal_id, row.name["sv"], *(cells[c] for c in CSV_COLUMNS[2:])])
+            w.writerow([row.goal_id, row.name["sv"], *(cells[c] for c in CSV_COLUMNS[2:]), report.covers()])

@@ -32,6 +32,8 @@ def render(report: AnnualReport, lang: str = "sv") -> str:
     out = [f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">',
            f"<title>{t['title']} {escape(report.period.label)}</title><style>{STYLE}</style></head><body>",
            f"<h1>{t['title']} {escape(report.period.label)}</h1>"]
+    if report.units is not None:
+        out.append(f'<p class="covers"><strong>{escape(report.covers_note(lang))}</strong></p>')
     if report.suppress_below:
         out.append(f'<p class="disclosure">{escape(disclosure_note(report.suppress_below, lang))}</p>')
     for goal in report.goals.goals:
@@ -51,7 +53,7 @@ def render(report: AnnualReport, lang: str = "sv") -> str:
             for r in rows:
                 cells = r.cells(year, lang)
                 cells["period"] = escape(report.period.label)
-                cells["fulfilment"] = _status(r.fulfilment, lang)
+                cells["fulfilment"] = _status(r.fulfilment, lang) or escape(cells["fulfilment"])
                 name = escape(r.name[lang]) if r.name.get(lang) else _sv(r.name["sv"])
                 out.append(f"<tr><td>{name}</td>" + "".join(
                     f'<td class="n">{cells[c] if c == "fulfilment" else escape(cells[c])}</td>' for c in cols) + "</tr>")
@@ -63,7 +65,7 @@ def render(report: AnnualReport, lang: str = "sv") -> str:
             out.append(f"<table><tr><th>{t['activity']}</th><th>{t['status']}</th></tr>")
             for a in goal.activities:
                 out.append(f"<tr><td>{_sv(a.text)}</td><td>{t[a.status or 'no_status']}</td></tr>")
-                if a.analysis:
+                if a.analysis and report.units is None:  # the city's analysis, not a subset's
                     out.append(f'<tr><td colspan="2" class="analysis">{t["analysis"]}: {_sv(a.analysis)}</td></tr>')
             out.append("</table>")
         out.append("</section>")

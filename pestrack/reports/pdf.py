@@ -59,6 +59,8 @@ def story(report: AnnualReport, lang: str) -> list:
     p = lambda text, style="cell": Paragraph(escape(str(text)), st[style])  # noqa: E731
     width = landscape(A4)[0] - 30 * mm
     out = [p(f"{t['title']} {report.period.label}", "title")]
+    if report.units is not None:
+        out.append(p(report.covers_note(lang), "body"))
     if report.suppress_below:
         out.append(p(disclosure_note(report.suppress_below, lang), "body"))
     cols = CSV_COLUMNS[2:]
@@ -77,7 +79,7 @@ def story(report: AnnualReport, lang: str) -> list:
             for r in rows:
                 cells = r.cells(report.year, lang)
                 cells["period"] = report.period.label
-                cells["fulfilment"] = _status(r.fulfilment, lang)
+                cells["fulfilment"] = _status(r.fulfilment, lang) or cells["fulfilment"]
                 data.append([p(r.name.get(lang) or r.name["sv"]), *(p(cells[c], "num") for c in cols)])
                 note = r.analysis or ("" if r.indicator else t["not_defined"])
                 if note:
@@ -88,7 +90,8 @@ def story(report: AnnualReport, lang: str) -> list:
         if goal.activities:
             data = [[p(t["activity"], "head"), p(t["status"], "head")]]
             for a in goal.activities:
-                data.append([p(a.text + (f" — {t['analysis']}: {a.analysis}" if a.analysis else "")),
+                shown = a.analysis if report.units is None else ""  # the city's analysis, not a subset's
+                data.append([p(a.text + (f" — {t['analysis']}: {shown}" if shown else "")),
                              p(t[a.status or "no_status"])])
             out.append(Spacer(1, 4))
             out.append(_table(data, [width * 0.82, width * 0.18]))

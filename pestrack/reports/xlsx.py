@@ -58,7 +58,8 @@ def build_workbook(report: AnnualReport, lang: str = "sv") -> Workbook:
                     value = rounded(raw, ind.precision)
                     value = int(value) if ind.precision == 0 else value
             elif ind is not None and key in ("target", "kf_target"):
-                raw = ind.targets.get(report.year, {}).get("own" if key == "target" else "kf")
+                raw = (row.target if key == "target" else None) if row.scoped else \
+                    ind.targets.get(report.year, {}).get("own" if key == "target" else "kf")
                 value = raw if isinstance(raw, (int, float)) else value
             elif key == "period":
                 value = report.period.label
@@ -66,6 +67,9 @@ def build_workbook(report: AnnualReport, lang: str = "sv") -> Workbook:
             _put(ws, r, col, value if value != "" else None,
                  _number_format(unit, ind.precision, lang) if ind is not None else None)
         ws.cell(row=r, column=len(CSV_COLUMNS) + 1, value=row.analysis or None)
+    if report.units is not None:
+        ws.append([])
+        ws.append([report.covers_note(lang)])
     ws.column_dimensions["B"].width = 70
 
     goals = wb.create_sheet(SHEETS[lang][1])
@@ -80,7 +84,7 @@ def build_workbook(report: AnnualReport, lang: str = "sv") -> Workbook:
     _heading(acts, ["goal_id", t["activity"], t["status"], t["analysis"]])
     for goal in report.goals.goals:
         for a in goal.activities:
-            acts.append([goal.id, a.text, t[a.status or "no_status"], a.analysis or None])
+            acts.append([goal.id, a.text, t[a.status or "no_status"], (a.analysis if report.units is None else None) or None])
     acts.column_dimensions["B"].width = 80
 
     for result in report.tables:

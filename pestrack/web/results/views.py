@@ -137,7 +137,7 @@ def _goals(report, year: int, units: list[str] | None, lang: str) -> list[dict]:
                          "computed": bool(ind and not ind.is_reported),
                          "available": bool(ind and service.available(ind, units)),
                          "outcome": cells["outcome"], "target": cells["target"], "prev": cells["outcome_prev_year"],
-                         "mark": mark(row.fulfilment)})
+                         "mark": mark(row.fulfilment), "not_compared": cells["fulfilment"] if row.not_compared else ""})
         status = report.statuses[goal.id]
         goals.append({"id": goal.id, "title": goal.title, "level": words[goal.level],
                       "depth": min(goal.id.count(".") + 2, 6), "mark": mark(status["status"]), "rows": rows,
@@ -182,7 +182,9 @@ def indicator(request, indicator_id: str):
             "outcome": fmt(total.suppressed or total.value if total else None),
             "numerator": total.numerator if total else None, "denominator": total.denominator if total else None,
             "mark": mark(row.fulfilment if row else None),
-            "trend": charts.trend_chart(ind, trend, lang),
+            "not_compared": row.cells(year, lang)["fulfilment"] if row and row.not_compared else "",
+            "target": row.cells(year, lang)["target"] if row else context["target"],
+            "trend": charts.trend_chart(ind, trend, lang, units),
             "breakdowns": [charts.breakdown_chart(ind, dim, rows, lang)
                            for dim, rows in service.breakdowns(ind, year, code, units).items()],
         })
