@@ -29,6 +29,12 @@ SYMBOL = {"met": "●", "partly": "◆", "not_met": "○"}
 # A part's value beside a target set for the whole city only: shown, not compared (fulfilment.scoped_target).
 NOT_COMPARED = {"sv": "Jämförs inte: årsmålet gäller hela staden, inte enheten",
                 "en": "Not compared: the annual target is set for the whole city, not the unit"}
+COMPUTED = "computed"
+REPORTED_MARK = "†"  # beside a reported row's name in HTML and PDF, with the source's name
+SOURCE_LEGEND = {"sv": "† Rapporterad från en annan källa, som anges efter märket. Övriga rader är beräknade ur "
+                       "verksamhetens register.",
+                 "en": "† Reported from another source, named after the mark. The other rows are computed from the "
+                       "records."}
 COVERS = {"sv": "Omfattar endast enheterna", "en": "Covers only the units"}
 SEX = {"men": "man", "women": "woman"}
 
@@ -44,6 +50,14 @@ class Row:
     scoped: bool = False               # computed for a subset of units: ``target`` is that subset's own
     target: float | str | None = None  # the subset's target (scoped rows)
     not_compared: bool = False         # scoped, and only a city-wide target exists
+
+    @property
+    def source(self) -> str:
+        """Where the row's values come from: ``computed`` (from the records by the indicator engine),
+        the reported indicator's source (``SCB, konjunkturstatistik över vakanser``), "" if undefined."""
+        if self.indicator is None:
+            return ""
+        return self.indicator.source if self.indicator.is_reported else COMPUTED
 
     def cells(self, year: int, lang: str) -> dict[str, str]:
         """The row's printed cells, keyed by CSV_COLUMNS (without goal_id and indicator)."""
@@ -179,8 +193,8 @@ def write_csv(report: AnnualReport, out: Path, lang: str = "sv") -> None:
     """One row per indicator row of the report, cells formatted as printed (docs/reports.md)."""
     with open(out, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow((*CSV_COLUMNS, "units"))
+        w.writerow((*CSV_COLUMNS, "source", "units"))
         for row in report.rows:
             cells = row.cells(report.year, lang)
             cells["period"] = report.period.label
-            w.writerow([row.goal_id, row.name["sv"], *(cells[c] for c in CSV_COLUMNS[2:]), report.covers()])
+            w.writerow([row.goal_id, row.name["sv"], *(cells[c] for c in CSV_COLUMNS[2:]), row.source, report.covers()])

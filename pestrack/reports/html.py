@@ -4,14 +4,14 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from pestrack.reports.annual import CSV_COLUMNS, FULFILMENT, SYMBOL, AnnualReport
+from pestrack.reports.annual import CSV_COLUMNS, FULFILMENT, REPORTED_MARK, SOURCE_LEGEND, SYMBOL, AnnualReport
 from pestrack.reports.labels import LABELS, disclosure_note
 
 STYLE = """body{font-family:sans-serif;max-width:70em;margin:2em auto;color:#222}
 table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}th,td{border:1px solid #bbb;padding:.3em .5em;vertical-align:top}
 th{background:#eee;text-align:left}td.n{text-align:right;white-space:nowrap}.analysis{font-size:.9em;color:#444}
 th[scope=row]{font-weight:normal;text-align:left}.subset{padding-left:1.5em;font-style:italic}
-.met{color:#1a7f37}.partly{color:#b58100}.not_met{color:#b42318}"""
+.source{font-size:.85em;color:#444}.met{color:#1a7f37}.partly{color:#b58100}.not_met{color:#b42318}"""
 
 
 def _status(status: str | None, lang: str) -> str:
@@ -32,6 +32,7 @@ def render(report: AnnualReport, lang: str = "sv") -> str:
     out = [f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">',
            f"<title>{t['title']} {escape(report.period.label)}</title><style>{STYLE}</style></head><body>",
            f"<h1>{t['title']} {escape(report.period.label)}</h1>"]
+    out.append(f'<p class="legend">{escape(SOURCE_LEGEND[lang])}</p>')
     if report.units is not None:
         out.append(f'<p class="covers"><strong>{escape(report.covers_note(lang))}</strong></p>')
     if report.suppress_below:
@@ -55,6 +56,8 @@ def render(report: AnnualReport, lang: str = "sv") -> str:
                 cells["period"] = escape(report.period.label)
                 cells["fulfilment"] = _status(r.fulfilment, lang) or escape(cells["fulfilment"])
                 name = escape(r.name[lang]) if r.name.get(lang) else _sv(r.name["sv"])
+                if r.indicator is not None and r.indicator.is_reported:
+                    name += f' <span class="source">{REPORTED_MARK} <span lang="sv">{escape(r.source)}</span></span>'
                 out.append(f"<tr><td>{name}</td>" + "".join(
                     f'<td class="n">{cells[c] if c == "fulfilment" else escape(cells[c])}</td>' for c in cols) + "</tr>")
                 note = _sv(r.analysis) if r.analysis else ("" if r.indicator else escape(t["not_defined"]))

@@ -14,7 +14,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
-from pestrack.reports.annual import CSV_COLUMNS, FULFILMENT, AnnualReport
+from pestrack.reports.annual import CSV_COLUMNS, FULFILMENT, REPORTED_MARK, SOURCE_LEGEND, AnnualReport
 from pestrack.reports.labels import LABELS, disclosure_note
 
 FONT, BOLD = "Vera", "VeraBd"
@@ -59,6 +59,7 @@ def story(report: AnnualReport, lang: str) -> list:
     p = lambda text, style="cell": Paragraph(escape(str(text)), st[style])  # noqa: E731
     width = landscape(A4)[0] - 30 * mm
     out = [p(f"{t['title']} {report.period.label}", "title")]
+    out.append(p(SOURCE_LEGEND[lang], "body"))
     if report.units is not None:
         out.append(p(report.covers_note(lang), "body"))
     if report.suppress_below:
@@ -80,7 +81,10 @@ def story(report: AnnualReport, lang: str) -> list:
                 cells = r.cells(report.year, lang)
                 cells["period"] = report.period.label
                 cells["fulfilment"] = _status(r.fulfilment, lang) or cells["fulfilment"]
-                data.append([p(r.name.get(lang) or r.name["sv"]), *(p(cells[c], "num") for c in cols)])
+                name = r.name.get(lang) or r.name["sv"]
+                if r.indicator is not None and r.indicator.is_reported:
+                    name += f" {REPORTED_MARK} {r.source}"
+                data.append([p(name), *(p(cells[c], "num") for c in cols)])
                 note = r.analysis or ("" if r.indicator else t["not_defined"])
                 if note:
                     spans.append(len(data))

@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from pestrack.indicators.fulfilment import rounded
-from pestrack.reports.annual import CSV_COLUMNS, FULFILMENT, AnnualReport
+from pestrack.reports.annual import COMPUTED, CSV_COLUMNS, FULFILMENT, AnnualReport
 from pestrack.reports.labels import LABELS
 
 UNIT_FORMAT = {"sv": {"percent": '" %"', "count": '" st"', "months": '" mån"'},
@@ -44,7 +44,7 @@ def build_workbook(report: AnnualReport, lang: str = "sv") -> Workbook:
     wb = Workbook()
     ws = wb.active
     ws.title = SHEETS[lang][0]
-    _heading(ws, ["goal_id", t["indicator"], *(t[c] for c in CSV_COLUMNS[2:]), t["analysis"]])
+    _heading(ws, ["goal_id", t["indicator"], *(t[c] for c in CSV_COLUMNS[2:]), t["analysis"], t["source"]])
     for r, row in enumerate(report.rows, start=2):
         ind = row.indicator
         cells = row.cells(report.year, lang)
@@ -67,6 +67,7 @@ def build_workbook(report: AnnualReport, lang: str = "sv") -> Workbook:
             _put(ws, r, col, value if value != "" else None,
                  _number_format(unit, ind.precision, lang) if ind is not None else None)
         ws.cell(row=r, column=len(CSV_COLUMNS) + 1, value=row.analysis or None)
+        ws.cell(row=r, column=len(CSV_COLUMNS) + 2, value=t["computed"] if row.source == COMPUTED else row.source or None)
     if report.units is not None:
         ws.append([])
         ws.append([report.covers_note(lang)])

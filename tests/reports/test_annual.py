@@ -35,7 +35,7 @@ def csv_rows(report_data, tmp_path):
 def test_csv_has_the_report_columns_and_one_row_per_indicator_row(csv_rows, tmp_path):
     ref = reference("indicators_2023.tsv")
     with open(tmp_path / "vb.csv", encoding="utf-8") as f:
-        assert f.readline().strip() == ",".join((*CSV_COLUMNS, "units"))
+        assert f.readline().strip() == ",".join((*CSV_COLUMNS, "source", "units"))
     assert [(r["goal_id"], r["indicator"]) for r in csv_rows] == [(r["goal_id"], r["indicator"].strip()) for r in ref]
     assert {r["period"] for r in csv_rows} == {"VB 2023"}
 

@@ -60,3 +60,22 @@ def test_a_units_report_says_its_units_and_carries_no_city_analysis(report_data,
     WRITERS["xlsx"](unit, tmp_path / "unit.xlsx", "en")
     texts = [c.value for r in load_workbook(tmp_path / "unit.xlsx").worksheets[0].iter_rows() for c in r]
     assert "Covers only the units: jt-city" in texts and analysis not in texts
+
+
+def test_every_output_says_which_rows_are_computed_and_which_reported(report_data, tmp_path):
+    report = build(2023, "VB", report_data)
+    write_csv(report, tmp_path / "vb.csv")
+    with open(tmp_path / "vb.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    sources = [r["source"] for r in rows]
+    reported = [s for s in sources if s not in ("computed", "")]
+    assert len(reported) == 16 and "computed" in sources  # 16 of the 44 rows of 2023 are reported
+    assert "SCB, konjunkturstatistik över vakanser" in reported
+    WRITERS["xlsx"](report, tmp_path / "vb.xlsx", "sv")
+    sheet = load_workbook(tmp_path / "vb.xlsx").worksheets[0]
+    column = [c.value for c in next(sheet.iter_cols(min_col=sheet.max_column, max_col=sheet.max_column))]
+    assert column[0] == "Källa" and "Beräknad ur registret" in column and "SCB, konjunkturstatistik över vakanser" in column
+    page = render(report, "sv")
+    assert '<span class="source">† SCB, konjunkturstatistik över vakanser</span>' in page
+    assert "† Rapporterad från en annan källa, som anges efter märket." in page
+    assert "† Reported from another source" in render(report, "en")
