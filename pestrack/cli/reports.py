@@ -24,7 +24,10 @@ def annual_cmd(year: int = typer.Option(..., "--year"),
                                                   help="Small-cell suppression: counts under N shown as <N, shares "
                                                        "of fewer than N rows withheld (default: the setting "
                                                        "PESTRACK_SUPPRESS_BELOW, else the profile's "
-                                                       "disclosure.suppress_below; 0 = off)")):
+                                                       "disclosure.suppress_below; 0 = off)"),
+               csv_comma: bool = typer.Option(False, "--csv-comma",
+                                              help="CSV separated by commas (default for --lang sv: semicolons "
+                                                   "and a byte-order mark, as Swedish Excel opens it)")):
     """The goals with their indicator tables, fulfilment, analyses and activities."""
     from pestrack.indicators.definitions import DefinitionErrors
     from pestrack.reports.annual import build
@@ -59,6 +62,9 @@ def annual_cmd(year: int = typer.Option(..., "--year"),
     except (FileNotFoundError, ValueError) as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2)
-    WRITERS[fmt](report, out, lang)
+    if fmt == "csv":
+        WRITERS[fmt](report, out, lang, comma=csv_comma)
+    else:
+        WRITERS[fmt](report, out, lang)
     console.print(f"{report.period.label}: {len(report.goals.goals)} goals, {len(report.rows)} indicator rows "
                   f"written to {out}")

@@ -189,10 +189,14 @@ def build(year: int, period_code: str, data: Path, profile: str | Path = "stockh
     return AnnualReport(p, goals, rows, statuses, results, suppress_below, units)
 
 
-def write_csv(report: AnnualReport, out: Path, lang: str = "sv") -> None:
-    """One row per indicator row of the report, cells formatted as printed (docs/reports.md)."""
-    with open(out, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
+def write_csv(report: AnnualReport, out: Path, lang: str = "sv", comma: bool = False) -> None:
+    """One row per indicator row of the report, cells formatted as printed (docs/reports.md).
+    Swedish: semicolon-separated, UTF-8 with a byte-order mark, as Swedish Excel opens a CSV file
+    into columns (its decimal comma would clash with comma separators); ``comma`` or English:
+    comma-separated UTF-8 without the mark."""
+    swedish = lang == "sv" and not comma
+    with open(out, "w", newline="", encoding="utf-8-sig" if swedish else "utf-8") as f:
+        w = csv.writer(f, delimiter=";" if swedish else ",")
         w.writerow((*CSV_COLUMNS, "source", "units"))
         for row in report.rows:
             cells = row.cells(report.year, lang)

@@ -3,6 +3,7 @@ the engine, fulfilment marks, HTML and the command line."""
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -21,8 +22,9 @@ VALUE_OF = {"outcome": "outcome_value", "outcome_men": "men_value", "outcome_wom
 
 
 def read_csv(path) -> list[dict]:
-    with open(path, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+    """A report CSV: Swedish ones are separated by semicolons and start with a byte-order mark."""
+    text = Path(path).read_text(encoding="utf-8-sig")
+    return list(csv.DictReader(text.splitlines(), delimiter=";" if ";" in text.split("\n", 1)[0] else ","))
 
 
 @pytest.fixture
@@ -34,8 +36,8 @@ def csv_rows(report_data, tmp_path):
 
 def test_csv_has_the_report_columns_and_one_row_per_indicator_row(csv_rows, tmp_path):
     ref = reference("indicators_2023.tsv")
-    with open(tmp_path / "vb.csv", encoding="utf-8") as f:
-        assert f.readline().strip() == ",".join((*CSV_COLUMNS, "source", "units"))
+    raw = (tmp_path / "vb.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf" + ";".join((*CSV_COLUMNS, "source", "units")).encode() + b"\r\n")
     assert [(r["goal_id"], r["indicator"]) for r in csv_rows] == [(r["goal_id"], r["indicator"].strip()) for r in ref]
     assert {r["period"] for r in csv_rows} == {"VB 2023"}
 
@@ -84,9 +86,25 @@ def test_fulfilment_matches_the_marks_printed_for_reported_rows(csv_rows):
         assert by_name[r["indicator"].strip()]["fulfilment"] == marks[r["status_symbols"][0]], r["source_line"]
 
 
+def test_swedish_csv_opens_in_swedish_excel_and_can_be_comma_separated(report_data, tmp_path):
+    report = build(2023, "VB", report_data)
+    write_csv(report, tmp_path / "sv.csv", "sv")
+    raw = (tmp_path / "sv.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfgoal_id;indicator;") and b";75 %;" in raw  # a decimal comma needs no quotes
+    write_csv(report, tmp_path / "comma.csv", "sv", comma=True)
+    raw = (tmp_path / "comma.csv").read_bytes()
+    assert raw.startswith(b"goal_id,indicator,") and b',75 %,' in raw
+    assert read_csv(tmp_path / "sv.csv") == read_csv(tmp_path / "comma.csv")
+    result = CliRunner().invoke(app, ["report", "annual", "--year", "2023", "--format", "csv", "--data", str(report_data),
+                                      "--out", str(tmp_path / "cli.csv"), "--csv-comma"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "cli.csv").read_bytes().startswith(b"goal_id,indicator,")
+
+
 def test_english_csv_uses_english_formatting(report_data, tmp_path):
     out = tmp_path / "en.csv"
     write_csv(build(2023, "VB", report_data), out, "en")
+    assert out.read_bytes().startswith(b"goal_id,indicator,")
     by_name = {r["indicator"]: r for r in read_csv(out)}
     assert (by_name[EXIT_SHARE]["outcome"], by_name[EXIT_SHARE]["fulfilment"]) == ("75%", "Met")
     assert by_name["Nämndens budgetföljsamhet efter resultatöverföringar"]["outcome"] == "100.6%"

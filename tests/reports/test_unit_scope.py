@@ -54,8 +54,8 @@ def test_a_units_report_says_its_units_and_carries_no_city_analysis(report_data,
     assert "Omfattar endast enheterna: jt-city" in page and analysis[:40] not in page
     assert all(s["assessment"] is None for s in unit.statuses.values())
     write_csv(unit, tmp_path / "unit.csv")
-    with open(tmp_path / "unit.csv", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+    with open(tmp_path / "unit.csv", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f, delimiter=";"))
     assert {r["units"] for r in rows} == {"jt-city"}
     WRITERS["xlsx"](unit, tmp_path / "unit.xlsx", "en")
     texts = [c.value for r in load_workbook(tmp_path / "unit.xlsx").worksheets[0].iter_rows() for c in r]
@@ -65,8 +65,8 @@ def test_a_units_report_says_its_units_and_carries_no_city_analysis(report_data,
 def test_every_output_says_which_rows_are_computed_and_which_reported(report_data, tmp_path):
     report = build(2023, "VB", report_data)
     write_csv(report, tmp_path / "vb.csv")
-    with open(tmp_path / "vb.csv", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+    with open(tmp_path / "vb.csv", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f, delimiter=";"))
     sources = [r["source"] for r in rows]
     reported = [s for s in sources if s not in ("computed", "")]
     assert len(reported) == 16 and "computed" in sources  # 16 of the 44 rows of 2023 are reported

@@ -242,6 +242,9 @@ def report_page(request):
     lang = form.cleaned_data["lang"] if form.is_valid() else language()
     links = [{"format": fmt, "url": reverse("results-report-file", args=[year, code, lang, fmt])}
              for fmt in ("html", "pdf", "xlsx", "csv")]
+    if lang == "sv":
+        links.append({"format": "csv", "comma": True,
+                      "url": reverse("results-report-file", args=[year, code, lang, "csv"]) + "?separator=comma"})
     _log(request, "annual report", f"report page {code} {year}, {service.scope_text(units)}")
     return render(request, "results/report.html", {
         "form": form, "year": year, "code": code, "lang": lang, "units": units, "links": links,
@@ -257,7 +260,10 @@ def _report_file(request, year: int, code: str, lang: str, fmt: str) -> tuple[by
     report = service.report(year, code, units)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"report.{fmt}"
-        WRITERS[fmt](report, out, lang)
+        if fmt == "csv":  # ?separator=comma: comma-separated instead of the Swedish semicolons
+            WRITERS[fmt](report, out, lang, comma=request.GET.get("separator") == "comma")
+        else:
+            WRITERS[fmt](report, out, lang)
         content = out.read_bytes()
     name = f"{'verksamhetsberattelse' if lang == 'sv' else 'annual-report'}-{code}-{year}.{fmt}"
     return content, name
