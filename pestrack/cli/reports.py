@@ -30,7 +30,7 @@ def annual_cmd(year: int = typer.Option(..., "--year"),
                                                    "and a byte-order mark, as Swedish Excel opens it)")):
     """The goals with their indicator tables, fulfilment, analyses and activities."""
     from pestrack.indicators.definitions import DefinitionErrors
-    from pestrack.reports.annual import build
+    from pestrack.reports.annual import build, data_years
     from pestrack.reports.writers import WRITERS
 
     problems = [f"{name} {value!r} is not one of {', '.join(allowed)}" for name, value, allowed in
@@ -46,14 +46,22 @@ def annual_cmd(year: int = typer.Option(..., "--year"),
             from pestrack.indicators.disclosure import threshold
 
             suppress_below = threshold(profile, settings.PESTRACK_SUPPRESS_BELOW)
+        def report_of(folder: Path):
+            years = data_years(folder)
+            if year not in years:
+                err.print(f"[red]error:[/] --year {year}: there is no data for that year; the data has "
+                          f"{', '.join(map(str, years)) or 'no years at all (no enrolments)'}")
+                raise typer.Exit(2)
+            return build(year, period_code, folder, profile, suppress_below=suppress_below)
+
         if data is None:
             from pestrack.analytics.extract import extract
 
             with tempfile.TemporaryDirectory(prefix="pestrack-report-") as tmp:
                 extract(Path(tmp))
-                report = build(year, period_code, Path(tmp), profile, suppress_below=suppress_below)
+                report = report_of(Path(tmp))
         else:
-            report = build(year, period_code, data, profile, suppress_below=suppress_below)
+            report = report_of(data)
     except DefinitionErrors as exc:
         for line in exc.errors:
             typer.echo(line, err=True)

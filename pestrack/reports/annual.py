@@ -35,6 +35,7 @@ SOURCE_LEGEND = {"sv": "† Rapporterad från en annan källa, som anges efter m
                        "verksamhetens register.",
                  "en": "† Reported from another source, named after the mark. The other rows are computed from the "
                        "records."}
+NO_DATA = {"sv": "uppgift saknas", "en": "no data"}  # the outcome of an indicator whose source table is empty
 COVERS = {"sv": "Omfattar endast enheterna", "en": "Covers only the units"}
 SEX = {"men": "man", "women": "woman"}
 
@@ -50,6 +51,7 @@ class Row:
     scoped: bool = False               # computed for a subset of units: ``target`` is that subset's own
     target: float | str | None = None  # the subset's target (scoped rows)
     not_compared: bool = False         # scoped, and only a city-wide target exists
+    no_data: bool = False              # the indicator's source table is empty or not imported
 
     @property
     def source(self) -> str:
@@ -66,7 +68,8 @@ class Row:
             return {c: "" for c in CSV_COLUMNS[2:]}
         fmt = lambda v, key: cell(v, ind.cell_unit(key), ind.cell_precision.get(key, ind.precision), lang)  # noqa: E731
         targets = ind.targets.get(year, {})
-        return {"outcome": fmt(self.values.get("outcome"), "outcome"), "outcome_men": fmt(self.values.get("men"), "men"),
+        no_data = NO_DATA[lang] if self.no_data and self.values.get("outcome") is None else ""
+        return {"outcome": fmt(self.values.get("outcome"), "outcome") or no_data, "outcome_men": fmt(self.values.get("men"), "men"),
                 "outcome_women": fmt(self.values.get("women"), "women"),
                 "outcome_prev_year": fmt(self.values.get("prev"), "prev"),
                 "target": fmt(self.target if self.scoped else targets.get("own"), "target"),
@@ -95,6 +98,35 @@ class AnnualReport:
     def covers_note(self, lang: str) -> str:
         """The sentence that says a report covers only some units, "" for the whole."""
         return f"{COVERS[lang]}: {self.covers()}" if self.units is not None else ""
+
+
+def data_years(data: Path) -> list[int]:
+    """The years with enrolments starting or ending (or exits) in them in the analytics tables of ``data``."""
+    from pestrack.indicators.engines import DuckDBEngine
+
+    with DuckDBEngine(data) as engine:
+        parts = []
+        if "enrolments" in engine.tables:
+            parts += ["SELECT year(start_date) AS y FROM enrolments",
+                      "SELECT year(end_date) FROM enrolments WHERE end_date IS NOT NULL"]
+        if "exits" in engine.tables:
+            parts.append("SELECT year(exit_date) FROM exits")
+        if not parts:
+            return []
+        found = engine.con.execute(f"SELECT DISTINCT y FROM ({' UNION '.join(parts)}) ORDER BY y").fetchall()
+    return [y for (y,) in found if y is not None]
+
+
+def empty_sources(indicators: list[Indicator], data: Path) -> set[str]:
+    """The computed indicators whose source table is empty or absent in ``data`` (the report says
+    "no data" for them rather than leaving the cell blank without a word)."""
+    import pyarrow.parquet as pq
+
+    from pestrack.indicators.engines import _parquet_files
+
+    tables = _parquet_files(data)
+    return {i.id for i in indicators if not i.is_reported
+            and (i.population not in tables or pq.ParquetFile(tables[i.population]).metadata.num_rows == 0)}
 
 
 def _computed_values(indicators: list[Indicator], data: Path, periods: list[Period], engine: str,
@@ -165,6 +197,7 @@ def build(year: int, period_code: str, data: Path, profile: str | Path = "stockh
     used = {r.id for g in goals.goals for r in g.indicators if r.id in defined} | \
         {i for t in tables for i in t.indicator_ids()}
     computed = _computed_values([defined[i] for i in sorted(used)], data, [p, prev], engine, units, suppress_below)
+    empty = empty_sources([defined[i] for i in sorted(used)], data)
     rows, fulfilled = [], {}
     for goal in goals.goals:
         for ref in goal.indicators:
@@ -174,6 +207,7 @@ def build(year: int, period_code: str, data: Path, profile: str | Path = "stockh
                       analysis=ref.analysis.get(year, "") if units is None else "")
             if ind:
                 row.values = _values(ind, p, prev, computed, suppress_below, units)
+                row.no_data = ind.id in empty
                 outcome = row.values.get("outcome")
                 target, reason = scoped_target(ind.targets.get(year, {}), units)
                 row.scoped, row.target, row.not_compared = units is not None, target, reason == CITY_ONLY

@@ -72,7 +72,7 @@ def test_computed_rows_come_from_the_engine(csv_rows):
     assert (months["outcome"], months["outcome_men"], months["outcome_women"], months["fulfilment"]) == \
         ("9 mån", "7 mån", "11 mån", "Uppfyllt")
     no_register = by_name["Andel nybörjare inom sfi som klarat kursen inom två år"]  # course results not imported
-    assert (no_register["outcome"], no_register["target"]) == ("", "50 %")
+    assert (no_register["outcome"], no_register["target"]) == ("uppgift saknas", "50 %")
 
 
 def test_fulfilment_matches_the_marks_printed_for_reported_rows(csv_rows):
@@ -152,3 +152,21 @@ def test_command_refuses_bad_options_and_missing_data(tmp_path):
     missing = runner.invoke(app, ["report", "annual", "--year", "2023", "--format", "csv",
                                   "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x.csv")])
     assert missing.exit_code == 2 and "nowhere" in missing.output and not (tmp_path / "x.csv").exists()
+
+
+def test_a_year_without_data_fails_naming_the_years_with_data(report_data, tmp_path):
+    result = CliRunner().invoke(app, ["report", "annual", "--year", "2019", "--format", "csv",
+                                      "--data", str(report_data), "--out", str(tmp_path / "x.csv")])
+    assert result.exit_code == 2 and not (tmp_path / "x.csv").exists()
+    assert "--year 2019: there is no data for that year; the data has 2022, 2023" in " ".join(result.output.split())
+
+
+def test_an_indicator_on_an_empty_table_says_no_data(report_data):
+    # report_data has exits only: the course results (and every other table) are empty
+    report = build(2023, "VB", report_data)
+    empty = next(r for r in report.rows if r.indicator and r.indicator.population == "course_results")
+    assert empty.no_data and empty.cells(2023, "sv")["outcome"] == "uppgift saknas"
+    assert empty.cells(2023, "en")["outcome"] == "no data"
+    share = next(r for r in report.rows if r.name["sv"] == EXIT_SHARE)
+    assert not share.no_data and share.cells(2023, "sv")["outcome"] == "75 %"
+    assert "<td class=\"n\">uppgift saknas</td>" in render(report, "sv")

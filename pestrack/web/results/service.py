@@ -16,7 +16,7 @@ from pestrack.indicators.definitions import Indicator
 from pestrack.indicators.disclosure import disclose, threshold
 from pestrack.indicators.engines import DuckDBEngine
 from pestrack.indicators.periods import period
-from pestrack.reports.annual import AnnualReport, ReportProfile, build, load_report_profile
+from pestrack.reports.annual import AnnualReport, ReportProfile, build, data_years, load_report_profile
 from pestrack.web.results import data
 
 PERIODS = ("T1", "T2", "VB")  # the tertial reports and the annual report, each counted from January 1
@@ -115,15 +115,8 @@ def years() -> list[int]:
     """The years with enrolments starting or ending in them, up to this year."""
     folder = data.analytics_dir()
 
-    def run():
-        with DuckDBEngine(folder) as engine:
-            if "enrolments" not in engine.tables:
-                return []
-            found = engine.con.execute(
-                "SELECT DISTINCT y FROM (SELECT year(start_date) AS y FROM enrolments UNION "
-                "SELECT year(end_date) FROM enrolments WHERE end_date IS NOT NULL) ORDER BY y").fetchall()
-        return [y for (y,) in found if y <= dt.date.today().year]
-    return data.cached(("years", data.version(folder)), run)
+    return data.cached(("years", data.version(folder)),
+                       lambda: [y for y in data_years(folder) if y <= dt.date.today().year])
 
 
 def trend(ind: Indicator, units: list[str] | None) -> dict[str, dict[int, float | None]]:
