@@ -10,7 +10,7 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pestrack.indicators.compile import TOTAL
+from pestrack.indicators.compile import TOTAL, scopable
 from pestrack.indicators.compute import compute
 from pestrack.indicators.definitions import Indicator, load_definitions
 from pestrack.indicators.disclosure import disclose
@@ -210,7 +210,9 @@ def build(year: int, period_code: str, data: Path, profile: str | Path = "stockh
                 row.no_data = ind.id in empty
                 outcome = row.values.get("outcome")
                 target, reason = scoped_target(ind.targets.get(year, {}), units)
-                row.scoped, row.target, row.not_compared = units is not None, target, reason == CITY_ONLY
+                # a whole-city figure has no value for a subset at all (shown so), rather than one not compared
+                row.scoped, row.target = units is not None, target
+                row.not_compared = reason == CITY_ONLY and not ind.is_reported and scopable(ind.population)
                 row.fulfilment = None if row.not_compared or (isinstance(outcome, str) and not ind.is_reported) else indicator_fulfilment(
                     None if outcome is None else rounded(outcome, ind.precision), ind.direction, target,
                     goals.tolerance if ref.tolerance is None else ref.tolerance, ind.band)
