@@ -69,7 +69,8 @@ class Row:
         fmt = lambda v, key: cell(v, ind.cell_unit(key), ind.cell_precision.get(key, ind.precision), lang)  # noqa: E731
         targets = ind.targets.get(year, {})
         no_data = NO_DATA[lang] if self.no_data and self.values.get("outcome") is None else ""
-        return {"outcome": fmt(self.values.get("outcome"), "outcome") or no_data, "outcome_men": fmt(self.values.get("men"), "men"),
+        return {"outcome": fmt(self.values.get("outcome"), "outcome") or no_data,
+                "outcome_men": fmt(self.values.get("men"), "men"),
                 "outcome_women": fmt(self.values.get("women"), "women"),
                 "outcome_prev_year": fmt(self.values.get("prev"), "prev"),
                 "target": fmt(self.target if self.scoped else targets.get("own"), "target"),
@@ -213,7 +214,8 @@ def build(year: int, period_code: str, data: Path, profile: str | Path = "stockh
                 # a whole-city figure has no value for a subset at all (shown so), rather than one not compared
                 row.scoped, row.target = units is not None, target
                 row.not_compared = reason == CITY_ONLY and not ind.is_reported and scopable(ind.population)
-                row.fulfilment = None if row.not_compared or (isinstance(outcome, str) and not ind.is_reported) else indicator_fulfilment(
+                withheld = isinstance(outcome, str) and not ind.is_reported
+                row.fulfilment = None if row.not_compared or withheld else indicator_fulfilment(
                     None if outcome is None else rounded(outcome, ind.precision), ind.direction, target,
                     goals.tolerance if ref.tolerance is None else ref.tolerance, ind.band)
                 fulfilled[ind.id] = row.fulfilment
