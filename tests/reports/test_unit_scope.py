@@ -76,6 +76,6 @@ def test_every_output_says_which_rows_are_computed_and_which_reported(report_dat
     column = [c.value for c in next(sheet.iter_cols(min_col=sheet.max_column, max_col=sheet.max_column))]
     assert column[0] == "Källa" and "Beräknad ur registret" in column and "SCB, konjunkturstatistik över vakanser" in column
     page = render(report, "sv")
-    assert '<span class="source">† SCB, konjunkturstatistik över vakanser</span>' in page
+    assert '<span class="source">† <span lang="sv">SCB, konjunkturstatistik över vakanser</span></span>' in page
     assert "† Rapporterad från en annan källa, som anges efter märket." in page
     assert "† Reported from another source" in render(report, "en")
