@@ -44,8 +44,9 @@ ALLOWED_HOSTS = [h for h in _require("PESTRACK_ALLOWED_HOSTS", "localhost,127.0.
 PESTRACK_TRUSTED_PROXIES = int(os.environ.get("PESTRACK_TRUSTED_PROXIES", "0"))
 PESTRACK_PROFILES_DIR = Path(os.environ.get("PESTRACK_PROFILES_DIR", REPO_DIR / "profiles"))
 PESTRACK_PROFILE = os.environ.get("PESTRACK_PROFILE", "stockholm")
-# Published reports: counts under this threshold are shown as <N, shares of fewer rows withheld (0: off).
-PESTRACK_SUPPRESS_BELOW = int(os.environ.get("PESTRACK_SUPPRESS_BELOW", "0"))
+# Disclosure control of every published figure: counts under this threshold are shown as <N, shares of
+# fewer rows withheld (0: off). Unset: the profile's disclosure.suppress_below (docs/results.md).
+PESTRACK_SUPPRESS_BELOW = int(os.environ["PESTRACK_SUPPRESS_BELOW"]) if os.environ.get("PESTRACK_SUPPRESS_BELOW") else None
 
 DATABASE_URL = os.environ.get("PESTRACK_DATABASE_URL", f"sqlite:///{Path.cwd() / 'pestrack.sqlite3'}")
 if not DATABASE_URL.startswith(("sqlite:", "postgres:", "postgresql:")):

@@ -23,10 +23,14 @@ def annual_cmd(year: int = typer.Option(..., "--year"),
                suppress_below: int = typer.Option(None, "--suppress-below", min=0,
                                                   help="Small-cell suppression: counts under N shown as <N, shares "
                                                        "of fewer than N rows withheld (default: the setting "
-                                                       "PESTRACK_SUPPRESS_BELOW, 0 = off)")):
+                                                       "PESTRACK_SUPPRESS_BELOW, else the profile's "
+                                                       "disclosure.suppress_below; 0 = off)"),
+               csv_comma: bool = typer.Option(False, "--csv-comma",
+                                              help="CSV separated by commas (default for --lang sv: semicolons "
+                                                   "and a byte-order mark, as Swedish Excel opens it)")):
     """The goals with their indicator tables, fulfilment, analyses and activities."""
     from pestrack.indicators.definitions import DefinitionErrors
-    from pestrack.reports.annual import build
+    from pestrack.reports.annual import build, data_years
     from pestrack.reports.writers import WRITERS
 
     problems = [f"{name} {value!r} is not one of {', '.join(allowed)}" for name, value, allowed in
@@ -35,27 +39,40 @@ def annual_cmd(year: int = typer.Option(..., "--year"),
     if problems:
         err.print(f"[red]error:[/] {'; '.join(problems)}")
         raise typer.Exit(2)
-    if suppress_below is None:
-        from django.conf import settings
-
-        suppress_below = settings.PESTRACK_SUPPRESS_BELOW
     try:
+        if suppress_below is None:
+            from django.conf import settings
+
+            from pestrack.indicators.disclosure import threshold
+
+            suppress_below = threshold(profile, settings.PESTRACK_SUPPRESS_BELOW)
+        def report_of(folder: Path):
+            years = data_years(folder)
+            if year not in years:
+                err.print(f"[red]error:[/] --year {year}: there is no data for that year; the data has "
+                          f"{', '.join(map(str, years)) or 'no years at all (no enrolments)'}")
+                raise typer.Exit(2)
+            return build(year, period_code, folder, profile, suppress_below=suppress_below)
+
         if data is None:
             from pestrack.analytics.extract import extract
 
             with tempfile.TemporaryDirectory(prefix="pestrack-report-") as tmp:
                 extract(Path(tmp))
-                report = build(year, period_code, Path(tmp), profile, suppress_below=suppress_below)
+                report = report_of(Path(tmp))
         else:
-            report = build(year, period_code, data, profile, suppress_below=suppress_below)
+            report = report_of(data)
     except DefinitionErrors as exc:
         for line in exc.errors:
             typer.echo(line, err=True)
         err.print(f"[red]{len(exc.errors)} error(s)[/] in the profile {profile}")
         raise typer.Exit(1)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ValueError) as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2)
-    WRITERS[fmt](report, out, lang)
+    if fmt == "csv":
+        WRITERS[fmt](report, out, lang, comma=csv_comma)
+    else:
+        WRITERS[fmt](report, out, lang)
     console.print(f"{report.period.label}: {len(report.goals.goals)} goals, {len(report.rows)} indicator rows "
                   f"written to {out}")

@@ -25,6 +25,7 @@ class Result:
     value: float | None
     numerator: float | None
     denominator: float | None
+    suppressed: str | None = None  # disclosure.disclose: the marker published instead of the value
 
 
 def _reported(ind: Indicator, p: Period) -> list[Result]:

@@ -281,14 +281,38 @@ class _Reader:
             if not isinstance(year, int) or not 1900 < year < 2200:
                 self.error(line, None, f"targets: {year!r} is not a year")
                 continue
-            if not isinstance(t, dict) or set(t) - {LINE, KEYS} - {"own", "kf"}:
-                self.error(line, None, f"targets for {year} take only own and kf")
+            if not isinstance(t, dict) or set(t) - {LINE, KEYS} - {"own", "kf", "units"}:
+                self.error(line, None, f"targets for {year} take only own, kf and units")
                 continue
             for who in ("own", "kf"):
                 v = t.get(who)
                 if v is not None and not self.number(v) and not (isinstance(v, str) and v.strip()):
                     self.error(line, None, f"target {who} for {year} must be a number or a text")
             out[year] = {k: v for k, v in t.items() if k in ("own", "kf") and v is not None}
+            if "units" in t:
+                out[year]["units"] = self.unit_targets(t, year)
+        return out
+
+    def unit_targets(self, t: dict, year: int) -> dict[str, float]:
+        """``units: {unit code: N}``: the targets set for single units (a unit's results are compared
+        with its own target only; fulfilment.scoped_target)."""
+        value = t["units"]
+        if not isinstance(value, dict):
+            self.error(t, "units", f"targets for {year}: units must map a unit code to a number")
+            return {}
+        info = self.catalogue.column("enrolments", "org_unit")
+        known = info.codes if info else None
+        out = {}
+        for code, v in value.items():
+            if code in (LINE, KEYS):
+                continue
+            line = value[KEYS].get(code)
+            if known is not None and str(code) not in known:
+                self.error(line, None, f"targets for {year}: unknown unit {code!r} (not in org_units.yaml)")
+            elif not self.number(v):
+                self.error(line, None, f"target for unit {code} in {year} must be a number")
+            else:
+                out[str(code)] = v
         return out
 
     def reported(self, ind: Indicator):

@@ -75,3 +75,20 @@ def goal_statuses(goals: Goals, indicator_status: dict[str, str | None], year: i
     for g in goals.goals:
         visit(g)
     return out
+
+
+CITY_ONLY = "city_only"  # scoped_target: only a whole-organisation target exists; the value is not compared
+
+
+def scoped_target(targets: dict, units: list[str] | None) -> tuple[float | str | None, str | None]:
+    """(target, reason) for a value computed for ``units`` (organisation unit paths; None: all).
+    All units: the own target. A subset: the target set for exactly that unit (``targets.units``,
+    keyed by unit code); a city-wide target is never compared with a part's value, so without a
+    unit target the result is (None, CITY_ONLY) when a city-wide one exists."""
+    if units is None:
+        return targets.get("own"), None
+    codes = {u.strip("/").split("/")[-1] for u in units}
+    by_unit = targets.get("units") or {}
+    if len(codes) == 1 and next(iter(codes)) in by_unit:
+        return by_unit[next(iter(codes))], None
+    return None, CITY_ONLY if targets.get("own") is not None else None

@@ -10,11 +10,12 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pestrack.indicators.compile import TOTAL
+from pestrack.indicators.compile import TOTAL, scopable
 from pestrack.indicators.compute import compute
 from pestrack.indicators.definitions import Indicator, load_definitions
+from pestrack.indicators.disclosure import disclose
 from pestrack.indicators.engines import ENGINES
-from pestrack.indicators.fulfilment import goal_statuses, indicator_fulfilment, rounded
+from pestrack.indicators.fulfilment import CITY_ONLY, goal_statuses, indicator_fulfilment, rounded, scoped_target
 from pestrack.indicators.goals import Goals, load_goals, load_reported
 from pestrack.indicators.periods import Period, period
 from pestrack.records.spreadsheet import safe_row
@@ -26,6 +27,17 @@ CSV_COLUMNS = ("goal_id", "indicator", "outcome", "outcome_men", "outcome_women"
 FULFILMENT = {"sv": {"met": "Uppfyllt", "partly": "Delvis uppfyllt", "not_met": "Ej uppfyllt"},
               "en": {"met": "Met", "partly": "Partly met", "not_met": "Not met"}}
 SYMBOL = {"met": "●", "partly": "◆", "not_met": "○"}
+# A part's value beside a target set for the whole city only: shown, not compared (fulfilment.scoped_target).
+NOT_COMPARED = {"sv": "Jämförs inte: årsmålet gäller hela staden, inte enheten",
+                "en": "Not compared: the annual target is set for the whole city, not the unit"}
+COMPUTED = "computed"
+REPORTED_MARK = "†"  # beside a reported row's name in HTML and PDF, with the source's name
+SOURCE_LEGEND = {"sv": "† Rapporterad från en annan källa, som anges efter märket. Övriga rader är beräknade ur "
+                       "verksamhetens register.",
+                 "en": "† Reported from another source, named after the mark. The other rows are computed from the "
+                       "records."}
+NO_DATA = {"sv": "uppgift saknas", "en": "no data"}  # the outcome of an indicator whose source table is empty
+COVERS = {"sv": "Omfattar endast enheterna", "en": "Covers only the units"}
 SEX = {"men": "man", "women": "woman"}
 
 
@@ -37,6 +49,18 @@ class Row:
     values: dict[str, float | None] = field(default_factory=dict)  # outcome, men, women, prev (unrounded)
     fulfilment: str | None = None
     analysis: str = ""
+    scoped: bool = False               # computed for a subset of units: ``target`` is that subset's own
+    target: float | str | None = None  # the subset's target (scoped rows)
+    not_compared: bool = False         # scoped, and only a city-wide target exists
+    no_data: bool = False              # the indicator's source table is empty or not imported
+
+    @property
+    def source(self) -> str:
+        """Where the row's values come from: ``computed`` (from the records by the indicator engine),
+        the reported indicator's source (``SCB, konjunkturstatistik över vakanser``), "" if undefined."""
+        if self.indicator is None:
+            return ""
+        return self.indicator.source if self.indicator.is_reported else COMPUTED
 
     def cells(self, year: int, lang: str) -> dict[str, str]:
         """The row's printed cells, keyed by CSV_COLUMNS (without goal_id and indicator)."""
@@ -45,11 +69,14 @@ class Row:
             return {c: "" for c in CSV_COLUMNS[2:]}
         fmt = lambda v, key: cell(v, ind.cell_unit(key), ind.cell_precision.get(key, ind.precision), lang)  # noqa: E731
         targets = ind.targets.get(year, {})
-        return {"outcome": fmt(self.values.get("outcome"), "outcome"), "outcome_men": fmt(self.values.get("men"), "men"),
+        no_data = NO_DATA[lang] if self.no_data and self.values.get("outcome") is None else ""
+        return {"outcome": fmt(self.values.get("outcome"), "outcome") or no_data,
+                "outcome_men": fmt(self.values.get("men"), "men"),
                 "outcome_women": fmt(self.values.get("women"), "women"),
                 "outcome_prev_year": fmt(self.values.get("prev"), "prev"),
-                "target": fmt(targets.get("own"), "target"), "kf_target": fmt(targets.get("kf"), "kf"), "period": "",
-                "fulfilment": FULFILMENT[lang].get(self.fulfilment, "")}
+                "target": fmt(self.target if self.scoped else targets.get("own"), "target"),
+                "kf_target": "" if self.scoped else fmt(targets.get("kf"), "kf"), "period": "",
+                "fulfilment": NOT_COMPARED[lang] if self.not_compared else FULFILMENT[lang].get(self.fulfilment, "")}
 
 
 @dataclass
@@ -66,14 +93,52 @@ class AnnualReport:
     def year(self) -> int:
         return self.period.start.year
 
+    def covers(self) -> str:
+        """The unit codes a subset's report covers (``jt-jarva, jt-soderort``), "" for the whole."""
+        return ", ".join(u.strip("/").split("/")[-1] for u in self.units or [])
+
+    def covers_note(self, lang: str) -> str:
+        """The sentence that says a report covers only some units, "" for the whole."""
+        return f"{COVERS[lang]}: {self.covers()}" if self.units is not None else ""
+
+
+def data_years(data: Path) -> list[int]:
+    """The years with enrolments starting or ending (or exits) in them in the analytics tables of ``data``."""
+    from pestrack.indicators.engines import DuckDBEngine
+
+    with DuckDBEngine(data) as engine:
+        parts = []
+        if "enrolments" in engine.tables:
+            parts += ["SELECT year(start_date) AS y FROM enrolments",
+                      "SELECT year(end_date) FROM enrolments WHERE end_date IS NOT NULL"]
+        if "exits" in engine.tables:
+            parts.append("SELECT year(exit_date) FROM exits")
+        if not parts:
+            return []
+        found = engine.con.execute(f"SELECT DISTINCT y FROM ({' UNION '.join(parts)}) ORDER BY y").fetchall()
+    return [y for (y,) in found if y is not None]
+
+
+def empty_sources(indicators: list[Indicator], data: Path) -> set[str]:
+    """The computed indicators whose source table is empty or absent in ``data`` (the report says
+    "no data" for them rather than leaving the cell blank without a word)."""
+    import pyarrow.parquet as pq
+
+    from pestrack.indicators.engines import _parquet_files
+
+    tables = _parquet_files(data)
+    return {i.id for i in indicators if not i.is_reported
+            and (i.population not in tables or pq.ParquetFile(tables[i.population]).metadata.num_rows == 0)}
+
 
 def _computed_values(indicators: list[Indicator], data: Path, periods: list[Period], engine: str,
-                     units: list[str] | None = None) -> dict:
-    """{(indicator id, period label, TOTAL or the sex): Result} from the engine."""
+                     units: list[str] | None = None, suppress_below: int = 0) -> dict:
+    """{(indicator id, period label, TOTAL or the sex): Result} from the engine, disclosure-controlled
+    (``disclosure.disclose``: primary and secondary suppression under ``suppress_below``)."""
     out = {}
     with ENGINES[engine](data) as runner:
         for p in periods:
-            for r in compute(indicators, runner, p, units):
+            for r in disclose(compute(indicators, runner, p, units), suppress_below):
                 if r.breakdown == TOTAL:
                     out[(r.indicator_id, p.label, TOTAL)] = r
                 elif r.breakdown == "sex":
@@ -133,31 +198,47 @@ def build(year: int, period_code: str, data: Path, profile: str | Path = "stockh
     defined, reported, goals, tables = loaded.defined, loaded.reported, loaded.goals, loaded.tables
     used = {r.id for g in goals.goals for r in g.indicators if r.id in defined} | \
         {i for t in tables for i in t.indicator_ids()}
-    computed = _computed_values([defined[i] for i in sorted(used)], data, [p, prev], engine, units)
+    computed = _computed_values([defined[i] for i in sorted(used)], data, [p, prev], engine, units, suppress_below)
+    empty = empty_sources([defined[i] for i in sorted(used)], data)
     rows, fulfilled = [], {}
     for goal in goals.goals:
         for ref in goal.indicators:
             ind = defined.get(ref.id) or reported.get(ref.id)
-            row = Row(goal.id, ind.name if ind else {"sv": ref.name}, ind, analysis=ref.analysis.get(year, ""))
+            # the analyses are the city's: a subset's report carries none of them
+            row = Row(goal.id, ind.name if ind else {"sv": ref.name}, ind,
+                      analysis=ref.analysis.get(year, "") if units is None else "")
             if ind:
                 row.values = _values(ind, p, prev, computed, suppress_below, units)
+                row.no_data = ind.id in empty
                 outcome = row.values.get("outcome")
-                row.fulfilment = None if isinstance(outcome, str) and not ind.is_reported else indicator_fulfilment(
-                    None if outcome is None else rounded(outcome, ind.precision), ind.direction,
-                    ind.targets.get(year, {}).get("own"),
+                target, reason = scoped_target(ind.targets.get(year, {}), units)
+                # a whole-city figure has no value for a subset at all (shown so), rather than one not compared
+                row.scoped, row.target = units is not None, target
+                row.not_compared = reason == CITY_ONLY and not ind.is_reported and scopable(ind.population)
+                withheld = isinstance(outcome, str) and not ind.is_reported
+                row.fulfilment = None if row.not_compared or withheld else indicator_fulfilment(
+                    None if outcome is None else rounded(outcome, ind.precision), ind.direction, target,
                     goals.tolerance if ref.tolerance is None else ref.tolerance, ind.band)
                 fulfilled[ind.id] = row.fulfilment
             rows.append(row)
     results = table_results(tables, computed, p, prev, suppress_below)
-    return AnnualReport(p, goals, rows, goal_statuses(goals, fulfilled, year), results, suppress_below, units)
+    statuses = goal_statuses(goals, fulfilled, year)
+    if units is not None:  # the analyst's assessments are the city's, not a subset's
+        statuses = {g: {**s, "assessment": None, "status": s["suggested"]} for g, s in statuses.items()}
+    return AnnualReport(p, goals, rows, statuses, results, suppress_below, units)
 
 
-def write_csv(report: AnnualReport, out: Path, lang: str = "sv") -> None:
-    """One row per indicator row of the report, cells formatted as printed (docs/reports.md)."""
-    with open(out, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(CSV_COLUMNS)
+def write_csv(report: AnnualReport, out: Path, lang: str = "sv", comma: bool = False) -> None:
+    """One row per indicator row of the report, cells formatted as printed (docs/reports.md).
+    Swedish: semicolon-separated, UTF-8 with a byte-order mark, as Swedish Excel opens a CSV file
+    into columns (its decimal comma would clash with comma separators); ``comma`` or English:
+    comma-separated UTF-8 without the mark."""
+    swedish = lang == "sv" and not comma
+    with open(out, "w", newline="", encoding="utf-8-sig" if swedish else "utf-8") as f:
+        w = csv.writer(f, delimiter=";" if swedish else ",")
+        w.writerow((*CSV_COLUMNS, "source", "units"))
         for row in report.rows:
             cells = row.cells(report.year, lang)
             cells["period"] = report.period.label
-            w.writerow(safe_row([row.goal_id, row.name["sv"], *(cells[c] for c in CSV_COLUMNS[2:])]))
+            w.writerow(safe_row([row.goal_id, row.name["sv"], *(cells[c] for c in CSV_COLUMNS[2:]), row.source,
+                                 report.covers()]))

@@ -4,14 +4,14 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from pestrack.reports.annual import CSV_COLUMNS, FULFILMENT, SYMBOL, AnnualReport
-from pestrack.reports.labels import LABELS
+from pestrack.reports.annual import CSV_COLUMNS, FULFILMENT, REPORTED_MARK, SOURCE_LEGEND, SYMBOL, AnnualReport
+from pestrack.reports.labels import LABELS, disclosure_note
 
 STYLE = """body{font-family:sans-serif;max-width:70em;margin:2em auto;color:#222}
 table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}th,td{border:1px solid #bbb;padding:.3em .5em;vertical-align:top}
 th{background:#eee;text-align:left}td.n{text-align:right;white-space:nowrap}.analysis{font-size:.9em;color:#444}
 th[scope=row]{font-weight:normal;text-align:left}.subset{padding-left:1.5em;font-style:italic}
-.met{color:#1a7f37}.partly{color:#b58100}.not_met{color:#b42318}"""
+.source{font-size:.85em;color:#444}.met{color:#1a7f37}.partly{color:#b58100}.not_met{color:#b42318}"""
 
 
 def _status(status: str | None, lang: str) -> str:
@@ -20,10 +20,10 @@ def _status(status: str | None, lang: str) -> str:
     return f'<span class="{status}">{SYMBOL[status]} {escape(FULFILMENT[lang][status])}</span>'
 
 
-def _sv(text: str) -> str:
-    """The city's own Swedish text (goals, activities, analyses), marked as Swedish for an English
-    page's readers and screen readers (WCAG 3.1.2)."""
-    return f'<span lang="sv">{escape(text)}</span>'
+def _sv(text: str, lang: str) -> str:
+    """The city's own Swedish text (goals, activities, analyses), marked as Swedish on an English
+    page for its readers and screen readers (WCAG 3.1.2); as it is on a Swedish page."""
+    return escape(text) if lang == "sv" else f'<span lang="sv">{escape(text)}</span>'
 
 
 def render(report: AnnualReport, lang: str = "sv") -> str:
@@ -32,14 +32,19 @@ def render(report: AnnualReport, lang: str = "sv") -> str:
     out = [f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">',
            f"<title>{t['title']} {escape(report.period.label)}</title><style>{STYLE}</style></head><body>",
            f"<h1>{t['title']} {escape(report.period.label)}</h1>"]
+    out.append(f'<p class="legend">{escape(SOURCE_LEGEND[lang])}</p>')
+    if report.units is not None:
+        out.append(f'<p class="covers"><strong>{escape(report.covers_note(lang))}</strong></p>')
+    if report.suppress_below:
+        out.append(f'<p class="disclosure">{escape(disclosure_note(report.suppress_below, lang))}</p>')
     for goal in report.goals.goals:
         depth = goal.id.count(".") + 2
         status = report.statuses[goal.id]
-        out.append(f"<section class=\"goal\"><h{depth}>{escape(goal.id)} {_sv(goal.title)}</h{depth}>")
+        out.append(f"<section class=\"goal\"><h{depth}>{escape(goal.id)} {_sv(goal.title, lang)}</h{depth}>")
         out.append(f"<p>{t[goal.level]}. {t['assessed']}: {_status(status['status'], lang)}")
         if status["assessment"]:
             out.append(f" ({t['suggested'].lower()}: {_status(status['suggested'], lang) or '–'})</p>"
-                       f"<p class=\"analysis\">{_sv(status['assessment'].analysis)}</p>")
+                       f"<p class=\"analysis\">{_sv(status['assessment'].analysis, lang)}</p>")
         else:
             out.append(f" ({t['suggested'].lower()})</p>")
         rows = [r for r in report.rows if r.goal_id == goal.id]
@@ -49,20 +54,22 @@ def render(report: AnnualReport, lang: str = "sv") -> str:
             for r in rows:
                 cells = r.cells(year, lang)
                 cells["period"] = escape(report.period.label)
-                cells["fulfilment"] = _status(r.fulfilment, lang)
-                name = escape(r.name[lang]) if r.name.get(lang) else _sv(r.name["sv"])
+                cells["fulfilment"] = _status(r.fulfilment, lang) or escape(cells["fulfilment"])
+                name = escape(r.name[lang]) if r.name.get(lang) else _sv(r.name["sv"], lang)
+                if r.indicator is not None and r.indicator.is_reported:
+                    name += f' <span class="source">{REPORTED_MARK} {_sv(r.source, lang)}</span>'
                 out.append(f"<tr><td>{name}</td>" + "".join(
                     f'<td class="n">{cells[c] if c == "fulfilment" else escape(cells[c])}</td>' for c in cols) + "</tr>")
-                note = _sv(r.analysis) if r.analysis else ("" if r.indicator else escape(t["not_defined"]))
+                note = _sv(r.analysis, lang) if r.analysis else ("" if r.indicator else escape(t["not_defined"]))
                 if note:
                     out.append(f'<tr><td colspan="{len(cols) + 1}" class="analysis">{t["analysis"]}: {note}</td></tr>')
             out.append("</table>")
         if goal.activities:
             out.append(f"<table><tr><th>{t['activity']}</th><th>{t['status']}</th></tr>")
             for a in goal.activities:
-                out.append(f"<tr><td>{_sv(a.text)}</td><td>{t[a.status or 'no_status']}</td></tr>")
-                if a.analysis:
-                    out.append(f'<tr><td colspan="2" class="analysis">{t["analysis"]}: {_sv(a.analysis)}</td></tr>')
+                out.append(f"<tr><td>{_sv(a.text, lang)}</td><td>{t[a.status or 'no_status']}</td></tr>")
+                if a.analysis and report.units is None:  # the city's analysis, not a subset's
+                    out.append(f'<tr><td colspan="2" class="analysis">{t["analysis"]}: {_sv(a.analysis, lang)}</td></tr>')
             out.append("</table>")
         out.append("</section>")
     for result in report.tables:

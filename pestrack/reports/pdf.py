@@ -14,8 +14,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
-from pestrack.reports.annual import CSV_COLUMNS, FULFILMENT, AnnualReport
-from pestrack.reports.labels import LABELS
+from pestrack.reports.annual import CSV_COLUMNS, FULFILMENT, REPORTED_MARK, SOURCE_LEGEND, AnnualReport
+from pestrack.reports.labels import LABELS, disclosure_note
 
 FONT, BOLD = "Vera", "VeraBd"
 
@@ -59,11 +59,11 @@ def story(report: AnnualReport, lang: str) -> list:
     p = lambda text, style="cell": Paragraph(escape(str(text)), st[style])  # noqa: E731
     width = landscape(A4)[0] - 30 * mm
     out = [p(f"{t['title']} {report.period.label}", "title")]
+    out.append(p(SOURCE_LEGEND[lang], "body"))
+    if report.units is not None:
+        out.append(p(report.covers_note(lang), "body"))
     if report.suppress_below:
-        out.append(p({"sv": f"Små tal är dolda: antal under {report.suppress_below} visas som <{report.suppress_below}, "
-                            f"andelar av färre än {report.suppress_below} visas som ..",
-                      "en": f"Small cells are suppressed: counts under {report.suppress_below} show as "
-                            f"<{report.suppress_below}, shares of fewer than {report.suppress_below} as .."}[lang], "body"))
+        out.append(p(disclosure_note(report.suppress_below, lang), "body"))
     cols = CSV_COLUMNS[2:]
     for goal in report.goals.goals:
         status = report.statuses[goal.id]
@@ -80,8 +80,11 @@ def story(report: AnnualReport, lang: str) -> list:
             for r in rows:
                 cells = r.cells(report.year, lang)
                 cells["period"] = report.period.label
-                cells["fulfilment"] = _status(r.fulfilment, lang)
-                data.append([p(r.name.get(lang) or r.name["sv"]), *(p(cells[c], "num") for c in cols)])
+                cells["fulfilment"] = _status(r.fulfilment, lang) or cells["fulfilment"]
+                name = r.name.get(lang) or r.name["sv"]
+                if r.indicator is not None and r.indicator.is_reported:
+                    name += f" {REPORTED_MARK} {r.source}"
+                data.append([p(name), *(p(cells[c], "num") for c in cols)])
                 note = r.analysis or ("" if r.indicator else t["not_defined"])
                 if note:
                     spans.append(len(data))
@@ -91,7 +94,8 @@ def story(report: AnnualReport, lang: str) -> list:
         if goal.activities:
             data = [[p(t["activity"], "head"), p(t["status"], "head")]]
             for a in goal.activities:
-                data.append([p(a.text + (f" — {t['analysis']}: {a.analysis}" if a.analysis else "")),
+                shown = a.analysis if report.units is None else ""  # the city's analysis, not a subset's
+                data.append([p(a.text + (f" — {t['analysis']}: {shown}" if shown else "")),
                              p(t[a.status or "no_status"])])
             out.append(Spacer(1, 4))
             out.append(_table(data, [width * 0.82, width * 0.18]))

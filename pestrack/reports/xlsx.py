@@ -10,7 +10,7 @@ from openpyxl.styles import Alignment, Font
 
 from pestrack.indicators.fulfilment import rounded
 from pestrack.records.spreadsheet import safe_cell, safe_row
-from pestrack.reports.annual import CSV_COLUMNS, FULFILMENT, AnnualReport
+from pestrack.reports.annual import COMPUTED, CSV_COLUMNS, FULFILMENT, AnnualReport
 from pestrack.reports.labels import LABELS
 
 UNIT_FORMAT = {"sv": {"percent": '" %"', "count": '" st"', "months": '" mån"'},
@@ -45,7 +45,7 @@ def build_workbook(report: AnnualReport, lang: str = "sv") -> Workbook:
     wb = Workbook()
     ws = wb.active
     ws.title = SHEETS[lang][0]
-    _heading(ws, ["goal_id", t["indicator"], *(t[c] for c in CSV_COLUMNS[2:]), t["analysis"]])
+    _heading(ws, ["goal_id", t["indicator"], *(t[c] for c in CSV_COLUMNS[2:]), t["analysis"], t["source"]])
     for r, row in enumerate(report.rows, start=2):
         ind = row.indicator
         cells = row.cells(report.year, lang)
@@ -59,7 +59,8 @@ def build_workbook(report: AnnualReport, lang: str = "sv") -> Workbook:
                     value = rounded(raw, ind.precision)
                     value = int(value) if ind.precision == 0 else value
             elif ind is not None and key in ("target", "kf_target"):
-                raw = ind.targets.get(report.year, {}).get("own" if key == "target" else "kf")
+                raw = (row.target if key == "target" else None) if row.scoped else \
+                    ind.targets.get(report.year, {}).get("own" if key == "target" else "kf")
                 value = raw if isinstance(raw, (int, float)) else value
             elif key == "period":
                 value = report.period.label
@@ -67,6 +68,10 @@ def build_workbook(report: AnnualReport, lang: str = "sv") -> Workbook:
             _put(ws, r, col, value if value != "" else None,
                  _number_format(unit, ind.precision, lang) if ind is not None else None)
         _put(ws, r, len(CSV_COLUMNS) + 1, row.analysis or None)
+        _put(ws, r, len(CSV_COLUMNS) + 2, t["computed"] if row.source == COMPUTED else row.source or None)
+    if report.units is not None:
+        ws.append([])
+        ws.append(safe_row([report.covers_note(lang)]))
     ws.column_dimensions["B"].width = 70
 
     goals = wb.create_sheet(SHEETS[lang][1])
@@ -81,7 +86,8 @@ def build_workbook(report: AnnualReport, lang: str = "sv") -> Workbook:
     _heading(acts, ["goal_id", t["activity"], t["status"], t["analysis"]])
     for goal in report.goals.goals:
         for a in goal.activities:
-            acts.append(safe_row([goal.id, a.text, t[a.status or "no_status"], a.analysis or None]))
+            acts.append(safe_row([goal.id, a.text, t[a.status or "no_status"],
+                                  (a.analysis if report.units is None else None) or None]))
     acts.column_dimensions["B"].width = 80
 
     for result in report.tables:

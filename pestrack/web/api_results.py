@@ -51,12 +51,14 @@ class ResultRow(Schema):
     value: float | None
     numerator: float | None
     denominator: float | None
+    suppressed: str | None  # "<5" or "..": withheld by disclosure control (value, numerator, denominator null)
 
 
 class IndicatorResults(Schema):
     indicator: str
     period: str
     units: list[str] | None
+    suppress_below: int  # the disclosure threshold applied (0: none; docs/results.md)
     rows: list[ResultRow]
 
 
@@ -119,5 +121,7 @@ def indicator_results(request, indicator_id: str, year: int = Query(..., ge=serv
     dimension_of = {column: dim for dim, column in service.dimensions(ind).items()}
     _log(request, "indicator results", f"{ind.id} {period} {year} {breakdown or 'total'}, {service.scope_text(units)}")
     return {"indicator": ind.id, "period": make_period(year, period).label, "units": units,
+            "suppress_below": service.suppress_below(),
             "rows": [{"breakdown": dimension_of.get(r.breakdown, r.breakdown), "breakdown_value": r.breakdown_value,
-                      "value": r.value, "numerator": r.numerator, "denominator": r.denominator} for r in rows]}
+                      "value": r.value, "numerator": r.numerator, "denominator": r.denominator,
+                      "suppressed": r.suppressed} for r in rows]}

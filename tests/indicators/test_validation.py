@@ -62,7 +62,10 @@ def test_the_valid_base_definition_loads(define):
     (10, "  precision: two", "precision must be a whole number"),
     (11, "  targets: {2022: {own: 60}}", "no own target for 2023, a reported year"),
     (11, "  targets: {2023: {kf: 'Tas fram av nämnd'}}", "no own target for 2023"),
-    (11, "  targets: {2023: {own: 60, city: 3}}", "targets for 2023 take only own and kf"),
+    (11, "  targets: {2023: {own: 60, city: 3}}", "targets for 2023 take only own, kf and units"),
+    (11, "  targets: {2023: {own: 60, units: {jt-nowhere: 50}}}", "unknown unit 'jt-nowhere' (not in org_units.yaml)"),
+    (11, "  targets: {2023: {own: 60, units: {jt-jarva: many}}}", "target for unit jt-jarva in 2023 must be a number"),
+    (11, "  targets: {2023: {own: 60, units: 55}}", "targets for 2023: units must map a unit code to a number"),
     (3, "  unit: furlongs", "unit 'furlongs' is not one of"),
     (3, "  unit: count", "a share is given in percent"),
     (4, "  direction: {band: {centre: 100}}", "direction must be higher, lower or"),
@@ -83,6 +86,12 @@ def test_the_valid_base_definition_loads(define):
 def test_a_bad_definition_is_named_with_file_and_line(define, line, text, message):
     errors = _errors(define, {line: text})
     assert any(e.startswith(f"FILE:{line}: indicator ") and message in e for e in errors), errors
+
+
+def test_targets_per_unit_load(define):
+    (ind,) = load_definitions("stockholm", files=[define("\n".join(
+        VALID[:10] + ["  targets: {2023: {own: 60, units: {jt-jarva: 55, jt-soderort: 58.5}}}"]))])
+    assert ind.targets == {2023: {"own": 60, "units": {"jt-jarva": 55, "jt-soderort": 58.5}}}
 
 
 def test_a_ratio_part_names_its_own_bad_column(define):

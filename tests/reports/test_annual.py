@@ -3,6 +3,7 @@ the engine, fulfilment marks, HTML and the command line."""
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -21,8 +22,9 @@ VALUE_OF = {"outcome": "outcome_value", "outcome_men": "men_value", "outcome_wom
 
 
 def read_csv(path) -> list[dict]:
-    with open(path, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+    """A report CSV: Swedish ones are separated by semicolons and start with a byte-order mark."""
+    text = Path(path).read_text(encoding="utf-8-sig")
+    return list(csv.DictReader(text.splitlines(), delimiter=";" if ";" in text.split("\n", 1)[0] else ","))
 
 
 @pytest.fixture
@@ -34,13 +36,15 @@ def csv_rows(report_data, tmp_path):
 
 def test_csv_has_the_report_columns_and_one_row_per_indicator_row(csv_rows, tmp_path):
     ref = reference("indicators_2023.tsv")
-    with open(tmp_path / "vb.csv", encoding="utf-8") as f:
-        assert f.readline().strip() == ",".join(CSV_COLUMNS)
+    raw = (tmp_path / "vb.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf" + ";".join((*CSV_COLUMNS, "source", "units")).encode() + b"\r\n")
     assert [(r["goal_id"], r["indicator"]) for r in csv_rows] == [(r["goal_id"], r["indicator"].strip()) for r in ref]
     assert {r["period"] for r in csv_rows} == {"VB 2023"}
 
 
 def test_reported_rows_carry_their_published_values(csv_rows):
+    from pestrack.records.spreadsheet import safe_cell
+
     reported = {i.name["sv"] for i in load_reported("stockholm")}
     ref = {r["indicator"].strip(): r for r in reference("indicators_2023.tsv")}
     checked = 0
@@ -54,7 +58,9 @@ def test_reported_rows_carry_their_published_values(csv_rows):
                 assert float(row[col].removesuffix(" %").replace(",", ".")) == float(published[VALUE_OF[col]]), \
                     (row["indicator"], col)
             else:
-                assert row[col] == published[col], f"line {published['source_line']} {row['indicator']}: {col}"
+                # a cell a spreadsheet would take for a formula ("+/-1 %") is written after an apostrophe
+                want = safe_cell(published[col])
+                assert row[col] == want, f"line {published['source_line']} {row['indicator']}: {col}"
         checked += 1
     assert checked == 16
 
@@ -70,7 +76,7 @@ def test_computed_rows_come_from_the_engine(csv_rows):
     assert (months["outcome"], months["outcome_men"], months["outcome_women"], months["fulfilment"]) == \
         ("9 mån", "7 mån", "11 mån", "Uppfyllt")
     no_register = by_name["Andel nybörjare inom sfi som klarat kursen inom två år"]  # course results not imported
-    assert (no_register["outcome"], no_register["target"]) == ("", "50 %")
+    assert (no_register["outcome"], no_register["target"]) == ("uppgift saknas", "50 %")
 
 
 def test_fulfilment_matches_the_marks_printed_for_reported_rows(csv_rows):
@@ -84,9 +90,25 @@ def test_fulfilment_matches_the_marks_printed_for_reported_rows(csv_rows):
         assert by_name[r["indicator"].strip()]["fulfilment"] == marks[r["status_symbols"][0]], r["source_line"]
 
 
+def test_swedish_csv_opens_in_swedish_excel_and_can_be_comma_separated(report_data, tmp_path):
+    report = build(2023, "VB", report_data)
+    write_csv(report, tmp_path / "sv.csv", "sv")
+    raw = (tmp_path / "sv.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfgoal_id;indicator;") and b";75 %;" in raw  # a decimal comma needs no quotes
+    write_csv(report, tmp_path / "comma.csv", "sv", comma=True)
+    raw = (tmp_path / "comma.csv").read_bytes()
+    assert raw.startswith(b"goal_id,indicator,") and b',75 %,' in raw
+    assert read_csv(tmp_path / "sv.csv") == read_csv(tmp_path / "comma.csv")
+    result = CliRunner().invoke(app, ["report", "annual", "--year", "2023", "--format", "csv", "--data", str(report_data),
+                                      "--out", str(tmp_path / "cli.csv"), "--csv-comma"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "cli.csv").read_bytes().startswith(b"goal_id,indicator,")
+
+
 def test_english_csv_uses_english_formatting(report_data, tmp_path):
     out = tmp_path / "en.csv"
     write_csv(build(2023, "VB", report_data), out, "en")
+    assert out.read_bytes().startswith(b"goal_id,indicator,")
     by_name = {r["indicator"]: r for r in read_csv(out)}
     assert (by_name[EXIT_SHARE]["outcome"], by_name[EXIT_SHARE]["fulfilment"]) == ("75%", "Met")
     assert by_name["Nämndens budgetföljsamhet efter resultatöverföringar"]["outcome"] == "100.6%"
@@ -134,3 +156,21 @@ def test_command_refuses_bad_options_and_missing_data(tmp_path):
     missing = runner.invoke(app, ["report", "annual", "--year", "2023", "--format", "csv",
                                   "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x.csv")])
     assert missing.exit_code == 2 and "nowhere" in missing.output and not (tmp_path / "x.csv").exists()
+
+
+def test_a_year_without_data_fails_naming_the_years_with_data(report_data, tmp_path):
+    result = CliRunner().invoke(app, ["report", "annual", "--year", "2019", "--format", "csv",
+                                      "--data", str(report_data), "--out", str(tmp_path / "x.csv")])
+    assert result.exit_code == 2 and not (tmp_path / "x.csv").exists()
+    assert "--year 2019: there is no data for that year; the data has 2022, 2023" in " ".join(result.output.split())
+
+
+def test_an_indicator_on_an_empty_table_says_no_data(report_data):
+    # report_data has exits only: the course results (and every other table) are empty
+    report = build(2023, "VB", report_data)
+    empty = next(r for r in report.rows if r.indicator and r.indicator.population == "course_results")
+    assert empty.no_data and empty.cells(2023, "sv")["outcome"] == "uppgift saknas"
+    assert empty.cells(2023, "en")["outcome"] == "no data"
+    share = next(r for r in report.rows if r.name["sv"] == EXIT_SHARE)
+    assert not share.no_data and share.cells(2023, "sv")["outcome"] == "75 %"
+    assert "<td class=\"n\">uppgift saknas</td>" in render(report, "sv")

@@ -23,8 +23,8 @@ def test_report_without_data_equals_report_on_an_extract(profile, tmp_path):
     a = runner.invoke(app, [*base, "--out", str(tmp_path / "db.csv")])
     b = runner.invoke(app, [*base, "--data", str(tmp_path / "data"), "--out", str(tmp_path / "data.csv")])
     assert a.exit_code == 0 and b.exit_code == 0, a.output + b.output
-    from_db = (tmp_path / "db.csv").read_text(encoding="utf-8")
-    assert from_db == (tmp_path / "data.csv").read_text(encoding="utf-8")
-    months = next(r for r in csv.DictReader(io.StringIO(from_db))
+    from_db = (tmp_path / "db.csv").read_text(encoding="utf-8-sig")  # Swedish: a byte-order mark, semicolons
+    assert from_db == (tmp_path / "data.csv").read_text(encoding="utf-8-sig")
+    months = next(r for r in csv.DictReader(io.StringIO(from_db), delimiter=";")
                   if r["indicator"].startswith("Genomsnittlig inskrivningstid för kvinnor"))
     assert months["outcome"].endswith(" mån")  # the sample has 2023 exits, so the engine gave a value

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from pestrack.indicators.compile import NOT_RECORDED
 from pestrack.indicators.definitions import Indicator
+from pestrack.indicators.fulfilment import scoped_target
 from pestrack.reports.formatting import UNIT_SUFFIX, cell
 from pestrack.web.results.service import PERIODS
 
@@ -77,11 +78,13 @@ def _unit(ind: Indicator, lang: str) -> str:
     return UNIT_SUFFIX[lang].get(ind.unit, "").strip()
 
 
-def trend_chart(ind: Indicator, trend: dict[str, dict[int, float | None]], lang: str) -> dict:
-    """A line per period (T1, T2, VB) over the years, with the annual target when there is one."""
+def trend_chart(ind: Indicator, trend: dict[str, dict[int, float | None]], lang: str,
+                units: list[str] | None = None) -> dict:
+    """A line per period (T1, T2, VB) over the years, with the annual target when there is one (for
+    a subset of units, only a target set for that subset: fulfilment.scoped_target)."""
     years = sorted({y for by_year in trend.values() for y in by_year})
     datasets = [{"label": str(PERIOD_NAMES[code]), "data": [trend[code].get(y) for y in years]} for code in PERIODS]
-    targets = [ind.targets.get(y, {}).get("own") for y in years]
+    targets = [scoped_target(ind.targets.get(y, {}), units)[0] for y in years]
     targets = [t if isinstance(t, (int, float)) and not isinstance(t, bool) else None for t in targets]
     if any(t is not None for t in targets):
         datasets.append({"label": _("Annual target"), "data": targets, "target": True})
@@ -107,7 +110,7 @@ def breakdown_chart(ind: Indicator, dimension: str, rows: list, lang: str) -> di
         "id": f"breakdown-{ind.id}-{dimension}", "title": str(DIMENSION_TITLES[dimension]), "type": "bar",
         "labels": labels, "datasets": [{"label": ind.name.get(lang) or ind.name["sv"], "data": [r.value for r in rows]}],
         "unit": _unit(ind, lang), "empty": not rows,
-        "table": {"head": head, "rows": [[label, fmt(r.value), count(r.numerator)]
+        "table": {"head": head, "rows": [[label, fmt(r.suppressed or r.value), count(r.numerator)]
                                          + ([count(r.denominator)] if has_denominator else [])
                                          for label, r in zip(labels, rows)]},
     }

@@ -14,9 +14,10 @@ from pestrack.analytics.schema import BY_NAME
 from pestrack.indicators.compile import TOTAL, compile_rows, scopable
 from pestrack.indicators.compute import Result, compute
 from pestrack.indicators.definitions import Indicator
+from pestrack.indicators.disclosure import disclose, threshold
 from pestrack.indicators.engines import DuckDBEngine
 from pestrack.indicators.periods import period
-from pestrack.reports.annual import AnnualReport, ReportProfile, build, load_report_profile
+from pestrack.reports.annual import AnnualReport, ReportProfile, build, data_years, load_report_profile
 from pestrack.web.results import data
 
 PERIODS = ("T1", "T2", "VB")  # the tertial reports and the annual report, each counted from January 1
@@ -63,10 +64,15 @@ def available(ind: Indicator, units: list[str] | None) -> bool:
     return units is None or scopable(ind.population)
 
 
+def suppress_below() -> int:
+    """The disclosure threshold of every figure the pages, the API and the downloads publish."""
+    return threshold(settings.PESTRACK_PROFILE, settings.PESTRACK_SUPPRESS_BELOW)
+
+
 def report_key(year: int, period_code: str, units: list[str] | None) -> tuple:
     """What a report depends on: the tables' content, the period and the units (its cache key; a
     page made from nothing but the report can be kept under it too)."""
-    return ("report", data.version(data.analytics_dir()), year, period_code, _units_key(units))
+    return ("report", data.version(data.analytics_dir()), year, period_code, _units_key(units), suppress_below())
 
 
 def report(year: int, period_code: str, units: list[str] | None) -> AnnualReport:
@@ -74,7 +80,7 @@ def report(year: int, period_code: str, units: list[str] | None) -> AnnualReport
     folder = data.analytics_dir()
     return data.cached(report_key(year, period_code, units),
                        lambda: build(year, period_code, folder, settings.PESTRACK_PROFILE,
-                                     suppress_below=settings.PESTRACK_SUPPRESS_BELOW, units=units,
+                                     suppress_below=suppress_below(), units=units,
                                      loaded=profile()))
 
 
@@ -102,24 +108,18 @@ def _compute(ind: Indicator, year: int, code: str, units: list[str] | None, brea
 
 
 def results(ind: Indicator, year: int, code: str, units: list[str] | None, dims: list[str] = ()) -> list[Result]:
-    """The total and the breakdowns ``dims`` (dimension names) of an indicator for one period."""
+    """The total and the breakdowns ``dims`` (dimension names) of an indicator for one period, as
+    they may be published (disclosure control: ``disclosure.disclose``)."""
     columns = dimensions(ind)
-    return _compute(ind, year, code, units, [columns[d] for d in dims if d in columns])
+    return disclose(_compute(ind, year, code, units, [columns[d] for d in dims if d in columns]), suppress_below())
 
 
 def years() -> list[int]:
     """The years with enrolments starting or ending in them, up to this year."""
     folder = data.analytics_dir()
 
-    def run():
-        with DuckDBEngine(folder) as engine:
-            if "enrolments" not in engine.tables:
-                return []
-            found = engine.con.execute(
-                "SELECT DISTINCT y FROM (SELECT year(start_date) AS y FROM enrolments UNION "
-                "SELECT year(end_date) FROM enrolments WHERE end_date IS NOT NULL) ORDER BY y").fetchall()
-        return [y for (y,) in found if y <= dt.date.today().year]
-    return data.cached(("years", data.version(folder)), run)
+    return data.cached(("years", data.version(folder)),
+                       lambda: [y for y in data_years(folder) if y <= dt.date.today().year])
 
 
 def trend(ind: Indicator, units: list[str] | None) -> dict[str, dict[int, float | None]]:

@@ -137,7 +137,7 @@ def _goals(report, year: int, units: list[str] | None, lang: str) -> list[dict]:
                          "computed": bool(ind and not ind.is_reported),
                          "available": bool(ind and service.available(ind, units)),
                          "outcome": cells["outcome"], "target": cells["target"], "prev": cells["outcome_prev_year"],
-                         "mark": mark(row.fulfilment)})
+                         "mark": mark(row.fulfilment), "not_compared": cells["fulfilment"] if row.not_compared else ""})
         status = report.statuses[goal.id]
         goals.append({"id": goal.id, "title": goal.title, "level": words[goal.level],
                       "depth": min(goal.id.count(".") + 2, 6), "mark": mark(status["status"]), "rows": rows,
@@ -158,7 +158,7 @@ def dashboard(request):
     goals_key = hashlib.sha256(repr((service.report_key(year, code, units), lang)).encode()).hexdigest()
     context = {"form": form, "period": report.period, "units": units, "year": year, "code": code,
                "goals": functools.partial(_goals, report, year, units, lang), "goals_key": goals_key,
-               "legend": [mark(s) for s in (MET, PARTLY, NOT_MET)]}
+               "legend": [mark(s) for s in (MET, PARTLY, NOT_MET)], "suppress_below": report.suppress_below}
     return render(request, "results/dashboard.html", context, status=_status(form))
 
 
@@ -172,16 +172,19 @@ def indicator(request, indicator_id: str):
     context = {"form": form, "indicator": ind, "name": ind.name.get(lang) or ind.name["sv"], "units": units,
                "definition": ind.definition if lang == "en" else ind.definition_sv,
                "available": service.available(ind, units), "year": year, "code": code,
-               "target": fmt(ind.targets.get(year, {}).get("own")), "reported": ind.is_reported}
+               "target": fmt(ind.targets.get(year, {}).get("own")), "reported": ind.is_reported,
+               "suppress_below": service.suppress_below()}
     if context["available"] and not ind.is_reported:
         total = next((r for r in service.results(ind, year, code, units) if r.breakdown == TOTAL), None)
         row = next((r for r in service.report(year, code, units).rows if r.indicator and r.indicator.id == ind.id), None)
         trend = service.trend(ind, units)
         context.update({
-            "outcome": fmt(total.value if total else None),
+            "outcome": fmt(total.suppressed or total.value if total else None),
             "numerator": total.numerator if total else None, "denominator": total.denominator if total else None,
             "mark": mark(row.fulfilment if row else None),
-            "trend": charts.trend_chart(ind, trend, lang),
+            "not_compared": row.cells(year, lang)["fulfilment"] if row and row.not_compared else "",
+            "target": row.cells(year, lang)["target"] if row else context["target"],
+            "trend": charts.trend_chart(ind, trend, lang, units),
             "breakdowns": [charts.breakdown_chart(ind, dim, rows, lang)
                            for dim, rows in service.breakdowns(ind, year, code, units).items()],
         })
@@ -241,6 +244,9 @@ def report_page(request):
     lang = form.cleaned_data["lang"] if form.is_valid() else language()
     links = [{"format": fmt, "url": reverse("results-report-file", args=[year, code, lang, fmt])}
              for fmt in ("html", "pdf", "xlsx", "csv")]
+    if lang == "sv":
+        links.append({"format": "csv", "comma": True,
+                      "url": reverse("results-report-file", args=[year, code, lang, "csv"]) + "?separator=comma"})
     _log(request, "annual report", f"report page {code} {year}, {service.scope_text(units)}")
     return render(request, "results/report.html", {
         "form": form, "year": year, "code": code, "lang": lang, "units": units, "links": links,
@@ -256,7 +262,10 @@ def _report_file(request, year: int, code: str, lang: str, fmt: str) -> tuple[by
     report = service.report(year, code, units)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"report.{fmt}"
-        WRITERS[fmt](report, out, lang)
+        if fmt == "csv":  # ?separator=comma: comma-separated instead of the Swedish semicolons
+            WRITERS[fmt](report, out, lang, comma=request.GET.get("separator") == "comma")
+        else:
+            WRITERS[fmt](report, out, lang)
         content = out.read_bytes()
     name = f"{'verksamhetsberattelse' if lang == 'sv' else 'annual-report'}-{code}-{year}.{fmt}"
     return content, name

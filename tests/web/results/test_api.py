@@ -128,3 +128,29 @@ def test_openapi_schema_lists_the_endpoints(client, db):
     for path in ("/api/v1/persons/{person_id}/exits", "/api/v1/indicators",
                  "/api/v1/indicators/{indicator_id}/results", "/api/v1/persons/{person_id}/followups"):
         assert path in schema["paths"]
+
+
+def test_indicator_results_pass_disclosure_control(api, results_world, settings, login):
+    """A threshold just above the smallest category of a breakdown: that category is withheld, and
+    the next-smallest with it, since the total minus the others would give it away; the page too."""
+    from pestrack.web.results import service
+
+    ind = service.indicators()[INDICATOR]
+    for dim in ("sex", "age_band", "org_unit"):
+        raw = service._compute(ind, 2023, "VB", None, [service.dimensions(ind)[dim]])
+        sizes = sorted(r.denominator for r in raw if r.breakdown != "total" and r.denominator)
+        if len(sizes) >= 3 and sizes[0] < sizes[1] < sizes[2]:
+            break
+    settings.PESTRACK_SUPPRESS_BELOW = int(sizes[0]) + 1
+    body = api("ali", RESULTS, year=2023, period="VB", breakdown=dim).json()
+    assert body["suppress_below"] == settings.PESTRACK_SUPPRESS_BELOW
+    total, *categories = body["rows"]
+    assert total["suppressed"] is None and total["denominator"] == next(r for r in raw if r.breakdown == "total").denominator
+    withheld = sorted(r["breakdown_value"] or "" for r in categories if r["suppressed"] == "..")
+    smallest = sorted(r.breakdown_value or "" for r in raw if r.denominator in sizes[:2] and r.breakdown != "total")
+    assert withheld == smallest  # a primary-only rule would withhold only the first
+    assert all(r["value"] is None and r["denominator"] is None for r in categories if r["suppressed"])
+    assert [r["denominator"] for r in categories if not r["suppressed"] and r["denominator"]] != []
+    page = login("ali").get(f"/results/indicators/{INDICATOR}/?year=2023&period=VB").content.decode()
+    assert page.count('<td class="n">..</td>') >= 2
+    assert "Small numbers are withheld" in page

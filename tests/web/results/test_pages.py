@@ -217,3 +217,15 @@ def test_pages_in_swedish_with_swedish_numbers(results_world, login):
     assert value in page
     page = html(client.get(f"/results/indicators/{INDICATOR}/?year=2023", HTTP_ACCEPT_LANGUAGE="sv"))
     assert "Utveckling per år och period" in page and "Efter kön" in page and "Kvinnor" in page
+
+
+def test_a_managers_dashboard_compares_no_value_with_a_city_wide_target(results_world, login):
+    """Järva has no target of its own: its values are shown without a mark and say why; the analyst's
+    whole-city view compares them; the manager's downloaded report says which units it covers."""
+    page = html(login("chef").get("/results/?year=2023&period=VB"))
+    assert "Not compared: the annual target is set for the whole city, not the unit" in page
+    assert "Not compared" not in html(login("ali").get("/results/?year=2023&period=VB"))
+    indicator = html(login("chef").get(f"/results/indicators/{INDICATOR}/?year=2023&period=VB"))
+    assert "Not compared: the annual target is set for the whole city" in indicator
+    report = login("chef").get("/results/report/2023/VB/en/view/").content.decode()
+    assert "Covers only the units: jt-jarva" in report

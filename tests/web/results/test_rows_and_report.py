@@ -86,7 +86,7 @@ def test_report_page_offers_view_and_every_download(results_world, login):
 @pytest.mark.parametrize("fmt,content_type,start", [
     ("html", "text/html; charset=utf-8", b"<!DOCTYPE html>"), ("pdf", "application/pdf", b"%PDF"),
     ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK"),
-    ("csv", "text/csv; charset=utf-8", b"goal_id,indicator,outcome")])
+    ("csv", "text/csv; charset=utf-8", b"\xef\xbb\xbfgoal_id;indicator;outcome")])
 def test_report_downloads_are_the_writers_files_and_logged(results_world, login, fmt, content_type, start):
     response = login("ali").get(f"/results/report/2023/VB/sv.{fmt}")
     assert response.status_code == 200
