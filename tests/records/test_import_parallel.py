@@ -61,7 +61,7 @@ if mode == "slow":  # for the kill tests: each write takes a while and the pipe 
     engine.PIPE_BYTES = 4096
     real_write = engine.write_chunk
     def write_chunk(*args):
-        time.sleep(0.02)
+        time.sleep(0.1)  # 60 chunks: about 6 s, longer than the latest kill
         real_write(*args)
     engine.write_chunk = write_chunk
 if mode == "crash-checker":
@@ -226,8 +226,11 @@ def test_an_import_killed_at_random_points_leaves_no_process_and_no_rows(own_db,
         while _processes_with(str(path)) and time.time() < deadline:
             time.sleep(0.1)
         assert _processes_with(str(path)) == [], f"a process is left after kill -9 at {delay:.2f} s"
+    # all or nothing: a kill either left every row or none (a fast machine may finish before a kill)
     first = drive(own_db, "run", path, "persons")
-    assert (first["created"], first["unchanged"], len(first["persons"])) == (600, 0, 600)
-    assert first["log"]["create"] == 600 and first["log"]["import"] == 1
+    before = first["unchanged"]
+    assert before in (0, 600), f"{before} rows of 600 survived a kill"
+    assert (first["created"], len(first["persons"])) == (600 - before, 600)
+    assert first["log"]["create"] == 600 and first["log"]["import"] == (1 if before == 0 else 2)
     again = drive(own_db, "run", path, "persons")
     assert (again["created"], again["unchanged"]) == (0, 600)

@@ -24,8 +24,8 @@ TODAY = timezone.localdate()
 
 @pytest.fixture
 def case(profile):
-    anna = add_user("anna", "caseworker", ["jt-jarva"], password="x-pass-1234")
-    bo = add_user("bo", "caseworker", ["jt-jarva"], password="x-pass-1234")
+    anna = add_user("anna", "caseworker", ["jt-jarva"], password="demo-pestrack-2026")
+    bo = add_user("bo", "caseworker", ["jt-jarva"], password="demo-pestrack-2026")
     person = make_person("Jarva", "Jarvasson", "jt-jarva", serial=101)
     other = make_person("Annan", "Andersson", "jt-jarva", serial=102)
     return anna, bo, person.enrolments.get(), other.enrolments.get()
