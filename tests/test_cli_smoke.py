@@ -53,6 +53,7 @@ SMOKE: dict[str, tuple[list[str], str]] = {
     "journal autosign": ([], "journal entries signed automatically"),
     "attendance report": (["--month", "{month}", "--unit", "jt-jarva", "--out", "{tmp}/attendance.csv"],
                           "attendance.csv"),
+    "audit anchor": (["--to", "{tmp}/anchors.jsonl"], "anchored entry"),
     "audit verify": ([], "the access log is intact"),
     "audit search": (["--limit", "5"], "cli:"),
     "person export": (["{person}"], '"controller"'),

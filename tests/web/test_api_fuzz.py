@@ -23,6 +23,21 @@ def _schema():
 schema = _schema()
 
 
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """The requests run in-process on the test's own database connection, which Django would close
+    at the end of each request (on PostgreSQL that ends the test's transaction): as Django's test
+    client does, leave it open while the test runs."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def token(world):
     from django.contrib.auth.models import User
