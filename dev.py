@@ -34,7 +34,7 @@ def _digest(lock: Path) -> str:
 def ensure_venv(dev: bool = False) -> None:
     """Create the virtual environment and install a lock file once (again when it changes): the
     runtime lock for the demo, the development lock (a superset) for the tests."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file runs on the system Python
         sys.exit(f"pestrack needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     lock = DEV_LOCK if dev else LOCK
     installed = STAMP.read_text() if STAMP.exists() else ""

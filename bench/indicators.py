@@ -259,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             ms, diff = runs[name], diffs[name]
             failed |= bool(diff)
-            mid = lambda key: statistics.median(m[key] for m in ms)  # noqa: E731
+            mid = lambda key, ms=ms: statistics.median(m[key] for m in ms)  # noqa: E731
             totals = [m["total"] for m in ms]
             scanned = rows_scanned(data, ms[0]["indicators"], args.profile)
             speed = median["pandas"] / median[name] if "pandas" in median else float("nan")

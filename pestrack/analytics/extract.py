@@ -7,19 +7,19 @@ manifest's, so a second extract rewrites only what changed.
 from __future__ import annotations
 
 import datetime as dt
-from datetime import date
 import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 import pyarrow as pa
-from django.db.models import Count, OuterRef, Q, Subquery
 import pyarrow.parquet as pq
+from django.db.models import Count, OuterRef, Q, Subquery
 from sqlglot import exp
 
 from pestrack.analytics.pseudonym import is_person_key, person_key
@@ -297,7 +297,7 @@ def read_manifest(out: Path) -> dict:
 
 def note_table(manifest: dict, name: str, rows: int, sha: str, **extra) -> None:
     manifest["tables"][name] = {"rows": rows, "sha256": sha, "sort_key": list(BY_NAME[name].sort_key),
-                                "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), **extra}
+                                "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **extra}
 
 
 def write_manifest(out: Path, manifest: dict, result: ExtractResult | None = None,

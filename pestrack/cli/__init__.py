@@ -25,8 +25,21 @@ def _main() -> None:
 
 
 def _register() -> None:
-    from pestrack.cli import (analytics, attendance, audit, evaluate, imports, indicators, instruments, journal,
-                              matching, persons, reports, setup, synth)
+    from pestrack.cli import (
+        analytics,
+        attendance,
+        audit,
+        evaluate,
+        imports,
+        indicators,
+        instruments,
+        journal,
+        matching,
+        persons,
+        reports,
+        setup,
+        synth,
+    )
 
     setup.register(app)
     app.add_typer(imports.app, name="import", help="Import persons, enrolments, participations, exits or follow-ups.")

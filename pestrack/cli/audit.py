@@ -12,7 +12,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from pestrack.cli.console import err, out as console
+from pestrack.cli.console import err
+from pestrack.cli.console import out as console
 from pestrack.records.spreadsheet import safe_row
 
 app = typer.Typer(no_args_is_help=True)
@@ -138,8 +139,8 @@ def search_cmd(
 ):
     """Search the access log by person, user, action and time. The search itself is logged."""
     from pestrack.records.audit.log import cli_actor, record
-    from pestrack.records.audit.review import search
     from pestrack.records.audit.models import AccessLogEntry
+    from pestrack.records.audit.review import search
 
     if person_id is not None and identity_number:
         err.print("[red]error:[/] give --person-id or --identity-number, not both")

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import typer
 
-from pestrack.cli.console import err, out as console
+from pestrack.cli.console import err
+from pestrack.cli.console import out as console
 
 
 def register(app: typer.Typer) -> None:
@@ -38,8 +39,8 @@ def register(app: typer.Typer) -> None:
     ):
         """Estimate the effect of a treatment (a measure) on an outcome against a comparable comparison group."""
         from pestrack.evaluation import report
-        from pestrack.evaluation.run import run_evaluation, split_list
         from pestrack.evaluation.data import EvaluationError
+        from pestrack.evaluation.run import run_evaluation, split_list
 
         if fmt not in ("json", "html"):
             err.print(f"--format must be json or html, not {fmt!r}")

@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from pestrack.cli.console import err, out as console
+from pestrack.cli.console import err
+from pestrack.cli.console import out as console
 
 app = typer.Typer(no_args_is_help=True)
 

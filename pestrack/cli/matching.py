@@ -12,7 +12,6 @@ import typer
 
 from pestrack.cli.console import err, out
 
-
 match_app = typer.Typer(invoke_without_command=True, add_completion=False)
 
 

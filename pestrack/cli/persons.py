@@ -8,8 +8,8 @@ from pathlib import Path
 
 import typer
 
-from pestrack.cli.console import err, out as console
-
+from pestrack.cli.console import err
+from pestrack.cli.console import out as console
 
 person_app = typer.Typer(no_args_is_help=True)
 retention_app = typer.Typer(no_args_is_help=True)

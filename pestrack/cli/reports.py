@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-from pestrack.cli.console import err, out as console
+from pestrack.cli.console import err
+from pestrack.cli.console import out as console
 
 app = typer.Typer(no_args_is_help=True)
 

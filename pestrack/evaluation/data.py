@@ -45,7 +45,7 @@ class Dataset:
     def n(self) -> int:
         return len(self.treated)
 
-    def subset(self, rows: np.ndarray) -> "Dataset":
+    def subset(self, rows: np.ndarray) -> Dataset:
         """The same data on some rows (a boolean mask or indices)."""
         pick = lambda a: None if a is None else a[rows]  # noqa: E731
         return Dataset(self.treated[rows], self.outcome[rows], self.X[rows], self.names, self.covariates,

@@ -265,7 +265,7 @@ def _fast_bootstrap(ds: Dataset, s: Settings, p: Point) -> tuple[np.ndarray, np.
     rng = np.random.default_rng(s.seed)
     y = ds.outcome if s.method not in ("did", "did-psm") else ds.outcome - ds.pre_outcome
     rows = np.flatnonzero(p.support)
-    att, ate = [], []
+    att = []
     if s.method in ("psm", "did-psm"):
         m = p.matches
         w_all = p.balance_weights[rows]

@@ -126,7 +126,7 @@ class SroiAssumptions:
     }, repr=False)
 
     @classmethod
-    def from_mapping(cls, values: dict, source: str = "assumptions") -> "SroiAssumptions":
+    def from_mapping(cls, values: dict, source: str = "assumptions") -> SroiAssumptions:
         known = {f.name: f for f in fields(cls) if f.name != "meanings"}
         out = cls()
         for key, value in values.items():

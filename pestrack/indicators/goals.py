@@ -10,8 +10,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pestrack.indicators.catalogue import load_catalogue, profile_path
-from pestrack.indicators.definitions import (KEYS, LINE, DefinitionErrors, Indicator, load_definitions, load_file,
-                                             read_yaml, report_years)
+from pestrack.indicators.definitions import (
+    KEYS,
+    LINE,
+    DefinitionErrors,
+    Indicator,
+    load_definitions,
+    load_file,
+    read_yaml,
+    report_years,
+)
 
 LEVELS = ("inriktningsmal", "verksamhetsomradesmal", "namndmal")  # direction goal → area goal → committee goal
 STATUSES = ("met", "partly", "not_met")

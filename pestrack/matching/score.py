@@ -26,12 +26,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from threadpoolctl import threadpool_limits
-
-from django.utils.formats import number_format
-from django.utils.translation import gettext as _
 
 from pestrack.matching.esco import Taxonomy, taxonomy
 from pestrack.records.employers.rules import CEFR, EARTH_KM

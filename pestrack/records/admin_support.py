@@ -15,7 +15,6 @@ from pestrack.records import access
 from pestrack.records.audit import log
 from pestrack.records.people import identity
 
-
 NAME_FIELDS = ("first_name", "last_name", "name", "address", "person")
 
 

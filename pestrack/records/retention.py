@@ -24,9 +24,9 @@ from django.utils import timezone
 from pestrack.records.audit import log
 from pestrack.records.casework.models import Assessment, Correction, Enrolment, FollowUp, Participation, Plan
 from pestrack.records.codes.profile import MIN_ACCESS_LOG_YEARS, retention_years
-from pestrack.records.journal.rules import blank_texts as blank_journal_texts
 from pestrack.records.documents.files import delete_for_persons as delete_documents
 from pestrack.records.documents.models import Document
+from pestrack.records.journal.rules import blank_texts as blank_journal_texts
 from pestrack.records.outreach.models import SurveyAnswer
 from pestrack.records.people.models import Person
 

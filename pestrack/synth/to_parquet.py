@@ -14,8 +14,8 @@ from pathlib import Path
 
 from pestrack.analytics.extract import ExtractResult, Shaper, TableFile, read_manifest, write_manifest
 from pestrack.analytics.schema import RECORD_TABLES
-from pestrack.synth import registers
 from pestrack.records.codes.profile import ProfileData
+from pestrack.synth import registers
 from pestrack.synth.population import Population
 
 

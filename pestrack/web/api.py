@@ -302,6 +302,8 @@ def book_person_meeting(request, person_id: int, payload: MeetingIn):
 
 
 from pestrack.web.api_results import router as results_router  # noqa: E402  (exits, indicator results)
+
 api.add_router("/", results_router)
 from pestrack.web.api_journal import router as journal_router  # noqa: E402  (journal entries)
+
 api.add_router("/", journal_router)

@@ -199,7 +199,7 @@ def test_the_extract_holds_current_versions_only(sample, tmp_path):
     corrections.withdraw("participation", participation.pk, "Registrerad av misstag", None)
     exited = Enrolment.objects.filter(end_date__isnull=False).exclude(person__enrolments__end_date__isnull=True)
     withdrawn_exit = exited.order_by("id").first()
-    FollowUp.objects.filter(enrolment=withdrawn_exit).update(withdrawn_at=dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc))
+    FollowUp.objects.filter(enrolment=withdrawn_exit).update(withdrawn_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
     corrections.withdraw("exit", withdrawn_exit.pk, "Avslutad av misstag", None)
     corrected = exited.exclude(pk=withdrawn_exit.pk).exclude(exit_reason__code="illness").order_by("id").first()
     before = corrections.snapshot(corrected, "exit")

@@ -14,7 +14,6 @@ from pestrack.indicators.engines import DuckDBEngine
 from pestrack.indicators.periods import period
 from tests.indicators.helpers import assert_same_results
 
-
 EXPECTED_TOTALS = {  # worked out from the rows above, VB 2023
     "jobbtorg_exit_work_or_studies": 200 / 3, "jobbtorg_exit_work_or_studies_18_29": 100.0, "kaa_exit_studies": 100.0,
     "jobbtorg_enrolment_months": (122 + 304 + 76) / 30.4375 / 3, "jobbtorg_enrolment_months_18_29": 122 / 30.4375,

@@ -156,7 +156,7 @@ def test_only_a_signed_entry_that_is_not_withdrawn_can_be_corrected(case):
 def test_retention_empties_the_journal_texts_of_an_anonymised_person(case):
     anna, _, enrolment, other = case
     entry = _write(anna, enrolment, "Känslig text", sign=True)
-    fix = rules.correct(entry, anna, kind=None, date=TODAY, text="Rättad text", reason="Känsligt skäl")
+    rules.correct(entry, anna, kind=None, date=TODAY, text="Rättad text", reason="Känsligt skäl")
     kept = _write(anna, other, "Annan persons text", sign=True)
     Enrolment.objects.filter(pk=enrolment.pk).update(start_date=dt.date(2010, 1, 1), end_date=dt.date(2012, 1, 1),
                                                      exit_reason=Code.objects.filter(list="exit_reason").first())

@@ -11,6 +11,7 @@ import pytest
 from django.db import transaction
 
 from tests.indicators.test_goals import REFERENCE, reference
+
 CELLS = ("outcome", "outcome_men", "outcome_women", "outcome_prev_year")
 SEED = 2023
 
@@ -33,9 +34,9 @@ def report(django_db_setup, django_db_blocker, tmp_path_factory):
     """The 2023 report (Swedish) on the scale-1 population, written to the database inside a
     transaction that is rolled back, extracted, and built from the extract."""
     from pestrack.analytics.extract import extract
+    from pestrack.records.codes.models import ProfileSetting
     from pestrack.records.codes.profile import load_profile
     from pestrack.reports.annual import build
-    from pestrack.records.codes.models import ProfileSetting
     from pestrack.synth import registers, run, store
 
     data = tmp_path_factory.mktemp("acceptance")

@@ -79,10 +79,9 @@ def _valid_number(birth):
 
 @pytest.mark.django_db
 def test_caseworker_adds_a_person_with_enrolment_stored_encrypted_and_logged(world, login):
-    from pestrack.records.people.models import Person
-
     from pestrack.records.casework.models import Enrolment
     from pestrack.records.codes.models import Code
+    from pestrack.records.people.models import Person
 
     # Let enrolment ids run ahead of person ids, so a log entry naming the wrong id cannot pass by chance.
     spare = Enrolment.objects.get(person=world.jarva)

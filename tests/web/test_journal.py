@@ -289,8 +289,8 @@ def test_api_refuses_to_change_or_delete_an_entry_with_405(world, client, method
 
 @pytest.mark.django_db
 def test_api_bad_input_names_the_field_and_writes_nothing(world, client):
-    from pestrack.records.meetings.models import Meeting
     from pestrack.records.codes.models import Code
+    from pestrack.records.meetings.models import Meeting
 
     enrolment = world.jarva.enrolments.get()
     meeting = Meeting.objects.create(person=world.soderort, enrolment=world.soderort.enrolments.get(),

@@ -215,9 +215,9 @@ def test_attendance_outside_the_participation_or_in_the_future_is_refused(world,
 
 @pytest.mark.django_db
 def test_the_report_page_offers_my_referring_units_and_downloads_csv_and_pdf(world, login):
-    from pestrack.records.meetings import rules
-
     from django.contrib.auth.models import User
+
+    from pestrack.records.meetings import rules
 
     p = _participation(world.referred, days_ago=90)
     month = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=1)

@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -38,7 +38,7 @@ def cli_actor() -> str:
 
 
 def _iso(at: datetime) -> str:
-    return at.astimezone(dt_timezone.utc).isoformat(timespec="microseconds")
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _entry_hash(prev: str, at_iso: str, actor: str, actor_id, action: str, person_id, object_type: str,

@@ -32,9 +32,9 @@ from collections.abc import Iterable, Mapping
 from django.apps import apps as installed_apps
 from django.db import connections, router
 from django.db.models import DateField, F, Max, OuterRef, QuerySet, Subquery
-from django.db.models.sql import UpdateQuery
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.signals import post_delete, post_init, post_save
+from django.db.models.sql import UpdateQuery
 
 BATCH = 900  # ids per UPDATE: under SQLite's oldest limit of 999 parameters
 _PLACEHOLDER = -1  # the id in the cached statement of one enrolment (no enrolment has it)

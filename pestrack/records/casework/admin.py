@@ -7,7 +7,6 @@ entries but shows recorded assessments, plans, measures and follow-ups read-only
 enrolment's decision and exit read-only once it is saved; nothing is deleted."""
 from __future__ import annotations
 
-
 from django.contrib import admin
 from django.utils.translation import gettext as _
 
@@ -16,7 +15,6 @@ from pestrack.records.admin_support import PersonRecordAdmin, PersonRecordInline
 from pestrack.records.casework import rules
 from pestrack.records.casework.models import Assessment, Enrolment, FollowUp, Participation, Plan
 from pestrack.records.codes.profile import home_municipality
-
 
 CORRECTED_ONLY = ("decision_reference", "decision_date", "end_date", "exit_reason")
 

@@ -21,8 +21,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pestrack.records.casework import rules
-from pestrack.records.casework.models import (Assessment, Correction, Enrolment, FollowUp, Participation, Plan,
-                                              Withdrawable)
+from pestrack.records.casework.models import (
+    Assessment,
+    Correction,
+    Enrolment,
+    FollowUp,
+    Participation,
+    Plan,
+    Withdrawable,
+)
 from pestrack.records.codes.profile import home_municipality
 
 R = Correction.Record

@@ -2,7 +2,6 @@
 profiles. Same engine, same reject-and-report rules as the casework kinds (kinds.py)."""
 from __future__ import annotations
 
-
 from pestrack.records.casework.models import Enrolment
 from pestrack.records.employers import orgnumber
 from pestrack.records.employers import rules as employer_rules

@@ -39,7 +39,6 @@ def add_demo_data(today: dt.date | None = None, rng: random.Random | None = None
     if not kinds or JournalEntry.objects.filter(author__username__in=DEMO_CASEWORKERS).exists():
         return 0  # no code list, or added by an earlier run
     made = 0
-    now = timezone.now()
     for a in (Assignment.objects.filter(role=Role.CASEWORKER, user__in=get_user_model().objects.filter(
             username__in=DEMO_CASEWORKERS)).select_related("unit", "user")):
         units = Q(org_unit__path__startswith=a.unit.path) | Q(referring_unit__path__startswith=a.unit.path)

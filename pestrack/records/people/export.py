@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from pestrack.records.casework.models import Enrolment
 from pestrack.records.codes.models import ProfileSetting
+from pestrack.records.documents.models import Document
 from pestrack.records.journal.models import JournalEntry
 from pestrack.records.journal.rules import is_signed, signed_time
-from pestrack.records.documents.models import Document
 from pestrack.records.outreach.models import SurveyAnswer
 from pestrack.records.people.models import Person
 

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+
 def gettext_noop(message: str) -> str:
     """Marks a message for translation (gettext_noop, without importing Django here)."""
     return message

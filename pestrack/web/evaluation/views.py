@@ -66,9 +66,9 @@ def evaluation_page(request):
     form = EvaluationForm(request.GET or None, measures=measures)
     body, error = None, None
     if form.is_bound and form.is_valid():
-        from pestrack.evaluation.run import run_evaluation, split_list
         from pestrack.evaluation.data import EvaluationError
         from pestrack.evaluation.report import body_html
+        from pestrack.evaluation.run import run_evaluation, split_list
 
         d = form.cleaned_data
         log.record_for_user(request.user, "read", source=source, object_type="evaluation",

@@ -28,8 +28,8 @@ from pestrack.records.meetings.models import Attendance, Meeting
 from pestrack.records.org.models import OrgUnit, Role
 from pestrack.records.people.models import Person
 from pestrack.web.meetings import forms as mf
-from pestrack.web.workspace.forms import code_label
 from pestrack.web.workspace.common import _enrolment_writable, _require_casework, _source, _url_maker
+from pestrack.web.workspace.forms import code_label
 
 
 def _shown(user, person) -> dict:

@@ -37,8 +37,15 @@ from pestrack.records.org.models import Role
 from pestrack.records.spreadsheet import safe_row
 from pestrack.web.models import SavedFilter
 from pestrack.web.workspace import forms as wf
-from pestrack.web.workspace.views import (INACTIVE_DAYS, PAGE_SIZE, _days_ago, _open_enrolments, _require_casework,
-                                          _source, _url_maker)
+from pestrack.web.workspace.views import (
+    INACTIVE_DAYS,
+    PAGE_SIZE,
+    _days_ago,
+    _open_enrolments,
+    _require_casework,
+    _source,
+    _url_maker,
+)
 
 MINE, UNITS = "mine", "units"
 SORTS = ("inactive", "-inactive", "name", "-name", "target_group", "-target_group", "next_due", "-next_due")

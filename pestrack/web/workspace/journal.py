@@ -113,7 +113,7 @@ def _enrolment_label(e: Enrolment) -> str:
 
 # --- Showing entries --------------------------------------------------------------------------
 
-def entries_of(person) -> "rules.QuerySet":
+def entries_of(person) -> rules.QuerySet:
     """The person's entries, newest first, with what the page shows of them and their history."""
     return rules.with_history(JournalEntry.objects.filter(person=person).select_related(
         "kind", "author", "meeting", "participation__measure")).order_by("-date", "-created_at", "-pk")

@@ -11,9 +11,8 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from pestrack.records.casework.corrections import FIELDS, MODELS
-from pestrack.records.casework.models import (Assessment, CaseworkerChange, Correction, Enrolment,
-                                              Participation, Plan)
+from pestrack.records.casework.corrections import MODELS
+from pestrack.records.casework.models import Assessment, CaseworkerChange, Correction, Enrolment, Participation, Plan
 from pestrack.records.codes.models import Code
 from pestrack.web.workspace.forms import code_label
 

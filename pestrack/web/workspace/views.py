@@ -20,24 +20,22 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, localize
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from pestrack.records import access
-from pestrack.records.admin_support import identity_search
+from pestrack.records.admin_support import attach_violations, identity_search
 from pestrack.records.audit import log
-from pestrack.records.admin_support import attach_violations
-from pestrack.records.casework import corrections
-from pestrack.records.casework import assignment
+from pestrack.records.casework import assignment, corrections
 from pestrack.records.casework.models import Assessment, Enrolment, FollowUp, Participation, Plan
 from pestrack.records.codes.models import Code
 from pestrack.records.codes.profile import home_municipality
 from pestrack.records.people.models import Person
 from pestrack.web.workspace import forms as wf
-from pestrack.web.workspace.common import _enrolment_writable, _require_casework, _source, _url_maker
-from pestrack.web.workspace.journal import person_page_journal
+from pestrack.web.workspace.common import _enrolment_writable, _require_casework, _source
 from pestrack.web.workspace.documents import person_documents
+from pestrack.web.workspace.journal import person_page_journal
 from pestrack.web.workspace.timeline import CodeNames, enrolments_of, events, value_rows
 from pestrack.web.workspace.worklist import home_counts
 
