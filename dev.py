@@ -6,6 +6,7 @@
 
 Any other arguments are passed to the `pestrack` command inside the virtual environment.
 """
+
 from __future__ import annotations
 
 import hashlib

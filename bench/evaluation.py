@@ -20,6 +20,7 @@ memory (ru_maxrss) is its own.
 
 Goal: one million rows with a 200-replicate bootstrap in under two minutes on two cores.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,8 +52,14 @@ def ours(rows: int, method: str, replicates: int) -> dict:
     started = time.perf_counter()
     # no trimming, so that the point estimate is the straightforward implementation's
     res = evaluate(ds, method=method, ci="bootstrap", replicates=replicates, trim="none")
-    return {"seconds": time.perf_counter() - started, "att": res.att, "ci": [res.ci_low, res.ci_high],
-            "truth": truth["att"], "replicates": replicates, "projected": False}
+    return {
+        "seconds": time.perf_counter() - started,
+        "att": res.att,
+        "ci": [res.ci_low, res.ci_high],
+        "truth": truth["att"],
+        "replicates": replicates,
+        "projected": False,
+    }
 
 
 def _naive_once(X, t, y, rng=None):
@@ -83,9 +90,15 @@ def naive(rows: int, replicates: int) -> dict:
     reps = [_naive_once(X, t, y, rng) for _ in range(replicates)]
     boot = time.perf_counter() - started - point
     lo, hi = np.quantile(reps, [0.025, 0.975]) if replicates >= 20 else (float("nan"), float("nan"))
-    return {"seconds": point + boot / max(replicates, 1) * 200, "point_seconds": point, "att": att,
-            "ci": [float(lo), float(hi)], "truth": truth["att"], "replicates": replicates,
-            "projected": replicates < 200}
+    return {
+        "seconds": point + boot / max(replicates, 1) * 200,
+        "point_seconds": point,
+        "att": att,
+        "ci": [float(lo), float(hi)],
+        "truth": truth["att"],
+        "replicates": replicates,
+        "projected": replicates < 200,
+    }
 
 
 def child(args) -> None:
@@ -109,8 +122,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     ap.add_argument("--replicates", type=int, default=200)
-    ap.add_argument("--naive-replicates", type=int, default=None,
-                    help="replicates the straightforward bootstrap really runs (default: 200 up to 10k rows, 3 above)")
+    ap.add_argument(
+        "--naive-replicates",
+        type=int,
+        default=None,
+        help="replicates the straightforward bootstrap really runs (default: 200 up to 10k rows, 3 above)",
+    )
     ap.add_argument("--naive-max-rows", type=int, default=100_000)
     ap.add_argument("--json", type=Path, help="also write the results here")
     ap.add_argument("--child", choices=["psm", "dr", "naive"], help=argparse.SUPPRESS)
@@ -129,28 +146,44 @@ def main() -> None:
                 if last_naive is None:
                     continue
                 scale = (rows / last_naive["rows"]) ** 2
-                r = {"rows": rows, "impl": impl, "seconds": last_naive["seconds"] * scale, "projected": True,
-                     "max_rss_mb": None, "att": None, "ci": [None, None]}
+                r = {
+                    "rows": rows,
+                    "impl": impl,
+                    "seconds": last_naive["seconds"] * scale,
+                    "projected": True,
+                    "max_rss_mb": None,
+                    "att": None,
+                    "ci": [None, None],
+                }
             else:
-                reps = args.replicates if impl != "naive" else (
-                    args.naive_replicates if args.naive_replicates is not None else (200 if rows <= 10_000 else 3))
+                reps = (
+                    args.replicates
+                    if impl != "naive"
+                    else (
+                        args.naive_replicates if args.naive_replicates is not None else (200 if rows <= 10_000 else 3)
+                    )
+                )
                 r = {"rows": rows, "impl": impl, **run(rows, impl, reps)}
                 if impl == "naive":
                     last_naive = r
             results.append(r)
-            name = {"psm": "ours: matching + fast bootstrap", "dr": "ours: AIPW + one-step bootstrap",
-                    "naive": "straightforward: loop + refit"}[impl] + (" (projected)" if r["projected"] else "")
+            name = {
+                "psm": "ours: matching + fast bootstrap",
+                "dr": "ours: AIPW + one-step bootstrap",
+                "naive": "straightforward: loop + refit",
+            }[impl] + (" (projected)" if r["projected"] else "")
             att = f"{r['att']:.3f}" if r["att"] is not None else "–"
-            ci = (f"[{r['ci'][0]:.3f}, {r['ci'][1]:.3f}]" if r["ci"][0] is not None and r["ci"][0] == r["ci"][0]
-                  else "–")
+            ci = f"[{r['ci'][0]:.3f}, {r['ci'][1]:.3f}]" if r["ci"][0] is not None and r["ci"][0] == r["ci"][0] else "–"
             mem = f"{r['max_rss_mb']:.0f}" if r["max_rss_mb"] else "–"
             print(f"{rows:>10,} {name:<46} {r['seconds']:>9.1f} {mem:>8} {att:>7} {ci:>17}", flush=True)
         ours_psm = next(x for x in results if x["rows"] == rows and x["impl"] == "psm")
         other = next((x for x in results if x["rows"] == rows and x["impl"] == "naive"), None)
         if other:
             same = "" if other["att"] is None else f"; ATT difference {abs(other['att'] - ours_psm['att']):.1e}"
-            print(f"{'':>10} speed-up of matching + bootstrap: {other['seconds'] / ours_psm['seconds']:,.0f}x{same}",
-                  flush=True)
+            print(
+                f"{'':>10} speed-up of matching + bootstrap: {other['seconds'] / ours_psm['seconds']:,.0f}x{same}",
+                flush=True,
+            )
     big = next((x for x in results if x["rows"] >= 1_000_000 and x["impl"] == "psm"), None)
     if big:
         verdict = "met" if big["seconds"] < 120 else "NOT met"

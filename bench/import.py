@@ -11,6 +11,7 @@ runs in its own subprocess, so each peak memory (ru_maxrss; for the import the l
 and its checking child's) is its own. Goal: import within 3× the baseline, memory flat in the
 file size. ``--jobs 1`` measures the import checking and writing in one process.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,27 +42,74 @@ def generate(folder: Path, rows: int) -> tuple[Path, Path]:
 
     rng = random.Random(2023)
     persons, enrolments = folder / "persons.csv", folder / "enrolments.csv"
-    with persons.open("w", newline="", encoding="utf-8") as pf, enrolments.open("w", newline="", encoding="utf-8") as ef:
+    with (
+        persons.open("w", newline="", encoding="utf-8") as pf,
+        enrolments.open("w", newline="", encoding="utf-8") as ef,
+    ):
         p, e = csv.writer(pf), csv.writer(ef)
-        p.writerow(["personal_identity_number", "first_name", "last_name", "birth_date", "sex", "municipality",
-                    "education_level", "born_abroad", "protected_identity"])
-        e.writerow(["personal_identity_number", "programme", "org_unit", "target_group", "entry_route", "start_date",
-                    "end_date", "exit_reason", "referring_unit"])
+        p.writerow(
+            [
+                "personal_identity_number",
+                "first_name",
+                "last_name",
+                "birth_date",
+                "sex",
+                "municipality",
+                "education_level",
+                "born_abroad",
+                "protected_identity",
+            ]
+        )
+        e.writerow(
+            [
+                "personal_identity_number",
+                "programme",
+                "org_unit",
+                "target_group",
+                "entry_route",
+                "start_date",
+                "end_date",
+                "exit_reason",
+                "referring_unit",
+            ]
+        )
         base = dt.date(1960, 1, 1)
         for i in range(rows):
             birth = base + dt.timedelta(days=i // 900)
             pin = make_number(birth, 100 + i % 900)
-            p.writerow([pin, rng.choice(FIRST), rng.choice(LAST), birth, rng.choice(["woman", "man"]), "0180",
-                        rng.choice(["primary", "upper_secondary", "post_secondary_long"]), rng.choice(["yes", "no", ""]),
-                        "no"])
+            p.writerow(
+                [
+                    pin,
+                    rng.choice(FIRST),
+                    rng.choice(LAST),
+                    birth,
+                    rng.choice(["woman", "man"]),
+                    "0180",
+                    rng.choice(["primary", "upper_secondary", "post_secondary_long"]),
+                    rng.choice(["yes", "no", ""]),
+                    "no",
+                ]
+            )
             start = dt.date(2023, 1, 1) + dt.timedelta(days=rng.randint(0, 300))
             ended = rng.random() < 0.5
-            e.writerow([pin, "jobbtorg", rng.choice(OFFICES), "forsorjningsstod", "social_services", start,
-                        start + dt.timedelta(days=120) if ended else "", "work" if ended else "", "sdf-rk"])
+            e.writerow(
+                [
+                    pin,
+                    "jobbtorg",
+                    rng.choice(OFFICES),
+                    "forsorjningsstod",
+                    "social_services",
+                    start,
+                    start + dt.timedelta(days=120) if ended else "",
+                    "work" if ended else "",
+                    "sdf-rk",
+                ]
+            )
     return persons, enrolments
 
 
 # --- workers (run in a subprocess with PESTRACK_DATABASE_URL set) ------------------------------
+
 
 def _django():
     sys.path.insert(0, str(REPO))
@@ -111,8 +159,13 @@ def worker(args) -> dict:
                 n += len(rows)
         out["summary"] = f"inserted {n}"
     out["seconds"] = time.perf_counter() - t0
-    out["maxrss_mb"] = max(resource.getrusage(who).ru_maxrss  # the import's checking child counts too
-                           for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
+    out["maxrss_mb"] = (
+        max(
+            resource.getrusage(who).ru_maxrss  # the import's checking child counts too
+            for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+        )
+        / 1024
+    )
     return out
 
 
@@ -132,10 +185,12 @@ def bench(name: str, url_a: str, url_b: str, files: dict[str, Path], folder: Pat
         dump = folder / f"{name}-{kind}.pickle"
         step(url_a, "--worker", "dump", "--kind", kind, "--file", str(dump))
         base = step(url_b, "--worker", "baseline", "--kind", kind, "--file", str(dump))
-        print(f"{name:10} {kind:10} import {rows / imp['seconds']:10,.0f} rows/s ({imp['seconds']:7.1f} s, peak "
-              f"{imp['maxrss_mb']:5.0f} MB; {imp['summary']})   baseline {rows / base['seconds']:10,.0f} rows/s "
-              f"({base['seconds']:6.1f} s, peak {base['maxrss_mb']:5.0f} MB)   ratio {imp['seconds'] / base['seconds']:4.1f}×",
-              flush=True)
+        print(
+            f"{name:10} {kind:10} import {rows / imp['seconds']:10,.0f} rows/s ({imp['seconds']:7.1f} s, peak "
+            f"{imp['maxrss_mb']:5.0f} MB; {imp['summary']})   baseline {rows / base['seconds']:10,.0f} rows/s "
+            f"({base['seconds']:6.1f} s, peak {base['maxrss_mb']:5.0f} MB)   ratio {imp['seconds'] / base['seconds']:4.1f}×",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -156,11 +211,21 @@ def main() -> None:
         t = time.perf_counter()
         persons, enrolments = generate(folder, args.rows)
         files = {"persons": persons, "enrolments": enrolments}
-        print(f"generated {args.rows:,} persons and {args.rows:,} enrolments in {time.perf_counter() - t:.0f} s "
-              f"({persons.stat().st_size / 1e6:.0f} MB + {enrolments.stat().st_size / 1e6:.0f} MB)", flush=True)
+        print(
+            f"generated {args.rows:,} persons and {args.rows:,} enrolments in {time.perf_counter() - t:.0f} s "
+            f"({persons.stat().st_size / 1e6:.0f} MB + {enrolments.stat().st_size / 1e6:.0f} MB)",
+            flush=True,
+        )
         if args.only in (None, "sqlite"):
-            bench("sqlite", f"sqlite:///{folder}/import.sqlite3", f"sqlite:///{folder}/baseline.sqlite3", files, folder,
-                  args.rows, jobs)
+            bench(
+                "sqlite",
+                f"sqlite:///{folder}/import.sqlite3",
+                f"sqlite:///{folder}/baseline.sqlite3",
+                files,
+                folder,
+                args.rows,
+                jobs,
+            )
         if args.only in (None, "postgresql"):
             postgres(files, folder, args.rows, jobs)
 

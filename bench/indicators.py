@@ -28,6 +28,7 @@ The synthetic population is generated once per scale into the cache folder (--ca
 $PESTRACK_BENCH_CACHE or <tmp>/pestrack-bench) with `pestrack synth --scale N --seed 1 --out`, and
 reused. Generation time is not part of the benchmark (scale 100 took 16 minutes here).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -101,6 +102,7 @@ class PeakMemory:
 
 # --- the child: one engine on one folder ---------------------------------------------------------
 
+
 def _setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pestrack.settings")
     sys.path[:0] = [str(ROOT), str(BENCH)]
@@ -139,20 +141,30 @@ def child(name: str, data: Path, year: int, code: str, opts: dict, out: Path) ->
             with _engine(name, data, opts) as engine:
                 setup = time.perf_counter() - started
                 results = compute([i for i in indicators if not i.is_reported], engine, p)
-            rows = [(r.indicator_id, r.breakdown, r.breakdown_value, r.numerator, r.denominator, r.value)
-                    for r in results]
+            rows = [
+                (r.indicator_id, r.breakdown, r.breakdown_value, r.numerator, r.denominator, r.value) for r in results
+            ]
         total = time.perf_counter() - started
     out.write_text(json.dumps(rows))
-    return {"setup": setup, "compute": total - setup, "total": total, "peak_mb": mem.peak_kb / 1024,
-            "indicators": sorted({r[0] for r in rows})}
+    return {
+        "setup": setup,
+        "compute": total - setup,
+        "total": total,
+        "peak_mb": mem.peak_kb / 1024,
+        "indicators": sorted({r[0] for r in rows}),
+    }
 
 
 def run_child(name: str, data: Path, args, work: Path) -> tuple[dict, list] | str:
     """One engine in a child process: its measurements and result rows, or why it failed."""
     out = work / f"{name}-{data.name}.json"
     opts = {"database_url": args.database_url, "spark_master": args.spark_master, "profile": args.profile}
-    proc = subprocess.run([sys.executable, __file__, "--child", name, str(data), str(args.year), args.period,
-                           json.dumps(opts), str(out)], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", name, str(data), str(args.year), args.period, json.dumps(opts), str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     if proc.returncode != 0:
         lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
         return f"failed: {lines[-1] if lines else 'exit ' + str(proc.returncode)}"
@@ -161,15 +173,32 @@ def run_child(name: str, data: Path, args, work: Path) -> tuple[dict, list] | st
 
 # --- the parent ----------------------------------------------------------------------------------
 
+
 def synthetic(scale: int, cache: Path) -> Path:
     """The synthetic population of ``scale`` in the cache, generated when it is not there yet."""
     folder = cache / f"synth-s{scale}-seed{SEED}"
     if not (folder / "manifest.json").exists():
         print(f"generating the scale-{scale} population into {folder} (once) ...", flush=True)
         started = time.perf_counter()
-        subprocess.run([str(Path(sys.executable).parent / "pestrack"), "synth", "--profile", "stockholm", "--years",
-                        *map(str, YEARS), "--scale", str(scale), "--seed", str(SEED), "--out", str(folder)],
-                       check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                str(Path(sys.executable).parent / "pestrack"),
+                "synth",
+                "--profile",
+                "stockholm",
+                "--years",
+                *map(str, YEARS),
+                "--scale",
+                str(scale),
+                "--seed",
+                str(SEED),
+                "--out",
+                str(folder),
+            ],
+            check=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
         print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
     return folder
 
@@ -193,8 +222,7 @@ def differences(rows: list, reference: list) -> list[str]:
     a = {tuple(r[:3]): tuple(r[3:]) for r in rows}
     b = {tuple(r[:3]): tuple(r[3:]) for r in reference}
     out = [f"{k}: only in one" for k in sorted(set(a) ^ set(b), key=str)]
-    out += [f"{k}: {a[k]} vs {b[k]}" for k in sorted(set(a) & set(b), key=str)
-            if a[k] != b[k]]
+    out += [f"{k}: {a[k]} vs {b[k]}" for k in sorted(set(a) & set(b), key=str) if a[k] != b[k]]
     return out
 
 
@@ -216,8 +244,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--year", type=int, default=2023)
     ap.add_argument("--period", default="VB")
     ap.add_argument("--profile", default="stockholm")
-    ap.add_argument("--cache", type=Path, default=Path(os.environ.get("PESTRACK_BENCH_CACHE", "")
-                                                       or Path(tempfile.gettempdir()) / "pestrack-bench"))
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(os.environ.get("PESTRACK_BENCH_CACHE", "") or Path(tempfile.gettempdir()) / "pestrack-bench"),
+    )
     url = os.environ.get("PESTRACK_DATABASE_URL", "")
     ap.add_argument("--database-url", default=url if url.startswith("postgres") else DEFAULT_PG)
     ap.add_argument("--spark-master", default="local[2]")
@@ -231,8 +262,11 @@ def main(argv: list[str] | None = None) -> int:
         engines.remove("postgres")
     folders = [("data", args.data)] if args.data else [(str(s), synthetic(s, args.cache)) for s in args.scales]
     work = Path(tempfile.mkdtemp(prefix="pestrack-bench-indicators-"))
-    print(f"{'scale':>5} {'engine':8} {'indicators':>10} {'rows scanned':>13} {'setup s':>8} {'compute s':>9} "
-          f"{'total s':>8} {'(range)':>13} {'rows/s':>12} {'peak MB':>8} {'x pandas':>8}  = pandas", flush=True)
+    print(
+        f"{'scale':>5} {'engine':8} {'indicators':>10} {'rows scanned':>13} {'setup s':>8} {'compute s':>9} "
+        f"{'total s':>8} {'(range)':>13} {'rows/s':>12} {'peak MB':>8} {'x pandas':>8}  = pandas",
+        flush=True,
+    )
     failed, summary = False, []
     for scale, data in folders:
         runs: dict[str, list[dict]] = {name: [] for name in engines}
@@ -265,15 +299,23 @@ def main(argv: list[str] | None = None) -> int:
             speed = median["pandas"] / median[name] if "pandas" in median else float("nan")
             same = "yes" if not diff else f"NO: {len(diff)} rows differ, e.g. {diff[0]}"
             spread = f"{min(totals):.2f}-{max(totals):.2f}"
-            print(f"{scale:>5} {name:8} {len(ms[0]['indicators']):>10} {scanned:>13,} {mid('setup'):>8.2f} "
-                  f"{mid('compute'):>9.2f} {median[name]:>8.2f} {spread:>13} {scanned / median[name]:>12,.0f} "
-                  f"{max(m['peak_mb'] for m in ms):>8,.0f} {speed:>8.1f}  {same} ({len(baseline or [])} rows)", flush=True)
+            print(
+                f"{scale:>5} {name:8} {len(ms[0]['indicators']):>10} {scanned:>13,} {mid('setup'):>8.2f} "
+                f"{mid('compute'):>9.2f} {median[name]:>8.2f} {spread:>13} {scanned / median[name]:>12,.0f} "
+                f"{max(m['peak_mb'] for m in ms):>8,.0f} {speed:>8.1f}  {same} ({len(baseline or [])} rows)",
+                flush=True,
+            )
         if "duckdb" in median and "pandas" in median:
             ratios = sorted(p["total"] / d["total"] for p, d in zip(runs["pandas"], runs["duckdb"]))
-            runs_text = (f"median of {len(ratios)} runs; run by run {', '.join(f'{r:.1f}' for r in ratios)}"
-                         if len(ratios) > 1 else "1 run")
-            summary.append(f"scale {scale}: DuckDB {median['pandas'] / median['duckdb']:.1f}x faster than pandas "
-                           f"({runs_text}), the whole set in {median['duckdb']:.1f} s")
+            runs_text = (
+                f"median of {len(ratios)} runs; run by run {', '.join(f'{r:.1f}' for r in ratios)}"
+                if len(ratios) > 1
+                else "1 run"
+            )
+            summary.append(
+                f"scale {scale}: DuckDB {median['pandas'] / median['duckdb']:.1f}x faster than pandas "
+                f"({runs_text}), the whole set in {median['duckdb']:.1f} s"
+            )
     for line in summary:
         print(line)
     print("goal: DuckDB at least 10x faster than pandas at scale 100, the whole set within 60 s on two cores")

@@ -18,6 +18,7 @@
 Each step runs in its own subprocess, so its peak memory (ru_maxrss) is its own. Goals: each of
 the two tasks under a minute on two cores.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,14 +54,14 @@ def step(args) -> dict:
             m = Matcher(data.participants, data.places, tax=tax)
             best, _ = m.top_places(10, jobs=args.jobs)
             out["seconds"], out["cpu_s"] = time.perf_counter() - t, time.process_time() + _children_cpu() - c
-            out["sample"] = best[:args.sample].tolist()
+            out["sample"] = best[: args.sample].tolist()
             out["peak_worker_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         else:
             from pestrack.matching.reference import PairScorer
 
             t, c = time.perf_counter(), time.process_time()
             ref = PairScorer(tax)
-            lists = [[j for _, j in ref.top_places(p, data.places)] for p in data.participants[:args.sample]]
+            lists = [[j for _, j in ref.top_places(p, data.places)] for p in data.participants[: args.sample]]
             took = time.perf_counter() - t
             out["seconds_sample"] = took
             out["seconds"] = took * args.participants / args.sample
@@ -90,8 +91,14 @@ def step(args) -> dict:
         priority = np.array([p.priority for p in data.participants])
         rss_before = _reset_peak()
         t = time.perf_counter()
-        a = allocate(score, ok, np.ones(len(data.places), int), priority=priority, seed=7,
-                     method="sparse" if args.step == "allocate" else "dense")
+        a = allocate(
+            score,
+            ok,
+            np.ones(len(data.places), int),
+            priority=priority,
+            seed=7,
+            method="sparse" if args.step == "allocate" else "dense",
+        )
         out["solve_s"] = time.perf_counter() - t
         out["alloc_peak_mb"], out["alloc_extra_mb"] = _status_mb("VmHWM"), _status_mb("VmHWM") - rss_before
         out["seconds"] = out["score_s"] + out["solve_s"]
@@ -125,8 +132,9 @@ def _children_cpu() -> float:
 
 
 def run(args, name: str) -> dict:
-    cmd = [sys.executable, __file__, "--step", name] + [f"--{k}={v}" for k, v in vars(args).items()
-                                                         if k not in ("step",) and v is not None]
+    cmd = [sys.executable, __file__, "--step", name] + [
+        f"--{k}={v}" for k, v in vars(args).items() if k not in ("step",) and v is not None
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
     if done.returncode:
         raise SystemExit(f"step {name} failed:\n{done.stderr}")
@@ -146,26 +154,40 @@ def main() -> None:
         print(json.dumps(step(args)))
         return
     load = os.getloadavg()[0]
-    print(f"{os.cpu_count()} cores, load average {load:.1f} (wall times are only meaningful near 0); top 10 for {args.participants:,} participants × {args.places:,} places; "
-          f"allocation of {args.applicants:,} applicants to {args.applicants:,} places", flush=True)
+    print(
+        f"{os.cpu_count()} cores, load average {load:.1f} (wall times are only meaningful near 0); top 10 for {args.participants:,} participants × {args.places:,} places; "
+        f"allocation of {args.applicants:,} applicants to {args.applicants:,} places",
+        flush=True,
+    )
     top, ref = run(args, "top"), run(args, "top-reference")
-    same = top["sample"][:args.sample] == [row + [-1] * (10 - len(row)) for row in ref["sample"]]
-    print(f"top-10   vectorised     {top['seconds']:8.1f} s ({top['cpu_s']:.0f} s CPU)  {top['peak_mb']:7.0f} MB peak "
-          f"(largest worker {top['peak_worker_mb']:.0f} MB)  (+ {top['generate_s']:.0f} s generating the data)")
-    print(f"top-10   straightforward{ref['seconds']:8.1f} s ({ref['cpu_s']:.0f} s CPU)  {ref['peak_mb']:7.0f} MB peak  (measured on "
-          f"{args.sample} participants: {ref['seconds_sample']:.1f} s, scaled)  ratio {ref['seconds'] / top['seconds']:.0f}×; "
-          f"same lists on the sample: {same}", flush=True)
+    same = top["sample"][: args.sample] == [row + [-1] * (10 - len(row)) for row in ref["sample"]]
+    print(
+        f"top-10   vectorised     {top['seconds']:8.1f} s ({top['cpu_s']:.0f} s CPU)  {top['peak_mb']:7.0f} MB peak "
+        f"(largest worker {top['peak_worker_mb']:.0f} MB)  (+ {top['generate_s']:.0f} s generating the data)"
+    )
+    print(
+        f"top-10   straightforward{ref['seconds']:8.1f} s ({ref['cpu_s']:.0f} s CPU)  {ref['peak_mb']:7.0f} MB peak  (measured on "
+        f"{args.sample} participants: {ref['seconds_sample']:.1f} s, scaled)  ratio {ref['seconds'] / top['seconds']:.0f}×; "
+        f"same lists on the sample: {same}",
+        flush=True,
+    )
     sp, dense = run(args, "allocate"), run(args, "allocate-dense")
     for name, r in (("sparse (default)", sp), ("dense", dense)):
-        print(f"allocate {name:<24} {r['seconds']:6.1f} s ({r['cpu_s']:.0f} s CPU; scores {r['score_s']:.1f} s, solver {r['solve_s']:.1f} s)  "
-              f"{r['peak_mb']:6.0f} MB peak; {r['allocated']:,} allocated, objective {r['objective']}")
+        print(
+            f"allocate {name:<24} {r['seconds']:6.1f} s ({r['cpu_s']:.0f} s CPU; scores {r['score_s']:.1f} s, solver {r['solve_s']:.1f} s)  "
+            f"{r['peak_mb']:6.0f} MB peak; {r['allocated']:,} allocated, objective {r['objective']}"
+        )
         # The step's peak includes the Matcher (about 0.5 GB) and the score and rule matrices this
         # benchmark builds before it calls allocate (0.6 GB): the allocation's own share is below.
-        print(f"         {'':<24} the allocation alone: {r['alloc_extra_mb']:6.0f} MB above the "
-              f"{r['alloc_peak_mb'] - r['alloc_extra_mb']:.0f} MB resident before it (peak {r['alloc_peak_mb']:.0f} MB)")
-    print(f"allocation: same objective: {sp['objective'] == dense['objective']}; pairs allowed by the hard rules "
-          f"{sp['feasible_share']:.0%}; goal < 60 s: top-10 {'met' if top['seconds'] < 60 else 'NOT met'}, "
-          f"allocation {'met' if sp['seconds'] < 60 else 'NOT met'}")
+        print(
+            f"         {'':<24} the allocation alone: {r['alloc_extra_mb']:6.0f} MB above the "
+            f"{r['alloc_peak_mb'] - r['alloc_extra_mb']:.0f} MB resident before it (peak {r['alloc_peak_mb']:.0f} MB)"
+        )
+    print(
+        f"allocation: same objective: {sp['objective'] == dense['objective']}; pairs allowed by the hard rules "
+        f"{sp['feasible_share']:.0%}; goal < 60 s: top-10 {'met' if top['seconds'] < 60 else 'NOT met'}, "
+        f"allocation {'met' if sp['seconds'] < 60 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

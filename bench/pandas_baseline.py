@@ -12,6 +12,7 @@ denominator gives an empty value.
     compute(indicators, tables, period) -> [(indicator_id, breakdown, breakdown_value, numerator,
                                              denominator, value), ...]
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,15 +26,24 @@ from pestrack.indicators.compile import NOT_RECORDED
 from pestrack.indicators.definitions import Indicator, Measure
 from pestrack.indicators.periods import Period, window_dates
 
-COMPARE = {exp.EQ: operator.eq, exp.NEQ: operator.ne, exp.GT: operator.gt, exp.GTE: operator.ge,
-           exp.LT: operator.lt, exp.LTE: operator.le}
+COMPARE = {
+    exp.EQ: operator.eq,
+    exp.NEQ: operator.ne,
+    exp.GT: operator.gt,
+    exp.GTE: operator.ge,
+    exp.LT: operator.lt,
+    exp.LTE: operator.le,
+}
 BOOL = "bool[pyarrow]"
 
 
 def read_tables(data: Path, names: set[str]) -> dict[str, pd.DataFrame]:
     """Each table read once; pyarrow-backed columns keep empty values as NA (not NaN or None)."""
-    return {name: pd.read_parquet(Path(data) / f"{name}.parquet", dtype_backend="pyarrow")
-            for name in sorted(names) if (Path(data) / f"{name}.parquet").exists()}
+    return {
+        name: pd.read_parquet(Path(data) / f"{name}.parquet", dtype_backend="pyarrow")
+        for name in sorted(names)
+        if (Path(data) / f"{name}.parquet").exists()
+    }
 
 
 def _literal(node: exp.Literal):
@@ -145,8 +155,10 @@ def compute_indicator(ind: Indicator, table: pd.DataFrame, p: Period) -> list[tu
         mask = mask & evaluate(ind.where, table)
     pop = table[_true(mask)].copy()
     aggs, num, den = _aggregations(ind.measure, pop)
-    totals = {k: len(pop) if func == "size" else None if func == "sum" and pop.empty else pop[col].agg(func)
-              for k, (col, func) in aggs.items()}  # SQL: a SUM over no rows is NULL, a COUNT 0
+    totals = {
+        k: len(pop) if func == "size" else None if func == "sum" and pop.empty else pop[col].agg(func)
+        for k, (col, func) in aggs.items()
+    }  # SQL: a SUM over no rows is NULL, a COUNT 0
     rows = [("total", None, totals[num], totals[den] if den else None)]
     for b in ind.breakdowns:  # a group always has rows, so its sums are never over none
         grouped = pop.groupby(b, dropna=False, sort=False).agg(**aggs)

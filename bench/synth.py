@@ -17,6 +17,7 @@ Per scale, the same population (seed 1, 2022-2023) three ways:
 draw = drawing the population, write = everything after (shaping the rows, writing the files or the
 database). Not a test: prints a table; scale 100 takes about half an hour on a small machine.
 """
+
 from __future__ import annotations
 
 import json
@@ -71,8 +72,7 @@ def _shards(scale: int):
     from pestrack.synth import run
 
     data = read_profile("stockholm")
-    return data, run.shards("stockholm", YEARS, scale=scale, seed=SEED,
-                            codes=run.Codes.from_profile(data))
+    return data, run.shards("stockholm", YEARS, scale=scale, seed=SEED, codes=run.Codes.from_profile(data))
 
 
 def child_parquet(scale: int, out: Path) -> dict:
@@ -130,8 +130,9 @@ CHILDREN = {"parquet": child_parquet, "pandas": child_pandas, "into-db": child_i
 def run_child(mode: str, scale: int, tmp: Path) -> dict:
     """One run in a child process; its peak memory from the kernel's accounting of that child."""
     out = tmp / f"{mode}-{scale}"
-    proc = subprocess.Popen([sys.executable, __file__, "--child", mode, str(scale), str(out)],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", mode, str(scale), str(out)], stdout=subprocess.PIPE, text=True
+    )
     output = proc.stdout.read()
     proc.stdout.close()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -145,22 +146,30 @@ def run_child(mode: str, scale: int, tmp: Path) -> dict:
 
 def main(scales: list[int], into_db: bool, pandas_any_scale: bool = False) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="pestrack-bench-synth-"))
-    print(f"{'scale':>5} {'mode':8} {'rows':>12} {'draw s':>8} {'write s':>8} {'total s':>8} "
-          f"{'rows/s':>9} {'write rows/s':>12} {'peak MB':>8}", flush=True)
+    print(
+        f"{'scale':>5} {'mode':8} {'rows':>12} {'draw s':>8} {'write s':>8} {'total s':>8} "
+        f"{'rows/s':>9} {'write rows/s':>12} {'peak MB':>8}",
+        flush=True,
+    )
     pandas_mb_per_scale = None
     for scale in scales:
         modes = ["parquet", "pandas"] + (["into-db"] if into_db and (scale == 1 or len(scales) == 1) else [])
         for mode in modes:
             if mode == "pandas" and scale > PANDAS_MAX_SCALE and not pandas_any_scale:
                 guess = f"about {pandas_mb_per_scale * scale / 1024:,.0f} GB" if pandas_mb_per_scale else "all of it"
-                print(f"{scale:>5} pandas   skipped: it holds every row in memory ({guess}); --pandas-at-any-scale runs it")
+                print(
+                    f"{scale:>5} pandas   skipped: it holds every row in memory ({guess}); --pandas-at-any-scale runs it"
+                )
                 continue
             r = run_child(mode, scale, tmp)
             if mode == "pandas":
                 pandas_mb_per_scale = r["peak_mb"] / scale
-            print(f"{scale:>5} {mode:8} {r['rows']:>12,} {r['draw']:>8.1f} {r['write']:>8.1f} {r['total']:>8.1f} "
-                  f"{r['rows'] / r['total']:>9,.0f} {r['rows'] / max(r['write'], 1e-9):>12,.0f} {r['peak_mb']:>8,.0f}"
-                  + (f"  ({r['vendor']})" if "vendor" in r else ""), flush=True)
+            print(
+                f"{scale:>5} {mode:8} {r['rows']:>12,} {r['draw']:>8.1f} {r['write']:>8.1f} {r['total']:>8.1f} "
+                f"{r['rows'] / r['total']:>9,.0f} {r['rows'] / max(r['write'], 1e-9):>12,.0f} {r['peak_mb']:>8,.0f}"
+                + (f"  ({r['vendor']})" if "vendor" in r else ""),
+                flush=True,
+            )
     print(f"files in {tmp}")
 
 

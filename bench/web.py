@@ -34,6 +34,7 @@
 
 Not a test: the numbers depend on the machine; docs/results.md records a run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,6 +65,7 @@ INDICATOR = "jobbtorg_exit_work_or_studies"
 
 # ---- set-up (child process with Django) -----------------------------------------------------------
 
+
 def child_users(caseworkers: int, managers: int) -> dict:
     """Create the simulated staff; for each caseworker some of their persons with an open enrolment."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pestrack.settings")
@@ -91,12 +93,21 @@ def child_users(caseworkers: int, managers: int) -> dict:
         persons = list(access.persons_visible_to(user).values_list("pk", flat=True)[:2000])
         visible = access.persons_visible_to(user).count()
         sample = random.Random(i).sample(persons, min(200, len(persons)))
-        open_enrolments = dict(Enrolment.objects.filter(person_id__in=sample, end_date__isnull=True,
-                                                        org_unit__path__startswith=unit.path)
-                               .values_list("person_id", "pk"))
-        plan["caseworkers"].append({"username": user.username, "unit": unit.code, "persons": sample,
-                                    "pages": max(1, -(-visible // 50)), "open": open_enrolments,
-                                    "journal_kind": samtal})
+        open_enrolments = dict(
+            Enrolment.objects.filter(
+                person_id__in=sample, end_date__isnull=True, org_unit__path__startswith=unit.path
+            ).values_list("person_id", "pk")
+        )
+        plan["caseworkers"].append(
+            {
+                "username": user.username,
+                "unit": unit.code,
+                "persons": sample,
+                "pages": max(1, -(-visible // 50)),
+                "open": open_enrolments,
+                "journal_kind": samtal,
+            }
+        )
     # the responsible caseworkers: each office's enrolments shared among its caseworkers by id
     by_office: dict[str, list[int]] = {}
     for i in range(caseworkers):
@@ -106,10 +117,12 @@ def child_users(caseworkers: int, managers: int) -> dict:
         for j, i in enumerate(staff):
             user = get_user_model().objects.get(username=f"bench-cw-{i:03d}")
             Enrolment.objects.filter(org_unit=office).annotate(share=Mod("id", len(staff))).filter(share=j).update(
-                caseworker=user)
+                caseworker=user
+            )
     Plan.objects.filter(review_date__isnull=True).update(review_date=ShiftDate(F("date"), days=90))
     Participation.objects.filter(end_date__isnull=True, planned_end_date__isnull=True).update(
-        planned_end_date=ShiftDate(F("start_date"), days=180))
+        planned_end_date=ShiftDate(F("start_date"), days=180)
+    )
     for i in range(managers):
         unit = "jobbtorg" if i == 0 else offices[(i - 1) % len(offices)].code
         add_user(f"bench-mgr-{i:02d}", "unit_manager", [unit], password=PASSWORD)
@@ -118,6 +131,7 @@ def child_users(caseworkers: int, managers: int) -> dict:
 
 
 # ---- the simulated users ---------------------------------------------------------------------------
+
 
 class LoopbackPolicy(http.cookiejar.DefaultCookiePolicy):
     """Send the server's Secure cookies back over plain HTTP: the bench talks to gunicorn on loopback
@@ -170,8 +184,11 @@ class User:
 
     def login(self) -> None:
         self.request(None, "/accounts/login/")
-        text = self.request(None, "/accounts/login/", {"username": self.username, "password": PASSWORD,
-                                                       "csrfmiddlewaretoken": self.csrf()})
+        text = self.request(
+            None,
+            "/accounts/login/",
+            {"username": self.username, "password": PASSWORD, "csrfmiddlewaretoken": self.csrf()},
+        )
         if 'name="password"' in text:
             raise SystemExit(f"{self.username} could not log in")
 
@@ -206,9 +223,16 @@ class Caseworker(User):
             form = f"/enrolments/{enrolment}/assessment/"
             self.request("assessment form", form)
             self.pause()
-            self.request("record assessment", form, {
-                "csrfmiddlewaretoken": self.csrf(), "instrument": self.wai,
-                "date": time.strftime("%Y-%m-%d"), "score": str(self.rng.randint(0, 10))})
+            self.request(
+                "record assessment",
+                form,
+                {
+                    "csrfmiddlewaretoken": self.csrf(),
+                    "instrument": self.wai,
+                    "date": time.strftime("%Y-%m-%d"),
+                    "score": str(self.rng.randint(0, 10)),
+                },
+            )
             self.pause()
         if n % 3 == 1:
             self.request("journal", f"/persons/{person}/journal/")
@@ -218,9 +242,18 @@ class Caseworker(User):
             self.pause()
         if n % 5 == 2 and self.plan["open"]:
             person, enrolment = self.rng.choice(list(self.plan["open"].items()))
-            self.request("write journal", f"/persons/{person}/journal/", {
-                "csrfmiddlewaretoken": self.csrf(), "enrolment": enrolment, "kind": self.plan["journal_kind"],
-                "date": time.strftime("%Y-%m-%d"), "text": "Samtal om nästa steg i planen.", "back": "person"})
+            self.request(
+                "write journal",
+                f"/persons/{person}/journal/",
+                {
+                    "csrfmiddlewaretoken": self.csrf(),
+                    "enrolment": enrolment,
+                    "kind": self.plan["journal_kind"],
+                    "date": time.strftime("%Y-%m-%d"),
+                    "text": "Samtal om nästa steg i planen.",
+                    "back": "person",
+                },
+            )
             self.pause()
 
 
@@ -237,6 +270,7 @@ class Manager(User):
 
 
 # ---- the run ---------------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -260,7 +294,9 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def report(stats: Stats, seconds: float, title: str) -> bool:
-    print(f"\n{title}\n{'page':18} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}  goal")
+    print(
+        f"\n{title}\n{'page':18} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}  goal"
+    )
     ok = True
     total = 0
     for page in sorted(stats.times):
@@ -270,10 +306,14 @@ def report(stats: Stats, seconds: float, title: str) -> bool:
         goal = GOALS_MS.get(page)
         verdict = "" if goal is None else (f"p95 < {goal} ms: {'met' if p95 < goal else 'NOT met'}")
         ok &= goal is None or p95 < goal
-        print(f"{page:18} {len(times):>9} {len(times) / seconds:>7.1f} {p50:>7.0f} {p95:>7.0f} {p99:>7.0f} "
-              f"{len(stats.errors[page]):>6}  {verdict}")
+        print(
+            f"{page:18} {len(times):>9} {len(times) / seconds:>7.1f} {p50:>7.0f} {p95:>7.0f} {p99:>7.0f} "
+            f"{len(stats.errors[page]):>6}  {verdict}"
+        )
     errors = sum(len(e) for e in stats.errors.values())
-    print(f"{'all':18} {total:>9} {total / seconds:>7.1f}{'':24} {errors:>6}  no errors: {'met' if not errors else 'NOT met'}")
+    print(
+        f"{'all':18} {total:>9} {total / seconds:>7.1f}{'':24} {errors:>6}  no errors: {'met' if not errors else 'NOT met'}"
+    )
     for page, errs in stats.errors.items():
         for e in sorted(set(errs))[:5]:
             print(f"    {page}: {e}")
@@ -287,15 +327,17 @@ def main() -> int:
     ap.add_argument("--managers", type=int, default=5)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--warm-up", type=float, default=20)
-    ap.add_argument("--think", type=float, default=3.0, help="mean seconds between a user's requests "
-                                                             "(1 = stress run)")
+    ap.add_argument("--think", type=float, default=3.0, help="mean seconds between a user's requests (1 = stress run)")
     ap.add_argument("--single", type=int, default=20, help="rounds of one user alone, before the load")
     ap.add_argument("--workers", type=int, default=3)
     ap.add_argument("--threads", type=int, default=8)
     ap.add_argument("--name", help="name of the database to create (default pestrack_bench_web_PID)")
     ap.add_argument("--keep", action="store_true", help="keep the database and the analytics folder (printed)")
-    ap.add_argument("--reuse", metavar="NAME:FOLDER", help="a database and analytics folder kept by --keep: "
-                                                           "skip the set-up (and keep them)")
+    ap.add_argument(
+        "--reuse",
+        metavar="NAME:FOLDER",
+        help="a database and analytics folder kept by --keep: skip the set-up (and keep them)",
+    )
     args = ap.parse_args()
 
     import psycopg
@@ -308,26 +350,58 @@ def main() -> int:
         name = args.name or f"pestrack_bench_web_{os.getpid()}"
         tmp = Path(tempfile.mkdtemp(prefix="pestrack-bench-web-"))
     url = server.rsplit("/", 1)[0] + "/" + name
-    env = {**os.environ, "PESTRACK_DATABASE_URL": url, "PESTRACK_DEBUG": "0", "PESTRACK_DB_CONN_MAX_AGE": "60",
-           "PESTRACK_ANALYTICS_DIR": str(tmp / "analytics"),
-           "PESTRACK_ANALYTICS_CACHE_DIR": str(tmp / "cache"),
-           "DJANGO_SETTINGS_MODULE": "pestrack.settings", "PESTRACK_LOG_LEVEL": "ERROR"}
+    env = {
+        **os.environ,
+        "PESTRACK_DATABASE_URL": url,
+        "PESTRACK_DEBUG": "0",
+        "PESTRACK_DB_CONN_MAX_AGE": "60",
+        "PESTRACK_ANALYTICS_DIR": str(tmp / "analytics"),
+        "PESTRACK_ANALYTICS_CACHE_DIR": str(tmp / "cache"),
+        "DJANGO_SETTINGS_MODULE": "pestrack.settings",
+        "PESTRACK_LOG_LEVEL": "ERROR",
+    }
     if not args.reuse:
         with psycopg.connect(server, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
     gunicorn = None
     try:
         if not args.reuse:
-            run([str(BIN / "pestrack"), "init", "--profile", "stockholm"], env, f"database {name}: migrations and profile")
-            run([str(BIN / "pestrack"), "synth", "--years", "2022", "2023", "--scale", str(args.scale), "--seed", "1",
-                 "--into-db", "--out", str(tmp / "analytics")], env, f"synthetic population at scale {args.scale}")
+            run(
+                [str(BIN / "pestrack"), "init", "--profile", "stockholm"],
+                env,
+                f"database {name}: migrations and profile",
+            )
+            run(
+                [
+                    str(BIN / "pestrack"),
+                    "synth",
+                    "--years",
+                    "2022",
+                    "2023",
+                    "--scale",
+                    str(args.scale),
+                    "--seed",
+                    "1",
+                    "--into-db",
+                    "--out",
+                    str(tmp / "analytics"),
+                ],
+                env,
+                f"synthetic population at scale {args.scale}",
+            )
             with psycopg.connect(url, autocommit=True) as conn:
                 # the planner's statistics and the visibility map (index-only scans), as autovacuum
                 # would gather them after the load
                 conn.execute("VACUUM ANALYZE")
         print("... staff users", flush=True)
-        out = subprocess.run([sys.executable, __file__, "--child-users", str(args.caseworkers), str(args.managers)],
-                             env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [sys.executable, __file__, "--child-users", str(args.caseworkers), str(args.managers)],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         plan = json.loads(out.strip().splitlines()[-1])
         with psycopg.connect(url, autocommit=True) as conn:
             # the responsible caseworkers, review dates and planned ends just written (their old row
@@ -337,14 +411,31 @@ def main() -> int:
             persons = conn.execute("SELECT count(*) FROM people_person").fetchone()[0]
             enrolments = conn.execute("SELECT count(*) FROM casework_enrolment").fetchone()[0]
         caseloads = sorted(c["pages"] * 50 for c in plan["caseworkers"])
-        print(f"    {persons:,} persons, {enrolments:,} enrolments; caseloads up to about "
-              f"{caseloads[0]:,}–{caseloads[-1]:,} persons per caseworker", flush=True)
+        print(
+            f"    {persons:,} persons, {enrolments:,} enrolments; caseloads up to about "
+            f"{caseloads[0]:,}–{caseloads[-1]:,} persons per caseworker",
+            flush=True,
+        )
 
         port = free_port()
         gunicorn = subprocess.Popen(
-            [str(BIN / "gunicorn"), "pestrack.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers",
-             str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread", "--log-level", "error"],
-            env=env, cwd=ROOT)
+            [
+                str(BIN / "gunicorn"),
+                "pestrack.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(args.workers),
+                "--threads",
+                str(args.threads),
+                "--worker-class",
+                "gthread",
+                "--log-level",
+                "error",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
@@ -354,34 +445,58 @@ def main() -> int:
                 time.sleep(0.2)
         stats = Stats()
         rng = random.Random(1)
-        users = [Caseworker(c, plan["wai"], base, c["username"], stats, args.think, random.Random(rng.random()))
-                 for c in plan["caseworkers"]]
-        users += [Manager(base, m["username"], stats, args.think, random.Random(rng.random())) for m in plan["managers"]]
-        print("... first views of the results: each manager's dashboard and indicator page, computed once "
-              "and shared by the server's processes", flush=True)
-        for m in users[len(plan["caseworkers"]):]:
+        users = [
+            Caseworker(c, plan["wai"], base, c["username"], stats, args.think, random.Random(rng.random()))
+            for c in plan["caseworkers"]
+        ]
+        users += [
+            Manager(base, m["username"], stats, args.think, random.Random(rng.random())) for m in plan["managers"]
+        ]
+        print(
+            "... first views of the results: each manager's dashboard and indicator page, computed once "
+            "and shared by the server's processes",
+            flush=True,
+        )
+        for m in users[len(plan["caseworkers"]) :]:
             m.login()
             for year in ("2022", "2023"):
-                for page, path in (("dashboard", f"/results/?year={year}&period=VB"),
-                                   ("indicator", f"/results/indicators/{INDICATOR}/?year={year}&period=VB")):
+                for page, path in (
+                    ("dashboard", f"/results/?year={year}&period=VB"),
+                    ("indicator", f"/results/indicators/{INDICATOR}/?year={year}&period=VB"),
+                ):
                     started = time.perf_counter()
                     m.request(None, path)
                     print(f"    {m.username} {page} {year}: {time.perf_counter() - started:.1f} s", flush=True)
-        print(f"... one caseworker and one manager alone, {args.single} rounds each, think time 0 "
-              "(what a page costs without contention)", flush=True)
+        print(
+            f"... one caseworker and one manager alone, {args.single} rounds each, think time 0 "
+            "(what a page costs without contention)",
+            flush=True,
+        )
         alone = Stats()
         alone.counting = True
-        solo_users = [Caseworker(plan["caseworkers"][0], plan["wai"], base, plan["caseworkers"][0]["username"], alone, 0.0,
-                                 random.Random(2)),
-                      Manager(base, plan["managers"][0]["username"], alone, 0.0, random.Random(3))]
+        solo_users = [
+            Caseworker(
+                plan["caseworkers"][0],
+                plan["wai"],
+                base,
+                plan["caseworkers"][0]["username"],
+                alone,
+                0.0,
+                random.Random(2),
+            ),
+            Manager(base, plan["managers"][0]["username"], alone, 0.0, random.Random(3)),
+        ]
         for solo in solo_users:
             solo.login()
             for n in range(args.single):
                 solo.round(n)
         report(alone, 1.0, f"alone (load average {os.getloadavg()[0]:.1f}; req/s not meaningful here)")
-        print(f"... {len(plan['caseworkers'])} caseworkers and {len(plan['managers'])} managers on {base} "
-              f"(gunicorn {args.workers} workers × {args.threads} threads, think time {args.think} s): "
-              f"{args.warm_up:.0f} s warm-up, then {args.seconds:.0f} s counted", flush=True)
+        print(
+            f"... {len(plan['caseworkers'])} caseworkers and {len(plan['managers'])} managers on {base} "
+            f"(gunicorn {args.workers} workers × {args.threads} threads, think time {args.think} s): "
+            f"{args.warm_up:.0f} s warm-up, then {args.seconds:.0f} s counted",
+            flush=True,
+        )
         until = time.time() + args.warm_up + args.seconds
         threads = [threading.Thread(target=u.run, args=(until,), daemon=True) for u in users]
         for t in threads:
@@ -392,10 +507,12 @@ def main() -> int:
         for t in threads:
             t.join()
         load = os.getloadavg()[0]
-        ok = report(stats, time.perf_counter() - started,
-                    f"{len(users)} users together (load average {load:.1f} at the end)")
-        print(f"\ngoals {'met' if ok else 'NOT met'} (scale {args.scale}, {os.cpu_count()} CPUs, "
-              f"load average {load:.1f})")
+        ok = report(
+            stats, time.perf_counter() - started, f"{len(users)} users together (load average {load:.1f} at the end)"
+        )
+        print(
+            f"\ngoals {'met' if ok else 'NOT met'} (scale {args.scale}, {os.cpu_count()} CPUs, load average {load:.1f})"
+        )
         return 0 if ok else 1
     finally:
         if gunicorn is not None:

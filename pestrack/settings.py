@@ -4,6 +4,7 @@ Development (the default) works with no environment at all: an SQLite file in th
 directory and fixed development keys. Production (``PESTRACK_PRODUCTION=1``) refuses to start
 unless the secret key, the identity-number key and the allowed hosts are set.
 """
+
 from __future__ import annotations
 
 import os
@@ -46,7 +47,9 @@ PESTRACK_PROFILES_DIR = Path(os.environ.get("PESTRACK_PROFILES_DIR", REPO_DIR / 
 PESTRACK_PROFILE = os.environ.get("PESTRACK_PROFILE", "stockholm")
 # Disclosure control of every published figure: counts under this threshold are shown as <N, shares of
 # fewer rows withheld (0: off). Unset: the profile's disclosure.suppress_below (docs/results.md).
-PESTRACK_SUPPRESS_BELOW = int(os.environ["PESTRACK_SUPPRESS_BELOW"]) if os.environ.get("PESTRACK_SUPPRESS_BELOW") else None
+PESTRACK_SUPPRESS_BELOW = (
+    int(os.environ["PESTRACK_SUPPRESS_BELOW"]) if os.environ.get("PESTRACK_SUPPRESS_BELOW") else None
+)
 
 DATABASE_URL = os.environ.get("PESTRACK_DATABASE_URL", f"sqlite:///{Path.cwd() / 'pestrack.sqlite3'}")
 if not DATABASE_URL.startswith(("sqlite:", "postgres:", "postgresql:")):
@@ -174,21 +177,34 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 INSTALLED_APPS += ["django.contrib.humanize", "axes", "csp"]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
-MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-                  "pestrack.web.preferences.UserLanguageMiddleware")
-MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
-                  "pestrack.web.security.SessionRenewalMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "pestrack.web.preferences.UserLanguageMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+    "pestrack.web.security.SessionRenewalMiddleware",
+)
 MIDDLEWARE.append("pestrack.web.security.SecurityHeadersMiddleware")
 MIDDLEWARE.append("pestrack.web.security.SessionEndedMiddleware")
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes requires
 AUTHENTICATION_BACKENDS = ["pestrack.web.security.LockoutBackend", "pestrack.web.security.UserBackend"]
 _CSP_SELF, _CSP_NONE = "'self'", "'none'"
 # No inline script or style anywhere: every script and style sheet is a static file of the application.
-CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
-    "default-src": [_CSP_SELF], "script-src": [_CSP_SELF], "style-src": [_CSP_SELF], "img-src": [_CSP_SELF, "data:"],
-    "font-src": [_CSP_SELF], "connect-src": [_CSP_SELF], "object-src": [_CSP_NONE], "base-uri": [_CSP_NONE],
-    "form-action": [_CSP_SELF], "frame-ancestors": [_CSP_NONE],
-}}
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_CSP_SELF],
+        "script-src": [_CSP_SELF],
+        "style-src": [_CSP_SELF],
+        "img-src": [_CSP_SELF, "data:"],
+        "font-src": [_CSP_SELF],
+        "connect-src": [_CSP_SELF],
+        "object-src": [_CSP_NONE],
+        "base-uri": [_CSP_NONE],
+        "form-action": [_CSP_SELF],
+        "frame-ancestors": [_CSP_NONE],
+    }
+}
 # Lock-out after repeated failed log-ins (django-axes): an account is locked for the cool-off time after
 # this many failures in a row, from any address; a successful log-in resets the count.
 AXES_FAILURE_LIMIT = int(os.environ.get("PESTRACK_LOGIN_FAILURE_LIMIT", "5"))
@@ -220,8 +236,11 @@ PESTRACK_ANALYTICS_REFRESH = int(os.environ.get("PESTRACK_ANALYTICS_REFRESH", "3
 # Documents attached to persons (pestrack.records.documents, docs/operations.md): stored in this folder,
 # outside the web root, under random names. Default: a folder beside the SQLite database (or in the
 # working directory with PostgreSQL). Back it up together with the database.
-_DB_DIR = (Path(DATABASES["default"]["NAME"]).resolve().parent
-           if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else Path.cwd())
+_DB_DIR = (
+    Path(DATABASES["default"]["NAME"]).resolve().parent
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    else Path.cwd()
+)
 PESTRACK_DOCUMENTS_DIR = Path(os.environ.get("PESTRACK_DOCUMENTS_DIR") or _DB_DIR / "pestrack-documents")
 # The largest document accepted, in bytes (default 10 MB).
 PESTRACK_DOCUMENT_MAX_BYTES = int(os.environ.get("PESTRACK_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))

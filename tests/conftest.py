@@ -5,6 +5,7 @@ PESTRACK_DATABASE_URL points at one. Tests marked ``postgres`` run only in the s
 no PostgreSQL answers, the database tests of that pass are skipped with the reason, unless
 PESTRACK_REQUIRE_POSTGRES=1 (CI), where that is an error.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,14 @@ def _postgres_unreachable() -> str | None:
 
     db = settings.DATABASES["default"]
     try:
-        psycopg.connect(host=db["HOST"] or None, port=db["PORT"] or None, user=db["USER"] or None,
-                        password=db["PASSWORD"] or None, dbname=db["NAME"] or "postgres", connect_timeout=3).close()
+        psycopg.connect(
+            host=db["HOST"] or None,
+            port=db["PORT"] or None,
+            user=db["USER"] or None,
+            password=db["PASSWORD"] or None,
+            dbname=db["NAME"] or "postgres",
+            connect_timeout=3,
+        ).close()
     except Exception as exc:  # any failure to connect means: not reachable here
         return f"PostgreSQL at {db['HOST']}:{db['PORT'] or 5432} is not reachable ({str(exc).strip().splitlines()[0]})"
     return None
@@ -60,8 +67,14 @@ def own_postgres_database():
 
     db = settings.DATABASES["default"]
     name = f"pestrack_own_{os.getpid()}"
-    admin = dict(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], password=db["PASSWORD"] or None,
-                 dbname="postgres", autocommit=True)
+    admin = dict(
+        host=db["HOST"],
+        port=db["PORT"] or 5432,
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    )
     with psycopg.connect(**admin) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')

@@ -4,6 +4,7 @@ the module sets up once. Each must exit 0 and print the line that says it did it
 
 The list of commands is read from the Typer app: a new command without an entry in SMOKE fails
 `test_every_command_has_a_smoke_run`, so a command cannot ship untried."""
+
 from __future__ import annotations
 
 import os
@@ -25,34 +26,66 @@ PESTRACK = str(Path(sys.executable).with_name("pestrack"))
 # later commands use what earlier ones made ({tmp}: the module's folder; {person}/{place}: ids).
 SMOKE: dict[str, tuple[list[str], str]] = {
     "init": ([], "profile stockholm"),
-    "user-add": (["smoke-anna", "--role", "caseworker", "--unit", "jt-jarva", "--password", "Smoke-test-2026!"],
-                 "smoke-anna"),
+    "user-add": (
+        ["smoke-anna", "--role", "caseworker", "--unit", "jt-jarva", "--password", "Smoke-test-2026!"],
+        "smoke-anna",
+    ),
     "import": ([str(EXAMPLES / "persons.csv"), "--kind", "persons", "-q"], "imported 4, unchanged 0, rejected 0"),
     "demo": (["--persons", "40", "--no-serve"], "sample: 40 persons"),
     "analytics extract": (["--out", "{tmp}/analytics"], "enrolments"),
     "analytics schema": ([], "person_key"),
-    "analytics import": ([str(EXAMPLES / "course_results.csv"), "--table", "course_results",
-                          "--out", "{tmp}/analytics"], "course_results"),
+    "analytics import": (
+        [str(EXAMPLES / "course_results.csv"), "--table", "course_results", "--out", "{tmp}/analytics"],
+        "course_results",
+    ),
     "indicators validate": ([], "indicator definitions valid"),
     "indicators list": ([], "computed"),
-    "indicators compute": (["--data", "{tmp}/analytics", "--year", "{year}", "--out", "{tmp}/indicators.csv"],
-                           "indicators.csv"),
-    "report annual": (["--year", "{year}", "--data", "{tmp}/analytics", "--out", "{tmp}/report.csv", "--format", "csv"], "report.csv"),
-    "evaluate": (["--data", str(EXAMPLES / "evaluation_units.csv"), "--treatment", "treated",
-                  "--outcome", "employed_after", "--covariates", "age,sex,education"], '"att"'),
+    "indicators compute": (
+        ["--data", "{tmp}/analytics", "--year", "{year}", "--out", "{tmp}/indicators.csv"],
+        "indicators.csv",
+    ),
+    "report annual": (
+        ["--year", "{year}", "--data", "{tmp}/analytics", "--out", "{tmp}/report.csv", "--format", "csv"],
+        "report.csv",
+    ),
+    "evaluate": (
+        [
+            "--data",
+            str(EXAMPLES / "evaluation_units.csv"),
+            "--treatment",
+            "treated",
+            "--outcome",
+            "employed_after",
+            "--covariates",
+            "age,sex,education",
+        ],
+        '"att"',
+    ),
     "instruments wai": (["--data", str(EXAMPLES / "wai.csv")], "band"),
     "instruments ips-import": ([str(EXAMPLES / "ips_fidelity.csv")], "jt-jarva 2025-10-15: total"),
-    "instruments ips-outcomes": (["--analytics", "{tmp}/analytics", "--outcome", "work_or_studies_3m"],
-                                 '"outcome": "work_or_studies_3m"'),
+    "instruments ips-outcomes": (
+        ["--analytics", "{tmp}/analytics", "--outcome", "work_or_studies_3m"],
+        '"outcome": "work_or_studies_3m"',
+    ),
     "instruments sroi": ([], '"ratio"'),
     "match": (["--participant", "{person}", "--top", "3"], "occupation 1.00: place is 'shop assistant'"),
     "match evaluate": (["--participants", "40", "--places", "20"], "recall@10"),
-    "allocate": (["--places", str(EXAMPLES / "allocation_places.csv"),
-                  "--applicants", str(EXAMPLES / "allocation_applicants.csv"), "--out", "{tmp}/allocation.csv"],
-                 "allocated"),
+    "allocate": (
+        [
+            "--places",
+            str(EXAMPLES / "allocation_places.csv"),
+            "--applicants",
+            str(EXAMPLES / "allocation_applicants.csv"),
+            "--out",
+            "{tmp}/allocation.csv",
+        ],
+        "allocated",
+    ),
     "journal autosign": ([], "journal entries signed automatically"),
-    "attendance report": (["--month", "{month}", "--unit", "jt-jarva", "--out", "{tmp}/attendance.csv"],
-                          "attendance.csv"),
+    "attendance report": (
+        ["--month", "{month}", "--unit", "jt-jarva", "--out", "{tmp}/attendance.csv"],
+        "attendance.csv",
+    ),
     "audit anchor": (["--to", "{tmp}/anchors.jsonl"], "anchored entry"),
     "audit verify": ([], "the access log is intact"),
     "audit search": (["--limit", "5"], "cli:"),
@@ -88,9 +121,13 @@ def test_every_command_has_a_smoke_run():
 def place(tmp_path_factory):
     """The module's folder and environment: a new SQLite database, the worktree's code."""
     tmp = tmp_path_factory.mktemp("cli")
-    env = {**os.environ, "PESTRACK_DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
-           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]), "COLUMNS": "200",
-           "PESTRACK_DOCUMENTS_DIR": str(tmp / "documents")}
+    env = {
+        **os.environ,
+        "PESTRACK_DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        "COLUMNS": "200",
+        "PESTRACK_DOCUMENTS_DIR": str(tmp / "documents"),
+    }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     r = subprocess.run([PESTRACK, "init"], env=env, cwd=tmp, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -101,8 +138,9 @@ def _run(place, command: str, values: dict) -> subprocess.CompletedProcess:
     tmp, env = place
     args, _ = SMOKE[command]
     args = [a.format(tmp=tmp, **values) for a in args]
-    return subprocess.run([PESTRACK, *command.split(), *args], env=env, cwd=tmp, capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run(
+        [PESTRACK, *command.split(), *args], env=env, cwd=tmp, capture_output=True, text=True, timeout=600
+    )
 
 
 def _ids(tmp: Path) -> dict:
@@ -146,8 +184,9 @@ def test_serve_serves_the_sign_in_page(place):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     args = [a.format(port=port) for a in SMOKE["serve"][0]]
-    server = subprocess.Popen([PESTRACK, "serve", *args], env=env, cwd=tmp, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [PESTRACK, "serve", *args], env=env, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         page = None
         for _ in range(120):

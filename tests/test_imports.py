@@ -5,6 +5,7 @@ working order first, and fails for the user whose command imports them the other
 (`pestrack allocate` crashed like that). The test imports each module afresh: in one process,
 after Django's set-up, it forgets every pestrack module that the set-up did not load, then imports
 the one module, so each import starts as a fresh command would."""
+
 from __future__ import annotations
 
 import subprocess

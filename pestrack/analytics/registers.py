@@ -7,6 +7,7 @@ have ``identity_number`` (personnummer or samordningsnummer), which is turned in
 schema (required values, types, allowed values) before anything is written; the errors name the
 file, the row and the column, and the table is replaced whole or not at all.
 """
+
 from __future__ import annotations
 
 import csv
@@ -100,12 +101,18 @@ def check(path: Path, table: str) -> list[dict]:
     spec = BY_NAME[table]
     header, raw_rows = _read(path)
     names = {c.name for c in spec.columns}
-    errors = [f"{path}: column {h!r} is not a column of {table} ({', '.join(sorted(names))})"
-              for h in header if h not in names and h != IDENTITY]
+    errors = [
+        f"{path}: column {h!r} is not a column of {table} ({', '.join(sorted(names))})"
+        for h in header
+        if h not in names and h != IDENTITY
+    ]
     if "person_key" in names and "person_key" not in header and IDENTITY not in header:
         errors.append(f"{path}: needs a column person_key or {IDENTITY}")
-    errors += [f"{path}: column {c.name!r} is missing (it is required)" for c in spec.columns
-               if not c.nullable and c.name not in header and c.name != "person_key"]
+    errors += [
+        f"{path}: column {c.name!r} is missing (it is required)"
+        for c in spec.columns
+        if not c.nullable and c.name not in header and c.name != "person_key"
+    ]
     if errors:
         raise RegisterError(errors)
     rows = []
@@ -124,8 +131,10 @@ def check(path: Path, table: str) -> list[dict]:
             except ValueError as exc:
                 errors.append(f"{path}:{n}: {col.name}: {exc}")
         if "person_key" in header and row.get("person_key") and not is_person_key(row["person_key"]):
-            errors.append(f"{path}:{n}: person_key: {row['person_key'][:40]!r} is not a pestrack pseudonym "
-                          "(12 letters and digits); give the identity_number instead")
+            errors.append(
+                f"{path}:{n}: person_key: {row['person_key'][:40]!r} is not a pestrack pseudonym "
+                "(12 letters and digits); give the identity_number instead"
+            )
         if len(errors) >= MAX_ERRORS:
             errors.append(f"{path}: stopped after {MAX_ERRORS} errors")
             break
@@ -144,6 +153,11 @@ def import_register(path: Path | str, table: str, out: Path | str) -> int:
     n, sha, _ = write_table(table, rows, out, None)
     note_table(manifest, table, n, sha, source_file=path.name)
     write_manifest(out, manifest)
-    log.record(log.cli_actor(), "import", object_type="analytics", source="cli",
-               detail=f"register file {path.name} into the analytics table {table} in {out.name}: {n} rows")
+    log.record(
+        log.cli_actor(),
+        "import",
+        object_type="analytics",
+        source="cli",
+        detail=f"register file {path.name} into the analytics table {table} in {out.name}: {n} rows",
+    )
     return n

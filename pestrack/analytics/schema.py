@@ -1,5 +1,6 @@
 """The analytics schema: every table, column, type and meaning. The one source for the extract,
 for docs/analytics-schema.md (rendered by ``render_markdown``) and for definition checks."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,8 +41,13 @@ def _c(name, type_, meaning, nullable=True, values=None):
 S, D, I64, I32, B, F = pa.string(), pa.date32(), pa.int64(), pa.int32(), pa.bool_(), pa.float64()
 
 PERSON_COLUMNS = (
-    _c("person_key", S, "Pseudonymous person id: keyed hash of the identity number (stable across extracts and "
-                        "register files pseudonymised with the same key)", False),
+    _c(
+        "person_key",
+        S,
+        "Pseudonymous person id: keyed hash of the identity number (stable across extracts and "
+        "register files pseudonymised with the same key)",
+        False,
+    ),
     _c("sex", S, "woman or man (sex as used for statistics)", False),
     _c("birth_year", I32, "Year of birth", False),
     _c("municipality", S, "Municipality code of registration (kommunkod)", False),
@@ -56,151 +62,237 @@ ENROLMENT_CONTEXT = (
 )
 
 TABLES: tuple[Table, ...] = (
-    Table("enrolments", "one row per enrolment (inskrivning)", (
-        _c("enrolment_id", I64, "Enrolment id (opaque)", False),
-        *PERSON_COLUMNS,
-        *ENROLMENT_CONTEXT,
-        _c("referring_unit", S, "Code of the unit or district that referred the person"),
-        _c("referring_body", S, "Referring body code"),
-        _c("entry_route", S, "Entry route code", False),
-        _c("has_decision", B, "A Social Services Act decision is recorded", False),
-        _c("start_date", D, "Enrolment start", False),
-        _c("end_date", D, "Enrolment end (exit date); empty while open"),
-        _c("exit_reason", S, "Exit reason code; empty while open"),
-        _c("exit_outcome", S, "work, studies or other (from the exit reason's outcome rule); empty while open"),
-        _c("age_at_start", I32, "Age in whole years on the start date", False),
-        _c("age_band_at_start", S, "Age band (profile) on the start date", False),
-        _c("days_to_first_measure", I32, "Days from the enrolment's start to the start of its first current "
-                                         "participation in a measure (the offer); empty when it has none"),
-    ), sort_key=("programme", "target_group", "start_date", "enrolment_id")),
-    Table("exits", "one row per ended enrolment (a withdrawn exit reopens the enrolment and leaves this table)", (
-        _c("enrolment_id", I64, "Enrolment id (opaque)", False),
-        *PERSON_COLUMNS,
-        *ENROLMENT_CONTEXT,
-        _c("entry_route", S, "Entry route code", False),
-        _c("start_date", D, "Enrolment start", False),
-        _c("exit_date", D, "Enrolment end", False),
-        _c("exit_reason", S, "Exit reason code", False),
-        _c("exit_outcome", S, "work, studies or other", False),
-        _c("duration_days", I32, "Days from start to exit", False),
-        _c("duration_months", F, f"Months from start to exit (days / {DAYS_PER_MONTH})", False),
-        _c("age_at_exit", I32, "Age in whole years on the exit date", False),
-        _c("age_band_at_exit", S, "Age band (profile) on the exit date", False),
-    ), sort_key=("programme", "target_group", "exit_date", "enrolment_id")),
-    Table("participations", "one row per current participation in a measure (withdrawn ones left out)", (
-        _c("participation_id", I64, "Participation id (opaque)", False),
-        _c("enrolment_id", I64, "Enrolment id", False),
-        *PERSON_COLUMNS,
-        *ENROLMENT_CONTEXT,
-        _c("measure", S, "Measure code", False),
-        _c("provider_type", S, "Provider type code (own, procured, civil_society, arbetsformedlingen)"),
-        _c("place_id", I64, "Place id when the measure is on a recorded place"),
-        _c("start_date", D, "Start of the participation", False),
-        _c("end_date", D, "End of the participation; empty while ongoing"),
-        _c("age_at_start", I32, "Age in whole years on the start date", False),
-        _c("age_band_at_start", S, "Age band on the start date", False),
-    ), sort_key=("measure", "start_date", "participation_id")),
-    Table("followups", "one row per current follow-up of an ended enrolment, N months after exit (withdrawn ones left out)", (
-        _c("enrolment_id", I64, "Enrolment id", False),
-        *PERSON_COLUMNS,
-        *ENROLMENT_CONTEXT,
-        _c("exit_date", D, "Enrolment end", False),
-        _c("exit_reason", S, "Exit reason code", False),
-        _c("exit_outcome", S, "work, studies or other", False),
-        _c("months", I32, "Months after exit", False),
-        _c("reference_date", D, "Date the outcome refers to", False),
-        _c("working", B, "Working; empty when unknown"),
-        _c("studying", B, "Studying; empty when unknown"),
-        _c("self_sufficient", B, "No social assistance (försörjningsstöd); empty when unknown"),
-        _c("source", S, "register or survey", False),
-    ), sort_key=("programme", "months", "exit_date", "enrolment_id")),
-    Table("outreach", "one row per outreach contact (no person identified)", (
-        _c("contact_id", I64, "Contact id (opaque)", False),
-        _c("date", D, "Date of the contact", False),
-        _c("org_unit", S, "Organisation unit code", False),
-        _c("org_unit_path", S, "Materialised path of the unit", False),
-        _c("target_group", S, "Target group code"),
-        _c("sex", S, "woman or man; empty when not recorded"),
-        _c("age_band", S, "Age band as recorded"),
-        _c("level", I32, "Outreach level 1 or 2", False),
-        _c("outcome", S, "Outcome code, e.g. enrolled_jobbtorg"),
-    ), sort_key=("date", "contact_id")),
-    Table("places", "one row per place provided (Stockholmsjobb, feriejobb, praktik)", (
-        _c("place_id", I64, "Place id (opaque)", False),
-        _c("kind", S, "Place type code", False),
-        _c("employer_is_city", B, "The employer is a unit of the city", False),
-        _c("employer_org_unit", S, "Code of the city unit when the employer is one"),
-        _c("sector_code", S, "SNI/NACE code of the employer"),
-        _c("positions", I32, "Number of positions", False),
-        _c("start_date", D, "First day", False),
-        _c("end_date", D, "Last day"),
-        _c("status", S, "open, filled, closed or expired; empty when not recorded"),
-        _c("positions_filled", I32, "Positions taken by hired placements; empty when placements are not recorded"),
-    ), sort_key=("kind", "start_date", "place_id")),
-    Table("placements", "one row per participant proposed for a place (matching), with what came of it", (
-        _c("placement_id", I64, "Placement id (opaque)", False),
-        _c("place_id", I64, "Place id", False),
-        _c("kind", S, "Place type code", False),
-        _c("person_key", S, "Pseudonymous person id", False),
-        _c("sex", S, "woman or man", False),
-        _c("programme", S, "Programme of the enrolment open on the proposal date; empty when none"),
-        _c("org_unit", S, "Organisation unit code of that enrolment"),
-        _c("status", S, "proposed, interviewed, hired, rejected or withdrawn", False,
-           ("proposed", "interviewed", "hired", "rejected", "withdrawn")),
-        _c("proposed_date", D, "Date the participant was proposed", False),
-        _c("hired_date", D, "Date of hire; empty when not hired"),
-        _c("ended_date", D, "Last day of the employment; empty while it lasts"),
-        _c("hired", B, "The placement led to a hire", False),
-        _c("first_for_person", B, "The person's first proposal (earliest proposal date, then id)", False),
-        _c("days_enrolment_to_proposal", I32, "Days from the start of the open enrolment to the proposal"),
-        _c("retained_3m", B, "Hires: still employed 3 months after the hire; empty when not hired or not yet known"),
-        _c("retained_6m", B, "Hires: still employed 6 months after the hire; empty when not hired or not yet known"),
-        _c("employer_satisfaction", I32, "Employer satisfaction 1–5; empty when not asked"),
-    ), sort_key=("proposed_date", "placement_id")),
-    Table("survey_answers", "one row per answer to a participant survey question", (
-        _c("survey", S, "Survey code", False),
-        _c("question", S, "Question code", False),
-        _c("date", D, "Date answered", False),
-        _c("org_unit", S, "Organisation unit code"),
-        _c("person_key", S, "Pseudonymous person id when the answer is linked to an enrolment"),
-        _c("sex", S, "woman or man when linked"),
-        _c("value", I32, "Answer on the question's scale"),
-    ), sort_key=("survey", "question", "date")),
-    Table("course_results", "one row per course taken in municipal adult education (komvux: sfi, basic, "
-                            "upper-secondary, combination education) or higher vocational education (yh)", (
-        _c("person_key", S, "Pseudonymous person id (the register file's identity number, pseudonymised on import)", False),
-        _c("sex", S, "woman or man", False, ("woman", "man")),
-        _c("age_band", S, "Age band (profile) on the start date"),
-        _c("school_form", S, "sfi, grundlaggande (basic), gymnasial (upper-secondary), kombination "
-                             "(combination education: vocational course with Swedish) or yh", False,
-           ("sfi", "grundlaggande", "gymnasial", "kombination", "yh")),
-        _c("orientation", S, "gymnasial courses: hogskoleforberedande (preparing for university) or yrkes (vocational)",
-           True, ("hogskoleforberedande", "yrkes")),
-        _c("course_code", S, "Course or programme code of the register"),
-        _c("provider", S, "Education provider code"),
-        _c("start_date", D, "Course start", False),
-        _c("planned_end_date", D, "Planned end of the course"),
-        _c("end_date", D, "Actual end (last day, completed or not); empty while ongoing"),
-        _c("completed", B, "Fullföljd: the course was followed to its end (not dropped out)", False),
-        _c("grade", S, "Grade A–F; empty when none was given", True, ("A", "B", "C", "D", "E", "F")),
-        _c("passed", B, "A passing grade (A–E), or the yh programme's exam; empty when not graded"),
-        _c("within_planned_time", B, "Passed no later than the planned end date"),
-        _c("sfi_beginner", B, "sfi: the person's first sfi course (nybörjare)", False),
-        _c("passed_within_two_years", B, "sfi beginners: passed an sfi course within two years of this start"),
-        _c("exam", B, "yh: graduated with the programme's exam"),
-    ), register=True, sort_key=("school_form", "orientation", "end_date")),
-    Table("education_followups", "one row per follow-up of a finished education, N months after its end "
-                                 "(register data, e.g. SCB or the provider's survey)", (
-        _c("person_key", S, "Pseudonymous person id", False),
-        _c("sex", S, "woman or man", False, ("woman", "man")),
-        _c("school_form", S, "As in course_results", False, ("sfi", "grundlaggande", "gymnasial", "kombination", "yh")),
-        _c("orientation", S, "As in course_results", True, ("hogskoleforberedande", "yrkes")),
-        _c("end_date", D, "End of the education followed up", False),
-        _c("months", I32, "Months after the end", False),
-        _c("working", B, "In work at the follow-up; empty when unknown"),
-        _c("studying", B, "Studying at the follow-up; empty when unknown"),
-        _c("source", S, "Where the outcome comes from, e.g. scb or survey", False),
-    ), register=True, sort_key=("school_form", "orientation", "months", "end_date")),
+    Table(
+        "enrolments",
+        "one row per enrolment (inskrivning)",
+        (
+            _c("enrolment_id", I64, "Enrolment id (opaque)", False),
+            *PERSON_COLUMNS,
+            *ENROLMENT_CONTEXT,
+            _c("referring_unit", S, "Code of the unit or district that referred the person"),
+            _c("referring_body", S, "Referring body code"),
+            _c("entry_route", S, "Entry route code", False),
+            _c("has_decision", B, "A Social Services Act decision is recorded", False),
+            _c("start_date", D, "Enrolment start", False),
+            _c("end_date", D, "Enrolment end (exit date); empty while open"),
+            _c("exit_reason", S, "Exit reason code; empty while open"),
+            _c("exit_outcome", S, "work, studies or other (from the exit reason's outcome rule); empty while open"),
+            _c("age_at_start", I32, "Age in whole years on the start date", False),
+            _c("age_band_at_start", S, "Age band (profile) on the start date", False),
+            _c(
+                "days_to_first_measure",
+                I32,
+                "Days from the enrolment's start to the start of its first current "
+                "participation in a measure (the offer); empty when it has none",
+            ),
+        ),
+        sort_key=("programme", "target_group", "start_date", "enrolment_id"),
+    ),
+    Table(
+        "exits",
+        "one row per ended enrolment (a withdrawn exit reopens the enrolment and leaves this table)",
+        (
+            _c("enrolment_id", I64, "Enrolment id (opaque)", False),
+            *PERSON_COLUMNS,
+            *ENROLMENT_CONTEXT,
+            _c("entry_route", S, "Entry route code", False),
+            _c("start_date", D, "Enrolment start", False),
+            _c("exit_date", D, "Enrolment end", False),
+            _c("exit_reason", S, "Exit reason code", False),
+            _c("exit_outcome", S, "work, studies or other", False),
+            _c("duration_days", I32, "Days from start to exit", False),
+            _c("duration_months", F, f"Months from start to exit (days / {DAYS_PER_MONTH})", False),
+            _c("age_at_exit", I32, "Age in whole years on the exit date", False),
+            _c("age_band_at_exit", S, "Age band (profile) on the exit date", False),
+        ),
+        sort_key=("programme", "target_group", "exit_date", "enrolment_id"),
+    ),
+    Table(
+        "participations",
+        "one row per current participation in a measure (withdrawn ones left out)",
+        (
+            _c("participation_id", I64, "Participation id (opaque)", False),
+            _c("enrolment_id", I64, "Enrolment id", False),
+            *PERSON_COLUMNS,
+            *ENROLMENT_CONTEXT,
+            _c("measure", S, "Measure code", False),
+            _c("provider_type", S, "Provider type code (own, procured, civil_society, arbetsformedlingen)"),
+            _c("place_id", I64, "Place id when the measure is on a recorded place"),
+            _c("start_date", D, "Start of the participation", False),
+            _c("end_date", D, "End of the participation; empty while ongoing"),
+            _c("age_at_start", I32, "Age in whole years on the start date", False),
+            _c("age_band_at_start", S, "Age band on the start date", False),
+        ),
+        sort_key=("measure", "start_date", "participation_id"),
+    ),
+    Table(
+        "followups",
+        "one row per current follow-up of an ended enrolment, N months after exit (withdrawn ones left out)",
+        (
+            _c("enrolment_id", I64, "Enrolment id", False),
+            *PERSON_COLUMNS,
+            *ENROLMENT_CONTEXT,
+            _c("exit_date", D, "Enrolment end", False),
+            _c("exit_reason", S, "Exit reason code", False),
+            _c("exit_outcome", S, "work, studies or other", False),
+            _c("months", I32, "Months after exit", False),
+            _c("reference_date", D, "Date the outcome refers to", False),
+            _c("working", B, "Working; empty when unknown"),
+            _c("studying", B, "Studying; empty when unknown"),
+            _c("self_sufficient", B, "No social assistance (försörjningsstöd); empty when unknown"),
+            _c("source", S, "register or survey", False),
+        ),
+        sort_key=("programme", "months", "exit_date", "enrolment_id"),
+    ),
+    Table(
+        "outreach",
+        "one row per outreach contact (no person identified)",
+        (
+            _c("contact_id", I64, "Contact id (opaque)", False),
+            _c("date", D, "Date of the contact", False),
+            _c("org_unit", S, "Organisation unit code", False),
+            _c("org_unit_path", S, "Materialised path of the unit", False),
+            _c("target_group", S, "Target group code"),
+            _c("sex", S, "woman or man; empty when not recorded"),
+            _c("age_band", S, "Age band as recorded"),
+            _c("level", I32, "Outreach level 1 or 2", False),
+            _c("outcome", S, "Outcome code, e.g. enrolled_jobbtorg"),
+        ),
+        sort_key=("date", "contact_id"),
+    ),
+    Table(
+        "places",
+        "one row per place provided (Stockholmsjobb, feriejobb, praktik)",
+        (
+            _c("place_id", I64, "Place id (opaque)", False),
+            _c("kind", S, "Place type code", False),
+            _c("employer_is_city", B, "The employer is a unit of the city", False),
+            _c("employer_org_unit", S, "Code of the city unit when the employer is one"),
+            _c("sector_code", S, "SNI/NACE code of the employer"),
+            _c("positions", I32, "Number of positions", False),
+            _c("start_date", D, "First day", False),
+            _c("end_date", D, "Last day"),
+            _c("status", S, "open, filled, closed or expired; empty when not recorded"),
+            _c("positions_filled", I32, "Positions taken by hired placements; empty when placements are not recorded"),
+        ),
+        sort_key=("kind", "start_date", "place_id"),
+    ),
+    Table(
+        "placements",
+        "one row per participant proposed for a place (matching), with what came of it",
+        (
+            _c("placement_id", I64, "Placement id (opaque)", False),
+            _c("place_id", I64, "Place id", False),
+            _c("kind", S, "Place type code", False),
+            _c("person_key", S, "Pseudonymous person id", False),
+            _c("sex", S, "woman or man", False),
+            _c("programme", S, "Programme of the enrolment open on the proposal date; empty when none"),
+            _c("org_unit", S, "Organisation unit code of that enrolment"),
+            _c(
+                "status",
+                S,
+                "proposed, interviewed, hired, rejected or withdrawn",
+                False,
+                ("proposed", "interviewed", "hired", "rejected", "withdrawn"),
+            ),
+            _c("proposed_date", D, "Date the participant was proposed", False),
+            _c("hired_date", D, "Date of hire; empty when not hired"),
+            _c("ended_date", D, "Last day of the employment; empty while it lasts"),
+            _c("hired", B, "The placement led to a hire", False),
+            _c("first_for_person", B, "The person's first proposal (earliest proposal date, then id)", False),
+            _c("days_enrolment_to_proposal", I32, "Days from the start of the open enrolment to the proposal"),
+            _c(
+                "retained_3m", B, "Hires: still employed 3 months after the hire; empty when not hired or not yet known"
+            ),
+            _c(
+                "retained_6m", B, "Hires: still employed 6 months after the hire; empty when not hired or not yet known"
+            ),
+            _c("employer_satisfaction", I32, "Employer satisfaction 1–5; empty when not asked"),
+        ),
+        sort_key=("proposed_date", "placement_id"),
+    ),
+    Table(
+        "survey_answers",
+        "one row per answer to a participant survey question",
+        (
+            _c("survey", S, "Survey code", False),
+            _c("question", S, "Question code", False),
+            _c("date", D, "Date answered", False),
+            _c("org_unit", S, "Organisation unit code"),
+            _c("person_key", S, "Pseudonymous person id when the answer is linked to an enrolment"),
+            _c("sex", S, "woman or man when linked"),
+            _c("value", I32, "Answer on the question's scale"),
+        ),
+        sort_key=("survey", "question", "date"),
+    ),
+    Table(
+        "course_results",
+        "one row per course taken in municipal adult education (komvux: sfi, basic, "
+        "upper-secondary, combination education) or higher vocational education (yh)",
+        (
+            _c(
+                "person_key",
+                S,
+                "Pseudonymous person id (the register file's identity number, pseudonymised on import)",
+                False,
+            ),
+            _c("sex", S, "woman or man", False, ("woman", "man")),
+            _c("age_band", S, "Age band (profile) on the start date"),
+            _c(
+                "school_form",
+                S,
+                "sfi, grundlaggande (basic), gymnasial (upper-secondary), kombination "
+                "(combination education: vocational course with Swedish) or yh",
+                False,
+                ("sfi", "grundlaggande", "gymnasial", "kombination", "yh"),
+            ),
+            _c(
+                "orientation",
+                S,
+                "gymnasial courses: hogskoleforberedande (preparing for university) or yrkes (vocational)",
+                True,
+                ("hogskoleforberedande", "yrkes"),
+            ),
+            _c("course_code", S, "Course or programme code of the register"),
+            _c("provider", S, "Education provider code"),
+            _c("start_date", D, "Course start", False),
+            _c("planned_end_date", D, "Planned end of the course"),
+            _c("end_date", D, "Actual end (last day, completed or not); empty while ongoing"),
+            _c("completed", B, "Fullföljd: the course was followed to its end (not dropped out)", False),
+            _c("grade", S, "Grade A–F; empty when none was given", True, ("A", "B", "C", "D", "E", "F")),
+            _c("passed", B, "A passing grade (A–E), or the yh programme's exam; empty when not graded"),
+            _c("within_planned_time", B, "Passed no later than the planned end date"),
+            _c("sfi_beginner", B, "sfi: the person's first sfi course (nybörjare)", False),
+            _c("passed_within_two_years", B, "sfi beginners: passed an sfi course within two years of this start"),
+            _c("exam", B, "yh: graduated with the programme's exam"),
+        ),
+        register=True,
+        sort_key=("school_form", "orientation", "end_date"),
+    ),
+    Table(
+        "education_followups",
+        "one row per follow-up of a finished education, N months after its end "
+        "(register data, e.g. SCB or the provider's survey)",
+        (
+            _c("person_key", S, "Pseudonymous person id", False),
+            _c("sex", S, "woman or man", False, ("woman", "man")),
+            _c(
+                "school_form",
+                S,
+                "As in course_results",
+                False,
+                ("sfi", "grundlaggande", "gymnasial", "kombination", "yh"),
+            ),
+            _c("orientation", S, "As in course_results", True, ("hogskoleforberedande", "yrkes")),
+            _c("end_date", D, "End of the education followed up", False),
+            _c("months", I32, "Months after the end", False),
+            _c("working", B, "In work at the follow-up; empty when unknown"),
+            _c("studying", B, "Studying at the follow-up; empty when unknown"),
+            _c("source", S, "Where the outcome comes from, e.g. scb or survey", False),
+        ),
+        register=True,
+        sort_key=("school_form", "orientation", "months", "end_date"),
+    ),
 )
 RECORD_TABLES = tuple(t for t in TABLES if not t.register)  # what ``pestrack analytics extract`` derives
 
@@ -229,18 +321,31 @@ def render_markdown() -> str:
         "maximum can match its filters. The order carries no meaning; the content hash does not depend on it.",
         "",
         "The record tables hold the current version of each entry: a corrected entry (docs/web.md,",
-        "\"Corrections and withdrawals\") appears with its corrected values, a withdrawn participation or",
+        '"Corrections and withdrawals") appears with its corrected values, a withdrawn participation or',
         "follow-up is left out, and a withdrawn exit or decision is no longer on its enrolment. The history",
         "of corrections stays in the records, not here.",
         "",
     ]
     for t in TABLES:
-        origin = ("Imported from a register file: `pestrack analytics import --table " + t.name + " FILE --out DIR`. "
-                  if t.register else "")
+        origin = (
+            "Imported from a register file: `pestrack analytics import --table " + t.name + " FILE --out DIR`. "
+            if t.register
+            else ""
+        )
         order = f" Sorted by {', '.join(f'`{c}`' for c in t.sort_key)}." if t.sort_key else ""
-        out += [f"## {t.name}", "", f"{origin}Grain: {t.grain}.{order}", "", "| column | type | null | meaning |",
-                "|---|---|---|---|"]
-        out += [f"| `{c.name}` | {c.type} | {'yes' if c.nullable else 'no'} | {c.meaning}"
-                + (f" (one of {', '.join(c.values)})" if c.values else "") + " |" for c in t.columns]
+        out += [
+            f"## {t.name}",
+            "",
+            f"{origin}Grain: {t.grain}.{order}",
+            "",
+            "| column | type | null | meaning |",
+            "|---|---|---|---|",
+        ]
+        out += [
+            f"| `{c.name}` | {c.type} | {'yes' if c.nullable else 'no'} | {c.meaning}"
+            + (f" (one of {', '.join(c.values)})" if c.values else "")
+            + " |"
+            for c in t.columns
+        ]
         out.append("")
     return "\n".join(out)

@@ -1,11 +1,14 @@
 """The ``pestrack`` command: one entry point over every layer. Each command group is a module here."""
+
 from __future__ import annotations
 
 import os
 
 import typer
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="pestrack – follow-up and results for public employment services.")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="pestrack – follow-up and results for public employment services."
+)
 
 
 def setup_django() -> None:

@@ -1,4 +1,5 @@
 """pestrack analytics: the pseudonymised analytics tables."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,8 +12,10 @@ app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("extract")
-def extract_cmd(out: Path = typer.Option(..., "--out", help="Folder for the Parquet files and manifest.json"),
-                table: list[str] = typer.Option(None, "--table", help="Only these tables (repeat); default all")):
+def extract_cmd(
+    out: Path = typer.Option(..., "--out", help="Folder for the Parquet files and manifest.json"),
+    table: list[str] = typer.Option(None, "--table", help="Only these tables (repeat); default all"),
+):
     """Derive the pseudonymised analytics tables (Parquet) from the records database."""
     from pestrack.analytics.extract import extract
     from pestrack.analytics.schema import BY_NAME
@@ -27,9 +30,11 @@ def extract_cmd(out: Path = typer.Option(..., "--out", help="Folder for the Parq
     for name, rows in result.unchanged.items():
         console.print(f"{name:16} {rows:>10,} rows  unchanged")
     for name in result.stale:
-        console.print(f"[yellow]warning:[/] {name}.parquet has person keys of an older format (32 hex digits); "
-                      f"it no longer matches the other tables: import its register file again "
-                      f"(pestrack analytics import --table {name} FILE --out {out})")
+        console.print(
+            f"[yellow]warning:[/] {name}.parquet has person keys of an older format (32 hex digits); "
+            f"it no longer matches the other tables: import its register file again "
+            f"(pestrack analytics import --table {name} FILE --out {out})"
+        )
 
 
 @app.command("schema")
@@ -41,9 +46,11 @@ def schema_cmd():
 
 
 @app.command("import")
-def import_cmd(file: Path = typer.Argument(..., help="CSV (comma, semicolon or tab separated, UTF-8) or Parquet file"),
-               table: str = typer.Option(..., "--table", help="Register table: course_results or education_followups"),
-               out: Path = typer.Option(..., "--out", help="Folder of analytics tables to put it in")):
+def import_cmd(
+    file: Path = typer.Argument(..., help="CSV (comma, semicolon or tab separated, UTF-8) or Parquet file"),
+    table: str = typer.Option(..., "--table", help="Register table: course_results or education_followups"),
+    out: Path = typer.Option(..., "--out", help="Folder of analytics tables to put it in"),
+):
     """Import a register file (course results, education follow-ups) into the analytics tables,
     pseudonymising identity numbers; nothing is written unless every row is valid."""
     from pestrack.analytics.registers import RegisterError, import_register

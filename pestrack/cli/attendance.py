@@ -1,4 +1,5 @@
 """``pestrack attendance report``: the monthly attendance report of a referring social-services unit."""
+
 from __future__ import annotations
 
 from enum import Enum
@@ -45,5 +46,7 @@ def report_cmd(
     else:
         attendance.write_pdf(report, out)
     attendance.log_produced(report, actor=cli_actor(), actor_id=None, fmt=fmt.value, source="cli")
-    err.print(f"attendance report {found.code} {first:%Y-%m}: {len(report.rows)} participations of "
-              f"{len(report.person_ids)} persons written to {out}")
+    err.print(
+        f"attendance report {found.code} {first:%Y-%m}: {len(report.rows)} participations of "
+        f"{len(report.person_ids)} persons written to {out}"
+    )

@@ -1,4 +1,5 @@
 """``pestrack audit verify`` and ``pestrack audit search`` (the data protection officer's loggkontroll)."""
+
 from __future__ import annotations
 
 import csv
@@ -31,8 +32,11 @@ class Format(str, Enum):
 @app.command("verify")
 def verify_cmd(
     head: str = typer.Option("", help="A head hash recorded earlier: checks that no newer entries were removed"),
-    anchors: Path = typer.Option(None, "--anchors", help="A file of anchors written by `pestrack audit anchor`: "
-                                                         "checks that no entry up to each anchor has changed"),
+    anchors: Path = typer.Option(
+        None,
+        "--anchors",
+        help="A file of anchors written by `pestrack audit anchor`: checks that no entry up to each anchor has changed",
+    ),
 ):
     """Recompute the access log's hash chain; exit 0 when intact, 1 when not (2: unreadable anchors)."""
     from pestrack.records.audit.log import read_anchors, verify
@@ -45,8 +49,10 @@ def verify_cmd(
     result = verify(expected_head=head or None, anchors=known)
     console.print(f"entries checked: {result.checked}")
     if anchors:
-        console.print(f"anchors checked: {result.anchors_checked} of {len(known)}"
-                      + (f" ({result.anchors_purged} older than the last retention purge)" if result.anchors_purged else ""))
+        console.print(
+            f"anchors checked: {result.anchors_checked} of {len(known)}"
+            + (f" ({result.anchors_purged} older than the last retention purge)" if result.anchors_purged else "")
+        )
     if result.started_after_purge:
         console.print("the chain starts after a retention purge (anchored)")
     console.print(f"head hash: {result.head}")
@@ -60,10 +66,16 @@ def verify_cmd(
 
 @app.command("anchor")
 def anchor_cmd(
-    to: Path = typer.Option(None, "--to", envvar="PESTRACK_AUDIT_ANCHOR_FILE",
-                            help="Append the anchor to this file (on storage the database's administrators cannot "
-                                 "write; default $PESTRACK_AUDIT_ANCHOR_FILE)"),
-    use_syslog: bool = typer.Option(False, "--syslog", help="Also send it to syslog (facility auth, tag pestrack-audit)"),
+    to: Path = typer.Option(
+        None,
+        "--to",
+        envvar="PESTRACK_AUDIT_ANCHOR_FILE",
+        help="Append the anchor to this file (on storage the database's administrators cannot "
+        "write; default $PESTRACK_AUDIT_ANCHOR_FILE)",
+    ),
+    use_syslog: bool = typer.Option(
+        False, "--syslog", help="Also send it to syslog (facility auth, tag pestrack-audit)"
+    ),
 ):
     """Write the access log's chain head (entry id, hash, count, time) outside the database, after
     checking the chain; run it on a schedule. `pestrack audit verify --anchors FILE` checks against it."""
@@ -132,8 +144,9 @@ def search_cmd(
     unit: str = typer.Option("", "--unit", help="Unit code: entries by the staff of that unit and the units below it"),
     action: str = typer.Option("", "--action", help="read, create, update, delete, search, export, denied, ..."),
     since: dt.datetime | None = typer.Option(None, formats=DATE_FORMATS, help="From this date/time (local)"),
-    until: dt.datetime | None = typer.Option(None, formats=DATE_FORMATS,
-                                             help="Up to this date/time; a date includes the whole day"),
+    until: dt.datetime | None = typer.Option(
+        None, formats=DATE_FORMATS, help="Up to this date/time; a date includes the whole day"
+    ),
     limit: int = typer.Option(1000, min=1, help="At most this many entries, newest first"),
     fmt: Format = typer.Option(Format.table, "--format", help="table, csv or json"),
 ):
@@ -156,21 +169,45 @@ def search_cmd(
         if unit_path is None:
             err.print(f"[red]error:[/] --unit {unit!r}: no unit has that code")
             raise typer.Exit(2)
-    filters = {"user": user, "unit": unit, "action": action, "since": since and since.isoformat(),
-               "until": until and until.isoformat()}
+    filters = {
+        "user": user,
+        "unit": unit,
+        "action": action,
+        "since": since and since.isoformat(),
+        "until": until and until.isoformat(),
+    }
     described = ", ".join(f"{k}={v}" for k, v in filters.items() if v)
     if identity_number:
         person_id = _resolve_identity_number(identity_number)
         described = ", ".join(filter(None, ["by identity number", described]))
         if person_id is None:
-            record(cli_actor(), "search", object_type="access_log", source="cli",
-                   detail=f"{described}: no person has that identity number")
+            record(
+                cli_actor(),
+                "search",
+                object_type="access_log",
+                source="cli",
+                detail=f"{described}: no person has that identity number",
+            )
             err.print("no person has that identity number")
             raise typer.Exit(1)
-    entries = list(search(person_id=person_id, actor=user or None, action=action or None, since=_aware(since),
-                          until=_aware(until, end_of_day=True), unit_path=unit_path)[:limit])
-    record(cli_actor(), "search", person_id=person_id, object_type="access_log", source="cli",
-           detail=f"{described or 'no filter'}: {len(entries)} entries")
+    entries = list(
+        search(
+            person_id=person_id,
+            actor=user or None,
+            action=action or None,
+            since=_aware(since),
+            until=_aware(until, end_of_day=True),
+            unit_path=unit_path,
+        )[:limit]
+    )
+    record(
+        cli_actor(),
+        "search",
+        person_id=person_id,
+        object_type="access_log",
+        source="cli",
+        detail=f"{described or 'no filter'}: {len(entries)} entries",
+    )
     rows = [_row(e) for e in entries]
     if fmt is Format.json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))

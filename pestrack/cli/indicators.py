@@ -1,4 +1,5 @@
 """pestrack indicators: validate the profile's indicator definitions and compute them."""
+
 from __future__ import annotations
 
 import os
@@ -55,18 +56,22 @@ def list_cmd(profile: str = typer.Option("stockholm", "--profile", help="Profile
 
 
 @app.command("compute")
-def compute_cmd(data: Path = typer.Option(..., "--data", help="Folder of analytics tables (Parquet)"),
-                year: int = typer.Option(..., "--year"),
-                period_code: str = typer.Option("VB", "--period", help="VB, T1, T2, Q1–Q4 or M01–M12"),
-                engine: str = typer.Option("duckdb", "--engine", help="duckdb, postgres or spark"),
-                out: Path = typer.Option(..., "--out", help="CSV file to write"),
-                profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder"),
-                database_url: str = typer.Option(None, "--database-url",
-                                                 help="postgres engine: server to load the tables into "
-                                                      "(default PESTRACK_DATABASE_URL)"),
-                spark_master: str = typer.Option("local[2]", "--spark-master",
-                                                 help="spark engine: local[N] (N cores of this machine) or a "
-                                                      "cluster's spark://host:port")):
+def compute_cmd(
+    data: Path = typer.Option(..., "--data", help="Folder of analytics tables (Parquet)"),
+    year: int = typer.Option(..., "--year"),
+    period_code: str = typer.Option("VB", "--period", help="VB, T1, T2, Q1–Q4 or M01–M12"),
+    engine: str = typer.Option("duckdb", "--engine", help="duckdb, postgres or spark"),
+    out: Path = typer.Option(..., "--out", help="CSV file to write"),
+    profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder"),
+    database_url: str = typer.Option(
+        None, "--database-url", help="postgres engine: server to load the tables into (default PESTRACK_DATABASE_URL)"
+    ),
+    spark_master: str = typer.Option(
+        "local[2]",
+        "--spark-master",
+        help="spark engine: local[N] (N cores of this machine) or a cluster's spark://host:port",
+    ),
+):
     """Compute every indicator with its breakdowns; one CSV row per indicator and breakdown value."""
     from pestrack.indicators.compute import compute, without_register_data, write_csv
     from pestrack.indicators.engines import ENGINES, EngineUnavailable
@@ -85,8 +90,9 @@ def compute_cmd(data: Path = typer.Option(..., "--data", help="Folder of analyti
         if engine == "postgres":
             url = database_url or os.environ.get("PESTRACK_DATABASE_URL", "")
             if not url.startswith("postgres"):
-                err.print("[red]error:[/] the postgres engine needs --database-url postgresql://… "
-                          "(or PESTRACK_DATABASE_URL)")
+                err.print(
+                    "[red]error:[/] the postgres engine needs --database-url postgresql://… (or PESTRACK_DATABASE_URL)"
+                )
                 raise typer.Exit(2)
             runner = ENGINES[engine](data, url)
         elif engine == "spark":
@@ -107,5 +113,7 @@ def compute_cmd(data: Path = typer.Option(..., "--data", help="Folder of analyti
     console.print(f"{len(indicators)} indicators, {len(results)} rows for {p.label} written to {out}")
     for table in sorted({i.population for i in missing}):
         ids = ", ".join(i.id for i in missing if i.population == table)
-        err.print(f"[yellow]note:[/] no {table}.parquet in {data} (a register table: pestrack analytics import "
-                  f"--table {table}); left out: {ids}")
+        err.print(
+            f"[yellow]note:[/] no {table}.parquet in {data} (a register table: pestrack analytics import "
+            f"--table {table}); left out: {ids}"
+        )

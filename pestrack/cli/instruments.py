@@ -1,4 +1,5 @@
 """pestrack instruments: Work Ability Index change, IPS fidelity reviews and outcomes, SROI."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,14 +43,18 @@ def wai_cmd(
     from pestrack.evaluation.instruments import wai_bands, wai_change
 
     try:
-        _emit(wai_change(read_table(data), wai_bands(profile), person=person, date=date, score=score,
-                         source=str(data)), out)
+        _emit(
+            wai_change(read_table(data), wai_bands(profile), person=person, date=date, score=score, source=str(data)),
+            out,
+        )
     except EvaluationError as exc:
         _fail(str(exc))
 
 
 @app.command("ips-import")
-def ips_import_cmd(data: Path = typer.Argument(..., help="CSV: org_unit, review_date, item_1 ... item_25[, reviewers]")):
+def ips_import_cmd(
+    data: Path = typer.Argument(..., help="CSV: org_unit, review_date, item_1 ... item_25[, reviewers]"),
+):
     """Store IPS fidelity reviews (one row per unit and review date). All rows or none; a row with the
     same unit and date as a stored review replaces it."""
     import csv
@@ -87,12 +92,18 @@ def ips_import_cmd(data: Path = typer.Argument(..., help="CSV: org_unit, review_
         _fail("nothing stored; " + "; ".join(problems))
     with transaction.atomic():
         for unit, day, items, reviewers in rows:
-            review = FidelityReview.objects.filter(org_unit=unit, review_date=day).first() or \
-                FidelityReview(org_unit=unit, review_date=day)
+            review = FidelityReview.objects.filter(org_unit=unit, review_date=day).first() or FidelityReview(
+                org_unit=unit, review_date=day
+            )
             review.item_scores, review.reviewers = items, reviewers
             review.save()
-        record(cli_actor(), "import", object_type="fidelity_review", detail=f"{len(rows)} IPS fidelity reviews from {data.name}",
-               source="cli")
+        record(
+            cli_actor(),
+            "import",
+            object_type="fidelity_review",
+            detail=f"{len(rows)} IPS fidelity reviews from {data.name}",
+            source="cli",
+        )
     for unit, day, items, _ in rows:
         total = sum(int(v) for v in items.values())
         print(f"{unit.code} {day}: total {total}, {scale.category_names()[scale.category(total)]}")
@@ -119,8 +130,11 @@ def ips_outcomes_cmd(
 def sroi_cmd(
     assumptions: Path = typer.Option(None, "--assumptions", help="YAML file of assumptions (name: value)"),
     set_: list[str] = typer.Option([], "--set", help="Change one assumption: --set effect=0.08"),
-    evaluation: Path = typer.Option(None, "--evaluation", help="JSON of pestrack evaluate: its ATT is the effect "
-                                                               "and its treated count the participants"),
+    evaluation: Path = typer.Option(
+        None,
+        "--evaluation",
+        help="JSON of pestrack evaluate: its ATT is the effect and its treated count the participants",
+    ),
     out: Path = typer.Option(None, "--out", help="Write JSON here (default: standard output)"),
 ):
     """Social return on investment of a measure, with every assumption listed in the output."""

@@ -1,5 +1,6 @@
 """``pestrack match`` (ranked places for a participant, candidates for a place, quality evaluation)
 and ``pestrack allocate`` (fill many places at once); see docs/matching.md."""
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,10 @@ def _show(matcher, pairs, as_json: bool) -> None:
         return
     for n, e in enumerate(explained, 1):
         place = matcher.places[[q.id for q in matcher.places].index(e["place"])]
-        out.print(f"{n:2}. place {e['place']} '{place.title}' ({place.kind}) – participant {e['participant']}: "
-                  f"score {e['score']:.3f}")
+        out.print(
+            f"{n:2}. place {e['place']} '{place.title}' ({place.kind}) – participant {e['participant']}: "
+            f"score {e['score']:.3f}"
+        )
         for line in e["lines"]:
             out.print(f"      {line}")
         if e["requirements"]:
@@ -66,8 +69,18 @@ def match_cmd(
         if matcher is None:
             err.print("no open places")
             raise typer.Exit(0)
-        record_many([Event(actor=actor, action="read", person_id=participant, object_type="match_profile", source="cli",
-                           detail=f"match: {len(pairs)} places suggested")])
+        record_many(
+            [
+                Event(
+                    actor=actor,
+                    action="read",
+                    person_id=participant,
+                    object_type="match_profile",
+                    source="cli",
+                    detail=f"match: {len(pairs)} places suggested",
+                )
+            ]
+        )
         if not pairs:
             out.print(f"no other open place that person {participant} may take (hard rules, or proposed already)")
     else:
@@ -80,8 +93,19 @@ def match_cmd(
         done = store.already_proposed(place_ids=[place])
         best, _ = matcher.top_candidates(0, top + len(done))
         pairs = [(int(i), 0) for i in best if i >= 0 and (people[i].id, place) not in done][:top]
-        record_many([Event(actor=actor, action="read", person_id=people[i].id, object_type="match_profile",
-                           source="cli", detail=f"match: candidate for place {place}") for i, _ in pairs])
+        record_many(
+            [
+                Event(
+                    actor=actor,
+                    action="read",
+                    person_id=people[i].id,
+                    object_type="match_profile",
+                    source="cli",
+                    detail=f"match: candidate for place {place}",
+                )
+                for i, _ in pairs
+            ]
+        )
         if not pairs:
             out.print(f"no other participant may take place {place} (hard rules, or proposed already)")
     _show(matcher, pairs, as_json)
@@ -107,8 +131,9 @@ def allocate_cmd(
     applicants: Path = typer.Option(..., "--applicants", help="CSV/XLSX of applicants"),
     out_file: Path = typer.Option(..., "--out", help="CSV: each applicant, the place allocated and why"),
     seed: int = typer.Option(0, "--seed", help="Seed of the tie-breaking lottery"),
-    priority_bonus: float = typer.Option(0.25, "--priority-bonus", min=0, max=1,
-                                         help="Score points added per priority tier of an applicant"),
+    priority_bonus: float = typer.Option(
+        0.25, "--priority-bonus", min=0, max=1, help="Score points added per priority tier of an applicant"
+    ),
     method: Method = typer.Option(Method.auto, "--method"),
 ):
     """Allocate places to applicants: the highest total fit under the hard rules, with priorities and a
@@ -133,8 +158,16 @@ def allocate_cmd(
     rows = np.arange(len(people))
     score, ok = matcher.scores(rows)
     priority = np.array([p.priority for p in people])
-    alloc = allocate(score, ok, [q.positions for q in opens], priority=priority, priority_bonus=priority_bonus,
-                     ids=[p.id for p in people], seed=seed, method=method.value)
+    alloc = allocate(
+        score,
+        ok,
+        [q.positions for q in opens],
+        priority=priority,
+        priority_bonus=priority_bonus,
+        ids=[p.id for p in people],
+        seed=seed,
+        method=method.value,
+    )
 
     def rule_counts(i):
         return {rule: int((~allowed[0]).sum()) for rule, allowed in matcher.rules([i]).items()}
@@ -143,11 +176,15 @@ def allocate_cmd(
     files.write_allocation(out_file, people, opens, alloc, score, reasons)
     got = alloc.place_of >= 0
     positions = sum(q.positions for q in opens)
-    out.print(f"allocated {int(got.sum())} of {len(people)} applicants to {positions} positions in {len(opens)} places "
-              f"({alloc.method}, {time.perf_counter() - started:.1f} s); mean score of the allocated "
-              f"{float(score[rows[got], alloc.place_of[got]].mean()) if got.any() else 0:.3f}; written to {out_file}")
+    out.print(
+        f"allocated {int(got.sum())} of {len(people)} applicants to {positions} positions in {len(opens)} places "
+        f"({alloc.method}, {time.perf_counter() - started:.1f} s); mean score of the allocated "
+        f"{float(score[rows[got], alloc.place_of[got]].mean()) if got.any() else 0:.3f}; written to {out_file}"
+    )
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(match_app, name="match", help="Ranked places for a participant or candidates for a place; evaluation.")
+    app.add_typer(
+        match_app, name="match", help="Ranked places for a participant or candidates for a place; evaluation."
+    )
     app.command("allocate")(allocate_cmd)

@@ -1,4 +1,5 @@
 """``pestrack person export`` (register extract, GDPR art. 15) and ``pestrack retention apply``."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -55,8 +56,14 @@ def export_cmd(
         text = render_extract_html(extract, language)
     else:
         text = json.dumps(extract, ensure_ascii=False, indent=2)
-    record(cli_actor(), "export", person_id=found.pk, object_type="person", source="cli",
-           detail=f"register extract ({fmt.value}{' to file' if out else ''})")
+    record(
+        cli_actor(),
+        "export",
+        person_id=found.pk,
+        object_type="person",
+        source="cli",
+        detail=f"register extract ({fmt.value}{' to file' if out else ''})",
+    )
     if out is None:
         typer.echo(text)
     else:
@@ -92,8 +99,10 @@ def apply_cmd(
         return
     console.print(f"anonymised {n} person(s): {_ids(result.person_ids)}")
     console.print(f"deleted {result.documents} document(s) of theirs, with their files")
-    console.print(f"removed {purge.removed} access-log entries older than {purge.cutoff:%Y-%m-%d}"
-                  + (f" (up to entry {purge.last_removed_id}; anchored)" if purge.removed else ""))
+    console.print(
+        f"removed {purge.removed} access-log entries older than {purge.cutoff:%Y-%m-%d}"
+        + (f" (up to entry {purge.last_removed_id}; anchored)" if purge.removed else "")
+    )
 
 
 def register(app: typer.Typer) -> None:

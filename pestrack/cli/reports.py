@@ -1,4 +1,5 @@
 """pestrack report: published reports (the annual report and the tertial reports)."""
+
 from __future__ import annotations
 
 import tempfile
@@ -13,30 +14,46 @@ app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("annual")
-def annual_cmd(year: int = typer.Option(..., "--year"),
-               period_code: str = typer.Option("VB", "--period", help="VB (the year), T1 or T2"),
-               lang: str = typer.Option("sv", "--lang", help="sv or en"),
-               fmt: str = typer.Option("html", "--format", help="html, pdf, xlsx or csv"),
-               data: Path = typer.Option(None, "--data", help="Folder of analytics tables (Parquet); "
-                                                              "default: extract them from the database"),
-               out: Path = typer.Option(..., "--out", help="File to write"),
-               profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder"),
-               suppress_below: int = typer.Option(None, "--suppress-below", min=0,
-                                                  help="Small-cell suppression: counts under N shown as <N, shares "
-                                                       "of fewer than N rows withheld (default: the setting "
-                                                       "PESTRACK_SUPPRESS_BELOW, else the profile's "
-                                                       "disclosure.suppress_below; 0 = off)"),
-               csv_comma: bool = typer.Option(False, "--csv-comma",
-                                              help="CSV separated by commas (default for --lang sv: semicolons "
-                                                   "and a byte-order mark, as Swedish Excel opens it)")):
+def annual_cmd(
+    year: int = typer.Option(..., "--year"),
+    period_code: str = typer.Option("VB", "--period", help="VB (the year), T1 or T2"),
+    lang: str = typer.Option("sv", "--lang", help="sv or en"),
+    fmt: str = typer.Option("html", "--format", help="html, pdf, xlsx or csv"),
+    data: Path = typer.Option(
+        None, "--data", help="Folder of analytics tables (Parquet); default: extract them from the database"
+    ),
+    out: Path = typer.Option(..., "--out", help="File to write"),
+    profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder"),
+    suppress_below: int = typer.Option(
+        None,
+        "--suppress-below",
+        min=0,
+        help="Small-cell suppression: counts under N shown as <N, shares "
+        "of fewer than N rows withheld (default: the setting "
+        "PESTRACK_SUPPRESS_BELOW, else the profile's "
+        "disclosure.suppress_below; 0 = off)",
+    ),
+    csv_comma: bool = typer.Option(
+        False,
+        "--csv-comma",
+        help="CSV separated by commas (default for --lang sv: semicolons "
+        "and a byte-order mark, as Swedish Excel opens it)",
+    ),
+):
     """The goals with their indicator tables, fulfilment, analyses and activities."""
     from pestrack.indicators.definitions import DefinitionErrors
     from pestrack.reports.annual import build, data_years
     from pestrack.reports.writers import WRITERS
 
-    problems = [f"{name} {value!r} is not one of {', '.join(allowed)}" for name, value, allowed in
-                (("--period", period_code.upper(), ("VB", "T1", "T2")), ("--lang", lang, ("sv", "en")),
-                 ("--format", fmt, tuple(WRITERS))) if value not in allowed]
+    problems = [
+        f"{name} {value!r} is not one of {', '.join(allowed)}"
+        for name, value, allowed in (
+            ("--period", period_code.upper(), ("VB", "T1", "T2")),
+            ("--lang", lang, ("sv", "en")),
+            ("--format", fmt, tuple(WRITERS)),
+        )
+        if value not in allowed
+    ]
     if problems:
         err.print(f"[red]error:[/] {'; '.join(problems)}")
         raise typer.Exit(2)
@@ -47,11 +64,14 @@ def annual_cmd(year: int = typer.Option(..., "--year"),
             from pestrack.indicators.disclosure import threshold
 
             suppress_below = threshold(profile, settings.PESTRACK_SUPPRESS_BELOW)
+
         def report_of(folder: Path):
             years = data_years(folder)
             if year not in years:
-                err.print(f"[red]error:[/] --year {year}: there is no data for that year; the data has "
-                          f"{', '.join(map(str, years)) or 'no years at all (no enrolments)'}")
+                err.print(
+                    f"[red]error:[/] --year {year}: there is no data for that year; the data has "
+                    f"{', '.join(map(str, years)) or 'no years at all (no enrolments)'}"
+                )
                 raise typer.Exit(2)
             return build(year, period_code, folder, profile, suppress_below=suppress_below)
 
@@ -75,5 +95,6 @@ def annual_cmd(year: int = typer.Option(..., "--year"),
         WRITERS[fmt](report, out, lang, comma=csv_comma)
     else:
         WRITERS[fmt](report, out, lang)
-    console.print(f"{report.period.label}: {len(report.goals.goals)} goals, {len(report.rows)} indicator rows "
-                  f"written to {out}")
+    console.print(
+        f"{report.period.label}: {len(report.goals.goals)} goals, {len(report.rows)} indicator rows written to {out}"
+    )

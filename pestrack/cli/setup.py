@@ -1,4 +1,5 @@
 """init, serve, demo and user administration."""
+
 from __future__ import annotations
 
 import os
@@ -17,7 +18,9 @@ def init_database(profile: str) -> None:
 
     call_command("migrate", interactive=False, verbosity=0)
     result = load_profile(profile)
-    console.print(f"database ready; profile [bold]{profile}[/]: {result.units} organisation units, {result.codes} codes")
+    console.print(
+        f"database ready; profile [bold]{profile}[/]: {result.units} organisation units, {result.codes} codes"
+    )
 
 
 def database_ready() -> bool:
@@ -34,8 +37,10 @@ def serve(host: str, port: int) -> None:
     from django.core.management import call_command
 
     if not database_ready():
-        console.print(f"[red]error:[/] the database {settings.DATABASES['default']['NAME']} is not set up or not "
-                      "up to date: run `pestrack init` first")
+        console.print(
+            f"[red]error:[/] the database {settings.DATABASES['default']['NAME']} is not set up or not "
+            "up to date: run `pestrack init` first"
+        )
         raise typer.Exit(2)
     if settings.PRODUCTION:
         os.execv(sys.executable, gunicorn_command(host, port))
@@ -45,8 +50,16 @@ def serve(host: str, port: int) -> None:
 def gunicorn_command(host: str, port: int) -> list[str]:
     """gunicorn run by this very Python (``python -m gunicorn``): from the same environment as
     pestrack, whatever is on PATH (a virtual environment need not be activated)."""
-    return [sys.executable, "-m", "gunicorn", "pestrack.wsgi", "--bind", f"{host}:{port}", "--workers",
-            os.environ.get("PESTRACK_WORKERS", "4")]
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "pestrack.wsgi",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        os.environ.get("PESTRACK_WORKERS", "4"),
+    ]
 
 
 def register(app: typer.Typer) -> None:
@@ -66,8 +79,11 @@ def register(app: typer.Typer) -> None:
     def demo_cmd(
         host: str = "127.0.0.1",
         port: int = 8000,
-        persons: int = typer.Option(0, help="Create this many persons of the small fixed sample instead of the "
-                                            "synthetic population (scale 1, 2022-2023)"),
+        persons: int = typer.Option(
+            0,
+            help="Create this many persons of the small fixed sample instead of the "
+            "synthetic population (scale 1, 2022-2023)",
+        ),
         no_serve: bool = typer.Option(False, "--no-serve", help="Set up only; do not start the web server"),
     ):
         """Set up a demo on the embedded database: profile, demo users, the synthetic population; then serve."""
@@ -95,12 +111,18 @@ def register(app: typer.Typer) -> None:
             synthesize("stockholm", [2022, 2023], scale=1, seed=1)
         from pestrack.records.casework.demo import assign_caseworkers
 
-        console.print(f"responsible caseworkers: {assign_caseworkers(seed=1, per_unit=3, unassigned=0.03):,} "
-                      "open enrolments assigned")
+        console.print(
+            f"responsible caseworkers: {assign_caseworkers(seed=1, per_unit=3, unassigned=0.03):,} "
+            "open enrolments assigned"
+        )
         console.print(f"work list: {add_worklist_demo()} participants of the demo caseworkers with items due now")
         console.print(f"journal: {journal_demo.add_demo_data()} entries on the demo caseworkers' enrolments")
-        console.print(f"documents: {add_demo_documents(dt.date.today(), random.Random(1))} on the demo caseworkers' persons")
-        console.print(f"meetings and attendance of the demo caseworkers: {add_meetings(dt.date.today(), random.Random(1))}")
+        console.print(
+            f"documents: {add_demo_documents(dt.date.today(), random.Random(1))} on the demo caseworkers' persons"
+        )
+        console.print(
+            f"meetings and attendance of the demo caseworkers: {add_meetings(dt.date.today(), random.Random(1))}"
+        )
         console.print("demo users, one per role (password for all: [bold]{}[/]):".format(users["password"]))
         for name, role, unit in users["users"]:
             console.print(f"  {name:12} {role:20} {unit}")

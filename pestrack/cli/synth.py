@@ -1,4 +1,5 @@
 """pestrack synth: the synthetic population, into the database or straight into Parquet."""
+
 from __future__ import annotations
 
 import time
@@ -20,8 +21,11 @@ class Progress:
     def __call__(self, shard: int, rows: int) -> None:
         self.rows += rows
         elapsed = time.monotonic() - self.started
-        console.print(f"shard {shard + 1}/{self.scale}: {rows:,} rows {self.what}; {self.rows:,} in all, "
-                      f"{self.rows / max(elapsed, 1e-9):,.0f} rows/s, {elapsed:.1f} s", highlight=False)
+        console.print(
+            f"shard {shard + 1}/{self.scale}: {rows:,} rows {self.what}; {self.rows:,} in all, "
+            f"{self.rows / max(elapsed, 1e-9):,.0f} rows/s, {elapsed:.1f} s",
+            highlight=False,
+        )
         console.file.flush()  # progress shows at once in a log file too
 
 
@@ -66,8 +70,9 @@ def write_registers(profile: str, years: list[int], scale: int, seed: int, folde
     from pestrack.records.codes.models import ProfileSetting
     from pestrack.synth import registers, run
 
-    files = registers.write_files(run.shards(profile, years, scale=scale, seed=seed), folder,
-                                  ProfileSetting.get("age_bands"))
+    files = registers.write_files(
+        run.shards(profile, years, scale=scale, seed=seed), folder, ProfileSetting.get("age_bands")
+    )
     console.print("register files for `pestrack analytics import`: " + ", ".join(str(p) for p in files.values()))
     return files
 
@@ -83,9 +88,11 @@ def _hint_years(profile: str, years: list[int]) -> None:
     except Exception:  # the profile itself is what failed: its error was printed
         return
     if sorted(years) != target_years:
-        console.print(f"the synthetic targets of profile {profile} are for the years "
-                      f"{' '.join(map(str, target_years))}, calibrated together: "
-                      f"use --years {' '.join(map(str, target_years))}")
+        console.print(
+            f"the synthetic targets of profile {profile} are for the years "
+            f"{' '.join(map(str, target_years))}, calibrated together: "
+            f"use --years {' '.join(map(str, target_years))}"
+        )
 
 
 def register(app: typer.Typer) -> None:
@@ -93,17 +100,32 @@ def register(app: typer.Typer) -> None:
     def synth_cmd(
         ctx: typer.Context,
         profile: str = typer.Option("stockholm", help="Profile name under profiles/ or a folder path"),
-        years: list[int] = typer.Option(..., "--years", help="Counted years, consecutive: --years 2022 2023 (the "
-                                                             "year before is added for follow-up windows)"),
+        years: list[int] = typer.Option(
+            ...,
+            "--years",
+            help="Counted years, consecutive: --years 2022 2023 (the year before is added for follow-up windows)",
+        ),
         scale: int = typer.Option(1, help="1 = the published size; N = N shards of that size (rates stay the same)"),
         seed: int = typer.Option(1, help="Same seed, same population"),
-        into_db: bool = typer.Option(False, "--into-db", help="Write the records into the configured database (the "
-                                                              "register tables, which have no records, as files: --registers)"),
-        registers_dir: Path = typer.Option(None, "--registers", help="With --into-db: write the register files (course "
-                                                                     "results, education follow-ups) here, for `pestrack "
-                                                                     "analytics import`; default OUT/registers"),
-        out: Path = typer.Option(None, "--out", help="Write the analytics tables (Parquet) to this folder: straight "
-                                                     "from the generator, or with --into-db extracted from the database"),
+        into_db: bool = typer.Option(
+            False,
+            "--into-db",
+            help="Write the records into the configured database (the "
+            "register tables, which have no records, as files: --registers)",
+        ),
+        registers_dir: Path = typer.Option(
+            None,
+            "--registers",
+            help="With --into-db: write the register files (course "
+            "results, education follow-ups) here, for `pestrack "
+            "analytics import`; default OUT/registers",
+        ),
+        out: Path = typer.Option(
+            None,
+            "--out",
+            help="Write the analytics tables (Parquet) to this folder: straight "
+            "from the generator, or with --into-db extracted from the database",
+        ),
     ):
         """Generate a synthetic population calibrated to the profile's published figures (synth.yaml)."""
         from pestrack.records.codes.profile import ProfileError
@@ -115,8 +137,10 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2)
         years = list(years) + [int(a) for a in ctx.args]  # --years 2022 2023
         if not into_db and out is None:
-            console.print("[red]error:[/] give --out DIR (the analytics tables, no database needed) or --into-db "
-                          "(the records, into the configured database), or both")
+            console.print(
+                "[red]error:[/] give --out DIR (the analytics tables, no database needed) or --into-db "
+                "(the records, into the configured database), or both"
+            )
             raise typer.Exit(2)
         if scale < 1:
             console.print("[red]error:[/] --scale must be 1 or more")
@@ -139,5 +163,8 @@ def register(app: typer.Typer) -> None:
             from pestrack.synth.registers import import_files
 
             import_files(files, out)
-            console.print("analytics tables in {}: {}".format(
-                out, ", ".join(f"{t} {n:,}" for t, n in {**result.written, **result.unchanged}.items())))
+            console.print(
+                "analytics tables in {}: {}".format(
+                    out, ", ".join(f"{t} {n:,}" for t, n in {**result.written, **result.unchanged}.items())
+                )
+            )

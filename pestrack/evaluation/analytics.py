@@ -6,6 +6,7 @@ one. Outcomes, from the follow-up N months after exit: ``work_or_studies_Nm`` (w
 itself ``exit_work_or_studies`` (left for work or studies). Covariates are columns of the
 enrolments table (default: sex, age at start, education level, born abroad, target group).
 """
+
 from __future__ import annotations
 
 import re
@@ -16,16 +17,37 @@ import pyarrow as pa
 from pestrack.evaluation.data import EvaluationError
 
 DEFAULT_COVARIATES = ["sex", "age_at_start", "education_level", "born_abroad", "target_group"]
-ENROLMENT_COLUMNS = ["sex", "birth_year", "municipality", "education_level", "born_abroad", "programme", "org_unit",
-                     "target_group", "referring_body", "entry_route", "has_decision", "age_at_start",
-                     "age_band_at_start", "days_to_first_measure", "start_date", "end_date"]
+ENROLMENT_COLUMNS = [
+    "sex",
+    "birth_year",
+    "municipality",
+    "education_level",
+    "born_abroad",
+    "programme",
+    "org_unit",
+    "target_group",
+    "referring_body",
+    "entry_route",
+    "has_decision",
+    "age_at_start",
+    "age_band_at_start",
+    "days_to_first_measure",
+    "start_date",
+    "end_date",
+]
 FOLLOWUP = re.compile(r"^(work_or_studies|working|studying|self_sufficient)_(\d+)m$")
-FOLLOWUP_SQL = {"work_or_studies": "(f.working OR f.studying)", "working": "f.working", "studying": "f.studying",
-                "self_sufficient": "f.self_sufficient"}
+FOLLOWUP_SQL = {
+    "work_or_studies": "(f.working OR f.studying)",
+    "working": "f.working",
+    "studying": "f.studying",
+    "self_sufficient": "f.self_sufficient",
+}
 
 
 def outcomes_help() -> str:
-    return "work_or_studies_Nm, working_Nm, studying_Nm, self_sufficient_Nm (N = months after exit), exit_work_or_studies"
+    return (
+        "work_or_studies_Nm, working_Nm, studying_Nm, self_sufficient_Nm (N = months after exit), exit_work_or_studies"
+    )
 
 
 def measure_table(data: Path, measure: str, outcome: str, covariates: list[str] | None = None) -> pa.Table:
@@ -42,8 +64,10 @@ def measure_table(data: Path, measure: str, outcome: str, covariates: list[str] 
     covariates = covariates or DEFAULT_COVARIATES
     unknown = [c for c in covariates if c not in ENROLMENT_COLUMNS]
     if unknown:
-        raise EvaluationError(f"covariate {unknown[0]!r} is not a column of the enrolments table; choose from "
-                              + ", ".join(ENROLMENT_COLUMNS))
+        raise EvaluationError(
+            f"covariate {unknown[0]!r} is not a column of the enrolments table; choose from "
+            + ", ".join(ENROLMENT_COLUMNS)
+        )
     con = duckdb.connect(":memory:")
     try:
         for name in needed:
@@ -51,22 +75,29 @@ def measure_table(data: Path, measure: str, outcome: str, covariates: list[str] 
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
         measures = [r[0] for r in con.execute("SELECT DISTINCT measure FROM participations ORDER BY 1").fetchall()]
         if measure not in measures:
-            raise EvaluationError(f"no participations in measure {measure!r} in {data}; the measures are "
-                                  + ", ".join(measures))
+            raise EvaluationError(
+                f"no participations in measure {measure!r} in {data}; the measures are " + ", ".join(measures)
+            )
         match = FOLLOWUP.match(outcome)
         cols = ", ".join(f"e.{c}" for c in covariates)
-        treated = ("EXISTS (SELECT 1 FROM participations p WHERE p.enrolment_id = e.enrolment_id "
-                   "AND p.measure = $measure) AS treated")
+        treated = (
+            "EXISTS (SELECT 1 FROM participations p WHERE p.enrolment_id = e.enrolment_id "
+            "AND p.measure = $measure) AS treated"
+        )
         if match:
             kind, months = match.group(1), int(match.group(2))
-            sql = (f"SELECT e.enrolment_id, {treated}, {FOLLOWUP_SQL[kind]} AS {outcome}, {cols} FROM enrolments e "
-                   "JOIN followups f ON f.enrolment_id = e.enrolment_id AND f.months = $months ORDER BY e.enrolment_id")
+            sql = (
+                f"SELECT e.enrolment_id, {treated}, {FOLLOWUP_SQL[kind]} AS {outcome}, {cols} FROM enrolments e "
+                "JOIN followups f ON f.enrolment_id = e.enrolment_id AND f.months = $months ORDER BY e.enrolment_id"
+            )
             params = {"measure": measure, "months": months}
             if not con.execute("SELECT count(*) FROM followups WHERE months = ?", [months]).fetchall()[0][0]:
                 raise EvaluationError(f"no follow-ups {months} months after exit in {data}")
         else:
-            sql = (f"SELECT e.enrolment_id, {treated}, x.exit_outcome IN ('work', 'studies') AS {outcome}, {cols} "
-                   "FROM enrolments e JOIN exits x ON x.enrolment_id = e.enrolment_id ORDER BY e.enrolment_id")
+            sql = (
+                f"SELECT e.enrolment_id, {treated}, x.exit_outcome IN ('work', 'studies') AS {outcome}, {cols} "
+                "FROM enrolments e JOIN exits x ON x.enrolment_id = e.enrolment_id ORDER BY e.enrolment_id"
+            )
             params = {"measure": measure}
         return con.sql(sql, params=params).to_arrow_table()
     finally:

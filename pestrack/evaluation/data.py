@@ -4,6 +4,7 @@ Every check names the file, the row and the column: a treatment that is not yes/
 is not a number, missing values (an error unless ``missing="drop"``, which drops the rows and says how
 many), no treated or no comparison units.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -48,10 +49,22 @@ class Dataset:
     def subset(self, rows: np.ndarray) -> Dataset:
         """The same data on some rows (a boolean mask or indices)."""
         pick = lambda a: None if a is None else a[rows]  # noqa: E731
-        return Dataset(self.treated[rows], self.outcome[rows], self.X[rows], self.names, self.covariates,
-                       self.treatment_name, self.outcome_name, pick(self.exact), self.exact_names,
-                       pick(self.pre_outcome), self.outcome_binary, self.source, self.n_dropped_missing,
-                       list(self.notes))
+        return Dataset(
+            self.treated[rows],
+            self.outcome[rows],
+            self.X[rows],
+            self.names,
+            self.covariates,
+            self.treatment_name,
+            self.outcome_name,
+            pick(self.exact),
+            self.exact_names,
+            pick(self.pre_outcome),
+            self.outcome_binary,
+            self.source,
+            self.n_dropped_missing,
+            list(self.notes),
+        )
 
 
 def read_table(path: Path) -> pa.Table:
@@ -96,8 +109,10 @@ def _yes_no(col: pa.ChunkedArray, name: str, source: str, role: str) -> np.ndarr
         values = col.to_numpy(zero_copy_only=False).astype(float)
         bad = np.flatnonzero((values != 0) & (values != 1))
         if len(bad):
-            raise EvaluationError(f"{_where(source, bad[0] + 1)}, {role} column {name!r}: {values[bad[0]]:g} is not "
-                                  f"yes/no (0 or 1); {len(bad)} such rows")
+            raise EvaluationError(
+                f"{_where(source, bad[0] + 1)}, {role} column {name!r}: {values[bad[0]]:g} is not "
+                f"yes/no (0 or 1); {len(bad)} such rows"
+            )
         return values == 1
     if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_dictionary(t):
         text = [str(v).strip().lower() for v in col.to_pylist()]
@@ -108,8 +123,10 @@ def _yes_no(col: pa.ChunkedArray, name: str, source: str, role: str) -> np.ndarr
             elif v in NO:
                 out[i] = False
             else:
-                raise EvaluationError(f"{_where(source, i + 1)}, {role} column {name!r}: {v!r} is not yes/no "
-                                      f"(give yes/no, true/false, ja/nej or 1/0)")
+                raise EvaluationError(
+                    f"{_where(source, i + 1)}, {role} column {name!r}: {v!r} is not yes/no "
+                    f"(give yes/no, true/false, ja/nej or 1/0)"
+                )
         return out
     raise EvaluationError(f"{source}: {role} column {name!r} has type {t}, not yes/no")
 
@@ -130,7 +147,9 @@ def _numeric(col: pa.ChunkedArray, name: str, source: str, role: str) -> tuple[n
         values = col.to_numpy(zero_copy_only=False).astype(float)
         if not np.all(np.isfinite(values)):
             bad = np.flatnonzero(~np.isfinite(values))[0]
-            raise EvaluationError(f"{_where(source, bad + 1)}, {role} column {name!r}: {values[bad]} is not a finite number")
+            raise EvaluationError(
+                f"{_where(source, bad + 1)}, {role} column {name!r}: {values[bad]} is not a finite number"
+            )
         return values, bool(np.isin(values, (0.0, 1.0)).all())
     raise EvaluationError(f"{source}: {role} column {name!r} has type {t}; it must be a number or yes/no")
 
@@ -152,8 +171,10 @@ def _design(table: pa.Table, covariates: list[str], source: str) -> tuple[np.nda
             values = np.asarray(col.to_pylist(), dtype=object)
             levels = sorted(set(values.tolist()))
             if len(levels) > MAX_LEVELS:
-                raise EvaluationError(f"{source}: covariate {name!r} has {len(levels)} distinct values (more than "
-                                      f"{MAX_LEVELS}); it looks like an id: leave it out or group it")
+                raise EvaluationError(
+                    f"{source}: covariate {name!r} has {len(levels)} distinct values (more than "
+                    f"{MAX_LEVELS}); it looks like an id: leave it out or group it"
+                )
             for level in levels[1:]:
                 cols.append((values == level).astype(float))
                 names.append(f"{name}={level}")
@@ -172,8 +193,17 @@ def _design(table: pa.Table, covariates: list[str], source: str) -> tuple[np.nda
     return X, names, notes
 
 
-def prepare(table: pa.Table, *, treatment: str, outcome: str, covariates: list[str], exact: list[str] = (),
-            pre_outcome: str | None = None, missing: str = "error", source: str = "data") -> Dataset:
+def prepare(
+    table: pa.Table,
+    *,
+    treatment: str,
+    outcome: str,
+    covariates: list[str],
+    exact: list[str] = (),
+    pre_outcome: str | None = None,
+    missing: str = "error",
+    source: str = "data",
+) -> Dataset:
     """Check the columns and build the Dataset. ``missing``: "error" (default) or "drop" (drop those rows)."""
     if missing not in ("error", "drop"):
         raise EvaluationError(f"missing must be 'error' or 'drop', not {missing!r}")
@@ -182,8 +212,12 @@ def prepare(table: pa.Table, *, treatment: str, outcome: str, covariates: list[s
     if not covariates and not exact:
         raise EvaluationError("give at least one covariate to compare like with like")
     used = [treatment, outcome, *covariates, *exact] + ([pre_outcome] if pre_outcome else [])
-    for role, name in [("treatment", treatment), ("outcome", outcome)] + [("covariate", c) for c in covariates] \
-            + [("exact-matching", c) for c in exact] + ([("pre-outcome", pre_outcome)] if pre_outcome else []):
+    for role, name in (
+        [("treatment", treatment), ("outcome", outcome)]
+        + [("covariate", c) for c in covariates]
+        + [("exact-matching", c) for c in exact]
+        + ([("pre-outcome", pre_outcome)] if pre_outcome else [])
+    ):
         _column(table, name, source, role)
     if treatment in [outcome, *covariates, *exact]:
         raise EvaluationError(f"the treatment column {treatment!r} cannot also be the outcome or a covariate")
@@ -194,8 +228,10 @@ def prepare(table: pa.Table, *, treatment: str, outcome: str, covariates: list[s
             name = next(n for n, k in nulls.items() if k)
             first = int(np.flatnonzero(table.column(name).is_null().to_numpy(zero_copy_only=False))[0])
             listed = ", ".join(f"{n} ({k})" for n, k in nulls.items() if k)
-            raise EvaluationError(f"{_where(source, first + 1)}, column {name!r}: missing value; missing values in "
-                                  f"{listed}. Fill them in, or drop those rows with --missing drop")
+            raise EvaluationError(
+                f"{_where(source, first + 1)}, column {name!r}: missing value; missing values in "
+                f"{listed}. Fill them in, or drop those rows with --missing drop"
+            )
         keep = np.ones(table.num_rows, dtype=bool)
         for name in nulls:
             keep &= ~table.column(name).is_null().to_numpy(zero_copy_only=False)
@@ -217,8 +253,9 @@ def prepare(table: pa.Table, *, treatment: str, outcome: str, covariates: list[s
         raise EvaluationError(f"{source}: no comparison units ({treatment!r} is yes on every row)")
     if dropped:
         notes.append(f"{dropped} rows with missing values were dropped")
-    return Dataset(treated, y, X, names, covariates, treatment, outcome, cells, list(exact), pre, binary, source,
-                   dropped, notes)
+    return Dataset(
+        treated, y, X, names, covariates, treatment, outcome, cells, list(exact), pre, binary, source, dropped, notes
+    )
 
 
 def load(path: Path, **kwargs) -> Dataset:

@@ -27,6 +27,7 @@ counts per unit, and computes a chunk of replicates at once as matrix products:
 ``bootstrap="full"`` refits everything (propensity model, trimming, matching) on each resample of n
 units drawn with replacement: slower, for checking the fast one.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -195,8 +196,19 @@ def _matched(ds: Dataset, y: np.ndarray, s: Settings, prop: propensity.Propensit
     control_mean = (wt[cmask] @ yt[cmask]) / wt[cmask].sum()
     full_w = np.zeros(ds.n)
     full_w[rows] = w
-    return Point(float(treated_mean - control_mean), None, int(tmask.sum()), int(cmask.sum()), keep, full_w,
-                 prop.score, prop, m, n_treated_unmatched=m.n_treated_unmatched, control_mean=float(control_mean))
+    return Point(
+        float(treated_mean - control_mean),
+        None,
+        int(tmask.sum()),
+        int(cmask.sum()),
+        keep,
+        full_w,
+        prop.score,
+        prop,
+        m,
+        n_treated_unmatched=m.n_treated_unmatched,
+        control_mean=float(control_mean),
+    )
 
 
 def _point(ds: Dataset, s: Settings) -> Point:
@@ -210,8 +222,16 @@ def _point(ds: Dataset, s: Settings) -> Point:
         t = ds.treated
         att = y[t].mean() - y[~t].mean()
         att_if = np.where(t, (y - y[t].mean()) / t.mean(), -(y - y[~t].mean()) / (1 - t.mean()))
-        return Point(float(att), None, int(t.sum()), int((~t).sum()), np.ones(ds.n, dtype=bool), None,
-                     att_if=att_if, control_mean=float(y[~t].mean()))
+        return Point(
+            float(att),
+            None,
+            int(t.sum()),
+            int((~t).sum()),
+            np.ones(ds.n, dtype=bool),
+            None,
+            att_if=att_if,
+            control_mean=float(y[~t].mean()),
+        )
     prop = propensity.fit(ds.X, ds.treated, s.propensity_model, seed=s.seed, names=ds.names)
     keep = propensity.common_support(prop.score, ds.treated, s.trim)
     if not (keep & ds.treated).any() or not (keep & ~ds.treated).any():
@@ -229,8 +249,19 @@ def _point(ds: Dataset, s: Settings) -> Point:
         return Point(att, ate, int(t.sum()), int((1 - t).sum()), keep, balance_w, prop.score, prop, control_mean=cm)
     D = np.column_stack([np.ones(len(rows)), ds.X[rows]])
     att, ate, att_if, ate_if = _aipw(y[rows], t, e, D)
-    return Point(att, ate, int(t.sum()), int((1 - t).sum()), keep, balance_w, prop.score, prop, att_if=att_if,
-                 ate_if=ate_if, control_mean=float(y[rows][t == 1].mean() - att))
+    return Point(
+        att,
+        ate,
+        int(t.sum()),
+        int((1 - t).sum()),
+        keep,
+        balance_w,
+        prop.score,
+        prop,
+        att_if=att_if,
+        ate_if=ate_if,
+        control_mean=float(y[rows][t == 1].mean() - att),
+    )
 
 
 # ---------------------------------------------------------------- confidence intervals
@@ -301,7 +332,9 @@ def _one_step(D: np.ndarray, resid: np.ndarray, hinv: np.ndarray, W: np.ndarray)
     return ((W * resid) @ D) @ hinv
 
 
-def _weighting_bootstrap(X, t, y, score, s: Settings, prop: propensity.Propensity, rng) -> tuple[np.ndarray, np.ndarray]:
+def _weighting_bootstrap(
+    X, t, y, score, s: Settings, prop: propensity.Propensity, rng
+) -> tuple[np.ndarray, np.ndarray]:
     """IPW and AIPW replicates, a chunk of replicates at a time as matrices (replicate x unit). The
     propensity model (logistic) and the outcome models move by one Newton step from the full-sample
     fit under each replicate's counts; a flexible propensity model is held fixed."""
@@ -372,14 +405,19 @@ def evaluate(ds: Dataset, **options) -> Result:
         lo, hi, se = _analytic(p.att, p.att_if, s.level)
         if p.ate_if is not None:
             ate_ci = _analytic(p.ate, p.ate_if, s.level)
-        how = ("influence function of the augmented IPW estimator (normal approximation)" if s.method == "dr"
-               else "Welch's two-sample variance of the before-after differences (normal approximation)")
+        how = (
+            "influence function of the augmented IPW estimator (normal approximation)"
+            if s.method == "dr"
+            else "Welch's two-sample variance of the before-after differences (normal approximation)"
+        )
     else:
         if s.bootstrap == "full":
             reps, ate_reps, failed = _full_bootstrap(ds, s)
             if len(reps) < 0.9 * s.replicates:
-                raise EvaluationError(f"{failed} of {s.replicates} bootstrap replicates could not be estimated "
-                                      "(too few treated or comparison units in a resample)")
+                raise EvaluationError(
+                    f"{failed} of {s.replicates} bootstrap replicates could not be estimated "
+                    "(too few treated or comparison units in a resample)"
+                )
         else:
             reps, ate_reps = _fast_bootstrap(ds, s, p)
         lo, hi, se = _percentile(p.att, reps, s.level)
@@ -391,21 +429,36 @@ def evaluate(ds: Dataset, **options) -> Result:
     y_used = y - ds.pre_outcome if s.method in ("did", "did-psm") else y
     used_treated = p.balance_weights > 0 if s.method in ("psm", "did-psm") else p.support
     res = Result(
-        method=s.method, outcome=ds.outcome_name, treatment=ds.treatment_name,
-        att=p.att, ci_low=lo, ci_high=hi, se=se,
-        ate=p.ate, ate_ci_low=ate_ci[0], ate_ci_high=ate_ci[1], ate_se=ate_ci[2],
-        n_treated=p.n_treated, n_control=p.n_control,
-        n_treated_total=int(t.sum()), n_control_total=int((~t).sum()),
+        method=s.method,
+        outcome=ds.outcome_name,
+        treatment=ds.treatment_name,
+        att=p.att,
+        ci_low=lo,
+        ci_high=hi,
+        se=se,
+        ate=p.ate,
+        ate_ci_low=ate_ci[0],
+        ate_ci_high=ate_ci[1],
+        ate_se=ate_ci[2],
+        n_treated=p.n_treated,
+        n_control=p.n_control,
+        n_treated_total=int(t.sum()),
+        n_control_total=int((~t).sum()),
         n_treated_outside_support=int((t & ~p.support).sum()),
         n_control_outside_support=int((~t & ~p.support).sum()),
         n_treated_unmatched=p.n_treated_unmatched,
         naive_difference=float(y[t].mean() - y[~t].mean()),
         treated_mean=float(y_used[t & used_treated].mean()),
         control_mean=float(p.control_mean) if p.control_mean is not None else float("nan"),
-        outcome_binary=ds.outcome_binary, ci_method=how,
+        outcome_binary=ds.outcome_binary,
+        ci_method=how,
         settings={**asdict(s), "covariates": ds.covariates, "exact": ds.exact_names, "source": ds.source},
-        notes=list(ds.notes), n_dropped_missing=ds.n_dropped_missing, bootstrap_failed=failed,
-        score=p.score, treated_mask=t, support=p.support,
+        notes=list(ds.notes),
+        n_dropped_missing=ds.n_dropped_missing,
+        bootstrap_failed=failed,
+        score=p.score,
+        treated_mask=t,
+        support=p.support,
     )
     res.balance = diagnostics.balance_table(ds, p.balance_weights)
     diagnostics.explain(res)

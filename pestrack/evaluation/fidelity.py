@@ -6,6 +6,7 @@ review are counted under ``no_review``. For each category: participants, those w
 the share with the outcome and a 95 % Wilson interval. This describes, it does not prove: units of
 high fidelity may also differ in their participants (run ``pestrack evaluate`` within a category).
 """
+
 from __future__ import annotations
 
 import bisect
@@ -22,8 +23,10 @@ from pestrack.records.fidelity import scale
 def reviews_from_db() -> list[dict]:
     from pestrack.records.fidelity.models import FidelityReview
 
-    return [{"org_unit": r.org_unit.code, "review_date": r.review_date, "total": r.total, "category": r.category}
-            for r in FidelityReview.objects.select_related("org_unit").order_by("review_date")]
+    return [
+        {"org_unit": r.org_unit.code, "review_date": r.review_date, "total": r.total, "category": r.category}
+        for r in FidelityReview.objects.select_related("org_unit").order_by("review_date")
+    ]
 
 
 def wilson(k: int, n: int, level: float = 0.95) -> tuple[float | None, float | None]:
@@ -36,8 +39,9 @@ def wilson(k: int, n: int, level: float = 0.95) -> tuple[float | None, float | N
     return float(centre - half), float(centre + half)
 
 
-def outcomes_by_fidelity(data: Path, reviews: list[dict], *, measure: str = "ips",
-                         outcome: str = "work_or_studies_6m") -> dict:
+def outcomes_by_fidelity(
+    data: Path, reviews: list[dict], *, measure: str = "ips", outcome: str = "work_or_studies_6m"
+) -> dict:
     table = measure_table(data, measure, outcome, ["org_unit", "end_date"]).to_pydict()
     by_unit: dict[str, list[tuple[dt.date, str, int]]] = {}
     for r in sorted(reviews, key=lambda r: r["review_date"]):
@@ -60,8 +64,22 @@ def outcomes_by_fidelity(data: Path, reviews: list[dict], *, measure: str = "ips
     for code in [*scale.category_order(), "no_review"]:
         g = groups[code]
         lo, hi = wilson(g["with_outcome"], g["known"])
-        rows.append({"category": code, "name": names[code], "units": len(g["units"]), "participants": g["participants"],
-                     "outcome_known": g["known"], "with_outcome": g["with_outcome"],
-                     "share": g["with_outcome"] / g["known"] if g["known"] else None, "ci_low": lo, "ci_high": hi})
-    return {"measure": measure, "outcome": outcome, "rows": rows,
-            "note": "Descriptive: units of higher fidelity may also serve different participants."}
+        rows.append(
+            {
+                "category": code,
+                "name": names[code],
+                "units": len(g["units"]),
+                "participants": g["participants"],
+                "outcome_known": g["known"],
+                "with_outcome": g["with_outcome"],
+                "share": g["with_outcome"] / g["known"] if g["known"] else None,
+                "ci_low": lo,
+                "ci_high": hi,
+            }
+        )
+    return {
+        "measure": measure,
+        "outcome": outcome,
+        "rows": rows,
+        "note": "Descriptive: units of higher fidelity may also serve different participants.",
+    }

@@ -4,6 +4,7 @@ time, and social return on investment (SROI) with its assumptions as editable pa
 The IPS fidelity scale lives with its records (pestrack/records/fidelity) and its outcome comparison
 in ``pestrack.evaluation.fidelity``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,8 +39,15 @@ def _rank(label: str, bands: list[dict]) -> int:
     return [b["label"] for b in bands].index(label)
 
 
-def wai_change(table: pa.Table, bands: list[dict], *, person: str = "person_key", date: str = "date",
-               score: str = "score", source: str = "data") -> dict:
+def wai_change(
+    table: pa.Table,
+    bands: list[dict],
+    *,
+    person: str = "person_key",
+    date: str = "date",
+    score: str = "score",
+    source: str = "data",
+) -> dict:
     """Per participant: the first and the latest assessment, their bands and the change; and a summary.
 
     Scores must be whole or decimal numbers within the bands (0–10); a row outside is an error naming it.
@@ -75,9 +83,20 @@ def wai_change(table: pa.Table, bands: list[dict], *, person: str = "person_key"
         move = None
         if len(items) > 1:
             move = {1: "better", 0: "same", -1: "worse"}[int(np.sign(_rank(b1, bands) - _rank(b0, bands)))]
-        rows.append({"person": p, "assessments": len(items), "first_date": d0.isoformat(), "first_score": s0,
-                     "first_band": b0, "last_date": d1.isoformat(), "last_score": s1, "last_band": b1,
-                     "change": s1 - s0 if len(items) > 1 else None, "band_change": move})
+        rows.append(
+            {
+                "person": p,
+                "assessments": len(items),
+                "first_date": d0.isoformat(),
+                "first_score": s0,
+                "first_band": b0,
+                "last_date": d1.isoformat(),
+                "last_score": s1,
+                "last_band": b1,
+                "change": s1 - s0 if len(items) > 1 else None,
+                "band_change": move,
+            }
+        )
     repeated = [r for r in rows if r["assessments"] > 1]
     labels = [b["label"] for b in bands]
     summary = {
@@ -89,8 +108,9 @@ def wai_change(table: pa.Table, bands: list[dict], *, person: str = "person_key"
         "band_worse": sum(r["band_change"] == "worse" for r in repeated),
         "first_band_counts": {lab: sum(r["first_band"] == lab for r in rows) for lab in labels},
         "last_band_counts": {lab: sum(r["last_band"] == lab for r in rows) for lab in labels},
-        "transitions": {a: {b: sum(r["first_band"] == a and r["last_band"] == b for r in repeated) for b in labels}
-                        for a in labels},
+        "transitions": {
+            a: {b: sum(r["first_band"] == a and r["last_band"] == b for r in repeated) for b in labels} for a in labels
+        },
     }
     return {"bands": bands, "summary": summary, "participants": rows}
 
@@ -112,18 +132,21 @@ class SroiAssumptions:
     attribution: float = 1.0  # share of the outcome owed to this measure rather than to others
     deadweight: float = 0.0  # share that would have happened anyway (0 when effect is an ATT)
     discount_rate: float = 0.03  # per year (Sweden's socio-economic calculus commonly uses 3-3.5 %)
-    meanings: dict = field(default_factory=lambda: {
-        "participants": "participants in the measure",
-        "cost_per_participant": "full cost of the measure per participant (SEK)",
-        "effect": "effect on the share in work (ATT from an impact evaluation)",
-        "monthly_social_assistance": "social assistance (försörjningsstöd) saved per person-month in work (SEK)",
-        "monthly_tax_income": "tax and fees paid per person-month in work (SEK)",
-        "years": "years over which the effect is counted",
-        "drop_off": "share of the effect lost each later year",
-        "attribution": "share of the outcome owed to this measure",
-        "deadweight": "share that would have happened anyway",
-        "discount_rate": "discount rate per year",
-    }, repr=False)
+    meanings: dict = field(
+        default_factory=lambda: {
+            "participants": "participants in the measure",
+            "cost_per_participant": "full cost of the measure per participant (SEK)",
+            "effect": "effect on the share in work (ATT from an impact evaluation)",
+            "monthly_social_assistance": "social assistance (försörjningsstöd) saved per person-month in work (SEK)",
+            "monthly_tax_income": "tax and fees paid per person-month in work (SEK)",
+            "years": "years over which the effect is counted",
+            "drop_off": "share of the effect lost each later year",
+            "attribution": "share of the outcome owed to this measure",
+            "deadweight": "share that would have happened anyway",
+            "discount_rate": "discount rate per year",
+        },
+        repr=False,
+    )
 
     @classmethod
     def from_mapping(cls, values: dict, source: str = "assumptions") -> SroiAssumptions:
@@ -157,14 +180,21 @@ def sroi(a: SroiAssumptions) -> dict:
     for y in range(1, a.years + 1):
         in_work = a.participants * a.effect * (1 - a.drop_off) ** (y - 1) * a.attribution * (1 - a.deadweight)
         value = in_work * per_person_year
-        years.append({"year": y, "extra_in_work": in_work, "value": value,
-                      "present_value": value / (1 + a.discount_rate) ** y})
+        years.append(
+            {"year": y, "extra_in_work": in_work, "value": value, "present_value": value / (1 + a.discount_rate) ** y}
+        )
     total = sum(r["present_value"] for r in years)
     cost = a.participants * a.cost_per_participant
     return {
-        "present_value": total, "cost": cost, "ratio": total / cost, "net_value": total - cost, "years": years,
+        "present_value": total,
+        "cost": cost,
+        "ratio": total / cost,
+        "net_value": total - cost,
+        "years": years,
         "assumptions": [{"name": k, "value": getattr(a, k), "meaning": m} for k, m in a.meanings.items()],
-        "reading": (f"Each krona spent returns {total / cost:.2f} kronor in social assistance saved and tax paid, "
-                    f"over {a.years} years, discounted at {a.discount_rate:.1%}. The ratio moves with every "
-                    "assumption listed; change them to see how much."),
+        "reading": (
+            f"Each krona spent returns {total / cost:.2f} kronor in social assistance saved and tax paid, "
+            f"over {a.years} years, discounted at {a.discount_rate:.1%}. The ratio moves with every "
+            "assumption listed; change them to see how much."
+        ),
     }

@@ -8,6 +8,7 @@ close to O(1) instead of a scan. Exact matching on chosen covariates shifts each
 on the score axis, so no match crosses a cell. The caliper is in standard deviations of the logit of
 the score (0.2 is the usual choice).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,8 +42,15 @@ def _keys(logit: np.ndarray, cells: np.ndarray | None) -> np.ndarray:
     return logit if cells is None else logit + cells * CELL_GAP
 
 
-def match(logit: np.ndarray, treated: np.ndarray, *, k: int = 1, caliper: float | None = None,
-          replace: bool = True, cells: np.ndarray | None = None) -> Matches:
+def match(
+    logit: np.ndarray,
+    treated: np.ndarray,
+    *,
+    k: int = 1,
+    caliper: float | None = None,
+    replace: bool = True,
+    cells: np.ndarray | None = None,
+) -> Matches:
     """Match each treated unit to k comparison units. ``caliper`` is in SDs of ``logit``."""
     if k < 1:
         raise ValueError("k must be at least 1")
@@ -58,8 +66,9 @@ def match(logit: np.ndarray, treated: np.ndarray, *, k: int = 1, caliper: float 
 
 def _with_replacement(keys, t_rows, c_rows, k, bound) -> Matches:
     tree = cKDTree(keys[c_rows, None])
-    dist, idx = tree.query(keys[t_rows, None], k=k, distance_upper_bound=bound if np.isfinite(bound) else np.inf,
-                           workers=-1)
+    dist, idx = tree.query(
+        keys[t_rows, None], k=k, distance_upper_bound=bound if np.isfinite(bound) else np.inf, workers=-1
+    )
     dist, idx = dist.reshape(len(t_rows), k), idx.reshape(len(t_rows), k)
     found = np.isfinite(dist)
     per_treated = found.sum(axis=1)

@@ -1,4 +1,5 @@
 """The propensity score: the probability of treatment given the covariates, and common support."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -71,8 +72,9 @@ def separating_columns(X: np.ndarray, treated: np.ndarray, names: list[str]) -> 
     return out
 
 
-def fit(X: np.ndarray, treated: np.ndarray, model: str = "logistic", seed: int = 0,
-        names: list[str] | None = None) -> Propensity:
+def fit(
+    X: np.ndarray, treated: np.ndarray, model: str = "logistic", seed: int = 0, names: list[str] | None = None
+) -> Propensity:
     """Fit P(treated | X): ``logistic`` (unpenalised logistic regression) or ``flexible`` (gradient-boosted
     trees, for non-linear assignment). Complete separation, where the covariates tell treated from
     comparison units exactly, is an error: there is nobody to compare with."""
@@ -87,8 +89,9 @@ def fit(X: np.ndarray, treated: np.ndarray, model: str = "logistic", seed: int =
     elif model == "flexible":
         from sklearn.ensemble import HistGradientBoostingClassifier
 
-        gb = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15,
-                                            min_samples_leaf=40, random_state=seed)
+        gb = HistGradientBoostingClassifier(
+            max_iter=200, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40, random_state=seed
+        )
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(1, user_api="openmp"):  # OpenMP threads spin badly on a busy two-core machine
@@ -96,13 +99,17 @@ def fit(X: np.ndarray, treated: np.ndarray, model: str = "logistic", seed: int =
             prop = Propensity(np.clip(gb.predict_proba(X)[:, 1], 1e-3, 1 - 1e-3), model)
     else:
         raise EvaluationError(f"propensity model must be 'logistic' or 'flexible', not {model!r}")
-    if prop.score[treated].min() > prop.score[~treated].max() - EPS or \
-            prop.score[treated].max() < prop.score[~treated].min() + EPS:
+    if (
+        prop.score[treated].min() > prop.score[~treated].max() - EPS
+        or prop.score[treated].max() < prop.score[~treated].min() + EPS
+    ):
         culprits = separating_columns(X, treated, names or [f"column {j + 1}" for j in range(X.shape[1])])
         hint = f" ({', '.join(culprits)} alone does)" if culprits else ""
-        raise EvaluationError(f"perfect separation: the covariates tell treated and comparison units apart exactly"
-                              f"{hint}, so there is no one to compare with; restrict the data to units that could "
-                              "have been treated, or leave out the covariate that decides treatment")
+        raise EvaluationError(
+            f"perfect separation: the covariates tell treated and comparison units apart exactly"
+            f"{hint}, so there is no one to compare with; restrict the data to units that could "
+            "have been treated, or leave out the covariate that decides treatment"
+        )
     return prop
 
 

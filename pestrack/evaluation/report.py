@@ -1,4 +1,5 @@
 """An evaluation as JSON, or as one self-contained HTML page with its plots embedded (no network)."""
+
 from __future__ import annotations
 
 import base64
@@ -108,54 +109,80 @@ th:first-child,td:first-child{text-align:left}.warn{background:#fff3cd;border-le
 def to_html(result) -> str:
     """The whole self-contained page."""
     e = html.escape
-    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Impact evaluation: "
-            f"{e(result.treatment)} on {e(result.outcome)}</title><style>{CSS}</style></head><body>"
-            f"<h1>Impact evaluation: {e(result.treatment)} on {e(result.outcome)}</h1>\n"
-            f"{body_html(result)}</body></html>")
+    return (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Impact evaluation: "
+        f"{e(result.treatment)} on {e(result.outcome)}</title><style>{CSS}</style></head><body>"
+        f"<h1>Impact evaluation: {e(result.treatment)} on {e(result.outcome)}</h1>\n"
+        f"{body_html(result)}</body></html>"
+    )
 
 
 def body_html(result) -> str:
     """The report's content (every value escaped), for the page above and the web application."""
     e = html.escape
     b = result.outcome_binary
-    parts = [f"<p class='headline'>Effect on the treated (ATT): <strong>{e(fmt_effect(result.att, b))}</strong>, "
-             f"95 % CI {e(fmt_effect(result.ci_low, b))} to {e(fmt_effect(result.ci_high, b))}</p>",
-             f"<p>{e(result.summary)}</p>"]
+    parts = [
+        f"<p class='headline'>Effect on the treated (ATT): <strong>{e(fmt_effect(result.att, b))}</strong>, "
+        f"95 % CI {e(fmt_effect(result.ci_low, b))} to {e(fmt_effect(result.ci_high, b))}</p>",
+        f"<p>{e(result.summary)}</p>",
+    ]
     if result.warnings:
-        parts.append("<div class='warn'><h2>Warnings</h2><ul>" + "".join(f"<li>{e(w)}</li>" for w in result.warnings)
-                     + "</ul></div>")
-    rows = [("Method", METHOD_NAMES[result.method]),
-            ("Effect on the treated (ATT)", f"{_num(result.att, 4)} [{_num(result.ci_low, 4)}, {_num(result.ci_high, 4)}]"),
-            ("Standard error", _num(result.se, 4))]
+        parts.append(
+            "<div class='warn'><h2>Warnings</h2><ul>"
+            + "".join(f"<li>{e(w)}</li>" for w in result.warnings)
+            + "</ul></div>"
+        )
+    rows = [
+        ("Method", METHOD_NAMES[result.method]),
+        ("Effect on the treated (ATT)", f"{_num(result.att, 4)} [{_num(result.ci_low, 4)}, {_num(result.ci_high, 4)}]"),
+        ("Standard error", _num(result.se, 4)),
+    ]
     if result.ate is not None:
-        rows.append(("Average effect (ATE)",
-                     f"{_num(result.ate, 4)} [{_num(result.ate_ci_low, 4)}, {_num(result.ate_ci_high, 4)}]"))
-    rows += [("Naive difference (no adjustment)", _num(result.naive_difference, 4)),
-             ("Mean outcome, treated used", _num(result.treated_mean, 4)),
-             ("Mean outcome, weighted comparison", _num(result.control_mean, 4)),
-             ("Treated units used / all", f"{result.n_treated} / {result.n_treated_total}"),
-             ("Comparison units used / all", f"{result.n_control} / {result.n_control_total}"),
-             ("Outside common support (treated, comparison)",
-              f"{result.n_treated_outside_support}, {result.n_control_outside_support}"),
-             ("Treated without a match", str(result.n_treated_unmatched)),
-             ("Rows dropped for missing values", str(result.n_dropped_missing)),
-             ("Confidence interval", result.ci_method)]
-    parts.append("<h2>Estimate</h2><table>" + "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows)
-                 + "</table>")
+        rows.append(
+            (
+                "Average effect (ATE)",
+                f"{_num(result.ate, 4)} [{_num(result.ate_ci_low, 4)}, {_num(result.ate_ci_high, 4)}]",
+            )
+        )
+    rows += [
+        ("Naive difference (no adjustment)", _num(result.naive_difference, 4)),
+        ("Mean outcome, treated used", _num(result.treated_mean, 4)),
+        ("Mean outcome, weighted comparison", _num(result.control_mean, 4)),
+        ("Treated units used / all", f"{result.n_treated} / {result.n_treated_total}"),
+        ("Comparison units used / all", f"{result.n_control} / {result.n_control_total}"),
+        (
+            "Outside common support (treated, comparison)",
+            f"{result.n_treated_outside_support}, {result.n_control_outside_support}",
+        ),
+        ("Treated without a match", str(result.n_treated_unmatched)),
+        ("Rows dropped for missing values", str(result.n_dropped_missing)),
+        ("Confidence interval", result.ci_method),
+    ]
+    parts.append(
+        "<h2>Estimate</h2><table>" + "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows) + "</table>"
+    )
     if result.balance:
-        head = ("<tr><th>covariate</th><th>mean treated (before)</th><th>mean comparison (before)</th><th>SMD before</th>"
-                "<th>SMD after</th><th>variance ratio before</th><th>variance ratio after</th></tr>")
+        head = (
+            "<tr><th>covariate</th><th>mean treated (before)</th><th>mean comparison (before)</th><th>SMD before</th>"
+            "<th>SMD after</th><th>variance ratio before</th><th>variance ratio after</th></tr>"
+        )
         body = []
         for r in result.balance:
             bad = r["smd_after"] is not None and abs(r["smd_after"]) > SMD_LIMIT
-            body.append(f"<tr><td>{e(r['covariate'])}</td><td>{_num(r['treated_mean_before'])}</td>"
-                        f"<td>{_num(r['control_mean_before'])}</td><td>{_num(r['smd_before'])}</td>"
-                        f"<td{' class=bad' if bad else ''}>{_num(r['smd_after'])}</td>"
-                        f"<td>{_num(r['variance_ratio_before'], 2)}</td><td>{_num(r['variance_ratio_after'], 2)}</td></tr>")
-        parts.append("<h2>Covariate balance</h2><p>Standardised mean difference (SMD): difference in means over the "
-                     f"pooled standard deviation before adjustment; |SMD| up to {SMD_LIMIT} is usually taken as "
-                     "balanced. Variance ratio: treated over comparison, 0.5–2 is usual.</p><table>" + head
-                     + "".join(body) + "</table>")
+            body.append(
+                f"<tr><td>{e(r['covariate'])}</td><td>{_num(r['treated_mean_before'])}</td>"
+                f"<td>{_num(r['control_mean_before'])}</td><td>{_num(r['smd_before'])}</td>"
+                f"<td{' class=bad' if bad else ''}>{_num(r['smd_after'])}</td>"
+                f"<td>{_num(r['variance_ratio_before'], 2)}</td><td>{_num(r['variance_ratio_after'], 2)}</td></tr>"
+            )
+        parts.append(
+            "<h2>Covariate balance</h2><p>Standardised mean difference (SMD): difference in means over the "
+            f"pooled standard deviation before adjustment; |SMD| up to {SMD_LIMIT} is usually taken as "
+            "balanced. Variance ratio: treated over comparison, 0.5–2 is usual.</p><table>"
+            + head
+            + "".join(body)
+            + "</table>"
+        )
     for title, uri in (("Love plot", love_plot(result)), ("Overlap", overlap_plot(result))):
         if uri:
             parts.append(f"<h2>{title}</h2><img alt='{e(title)}' src='{uri}'>")

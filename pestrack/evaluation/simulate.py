@@ -9,6 +9,7 @@ For difference-in-differences there is also ``pre_outcome``: each unit has a fix
 *not* among the covariates and is higher for the treated (selection on an unobserved level); the
 trend is the same in both groups, so DiD recovers the effect where matching on x cannot.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,8 +17,17 @@ import pyarrow as pa
 from scipy.special import expit
 
 
-def simulate(n: int = 5000, *, p: int = 3, effect: float = 1.0, confounding: float = 1.5, heterogeneity: float = 0.0,
-             binary: bool = False, hidden_level: float = 0.0, seed: int = 0) -> tuple[pa.Table, dict]:
+def simulate(
+    n: int = 5000,
+    *,
+    p: int = 3,
+    effect: float = 1.0,
+    confounding: float = 1.5,
+    heterogeneity: float = 0.0,
+    binary: bool = False,
+    hidden_level: float = 0.0,
+    seed: int = 0,
+) -> tuple[pa.Table, dict]:
     """Return (table, truth). Columns x1..xp (numbers), group (a/b/c), treated (bool), outcome, pre_outcome."""
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, p))

@@ -1,6 +1,7 @@
 """What a definition may refer to: the analytics tables with their column kinds, and the code values
 each coded column may take. Read from pestrack/analytics/schema.py and the profile's YAML files
 directly, so validating definitions never needs the records database."""
+
 from __future__ import annotations
 
 import os
@@ -14,9 +15,15 @@ from pestrack.analytics.schema import TABLES
 
 # Columns whose values are codes of a profile code list (codes.yaml), by column name.
 CODE_LISTS = {
-    "programme": "programme", "target_group": "target_group", "exit_reason": "exit_reason",
-    "entry_route": "entry_route", "referring_body": "referring_body", "measure": "measure",
-    "provider_type": "provider_type", "education_level": "education_level", "kind": "place_type",
+    "programme": "programme",
+    "target_group": "target_group",
+    "exit_reason": "exit_reason",
+    "entry_route": "entry_route",
+    "referring_body": "referring_body",
+    "measure": "measure",
+    "provider_type": "provider_type",
+    "education_level": "education_level",
+    "kind": "place_type",
 }
 ORG_UNIT_COLUMNS = ("org_unit", "referring_unit", "employer_org_unit")
 AGE_BAND_COLUMNS = ("age_band_at_start", "age_band_at_exit", "age_band")
@@ -88,7 +95,12 @@ def code_values(profile_dir: Path) -> dict[str, frozenset[str]]:
 
 def load_catalogue(profile_dir: Path) -> Catalogue:
     codes = code_values(profile_dir)
-    return Catalogue({t.name: {c.name: ColumnInfo(kind_of(c.type), c.nullable,
-                                                  frozenset(c.values) if c.values else codes.get(c.name))
-                               for c in t.columns}
-                      for t in TABLES})
+    return Catalogue(
+        {
+            t.name: {
+                c.name: ColumnInfo(kind_of(c.type), c.nullable, frozenset(c.values) if c.values else codes.get(c.name))
+                for c in t.columns
+            }
+            for t in TABLES
+        }
+    )

@@ -15,6 +15,7 @@ Shares and ratios in percent are multiplied by 100; a zero denominator gives a N
 the rows whose ``org_unit_path`` starts with one of the given paths. Tables without that column
 cannot be limited so (``ScopeUnavailable``).
 """
+
 from __future__ import annotations
 
 from sqlglot import exp
@@ -42,9 +43,13 @@ def unit_condition(table: str, units: list[str]) -> exp.Expression:
     """Rows of ``table`` whose unit path starts with one of ``units`` (no units: no rows)."""
     if not scopable(table):
         raise ScopeUnavailable(f"the table {table} has no organisation unit; it cannot be limited to units")
-    parts = [exp.EQ(this=exp.Substring(this=_col(UNIT_PATH), start=exp.Literal.number(1),
-                                       length=exp.Literal.number(len(u))), expression=exp.Literal.string(u))
-             for u in sorted(set(units))]
+    parts = [
+        exp.EQ(
+            this=exp.Substring(this=_col(UNIT_PATH), start=exp.Literal.number(1), length=exp.Literal.number(len(u))),
+            expression=exp.Literal.string(u),
+        )
+        for u in sorted(set(units))
+    ]
     return exp.paren(exp.or_(*parts)) if parts else exp.false()
 
 
@@ -69,8 +74,11 @@ def _when(cond: exp.Expression, then: exp.Expression, otherwise: exp.Expression 
 def _part(m: Measure) -> exp.Expression:
     """A ratio part, or a count/distinct count/sum over the whole group."""
     if m.kind == "count":
-        return exp.Sum(this=_when(m.where, exp.Literal.number(1), exp.Literal.number(0))) if m.where \
+        return (
+            exp.Sum(this=_when(m.where, exp.Literal.number(1), exp.Literal.number(0)))
+            if m.where
             else exp.Count(this=exp.Star())
+        )
     value = _col(m.column)
     if m.where is not None:
         value = _when(m.where, value)
@@ -91,7 +99,9 @@ def _divided(total: exp.Expression, m: Measure) -> exp.Expression:
 def aggregates(m: Measure) -> tuple[exp.Expression, exp.Expression | None]:
     """(numerator, denominator) aggregate expressions of a measure."""
     if m.kind == "share":
-        return exp.Sum(this=_when(m.condition, exp.Literal.number(1), exp.Literal.number(0))), exp.Count(this=exp.Star())
+        return exp.Sum(this=_when(m.condition, exp.Literal.number(1), exp.Literal.number(0))), exp.Count(
+            this=exp.Star()
+        )
     if m.kind == "mean":
         return _divided(exp.Sum(this=_col(m.column)), m), exp.Count(this=_col(m.column))
     if m.kind == "ratio":
@@ -117,8 +127,10 @@ def population(ind: Indicator, p: Period, units: list[str] | None = None) -> exp
     first, last = window_dates(p, ind.window)
     low, high = (_cast(exp.Literal.string(d.isoformat()), exp.DataType.Type.DATE) for d in (first, last))
     if ind.period_end:  # the row's span [period, period_end] overlaps [first, last]; no end = still open
-        ends_after = exp.or_(exp.column(ind.period_end, quoted=True).is_(exp.null()),
-                             exp.GTE(this=_col(ind.period_end), expression=low.copy()))
+        ends_after = exp.or_(
+            exp.column(ind.period_end, quoted=True).is_(exp.null()),
+            exp.GTE(this=_col(ind.period_end), expression=low.copy()),
+        )
         in_period = exp.and_(exp.LTE(this=_col(ind.period), expression=high), exp.paren(ends_after))
     else:
         in_period = exp.Between(this=_col(ind.period), low=low, high=high)
@@ -127,8 +139,11 @@ def population(ind: Indicator, p: Period, units: list[str] | None = None) -> exp
         condition = exp.and_(condition, unit_condition(ind.population, units))
     # Built from nodes with copy=False: the builders' string parsing and tree copies cost ~60 ms an
     # indicator, more than DuckDB needs to run the query.
-    return exp.select(exp.Star(), copy=False).from_(exp.to_table(ind.population, quoted=True), copy=False) \
+    return (
+        exp.select(exp.Star(), copy=False)
+        .from_(exp.to_table(ind.population, quoted=True), copy=False)
         .where(condition, copy=False)
+    )
 
 
 def compile_indicator(ind: Indicator, p: Period, units: list[str] | None = None) -> exp.Select:
@@ -138,12 +153,18 @@ def compile_indicator(ind: Indicator, p: Period, units: list[str] | None = None)
     pop_table = exp.to_table("pop")
 
     def branch(name: str, column: str | None) -> exp.Select:
-        label = (exp.func("COALESCE", _cast(_col(column), exp.DataType.Type.TEXT), exp.Literal.string(NOT_RECORDED))
-                 if column else _cast(exp.null(), exp.DataType.Type.TEXT))
-        q = exp.select(exp.alias_(exp.Literal.string(name), "breakdown", copy=False),
-                       exp.alias_(label, "breakdown_value", copy=False),
-                       exp.alias_(_double(num.copy()), "numerator", copy=False),
-                       exp.alias_(den.copy(), "denominator", copy=False), copy=False)
+        label = (
+            exp.func("COALESCE", _cast(_col(column), exp.DataType.Type.TEXT), exp.Literal.string(NOT_RECORDED))
+            if column
+            else _cast(exp.null(), exp.DataType.Type.TEXT)
+        )
+        q = exp.select(
+            exp.alias_(exp.Literal.string(name), "breakdown", copy=False),
+            exp.alias_(label, "breakdown_value", copy=False),
+            exp.alias_(_double(num.copy()), "numerator", copy=False),
+            exp.alias_(den.copy(), "denominator", copy=False),
+            copy=False,
+        )
         q = q.from_(pop_table.copy(), copy=False)
         return q.group_by(_col(column), copy=False) if column else q
 
@@ -151,10 +172,12 @@ def compile_indicator(ind: Indicator, p: Period, units: list[str] | None = None)
     for b in ind.breakdowns:
         agg = exp.union(agg, branch(b, b), distinct=False, copy=False)
     columns = [exp.column(c) for c in ("breakdown", "breakdown_value", "numerator", "denominator")]
-    return (exp.select(*columns, exp.alias_(value_expression(ind), "value", copy=False), copy=False)
-            .from_(exp.to_table("agg"), copy=False)
-            .with_(exp.to_identifier("pop"), as_=pop, copy=False)
-            .with_(exp.to_identifier("agg"), as_=agg, copy=False))
+    return (
+        exp.select(*columns, exp.alias_(value_expression(ind), "value", copy=False), copy=False)
+        .from_(exp.to_table("agg"), copy=False)
+        .with_(exp.to_identifier("pop"), as_=pop, copy=False)
+        .with_(exp.to_identifier("agg"), as_=agg, copy=False)
+    )
 
 
 def membership(m: Measure) -> tuple[exp.Expression, exp.Expression | None]:
@@ -167,21 +190,25 @@ def membership(m: Measure) -> tuple[exp.Expression, exp.Expression | None]:
         has = exp.Not(this=_col(m.column).is_(exp.null()))
         return has, has.copy()
     if m.kind == "ratio":
-        num, den = (part.where.copy() if part.where is not None else exp.true() for part in (m.numerator, m.denominator))
+        num, den = (
+            part.where.copy() if part.where is not None else exp.true() for part in (m.numerator, m.denominator)
+        )
         return num, den
     return (m.where.copy() if m.where is not None else true), None
 
 
-def compile_rows(ind: Indicator, p: Period, units: list[str] | None = None, columns: list[str] = (),
-                 only: str | None = None) -> exp.Select:
+def compile_rows(
+    ind: Indicator, p: Period, units: list[str] | None = None, columns: list[str] = (), only: str | None = None
+) -> exp.Select:
     """The population rows behind an indicator: ``columns`` plus ``in_numerator`` and
     ``in_denominator`` (booleans; NULL when the measure has no denominator). ``only`` =
     ``numerator`` or ``denominator`` keeps the rows that part counts."""
     num, den = membership(ind.measure)
     flag = lambda cond: exp.Coalesce(this=exp.paren(cond), expressions=[exp.false()])  # noqa: E731
     den_flag = flag(den) if den is not None else exp.cast(exp.null(), "boolean")
-    q = exp.select(*(_col(c) for c in columns), exp.alias_(flag(num), "in_numerator"),
-                   exp.alias_(den_flag, "in_denominator")).from_(exp.alias_(exp.paren(population(ind, p, units)), "pop"))
+    q = exp.select(
+        *(_col(c) for c in columns), exp.alias_(flag(num), "in_numerator"), exp.alias_(den_flag, "in_denominator")
+    ).from_(exp.alias_(exp.paren(population(ind, p, units)), "pop"))
     if only == "numerator":
         q = q.where(flag(num.copy()))
     elif only == "denominator" and den is not None:

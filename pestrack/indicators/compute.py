@@ -1,4 +1,5 @@
 """Compute a set of indicators for a period on an engine, and write the result CSV."""
+
 from __future__ import annotations
 
 import csv
@@ -33,15 +34,20 @@ def _reported(ind: Indicator, p: Period) -> list[Result]:
     if values is None:
         return []
     out = [Result(ind.id, p.label, TOTAL, None, values["total"], None, None)]
-    out += [Result(ind.id, p.label, "sex", REPORTED_SEX[k], v, None, None) for k, v in values.items() if k in REPORTED_SEX]
+    out += [
+        Result(ind.id, p.label, "sex", REPORTED_SEX[k], v, None, None) for k, v in values.items() if k in REPORTED_SEX
+    ]
     return out
 
 
 def without_register_data(indicators: list[Indicator], engine: Engine) -> list[Indicator]:
     """The indicators whose population is a register table (course results, …) that the data folder
     does not have: it is imported separately (``pestrack analytics import``), so they are left out."""
-    return [i for i in indicators if not i.is_reported and i.population not in engine.tables
-            and BY_NAME[i.population].register]
+    return [
+        i
+        for i in indicators
+        if not i.is_reported and i.population not in engine.tables and BY_NAME[i.population].register
+    ]
 
 
 def compute(indicators: list[Indicator], engine: Engine, p: Period, units: list[str] | None = None) -> list[Result]:
@@ -56,8 +62,10 @@ def compute(indicators: list[Indicator], engine: Engine, p: Period, units: list[
         if ind.is_reported or ind.id in skipped or (units is not None and not scopable(ind.population)):
             continue
         if ind.population not in engine.tables:
-            raise FileNotFoundError(f"indicator {ind.id} needs the analytics table {ind.population} "
-                                    f"({ind.population}.parquet), which the data folder does not have")
+            raise FileNotFoundError(
+                f"indicator {ind.id} needs the analytics table {ind.population} "
+                f"({ind.population}.parquet), which the data folder does not have"
+            )
         computed.append(ind)
     rows_of = dict(zip((i.id for i in computed), engine.run_all([compile_indicator(i, p, units) for i in computed])))
     out: list[Result] = []
@@ -86,5 +94,16 @@ def write_csv(results: list[Result], out: Path) -> None:
         w = csv.writer(f)
         w.writerow(CSV_COLUMNS)
         for r in results:
-            w.writerow(safe_row([r.indicator_id, r.period, r.breakdown, r.breakdown_value or "", _number(r.value),
-                                 _number(r.numerator), _number(r.denominator)]))
+            w.writerow(
+                safe_row(
+                    [
+                        r.indicator_id,
+                        r.period,
+                        r.breakdown,
+                        r.breakdown_value or "",
+                        _number(r.value),
+                        _number(r.numerator),
+                        _number(r.denominator),
+                    ]
+                )
+            )

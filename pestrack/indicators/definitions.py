@@ -3,6 +3,7 @@
 Every problem is collected (not only the first) and reported as ``file:line: indicator: what is
 wrong``; nothing runs until the whole set is valid. The format is described in docs/indicators.md.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -19,9 +20,29 @@ UNITS = ("percent", "count", "months", "mean", "index", "ratio")
 DIRECTIONS = ("higher", "lower")
 MEASURES = ("share", "count", "distinct_count", "mean", "sum", "ratio")
 PART_MEASURES = ("count", "distinct_count", "sum")  # the parts of a ratio
-FIELDS = {"id", "name", "definition", "definition_sv", "unit", "direction", "population", "where", "measure", "period", "window",
-          "breakdowns", "precision", "targets", "source", "print_unit", "first_year",
-          "cell_precision", "blank_cells", "bare_cells", "unit_cells"}
+FIELDS = {
+    "id",
+    "name",
+    "definition",
+    "definition_sv",
+    "unit",
+    "direction",
+    "population",
+    "where",
+    "measure",
+    "period",
+    "window",
+    "breakdowns",
+    "precision",
+    "targets",
+    "source",
+    "print_unit",
+    "first_year",
+    "cell_precision",
+    "blank_cells",
+    "bare_cells",
+    "unit_cells",
+}
 CELLS = ("outcome", "men", "women", "prev")
 TARGET_CELLS = ("target", "kf")  # the annual target and the city council's target, as printed
 MAX_PRECISION = 6
@@ -57,18 +78,19 @@ def read_yaml(path: Path):
 
 @dataclass
 class Measure:
-    kind: str                                # one of MEASURES
-    column: str | None = None                # distinct_count, mean, sum
+    kind: str  # one of MEASURES
+    column: str | None = None  # distinct_count, mean, sum
     condition: exp.Expression | None = None  # share: the numerator's condition
-    where: exp.Expression | None = None      # a ratio part's own filter
-    numerator: Measure | None = None         # ratio
-    denominator: Measure | None = None       # ratio
-    divide_by: float | None = None           # mean, sum: the sum divided by this (a unit conversion)
+    where: exp.Expression | None = None  # a ratio part's own filter
+    numerator: Measure | None = None  # ratio
+    denominator: Measure | None = None  # ratio
+    divide_by: float | None = None  # mean, sum: the sum divided by this (a unit conversion)
 
 
 @dataclass(frozen=True)
 class Window:
     """Rows whose period date lies in the ``months`` months ending ``lag_months`` before the period end."""
+
     months: int
     lag_months: int = 0
 
@@ -78,29 +100,29 @@ class Indicator:
     id: str
     name: dict[str, str]
     unit: str
-    direction: str                           # higher, lower or band
+    direction: str  # higher, lower or band
     precision: int
     file: Path
     line: int
     band: tuple[float, float] | None = None  # (centre, half_width) for direction band
-    definition: str = ""                     # in English; definition_sv in Swedish (the results page)
+    definition: str = ""  # in English; definition_sv in Swedish (the results page)
     definition_sv: str = ""
     population: str | None = None
     where: exp.Expression | None = None
     measure: Measure | None = None
     period: str | None = None
-    period_end: str | None = None            # with period: rows whose span [period, period_end] overlaps
+    period_end: str | None = None  # with period: rows whose span [period, period_end] overlaps
     window: Window | None = None
     breakdowns: list[str] = field(default_factory=list)
     targets: dict[int, dict[str, float | str]] = field(default_factory=dict)
-    source: str | None = None                # reported indicators: where the values come from
+    source: str | None = None  # reported indicators: where the values come from
     reported: dict[int, dict[str, float]] = field(default_factory=dict)  # year -> {total, women, men}
-    print_unit: bool = True                  # false: the report prints the bare number (as published)
-    first_year: int | None = None            # the first year the report gives a value for (a new indicator)
+    print_unit: bool = True  # false: the report prints the bare number (as published)
+    first_year: int | None = None  # the first year the report gives a value for (a new indicator)
     cell_precision: dict[str, int] = field(default_factory=dict)  # a report cell printed at other decimals
-    blank_cells: tuple[str, ...] = ()        # report cells left empty as published (still computed by breakdown)
-    bare_cells: tuple[str, ...] = ()         # report cells printed without the unit, as published
-    unit_cells: tuple[str, ...] = ()         # with print_unit false: cells printed with the unit all the same
+    blank_cells: tuple[str, ...] = ()  # report cells left empty as published (still computed by breakdown)
+    bare_cells: tuple[str, ...] = ()  # report cells printed without the unit, as published
+    unit_cells: tuple[str, ...] = ()  # with print_unit false: cells printed with the unit all the same
 
     def cell_unit(self, cell: str) -> str | None:
         """The unit printed in report cell ``cell`` (CELLS or TARGET_CELLS), None for a bare number:
@@ -123,8 +145,11 @@ class _Reader:
         self.id = str(item.get("id") or "?")
 
     def error(self, where: dict | int | None, key: str | None, message: str):
-        line = where if isinstance(where, int) else (where or self.item).get(KEYS, {}).get(key) or \
-            (where or self.item).get(LINE, "?")
+        line = (
+            where
+            if isinstance(where, int)
+            else (where or self.item).get(KEYS, {}).get(key) or (where or self.item).get(LINE, "?")
+        )
         self.errors.append(f"{self.path}:{line}: indicator {self.id}: {message}")
 
     def filter(self, where: dict, key: str, table: str | None) -> exp.Expression | None:
@@ -162,7 +187,11 @@ class _Reader:
         kinds = [k for k in m if k in MEASURES]
         extra = [k for k in m if k not in MEASURES and k not in (LINE, KEYS, "where", "divide_by")]
         if len(kinds) != 1 or extra or (kinds[0] not in allowed):
-            self.error(m, None, f"measure must be exactly one of {', '.join(allowed)} (got {', '.join(map(str, kinds + extra)) or 'nothing'})")
+            self.error(
+                m,
+                None,
+                f"measure must be exactly one of {', '.join(allowed)} (got {', '.join(map(str, kinds + extra)) or 'nothing'})",
+            )
             return None
         kind = kinds[0]
         out = Measure(kind)
@@ -206,7 +235,9 @@ class _Reader:
         if not isinstance(item.get("id"), str) or not item["id"].replace("_", "").isalnum():
             self.error(item, "id", "id must be a name of letters, digits and _")
         name = item.get("name")
-        if not isinstance(name, dict) or not all(isinstance(name.get(lang), str) and name[lang] for lang in ("sv", "en")):
+        if not isinstance(name, dict) or not all(
+            isinstance(name.get(lang), str) and name[lang] for lang in ("sv", "en")
+        ):
             self.error(item, "name", "name needs both sv and en texts")
             name = {}
         unit = item.get("unit")
@@ -215,11 +246,23 @@ class _Reader:
         direction, band = self.direction(item.get("direction"))
         precision = item.get("precision")
         if not isinstance(precision, int) or isinstance(precision, bool) or not 0 <= precision <= MAX_PRECISION:
-            self.error(item, "precision", f"precision must be a whole number of decimals from 0 to {MAX_PRECISION} (got {precision!r})")
-        ind = Indicator(id=self.id, name={k: v for k, v in name.items() if k in ("sv", "en")}, unit=unit,
-                        direction=direction, band=band, precision=precision, file=self.path,
-                        line=item.get(LINE, 0), definition=str(item.get("definition") or ""),
-                        definition_sv=str(item.get("definition_sv") or ""))
+            self.error(
+                item,
+                "precision",
+                f"precision must be a whole number of decimals from 0 to {MAX_PRECISION} (got {precision!r})",
+            )
+        ind = Indicator(
+            id=self.id,
+            name={k: v for k, v in name.items() if k in ("sv", "en")},
+            unit=unit,
+            direction=direction,
+            band=band,
+            precision=precision,
+            file=self.path,
+            line=item.get(LINE, 0),
+            definition=str(item.get("definition") or ""),
+            definition_sv=str(item.get("definition_sv") or ""),
+        )
         ind.targets = self.targets(item.get("targets"))
         if "print_unit" in item:
             if not isinstance(item["print_unit"], bool):
@@ -228,13 +271,23 @@ class _Reader:
                 ind.print_unit = item["print_unit"]
         if "cell_precision" in item:
             cp = item["cell_precision"]
-            if not isinstance(cp, dict) or not all(k in CELLS and isinstance(v, int) and 0 <= v <= MAX_PRECISION
-                                                   for k, v in cp.items() if k not in (LINE, KEYS)):
-                self.error(item, "cell_precision", f"cell_precision maps cells ({', '.join(CELLS)}) to decimals 0–{MAX_PRECISION}")
+            if not isinstance(cp, dict) or not all(
+                k in CELLS and isinstance(v, int) and 0 <= v <= MAX_PRECISION
+                for k, v in cp.items()
+                if k not in (LINE, KEYS)
+            ):
+                self.error(
+                    item,
+                    "cell_precision",
+                    f"cell_precision maps cells ({', '.join(CELLS)}) to decimals 0–{MAX_PRECISION}",
+                )
             else:
                 ind.cell_precision = {k: v for k, v in cp.items() if k not in (LINE, KEYS)}
-        for key, allowed in (("blank_cells", CELLS), ("bare_cells", CELLS + TARGET_CELLS),
-                             ("unit_cells", CELLS + TARGET_CELLS)):
+        for key, allowed in (
+            ("blank_cells", CELLS),
+            ("bare_cells", CELLS + TARGET_CELLS),
+            ("unit_cells", CELLS + TARGET_CELLS),
+        ):
             if key in item:
                 cells = item[key]
                 if not isinstance(cells, list) or not all(c in allowed for c in cells):
@@ -329,9 +382,13 @@ class _Reader:
             if year in (LINE, KEYS):
                 continue
             line = src["values"][KEYS].get(year)
-            if not isinstance(year, int) or not isinstance(values, dict) or \
-                    not all(k in ("total", "women", "men", LINE, KEYS) for k in values) or \
-                    not all(self.number(v) for k, v in values.items() if k not in (LINE, KEYS)) or "total" not in values:
+            if (
+                not isinstance(year, int)
+                or not isinstance(values, dict)
+                or not all(k in ("total", "women", "men", LINE, KEYS) for k in values)
+                or not all(self.number(v) for k, v in values.items() if k not in (LINE, KEYS))
+                or "total" not in values
+            ):
                 self.error(line, None, f"source value for {year!r} must be {{total: N, women: N, men: N}} (numbers)")
                 continue
             ind.reported[year] = {k: float(v) for k, v in values.items() if k not in (LINE, KEYS)}
@@ -340,8 +397,11 @@ class _Reader:
         item = self.item
         table = item.get("population")
         if table not in self.catalogue.tables:
-            self.error(item, "population", f"population {table!r} is not an analytics table "
-                                           f"({', '.join(self.catalogue.tables)})")
+            self.error(
+                item,
+                "population",
+                f"population {table!r} is not an analytics table ({', '.join(self.catalogue.tables)})",
+            )
             table = None
         ind.population = table
         if "where" in item:
@@ -362,8 +422,12 @@ class _Reader:
         elif isinstance(item["period"], dict):
             span = item["period"]
             if set(span) - {LINE, KEYS} != {"from", "to"}:
-                self.error(span, None, "period must name a date column, or be {from: start column, to: end column} "
-                                       "(rows whose span overlaps the period)")
+                self.error(
+                    span,
+                    None,
+                    "period must name a date column, or be {from: start column, to: end column} "
+                    "(rows whose span overlaps the period)",
+                )
             else:
                 ind.period = self.column(span, "from", table, ("date",))
                 ind.period_end = self.column(span, "to", table, ("date",))
@@ -371,9 +435,14 @@ class _Reader:
             ind.period = self.column(item, "period", table, ("date",))
         if "window" in item:
             w = item["window"]
-            if not isinstance(w, dict) or set(w) - {LINE, KEYS} - {"months", "lag_months"} or \
-                    not isinstance(w.get("months"), int) or w["months"] < 1 or \
-                    not isinstance(w.get("lag_months", 0), int) or w.get("lag_months", 0) < 0:
+            if (
+                not isinstance(w, dict)
+                or set(w) - {LINE, KEYS} - {"months", "lag_months"}
+                or not isinstance(w.get("months"), int)
+                or w["months"] < 1
+                or not isinstance(w.get("lag_months", 0), int)
+                or w.get("lag_months", 0) < 0
+            ):
                 self.error(item, "window", "window must be {months: N ≥ 1, lag_months: N ≥ 0}")
             else:
                 ind.window = Window(w["months"], w.get("lag_months", 0))
@@ -436,8 +505,10 @@ def load_definitions(profile: str | Path = "stockholm", files: list[Path] | None
         errors += file_errors
         for ind in found:
             if ind.id in seen:
-                errors.append(f"{ind.file}:{ind.line}: indicator {ind.id}: id already used at "
-                              f"{seen[ind.id].file}:{seen[ind.id].line}")
+                errors.append(
+                    f"{ind.file}:{ind.line}: indicator {ind.id}: id already used at "
+                    f"{seen[ind.id].file}:{seen[ind.id].line}"
+                )
             seen[ind.id] = ind
             indicators.append(ind)
     if errors:

@@ -11,6 +11,7 @@ not zero is withheld too (``..``); when there is none, the total is withheld. Th
 profile's ``disclosure: {suppress_below: N}`` (profile.yaml), which the setting
 PESTRACK_SUPPRESS_BELOW (or a command's ``--suppress-below``) overrides. docs/results.md.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -77,8 +78,9 @@ def disclose(results: list[Result], below: int) -> list[Result]:
         hidden = [i for i in members if marker[i]]
         if len(hidden) != 1:
             continue
-        shown = sorted((i for i in members if not marker[i] and _size(results[i]) > 0),
-                       key=lambda i: (_size(results[i]), i))
+        shown = sorted(
+            (i for i in members if not marker[i] and _size(results[i]) > 0), key=lambda i: (_size(results[i]), i)
+        )
         if shown:
             marker[shown[0]] = WITHHELD
         else:

@@ -1,6 +1,7 @@
 """Where the compiled queries run. Every engine reads the analytics tables (Parquet files from
 ``pestrack analytics extract``) under their own names and runs the same SQLGlot tree, transpiled
 to its dialect; ``run`` returns (breakdown, breakdown_value, numerator, denominator, value) rows."""
+
 from __future__ import annotations
 
 import io
@@ -117,8 +118,14 @@ class DuckDBEngine(Engine):
         self.con.close()
 
 
-PG_TYPES = {"string": "text", "date32[day]": "date", "int64": "bigint", "int32": "integer", "bool": "boolean",
-            "double": "double precision"}
+PG_TYPES = {
+    "string": "text",
+    "date32[day]": "date",
+    "int64": "bigint",
+    "int32": "integer",
+    "bool": "boolean",
+    "double": "double precision",
+}
 
 
 class PostgresEngine(Engine):
@@ -200,8 +207,9 @@ def spark_session(master: str = "local[2]", conf: dict[str, str] | None = None):
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise EngineUnavailable("the Apache Spark engine needs PySpark: pip install 'pestrack[spark]' "
-                                "(python3 dev.py installs it)") from None
+        raise EngineUnavailable(
+            "the Apache Spark engine needs PySpark: pip install 'pestrack[spark]' (python3 dev.py installs it)"
+        ) from None
     if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
         raise EngineUnavailable("the Apache Spark engine needs Java 17 or 21: no java on PATH and no JAVA_HOME")
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")

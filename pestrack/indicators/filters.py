@@ -6,6 +6,7 @@ bare boolean column. Anything else (functions, sub-queries, several statements, 
 refused. The text is parsed with SQLGlot and every node of the tree is checked before the tree
 (never the text) goes into a query.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -62,8 +63,12 @@ class _Checker:
             return "number"
         if isinstance(node, exp.Boolean):
             return "bool"
-        if isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.DATE \
-                and isinstance(node.this, exp.Literal) and node.this.is_string:
+        if (
+            isinstance(node, exp.Cast)
+            and node.to.this == exp.DataType.Type.DATE
+            and isinstance(node.this, exp.Literal)
+            and node.this.is_string
+        ):
             try:
                 dt.date.fromisoformat(node.this.name)
             except ValueError:
@@ -85,8 +90,9 @@ class _Checker:
         if isinstance(col, exp.Column) and isinstance(lit, exp.Literal) and lit.is_string:
             info = self.catalogue.column(self.table, col.name)
             if info and info.codes is not None and lit.name not in info.codes:
-                self.errors.append(f"{lit.name!r} is not a code of {col.name} in the profile "
-                                   f"(codes: {', '.join(sorted(info.codes))})")
+                self.errors.append(
+                    f"{lit.name!r} is not a code of {col.name} in the profile (codes: {', '.join(sorted(info.codes))})"
+                )
 
     def predicate(self, node: exp.Expression):
         if isinstance(node, (exp.And, exp.Or)):
@@ -230,7 +236,8 @@ def never_true(tree: exp.Expression, catalogue: Catalogue, table: str) -> str | 
 
 def _in_range(v, lo, hi) -> bool:
     try:
-        return (lo is None or v > lo[0] or (v == lo[0] and not lo[1])) and \
-               (hi is None or v < hi[0] or (v == hi[0] and not hi[1]))
+        return (lo is None or v > lo[0] or (v == lo[0] and not lo[1])) and (
+            hi is None or v < hi[0] or (v == hi[0] and not hi[1])
+        )
     except TypeError:
         return True

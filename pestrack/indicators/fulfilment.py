@@ -1,6 +1,7 @@
 """Fulfilment: is an indicator's target met, partly met or not met, and what status does that suggest
 for a goal. The rules are documented in docs/reports.md ("Fulfilment").
 """
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -16,8 +17,9 @@ def rounded(value: float, precision: int) -> float:
     return float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-precision), rounding=ROUND_HALF_UP))
 
 
-def indicator_fulfilment(value: float | None, direction: str, target, tolerance: float,
-                         band: tuple[float, float] | None = None) -> str | None:
+def indicator_fulfilment(
+    value: float | None, direction: str, target, tolerance: float, band: tuple[float, float] | None = None
+) -> str | None:
     """met / partly / not_met for an outcome (at its printed precision) against its own target.
 
     higher: met at or above the target; partly met when short of it by at most ``tolerance`` × target.
@@ -68,8 +70,11 @@ def goal_statuses(goals: Goals, indicator_status: dict[str, str | None], year: i
         evidence += [visit(child) for child in goals.children(goal.id)]
         suggested = combine([e for e in evidence if e])
         assessment = goal.assessment.get(year)
-        out[goal.id] = {"suggested": suggested, "assessment": assessment,
-                        "status": assessment.status if assessment else suggested}
+        out[goal.id] = {
+            "suggested": suggested,
+            "assessment": assessment,
+            "status": assessment.status if assessment else suggested,
+        }
         return out[goal.id]["status"]
 
     for g in goals.goals:

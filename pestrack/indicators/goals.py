@@ -4,6 +4,7 @@ the budget table (reported/_budget.yaml), each checked with file:line errors. Se
 Reported indicators use the indicator definition format with a ``source`` (docs/indicators.md) and
 are read by the same reader as the computed ones.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ ACTIVITY_FIELDS = {"text", "status", "analysis"}
 @dataclass
 class IndicatorRef:
     """An indicator attached to a goal: a defined one (``id``) or, not yet defined, its Swedish name."""
+
     id: str | None
     name: str | None
     line: int
@@ -50,6 +52,7 @@ class Activity:
 @dataclass
 class Assessment:
     """The analyst's own status for a year, with the written analysis that justifies it."""
+
     status: str
     analysis: str
 
@@ -97,8 +100,9 @@ class _GoalReader:
 
     def yearly_texts(self, node: dict, key: str, what: str) -> dict[int, str]:
         value = node.get(key) or {}
-        if not isinstance(value, dict) or not all(isinstance(y, int) and _text(t) for y, t in value.items()
-                                                  if y not in (LINE, KEYS)):
+        if not isinstance(value, dict) or not all(
+            isinstance(y, int) and _text(t) for y, t in value.items() if y not in (LINE, KEYS)
+        ):
             self.error(node, key, f"{what}: {key} must map a year to a text")
             return {}
         return {y: t.strip() for y, t in value.items() if y not in (LINE, KEYS)}
@@ -119,8 +123,9 @@ class _GoalReader:
         tolerance = node.get("tolerance")
         if tolerance is not None and not _tolerance(tolerance):
             self.error(node, "tolerance", f"{what}: tolerance must be a share from 0 to below 1 (got {tolerance!r})")
-        return IndicatorRef(node.get("id"), node.get("name"), node.get(LINE, 0), tolerance,
-                            self.yearly_texts(node, "analysis", what))
+        return IndicatorRef(
+            node.get("id"), node.get("name"), node.get(LINE, 0), tolerance, self.yearly_texts(node, "analysis", what)
+        )
 
     def activity(self, node, goal_id: str) -> Activity | None:
         what = f"goal {goal_id}: activity"
@@ -143,10 +148,18 @@ class _GoalReader:
         for year, a in value.items():
             if year in (LINE, KEYS):
                 continue
-            if not isinstance(year, int) or not isinstance(a, dict) or a.get("status") not in STATUSES \
-                    or not _text(a.get("analysis")):
-                self.error(value, year, f"goal {goal_id}: assessment for {year!r} needs a status "
-                                        f"({', '.join(STATUSES)}) and a written analysis")
+            if (
+                not isinstance(year, int)
+                or not isinstance(a, dict)
+                or a.get("status") not in STATUSES
+                or not _text(a.get("analysis"))
+            ):
+                self.error(
+                    value,
+                    year,
+                    f"goal {goal_id}: assessment for {year!r} needs a status "
+                    f"({', '.join(STATUSES)}) and a written analysis",
+                )
                 continue
             out[year] = Assessment(a["status"], a["analysis"].strip())
         return out
@@ -158,14 +171,23 @@ class _GoalReader:
         goal_id = str(node.get("id") or "?")
         self.unknown(node, GOAL_FIELDS, f"goal {goal_id}")
         if not isinstance(node.get("id"), str) or not node["id"]:
-            self.error(node, "id", "a goal needs an id (a text such as \"3.2.1\")")
+            self.error(node, "id", 'a goal needs an id (a text such as "3.2.1")')
         if node.get("level") not in LEVELS:
             self.error(node, "level", f"goal {goal_id}: level {node.get('level')!r} is not one of {', '.join(LEVELS)}")
         if not _text(node.get("title")):
             self.error(node, "title", f"goal {goal_id}: title must be a text")
-        goal = Goal(goal_id, node.get("level"), node.get("parent"), str(node.get("title") or "").strip(),
-                    node.get(LINE, 0), assessment=self.assessment(node, goal_id))
-        for key, read, out in (("indicators", self.ref, goal.indicators), ("activities", self.activity, goal.activities)):
+        goal = Goal(
+            goal_id,
+            node.get("level"),
+            node.get("parent"),
+            str(node.get("title") or "").strip(),
+            node.get(LINE, 0),
+            assessment=self.assessment(node, goal_id),
+        )
+        for key, read, out in (
+            ("indicators", self.ref, goal.indicators),
+            ("activities", self.activity, goal.activities),
+        ):
             items = node.get(key) or []
             if not isinstance(items, list):
                 self.error(node, key, f"goal {goal_id}: {key} must be a list")
@@ -189,8 +211,12 @@ class _GoalReader:
             elif depth > 0 and parent is None:
                 self.error(nodes[g.id], "parent", f"goal {g.id}: parent {g.parent!r} is not a goal of this file")
             elif depth > 0 and parent.level != LEVELS[depth - 1]:
-                self.error(nodes[g.id], "parent", f"goal {g.id}: a {g.level} goal's parent must be a "
-                                                  f"{LEVELS[depth - 1]} goal ({g.parent} is {parent.level})")
+                self.error(
+                    nodes[g.id],
+                    "parent",
+                    f"goal {g.id}: a {g.level} goal's parent must be a "
+                    f"{LEVELS[depth - 1]} goal ({g.parent} is {parent.level})",
+                )
 
 
 def load_goals(profile: str | Path = "stockholm", known_ids: set[str] | None = None) -> Goals:
@@ -206,8 +232,11 @@ def load_goals(profile: str | Path = "stockholm", known_ids: set[str] | None = N
         raise DefinitionErrors([f"{path}:1: goals.yaml holds a mapping with a list of goals (goals: [...])"])
     tolerance = (data.get("fulfilment") or {}).get("tolerance", 0.15)
     if not _tolerance(tolerance):
-        reader.error(data.get("fulfilment") or data, "tolerance",
-                     f"fulfilment tolerance must be a share from 0 to below 1 (got {tolerance!r})")
+        reader.error(
+            data.get("fulfilment") or data,
+            "tolerance",
+            f"fulfilment tolerance must be a share from 0 to below 1 (got {tolerance!r})",
+        )
     goals = [g for g in (reader.goal(n) for n in data["goals"]) if g is not None]
     reader.hierarchy(goals, {str(n.get("id")): n for n in data["goals"] if isinstance(n, dict)})
     if reader.errors:
@@ -237,7 +266,9 @@ def load_reported(profile: str | Path = "stockholm") -> list[Indicator]:
         target_id, by_year = adherence
         ind = next((i for i in out if i.id == target_id), None)
         if ind is None:
-            raise DefinitionErrors([f"{folder / '_budget.yaml'}:1: adherence_indicator {target_id!r} is not a reported indicator"])
+            raise DefinitionErrors(
+                [f"{folder / '_budget.yaml'}:1: adherence_indicator {target_id!r} is not a reported indicator"]
+            )
         for year, value in by_year.items():
             ind.reported[year] = {"total": value}
     return out
@@ -248,8 +279,11 @@ def budget_adherence(path: Path) -> tuple[tuple[str, dict[int, float]] | None, l
     if not path.exists():
         return None, []
     data = read_yaml(path)
-    if not isinstance(data, dict) or not isinstance(data.get("adherence_indicator"), str) \
-            or not isinstance(data.get("years"), dict):
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("adherence_indicator"), str)
+        or not isinstance(data.get("years"), dict)
+    ):
         return None, [f"{path}:1: the budget table needs adherence_indicator and years: {{YEAR: [rows]}}"]
     errors, out = [], {}
     for year, rows in data["years"].items():
@@ -263,8 +297,10 @@ def budget_adherence(path: Path) -> tuple[tuple[str, dict[int, float]] | None, l
         for row in rows:
             nums = [row.get(k) if isinstance(row, dict) else None for k in ("adjusted_budget", "actual")]
             if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in nums):
-                errors.append(f"{path}:{row.get(LINE, line) if isinstance(row, dict) else line}: "
-                              f"a budget row needs numbers adjusted_budget and actual")
+                errors.append(
+                    f"{path}:{row.get(LINE, line) if isinstance(row, dict) else line}: "
+                    f"a budget row needs numbers adjusted_budget and actual"
+                )
                 continue
             total_adjusted += nums[0]
             total_actual += nums[1]

@@ -8,6 +8,7 @@ A follow-up window moves with the period: it holds the ``months`` months that en
 before the period's end (``{months: 12, lag_months: 6}`` for VB 2023 is 2022-07-01 – 2023-06-30;
 for T1 2023 it is 2021-11-01 – 2022-10-31).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,7 +22,7 @@ TERTIAL_END_MONTH = {"T1": 4, "T2": 8}
 
 @dataclass(frozen=True)
 class Period:
-    label: str    # e.g. "VB 2023", "T1 2023", "Q2 2023", "M03 2023"
+    label: str  # e.g. "VB 2023", "T1 2023", "Q2 2023", "M03 2023"
     start: dt.date
     end: dt.date  # inclusive
 

@@ -23,6 +23,7 @@ slots. Two solvers, both optimal:
 - "dense": SciPy's ``linear_sum_assignment`` on the whole matrix (the simple reference; it needs
   about 40 bytes per applicant × position: 4 GB at 11,000 × 11,000).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -55,8 +56,18 @@ def lottery_ranks(ids, seed: int) -> np.ndarray:
     return ranks
 
 
-def allocate(score: np.ndarray, feasible: np.ndarray, positions, *, priority=None, priority_bonus: float = 0.25,
-             ids=None, seed: int = 0, method: str = "auto", candidates: int = CANDIDATES) -> Allocation:
+def allocate(
+    score: np.ndarray,
+    feasible: np.ndarray,
+    positions,
+    *,
+    priority=None,
+    priority_bonus: float = 0.25,
+    ids=None,
+    seed: int = 0,
+    method: str = "auto",
+    candidates: int = CANDIDATES,
+) -> Allocation:
     """Allocate places (columns, with ``positions`` each) to applicants (rows); see the module docstring."""
     n, m = score.shape
     positions = np.asarray(positions, np.int64)
@@ -94,7 +105,7 @@ class _Values:
         self.points = (n - ranks).astype(np.int64)  # 1..n
         self.mult = n * (n + 1) // 2 + 1
         top = max((int(self.block(r).max(initial=0)) for r in _blocks(n)), default=0)
-        if top * self.mult * max(n, 1) >= 2 ** 53:
+        if top * self.mult * max(n, 1) >= 2**53:
             raise ValueError("the allocation is too large for exact arithmetic; split it")
 
     def block(self, rows) -> np.ndarray:
@@ -203,11 +214,11 @@ def _solve_graph(values: _Values, positions, pairs):
     length = matched_w[rows_all] - w_all
     keep = ~is_matched
     src = S + n
-    big = float(2 ** 52)
+    big = float(2**52)
     arcs_from = np.concatenate([cols_all[keep], np.full(S + n, src)])
     arcs_to = np.concatenate([match[rows_all[keep]], np.arange(S + n)])
-    arcs_len = np.concatenate([length[keep].astype(np.float64), np.where(free[:S + n], 0.0, big)])
-    price = _shortest(arcs_from, arcs_to, arcs_len, S + n + 1, src)[:S + n]
+    arcs_len = np.concatenate([length[keep].astype(np.float64), np.where(free[: S + n], 0.0, big)])
+    price = _shortest(arcs_from, arcs_to, arcs_len, S + n + 1, src)[: S + n]
     if (price < 0).any():  # cannot happen at an optimum of the graph
         raise AssertionError("the matching solver returned a matching that is not optimal")
     u = matched_w - price[match]
@@ -273,15 +284,26 @@ def explain(alloc: Allocation, score, feasible, priority, ids, place_ids, rule_c
                 why = ": " + ", ".join(f"{rule} excludes {c}" for rule, c in rule_counts(i).items() if c)
             out.append(f"{ids[i]}{tier}: no place - every place breaks a hard rule{why}")
             continue
-        better = [int(b) for b in allowed[np.argsort(-score[i, allowed], kind="stable")] if score[i, b] > (score[i, j] if j >= 0 else -1)]
-        taken = "; ".join(f"{place_ids[b]} ({score[i, b]:.3f}) went to {', '.join(str(ids[h]) for h in holder.get(b, []))}"
-                          for b in better[:2] if holder.get(b))
+        better = [
+            int(b)
+            for b in allowed[np.argsort(-score[i, allowed], kind="stable")]
+            if score[i, b] > (score[i, j] if j >= 0 else -1)
+        ]
+        taken = "; ".join(
+            f"{place_ids[b]} ({score[i, b]:.3f}) went to {', '.join(str(ids[h]) for h in holder.get(b, []))}"
+            for b in better[:2]
+            if holder.get(b)
+        )
         if j >= 0:
             rank = 1 + len(better)
-            out.append(f"{ids[i]}{tier}: got {place_ids[j]}, score {score[i, j]:.3f}, their choice {rank} of "
-                       f"{len(allowed)} allowed" + (f"; better fits taken: {taken}" if taken else ""))
+            out.append(
+                f"{ids[i]}{tier}: got {place_ids[j]}, score {score[i, j]:.3f}, their choice {rank} of "
+                f"{len(allowed)} allowed" + (f"; better fits taken: {taken}" if taken else "")
+            )
         else:
-            out.append(f"{ids[i]}{tier}: no place - all {len(allowed)} allowed places went to applicants with a higher "
-                       f"total fit, priority or lottery rank (lottery rank {int(alloc.lottery[i]) + 1})"
-                       + (f"; e.g. {taken}" if taken else ""))
+            out.append(
+                f"{ids[i]}{tier}: no place - all {len(allowed)} allowed places went to applicants with a higher "
+                f"total fit, priority or lottery rank (lottery rank {int(alloc.lottery[i]) + 1})"
+                + (f"; e.g. {taken}" if taken else "")
+            )
     return out

@@ -4,6 +4,7 @@ Similarity of two concepts is the cosine of the TF-IDF vectors of their texts (l
 labels and description), fitted once on all bundled texts. An occupation's related skills are the
 derived relation of the bundle. Everything is loaded from the package, never downloaded.
 """
+
 from __future__ import annotations
 
 from functools import cache, cached_property
@@ -24,7 +25,8 @@ class Taxonomy:
     @cached_property
     def vectorizer(self) -> TfidfVectorizer:
         return TfidfVectorizer(sublinear_tf=True, stop_words="english", min_df=2, dtype=np.float32).fit(
-            self.occupations.texts + self.skills.texts)
+            self.occupations.texts + self.skills.texts
+        )
 
     @cached_property
     def occupation_vectors(self):

@@ -14,6 +14,7 @@ mean contribution of each component to the top-10 scores, and a plain keyword ba
 run: fuzzy token overlap (rapidfuzz token_set_ratio) of the participant's occupation and skill
 labels with the place's, under the same hard rules.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,8 +26,12 @@ from pestrack.matching.esco import Taxonomy, taxonomy
 from pestrack.matching.score import COMPONENTS, WEIGHTS, Matcher, Opening, Participant, top_k
 
 LAT, LON = (59.20, 59.45), (17.80, 18.20)  # Stockholm
-KINDS = (("regular", {}, 0.5), ("stockholmsjobb", {"requires_programme": "jobbtorg"}, 0.2), ("praktik", {}, 0.2),
-         ("feriejobb", {"min_age": 16, "max_age": 19}, 0.1))
+KINDS = (
+    ("regular", {}, 0.5),
+    ("stockholmsjobb", {"requires_programme": "jobbtorg"}, 0.2),
+    ("praktik", {}, 0.2),
+    ("feriejobb", {"min_age": 16, "max_age": 19}, 0.1),
+)
 
 
 @dataclass
@@ -37,8 +42,14 @@ class Synthetic:
     hired: np.ndarray | None = None  # per participant: place position of the hire, -1 if none was allowed
 
 
-def synthetic(n_participants: int, n_places: int, seed: int = 0, tax: Taxonomy | None = None,
-              n_occupations: int = 150, start: dt.date = dt.date(2024, 6, 1)) -> Synthetic:
+def synthetic(
+    n_participants: int,
+    n_places: int,
+    seed: int = 0,
+    tax: Taxonomy | None = None,
+    n_occupations: int = 150,
+    start: dt.date = dt.date(2024, 6, 1),
+) -> Synthetic:
     tax = tax or taxonomy()
     rng = np.random.default_rng(seed)
     pool = np.sort(rng.choice(len(tax.occupations.ids), n_occupations, replace=False))
@@ -52,18 +63,27 @@ def synthetic(n_participants: int, n_places: int, seed: int = 0, tax: Taxonomy |
         t = int(pool[truth[i]])
         related = tax.related_skills[t]
         desired = [t] if rng.random() < 0.7 else [int(neighbour[truth[i]])]
-        skills = [int(s) for s in rng.choice(related, rng.integers(2, 7), replace=False)] + \
-                 [int(s) for s in rng.integers(0, n_skills, 2)]
+        skills = [int(s) for s in rng.choice(related, rng.integers(2, 7), replace=False)] + [
+            int(s) for s in rng.integers(0, n_skills, 2)
+        ]
         experience = [int(neighbour[truth[i]])] if rng.random() < 0.4 else []
         age = int(rng.integers(16, 60))
-        parts.append(Participant(
-            id=f"P{i:06d}", desired=desired, experience=experience, skills=skills,
-            birth_date=start - dt.timedelta(days=int(age * 365.25 + rng.integers(0, 365))),
-            programmes=frozenset({"jobbtorg"} if rng.random() < 0.6 else ()),
-            swedish_level=int(rng.integers(0, 7)), driving_licence=bool(rng.random() < 0.5),
-            lat=float(rng.uniform(*LAT)), lon=float(rng.uniform(*LON)),
-            max_travel_km=float(rng.choice([8, 12, 20, 30])) if rng.random() < 0.7 else None,
-            available_from=start + dt.timedelta(days=int(rng.integers(-30, 60)))))
+        parts.append(
+            Participant(
+                id=f"P{i:06d}",
+                desired=desired,
+                experience=experience,
+                skills=skills,
+                birth_date=start - dt.timedelta(days=int(age * 365.25 + rng.integers(0, 365))),
+                programmes=frozenset({"jobbtorg"} if rng.random() < 0.6 else ()),
+                swedish_level=int(rng.integers(0, 7)),
+                driving_licence=bool(rng.random() < 0.5),
+                lat=float(rng.uniform(*LAT)),
+                lon=float(rng.uniform(*LON)),
+                max_travel_km=float(rng.choice([8, 12, 20, 30])) if rng.random() < 0.7 else None,
+                available_from=start + dt.timedelta(days=int(rng.integers(-30, 60))),
+            )
+        )
     kinds = rng.choice(len(KINDS), n_places, p=[k[2] for k in KINDS])
     occ = pool[rng.integers(0, n_occupations, n_places)]
     places = []
@@ -73,12 +93,23 @@ def synthetic(n_participants: int, n_places: int, seed: int = 0, tax: Taxonomy |
         pick = rng.choice(related, int(rng.integers(3, 7)), replace=False)
         nreq = int(rng.integers(1, min(4, len(pick))))
         code, rules, _ = KINDS[kinds[j]]
-        places.append(Opening(
-            id=f"Q{j:05d}", kind=code, kind_rules=rules, start_date=start + dt.timedelta(days=int(rng.integers(0, 90))),
-            occupation=o, required=[int(s) for s in pick[:nreq]], optional=[int(s) for s in pick[nreq:]],
-            swedish_level=int(rng.choice([0, 0, 1, 2, 3, 4])), driving_licence=bool(rng.random() < 0.15),
-            lat=float(rng.uniform(*LAT)), lon=float(rng.uniform(*LON)), hours=int(rng.choice([20, 30, 40])),
-            title=tax.occupations.labels[o]))
+        places.append(
+            Opening(
+                id=f"Q{j:05d}",
+                kind=code,
+                kind_rules=rules,
+                start_date=start + dt.timedelta(days=int(rng.integers(0, 90))),
+                occupation=o,
+                required=[int(s) for s in pick[:nreq]],
+                optional=[int(s) for s in pick[nreq:]],
+                swedish_level=int(rng.choice([0, 0, 1, 2, 3, 4])),
+                driving_licence=bool(rng.random() < 0.15),
+                lat=float(rng.uniform(*LAT)),
+                lon=float(rng.uniform(*LON)),
+                hours=int(rng.choice([20, 30, 40])),
+                title=tax.occupations.labels[o],
+            )
+        )
     return Synthetic(parts, places, pool[truth])
 
 
@@ -112,13 +143,16 @@ def keyword_ranking(data: Synthetic, matcher: Matcher, k: int = 10, tax: Taxonom
 
     tax = tax or taxonomy()
     occ, sk = tax.occupations.labels, tax.skills.labels
-    queries = [" ".join([occ[o] for o in p.desired + p.experience] + [sk[s] for s in p.skills]) for p in data.participants]
+    queries = [
+        " ".join([occ[o] for o in p.desired + p.experience] + [sk[s] for s in p.skills]) for p in data.participants
+    ]
     docs = [" ".join([q.title] + [sk[s] for s in q.required + q.optional]) for q in data.places]
     out = np.full((len(queries), k), -1, np.int64)
     for start in range(0, len(queries), 1024):
         rows = np.arange(start, min(start + 1024, len(queries)))
-        score = process.cdist([queries[i] for i in rows], docs, scorer=fuzz.token_set_ratio, workers=2,
-                              dtype=np.float32)
+        score = process.cdist(
+            [queries[i] for i in rows], docs, scorer=fuzz.token_set_ratio, workers=2, dtype=np.float32
+        )
         score /= 100  # top_k ranks scores of 0-1 (the ratio is 0-100)
         out[rows], _ = top_k(score, matcher.feasible(rows), k)
     return out
@@ -130,8 +164,14 @@ def evaluate(n_participants: int = 2000, n_places: int = 1000, seed: int = 0, k:
     full = Matcher(data.participants, data.places, tax=tax)
     data.hired = hidden_hires(data, full, seed)
     ranked, _ = full.top_places(k)
-    result = {"participants": n_participants, "places": n_places, "seed": seed, "k": k,
-              "hired": int((data.hired >= 0).sum()), "recall": {"matcher": recall_at(ranked, data.hired, k)}}
+    result = {
+        "participants": n_participants,
+        "places": n_places,
+        "seed": seed,
+        "k": k,
+        "hired": int((data.hired >= 0).sum()),
+        "recall": {"matcher": recall_at(ranked, data.hired, k)},
+    }
     result["recall"]["keyword baseline"] = recall_at(keyword_ranking(data, full, k, tax), data.hired, k)
     rng = np.random.default_rng(seed + 2)
     random_rank = np.array([rng.permutation(n_places)[:k] for _ in range(n_participants)])
@@ -150,14 +190,18 @@ def evaluate(n_participants: int = 2000, n_places: int = 1000, seed: int = 0, k:
     wsum = sum(full.weights.values())
     good = ranked[rows] >= 0
     for c, v in parts.items():
-        contrib[c] = float((np.take_along_axis(v, np.maximum(ranked[rows], 0), 1)[good]).mean() * full.weights[c] / wsum)
+        contrib[c] = float(
+            (np.take_along_axis(v, np.maximum(ranked[rows], 0), 1)[good]).mean() * full.weights[c] / wsum
+        )
     result["mean contribution in top-k"] = contrib
     return result
 
 
 def format_result(r: dict) -> str:
-    lines = [f"{r['participants']} participants, {r['places']} places, seed {r['seed']}: {r['hired']} hires by the hidden rule",
-             f"recall@{r['k']}:"]
+    lines = [
+        f"{r['participants']} participants, {r['places']} places, seed {r['seed']}: {r['hired']} hires by the hidden rule",
+        f"recall@{r['k']}:",
+    ]
     lines += [f"  {name:<22} {value:6.3f}" for name, value in r["recall"].items()]
     lines.append(f"mean contribution to the top-{r['k']} scores:")
     lines += [f"  {c:<22} {v:6.3f}" for c, v in r["mean contribution in top-k"].items()]

@@ -5,6 +5,7 @@ of the data would be wrong, so a file with any bad row is refused whole, with ev
 as file:line: column: reason. Applicants are identified by the file's own ``id`` (a pseudonym):
 no identity numbers are needed.
 """
+
 from __future__ import annotations
 
 import csv
@@ -36,7 +37,9 @@ def _read(path: Path, required: tuple[str, ...], parse) -> list:
         for line, cells in source.rows:
             if not "".join(cells).strip():
                 continue
-            row = {c: cells[i] if i < len(cells) else "" for i, c in enumerate(source.header) if c not in REJECT_COLUMNS}
+            row = {
+                c: cells[i] if i < len(cells) else "" for i, c in enumerate(source.header) if c not in REJECT_COLUMNS
+            }
             check = Check(line, row)
             item = parse(check)
             key = row.get("id", "").strip()
@@ -62,16 +65,21 @@ def read_places(path: Path, codes: dict[str, dict], tax: Taxonomy | None = None)
         occ = c.get("occupation", esco_list, tax.occupations) or []
         code = (c.row.get("kind") or "").strip()
         return Opening(
-            id=c.get("id", f.text, required=True), kind=code, kind_rules=kind or {},
+            id=c.get("id", f.text, required=True),
+            kind=code,
+            kind_rules=kind or {},
             start_date=c.get("start_date", f.date, required=True),
             occupation=tax.occupations.index[occ[0]] if occ else -1,
             required=[tax.skills.index[s] for s in c.get("required_skills", esco_list, tax.skills) or []],
             optional=[tax.skills.index[s] for s in c.get("optional_skills", esco_list, tax.skills) or []],
             swedish_level=c.get("swedish_level", f.integer, low=0, high=6) or 0,
             driving_licence=bool(c.get("driving_licence", f.boolean)),
-            lat=c.get("latitude", decimal, low=-90, high=90), lon=c.get("longitude", decimal, low=-180, high=180),
-            hours=c.get("hours_per_week", f.integer, low=1, high=60), title=c.get("title", f.text),
-            positions=c.get("positions", f.integer, low=1, high=100_000) or 1)
+            lat=c.get("latitude", decimal, low=-90, high=90),
+            lon=c.get("longitude", decimal, low=-180, high=180),
+            hours=c.get("hours_per_week", f.integer, low=1, high=60),
+            title=c.get("title", f.text),
+            positions=c.get("positions", f.integer, low=1, high=100_000) or 1,
+        )
 
     return _read(Path(path), PLACE_REQUIRED, parse)
 
@@ -81,18 +89,24 @@ def read_applicants(path: Path, tax: Taxonomy | None = None) -> list[Participant
 
     def parse(c: Check) -> Participant:
         return Participant(
-            id=c.get("id", f.text, required=True), birth_date=c.get("birth_date", f.date, required=True),
-            programmes=frozenset(x.strip() for x in (c.row.get("programmes") or "").replace("|", ";").split(";") if x.strip()),
+            id=c.get("id", f.text, required=True),
+            birth_date=c.get("birth_date", f.date, required=True),
+            programmes=frozenset(
+                x.strip() for x in (c.row.get("programmes") or "").replace("|", ";").split(";") if x.strip()
+            ),
             desired=[tax.occupations.index[o] for o in c.get("desired_occupations", esco_list, tax.occupations) or []],
             experience=[tax.occupations.index[o] for o in c.get("experience", esco_list, tax.occupations) or []],
             skills=[tax.skills.index[s] for s in c.get("skills", esco_list, tax.skills) or []],
             swedish_level=c.get("swedish_level", f.integer, low=0, high=6) or 0,
             driving_licence=bool(c.get("driving_licence", f.boolean)),
-            lat=c.get("latitude", decimal, low=-90, high=90), lon=c.get("longitude", decimal, low=-180, high=180),
+            lat=c.get("latitude", decimal, low=-90, high=90),
+            lon=c.get("longitude", decimal, low=-180, high=180),
             max_travel_km=c.get("max_travel_km", decimal, low=0, high=1000),
             max_hours=c.get("max_hours_per_week", f.integer, low=1, high=60),
-            available_from=c.get("available_from", f.date), summary=c.get("summary", f.text),
-            priority=c.get("priority", f.integer, low=0, high=9) or 0)
+            available_from=c.get("available_from", f.date),
+            summary=c.get("summary", f.text),
+            priority=c.get("priority", f.integer, low=0, high=9) or 0,
+        )
 
     return _read(Path(path), APPLICANT_REQUIRED, parse)
 
@@ -103,5 +117,15 @@ def write_allocation(path: Path, applicants, places, alloc, score, reasons) -> N
         w.writerow(["applicant_id", "place_id", "score", "priority", "lottery_rank", "reason"])
         for i, p in enumerate(applicants):
             j = int(alloc.place_of[i])
-            w.writerow(safe_row([p.id, places[j].id if j >= 0 else "", f"{score[i, j]:.3f}" if j >= 0 else "",
-                                 p.priority, int(alloc.lottery[i]) + 1, reasons[i]]))
+            w.writerow(
+                safe_row(
+                    [
+                        p.id,
+                        places[j].id if j >= 0 else "",
+                        f"{score[i, j]:.3f}" if j >= 0 else "",
+                        p.priority,
+                        int(alloc.lottery[i]) + 1,
+                        reasons[i],
+                    ]
+                )
+            )

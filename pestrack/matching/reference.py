@@ -1,6 +1,7 @@
 """The straightforward implementation of score.Matcher: one pair at a time, in plain Python, with the
 hard rules of records.employers.rules. It is the oracle of the tests (the vectorised scores must
 equal it) and the baseline of bench/matching.py; it is not used to match."""
+
 from __future__ import annotations
 
 import heapq
@@ -48,15 +49,19 @@ class PairScorer:
             if q.occupation < 0 or not (p.desired or p.experience):
                 occ = s.NEUTRAL
             else:
-                occ = max([self.occ_sim(o, q.occupation) for o in p.desired]
-                          + [s.EXPERIENCE_WEIGHT * self.occ_sim(o, q.occupation) for o in p.experience])
+                occ = max(
+                    [self.occ_sim(o, q.occupation) for o in p.desired]
+                    + [s.EXPERIENCE_WEIGHT * self.occ_sim(o, q.occupation) for o in p.experience]
+                )
             total += w["occupation"] * occ
         if w["skills"]:
             own = {r: s.EXPERIENCE_SKILL_WEIGHT for o in p.experience for r in self.tax.related_skills[o]}
             own.update({k: 1.0 for k in p.skills})
 
             def cover(skills):
-                return sum(max([self.skill_sim(a, b) * wt for a, wt in own.items()] or [0.0]) for b in skills) / len(skills)
+                return sum(max([self.skill_sim(a, b) * wt for a, wt in own.items()] or [0.0]) for b in skills) / len(
+                    skills
+                )
 
             req = cover(q.required) if q.required else s.NEUTRAL
             opt = cover(q.optional) if q.optional else req

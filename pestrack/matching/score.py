@@ -16,6 +16,7 @@ a hard rule (records.employers.rules.eligibility: programme, age, Swedish level,
 limit) is infeasible: it is never ranked or allocated. Scores are computed a block of participants
 at a time with NumPy and SciPy sparse products, so 100,000 × 20,000 pairs fit in memory.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -99,7 +100,7 @@ def _padded(lists, width=None) -> np.ndarray:
     width = width or max([len(x) for x in lists] + [1])
     out = np.full((len(lists), width), -1, dtype=np.int32)
     for i, x in enumerate(lists):
-        out[i, :len(x)] = x[:width]
+        out[i, : len(x)] = x[:width]
     return out
 
 
@@ -115,8 +116,13 @@ def _csr(lists, weights, ncols) -> sparse.csr_matrix:
 class Matcher:
     """Scores every participant against every place; see the module docstring."""
 
-    def __init__(self, participants: list[Participant], places: list[Opening], weights: dict | None = None,
-                 tax: Taxonomy | None = None):
+    def __init__(
+        self,
+        participants: list[Participant],
+        places: list[Opening],
+        weights: dict | None = None,
+        tax: Taxonomy | None = None,
+    ):
         self.tax = tax or taxonomy()
         self.participants, self.places = participants, places
         self.weights = {c: float((weights or WEIGHTS).get(c, 0.0)) for c in COMPONENTS}
@@ -150,10 +156,16 @@ class Matcher:
         self.skill_cols = wanted[wanted >= 0]
         col_of = {s: i for i, s in enumerate(self.skill_cols)}
         V = len(self.skill_cols)
-        self.req = _csr([[col_of[s] for s in q.required] for q in Q],
-                        [[1.0 / max(len(q.required), 1)] * len(q.required) for q in Q], V)
-        self.opt = _csr([[col_of[s] for s in q.optional] for q in Q],
-                        [[1.0 / max(len(q.optional), 1)] * len(q.optional) for q in Q], V)
+        self.req = _csr(
+            [[col_of[s] for s in q.required] for q in Q],
+            [[1.0 / max(len(q.required), 1)] * len(q.required) for q in Q],
+            V,
+        )
+        self.opt = _csr(
+            [[col_of[s] for s in q.optional] for q in Q],
+            [[1.0 / max(len(q.optional), 1)] * len(q.optional) for q in Q],
+            V,
+        )
         has_req = np.array([bool(q.required) for q in Q])
         has_opt = np.array([bool(q.optional) for q in Q])
         # skills = (2 req + opt) / 3, with req NEUTRAL when the place requires nothing and opt = req
@@ -165,10 +177,14 @@ class Matcher:
         rows = np.unique(np.array([s for d in own for s in d] + [-1]))
         self.skill_rows = rows[rows >= 0]
         row_of = {s: i for i, s in enumerate(self.skill_rows)}
-        self.part_skills = [(np.array([row_of[s] for s in d], dtype=np.int64), np.array(list(d.values()), np.float32))
-                            for d in own]
-        self.skill_sim = (self.tax.skill_similarity(self.skill_rows, self.skill_cols)
-                          if len(self.skill_rows) and V else np.zeros((len(self.skill_rows), V), np.float32))
+        self.part_skills = [
+            (np.array([row_of[s] for s in d], dtype=np.int64), np.array(list(d.values()), np.float32)) for d in own
+        ]
+        self.skill_sim = (
+            self.tax.skill_similarity(self.skill_rows, self.skill_cols)
+            if len(self.skill_rows) and V
+            else np.zeros((len(self.skill_rows), V), np.float32)
+        )
         # hard rules and the other components
         self.programme_codes = sorted({q.kind_rules.get("requires_programme") for q in Q} - {None})
         if len(self.programme_codes) > 62:
@@ -177,17 +193,24 @@ class Matcher:
         self.needs_programme = np.array([bit.get(q.kind_rules.get("requires_programme"), 0) for q in Q], np.int64)
         self.in_programme = np.array([sum(bit.get(c, 0) for c in p.programmes) for p in P], np.int64)
         # age on the start day: age >= a  <=>  birth (as YYYYMMDD) <= (start year - a)MMDD
-        birth = _f([p.birth_date and p.birth_date.year * 10000 + p.birth_date.month * 100 + p.birth_date.day for p in P])
+        birth = _f(
+            [p.birth_date and p.birth_date.year * 10000 + p.birth_date.month * 100 + p.birth_date.day for p in P]
+        )
         start = np.array([q.start_date.year * 10000 + q.start_date.month * 100 + q.start_date.day for q in Q], np.int64)
         min_age, max_age = _f([q.kind_rules.get("min_age") for q in Q]), _f([q.kind_rules.get("max_age") for q in Q])
         self.birth_key = np.where(np.isnan(birth), 0, birth).astype(np.int32)  # unknown: no age rule applies
         self.has_birth = ~np.isnan(birth)
-        self.latest_birth = np.where(np.isnan(min_age), 99_999_999, start - np.nan_to_num(min_age) * 10000).astype(np.int32)
-        self.earliest_birth = np.where(np.isnan(max_age), -1, start - (np.nan_to_num(max_age) + 1) * 10000).astype(np.int32)
+        self.latest_birth = np.where(np.isnan(min_age), 99_999_999, start - np.nan_to_num(min_age) * 10000).astype(
+            np.int32
+        )
+        self.earliest_birth = np.where(np.isnan(max_age), -1, start - (np.nan_to_num(max_age) + 1) * 10000).astype(
+            np.int32
+        )
         base = min([q.start_date.toordinal() for q in Q] + [0]) if Q else 0
         self.start_day = np.array([q.start_date.toordinal() - base for q in Q], np.float32)
-        self.avail_day = np.array([-np.inf if p.available_from is None else p.available_from.toordinal() - base
-                                   for p in P], np.float32)
+        self.avail_day = np.array(
+            [-np.inf if p.available_from is None else p.available_from.toordinal() - base for p in P], np.float32
+        )
         self.p_sw = np.array([p.swedish_level for p in P], np.int8)
         self.q_sw = np.array([q.swedish_level for q in Q], np.int8)
         self.p_lic = np.array([p.driving_licence for p in P], bool)
@@ -196,13 +219,14 @@ class Matcher:
         self.max_km = _f([p.max_travel_km for p in P])
         self.limit_km = np.where(np.isnan(self.max_km), DEFAULT_TRAVEL_KM, self.max_km).astype(np.float32)
         chord = 2 * np.sin(np.minimum(np.nan_to_num(self.max_km, nan=np.inf), math.pi * EARTH_KM) / (2 * EARTH_KM))
-        self.max_chord2 = np.where(np.isnan(self.max_km), np.inf, chord ** 2).astype(np.float32)
+        self.max_chord2 = np.where(np.isnan(self.max_km), np.inf, chord**2).astype(np.float32)
         self.max_hours = np.array([p.max_hours or np.inf for p in P], np.float32)  # 0 or none: not stated
         self.q_hours = np.array([0 if q.hours is None else q.hours for q in Q], np.float32)
         self.text_p = self.text_q = None
         if self.weights["text"] > 0 and any(p.summary for p in P) and any(q.title or q.description for q in Q):
             vec = TfidfVectorizer(sublinear_tf=True, dtype=np.float32).fit(
-                [p.summary for p in P] + [f"{q.title} {q.description}" for q in Q])
+                [p.summary for p in P] + [f"{q.title} {q.description}" for q in Q]
+            )
             self.text_p = vec.transform([p.summary for p in P])
             self.text_q = vec.transform([f"{q.title} {q.description}" for q in Q]).T.tocsr()
 
@@ -259,11 +283,13 @@ class Matcher:
         with np.errstate(invalid="ignore"):
             travel = np.greater(c2, self.max_chord2[rows][:, None])  # not '<=': NaN (unknown) is allowed
         np.logical_not(travel, out=travel)
-        return {"programme": _per_value(self.in_programme[rows], lambda v: (v & need) == need),
-                "age": age,
-                "swedish_level": _per_value(self.p_sw[rows], lambda v: v >= self.q_sw),
-                "driving_licence": _per_value(self.p_lic[rows], lambda v: v | ~self.q_lic),
-                "travel": travel}
+        return {
+            "programme": _per_value(self.in_programme[rows], lambda v: (v & need) == need),
+            "age": age,
+            "swedish_level": _per_value(self.p_sw[rows], lambda v: v >= self.q_sw),
+            "driving_licence": _per_value(self.p_lic[rows], lambda v: v | ~self.q_lic),
+            "travel": travel,
+        }
 
     def feasible(self, rows, chord2=None) -> np.ndarray:
         """The hard rules together for participants ``rows`` × every place (True: allowed)."""
@@ -357,7 +383,7 @@ class Matcher:
         idx = np.full((len(rows), k), -1, np.int64)
         val = np.full((len(rows), k), np.nan, np.float32)
         for start in range(0, len(rows), block):
-            r = rows[start:start + block]
+            r = rows[start : start + block]
             score, ok = self.scores(r)
             end = start + len(r)
             idx[start:end, :k_eff], val[start:end, :k_eff] = top_k(score, ok, k_eff)
@@ -394,58 +420,107 @@ class Matcher:
             elif not (p.desired or p.experience):
                 lines.append(_("occupation: the participant has no desired occupation or experience"))
             else:
-                best = max(((float(tax.occupation_similarity([o], [q.occupation])[0, 0]) * w, occ_labels[o], kind)
-                            for os_, w, kind in ((p.desired, 1.0, "wants"), (p.experience, EXPERIENCE_WEIGHT, "worked"))
-                            for o in os_), default=(0, "", ""))
-                wording = (_("occupation %(score)s: place is '%(place)s'; participant wants '%(own)s'") if best[2] == "wants"
-                           else _("occupation %(score)s: place is '%(place)s'; participant has worked as '%(own)s'"))
-                lines.append(wording % {"score": _num(parts["occupation"]), "place": occ_labels[q.occupation],
-                                        "own": best[1]})
+                best = max(
+                    (
+                        (float(tax.occupation_similarity([o], [q.occupation])[0, 0]) * w, occ_labels[o], kind)
+                        for os_, w, kind in ((p.desired, 1.0, "wants"), (p.experience, EXPERIENCE_WEIGHT, "worked"))
+                        for o in os_
+                    ),
+                    default=(0, "", ""),
+                )
+                wording = (
+                    _("occupation %(score)s: place is '%(place)s'; participant wants '%(own)s'")
+                    if best[2] == "wants"
+                    else _("occupation %(score)s: place is '%(place)s'; participant has worked as '%(own)s'")
+                )
+                lines.append(
+                    wording % {"score": _num(parts["occupation"]), "place": occ_labels[q.occupation], "own": best[1]}
+                )
         covered, missing = [], []
         if "skills" in parts:
             own = self._skill_weights(p)
             for s in q.required:
-                sim = tax.skill_similarity(list(own), [s])[:, 0] * np.array(list(own.values()), np.float32) if own else np.zeros(0)
+                sim = (
+                    tax.skill_similarity(list(own), [s])[:, 0] * np.array(list(own.values()), np.float32)
+                    if own
+                    else np.zeros(0)
+                )
                 if len(sim) and sim.max() > 0:
                     via = list(own)[int(sim.argmax())]
-                    covered.append(tax.skills.labels[s] + ("" if via == s else f" (≈ {tax.skills.labels[via]}, {_num(sim.max())})"))
+                    covered.append(
+                        tax.skills.labels[s] + ("" if via == s else f" (≈ {tax.skills.labels[via]}, {_num(sim.max())})")
+                    )
                 else:
                     missing.append(tax.skills.labels[s])
             opt = sum(1 for s in q.optional if s in own)
-            lines.append(_("skills %(score)s: ") % {"score": _num(parts["skills"])} + (
-                _("required %(n)s of %(total)s covered") % {"n": len(covered), "total": len(q.required)} if q.required
-                else _("the place lists no required skills"))
-                         + (f" ({'; '.join(covered)})" if covered else "")
-                         + (_("; missing: %(skills)s") % {"skills": "; ".join(missing)} if missing else "")
-                         + (_("; optional %(n)s of %(total)s held") % {"n": opt, "total": len(q.optional)}
-                            if q.optional else ""))
+            lines.append(
+                _("skills %(score)s: ") % {"score": _num(parts["skills"])}
+                + (
+                    _("required %(n)s of %(total)s covered") % {"n": len(covered), "total": len(q.required)}
+                    if q.required
+                    else _("the place lists no required skills")
+                )
+                + (f" ({'; '.join(covered)})" if covered else "")
+                + (_("; missing: %(skills)s") % {"skills": "; ".join(missing)} if missing else "")
+                + (_("; optional %(n)s of %(total)s held") % {"n": opt, "total": len(q.optional)} if q.optional else "")
+            )
         km = None
         if None not in (p.lat, p.lon, q.lat, q.lon):
             km = km_between(p.lat, p.lon, q.lat, q.lon)
         if "travel" in parts:
-            lines.append(_("travel %(score)s: ") % {"score": _num(parts["travel"])} + (
-                _("%(km)s km (limit %(limit)s km)") % {"km": _num(km, 1), "limit": _num(p.max_travel_km or DEFAULT_TRAVEL_KM, 0)}
-                if km is not None else _("no location known")))
+            lines.append(
+                _("travel %(score)s: ") % {"score": _num(parts["travel"])}
+                + (
+                    _("%(km)s km (limit %(limit)s km)")
+                    % {"km": _num(km, 1), "limit": _num(p.max_travel_km or DEFAULT_TRAVEL_KM, 0)}
+                    if km is not None
+                    else _("no location known")
+                )
+            )
         if "conditions" in parts:
             late = (p.available_from - q.start_date).days if p.available_from else 0
-            lines.append(_("conditions %(score)s: ") % {"score": _num(parts["conditions"])}
-                         + (_("available %(n)s days after the start") % {"n": late} if late > 0
-                            else _("available from the start"))
-                         + (_("; %(hours)s h/week against at most %(max)s") % {"hours": q.hours, "max": p.max_hours}
-                            if q.hours and p.max_hours and q.hours > p.max_hours else ""))
+            lines.append(
+                _("conditions %(score)s: ") % {"score": _num(parts["conditions"])}
+                + (
+                    _("available %(n)s days after the start") % {"n": late}
+                    if late > 0
+                    else _("available from the start")
+                )
+                + (
+                    _("; %(hours)s h/week against at most %(max)s") % {"hours": q.hours, "max": p.max_hours}
+                    if q.hours and p.max_hours and q.hours > p.max_hours
+                    else ""
+                )
+            )
         if "text" in parts and parts["text"] > 0:
             lines.append(_("free text %(score)s") % {"score": _num(parts["text"])})
         violations: list[Violation] = self.violations(i, j)
-        requirements = ([_("Swedish %(level)s required, participant %(own)s") % {
-            "level": CEFR[q.swedish_level], "own": CEFR[p.swedish_level]}] if q.swedish_level else [])
+        requirements = (
+            [
+                _("Swedish %(level)s required, participant %(own)s")
+                % {"level": CEFR[q.swedish_level], "own": CEFR[p.swedish_level]}
+            ]
+            if q.swedish_level
+            else []
+        )
         if q.driving_licence:
-            requirements.append(_("driving licence required, held") if p.driving_licence
-                                else _("driving licence required, not held"))
-        return {"participant": p.id, "place": q.id, "score": round(total, 4), "feasible": not violations,
-                "components": {c: round(v, 4) for c, v in parts.items()},
-                "contributions": {c: round(self.weights[c] * v / sum(self.weights.values()), 4) for c, v in parts.items()},
-                "skills_covered": covered, "skills_missing": missing, "distance_km": None if km is None else round(km, 1),
-                "requirements": requirements, "hard_rules_broken": [v.message for v in violations], "lines": lines}
+            requirements.append(
+                _("driving licence required, held") if p.driving_licence else _("driving licence required, not held")
+            )
+        return {
+            "participant": p.id,
+            "place": q.id,
+            "score": round(total, 4),
+            "feasible": not violations,
+            "components": {c: round(v, 4) for c, v in parts.items()},
+            "contributions": {c: round(self.weights[c] * v / sum(self.weights.values()), 4) for c, v in parts.items()},
+            "skills_covered": covered,
+            "skills_missing": missing,
+            "distance_km": None if km is None else round(km, 1),
+            "requirements": requirements,
+            "hard_rules_broken": [v.message for v in violations],
+            "lines": lines,
+        }
 
     def violations(self, i: int, j: int):
         """The hard rules pair (i, j) breaks, worded by records.employers.rules.eligibility."""
@@ -455,13 +530,19 @@ class Matcher:
 
         p, q = self.participants[i], self.places[j]
         kind = SimpleNamespace(code=q.kind, name_sv=q.kind, rules=q.kind_rules)
-        return eligibility(kind=kind, place_start=q.start_date, place_swedish_level=q.swedish_level,
-                           place_licence=q.driving_licence,
-                           place_latlon=(q.lat, q.lon) if q.lat is not None and q.lon is not None else None,
-                           birth_date=p.birth_date, programmes=set(p.programmes), swedish_level=p.swedish_level,
-                           driving_licence=p.driving_licence,
-                           latlon=(p.lat, p.lon) if p.lat is not None and p.lon is not None else None,
-                           max_travel_km=p.max_travel_km)
+        return eligibility(
+            kind=kind,
+            place_start=q.start_date,
+            place_swedish_level=q.swedish_level,
+            place_licence=q.driving_licence,
+            place_latlon=(q.lat, q.lon) if q.lat is not None and q.lon is not None else None,
+            birth_date=p.birth_date,
+            programmes=set(p.programmes),
+            swedish_level=p.swedish_level,
+            driving_licence=p.driving_licence,
+            latlon=(p.lat, p.lon) if p.lat is not None and p.lon is not None else None,
+            max_travel_km=p.max_travel_km,
+        )
 
 
 def top_k(score: np.ndarray, ok: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -479,7 +560,7 @@ def top_k(score: np.ndarray, ok: np.ndarray, k: int) -> tuple[np.ndarray, np.nda
     # a lower bound of each row's k-th value: the k-th highest of the maxima of g column groups
     # (they are k different entries); only the entries at or above it are sorted
     g = max(k, min(m, 256))
-    group_max = masked[:, :m - m % g].reshape(b, m // g, g).max(axis=1)
+    group_max = masked[:, : m - m % g].reshape(b, m // g, g).max(axis=1)
     bound = np.partition(group_max, g - k, axis=1)[:, g - k]
     flat = np.flatnonzero(masked >= bound[:, None])  # much faster than a 2-d nonzero
     r, c = np.divmod(flat, m)

@@ -3,6 +3,7 @@
 A participant is a person with an enrolment open today (or on ``day``); their matching profile, if
 any, adds occupations, skills and the rest. A place is one whose status is open and that has
 positions left after its hires. Every person read for matching is logged by the caller."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,7 +40,10 @@ def participants(person_ids=None, day: dt.date | None = None, tax: Taxonomy | No
         m = profiles.get(pid)
         p = Participant(id=pid, birth_date=births[pid], programmes=frozenset(programmes.get(pid, ())))
         if m:
-            p.desired, p.experience = _rows(tax.occupations, m.desired_occupations), _rows(tax.occupations, m.experience)
+            p.desired, p.experience = (
+                _rows(tax.occupations, m.desired_occupations),
+                _rows(tax.occupations, m.experience),
+            )
             p.skills = _rows(tax.skills, m.skills)
             p.summary, p.swedish_level, p.driving_licence = m.summary, m.swedish_level, m.driving_licence
             p.lat, p.lon, p.max_travel_km = m.latitude, m.longitude, m.max_travel_km
@@ -51,19 +55,33 @@ def participants(person_ids=None, day: dt.date | None = None, tax: Taxonomy | No
 def openings(place_ids=None, tax: Taxonomy | None = None) -> list[Opening]:
     tax = tax or taxonomy()
     qs = Place.objects.select_related("kind").annotate(
-        hired=Count("placements", filter=Q(placements__status=Placement.Status.HIRED)))
+        hired=Count("placements", filter=Q(placements__status=Placement.Status.HIRED))
+    )
     qs = qs.filter(pk__in=list(place_ids)) if place_ids is not None else qs.filter(status=Place.Status.OPEN)
     out = []
     for q in qs.order_by("pk"):
         left = q.positions - q.hired
         if place_ids is None and left <= 0:
             continue
-        out.append(Opening(
-            id=q.pk, kind=q.kind.code, kind_rules=q.kind.rules or {}, start_date=q.start_date,
-            occupation=tax.occupations.index.get(q.occupation, -1), required=_rows(tax.skills, q.required_skills),
-            optional=_rows(tax.skills, q.optional_skills), swedish_level=q.swedish_level,
-            driving_licence=q.driving_licence, lat=q.latitude, lon=q.longitude, hours=q.hours_per_week,
-            title=q.title, description=q.description, positions=max(left, 0)))
+        out.append(
+            Opening(
+                id=q.pk,
+                kind=q.kind.code,
+                kind_rules=q.kind.rules or {},
+                start_date=q.start_date,
+                occupation=tax.occupations.index.get(q.occupation, -1),
+                required=_rows(tax.skills, q.required_skills),
+                optional=_rows(tax.skills, q.optional_skills),
+                swedish_level=q.swedish_level,
+                driving_licence=q.driving_licence,
+                lat=q.latitude,
+                lon=q.longitude,
+                hours=q.hours_per_week,
+                title=q.title,
+                description=q.description,
+                positions=max(left, 0),
+            )
+        )
     return out
 
 

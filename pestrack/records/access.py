@@ -11,6 +11,7 @@
 Every view, API endpoint, export and admin page goes through ``get_person_for`` or
 ``persons_visible_to``; ``get_person_for`` logs the access, and a refusal is logged too.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -77,8 +78,9 @@ def _unit_ids(paths: list[str], user=None) -> list[int]:
     q = Q(pk__in=[])
     for p in paths:
         q |= Q(path__startswith=p)
-    return _memo(user, ("units", tuple(paths)),
-                 lambda: list(OrgUnit.objects.filter(q).order_by().values_list("pk", flat=True)))
+    return _memo(
+        user, ("units", tuple(paths)), lambda: list(OrgUnit.objects.filter(q).order_by().values_list("pk", flat=True))
+    )
 
 
 def person_scope(paths: list[str]) -> Q:
@@ -115,8 +117,11 @@ def persons_visible_to(user, write: bool = False) -> QuerySet[Person]:
     # masked list reveal where their names fall in the alphabet.
     unless_protected = {"protected_identity": True, "then": Value("")}
     return Person.objects.filter(pk__in=ids).order_by(
-        "protected_identity", Case(When(**unless_protected), default=F("last_name")),
-        Case(When(**unless_protected), default=F("first_name")), "pk")
+        "protected_identity",
+        Case(When(**unless_protected), default=F("last_name")),
+        Case(When(**unless_protected), default=F("first_name")),
+        "pk",
+    )
 
 
 def units_in_scope(user, write: bool = False) -> QuerySet[OrgUnit]:
@@ -144,22 +149,25 @@ def may_see_protected(user) -> bool:
 
 def deny(user, person_id, *, action: str = "read", what: str = "person", source: str = ""):
     """Log a refused access and refuse it (403)."""
-    log.record_for_user(user, "denied", source=source, person_id=person_id, object_type=what,
-                        detail=f"refused {action}")
+    log.record_for_user(
+        user, "denied", source=source, person_id=person_id, object_type=what, detail=f"refused {action}"
+    )
     if person_id is None:
         raise PermissionDenied(_("You do not have access to person records."))
     raise PermissionDenied(_("You do not have access to this person."))
 
 
-def get_person_for(user, person_id, *, action: str = "read", write: bool = False, what: str = "person",
-                   source: str = "") -> Person:
+def get_person_for(
+    user, person_id, *, action: str = "read", write: bool = False, what: str = "person", source: str = ""
+) -> Person:
     """The person if ``user`` may read (or write) them, logging the access; else 403 (logged)."""
     paths = scope_paths(user, write)
     try:
         # the person and whether they are in scope (as can_access decides) in one query; get()
         # rather than first(), which would sort by name (building an ORDER BY costs CPU too)
-        person = Person.objects.annotate(in_scope=Exists(
-            _enrolments_in(paths, user).filter(person_id=OuterRef("pk")))).get(pk=int(person_id))
+        person = Person.objects.annotate(
+            in_scope=Exists(_enrolments_in(paths, user).filter(person_id=OuterRef("pk")))
+        ).get(pk=int(person_id))
     except (TypeError, ValueError, Person.DoesNotExist):
         person = None
     if person is None:
@@ -174,8 +182,18 @@ def record_listed(user, person_ids, *, source: str = "", what: str = "person lis
     """Log that a list showed these persons to ``user``: one entry per person shown (each found by a
     search of the log by that person; the detail says it was a list)."""
     actor, actor_id = log.actor_of(user)
-    log.record_many(log.Event(actor=actor, actor_id=actor_id, action="read", person_id=pid, object_type=what,
-                              detail=log.LISTED, source=source) for pid in person_ids)
+    log.record_many(
+        log.Event(
+            actor=actor,
+            actor_id=actor_id,
+            action="read",
+            person_id=pid,
+            object_type=what,
+            detail=log.LISTED,
+            source=source,
+        )
+        for pid in person_ids
+    )
 
 
 def identity_visible(user, person: Person, may_see: bool | None = None) -> bool:
@@ -205,9 +223,18 @@ def present_person(user, person: Person, *, unmasked: bool | None = None) -> dic
     """The person's identifying fields as this user may see them (masked when protected)."""
     show = unmasked if unmasked is not None else identity_visible(user, person)
     if person.anonymised_at:
-        return {"id": person.pk, "first_name": "", "last_name": "", "identity_number": "", "address": "",
-                "birth_date": person.birth_date, "sex": person.sex, "protected_identity": False, "masked": False,
-                "anonymised": True}
+        return {
+            "id": person.pk,
+            "first_name": "",
+            "last_name": "",
+            "identity_number": "",
+            "address": "",
+            "birth_date": person.birth_date,
+            "sex": person.sex,
+            "protected_identity": False,
+            "masked": False,
+            "anonymised": True,
+        }
     return {
         "id": person.pk,
         "first_name": person.first_name if show else MASK,
@@ -242,6 +269,7 @@ def client_address(request) -> str:
 # person, so for a protected identity only users who may see protected identities download it
 # or see its name; the others see that it exists (type, size, date), as they see a masked name.
 
+
 def documents_visible(user, person: Person, may_see: bool | None = None) -> bool:
     """Whether ``user`` sees the names and contents of ``person``'s documents (see above)."""
     return identity_visible(user, person, may_see)
@@ -266,13 +294,25 @@ def get_document_for(user, document_id, *, write: bool = False, content: bool = 
         raise Http404(_("No such document.")) from None
     person = document.person
     if not can_access(user, person, write=write) or (content and not documents_visible(user, person)):
-        deny(user, person.pk, action="download" if content else "withdraw" if write else "read", what="document",
-             source=source)
+        deny(
+            user,
+            person.pk,
+            action="download" if content else "withdraw" if write else "read",
+            what="document",
+            source=source,
+        )
     if content and document.withdrawn:  # kept until retention, but no longer served
         raise Http404(_("The document is withdrawn."))
     if content:
-        log.record_for_user(user, "read", source=source, person_id=person.pk, object_type="document",
-                            object_id=document.pk, detail="download")
+        log.record_for_user(
+            user,
+            "read",
+            source=source,
+            person_id=person.pk,
+            object_type="document",
+            object_id=document.pk,
+            detail="download",
+        )
     return document
 
 
@@ -311,8 +351,7 @@ def person_for_key(user, key: str, *, source: str = "") -> Person:
     read them (logged as a read); otherwise 403, logged, whether or not the key belongs to anyone."""
     pk = person_keys_readable(user).get(key)
     if pk is None:
-        log.record_for_user(user, "denied", source=source, object_type="person by pseudonym",
-                            detail="refused read")
+        log.record_for_user(user, "denied", source=source, object_type="person by pseudonym", detail="refused read")
         raise PermissionDenied(_("You do not have access to this person."))
     return get_person_for(user, pk, what="person by pseudonym", source=source)
 
@@ -340,8 +379,19 @@ def registered_person(user, number, *, source: str = "") -> tuple[bool, Person |
 
     found = Person.objects.filter(pin_hash=identity.lookup_hash(number)).values_list("pk", flat=True).first()
     readable = found is not None and persons_visible_to(user).filter(pk=found).exists()
-    outcome = ("not registered" if found is None else "registered, in the user's scope" if readable
-               else "registered outside the user's scope")
-    log.record_for_user(user, "search", source=source, person_id=found, object_type="person",
-                        detail=f"identity number checked on registration: {outcome}")
+    outcome = (
+        "not registered"
+        if found is None
+        else "registered, in the user's scope"
+        if readable
+        else "registered outside the user's scope"
+    )
+    log.record_for_user(
+        user,
+        "search",
+        source=source,
+        person_id=found,
+        object_type="person",
+        detail=f"identity number checked on registration: {outcome}",
+    )
     return found is not None, Person.objects.get(pk=found) if readable else None

@@ -5,6 +5,7 @@ The Django model permissions only open the admin pages; which persons a user may
 is decided here through ``access`` for every user, superusers included (an administrator manages
 users and code lists but does not browse persons).
 """
+
 from __future__ import annotations
 
 from django import forms
@@ -30,8 +31,14 @@ def identity_search(request, term: str, persons, what: str) -> list[int] | None:
     except identity.InvalidIdentityNumber:
         return None
     ids = list(persons.filter(pin_hash=identity.lookup_hash(number)).values_list("pk", flat=True))
-    log.record_for_user(request.user, "search", source=source(request), person_id=ids[0] if ids else None,
-                        object_type=what, detail=f"by identity number; {len(ids)} found")
+    log.record_for_user(
+        request.user,
+        "search",
+        source=source(request),
+        person_id=ids[0] if ids else None,
+        object_type=what,
+        detail=f"by identity number; {len(ids)} found",
+    )
     return ids
 
 
@@ -117,16 +124,23 @@ class PersonRecordAdmin(ScopedForeignKeys, admin.ModelAdmin):
     def _check(self, request, object_id, *, write: bool, action: str = "read"):
         """Refuse (403, logged) or log the read of the person behind ``object_id``; 404 if none."""
         try:
-            person_id = self.model.objects.filter(pk=object_id).values_list(
-                self.person_path or "pk", flat=True).first()
+            person_id = self.model.objects.filter(pk=object_id).values_list(self.person_path or "pk", flat=True).first()
         except (TypeError, ValueError):
             person_id = None
         if person_id is None:
             raise Http404
         if not access.has_role(request.user, *access.ADMIN_PERSON_ROLES):
-            access.deny(request.user, person_id, action=action, what=self.model._meta.model_name, source=source(request))
-        access.get_person_for(request.user, person_id, write=write, action=action,
-                              what=self.model._meta.model_name, source=source(request))
+            access.deny(
+                request.user, person_id, action=action, what=self.model._meta.model_name, source=source(request)
+            )
+        access.get_person_for(
+            request.user,
+            person_id,
+            write=write,
+            action=action,
+            what=self.model._meta.model_name,
+            source=source(request),
+        )
 
     def lookup_allowed(self, lookup, value, request=None):
         """Only the list's own filters (``list_filter``, as the admin's filter links write them).
@@ -138,8 +152,13 @@ class PersonRecordAdmin(ScopedForeignKeys, admin.ModelAdmin):
         if field in {f for f in self.list_filter if isinstance(f, str)} and rest in ("exact", "id__exact", "isnull"):
             return True
         if request is not None:
-            log.record_for_user(request.user, "denied", source=source(request), object_type=self.model._meta.model_name,
-                                detail=f"refused admin list filter {lookup}")
+            log.record_for_user(
+                request.user,
+                "denied",
+                source=source(request),
+                object_type=self.model._meta.model_name,
+                detail=f"refused admin list filter {lookup}",
+            )
         return False
 
     def get_ordering(self, request):
@@ -162,11 +181,18 @@ class PersonRecordAdmin(ScopedForeignKeys, admin.ModelAdmin):
         cl = getattr(response, "context_data", {}).get("cl")
         if cl is not None:
             shown = [self.person_of(o) for o in cl.result_list]
-            access.record_listed(request.user, shown, source=source(request), what=f"{self.model._meta.model_name} list")
+            access.record_listed(
+                request.user, shown, source=source(request), what=f"{self.model._meta.model_name} list"
+            )
             # The query itself, also when it matched nothing: its parameters' names, never their values.
-            log.record_for_user(request.user, "search", source=source(request), object_type=self.model._meta.model_name,
-                                detail=f"admin list: {cl.result_count} matched, {len(shown)} shown; parameters "
-                                       f"{', '.join(sorted(request.GET)) or 'none'}")
+            log.record_for_user(
+                request.user,
+                "search",
+                source=source(request),
+                object_type=self.model._meta.model_name,
+                detail=f"admin list: {cl.result_count} matched, {len(shown)} shown; parameters "
+                f"{', '.join(sorted(request.GET)) or 'none'}",
+            )
         return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -186,9 +212,14 @@ class PersonRecordAdmin(ScopedForeignKeys, admin.ModelAdmin):
         return form
 
     def log_write(self, request, obj, change: bool, person_id=None) -> None:
-        log.record_for_user(request.user, "update" if change else "create", source=source(request),
-                            person_id=person_id or self.person_of(obj), object_type=obj._meta.model_name,
-                            object_id=obj.pk)
+        log.record_for_user(
+            request.user,
+            "update" if change else "create",
+            source=source(request),
+            person_id=person_id or self.person_of(obj),
+            object_type=obj._meta.model_name,
+            object_id=obj.pk,
+        )
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -6,6 +6,7 @@ every cell that a spreadsheet would take for a formula (starting with = + - @, o
 return before one) prefixed with an apostrophe, so that a value written by a user cannot run as a
 formula on the reader's computer (CSV injection, OWASP).
 """
+
 from __future__ import annotations
 
 import csv

@@ -11,6 +11,7 @@ the statistics need stays: enrolments, assessments, participations, follow-ups, 
 municipality, education, born abroad/arrival year, and the birth year (the birth date becomes
 1 January of that year). Persons who never had an enrolment are left alone.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -48,7 +49,8 @@ def persons_past_retention(today: dt.date) -> list[int]:
         Person.objects.filter(anonymised_at__isnull=True)
         .annotate(last_end=Max("enrolments__end_date"), has_open=Exists(open_enrolment))
         .filter(has_open=False, last_end__lt=cutoff)
-        .order_by("pk").values_list("pk", flat=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
 
@@ -58,7 +60,7 @@ def anonymise(person_ids: list[int], actor: str, batch: int = 500) -> int:
     documents: list[tuple[int, int]] = []
     with transaction.atomic():
         for i in range(0, len(person_ids), batch):
-            ids = person_ids[i:i + batch]
+            ids = person_ids[i : i + batch]
             for person in Person.objects.filter(pk__in=ids, anonymised_at__isnull=True).select_for_update():
                 person.first_name = person.last_name = person.address = ""
                 person.pin_hash = ANONYMISED_PIN_PREFIX + secrets.token_hex(24)
@@ -72,23 +74,45 @@ def anonymise(person_ids: list[int], actor: str, batch: int = 500) -> int:
             # Corrections keep previous texts (a plan's goals, a decision reference) and free-text reasons.
             Correction.objects.filter(enrolment__person__in=ids).update(previous={}, new={}, reason="")
             for model in (Assessment, Plan, Participation, FollowUp):
-                model.objects.filter(enrolment__person__in=ids).exclude(withdrawal_reason="").update(withdrawal_reason="")
+                model.objects.filter(enrolment__person__in=ids).exclude(withdrawal_reason="").update(
+                    withdrawal_reason=""
+                )
             SurveyAnswer.objects.filter(enrolment__person__in=ids).update(text="")
             blank_journal_texts(ids)  # the entries stay (kind, date, signed), their texts go
             documents += delete_documents(ids)  # their files go once this transaction commits
-        log.record_many(log.Event(actor=actor, action="anonymise", person_id=pid, object_type="person", source="cli",
-                                  detail="retention: person record anonymised") for pid in person_ids)
-        log.record_many(log.Event(actor=actor, action="delete", person_id=pid, object_type="document", object_id=str(did),
-                                  source="cli", detail="retention: document and its file removed")
-                        for pid, did in documents)
+        log.record_many(
+            log.Event(
+                actor=actor,
+                action="anonymise",
+                person_id=pid,
+                object_type="person",
+                source="cli",
+                detail="retention: person record anonymised",
+            )
+            for pid in person_ids
+        )
+        log.record_many(
+            log.Event(
+                actor=actor,
+                action="delete",
+                person_id=pid,
+                object_type="document",
+                object_id=str(did),
+                source="cli",
+                detail="retention: document and its file removed",
+            )
+            for pid, did in documents
+        )
     return len(person_ids)
 
 
 def log_cutoff(today: dt.date) -> dt.datetime:
     """Log entries older than this are removed: the profile's period counted from ``today``, but
     never entries younger than the database's floor counted from the real date."""
-    day = min(years_before(today, retention_years("access_log_years")),
-              years_before(timezone.localdate(), MIN_ACCESS_LOG_YEARS))
+    day = min(
+        years_before(today, retention_years("access_log_years")),
+        years_before(timezone.localdate(), MIN_ACCESS_LOG_YEARS),
+    )
     return timezone.make_aware(dt.datetime.combine(day, dt.time()))
 
 

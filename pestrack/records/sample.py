@@ -1,6 +1,7 @@
 """A small, fixed sample for the demo and for tests: a few dozen persons with enrolments,
 participations, exits and follow-ups that obey every business rule. (The calibrated synthetic
 population that reproduces the published figures is ``pestrack synth``.)"""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,8 +25,10 @@ DEMO_USERS = [
     ("sara", "dpo", "stockholm"),
     ("admin", "admin", "stockholm"),
 ]
-FIRST = {"woman": ["Anna", "Fatima", "Sara", "Maja", "Amina", "Elin", "Leila", "Sofia"],
-         "man": ["Erik", "Ahmed", "Johan", "Ali", "Oskar", "Mohamed", "Karl", "Yusuf"]}
+FIRST = {
+    "woman": ["Anna", "Fatima", "Sara", "Maja", "Amina", "Elin", "Leila", "Sofia"],
+    "man": ["Erik", "Ahmed", "Johan", "Ali", "Oskar", "Mohamed", "Karl", "Yusuf"],
+}
 LAST = ["Andersson", "Hassan", "Johansson", "Ali", "Karlsson", "Nilsson", "Mohammed", "Eriksson", "Larsson", "Omar"]
 
 
@@ -64,27 +67,51 @@ def create_sample(n: int, seed: int = 2023, today: dt.date | None = None) -> int
         pin = make_number(birth, 100 + i % 900)
         if Person.find_by_identity_number(pin):
             continue
-        person = Person(first_name=rng.choice(FIRST[sex]), last_name=rng.choice(LAST), birth_date=birth, sex=sex,
-                        municipality="0180", protected_identity=(i % 17 == 5), address=f"Exempelgatan {i + 1}, Stockholm")
+        person = Person(
+            first_name=rng.choice(FIRST[sex]),
+            last_name=rng.choice(LAST),
+            birth_date=birth,
+            sex=sex,
+            municipality="0180",
+            protected_identity=(i % 17 == 5),
+            address=f"Exempelgatan {i + 1}, Stockholm",
+        )
         person.set_identity_number(pin)
         person.save()
-        route = {"forsorjningsstod": "social_services", "kaa": "kaa", "uvas_20_29": "entry_20_29"}.get(group, "district_other")
+        route = {"forsorjningsstod": "social_services", "kaa": "kaa", "uvas_20_29": "entry_20_29"}.get(
+            group, "district_other"
+        )
         ended = rng.random() < 0.5
         end = min(today - dt.timedelta(days=1), start + dt.timedelta(days=rng.randint(60, 400))) if ended else None
         enrolment = Enrolment.objects.create(
-            person=person, programme=programme, org_unit=rng.choice(offices), referring_unit=rng.choice(districts),
-            target_group=tg[group], entry_route=er[route], start_date=start, end_date=end,
-            exit_reason=ex[rng.choice(["work", "work_subsidised", "studies", "moved", "own_request"])] if ended else None,
+            person=person,
+            programme=programme,
+            org_unit=rng.choice(offices),
+            referring_unit=rng.choice(districts),
+            target_group=tg[group],
+            entry_route=er[route],
+            start_date=start,
+            end_date=end,
+            exit_reason=ex[rng.choice(["work", "work_subsidised", "studies", "moved", "own_request"])]
+            if ended
+            else None,
             decision_reference=f"SoL-{start.year}-{i:05d}" if group == "ovriga" else "",
             decision_date=start if group == "ovriga" else None,
         )
         Assessment.objects.create(enrolment=enrolment, instrument=wai, date=start, score=rng.randint(0, 10))
         measure = rng.choice(["matching", "praktik", "stockholmsjobb", "study_guidance", "ips"])
-        Participation.objects.create(enrolment=enrolment, measure=me[measure], start_date=start + dt.timedelta(days=14),
-                                     end_date=end)
+        Participation.objects.create(
+            enrolment=enrolment, measure=me[measure], start_date=start + dt.timedelta(days=14), end_date=end
+        )
         if end and end + dt.timedelta(days=91) < today:
-            FollowUp.objects.create(enrolment=enrolment, months=3, reference_date=end + dt.timedelta(days=91),
-                                    working=rng.random() < 0.5, studying=rng.random() < 0.2,
-                                    self_sufficient=rng.random() < 0.6, source="register")
+            FollowUp.objects.create(
+                enrolment=enrolment,
+                months=3,
+                reference_date=end + dt.timedelta(days=91),
+                working=rng.random() < 0.5,
+                studying=rng.random() < 0.2,
+                self_sufficient=rng.random() < 0.6,
+                source="register",
+            )
         made += 1
     return made

@@ -8,6 +8,7 @@ some also after a leading tab or carriage return: a value such as ``=HYPERLINK("
 gets a leading apostrophe, which spreadsheets show as text and never evaluate. Numbers, and text
 that is just a number ("-12", "-0,5"), are left as they are.
 """
+
 from __future__ import annotations
 
 import re

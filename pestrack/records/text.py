@@ -6,6 +6,7 @@ file name or an identity number can be made to look like another. No name or not
 every text field of pestrack's models refuses them (``guard_text_fields``, at start-up: model
 validation, and so every model form and the admin), and so does the import (importing.fields.text).
 """
+
 from __future__ import annotations
 
 import re
@@ -21,17 +22,24 @@ def bidi_problem(value) -> str | None:
     if isinstance(value, str):
         found = BIDI_CONTROLS.search(value)
         if found:
-            return (f"contains the bidirectional control character U+{ord(found.group()):04X} at position "
-                    f"{found.start() + 1}, which changes how the text is shown; remove it")
+            return (
+                f"contains the bidirectional control character U+{ord(found.group()):04X} at position "
+                f"{found.start() + 1}, which changes how the text is shown; remove it"
+            )
     return None
 
 
 def refuse_bidi_controls(value) -> None:
     """A field validator: no bidirectional control characters."""
     if isinstance(value, str) and BIDI_CONTROLS.search(value):
-        raise ValidationError(_("The text contains an invisible character that reverses or reorders how text is "
-                                "shown (U+%(code)s); remove it."),
-                              code="bidi_control", params={"code": f"{ord(BIDI_CONTROLS.search(value).group()):04X}"})
+        raise ValidationError(
+            _(
+                "The text contains an invisible character that reverses or reorders how text is "
+                "shown (U+%(code)s); remove it."
+            ),
+            code="bidi_control",
+            params={"code": f"{ord(BIDI_CONTROLS.search(value).group()):04X}"},
+        )
 
 
 def guard_text_fields() -> None:

@@ -28,6 +28,7 @@ The functions below run each source's query as a subquery of a statement of thei
 a page's number of statements does not grow with its rows; ``summary`` gives a page its counts and
 items building each query once.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,12 +44,12 @@ ITEM_FIELDS = ("due_date", "person_id", "enrolment_id", "object_id", "caseworker
 
 @dataclass(frozen=True)
 class Source:
-    kind: str                                   # stable code, e.g. "followup_due" (used in the API)
-    label: Any                                  # a lazily translated label, e.g. gettext_lazy("Follow-up due")
+    kind: str  # stable code, e.g. "followup_due" (used in the API)
+    label: Any  # a lazily translated label, e.g. gettext_lazy("Follow-up due")
     query: Callable[[QuerySet, dt.date], QuerySet]
     resolve_url: Callable[[dict], str]
-    order: int = 100                            # position in the list of kinds
-    extra: tuple[str, ...] = ()                 # more fields of each row (for resolve_url and describe)
+    order: int = 100  # position in the list of kinds
+    extra: tuple[str, ...] = ()  # more fields of each row (for resolve_url and describe)
     describe: Callable[[dict], str] | None = None  # a short text about one item
 
 
@@ -92,16 +93,18 @@ def _compiled(enrolments: QuerySet, today: dt.date, kinds: Iterable[str] | None 
     """(source, sql, params) of each wanted kind: building and compiling the querysets is most of a
     work list's cost in Python, so a page does it once for its counts and its items."""
     wanted = set(kinds) if kinds is not None else None
-    return [(s, *_sql(_rows(s, enrolments, today).order_by())) for s in sources()
-            if wanted is None or s.kind in wanted]
+    return [(s, *_sql(_rows(s, enrolments, today).order_by())) for s in sources() if wanted is None or s.kind in wanted]
 
 
 def _items_of(compiled: list[tuple], db: str, limit: int | None) -> list[dict]:
     out: list[dict] = []
     with connections[db].cursor() as cursor:
         for s, sql, params in compiled:
-            cursor.execute(f"SELECT * FROM ({sql}) wl ORDER BY due_date, enrolment_id, object_id"
-                           + (f" LIMIT {int(limit)}" if limit is not None else ""), params)
+            cursor.execute(
+                f"SELECT * FROM ({sql}) wl ORDER BY due_date, enrolment_id, object_id"
+                + (f" LIMIT {int(limit)}" if limit is not None else ""),
+                params,
+            )
             names = [c[0] for c in cursor.description]
             for row in cursor.fetchall():
                 item = dict(zip(names, row))
@@ -121,8 +124,9 @@ def _counts_of(compiled: list[tuple], db: str) -> dict[str, int]:
     return {s.kind: int(n) for (s, _sql, _p), n in zip(compiled, row)}
 
 
-def items(enrolments: QuerySet, today: dt.date, kinds: Iterable[str] | None = None,
-          limit: int | None = None) -> list[dict]:
+def items(
+    enrolments: QuerySet, today: dt.date, kinds: Iterable[str] | None = None, limit: int | None = None
+) -> list[dict]:
     """Every due item over ``enrolments``, each a dict of ITEM_FIELDS (and the source's extra
     fields) plus ``kind``, by due date; ``limit``: at most this many of each kind, the earliest due
     (one query per kind)."""
@@ -134,13 +138,16 @@ def counts(enrolments: QuerySet, today: dt.date) -> dict[str, int]:
     return _counts_of(_compiled(enrolments, today), enrolments.db)
 
 
-def summary(enrolments: QuerySet, today: dt.date, kinds: Iterable[str] | None = None,
-            limit: int | None = None) -> tuple[dict[str, int], list[dict]]:
+def summary(
+    enrolments: QuerySet, today: dt.date, kinds: Iterable[str] | None = None, limit: int | None = None
+) -> tuple[dict[str, int], list[dict]]:
     """``counts`` of every kind and ``items`` of the wanted ``kinds``, each query built once."""
     compiled = _compiled(enrolments, today)
     wanted = set(kinds) if kinds is not None else None
-    return (_counts_of(compiled, enrolments.db),
-            _items_of([c for c in compiled if wanted is None or c[0].kind in wanted], enrolments.db, limit))
+    return (
+        _counts_of(compiled, enrolments.db),
+        _items_of([c for c in compiled if wanted is None or c[0].kind in wanted], enrolments.db, limit),
+    )
 
 
 def counts_by(enrolments: QuerySet, today: dt.date, column: str = "caseworker_id") -> dict[Any, dict[str, int]]:
@@ -160,9 +167,11 @@ def counts_by(enrolments: QuerySet, today: dt.date, column: str = "caseworker_id
     parts, params = [], []
     for n, s in enumerate(kinds):
         sql, p = _sql(_rows(s, enrolments, today).order_by())
-        parts.append(f"SELECT {n} AS wl_kind, e.{q(names[column])} AS wl_key, COUNT(*) AS wl_n "
-                     f"FROM ({sql}) wl_{n} JOIN {q(meta.db_table)} e ON e.{q(meta.pk.column)} = wl_{n}.enrolment_id "
-                     f"GROUP BY e.{q(names[column])}")
+        parts.append(
+            f"SELECT {n} AS wl_kind, e.{q(names[column])} AS wl_key, COUNT(*) AS wl_n "
+            f"FROM ({sql}) wl_{n} JOIN {q(meta.db_table)} e ON e.{q(meta.pk.column)} = wl_{n}.enrolment_id "
+            f"GROUP BY e.{q(names[column])}"
+        )
         params += p
     out: dict[Any, dict[str, int]] = {}
     with connection.cursor() as cursor:

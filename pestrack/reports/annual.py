@@ -4,6 +4,7 @@ indicator table, fulfilment, analyses and activities.
 Computed indicators come from the indicator engine on a folder of analytics tables; reported ones
 from the profile (reported/*.yaml, whose values are per year and so appear in the VB report only).
 """
+
 from __future__ import annotations
 
 import csv
@@ -22,20 +23,35 @@ from pestrack.records.spreadsheet import safe_row
 from pestrack.reports.formatting import cell
 from pestrack.reports.suppression import suppressed
 
-CSV_COLUMNS = ("goal_id", "indicator", "outcome", "outcome_men", "outcome_women", "outcome_prev_year", "target",
-               "kf_target", "period", "fulfilment")
-FULFILMENT = {"sv": {"met": "Uppfyllt", "partly": "Delvis uppfyllt", "not_met": "Ej uppfyllt"},
-              "en": {"met": "Met", "partly": "Partly met", "not_met": "Not met"}}
+CSV_COLUMNS = (
+    "goal_id",
+    "indicator",
+    "outcome",
+    "outcome_men",
+    "outcome_women",
+    "outcome_prev_year",
+    "target",
+    "kf_target",
+    "period",
+    "fulfilment",
+)
+FULFILMENT = {
+    "sv": {"met": "Uppfyllt", "partly": "Delvis uppfyllt", "not_met": "Ej uppfyllt"},
+    "en": {"met": "Met", "partly": "Partly met", "not_met": "Not met"},
+}
 SYMBOL = {"met": "●", "partly": "◆", "not_met": "○"}
 # A part's value beside a target set for the whole city only: shown, not compared (fulfilment.scoped_target).
-NOT_COMPARED = {"sv": "Jämförs inte: årsmålet gäller hela staden, inte enheten",
-                "en": "Not compared: the annual target is set for the whole city, not the unit"}
+NOT_COMPARED = {
+    "sv": "Jämförs inte: årsmålet gäller hela staden, inte enheten",
+    "en": "Not compared: the annual target is set for the whole city, not the unit",
+}
 COMPUTED = "computed"
 REPORTED_MARK = "†"  # beside a reported row's name in HTML and PDF, with the source's name
-SOURCE_LEGEND = {"sv": "† Rapporterad från en annan källa, som anges efter märket. Övriga rader är beräknade ur "
-                       "verksamhetens register.",
-                 "en": "† Reported from another source, named after the mark. The other rows are computed from the "
-                       "records."}
+SOURCE_LEGEND = {
+    "sv": "† Rapporterad från en annan källa, som anges efter märket. Övriga rader är beräknade ur "
+    "verksamhetens register.",
+    "en": "† Reported from another source, named after the mark. The other rows are computed from the records.",
+}
 NO_DATA = {"sv": "uppgift saknas", "en": "no data"}  # the outcome of an indicator whose source table is empty
 COVERS = {"sv": "Omfattar endast enheterna", "en": "Covers only the units"}
 SEX = {"men": "man", "women": "woman"}
@@ -44,15 +60,15 @@ SEX = {"men": "man", "women": "woman"}
 @dataclass
 class Row:
     goal_id: str
-    name: dict[str, str]               # sv, and en when the indicator is defined
+    name: dict[str, str]  # sv, and en when the indicator is defined
     indicator: Indicator | None = None  # None: not yet defined (the report row is shown empty)
     values: dict[str, float | None] = field(default_factory=dict)  # outcome, men, women, prev (unrounded)
     fulfilment: str | None = None
     analysis: str = ""
-    scoped: bool = False               # computed for a subset of units: ``target`` is that subset's own
+    scoped: bool = False  # computed for a subset of units: ``target`` is that subset's own
     target: float | str | None = None  # the subset's target (scoped rows)
-    not_compared: bool = False         # scoped, and only a city-wide target exists
-    no_data: bool = False              # the indicator's source table is empty or not imported
+    not_compared: bool = False  # scoped, and only a city-wide target exists
+    no_data: bool = False  # the indicator's source table is empty or not imported
 
     @property
     def source(self) -> str:
@@ -70,13 +86,16 @@ class Row:
         fmt = lambda v, key: cell(v, ind.cell_unit(key), ind.cell_precision.get(key, ind.precision), lang)  # noqa: E731
         targets = ind.targets.get(year, {})
         no_data = NO_DATA[lang] if self.no_data and self.values.get("outcome") is None else ""
-        return {"outcome": fmt(self.values.get("outcome"), "outcome") or no_data,
-                "outcome_men": fmt(self.values.get("men"), "men"),
-                "outcome_women": fmt(self.values.get("women"), "women"),
-                "outcome_prev_year": fmt(self.values.get("prev"), "prev"),
-                "target": fmt(self.target if self.scoped else targets.get("own"), "target"),
-                "kf_target": "" if self.scoped else fmt(targets.get("kf"), "kf"), "period": "",
-                "fulfilment": NOT_COMPARED[lang] if self.not_compared else FULFILMENT[lang].get(self.fulfilment, "")}
+        return {
+            "outcome": fmt(self.values.get("outcome"), "outcome") or no_data,
+            "outcome_men": fmt(self.values.get("men"), "men"),
+            "outcome_women": fmt(self.values.get("women"), "women"),
+            "outcome_prev_year": fmt(self.values.get("prev"), "prev"),
+            "target": fmt(self.target if self.scoped else targets.get("own"), "target"),
+            "kf_target": "" if self.scoped else fmt(targets.get("kf"), "kf"),
+            "period": "",
+            "fulfilment": NOT_COMPARED[lang] if self.not_compared else FULFILMENT[lang].get(self.fulfilment, ""),
+        }
 
 
 @dataclass
@@ -86,7 +105,7 @@ class AnnualReport:
     rows: list[Row]
     statuses: dict[str, dict]  # goal id → suggested, assessment, status (fulfilment.goal_statuses)
     tables: list = field(default_factory=list)  # reports.tables.TableResult: the other tables (target groups)
-    suppress_below: int = 0    # small-cell suppression threshold used (0: none)
+    suppress_below: int = 0  # small-cell suppression threshold used (0: none)
     units: list[str] | None = None  # organisation unit paths the report is limited to (None: all)
 
     @property
@@ -109,8 +128,10 @@ def data_years(data: Path) -> list[int]:
     with DuckDBEngine(data) as engine:
         parts = []
         if "enrolments" in engine.tables:
-            parts += ["SELECT year(start_date) AS y FROM enrolments",
-                      "SELECT year(end_date) FROM enrolments WHERE end_date IS NOT NULL"]
+            parts += [
+                "SELECT year(start_date) AS y FROM enrolments",
+                "SELECT year(end_date) FROM enrolments WHERE end_date IS NOT NULL",
+            ]
         if "exits" in engine.tables:
             parts.append("SELECT year(exit_date) FROM exits")
         if not parts:
@@ -127,12 +148,22 @@ def empty_sources(indicators: list[Indicator], data: Path) -> set[str]:
     from pestrack.indicators.engines import _parquet_files
 
     tables = _parquet_files(data)
-    return {i.id for i in indicators if not i.is_reported
-            and (i.population not in tables or pq.ParquetFile(tables[i.population]).metadata.num_rows == 0)}
+    return {
+        i.id
+        for i in indicators
+        if not i.is_reported
+        and (i.population not in tables or pq.ParquetFile(tables[i.population]).metadata.num_rows == 0)
+    }
 
 
-def _computed_values(indicators: list[Indicator], data: Path, periods: list[Period], engine: str,
-                     units: list[str] | None = None, suppress_below: int = 0) -> dict:
+def _computed_values(
+    indicators: list[Indicator],
+    data: Path,
+    periods: list[Period],
+    engine: str,
+    units: list[str] | None = None,
+    suppress_below: int = 0,
+) -> dict:
     """{(indicator id, period label, TOTAL or the sex): Result} from the engine, disclosure-controlled
     (``disclosure.disclose``: primary and secondary suppression under ``suppress_below``)."""
     out = {}
@@ -149,24 +180,34 @@ def _computed_values(indicators: list[Indicator], data: Path, periods: list[Peri
 KEYS = {"outcome": (False, TOTAL), "men": (False, SEX["men"]), "women": (False, SEX["women"]), "prev": (True, TOTAL)}
 
 
-def _values(ind: Indicator, p: Period, prev: Period, computed: dict, suppress_below: int,
-            units: list[str] | None = None) -> dict:
+def _values(
+    ind: Indicator, p: Period, prev: Period, computed: dict, suppress_below: int, units: list[str] | None = None
+) -> dict:
     if ind.is_reported:
         if units is not None:  # whole-city figures: not shown as a unit's result
             return {}
         if p.label != f"VB {p.start.year}":
             return {}
         now, before = ind.reported.get(p.start.year, {}), ind.reported.get(p.start.year - 1, {})
-        return {"outcome": now.get("total"), "men": now.get("men"), "women": now.get("women"),
-                "prev": before.get("total")}
+        return {
+            "outcome": now.get("total"),
+            "men": now.get("men"),
+            "women": now.get("women"),
+            "prev": before.get("total"),
+        }
     new = lambda q: ind.first_year is not None and q.start.year < ind.first_year  # noqa: E731
-    return {name: None if new(q) or name in ind.blank_cells else suppressed(computed.get((ind.id, q.label, key)), suppress_below)
-            for name, (q, key) in ((name, (prev if is_prev else p, key)) for name, (is_prev, key) in KEYS.items())}
+    return {
+        name: None
+        if new(q) or name in ind.blank_cells
+        else suppressed(computed.get((ind.id, q.label, key)), suppress_below)
+        for name, (q, key) in ((name, (prev if is_prev else p, key)) for name, (is_prev, key) in KEYS.items())
+    }
 
 
 @dataclass
 class ReportProfile:
     """What a report reads from the profile: computed and reported indicators, goals, tables."""
+
     defined: dict[str, Indicator]
     reported: dict[str, Indicator]
     goals: Goals
@@ -178,13 +219,21 @@ def load_report_profile(profile: str | Path = "stockholm") -> ReportProfile:
 
     defined = {i.id: i for i in load_definitions(profile)}
     reported = {i.id: i for i in load_reported(profile)}
-    return ReportProfile(defined, reported, load_goals(profile, set(defined) | set(reported)),
-                         load_tables(profile, defined))
+    return ReportProfile(
+        defined, reported, load_goals(profile, set(defined) | set(reported)), load_tables(profile, defined)
+    )
 
 
-def build(year: int, period_code: str, data: Path, profile: str | Path = "stockholm",
-          engine: str = "duckdb", suppress_below: int = 0, units: list[str] | None = None,
-          loaded: ReportProfile | None = None) -> AnnualReport:
+def build(
+    year: int,
+    period_code: str,
+    data: Path,
+    profile: str | Path = "stockholm",
+    engine: str = "duckdb",
+    suppress_below: int = 0,
+    units: list[str] | None = None,
+    loaded: ReportProfile | None = None,
+) -> AnnualReport:
     """The report for ``period_code`` of ``year`` from the analytics tables in ``data``; with
     ``suppress_below`` > 0 small cells of computed indicators are suppressed (``suppressed``).
     With ``units`` (organisation unit paths) the computed indicators count only those units' rows
@@ -196,8 +245,9 @@ def build(year: int, period_code: str, data: Path, profile: str | Path = "stockh
     prev = period(year - 1, period_code)
     loaded = loaded or load_report_profile(profile)
     defined, reported, goals, tables = loaded.defined, loaded.reported, loaded.goals, loaded.tables
-    used = {r.id for g in goals.goals for r in g.indicators if r.id in defined} | \
-        {i for t in tables for i in t.indicator_ids()}
+    used = {r.id for g in goals.goals for r in g.indicators if r.id in defined} | {
+        i for t in tables for i in t.indicator_ids()
+    }
     computed = _computed_values([defined[i] for i in sorted(used)], data, [p, prev], engine, units, suppress_below)
     empty = empty_sources([defined[i] for i in sorted(used)], data)
     rows, fulfilled = [], {}
@@ -205,8 +255,12 @@ def build(year: int, period_code: str, data: Path, profile: str | Path = "stockh
         for ref in goal.indicators:
             ind = defined.get(ref.id) or reported.get(ref.id)
             # the analyses are the city's: a subset's report carries none of them
-            row = Row(goal.id, ind.name if ind else {"sv": ref.name}, ind,
-                      analysis=ref.analysis.get(year, "") if units is None else "")
+            row = Row(
+                goal.id,
+                ind.name if ind else {"sv": ref.name},
+                ind,
+                analysis=ref.analysis.get(year, "") if units is None else "",
+            )
             if ind:
                 row.values = _values(ind, p, prev, computed, suppress_below, units)
                 row.no_data = ind.id in empty
@@ -216,9 +270,17 @@ def build(year: int, period_code: str, data: Path, profile: str | Path = "stockh
                 row.scoped, row.target = units is not None, target
                 row.not_compared = reason == CITY_ONLY and not ind.is_reported and scopable(ind.population)
                 withheld = isinstance(outcome, str) and not ind.is_reported
-                row.fulfilment = None if row.not_compared or withheld else indicator_fulfilment(
-                    None if outcome is None else rounded(outcome, ind.precision), ind.direction, target,
-                    goals.tolerance if ref.tolerance is None else ref.tolerance, ind.band)
+                row.fulfilment = (
+                    None
+                    if row.not_compared or withheld
+                    else indicator_fulfilment(
+                        None if outcome is None else rounded(outcome, ind.precision),
+                        ind.direction,
+                        target,
+                        goals.tolerance if ref.tolerance is None else ref.tolerance,
+                        ind.band,
+                    )
+                )
                 fulfilled[ind.id] = row.fulfilment
             rows.append(row)
     results = table_results(tables, computed, p, prev, suppress_below)
@@ -240,5 +302,8 @@ def write_csv(report: AnnualReport, out: Path, lang: str = "sv", comma: bool = F
         for row in report.rows:
             cells = row.cells(report.year, lang)
             cells["period"] = report.period.label
-            w.writerow(safe_row([row.goal_id, row.name["sv"], *(cells[c] for c in CSV_COLUMNS[2:]), row.source,
-                                 report.covers()]))
+            w.writerow(
+                safe_row(
+                    [row.goal_id, row.name["sv"], *(cells[c] for c in CSV_COLUMNS[2:]), row.source, report.covers()]
+                )
+            )

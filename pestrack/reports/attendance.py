@@ -7,6 +7,7 @@ Swedish Excel).
 Expected days are the weekdays (Monday–Friday) of the month within the participation's dates, up
 to today; a day entered on a weekend counts as entered but is not expected.
 """
+
 from __future__ import annotations
 
 import csv
@@ -43,8 +44,9 @@ def month_end(month: dt.date) -> dt.date:
 
 def financial_assistance(qs):
     """Enrolments referred with financial assistance."""
-    return qs.filter(Q(target_group__code="forsorjningsstod") | Q(entry_route__code="social_services"),
-                     referring_unit__isnull=False)
+    return qs.filter(
+        Q(target_group__code="forsorjningsstod") | Q(entry_route__code="social_services"), referring_unit__isnull=False
+    )
 
 
 @dataclass
@@ -78,9 +80,13 @@ class AttendanceReport:
         by_reason = Counter()
         for r in self.rows:
             by_reason.update(r.absent_by_reason)
-        return {"expected": sum(r.expected for r in self.rows), "present": sum(r.present for r in self.rows),
-                "absent": sum(r.absent for r in self.rows), "not_entered": sum(r.not_entered for r in self.rows),
-                "absent_by_reason": dict(by_reason)}
+        return {
+            "expected": sum(r.expected for r in self.rows),
+            "present": sum(r.present for r in self.rows),
+            "absent": sum(r.absent for r in self.rows),
+            "not_entered": sum(r.not_entered for r in self.rows),
+            "absent_by_reason": dict(by_reason),
+        }
 
 
 def build(unit, month: dt.date, *, enrolments, user=None, today: dt.date | None = None) -> AttendanceReport:
@@ -93,13 +99,17 @@ def build(unit, month: dt.date, *, enrolments, user=None, today: dt.date | None 
     today = today or timezone.localdate()
     first, last = month, month_end(month)
     referred = financial_assistance(enrolments.filter(referring_unit=unit))
-    parts = list(Participation.objects.current().filter(enrolment__in=referred, start_date__lte=last)
-                 .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
-                 .select_related("measure", "enrolment__person").order_by("enrolment__person__last_name",
-                                                                          "enrolment__person_id", "start_date"))
+    parts = list(
+        Participation.objects.current()
+        .filter(enrolment__in=referred, start_date__lte=last)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+        .select_related("measure", "enrolment__person")
+        .order_by("enrolment__person__last_name", "enrolment__person_id", "start_date")
+    )
     days: dict[int, list] = {}
-    for a in (Attendance.objects.filter(participation__in=[p.pk for p in parts], date__range=(first, last))
-              .select_related("absence_reason")):
+    for a in Attendance.objects.filter(
+        participation__in=[p.pk for p in parts], date__range=(first, last)
+    ).select_related("absence_reason"):
         days.setdefault(a.participation_id, []).append(a)
     see = access.may_see_protected(user) if user is not None else False
     rows = []
@@ -111,12 +121,25 @@ def build(unit, month: dt.date, *, enrolments, user=None, today: dt.date | None 
         weekdays = {d for d in weekdays if d.weekday() < 5}
         entered = days.get(p.pk, [])
         reasons = Counter(a.absence_reason.code for a in entered if not a.present and a.absence_reason_id)
-        rows.append(Row(person_id=person.pk, name=f"{shown['last_name']}, {shown['first_name']}" if not shown["masked"]
-                        else access.MASK, identity_number=shown["identity_number"], measure=_label(p.measure),
-                        provider=p.provider_name, start_date=p.start_date, end_date=p.end_date, expected=len(weekdays),
-                        present=sum(1 for a in entered if a.present), absent=sum(1 for a in entered if not a.present),
-                        not_entered=len(weekdays - {a.date for a in entered}), absent_by_reason=dict(reasons)))
-    reason_codes = [(c.code, _label(c)) for c in Code.objects.filter(list="absence_reason").order_by("sort_order", "code")]
+        rows.append(
+            Row(
+                person_id=person.pk,
+                name=f"{shown['last_name']}, {shown['first_name']}" if not shown["masked"] else access.MASK,
+                identity_number=shown["identity_number"],
+                measure=_label(p.measure),
+                provider=p.provider_name,
+                start_date=p.start_date,
+                end_date=p.end_date,
+                expected=len(weekdays),
+                present=sum(1 for a in entered if a.present),
+                absent=sum(1 for a in entered if not a.present),
+                not_entered=len(weekdays - {a.date for a in entered}),
+                absent_by_reason=dict(reasons),
+            )
+        )
+    reason_codes = [
+        (c.code, _label(c)) for c in Code.objects.filter(list="absence_reason").order_by("sort_order", "code")
+    ]
     return AttendanceReport(unit=unit, month=month, rows=rows, reasons=reason_codes)
 
 
@@ -129,33 +152,77 @@ def log_produced(report: AttendanceReport, *, actor: str, actor_id: int | None, 
     """One access-log entry per person in the report (an export naming each person)."""
     at = timezone.now()
     detail = f"attendance report {report.unit.code} {report.month:%Y-%m} ({fmt})"
-    log.record_many(log.Event(actor=actor, actor_id=actor_id, action="export", person_id=pid,
-                              object_type="attendance report", object_id=report.unit.code, detail=detail,
-                              source=source, at=at) for pid in report.person_ids)
+    log.record_many(
+        log.Event(
+            actor=actor,
+            actor_id=actor_id,
+            action="export",
+            person_id=pid,
+            object_type="attendance report",
+            object_id=report.unit.code,
+            detail=detail,
+            source=source,
+            at=at,
+        )
+        for pid in report.person_ids
+    )
 
 
 def title(report: AttendanceReport) -> str:
-    return _("Attendance report %(month)s – %(unit)s") % {"month": date_format(report.month, "YEAR_MONTH_FORMAT"),
-                                                          "unit": report.unit.name}
+    return _("Attendance report %(month)s – %(unit)s") % {
+        "month": date_format(report.month, "YEAR_MONTH_FORMAT"),
+        "unit": report.unit.name,
+    }
 
 
 def _columns(report: AttendanceReport) -> list[str]:
-    return [_("Name"), _("Identity number"), _("Measure"), _("Provider"), _("Start date"), _("End date"),
-            _("Expected days"), _("Days present"), _("Days absent"), *(label for _code, label in report.reasons),
-            _("Days not entered")]
+    return [
+        _("Name"),
+        _("Identity number"),
+        _("Measure"),
+        _("Provider"),
+        _("Start date"),
+        _("End date"),
+        _("Expected days"),
+        _("Days present"),
+        _("Days absent"),
+        *(label for _code, label in report.reasons),
+        _("Days not entered"),
+    ]
 
 
 def _cells(report: AttendanceReport, r: Row) -> list:
     fmt = lambda d: date_format(d, "SHORT_DATE_FORMAT") if d else ""  # noqa: E731
-    return [r.name, r.identity_number, r.measure, r.provider, fmt(r.start_date), fmt(r.end_date), r.expected,
-            r.present, r.absent, *(r.absent_by_reason.get(code, 0) for code, _label in report.reasons),
-            r.not_entered]
+    return [
+        r.name,
+        r.identity_number,
+        r.measure,
+        r.provider,
+        fmt(r.start_date),
+        fmt(r.end_date),
+        r.expected,
+        r.present,
+        r.absent,
+        *(r.absent_by_reason.get(code, 0) for code, _label in report.reasons),
+        r.not_entered,
+    ]
 
 
 def _total_cells(report: AttendanceReport) -> list:
     t = report.totals()
-    return [_("Total"), "", "", "", "", "", t["expected"], t["present"], t["absent"],
-            *(t["absent_by_reason"].get(code, 0) for code, _label in report.reasons), t["not_entered"]]
+    return [
+        _("Total"),
+        "",
+        "",
+        "",
+        "",
+        "",
+        t["expected"],
+        t["present"],
+        t["absent"],
+        *(t["absent_by_reason"].get(code, 0) for code, _label in report.reasons),
+        t["not_entered"],
+    ]
 
 
 def neutralise(value) -> str:
@@ -185,25 +252,41 @@ def write_pdf(report: AttendanceReport, out) -> None:
     st = _styles()
     p = lambda text, style="cell": Paragraph(escape(str(text)), st[style])  # noqa: E731
     width = landscape(A4)[0] - 30 * mm
-    story = [p(title(report), "title"),
-             p(_("Participants referred with financial assistance, their days present and absent in measures. "
-                 "Expected days are the weekdays of the month within the participation, up to the day the report "
-                 "was made (%(day)s).") % {"day": date_format(timezone.localdate(), "SHORT_DATE_FORMAT")}, "body"),
-             Spacer(1, 6)]
+    story = [
+        p(title(report), "title"),
+        p(
+            _(
+                "Participants referred with financial assistance, their days present and absent in measures. "
+                "Expected days are the weekdays of the month within the participation, up to the day the report "
+                "was made (%(day)s)."
+            )
+            % {"day": date_format(timezone.localdate(), "SHORT_DATE_FORMAT")},
+            "body",
+        ),
+        Spacer(1, 6),
+    ]
     columns = _columns(report)
     data = [[p(c, "head") for c in columns]]
     for r in report.rows:
         data.append([p(c, "num" if isinstance(c, int) else "cell") for c in _cells(report, r)])
     data.append([p(c, "head") for c in _total_cells(report)])
     if not report.rows:
-        story.append(p(_("No participants referred with financial assistance took part in a measure this month."),
-                       "body"))
+        story.append(
+            p(_("No participants referred with financial assistance took part in a measure this month."), "body")
+        )
     fixed = [0.14, 0.11, 0.12, 0.10, 0.07, 0.07]
     rest = (1 - sum(fixed)) / (len(columns) - len(fixed))
     story.append(_table(data, [width * f for f in fixed] + [width * rest] * (len(columns) - len(fixed))))
     target = str(out) if isinstance(out, (str, Path)) else out
-    doc = SimpleDocTemplate(target, pagesize=landscape(A4), leftMargin=15 * mm, rightMargin=15 * mm,
-                            topMargin=12 * mm, bottomMargin=12 * mm, title=title(report))
+    doc = SimpleDocTemplate(
+        target,
+        pagesize=landscape(A4),
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
+        title=title(report),
+    )
     doc.build(story)
 
 

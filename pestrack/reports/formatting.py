@@ -1,6 +1,7 @@
 """Cells as the report prints them: Swedish ``75,02 %``, ``1 063 st``, ``9,1 mån``; English
 ``75.02%``, ``1,063``, ``9.1 months``. Values are rounded to the indicator's precision and trailing
 zeros dropped, as the 2023 report does (``80 %``, ``62,5 %`` beside ``62,65 %``)."""
+
 from __future__ import annotations
 
 from pestrack.indicators.fulfilment import rounded

@@ -1,4 +1,5 @@
 """The annual report as one self-contained HTML page (inline style, no scripts, no network)."""
+
 from __future__ import annotations
 
 from html import escape
@@ -29,9 +30,11 @@ def _sv(text: str, lang: str) -> str:
 def render(report: AnnualReport, lang: str = "sv") -> str:
     t = LABELS[lang]
     year = report.year
-    out = [f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">',
-           f"<title>{t['title']} {escape(report.period.label)}</title><style>{STYLE}</style></head><body>",
-           f"<h1>{t['title']} {escape(report.period.label)}</h1>"]
+    out = [
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">',
+        f"<title>{t['title']} {escape(report.period.label)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{t['title']} {escape(report.period.label)}</h1>",
+    ]
     out.append(f'<p class="legend">{escape(SOURCE_LEGEND[lang])}</p>')
     if report.units is not None:
         out.append(f'<p class="covers"><strong>{escape(report.covers_note(lang))}</strong></p>')
@@ -40,17 +43,21 @@ def render(report: AnnualReport, lang: str = "sv") -> str:
     for goal in report.goals.goals:
         depth = goal.id.count(".") + 2
         status = report.statuses[goal.id]
-        out.append(f"<section class=\"goal\"><h{depth}>{escape(goal.id)} {_sv(goal.title, lang)}</h{depth}>")
+        out.append(f'<section class="goal"><h{depth}>{escape(goal.id)} {_sv(goal.title, lang)}</h{depth}>')
         out.append(f"<p>{t[goal.level]}. {t['assessed']}: {_status(status['status'], lang)}")
         if status["assessment"]:
-            out.append(f" ({t['suggested'].lower()}: {_status(status['suggested'], lang) or '–'})</p>"
-                       f"<p class=\"analysis\">{_sv(status['assessment'].analysis, lang)}</p>")
+            out.append(
+                f" ({t['suggested'].lower()}: {_status(status['suggested'], lang) or '–'})</p>"
+                f'<p class="analysis">{_sv(status["assessment"].analysis, lang)}</p>'
+            )
         else:
             out.append(f" ({t['suggested'].lower()})</p>")
         rows = [r for r in report.rows if r.goal_id == goal.id]
         if rows:
             cols = CSV_COLUMNS[2:]
-            out.append("<table><tr><th>" + t["indicator"] + "</th>" + "".join(f"<th>{t[c]}</th>" for c in cols) + "</tr>")
+            out.append(
+                "<table><tr><th>" + t["indicator"] + "</th>" + "".join(f"<th>{t[c]}</th>" for c in cols) + "</tr>"
+            )
             for r in rows:
                 cells = r.cells(year, lang)
                 cells["period"] = escape(report.period.label)
@@ -58,8 +65,11 @@ def render(report: AnnualReport, lang: str = "sv") -> str:
                 name = escape(r.name[lang]) if r.name.get(lang) else _sv(r.name["sv"], lang)
                 if r.indicator is not None and r.indicator.is_reported:
                     name += f' <span class="source">{REPORTED_MARK} {_sv(r.source, lang)}</span>'
-                out.append(f"<tr><td>{name}</td>" + "".join(
-                    f'<td class="n">{cells[c] if c == "fulfilment" else escape(cells[c])}</td>' for c in cols) + "</tr>")
+                out.append(
+                    f"<tr><td>{name}</td>"
+                    + "".join(f'<td class="n">{cells[c] if c == "fulfilment" else escape(cells[c])}</td>' for c in cols)
+                    + "</tr>"
+                )
                 note = _sv(r.analysis, lang) if r.analysis else ("" if r.indicator else escape(t["not_defined"]))
                 if note:
                     out.append(f'<tr><td colspan="{len(cols) + 1}" class="analysis">{t["analysis"]}: {note}</td></tr>')
@@ -69,7 +79,9 @@ def render(report: AnnualReport, lang: str = "sv") -> str:
             for a in goal.activities:
                 out.append(f"<tr><td>{_sv(a.text, lang)}</td><td>{t[a.status or 'no_status']}</td></tr>")
                 if a.analysis and report.units is None:  # the city's analysis, not a subset's
-                    out.append(f'<tr><td colspan="2" class="analysis">{t["analysis"]}: {_sv(a.analysis, lang)}</td></tr>')
+                    out.append(
+                        f'<tr><td colspan="2" class="analysis">{t["analysis"]}: {_sv(a.analysis, lang)}</td></tr>'
+                    )
             out.append("</table>")
         out.append("</section>")
     for result in report.tables:
@@ -81,14 +93,21 @@ def render(report: AnnualReport, lang: str = "sv") -> str:
 def render_table(result, lang: str) -> str:
     """One of the other tables (reports.tables) as an HTML section."""
     t = result.table
-    out = [f"<section class=\"table\"><h2>{escape(t.section[lang])}</h2><table><caption>{escape(t.title[lang])}</caption>",
-           f'<tr><th scope="col">{escape(t.label[lang])}</th>'
-           + "".join(f'<th scope="col">{escape(h)}</th>' for h in result.header(lang)) + "</tr>"]
+    out = [
+        f'<section class="table"><h2>{escape(t.section[lang])}</h2><table><caption>{escape(t.title[lang])}</caption>',
+        f'<tr><th scope="col">{escape(t.label[lang])}</th>'
+        + "".join(f'<th scope="col">{escape(h)}</th>' for h in result.header(lang))
+        + "</tr>",
+    ]
     for row, cells in result.printed_rows(lang):
         label = escape(row.label[lang])
         label = f'<span class="subset">{label}</span>' if row.subset else label
         note = f'<br><span class="analysis">{escape(row.note[lang])}</span>' if row.note else ""
-        out.append(f'<tr><th scope="row">{label}{note}</th>' + "".join(f'<td class="n">{escape(c)}</td>' for c in cells) + "</tr>")
+        out.append(
+            f'<tr><th scope="row">{label}{note}</th>'
+            + "".join(f'<td class="n">{escape(c)}</td>' for c in cells)
+            + "</tr>"
+        )
     out.append("</table></section>")
     return "\n".join(out)
 

@@ -1,22 +1,60 @@
 """The printed words of the report in each language (headings, column names, statuses)."""
 
 LABELS = {
-    "sv": {"title": "Verksamhetsberättelse", "goal": "Mål", "indicator": "Indikator", "outcome": "Periodens utfall",
-           "outcome_men": "Utfall män", "outcome_women": "Utfall kvinnor", "outcome_prev_year": "Utfall föregående år",
-           "target": "Årsmål", "kf_target": "KF:s årsmål", "period": "Period", "fulfilment": "Måluppfyllelse",
-           "activity": "Aktivitet", "status": "Status", "analysis": "Analys", "suggested": "Förslag utifrån indikatorer och aktiviteter",
-           "assessed": "Bedömning", "done": "Genomförd", "deviation": "Avvikelse", "no_status": "Ej bedömd",
-           "inriktningsmal": "KF:s inriktningsmål", "verksamhetsomradesmal": "KF:s mål för verksamhetsområdet",
-           "namndmal": "Nämndmål", "not_defined": "Indikatorn är ännu inte definierad i profilen.",
-           "source": "Källa", "computed": "Beräknad ur registret"},
-    "en": {"title": "Annual report", "goal": "Goal", "indicator": "Indicator", "outcome": "Outcome for the period",
-           "outcome_men": "Outcome men", "outcome_women": "Outcome women", "outcome_prev_year": "Outcome previous year",
-           "target": "Annual target", "kf_target": "City council target", "period": "Period", "fulfilment": "Fulfilment",
-           "activity": "Activity", "status": "Status", "analysis": "Analysis", "suggested": "Suggested from indicators and activities",
-           "assessed": "Assessment", "done": "Done", "deviation": "Deviation", "no_status": "Not assessed",
-           "inriktningsmal": "Direction goal", "verksamhetsomradesmal": "Area goal", "namndmal": "Committee goal",
-           "not_defined": "The indicator is not yet defined in the profile.",
-           "source": "Source", "computed": "Computed from the records"},
+    "sv": {
+        "title": "Verksamhetsberättelse",
+        "goal": "Mål",
+        "indicator": "Indikator",
+        "outcome": "Periodens utfall",
+        "outcome_men": "Utfall män",
+        "outcome_women": "Utfall kvinnor",
+        "outcome_prev_year": "Utfall föregående år",
+        "target": "Årsmål",
+        "kf_target": "KF:s årsmål",
+        "period": "Period",
+        "fulfilment": "Måluppfyllelse",
+        "activity": "Aktivitet",
+        "status": "Status",
+        "analysis": "Analys",
+        "suggested": "Förslag utifrån indikatorer och aktiviteter",
+        "assessed": "Bedömning",
+        "done": "Genomförd",
+        "deviation": "Avvikelse",
+        "no_status": "Ej bedömd",
+        "inriktningsmal": "KF:s inriktningsmål",
+        "verksamhetsomradesmal": "KF:s mål för verksamhetsområdet",
+        "namndmal": "Nämndmål",
+        "not_defined": "Indikatorn är ännu inte definierad i profilen.",
+        "source": "Källa",
+        "computed": "Beräknad ur registret",
+    },
+    "en": {
+        "title": "Annual report",
+        "goal": "Goal",
+        "indicator": "Indicator",
+        "outcome": "Outcome for the period",
+        "outcome_men": "Outcome men",
+        "outcome_women": "Outcome women",
+        "outcome_prev_year": "Outcome previous year",
+        "target": "Annual target",
+        "kf_target": "City council target",
+        "period": "Period",
+        "fulfilment": "Fulfilment",
+        "activity": "Activity",
+        "status": "Status",
+        "analysis": "Analysis",
+        "suggested": "Suggested from indicators and activities",
+        "assessed": "Assessment",
+        "done": "Done",
+        "deviation": "Deviation",
+        "no_status": "Not assessed",
+        "inriktningsmal": "Direction goal",
+        "verksamhetsomradesmal": "Area goal",
+        "namndmal": "Committee goal",
+        "not_defined": "The indicator is not yet defined in the profile.",
+        "source": "Source",
+        "computed": "Computed from the records",
+    },
 }
 
 
@@ -24,8 +62,10 @@ def disclosure_note(below: int, lang: str) -> str:
     """The report's words on disclosure control (pestrack/indicators/disclosure.py), or nothing."""
     if not below:
         return ""
-    return {"sv": f"Små tal är dolda: antal under {below} visas som <{below}; andelar av färre än {below} personer, "
-                  "och ytterligare en kategori där en dold kategori annars kunde räknas fram ur totalen, visas som ..",
-            "en": f"Small cells are suppressed: counts under {below} show as <{below}; shares of fewer than {below} "
-                  "persons, and one more category where a suppressed one could be worked out from the total, "
-                  "show as .."}[lang]
+    return {
+        "sv": f"Små tal är dolda: antal under {below} visas som <{below}; andelar av färre än {below} personer, "
+        "och ytterligare en kategori där en dold kategori annars kunde räknas fram ur totalen, visas som ..",
+        "en": f"Small cells are suppressed: counts under {below} show as <{below}; shares of fewer than {below} "
+        "persons, and one more category where a suppressed one could be worked out from the total, "
+        "show as ..",
+    }[lang]

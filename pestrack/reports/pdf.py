@@ -1,6 +1,7 @@
 """The annual report as a PDF (ReportLab, A4 landscape): the same sections, tables and words as the
 HTML report. Text is set in Bitstream Vera, which ReportLab ships, so Swedish letters print without
 fonts from the machine or the network; fulfilment is written in words."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,7 +23,7 @@ FONT, BOLD = "Vera", "VeraBd"
 
 def _fonts() -> None:
     if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, "Vera.ttf"))      # found on ReportLab's own font path
+        pdfmetrics.registerFont(TTFont(FONT, "Vera.ttf"))  # found on ReportLab's own font path
         pdfmetrics.registerFont(TTFont(BOLD, "VeraBd.ttf"))
         pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
 
@@ -30,20 +31,24 @@ def _fonts() -> None:
 def _styles() -> dict[str, ParagraphStyle]:
     base = getSampleStyleSheet()
     body = ParagraphStyle("body", base["BodyText"], fontName=FONT, fontSize=8.5, leading=10.5)
-    return {"title": ParagraphStyle("title", base["Title"], fontName=BOLD),
-            "h": ParagraphStyle("h", base["Heading2"], fontName=BOLD, fontSize=12, spaceBefore=8),
-            "body": body,
-            "cell": ParagraphStyle("cell", body, fontSize=7.5, leading=9),
-            "num": ParagraphStyle("num", body, fontSize=7.5, leading=9, alignment=2),
-            "head": ParagraphStyle("head", body, fontName=BOLD, fontSize=7.5, leading=9),
-            "note": ParagraphStyle("note", body, fontSize=7, leading=8.5, textColor=colors.HexColor("#444444"))}
+    return {
+        "title": ParagraphStyle("title", base["Title"], fontName=BOLD),
+        "h": ParagraphStyle("h", base["Heading2"], fontName=BOLD, fontSize=12, spaceBefore=8),
+        "body": body,
+        "cell": ParagraphStyle("cell", body, fontSize=7.5, leading=9),
+        "num": ParagraphStyle("num", body, fontSize=7.5, leading=9, alignment=2),
+        "head": ParagraphStyle("head", body, fontName=BOLD, fontSize=7.5, leading=9),
+        "note": ParagraphStyle("note", body, fontSize=7, leading=8.5, textColor=colors.HexColor("#444444")),
+    }
 
 
 def _table(rows: list[list], widths: list[float], spans: list[int] = ()) -> LongTable:
     table = LongTable(rows, colWidths=widths, repeatRows=1)
-    style = [("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
-             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-             ("VALIGN", (0, 0), (-1, -1), "TOP")]
+    style = [
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]
     style += [("SPAN", (0, r), (-1, r)) for r in spans]
     table.setStyle(TableStyle(style))
     return table
@@ -95,8 +100,9 @@ def story(report: AnnualReport, lang: str) -> list:
             data = [[p(t["activity"], "head"), p(t["status"], "head")]]
             for a in goal.activities:
                 shown = a.analysis if report.units is None else ""  # the city's analysis, not a subset's
-                data.append([p(a.text + (f" — {t['analysis']}: {shown}" if shown else "")),
-                             p(t[a.status or "no_status"])])
+                data.append(
+                    [p(a.text + (f" — {t['analysis']}: {shown}" if shown else "")), p(t[a.status or "no_status"])]
+                )
             out.append(Spacer(1, 4))
             out.append(_table(data, [width * 0.82, width * 0.18]))
     for result in report.tables:
@@ -113,7 +119,14 @@ def story(report: AnnualReport, lang: str) -> list:
 
 def write_pdf(report: AnnualReport, out: Path, lang: str = "sv") -> None:
     _fonts()
-    doc = SimpleDocTemplate(str(out), pagesize=landscape(A4), leftMargin=15 * mm, rightMargin=15 * mm,
-                            topMargin=12 * mm, bottomMargin=12 * mm,
-                            title=f"{LABELS[lang]['title']} {report.period.label}", lang=lang)
+    doc = SimpleDocTemplate(
+        str(out),
+        pagesize=landscape(A4),
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
+        title=f"{LABELS[lang]['title']} {report.period.label}",
+        lang=lang,
+    )
     doc.build(story(report, lang))

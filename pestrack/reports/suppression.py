@@ -1,4 +1,5 @@
 """The disclosure-control step of the published tables: small cells become markers."""
+
 from __future__ import annotations
 
 from pestrack.indicators.disclosure import published

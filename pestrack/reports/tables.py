@@ -2,6 +2,7 @@
 Jobbtorg's enrolled individuals per target group, each row an indicator of the profile or a sum of
 rows. The format is in docs/reports.md; every problem is reported as ``file:line: what is wrong``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -23,9 +24,9 @@ ROW_FIELDS = {"indicator", "label", "subset", "sum", "note"}
 class TableRow:
     label: dict[str, str]
     indicator: str | None = None
-    subset: bool = False                                       # a part of the row above (indented)
-    sum_total: list[str] = field(default_factory=list)         # indicator ids added for the total cell
-    sum_by_sex: list[str] = field(default_factory=list)        # … and for the women and men cells
+    subset: bool = False  # a part of the row above (indented)
+    sum_total: list[str] = field(default_factory=list)  # indicator ids added for the total cell
+    sum_by_sex: list[str] = field(default_factory=list)  # … and for the women and men cells
     note: dict[str, str] = field(default_factory=dict)
 
 
@@ -44,18 +45,21 @@ class Table:
 @dataclass
 class TableResult:
     table: Table
-    years: tuple[str, str]                               # the period's label and the previous one's
-    cells: list[dict[str, float | str | None]]           # per row: {women, men, total}_{now, prev}
+    years: tuple[str, str]  # the period's label and the previous one's
+    cells: list[dict[str, float | str | None]]  # per row: {women, men, total}_{now, prev}
 
     COLUMNS = ("women_now", "women_prev", "men_now", "men_prev", "total_now", "total_prev")  # as printed
-    HEADERS = {"sv": {"women": "Kvinna", "men": "Man", "total": "Totalsumma"},
-               "en": {"women": "Women", "men": "Men", "total": "Total"}}
+    HEADERS = {
+        "sv": {"women": "Kvinna", "men": "Man", "total": "Totalsumma"},
+        "en": {"women": "Women", "men": "Men", "total": "Total"},
+    }
 
     def header(self, lang: str) -> list[str]:
         """Column headings after the label column: ``Kvinna VB 2023``, ``Kvinna VB 2022``, …"""
         names = self.HEADERS[lang]
-        return [f"{names[c.split('_')[0]]} {self.years[0] if c.endswith('now') else self.years[1]}"
-                for c in self.COLUMNS]
+        return [
+            f"{names[c.split('_')[0]]} {self.years[0] if c.endswith('now') else self.years[1]}" for c in self.COLUMNS
+        ]
 
     def printed_rows(self, lang: str) -> list[tuple[TableRow, list[str]]]:
         return [(row, [cell_text(c[k], lang) for k in self.COLUMNS]) for row, c in zip(self.table.rows, self.cells)]
@@ -80,8 +84,11 @@ def _row(item, path: Path, indicators: dict[str, Indicator], errors: list[str]) 
     if ("indicator" in item) == ("sum" in item):
         errors.append(f"{where}: a row has either an indicator or a sum")
         return None
-    row = TableRow(label={}, subset=bool(item.get("subset")),
-                   note=_texts(item["note"], where, errors, "note") if "note" in item else {})
+    row = TableRow(
+        label={},
+        subset=bool(item.get("subset")),
+        note=_texts(item["note"], where, errors, "note") if "note" in item else {},
+    )
     ids: list[str] = []
     if "indicator" in item:
         row.indicator = item["indicator"]
@@ -126,15 +133,22 @@ def load_tables(profile: str | Path, indicators: dict[str, Indicator]) -> list[T
             continue
         where = f"{path}:{item.get(LINE, '?')}"
         for key in sorted(set(item) - TABLE_FIELDS - {LINE, KEYS}, key=str):
-            errors.append(f"{path}:{item[KEYS][key]}: unknown table field {key!r} "
-                          f"(fields: {', '.join(sorted(TABLE_FIELDS))})")
+            errors.append(
+                f"{path}:{item[KEYS][key]}: unknown table field {key!r} (fields: {', '.join(sorted(TABLE_FIELDS))})"
+            )
         if not isinstance(item.get("rows"), list) or not item["rows"]:
             errors.append(f"{where}: a table needs rows")
             continue
         rows = [r for r in (_row(r, path, indicators, errors) for r in item["rows"]) if r]
-        tables.append(Table(str(item.get("id") or ""), _texts(item.get("section", ""), where, errors, "section"),
-                            _texts(item.get("title"), where, errors, "title"),
-                            _texts(item.get("label"), where, errors, "label"), rows))
+        tables.append(
+            Table(
+                str(item.get("id") or ""),
+                _texts(item.get("section", ""), where, errors, "section"),
+                _texts(item.get("title"), where, errors, "title"),
+                _texts(item.get("label"), where, errors, "label"),
+                rows,
+            )
+        )
     if errors:
         raise DefinitionErrors(errors)
     return tables
@@ -149,8 +163,9 @@ def cell_text(value, lang: str) -> str:
     return value if isinstance(value, str) else number(value, 0, lang)
 
 
-def table_results(tables: list[Table], computed: dict, p: Period, prev: Period,
-                  suppress_below: int = 0) -> list[TableResult]:
+def table_results(
+    tables: list[Table], computed: dict, p: Period, prev: Period, suppress_below: int = 0
+) -> list[TableResult]:
     """Each table's cells from the engine results ``computed`` ({(id, period label, sex or TOTAL): Result})."""
     from pestrack.reports.suppression import suppressed
 
@@ -170,8 +185,9 @@ def table_results(tables: list[Table], computed: dict, p: Period, prev: Period,
             for when, label in (("now", p.label), ("prev", prev.label)):
                 if row.indicator:
                     for sex in SEXES:
-                        c[f"{sex}_{when}"] = suppressed(computed.get((row.indicator, label, SEX_CODE[sex])),
-                                                        suppress_below)
+                        c[f"{sex}_{when}"] = suppressed(
+                            computed.get((row.indicator, label, SEX_CODE[sex])), suppress_below
+                        )
                     c[f"total_{when}"] = suppressed(computed.get((row.indicator, label, TOTAL)), suppress_below)
                 else:
                     for sex in SEXES:

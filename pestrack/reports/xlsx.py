@@ -1,6 +1,7 @@
 """The annual report as a workbook (openpyxl): the indicator rows with numbers a spreadsheet can
 compute with (rounded to the printed precision, the unit in the cell's number format), the goals
 with their status and analysis, the activities, and each of the other tables on a sheet of its own."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,8 +14,10 @@ from pestrack.records.spreadsheet import safe_cell, safe_row
 from pestrack.reports.annual import COMPUTED, CSV_COLUMNS, FULFILMENT, AnnualReport
 from pestrack.reports.labels import LABELS
 
-UNIT_FORMAT = {"sv": {"percent": '" %"', "count": '" st"', "months": '" mån"'},
-               "en": {"percent": '"%"', "months": '" months"'}}
+UNIT_FORMAT = {
+    "sv": {"percent": '" %"', "count": '" st"', "months": '" mån"'},
+    "en": {"percent": '"%"', "months": '" months"'},
+}
 SHEETS = {"sv": ("Indikatorer", "Mål", "Aktiviteter"), "en": ("Indicators", "Goals", "Activities")}
 VALUE_KEYS = {"outcome": "outcome", "outcome_men": "men", "outcome_women": "women", "outcome_prev_year": "prev"}
 CELL_OF = {**VALUE_KEYS, "target": "target", "kf_target": "kf"}  # report column -> the indicator's cell name
@@ -59,14 +62,22 @@ def build_workbook(report: AnnualReport, lang: str = "sv") -> Workbook:
                     value = rounded(raw, ind.precision)
                     value = int(value) if ind.precision == 0 else value
             elif ind is not None and key in ("target", "kf_target"):
-                raw = (row.target if key == "target" else None) if row.scoped else \
-                    ind.targets.get(report.year, {}).get("own" if key == "target" else "kf")
+                raw = (
+                    (row.target if key == "target" else None)
+                    if row.scoped
+                    else ind.targets.get(report.year, {}).get("own" if key == "target" else "kf")
+                )
                 value = raw if isinstance(raw, (int, float)) else value
             elif key == "period":
                 value = report.period.label
             unit = ind.cell_unit(CELL_OF.get(key, key)) if ind is not None else None
-            _put(ws, r, col, value if value != "" else None,
-                 _number_format(unit, ind.precision, lang) if ind is not None else None)
+            _put(
+                ws,
+                r,
+                col,
+                value if value != "" else None,
+                _number_format(unit, ind.precision, lang) if ind is not None else None,
+            )
         _put(ws, r, len(CSV_COLUMNS) + 1, row.analysis or None)
         _put(ws, r, len(CSV_COLUMNS) + 2, t["computed"] if row.source == COMPUTED else row.source or None)
     if report.units is not None:
@@ -78,24 +89,47 @@ def build_workbook(report: AnnualReport, lang: str = "sv") -> Workbook:
     _heading(goals, ["goal_id", t["goal"], t["status"], t["suggested"], t["analysis"]])
     for goal in report.goals.goals:
         s = report.statuses[goal.id]
-        goals.append(safe_row([goal.id, goal.title, FULFILMENT[lang].get(s["status"], t["no_status"]),
-                      FULFILMENT[lang].get(s["suggested"], None), s["assessment"].analysis if s["assessment"] else None]))
+        goals.append(
+            safe_row(
+                [
+                    goal.id,
+                    goal.title,
+                    FULFILMENT[lang].get(s["status"], t["no_status"]),
+                    FULFILMENT[lang].get(s["suggested"], None),
+                    s["assessment"].analysis if s["assessment"] else None,
+                ]
+            )
+        )
     goals.column_dimensions["B"].width = 70
 
     acts = wb.create_sheet(SHEETS[lang][2])
     _heading(acts, ["goal_id", t["activity"], t["status"], t["analysis"]])
     for goal in report.goals.goals:
         for a in goal.activities:
-            acts.append(safe_row([goal.id, a.text, t[a.status or "no_status"],
-                                  (a.analysis if report.units is None else None) or None]))
+            acts.append(
+                safe_row(
+                    [
+                        goal.id,
+                        a.text,
+                        t[a.status or "no_status"],
+                        (a.analysis if report.units is None else None) or None,
+                    ]
+                )
+            )
     acts.column_dimensions["B"].width = 80
 
     for result in report.tables:
         sheet = wb.create_sheet(result.table.id[:31] or "table")
         _heading(sheet, [result.table.label[lang], *result.header(lang)])
         for row, c in zip(result.table.rows, result.cells):
-            sheet.append(safe_row([("  " if row.subset else "") + row.label[lang],
-                                   *(int(c[k]) if isinstance(c[k], float) else c[k] for k in result.COLUMNS)]))
+            sheet.append(
+                safe_row(
+                    [
+                        ("  " if row.subset else "") + row.label[lang],
+                        *(int(c[k]) if isinstance(c[k], float) else c[k] for k in result.COLUMNS),
+                    ]
+                )
+            )
         sheet.column_dimensions["A"].width = 50
     return wb
 

@@ -1,4 +1,5 @@
 """The synth settings of a profile (profiles/<name>/synth.yaml): targets and distributions."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,7 +41,9 @@ class SynthConfig:
             rest = [g for g in r.groups if g not in out]
             if len(r.groups) > 1:
                 if len(rest) != 1:
-                    raise ProfileError(f"{self.path}: row {r.label!r}: exactly one of its groups must have no row of its own")
+                    raise ProfileError(
+                        f"{self.path}: row {r.label!r}: exactly one of its groups must have no row of its own"
+                    )
                 out[rest[0]] = r.values[year][i] - sum(out[g] for g in r.groups if g != rest[0])
         return out
 
@@ -59,18 +62,32 @@ def load(profile: str) -> SynthConfig:
         return tuple(v)
 
     years = sorted(k for k in t["unique"] if isinstance(k, int))
-    rows = [Row(r["label"], tuple(r["groups"]), r["line"], bool(r.get("subset")),
-                {y: triple(r, y, r["label"]) for y in years}) for r in t["rows"]]
-    cfg = SynthConfig(path, t.get("programme", "jobbtorg"), rows,
-                      {y: triple(t["total_enrolled"], y, "total_enrolled") for y in years},
-                      {y: triple(t["unique"], y, "unique") for y in years},
-                      _clean({k: v for k, v in data.items() if k != "targets"}))
+    rows = [
+        Row(
+            r["label"],
+            tuple(r["groups"]),
+            r["line"],
+            bool(r.get("subset")),
+            {y: triple(r, y, r["label"]) for y in years},
+        )
+        for r in t["rows"]
+    ]
+    cfg = SynthConfig(
+        path,
+        t.get("programme", "jobbtorg"),
+        rows,
+        {y: triple(t["total_enrolled"], y, "total_enrolled") for y in years},
+        {y: triple(t["unique"], y, "unique") for y in years},
+        _clean({k: v for k, v in data.items() if k != "targets"}),
+    )
     for y in years:  # the targets must agree with each other before anything is generated
         for sex in SEXES:
             if min(cfg.group_counts(y, sex).values()) < 0:
                 raise ProfileError(f"{path}: {y} {sex}: a subset row is larger than its row")
         if sum(sum(cfg.group_counts(y, s).values()) for s in SEXES) != cfg.total[y][2]:
-            raise ProfileError(f"{path}:{t['total_enrolled'][LINE]}: {y}: total_enrolled does not equal the sum of the group rows")
+            raise ProfileError(
+                f"{path}:{t['total_enrolled'][LINE]}: {y}: total_enrolled does not equal the sum of the group rows"
+            )
         if cfg.unique[y][0] + cfg.unique[y][1] != cfg.unique[y][2]:
             raise ProfileError(f"{path}:{t['unique'][LINE]}: {y}: unique women + men != total")
     return cfg

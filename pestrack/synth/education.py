@@ -9,6 +9,7 @@ dropouts) are drawn freely. Persons are adult students with their own identity n
 Jobbtorg participants); a row keeps ``pin`` and ``birth_date``, and the writers turn them into the
 register columns (``person_key`` or ``identity_number``, ``age_band``).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,11 +21,14 @@ from pestrack.records.casework import rules
 SEXES = ("woman", "man")
 PRINTED = {"woman": "women", "man": "men"}
 GRADES_PASS = "ABCDE"
-CODES = {"sfi": ["SFIKURSB", "SFIKURSC", "SFIKURSD"], "grundlaggande": ["GRNSVE2", "GRNMAT2", "GRNENG2", "GRNSVA2"],
-         "hogskoleforberedande": ["SVESVE01", "MATMAT02b", "ENGENG06", "SAMSAM01b", "NAKNAK01b"],
-         "yrkes": ["VÅRVÅR0", "BARBAR0", "LAGLAG0", "ELLELL0", "RESRES0", "FORFOR0"],
-         "kombination": ["KOMB-VÅRD", "KOMB-BARN", "KOMB-LAGER", "KOMB-KÖK"],
-         "yh": ["YH-IT", "YH-REDOV", "YH-BYGG", "YH-VÅRD", "YH-LOG"]}
+CODES = {
+    "sfi": ["SFIKURSB", "SFIKURSC", "SFIKURSD"],
+    "grundlaggande": ["GRNSVE2", "GRNMAT2", "GRNENG2", "GRNSVA2"],
+    "hogskoleforberedande": ["SVESVE01", "MATMAT02b", "ENGENG06", "SAMSAM01b", "NAKNAK01b"],
+    "yrkes": ["VÅRVÅR0", "BARBAR0", "LAGLAG0", "ELLELL0", "RESRES0", "FORFOR0"],
+    "kombination": ["KOMB-VÅRD", "KOMB-BARN", "KOMB-LAGER", "KOMB-KÖK"],
+    "yh": ["YH-IT", "YH-REDOV", "YH-BYGG", "YH-VÅRD", "YH-LOG"],
+}
 PROVIDERS = ["komvux-stockholm", "hermods", "nti", "lernia", "folkuniversitetet", "tbv", "yrgo", "medlearn"]
 
 
@@ -49,7 +53,9 @@ def solve_pairs(near: dict[str, int], printed: dict, what: str) -> dict[str, tup
     def options(sex):
         b = bounds.get(PRINTED[sex])
         out = []
-        for d in sorted(range(max(1, int(0.8 * near[sex])), int(1.2 * near[sex]) + 2), key=lambda d: abs(d - near[sex])):
+        for d in sorted(
+            range(max(1, int(0.8 * near[sex])), int(1.2 * near[sex]) + 2), key=lambda d: abs(d - near[sex])
+        ):
             h = None if b is None else first_hit(d, b)
             if b is None or h is not None:
                 out.append((d, h))
@@ -69,7 +75,9 @@ def solve_pairs(near: dict[str, int], printed: dict, what: str) -> dict[str, tup
                 if h is not None:
                     w = h * w_d // (w_d + m_d)
                     best = (score, {"woman": (w_d, w), "man": (m_d, h - w)})
-            elif "all" not in bounds or (lambda lo, hi: lo <= Fraction(100 * (w_h + m_h), w_d + m_d) < hi)(*bounds["all"]):
+            elif "all" not in bounds or (lambda lo, hi: lo <= Fraction(100 * (w_h + m_h), w_d + m_d) < hi)(
+                *bounds["all"]
+            ):
                 best = (score, {"woman": (w_d, w_h), "man": (m_d, m_h)})
     if best is None:
         raise ValueError(f"{what}: no whole numbers near {near} meet {printed}")
@@ -127,9 +135,21 @@ class Education:
         return last
 
     # -- one row ---------------------------------------------------------------------------------
-    def course(self, form: str, orientation: str | None, cfg: dict, year: int, sex: str, *, completed: bool,
-               passed: bool, within: bool | None = None, beginner: bool = False, person: dict | None = None,
-               after: dt.date | None = None) -> dict:
+    def course(
+        self,
+        form: str,
+        orientation: str | None,
+        cfg: dict,
+        year: int,
+        sex: str,
+        *,
+        completed: bool,
+        passed: bool,
+        within: bool | None = None,
+        beginner: bool = False,
+        person: dict | None = None,
+        after: dt.date | None = None,
+    ) -> dict:
         days_lo, days_hi = cfg["days"]
         planned_days = self.rng.randint(days_lo, days_hi)
         if within is None:
@@ -154,12 +174,25 @@ class Education:
         grade = None
         if completed and form != "yh":
             grade = self.rng.choice(GRADES_PASS) if passed else "F"
-        row = {"pin": p["pin"], "birth_date": p["birth_date"], "sex": sex, "school_form": form,
-               "orientation": orientation, "course_code": self.rng.choice(code_list), "provider": self.rng.choice(PROVIDERS),
-               "start_date": start, "planned_end_date": planned_end, "end_date": end, "completed": completed,
-               "grade": grade, "passed": (passed if completed or form == "yh" else None),
-               "within_planned_time": bool(passed and within), "sfi_beginner": beginner,
-               "passed_within_two_years": None, "exam": exam}
+        row = {
+            "pin": p["pin"],
+            "birth_date": p["birth_date"],
+            "sex": sex,
+            "school_form": form,
+            "orientation": orientation,
+            "course_code": self.rng.choice(code_list),
+            "provider": self.rng.choice(PROVIDERS),
+            "start_date": start,
+            "planned_end_date": planned_end,
+            "end_date": end,
+            "completed": completed,
+            "grade": grade,
+            "passed": (passed if completed or form == "yh" else None),
+            "within_planned_time": bool(passed and within),
+            "sfi_beginner": beginner,
+            "passed_within_two_years": None,
+            "exam": exam,
+        }
         if beginner:  # one course to the next level; a later one never changes this (see sfi())
             two_years = _plus_years(start, 2)
             row["passed_within_two_years"] = True if passed else (False if two_years <= self.as_of else None)
@@ -210,19 +243,38 @@ class Education:
         and courses of persons who passed the level before (continuing from their course of an
         earlier year, or from before the years drawn)."""
         rows = []
-        earlier = [r for r in self.courses if r["school_form"] == "sfi" and r["sex"] == sex and r["passed"]
-                   and r["end_date"].year == year - 1 and not r.get("_continued")]
+        earlier = [
+            r
+            for r in self.courses
+            if r["school_form"] == "sfi"
+            and r["sex"] == sex
+            and r["passed"]
+            and r["end_date"].year == year - 1
+            and not r.get("_continued")
+        ]
         self.rng.shuffle(earlier)
         for k, (completed, ok) in enumerate([(True, o) for o in outcomes] + [(False, False)] * dropouts):
             if self.rng.random() < cfg["beginner_share"]:
                 p = self.new_person(sex, cfg["ages"], dt.date(year, 6, 1))
-                rows.append(self.course("sfi", None, cfg, year, sex, completed=completed, passed=ok, beginner=True, person=p))
+                rows.append(
+                    self.course("sfi", None, cfg, year, sex, completed=completed, passed=ok, beginner=True, person=p)
+                )
             elif earlier and self.rng.random() < 0.6:
                 prev = earlier.pop()
                 prev["_continued"] = True
-                rows.append(self.course("sfi", None, cfg, year, sex, completed=completed, passed=ok,
-                                        person={"pin": prev["pin"], "birth_date": prev["birth_date"]},
-                                        after=prev["end_date"]))
+                rows.append(
+                    self.course(
+                        "sfi",
+                        None,
+                        cfg,
+                        year,
+                        sex,
+                        completed=completed,
+                        passed=ok,
+                        person={"pin": prev["pin"], "birth_date": prev["birth_date"]},
+                        after=prev["end_date"],
+                    )
+                )
             else:
                 p = self.new_person(sex, cfg["ages"], dt.date(year, 6, 1))
                 rows.append(self.course("sfi", None, cfg, year, sex, completed=completed, passed=ok, person=p))
@@ -240,15 +292,20 @@ class Education:
         for k, r in enumerate(passed):
             late = k >= hit
             if late == r["within_planned_time"]:
-                r["planned_end_date"] = (r["end_date"] - dt.timedelta(days=self.rng.randint(7, 60)) if late
-                                         else r["end_date"] + dt.timedelta(days=self.rng.randint(0, 10)))
+                r["planned_end_date"] = (
+                    r["end_date"] - dt.timedelta(days=self.rng.randint(7, 60))
+                    if late
+                    else r["end_date"] + dt.timedelta(days=self.rng.randint(0, 10))
+                )
                 r["within_planned_time"] = not late
 
     def set_beginners(self, year: int, cfg: dict, printed: str, what: str) -> None:
         """The beginners who started in ``year`` (their first course ends in it too) passed within two
         years in exactly the share ``printed``: beginners who passed beyond that number dropped out
         instead, or, when too few passed, failed or dropped-out ones passed."""
-        rows = [r for r in self.courses if r["school_form"] == "sfi" and r["sfi_beginner"] and r["start_date"].year == year]
+        rows = [
+            r for r in self.courses if r["school_form"] == "sfi" and r["sfi_beginner"] and r["start_date"].year == year
+        ]
         n = len(rows)
         hit = first_hit(n, printed_bounds(printed))
         if hit is None:
@@ -256,13 +313,24 @@ class Education:
         yes = [r for r in rows if r["passed"]]
         self.rng.shuffle(yes)
         for r in yes[hit:]:  # dropped out: the planned end lies after the last day
-            r.update(completed=False, grade=None, passed=None, within_planned_time=False, passed_within_two_years=False,
-                     planned_end_date=r["end_date"] + dt.timedelta(days=self.rng.randint(14, 90)))
+            r.update(
+                completed=False,
+                grade=None,
+                passed=None,
+                within_planned_time=False,
+                passed_within_two_years=False,
+                planned_end_date=r["end_date"] + dt.timedelta(days=self.rng.randint(14, 90)),
+            )
         others = [r for r in rows if not r["passed"]]
         self.rng.shuffle(others)
-        for r in others[:max(0, hit - len(yes))]:
-            r.update(completed=True, passed=True, grade=self.rng.choice(GRADES_PASS), passed_within_two_years=True,
-                     within_planned_time=r["end_date"] <= r["planned_end_date"])
+        for r in others[: max(0, hit - len(yes))]:
+            r.update(
+                completed=True,
+                passed=True,
+                grade=self.rng.choice(GRADES_PASS),
+                passed_within_two_years=True,
+                within_planned_time=r["end_date"] <= r["planned_end_date"],
+            )
 
     def followup_cells(self, f: dict) -> None:
         """The follow-ups ``months`` after the end of passed courses (yh: with the exam) of a form ending
@@ -275,14 +343,21 @@ class Education:
             pool = {s: [] for s in SEXES}
             seen = set()
             for r in self.courses:
-                if (r["school_form"] == f["school_form"] and r["orientation"] == f.get("orientation") and r["passed"]
-                        and start <= r["end_date"] < stop and r["pin"] not in seen):
+                if (
+                    r["school_form"] == f["school_form"]
+                    and r["orientation"] == f.get("orientation")
+                    and r["passed"]
+                    and start <= r["end_date"] < stop
+                    and r["pin"] not in seen
+                ):
                     seen.add(r["pin"])
                     pool[r["sex"]].append(r)
             pairs = solve_pairs(dict(zip(SEXES, f["near"])), {k: str(v) for k, v in printed.items()}, what)
             for sex, (n, hits) in pairs.items():
                 if n > len(pool[sex]):
-                    raise ValueError(f"{what}: {n} {sex} follow-ups asked, {len(pool[sex])} courses ended in the window")
+                    raise ValueError(
+                        f"{what}: {n} {sex} follow-ups asked, {len(pool[sex])} courses ended in the window"
+                    )
                 chosen = self.rng.sample(pool[sex], min(len(pool[sex]), n + n // 20))
                 working = [True] * hits + [False] * (n - hits) + [None] * (len(chosen) - n)
                 self.rng.shuffle(working)
@@ -290,11 +365,19 @@ class Education:
                     ref = _add_months(r["end_date"], f["months"])
                     if ref > self.as_of:
                         raise ValueError(f"{what}: a follow-up on {ref} would be after {self.as_of}")
-                    self.followups.append({
-                        "pin": r["pin"], "sex": sex, "school_form": r["school_form"], "orientation": r["orientation"],
-                        "end_date": r["end_date"], "months": f["months"], "working": w,
-                        "studying": None if w is None else (not w and self.rng.random() < 0.4),
-                        "source": "scb" if w is not None else "survey"})
+                    self.followups.append(
+                        {
+                            "pin": r["pin"],
+                            "sex": sex,
+                            "school_form": r["school_form"],
+                            "orientation": r["orientation"],
+                            "end_date": r["end_date"],
+                            "months": f["months"],
+                            "working": w,
+                            "studying": None if w is None else (not w and self.rng.random() < 0.4),
+                            "source": "scb" if w is not None else "survey",
+                        }
+                    )
 
 
 def _plausible(row: dict, cfg: dict, path) -> None:
@@ -302,8 +385,14 @@ def _plausible(row: dict, cfg: dict, path) -> None:
     years over the ages drawn), none that ends before it starts."""
     age = rules.age_on(row["birth_date"], row["start_date"])
     low, high = min(a[0] for a in cfg["ages"]), max(a[1] for a in cfg["ages"])
-    if not (low - 2 <= age <= high + 4 and row["start_date"] < row["end_date"] and row["start_date"] < row["planned_end_date"]):
-        raise AssertionError(f"{path}: implausible course {row['school_form']} at {age} ({row['start_date']}–{row['end_date']})")
+    if not (
+        low - 2 <= age <= high + 4
+        and row["start_date"] < row["end_date"]
+        and row["start_date"] < row["planned_end_date"]
+    ):
+        raise AssertionError(
+            f"{path}: implausible course {row['school_form']} at {age} ({row['start_date']}–{row['end_date']})"
+        )
 
 
 def _first_of_month(year: int, month: int) -> dt.date:

@@ -11,6 +11,7 @@ year, target group and sex follow by construction:
 
 Dates are drawn later (population.py) inside the windows the coverage allows.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -26,7 +27,7 @@ class PlanError(ValueError):
 class Segment:
     group: str
     first: int  # first and last year the enrolment overlaps, among the counted years and the year
-    last: int   # before them (which is never counted)
+    last: int  # before them (which is never counted)
     # How the enrolment ends, where calibrated (exits: in synth.yaml): "" = drawn freely; "open" = still
     # enrolled after 31 Dec of ``last``; otherwise it ends in ``last`` with an exit reason whose outcome
     # is: "ws" work or studies, "other" neither, "studies", "work", "not_studies" (population.FATES).
@@ -119,29 +120,42 @@ def fix_exits(cfg: SynthConfig, chains: list[Chain], scale: int, ws_reasons: set
     for year, target in sorted((cfg.settings.get("exits") or {}).items()):
         for i, sex in enumerate(SEXES):
             t = {key: v[i] * scale for key, v in target.items() if isinstance(v, list)}
-            per_group = {key: {g: v[i] * scale for g, v in target.get(key, {}).items()} for key in ("group_exits", "studies")}
+            per_group = {
+                key: {g: v[i] * scale for g, v in target.get(key, {}).items()} for key in ("group_exits", "studies")
+            }
             what = f"{cfg.path}: exits: {year} {sex}"
             mine = [k for k, c in enumerate(chains) if c.sex == sex]
             last = [k for k in mine if segs[k][-1].last == year]
             moves = [(k, 0) for k in mine if len(segs[k]) > 1 and segs[k][0].last == year]
             if year + 1 in years:  # every enrolment whose last year is followed by a counted one ends then
                 if "exits" in t and t["exits"] != len(last) + len(moves):
-                    raise PlanError(f"{what}: every enrolment whose last year is {year} ends then "
-                                    f"({len(last)} + {len(moves)} moves), not {t['exits']}")
+                    raise PlanError(
+                        f"{what}: every enrolment whose last year is {year} ends then "
+                        f"({len(last)} + {len(moves)} moves), not {t['exits']}"
+                    )
                 enders = last
             else:
                 if "exits" not in t:
                     raise PlanError(f"{what}: give the number of exits")
                 n = t["exits"] - len(moves)
                 if not 0 <= n <= len(last):
-                    raise PlanError(f"{what}: {t['exits']} exits cannot be met: {len(moves)} exits are moves "
-                                    f"to another group, {len(last)} enrolments may end")
+                    raise PlanError(
+                        f"{what}: {t['exits']} exits cannot be met: {len(moves)} exits are moves "
+                        f"to another group, {len(last)} enrolments may end"
+                    )
                 by_group = _by_group(last, lambda k: segs[k][-1].group)
-                fixed = {g: v - sum(1 for k, _ in moves if segs[k][0].group == g) for g, v in per_group["group_exits"].items()}
+                fixed = {
+                    g: v - sum(1 for k, _ in moves if segs[k][0].group == g)
+                    for g, v in per_group["group_exits"].items()
+                }
                 if any(not 0 <= v <= len(by_group.get(g, [])) for g, v in fixed.items()) or sum(fixed.values()) > n:
                     raise PlanError(f"{what}: group_exits {per_group['group_exits']} cannot be met")
-                ending = {**_largest_remainder(n - sum(fixed.values()), {g: float(len(ks)) for g, ks in by_group.items()
-                                                                         if g not in fixed}), **fixed}
+                ending = {
+                    **_largest_remainder(
+                        n - sum(fixed.values()), {g: float(len(ks)) for g, ks in by_group.items() if g not in fixed}
+                    ),
+                    **fixed,
+                }
                 enders = [k for g, ks in by_group.items() for k in _spread(ks, ending[g])]
                 for k in set(last) - set(enders):
                     mark(k, -1, fate="open")
@@ -151,8 +165,11 @@ def fix_exits(cfg: SynthConfig, chains: list[Chain], scale: int, ws_reasons: set
                 young = _pick_young(cfg, t["young_exits"], exits, segs, what)
                 for k, j in exits:
                     mark(k, j, young=(k, j) in young)
-            for key, pool in (("young_work_or_studies", young), ("old_work_or_studies", set(exits) - young),
-                              ("work_or_studies", exits)):
+            for key, pool in (
+                ("young_work_or_studies", young),
+                ("old_work_or_studies", set(exits) - young),
+                ("work_or_studies", exits),
+            ):
                 if key not in t:
                     continue
                 free = sorted((k, j) for k, j in pool if j == len(segs[k]) - 1 and not segs[k][j].fate)
@@ -169,7 +186,9 @@ def fix_exits(cfg: SynthConfig, chains: list[Chain], scale: int, ws_reasons: set
                 ws = [e for e in mine_g if segs[e[0]][e[1]].fate == "ws"]
                 free = [e for e in mine_g if not segs[e[0]][e[1]].fate]
                 if n > len(ws) + len(free):
-                    raise PlanError(f"{what}: studies {g} {n} cannot be met: {len(ws) + len(free)} exits may be to studies")
+                    raise PlanError(
+                        f"{what}: studies {g} {n} cannot be met: {len(ws) + len(free)} exits may be to studies"
+                    )
                 for m, (k, j) in enumerate(_spread(ws, len(ws)) + _spread(free, len(free))):
                     mark(k, j, fate="studies" if m < n else "work" if segs[k][j].fate == "ws" else "not_studies")
     return [replace(c, segments=tuple(s)) for c, s in zip(chains, segs)]
@@ -204,8 +223,10 @@ def _pick_young(cfg: SynthConfig, n: int, exits: list[tuple[int, int]], segs, wh
             chance[k] = sum(w for lo, hi, w in ranges if lo <= 29 and hi >= 18) / sum(r[2] for r in ranges)
     left = n - len(forced)
     if left < 0 or left > sum(len(per_chain[k]) for k in chance):
-        raise PlanError(f"{what}: {n} exits at 18-29 cannot be met: {len(forced)} must be, "
-                        f"{sum(len(per_chain[k]) for k in chance)} may be")
+        raise PlanError(
+            f"{what}: {n} exits at 18-29 cannot be met: {len(forced)} must be, "
+            f"{sum(len(per_chain[k]) for k in chance)} may be"
+        )
     young = set(forced)
     # Without randomness: the m-th person of a group of N with chance c comes at (m + 0.5) / (c N), so
     # any first part of the queue takes from each group in proportion to c N. Persons whose exit is a
@@ -213,8 +234,10 @@ def _pick_young(cfg: SynthConfig, n: int, exits: list[tuple[int, int]], segs, wh
     # at 18-29 are high (otherwise there are not enough young exits left for the numerator).
     queue = []
     for ks in _by_group(sorted(chance), lambda k: segs[k][0].group).values():
-        queue += [(any(j < len(segs[k]) - 1 for _, j in per_chain[k]), (m + 0.5) / (chance[k] * len(ks) or 1e-9), k)
-                  for m, k in enumerate(_spread(ks, len(ks)))]
+        queue += [
+            (any(j < len(segs[k]) - 1 for _, j in per_chain[k]), (m + 0.5) / (chance[k] * len(ks) or 1e-9), k)
+            for m, k in enumerate(_spread(ks, len(ks)))
+        ]
     queue = [k for *_, k in sorted(queue)]
     for k in queue:
         if left >= len(per_chain[k]):
@@ -274,8 +297,10 @@ def _allocate(n: int, moves: list[tuple[str, str, float]], left: dict[str, int],
             if best_gap is None or gap > best_gap:
                 best, best_gap = j, gap
         if best is None:
-            raise PlanError(f"{what}: no room left for {n - k} more persons in two target groups; "
-                            "add moves between groups with room")
+            raise PlanError(
+                f"{what}: no room left for {n - k} more persons in two target groups; "
+                "add moves between groups with room"
+            )
         a, b, _ = moves[best]
         left[a] -= 1
         left[b] -= 1

@@ -5,6 +5,7 @@ Every record is checked with the business rules of casework.rules as it is drawn
 functions the forms and the importer use); a draw that breaks one is drawn again, and a record
 that still breaks one stops the run (a bug in the generator, never silently stored).
 """
+
 from __future__ import annotations
 
 import calendar
@@ -22,23 +23,118 @@ from pestrack.synth import education, services
 from pestrack.synth.config import SynthConfig
 from pestrack.synth.plan import Chain, Segment
 
-FIRST = {"woman": ["Anna", "Fatima", "Sara", "Maja", "Amina", "Elin", "Leila", "Sofia", "Hodan", "Emma", "Maryam",
-                   "Ida", "Zeynep", "Linnea", "Nour", "Karin", "Ayan", "Hanna", "Mona", "Julia"],
-         "man": ["Erik", "Ahmed", "Johan", "Ali", "Oskar", "Mohamed", "Karl", "Yusuf", "Abdi", "Lucas", "Omar",
-                 "Anders", "Hassan", "Elias", "Mehmet", "Jonas", "Ibrahim", "Viktor", "Samir", "Filip"]}
-LAST = ["Andersson", "Hassan", "Johansson", "Ali", "Karlsson", "Nilsson", "Mohammed", "Eriksson", "Larsson", "Omar",
-        "Olsson", "Yilmaz", "Persson", "Abdi", "Svensson", "Hussein", "Gustafsson", "Ahmed", "Lindberg", "Warsame"]
-STREETS = ["Rinkebystråket", "Tensta allé", "Hässelbygårdsvägen", "Skärholmsvägen", "Götgatan", "Fleminggatan",
-           "Farstagången", "Årstavägen", "Bergsgatan", "Vällingbyplan"]
-GOALS = ["Arbete inom vården", "Arbete inom handel", "Påbörja studier på komvux", "Körkort och arbete inom transport",
-         "Svenska och arbete", "Arbete inom restaurang", "Gymnasieexamen", "Arbete inom lager och logistik"]
-MEASURE_DAYS = {"matching": (30, 180), "praktik": (30, 120), "cv_workshop": (7, 30), "study_guidance": (14, 90),
-                "vocational_course": (60, 240), "sfi_combination": (90, 300), "health_support": (30, 150),
-                "wage_subsidy": (90, 365), "mentoring": (60, 240), "feriejobb": (21, 28), "ips": (90, 365),
-                "osa": (180, 365)}
+FIRST = {
+    "woman": [
+        "Anna",
+        "Fatima",
+        "Sara",
+        "Maja",
+        "Amina",
+        "Elin",
+        "Leila",
+        "Sofia",
+        "Hodan",
+        "Emma",
+        "Maryam",
+        "Ida",
+        "Zeynep",
+        "Linnea",
+        "Nour",
+        "Karin",
+        "Ayan",
+        "Hanna",
+        "Mona",
+        "Julia",
+    ],
+    "man": [
+        "Erik",
+        "Ahmed",
+        "Johan",
+        "Ali",
+        "Oskar",
+        "Mohamed",
+        "Karl",
+        "Yusuf",
+        "Abdi",
+        "Lucas",
+        "Omar",
+        "Anders",
+        "Hassan",
+        "Elias",
+        "Mehmet",
+        "Jonas",
+        "Ibrahim",
+        "Viktor",
+        "Samir",
+        "Filip",
+    ],
+}
+LAST = [
+    "Andersson",
+    "Hassan",
+    "Johansson",
+    "Ali",
+    "Karlsson",
+    "Nilsson",
+    "Mohammed",
+    "Eriksson",
+    "Larsson",
+    "Omar",
+    "Olsson",
+    "Yilmaz",
+    "Persson",
+    "Abdi",
+    "Svensson",
+    "Hussein",
+    "Gustafsson",
+    "Ahmed",
+    "Lindberg",
+    "Warsame",
+]
+STREETS = [
+    "Rinkebystråket",
+    "Tensta allé",
+    "Hässelbygårdsvägen",
+    "Skärholmsvägen",
+    "Götgatan",
+    "Fleminggatan",
+    "Farstagången",
+    "Årstavägen",
+    "Bergsgatan",
+    "Vällingbyplan",
+]
+GOALS = [
+    "Arbete inom vården",
+    "Arbete inom handel",
+    "Påbörja studier på komvux",
+    "Körkort och arbete inom transport",
+    "Svenska och arbete",
+    "Arbete inom restaurang",
+    "Gymnasieexamen",
+    "Arbete inom lager och logistik",
+]
+MEASURE_DAYS = {
+    "matching": (30, 180),
+    "praktik": (30, 120),
+    "cv_workshop": (7, 30),
+    "study_guidance": (14, 90),
+    "vocational_course": (60, 240),
+    "sfi_combination": (90, 300),
+    "health_support": (30, 150),
+    "wage_subsidy": (90, 365),
+    "mentoring": (60, 240),
+    "feriejobb": (21, 28),
+    "ips": (90, 365),
+    "osa": (180, 365),
+}
 WORK_OR_STUDIES = ("work", "studies")  # exit outcomes (profile rule exit_reason.outcome) counted as work or studies
-FATES = {"ws": lambda o: o in WORK_OR_STUDIES, "other": lambda o: o not in WORK_OR_STUDIES,
-         "studies": lambda o: o == "studies", "work": lambda o: o == "work", "not_studies": lambda o: o != "studies"}
+FATES = {
+    "ws": lambda o: o in WORK_OR_STUDIES,
+    "other": lambda o: o not in WORK_OR_STUDIES,
+    "studies": lambda o: o == "studies",
+    "work": lambda o: o == "work",
+    "not_studies": lambda o: o != "studies",
+}
 KAA_LAST_AGE = 19  # a KAA enrolment ends by the 20th birthday (the KAA row counts exits at 16-19)
 GAP_DAYS = 14  # days between one enrolment's end and the next one's start: 1..14
 
@@ -47,6 +143,7 @@ GAP_DAYS = 14  # days between one enrolment's end and the next one's start: 1..1
 class Population:
     """The drawn records. Rows are dicts of model field values; references are by list index
     (``person``, ``enrolment``) or code (``codes``: (list, code))."""
+
     as_of: dt.date
     persons: list[dict] = field(default_factory=list)
     enrolments: list[dict] = field(default_factory=list)
@@ -67,6 +164,7 @@ class Taken:
     one stopped): identity numbers (birth date ordinal * 1000 + serial, plus COORDINATION_KEY for a
     coordination number), the decision-reference
     counter and the Stockholmsjobb place numbers."""
+
     numbers: set[int] = field(default_factory=set)
     full: set[int] = field(default_factory=set)  # birth date ordinal * 1000 + parity: every serial taken
     decisions: int = 0
@@ -78,19 +176,32 @@ COORDINATION_KEY = 10**9  # Taken.numbers of coordination numbers: above every o
 
 
 class Drawer:
-    def __init__(self, cfg: SynthConfig, years: list[int], seed: int, codes, home: str, today: dt.date,
-                 taken: Taken | None = None):
+    def __init__(
+        self,
+        cfg: SynthConfig,
+        years: list[int],
+        seed: int,
+        codes,
+        home: str,
+        today: dt.date,
+        taken: Taken | None = None,
+    ):
         self.cfg, self.s = cfg, cfg.settings
         self.counted = set(years)
         self.rng = random.Random(seed)
         self.codes, self.home, self.today = codes, home, today
         self.as_of = dt.date(years[-1] + 1, 6, 30)
         if self.as_of > today:
-            raise ValueError(f"the last year must be over and six months past (data as of {self.as_of}); today is {today}")
+            raise ValueError(
+                f"the last year must be over and six months past (data as of {self.as_of}); today is {today}"
+            )
         self.pop = Population(self.as_of)
         self.taken = taken if taken is not None else Taken()
-        self.outcome = {c: (self.codes[("exit_reason", c)].rules or {}).get("outcome", "other")
-                        for (lst, c) in codes if lst == "exit_reason"}
+        self.outcome = {
+            c: (self.codes[("exit_reason", c)].rules or {}).get("outcome", "other")
+            for (lst, c) in codes
+            if lst == "exit_reason"
+        }
 
     # -- small draws -------------------------------------------------------------------------
     def pick(self, weights: dict):
@@ -168,8 +279,11 @@ class Drawer:
             twentieth = self.day_between(e1 + dt.timedelta(days=1), s2)
             return _years_before(twentieth, 20)
         young = {s.young for s in segs if s.young is not None}
-        ranges = [r for r in self.s["ages"][groups[0]]  # where calibrated: the ages that can be (not) 18-29 at the exit
-                  if not young or (r[0] <= 29 and r[1] >= 17 if True in young else r[0] <= 17 or r[1] >= 29)]
+        ranges = [
+            r
+            for r in self.s["ages"][groups[0]]  # where calibrated: the ages that can be (not) 18-29 at the exit
+            if not young or (r[0] <= 29 and r[1] >= 17 if True in young else r[0] <= 17 or r[1] >= 29)
+        ]
         for _ in range(200):
             lo, hi, _w = self.rng.choices(ranges, weights=[r[2] for r in ranges])[0]
             age = self.rng.randint(lo, hi)
@@ -177,9 +291,17 @@ class Drawer:
             birth = _years_before(start, age + 1) + dt.timedelta(days=self.rng.randint(1, 365))
             if birth > _years_before(start, age):
                 birth = _years_before(start, age)
-            if all(self._plausible_age(g, birth, d[0]) for g, d in zip(groups, dates)) and all(
-                    (18 <= rules.age_on(birth, d[1]) <= 29) == s.young for s, d in zip(segs, dates) if s.young is not None) and all(
-                    rules.age_on(birth, d[1]) <= KAA_LAST_AGE for s, d in zip(segs, dates) if s.group == "kaa" and d[1]):
+            if (
+                all(self._plausible_age(g, birth, d[0]) for g, d in zip(groups, dates))
+                and all(
+                    (18 <= rules.age_on(birth, d[1]) <= 29) == s.young
+                    for s, d in zip(segs, dates)
+                    if s.young is not None
+                )
+                and all(
+                    rules.age_on(birth, d[1]) <= KAA_LAST_AGE for s, d in zip(segs, dates) if s.group == "kaa" and d[1]
+                )
+            ):
                 return birth
         raise AssertionError(f"no birth date fits {groups} at {dates}")
 
@@ -226,12 +348,22 @@ class Drawer:
             arrival = min(dates[0][0].year, birth.year + int(self.rng.triangular(0, age, min(18, age))))
         education = self.s["education"].get(first, self.s["education"]["default"])
         pin = self.identity(birth, sex)
-        self.pop.persons.append({
-            "pin": pin, "pin_hash": lookup_hash(pin), "first_name": self.rng.choice(FIRST[sex]),
-            "last_name": self.rng.choice(LAST), "birth_date": birth, "sex": sex, "municipality": self.home,
-            "address": f"{self.rng.choice(STREETS)} {self.rng.randint(1, 120)}, Stockholm",
-            "education_level": ("education_level", self.pick(education)), "born_abroad": abroad,
-            "arrival_year": arrival, "protected_identity": self.rng.random() < self.s["protected_identity_share"]})
+        self.pop.persons.append(
+            {
+                "pin": pin,
+                "pin_hash": lookup_hash(pin),
+                "first_name": self.rng.choice(FIRST[sex]),
+                "last_name": self.rng.choice(LAST),
+                "birth_date": birth,
+                "sex": sex,
+                "municipality": self.home,
+                "address": f"{self.rng.choice(STREETS)} {self.rng.randint(1, 120)}, Stockholm",
+                "education_level": ("education_level", self.pick(education)),
+                "born_abroad": abroad,
+                "arrival_year": arrival,
+                "protected_identity": self.rng.random() < self.s["protected_identity_share"],
+            }
+        )
         return len(self.pop.persons) - 1
 
     # -- the records of one enrolment ---------------------------------------------------------
@@ -240,8 +372,9 @@ class Drawer:
         route = self.pick(self.s["entry_routes"][g])
         district = self.pick({k: v[0] for k, v in self.s["districts"].items()})
         office = self.s["group_offices"].get(g) or self.s["districts"][district][1]
-        needs_decision = any((self.codes[k].rules or {}).get("requires_decision")
-                             for k in (("target_group", g), ("entry_route", route)))
+        needs_decision = any(
+            (self.codes[k].rules or {}).get("requires_decision") for k in (("target_group", g), ("entry_route", route))
+        )
         decision_ref, decision_date = "", None
         if needs_decision:
             self.taken.decisions += 1
@@ -251,16 +384,33 @@ class Drawer:
         if end is not None:
             reason = "other_support" if moves_on else self.exit_reason(seg)
         p = self.pop.persons[person]
-        row = {"person": person, "programme": ("programme", self.cfg.programme), "org_unit": office,
-               "referring_unit": district, "referring_body": ("referring_body", self.pick(self.s["referring_bodies"][g])),
-               "target_group": ("target_group", g), "entry_route": ("entry_route", route),
-               "decision_reference": decision_ref, "decision_date": decision_date, "start_date": start,
-               "end_date": end, "exit_reason": ("exit_reason", reason) if reason else None}
+        row = {
+            "person": person,
+            "programme": ("programme", self.cfg.programme),
+            "org_unit": office,
+            "referring_unit": district,
+            "referring_body": ("referring_body", self.pick(self.s["referring_bodies"][g])),
+            "target_group": ("target_group", g),
+            "entry_route": ("entry_route", route),
+            "decision_reference": decision_ref,
+            "decision_date": decision_date,
+            "start_date": start,
+            "end_date": end,
+            "exit_reason": ("exit_reason", reason) if reason else None,
+        }
         problems = rules.check_enrolment(
-            birth_date=p["birth_date"], municipality=p["municipality"], home_municipality=self.home,
-            target_group=self.codes[row["target_group"]], entry_route=self.codes[row["entry_route"]],
-            start_date=start, end_date=end, exit_reason=self.codes[row["exit_reason"]] if reason else None,
-            decision_reference=decision_ref, decision_date=decision_date, today=self.today)
+            birth_date=p["birth_date"],
+            municipality=p["municipality"],
+            home_municipality=self.home,
+            target_group=self.codes[row["target_group"]],
+            entry_route=self.codes[row["entry_route"]],
+            start_date=start,
+            end_date=end,
+            exit_reason=self.codes[row["exit_reason"]] if reason else None,
+            decision_reference=decision_ref,
+            decision_date=decision_date,
+            today=self.today,
+        )
         _refuse(problems, row)
         self.pop.enrolments.append(row)
         e = len(self.pop.enrolments) - 1
@@ -283,10 +433,16 @@ class Drawer:
             self.assessment(e, wai, self.day_between(start, min(last, start + dt.timedelta(days=20))), score)
             if end is not None and (end - start).days > 90 and self.rng.random() < 0.5:
                 self.assessment(e, wai, end, min(10, max(0, score + self.rng.choice([-1, 0, 1, 1, 2]))))
-        self.pop.plans.append({"enrolment": e, "date": self.day_between(start, min(last, start + dt.timedelta(days=30))),
-                               "goals": self.rng.choice(GOALS), "steps": "Kartläggning; insats; uppföljning",
-                               "participant_involved": self.rng.random() < self.s["plan_involved_share"],
-                               "participant_view": ""})
+        self.pop.plans.append(
+            {
+                "enrolment": e,
+                "date": self.day_between(start, min(last, start + dt.timedelta(days=30))),
+                "goals": self.rng.choice(GOALS),
+                "steps": "Kartläggning; insats; uppföljning",
+                "participant_involved": self.rng.random() < self.s["plan_involved_share"],
+                "participant_view": "",
+            }
+        )
         self.measures(e, p, g, start, end, last)
 
     def assessment(self, e, instrument, day, score) -> None:
@@ -307,7 +463,9 @@ class Drawer:
                 m = "matching"
             if m == "feriejobb":
                 summer = dt.date(s.year, 6, self.rng.randint(10, 30))
-                if start <= summer <= (min(last, start + dt.timedelta(days=90)) if k == 0 else last) and not self.participation_problems(e, p, m, summer, None):
+                if start <= summer <= (
+                    min(last, start + dt.timedelta(days=90)) if k == 0 else last
+                ) and not self.participation_problems(e, p, m, summer, None):
                     s = summer
                 else:
                     m = "study_guidance"
@@ -326,15 +484,28 @@ class Drawer:
     def participation_problems(self, e, p, measure, s, stop):
         enr = self.pop.enrolments[e]
         return rules.check_participation(
-            measure=self.codes[("measure", measure)], programme=self.codes[enr["programme"]], birth_date=p["birth_date"],
-            enrolment_start=enr["start_date"], enrolment_end=enr["end_date"], start_date=s, end_date=stop,
-            today=self.today)
+            measure=self.codes[("measure", measure)],
+            programme=self.codes[enr["programme"]],
+            birth_date=p["birth_date"],
+            enrolment_start=enr["start_date"],
+            enrolment_end=enr["end_date"],
+            start_date=s,
+            end_date=stop,
+            today=self.today,
+        )
 
     def participation(self, e, p, measure, provider, s, stop, place=None) -> None:
         _refuse(self.participation_problems(e, p, measure, s, stop), (measure, s))
-        self.pop.participations.append({"enrolment": e, "measure": ("measure", measure),
-                                        "provider_type": ("provider_type", provider), "place": place,
-                                        "start_date": s, "end_date": stop})
+        self.pop.participations.append(
+            {
+                "enrolment": e,
+                "measure": ("measure", measure),
+                "provider_type": ("provider_type", provider),
+                "place": place,
+                "start_date": s,
+                "end_date": stop,
+            }
+        )
 
     def followups(self, e: int, outcome: str, end: dt.date) -> None:
         chance = self.s["followup"][outcome]
@@ -346,8 +517,9 @@ class Drawer:
             values = {k: self.rng.random() < v for k, v in chance.items()}
             if self.rng.random() < 0.04:  # not found in the registers
                 values = {k: None for k in values}
-            self.pop.followups.append({"enrolment": e, "months": months, "reference_date": ref,
-                                       "source": "register", **values})
+            self.pop.followups.append(
+                {"enrolment": e, "months": months, "reference_date": ref, "source": "register", **values}
+            )
 
     def chain(self, chain: Chain, dates) -> None:
         person = self.person(chain, dates)
@@ -367,8 +539,16 @@ def _refuse(problems, what) -> None:
         raise AssertionError(f"generated record breaks a rule: {problems} ({what})")
 
 
-def draw(cfg: SynthConfig, chains: list[Chain], years: list[int], seed: int, codes, home: str,
-         today: dt.date | None = None, taken: Taken | None = None) -> Population:
+def draw(
+    cfg: SynthConfig,
+    chains: list[Chain],
+    years: list[int],
+    seed: int,
+    codes,
+    home: str,
+    today: dt.date | None = None,
+    taken: Taken | None = None,
+) -> Population:
     """One population for the planned ``chains``; ``taken`` carries what earlier shards used."""
     drawer = Drawer(cfg, years, seed, codes, home, today or dt.date.today(), taken)
     order = list(range(len(chains)))
@@ -381,7 +561,9 @@ def draw(cfg: SynthConfig, chains: list[Chain], years: list[int], seed: int, cod
     services.places(drawer, drawer.s["places"])
     services.outreach(drawer, drawer.s["outreach"])
     services.surveys(drawer, drawer.s["surveys"])
-    drawer.pop.courses, drawer.pop.education_followups = education.draw(drawer, drawer.s.get("adult_education"), cfg.path)
+    drawer.pop.courses, drawer.pop.education_followups = education.draw(
+        drawer, drawer.s.get("adult_education"), cfg.path
+    )
     return drawer.pop
 
 
@@ -399,8 +581,11 @@ def fit_followups(drawer: Drawer) -> None:
             members = {sex: [] for sex in ("woman", "man")}
             for f in pop.followups:
                 e = pop.enrolments[f["enrolment"]]
-                if (f["months"] == months and start <= e["end_date"] < stop
-                        and (group is None or e["target_group"][1] == group)):
+                if (
+                    f["months"] == months
+                    and start <= e["end_date"] < stop
+                    and (group is None or e["target_group"][1] == group)
+                ):
                     members[pop.persons[e["person"]]["sex"]].append(f)
             sizes = _solve_shares({k: len(v) for k, v in members.items()}, printed, f"{drawer.cfg.path}: {name} {year}")
             for sex, (known, hits) in sizes.items():
@@ -416,6 +601,7 @@ def _solve_shares(sizes: dict[str, int], printed: dict, what: str) -> dict[str, 
     """(known, hits) per sex: known as close to 96 % of the follow-ups as allows (at least 60 %), hits / known
     at the printed men, women and all values (those given). Two decimals fit few denominators: for
     about 300 follow-ups, 62,78 % only 223, 266, 309, 317, ..."""
+
     def options(sex):
         n, p = sizes[sex], printed.get({"woman": "women", "man": "men"}[sex])
         for known in sorted(range(max(int(0.6 * n), int(0.96 * n) - 300), n + 1), key=lambda k: abs(k - 0.96 * n)):
@@ -423,8 +609,9 @@ def _solve_shares(sizes: dict[str, int], printed: dict, what: str) -> dict[str, 
                 yield known, None
                 continue
             centre = int(known * Fraction(str(p)) / 100)
-            yield from ((known, h) for h in range(max(0, centre - 1), min(known, centre + 2) + 1)
-                        if _in_printed(h, known, p))
+            yield from (
+                (known, h) for h in range(max(0, centre - 1), min(known, centre + 2) + 1) if _in_printed(h, known, p)
+            )
 
     best = None
     men = list(options("man"))
@@ -436,7 +623,11 @@ def _solve_shares(sizes: dict[str, int], printed: dict, what: str) -> dict[str, 
             if w_hits is None or m_hits is None:  # only the whole is printed: share the hits by size
                 total = w_known + m_known
                 centre = int(total * Fraction(str(printed["all"])) / 100)
-                hits = [h for h in range(max(0, centre - 1), min(total, centre + 2) + 1) if _in_printed(h, total, printed["all"])]
+                hits = [
+                    h
+                    for h in range(max(0, centre - 1), min(total, centre + 2) + 1)
+                    if _in_printed(h, total, printed["all"])
+                ]
                 if hits:
                     w = hits[0] * w_known // total
                     best = (score, {"woman": (w_known, w), "man": (m_known, hits[0] - w)})

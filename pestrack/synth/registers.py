@@ -2,6 +2,7 @@
 ``person_key`` for the Parquet output, and CSV files with ``identity_number`` in the layout that
 ``pestrack analytics import`` takes, for a population written into the database (which has no
 records model for them)."""
+
 from __future__ import annotations
 
 import csv

@@ -8,6 +8,7 @@ newest places; when none is free, a place opened in the year before the counted 
 (not counted). So 440 places opened in 2023 serve the 1 063 persons in Stockholmsjobb that year
 together with older places.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,29 +44,44 @@ def places(drawer, spec: dict) -> None:
             for n in _positions(rng, total, k["most"]):
                 start = _day(rng, year, tuple(k.get("months", (1, 12))))
                 drawer.taken.places += 1
-                pop.places.append({"title": f"{k['title']} {drawer.taken.places:07d}", "kind": kind, "positions": n,
-                                   "start_date": start, "end_date": (start + dt.timedelta(days=k["days"])) if k.get("days") else None,
-                                   "employer": rng.choice(employers)})
+                pop.places.append(
+                    {
+                        "title": f"{k['title']} {drawer.taken.places:07d}",
+                        "kind": kind,
+                        "positions": n,
+                        "start_date": start,
+                        "end_date": (start + dt.timedelta(days=k["days"])) if k.get("days") else None,
+                        "employer": rng.choice(employers),
+                    }
+                )
     _use_stockholmsjobb_places(drawer, spec["stockholmsjobb"])
 
 
 def _use_stockholmsjobb_places(drawer, k: dict) -> None:
     rng, pop = drawer.rng, drawer.pop
-    free: dict[int, list[dt.date]] = {i: [dt.date.min] * p["positions"] for i, p in enumerate(pop.places)
-                                     if p["kind"] == "stockholmsjobb"}  # place -> the day each position is free from
+    free: dict[int, list[dt.date]] = {
+        i: [dt.date.min] * p["positions"] for i, p in enumerate(pop.places) if p["kind"] == "stockholmsjobb"
+    }  # place -> the day each position is free from
     older = min(drawer.counted) - 1
-    for r in sorted((r for r in pop.participations if r["measure"] == ("measure", "stockholmsjobb")),
-                    key=lambda r: r["start_date"]):
+    for r in sorted(
+        (r for r in pop.participations if r["measure"] == ("measure", "stockholmsjobb")), key=lambda r: r["start_date"]
+    ):
         s = r["start_date"]
         open_ = [i for i, days in free.items() if pop.places[i]["start_date"] <= s and min(days) <= s]
         if open_:
             i = max(open_, key=lambda i: (pop.places[i]["start_date"], i))
         else:  # an older place, opened before the counted years (not counted)
             drawer.taken.places += 1
-            pop.places.append({"title": f"{k['title']} {drawer.taken.places:07d}", "kind": "stockholmsjobb",
-                               "positions": rng.randint(1, k["most"]),
-                               "start_date": min(s, _day(rng, older)), "end_date": None,
-                               "employer": rng.choice(list(drawer.s["districts"]))})
+            pop.places.append(
+                {
+                    "title": f"{k['title']} {drawer.taken.places:07d}",
+                    "kind": "stockholmsjobb",
+                    "positions": rng.randint(1, k["most"]),
+                    "start_date": min(s, _day(rng, older)),
+                    "end_date": None,
+                    "employer": rng.choice(list(drawer.s["districts"])),
+                }
+            )
             i = len(pop.places) - 1
             free[i] = [dt.date.min] * pop.places[i]["positions"]
         days = free[i]
@@ -83,15 +99,31 @@ def outreach(drawer, spec: dict) -> None:
     for year, y in spec["years"].items():
         for sex, n in zip(SEXES, y["young_level_2"]):
             for _ in range(n):
-                pop.outreach.append({"date": _day(rng, year), "org_unit": spec["org_unit"], "target_group": "uvas_20_29",
-                                     "sex": sex, "age_band": rng.choice(["20-24", "25-29"]), "level": 2,
-                                     "outcome": rng.choices(list(outcomes), weights=list(outcomes.values()))[0]})
+                pop.outreach.append(
+                    {
+                        "date": _day(rng, year),
+                        "org_unit": spec["org_unit"],
+                        "target_group": "uvas_20_29",
+                        "sex": sex,
+                        "age_band": rng.choice(["20-24", "25-29"]),
+                        "level": 2,
+                        "outcome": rng.choices(list(outcomes), weights=list(outcomes.values()))[0],
+                    }
+                )
         for _ in range(y["others"]):
             level = rng.choice([1, 1, 2])
             band = rng.choice(["20-24", "25-29"] if level == 1 else ["16-19", "30-39"])
-            pop.outreach.append({"date": _day(rng, year), "org_unit": spec["org_unit"], "target_group": None,
-                                 "sex": rng.choice(["woman", "man", ""]), "age_band": band, "level": level,
-                                 "outcome": "" if level == 1 else "referred_af"})
+            pop.outreach.append(
+                {
+                    "date": _day(rng, year),
+                    "org_unit": spec["org_unit"],
+                    "target_group": None,
+                    "sex": rng.choice(["woman", "man", ""]),
+                    "age_band": band,
+                    "level": level,
+                    "outcome": "" if level == 1 else "referred_af",
+                }
+            )
 
 
 def _hit(n: int, printed: str) -> int:
@@ -124,15 +156,28 @@ def surveys(drawer, spec: dict) -> None:
             rng.shuffle(values)
             open_ = []
             if s.get("linked"):
-                open_ = [i for i, e in enumerate(pop.enrolments) if e["programme"] == ("programme", "jobbtorg")
-                         and e["start_date"] <= dt.date(year, 12, 31) and (e["end_date"] is None or e["end_date"] >= dt.date(year, 1, 1))]
+                open_ = [
+                    i
+                    for i, e in enumerate(pop.enrolments)
+                    if e["programme"] == ("programme", "jobbtorg")
+                    and e["start_date"] <= dt.date(year, 12, 31)
+                    and (e["end_date"] is None or e["end_date"] >= dt.date(year, 1, 1))
+                ]
             for v in values:
-                row = {"survey": s["survey"], "question": s["question"], "value": v, "enrolment": None,
-                       "org_unit": s.get("org_unit"), "date": _day(rng, year, tuple(s.get("months", (1, 12))))}
+                row = {
+                    "survey": s["survey"],
+                    "question": s["question"],
+                    "value": v,
+                    "enrolment": None,
+                    "org_unit": s.get("org_unit"),
+                    "date": _day(rng, year, tuple(s.get("months", (1, 12)))),
+                }
                 if open_:
                     i = rng.choice(open_)
                     e = pop.enrolments[i]
                     lo = max(e["start_date"], dt.date(year, 1, 1))
                     hi = min(e["end_date"] or dt.date(year, 12, 31), dt.date(year, 12, 31), drawer.as_of)
-                    row.update(enrolment=i, org_unit=e["org_unit"], date=lo + dt.timedelta(days=rng.randint(0, (hi - lo).days)))
+                    row.update(
+                        enrolment=i, org_unit=e["org_unit"], date=lo + dt.timedelta(days=rng.randint(0, (hi - lo).days))
+                    )
                 pop.survey_answers.append(row)

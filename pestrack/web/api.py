@@ -6,6 +6,7 @@ its range, named), 401, 403 or 404; every operation's schema lists them. The int
 page is off: django-ninja's page would need its static files or a CDN; the schema is at
 /api/v1/openapi.json.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,8 +31,9 @@ class BearerToken(HttpBearer):
         return ApiToken.user_for(token)
 
 
-api = NinjaAPI(title="pestrack API", version="1", urls_namespace="api-v1", docs_url="/docs",
-               auth=[SessionAuth(), BearerToken()])
+api = NinjaAPI(
+    title="pestrack API", version="1", urls_namespace="api-v1", docs_url="/docs", auth=[SessionAuth(), BearerToken()]
+)
 
 
 @api.exception_handler(PermissionDenied)
@@ -124,7 +126,7 @@ def list_persons(request, limit: int = Query(50, ge=1, le=500), offset: int = Qu
     if not access.has_role(user, *access.READ_ROLES):
         access.deny(user, None, action="list", what="person list", source=access.client_address(request))
     qs = access.persons_visible_to(user)
-    page = list(qs[offset:offset + limit])
+    page = list(qs[offset : offset + limit])
     see = access.may_see_protected(user)
     access.record_listed(user, [p.pk for p in page], source=access.client_address(request))
     items = [access.present_person(user, p, unmasked=access.identity_visible(user, p, see)) for p in page]
@@ -142,19 +144,39 @@ def get_person(request, person_id: int):
 def person_enrolments(request, person_id: int):
     person = _person(request, person_id, what="enrolments")
     rows = Enrolment.objects.filter(person=person).select_related(
-        "programme", "org_unit", "referring_unit", "target_group", "entry_route", "exit_reason")
-    return [{"id": e.pk, "programme": e.programme.code, "org_unit": e.org_unit.code,
-             "referring_unit": e.referring_unit.code if e.referring_unit else None,
-             "target_group": e.target_group.code, "entry_route": e.entry_route.code, "start_date": e.start_date,
-             "end_date": e.end_date, "exit_reason": _code(e.exit_reason)} for e in rows]
+        "programme", "org_unit", "referring_unit", "target_group", "entry_route", "exit_reason"
+    )
+    return [
+        {
+            "id": e.pk,
+            "programme": e.programme.code,
+            "org_unit": e.org_unit.code,
+            "referring_unit": e.referring_unit.code if e.referring_unit else None,
+            "target_group": e.target_group.code,
+            "entry_route": e.entry_route.code,
+            "start_date": e.start_date,
+            "end_date": e.end_date,
+            "exit_reason": _code(e.exit_reason),
+        }
+        for e in rows
+    ]
 
 
 @api.get("/persons/{person_id}/participations", response={200: list[ParticipationOut], **ERRORS}, tags=["persons"])
 def person_participations(request, person_id: int):
     person = _person(request, person_id, what="participations")
     rows = Participation.objects.filter(enrolment__person=person).select_related("measure")
-    return [{"id": p.pk, "enrolment_id": p.enrolment_id, "measure": p.measure.code, "provider_name": p.provider_name,
-             "start_date": p.start_date, "end_date": p.end_date} for p in rows]
+    return [
+        {
+            "id": p.pk,
+            "enrolment_id": p.enrolment_id,
+            "measure": p.measure.code,
+            "provider_name": p.provider_name,
+            "start_date": p.start_date,
+            "end_date": p.end_date,
+        }
+        for p in rows
+    ]
 
 
 @api.get("/persons/{person_id}/followups", response={200: list[FollowUpOut], **ERRORS}, tags=["persons"])
@@ -182,15 +204,24 @@ def my_worklist(request, kind: str | None = None):
         access.deny(user, None, action="list", what="work list", source=access.client_address(request))
     kinds = [s.kind for s in worklist.sources()]
     if kind is not None and kind not in kinds:
-        raise HttpError(422, _("kind: no such kind of item %(kind)r; one of: %(kinds)s")
-                        % {"kind": kind, "kinds": ", ".join(kinds)})
-    rows = worklist.items(worklist.responsible_enrolments(user), timezone.localdate(),
-                          kinds=[kind] if kind else None)
-    access.record_listed(user, list(dict.fromkeys(r["person_id"] for r in rows)),
-                         source=access.client_address(request), what="work list")
-    return [{"kind": r["kind"], "due_date": r["due_date"], "person_id": r["person_id"],
-             "enrolment_id": r["enrolment_id"], "object_id": r["object_id"], "months": r.get("months")}
-            for r in rows]
+        raise HttpError(
+            422, _("kind: no such kind of item %(kind)r; one of: %(kinds)s") % {"kind": kind, "kinds": ", ".join(kinds)}
+        )
+    rows = worklist.items(worklist.responsible_enrolments(user), timezone.localdate(), kinds=[kind] if kind else None)
+    access.record_listed(
+        user, list(dict.fromkeys(r["person_id"] for r in rows)), source=access.client_address(request), what="work list"
+    )
+    return [
+        {
+            "kind": r["kind"],
+            "due_date": r["due_date"],
+            "person_id": r["person_id"],
+            "enrolment_id": r["enrolment_id"],
+            "object_id": r["object_id"],
+            "months": r.get("months"),
+        }
+        for r in rows
+    ]
 
 
 @api.get("/persons/{person_id}/export", response={200: dict, **ERRORS}, tags=["persons"])
@@ -198,6 +229,7 @@ def person_export(request, person_id: int):
     """The register extract (GDPR article 15) as JSON; logged as an export."""
     person = _person(request, person_id, action="export", what="register extract")
     return masked_extract(request.auth, person)
+
 
 class MeetingOut(Schema):
     id: int
@@ -233,10 +265,18 @@ class FieldErrors(Schema):
 
 
 def _meeting_out(m) -> dict:
-    return {"id": m.pk, "enrolment_id": m.enrolment_id, "kind": m.kind.code, "starts_at": m.starts_at,
-            "duration_minutes": m.duration_minutes, "place": m.place, "digital": m.digital,
-            "other_bodies": [c.code for c in m.other_bodies.all()], "outcome": _code(m.outcome),
-            "organiser": m.organiser.get_username() if m.organiser else None}
+    return {
+        "id": m.pk,
+        "enrolment_id": m.enrolment_id,
+        "kind": m.kind.code,
+        "starts_at": m.starts_at,
+        "duration_minutes": m.duration_minutes,
+        "place": m.place,
+        "digital": m.digital,
+        "other_bodies": [c.code for c in m.other_bodies.all()],
+        "outcome": _code(m.outcome),
+        "organiser": m.organiser.get_username() if m.organiser else None,
+    }
 
 
 @api.get("/persons/{person_id}/meetings", response={200: list[MeetingOut], **ERRORS}, tags=["meetings"])
@@ -246,8 +286,12 @@ def person_meetings(request, person_id: int):
     from pestrack.records.meetings.models import Meeting
 
     person = _person(request, person_id, what="meetings")
-    rows = (Meeting.objects.filter(person=person).order_by("starts_at")
-            .select_related("kind", "outcome", "organiser").prefetch_related("other_bodies"))
+    rows = (
+        Meeting.objects.filter(person=person)
+        .order_by("starts_at")
+        .select_related("kind", "outcome", "organiser")
+        .prefetch_related("other_bodies")
+    )
     return [_meeting_out(m) for m in rows]
 
 
@@ -260,17 +304,21 @@ def book_person_meeting(request, person_id: int, payload: MeetingIn):
     from pestrack.records.meetings import rules
 
     user = request.auth
-    person = access.get_person_for(user, person_id, write=True, what="meetings",
-                                   source=access.client_address(request))
+    person = access.get_person_for(user, person_id, write=True, what="meetings", source=access.client_address(request))
     problems = []
     enrolment = Enrolment.objects.filter(pk=payload.enrolment_id, person=person).first()
-    if enrolment is not None and enrolment.org_unit_id not in (units := access.unit_ids_in_scope(user, write=True)) \
-            and enrolment.referring_unit_id not in units:
+    if (
+        enrolment is not None
+        and enrolment.org_unit_id not in (units := access.unit_ids_in_scope(user, write=True))
+        and enrolment.referring_unit_id not in units
+    ):
         enrolment = None
     if enrolment is None:
         problems.append({"field": "enrolment_id", "message": _("No such enrolment of this person in your units.")})
-    codes = {(c.list, c.code): c for c in Code.objects.filter(
-        list__in=["meeting_kind", "other_body", "meeting_outcome"], active=True)}
+    codes = {
+        (c.list, c.code): c
+        for c in Code.objects.filter(list__in=["meeting_kind", "other_body", "meeting_outcome"], active=True)
+    }
     kind = codes.get(("meeting_kind", payload.kind))
     if kind is None:
         problems.append({"field": "kind", "message": _("Unknown meeting kind %(c)s.") % {"c": repr(payload.kind)}})
@@ -287,14 +335,24 @@ def book_person_meeting(request, person_id: int, payload: MeetingIn):
             problems.append({"field": "outcome", "message": _("Unknown outcome %(c)s.") % {"c": repr(payload.outcome)}})
     starts_at = payload.starts_at
     if starts_at.tzinfo is None:
-        problems.append({"field": "starts_at", "message": _("Give the time with its offset, e.g. 2026-11-03T09:30:00+01:00.")})
+        problems.append(
+            {"field": "starts_at", "message": _("Give the time with its offset, e.g. 2026-11-03T09:30:00+01:00.")}
+        )
     if problems:
         return 422, {"detail": problems}
     try:
-        meeting = rules.book_meeting(user, enrolment=enrolment, kind=kind, starts_at=starts_at,
-                                     duration_minutes=payload.duration_minutes, place=payload.place,
-                                     digital=payload.digital, other_bodies=bodies, outcome=outcome,
-                                     source=access.client_address(request))
+        meeting = rules.book_meeting(
+            user,
+            enrolment=enrolment,
+            kind=kind,
+            starts_at=starts_at,
+            duration_minutes=payload.duration_minutes,
+            place=payload.place,
+            digital=payload.digital,
+            other_bodies=bodies,
+            outcome=outcome,
+            source=access.client_address(request),
+        )
     except rules.RuleError as exc:
         fields = {"starts_at": "starts_at", "enrolment": "enrolment_id"}
         return 422, {"detail": [{"field": fields.get(v.field, v.field), "message": v.message} for v in exc.violations]}

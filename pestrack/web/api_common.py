@@ -1,6 +1,7 @@
 """What the /api/v1/ modules share (web/api.py and the routers it adds): the error schema and the
 access-checked person look-up. Its own module, so that a router never imports web/api.py, which
 imports the routers."""
+
 from __future__ import annotations
 
 from ninja import Schema
@@ -17,5 +18,6 @@ MAX_OFFSET = 10**9  # far beyond any register; past it a number is a mistake (or
 
 
 def _person(request, person_id: int, *, action: str = "read", what: str = "person"):
-    return access.get_person_for(request.auth, person_id, action=action, what=what,
-                                 source=access.client_address(request))
+    return access.get_person_for(
+        request.auth, person_id, action=action, what=what, source=access.client_address(request)
+    )

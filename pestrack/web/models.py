@@ -1,4 +1,5 @@
 """API tokens: a bearer token stands for a staff user; only its hash is stored."""
+
 from __future__ import annotations
 
 import hashlib

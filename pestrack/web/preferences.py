@@ -1,5 +1,6 @@
 """Each user's language (Swedish or English), kept in UserPreference, and what every page's
 navigation needs to know about the user."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -54,9 +55,14 @@ def set_language(request):
         return response
     if request.user.is_authenticated:
         UserPreference.objects.update_or_create(user=request.user, defaults={"language": language})
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600,
-                        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-                        samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
     return response
 
 
@@ -66,13 +72,16 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {"nav": {}, "languages": settings.LANGUAGES}
     roles = {a.role for a in access.user_assignments(user)}
-    return {"languages": settings.LANGUAGES, "nav": {
-        "casework": bool(roles & set(access.READ_ROLES)),
-        "writes": bool(roles & set(access.WRITE_ROLES)),
-        "results": bool(roles & set(access.RESULT_ROLES)),
-        "evaluation": access.Role.ANALYST in roles,
-        "employers": bool(roles & {access.Role.EMPLOYER_RELATIONS, access.Role.ADMIN}),
-        "admin": user.is_staff,
-        "log_review": bool(roles & set(access.LOG_REVIEW_ROLES)),
-        "roles": sorted(roles),
-    }}
+    return {
+        "languages": settings.LANGUAGES,
+        "nav": {
+            "casework": bool(roles & set(access.READ_ROLES)),
+            "writes": bool(roles & set(access.WRITE_ROLES)),
+            "results": bool(roles & set(access.RESULT_ROLES)),
+            "evaluation": access.Role.ANALYST in roles,
+            "employers": bool(roles & {access.Role.EMPLOYER_RELATIONS, access.Role.ADMIN}),
+            "admin": user.is_staff,
+            "log_review": bool(roles & set(access.LOG_REVIEW_ROLES)),
+            "roles": sorted(roles),
+        },
+    }

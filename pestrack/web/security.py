@@ -1,5 +1,6 @@
 """Security of the web application beyond Django's own: the log-in lock-out backend and the
 headers every response carries. The settings are in pestrack/settings.py (see docs/web.md)."""
+
 from __future__ import annotations
 
 import time
@@ -10,8 +11,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 # Browser features the application never uses; denying them limits what injected content could do.
-PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
-                      "interest-cohort=(), browsing-topics=()")
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=(), browsing-topics=()"
+)
 
 
 class UserBackend(ModelBackend):
@@ -105,8 +107,9 @@ class SessionEndedMiddleware:
         user = getattr(request, "user", None)  # the log-in and log-out views change it
         if user is not None and user.is_authenticated:
             if not marked:
-                response.set_cookie(SIGNED_IN_COOKIE, "1", httponly=True, samesite="Lax",
-                                    secure=settings.SESSION_COOKIE_SECURE)
+                response.set_cookie(
+                    SIGNED_IN_COOKIE, "1", httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE
+                )
         elif marked and name in {"login", "logout"}:
             response.delete_cookie(SIGNED_IN_COOKIE, samesite="Lax")
         return response

@@ -23,9 +23,16 @@ urlpatterns = [
     path("health", health, name="health"),
     path("", workspace_views.home, name="home"),
     path("language/", set_language, name="set-language"),
-    path("accounts/login/", auth_views.LoginView.as_view(
-        template_name="web/login.html", next_page="home", redirect_authenticated_user=True,
-        extra_context={"idle_minutes": settings.PESTRACK_SESSION_IDLE_MINUTES}), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            template_name="web/login.html",
+            next_page="home",
+            redirect_authenticated_user=True,
+            extra_context={"idle_minutes": settings.PESTRACK_SESSION_IDLE_MINUTES},
+        ),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
     path("persons/", views.person_list, name="person-list"),
     path("persons/<int:person_id>/", workspace_views.person_page, name="person-detail"),

@@ -1,6 +1,7 @@
 """The person list and the register extracts (the caseworker workspace is pestrack.web.workspace).
 
 Every page decides access through records.access and logs what it shows."""
+
 from __future__ import annotations
 
 import json
@@ -31,14 +32,22 @@ def person_list(request):
     page = Paginator(access.persons_visible_to(request.user), 50).get_page(request.GET.get("page"))
     see = access.may_see_protected(request.user)
     access.record_listed(request.user, [p.pk for p in page], source=source)
-    rows = [{"id": p.pk, "name": access.display_name(request.user, p, see), "birth_date": p.birth_date,
-             "sex": p.get_sex_display()} for p in page]
+    rows = [
+        {
+            "id": p.pk,
+            "name": access.display_name(request.user, p, see),
+            "birth_date": p.birth_date,
+            "sex": p.get_sex_display(),
+        }
+        for p in page
+    ]
     return render(request, "web/person_list.html", {"page": page, "rows": rows})
 
 
 def _person(request, person_id, action="read", what="person"):
-    return access.get_person_for(request.user, person_id, action=action, what=what,
-                                 source=access.client_address(request))
+    return access.get_person_for(
+        request.user, person_id, action=action, what=what, source=access.client_address(request)
+    )
 
 
 def _download(content: str, content_type: str, filename: str) -> HttpResponse:

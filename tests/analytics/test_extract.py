@@ -1,4 +1,5 @@
 """The analytics extract: documented schema, pseudonymised, stable keys, incremental rewrites."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -95,10 +96,16 @@ def test_derived_columns_are_computed_from_the_record(profile, tmp_path):
     p.set_identity_number(make_number(dt.date(2000, 3, 10), 1))
     p.save()
     code = lambda lst, c: Code.objects.get(list=lst, code=c)  # noqa: E731
-    Enrolment.objects.create(person=p, programme=code("programme", "jobbtorg"), org_unit=OrgUnit.objects.get(code="jt-unga"),
-                             target_group=code("target_group", "uvas_20_29"), entry_route=code("entry_route", "entry_20_29"),
-                             start_date=dt.date(2023, 3, 9), end_date=dt.date(2023, 9, 5),
-                             exit_reason=code("exit_reason", "work_subsidised"))
+    Enrolment.objects.create(
+        person=p,
+        programme=code("programme", "jobbtorg"),
+        org_unit=OrgUnit.objects.get(code="jt-unga"),
+        target_group=code("target_group", "uvas_20_29"),
+        entry_route=code("entry_route", "entry_20_29"),
+        start_date=dt.date(2023, 3, 9),
+        end_date=dt.date(2023, 9, 5),
+        exit_reason=code("exit_reason", "work_subsidised"),
+    )
     extract(tmp_path)
     (e,) = read(tmp_path, "enrolments")
     assert (e["age_at_start"], e["age_band_at_start"], e["exit_outcome"]) == (22, "20-24", "work")
@@ -151,14 +158,22 @@ def test_files_are_sorted_by_the_sort_key_in_large_row_groups(tmp_path, monkeypa
     monkeypatch.setattr(ex, "ROW_GROUP", 1000)
     rng = random.Random(7)
     forms = ["sfi", "grundlaggande", "gymnasial", "kombination", "yh"]
-    rows = [{"person_key": f"k{i:011d}", "sex": "woman", "school_form": rng.choice(forms), "completed": True,
-             "start_date": dt.date(2022, 1, 1), "sfi_beginner": False,
-             "orientation": rng.choice([None, "yrkes", "hogskoleforberedande"]),
-             "end_date": rng.choice([None, dt.date(2022, 1, 1) + dt.timedelta(days=rng.randrange(700))])}
-            for i in range(4500)]
+    rows = [
+        {
+            "person_key": f"k{i:011d}",
+            "sex": "woman",
+            "school_form": rng.choice(forms),
+            "completed": True,
+            "start_date": dt.date(2022, 1, 1),
+            "sfi_beginner": False,
+            "orientation": rng.choice([None, "yrkes", "hogskoleforberedande"]),
+            "end_date": rng.choice([None, dt.date(2022, 1, 1) + dt.timedelta(days=rng.randrange(700))]),
+        }
+        for i in range(4500)
+    ]
     file = ex.TableFile("course_results", tmp_path)
     for start in range(0, len(rows), 700):  # appended in several calls, as synth appends shards
-        file.append(rows[start:start + 700])
+        file.append(rows[start : start + 700])
     count, _, rewritten = file.finish(None)
     assert count == 4500 and rewritten
     parquet = pq.ParquetFile(tmp_path / "course_results.parquet")
@@ -178,9 +193,18 @@ def test_an_unchanged_table_is_kept_unless_its_file_predates_the_sort(tmp_path):
     before files were sorted (its manifest entry has no sort key) is rewritten once, sorted."""
     from pestrack.analytics import extract as ex
 
-    rows = [{"person_key": f"k{i:011d}", "sex": "man", "school_form": "sfi", "completed": False, "sfi_beginner": True,
-             "start_date": dt.date(2023, 1, 1), "end_date": dt.date(2023, 12, 31) - dt.timedelta(days=i)}
-            for i in range(50)]
+    rows = [
+        {
+            "person_key": f"k{i:011d}",
+            "sex": "man",
+            "school_form": "sfi",
+            "completed": False,
+            "sfi_beginner": True,
+            "start_date": dt.date(2023, 1, 1),
+            "end_date": dt.date(2023, 12, 31) - dt.timedelta(days=i),
+        }
+        for i in range(50)
+    ]
     _, sha, _ = ex.write_table("course_results", rows, tmp_path, None)
     current = {"sha256": sha, "sort_key": ["school_form", "orientation", "end_date"]}
     assert ex.write_table("course_results", rows, tmp_path, current) == (50, sha, False)
@@ -212,7 +236,9 @@ def test_the_extract_holds_current_versions_only(sample, tmp_path):
         return {r[column] for r in read(tmp_path / folder, table)}
 
     assert participation.pk in ids("before", "participations", "participation_id")
-    assert ids("after", "participations", "participation_id") == ids("before", "participations", "participation_id") - {participation.pk}
+    assert ids("after", "participations", "participation_id") == ids("before", "participations", "participation_id") - {
+        participation.pk
+    }
     assert ids("after", "exits", "enrolment_id") == ids("before", "exits", "enrolment_id") - {withdrawn_exit.pk}
     assert withdrawn_exit.pk not in ids("after", "followups", "enrolment_id")
     exits = {r["enrolment_id"]: r for r in read(tmp_path / "after", "exits")}

@@ -1,5 +1,6 @@
 """pestrack analytics import: register files (course results, education follow-ups) into the
 analytics tables, pseudonymised, checked row by row, all or nothing."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,9 +29,12 @@ def write(path, *lines):
 
 
 def test_course_results_are_imported_pseudonymised(tmp_path):
-    src = write(tmp_path / "komvux.csv", HEADER,
-                f"{PIN};woman;gymnasial;yrkes;2023-01-16;2023-06-09;2023-06-09;ja;C;ja;nej",
-                f"{OTHER};man;sfi;;2023-02-01;2023-05-31;;nej;;;ja")
+    src = write(
+        tmp_path / "komvux.csv",
+        HEADER,
+        f"{PIN};woman;gymnasial;yrkes;2023-01-16;2023-06-09;2023-06-09;ja;C;ja;nej",
+        f"{OTHER};man;sfi;;2023-02-01;2023-05-31;;nej;;;ja",
+    )
     assert import_register(src, "course_results", tmp_path / "data") == 2
     rows = pq.read_table(tmp_path / "data" / "course_results.parquet").to_pylist()
     assert rows[0]["person_key"] == key_for_identity_number(PIN) and rows[0]["passed"] is True
@@ -45,10 +49,13 @@ def test_course_results_are_imported_pseudonymised(tmp_path):
 
 
 def test_errors_name_the_row_and_column_and_nothing_is_written(tmp_path):
-    src = write(tmp_path / "bad.csv", HEADER,
-                f"{PIN};woman;gymnasial;yrkes;2023-13-01;;;ja;C;ja;nej",
-                f"{OTHER};man;komvux;;2023-02-01;;;nej;;;ja",
-                f"{PIN[:-1]}0;man;sfi;;2023-02-01;;;maybe;;;ja")
+    src = write(
+        tmp_path / "bad.csv",
+        HEADER,
+        f"{PIN};woman;gymnasial;yrkes;2023-13-01;;;ja;C;ja;nej",
+        f"{OTHER};man;komvux;;2023-02-01;;;nej;;;ja",
+        f"{PIN[:-1]}0;man;sfi;;2023-02-01;;;maybe;;;ja",
+    )
     with pytest.raises(RegisterError) as exc:
         import_register(src, "course_results", tmp_path / "data")
     errors = exc.value.errors
@@ -62,12 +69,18 @@ def test_errors_name_the_row_and_column_and_nothing_is_written(tmp_path):
 
 def test_a_person_key_that_is_not_a_pestrack_pseudonym_is_refused(tmp_path):
     good = key_for_identity_number(PIN)
-    src = write(tmp_path / "keys.csv", "person_key,sex,school_form,start_date,completed,sfi_beginner",
-                f"{good},woman,sfi,2023-02-01,nej,ja", "0f3a9c1e5b7d2a4c6e8f0a1b2c3d4e5f,man,sfi,2023-02-01,nej,ja")
+    src = write(
+        tmp_path / "keys.csv",
+        "person_key,sex,school_form,start_date,completed,sfi_beginner",
+        f"{good},woman,sfi,2023-02-01,nej,ja",
+        "0f3a9c1e5b7d2a4c6e8f0a1b2c3d4e5f,man,sfi,2023-02-01,nej,ja",
+    )
     with pytest.raises(RegisterError) as exc:
         import_register(src, "course_results", tmp_path / "data")
-    assert exc.value.errors == [f"{src}:3: person_key: '0f3a9c1e5b7d2a4c6e8f0a1b2c3d4e5f' is not a pestrack "
-                                "pseudonym (12 letters and digits); give the identity_number instead"]
+    assert exc.value.errors == [
+        f"{src}:3: person_key: '0f3a9c1e5b7d2a4c6e8f0a1b2c3d4e5f' is not a pestrack "
+        "pseudonym (12 letters and digits); give the identity_number instead"
+    ]
     assert not (tmp_path / "data" / "course_results.parquet").exists()
 
 
@@ -77,8 +90,15 @@ def test_an_extract_warns_of_a_register_table_with_keys_of_the_old_format(tmp_pa
     from pestrack.analytics.schema import BY_NAME
 
     data = tmp_path / "data"
-    import_register(write(tmp_path / "f.csv", "identity_number,sex,school_form,end_date,months,working,source",
-                          f"{PIN},woman,yh,2022-12-20,6,true,scb"), "education_followups", data)
+    import_register(
+        write(
+            tmp_path / "f.csv",
+            "identity_number,sex,school_form,end_date,months,working,source",
+            f"{PIN},woman,yh,2022-12-20,6,true,scb",
+        ),
+        "education_followups",
+        data,
+    )
     assert extract(data).stale == []
     table = pq.read_table(data / "education_followups.parquet")
     old = table.set_column(0, "person_key", pa.array(["0f3a9c1e5b7d2a4c6e8f0a1b2c3d4e5f"]))
@@ -101,8 +121,11 @@ def test_missing_and_unknown_columns_are_refused(tmp_path):
 
 def test_an_extract_leaves_imported_register_tables_alone(tmp_path):
     data = tmp_path / "data"
-    src = write(tmp_path / "f.csv", "identity_number,sex,school_form,end_date,months,working,source",
-                f"{PIN},woman,yh,2022-12-20,6,true,scb")
+    src = write(
+        tmp_path / "f.csv",
+        "identity_number,sex,school_form,end_date,months,working,source",
+        f"{PIN},woman,yh,2022-12-20,6,true,scb",
+    )
     import_register(src, "education_followups", data)
     before = (data / "education_followups.parquet").read_bytes()
     extract(data)
@@ -112,8 +135,12 @@ def test_an_extract_leaves_imported_register_tables_alone(tmp_path):
 
 def test_command_reports_errors_with_exit_code_1(tmp_path):
     src = write(tmp_path / "bad.csv", HEADER, f"{PIN};woman;gymnasial;yrkes;2023-01-16;;;ja;G;ja;nej")
-    r = CliRunner().invoke(app, ["analytics", "import", str(src), "--table", "course_results", "--out", str(tmp_path / "d")])
+    r = CliRunner().invoke(
+        app, ["analytics", "import", str(src), "--table", "course_results", "--out", str(tmp_path / "d")]
+    )
     assert r.exit_code == 1 and "grade: 'G' is not one of A, B, C, D, E, F" in r.output
     good = write(tmp_path / "good.csv", HEADER, f"{PIN};woman;gymnasial;yrkes;2023-01-16;;;ja;B;ja;nej")
-    r = CliRunner().invoke(app, ["analytics", "import", str(good), "--table", "course_results", "--out", str(tmp_path / "d")])
+    r = CliRunner().invoke(
+        app, ["analytics", "import", str(good), "--table", "course_results", "--out", str(tmp_path / "d")]
+    )
     assert r.exit_code == 0 and "1 rows imported" in r.output

@@ -1,4 +1,5 @@
 """The same data through statsmodels, an established implementation, gives the same estimates."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,8 +17,9 @@ treatment_effects = pytest.importorskip("statsmodels.treatment.treatment_effects
 @pytest.fixture(scope="module")
 def data():
     table, _ = simulate(n=4000, heterogeneity=0.5, confounding=1.0, seed=3)
-    ds = prepare(table, treatment="treated", outcome="outcome", covariates=["x1", "x2", "x3", "group"],
-                 pre_outcome="pre_outcome")
+    ds = prepare(
+        table, treatment="treated", outcome="outcome", covariates=["x1", "x2", "x3", "group"], pre_outcome="pre_outcome"
+    )
     X = sm.add_constant(ds.X)
     t = ds.treated.astype(int)
     logit = sm.Logit(t, X).fit(disp=0)

@@ -1,4 +1,5 @@
 """Bad input gets a clear error naming the file, row and column, or a documented handling; never a silent number."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -38,7 +39,9 @@ def test_no_treated_units_and_no_comparison_units(tmp_path):
 
 def test_missing_values_are_an_error_unless_dropped_and_then_counted(tmp_path):
     path = _csv(tmp_path, "t,y,age\n1,1,30\n0,0,\n1,0,50\n0,1,45\n1,1,33\n0,0,41\n")
-    with pytest.raises(EvaluationError, match=r"row 2 \(line 3\), column 'age': missing value; missing values in age \(1\)"):
+    with pytest.raises(
+        EvaluationError, match=r"row 2 \(line 3\), column 'age': missing value; missing values in age \(1\)"
+    ):
         load(path, treatment="t", outcome="y", covariates=["age"])
     ds = load(path, treatment="t", outcome="y", covariates=["age"], missing="drop")
     assert ds.n == 5 and ds.n_dropped_missing == 1
@@ -85,7 +88,9 @@ def test_unknown_file_type_and_unknown_method(tmp_path):
 
 
 def test_yes_no_text_columns_are_read_as_yes_no():
-    table = pa.table({"t": ["ja", "nej", "Yes", "no"], "y": ["true", "false", "true", "true"], "x": [1.0, 2.0, 3.0, 5.0]})
+    table = pa.table(
+        {"t": ["ja", "nej", "Yes", "no"], "y": ["true", "false", "true", "true"], "x": [1.0, 2.0, 3.0, 5.0]}
+    )
     ds = prepare(table, treatment="t", outcome="y", covariates=["x"])
     assert ds.treated.tolist() == [True, False, True, False]
     assert ds.outcome.tolist() == [1.0, 0.0, 1.0, 1.0] and ds.outcome_binary

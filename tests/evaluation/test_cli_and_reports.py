@@ -1,4 +1,5 @@
 """pestrack evaluate on files and on the analytics tables; the JSON keys and the self-contained HTML."""
+
 from __future__ import annotations
 
 import json
@@ -33,13 +34,44 @@ def _run(*args):
 def test_json_output_has_the_required_keys_and_recovers_the_effect(sim, tmp_path):
     folder, truth = sim
     out = tmp_path / "r.json"
-    res = _run("--data", folder / "sim.parquet", "--treatment", "treated", "--outcome", "outcome", "--covariates",
-               "x1,x2,x3", "--exact", "group", "--method", "did-psm", "--pre-outcome", "pre_outcome", "--k", "2",
-               "--format", "json", "--out", out)
+    res = _run(
+        "--data",
+        folder / "sim.parquet",
+        "--treatment",
+        "treated",
+        "--outcome",
+        "outcome",
+        "--covariates",
+        "x1,x2,x3",
+        "--exact",
+        "group",
+        "--method",
+        "did-psm",
+        "--pre-outcome",
+        "pre_outcome",
+        "--k",
+        "2",
+        "--format",
+        "json",
+        "--out",
+        out,
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(out.read_text())
-    for key in ("method", "att", "ci_low", "ci_high", "n_treated", "n_control", "naive_difference", "balance",
-                "summary", "warnings", "assumptions", "ci_method"):
+    for key in (
+        "method",
+        "att",
+        "ci_low",
+        "ci_high",
+        "n_treated",
+        "n_control",
+        "naive_difference",
+        "balance",
+        "summary",
+        "warnings",
+        "assumptions",
+        "ci_method",
+    ):
         assert key in doc
     assert doc["method"] == "did-psm" and doc["settings"]["exact"] == ["group"]
     assert doc["ci_low"] <= truth["att"] <= doc["ci_high"]
@@ -50,8 +82,22 @@ def test_json_output_has_the_required_keys_and_recovers_the_effect(sim, tmp_path
 @pytest.mark.parametrize("method", ["psm", "ipw", "dr", "did"])
 def test_every_method_runs_from_a_csv_to_stdout(sim, method):
     folder, _ = sim
-    res = _run("--data", folder / "sim.csv", "--treatment", "treated", "--outcome", "outcome", "--covariates",
-               "x1,x2,x3,group", "--method", method, "--pre-outcome", "pre_outcome", "--replicates", "50")
+    res = _run(
+        "--data",
+        folder / "sim.csv",
+        "--treatment",
+        "treated",
+        "--outcome",
+        "outcome",
+        "--covariates",
+        "x1,x2,x3,group",
+        "--method",
+        method,
+        "--pre-outcome",
+        "pre_outcome",
+        "--replicates",
+        "50",
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
     assert doc["method"] == method and doc["ci_low"] < doc["att"] < doc["ci_high"]
@@ -61,8 +107,24 @@ def test_every_method_runs_from_a_csv_to_stdout(sim, method):
 def test_html_is_self_contained_with_both_plots(sim, tmp_path):
     folder, _ = sim
     out = tmp_path / "r.html"
-    res = _run("--data", folder / "sim.parquet", "--treatment", "treated", "--outcome", "outcome", "--covariates",
-               "x1,x2,x3,group", "--caliper", "0.2", "--propensity", "flexible", "--format", "html", "--out", out)
+    res = _run(
+        "--data",
+        folder / "sim.parquet",
+        "--treatment",
+        "treated",
+        "--outcome",
+        "outcome",
+        "--covariates",
+        "x1,x2,x3,group",
+        "--caliper",
+        "0.2",
+        "--propensity",
+        "flexible",
+        "--format",
+        "html",
+        "--out",
+        out,
+    )
     assert res.exit_code == 0, res.output
     page = out.read_text()
     assert page.count("src='data:image/png;base64,") == 2
@@ -89,23 +151,45 @@ def tables(tmp_path):
     """Six ended enrolments; 1, 2 and 3 took part in praktik, 4 had another measure; follow-ups at 6 months."""
     data = tmp_path / "a"
     sexes = ["woman", "man", "woman", "man", "woman", "man"]
-    write_table(data, "enrolments", [{"enrolment_id": i + 1, "sex": s, "age_at_start": 30 + i, "target_group": "ovriga",
-                                      "education_level": "primary", "born_abroad": i % 2 == 0}
-                                     for i, s in enumerate(sexes)])
-    write_table(data, "participations", [{"participation_id": 1, "enrolment_id": 1, "measure": "praktik"},
-                                         {"participation_id": 2, "enrolment_id": 2, "measure": "praktik"},
-                                         {"participation_id": 3, "enrolment_id": 2, "measure": "praktik"},
-                                         {"participation_id": 4, "enrolment_id": 3, "measure": "praktik"},
-                                         {"participation_id": 5, "enrolment_id": 4, "measure": "cv_workshop"}])
-    write_table(data, "followups", [
-        {"enrolment_id": 1, "months": 6, "working": True, "studying": False},
-        {"enrolment_id": 2, "months": 6, "working": False, "studying": True},
-        {"enrolment_id": 3, "months": 6, "working": False, "studying": False},
-        {"enrolment_id": 4, "months": 6, "working": None, "studying": None},
-        {"enrolment_id": 5, "months": 6, "working": True, "studying": None},
-        {"enrolment_id": 6, "months": 6, "working": False, "studying": False},
-        {"enrolment_id": 6, "months": 12, "working": True, "studying": False},
-    ])
+    write_table(
+        data,
+        "enrolments",
+        [
+            {
+                "enrolment_id": i + 1,
+                "sex": s,
+                "age_at_start": 30 + i,
+                "target_group": "ovriga",
+                "education_level": "primary",
+                "born_abroad": i % 2 == 0,
+            }
+            for i, s in enumerate(sexes)
+        ],
+    )
+    write_table(
+        data,
+        "participations",
+        [
+            {"participation_id": 1, "enrolment_id": 1, "measure": "praktik"},
+            {"participation_id": 2, "enrolment_id": 2, "measure": "praktik"},
+            {"participation_id": 3, "enrolment_id": 2, "measure": "praktik"},
+            {"participation_id": 4, "enrolment_id": 3, "measure": "praktik"},
+            {"participation_id": 5, "enrolment_id": 4, "measure": "cv_workshop"},
+        ],
+    )
+    write_table(
+        data,
+        "followups",
+        [
+            {"enrolment_id": 1, "months": 6, "working": True, "studying": False},
+            {"enrolment_id": 2, "months": 6, "working": False, "studying": True},
+            {"enrolment_id": 3, "months": 6, "working": False, "studying": False},
+            {"enrolment_id": 4, "months": 6, "working": None, "studying": None},
+            {"enrolment_id": 5, "months": 6, "working": True, "studying": None},
+            {"enrolment_id": 6, "months": 6, "working": False, "studying": False},
+            {"enrolment_id": 6, "months": 12, "working": True, "studying": False},
+        ],
+    )
     return data
 
 
@@ -138,15 +222,43 @@ def test_evaluate_by_measure_name_on_synthetic_tables(tmp_path):
     p = 0.3 + 0.012 * (age - 40) + 0.15 * treated
     working = rng.random(n) < p
     data = tmp_path / "a"
-    write_table(data, "enrolments", [{"enrolment_id": i + 1, "sex": "woman" if woman[i] else "man",
-                                      "age_at_start": int(age[i]), "target_group": "ovriga",
-                                      "education_level": "primary", "born_abroad": False} for i in range(n)])
-    write_table(data, "participations", [{"participation_id": i + 1, "enrolment_id": i + 1, "measure": "praktik"}
-                                         for i in np.flatnonzero(treated)])
-    write_table(data, "followups", [{"enrolment_id": i + 1, "months": 6, "working": bool(working[i]),
-                                     "studying": False} for i in range(n)])
-    res = _run("--measure", "praktik", "--analytics", data, "--outcome", "work_or_studies_6m", "--covariates",
-               "sex,age_at_start", "--method", "dr")
+    write_table(
+        data,
+        "enrolments",
+        [
+            {
+                "enrolment_id": i + 1,
+                "sex": "woman" if woman[i] else "man",
+                "age_at_start": int(age[i]),
+                "target_group": "ovriga",
+                "education_level": "primary",
+                "born_abroad": False,
+            }
+            for i in range(n)
+        ],
+    )
+    write_table(
+        data,
+        "participations",
+        [{"participation_id": i + 1, "enrolment_id": i + 1, "measure": "praktik"} for i in np.flatnonzero(treated)],
+    )
+    write_table(
+        data,
+        "followups",
+        [{"enrolment_id": i + 1, "months": 6, "working": bool(working[i]), "studying": False} for i in range(n)],
+    )
+    res = _run(
+        "--measure",
+        "praktik",
+        "--analytics",
+        data,
+        "--outcome",
+        "work_or_studies_6m",
+        "--covariates",
+        "sex,age_at_start",
+        "--method",
+        "dr",
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
     assert doc["treatment"] == "participation in praktik"

@@ -1,4 +1,5 @@
 """The estimators recover known effects on simulated data where the naive difference is badly wrong."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,13 +29,16 @@ def _covers(res, truth):
     return res.ci_low <= truth <= res.ci_high
 
 
-@pytest.mark.parametrize("method,options", [
-    ("psm", {}),
-    ("psm", {"k": 3}),
-    ("psm", {"k": 2, "caliper": 0.2}),
-    ("ipw", {}),
-    ("dr", {}),
-])
+@pytest.mark.parametrize(
+    "method,options",
+    [
+        ("psm", {}),
+        ("psm", {"k": 3}),
+        ("psm", {"k": 2, "caliper": 0.2}),
+        ("ipw", {}),
+        ("dr", {}),
+    ],
+)
 def test_each_estimator_recovers_the_att_where_the_naive_difference_does_not(confounded, method, options):
     ds, truth = confounded
     res = evaluate(ds, method=method, **options)
@@ -157,7 +161,8 @@ def test_greedy_matching_without_replacement_matches_a_brute_force_scan():
         got = list(zip(m.treated_row.tolist(), m.control_row.tolist()))
         # equal distances may pick a different unit; the distances must be the same
         assert sorted(abs(keys[t] - keys[c]) for t, c in got) == pytest.approx(
-            sorted(abs(keys[t] - keys[c]) for t, c in expected))
+            sorted(abs(keys[t] - keys[c]) for t, c in expected)
+        )
         assert len(set(m.control_row.tolist())) == len(m.control_row)  # no comparison unit twice
 
 
@@ -198,8 +203,8 @@ def test_flexible_propensity_model_handles_non_linear_selection_where_logistic_f
     rng = np.random.default_rng(8)
     n = 6000
     x1, x2 = rng.normal(size=n), rng.normal(size=n)
-    t = rng.random(n) < expit(-1.5 + 1.2 * x1 ** 2)  # both tails of x1 take part
-    y = 1.0 * t + 1.5 * x1 ** 2 + 0.5 * x2 + rng.normal(size=n)
+    t = rng.random(n) < expit(-1.5 + 1.2 * x1**2)  # both tails of x1 take part
+    y = 1.0 * t + 1.5 * x1**2 + 0.5 * x2 + rng.normal(size=n)
     ds = prepare(pa.table({"x1": x1, "x2": x2, "t": t, "y": y}), treatment="t", outcome="y", covariates=["x1", "x2"])
     linear = evaluate(ds, method="psm", k=3)
     assert not _covers(linear, 1.0)

@@ -1,4 +1,5 @@
 """Work Ability Index bands and change, IPS fidelity scoring and storage, outcomes by fidelity, SROI."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,9 +28,13 @@ def test_wai_bands_are_helsinkis_from_the_profile():
 
 
 def test_wai_change_per_participant_uses_the_first_and_the_latest_assessment():
-    table = pa.table({"person_key": ["a", "a", "a", "b", "b", "c"],
-                      "date": ["2023-05-01", "2023-01-10", "2023-09-01", "2023-02-01", "2023-08-01", "2023-03-03"],
-                      "score": [6, 3, 8, 7, 5, 9]})
+    table = pa.table(
+        {
+            "person_key": ["a", "a", "a", "b", "b", "c"],
+            "date": ["2023-05-01", "2023-01-10", "2023-09-01", "2023-02-01", "2023-08-01", "2023-03-03"],
+            "score": [6, 3, 8, 7, 5, 9],
+        }
+    )
     doc = wai_change(table, wai_bands())
     rows = {r["person"]: r for r in doc["participants"]}
     assert rows["a"]["first_score"] == 3 and rows["a"]["last_score"] == 8 and rows["a"]["change"] == 5
@@ -50,8 +55,9 @@ def test_wai_score_outside_the_scale_names_the_row():
 def test_wai_command(tmp_path):
     path = tmp_path / "wai.csv"
     path.write_text("pk,day,wai\np1,2023-01-01,4\np1,2023-06-01,6\n")
-    res = runner.invoke(app, ["instruments", "wai", "--data", str(path), "--person", "pk", "--date", "day",
-                              "--score", "wai"])
+    res = runner.invoke(
+        app, ["instruments", "wai", "--data", str(path), "--person", "pk", "--date", "day", "--score", "wai"]
+    )
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["participants"][0]["band_change"] == "better"
 
@@ -65,8 +71,19 @@ def _items(value=4, **changes):
     return items
 
 
-@pytest.mark.parametrize("total,category", [(125, "exemplary"), (115, "exemplary"), (114, "good"), (100, "good"),
-                                            (99, "fair"), (74, "fair"), (73, "not_ips"), (25, "not_ips")])
+@pytest.mark.parametrize(
+    "total,category",
+    [
+        (125, "exemplary"),
+        (115, "exemplary"),
+        (114, "good"),
+        (100, "good"),
+        (99, "fair"),
+        (74, "fair"),
+        (73, "not_ips"),
+        (25, "not_ips"),
+    ],
+)
 def test_ips_fidelity_categories_at_their_limits(total, category):
     assert scale.category(total) == category
 
@@ -121,31 +138,58 @@ def test_ips_import_is_all_or_nothing_and_logged(profile, tmp_path):
     res = runner.invoke(app, ["instruments", "ips-import", str(good)])
     assert res.exit_code == 0, res.output
     assert "jt-city 2023-01-01: total 125, Exemplary fidelity" in res.output
-    assert dict(FidelityReview.objects.values_list("org_unit__code", "category")) == {"jt-city": "exemplary",
-                                                                                       "jt-jarva": "fair"}
+    assert dict(FidelityReview.objects.values_list("org_unit__code", "category")) == {
+        "jt-city": "exemplary",
+        "jt-jarva": "fair",
+    }
     assert AccessLogEntry.objects.filter(action="import", object_type="fidelity_review").count() == 1
 
 
 def test_outcomes_by_fidelity_use_the_review_in_force_at_exit(tmp_path):
     data = tmp_path / "a"
     enrolments = [  # (unit, end date, in work at 6 months)
-        ("u1", dt.date(2023, 2, 1), True), ("u1", dt.date(2023, 8, 1), True), ("u1", dt.date(2023, 9, 1), False),
-        ("u2", dt.date(2023, 8, 1), False), ("u3", dt.date(2023, 8, 1), None),
+        ("u1", dt.date(2023, 2, 1), True),
+        ("u1", dt.date(2023, 8, 1), True),
+        ("u1", dt.date(2023, 9, 1), False),
+        ("u2", dt.date(2023, 8, 1), False),
+        ("u3", dt.date(2023, 8, 1), None),
     ]
-    write_table(data, "enrolments", [{"enrolment_id": i + 1, "org_unit": u, "end_date": d}
-                                     for i, (u, d, _) in enumerate(enrolments)])
-    write_table(data, "participations", [{"participation_id": i + 1, "enrolment_id": i + 1, "measure": "ips"}
-                                         for i in range(len(enrolments))])
-    write_table(data, "followups", [{"enrolment_id": i + 1, "months": 6, "working": w, "studying": False if w is not None else None}
-                                    for i, (_, _, w) in enumerate(enrolments)])
-    reviews = [{"org_unit": "u1", "review_date": dt.date(2023, 1, 1), "total": 80, "category": "fair"},
-               {"org_unit": "u1", "review_date": dt.date(2023, 6, 1), "total": 118, "category": "exemplary"},
-               {"org_unit": "u2", "review_date": dt.date(2023, 1, 1), "total": 60, "category": "not_ips"}]
+    write_table(
+        data,
+        "enrolments",
+        [{"enrolment_id": i + 1, "org_unit": u, "end_date": d} for i, (u, d, _) in enumerate(enrolments)],
+    )
+    write_table(
+        data,
+        "participations",
+        [{"participation_id": i + 1, "enrolment_id": i + 1, "measure": "ips"} for i in range(len(enrolments))],
+    )
+    write_table(
+        data,
+        "followups",
+        [
+            {"enrolment_id": i + 1, "months": 6, "working": w, "studying": False if w is not None else None}
+            for i, (_, _, w) in enumerate(enrolments)
+        ],
+    )
+    reviews = [
+        {"org_unit": "u1", "review_date": dt.date(2023, 1, 1), "total": 80, "category": "fair"},
+        {"org_unit": "u1", "review_date": dt.date(2023, 6, 1), "total": 118, "category": "exemplary"},
+        {"org_unit": "u2", "review_date": dt.date(2023, 1, 1), "total": 60, "category": "not_ips"},
+    ]
     rows = {r["category"]: r for r in outcomes_by_fidelity(data, reviews)["rows"]}
-    assert (rows["exemplary"]["participants"], rows["exemplary"]["with_outcome"], rows["exemplary"]["share"]) == (2, 1, 0.5)
+    assert (rows["exemplary"]["participants"], rows["exemplary"]["with_outcome"], rows["exemplary"]["share"]) == (
+        2,
+        1,
+        0.5,
+    )
     assert (rows["fair"]["participants"], rows["fair"]["share"]) == (1, 1.0)
     assert (rows["not_ips"]["participants"], rows["not_ips"]["share"]) == (1, 0.0)
-    assert (rows["no_review"]["participants"], rows["no_review"]["outcome_known"], rows["no_review"]["share"]) == (1, 0, None)
+    assert (rows["no_review"]["participants"], rows["no_review"]["outcome_known"], rows["no_review"]["share"]) == (
+        1,
+        0,
+        None,
+    )
     assert rows["good"]["participants"] == 0
     assert rows["exemplary"]["ci_low"] < 0.5 < rows["exemplary"]["ci_high"]
 
@@ -154,9 +198,18 @@ def test_outcomes_by_fidelity_use_the_review_in_force_at_exit(tmp_path):
 
 
 def test_sroi_by_hand():
-    a = SroiAssumptions(participants=100, cost_per_participant=50000, effect=0.1, monthly_social_assistance=10000,
-                        monthly_tax_income=5000, years=2, drop_off=0.5, attribution=1.0, deadweight=0.0,
-                        discount_rate=0.0)
+    a = SroiAssumptions(
+        participants=100,
+        cost_per_participant=50000,
+        effect=0.1,
+        monthly_social_assistance=10000,
+        monthly_tax_income=5000,
+        years=2,
+        drop_off=0.5,
+        attribution=1.0,
+        deadweight=0.0,
+        discount_rate=0.0,
+    )
     doc = sroi(a)
     # year 1: 10 extra in work x 180 000 = 1.8 M; year 2: 5 x 180 000 = 0.9 M; cost 5 M
     assert doc["present_value"] == pytest.approx(2_700_000)
@@ -171,8 +224,10 @@ def test_sroi_command_takes_the_effect_from_an_evaluation_and_lists_the_assumpti
     ev.write_text(json.dumps({"att": 0.2, "n_treated_total": 50}))
     spec = tmp_path / "sroi.yaml"
     spec.write_text("cost_per_participant: 40000\nyears: 1\ndiscount_rate: 0\n")
-    res = runner.invoke(app, ["instruments", "sroi", "--evaluation", str(ev), "--assumptions", str(spec),
-                              "--set", "monthly_tax_income=0"])
+    res = runner.invoke(
+        app,
+        ["instruments", "sroi", "--evaluation", str(ev), "--assumptions", str(spec), "--set", "monthly_tax_income=0"],
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
     values = {x["name"]: x["value"] for x in doc["assumptions"]}

@@ -23,8 +23,10 @@ def results(defs: Path, data: Path, year: int = 2023, code: str = "VB", engine=N
 
 def indicator(id_: str, body: str) -> str:
     """A definition with the fields a test does not vary filled in."""
-    return (f"- id: {id_}\n  name: {{sv: 'Svenskt namn', en: 'English name'}}\n  direction: higher\n"
-            f"  precision: 1\n  targets: {{2023: {{own: 1}}}}\n" + body)
+    return (
+        f"- id: {id_}\n  name: {{sv: 'Svenskt namn', en: 'English name'}}\n  direction: higher\n"
+        f"  precision: 1\n  targets: {{2023: {{own: 1}}}}\n" + body
+    )
 
 
 def assert_same_results(a, b) -> None:

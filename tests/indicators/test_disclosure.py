@@ -1,5 +1,6 @@
 """Disclosure control (pestrack/indicators/disclosure.py): primary suppression of small cells and
 secondary suppression so that a withheld cell cannot be worked out from the total and the others."""
+
 from __future__ import annotations
 
 import pytest
@@ -29,8 +30,13 @@ def test_one_small_category_beside_a_shown_total_takes_the_next_smallest_with_it
 
 
 def test_the_complement_is_the_next_smallest_category_and_never_a_zero():
-    rows = [count(TOTAL, None, 40), count("age_band", "16-19", 3), count("age_band", "20-24", 0),
-            count("age_band", "25-29", 6), count("age_band", "30-39", 31)]
+    rows = [
+        count(TOTAL, None, 40),
+        count("age_band", "16-19", 3),
+        count("age_band", "20-24", 0),
+        count("age_band", "25-29", 6),
+        count("age_band", "30-39", 31),
+    ]
     # hiding the zero would leave 3 = 40 - 6 - 31; the 6 is withheld instead
     assert shown(disclose(rows, 5)) == [40, "<5", 0, "..", 31]
 
@@ -54,10 +60,16 @@ def test_a_category_without_complement_withholds_the_total():
 
 
 def test_a_withheld_total_and_each_breakdown_and_period_on_their_own():
-    rows = [count(TOTAL, None, 4), count("sex", "man", 1), count("sex", "woman", 3),
-            count(TOTAL, None, 30, period="VB 2022"), count("sex", "man", 10, period="VB 2022"),
-            count("sex", "woman", 20, period="VB 2022"), count("age_band", "16-19", 2, period="VB 2022"),
-            count("age_band", "20-24", 28, period="VB 2022")]
+    rows = [
+        count(TOTAL, None, 4),
+        count("sex", "man", 1),
+        count("sex", "woman", 3),
+        count(TOTAL, None, 30, period="VB 2022"),
+        count("sex", "man", 10, period="VB 2022"),
+        count("sex", "woman", 20, period="VB 2022"),
+        count("age_band", "16-19", 2, period="VB 2022"),
+        count("age_band", "20-24", 28, period="VB 2022"),
+    ]
     assert shown(disclose(rows, 5)) == ["<5", "<5", "<5", 30, 10, 20, "<5", ".."]
 
 

@@ -1,4 +1,5 @@
 """Goal hierarchy, reported indicators and fulfilment (profiles/stockholm/goals.yaml, reported/)."""
+
 from __future__ import annotations
 
 import csv
@@ -25,15 +26,18 @@ def reference(name: str) -> list[dict]:
         rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
     # The report's text extraction broke one word of a target cell ("nämnd/s tyrelse"); the report
     # itself, and the profile, say "nämnd/styrelse".
-    return [{k: v.replace("nämnd/s tyrelse", "nämnd/styrelse") if isinstance(v, str) else v for k, v in r.items()}
-            for r in rows]
+    return [
+        {k: v.replace("nämnd/s tyrelse", "nämnd/styrelse") if isinstance(v, str) else v for k, v in r.items()}
+        for r in rows
+    ]
 
 
 def test_stockholm_goals_follow_the_report():
     goals = load_goals("stockholm")
     ref = reference("goals_2023.tsv")
-    assert [(g.id, g.level, g.parent or "", g.title) for g in goals.goals] == \
-        [(r["goal_id"], r["level"], r["parent_id"], r["title"]) for r in ref]
+    assert [(g.id, g.level, g.parent or "", g.title) for g in goals.goals] == [
+        (r["goal_id"], r["level"], r["parent_id"], r["title"]) for r in ref
+    ]
     rows = reference("indicators_2023.tsv")
     for g in goals.goals:
         assert len(g.indicators) == sum(r["goal_id"] == g.id for r in rows), g.id
@@ -77,10 +81,14 @@ def test_goal_errors_name_file_and_line(profile_copy):
         return lines.index(next(l for l in lines if snippet in l)) + 1
 
     parent_line = lines.index('  - id: "3.2.1"') + 3  # id, level, parent
-    assert any(e.startswith(f"{path}:{line_of('id: sick_leav')}: goal 3.4: indicator: unknown indicator id 'sick_leav'")
-               for e in errors)
-    assert any(e.startswith(f"{path}:{parent_line}: goal 3.2.1: a namndmal goal's parent must be a "
-                            f"verksamhetsomradesmal goal") for e in errors)
+    assert any(
+        e.startswith(f"{path}:{line_of('id: sick_leav')}: goal 3.4: indicator: unknown indicator id 'sick_leav'")
+        for e in errors
+    )
+    assert any(
+        e.startswith(f"{path}:{parent_line}: goal 3.2.1: a namndmal goal's parent must be a verksamhetsomradesmal goal")
+        for e in errors
+    )
     assert any(e.startswith(f"{path}:{line_of('analyss')}: goal 3.2: assessment for 2023 needs") for e in errors)
 
 
@@ -91,8 +99,10 @@ def test_reported_value_errors_name_file_and_line(profile_copy):
     line = next(i for i, l in enumerate(text.splitlines(), 1) if "seventy-eight" in l)
     with pytest.raises(DefinitionErrors) as exc:
         load_reported(profile_copy)
-    assert exc.value.errors == [f"{path}:{line}: indicator health_work_environment_index: source value for 2023 "
-                                f"must be {{total: N, women: N, men: N}} (numbers)"]
+    assert exc.value.errors == [
+        f"{path}:{line}: indicator health_work_environment_index: source value for 2023 "
+        f"must be {{total: N, women: N, men: N}} (numbers)"
+    ]
 
 
 def test_fulfilment_reproduces_every_mark_the_report_printed():
@@ -104,11 +114,20 @@ def test_fulfilment_reproduces_every_mark_the_report_printed():
         assert got == MARKS[r["status_symbols"][0]], f"line {r['source_line']} {r['indicator']}: {got}"
 
 
-@pytest.mark.parametrize("value,direction,target,expected", [
-    (50, "higher", 50, MET), (49.9, "higher", 50, PARTLY), (42.5, "higher", 50, PARTLY), (42.4, "higher", 50, NOT_MET),
-    (9, "lower", 9, MET), (10.35, "lower", 9, PARTLY), (10.4, "lower", 9, NOT_MET),
-    (None, "higher", 50, None), (70, "higher", "Tas fram av nämnd", None),
-])
+@pytest.mark.parametrize(
+    "value,direction,target,expected",
+    [
+        (50, "higher", 50, MET),
+        (49.9, "higher", 50, PARTLY),
+        (42.5, "higher", 50, PARTLY),
+        (42.4, "higher", 50, NOT_MET),
+        (9, "lower", 9, MET),
+        (10.35, "lower", 9, PARTLY),
+        (10.4, "lower", 9, NOT_MET),
+        (None, "higher", 50, None),
+        (70, "higher", "Tas fram av nämnd", None),
+    ],
+)
 def test_fulfilment_rule(value, direction, target, expected):
     assert indicator_fulfilment(value, direction, target, 0.15) == expected
 
@@ -131,11 +150,12 @@ def test_goal_status_suggestion_and_override():
     goals = load_goals("stockholm")
     for g in goals.goals:
         g.assessment.clear()
-    statuses = goal_statuses(goals, {"active_co_creation_index": PARTLY, "sick_leave": MET,
-                                     "sick_leave_day_1_14": MET}, 2023)
+    statuses = goal_statuses(
+        goals, {"active_co_creation_index": PARTLY, "sick_leave": MET, "sick_leave_day_1_14": MET}, 2023
+    )
     assert statuses["3.4"]["suggested"] == PARTLY
-    assert statuses["2.1.1"]["suggested"] == MET           # all its activities done, no indicators
-    assert statuses["2.1"]["suggested"] == MET             # from its sub-goal
+    assert statuses["2.1.1"]["suggested"] == MET  # all its activities done, no indicators
+    assert statuses["2.1"]["suggested"] == MET  # from its sub-goal
     assert statuses["3.6.1"]["status"] == statuses["3.6.1"]["suggested"]
     with_override = load_goals("stockholm")
     shown = goal_statuses(with_override, {"active_co_creation_index": NOT_MET}, 2023)["3.4"]

@@ -1,5 +1,6 @@
 """The PostgreSQL engine loads Parquet with COPY (CSV): every value arrives as it was, empty text is
 not confused with no value, and doubles are exact."""
+
 from __future__ import annotations
 
 import pyarrow.parquet as pq
@@ -14,12 +15,27 @@ def test_copy_keeps_every_value(tmp_path, own_postgres_database):
     from pestrack.indicators.engines import PostgresEngine
 
     data = tmp_path / "data"
-    path = write_table(data, "exits", [
-        {"org_unit": 'a,"b"\nc;\\N', "education_level": "", "duration_months": 1 / 3, "born_abroad": True,
-         "exit_date": D(2023, 2, 28)},
-        {"org_unit": "NULL", "education_level": None, "duration_months": 1e-300, "born_abroad": None,
-         "exit_date": D(1999, 12, 31), "age_at_exit": -1},
-    ])
+    path = write_table(
+        data,
+        "exits",
+        [
+            {
+                "org_unit": 'a,"b"\nc;\\N',
+                "education_level": "",
+                "duration_months": 1 / 3,
+                "born_abroad": True,
+                "exit_date": D(2023, 2, 28),
+            },
+            {
+                "org_unit": "NULL",
+                "education_level": None,
+                "duration_months": 1e-300,
+                "born_abroad": None,
+                "exit_date": D(1999, 12, 31),
+                "age_at_exit": -1,
+            },
+        ],
+    )
     url, _ = own_postgres_database
     with PostgresEngine(data, url, schema="load_test") as pg:
         columns = pq.read_schema(path).names
@@ -39,5 +55,6 @@ def test_a_failed_load_leaves_no_schema(tmp_path, own_postgres_database, monkeyp
     with pytest.raises(psycopg.errors.InvalidTextRepresentation):
         engines.PostgresEngine(tmp_path / "data", url, schema="broken_load")
     with psycopg.connect(url) as conn:
-        assert conn.execute("SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'broken_load'"
-                            ).fetchone() == (0,)
+        assert conn.execute(
+            "SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'broken_load'"
+        ).fetchone() == (0,)

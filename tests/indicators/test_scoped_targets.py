@@ -1,4 +1,5 @@
 """A value computed for part of the organisation is compared only with a target set for that part."""
+
 from __future__ import annotations
 
 from pestrack.indicators.fulfilment import CITY_ONLY, scoped_target

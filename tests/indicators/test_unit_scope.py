@@ -1,5 +1,6 @@
 """Limiting an indicator to some organisation units happens in the engine's query (a unit
 manager's results), and the rows behind an indicator come from the same population."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,10 +20,18 @@ CITY = "/stockholm/amf/jobbtorg/jt-city/"
 def two_units(tmp_path):
     """2023 Jobbtorg exits: Järva 3 (2 to work), City 2 (0 to work); one Stockholmsjobb place."""
     data = tmp_path / "data"
-    rows = [("jt-jarva", JARVA, "work"), ("jt-jarva", JARVA, "studies"), ("jt-jarva", JARVA, "other"),
-            ("jt-city", CITY, "other"), ("jt-city", CITY, "other")]
-    write_table(data, "exits", [{"org_unit": u, "org_unit_path": p, "exit_outcome": o, "exit_date": D(2023, 5, 1)}
-                                for u, p, o in rows])
+    rows = [
+        ("jt-jarva", JARVA, "work"),
+        ("jt-jarva", JARVA, "studies"),
+        ("jt-jarva", JARVA, "other"),
+        ("jt-city", CITY, "other"),
+        ("jt-city", CITY, "other"),
+    ]
+    write_table(
+        data,
+        "exits",
+        [{"org_unit": u, "org_unit_path": p, "exit_outcome": o, "exit_date": D(2023, 5, 1)} for u, p, o in rows],
+    )
     write_table(data, "places", [{"kind": "stockholmsjobb", "start_date": D(2023, 2, 1)}])
     return data
 
@@ -68,9 +77,11 @@ def test_tables_without_a_unit_cannot_be_limited(two_units):
 def test_rows_behind_an_indicator_match_its_numerator_and_denominator(two_units):
     ind = _exits_indicator()
     with DuckDBEngine(two_units) as engine:
+
         def rows(only=None, units=None):
             q = compile_rows(ind, period(2023), units, ["person_key", "org_unit"], only)
             return engine.con.execute(q.sql("duckdb")).fetchall()
+
         assert len(rows()) == 5 and len(rows("denominator")) == 5
         assert sorted(r[2] for r in rows()) == [False, False, False, True, True]  # in_numerator
         assert len(rows("numerator")) == 2

@@ -1,4 +1,5 @@
 """Allocation: optimal under the hard rules (checked by brute force), priorities, reproducible ties."""
+
 from __future__ import annotations
 
 import itertools
@@ -23,18 +24,26 @@ def brute_force(score, feasible, positions, priority, bonus, seed):
         used = np.bincount([c for c in choice if c >= 0], minlength=m)
         if (used > positions).any() or any(c >= 0 and not feasible[i, c] for i, c in enumerate(choice)):
             continue
-        value = (sum(int(fit[i, c]) for i, c in enumerate(choice) if c >= 0),
-                 sum(int(points[i]) for i, c in enumerate(choice) if c >= 0))
+        value = (
+            sum(int(fit[i, c]) for i, c in enumerate(choice) if c >= 0),
+            sum(int(points[i]) for i, c in enumerate(choice) if c >= 0),
+        )
         best = value if best is None or value > best else best
     return best
 
 
-problems = st.integers(1, 5).flatmap(lambda n: st.integers(1, 4).flatmap(lambda m: st.tuples(
-    st.lists(st.sampled_from([0.0, 0.2, 0.5, 0.5, 0.8, 1.0]), min_size=n * m, max_size=n * m),
-    st.lists(st.booleans(), min_size=n * m, max_size=n * m),
-    st.lists(st.integers(1, 2), min_size=m, max_size=m),
-    st.lists(st.integers(0, 1), min_size=n, max_size=n),
-    st.integers(0, 3), st.just((n, m)))))
+problems = st.integers(1, 5).flatmap(
+    lambda n: st.integers(1, 4).flatmap(
+        lambda m: st.tuples(
+            st.lists(st.sampled_from([0.0, 0.2, 0.5, 0.5, 0.8, 1.0]), min_size=n * m, max_size=n * m),
+            st.lists(st.booleans(), min_size=n * m, max_size=n * m),
+            st.lists(st.integers(1, 2), min_size=m, max_size=m),
+            st.lists(st.integers(0, 1), min_size=n, max_size=n),
+            st.integers(0, 3),
+            st.just((n, m)),
+        )
+    )
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -47,10 +56,19 @@ def test_allocation_is_optimal_by_brute_force(problem, method):
     feasible = np.array(feas).reshape(n, m)
     positions, priority = np.array(positions), np.array(priority)
     best = brute_force(score, feasible, positions, priority, 0.25, seed)
-    whole = allocate(score, feasible, positions, priority=priority, priority_bonus=0.25, seed=seed, method=method,
-                     candidates=max(n, m))
-    pruned = allocate(score, feasible, positions, priority=priority, priority_bonus=0.25, seed=seed, method=method,
-                      candidates=2)
+    whole = allocate(
+        score,
+        feasible,
+        positions,
+        priority=priority,
+        priority_bonus=0.25,
+        seed=seed,
+        method=method,
+        candidates=max(n, m),
+    )
+    pruned = allocate(
+        score, feasible, positions, priority=priority, priority_bonus=0.25, seed=seed, method=method, candidates=2
+    )
     assert whole.objective == best
     assert pruned.objective == best
     for a in (whole, pruned):
@@ -121,8 +139,7 @@ def test_reasons_say_what_each_applicant_got_and_why_not():
     score = np.array([[0.9, 0.4], [0.8, 0.3], [0.5, 0.5]], np.float32)
     feasible = np.array([[True, True], [True, False], [False, False]])
     a = allocate(score, feasible, [1, 1])
-    reasons = explain(a, score, feasible, None, ["A", "B", "C"], ["P1", "P2"],
-                      rule_counts=lambda i: {"age": 2})
+    reasons = explain(a, score, feasible, None, ["A", "B", "C"], ["P1", "P2"], rule_counts=lambda i: {"age": 2})
     assert reasons[0].startswith("A: got P2") and "P1 (0.900) went to B" in reasons[0]
     assert reasons[1].startswith("B: got P1, score 0.800, their choice 1 of 1")
     assert reasons[2] == "C: no place - every place breaks a hard rule: age excludes 2"

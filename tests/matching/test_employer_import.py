@@ -1,4 +1,5 @@
 """Import of employers, places, matching profiles and placements: rules, rejects, idempotence."""
+
 from __future__ import annotations
 
 import csv
@@ -41,8 +42,10 @@ def test_organisation_numbers_are_checked_with_luhn():
 def examples(profile):
     for kind in ("persons", "enrolments"):
         assert engine.run_import(EXAMPLES / f"{kind}.csv", kind).rejected == 0
-    results = {kind: engine.run_import(EXAMPLES / f"{kind}.csv", kind)
-               for kind in ("employers", "places", "match_profiles", "placements")}
+    results = {
+        kind: engine.run_import(EXAMPLES / f"{kind}.csv", kind)
+        for kind in ("employers", "places", "match_profiles", "placements")
+    }
     return results
 
 
@@ -50,8 +53,12 @@ def examples(profile):
 def test_examples_import_and_again_unchanged(examples):
     for kind, r in examples.items():
         assert r.rejected == 0 and r.imported > 0, (kind, reasons(r))
-    assert (Employer.objects.count(), Place.objects.count(), MatchProfile.objects.count(),
-            Placement.objects.count()) == (3, 4, 3, 3)
+    assert (
+        Employer.objects.count(),
+        Place.objects.count(),
+        MatchProfile.objects.count(),
+        Placement.objects.count(),
+    ) == (3, 4, 3, 3)
     shop = Place.objects.get(reference="EH-2025-01")
     assert shop.positions == 2 and shop.swedish_level == 3 and len(shop.required_skills) == 2
     assert len(shop.occupation) == 36  # an ESCO id, from the label in the file
@@ -65,9 +72,19 @@ def test_examples_import_and_again_unchanged(examples):
 
 @pytest.mark.django_db
 def test_bad_employer_rows_are_rejected_with_line_and_reason(profile, tmp_path):
-    r = engine.run_import(write(tmp_path / "e.csv", ["org_number", "name", "size_band"], [
-        ["556036-0793", "Good AB", "10-49"], ["556036-0794", "Bad check", ""], ["556036-0793", "Again", ""],
-        ["212000-0142", "", "huge"]]), "employers")
+    r = engine.run_import(
+        write(
+            tmp_path / "e.csv",
+            ["org_number", "name", "size_band"],
+            [
+                ["556036-0793", "Good AB", "10-49"],
+                ["556036-0794", "Bad check", ""],
+                ["556036-0793", "Again", ""],
+                ["212000-0142", "", "huge"],
+            ],
+        ),
+        "employers",
+    )
     text = reasons(r)
     assert (r.imported, r.rejected) == (1, 3)
     assert "3 org_number: 556036-0794: the check digit is wrong (should be 3)" in text
@@ -79,17 +96,31 @@ def test_bad_employer_rows_are_rejected_with_line_and_reason(profile, tmp_path):
 @pytest.mark.django_db
 def test_bad_place_rows_are_rejected_and_nothing_half_written(profile, tmp_path):
     engine.run_import(EXAMPLES / "employers.csv", "employers")
-    r = engine.run_import(write(tmp_path / "p.csv", PLACE_COLUMNS + ["end_date", "positions"], [
-        ["556036-0793", "A1", "regular", "Ok", "2025-01-01", "cashier", "customer service", "", "1"],
-        ["556036-0793", "A2", "regular", "Bad occupation", "2025-01-01", "astronaut of the sea", "", "", ""],
-        ["556036-0793", "A3", "nojob", "Bad kind", "2025-01-01", "", "", "", ""],
-        ["999999-9999", "A4", "regular", "No employer", "2025-01-01", "", "", "", ""],
-        ["556036-0793", "A5", "regular", "Ends first", "2025-02-01", "", "", "2025-01-01", ""],
-        ["556036-0793", "A6", "regular", "No position", "2025-02-01", "", "", "", "0"]]), "places")
+    r = engine.run_import(
+        write(
+            tmp_path / "p.csv",
+            PLACE_COLUMNS + ["end_date", "positions"],
+            [
+                ["556036-0793", "A1", "regular", "Ok", "2025-01-01", "cashier", "customer service", "", "1"],
+                ["556036-0793", "A2", "regular", "Bad occupation", "2025-01-01", "astronaut of the sea", "", "", ""],
+                ["556036-0793", "A3", "nojob", "Bad kind", "2025-01-01", "", "", "", ""],
+                ["999999-9999", "A4", "regular", "No employer", "2025-01-01", "", "", "", ""],
+                ["556036-0793", "A5", "regular", "Ends first", "2025-02-01", "", "", "2025-01-01", ""],
+                ["556036-0793", "A6", "regular", "No position", "2025-02-01", "", "", "", "0"],
+            ],
+        ),
+        "places",
+    )
     text = reasons(r)
     assert (r.imported, r.rejected) == (1, 5), text
-    half = engine.run_import(write(tmp_path / "h.csv", PLACE_COLUMNS + ["latitude", "longitude"], [
-        ["556036-0793", "B1", "regular", "Half a location", "2025-01-01", "cashier", "", "59.33", ""]]), "places")
+    half = engine.run_import(
+        write(
+            tmp_path / "h.csv",
+            PLACE_COLUMNS + ["latitude", "longitude"],
+            [["556036-0793", "B1", "regular", "Half a location", "2025-01-01", "cashier", "", "59.33", ""]],
+        ),
+        "places",
+    )
     assert "2 latitude: give both latitude and longitude, or neither" in reasons(half)
     assert "3 occupation: 'astronaut of the sea' is not an ESCO occupation" in text
     assert "4 kind: 'nojob' is not a place_type code" in text
@@ -101,11 +132,18 @@ def test_bad_place_rows_are_rejected_and_nothing_half_written(profile, tmp_path)
 @pytest.mark.django_db
 def test_a_placement_that_breaks_a_hard_rule_is_rejected(examples, tmp_path):
     # Sofia (born 1999) and Karl (1970, no matching profile) are not of feriejobb age; a hire needs its date
-    r = engine.run_import(write(tmp_path / "pl.csv", ["personal_identity_number", "employer_org_number", "place_reference",
-                                                      "status", "proposed_date"], [
-        ["19991120-1649", "212000-0142", "FJ-2025-11", "proposed", "2025-05-01"],
-        ["19700707-3914", "212000-0142", "FJ-2025-11", "proposed", "2025-05-01"],
-        ["19850314-4829", "556036-0793", "EH-2025-01", "hired", "2025-05-01"]]), "placements")
+    r = engine.run_import(
+        write(
+            tmp_path / "pl.csv",
+            ["personal_identity_number", "employer_org_number", "place_reference", "status", "proposed_date"],
+            [
+                ["19991120-1649", "212000-0142", "FJ-2025-11", "proposed", "2025-05-01"],
+                ["19700707-3914", "212000-0142", "FJ-2025-11", "proposed", "2025-05-01"],
+                ["19850314-4829", "556036-0793", "EH-2025-01", "hired", "2025-05-01"],
+            ],
+        ),
+        "placements",
+    )
     text = reasons(r)
     assert r.rejected == 3, text
     assert "3 place_reference: Feriejobb (feriejobb) requires age 19 or under on 2025-06-16; the person is 54." in text
@@ -125,7 +163,12 @@ def test_placements_and_filled_places_in_the_analytics_extract(examples, tmp_pat
     extract(tmp_path)
     rows = {r["days_enrolment_to_proposal"]: r for r in pq.read_table(tmp_path / "placements.parquet").to_pylist()}
     amina, sofia, oskar = rows[547], rows[371], rows[474]  # 2023-09-01 → 2025-03-01 and so on
-    assert (amina["kind"], amina["hired"], amina["retained_3m"], amina["retained_6m"]) == ("stockholmsjobb", True, True, False)
+    assert (amina["kind"], amina["hired"], amina["retained_3m"], amina["retained_6m"]) == (
+        "stockholmsjobb",
+        True,
+        True,
+        False,
+    )
     assert (sofia["retained_3m"], sofia["retained_6m"], sofia["employer_satisfaction"]) == (True, False, 5)
     assert (oskar["hired"], oskar["retained_3m"], oskar["programme"]) == (False, None, "jobbtorg")
     assert all(r["first_for_person"] for r in rows.values()) and len(amina["person_key"]) == 12

@@ -1,5 +1,6 @@
 """Matching: hard rules never broken (vectorised and per-pair agree), ESCO similarity, rankings with
 reasons, the quality evaluation, and the commands."""
+
 from __future__ import annotations
 
 import csv
@@ -52,25 +53,50 @@ def test_similar_occupations_are_closer_than_unrelated_ones(tax):
 
 
 def place(tax, **kw):
-    base = dict(id="Q", kind="regular", kind_rules={}, start_date=START, occupation=occ(tax, "shop assistant"),
-                required=[skill(tax, "customer service")], lat=59.33, lon=18.06, title="Butik")
+    base = dict(
+        id="Q",
+        kind="regular",
+        kind_rules={},
+        start_date=START,
+        occupation=occ(tax, "shop assistant"),
+        required=[skill(tax, "customer service")],
+        lat=59.33,
+        lon=18.06,
+        title="Butik",
+    )
     return Opening(**{**base, **kw})
 
 
 def person(tax, **kw):
-    base = dict(id="P", desired=[occ(tax, "shop assistant")], skills=[skill(tax, "customer service")],
-                birth_date=dt.date(2000, 1, 1), lat=59.33, lon=18.07)
+    base = dict(
+        id="P",
+        desired=[occ(tax, "shop assistant")],
+        skills=[skill(tax, "customer service")],
+        birth_date=dt.date(2000, 1, 1),
+        lat=59.33,
+        lon=18.07,
+    )
     return Participant(**{**base, **kw})
 
 
 def test_each_hard_rule_excludes_the_pair(tax):
-    places = [place(tax, id="regular"),
-              place(tax, id="sj", kind="stockholmsjobb", kind_rules={"requires_programme": "jobbtorg"}),
-              place(tax, id="fj", kind="feriejobb", kind_rules={"min_age": 16, "max_age": 19}),
-              place(tax, id="swedish", swedish_level=4), place(tax, id="licence", driving_licence=True),
-              place(tax, id="far", lat=59.90, lon=17.60)]
-    young = person(tax, id="young", birth_date=dt.date(2006, 6, 16), programmes=frozenset({"jobbtorg"}),
-                   swedish_level=4, driving_licence=True, max_travel_km=20)
+    places = [
+        place(tax, id="regular"),
+        place(tax, id="sj", kind="stockholmsjobb", kind_rules={"requires_programme": "jobbtorg"}),
+        place(tax, id="fj", kind="feriejobb", kind_rules={"min_age": 16, "max_age": 19}),
+        place(tax, id="swedish", swedish_level=4),
+        place(tax, id="licence", driving_licence=True),
+        place(tax, id="far", lat=59.90, lon=17.60),
+    ]
+    young = person(
+        tax,
+        id="young",
+        birth_date=dt.date(2006, 6, 16),
+        programmes=frozenset({"jobbtorg"}),
+        swedish_level=4,
+        driving_licence=True,
+        max_travel_km=20,
+    )
     older = person(tax, id="older", birth_date=dt.date(2005, 6, 16), swedish_level=3, max_travel_km=20)
     m = Matcher([young, older], places, tax=tax)
     ok = m.feasible([0, 1])
@@ -78,7 +104,8 @@ def test_each_hard_rule_excludes_the_pair(tax):
     assert ok[1].tolist() == [True, False, False, False, False, False]  # 20 on the start day: too old
     assert "only for persons enrolled in jobbtorg" in " ".join(m.explain(1, 1)["hard_rules_broken"])
     assert m.explain(1, 2)["hard_rules_broken"] == [
-        "feriejobb (feriejobb) requires age 19 or under on 2025-06-16; the person is 20."]
+        "feriejobb (feriejobb) requires age 19 or under on 2025-06-16; the person is 20."
+    ]
     best, _ = m.top_places(10, jobs=1)
     assert set(best[1][best[1] >= 0]) == {0}  # the only allowed place is the only one ranked
 
@@ -103,8 +130,10 @@ def test_ranking_and_explanation_read_like_a_caseworker_would(tax):
     with translation.override("en"):
         e = m.explain(0, 1)
     assert e["components"]["occupation"] == 1.0 and e["skills_covered"] == ["customer service"]
-    assert any(line.startswith("occupation 1.00: place is 'shop assistant'; participant wants 'shop assistant'")
-               for line in e["lines"])
+    assert any(
+        line.startswith("occupation 1.00: place is 'shop assistant'; participant wants 'shop assistant'")
+        for line in e["lines"]
+    )
     assert "optional 0 of 1 held" in " ".join(e["lines"]) and e["distance_km"] < 1
     assert abs(sum(e["contributions"].values()) - e["score"]) < 1e-3
     assert m.explain(0, 0)["skills_missing"] == ["clean surfaces"]
@@ -121,7 +150,6 @@ def test_rankings_do_not_depend_on_blocks_or_jobs(tax):
     score, ok = m.scores(np.arange(300))
     s = np.where(ok[:, 7], score[:, 7], -np.inf)
     assert np.allclose(np.sort(s)[::-1][:5], val)
-
 
 
 def test_forked_workers_give_the_same_lists_as_one_process(tax, monkeypatch, tmp_path):
@@ -144,13 +172,12 @@ def test_forked_workers_give_the_same_lists_as_one_process(tax, monkeypatch, tmp
     assert pids and str(os.getpid()) not in pids  # every block was scored in a worker process
     assert (forked[0] == alone[0]).all() and np.array_equal(forked[1], alone[1], equal_nan=True)
 
+
 def test_top_k_breaks_ties_by_position():
     score = np.array([[0.5, 0.7, 0.5, 0.5]], np.float32)
     ok = np.array([[True, True, True, False]])
     best, _ = top_k(score, ok, 4)
     assert best.tolist() == [[1, 0, 2, -1]]
-
-
 
 
 def test_top_k_equals_a_full_sort_on_wide_rows_with_many_ties():
@@ -161,7 +188,8 @@ def test_top_k_equals_a_full_sort_on_wide_rows_with_many_ties():
     for i in range(6):
         want = sorted((-score[i, j], j) for j in np.flatnonzero(ok[i]))[:10]
         assert best[i].tolist() == [j for _, j in want] + [-1] * (10 - len(want))
-        assert val[i, :len(want)].tolist() == [-s for s, _ in want] and np.isnan(val[i, len(want):]).all()
+        assert val[i, : len(want)].tolist() == [-s for s, _ in want] and np.isnan(val[i, len(want) :]).all()
+
 
 def test_top_k_treats_a_nan_score_as_not_allowed():
     score = np.array([[np.nan, 0.5, 0.3, np.nan, 0.4]], np.float32)
@@ -169,6 +197,7 @@ def test_top_k_treats_a_nan_score_as_not_allowed():
     best, val = top_k(score, ok, 3)
     assert best.tolist() == [[1, 2, -1]]
     assert val[0, :2].tolist() == [0.5, np.float32(0.3)] and np.isnan(val[0, 2])
+
 
 def test_the_matcher_beats_random_and_each_component_is_measured():
     r = evaluate(400, 200, seed=1)
@@ -179,6 +208,7 @@ def test_the_matcher_beats_random_and_each_component_is_measured():
 
 
 # --- records and commands ------------------------------------------------------------------------
+
 
 def cli(*args):
     from pestrack.cli import app
@@ -234,12 +264,24 @@ def _write(path, header, rows):
 
 @pytest.mark.django_db
 def test_allocate_from_files_writes_a_reason_for_everyone(profile, tmp_path):
-    places = _write(tmp_path / "places.csv", ["id", "kind", "start_date", "occupation", "positions", "latitude", "longitude"], [
-        ["F1", "feriejobb", "2025-06-16", "landscape gardener", "1", "59.33", "18.06"],
-        ["F2", "feriejobb", "2025-06-16", "shop assistant", "1", "59.33", "18.06"]])
-    applicants = _write(tmp_path / "applicants.csv", ["id", "birth_date", "desired_occupations", "priority"], [
-        ["A", "2008-01-01", "landscape gardener", "0"], ["B", "2008-01-01", "shop assistant", "1"],
-        ["C", "1990-01-01", "shop assistant", "0"], ["D", "2008-02-02", "shop assistant", "0"]])
+    places = _write(
+        tmp_path / "places.csv",
+        ["id", "kind", "start_date", "occupation", "positions", "latitude", "longitude"],
+        [
+            ["F1", "feriejobb", "2025-06-16", "landscape gardener", "1", "59.33", "18.06"],
+            ["F2", "feriejobb", "2025-06-16", "shop assistant", "1", "59.33", "18.06"],
+        ],
+    )
+    applicants = _write(
+        tmp_path / "applicants.csv",
+        ["id", "birth_date", "desired_occupations", "priority"],
+        [
+            ["A", "2008-01-01", "landscape gardener", "0"],
+            ["B", "2008-01-01", "shop assistant", "1"],
+            ["C", "1990-01-01", "shop assistant", "0"],
+            ["D", "2008-02-02", "shop assistant", "0"],
+        ],
+    )
     out = tmp_path / "allocation.csv"
     r = cli("allocate", "--places", places, "--applicants", applicants, "--out", out)
     assert r.exit_code == 0, r.output
@@ -252,8 +294,11 @@ def test_allocate_from_files_writes_a_reason_for_everyone(profile, tmp_path):
 
 @pytest.mark.django_db
 def test_allocate_refuses_a_bad_file_naming_file_line_and_column(profile, tmp_path):
-    places = _write(tmp_path / "places.csv", ["id", "kind", "start_date"], [["F1", "nojob", "2025-06-16"],
-                                                                           ["F1", "feriejobb", "2025-13-01"]])
+    places = _write(
+        tmp_path / "places.csv",
+        ["id", "kind", "start_date"],
+        [["F1", "nojob", "2025-06-16"], ["F1", "feriejobb", "2025-13-01"]],
+    )
     applicants = _write(tmp_path / "applicants.csv", ["id", "birth_date"], [["A", "2008-01-01"]])
     r = cli("allocate", "--places", places, "--applicants", applicants, "--out", tmp_path / "o.csv")
     assert r.exit_code == 2
@@ -266,8 +311,12 @@ def test_vectorised_scores_equal_the_straightforward_pair_by_pair_ones(tax):
     from pestrack.matching.reference import PairScorer
 
     data = synthetic(40, 40, seed=11, tax=tax)
-    m = Matcher(data.participants, data.places, weights={"occupation": .35, "skills": .35, "travel": .15,
-                                                         "conditions": .10}, tax=tax)
+    m = Matcher(
+        data.participants,
+        data.places,
+        weights={"occupation": 0.35, "skills": 0.35, "travel": 0.15, "conditions": 0.10},
+        tax=tax,
+    )
     ref = PairScorer(tax, m.weights)
     score, ok = m.scores(np.arange(40))
     for i, p in enumerate(data.participants):
@@ -275,8 +324,9 @@ def test_vectorised_scores_equal_the_straightforward_pair_by_pair_ones(tax):
             assert ok[i, j] == ref.allowed(p, q)
             assert abs(score[i, j] - ref.score(p, q)) < 1e-5, (i, j)
     best, _ = m.top_places(10, jobs=1)
-    assert [[j for _, j in ref.top_places(p, data.places)] for p in data.participants[:20]] == \
-        [[j for j in row if j >= 0] for row in best[:20].tolist()]
+    assert [[j for _, j in ref.top_places(p, data.places)] for p in data.participants[:20]] == [
+        [j for j in row if j >= 0] for row in best[:20].tolist()
+    ]
 
 
 def test_scores_equal_the_pair_by_pair_ones_where_something_is_not_stated(tax):
@@ -285,11 +335,18 @@ def test_scores_equal_the_pair_by_pair_ones_where_something_is_not_stated(tax):
     from pestrack.matching.reference import PairScorer
 
     cook = occ(tax, "cook")
-    people = [Participant(id=1, experience=[cook], max_hours=0), Participant(id=2, desired=[cook], max_hours=20),
-              Participant(id=3, max_hours=None)]
-    places = [Opening(id=10, kind="regular", kind_rules={}, start_date=START),
-              Opening(id=11, kind="regular", kind_rules={}, start_date=START, occupation=cook, hours=40)]
-    m = Matcher(people, places, weights={"occupation": .35, "skills": .35, "travel": .15, "conditions": .10}, tax=tax)
+    people = [
+        Participant(id=1, experience=[cook], max_hours=0),
+        Participant(id=2, desired=[cook], max_hours=20),
+        Participant(id=3, max_hours=None),
+    ]
+    places = [
+        Opening(id=10, kind="regular", kind_rules={}, start_date=START),
+        Opening(id=11, kind="regular", kind_rules={}, start_date=START, occupation=cook, hours=40),
+    ]
+    m = Matcher(
+        people, places, weights={"occupation": 0.35, "skills": 0.35, "travel": 0.15, "conditions": 0.10}, tax=tax
+    )
     ref = PairScorer(tax, m.weights)
     score, _ok = m.scores(np.arange(3))
     assert not np.isnan(score).any()

@@ -1,4 +1,5 @@
 """The responsible caseworker: who may reassign, to whom, the reason, the history and the log."""
+
 from __future__ import annotations
 
 import pytest
@@ -107,7 +108,9 @@ def test_each_change_is_kept_with_from_to_who_when_and_why(staff):
     _reassign(staff.maria, staff.enrolment, staff.anna, reason="Back from leave")
     history = list(CaseworkerChange.objects.filter(enrolment=staff.enrolment).order_by("id"))
     assert [(c.from_user.username, c.to_user.username, c.changed_by.username, c.reason) for c in history] == [
-        ("anna", "bo", "anna", "Anna on leave"), ("bo", "anna", "maria", "Back from leave")]
+        ("anna", "bo", "anna", "Anna on leave"),
+        ("bo", "anna", "maria", "Back from leave"),
+    ]
     assert all(c.changed_at is not None and c.role == "responsible" for c in history)
 
 
@@ -155,8 +158,10 @@ def test_a_bulk_reassignment_moves_all_or_none(staff):
     assert not CaseworkerChange.objects.exists()
     changes = assignment.reassign(staff.maria, [staff.enrolment.pk, second.pk], "responsible", staff.bo, "Rebalance")
     assert len(changes) == 2
-    assert set(assignment.responsible_for(staff.bo, second.__class__.objects.all()).values_list("pk", flat=True)) \
-        == {staff.enrolment.pk, second.pk}
+    assert set(assignment.responsible_for(staff.bo, second.__class__.objects.all()).values_list("pk", flat=True)) == {
+        staff.enrolment.pk,
+        second.pk,
+    }
     assert log_entries(actor="maria", action="update", object_type="responsible caseworker").count() == 2
 
 
@@ -184,8 +189,11 @@ def test_the_demo_gives_each_offices_caseworkers_their_own_caseload_deterministi
     open_jarva = Enrolment.objects.filter(org_unit__code="jt-jarva", end_date__isnull=True)
     by = {u: open_jarva.filter(caseworker__username=u).count() for u in ("anna", "bo", "lena-jt-jarva")}
     assert assigned == 41 and sum(by.values()) == 41 and all(n > 0 for n in by.values())
-    assert Enrolment.objects.get(person__last_name="Ortsson").caseworker.username in {"erik", "lena-jt-soderort",
-                                                                                      "omar-jt-soderort"}
+    assert Enrolment.objects.get(person__last_name="Ortsson").caseworker.username in {
+        "erik",
+        "lena-jt-soderort",
+        "omar-jt-soderort",
+    }
     first = dict(open_jarva.values_list("pk", "caseworker_id"))
     Enrolment.objects.exclude(pk=staff.enrolment.pk).update(caseworker=None)
     assign_caseworkers(seed=1, per_unit=3)

@@ -1,5 +1,6 @@
 """The access log: hash chain (verify), scrubbing of identity numbers, and on PostgreSQL the
 database's append-only guarantee."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -66,16 +67,18 @@ def test_removed_entry_in_the_middle_is_reported(entries):
     tamper(f"DELETE FROM {TABLE} WHERE id = %s", [entries[3]])
     result = log.verify()
     assert not result.ok
-    assert result.problems == [f"entry {entries[4]}: does not follow the entry before it "
-                               "(an entry was removed or altered)"]
+    assert result.problems == [
+        f"entry {entries[4]}: does not follow the entry before it (an entry was removed or altered)"
+    ]
 
 
 @pytest.mark.django_db
 def test_removed_first_entries_without_anchor_are_reported(entries):
     tamper(f"DELETE FROM {TABLE} WHERE id <= %s", [entries[1]])
     result = log.verify()
-    assert result.problems == [f"entry {entries[2]}: the entries before it are missing "
-                               "(removed without a retention purge)"]
+    assert result.problems == [
+        f"entry {entries[2]}: the entries before it are missing (removed without a retention purge)"
+    ]
 
 
 @pytest.mark.django_db
@@ -126,6 +129,7 @@ def test_record_many_appends_one_chain(db):
 
 # --- PostgreSQL: the database itself refuses to change the log --------------------------------
 
+
 def refused(sql: str, params=()) -> bool:
     """True when the database refuses the statement (run in a savepoint so the test goes on)."""
     try:
@@ -157,9 +161,12 @@ def test_postgres_refuses_update_delete_truncate_even_for_superuser(entries):
 @pytest.mark.django_db
 def test_postgres_allows_insert_and_deleting_entries_older_than_two_years(entries):
     with connection.cursor() as cur:
-        cur.execute(f"INSERT INTO {TABLE} (at, actor, action, person_id, object_type, object_id, detail, source, "
-                    "prev_hash, hash) VALUES (now() - interval '3 years', 'old', 'read', 1, '', '', '', '', %s, %s) "
-                    "RETURNING id", [log.GENESIS, "f" * 64])
+        cur.execute(
+            f"INSERT INTO {TABLE} (at, actor, action, person_id, object_type, object_id, detail, source, "
+            "prev_hash, hash) VALUES (now() - interval '3 years', 'old', 'read', 1, '', '', '', '', %s, %s) "
+            "RETURNING id",
+            [log.GENESIS, "f" * 64],
+        )
         old_id = cur.fetchone()[0]
     assert AccessLogEntry.objects.filter(id=old_id).exists()
     assert not refused(f"DELETE FROM {TABLE} WHERE id = %s", [old_id])
@@ -171,15 +178,29 @@ def _rewrite_chain_from(first_id: int, detail: str) -> None:
     """What a superuser (or the owner, or anyone with the SQLite file) can do: change an entry and
     recompute every hash after it, so that the chain alone is valid again."""
     entries = list(AccessLogEntry.objects.filter(id__gte=first_id).order_by("id"))
-    prev = AccessLogEntry.objects.filter(id__lt=first_id).order_by("-id").values_list("hash", flat=True).first() \
+    prev = (
+        AccessLogEntry.objects.filter(id__lt=first_id).order_by("-id").values_list("hash", flat=True).first()
         or log.GENESIS
+    )
     for e in entries:
         if e.id == first_id:
             e.detail = detail
-        h = log._entry_hash(prev, log._iso(e.at), e.actor, e.actor_id, e.action, e.person_id, e.object_type,
-                            e.object_id, e.detail, e.source)
-        tamper("UPDATE audit_accesslogentry SET detail = %s, prev_hash = %s, hash = %s WHERE id = %s",
-               [e.detail, prev, h, e.id])
+        h = log._entry_hash(
+            prev,
+            log._iso(e.at),
+            e.actor,
+            e.actor_id,
+            e.action,
+            e.person_id,
+            e.object_type,
+            e.object_id,
+            e.detail,
+            e.source,
+        )
+        tamper(
+            "UPDATE audit_accesslogentry SET detail = %s, prev_hash = %s, hash = %s WHERE id = %s",
+            [e.detail, prev, h, e.id],
+        )
         prev = h
 
 

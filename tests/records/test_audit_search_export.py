@@ -1,4 +1,5 @@
 """``pestrack audit search`` (loggkontroll) and ``pestrack person export`` (register extract)."""
+
 from __future__ import annotations
 
 import csv

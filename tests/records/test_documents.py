@@ -1,5 +1,6 @@
 """Documents (records.documents): the type decided by content, the size limit, storage outside the
 web root under random names, sanitised names, withdrawal, the register extract and retention."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -47,13 +48,16 @@ def person(profile):
     return make_person((years_ago(1), None))
 
 
-@pytest.mark.parametrize("name, content, expected", [
-    ("cv.pdf", tiny_pdf("CV"), files.PDF),
-    ("photo.png", tiny_png(), files.PNG),
-    ("scan.jpg", JPEG_BYTES, files.JPEG),
-    ("letter.docx", zip_with("word/document.xml"), files.DOCX),
-    ("named-wrongly.txt", tiny_pdf(), files.PDF),  # the content decides, not the name
-])
+@pytest.mark.parametrize(
+    "name, content, expected",
+    [
+        ("cv.pdf", tiny_pdf("CV"), files.PDF),
+        ("photo.png", tiny_png(), files.PNG),
+        ("scan.jpg", JPEG_BYTES, files.JPEG),
+        ("letter.docx", zip_with("word/document.xml"), files.DOCX),
+        ("named-wrongly.txt", tiny_pdf(), files.PDF),  # the content decides, not the name
+    ],
+)
 def test_accepted_types_are_recognised_by_content(person, documents_dir, name, content, expected):
     doc = files.store(upload_of(name, content), person=person)
     assert doc.content_type == expected and doc.size == len(content)
@@ -61,12 +65,15 @@ def test_accepted_types_are_recognised_by_content(person, documents_dir, name, c
     assert files.path_of(doc.stored_name).read_bytes() == content
 
 
-@pytest.mark.parametrize("name, content", [
-    ("program.pdf", EXE),                                  # an .exe renamed .pdf
-    ("picture.png", HTML),                                 # an HTML file named .png
-    ("letter.docx", zip_with("xl/workbook.xml")),          # a ZIP, but not a Word document
-    ("notes.pdf", b"just some text, not a PDF at all"),
-])
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("program.pdf", EXE),  # an .exe renamed .pdf
+        ("picture.png", HTML),  # an HTML file named .png
+        ("letter.docx", zip_with("xl/workbook.xml")),  # a ZIP, but not a Word document
+        ("notes.pdf", b"just some text, not a PDF at all"),
+    ],
+)
 def test_other_content_is_refused_and_nothing_is_stored(person, documents_dir, name, content):
     with pytest.raises(ValidationError) as refused:
         files.store(upload_of(name, content), person=person)
@@ -122,17 +129,20 @@ def test_a_failed_save_leaves_no_file(person, documents_dir, monkeypatch):
     assert stored_files(documents_dir) == []
 
 
-@pytest.mark.parametrize("given, expected", [
-    ("../../etc/passwd.pdf", "passwd.pdf"),
-    ("C:\\Users\\anna\\cv.pdf", "cv.pdf"),
-    ("invoice\u202efdp.exe", "invoicefdp.exe.pdf"),    # a right-to-left override hiding ".exe"
-    ("a\x00b\x1f\nc.PDF", "abc.pdf"),
-    ("  ..hidden.pdf ", "hidden.pdf"),
-    ('what?<is>"this".pdf', "what__is__this_.pdf"),
-    ("", "document.pdf"),
-    ("x" * 300 + ".pdf", "x" * files.MAX_NAME + ".pdf"),
-    ("Läkarintyg.pdf", "Läkarintyg.pdf"),
-])
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        ("C:\\Users\\anna\\cv.pdf", "cv.pdf"),
+        ("invoice\u202efdp.exe", "invoicefdp.exe.pdf"),  # a right-to-left override hiding ".exe"
+        ("a\x00b\x1f\nc.PDF", "abc.pdf"),
+        ("  ..hidden.pdf ", "hidden.pdf"),
+        ('what?<is>"this".pdf', "what__is__this_.pdf"),
+        ("", "document.pdf"),
+        ("x" * 300 + ".pdf", "x" * files.MAX_NAME + ".pdf"),
+        ("Läkarintyg.pdf", "Läkarintyg.pdf"),
+    ],
+)
 def test_names_are_sanitised_for_display_and_download(given, expected):
     assert files.clean_name(given, files.PDF) == expected
 
@@ -141,7 +151,11 @@ def test_sizes_are_shown_in_the_users_number_format():
     from django.utils import translation
 
     assert [files.size_label(n) for n in (512, 2048, 10 * 1024 * 1024, 1572864)] == [
-        "512 bytes", "2 kB", "10 MB", "1.5 MB"]
+        "512 bytes",
+        "2 kB",
+        "10 MB",
+        "1.5 MB",
+    ]
     with translation.override("sv"):
         assert files.size_label(1572864) == "1,5 MB" and files.size_label(512) == "512 byte"
 
@@ -173,16 +187,26 @@ def test_withdrawal_needs_a_reason_and_keeps_the_file(person, documents_dir):
 
 
 def test_the_register_extract_lists_the_documents_not_their_content(person):
-    doc = files.store(upload_of("CV 2026.pdf", tiny_pdf("SECRET CONTENT")), person=person,
-                      enrolment=person.enrolments.get(), description="CV")
+    doc = files.store(
+        upload_of("CV 2026.pdf", tiny_pdf("SECRET CONTENT")),
+        person=person,
+        enrolment=person.enrolments.get(),
+        description="CV",
+    )
     files.withdraw(files.store(upload_of("old.png", tiny_png()), person=person), user=None, reason="Duplicate")
     extract = person_extract(person)
     listed = {d["name"]: d for d in extract["documents"]}
     assert set(listed) == {"CV 2026.pdf", "old.png"}
     assert listed["CV 2026.pdf"] | {"uploaded_at": None} == {
-        "name": "CV 2026.pdf", "type": files.PDF, "size_bytes": doc.size, "uploaded_at": None,
-        "enrolment_id": person.enrolments.get().pk, "description": "CV", "withdrawn_at": None,
-        "withdrawal_reason": None}
+        "name": "CV 2026.pdf",
+        "type": files.PDF,
+        "size_bytes": doc.size,
+        "uploaded_at": None,
+        "enrolment_id": person.enrolments.get().pk,
+        "description": "CV",
+        "withdrawn_at": None,
+        "withdrawal_reason": None,
+    }
     assert listed["CV 2026.pdf"]["uploaded_at"].startswith(str(TODAY))
     assert listed["old.png"]["withdrawal_reason"] == "Duplicate"
     html = render_extract_html(extract, "sv")
@@ -192,8 +216,10 @@ def test_the_register_extract_lists_the_documents_not_their_content(person):
 def test_retention_deletes_the_documents_and_their_files(profile, documents_dir, django_capture_on_commit_callbacks):
     old = make_person((years_ago(8), years_ago(6)))
     kept = make_person((years_ago(8), years_ago(6)), (years_ago(1), None))
-    gone = [files.store(upload_of("cv.pdf", tiny_pdf()), person=old),
-            files.store(upload_of("x.png", tiny_png()), person=old, enrolment=old.enrolments.get())]
+    gone = [
+        files.store(upload_of("cv.pdf", tiny_pdf()), person=old),
+        files.store(upload_of("x.png", tiny_png()), person=old, enrolment=old.enrolments.get()),
+    ]
     files.withdraw(gone[1], user=None, reason="Wrong")  # withdrawn documents go too
     stays = files.store(upload_of("cv.pdf", tiny_pdf()), person=kept)
 
@@ -212,8 +238,11 @@ def test_retention_deletes_the_documents_and_their_files(profile, documents_dir,
 def test_a_rolled_back_retention_keeps_the_files(profile, documents_dir, django_capture_on_commit_callbacks):
     old = make_person((years_ago(8), years_ago(6)))
     doc = files.store(upload_of("cv.pdf", tiny_pdf()), person=old)
-    with (django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError),
-          transaction.atomic()):
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
         retention.apply(TODAY)
         raise RuntimeError("something later failed")
     assert callbacks == [] and Document.objects.get() == doc
@@ -250,9 +279,20 @@ def test_the_default_folder_is_beside_the_database_not_under_static(tmp_path):
     import sys
 
     env = {k: v for k, v in os.environ.items() if k != "PESTRACK_DOCUMENTS_DIR"}
-    env.update(PESTRACK_DATABASE_URL=f"sqlite:///{tmp_path / 'db' / 'pestrack.sqlite3'}",
-               DJANGO_SETTINGS_MODULE="pestrack.settings")
-    out = subprocess.run([sys.executable, "-c", "import django; django.setup(); "
-                          "from pestrack.records.documents.files import documents_dir; print(documents_dir())"],
-                         env=env, capture_output=True, text=True, check=True).stdout.strip()
+    env.update(
+        PESTRACK_DATABASE_URL=f"sqlite:///{tmp_path / 'db' / 'pestrack.sqlite3'}",
+        DJANGO_SETTINGS_MODULE="pestrack.settings",
+    )
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); "
+            "from pestrack.records.documents.files import documents_dir; print(documents_dir())",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert out == str((tmp_path / "db" / "pestrack-documents").resolve())

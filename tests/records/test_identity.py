@@ -1,4 +1,5 @@
 """Identity numbers: validation, normalisation, encryption at rest and look-up by keyed hash."""
+
 import datetime as dt
 
 import pytest
@@ -11,13 +12,16 @@ from pestrack.records.people.identity import InvalidIdentityNumber, parse
 TODAY = dt.date(2026, 11, 23)
 
 
-@pytest.mark.parametrize("text, digits", [
-    ("19811218-9876", "198112189876"),
-    ("198112189876", "198112189876"),
-    ("811218-9876", "198112189876"),
-    ("121212-1212", "201212121212"),        # two-digit year: the latest year not in the future
-    ("121212+1212", "191212121212"),        # '+': a person aged 100 or more
-])
+@pytest.mark.parametrize(
+    "text, digits",
+    [
+        ("19811218-9876", "198112189876"),
+        ("198112189876", "198112189876"),
+        ("811218-9876", "198112189876"),
+        ("121212-1212", "201212121212"),  # two-digit year: the latest year not in the future
+        ("121212+1212", "191212121212"),  # '+': a person aged 100 or more
+    ],
+)
 def test_accepts_the_usual_forms(text, digits):
     assert parse(text, today=TODAY).digits == digits
 
@@ -30,15 +34,18 @@ def test_coordination_number_day_plus_sixty():
     assert n.birth_date == dt.date(1981, 12, 18)
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("19811218-9875", "check digit"),
-    ("19810230-1234", "not a date"),
-    ("1981-12-18", "not of the form"),
-    ("abc", "not of the form"),
-    ("", "not of the form"),
-    ("20991218-0000", "future"),
-    ("19811218+9876", "only used with a two-digit year"),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("19811218-9875", "check digit"),
+        ("19810230-1234", "not a date"),
+        ("1981-12-18", "not of the form"),
+        ("abc", "not of the form"),
+        ("", "not of the form"),
+        ("20991218-0000", "future"),
+        ("19811218+9876", "only used with a two-digit year"),
+    ],
+)
 def test_rejects_bad_numbers_with_the_reason(text, reason):
     with pytest.raises(InvalidIdentityNumber, match=reason):
         parse(text, today=TODAY)

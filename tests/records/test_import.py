@@ -1,4 +1,5 @@
 """pestrack import: file formats, rules, rejects, idempotence, atomicity, the command's output."""
+
 from __future__ import annotations
 
 import csv
@@ -17,8 +18,18 @@ from pestrack.records.people.models import Person
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 PERSON_COLUMNS = ["personal_identity_number", "first_name", "last_name", "birth_date", "sex", "municipality"]
-ENROLMENT_COLUMNS = ["personal_identity_number", "programme", "org_unit", "target_group", "entry_route", "start_date",
-                     "end_date", "exit_reason", "decision_reference", "decision_date"]
+ENROLMENT_COLUMNS = [
+    "personal_identity_number",
+    "programme",
+    "org_unit",
+    "target_group",
+    "entry_route",
+    "start_date",
+    "end_date",
+    "exit_reason",
+    "decision_reference",
+    "decision_date",
+]
 B1, B2 = dt.date(1985, 3, 14), dt.date(1992, 10, 2)
 PIN1, PIN2 = make_number(B1, 482), make_number(B2, 123)
 
@@ -37,8 +48,16 @@ def person(pin=PIN1, birth=B1, first="Amina", last="Hassan", sex="woman", munici
     return [pin, first, last, str(birth), sex, municipality]
 
 
-def enrolment(pin=PIN1, group="forsorjningsstod", route="social_services", start="2023-09-01", end="", reason="",
-              ref="", ref_date=""):
+def enrolment(
+    pin=PIN1,
+    group="forsorjningsstod",
+    route="social_services",
+    start="2023-09-01",
+    end="",
+    reason="",
+    ref="",
+    ref_date="",
+):
     return [pin, "jobbtorg", "jt-jarva", group, route, start, end, reason, ref, ref_date]
 
 
@@ -58,6 +77,7 @@ def reasons(result) -> str:
 
 # --- files -----------------------------------------------------------------------------------
 
+
 def test_windows_1252_file_keeps_swedish_letters(profile, tmp_path):
     r = run(tmp_path, "p.csv", PERSON_COLUMNS, [person(first="Åsa", last="Öberg-Ängström")], encoding="cp1252")
     assert (r.created, r.rejected) == (1, 0)
@@ -66,8 +86,14 @@ def test_windows_1252_file_keeps_swedish_letters(profile, tmp_path):
 
 
 def test_utf8_with_bom_and_semicolons(profile, tmp_path):
-    r = run(tmp_path, "p.csv", PERSON_COLUMNS, [person(last="Ek, Öst"), person(PIN2, B2, "Åke", "Lund", "man")],
-            delimiter=";", encoding="utf-8-sig")
+    r = run(
+        tmp_path,
+        "p.csv",
+        PERSON_COLUMNS,
+        [person(last="Ek, Öst"), person(PIN2, B2, "Åke", "Lund", "man")],
+        delimiter=";",
+        encoding="utf-8-sig",
+    )
     assert (r.created, r.rejected) == (2, 0)
     assert Person.objects.get(first_name="Amina").last_name == "Ek, Öst"
 
@@ -110,6 +136,7 @@ def test_missing_column_refuses_the_whole_file(profile, tmp_path):
 
 
 # --- rows ------------------------------------------------------------------------------------
+
 
 def test_bad_identity_numbers_are_rejected_and_never_shown_in_clear(profile, tmp_path):
     wrong_check = PIN1[:-1] + str((int(PIN1[-1]) + 1) % 10)
@@ -167,7 +194,9 @@ def test_rejects_file_can_be_fixed_and_imported(profile, tmp_path):
     rows = list(csv.DictReader(rejects.open(encoding="utf-8-sig"), delimiter=";"))
     assert len(rows) == 1
     assert rows[0]["personal_identity_number"] == PIN2  # the user needs the number to fix the row
-    assert (rows[0]["reject_line"], rows[0]["reject_column"]) == ("3", "sex") and "not a sex" in rows[0]["reject_reason"]
+    assert (rows[0]["reject_line"], rows[0]["reject_column"]) == ("3", "sex") and "not a sex" in rows[0][
+        "reject_reason"
+    ]
     assert PIN2 not in result.output
 
     text = rejects.read_text(encoding="utf-8-sig").replace(";x;", ";man;")
@@ -213,6 +242,7 @@ def test_crash_while_writing_leaves_the_database_as_it_was(profile, tmp_path, mo
 
 # --- rules and references --------------------------------------------------------------------
 
+
 def test_business_rules_apply_to_enrolments(profile, tmp_path):
     young = dt.date(2006, 5, 2)
     run(tmp_path, "p.csv", PERSON_COLUMNS, [person(), person(make_number(young, 237), young, municipality="0114")])
@@ -244,8 +274,12 @@ def test_examples_import_in_order_and_again_unchanged(profile):
     for kind in kinds:
         r = engine.run_import(EXAMPLES / f"{kind}.csv", kind)
         assert r.rejected == 0 and r.imported > 0, (kind, reasons(r))
-    assert (Person.objects.count(), Enrolment.objects.filter(end_date__isnull=False).count(),
-            Participation.objects.count(), FollowUp.objects.count()) == (4, 2, 4, 3)
+    assert (
+        Person.objects.count(),
+        Enrolment.objects.filter(end_date__isnull=False).count(),
+        Participation.objects.count(),
+        FollowUp.objects.count(),
+    ) == (4, 2, 4, 3)
     assert Person.objects.filter(protected_identity=True).count() == 1
     for kind in ["persons", "participations", "exits", "followups"]:
         r = engine.run_import(EXAMPLES / f"{kind}.csv", kind)
@@ -286,15 +320,34 @@ def test_rules_apply_to_participations_exits_and_followups(profile, tmp_path):
     for kind in ("persons", "enrolments"):
         engine.run_import(EXAMPLES / f"{kind}.csv", kind)
     pin = next(csv.DictReader((EXAMPLES / "persons.csv").open()))["personal_identity_number"]
-    r = run(tmp_path, "pa.csv", ["personal_identity_number", "programme", "enrolment_start_date", "measure", "start_date"],
-            [[pin, "jobbtorg", "2023-09-01", "praktik", "2023-08-01"], [pin, "jobbtorg", "2023-09-02", "praktik", "2023-10-01"]],
-            "participations")
+    r = run(
+        tmp_path,
+        "pa.csv",
+        ["personal_identity_number", "programme", "enrolment_start_date", "measure", "start_date"],
+        [
+            [pin, "jobbtorg", "2023-09-01", "praktik", "2023-08-01"],
+            [pin, "jobbtorg", "2023-09-02", "praktik", "2023-10-01"],
+        ],
+        "participations",
+    )
     assert r.rejected == 2
-    assert "The measure starts before the enrolment" in reasons(r) and "no enrolment in jobbtorg that starts on" in reasons(r)
-    r = run(tmp_path, "ex.csv", ["personal_identity_number", "programme", "enrolment_start_date", "end_date", "exit_reason"],
-            [[pin, "jobbtorg", "2023-09-01", "2023-08-01", "work"]], "exits")
+    assert "The measure starts before the enrolment" in reasons(
+        r
+    ) and "no enrolment in jobbtorg that starts on" in reasons(r)
+    r = run(
+        tmp_path,
+        "ex.csv",
+        ["personal_identity_number", "programme", "enrolment_start_date", "end_date", "exit_reason"],
+        [[pin, "jobbtorg", "2023-09-01", "2023-08-01", "work"]],
+        "exits",
+    )
     assert r.rejected == 1 and "before the start date" in reasons(r)
-    r = run(tmp_path, "fu.csv", ["personal_identity_number", "programme", "enrolment_start_date", "months", "reference_date",
-                                 "source"], [[pin, "jobbtorg", "2023-09-01", "3", "2024-01-01", "register"]], "followups")
+    r = run(
+        tmp_path,
+        "fu.csv",
+        ["personal_identity_number", "programme", "enrolment_start_date", "months", "reference_date", "source"],
+        [[pin, "jobbtorg", "2023-09-01", "3", "2024-01-01", "register"]],
+        "followups",
+    )
     assert r.rejected == 1 and "enrolment_start_date: A follow-up needs an ended enrolment" in reasons(r)
     assert Participation.objects.count() == FollowUp.objects.count() == 0

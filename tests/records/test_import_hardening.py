@@ -1,5 +1,6 @@
 """Import files an attacker or an accident could make: oversized cells and lines, stray bytes in
 another encoding, formula text, bidirectional control characters, extra cells."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,8 +22,15 @@ def test_an_oversized_cell_rejects_its_row_and_the_import_goes_on(profile, tmp_p
     header = ",".join(PERSON_COLUMNS)
     huge = "A" * (10 * 1024 * 1024)  # 10 MB: the probe's cell
     long = "B" * (MAX_CELL + 1)
-    path = _csv(tmp_path / "p.csv", [header, ",".join(person(first=huge)), ",".join(person(PIN2, B2, long, "Lund")),
-                                     ",".join(person(PIN2, B2, "Åke", "Lund"))])
+    path = _csv(
+        tmp_path / "p.csv",
+        [
+            header,
+            ",".join(person(first=huge)),
+            ",".join(person(PIN2, B2, long, "Lund")),
+            ",".join(person(PIN2, B2, "Åke", "Lund")),
+        ],
+    )
     result = engine.run_import(path, "persons")
     assert (result.created, result.rejected) == (1, 2)
     assert f"2 : the line is longer than {MAX_LINE} characters" in reasons(result)
@@ -89,7 +97,11 @@ def test_a_utf8_sequence_cut_off_by_the_end_of_the_file_is_named(profile, tmp_pa
 
 
 def test_bidirectional_controls_are_rejected_in_imported_text(profile, tmp_path):
-    rows = [",".join(PERSON_COLUMNS), ",".join(person(first="Anna\u202eNOSS")), ",".join(person(PIN2, B2, "Åke", "Lu\u2067nd"))]
+    rows = [
+        ",".join(PERSON_COLUMNS),
+        ",".join(person(first="Anna\u202eNOSS")),
+        ",".join(person(PIN2, B2, "Åke", "Lu\u2067nd")),
+    ]
     result = engine.run_import(_csv(tmp_path / "p.csv", rows), "persons")
     assert (result.created, result.rejected) == (0, 2)
     assert "first_name: contains the bidirectional control character U+202E at position 5" in reasons(result)

@@ -5,6 +5,7 @@ pytest-django runs each test in a transaction that another process cannot see, s
 import runs in a subprocess against a database of its own: an SQLite file here, or in the
 PostgreSQL pass a database created and dropped by the fixture.
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,8 +25,16 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 PESTRACK = str(Path(sys.executable).with_name("pestrack"))
 PERSON_COLUMNS = ["personal_identity_number", "first_name", "last_name", "birth_date", "sex", "municipality"]
-ENROLMENT_COLUMNS = ["personal_identity_number", "programme", "org_unit", "target_group", "entry_route", "start_date",
-                     "end_date", "exit_reason"]
+ENROLMENT_COLUMNS = [
+    "personal_identity_number",
+    "programme",
+    "org_unit",
+    "target_group",
+    "entry_route",
+    "start_date",
+    "end_date",
+    "exit_reason",
+]
 BIRTH = dt.date(1980, 5, 17)
 
 # Runs one import in the subprocess (chunks of 10 rows, so that several chunks are in flight) and
@@ -92,16 +101,24 @@ print(json.dumps(out))
 @pytest.fixture
 def own_db(own_database_url, tmp_path):
     """The URL of a fresh database of this test's own, initialised with the Stockholm profile."""
-    r = subprocess.run([PESTRACK, "init", "--profile", "stockholm"],
-                       env={**os.environ, "PESTRACK_DATABASE_URL": own_database_url},
-                       capture_output=True, text=True, cwd=tmp_path)
+    r = subprocess.run(
+        [PESTRACK, "init", "--profile", "stockholm"],
+        env={**os.environ, "PESTRACK_DATABASE_URL": own_database_url},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     return own_database_url
 
 
 def drive(url, mode, path, kind, jobs=2) -> dict:
-    r = subprocess.run([sys.executable, "-c", DRIVER, mode, str(path), kind, str(jobs)], capture_output=True, text=True,
-                       env={**os.environ, "PESTRACK_DATABASE_URL": url})
+    r = subprocess.run(
+        [sys.executable, "-c", DRIVER, mode, str(path), kind, str(jobs)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PESTRACK_DATABASE_URL": url},
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert out.pop("overlapped") == (jobs == 2)  # the check ran in a second process
@@ -128,7 +145,11 @@ def test_parallel_import_has_the_outcome_of_the_serial_one(own_db, profile, tmp_
     parallel = drive(own_db, "run", path, "persons")
     rejects = parallel.pop("rejects")
     serial = engine.run_import(path, "persons", jobs=1, chunk_size=10)  # in this test's own database
-    assert (parallel["created"], parallel["unchanged"], parallel["rejected"]) == (serial.created, 0, serial.rejected) == (35, 0, 5)
+    assert (
+        (parallel["created"], parallel["unchanged"], parallel["rejected"])
+        == (serial.created, 0, serial.rejected)
+        == (35, 0, 5)
+    )
     assert parallel["problems"] == [[line, column, reason] for line, column, _, reason in serial.problems]
     assert [p[0] for p in parallel["problems"]] == [7, 16, 24, 32, 40]
     assert rejects == serial.rejects_path.read_text(encoding="utf-8-sig")
@@ -139,29 +160,57 @@ def test_parallel_import_has_the_outcome_of_the_serial_one(own_db, profile, tmp_
     assert (again["created"], again["updated"], again["unchanged"], again["rejected"]) == (0, 0, 35, 5)
     assert again["log"] == parallel["log"]
 
-    cli = subprocess.run([PESTRACK, "import", str(path), "--kind", "persons", "--jobs", "2", "--quiet"],
-                         env={**os.environ, "PESTRACK_DATABASE_URL": own_db}, capture_output=True, text=True)
+    cli = subprocess.run(
+        [PESTRACK, "import", str(path), "--kind", "persons", "--jobs", "2", "--quiet"],
+        env={**os.environ, "PESTRACK_DATABASE_URL": own_db},
+        capture_output=True,
+        text=True,
+    )
     assert cli.returncode == 1, cli.stderr
     assert cli.stdout.strip().splitlines()[-1] == "imported 0, unchanged 35, rejected 5"
 
 
 def test_enrolments_checked_in_parallel_see_the_stored_persons_and_the_rows_before_them(own_db, tmp_path):
     drive(own_db, "run", persons_file(tmp_path / "persons.csv"), "persons")
-    rows = [[make_number(BIRTH, 100 + i), "jobbtorg", "jt-jarva", "forsorjningsstod", "social_services", "2023-03-01",
-             "2023-09-01", "work"] for i in range(30)]
-    rows[17] = [make_number(BIRTH, 117), "jobbtorg", "jt-jarva", "forsorjningsstod", "social_services", "2023-03-01",
-                "", ""]
-    rows.append([make_number(BIRTH, 117), "jobbtorg", "jt-jarva", "forsorjningsstod", "social_services", "2023-10-01",
-                 "", ""])  # a second open enrolment, 14 rows (two chunks) after the first
-    rows.append([make_number(BIRTH, 900), "jobbtorg", "jt-jarva", "forsorjningsstod", "social_services", "2023-03-01",
-                 "", ""])  # a person who was rejected from the persons file
+    rows = [
+        [
+            make_number(BIRTH, 100 + i),
+            "jobbtorg",
+            "jt-jarva",
+            "forsorjningsstod",
+            "social_services",
+            "2023-03-01",
+            "2023-09-01",
+            "work",
+        ]
+        for i in range(30)
+    ]
+    rows[17] = [
+        make_number(BIRTH, 117),
+        "jobbtorg",
+        "jt-jarva",
+        "forsorjningsstod",
+        "social_services",
+        "2023-03-01",
+        "",
+        "",
+    ]
+    rows.append(
+        [make_number(BIRTH, 117), "jobbtorg", "jt-jarva", "forsorjningsstod", "social_services", "2023-10-01", "", ""]
+    )  # a second open enrolment, 14 rows (two chunks) after the first
+    rows.append(
+        [make_number(BIRTH, 900), "jobbtorg", "jt-jarva", "forsorjningsstod", "social_services", "2023-03-01", "", ""]
+    )  # a person who was rejected from the persons file
     path = tmp_path / "enrolments.csv"
     with path.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows([ENROLMENT_COLUMNS, *rows])
     r = drive(own_db, "run", path, "enrolments")
     assert (r["created"], r["rejected"], r["enrolments"]) == (30, 2, 30), r["problems"]
     assert r["problems"][0][:2] == [32, "end_date"] and "line 19 already has an open enrolment" in r["problems"][0][2]
-    assert r["problems"][1][:2] == [33, "personal_identity_number"] and "import the persons file first" in r["problems"][1][2]
+    assert (
+        r["problems"][1][:2] == [33, "personal_identity_number"]
+        and "import the persons file first" in r["problems"][1][2]
+    )
 
 
 def test_a_failure_on_either_side_leaves_the_database_as_it_was(own_db, tmp_path):
@@ -179,8 +228,21 @@ def test_inside_an_open_transaction_the_check_stays_in_this_process(profile, tmp
     engine.run_import(path, "persons", jobs=2)
     enrolments = tmp_path / "enrolments.csv"
     with enrolments.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows([ENROLMENT_COLUMNS, [make_number(BIRTH, 100), "jobbtorg", "jt-jarva",
-                                                      "forsorjningsstod", "social_services", "2023-03-01", "", ""]])
+        csv.writer(fh).writerows(
+            [
+                ENROLMENT_COLUMNS,
+                [
+                    make_number(BIRTH, 100),
+                    "jobbtorg",
+                    "jt-jarva",
+                    "forsorjningsstod",
+                    "social_services",
+                    "2023-03-01",
+                    "",
+                    "",
+                ],
+            ]
+        )
     r = engine.run_import(enrolments, "enrolments", jobs=2)
     assert (r.created, r.rejected) == (1, 0)
 
@@ -217,8 +279,12 @@ def test_an_import_killed_at_random_points_leaves_no_process_and_no_rows(own_db,
     rng = random.Random(18)
     env = {**os.environ, "PESTRACK_DATABASE_URL": own_db}
     for delay in sorted(rng.uniform(0.5, 4.0) for _ in range(3)):
-        proc = subprocess.Popen([sys.executable, "-c", DRIVER, "slow", str(path), "persons", "2"], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", DRIVER, "slow", str(path), "persons", "2"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()

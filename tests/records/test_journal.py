@@ -1,4 +1,5 @@
 """The journal's documentation rules (records.journal.rules), retention and the register extract."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,8 +33,9 @@ def case(profile):
 
 
 def _write(author, enrolment, text="Samtal om praktik.", **kw):
-    return rules.write(author, enrolment=enrolment, kind=kw.pop("kind", "samtal"), date=kw.pop("date", TODAY),
-                       text=text, **kw)
+    return rules.write(
+        author, enrolment=enrolment, kind=kw.pop("kind", "samtal"), date=kw.pop("date", TODAY), text=text, **kw
+    )
 
 
 def _age(entry, hours):
@@ -93,17 +95,24 @@ def test_an_entry_left_unsigned_for_24_hours_counts_as_signed_and_autosign_stamp
     assert old.auto_signed and abs(old.signed_at - (old.created_at + rules.AUTO_SIGN_AFTER)) < dt.timedelta(seconds=1)
     assert young.signed_at is None
     from pestrack.records.audit.models import AccessLogEntry
-    assert AccessLogEntry.objects.filter(action="update", object_type="journalentry", object_id=str(old.pk),
-                                         person_id=old.person_id, source="cli").exists()
+
+    assert AccessLogEntry.objects.filter(
+        action="update", object_type="journalentry", object_id=str(old.pk), person_id=old.person_id, source="cli"
+    ).exists()
 
 
 @pytest.mark.django_db
 def test_bad_content_is_refused_naming_the_field_and_nothing_is_written(case):
     anna, _, enrolment, other = case
-    meeting = Meeting.objects.create(person=other.person, enrolment=other, kind=Code.objects.get(
-        list="meeting_kind", code="planning"), starts_at=timezone.now())
-    measure = Participation.objects.create(enrolment=other, measure=Code.objects.filter(list="measure").first(),
-                                           start_date=TODAY)
+    meeting = Meeting.objects.create(
+        person=other.person,
+        enrolment=other,
+        kind=Code.objects.get(list="meeting_kind", code="planning"),
+        starts_at=timezone.now(),
+    )
+    measure = Participation.objects.create(
+        enrolment=other, measure=Code.objects.filter(list="measure").first(), start_date=TODAY
+    )
     cases = [
         ({"text": "x" * (MAX_TEXT + 1)}, "text"),
         ({"text": "   "}, "text"),
@@ -158,8 +167,11 @@ def test_retention_empties_the_journal_texts_of_an_anonymised_person(case):
     entry = _write(anna, enrolment, "Känslig text", sign=True)
     rules.correct(entry, anna, kind=None, date=TODAY, text="Rättad text", reason="Känsligt skäl")
     kept = _write(anna, other, "Annan persons text", sign=True)
-    Enrolment.objects.filter(pk=enrolment.pk).update(start_date=dt.date(2010, 1, 1), end_date=dt.date(2012, 1, 1),
-                                                     exit_reason=Code.objects.filter(list="exit_reason").first())
+    Enrolment.objects.filter(pk=enrolment.pk).update(
+        start_date=dt.date(2010, 1, 1),
+        end_date=dt.date(2012, 1, 1),
+        exit_reason=Code.objects.filter(list="exit_reason").first(),
+    )
     result = retention.apply()
     assert enrolment.person_id in result.person_ids
     for e in JournalEntry.objects.filter(person=enrolment.person):
@@ -191,9 +203,12 @@ def test_the_work_list_has_the_authors_unsigned_entries_until_they_are_signed(ca
     enrolments = Enrolment.objects.all()
     items = worklist.items(enrolments, TODAY, kinds=["journal_unsigned"])
     assert [(i["object_id"], i["caseworker_id"], i["person_id"]) for i in items] == [
-        (unsigned.pk, anna.pk, enrolment.person_id)]
-    assert items[0]["due_date"] == timezone.localtime(unsigned.created_at + dt.timedelta(hours=24)).date() \
+        (unsigned.pk, anna.pk, enrolment.person_id)
+    ]
+    assert (
+        items[0]["due_date"] == timezone.localtime(unsigned.created_at + dt.timedelta(hours=24)).date()
         or items[0]["due_date"] == (unsigned.created_at + dt.timedelta(hours=24)).date()
+    )
     assert worklist.source("journal_unsigned").resolve_url(items[0]) == f"/journal/{unsigned.pk}/"
     rules.sign(unsigned, anna)
     assert worklist.counts(enrolments, TODAY)["journal_unsigned"] == 0
@@ -231,8 +246,9 @@ def test_demo_data_gives_the_demo_caseworkers_a_current_journal_with_unsigned_en
     entries = JournalEntry.objects.select_related("author", "enrolment__org_unit")
     assert made == entries.count() > 8
     assert {e.author.username for e in entries} == {"anna", "erik"}
-    assert all(e.enrolment.org_unit.code == {"anna": "jt-jarva", "erik": "jt-soderort"}[e.author.username]
-               for e in entries)
+    assert all(
+        e.enrolment.org_unit.code == {"anna": "jt-jarva", "erik": "jt-soderort"}[e.author.username] for e in entries
+    )
     assert all(TODAY - dt.timedelta(days=45) <= e.date <= TODAY for e in entries)
     unsigned = [e for e in entries if not rules.is_signed(e)]
     assert len(unsigned) == 4 and all(e.date == TODAY for e in unsigned)

@@ -1,5 +1,6 @@
 """Meetings and attendance: the rules of booking, outcomes and attendance days, the logged writes,
 the work-list items, the calendar file, the monthly attendance report and the demo data."""
+
 from __future__ import annotations
 
 import csv
@@ -42,8 +43,9 @@ def enrolment(world):
 def participation(enrolment):
     from pestrack.records.casework.models import Participation
 
-    return Participation.objects.create(enrolment=enrolment, measure=_first("measure"),
-                                        start_date=TODAY - dt.timedelta(days=40))
+    return Participation.objects.create(
+        enrolment=enrolment, measure=_first("measure"), start_date=TODAY - dt.timedelta(days=40)
+    )
 
 
 def _first(list_name):
@@ -55,11 +57,19 @@ def _first(list_name):
 def _book(user, enrolment, starts_at, outcome=None, **kw):
     from pestrack.records.meetings import rules
 
-    return rules.book_meeting(user, enrolment=enrolment, kind=_code("meeting_kind", "planning"), starts_at=starts_at,
-                              place=kw.pop("place", "Jobbtorg Järva, rum 3"), outcome=outcome, **kw)
+    return rules.book_meeting(
+        user,
+        enrolment=enrolment,
+        kind=_code("meeting_kind", "planning"),
+        starts_at=starts_at,
+        place=kw.pop("place", "Jobbtorg Järva, rum 3"),
+        outcome=outcome,
+        **kw,
+    )
 
 
 # --- Rules ----------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_a_meeting_is_booked_in_an_open_enrolment_of_the_person(world, anna, enrolment):
@@ -102,20 +112,31 @@ def test_a_meeting_in_the_past_is_not_booked_without_an_outcome(world, anna, enr
 def test_a_meeting_has_a_place_or_is_digital_and_a_sensible_length(world, anna, enrolment):
     from pestrack.records.meetings import rules
 
-    base = {"enrolment": enrolment, "person_id": world.jarva.pk, "starts_at": NOW + dt.timedelta(days=1),
-            "outcome": None, "now": NOW}
+    base = {
+        "enrolment": enrolment,
+        "person_id": world.jarva.pk,
+        "starts_at": NOW + dt.timedelta(days=1),
+        "outcome": None,
+        "now": NOW,
+    }
     assert [v.field for v in rules.check_meeting(**base, duration_minutes=60, place=" ", digital=False)] == ["place"]
     assert rules.check_meeting(**base, duration_minutes=60, place="", digital=True) == []
     assert [v.field for v in rules.check_meeting(**base, duration_minutes=2, place="Rum 1", digital=False)] == [
-        "duration_minutes"]
+        "duration_minutes"
+    ]
 
 
 @pytest.mark.django_db
 def test_booking_and_recording_the_outcome_are_logged(world, anna, enrolment):
     from pestrack.records.meetings import rules
 
-    meeting = _book(anna, enrolment, NOW + dt.timedelta(days=2),
-                    other_bodies=[_code("other_body", "socialtjanst")], source="10.0.0.1")
+    meeting = _book(
+        anna,
+        enrolment,
+        NOW + dt.timedelta(days=2),
+        other_bodies=[_code("other_body", "socialtjanst")],
+        source="10.0.0.1",
+    )
     created = log_entries(action="create", object_type="meeting", object_id=str(meeting.pk)).get()
     assert created.actor == "anna" and created.person_id == world.jarva.pk and created.source == "10.0.0.1"
     assert [c.code for c in meeting.other_bodies.all()] == ["socialtjanst"] and meeting.organiser == anna
@@ -165,7 +186,9 @@ def test_attendance_is_saved_all_days_or_none_and_logged_once(world, anna, parti
         rules.record_attendance(anna, participation, {**good, TODAY + dt.timedelta(days=1): (True, None)})
     assert not Attendance.objects.exists() and not log_entries(object_type="attendance").exists()
     rules.record_attendance(anna, participation, {**good, days[2]: (False, _code("absence_reason", "illness"))})
-    assert Attendance.objects.filter(present=True).count() == 4 and Attendance.objects.filter(present=False).count() == 1
+    assert (
+        Attendance.objects.filter(present=True).count() == 4 and Attendance.objects.filter(present=False).count() == 1
+    )
     entry = log_entries(object_type="attendance").get()
     assert entry.person_id == world.jarva.pk and entry.object_id == str(participation.pk)
     rules.record_attendance(anna, participation, {days[2]: None})
@@ -174,24 +197,47 @@ def test_attendance_is_saved_all_days_or_none_and_logged_once(world, anna, parti
 
 # --- Work list ------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_meetings_without_outcome_today_or_before_are_due(world, anna, enrolment):
     from pestrack.records import worklist
     from pestrack.records.casework.models import Enrolment
     from pestrack.records.meetings.models import Meeting
 
-    earlier = Meeting.objects.create(person=world.jarva, enrolment=enrolment, kind=_code("meeting_kind", "planning"),
-                                     starts_at=_at(TODAY - dt.timedelta(days=2)), organiser=anna)
-    today = Meeting.objects.create(person=world.jarva, enrolment=enrolment, kind=_code("meeting_kind", "planning"),
-                                   starts_at=_at(TODAY, 23), organiser=anna)
-    Meeting.objects.create(person=world.jarva, enrolment=enrolment, kind=_code("meeting_kind", "planning"),
-                           starts_at=_at(TODAY + dt.timedelta(days=1)), organiser=anna)
-    Meeting.objects.create(person=world.jarva, enrolment=enrolment, kind=_code("meeting_kind", "planning"),
-                           starts_at=_at(TODAY - dt.timedelta(days=1)), organiser=anna,
-                           outcome=_code("meeting_outcome", "attended"))
+    earlier = Meeting.objects.create(
+        person=world.jarva,
+        enrolment=enrolment,
+        kind=_code("meeting_kind", "planning"),
+        starts_at=_at(TODAY - dt.timedelta(days=2)),
+        organiser=anna,
+    )
+    today = Meeting.objects.create(
+        person=world.jarva,
+        enrolment=enrolment,
+        kind=_code("meeting_kind", "planning"),
+        starts_at=_at(TODAY, 23),
+        organiser=anna,
+    )
+    Meeting.objects.create(
+        person=world.jarva,
+        enrolment=enrolment,
+        kind=_code("meeting_kind", "planning"),
+        starts_at=_at(TODAY + dt.timedelta(days=1)),
+        organiser=anna,
+    )
+    Meeting.objects.create(
+        person=world.jarva,
+        enrolment=enrolment,
+        kind=_code("meeting_kind", "planning"),
+        starts_at=_at(TODAY - dt.timedelta(days=1)),
+        organiser=anna,
+        outcome=_code("meeting_outcome", "attended"),
+    )
     items = worklist.items(Enrolment.objects.all(), TODAY, kinds=["meeting_today"])
-    assert [(i["object_id"], i["due_date"]) for i in items] == [(earlier.pk, TODAY - dt.timedelta(days=2)),
-                                                                (today.pk, TODAY)]
+    assert [(i["object_id"], i["due_date"]) for i in items] == [
+        (earlier.pk, TODAY - dt.timedelta(days=2)),
+        (today.pk, TODAY),
+    ]
     assert items[0]["person_id"] == world.jarva.pk and items[0]["enrolment_id"] == enrolment.pk
     assert worklist.source("meeting_today").resolve_url(items[0]) == f"/meetings/{earlier.pk}/outcome/"
     earlier.outcome = _code("meeting_outcome", "absent_no_notice")
@@ -218,12 +264,16 @@ def test_a_participation_without_attendance_last_week_is_due_until_entered(world
     rules.record_attendance(anna, participation, {last_monday + dt.timedelta(days=1): (True, None)})
     assert worklist.counts(enrolments, TODAY)["attendance_missing"] == 0
     # a participation that starts this week is not due yet
-    Participation.objects.create(enrolment=participation.enrolment, measure=participation.measure,
-                                 start_date=TODAY - dt.timedelta(days=TODAY.weekday()))
+    Participation.objects.create(
+        enrolment=participation.enrolment,
+        measure=participation.measure,
+        start_date=TODAY - dt.timedelta(days=TODAY.weekday()),
+    )
     assert worklist.counts(enrolments, TODAY)["attendance_missing"] == 0
 
 
 # --- Calendar file --------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_the_calendar_file_parses_back_without_the_identity_number(world, anna, enrolment):
@@ -232,10 +282,16 @@ def test_the_calendar_file_parses_back_without_the_identity_number(world, anna, 
     from pestrack.records.meetings import calendar
 
     starts = _at(TODAY + dt.timedelta(days=3), 13)
-    meeting = _book(anna, enrolment, starts, duration_minutes=45,
-                    other_bodies=[_code("other_body", "forsakringskassan")])
-    body = calendar.ics(meeting, name="Jarva Jarvasson", url="https://pestrack.example/persons/1/",
-                        label=lambda c: c.name_sv, digital_text="Digitalt möte")
+    meeting = _book(
+        anna, enrolment, starts, duration_minutes=45, other_bodies=[_code("other_body", "forsakringskassan")]
+    )
+    body = calendar.ics(
+        meeting,
+        name="Jarva Jarvasson",
+        url="https://pestrack.example/persons/1/",
+        label=lambda c: c.name_sv,
+        digital_text="Digitalt möte",
+    )
     parsed = Calendar.from_ical(body)
     event = parsed.walk("VEVENT")[0]
     assert event.decoded("dtstart") == starts and event.decoded("dtend") == starts + dt.timedelta(minutes=45)
@@ -247,6 +303,7 @@ def test_the_calendar_file_parses_back_without_the_identity_number(world, anna, 
 
 
 # --- The monthly attendance report ----------------------------------------------------------
+
 
 @pytest.fixture
 def report_case(world, anna):
@@ -261,18 +318,25 @@ def report_case(world, anna):
     other = make_person("Cia", "Carlsson", "jt-jarva", referring="sdf-farsta", serial=303)
     measure = _first("measure")
     parts = {}
-    for p, start, end in ((a, dt.date(2025, 10, 1), None), (b, dt.date(2025, 11, 17), dt.date(2025, 11, 28)),
-                          (other, dt.date(2025, 10, 1), None)):
+    for p, start, end in (
+        (a, dt.date(2025, 10, 1), None),
+        (b, dt.date(2025, 11, 17), dt.date(2025, 11, 28)),
+        (other, dt.date(2025, 10, 1), None),
+    ):
         e = p.enrolments.get()
         e.start_date = dt.date(2025, 9, 1)
         e.save()
-        parts[p.last_name] = Participation.objects.create(enrolment=e, measure=measure, start_date=start, end_date=end,
-                                                          provider_name="=HYPERLINK(\"x\")")
+        parts[p.last_name] = Participation.objects.create(
+            enrolment=e, measure=measure, start_date=start, end_date=end, provider_name='=HYPERLINK("x")'
+        )
     illness, child = _code("absence_reason", "illness"), _code("absence_reason", "care_of_child")
     # Ahmed: 3-7 Nov present but Wednesday ill; 10 Nov care of a child; 30 Nov (a Sunday) present
     days = {dt.date(2025, 11, d): (True, None) for d in (3, 4, 6, 7)}
-    days |= {dt.date(2025, 11, 5): (False, illness), dt.date(2025, 11, 10): (False, child),
-             dt.date(2025, 11, 30): (True, None)}
+    days |= {
+        dt.date(2025, 11, 5): (False, illness),
+        dt.date(2025, 11, 10): (False, child),
+        dt.date(2025, 11, 30): (True, None),
+    }
     rules.record_attendance(anna, parts["Ahmed"], days)
     rules.record_attendance(anna, parts["Berg"], {dt.date(2025, 11, 17): (False, illness)})
     rules.record_attendance(anna, parts["Carlsson"], {dt.date(2025, 11, 3): (True, None)})
@@ -289,8 +353,9 @@ def test_the_report_counts_days_per_participation_with_totals(report_case, world
 
     month, a, b, parts = report_case
     with translation.override("en"):
-        report = attendance.build(OrgUnit.objects.get(code="sdf-rk"), month, enrolments=Enrolment.objects.all(),
-                                  user=anna)
+        report = attendance.build(
+            OrgUnit.objects.get(code="sdf-rk"), month, enrolments=Enrolment.objects.all(), user=anna
+        )
     assert [r.person_id for r in report.rows] == [a.pk, b.pk]
     ahmed, berg = report.rows
     # November 2025 has 20 weekdays; Ahmed took part all month, Berg 17-28 Nov (10 weekdays)
@@ -300,8 +365,13 @@ def test_the_report_counts_days_per_participation_with_totals(report_case, world
     assert berg.name == "*****" and berg.identity_number.startswith("*****")  # anna may not see protected
     assert ahmed.identity_number == a.identity_number and ahmed.name == "Ahmed, Amina"
     totals = report.totals()
-    assert totals == {"expected": 30, "present": 5, "absent": 3, "not_entered": 23,
-                      "absent_by_reason": {"illness": 2, "care_of_child": 1}}
+    assert totals == {
+        "expected": 30,
+        "present": 5,
+        "absent": 3,
+        "not_entered": 23,
+        "absent_by_reason": {"illness": 2, "care_of_child": 1},
+    }
 
 
 @pytest.mark.django_db
@@ -314,8 +384,9 @@ def test_the_report_csv_is_for_swedish_excel_with_formulas_neutralised(report_ca
 
     month, a, b, parts = report_case
     with translation.override("sv"):
-        report = attendance.build(OrgUnit.objects.get(code="sdf-rk"), month, enrolments=Enrolment.objects.all(),
-                                  user=anna)
+        report = attendance.build(
+            OrgUnit.objects.get(code="sdf-rk"), month, enrolments=Enrolment.objects.all(), user=anna
+        )
         data = attendance.to_csv(report)
     assert data.startswith(b"\xef\xbb\xbf")
     assert b"\r\n" in data
@@ -323,7 +394,7 @@ def test_the_report_csv_is_for_swedish_excel_with_formulas_neutralised(report_ca
     header = lines[0]
     assert header[:3] == ["Namn", "Personnummer", "Insats"] and "Sjukdom" in header and "Vård av barn" in header
     ahmed = lines[1]
-    assert ahmed[0] == "Ahmed, Amina" and ahmed[3] == "'=HYPERLINK(\"x\")" and ahmed[4] == "2025-10-01"
+    assert ahmed[0] == "Ahmed, Amina" and ahmed[3] == '\'=HYPERLINK("x")' and ahmed[4] == "2025-10-01"
     assert lines[3][0] == "Summa" and lines[3][6:9] == ["30", "5", "3"] and len(lines) == 4
     assert attendance.neutralise("-1+2") == "'-1+2" and attendance.neutralise("@x") == "'@x"
     assert attendance.neutralise("-1") == "-1"  # a number is no formula (records.spreadsheet)
@@ -337,8 +408,7 @@ def test_the_report_pdf_is_a_pdf_and_producing_it_is_logged_per_person(report_ca
     from pestrack.reports import attendance
 
     month, a, b, parts = report_case
-    report = attendance.build(OrgUnit.objects.get(code="sdf-rk"), month, enrolments=Enrolment.objects.all(),
-                              user=anna)
+    report = attendance.build(OrgUnit.objects.get(code="sdf-rk"), month, enrolments=Enrolment.objects.all(), user=anna)
     assert attendance.to_pdf(report).startswith(b"%PDF")
     attendance.log_produced(report, actor="anna", actor_id=anna.pk, fmt="pdf", source="")
     logged = log_entries(action="export", object_type="attendance report")
@@ -357,6 +427,7 @@ def test_a_month_is_given_as_year_and_month(world):
 
 
 # --- Demo data ------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_demo_data_gives_the_demo_caseworkers_a_day_of_meetings_and_due_attendance(world, participation, anna):
@@ -381,16 +452,27 @@ def test_the_register_extract_holds_the_meetings_and_attendance(world, anna, enr
     from pestrack.records.meetings import rules
     from pestrack.records.people.export import person_extract, render_extract_html
 
-    _book(anna, enrolment, NOW - dt.timedelta(days=1), outcome=_code("meeting_outcome", "absent_notice"),
-          other_bodies=[_code("other_body", "region"), _code("other_body", "socialtjanst")])
+    _book(
+        anna,
+        enrolment,
+        NOW - dt.timedelta(days=1),
+        outcome=_code("meeting_outcome", "absent_notice"),
+        other_bodies=[_code("other_body", "region"), _code("other_body", "socialtjanst")],
+    )
     day = TODAY - dt.timedelta(days=2)
     rules.record_attendance(anna, participation, {day: (False, _code("absence_reason", "illness"))})
     extract = person_extract(world.jarva)
     e = extract["enrolments"][0]
-    assert [(m["kind"]["code"], m["outcome"]["code"], m["other_bodies"]["code"], m["organiser"])
-            for m in e["meetings"]] == [("planning", "absent_notice", "socialtjanst, region", "anna")]
-    assert e["attendance"] == [{"measure": e["participations"][0]["measure"], "date": day.isoformat(),
-                                "present": False, "absence_reason": {"code": "illness", "sv": "Sjukdom",
-                                                                     "en": "Illness"}}]
+    assert [
+        (m["kind"]["code"], m["outcome"]["code"], m["other_bodies"]["code"], m["organiser"]) for m in e["meetings"]
+    ] == [("planning", "absent_notice", "socialtjanst, region", "anna")]
+    assert e["attendance"] == [
+        {
+            "measure": e["participations"][0]["measure"],
+            "date": day.isoformat(),
+            "present": False,
+            "absence_reason": {"code": "illness", "sv": "Sjukdom", "en": "Illness"},
+        }
+    ]
     html = render_extract_html(extract, "sv")
     assert "Möten" in html and "Uteblev med anmälan" in html and "Närvaro i insatser" in html and "Sjukdom" in html

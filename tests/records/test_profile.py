@@ -1,4 +1,5 @@
 """Profiles are data: loading is idempotent and a bad file is named with its line."""
+
 import shutil
 
 import pytest

@@ -1,4 +1,5 @@
 """Retention: anonymisation of person records past the profile's period, and the log purge."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,30 +32,69 @@ def make_person(*periods: tuple[dt.date, dt.date | None], sex: str = "woman", fu
     """A person with one Jobbtorg enrolment per (start, end) period; ``full`` adds every record kind."""
     birth = dt.date(1980, 7, 15)
     pin = make_number(birth, next(_serial))
-    person = Person(first_name="Fatima", last_name="Hassan", birth_date=birth, sex=sex, municipality="0180",
-                    address="Exempelgatan 1, Stockholm", protected_identity=True)
+    person = Person(
+        first_name="Fatima",
+        last_name="Hassan",
+        birth_date=birth,
+        sex=sex,
+        municipality="0180",
+        address="Exempelgatan 1, Stockholm",
+        protected_identity=True,
+    )
     person.set_identity_number(pin)
     person.save()
     person.pin = pin  # for the test only
     unit = OrgUnit.objects.get(code="jt-jarva")
     for start, end in periods:
         e = Enrolment.objects.create(
-            person=person, programme=code("programme", "jobbtorg"), org_unit=unit, referring_unit=unit,
-            target_group=code("target_group", "forsorjningsstod"), entry_route=code("entry_route", "social_services"),
-            start_date=start, end_date=end, exit_reason=code("exit_reason", "work") if end else None,
-            decision_reference="SoL-2019-00042", decision_date=start,
+            person=person,
+            programme=code("programme", "jobbtorg"),
+            org_unit=unit,
+            referring_unit=unit,
+            target_group=code("target_group", "forsorjningsstod"),
+            entry_route=code("entry_route", "social_services"),
+            start_date=start,
+            end_date=end,
+            exit_reason=code("exit_reason", "work") if end else None,
+            decision_reference="SoL-2019-00042",
+            decision_date=start,
         )
         if full:
             Assessment.objects.create(enrolment=e, instrument=code("instrument", "wai"), date=start, score=6)
-            Plan.objects.create(enrolment=e, date=start, goals="Work as a cook", steps="Course, then praktik",
-                                participant_view="I chose the course myself", participant_involved=True)
-            Participation.objects.create(enrolment=e, measure=code("measure", "praktik"), start_date=start,
-                                         end_date=end, provider_name="Restaurant AB")
+            Plan.objects.create(
+                enrolment=e,
+                date=start,
+                goals="Work as a cook",
+                steps="Course, then praktik",
+                participant_view="I chose the course myself",
+                participant_involved=True,
+            )
+            Participation.objects.create(
+                enrolment=e,
+                measure=code("measure", "praktik"),
+                start_date=start,
+                end_date=end,
+                provider_name="Restaurant AB",
+            )
             if end:
-                FollowUp.objects.create(enrolment=e, months=3, reference_date=end + dt.timedelta(days=91),
-                                        working=True, studying=False, self_sufficient=True, source="register")
-            SurveyAnswer.objects.create(survey="participant", question="satisfied", date=start, enrolment=e,
-                                        org_unit=unit, value=4, text="My coach helped me a lot")
+                FollowUp.objects.create(
+                    enrolment=e,
+                    months=3,
+                    reference_date=end + dt.timedelta(days=91),
+                    working=True,
+                    studying=False,
+                    self_sufficient=True,
+                    source="register",
+                )
+            SurveyAnswer.objects.create(
+                survey="participant",
+                question="satisfied",
+                date=start,
+                enrolment=e,
+                org_unit=unit,
+                value=4,
+                text="My coach helped me a lot",
+            )
     return person
 
 
@@ -76,18 +116,31 @@ def people(profile):
 
 
 def _snapshot() -> list[tuple]:
-    return list(Person.objects.order_by("pk").values_list(
-        "pk", "first_name", "last_name", "address", "pin_hash", "pin_encrypted", "birth_date", "anonymised_at"))
+    return list(
+        Person.objects.order_by("pk").values_list(
+            "pk", "first_name", "last_name", "address", "pin_hash", "pin_encrypted", "birth_date", "anonymised_at"
+        )
+    )
 
 
 def _stats() -> dict:
     """What the statistics use: enrolments, exits, follow-ups and participations by sex and birth year."""
     return {
-        "enrolments_by_sex": list(Enrolment.objects.values("person__sex").annotate(n=Count("id")).order_by("person__sex")),
-        "exits_by_sex": list(Enrolment.objects.filter(end_date__isnull=False).values("person__sex", "exit_reason__code")
-                             .annotate(n=Count("id")).order_by("person__sex")),
-        "working_by_sex": list(FollowUp.objects.filter(working=True).values("enrolment__person__sex")
-                               .annotate(n=Count("id")).order_by("enrolment__person__sex")),
+        "enrolments_by_sex": list(
+            Enrolment.objects.values("person__sex").annotate(n=Count("id")).order_by("person__sex")
+        ),
+        "exits_by_sex": list(
+            Enrolment.objects.filter(end_date__isnull=False)
+            .values("person__sex", "exit_reason__code")
+            .annotate(n=Count("id"))
+            .order_by("person__sex")
+        ),
+        "working_by_sex": list(
+            FollowUp.objects.filter(working=True)
+            .values("enrolment__person__sex")
+            .annotate(n=Count("id"))
+            .order_by("enrolment__person__sex")
+        ),
         "participations": Participation.objects.count(),
         "birth_years": sorted(p.birth_date.year for p in Person.objects.all()),
     }

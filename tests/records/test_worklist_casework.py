@@ -1,5 +1,6 @@
 """The casework items of the work list (records.casework.due): each rule's due and not-due cases,
 and that resolving an item removes it."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,13 +38,21 @@ def _enrolment(name: str, serial: int, caseworker, **fields) -> Enrolment:
 
 def _items(user, kind):
     mine = Enrolment.objects.filter(caseworker=user)
-    return [(r["enrolment_id"], r["object_id"], r["due_date"]) + ((r["months"],) if "months" in r else ())
-            for r in worklist.items(mine, TODAY, kinds=[kind])]
+    return [
+        (r["enrolment_id"], r["object_id"], r["due_date"]) + ((r["months"],) if "months" in r else ())
+        for r in worklist.items(mine, TODAY, kinds=[kind])
+    ]
 
 
 def _ended(name, serial, user, exit_date):
-    return _enrolment(name, serial, user, start_date=exit_date - dt.timedelta(days=200), end_date=exit_date,
-                      exit_reason=Code.objects.get(list="exit_reason", code="work"))
+    return _enrolment(
+        name,
+        serial,
+        user,
+        start_date=exit_date - dt.timedelta(days=200),
+        end_date=exit_date,
+        exit_reason=Code.objects.get(list="exit_reason", code="work"),
+    )
 
 
 def test_followup_due_at_each_profile_month_after_exit_until_recorded(anna):
@@ -68,6 +77,7 @@ def setting():
         row = ProfileSetting.objects.get(key="worklist")
         row.value = {**row.value, key: value}
         row.save()
+
     yield _set
     forget_worklist_settings()
 
@@ -94,10 +104,15 @@ def test_followup_months_come_from_the_profile(anna, setting):
 
 def test_plan_review_due_when_the_latest_plans_date_has_come(anna):
     e = _enrolment("Plan", 315, anna)
-    p = Plan.objects.create(enrolment=e, date=TODAY - dt.timedelta(days=90), goals="Jobb",
-                            review_date=TODAY - dt.timedelta(days=1))
-    Plan.objects.create(enrolment=_enrolment("Later", 306, anna), date=TODAY - dt.timedelta(days=10), goals="x",
-                        review_date=TODAY + dt.timedelta(days=5))  # not yet
+    p = Plan.objects.create(
+        enrolment=e, date=TODAY - dt.timedelta(days=90), goals="Jobb", review_date=TODAY - dt.timedelta(days=1)
+    )
+    Plan.objects.create(
+        enrolment=_enrolment("Later", 306, anna),
+        date=TODAY - dt.timedelta(days=10),
+        goals="x",
+        review_date=TODAY + dt.timedelta(days=5),
+    )  # not yet
     Plan.objects.create(enrolment=_enrolment("Nodate", 307, anna), date=TODAY - dt.timedelta(days=10), goals="x")
     assert _items(anna, "plan_review_due") == [(e.pk, p.pk, TODAY - dt.timedelta(days=1))]
     Plan.objects.create(enrolment=e, date=TODAY, goals="Ny plan", review_date=TODAY + dt.timedelta(days=90))
@@ -117,8 +132,12 @@ def test_measure_overdue_from_its_planned_end_until_ended(anna):
     measure = Code.objects.get(list="measure", code="praktik")
     start = e.start_date + dt.timedelta(days=1)
     p = Participation.objects.create(enrolment=e, measure=measure, start_date=start, planned_end_date=TODAY)
-    Participation.objects.create(enrolment=e, measure=Code.objects.get(list="measure", code="matching"),
-                                 start_date=start, planned_end_date=TODAY + dt.timedelta(days=1))
+    Participation.objects.create(
+        enrolment=e,
+        measure=Code.objects.get(list="measure", code="matching"),
+        start_date=start,
+        planned_end_date=TODAY + dt.timedelta(days=1),
+    )
     assert _items(anna, "measure_overdue") == [(e.pk, p.pk, TODAY)]
     p.planned_end_date = TODAY + dt.timedelta(days=30)  # moving the planned end resolves it too
     p.save()
@@ -169,13 +188,15 @@ def test_demo_data_gives_the_demo_caseworkers_items_due_now(anna):
     assert add_demo_data(TODAY) == 0  # run again: nothing added
 
 
-
-@pytest.mark.parametrize("section, message", [
-    ("worklist:\n  followup_months: [3, 0]\n", "worklist.followup_months must be a list of whole numbers"),
-    ("worklist:\n  followup_months: 6\n", "worklist.followup_months must be a list"),
-    ("worklist:\n  inactive_days: -1\n", "worklist.inactive_days must be a positive whole number"),
-    ("worklist:\n  followup_window_days: 0\n", "worklist.followup_window_days must be a positive whole number"),
-])
+@pytest.mark.parametrize(
+    "section, message",
+    [
+        ("worklist:\n  followup_months: [3, 0]\n", "worklist.followup_months must be a list of whole numbers"),
+        ("worklist:\n  followup_months: 6\n", "worklist.followup_months must be a list"),
+        ("worklist:\n  inactive_days: -1\n", "worklist.inactive_days must be a positive whole number"),
+        ("worklist:\n  followup_window_days: 0\n", "worklist.followup_window_days must be a positive whole number"),
+    ],
+)
 def test_bad_worklist_settings_are_refused_naming_the_file_and_line(tmp_path, section, message):
     import shutil
 
@@ -213,8 +234,12 @@ def test_withdrawn_records_count_for_nothing(anna):
     assert [r[3] for r in _items(anna, "followup_due")] == [3]  # the withdrawn follow-up was never made
     e = _enrolment("Plan", 321, anna)
     plan = Plan.objects.create(enrolment=e, date=TODAY - dt.timedelta(days=5), goals="x", review_date=TODAY)
-    p = Participation.objects.create(enrolment=e, measure=Code.objects.get(list="measure", code="praktik"),
-                                     start_date=e.start_date, planned_end_date=TODAY)
+    p = Participation.objects.create(
+        enrolment=e,
+        measure=Code.objects.get(list="measure", code="praktik"),
+        start_date=e.start_date,
+        planned_end_date=TODAY,
+    )
     assert len(_items(anna, "plan_review_due")) == 1 and len(_items(anna, "measure_overdue")) == 1
     Plan.objects.filter(pk=plan.pk).update(withdrawn_at=timezone.now())
     Participation.objects.filter(pk=p.pk).update(withdrawn_at=timezone.now())

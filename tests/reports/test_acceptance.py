@@ -5,6 +5,7 @@ men, women and previous-year cells, and the Jobbtorg target-group table exactly.
 One test per row, named by its line in the report. Rows the data cannot give yet are listed in
 KNOWN_GAPS with the reason: they are strict expected failures, so a row that starts to match fails
 the run until it is taken off the list."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,12 +18,15 @@ SEED = 2023
 
 KNOWN_GAPS = {
     "602": "published figures disagree: 589 for 2022 here, 877 in the report's own target-group table, "
-           "which the data follow (docs/reports.md)",
+    "which the data follow (docs/reports.md)",
 }
 
 ROWS = reference("indicators_2023.tsv") if (REFERENCE / "indicators_2023.tsv").exists() else []
-pytestmark = [pytest.mark.django_db, pytest.mark.slow,
-              pytest.mark.skipif(not ROWS, reason=f"the reference tables are not at {REFERENCE}")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.slow,
+    pytest.mark.skipif(not ROWS, reason=f"the reference tables are not at {REFERENCE}"),
+]
 
 
 class _Rollback(Exception):
@@ -47,7 +51,9 @@ def report(django_db_setup, django_db_blocker, tmp_path_factory):
                 pop = run.build("stockholm", [2022, 2023], seed=SEED)
                 store.write(pop, SEED)
                 extract(data)  # the register tables as a user gets them in: files, then analytics import
-                registers.import_files(registers.write_files([pop], data / "registers", ProfileSetting.get("age_bands")), data)
+                registers.import_files(
+                    registers.write_files([pop], data / "registers", ProfileSetting.get("age_bands")), data
+                )
                 raise _Rollback
         except _Rollback:
             pass
@@ -55,7 +61,11 @@ def report(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 def _param(row: dict):
-    marks = [pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[row["source_line"]])] if row["source_line"] in KNOWN_GAPS else []
+    marks = (
+        [pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[row["source_line"]])]
+        if row["source_line"] in KNOWN_GAPS
+        else []
+    )
     return pytest.param(row, id=f"line{row['source_line']}", marks=marks)
 
 
@@ -71,11 +81,18 @@ def test_indicator_row_as_published(report, published):
 
 def test_target_group_table_as_published(report):
     (table,) = [t for t in report.tables if t.table.id == "jobbtorg_target_groups"]
-    got = {row.label["sv"]: [int(c[k]) for k in ("women_now", "women_prev", "men_now", "men_prev", "total_now", "total_prev")]
-           for row, c in zip(table.table.rows, table.cells)}
-    want = {r["target_group"]: [int(r[k]) for k in ("women_2023", "women_2022", "men_2023", "men_2022",
-                                                       "total_2023", "total_2022")]
-            for r in reference("jobbtorg_target_groups.tsv")}
+    got = {
+        row.label["sv"]: [
+            int(c[k]) for k in ("women_now", "women_prev", "men_now", "men_prev", "total_now", "total_prev")
+        ]
+        for row, c in zip(table.table.rows, table.cells)
+    }
+    want = {
+        r["target_group"]: [
+            int(r[k]) for k in ("women_2023", "women_2022", "men_2023", "men_2022", "total_2023", "total_2022")
+        ]
+        for r in reference("jobbtorg_target_groups.tsv")
+    }
     assert got == want
 
 

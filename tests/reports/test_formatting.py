@@ -1,4 +1,5 @@
 """Cells formatted as the 2023 report prints them (Swedish) and in English."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,30 +7,38 @@ import pytest
 from pestrack.reports.formatting import cell, number
 
 
-@pytest.mark.parametrize("value,unit,precision,expected", [
-    (75.02, "percent", 2, "75,02 %"),
-    (75.0249, "percent", 2, "75,02 %"),
-    (75.025, "percent", 2, "75,03 %"),       # halves away from zero, not to even
-    (1063, "count", 0, "1 063 st"),
-    (1062.5, "count", 0, "1 063 st"),
-    (9.1, "months", 1, "9,1 mån"),
-    (6.0, "months", 1, "6 mån"),              # trailing zeros dropped, as printed ("6 mån", "80 %")
-    (62.5, "percent", 2, "62,5 %"),
-    (-8, "percent", 0, "-8 %"),
-    (4.44, "index", 1, "4,4"),
-    (82, "index", 0, "82"),
-    (1234567.891, "count", 2, "1 234 567,89 st"),
-    (-0.04, "percent", 1, "0 %"),
-    (0, "count", 0, "0 st"),
-])
+@pytest.mark.parametrize(
+    "value,unit,precision,expected",
+    [
+        (75.02, "percent", 2, "75,02 %"),
+        (75.0249, "percent", 2, "75,02 %"),
+        (75.025, "percent", 2, "75,03 %"),  # halves away from zero, not to even
+        (1063, "count", 0, "1 063 st"),
+        (1062.5, "count", 0, "1 063 st"),
+        (9.1, "months", 1, "9,1 mån"),
+        (6.0, "months", 1, "6 mån"),  # trailing zeros dropped, as printed ("6 mån", "80 %")
+        (62.5, "percent", 2, "62,5 %"),
+        (-8, "percent", 0, "-8 %"),
+        (4.44, "index", 1, "4,4"),
+        (82, "index", 0, "82"),
+        (1234567.891, "count", 2, "1 234 567,89 st"),
+        (-0.04, "percent", 1, "0 %"),
+        (0, "count", 0, "0 st"),
+    ],
+)
 def test_swedish_cells(value, unit, precision, expected):
     assert cell(value, unit, precision, "sv") == expected
 
 
-@pytest.mark.parametrize("value,unit,precision,expected", [
-    (75.02, "percent", 2, "75.02%"), (1063, "count", 0, "1,063"), (9.1, "months", 1, "9.1 months"),
-    (1234567.891, "index", 2, "1,234,567.89"),
-])
+@pytest.mark.parametrize(
+    "value,unit,precision,expected",
+    [
+        (75.02, "percent", 2, "75.02%"),
+        (1063, "count", 0, "1,063"),
+        (9.1, "months", 1, "9.1 months"),
+        (1234567.891, "index", 2, "1,234,567.89"),
+    ],
+)
 def test_english_cells(value, unit, precision, expected):
     assert cell(value, unit, precision, "en") == expected
 
@@ -46,8 +55,19 @@ def test_a_target_cell_prints_its_unit_by_the_cell_rule():
     from pestrack.reports.annual import Row
 
     def cells(**kw):
-        ind = Indicator(id="x", name={"sv": "x"}, unit="count", direction="higher", band=None, precision=0,
-                        file=None, line=0, definition="", targets={2023: {"own": 130, "kf": 1000}}, **kw)
+        ind = Indicator(
+            id="x",
+            name={"sv": "x"},
+            unit="count",
+            direction="higher",
+            band=None,
+            precision=0,
+            file=None,
+            line=0,
+            definition="",
+            targets={2023: {"own": 130, "kf": 1000}},
+            **kw,
+        )
         c = Row(goal_id="1", name={"sv": "x"}, indicator=ind, values={"outcome": 146}).cells(2023, "sv")
         return c["outcome"], c["target"], c["kf_target"]
 

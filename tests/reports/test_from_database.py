@@ -1,4 +1,5 @@
 """Without --data the report extracts the analytics tables from the records database first."""
+
 from __future__ import annotations
 
 import csv
@@ -25,6 +26,9 @@ def test_report_without_data_equals_report_on_an_extract(profile, tmp_path):
     assert a.exit_code == 0 and b.exit_code == 0, a.output + b.output
     from_db = (tmp_path / "db.csv").read_text(encoding="utf-8-sig")  # Swedish: a byte-order mark, semicolons
     assert from_db == (tmp_path / "data.csv").read_text(encoding="utf-8-sig")
-    months = next(r for r in csv.DictReader(io.StringIO(from_db), delimiter=";")
-                  if r["indicator"].startswith("Genomsnittlig inskrivningstid för kvinnor"))
+    months = next(
+        r
+        for r in csv.DictReader(io.StringIO(from_db), delimiter=";")
+        if r["indicator"].startswith("Genomsnittlig inskrivningstid för kvinnor")
+    )
     assert months["outcome"].endswith(" mån")  # the sample has 2023 exits, so the engine gave a value

@@ -1,5 +1,6 @@
 """The Jobbtorg target-group table (persons enrolled during the year, hand-counted), small-cell
 suppression, and the PDF and XLSX outputs."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,8 +26,15 @@ PROFILE = Path(__file__).resolve().parents[2] / "profiles" / "stockholm"
 
 
 def enrolment(person: str, sex: str, group: str, start: dt.date, end: dt.date | None = None) -> dict:
-    return {"person_key": person, "sex": sex, "target_group": group, "start_date": start, "end_date": end,
-            "exit_reason": "work" if end else None, "exit_outcome": "work" if end else None}
+    return {
+        "person_key": person,
+        "sex": sex,
+        "target_group": group,
+        "start_date": start,
+        "end_date": end,
+        "exit_reason": "work" if end else None,
+        "exit_outcome": "work" if end else None,
+    }
 
 
 @pytest.fixture
@@ -35,15 +43,19 @@ def enrolled(report_data):
     2023-03) then p2 again in Stockholmsjobb from 2023-04 (one person, two rows), p3 (woman, LSS),
     p4 (man, KAA, ended 2022: not in 2023), p5 (man, 20-29, starts 2024: not in 2023); another
     programme's enrolment (p6) does not count."""
-    write_table(report_data, "enrolments", [
-        enrolment("p1", "woman", "forsorjningsstod", D(2022, 5, 1)),
-        enrolment("p2", "man", "forsorjningsstod", D(2022, 9, 1), D(2023, 3, 31)),
-        enrolment("p2", "man", "stockholmsjobb", D(2023, 4, 1)),
-        enrolment("p3", "woman", "ovriga_lss", D(2023, 12, 31)),
-        enrolment("p4", "man", "kaa", D(2021, 1, 1), D(2022, 12, 31)),
-        enrolment("p5", "man", "uvas_20_29", D(2024, 1, 1)),
-        {**enrolment("p6", "woman", "forsorjningsstod", D(2023, 2, 1)), "programme": "other"},
-    ])
+    write_table(
+        report_data,
+        "enrolments",
+        [
+            enrolment("p1", "woman", "forsorjningsstod", D(2022, 5, 1)),
+            enrolment("p2", "man", "forsorjningsstod", D(2022, 9, 1), D(2023, 3, 31)),
+            enrolment("p2", "man", "stockholmsjobb", D(2023, 4, 1)),
+            enrolment("p3", "woman", "ovriga_lss", D(2023, 12, 31)),
+            enrolment("p4", "man", "kaa", D(2021, 1, 1), D(2022, 12, 31)),
+            enrolment("p5", "man", "uvas_20_29", D(2024, 1, 1)),
+            {**enrolment("p6", "woman", "forsorjningsstod", D(2023, 2, 1)), "programme": "other"},
+        ],
+    )
     return report_data
 
 
@@ -54,15 +66,25 @@ def table_cells(report) -> dict[str, dict]:
 
 def test_target_group_table_counts_persons_enrolled_during_the_year(enrolled):
     t = table_cells(build(2023, "VB", enrolled))
-    assert (t["Försörjningsstöd"]["women_now"], t["Försörjningsstöd"]["men_now"], t["Försörjningsstöd"]["total_now"]) == (1, 1, 2)
+    assert (
+        t["Försörjningsstöd"]["women_now"],
+        t["Försörjningsstöd"]["men_now"],
+        t["Försörjningsstöd"]["total_now"],
+    ) == (1, 1, 2)
     assert t["Stockholmsjobb"]["total_now"] == 1 and t["KAAs"]["total_now"] == 0 and t["Ingång 20-29"]["total_now"] == 0
-    assert t["Övriga målgrupper"]["total_now"] == 1 and t["varav LSS, Socialpsykiatri, gymnasiesärskola"]["total_now"] == 1
+    assert (
+        t["Övriga målgrupper"]["total_now"] == 1 and t["varav LSS, Socialpsykiatri, gymnasiesärskola"]["total_now"] == 1
+    )
     # the total cell adds the five groups; women and men also add the subset row, as published
     assert t["Totalt inskrivna"]["total_now"] == 4
     assert (t["Totalt inskrivna"]["women_now"], t["Totalt inskrivna"]["men_now"]) == (3, 2)
     assert (t["Totalt unika individer"]["total_now"], t["Totalt unika individer"]["women_now"]) == (3, 2)
     # 2022: p1, p2 (social assistance) and p4 (KAA)
-    assert (t["Försörjningsstöd"]["total_prev"], t["KAAs"]["total_prev"], t["Totalt unika individer"]["total_prev"]) == (2, 1, 3)
+    assert (
+        t["Försörjningsstöd"]["total_prev"],
+        t["KAAs"]["total_prev"],
+        t["Totalt unika individer"]["total_prev"],
+    ) == (2, 1, 3)
 
 
 def test_target_group_table_in_html_with_swedish_numbers(enrolled):
@@ -72,10 +94,18 @@ def test_target_group_table_in_html_with_swedish_numbers(enrolled):
     assert '<th scope="row">Totalt unika individer</th><td class="n">2</td><td class="n">1</td>' in page
 
 
-@pytest.mark.parametrize("value, denominator, expected", [
-    (3.0, None, "<5"), (4.0, None, "<5"), (5.0, None, 5.0), (0.0, None, 0.0),
-    (50.0, 4.0, ".."), (50.0, 5.0, 50.0), (None, 0.0, ".."),
-])
+@pytest.mark.parametrize(
+    "value, denominator, expected",
+    [
+        (3.0, None, "<5"),
+        (4.0, None, "<5"),
+        (5.0, None, 5.0),
+        (0.0, None, 0.0),
+        (50.0, 4.0, ".."),
+        (50.0, 5.0, 50.0),
+        (None, 0.0, ".."),
+    ],
+)
 def test_small_cells_are_suppressed(value, denominator, expected):
     r = Result("x", "VB 2023", TOTAL, None, value, value, denominator)
     assert suppressed(r, 5) == expected
@@ -90,7 +120,7 @@ def test_suppression_in_the_report_and_its_sums(enrolled):
     share = next(r for r in report.rows if r.indicator and r.indicator.id == "jobbtorg_exit_work_or_studies")
     assert share.values["men"] == ".." and share.values["outcome"] == 75.0 and share.fulfilment == "met"
     assert share.values["women"] == ".."  # secondary: the total minus the women would give the men away
-    assert "<td class=\"n\">&lt;3</td>" in render(report, "sv")
+    assert '<td class="n">&lt;3</td>' in render(report, "sv")
     assert "ytterligare en kategori där en dold kategori annars kunde räknas fram ur totalen" in render(report, "sv")
     withheld = build(2023, "VB", enrolled, suppress_below=5)  # 4 exits in all: no outcome, no mark
     share = next(r for r in withheld.rows if r.indicator and r.indicator.id == "jobbtorg_exit_work_or_studies")
@@ -105,8 +135,12 @@ def test_xlsx_has_numbers_with_units_and_every_table(enrolled, tmp_path):
     ws = wb["Indikatorer"]
     header = [c.value for c in ws[1]]
     assert header[:4] == ["goal_id", "Indikator", "Periodens utfall", "Utfall män"]
-    row = next(r for r in ws.iter_rows(min_row=2) if r[1].value.startswith("Andel kvinnor och män som har avslutats från Jobbtorg"))
-    assert row[2].value == 75.0 and row[2].number_format.endswith('" %"')   # 3 of 4 exits, a number
+    row = next(
+        r
+        for r in ws.iter_rows(min_row=2)
+        if r[1].value.startswith("Andel kvinnor och män som har avslutats från Jobbtorg")
+    )
+    assert row[2].value == 75.0 and row[2].number_format.endswith('" %"')  # 3 of 4 exits, a number
     table = wb["jobbtorg_target_groups"]
     assert [c.value for c in table[1]][:3] == ["Målgrupp", "Kvinna VB 2023", "Kvinna VB 2022"]
     assert [c.value for c in table[table.max_row]] == ["Totalt unika individer", 2, 1, 1, 2, 3, 3]
@@ -129,8 +163,23 @@ def test_command_writes_every_format(enrolled, tmp_path):
     runner = CliRunner()
     for fmt in ("pdf", "xlsx"):
         out = tmp_path / f"vb.{fmt}"
-        result = runner.invoke(app, ["report", "annual", "--year", "2023", "--format", fmt, "--data", str(enrolled),
-                                     "--out", str(out), "--suppress-below", "3"])
+        result = runner.invoke(
+            app,
+            [
+                "report",
+                "annual",
+                "--year",
+                "2023",
+                "--format",
+                fmt,
+                "--data",
+                str(enrolled),
+                "--out",
+                str(out),
+                "--suppress-below",
+                "3",
+            ],
+        )
         assert result.exit_code == 0, result.output
         assert out.stat().st_size > 1000
 
@@ -143,7 +192,9 @@ def test_table_definitions_are_checked(tmp_path):
         "    - indicator: no_such_indicator\n"
         "    - sum: [jobbtorg_enrolled_kaa]\n"
         "    - indicator: jobbtorg_exit_work_or_studies\n"
-        "    - {indicator: jobbtorg_enrolled_kaa, colour: red}\n", encoding="utf-8")
+        "    - {indicator: jobbtorg_enrolled_kaa, colour: red}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(DefinitionErrors) as exc:
         load_tables(profile, {i.id: i for i in load_definitions(profile)})
     text = str(exc.value)

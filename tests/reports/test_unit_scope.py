@@ -1,5 +1,6 @@
 """A report computed for a subset of units: its values are compared only with targets set for that
 subset, it says which units it covers, and it carries none of the city's analyses."""
+
 from __future__ import annotations
 
 import csv
@@ -34,7 +35,10 @@ def test_a_units_value_is_not_compared_with_the_city_wide_target(report_data):
     cells = unit.cells(2023, "sv")
     assert cells["outcome"] == "75 %" and cells["target"] == "" and cells["kf_target"] == ""
     assert cells["fulfilment"] == "Jämförs inte: årsmålet gäller hela staden, inte enheten"
-    assert unit.cells(2023, "en")["fulfilment"] == "Not compared: the annual target is set for the whole city, not the unit"
+    assert (
+        unit.cells(2023, "en")["fulfilment"]
+        == "Not compared: the annual target is set for the whole city, not the unit"
+    )
 
 
 def test_a_units_value_is_compared_with_the_units_own_target(report_data):
@@ -74,7 +78,11 @@ def test_every_output_says_which_rows_are_computed_and_which_reported(report_dat
     WRITERS["xlsx"](report, tmp_path / "vb.xlsx", "sv")
     sheet = load_workbook(tmp_path / "vb.xlsx").worksheets[0]
     column = [c.value for c in next(sheet.iter_cols(min_col=sheet.max_column, max_col=sheet.max_column))]
-    assert column[0] == "Källa" and "Beräknad ur registret" in column and "SCB, konjunkturstatistik över vakanser" in column
+    assert (
+        column[0] == "Källa"
+        and "Beräknad ur registret" in column
+        and "SCB, konjunkturstatistik över vakanser" in column
+    )
     page = render(report, "sv")
     assert '<span class="source">† SCB, konjunkturstatistik över vakanser</span>' in page  # Swedish page: no lang mark
     assert "† Rapporterad från en annan källa, som anges efter märket." in page

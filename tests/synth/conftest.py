@@ -1,5 +1,6 @@
 """The scale-1 population of seed 2023 drawn once for the session without a database, and its
 analytics tables written straight to Parquet (``pestrack synth --out``)."""
+
 from __future__ import annotations
 
 import pyarrow.parquet as pq

@@ -2,6 +2,7 @@
 education_followups, each calibrated indicator row recomputed here by hand from the Parquet written
 (read as profiles/stockholm/indicators/adult_education.yaml defines it), plausibility, and the
 register files of --into-db giving the same tables through ``pestrack analytics import``."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,12 +47,26 @@ def share(rows, hit) -> Fraction:
 
 
 def courses(tables, year, sex, **where):
-    return [r for r in tables[1]["course_results"] if r["end_date"] and r["end_date"].year == year
-            and (sex is None or r["sex"] == sex) and all(r[k] == v for k, v in where.items())]
+    return [
+        r
+        for r in tables[1]["course_results"]
+        if r["end_date"]
+        and r["end_date"].year == year
+        and (sex is None or r["sex"] == sex)
+        and all(r[k] == v for k, v in where.items())
+    ]
 
 
-@pytest.mark.parametrize("line, form, orientation", [(592, "grundlaggande", None), (594, "gymnasial", "hogskoleforberedande"),
-                                                     (596, "gymnasial", "yrkes"), (598, "sfi", None), (1041, "kombination", None)])
+@pytest.mark.parametrize(
+    "line, form, orientation",
+    [
+        (592, "grundlaggande", None),
+        (594, "gymnasial", "hogskoleforberedande"),
+        (596, "gymnasial", "yrkes"),
+        (598, "sfi", None),
+        (1041, "kombination", None),
+    ],
+)
 def test_completed_courses_passed(drawn_tables, line, form, orientation):
     where = {"school_form": form, "completed": True, **({"orientation": orientation} if orientation else {})}
     check(line, lambda y, s: share(courses(drawn_tables, y, s, **where), lambda r: r["passed"]))
@@ -67,22 +82,39 @@ def test_yh_programmes_ended_with_the_exam(drawn_tables):
 
 def test_sfi_beginners_passed_within_two_years(drawn_tables):
     def value(year, sex):
-        rows = [r for r in drawn_tables[1]["course_results"] if r["school_form"] == "sfi" and r["sfi_beginner"]
-                and r["start_date"].year == year - 2 and (sex is None or r["sex"] == sex)]
+        rows = [
+            r
+            for r in drawn_tables[1]["course_results"]
+            if r["school_form"] == "sfi"
+            and r["sfi_beginner"]
+            and r["start_date"].year == year - 2
+            and (sex is None or r["sex"] == sex)
+        ]
         return share(rows, lambda r: r["passed_within_two_years"])
+
     check(1043, value)
 
 
-@pytest.mark.parametrize("line, form, orientation, months", [(963, "gymnasial", "yrkes", 3), (965, "kombination", None, 3),
-                                                             (962, "yh", None, 6)])
+@pytest.mark.parametrize(
+    "line, form, orientation, months",
+    [(963, "gymnasial", "yrkes", 3), (965, "kombination", None, 3), (962, "yh", None, 6)],
+)
 def test_working_after_the_education(drawn_tables, line, form, orientation, months):
     def value(year, sex):
         stop = dt.date(year, 12 - months + 1, 1)  # the twelve months ending `months` before the year's end
         start = stop.replace(year=year - 1)
-        rows = [r for r in drawn_tables[1]["education_followups"] if r["school_form"] == form and r["orientation"] == orientation
-                and r["months"] == months and start <= r["end_date"] < stop and r["working"] is not None
-                and (sex is None or r["sex"] == sex)]
+        rows = [
+            r
+            for r in drawn_tables[1]["education_followups"]
+            if r["school_form"] == form
+            and r["orientation"] == orientation
+            and r["months"] == months
+            and start <= r["end_date"] < stop
+            and r["working"] is not None
+            and (sex is None or r["sex"] == sex)
+        ]
         return share(rows, lambda r: r["working"])
+
     check(line, value)
 
 
@@ -94,13 +126,17 @@ def test_courses_are_plausible(drawn_tables):
         assert r["start_date"] < r["planned_end_date"], r
         assert r["age_band"] not in ("0-15", "unknown"), r  # no child, not even in sfi
         assert (r["grade"] is not None) == (r["completed"] and r["school_form"] != "yh"), r
-        assert r["passed"] is None or r["passed"] == (r["grade"] in tuple("ABCDE") if r["school_form"] != "yh" else r["exam"])
+        assert r["passed"] is None or r["passed"] == (
+            r["grade"] in tuple("ABCDE") if r["school_form"] != "yh" else r["exam"]
+        )
         assert not r["within_planned_time"] or (r["passed"] and r["end_date"] <= r["planned_end_date"]), r
         assert (r["orientation"] is not None) == (r["school_form"] == "gymnasial"), r
     firsts = {}
     for r in sorted((r for r in rows if r["school_form"] == "sfi"), key=lambda r: r["start_date"]):
         firsts.setdefault(r["person_key"], r)
-    assert all(r["sfi_beginner"] is False for r in rows if r["school_form"] == "sfi" and firsts[r["person_key"]] is not r)
+    assert all(
+        r["sfi_beginner"] is False for r in rows if r["school_form"] == "sfi" and firsts[r["person_key"]] is not r
+    )
     followed = {(r["person_key"], r["end_date"]) for r in rows if r["passed"]}
     assert all((f["person_key"], f["end_date"]) in followed for f in drawn_tables[1]["education_followups"])
 

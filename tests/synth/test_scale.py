@@ -1,6 +1,7 @@
 """Scale N: N shards of the calibrated population, straight to Parquet without a database or into
 the database shard by shard; every count N times the published one, every rate the published one,
 persons and ids unique across shards."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -65,18 +66,28 @@ def test_every_count_is_scale_times_the_published_one(parquet):
         for label in [*ROWS, "Totalt unika individer"]:
             women, men, _ = table[label][year]
             assert (len(persons[(label, "woman")]), len(persons[(label, "man")])) == (SCALE * women, SCALE * men), (
-                year, label)
-    participations = pq.read_table(parquet / "participations.parquet", columns=["participation_id"]).column(0).to_pylist()
+                year,
+                label,
+            )
+    participations = (
+        pq.read_table(parquet / "participations.parquet", columns=["participation_id"]).column(0).to_pylist()
+    )
     assert sorted(participations) == list(range(1, len(participations) + 1))
 
 
 def test_the_published_rates_stay_the_same_at_scale_2(parquet):
     exits = pq.read_table(parquet / "exits.parquet").to_pylist()
-    rows = [(r["sex"], None, r["exit_date"], r["exit_outcome"], r["start_date"])
-            for r in exits if r["programme"] == "jobbtorg"]
+    rows = [
+        (r["sex"], None, r["exit_date"], r["exit_outcome"], r["start_date"])
+        for r in exits
+        if r["programme"] == "jobbtorg"
+    ]
     check_row(967, {k: share(rows, *k, lambda r: r[3] in ("work", "studies")) for k in INDICATORS[967][1]})
-    young = [(r["sex"], None, r["exit_date"], r["exit_outcome"]) for r in exits
-             if r["programme"] == "jobbtorg" and 18 <= r["age_at_exit"] <= 29]
+    young = [
+        (r["sex"], None, r["exit_date"], r["exit_outcome"])
+        for r in exits
+        if r["programme"] == "jobbtorg" and 18 <= r["age_at_exit"] <= 29
+    ]
     check_row(960, {k: share(young, *k, lambda r: r[3] in ("work", "studies")) for k in INDICATORS[960][1]})
 
 
@@ -99,4 +110,3 @@ def test_into_the_database_shard_by_shard_then_the_extract_equals_the_direct_tab
     direct, db = comparable(parquet), comparable(tmp_path)
     for table in direct:
         assert direct[table] == db[table], table
-

@@ -2,6 +2,7 @@
 
 One population (scale 1, fixed seed) is generated once for the module, inside a transaction that is
 rolled back at the end (the access log refuses DELETE on PostgreSQL, so no flush)."""
+
 from __future__ import annotations
 
 import csv
@@ -26,9 +27,14 @@ TSV = ROOT.parent / "shared" / "reference" / "jobbtorg_target_groups.tsv"
 SEED = 2023
 YEARS = (2022, 2023)
 # Row of the published table -> target-group codes it counts (written out here, not read from the profile).
-ROWS = {"Försörjningsstöd": {"forsorjningsstod"}, "KAAs": {"kaa"}, "Ingång 20-29": {"uvas_20_29"},
-        "Övriga målgrupper": {"ovriga", "ovriga_lss"}, "varav LSS, Socialpsykiatri, gymnasiesärskola": {"ovriga_lss"},
-        "Stockholmsjobb": {"stockholmsjobb"}}
+ROWS = {
+    "Försörjningsstöd": {"forsorjningsstod"},
+    "KAAs": {"kaa"},
+    "Ingång 20-29": {"uvas_20_29"},
+    "Övriga målgrupper": {"ovriga", "ovriga_lss"},
+    "varav LSS, Socialpsykiatri, gymnasiesärskola": {"ovriga_lss"},
+    "Stockholmsjobb": {"stockholmsjobb"},
+}
 SUBSET = "varav LSS, Socialpsykiatri, gymnasiesärskola"
 
 
@@ -57,8 +63,10 @@ def published() -> dict[str, dict[int, tuple[int, int, int]]]:
     """label -> year -> (women, men, total): the reference TSV, or the copy in synth.yaml without it."""
     if TSV.exists():
         with TSV.open(encoding="utf-8") as f:
-            return {r["target_group"]: {y: (int(r[f"women_{y}"]), int(r[f"men_{y}"]), int(r[f"total_{y}"])) for y in YEARS}
-                    for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)}
+            return {
+                r["target_group"]: {y: (int(r[f"women_{y}"]), int(r[f"men_{y}"]), int(r[f"total_{y}"])) for y in YEARS}
+                for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+            }
     t = yaml.safe_load((ROOT / "profiles/stockholm/synth.yaml").read_text())["targets"]
     return {r["label"]: {y: tuple(r[y]) for y in YEARS} for r in [*t["rows"], t["total_enrolled"], t["unique"]]}
 
@@ -71,18 +79,25 @@ def table_from_records(year: int) -> dict[str, tuple[int, int, int]]:
     """The published table recomputed by hand from the enrolments (distinct persons per row)."""
     persons = defaultdict(set)  # (label, sex) -> person ids
     for pid, sex, group, start, end in Enrolment.objects.filter(programme__code="jobbtorg").values_list(
-            "person_id", "person__sex", "target_group__code", "start_date", "end_date"):
+        "person_id", "person__sex", "target_group__code", "start_date", "end_date"
+    ):
         if overlaps(start, end, year):
             persons[("Totalt unika individer", sex)].add(pid)
             for label, groups in ROWS.items():
                 if group in groups:
                     persons[(label, sex)].add(pid)
-    out = {label: (len(persons[(label, "woman")]), len(persons[(label, "man")])) for label in [*ROWS, "Totalt unika individer"]}
+    out = {
+        label: (len(persons[(label, "woman")]), len(persons[(label, "man")]))
+        for label in [*ROWS, "Totalt unika individer"]
+    }
     out = {label: (w, m, w + m) for label, (w, m) in out.items()}
     groups = [label for label in ROWS if label != SUBSET]
     # As published: the women and men cells of the total add the subset row, the total cell does not.
-    out["Totalt inskrivna"] = (sum(out[label][0] for label in ROWS), sum(out[label][1] for label in ROWS),
-                               sum(out[label][2] for label in groups))
+    out["Totalt inskrivna"] = (
+        sum(out[label][0] for label in ROWS),
+        sum(out[label][1] for label in ROWS),
+        sum(out[label][2] for label in groups),
+    )
     return out
 
 
@@ -118,22 +133,36 @@ def test_every_generated_record_passes_the_business_rules(population):
     for e in Enrolment.objects.all():
         enrolments[e.id] = e
         problems = rules.check_enrolment(
-            birth_date=birth[e.person_id], municipality="0180", home_municipality="0180",
-            target_group=codes[e.target_group_id], entry_route=codes[e.entry_route_id], start_date=e.start_date,
-            end_date=e.end_date, exit_reason=codes.get(e.exit_reason_id), decision_reference=e.decision_reference,
-            decision_date=e.decision_date)
+            birth_date=birth[e.person_id],
+            municipality="0180",
+            home_municipality="0180",
+            target_group=codes[e.target_group_id],
+            entry_route=codes[e.entry_route_id],
+            start_date=e.start_date,
+            end_date=e.end_date,
+            exit_reason=codes.get(e.exit_reason_id),
+            decision_reference=e.decision_reference,
+            decision_date=e.decision_date,
+        )
         problems += rules.check_open_enrolment_unique(e.person_id, e.programme_id, e.start_date, e.end_date, e.pk)
         assert not problems, (e.pk, problems)
     assert set(Person.objects.values_list("municipality", flat=True)) == {"0180"}
     for p in Participation.objects.all():
         e = enrolments[p.enrolment_id]
         problems = rules.check_participation(
-            measure=codes[p.measure_id], programme=codes[e.programme_id], birth_date=birth[e.person_id],
-            enrolment_start=e.start_date, enrolment_end=e.end_date, start_date=p.start_date, end_date=p.end_date)
+            measure=codes[p.measure_id],
+            programme=codes[e.programme_id],
+            birth_date=birth[e.person_id],
+            enrolment_start=e.start_date,
+            enrolment_end=e.end_date,
+            start_date=p.start_date,
+            end_date=p.end_date,
+        )
         assert not problems, (p.pk, problems)
     for f in FollowUp.objects.all():
-        problems = rules.check_followup(months=f.months, enrolment_end=enrolments[f.enrolment_id].end_date,
-                                        reference_date=f.reference_date)
+        problems = rules.check_followup(
+            months=f.months, enrolment_end=enrolments[f.enrolment_id].end_date, reference_date=f.reference_date
+        )
         assert not problems, (f.pk, problems)
     for a in Assessment.objects.all():
         assert not rules.check_assessment(instrument=codes[a.instrument_id], score=a.score, date=a.date)
@@ -142,12 +171,14 @@ def test_every_generated_record_passes_the_business_rules(population):
 def test_no_future_dates_no_exit_before_enrolment_and_plausible_ages(population):
     today = dt.date.today()
     assert Enrolment.objects.filter(end_date__isnull=False, exit_reason__isnull=True).count() == 0
-    for start, end, birth, group in Enrolment.objects.values_list("start_date", "end_date", "person__birth_date",
-                                                                  "target_group__code"):
+    for start, end, birth, group in Enrolment.objects.values_list(
+        "start_date", "end_date", "person__birth_date", "target_group__code"
+    ):
         assert birth < start <= today and (end is None or start <= end <= today)
         assert 16 <= rules.age_on(birth, start) <= 64, group
     for start, end, e_start, e_end in Participation.objects.values_list(
-            "start_date", "end_date", "enrolment__start_date", "enrolment__end_date"):
+        "start_date", "end_date", "enrolment__start_date", "enrolment__end_date"
+    ):
         assert e_start <= start and (end is None or start <= end <= (e_end or today))
     for ref, months, end in FollowUp.objects.values_list("reference_date", "months", "enrolment__end_date"):
         assert end < ref <= today and months in (3, 6)
@@ -158,8 +189,11 @@ def test_stockholmsjobb_enrolments_work_on_a_stockholmsjobb_place(population):
     sj = Enrolment.objects.filter(target_group__code="stockholmsjobb")
     on_place = sj.filter(participations__measure__code="stockholmsjobb", participations__place__isnull=False).distinct()
     assert sj.count() == on_place.count() > 1000
-    assert not Participation.objects.filter(measure__code="stockholmsjobb").exclude(
-        enrolment__target_group__code="stockholmsjobb").exists()
+    assert (
+        not Participation.objects.filter(measure__code="stockholmsjobb")
+        .exclude(enrolment__target_group__code="stockholmsjobb")
+        .exists()
+    )
 
 
 def test_same_seed_same_data_other_seed_other_data(population):
@@ -215,9 +249,15 @@ def comparable(folder: Path) -> dict[str, list[dict]]:
     from pestrack.analytics.schema import RECORD_TABLES
 
     tables = {t.name: pq.read_table(folder / f"{t.name}.parquet").to_pylist() for t in RECORD_TABLES}
-    rank = {key: {value: i for i, value in enumerate(sorted(r[key] for r in tables[table]))} for table, key in (
-        ("enrolments", "enrolment_id"), ("participations", "participation_id"), ("places", "place_id"),
-        ("outreach", "contact_id"))}
+    rank = {
+        key: {value: i for i, value in enumerate(sorted(r[key] for r in tables[table]))}
+        for table, key in (
+            ("enrolments", "enrolment_id"),
+            ("participations", "participation_id"),
+            ("places", "place_id"),
+            ("outreach", "contact_id"),
+        )
+    }
     for rows in tables.values():
         for r in rows:
             for key, ranks in rank.items():
@@ -235,7 +275,9 @@ def test_synth_out_without_the_database_gives_the_tables_the_extract_gives(popul
     from pestrack.analytics.extract import extract
     from pestrack.cli import app
 
-    r = CliRunner().invoke(app, ["synth", "--years", "2022", "2023", "--seed", str(SEED), "--out", str(tmp_path / "direct")])
+    r = CliRunner().invoke(
+        app, ["synth", "--years", "2022", "2023", "--seed", str(SEED), "--out", str(tmp_path / "direct")]
+    )
     assert r.exit_code == 0, r.output
     assert "shard 1/1" in r.output and "analytics tables in" in r.output
     extract(tmp_path / "db")
@@ -276,20 +318,34 @@ def test_the_command_needs_out_or_into_db_and_refuses_a_database_with_persons(po
 INDICATOR_TSV = TSV.parent / "indicators_2023.tsv"
 # source line -> (indicator, {(year, sex): value as printed}); sex None = all.
 INDICATORS = {
-    967: ("Andel kvinnor och män som har avslutats från Jobbtorg Stockholm till arbete eller studier",
-          {(2023, None): "73.8", (2023, "man"): "75.53", (2023, "woman"): "71.38"}),
-    960: ("Andel kvinnor och män 18-29 år som har avslutats från Jobbtorg Stockholm till arbete eller studier",
-          {(2023, None): "78.9", (2023, "man"): "80", (2023, "woman"): "77.1", (2022, None): "78.5"}),
-    959: ("Andel kvinnor och män (16-19 år) inom KAA som skrivs ut till studier efter åtgärd",
-          {(2023, None): "54.3", (2023, "man"): "49.5", (2023, "woman"): "59.7", (2022, None): "49.9"}),
-    591: ("Andel aspiranter som är självförsörjande sex månader efter avslut på Jobbtorg Stockholm",
-          {(2023, None): "75.02", (2023, "man"): "76.34", (2023, "woman"): "73.35", (2022, None): "72.38"}),
-    961: ("Andel kvinnor och män som arbetar eller studerar, tre månader efter avslutat Stockholmsjobb",
-          {(2023, None): "62.65", (2023, "man"): "62.78", (2023, "woman"): "62.5"}),
-    610: ("Genomsnittlig inskrivningstid för kvinnor och män som avslutas från Jobbtorg Stockholm",
-          {(2023, None): "9.1", (2023, "man"): "8.7", (2023, "woman"): "9.7", (2022, None): "8.9"}),
-    612: ("Genomsnittlig inskrivningstid för unga aspiranter (18-29 år) som avslutas från Jobbtorg Stockholm",
-          {(2023, None): "6", (2023, "man"): "6", (2023, "woman"): "5.9", (2022, None): "6.2"}),
+    967: (
+        "Andel kvinnor och män som har avslutats från Jobbtorg Stockholm till arbete eller studier",
+        {(2023, None): "73.8", (2023, "man"): "75.53", (2023, "woman"): "71.38"},
+    ),
+    960: (
+        "Andel kvinnor och män 18-29 år som har avslutats från Jobbtorg Stockholm till arbete eller studier",
+        {(2023, None): "78.9", (2023, "man"): "80", (2023, "woman"): "77.1", (2022, None): "78.5"},
+    ),
+    959: (
+        "Andel kvinnor och män (16-19 år) inom KAA som skrivs ut till studier efter åtgärd",
+        {(2023, None): "54.3", (2023, "man"): "49.5", (2023, "woman"): "59.7", (2022, None): "49.9"},
+    ),
+    591: (
+        "Andel aspiranter som är självförsörjande sex månader efter avslut på Jobbtorg Stockholm",
+        {(2023, None): "75.02", (2023, "man"): "76.34", (2023, "woman"): "73.35", (2022, None): "72.38"},
+    ),
+    961: (
+        "Andel kvinnor och män som arbetar eller studerar, tre månader efter avslutat Stockholmsjobb",
+        {(2023, None): "62.65", (2023, "man"): "62.78", (2023, "woman"): "62.5"},
+    ),
+    610: (
+        "Genomsnittlig inskrivningstid för kvinnor och män som avslutas från Jobbtorg Stockholm",
+        {(2023, None): "9.1", (2023, "man"): "8.7", (2023, "woman"): "9.7", (2022, None): "8.9"},
+    ),
+    612: (
+        "Genomsnittlig inskrivningstid för unga aspiranter (18-29 år) som avslutas från Jobbtorg Stockholm",
+        {(2023, None): "6", (2023, "man"): "6", (2023, "woman"): "5.9", (2022, None): "6.2"},
+    ),
 }
 
 
@@ -300,25 +356,34 @@ DECIMALS = {960: 1, 612: 1}
 def printed_window(printed: str, decimals: int = 0) -> tuple[Fraction, Fraction]:
     """75.02 printed means 75.015 <= x < 75.025; at least ``decimals`` decimals (80 at one is 80.0)."""
     decimals = max(decimals, len(printed.partition(".")[2]))
-    half = Fraction(1, 2 * 10 ** decimals)
+    half = Fraction(1, 2 * 10**decimals)
     return Fraction(printed) - half, Fraction(printed) + half
 
 
 def check_row(line: int, computed: dict) -> None:
     """``computed``: (year, sex) -> Fraction; every published cell must be met at its printed precision."""
     name, cells = INDICATORS[line]
-    wrong = {k: (printed, float(computed[k])) for k, printed in cells.items()
-             if not (printed_window(printed, DECIMALS.get(line, 0))[0] <= computed[k]
-                     < printed_window(printed, DECIMALS.get(line, 0))[1])}
+    wrong = {
+        k: (printed, float(computed[k]))
+        for k, printed in cells.items()
+        if not (
+            printed_window(printed, DECIMALS.get(line, 0))[0]
+            <= computed[k]
+            < printed_window(printed, DECIMALS.get(line, 0))[1]
+        )
+    }
     assert not wrong, f"line {line} {name!r}: (year, sex): (published, computed) {wrong}"
 
 
 def jobbtorg_exits() -> list[tuple[str, dt.date, dt.date, str, dt.date]]:
     """(sex, birth date, exit date, exit outcome, start date) of every ended Jobbtorg enrolment."""
     outcome = {c.code: (c.rules or {}).get("outcome", "other") for c in Code.objects.filter(list="exit_reason")}
-    return [(sex, birth, end, outcome[reason], start) for sex, birth, end, reason, start in Enrolment.objects.filter(
-        programme__code="jobbtorg", end_date__isnull=False).values_list(
-        "person__sex", "person__birth_date", "end_date", "exit_reason__code", "start_date")]
+    return [
+        (sex, birth, end, outcome[reason], start)
+        for sex, birth, end, reason, start in Enrolment.objects.filter(
+            programme__code="jobbtorg", end_date__isnull=False
+        ).values_list("person__sex", "person__birth_date", "end_date", "exit_reason__code", "start_date")
+    ]
 
 
 def share(rows, year, sex, hit) -> Fraction:
@@ -338,8 +403,12 @@ def test_the_indicator_values_here_are_the_published_ones():
         rows = {int(r["source_line"]): r for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)}
     for line, (name, cells) in INDICATORS.items():
         r = rows[line]
-        column = {(2023, None): "outcome_value", (2023, "man"): "men_value", (2023, "woman"): "women_value",
-                  (2022, None): "prev_value"}
+        column = {
+            (2023, None): "outcome_value",
+            (2023, "man"): "men_value",
+            (2023, "woman"): "women_value",
+            (2022, None): "prev_value",
+        }
         assert r["indicator"] == name
         assert cells == {k: r[c] for k, c in column.items() if r[c]}, line
 
@@ -366,9 +435,13 @@ def test_mean_enrolment_time_of_exits_at_18_to_29(population):
 
 def test_kaa_exits_at_16_to_19_to_studies(population):
     outcome = {c.code: (c.rules or {}).get("outcome", "other") for c in Code.objects.filter(list="exit_reason")}
-    rows = [(sex, birth, end, outcome[reason]) for sex, birth, end, reason in Enrolment.objects.filter(
-        target_group__code="kaa", end_date__isnull=False).values_list(
-        "person__sex", "person__birth_date", "end_date", "exit_reason__code") if 16 <= rules.age_on(birth, end) <= 19]
+    rows = [
+        (sex, birth, end, outcome[reason])
+        for sex, birth, end, reason in Enrolment.objects.filter(
+            target_group__code="kaa", end_date__isnull=False
+        ).values_list("person__sex", "person__birth_date", "end_date", "exit_reason__code")
+        if 16 <= rules.age_on(birth, end) <= 19
+    ]
     check_row(959, {k: share(rows, *k, lambda r: r[3] == "studies") for k in INDICATORS[959][1]})
 
 
@@ -377,8 +450,13 @@ def followup_share(months: int, lag: int, year: int, sex, value, **where) -> Fra
     before the end of ``year`` for which ``value(working, studying, self_sufficient)`` holds."""
     stop = dt.date(year, 12 - lag, 1) + dt.timedelta(days=31)
     stop, start = stop.replace(day=1), stop.replace(day=1, year=stop.year - 1)
-    rows = FollowUp.objects.filter(months=months, enrolment__end_date__gte=start, enrolment__end_date__lt=stop,
-                                   enrolment__programme__code="jobbtorg", **where)
+    rows = FollowUp.objects.filter(
+        months=months,
+        enrolment__end_date__gte=start,
+        enrolment__end_date__lt=stop,
+        enrolment__programme__code="jobbtorg",
+        **where,
+    )
     if sex:
         rows = rows.filter(enrolment__person__sex=sex)
     values = [v for v in rows.values_list("working", "studying", "self_sufficient") if v != (None, None, None)]
@@ -390,8 +468,13 @@ def test_self_sufficient_six_months_after_exit(population):
 
 
 def test_working_or_studying_three_months_after_stockholmsjobb(population):
-    check_row(961, {k: followup_share(3, 3, *k, lambda w, s, ss: bool(w or s), enrolment__target_group__code="stockholmsjobb")
-                    for k in INDICATORS[961][1]})
+    check_row(
+        961,
+        {
+            k: followup_share(3, 3, *k, lambda w, s, ss: bool(w or s), enrolment__target_group__code="stockholmsjobb")
+            for k in INDICATORS[961][1]
+        },
+    )
 
 
 def test_the_analytics_extract_gives_the_same_exit_rows(population, tmp_path):
@@ -399,8 +482,19 @@ def test_the_analytics_extract_gives_the_same_exit_rows(population, tmp_path):
 
     extract(tmp_path)
     exits = pq.read_table(tmp_path / "exits.parquet").to_pylist()
-    every = [(r["sex"], None, r["exit_date"], r["exit_outcome"], r["start_date"], r["age_at_exit"], r["target_group"],
-              r["programme"]) for r in exits]
+    every = [
+        (
+            r["sex"],
+            None,
+            r["exit_date"],
+            r["exit_outcome"],
+            r["start_date"],
+            r["age_at_exit"],
+            r["target_group"],
+            r["programme"],
+        )
+        for r in exits
+    ]
     rows = [r for r in every if r[7] == "jobbtorg"]
     young = [r for r in rows if 18 <= r[5] <= 29]
     kaa = [r for r in every if r[6] == "kaa" and 16 <= r[5] <= 19]  # any programme
@@ -416,9 +510,11 @@ def test_exit_targets_that_cannot_be_met_are_refused_clearly():
     from pestrack.synth import config, plan
 
     ws = {"work", "work_subsidised", "studies"}
-    for key, value, message in (("exits", [99999, 3257], "99999 exits cannot be met"),
-                                ("young_exits", [1037, 99999], "99999 exits at 18-29 cannot be met"),
-                                ("young_work_or_studies", [1037, 1191], "young_work_or_studies 1037 cannot be met")):
+    for key, value, message in (
+        ("exits", [99999, 3257], "99999 exits cannot be met"),
+        ("young_exits", [1037, 99999], "99999 exits at 18-29 cannot be met"),
+        ("young_work_or_studies", [1037, 1191], "young_work_or_studies 1037 cannot be met"),
+    ):
         cfg = config.load("stockholm")
         cfg.settings["exits"][2023][key] = value
         with pytest.raises(plan.PlanError, match=message):
@@ -447,8 +543,9 @@ def test_a_full_birth_date_gets_coordination_numbers_then_refuses():
         drawer.identity(birth, "woman")
 
 
-def test_every_table_comes_out_byte_for_byte_the_same_from_the_same_rows(drawn, drawn_tables, tmp_path,
-                                                                          django_db_blocker):
+def test_every_table_comes_out_byte_for_byte_the_same_from_the_same_rows(
+    drawn, drawn_tables, tmp_path, django_db_blocker
+):
     """The same seed gives the same files: rows equal on a table's sort key (e.g. courses of one
     school form ending on one day) were written in whatever order the parallel sort left them."""
     from pestrack.analytics.schema import TABLES

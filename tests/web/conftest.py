@@ -1,4 +1,5 @@
 """Demo users and a handful of persons at known units, for the access-control tests."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,12 +16,20 @@ def make_person(first, last, unit, *, referring=None, protected=False, serial=10
     from pestrack.records.people.identity import make_number
     from pestrack.records.people.models import Person
 
-    person = Person(first_name=first, last_name=last, birth_date=birth, sex="woman", municipality="0180",
-                    address=f"{last}gatan 1, Stockholm", protected_identity=protected)
+    person = Person(
+        first_name=first,
+        last_name=last,
+        birth_date=birth,
+        sex="woman",
+        municipality="0180",
+        address=f"{last}gatan 1, Stockholm",
+        protected_identity=protected,
+    )
     person.set_identity_number(make_number(birth, serial))
     person.save()
     Enrolment.objects.create(
-        person=person, programme=Code.objects.get(list="programme", code="jobbtorg"),
+        person=person,
+        programme=Code.objects.get(list="programme", code="jobbtorg"),
         org_unit=OrgUnit.objects.get(code=unit),
         referring_unit=OrgUnit.objects.get(code=referring) if referring else None,
         target_group=Code.objects.get(list="target_group", code="forsorjningsstod"),
@@ -60,6 +69,7 @@ def login(client):
         client.logout()
         assert client.login(username=username, password=PASSWORD)
         return client
+
     return _login
 
 

@@ -1,4 +1,5 @@
 """Horizontal and role-based access through every surface: pages, API (session and token), admin, exports."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """The admin site with the demo roles: the pages each role may use render; forms check the business
 rules and show each violation beside its field; the access log is the DPO's, read-only."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,15 +11,31 @@ import pytest
 from tests.web.conftest import log_entries
 
 ALLOWED = {
-    "anna": ["/admin/", "/admin/people/person/", "/admin/people/person/add/", "/admin/casework/enrolment/",
-             "/admin/casework/participation/", "/admin/casework/assessment/", "/admin/casework/followup/",
-             "/admin/casework/plan/"],
+    "anna": [
+        "/admin/",
+        "/admin/people/person/",
+        "/admin/people/person/add/",
+        "/admin/casework/enrolment/",
+        "/admin/casework/participation/",
+        "/admin/casework/assessment/",
+        "/admin/casework/followup/",
+        "/admin/casework/plan/",
+    ],
     "maria": ["/admin/"],
     "ali": ["/admin/", "/admin/codes/code/", "/admin/org/orgunit/"],
     "sara": ["/admin/", "/admin/audit/accesslogentry/", "/admin/audit/auditanchor/"],
-    "admin": ["/admin/", "/admin/codes/code/", "/admin/codes/code/add/", "/admin/org/orgunit/",
-              "/admin/org/assignment/", "/admin/auth/user/", "/admin/auth/user/{anna}/change/",
-              "/admin/employers/employer/", "/admin/outreach/surveyanswer/", "/admin/web/apitoken/add/"],
+    "admin": [
+        "/admin/",
+        "/admin/codes/code/",
+        "/admin/codes/code/add/",
+        "/admin/org/orgunit/",
+        "/admin/org/assignment/",
+        "/admin/auth/user/",
+        "/admin/auth/user/{anna}/change/",
+        "/admin/employers/employer/",
+        "/admin/outreach/surveyanswer/",
+        "/admin/web/apitoken/add/",
+    ],
 }
 REFUSED = {
     "anna": ["/admin/audit/accesslogentry/", "/admin/codes/code/add/", "/admin/auth/user/"],
@@ -58,9 +75,16 @@ def _add_person_form(world, **enrolment):
     code = lambda lst, c: Code.objects.get(list=lst, code=c).pk  # noqa: E731
     start = dt.date.today() - dt.timedelta(days=10)
     data = {
-        "identity_number": "20080101-0008", "first_name": "Ny", "last_name": "Deltagare", "sex": "man",
-        "municipality": "0180", "address": "", "enrolments-TOTAL_FORMS": "1", "enrolments-INITIAL_FORMS": "0",
-        "enrolments-MIN_NUM_FORMS": "1", "enrolments-MAX_NUM_FORMS": "1000",
+        "identity_number": "20080101-0008",
+        "first_name": "Ny",
+        "last_name": "Deltagare",
+        "sex": "man",
+        "municipality": "0180",
+        "address": "",
+        "enrolments-TOTAL_FORMS": "1",
+        "enrolments-INITIAL_FORMS": "0",
+        "enrolments-MIN_NUM_FORMS": "1",
+        "enrolments-MAX_NUM_FORMS": "1000",
         "enrolments-0-programme": code("programme", "jobbtorg"),
         "enrolments-0-org_unit": OrgUnit.objects.get(code="jt-jarva").pk,
         "enrolments-0-target_group": code("target_group", "forsorjningsstod"),
@@ -102,8 +126,9 @@ def test_caseworker_adds_a_person_with_enrolment_stored_encrypted_and_logged(wor
 
 @pytest.mark.django_db
 def test_add_person_rejects_a_bad_identity_number_beside_the_field(world, login):
-    response = login("anna").post("/admin/people/person/add/", {**_add_person_form(world),
-                                                                "identity_number": "19900601-5551"})
+    response = login("anna").post(
+        "/admin/people/person/add/", {**_add_person_form(world), "identity_number": "19900601-5551"}
+    )
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
     assert "check digit" in errors["identity_number"][0]
@@ -119,7 +144,9 @@ def test_enrolment_rule_violation_is_shown_beside_its_field(world, login):
     response = login("anna").post("/admin/people/person/add/", data)
     assert response.status_code == 200
     inline_form = response.context["inline_admin_formsets"][0].formset.forms[0]
-    assert "KAA" in " ".join(inline_form.errors["target_group"]) or "kaa" in " ".join(inline_form.errors["target_group"])
+    assert "KAA" in " ".join(inline_form.errors["target_group"]) or "kaa" in " ".join(
+        inline_form.errors["target_group"]
+    )
 
 
 @pytest.mark.django_db
@@ -136,8 +163,10 @@ def test_caseworker_cannot_enrol_at_another_office(world, login):
 @pytest.mark.django_db
 def test_followup_form_requires_an_ended_enrolment(world, login):
     enrolment = world.jarva.enrolments.get()
-    response = login("anna").post("/admin/casework/followup/add/", {
-        "enrolment": enrolment.pk, "months": "3", "reference_date": dt.date.today().isoformat(), "source": "register"})
+    response = login("anna").post(
+        "/admin/casework/followup/add/",
+        {"enrolment": enrolment.pk, "months": "3", "reference_date": dt.date.today().isoformat(), "source": "register"},
+    )
     assert response.status_code == 200
     assert "ended enrolment" in " ".join(response.context["adminform"].form.errors["enrolment"])
 
@@ -181,8 +210,10 @@ def test_login_page_and_person_pages_are_accessible_html(world, client, login):
     html = login("anna").get(f"/persons/{world.jarva.pk}/").content.decode()
     assert "Jarvasson" in html
     for text in (page, html):  # scripts only from the application's own static files, none inline
-        assert re.findall(r"<script[^>]*>", text) == ['<script src="/static/web/vendor/htmx/htmx.min.js" defer>',
-                                                      '<script src="/static/web/pestrack.js" defer>']
+        assert re.findall(r"<script[^>]*>", text) == [
+            '<script src="/static/web/vendor/htmx/htmx.min.js" defer>',
+            '<script src="/static/web/pestrack.js" defer>',
+        ]
 
 
 def _resubmit(response, **changes):
@@ -191,7 +222,9 @@ def _resubmit(response, **changes):
     forms = [response.context["adminform"].form]
     for inline in response.context["inline_admin_formsets"]:
         fs = inline.formset
-        data.update({f"{fs.prefix}-TOTAL_FORMS": str(len(fs.forms)), f"{fs.prefix}-INITIAL_FORMS": str(fs.initial_form_count())})
+        data.update(
+            {f"{fs.prefix}-TOTAL_FORMS": str(len(fs.forms)), f"{fs.prefix}-INITIAL_FORMS": str(fs.initial_form_count())}
+        )
         forms += fs.forms
     for form in forms:
         for name, field in form.fields.items():
@@ -212,10 +245,16 @@ def test_person_with_an_old_enrolment_elsewhere_can_still_be_edited(world, login
     from pestrack.records.org.models import OrgUnit
 
     old = world.jarva.enrolments.get()
-    Enrolment.objects.create(person=world.jarva, programme=old.programme, org_unit=OrgUnit.objects.get(code="jt-soderort"),
-                             target_group=old.target_group, entry_route=old.entry_route,
-                             start_date=old.start_date - dt.timedelta(days=400), end_date=old.start_date - dt.timedelta(days=300),
-                             exit_reason=Code.objects.get(list="exit_reason", code="moved"))
+    Enrolment.objects.create(
+        person=world.jarva,
+        programme=old.programme,
+        org_unit=OrgUnit.objects.get(code="jt-soderort"),
+        target_group=old.target_group,
+        entry_route=old.entry_route,
+        start_date=old.start_date - dt.timedelta(days=400),
+        end_date=old.start_date - dt.timedelta(days=300),
+        exit_reason=Code.objects.get(list="exit_reason", code="moved"),
+    )
     client = login("anna")
     url = f"/admin/people/person/{world.jarva.pk}/change/"
     response = client.post(url, _resubmit(client.get(url), address="Ny gata 3"))

@@ -1,6 +1,7 @@
 """The OpenAPI schema fuzzed with schemathesis: every operation, a bounded number of generated
 requests each, called in-process with a caseworker's bearer token; any 5xx, an undocumented status
 or a response that does not match the schema fails."""
+
 from __future__ import annotations
 
 import pytest
@@ -53,5 +54,6 @@ def test_every_operation_answers_within_its_schema(case, world, token):
     # ignored_auth would send a made-up session cookie beside the valid token and expect a refusal;
     # positive_data_acceptance fails a documented refusal of a value the schema cannot express (an
     # unknown work-list kind or breakdown: the lists come from the profile and the registry)
-    case.call_and_validate(headers={"Authorization": f"Bearer {token}"},
-                           excluded_checks=[ignored_auth, positive_data_acceptance])
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {token}"}, excluded_checks=[ignored_auth, positive_data_acceptance]
+    )

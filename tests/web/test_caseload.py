@@ -1,6 +1,7 @@
 """My caseload ("Mina ärenden"): mine by default and my units on request, sorting, search, paging,
 saved filters, export; the manager's caseload per caseworker and rebalancing; changing an
 enrolment's caseworker from the person page; every new page refused outside its users."""
+
 from __future__ import annotations
 
 import csv
@@ -48,11 +49,16 @@ def due_source(no_sources):
 
     from pestrack.records import worklist
 
-    source = worklist.register(worklist.Source(
-        kind="test_due", label="Test item",
-        query=lambda enrolments, today: enrolments.annotate(
-            due_date=F("start_date"), enrolment_id=F("pk"), object_id=F("pk")),
-        resolve_url=lambda row: "/"))
+    source = worklist.register(
+        worklist.Source(
+            kind="test_due",
+            label="Test item",
+            query=lambda enrolments, today: enrolments.annotate(
+                due_date=F("start_date"), enrolment_id=F("pk"), object_id=F("pk")
+            ),
+            resolve_url=lambda row: "/",
+        )
+    )
     yield source
     worklist._SOURCES.pop("test_due", None)
 
@@ -73,6 +79,7 @@ def mine(world):
 
 
 # --- Mine or my units ------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_caseload_lists_by_default_the_enrolments_i_am_responsible_or_second_for(mine, login):
@@ -95,6 +102,7 @@ def test_a_manager_without_a_caseload_of_their_own_sees_their_units(mine, login)
 
 # --- Sorting ---------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_sorting_by_name_puts_protected_identities_last_whatever_their_real_name(mine, login):
     from pestrack.records.people.models import Person
@@ -102,9 +110,17 @@ def test_sorting_by_name_puts_protected_identities_last_whatever_their_real_name
     Person.objects.filter(pk=mine.protected.pk).update(last_name="Aaberg")  # would sort first by name
     client = login("anna")
     assert _names(client.get("/caseload/", {"scope": "units", "sort": "name"}).content.decode()) == [
-        "Bengt Bengtsson", "Jarva Jarvasson", "Olle Ovriga", "*****"]
+        "Bengt Bengtsson",
+        "Jarva Jarvasson",
+        "Olle Ovriga",
+        "*****",
+    ]
     assert _names(client.get("/caseload/", {"scope": "units", "sort": "-name"}).content.decode()) == [
-        "Olle Ovriga", "Jarva Jarvasson", "Bengt Bengtsson", "*****"]
+        "Olle Ovriga",
+        "Jarva Jarvasson",
+        "Bengt Bengtsson",
+        "*****",
+    ]
 
 
 @pytest.mark.django_db
@@ -116,8 +132,10 @@ def test_sorting_by_target_group_uses_the_groups_name(mine, login):
     e.save()
     client = login("anna")
     names = _names(client.get("/caseload/", {"sort": "-target_group", "scope": "units"}).content.decode())
-    first = Code.objects.get(list="target_group", code="ovriga").name_en > \
-        Code.objects.get(list="target_group", code="forsorjningsstod").name_en
+    first = (
+        Code.objects.get(list="target_group", code="ovriga").name_en
+        > Code.objects.get(list="target_group", code="forsorjningsstod").name_en
+    )
     assert (names[0] == "Olle Ovriga") == first and (names[-1] == "Olle Ovriga") == (not first)
 
 
@@ -128,9 +146,13 @@ def test_sorting_by_days_since_last_activity_both_ways(mine, login):
     Enrolment.objects.filter(person=mine.bengt).update(last_activity=TODAY - dt.timedelta(days=5))
     client = login("anna")
     assert _names(client.get("/caseload/", {"sort": "-inactive"}).content.decode()) == [
-        "Jarva Jarvasson", "Bengt Bengtsson"]
+        "Jarva Jarvasson",
+        "Bengt Bengtsson",
+    ]
     assert _names(client.get("/caseload/", {"sort": "inactive"}).content.decode()) == [
-        "Bengt Bengtsson", "Jarva Jarvasson"]
+        "Bengt Bengtsson",
+        "Jarva Jarvasson",
+    ]
 
 
 @pytest.mark.django_db
@@ -150,7 +172,9 @@ def test_next_due_date_comes_from_the_work_list_sources_and_sorts(mine, login, d
     assert _names(html) == ["Bengt Bengtsson", "Jarva Jarvasson"]
     assert "overdue" in html
     assert _names(client.get("/caseload/", {"sort": "-next_due"}).content.decode()) == [
-        "Jarva Jarvasson", "Bengt Bengtsson"]
+        "Jarva Jarvasson",
+        "Bengt Bengtsson",
+    ]
 
 
 @pytest.mark.django_db
@@ -160,6 +184,7 @@ def test_next_due_date_is_empty_without_sources(mine, login, no_sources):
 
 
 # --- Search, paging -----------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_search_within_the_list_by_name(mine, login):
@@ -197,13 +222,16 @@ def test_paging_says_how_many_there_are(mine, login):
 
 # --- Saved filters -----------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_a_filter_is_saved_applied_and_deleted_without_the_search_term(mine, login):
     from pestrack.web.models import SavedFilter
 
     client = login("anna")
-    response = client.post("/caseload/filters/save/", {"filter_name": "Mina KAA", "scope": "units",
-                                                       "target_group": "kaa", "sort": "name", "q": "Bengt"})
+    response = client.post(
+        "/caseload/filters/save/",
+        {"filter_name": "Mina KAA", "scope": "units", "target_group": "kaa", "sort": "name", "q": "Bengt"},
+    )
     assert response.status_code == 302
     saved = SavedFilter.objects.get(user__username="anna")
     assert saved.name == "Mina KAA" and "Bengt" not in saved.query
@@ -226,13 +254,21 @@ def test_a_filter_needs_a_name(mine, login):
 
 # --- Export ------------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_csv_export_of_the_list_as_filtered_is_logged_naming_the_persons(mine, login):
     response = login("anna").post("/caseload/", {"scope": "units", "export": "csv"})
     assert response["Content-Type"].startswith("text/csv") and "attachment" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0][0] == "Name" and {r[0] for r in rows[1:]} == {"Jarva Jarvasson", "Bengt Bengtsson", "Olle Ovriga", "*****"}
-    exported = set(log_entries(actor="anna", action="export", object_type="caseload").values_list("person_id", flat=True))
+    assert rows[0][0] == "Name" and {r[0] for r in rows[1:]} == {
+        "Jarva Jarvasson",
+        "Bengt Bengtsson",
+        "Olle Ovriga",
+        "*****",
+    }
+    exported = set(
+        log_entries(actor="anna", action="export", object_type="caseload").values_list("person_id", flat=True)
+    )
     assert exported == {mine.jarva.pk, mine.bengt.pk, mine.other.pk, mine.protected.pk}
     assert "Skyddadsson" not in response.content.decode("utf-8-sig")
 
@@ -243,25 +279,27 @@ def test_export_neutralises_cells_a_spreadsheet_would_read_as_formulas(mine, log
 
     from pestrack.records.people.models import Person
 
-    Person.objects.filter(pk=mine.jarva.pk).update(first_name="=HYPERLINK(\"http://x\")", last_name="x")
+    Person.objects.filter(pk=mine.jarva.pk).update(first_name='=HYPERLINK("http://x")', last_name="x")
     client = login("anna")
     rows = list(csv.reader(io.StringIO(client.post("/caseload/", {"export": "csv"}).content.decode("utf-8-sig"))))
     names = {r[0] for r in rows[1:]}
-    assert "'=HYPERLINK(\"http://x\") x" in names and not any(n.startswith("=") for n in names)
+    assert '\'=HYPERLINK("http://x") x' in names and not any(n.startswith("=") for n in names)
     book = openpyxl.load_workbook(io.BytesIO(client.post("/caseload/", {"export": "xlsx"}).content))
     cells = [c.value for c in book.active["A"]]
-    assert "'=HYPERLINK(\"http://x\") x" in cells and not any(str(c).startswith("=") for c in cells)
+    assert '\'=HYPERLINK("http://x") x' in cells and not any(str(c).startswith("=") for c in cells)
 
 
 # --- Changing the caseworker from the person page ----------------------------------------------
+
 
 @pytest.mark.django_db
 def test_a_caseworker_changes_the_responsible_caseworker_and_the_person_page_shows_the_history(mine, login):
     e = mine.jarva.enrolments.get()
     client = login("anna")
     assert f"/enrolments/{e.pk}/caseworker/" in client.get(f"/persons/{mine.jarva.pk}/").content.decode()
-    response = client.post(f"/enrolments/{e.pk}/caseworker/", {"role": "responsible", "to_user": _user("bo").pk,
-                                                               "reason": "Anna on leave"})
+    response = client.post(
+        f"/enrolments/{e.pk}/caseworker/", {"role": "responsible", "to_user": _user("bo").pk, "reason": "Anna on leave"}
+    )
     assert response.status_code == 302
     e.refresh_from_db()
     assert e.caseworker.username == "bo"
@@ -273,13 +311,15 @@ def test_a_caseworker_changes_the_responsible_caseworker_and_the_person_page_sho
 def test_the_change_form_refuses_a_missing_reason_and_another_units_caseworker(mine, login):
     e = mine.jarva.enrolments.get()
     client = login("anna")
-    response = client.post(f"/enrolments/{e.pk}/caseworker/", {"role": "responsible", "to_user": _user("bo").pk,
-                                                               "reason": ""})
+    response = client.post(
+        f"/enrolments/{e.pk}/caseworker/", {"role": "responsible", "to_user": _user("bo").pk, "reason": ""}
+    )
     assert response.status_code == 422 and "This field is required" in response.content.decode()
     # erik is not offered, and is refused if posted anyway
     assert ">erik<" not in client.get(f"/enrolments/{e.pk}/caseworker/").content.decode()
-    response = client.post(f"/enrolments/{e.pk}/caseworker/", {"role": "responsible", "to_user": _user("erik").pk,
-                                                               "reason": "x"})
+    response = client.post(
+        f"/enrolments/{e.pk}/caseworker/", {"role": "responsible", "to_user": _user("erik").pk, "reason": "x"}
+    )
     assert response.status_code == 422
     e.refresh_from_db()
     assert e.caseworker.username == "anna"
@@ -288,8 +328,9 @@ def test_the_change_form_refuses_a_missing_reason_and_another_units_caseworker(m
 @pytest.mark.django_db
 def test_the_second_caseworker_is_removed_by_leaving_the_new_one_empty(mine, login):
     e = mine.bengt.enrolments.get()
-    response = login("anna").post(f"/enrolments/{e.pk}/caseworker/", {"role": "second", "to_user": "",
-                                                                      "reason": "Not needed"})
+    response = login("anna").post(
+        f"/enrolments/{e.pk}/caseworker/", {"role": "second", "to_user": "", "reason": "Not needed"}
+    )
     assert response.status_code == 302
     e.refresh_from_db()
     assert e.second_caseworker is None and e.caseworker.username == "bo"
@@ -299,8 +340,15 @@ def test_the_second_caseworker_is_removed_by_leaving_the_new_one_empty(mine, log
 def test_a_caseworker_moves_several_of_their_enrolments_at_once(mine, login):
     client = login("anna")
     ids = [mine.jarva.enrolments.get().pk, mine.other.enrolments.get().pk]
-    response = client.post("/caseload/reassign/", {"enrolment": ids, "reassign-role": "responsible",
-                                                   "reassign-to_user": _user("bo").pk, "reassign-reason": "Leave"})
+    response = client.post(
+        "/caseload/reassign/",
+        {
+            "enrolment": ids,
+            "reassign-role": "responsible",
+            "reassign-to_user": _user("bo").pk,
+            "reassign-reason": "Leave",
+        },
+    )
     assert response.status_code == 302
     assert {e.caseworker.username for e in mine.jarva.enrolments.model.objects.filter(pk__in=ids)} == {"bo"}
 
@@ -313,10 +361,13 @@ def test_the_enrol_form_makes_the_enrolling_caseworker_responsible_by_default(wo
     e = world.jarva.enrolments.get()
     e.end_date, e.exit_reason = TODAY, Code.objects.get(list="exit_reason", code="work")
     e.save()
-    form = {"programme": Code.objects.get(list="programme", code="jobbtorg").pk,
-            "org_unit": OrgUnit.objects.get(code="jt-jarva").pk,
-            "target_group": Code.objects.get(list="target_group", code="forsorjningsstod").pk,
-            "entry_route": Code.objects.get(list="entry_route", code="social_services").pk, "start_date": TODAY}
+    form = {
+        "programme": Code.objects.get(list="programme", code="jobbtorg").pk,
+        "org_unit": OrgUnit.objects.get(code="jt-jarva").pk,
+        "target_group": Code.objects.get(list="target_group", code="forsorjningsstod").pk,
+        "entry_route": Code.objects.get(list="entry_route", code="social_services").pk,
+        "start_date": TODAY,
+    }
     client = login("anna")
     refused = client.post(f"/persons/{world.jarva.pk}/enrol/", {**form, "caseworker": _user("erik").pk})
     assert refused.status_code == 422 and "erik is not a caseworker at Jobbtorg Järva" in refused.content.decode()
@@ -326,12 +377,18 @@ def test_the_enrol_form_makes_the_enrolling_caseworker_responsible_by_default(wo
 
 # --- The manager's view ------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_the_manager_sees_open_enrolments_and_overdue_items_per_caseworker(mine, login, due_source):
     html = login("maria").get("/caseload/team/").content.decode()
-    rows = {name: (n, overdue) for name, n, overdue in re.findall(
-        r'<a href="\?caseworker=\d+"[^>]*>(\w+)</a></td>\s*<td>(\d+)</td><td>\d+</td><td>\d+</td>'
-        r'<td>(?:<strong>)?(\d+)', html)}
+    rows = {
+        name: (n, overdue)
+        for name, n, overdue in re.findall(
+            r'<a href="\?caseworker=\d+"[^>]*>(\w+)</a></td>\s*<td>(\d+)</td><td>\d+</td><td>\d+</td>'
+            r"<td>(?:<strong>)?(\d+)",
+            html,
+        )
+    }
     assert rows == {"anna": ("1", "1"), "bo": ("2", "2"), "erik": ("0", "0")}  # all due at the start: overdue
     # the enrolments without a responsible caseworker are listed (maria may see protected identities)
     assert sorted(_names(html)) == ["Hemlig Skyddadsson", "Remiss Rinkebysson", "Soder Ortsson"]
@@ -351,8 +408,12 @@ def test_the_manager_rebalances_selected_enrolments_with_a_reason(mine, login):
     bo = _user("bo")
     html = client.get(f"/caseload/team/?caseworker={bo.pk}").content.decode()
     assert set(_names(html)) == {"Bengt Bengtsson", "Olle Ovriga"}
-    move = {"enrolment": [mine.other.enrolments.get().pk], "reassign-role": "responsible",
-            "reassign-to_user": _user("anna").pk, "next": f"/caseload/team/?caseworker={bo.pk}"}
+    move = {
+        "enrolment": [mine.other.enrolments.get().pk],
+        "reassign-role": "responsible",
+        "reassign-to_user": _user("anna").pk,
+        "next": f"/caseload/team/?caseworker={bo.pk}",
+    }
     response = client.post("/caseload/reassign/", {**move, "reassign-reason": ""}, follow=True)
     assert "Reason: This field is required." in response.content.decode() and not CaseworkerChange.objects.exists()
     response = client.post("/caseload/reassign/", {**move, "reassign-reason": "Rebalance"})
@@ -362,6 +423,7 @@ def test_the_manager_rebalances_selected_enrolments_with_a_reason(mine, login):
 
 
 # --- Access --------------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("username", ["anna", "erik", "ali", "sara", "admin"])
@@ -385,8 +447,15 @@ def test_changing_a_caseworker_is_refused_outside_the_enrolments_unit_and_logged
     e = mine.jarva.enrolments.get()
     client = login(username)
     assert client.get(f"/enrolments/{e.pk}/caseworker/").status_code == 403
-    response = client.post("/caseload/reassign/", {"enrolment": [e.pk], "reassign-role": "responsible",
-                                                   "reassign-to_user": _user("bo").pk, "reassign-reason": "x"})
+    response = client.post(
+        "/caseload/reassign/",
+        {
+            "enrolment": [e.pk],
+            "reassign-role": "responsible",
+            "reassign-to_user": _user("bo").pk,
+            "reassign-reason": "x",
+        },
+    )
     assert response.status_code in (302, 403)
     e.refresh_from_db()
     assert e.caseworker.username == "anna"
@@ -406,19 +475,38 @@ def test_roles_without_person_access_get_no_caseload_export_nor_saved_filters(mi
 
 # --- Language ------------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_the_new_pages_speak_swedish_to_a_swedish_user(mine, login, due_source):
-    english = ["My caseload", "Responsible caseworker", "Second caseworker", "Saved filters", "Showing", "Export (CSV)",
-               "Days since last activity", "Next due date", "Caseload per caseworker", "Move the selected",
-               "New caseworker", "Reason", "Which caseworker", "overdue", "Enrolments I am", "Search in the list",
-               "change of caseworker", "Change caseworker"]
+    english = [
+        "My caseload",
+        "Responsible caseworker",
+        "Second caseworker",
+        "Saved filters",
+        "Showing",
+        "Export (CSV)",
+        "Days since last activity",
+        "Next due date",
+        "Caseload per caseworker",
+        "Move the selected",
+        "New caseworker",
+        "Reason",
+        "Which caseworker",
+        "overdue",
+        "Enrolments I am",
+        "Search in the list",
+        "change of caseworker",
+        "Change caseworker",
+    ]
     e = mine.jarva.enrolments.get()
     client = login("anna")
     client.post(f"/enrolments/{e.pk}/caseworker/", {"role": "second", "to_user": _user("bo").pk, "reason": "Stöd"})
-    pages = [client.get("/caseload/", HTTP_ACCEPT_LANGUAGE="sv").content.decode(),
-             client.get(f"/enrolments/{e.pk}/caseworker/", HTTP_ACCEPT_LANGUAGE="sv").content.decode(),
-             client.get(f"/persons/{mine.jarva.pk}/", HTTP_ACCEPT_LANGUAGE="sv").content.decode(),
-             login("maria").get("/caseload/team/", HTTP_ACCEPT_LANGUAGE="sv").content.decode()]
+    pages = [
+        client.get("/caseload/", HTTP_ACCEPT_LANGUAGE="sv").content.decode(),
+        client.get(f"/enrolments/{e.pk}/caseworker/", HTTP_ACCEPT_LANGUAGE="sv").content.decode(),
+        client.get(f"/persons/{mine.jarva.pk}/", HTTP_ACCEPT_LANGUAGE="sv").content.decode(),
+        login("maria").get("/caseload/team/", HTTP_ACCEPT_LANGUAGE="sv").content.decode(),
+    ]
     for html in pages:
         assert not [w for w in english if w in html], [w for w in english if w in html]
     assert "Visar 1–2 av 2 öppna inskrivningar" in pages[0] and "försenad" in pages[0]

@@ -2,6 +2,7 @@
 reason and passes the same business rules as a new entry; a withdrawal never deletes; exits and
 withdrawals have a check-your-answers step; refusals change nothing; access is decided and logged;
 after a save the confirmation is on top and the entry highlighted; the admin offers no way around."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,20 +29,34 @@ def _enrolment(person):
 def _plan(person, **kw):
     from pestrack.records.casework.models import Plan
 
-    return Plan.objects.create(enrolment=_enrolment(person), date=TODAY - dt.timedelta(days=20),
-                               goals=kw.get("goals", "Arbete inom vården"), steps="Praktik")
+    return Plan.objects.create(
+        enrolment=_enrolment(person),
+        date=TODAY - dt.timedelta(days=20),
+        goals=kw.get("goals", "Arbete inom vården"),
+        steps="Praktik",
+    )
 
 
 def _measure(person, **kw):
     from pestrack.records.casework.models import Participation
 
-    return Participation.objects.create(enrolment=_enrolment(person), measure=_code("measure", kw.get("measure", "praktik")),
-                                        start_date=kw.get("start", TODAY - dt.timedelta(days=30)))
+    return Participation.objects.create(
+        enrolment=_enrolment(person),
+        measure=_code("measure", kw.get("measure", "praktik")),
+        start_date=kw.get("start", TODAY - dt.timedelta(days=30)),
+    )
 
 
 def _plan_form(plan, **changes):
-    return {"date": plan.date.isoformat(), "goals": plan.goals, "steps": plan.steps, "participant_view": "",
-            "participant_involved": "unknown", "reason": "Fel mål angivet", **changes}
+    return {
+        "date": plan.date.isoformat(),
+        "goals": plan.goals,
+        "steps": plan.steps,
+        "participant_view": "",
+        "participant_involved": "unknown",
+        "reason": "Fel mål angivet",
+        **changes,
+    }
 
 
 def _corrections(**filters):
@@ -51,6 +66,7 @@ def _corrections(**filters):
 
 
 # --- Corrections ----------------------------------------------------------------------------
+
 
 def test_a_correction_keeps_the_previous_version_and_the_reason_shown_on_the_entry(world, login):
     client = login("anna")
@@ -69,8 +85,17 @@ def test_a_correction_keeps_the_previous_version_and_the_reason_shown_on_the_ent
     assert c.new == {"goals": "Arbete inom handeln"} and c.reason == "Fel mål angivet" and c.username == "anna"
     html = client.get(f"/persons/{world.jarva.pk}/").content.decode()
     assert "by anna: Fel mål angivet; previous value: Goals: Arbete inom vården" in html
-    assert log_entries(action="update", actor="anna", person_id=world.jarva.pk, object_type="plan",
-                       object_id=str(plan.pk), detail="correction of the plan").count() == 1
+    assert (
+        log_entries(
+            action="update",
+            actor="anna",
+            person_id=world.jarva.pk,
+            object_type="plan",
+            object_id=str(plan.pk),
+            detail="correction of the plan",
+        ).count()
+        == 1
+    )
 
 
 def test_a_correction_goes_through_the_business_rules_and_a_refusal_changes_nothing(world, login):
@@ -81,9 +106,15 @@ def test_a_correction_goes_through_the_business_rules_and_a_refusal_changes_noth
     response = client.post(f"/entries/plan/{plan.pk}/correct/", _plan_form(plan, date=tomorrow))
     assert response.status_code == 422 and f"The start date {tomorrow} is in the future." in response.content.decode()
     before = measure.start_date - dt.timedelta(days=1)
-    response = client.post(f"/entries/participation/{measure.pk}/correct/", {
-        "measure": measure.measure_id, "start_date": measure.start_date.isoformat(), "end_date": before.isoformat(),
-        "reason": "Slutdatum saknades"})
+    response = client.post(
+        f"/entries/participation/{measure.pk}/correct/",
+        {
+            "measure": measure.measure_id,
+            "start_date": measure.start_date.isoformat(),
+            "end_date": before.isoformat(),
+            "reason": "Slutdatum saknades",
+        },
+    )
     assert response.status_code == 422
     assert f"The end date {before} is before the start date {measure.start_date}." in response.content.decode()
     response = client.post(f"/entries/plan/{plan.pk}/correct/", _plan_form(plan, goals="Ny", reason=""))
@@ -91,7 +122,9 @@ def test_a_correction_goes_through_the_business_rules_and_a_refusal_changes_noth
     response = client.post(f"/entries/plan/{plan.pk}/correct/", _plan_form(plan))
     assert response.status_code == 422 and "Nothing was changed." in response.content.decode()
     plan.refresh_from_db(), measure.refresh_from_db()
-    assert plan.goals == "Arbete inom vården" and plan.date == TODAY - dt.timedelta(days=20) and measure.end_date is None
+    assert (
+        plan.goals == "Arbete inom vården" and plan.date == TODAY - dt.timedelta(days=20) and measure.end_date is None
+    )
     assert not _corrections().exists()
 
 
@@ -100,15 +133,21 @@ def test_correct_an_exit_reason_and_a_decision(world, login):
     e = _enrolment(world.jarva)
     e.end_date, e.exit_reason = TODAY - dt.timedelta(days=2), _code("exit_reason", "moved")
     e.save()
-    response = client.post(f"/entries/exit/{e.pk}/correct/", {"end_date": e.end_date.isoformat(),
-                                                              "exit_reason": _code("exit_reason", "work").pk,
-                                                              "reason": "Fick jobb, inte flytt"})
+    response = client.post(
+        f"/entries/exit/{e.pk}/correct/",
+        {
+            "end_date": e.end_date.isoformat(),
+            "exit_reason": _code("exit_reason", "work").pk,
+            "reason": "Fick jobb, inte flytt",
+        },
+    )
     assert response.status_code == 302
     e.refresh_from_db()
     assert e.exit_reason.code == "work"
     assert _corrections(record_type="exit").get().previous == {"exit_reason": "moved"}
-    response = client.post(f"/entries/exit/{e.pk}/correct/", {"end_date": e.end_date.isoformat(), "exit_reason": "",
-                                                              "reason": "x"})
+    response = client.post(
+        f"/entries/exit/{e.pk}/correct/", {"end_date": e.end_date.isoformat(), "exit_reason": "", "reason": "x"}
+    )
     assert response.status_code == 422  # the exit reason is required, as for a new exit
     e.refresh_from_db()
     assert e.exit_reason.code == "work"
@@ -137,6 +176,7 @@ def test_a_correction_of_an_entry_that_is_gone_or_withdrawn_is_refused(world, lo
 
 # --- Withdrawals ----------------------------------------------------------------------------
 
+
 def test_a_withdrawal_has_a_check_step_and_never_deletes(world, login):
     from pestrack.records.casework.models import Participation
 
@@ -161,17 +201,31 @@ def test_a_withdrawal_has_a_check_step_and_never_deletes(world, login):
     assert Participation.objects.filter(pk=measure.pk).exists()
     assert not Participation.objects.current().filter(pk=measure.pk).exists()
     html = client.get(f"/persons/{world.jarva.pk}/").content.decode()
-    entry = re.search(rf'<li class="event event-measure-start withdrawn[^"]*" id="entry-participation-{measure.pk}">'
-                      r'(.*?)</li>\s*(<li class="event|</ol>)', html, re.S).group(1)
+    entry = re.search(
+        rf'<li class="event event-measure-start withdrawn[^"]*" id="entry-participation-{measure.pk}">'
+        r'(.*?)</li>\s*(<li class="event|</ol>)',
+        html,
+        re.S,
+    ).group(1)
     assert "<del>" in entry and "by anna: Registrerad på fel person" in entry
     assert "/correct/" not in entry and "/withdraw/" not in entry
     assert f"/measures/{measure.pk}/end/" not in html  # a withdrawn measure is not ended
-    assert "The entry is already withdrawn." in client.post(f"/measures/{measure.pk}/end/", {"end_date": TODAY},
-                                                            follow=True).content.decode()
+    assert (
+        "The entry is already withdrawn."
+        in client.post(f"/measures/{measure.pk}/end/", {"end_date": TODAY}, follow=True).content.decode()
+    )
     measure.refresh_from_db()
     assert measure.end_date is None
-    assert log_entries(action="update", actor="anna", person_id=world.jarva.pk, object_type="participation",
-                       detail="withdrawal of the participation").count() == 1
+    assert (
+        log_entries(
+            action="update",
+            actor="anna",
+            person_id=world.jarva.pk,
+            object_type="participation",
+            detail="withdrawal of the participation",
+        ).count()
+        == 1
+    )
 
 
 def test_withdrawing_an_exit_reopens_the_enrolment_unless_the_rules_forbid(world, login):
@@ -181,16 +235,24 @@ def test_withdrawing_an_exit_reopens_the_enrolment_unless_the_rules_forbid(world
     e = _enrolment(world.jarva)
     e.end_date, e.exit_reason = TODAY - dt.timedelta(days=40), _code("exit_reason", "work")
     e.save()
-    f = FollowUp.objects.create(enrolment=e, months=1, reference_date=TODAY - dt.timedelta(days=5),
-                                source="survey", working=True)
+    f = FollowUp.objects.create(
+        enrolment=e, months=1, reference_date=TODAY - dt.timedelta(days=5), source="survey", working=True
+    )
     url = f"/entries/exit/{e.pk}/withdraw/"
     response = client.post(url, {"reason": "Avslutad av misstag"})
     assert response.status_code == 422 and "withdraw them first" in response.content.decode()
-    assert client.post(f"/entries/followup/{f.pk}/withdraw/", {"reason": "Följer exit", "confirm": "1"}).status_code == 302
+    assert (
+        client.post(f"/entries/followup/{f.pk}/withdraw/", {"reason": "Följer exit", "confirm": "1"}).status_code == 302
+    )
     # Another open enrolment in the programme: the exit may not be withdrawn (one open enrolment).
-    other = Enrolment.objects.create(person=world.jarva, programme=e.programme, org_unit=e.org_unit,
-                                     target_group=e.target_group, entry_route=e.entry_route,
-                                     start_date=TODAY - dt.timedelta(days=3))
+    other = Enrolment.objects.create(
+        person=world.jarva,
+        programme=e.programme,
+        org_unit=e.org_unit,
+        target_group=e.target_group,
+        entry_route=e.entry_route,
+        start_date=TODAY - dt.timedelta(days=3),
+    )
     response = client.post(url, {"reason": "Avslutad av misstag", "confirm": "1"})
     assert response.status_code == 422 and "already has an open enrolment" in response.content.decode()
     e.refresh_from_db()
@@ -218,14 +280,17 @@ def test_a_required_decision_cannot_be_withdrawn(world, login):
     assert response.status_code == 422 and "requires a decision" in response.content.decode()
     e.refresh_from_db()
     assert e.decision_reference == "SN-2026-1"
-    response = client.post(f"/entries/decision/{e.pk}/correct/", {
-        "decision_reference": "SN-2026-2", "decision_date": e.decision_date.isoformat(), "reason": "Skrivfel"})
+    response = client.post(
+        f"/entries/decision/{e.pk}/correct/",
+        {"decision_reference": "SN-2026-2", "decision_date": e.decision_date.isoformat(), "reason": "Skrivfel"},
+    )
     assert response.status_code == 302
     e.refresh_from_db()
     assert e.decision_reference == "SN-2026-2"
 
 
 # --- The exit's check step ------------------------------------------------------------------
+
 
 def test_the_exit_saves_nothing_before_it_is_confirmed(world, login):
     client = login("anna")
@@ -271,14 +336,17 @@ def test_a_swedish_user_sees_the_correction_in_swedish(world, login):
 
 # --- Access ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("user", ["erik", "maria", "ali"])
 def test_another_districts_caseworker_and_roles_without_write_access_are_refused_and_logged(world, login, user):
     client = login(user)
     plan = _plan(world.jarva)
     e = _enrolment(world.jarva)
-    for url, data in ((f"/entries/plan/{plan.pk}/correct/", _plan_form(plan, goals="Ny")),
-                      (f"/entries/plan/{plan.pk}/withdraw/", {"reason": "x", "confirm": "1"}),
-                      (f"/entries/exit/{e.pk}/withdraw/", {"reason": "x", "confirm": "1"})):
+    for url, data in (
+        (f"/entries/plan/{plan.pk}/correct/", _plan_form(plan, goals="Ny")),
+        (f"/entries/plan/{plan.pk}/withdraw/", {"reason": "x", "confirm": "1"}),
+        (f"/entries/exit/{e.pk}/withdraw/", {"reason": "x", "confirm": "1"}),
+    ):
         assert client.get(url).status_code == 403
         assert client.post(url, data).status_code == 403
     plan.refresh_from_db()
@@ -293,6 +361,7 @@ def test_the_person_page_offers_corrections_only_to_who_may_write(world, login):
 
 
 # --- Figures use the current version --------------------------------------------------------
+
 
 def test_the_caseload_and_last_activity_leave_withdrawn_entries_out(world, login):
     from pestrack.records.casework import corrections
@@ -312,17 +381,22 @@ def test_the_caseload_and_last_activity_leave_withdrawn_entries_out(world, login
 
 # --- The admin ------------------------------------------------------------------------------
 
+
 def test_the_admin_refuses_deletes_and_shows_recorded_entries_read_only(world, login):
     client = login("anna")
     plan = _plan(world.jarva)
     e = _enrolment(world.jarva)
     assert client.get(f"/admin/casework/plan/{plan.pk}/delete/").status_code == 403
     assert client.post(f"/admin/casework/plan/{plan.pk}/delete/", {"post": "yes"}).status_code == 403
-    assert client.post("/admin/casework/plan/", {"action": "delete_selected", "_selected_action": [plan.pk],
-                                                 "post": "yes"}).status_code in (200, 302, 403)
+    assert client.post(
+        "/admin/casework/plan/", {"action": "delete_selected", "_selected_action": [plan.pk], "post": "yes"}
+    ).status_code in (200, 302, 403)
     html = client.get(f"/admin/casework/plan/{plan.pk}/change/").content.decode()
     assert 'name="goals"' not in html and "Arbete inom vården" in html  # shown, not editable
-    assert client.post(f"/admin/casework/plan/{plan.pk}/change/", {"goals": "Ändrad", "date": plan.date}).status_code == 403
+    assert (
+        client.post(f"/admin/casework/plan/{plan.pk}/change/", {"goals": "Ändrad", "date": plan.date}).status_code
+        == 403
+    )
     html = client.get(f"/admin/casework/enrolment/{e.pk}/change/").content.decode()
     assert 'name="end_date"' not in html and 'name="decision_reference"' not in html
     assert client.get(f"/admin/casework/enrolment/{e.pk}/delete/").status_code == 403

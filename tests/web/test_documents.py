@@ -1,5 +1,6 @@
 """Documents on the person page: upload, download and withdrawal, who may do them, what is logged,
 and the refusals of bad files, in the user's language."""
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,10 @@ pytestmark = pytest.mark.django_db
 def _upload(client, person_id, name="cv.pdf", content=None, **data):
     content = tiny_pdf("CV") if content is None else content
     # the browser's content type is a lie on purpose: only the content counts
-    return client.post(f"/persons/{person_id}/documents/new/",
-                       {"file": SimpleUploadedFile(name, content, content_type="application/pdf"), **data})
+    return client.post(
+        f"/persons/{person_id}/documents/new/",
+        {"file": SimpleUploadedFile(name, content, content_type="application/pdf"), **data},
+    )
 
 
 def _document(person, name="cv.pdf", content=None, **kwargs):
@@ -35,9 +38,16 @@ def test_a_caseworker_uploads_a_pdf_and_sees_it_on_the_person_page(world, login)
     assert response.status_code == 302 and response["Location"].endswith(f"/persons/{world.jarva.pk}/#documents")
     doc = Document.objects.get()
     assert (doc.person, doc.enrolment, doc.name, doc.content_type, doc.description, doc.uploaded_by.username) == (
-        world.jarva, enrolment, "Läkarintyg.pdf", files.PDF, "Intyg", "anna")
-    assert log_entries(actor="anna", action="create", object_type="document", object_id=str(doc.pk),
-                       person_id=world.jarva.pk).exists()
+        world.jarva,
+        enrolment,
+        "Läkarintyg.pdf",
+        files.PDF,
+        "Intyg",
+        "anna",
+    )
+    assert log_entries(
+        actor="anna", action="create", object_type="document", object_id=str(doc.pk), person_id=world.jarva.pk
+    ).exists()
     page = client.get(f"/persons/{world.jarva.pk}/").content.decode()
     assert "Läkarintyg.pdf" in page and f"/documents/{doc.pk}/download/" in page and "Intyg" in page
     assert 'enctype="multipart/form-data"' in page  # the upload form is on the page
@@ -53,8 +63,17 @@ def test_the_download_is_an_attachment_of_the_checked_type_and_is_logged(world, 
         assert response["Content-Disposition"] == "attachment; filename*=utf-8''L%C3%A4karintyg.pdf"
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Cache-Control"] == "no-store"
-        assert log_entries(actor=user, action="read", object_type="document", object_id=str(doc.pk),
-                           detail="download", person_id=world.jarva.pk).count() == 1
+        assert (
+            log_entries(
+                actor=user,
+                action="read",
+                object_type="document",
+                object_id=str(doc.pk),
+                detail="download",
+                person_id=world.jarva.pk,
+            ).count()
+            == 1
+        )
 
 
 @pytest.mark.parametrize("user", ["erik", "ali", "sara", "admin", "emil"])
@@ -62,8 +81,9 @@ def test_download_is_refused_outside_the_persons_units_and_logged(world, login, 
     doc = _document(world.jarva)
     response = login(user).get(f"/documents/{doc.pk}/download/")
     assert response.status_code == 403 and b"%PDF" not in response.content
-    assert log_entries(actor=user, action="denied", object_type="document", person_id=world.jarva.pk,
-                       detail="refused download").exists()
+    assert log_entries(
+        actor=user, action="denied", object_type="document", person_id=world.jarva.pk, detail="refused download"
+    ).exists()
     assert not log_entries(actor=user, action="read", object_type="document").exists()
 
 
@@ -86,14 +106,18 @@ def test_an_unknown_document_is_not_found(world, login):
     assert login("anna").get("/documents/999999/download/").status_code == 404
 
 
-@pytest.mark.parametrize("name, content, field, message", [
-    ("program.pdf", EXE, "File", "is not a PDF, PNG, JPEG or Word (DOCX) document"),
-    ("bild.png", HTML, "File", "is not a PDF, PNG, JPEG or Word (DOCX) document"),
-    ("empty.pdf", b"", "File", "The file is empty."),
-    ("big.pdf", tiny_pdf() + b"%" + b"x" * 2048, "File", "larger than 2 kB"),
-])
-def test_bad_files_are_refused_beside_the_field_and_nothing_is_kept(world, login, settings, documents_dir,
-                                                                      name, content, field, message):
+@pytest.mark.parametrize(
+    "name, content, field, message",
+    [
+        ("program.pdf", EXE, "File", "is not a PDF, PNG, JPEG or Word (DOCX) document"),
+        ("bild.png", HTML, "File", "is not a PDF, PNG, JPEG or Word (DOCX) document"),
+        ("empty.pdf", b"", "File", "The file is empty."),
+        ("big.pdf", tiny_pdf() + b"%" + b"x" * 2048, "File", "larger than 2 kB"),
+    ],
+)
+def test_bad_files_are_refused_beside_the_field_and_nothing_is_kept(
+    world, login, settings, documents_dir, name, content, field, message
+):
     settings.PESTRACK_DOCUMENT_MAX_BYTES = 2048
     response = _upload(login("anna"), world.jarva.pk, name, content)
     assert response.status_code == 422
@@ -104,17 +128,18 @@ def test_bad_files_are_refused_beside_the_field_and_nothing_is_kept(world, login
     assert not log_entries(action="create", object_type="document").exists()
 
 
-def test_an_oversized_upload_is_refused_without_reading_it_whole(world, login, settings, documents_dir,
-                                                                  monkeypatch):
+def test_an_oversized_upload_is_refused_without_reading_it_whole(world, login, settings, documents_dir, monkeypatch):
     """The upload stops at the limit (the request's rest is discarded, not kept in memory or in a
     temporary file): the refusal is the size, not a missing file."""
     from django.core.files import uploadhandler
 
     kept = []
     for handler in (uploadhandler.MemoryFileUploadHandler, uploadhandler.TemporaryFileUploadHandler):
+
         def spy(self, raw_data, start, _original=handler.receive_data_chunk):
             kept.append(start + len(raw_data))  # how far into the file the handler got
             return _original(self, raw_data, start)
+
         monkeypatch.setattr(handler, "receive_data_chunk", spy)
     settings.PESTRACK_DOCUMENT_MAX_BYTES = 100 * 1024
     response = _upload(login("anna"), world.jarva.pk, "big.pdf", tiny_pdf() + b"%" + b"x" * 3_000_000)
@@ -186,13 +211,16 @@ def test_a_caseworker_withdraws_a_document_with_a_reason(world, login, documents
     doc.refresh_from_db()
     assert doc.withdrawn and doc.withdrawal_reason == "Fel person" and doc.withdrawn_by.username == "anna"
     assert files.path_of(doc.stored_name).exists()  # kept until retention
-    assert log_entries(actor="anna", action="update", object_type="document", object_id=str(doc.pk),
-                       detail="withdrawn").exists()
+    assert log_entries(
+        actor="anna", action="update", object_type="document", object_id=str(doc.pk), detail="withdrawn"
+    ).exists()
     page = client.get(f"/persons/{world.jarva.pk}/").content.decode()
     assert "Withdrawn" in page and "Fel person" in page and f"/documents/{doc.pk}/download/" not in page
     assert client.get(f"/documents/{doc.pk}/download/").status_code == 404
     assert not log_entries(action="read", object_type="document", detail="download").exists()
-    assert client.get(f"/persons/{world.jarva.pk}/export.json").json()["documents"][0]["withdrawal_reason"] == "Fel person"
+    assert (
+        client.get(f"/persons/{world.jarva.pk}/export.json").json()["documents"][0]["withdrawal_reason"] == "Fel person"
+    )
 
 
 @pytest.mark.parametrize("user", ["maria", "erik", "ali", "sara", "admin"])
@@ -218,19 +246,39 @@ def test_the_document_pages_are_swedish_for_a_swedish_user(world, login):
     files.withdraw(_document(world.jarva, "old.pdf"), user=None, reason="Fel version")
     client = login("anna")
     client.post("/language/", {"language": "sv"})
-    english = ["Documents", "Upload a document", "Attached to", "Uploaded", "Withdrawn", "Withdraw", "File",
-               "Description", "For example", "at most", "The person (no particular", "bytes", "Reason for",
-               "A withdrawn document", "the person", ">Type<", ">Size<", "open"]
-    pages = {"person": client.get(f"/persons/{world.jarva.pk}/"),
-             "upload": client.get(f"/persons/{world.jarva.pk}/documents/new/"),
-             "withdraw": client.get(f"/documents/{doc.pk}/withdraw/"),
-             "refused": _upload(client, world.jarva.pk, "x.pdf", EXE)}
+    english = [
+        "Documents",
+        "Upload a document",
+        "Attached to",
+        "Uploaded",
+        "Withdrawn",
+        "Withdraw",
+        "File",
+        "Description",
+        "For example",
+        "at most",
+        "The person (no particular",
+        "bytes",
+        "Reason for",
+        "A withdrawn document",
+        "the person",
+        ">Type<",
+        ">Size<",
+        "open",
+    ]
+    pages = {
+        "person": client.get(f"/persons/{world.jarva.pk}/"),
+        "upload": client.get(f"/persons/{world.jarva.pk}/documents/new/"),
+        "withdraw": client.get(f"/documents/{doc.pk}/withdraw/"),
+        "refused": _upload(client, world.jarva.pk, "x.pdf", EXE),
+    }
     for name, response in pages.items():
         page = response.content.decode()
-        main = page[page.index("<main"):page.index("</main>")]
+        main = page[page.index("<main") : page.index("</main>")]
         found = [s for s in english if re.search(rf"(?<!\w){re.escape(s)}(?!\w)", main)]
         assert not found, (name, found)
     person = pages["person"].content.decode()
-    assert all(s in person for s in ("Dokument", "Makulerad", "Fel version", "Hör till", "Uppladdat",
-                                     "Ladda upp ett dokument"))
+    assert all(
+        s in person for s in ("Dokument", "Makulerad", "Fel version", "Hör till", "Uppladdat", "Ladda upp ett dokument")
+    )
     assert re.search(r"<dd>\d+ byte</dd>", person)

@@ -1,5 +1,6 @@
 """Employer pages: the register and contact log for employer-relations staff only; a place's
 candidates only from the caseworker's own units; proposing under the hard rules; all logged."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,10 +18,18 @@ def employer_world(world):
 
     add_user("emil", "employer_relations", ["amf"], password=PASSWORD)
     employer = Employer.objects.create(org_number="556036-0793", name="Exempelhandeln AB", size_band="50-249")
-    place = Place.objects.create(kind=Code.objects.get(list="place_type", code="stockholmsjobb"), employer=employer,
-                                 title="Lokalvårdare", start_date=dt.date.today())
-    feriejobb = Place.objects.create(kind=Code.objects.get(list="place_type", code="feriejobb"), employer=employer,
-                                     title="Parkarbetare", start_date=dt.date.today())
+    place = Place.objects.create(
+        kind=Code.objects.get(list="place_type", code="stockholmsjobb"),
+        employer=employer,
+        title="Lokalvårdare",
+        start_date=dt.date.today(),
+    )
+    feriejobb = Place.objects.create(
+        kind=Code.objects.get(list="place_type", code="feriejobb"),
+        employer=employer,
+        title="Parkarbetare",
+        start_date=dt.date.today(),
+    )
     world.employer, world.place, world.feriejobb = employer, place, feriejobb
     return world
 
@@ -39,11 +48,25 @@ def test_a_contact_is_recorded_and_logged(employer_world, login):
     client = login("emil")
     url = f"/employers/{employer_world.employer.pk}/"
     today = dt.date.today()
-    r = client.post(url, {"date": today.isoformat(), "kind": "visit", "note": "Besök om sommarjobb",
-                          "follow_up_date": (today - dt.timedelta(days=1)).isoformat()})
+    r = client.post(
+        url,
+        {
+            "date": today.isoformat(),
+            "kind": "visit",
+            "note": "Besök om sommarjobb",
+            "follow_up_date": (today - dt.timedelta(days=1)).isoformat(),
+        },
+    )
     assert r.status_code == 200 and "before the contact" in r.content.decode()  # refused, shown again
-    r = client.post(url, {"date": today.isoformat(), "kind": "visit", "note": "Besök om sommarjobb",
-                          "follow_up_date": (today + dt.timedelta(days=14)).isoformat()})
+    r = client.post(
+        url,
+        {
+            "date": today.isoformat(),
+            "kind": "visit",
+            "note": "Besök om sommarjobb",
+            "follow_up_date": (today + dt.timedelta(days=14)).isoformat(),
+        },
+    )
     assert r.status_code == 302
     contact = Contact.objects.get()
     assert contact.staff.username == "emil"

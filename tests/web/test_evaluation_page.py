@@ -1,4 +1,5 @@
 """The analyst's evaluation page: analysts only (refusals logged), every run logged, the report shown."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,13 +19,31 @@ def analytics(tmp_path, settings):
     treated = rng.random(n) < 1 / (1 + np.exp(-(age - 40) / 10))
     working = rng.random(n) < 0.3 + 0.1 * treated
     data = tmp_path / "analytics"
-    write_table(data, "enrolments", [{"enrolment_id": i + 1, "age_at_start": int(age[i]),
-                                      "sex": "woman" if i % 2 else "man", "target_group": "ovriga",
-                                      "education_level": "primary", "born_abroad": bool(i % 3 == 0)} for i in range(n)])
-    write_table(data, "participations", [{"participation_id": i + 1, "enrolment_id": i + 1, "measure": "praktik"}
-                                         for i in np.flatnonzero(treated)])
-    write_table(data, "followups", [{"enrolment_id": i + 1, "months": 6, "working": bool(working[i]),
-                                     "studying": False} for i in range(n)])
+    write_table(
+        data,
+        "enrolments",
+        [
+            {
+                "enrolment_id": i + 1,
+                "age_at_start": int(age[i]),
+                "sex": "woman" if i % 2 else "man",
+                "target_group": "ovriga",
+                "education_level": "primary",
+                "born_abroad": bool(i % 3 == 0),
+            }
+            for i in range(n)
+        ],
+    )
+    write_table(
+        data,
+        "participations",
+        [{"participation_id": i + 1, "enrolment_id": i + 1, "measure": "praktik"} for i in np.flatnonzero(treated)],
+    )
+    write_table(
+        data,
+        "followups",
+        [{"enrolment_id": i + 1, "months": 6, "working": bool(working[i]), "studying": False} for i in range(n)],
+    )
     settings.PESTRACK_ANALYTICS_DIR = str(data)
     return data
 
@@ -33,8 +52,16 @@ def test_analyst_runs_an_evaluation_and_it_is_logged(world, login, analytics):
     client = login("ali")
     page = client.get("/evaluation/")
     assert page.status_code == 200 and b"praktik" in page.content
-    res = client.get("/evaluation/", {"measure": "praktik", "outcome": "work_or_studies_6m", "method": "dr",
-                                      "covariates": "age_at_start,sex", "exact": ""})
+    res = client.get(
+        "/evaluation/",
+        {
+            "measure": "praktik",
+            "outcome": "work_or_studies_6m",
+            "method": "dr",
+            "covariates": "age_at_start,sex",
+            "exact": "",
+        },
+    )
     text = res.content.decode()
     assert res.status_code == 200
     assert "Effect on the treated (ATT)" in text and "data:image/png;base64," in text and "Covariate balance" in text
@@ -43,8 +70,10 @@ def test_analyst_runs_an_evaluation_and_it_is_logged(world, login, analytics):
 
 
 def test_an_error_is_shown_not_a_number(world, login, analytics):
-    res = login("ali").get("/evaluation/", {"measure": "praktik", "outcome": "work_or_studies_6m", "method": "psm",
-                                            "covariates": "shoe_size"})
+    res = login("ali").get(
+        "/evaluation/",
+        {"measure": "praktik", "outcome": "work_or_studies_6m", "method": "psm", "covariates": "shoe_size"},
+    )
     assert res.status_code == 200
     assert "&#x27;shoe_size&#x27; is not a column of the enrolments table" in res.content.decode()
 

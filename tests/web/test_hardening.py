@@ -1,4 +1,5 @@
 """Findings of the outside probe on the web side: caching, bidirectional control characters."""
+
 from __future__ import annotations
 
 import pytest
@@ -34,9 +35,13 @@ def test_every_text_field_of_every_model_refuses_bidirectional_controls(world):
     person.first_name = "Jarva\u202eNOSS"
     with pytest.raises(ValidationError, match="U\\+202E"):
         person.full_clean()
-    unguarded = [f"{m.__name__}.{f.name}" for m in apps.get_models() if m.__module__.startswith("pestrack.")
-                 for f in m._meta.get_fields() if isinstance(f, (models.CharField, models.TextField))
-                 and refuse_bidi_controls not in f.validators]
+    unguarded = [
+        f"{m.__name__}.{f.name}"
+        for m in apps.get_models()
+        if m.__module__.startswith("pestrack.")
+        for f in m._meta.get_fields()
+        if isinstance(f, (models.CharField, models.TextField)) and refuse_bidi_controls not in f.validators
+    ]
     assert unguarded == []
 
 
@@ -58,7 +63,9 @@ def test_the_new_person_form_tells_no_caseworker_of_a_number_registered_elsewher
     from tests.web.test_workspace import _errors_tied_to_fields, _new_person_form
 
     client = login("anna")
-    elsewhere = client.post("/persons/new/", _new_person_form(**{"person-identity_number": world.soderort.identity_number}))
+    elsewhere = client.post(
+        "/persons/new/", _new_person_form(**{"person-identity_number": world.soderort.identity_number})
+    )
     message = _errors_tied_to_fields(elsewhere.content.decode())["person-identity_number"]
     assert "already registered" not in message and "cannot be registered" in message
     assert f"/persons/{world.soderort.pk}/" not in elsewhere.content.decode()
@@ -66,7 +73,9 @@ def test_the_new_person_form_tells_no_caseworker_of_a_number_registered_elsewher
     assert f'<a href="/persons/{world.jarva.pk}/">Open the person</a>' in own.content.decode()
     checks = log_entries(actor="anna", action="search", detail__startswith="identity number checked on registration")
     assert {(e.person_id, e.detail.split(": ")[1]) for e in checks} == {
-        (world.soderort.pk, "registered outside the user's scope"), (world.jarva.pk, "registered, in the user's scope")}
+        (world.soderort.pk, "registered outside the user's scope"),
+        (world.jarva.pk, "registered, in the user's scope"),
+    }
     assert not any(world.soderort.identity_number in e.detail for e in checks)
 
 
@@ -76,8 +85,14 @@ def test_the_admin_add_form_is_no_oracle_either(world, login):
     from pestrack.records.people.identity import make_number
 
     client = login("anna")
-    data = {"identity_number": world.soderort.identity_number, "first_name": "Ny", "last_name": "Person", "sex": "woman",
-            "municipality": "0180", "address": "Gatan 1"}
+    data = {
+        "identity_number": world.soderort.identity_number,
+        "first_name": "Ny",
+        "last_name": "Person",
+        "sex": "woman",
+        "municipality": "0180",
+        "address": "Gatan 1",
+    }
     page = client.post("/admin/people/person/add/", data).content.decode()
     assert "already registered" not in page and "cannot be registered" in page
     data["identity_number"] = make_number(dt.date(1991, 2, 3), 777)
@@ -90,8 +105,13 @@ def test_admin_list_filters_on_person_fields_are_refused_and_logged(world, login
 
     client = login("anna")
     client.raise_request_exception = False
-    for query in (f"id={world.protected.pk}&first_name__startswith=He", "first_name__regex=^H", "address__icontains=gatan",
-                  "last_name=Skyddadsson", "enrolments__org_unit__code=jt-jarva"):
+    for query in (
+        f"id={world.protected.pk}&first_name__startswith=He",
+        "first_name__regex=^H",
+        "address__icontains=gatan",
+        "last_name=Skyddadsson",
+        "enrolments__org_unit__code=jt-jarva",
+    ):
         response = client.get(f"/admin/people/person/?{query}")
         assert response.status_code == 400, query
         assert "Skyddadsson" not in response.content.decode()

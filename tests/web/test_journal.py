@@ -1,6 +1,7 @@
 """The journal on the pages and in the API: writing, signing, editing while unsigned (the author
 only), correcting a signed entry, refusals naming the field in the user's language, access
 refused and logged, reads logged, protected identities masked; admin read only; OpenAPI."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,8 +20,15 @@ def _write(person, author_name="anna", text="Samtal om praktik.", sign=False, **
 
     from pestrack.records.journal import rules
 
-    return rules.write(User.objects.get(username=author_name), enrolment=person.enrolments.get(),
-                       kind=kw.pop("kind", "samtal"), date=kw.pop("date", TODAY), text=text, sign=sign, **kw)
+    return rules.write(
+        User.objects.get(username=author_name),
+        enrolment=person.enrolments.get(),
+        kind=kw.pop("kind", "samtal"),
+        date=kw.pop("date", TODAY),
+        text=text,
+        sign=sign,
+        **kw,
+    )
 
 
 def _token_for(username):
@@ -32,8 +40,13 @@ def _token_for(username):
 
 
 def _form(person, **changes):
-    data = {"enrolment": person.enrolments.get().pk, "kind": _kind("samtal").pk, "date": TODAY.isoformat(),
-            "text": "Vi pratade om praktik.\nNästa steg: CV.", "back": "person"}
+    data = {
+        "enrolment": person.enrolments.get().pk,
+        "kind": _kind("samtal").pk,
+        "date": TODAY.isoformat(),
+        "text": "Vi pratade om praktik.\nNästa steg: CV.",
+        "back": "person",
+    }
     data.update(changes)
     return data
 
@@ -51,6 +64,7 @@ def _entries(**filters):
 
 
 # --- Pages ------------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_write_an_entry_on_the_person_page_and_sign_it(world, login):
@@ -95,8 +109,10 @@ def test_only_the_author_edits_an_unsigned_entry_and_nobody_a_signed_one(world, 
     assert log_entries(action="denied", actor="bo", object_type="journalentry").count() == 2
     anna = login("anna")
     assert "Change the unsigned entry" in anna.get(f"/journal/{entry.pk}/").content.decode()
-    anna.post(f"/journal/{entry.pk}/", {"kind": _kind("mote").pk, "date": TODAY.isoformat(), "text": "Annas text",
-                                        "sign": "on"})
+    anna.post(
+        f"/journal/{entry.pk}/",
+        {"kind": _kind("mote").pk, "date": TODAY.isoformat(), "text": "Annas text", "sign": "on"},
+    )
     entry.refresh_from_db()
     assert entry.text == "Annas text" and entry.kind.code == "mote" and entry.signed_at is not None
     anna.post(f"/journal/{entry.pk}/", {"kind": _kind("mote").pk, "date": TODAY.isoformat(), "text": "Ändrad igen"})
@@ -119,20 +135,25 @@ def test_an_entry_left_unsigned_for_24_hours_shows_as_signed_and_cannot_be_chang
 def test_correct_a_signed_entry_both_stay_visible_and_link_to_each_other(world, login):
     entry = _write(world.jarva, sign=True)
     client = login("anna")
-    bad = client.post(f"/journal/{entry.pk}/correct/", {"kind": _kind("samtal").pk, "date": TODAY.isoformat(),
-                                                        "text": "Rätt", "reason": ""})
+    bad = client.post(
+        f"/journal/{entry.pk}/correct/",
+        {"kind": _kind("samtal").pk, "date": TODAY.isoformat(), "text": "Rätt", "reason": ""},
+    )
     assert bad.status_code == 422 and "Say why the entry is corrected." in bad.content.decode()
     assert _entries().count() == 1
-    response = client.post(f"/journal/{entry.pk}/correct/", {"kind": _kind("samtal").pk, "date": TODAY.isoformat(),
-                                                             "text": "Rätt text", "reason": "Fel datum"})
+    response = client.post(
+        f"/journal/{entry.pk}/correct/",
+        {"kind": _kind("samtal").pk, "date": TODAY.isoformat(), "text": "Rätt text", "reason": "Fel datum"},
+    )
     fix = _entries(corrects=entry).get()
     assert response.status_code == 302 and response["Location"] == f"/journal/{fix.pk}/"
     page = client.get(f"/persons/{world.jarva.pk}/journal/").content.decode()
     assert "Samtal om praktik." in page and "Rätt text" in page and "Fel datum" in page
     assert "This entry has been corrected." in page and f'href="/journal/{fix.pk}/"' in page
     assert f'href="/journal/{entry.pk}/"' in page
-    assert log_entries(action="create", object_type="journalentry", object_id=str(fix.pk),
-                       detail=f"corrects entry {entry.pk}").exists()
+    assert log_entries(
+        action="create", object_type="journalentry", object_id=str(fix.pk), detail=f"corrects entry {entry.pk}"
+    ).exists()
 
 
 @pytest.mark.django_db
@@ -142,12 +163,16 @@ def test_bad_input_is_refused_naming_the_field_in_swedish_and_nothing_is_written
 
     client = login("anna")
     client.post("/language/", {"language": "sv", "next": "/"})
-    other_measure = Participation.objects.create(enrolment=world.soderort.enrolments.get(), start_date=TODAY,
-                                                 measure=Code.objects.filter(list="measure").first())
-    cases = [({"text": "x" * 20001}, "20001 tecken"),
-             ({"date": (TODAY + dt.timedelta(days=2)).isoformat()}, "framtiden"),
-             ({"kind": "999999"}, "Välj ett giltigt alternativ"), ({"text": ""}, "Skriv anteckningens text"),
-             ({"participation": other_measure.pk, "back": "journal"}, "Välj ett giltigt alternativ")]
+    other_measure = Participation.objects.create(
+        enrolment=world.soderort.enrolments.get(), start_date=TODAY, measure=Code.objects.filter(list="measure").first()
+    )
+    cases = [
+        ({"text": "x" * 20001}, "20001 tecken"),
+        ({"date": (TODAY + dt.timedelta(days=2)).isoformat()}, "framtiden"),
+        ({"kind": "999999"}, "Välj ett giltigt alternativ"),
+        ({"text": ""}, "Skriv anteckningens text"),
+        ({"participation": other_measure.pk, "back": "journal"}, "Välj ett giltigt alternativ"),
+    ]
     for change, message in cases:
         response = client.post(f"/persons/{world.jarva.pk}/journal/", _form(world.jarva, **change))
         assert response.status_code == 422, change
@@ -162,8 +187,11 @@ def test_a_correction_of_a_withdrawn_or_missing_entry_is_refused(world, login):
     entry = _write(world.jarva, sign=True)
     rules.correct(entry, entry.author, kind=None, date=TODAY, text="Fel person", reason="Fel person", withdraws=True)
     client = login("anna")
-    response = client.post(f"/journal/{entry.pk}/correct/", {"kind": _kind("samtal").pk, "date": TODAY.isoformat(),
-                                                             "text": "x", "reason": "y"}, follow=True)
+    response = client.post(
+        f"/journal/{entry.pk}/correct/",
+        {"kind": _kind("samtal").pk, "date": TODAY.isoformat(), "text": "x", "reason": "y"},
+        follow=True,
+    )
     assert "withdrawn and cannot be corrected" in response.content.decode()
     assert _entries(corrects=entry).count() == 1
     assert client.get("/journal/999999/correct/").status_code == 404
@@ -204,8 +232,10 @@ def test_a_manager_reads_the_journal_but_cannot_correct(world, login):
 def test_every_read_of_the_journal_is_logged_and_protected_identities_stay_masked(world, login):
     entry = _write(world.protected, sign=True)
     client = login("anna")
-    for url, what in ((f"/persons/{world.protected.pk}/journal/", "journal"),
-                      (f"/journal/{entry.pk}/", "journal entry")):
+    for url, what in (
+        (f"/persons/{world.protected.pk}/journal/", "journal"),
+        (f"/journal/{entry.pk}/", "journal entry"),
+    ):
         html = client.get(url).content.decode()
         assert "Skyddadsson" not in html and "Hemlig" not in html and "Samtal om praktik." in html
         assert log_entries(action="read", actor="anna", person_id=world.protected.pk, object_type=what).count() == 1
@@ -249,6 +279,7 @@ def test_the_admin_shows_entries_read_only(world, login, admin_client=None):
 
 # --- API --------------------------------------------------------------------------------------
 
+
 def _api(client, method, url, username="anna", body=None, **extra):
     headers = {"HTTP_AUTHORIZATION": f"Bearer {_token_for(username)}", **extra}
     if body is not None:
@@ -267,12 +298,20 @@ def test_api_writes_lists_signs_and_corrects_entries(world, client):
     listed = _api(client, "get", f"/api/v1/persons/{world.jarva.pk}/journal").json()
     assert listed["count"] == 1 and listed["items"][0]["id"] == entry["id"]
     assert log_entries(action="read", actor="anna", person_id=world.jarva.pk, object_type="journal").exists()
-    refused = _api(client, "post", f"/api/v1/journal/{entry['id']}/corrections",
-                   body={"reason": "fel", "text": "rätt", "date": TODAY.isoformat()})
+    refused = _api(
+        client,
+        "post",
+        f"/api/v1/journal/{entry['id']}/corrections",
+        body={"reason": "fel", "text": "rätt", "date": TODAY.isoformat()},
+    )
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "corrects"
     assert _api(client, "post", f"/api/v1/journal/{entry['id']}/sign").json()["signed"] is True
-    fixed = _api(client, "post", f"/api/v1/journal/{entry['id']}/corrections",
-                 body={"reason": "Fel kind", "text": "Ringde, rätt.", "date": TODAY.isoformat(), "kind": "samtal"})
+    fixed = _api(
+        client,
+        "post",
+        f"/api/v1/journal/{entry['id']}/corrections",
+        body={"reason": "Fel kind", "text": "Ringde, rätt.", "date": TODAY.isoformat(), "kind": "samtal"},
+    )
     assert fixed.status_code == 201 and fixed.json()["corrects"] == entry["id"]
     old = _api(client, "get", f"/api/v1/journal/{entry['id']}").json()
     assert old["corrected_by"] == fixed.json()["id"] and old["text"] == "Ringde."
@@ -293,22 +332,41 @@ def test_api_bad_input_names_the_field_and_writes_nothing(world, client):
     from pestrack.records.meetings.models import Meeting
 
     enrolment = world.jarva.enrolments.get()
-    meeting = Meeting.objects.create(person=world.soderort, enrolment=world.soderort.enrolments.get(),
-                                     kind=Code.objects.get(list="meeting_kind", code="planning"),
-                                     starts_at=timezone.now())
+    meeting = Meeting.objects.create(
+        person=world.soderort,
+        enrolment=world.soderort.enrolments.get(),
+        kind=Code.objects.get(list="meeting_kind", code="planning"),
+        starts_at=timezone.now(),
+    )
     ok = {"enrolment_id": enrolment.pk, "kind": "samtal", "date": TODAY.isoformat(), "text": "Text"}
-    cases = [({"text": "x" * 20001}, "text"), ({"date": (TODAY + dt.timedelta(days=1)).isoformat()}, "date"),
-             ({"kind": "skvaller"}, "kind"), ({"meeting_id": meeting.pk}, "meeting_id"),
-             ({"enrolment_id": world.soderort.enrolments.get().pk}, "enrolment_id")]
+    cases = [
+        ({"text": "x" * 20001}, "text"),
+        ({"date": (TODAY + dt.timedelta(days=1)).isoformat()}, "date"),
+        ({"kind": "skvaller"}, "kind"),
+        ({"meeting_id": meeting.pk}, "meeting_id"),
+        ({"enrolment_id": world.soderort.enrolments.get().pk}, "enrolment_id"),
+    ]
     for change, field in cases:
         response = _api(client, "post", f"/api/v1/persons/{world.jarva.pk}/journal", body={**ok, **change})
         assert response.status_code == 422, (change, response.content)
         assert [e["field"] for e in response.json()["errors"]] == [field]
-    swedish = _api(client, "post", f"/api/v1/persons/{world.jarva.pk}/journal", body={**ok, "kind": "skvaller"},
-                   HTTP_ACCEPT_LANGUAGE="sv")
+    swedish = _api(
+        client,
+        "post",
+        f"/api/v1/persons/{world.jarva.pk}/journal",
+        body={**ok, "kind": "skvaller"},
+        HTTP_ACCEPT_LANGUAGE="sv",
+    )
     assert "Välj" in swedish.json()["errors"][0]["message"]
-    assert _api(client, "post", "/api/v1/journal/999999/corrections",
-                body={"reason": "x", "text": "y", "date": TODAY.isoformat()}).status_code == 404
+    assert (
+        _api(
+            client,
+            "post",
+            "/api/v1/journal/999999/corrections",
+            body={"reason": "x", "text": "y", "date": TODAY.isoformat()},
+        ).status_code
+        == 404
+    )
     assert not _entries().exists()
 
 
@@ -319,8 +377,16 @@ def test_api_refuses_the_journal_out_of_scope_and_logs_it(world, client, who):
     body = {"enrolment_id": world.jarva.enrolments.get().pk, "kind": "samtal", "date": TODAY.isoformat(), "text": "x"}
     assert _api(client, "get", f"/api/v1/persons/{world.jarva.pk}/journal", who).status_code == 403
     assert _api(client, "post", f"/api/v1/persons/{world.jarva.pk}/journal", who, body=body).status_code == 403
-    assert _api(client, "post", f"/api/v1/journal/{entry.pk}/corrections", who,
-                body={"reason": "x", "text": "y", "date": TODAY.isoformat()}).status_code == 403
+    assert (
+        _api(
+            client,
+            "post",
+            f"/api/v1/journal/{entry.pk}/corrections",
+            who,
+            body={"reason": "x", "text": "y", "date": TODAY.isoformat()},
+        ).status_code
+        == 403
+    )
     assert log_entries(action="denied", actor=who, person_id=world.jarva.pk).count() == 3
     assert _entries().count() == 1
 
@@ -345,11 +411,33 @@ def test_the_journal_pages_are_swedish_for_a_swedish_user(world, login):
     unsigned = _write(world.jarva, text="Osignerad")
     client = login("anna")
     client.post("/language/", {"language": "sv"})
-    english = ["Journal entry", "Write a journal entry", "Signed", "Unsigned", "Written ", "Corrects", ">Correct",
-               ">History", ">Change", "Sign the entry now", "This entry has been corrected", "entries, newest first",
-               "Kind", "Date of the event", "Save the entry", "Why is the entry corrected?", ">samtal<"]
-    for url in (f"/persons/{world.jarva.pk}/", f"/persons/{world.jarva.pk}/journal/", f"/journal/{entry.pk}/",
-                f"/journal/{fix.pk}/", f"/journal/{unsigned.pk}/", f"/journal/{entry.pk}/correct/"):
+    english = [
+        "Journal entry",
+        "Write a journal entry",
+        "Signed",
+        "Unsigned",
+        "Written ",
+        "Corrects",
+        ">Correct",
+        ">History",
+        ">Change",
+        "Sign the entry now",
+        "This entry has been corrected",
+        "entries, newest first",
+        "Kind",
+        "Date of the event",
+        "Save the entry",
+        "Why is the entry corrected?",
+        ">samtal<",
+    ]
+    for url in (
+        f"/persons/{world.jarva.pk}/",
+        f"/persons/{world.jarva.pk}/journal/",
+        f"/journal/{entry.pk}/",
+        f"/journal/{fix.pk}/",
+        f"/journal/{unsigned.pk}/",
+        f"/journal/{entry.pk}/correct/",
+    ):
         html = client.get(url).content.decode()
         assert "Samtal" in html, url
         assert not [w for w in english if w in html], (url, [w for w in english if w in html])

@@ -1,5 +1,6 @@
 """Swedish and English per user: the choice is kept, pages and rule messages follow it, and Swedish
 pages use Swedish number formatting."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -53,8 +54,9 @@ def test_swedish_pages_use_swedish_number_formatting_and_code_names(world, login
     from pestrack.records.codes.models import Code
 
     e = world.jarva.enrolments.get()
-    Assessment.objects.create(enrolment=e, instrument=Code.objects.get(list="instrument", code="wai"),
-                              date=e.start_date, score="6.5")
+    Assessment.objects.create(
+        enrolment=e, instrument=Code.objects.get(list="instrument", code="wai"), date=e.start_date, score="6.5"
+    )
     client = login("anna")
     client.post("/language/", {"language": "sv"})
     sv = client.get(f"/persons/{world.jarva.pk}/").content.decode()
@@ -71,8 +73,9 @@ def test_rule_messages_appear_in_the_users_language(world, login):
     client.post("/language/", {"language": "sv"})
     e = world.jarva.enrolments.get()
     future = dt.date.today() + dt.timedelta(days=3)
-    response = client.post(f"/enrolments/{e.pk}/exit/", {"end_date": future.isoformat(),
-                                                         "exit_reason": _code("exit_reason", "work")})
+    response = client.post(
+        f"/enrolments/{e.pk}/exit/", {"end_date": future.isoformat(), "exit_reason": _code("exit_reason", "work")}
+    )
     assert response.status_code == 422
     assert f"Slutdatumet {future} ligger i framtiden." in response.content.decode()
     assert not log_entries(action="update", person_id=world.jarva.pk).exists()

@@ -1,4 +1,5 @@
 """The data protection officer's log review: filters, export, unusual access, and who may use it."""
+
 from __future__ import annotations
 
 import csv
@@ -24,8 +25,15 @@ def uid(username: str) -> int:
 
 
 def entry(actor: str, action: str, person=None, when=None, **kw):
-    log.record(actor, action, actor_id=uid(actor) if not actor.startswith("cli") else None,
-               person_id=person.pk if person else None, at=when or at(10), object_type=kw.pop("what", "person"), **kw)
+    log.record(
+        actor,
+        action,
+        actor_id=uid(actor) if not actor.startswith("cli") else None,
+        person_id=person.pk if person else None,
+        at=when or at(10),
+        object_type=kw.pop("what", "person"),
+        **kw,
+    )
 
 
 @pytest.fixture
@@ -113,7 +121,7 @@ def test_the_page_is_paged_and_counts_the_entries(world, login):
 
 @pytest.mark.django_db
 def test_the_export_is_csv_for_swedish_excel_with_formulas_neutralised(world, login):
-    entry("anna", "read", world.jarva, at(4), detail="=HYPERLINK(\"http://evil\")", what="-2+3")
+    entry("anna", "read", world.jarva, at(4), detail='=HYPERLINK("http://evil")', what="-2+3")
     entry("anna", "read", world.jarva, at(5), detail="Malmö; ok", what="@SUM(A1)")
     response = swedish(login("sara")).get("/log-review/export.csv?user=anna")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -121,9 +129,18 @@ def test_the_export_is_csv_for_swedish_excel_with_formulas_neutralised(world, lo
     raw = response.content
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["Post", "Tid", "Användare", "Händelse", "Person-id", "Typ av uppgift", "Uppgiftens id",
-                       "Detalj", "Klientadress"]
-    assert [r[7] for r in rows[1:]] == ["Malmö; ok", "'=HYPERLINK(\"http://evil\")"]  # newest first
+    assert rows[0] == [
+        "Post",
+        "Tid",
+        "Användare",
+        "Händelse",
+        "Person-id",
+        "Typ av uppgift",
+        "Uppgiftens id",
+        "Detalj",
+        "Klientadress",
+    ]
+    assert [r[7] for r in rows[1:]] == ["Malmö; ok", '\'=HYPERLINK("http://evil")']  # newest first
     assert [r[5] for r in rows[1:]] == ["'@SUM(A1)", "'-2+3"]
     assert rows[1][1].startswith("2026-03-05 ")
 
@@ -222,8 +239,9 @@ def test_the_cli_and_the_web_use_one_search(logged):
 
     from pestrack.cli import app
 
-    result = CliRunner().invoke(app, ["audit", "search", "--unit", "jt-soderort", "--format", "csv",
-                                      "--since", "2026-03-01"])
+    result = CliRunner().invoke(
+        app, ["audit", "search", "--unit", "jt-soderort", "--format", "csv", "--since", "2026-03-01"]
+    )
     assert result.exit_code == 0, result.output
     rows = [r for r in csv.DictReader(io.StringIO(result.stdout)) if r["action"] != "search"]
     assert sorted((r["actor"], r["action"]) for r in rows) == [("erik", "denied"), ("erik", "read")]

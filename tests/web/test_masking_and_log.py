@@ -1,5 +1,6 @@
 """Protected identities masked in every output, unmasked only with may_see_protected; every read
 logged with actor, person and address; no identity number in clear anywhere in the log."""
+
 from __future__ import annotations
 
 import json
@@ -61,15 +62,18 @@ def test_caseworker_without_permission_cannot_lift_the_protection(world, login):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url, action", [
-    ("/persons/{id}/", "read"),
-    ("/api/v1/persons/{id}", "read"),
-    ("/api/v1/persons/{id}/followups", "read"),
-    ("/admin/people/person/{id}/change/", "read"),
-    ("/persons/{id}/export.json", "export"),
-    ("/persons/{id}/export.html", "export"),
-    ("/api/v1/persons/{id}/export", "export"),
-])
+@pytest.mark.parametrize(
+    "url, action",
+    [
+        ("/persons/{id}/", "read"),
+        ("/api/v1/persons/{id}", "read"),
+        ("/api/v1/persons/{id}/followups", "read"),
+        ("/admin/people/person/{id}/change/", "read"),
+        ("/persons/{id}/export.json", "export"),
+        ("/persons/{id}/export.html", "export"),
+        ("/api/v1/persons/{id}/export", "export"),
+    ],
+)
 def test_every_read_is_logged_with_actor_person_and_address(world, login, url, action):
     response = login("anna").get(url.format(id=world.jarva.pk), REMOTE_ADDR="192.0.2.7")
     assert response.status_code == 200
@@ -92,8 +96,15 @@ def test_lists_log_each_person_shown(world, login):
 def test_admin_write_is_logged(world, login):
     client = login("anna")
     url = f"/admin/people/person/{world.jarva.pk}/change/"
-    form = {"first_name": "Jarva", "last_name": "Jarvasson", "sex": "woman", "municipality": "0180",
-            "address": "Ny gata 2", "enrolments-TOTAL_FORMS": "0", "enrolments-INITIAL_FORMS": "0"}
+    form = {
+        "first_name": "Jarva",
+        "last_name": "Jarvasson",
+        "sex": "woman",
+        "municipality": "0180",
+        "address": "Ny gata 2",
+        "enrolments-TOTAL_FORMS": "0",
+        "enrolments-INITIAL_FORMS": "0",
+    }
     response = client.post(url, form, REMOTE_ADDR="192.0.2.9")
     assert response.status_code == 302, response.content.decode()[:2000]
     world.jarva.refresh_from_db()

@@ -2,6 +2,7 @@
 outcome from the person page, my day and week, the calendar file, the week of attendance, the
 monthly attendance report; every one refused (403, logged) outside the user's units and for roles
 without access to persons."""
+
 from __future__ import annotations
 
 import csv
@@ -27,31 +28,45 @@ def _meeting(person, *, days=0, hour=10, outcome=None, organiser="anna", **kw):
 
     from pestrack.records.meetings.models import Meeting
 
-    return Meeting.objects.create(person=person, enrolment=person.enrolments.get(),
-                                  kind=_code("meeting_kind", "planning"), place="Rum 3",
-                                  starts_at=timezone.make_aware(dt.datetime.combine(TODAY + dt.timedelta(days=days),
-                                                                                    dt.time(hour, 0))),
-                                  outcome=_code("meeting_outcome", outcome) if outcome else None,
-                                  organiser=User.objects.get(username=organiser), **kw)
+    return Meeting.objects.create(
+        person=person,
+        enrolment=person.enrolments.get(),
+        kind=_code("meeting_kind", "planning"),
+        place="Rum 3",
+        starts_at=timezone.make_aware(dt.datetime.combine(TODAY + dt.timedelta(days=days), dt.time(hour, 0))),
+        outcome=_code("meeting_outcome", outcome) if outcome else None,
+        organiser=User.objects.get(username=organiser),
+        **kw,
+    )
 
 
 def _participation(person, days_ago=60):
     from pestrack.records.casework.models import Participation
     from pestrack.records.codes.models import Code
 
-    return Participation.objects.create(enrolment=person.enrolments.get(), start_date=TODAY - dt.timedelta(days=days_ago),
-                                        measure=Code.objects.filter(list="measure").order_by("sort_order").first())
+    return Participation.objects.create(
+        enrolment=person.enrolments.get(),
+        start_date=TODAY - dt.timedelta(days=days_ago),
+        measure=Code.objects.filter(list="measure").order_by("sort_order").first(),
+    )
 
 
 def _booking(enrolment, day, **extra):
-    data = {"enrolment": enrolment.pk, "kind": _code("meeting_kind", "three_party").pk, "date": day.isoformat(),
-            "time": "10:00", "duration_minutes": "60", "place": "Jobbtorg Järva",
-            "other_bodies": [_code("other_body", "socialtjanst").pk]}
+    data = {
+        "enrolment": enrolment.pk,
+        "kind": _code("meeting_kind", "three_party").pk,
+        "date": day.isoformat(),
+        "time": "10:00",
+        "duration_minutes": "60",
+        "place": "Jobbtorg Järva",
+        "other_bodies": [_code("other_body", "socialtjanst").pk],
+    }
     data.update(extra)
     return data
 
 
 # --- Booking and outcome on the person page ----------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_book_a_meeting_from_the_person_page_and_see_it_there(world, login):
@@ -61,7 +76,9 @@ def test_book_a_meeting_from_the_person_page_and_see_it_there(world, login):
     page = client.get(f"/persons/{world.jarva.pk}/").content.decode()
     assert f"/persons/{world.jarva.pk}/meetings/new/" in page and "No meetings." in page
     enrolment = world.jarva.enrolments.get()
-    response = client.post(f"/persons/{world.jarva.pk}/meetings/new/", _booking(enrolment, TODAY + dt.timedelta(days=2)))
+    response = client.post(
+        f"/persons/{world.jarva.pk}/meetings/new/", _booking(enrolment, TODAY + dt.timedelta(days=2))
+    )
     assert response.status_code == 302 and response["Location"].endswith("#meetings")
     meeting = Meeting.objects.get()
     assert meeting.organiser.username == "anna" and [c.code for c in meeting.other_bodies.all()] == ["socialtjanst"]
@@ -78,16 +95,22 @@ def test_booking_in_the_past_without_outcome_is_refused_beside_the_field(world, 
 
     client = login("anna")
     enrolment = world.jarva.enrolments.get()
-    response = client.post(f"/persons/{world.jarva.pk}/meetings/new/", _booking(enrolment, TODAY - dt.timedelta(days=3)))
+    response = client.post(
+        f"/persons/{world.jarva.pk}/meetings/new/", _booking(enrolment, TODAY - dt.timedelta(days=3))
+    )
     assert response.status_code == 422
     html = response.content.decode()
     assert 'id="id_date-error"' in html and "a meeting in the past cannot be booked" in html
     assert not Meeting.objects.exists()
-    response = client.post(f"/persons/{world.jarva.pk}/meetings/new/",
-                           _booking(enrolment, TODAY + dt.timedelta(days=3), outcome=_code("meeting_outcome", "attended").pk))
+    response = client.post(
+        f"/persons/{world.jarva.pk}/meetings/new/",
+        _booking(enrolment, TODAY + dt.timedelta(days=3), outcome=_code("meeting_outcome", "attended").pk),
+    )
     assert response.status_code == 422 and "has not started yet" in response.content.decode()
-    response = client.post(f"/persons/{world.jarva.pk}/meetings/new/",
-                           _booking(enrolment, TODAY - dt.timedelta(days=3), outcome=_code("meeting_outcome", "attended").pk))
+    response = client.post(
+        f"/persons/{world.jarva.pk}/meetings/new/",
+        _booking(enrolment, TODAY - dt.timedelta(days=3), outcome=_code("meeting_outcome", "attended").pk),
+    )
     assert response.status_code == 302 and Meeting.objects.get().outcome.code == "attended"
 
 
@@ -96,8 +119,9 @@ def test_booking_is_in_swedish_for_a_swedish_user(world, login):
     client = login("anna")
     client.post("/language/", {"language": "sv", "next": "/"})
     enrolment = world.jarva.enrolments.get()
-    html = client.post(f"/persons/{world.jarva.pk}/meetings/new/",
-                       _booking(enrolment, TODAY - dt.timedelta(days=3), place="")).content.decode()
+    html = client.post(
+        f"/persons/{world.jarva.pk}/meetings/new/", _booking(enrolment, TODAY - dt.timedelta(days=3), place="")
+    ).content.decode()
     assert "Boka ett möte" in html and "ett möte bakåt i tiden kan inte bokas" in html
     assert "Ange plats, eller markera mötet som digitalt." in html and "Trepartssamtal" in html
 
@@ -109,9 +133,12 @@ def test_record_the_outcome_in_place_with_htmx(world, login):
     page = client.get(f"/persons/{world.jarva.pk}/").content.decode()
     assert f'hx-get="/meetings/{meeting.pk}/outcome/"' in page
     form = client.get(f"/meetings/{meeting.pk}/outcome/", HTTP_HX_REQUEST="true")
-    assert form.status_code == 200 and "<html" not in form.content.decode() and 'name="outcome"' in form.content.decode()
-    response = client.post(f"/meetings/{meeting.pk}/outcome/", {"outcome": _code("meeting_outcome", "attended").pk},
-                           HTTP_HX_REQUEST="true")
+    assert (
+        form.status_code == 200 and "<html" not in form.content.decode() and 'name="outcome"' in form.content.decode()
+    )
+    response = client.post(
+        f"/meetings/{meeting.pk}/outcome/", {"outcome": _code("meeting_outcome", "attended").pk}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200 and response["HX-Retarget"] == f"#meeting-{meeting.pk}"
     assert "Attended" in response.content.decode() and "The outcome is recorded." in response.content.decode()
     meeting.refresh_from_db()
@@ -122,13 +149,16 @@ def test_record_the_outcome_in_place_with_htmx(world, login):
 @pytest.mark.django_db
 def test_an_outcome_before_the_meeting_has_started_is_refused(world, login):
     meeting = _meeting(world.jarva, days=1)
-    response = login("anna").post(f"/meetings/{meeting.pk}/outcome/", {"outcome": _code("meeting_outcome", "attended").pk})
+    response = login("anna").post(
+        f"/meetings/{meeting.pk}/outcome/", {"outcome": _code("meeting_outcome", "attended").pk}
+    )
     assert response.status_code == 422 and "has not started yet" in response.content.decode()
     meeting.refresh_from_db()
     assert meeting.outcome is None
 
 
 # --- My day and week ---------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_my_day_and_week_show_my_meetings_with_links_to_the_person(world, login):
@@ -144,12 +174,15 @@ def test_my_day_and_week_show_my_meetings_with_links_to_the_person(world, login)
     week = client.get(f"/meetings/?view=week&day={TODAY.isoformat()}").content.decode()
     assert all(f"meeting-{m.pk}" in week for m in (today, protected, other_day)) and "3 meetings" in week
     assert set(log_entries(actor="anna", object_type="meetings").values_list("person_id", flat=True)) == {
-        world.jarva.pk, world.protected.pk}
+        world.jarva.pk,
+        world.protected.pk,
+    }
     manager = login("maria").get(f"/meetings/?view=week&day={TODAY.isoformat()}").content.decode()
     assert "Ortsson" in manager and "Skyddadsson" in manager  # a manager sees their units', unmasked
 
 
 # --- Calendar file -----------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_the_calendar_file_is_access_checked_logged_and_masks_a_protected_person(world, login):
@@ -167,6 +200,7 @@ def test_the_calendar_file_is_access_checked_logged_and_masks_a_protected_person
 
 
 # --- Attendance --------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_record_a_week_of_attendance_in_the_grid(world, login):
@@ -198,20 +232,24 @@ def test_attendance_outside_the_participation_or_in_the_future_is_refused(world,
     p = _participation(world.jarva, days_ago=3)
     client = login("anna")
     before = p.start_date - dt.timedelta(days=1)
-    response = client.post(f"/measures/{p.pk}/attendance/?week={before.isoformat()}",
-                           {f"status_{before.isoformat()}": "present"})
+    response = client.post(
+        f"/measures/{p.pk}/attendance/?week={before.isoformat()}", {f"status_{before.isoformat()}": "present"}
+    )
     assert response.status_code == 422 and "outside the participation" in response.content.decode()
     tomorrow = TODAY + dt.timedelta(days=1)
-    response = client.post(f"/measures/{p.pk}/attendance/?week={tomorrow.isoformat()}",
-                           {f"status_{tomorrow.isoformat()}": "present"})
+    response = client.post(
+        f"/measures/{p.pk}/attendance/?week={tomorrow.isoformat()}", {f"status_{tomorrow.isoformat()}": "present"}
+    )
     assert response.status_code == 422 and "in the future" in response.content.decode()
-    response = client.post(f"/measures/{p.pk}/attendance/?week={TODAY.isoformat()}",
-                           {f"status_{TODAY.isoformat()}": "absent"})
+    response = client.post(
+        f"/measures/{p.pk}/attendance/?week={TODAY.isoformat()}", {f"status_{TODAY.isoformat()}": "absent"}
+    )
     assert response.status_code == 422 and "give the reason for the absence" in response.content.decode()
     assert not Attendance.objects.exists()
 
 
 # --- The monthly attendance report -------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_the_report_page_offers_my_referring_units_and_downloads_csv_and_pdf(world, login):
@@ -221,8 +259,11 @@ def test_the_report_page_offers_my_referring_units_and_downloads_csv_and_pdf(wor
 
     p = _participation(world.referred, days_ago=90)
     month = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    rules.record_attendance(User.objects.get(username="dina"), p, {month + dt.timedelta(days=i): (True, None)
-                                                                   for i in range(7) if (month + dt.timedelta(days=i)).weekday() < 5})
+    rules.record_attendance(
+        User.objects.get(username="dina"),
+        p,
+        {month + dt.timedelta(days=i): (True, None) for i in range(7) if (month + dt.timedelta(days=i)).weekday() < 5},
+    )
     client = login("dina")
     page = client.get("/attendance/report/").content.decode()
     assert 'value="sdf-rk"' in page and 'value="sdf-farsta"' not in page
@@ -247,12 +288,17 @@ def test_the_report_refuses_a_bad_month_beside_the_field(world, login):
 
 # --- Access ------------------------------------------------------------------------------------
 
+
 def _surfaces(world):
     meeting = _meeting(world.soderort, days=0, hour=0, organiser="erik")
     p = _participation(world.soderort)
-    return {"book": f"/persons/{world.soderort.pk}/meetings/new/", "outcome": f"/meetings/{meeting.pk}/outcome/",
-            "ics": f"/meetings/{meeting.pk}/calendar.ics", "attendance": f"/measures/{p.pk}/attendance/",
-            "api": f"/api/v1/persons/{world.soderort.pk}/meetings"}
+    return {
+        "book": f"/persons/{world.soderort.pk}/meetings/new/",
+        "outcome": f"/meetings/{meeting.pk}/outcome/",
+        "ics": f"/meetings/{meeting.pk}/calendar.ics",
+        "attendance": f"/measures/{p.pk}/attendance/",
+        "api": f"/api/v1/persons/{world.soderort.pk}/meetings",
+    }
 
 
 @pytest.mark.django_db
@@ -292,6 +338,7 @@ def test_a_manager_reads_but_does_not_book_or_record(world, login):
 
 # --- API ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_api_lists_and_books_meetings_with_field_errors(world, login):
     from pestrack.records.meetings.models import Meeting
@@ -303,8 +350,13 @@ def test_api_lists_and_books_meetings_with_field_errors(world, login):
     assert [(m["kind"], m["outcome"], m["organiser"]) for m in listed] == [("planning", "attended", "anna")]
     enrolment = world.jarva.enrolments.get()
     starts = timezone.make_aware(dt.datetime.combine(TODAY + dt.timedelta(days=2), dt.time(13, 0)))
-    good = {"enrolment_id": enrolment.pk, "kind": "finsam_team", "starts_at": starts.isoformat(), "digital": True,
-            "other_bodies": ["forsakringskassan", "region"]}
+    good = {
+        "enrolment_id": enrolment.pk,
+        "kind": "finsam_team",
+        "starts_at": starts.isoformat(),
+        "digital": True,
+        "other_bodies": ["forsakringskassan", "region"],
+    }
     response = client.post(url, good, content_type="application/json")
     assert response.status_code == 201, response.content
     assert response.json()["other_bodies"] == ["forsakringskassan", "region"] and response.json()["outcome"] is None
@@ -327,6 +379,7 @@ def test_api_meetings_are_in_the_openapi_schema_with_their_errors(world, login):
 
 # --- Command line ------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_cli_writes_the_report_and_logs_it(world, tmp_path):
     from typer.testing import CliRunner
@@ -336,8 +389,10 @@ def test_cli_writes_the_report_and_logs_it(world, tmp_path):
     p = _participation(world.referred, days_ago=90)
     month = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     out = tmp_path / "report.csv"
-    result = CliRunner().invoke(app, ["attendance", "report", "--month", f"{month:%Y-%m}", "--unit", "sdf-rk",
-                                      "--format", "csv", "--out", str(out)])
+    result = CliRunner().invoke(
+        app,
+        ["attendance", "report", "--month", f"{month:%Y-%m}", "--unit", "sdf-rk", "--format", "csv", "--out", str(out)],
+    )
     assert result.exit_code == 0, result.output
     assert "Rinkebysson" in out.read_bytes().decode("utf-8-sig") and p.pk
     assert log_entries(action="export", object_type="attendance report", person_id=world.referred.pk).count() == 1

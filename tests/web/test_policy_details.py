@@ -1,4 +1,5 @@
 """Details of the access policy: list order of protected identities, client address behind a proxy."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,12 +24,15 @@ def test_protected_persons_are_listed_last_not_by_their_real_name(world, login):
     assert protected_ids == sorted(protected_ids)  # by id, not by name
 
 
-@pytest.mark.parametrize("proxies, forwarded, expected", [
-    (0, "203.0.113.9", "10.0.0.2"),              # no trusted proxy: the header is ignored (it can be forged)
-    (1, "203.0.113.9", "203.0.113.9"),
-    (1, "198.51.100.1, 203.0.113.9", "203.0.113.9"),  # a forged first hop does not count
-    (2, "203.0.113.9", "10.0.0.2"),              # fewer hops than proxies: fall back to the peer
-])
+@pytest.mark.parametrize(
+    "proxies, forwarded, expected",
+    [
+        (0, "203.0.113.9", "10.0.0.2"),  # no trusted proxy: the header is ignored (it can be forged)
+        (1, "203.0.113.9", "203.0.113.9"),
+        (1, "198.51.100.1, 203.0.113.9", "203.0.113.9"),  # a forged first hop does not count
+        (2, "203.0.113.9", "10.0.0.2"),  # fewer hops than proxies: fall back to the peer
+    ],
+)
 def test_client_address_trusts_only_the_configured_proxies(settings, proxies, forwarded, expected):
     settings.PESTRACK_TRUSTED_PROXIES = proxies
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)

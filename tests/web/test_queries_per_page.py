@@ -2,6 +2,7 @@
 statement under load). A page that starts to query per row, or a look-up repeated within a
 request, fails here. The counts are PostgreSQL's (its advisory lock of the access log is one more
 statement than SQLite has); the first request after log-in also renews the session."""
+
 from __future__ import annotations
 
 import pytest
@@ -28,9 +29,13 @@ def _meeting_with_bodies(person, day):
     from pestrack.records.codes.models import Code
     from pestrack.records.meetings.models import Meeting
 
-    m = Meeting.objects.create(person=person, enrolment=person.enrolments.get(), place="Rum 1",
-                               kind=Code.objects.get(list="meeting_kind", code="finsam_team"),
-                               starts_at=timezone.now() + dt.timedelta(days=day - 1))
+    m = Meeting.objects.create(
+        person=person,
+        enrolment=person.enrolments.get(),
+        place="Rum 1",
+        kind=Code.objects.get(list="meeting_kind", code="finsam_team"),
+        starts_at=timezone.now() + dt.timedelta(days=day - 1),
+    )
     m.other_bodies.set(Code.objects.filter(list="other_body")[:2])
 
 
@@ -54,8 +59,12 @@ def test_home_caseload_and_person_page_stay_within_their_statements(world, login
         make_person(f"Extra{i}", "Jarvasson", "jt-jarva", serial=200 + i)
     Enrolment.objects.filter(org_unit__code="jt-jarva").update(caseworker=User.objects.get(username="anna"))
     for i in range(3):  # documents, with their uploaders
-        store(upload_of(f"cv{i}.pdf", tiny_pdf()), person=world.jarva, enrolment=world.jarva.enrolments.get(),
-              user=world.jarva.enrolments.get().caseworker)
+        store(
+            upload_of(f"cv{i}.pdf", tiny_pdf()),
+            person=world.jarva,
+            enrolment=world.jarva.enrolments.get(),
+            user=world.jarva.enrolments.get().caseworker,
+        )
     for day in range(3):  # a meeting query per meeting would show
         _meeting_with_bodies(world.jarva, day)
     client = login("anna")

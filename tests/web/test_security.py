@@ -1,5 +1,6 @@
 """Security of every page: CSP without inline scripts or styles, security headers, Argon2 password
 hashing, lock-out after repeated failed log-ins, the session idle timeout, secure cookies, CSRF."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,10 +24,20 @@ def _pages(world):
 
     e = world.jarva.enrolments.get()
     m = Participation.objects.create(enrolment=e, measure_id=_code("measure", "matching"), start_date=e.start_date)
-    return ["/", "/caseload/", "/search/", f"/persons/{world.jarva.pk}/", f"/persons/{world.soderort.pk}/",
-            f"/enrolments/{e.pk}/assessment/", f"/enrolments/{e.pk}/decision/", f"/enrolments/{e.pk}/plan/",
-            f"/enrolments/{e.pk}/measure/", f"/enrolments/{e.pk}/exit/", f"/measures/{m.pk}/end/",
-            f"/persons/{world.jarva.pk}/enrol/"]
+    return [
+        "/",
+        "/caseload/",
+        "/search/",
+        f"/persons/{world.jarva.pk}/",
+        f"/persons/{world.soderort.pk}/",
+        f"/enrolments/{e.pk}/assessment/",
+        f"/enrolments/{e.pk}/decision/",
+        f"/enrolments/{e.pk}/plan/",
+        f"/enrolments/{e.pk}/measure/",
+        f"/enrolments/{e.pk}/exit/",
+        f"/measures/{m.pk}/end/",
+        f"/persons/{world.jarva.pk}/enrol/",
+    ]
 
 
 def _code(list_name, code):
@@ -191,8 +202,7 @@ def test_the_login_page_says_when_the_session_ran_out_but_not_after_a_log_out(wo
 
 
 def _settings_in_subprocess(env: dict, *names: str) -> dict:
-    code = ("import json, pestrack.settings as s; "
-            f"print(json.dumps({{n: getattr(s, n) for n in {list(names)!r}}}))")
+    code = f"import json, pestrack.settings as s; print(json.dumps({{n: getattr(s, n) for n in {list(names)!r}}}))"
     full = {k: v for k, v in os.environ.items() if not k.startswith("PESTRACK_")} | env
     out = subprocess.run([sys.executable, "-c", code], env=full, cwd=ROOT, capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
@@ -201,11 +211,19 @@ def _settings_in_subprocess(env: dict, *names: str) -> dict:
 def test_idle_minutes_and_secure_cookies_come_from_the_environment():
     names = ("SESSION_COOKIE_AGE", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "LANGUAGE_COOKIE_SECURE")
     dev = _settings_in_subprocess({"PESTRACK_SESSION_IDLE_MINUTES": "5"}, *names)
-    assert dev == {"SESSION_COOKIE_AGE": 300, "SESSION_COOKIE_SECURE": False, "CSRF_COOKIE_SECURE": False,
-                   "LANGUAGE_COOKIE_SECURE": False}
+    assert dev == {
+        "SESSION_COOKIE_AGE": 300,
+        "SESSION_COOKIE_SECURE": False,
+        "CSRF_COOKIE_SECURE": False,
+        "LANGUAGE_COOKIE_SECURE": False,
+    }
     served = _settings_in_subprocess({"PESTRACK_DEBUG": "0"}, *names)
-    assert served == {"SESSION_COOKIE_AGE": 1800, "SESSION_COOKIE_SECURE": True, "CSRF_COOKIE_SECURE": True,
-                      "LANGUAGE_COOKIE_SECURE": True}
+    assert served == {
+        "SESSION_COOKIE_AGE": 1800,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "LANGUAGE_COOKIE_SECURE": True,
+    }
 
 
 @pytest.mark.django_db

@@ -1,4 +1,5 @@
 """`pestrack demo` and `pestrack serve` start the application and answer on its home page."""
+
 from __future__ import annotations
 
 import http.cookiejar
@@ -27,8 +28,15 @@ def _env(db: Path) -> dict:
 
 def _start(args, env, cwd, port, path="/accounts/login/", timeout=300):
     """Start a server command; its output once it answers ``path``."""
-    proc = subprocess.Popen([PESTRACK, *args, "--port", str(port)], env=env, cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [PESTRACK, *args, "--port", str(port)],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     deadline = time.time() + timeout
     while time.time() < deadline and proc.poll() is None:
         try:
@@ -53,9 +61,12 @@ def _log_in(base: str, username: str, password: str) -> str:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     login = opener.open(f"{base}/").read().decode()  # the home page sends us to the log-in form
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login).group(1)
-    data = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": username, "password": password,
-                                   "next": "/"}).encode()
-    request = urllib.request.Request(f"{base}/accounts/login/", data=data, headers={"Referer": f"{base}/accounts/login/"})
+    data = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": token, "username": username, "password": password, "next": "/"}
+    ).encode()
+    request = urllib.request.Request(
+        f"{base}/accounts/login/", data=data, headers={"Referer": f"{base}/accounts/login/"}
+    )
     return opener.open(request).read().decode()
 
 
@@ -87,8 +98,14 @@ def test_demo_serves_the_application_with_one_user_per_role_then_serve_serves_it
 
 
 def test_serve_refuses_a_database_that_is_not_set_up(tmp_path):
-    r = subprocess.run([PESTRACK, "serve", "--port", str(_free_port())], env=_env(tmp_path / "empty.sqlite3"),
-                       cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [PESTRACK, "serve", "--port", str(_free_port())],
+        env=_env(tmp_path / "empty.sqlite3"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 2 and "run `pestrack init` first" in r.stdout
 
 
@@ -98,10 +115,14 @@ def test_ending_dev_py_ends_the_server_it_started(tmp_path):
     root = Path(__file__).resolve().parents[2]
     env = {**_env(tmp_path / "dev.sqlite3"), "PESTRACK_VENV": str(Path(sys.executable).parents[1])}
     port = _free_port()
-    subprocess.run([PESTRACK, "init", "--profile", "stockholm"], env=env, cwd=tmp_path, check=True,
-                   capture_output=True)
-    dev = subprocess.Popen([sys.executable, str(root / "dev.py"), "serve", "--port", str(port)], env=env,
-                           cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run([PESTRACK, "init", "--profile", "stockholm"], env=env, cwd=tmp_path, check=True, capture_output=True)
+    dev = subprocess.Popen(
+        [sys.executable, str(root / "dev.py"), "serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.time() + 120
         while True:

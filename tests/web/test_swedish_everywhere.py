@@ -17,6 +17,7 @@ the access log's entries verbatim in <code>: they are the record, not a message)
 passages marked as the other language (``lang``: the city's goals, quoted in Swedish on an
 English page), plus the aria-label, title, alt and placeholder attributes.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,8 +36,8 @@ from tests.web.results.conftest import results_world  # noqa: F401 (a fixture)
 SKIPPED = {
     "api/v1/": "the JSON API: no pages; its error messages are tested with the API (tests/web/test_api*)",
     "admin/": "Django's admin, for administrators: its model, field and permission names are the models' own "
-              "English names (not yet translated: a separate piece of work); the data protection officer's "
-              "log review replaces it for the access log",
+    "English names (not yet translated: a separate piece of work); the data protection officer's "
+    "log review replaces it for the access log",
     "health": "a JSON health check for the load balancer, no page",
     "language/": "POST only: switches the language and redirects",
     "accounts/logout/": "POST only: logs out and redirects",
@@ -56,6 +57,7 @@ QUERIES = {
 
 
 # --- the application's own English messages ----------------------------------------------------
+
 
 def _po_entries(path: Path):
     """(msgid, msgstr) of a .po file, plural forms as their singular and plural msgids."""
@@ -100,8 +102,11 @@ def words_of(language: str) -> set[str]:
     if language == "sv":  # the city's own Swedish texts (goals, activities, analyses)
         from django.conf import settings
 
-        texts.append((Path(settings.PESTRACK_PROFILES_DIR) / settings.PESTRACK_PROFILE / "goals.yaml")
-                     .read_text(encoding="utf-8"))
+        texts.append(
+            (Path(settings.PESTRACK_PROFILES_DIR) / settings.PESTRACK_PROFILE / "goals.yaml").read_text(
+                encoding="utf-8"
+            )
+        )
     return {w.lower() for t in texts for w in re.findall(r"[\w-]+", t)}
 
 
@@ -137,6 +142,7 @@ def foreign_messages(language: str, own_words: set[str]) -> dict[str, re.Pattern
 
 # --- raw code values ----------------------------------------------------------------------------
 
+
 def raw_codes(own_words: set[str]) -> set[str]:
     from django.apps import apps
 
@@ -156,6 +162,7 @@ def raw_codes(own_words: set[str]) -> set[str]:
 
 
 # --- visible text -------------------------------------------------------------------------------
+
 
 class Visible(HTMLParser):
     HIDDEN = {"script", "style", "code"}
@@ -221,6 +228,7 @@ def problems(html: str, foreign: dict[str, re.Pattern], codes: set[str], languag
 
 # --- the world and its pages --------------------------------------------------------------------
 
+
 @pytest.fixture
 def full_world(results_world, settings, tmp_path):
     """Every kind of record the pages show: an assessment, a plan, a measure, a placement on a
@@ -234,22 +242,39 @@ def full_world(results_world, settings, tmp_path):
     code = lambda lst, c: Code.objects.get(list=lst, code=c)  # noqa: E731
     today = dt.date.today()
     e = w.jarva.enrolments.get()
-    w.assessment = Assessment.objects.create(enrolment=e, instrument=code("instrument", "wai"), date=e.start_date,
-                                             score="6.5")
-    Plan.objects.create(enrolment=e, date=e.start_date, goals="Arbete inom vården", steps="Kurs, sedan praktik",
-                        participant_view="Jag valde kursen själv", participant_involved=True)
-    w.participation = Participation.objects.create(enrolment=e, measure=code("measure", "praktik"),
-                                                   start_date=e.start_date, provider_name="Vårdbolaget AB")
+    w.assessment = Assessment.objects.create(
+        enrolment=e, instrument=code("instrument", "wai"), date=e.start_date, score="6.5"
+    )
+    Plan.objects.create(
+        enrolment=e,
+        date=e.start_date,
+        goals="Arbete inom vården",
+        steps="Kurs, sedan praktik",
+        participant_view="Jag valde kursen själv",
+        participant_involved=True,
+    )
+    w.participation = Participation.objects.create(
+        enrolment=e, measure=code("measure", "praktik"), start_date=e.start_date, provider_name="Vårdbolaget AB"
+    )
     w.ended = make_person("Avslutad", "Avslutadsson", "jt-jarva", serial=105)
     ended = w.ended.enrolments.get()
-    Enrolment.objects.filter(pk=ended.pk).update(end_date=today - dt.timedelta(days=95),
-                                                 exit_reason=code("exit_reason", "work"))
-    FollowUp.objects.create(enrolment=ended, months=3, reference_date=today - dt.timedelta(days=4), working=True,
-                            studying=False, self_sufficient=True, source="register")
+    Enrolment.objects.filter(pk=ended.pk).update(
+        end_date=today - dt.timedelta(days=95), exit_reason=code("exit_reason", "work")
+    )
+    FollowUp.objects.create(
+        enrolment=ended,
+        months=3,
+        reference_date=today - dt.timedelta(days=4),
+        working=True,
+        studying=False,
+        self_sufficient=True,
+        source="register",
+    )
     w.employer = Employer.objects.create(org_number="556036-0793", name="Exempelhandeln AB", size_band="50-249")
     Contact.objects.create(employer=w.employer, date=today, kind="visit", note="Besök om sommarjobb")
-    w.place = Place.objects.create(kind=code("place_type", "stockholmsjobb"), employer=w.employer,
-                                   title="Lokalvårdare", start_date=today)
+    w.place = Place.objects.create(
+        kind=code("place_type", "stockholmsjobb"), employer=w.employer, title="Lokalvårdare", start_date=today
+    )
     w.placement = Placement.objects.create(place=w.place, person=w.jarva, proposed_date=today)
     from django.contrib.auth import get_user_model
 
@@ -266,8 +291,13 @@ def full_world(results_world, settings, tmp_path):
 
     settings.PESTRACK_DOCUMENTS_DIR = tmp_path / "documents"
     w.document = files.store(upload_of("intyg.pdf", tiny_pdf()), person=w.jarva, enrolment=e, user=anna)
-    w.meeting = Meeting.objects.create(person=w.jarva, enrolment=e, kind=code("meeting_kind", "planning"),
-                                       starts_at=timezone.now() - dt.timedelta(hours=2), organiser=anna)
+    w.meeting = Meeting.objects.create(
+        person=w.jarva,
+        enrolment=e,
+        kind=code("meeting_kind", "planning"),
+        starts_at=timezone.now() - dt.timedelta(hours=2),
+        organiser=anna,
+    )
     return w
 
 
@@ -278,13 +308,25 @@ def ids(w, user: str, name: str, language: str) -> dict:
 
     person = {"erik": w.soderort, "dina": w.referred, "maria": w.protected}.get(user, w.jarva)
     enrolment = (w.ended if name == "record-followup" else person).enrolments.order_by("pk").first()
-    return {"person_id": person.pk, "enrolment_id": enrolment.pk, "participation_id": w.participation.pk,
-            "employer_id": w.employer.pk,
-            "entry_id": (w.signed if name == "journal-correct" else w.unsigned).pk,
-            "document_id": w.document.pk, "meeting_id": w.meeting.pk,
-            "record_type": "assessment", "record_id": w.assessment.pk, "place_id": w.place.pk, "placement_id": w.placement.pk,
-            "indicator_id": "jobbtorg_exit_work_or_studies", "key": person_key(person.pin_hash),
-            "year": 2023, "code": "VB", "lang": language, "fmt": "html"}
+    return {
+        "person_id": person.pk,
+        "enrolment_id": enrolment.pk,
+        "participation_id": w.participation.pk,
+        "employer_id": w.employer.pk,
+        "entry_id": (w.signed if name == "journal-correct" else w.unsigned).pk,
+        "document_id": w.document.pk,
+        "meeting_id": w.meeting.pk,
+        "record_type": "assessment",
+        "record_id": w.assessment.pk,
+        "place_id": w.place.pk,
+        "placement_id": w.placement.pk,
+        "indicator_id": "jobbtorg_exit_work_or_studies",
+        "key": person_key(person.pin_hash),
+        "year": 2023,
+        "code": "VB",
+        "lang": language,
+        "fmt": "html",
+    }
 
 
 def routes(resolver=None, prefix: str = ""):
@@ -304,12 +346,13 @@ def fill(route: str, values: dict) -> str:
     def value(m):
         assert m[2] in values, f"no value for <{m[1]}:{m[2]}> of {route!r}: give one in ids()"
         return str(values[m[2]])
+
     return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: value(m), route)
 
 
 def forms_of(html: str) -> list[tuple[str, list[str]]]:
     """(action, field names) of each POST form of the page's content (not the header's)."""
-    main = html.split('<main', 1)[-1]
+    main = html.split("<main", 1)[-1]
     found = []
     for m in re.finditer(r'<form[^>]*method="post"[^>]*>(.*?)</form>', main, re.S | re.I):
         action = re.search(r'action="([^"]*)"', m[0])
@@ -358,7 +401,10 @@ def test_every_page_and_form_is_in_the_users_language(full_world, client, langua
     for user in USERS:
         assert client.login(username=user, password=PASSWORD)
         client.post("/language/", {"language": language})
-        urls = [(fill(route, ids(full_world, user, name, language)) + QUERIES.get(name, "").replace("LANG", language), name) for route, name in every]
+        urls = [
+            (fill(route, ids(full_world, user, name, language)) + QUERIES.get(name, "").replace("LANG", language), name)
+            for route, name in every
+        ]
         for url, name in urls:
             response = client.get(url)
             if response.status_code in (200, 302, 405):  # a download, a way to a page (results-person), or
@@ -381,8 +427,10 @@ def test_every_page_and_form_is_in_the_users_language(full_world, client, langua
         client.logout()
     never = {name for _route, name in every} - opened - {None}
     report = "\n".join(f"{where}:\n  " + "\n  ".join(sorted(set(ps))) for where, ps in sorted(found.items()))
-    assert not found and not never, (f"pages no user could open (give them ids or a user): {sorted(never)}\n"
-                                     f"{len(found)} pages with the other language or raw codes:\n{report}")
+    assert not found and not never, (
+        f"pages no user could open (give them ids or a user): {sorted(never)}\n"
+        f"{len(found)} pages with the other language or raw codes:\n{report}"
+    )
 
 
 @pytest.mark.django_db
@@ -390,11 +438,13 @@ def test_identity_number_errors_are_swedish(world, login):
     """Each way an identity number is wrong, said in Swedish on the new-person form."""
     client = login("anna")
     client.post("/language/", {"language": "sv"})
-    for number, message in [("1985-03-15", "är inte på formen ÅÅÅÅMMDD-NNNN eller ÅÅMMDD-NNNN"),
-                            ("19850230-1234", "är inget datum"),
-                            ("20991231-1234", "ligger i framtiden"),
-                            ("19850315-1234", "kontrollsiffran är fel"),
-                            ("19850315+1234", "används bara med tvåsiffrigt år")]:
+    for number, message in [
+        ("1985-03-15", "är inte på formen ÅÅÅÅMMDD-NNNN eller ÅÅMMDD-NNNN"),
+        ("19850230-1234", "är inget datum"),
+        ("20991231-1234", "ligger i framtiden"),
+        ("19850315-1234", "kontrollsiffran är fel"),
+        ("19850315+1234", "används bara med tvåsiffrigt år"),
+    ]:
         response = client.post("/persons/new/", {"person-identity_number": number, "person-first_name": "Test"})
         assert response.status_code == 422
         assert message in response.content.decode(), number

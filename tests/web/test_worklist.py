@@ -1,5 +1,6 @@
 """The work list pages and API: a caseworker's items, the home counts, a manager's view, access and
 logging."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,8 +30,12 @@ def _assign(person, username, **fields) -> Enrolment:
 
 def _ended(person, username) -> Enrolment:
     """An enrolment of ``username`` that ended 100 days ago: its 3-month follow-up is due."""
-    return _assign(person, username, end_date=TODAY - dt.timedelta(days=100),
-                   exit_reason=Code.objects.get(list="exit_reason", code="work"))
+    return _assign(
+        person,
+        username,
+        end_date=TODAY - dt.timedelta(days=100),
+        exit_reason=Code.objects.get(list="exit_reason", code="work"),
+    )
 
 
 @pytest.fixture
@@ -41,8 +46,9 @@ def due(world):
 
     followup = _ended(world.jarva, "anna")
     plan_enrolment = _assign(world.protected, "anna")
-    plan = Plan.objects.create(enrolment=plan_enrolment, date=TODAY - dt.timedelta(days=10), goals="Arbete",
-                               review_date=TODAY)
+    plan = Plan.objects.create(
+        enrolment=plan_enrolment, date=TODAY - dt.timedelta(days=10), goals="Arbete", review_date=TODAY
+    )
     erik = _ended(world.soderort, "erik")
     outside = _ended(world.referred, "anna")  # at jt-soderort: not anna's units
     return SimpleNamespace(followup=followup, plan=plan, erik=erik, outside=outside)
@@ -84,8 +90,17 @@ def test_recording_the_followup_from_the_worklist_removes_it(world, due, login):
     url = f"/enrolments/{due.followup.pk}/followup/?months=3&next=%2Fworklist%2F"
     form = client.get(url)
     assert 'value="3"' in form.content.decode()  # the months preset
-    response = client.post(url, {"months": 3, "reference_date": TODAY.isoformat(), "working": "true",
-                                 "studying": "unknown", "self_sufficient": "unknown", "source": "survey"})
+    response = client.post(
+        url,
+        {
+            "months": 3,
+            "reference_date": TODAY.isoformat(),
+            "working": "true",
+            "studying": "unknown",
+            "self_sufficient": "unknown",
+            "source": "survey",
+        },
+    )
     assert response.status_code == 302 and response["Location"] == "/worklist/"
     assert FollowUp.objects.filter(enrolment=due.followup, months=3).exists()
     assert "Jarva Jarvasson" not in client.get("/worklist/").content.decode()
@@ -93,8 +108,10 @@ def test_recording_the_followup_from_the_worklist_removes_it(world, due, login):
 
 def test_next_goes_nowhere_outside_the_site(world, due, login):
     client = login("anna")
-    response = client.post(f"/enrolments/{due.followup.pk}/followup/?next=https://evil.example/", {
-        "months": 3, "reference_date": TODAY.isoformat(), "source": "survey"})
+    response = client.post(
+        f"/enrolments/{due.followup.pk}/followup/?next=https://evil.example/",
+        {"months": 3, "reference_date": TODAY.isoformat(), "source": "survey"},
+    )
     assert response.status_code == 302 and response["Location"].startswith(f"/persons/{world.jarva.pk}/")
 
 
@@ -150,7 +167,9 @@ def test_api_lists_my_items(world, due, login):
     assert response.status_code == 200
     items = response.json()
     assert {(i["kind"], i["person_id"], i["enrolment_id"]) for i in items} == {
-        ("followup_due", world.jarva.pk, due.followup.pk), ("plan_review_due", world.protected.pk, due.plan.enrolment_id)}
+        ("followup_due", world.jarva.pk, due.followup.pk),
+        ("plan_review_due", world.protected.pk, due.plan.enrolment_id),
+    }
     followup = next(i for i in items if i["kind"] == "followup_due")
     assert followup["months"] == 3 and followup["object_id"] == due.followup.pk
     plan = next(i for i in items if i["kind"] == "plan_review_due")
@@ -176,7 +195,10 @@ def test_worklist_and_home_stay_within_their_statements(world, login):
         e = person.enrolments.get()
         e.caseworker = anna
         if i % 2:
-            e.end_date, e.exit_reason = TODAY - dt.timedelta(days=200), Code.objects.get(list="exit_reason", code="work")
+            e.end_date, e.exit_reason = (
+                TODAY - dt.timedelta(days=200),
+                Code.objects.get(list="exit_reason", code="work"),
+            )
         e.save()
         if not i % 2:
             Plan.objects.create(enrolment=e, date=TODAY - dt.timedelta(days=50), goals="x", review_date=TODAY)
@@ -184,8 +206,11 @@ def test_worklist_and_home_stay_within_their_statements(world, login):
     # session, user, assignments, unit ids, the counts of every kind (one statement), the persons,
     # the access log (BEGIN, lock on PostgreSQL, head, INSERT, COMMIT); and the items, one query per kind
     fixed = 11
-    for path, bound in (("/worklist/", fixed + len(worklist.sources())), ("/worklist/?kind=followup_due", fixed + 1),
-                        ("/", 6)):
+    for path, bound in (
+        ("/worklist/", fixed + len(worklist.sources())),
+        ("/worklist/?kind=followup_due", fixed + 1),
+        ("/", 6),
+    ):
         assert client.get(path).status_code == 200  # the first request after log-in renews the session
         with CaptureQueriesContext(connection) as queries:
             assert client.get(path).status_code == 200

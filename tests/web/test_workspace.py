@@ -1,6 +1,7 @@
 """The caseworker workspace: my caseload with its filters, search (logged, never with the identity
 number in clear), the person page's timeline, and the forms that record casework through the
 business rules, with messages beside their fields; refusals outside the user's units."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,6 +25,7 @@ def _enrolment(person):
 
 
 # --- My caseload ---------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_caseload_lists_open_enrolments_of_my_units_masking_protected_identities(world, login):
@@ -50,7 +52,9 @@ def test_caseload_shows_an_enrolment_without_a_stored_last_activity_instead_of_f
 def test_caseload_lists_the_enrolments_my_district_referred_and_logs_them(world, login):
     html = login("dina").get("/caseload/?scope=units").content.decode()
     assert "Rinkebysson" in html and "Ortsson" not in html and "Jarvasson" not in html and "1 open enrolment" in html
-    assert set(log_entries(actor="dina", object_type="caseload").values_list("person_id", flat=True)) == {world.referred.pk}
+    assert set(log_entries(actor="dina", object_type="caseload").values_list("person_id", flat=True)) == {
+        world.referred.pk
+    }
     html = login("erik").get("/caseload/?scope=units").content.decode()
     assert "Rinkebysson" in html and "Ortsson" in html and "Jarvasson" not in html
 
@@ -67,14 +71,18 @@ def test_caseload_leaves_out_ended_enrolments(world, login):
 def test_caseload_filters_by_target_group_measure_and_time_since_last_activity(world, login):
     from pestrack.records.casework.models import Assessment, Participation
 
-    kaa = make_person("Unga", "Kaasson", "jt-jarva", serial=120, birth=TODAY.replace(year=TODAY.year - 18) - dt.timedelta(days=30))
+    kaa = make_person(
+        "Unga", "Kaasson", "jt-jarva", serial=120, birth=TODAY.replace(year=TODAY.year - 18) - dt.timedelta(days=30)
+    )
     e = _enrolment(kaa)
     e.target_group, e.entry_route = _code("target_group", "kaa"), _code("entry_route", "kaa")
     e.save()
-    Participation.objects.create(enrolment=_enrolment(world.jarva), measure=_code("measure", "praktik"),
-                                 start_date=TODAY - dt.timedelta(days=90))
-    Assessment.objects.create(enrolment=e, instrument=_code("instrument", "wai"), date=TODAY - dt.timedelta(days=5),
-                              score=7)
+    Participation.objects.create(
+        enrolment=_enrolment(world.jarva), measure=_code("measure", "praktik"), start_date=TODAY - dt.timedelta(days=90)
+    )
+    Assessment.objects.create(
+        enrolment=e, instrument=_code("instrument", "wai"), date=TODAY - dt.timedelta(days=5), score=7
+    )
     client = login("anna")
 
     def names(**query):
@@ -92,8 +100,10 @@ def test_caseload_filters_by_target_group_measure_and_time_since_last_activity(w
 def _caseload(client, **query) -> list[tuple[str, int]]:
     """The caseload's rows in order: (name, days since last activity)."""
     html = client.get("/caseload/", {"scope": "units", **query}).content.decode()
-    return [(name, int(days)) for name, days in re.findall(
-        r'<a href="/persons/\d+/">([^<]*)</a>.*?\((\d+) days? ago\)', html, re.DOTALL)]
+    return [
+        (name, int(days))
+        for name, days in re.findall(r'<a href="/persons/\d+/">([^<]*)</a>.*?\((\d+) days? ago\)', html, re.DOTALL)
+    ]
 
 
 @pytest.mark.django_db
@@ -102,13 +112,20 @@ def test_recording_an_assessment_moves_the_person_down_the_caseload(world, login
     client = login("anna")
     assert _caseload(client) == [("Jarva Jarvasson", 100), ("*****", 100)]  # a tie: by enrolment
     e = _enrolment(world.jarva)
-    assert client.post(f"/enrolments/{e.pk}/assessment/", {"instrument": _code("instrument", "wai").pk,
-                                                           "date": TODAY - dt.timedelta(days=3), "score": "6"}).status_code == 302
+    assert (
+        client.post(
+            f"/enrolments/{e.pk}/assessment/",
+            {"instrument": _code("instrument", "wai").pk, "date": TODAY - dt.timedelta(days=3), "score": "6"},
+        ).status_code
+        == 302
+    )
     assert _caseload(client) == [("*****", 100), ("Jarva Jarvasson", 3)]
     assert _caseload(client, inactive="30") == [("*****", 100)]
     # an earlier assessment does not bring the last activity back
-    client.post(f"/enrolments/{e.pk}/assessment/", {"instrument": _code("instrument", "wai").pk,
-                                                   "date": TODAY - dt.timedelta(days=50), "score": "5"})
+    client.post(
+        f"/enrolments/{e.pk}/assessment/",
+        {"instrument": _code("instrument", "wai").pk, "date": TODAY - dt.timedelta(days=50), "score": "5"},
+    )
     assert _caseload(client) == [("*****", 100), ("Jarva Jarvasson", 3)]
 
 
@@ -118,8 +135,10 @@ def test_starting_ending_and_deleting_a_measure_change_the_last_activity(world, 
     anonymises; the ORM's delete is what remains): the caseload shows the latest start or end left."""
     client = login("anna")
     e = _enrolment(world.jarva)
-    client.post(f"/enrolments/{e.pk}/measure/", {"measure": _code("measure", "ips").pk,
-                                                 "start_date": TODAY - dt.timedelta(days=40)})
+    client.post(
+        f"/enrolments/{e.pk}/measure/",
+        {"measure": _code("measure", "ips").pk, "start_date": TODAY - dt.timedelta(days=40)},
+    )
     p = e.participations.get()
     assert _caseload(client) == [("*****", 100), ("Jarva Jarvasson", 40)]
     assert client.post(f"/measures/{p.pk}/end/", {"end_date": TODAY - dt.timedelta(days=10)}).status_code == 302
@@ -132,8 +151,10 @@ def test_starting_ending_and_deleting_a_measure_change_the_last_activity(world, 
 def test_recording_a_decision_counts_as_activity(world, login):
     client = login("anna")
     e = _enrolment(world.protected)
-    client.post(f"/enrolments/{e.pk}/decision/", {"decision_reference": "SoL 2026-17",
-                                                  "decision_date": TODAY - dt.timedelta(days=20)})
+    client.post(
+        f"/enrolments/{e.pk}/decision/",
+        {"decision_reference": "SoL 2026-17", "decision_date": TODAY - dt.timedelta(days=20)},
+    )
     assert _caseload(client) == [("Jarva Jarvasson", 100), ("*****", 20)]
 
 
@@ -165,6 +186,7 @@ def test_roles_without_person_access_get_no_caseload_nor_search(world, login, us
 
 
 # --- Search ---------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_search_by_name_finds_persons_of_my_units_and_is_logged(world, login):
@@ -207,6 +229,7 @@ def test_search_is_a_post_a_get_only_shows_the_form(world, login):
 
 # --- The person page --------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_person_page_shows_the_timeline(world, login):
     from pestrack.records.casework.models import Assessment, FollowUp, Participation, Plan
@@ -215,16 +238,29 @@ def test_person_page_shows_the_timeline(world, login):
     start = e.start_date
     Assessment.objects.create(enrolment=e, instrument=_code("instrument", "wai"), date=start, score=3)
     Plan.objects.create(enrolment=e, date=start + dt.timedelta(days=2), goals="Arbete inom vården")
-    Participation.objects.create(enrolment=e, measure=_code("measure", "praktik"), start_date=start + dt.timedelta(days=5),
-                                 end_date=start + dt.timedelta(days=40))
+    Participation.objects.create(
+        enrolment=e,
+        measure=_code("measure", "praktik"),
+        start_date=start + dt.timedelta(days=5),
+        end_date=start + dt.timedelta(days=40),
+    )
     e.end_date, e.exit_reason = start + dt.timedelta(days=40), _code("exit_reason", "work")
     e.save()
-    FollowUp.objects.create(enrolment=e, months=3, reference_date=e.end_date + dt.timedelta(days=50), working=True,
-                            source="register")
+    FollowUp.objects.create(
+        enrolment=e, months=3, reference_date=e.end_date + dt.timedelta(days=50), working=True, source="register"
+    )
     html = login("anna").get(f"/persons/{world.jarva.pk}/").content.decode()
-    for text in ("Enrolled in Jobbtorg Stockholm", "Work Ability Index", "0–4 (poor)", "Arbete inom vården",
-                 "Measure started: Work placement (praktik)", "Measure ended: Work placement (praktik)",
-                 "Work, unsubsidised", "Follow-up 3 months after exit", world.jarva.identity_number):
+    for text in (
+        "Enrolled in Jobbtorg Stockholm",
+        "Work Ability Index",
+        "0–4 (poor)",
+        "Arbete inom vården",
+        "Measure started: Work placement (praktik)",
+        "Measure ended: Work placement (praktik)",
+        "Work, unsubsidised",
+        "Follow-up 3 months after exit",
+        world.jarva.identity_number,
+    ):
         assert text in html, text
     kinds = re.findall(r'class="event event-([a-z-]+)"', html)
     assert kinds == ["follow-up", "exit", "measure-end", "measure-start", "plan", "assessment", "enrolment"]
@@ -241,10 +277,18 @@ def test_person_page_shows_the_enrolments_newest_first_whatever_order_they_were_
     ended = []
     for years_before in (3, 1):  # the oldest recorded first, then one between it and the open one
         start = open_one.start_date - dt.timedelta(days=365 * years_before)
-        ended.append(Enrolment.objects.create(
-            person=world.jarva, programme=open_one.programme, org_unit=open_one.org_unit,
-            target_group=open_one.target_group, entry_route=open_one.entry_route, start_date=start,
-            end_date=start + dt.timedelta(days=100), exit_reason=_code("exit_reason", "work")))
+        ended.append(
+            Enrolment.objects.create(
+                person=world.jarva,
+                programme=open_one.programme,
+                org_unit=open_one.org_unit,
+                target_group=open_one.target_group,
+                entry_route=open_one.entry_route,
+                start_date=start,
+                end_date=start + dt.timedelta(days=100),
+                exit_reason=_code("exit_reason", "work"),
+            )
+        )
     html = login("anna").get(f"/persons/{world.jarva.pk}/").content.decode()
     shown = [int(pk) for pk in re.findall(r'<h3 id="enrolment-(\d+)">', html)]
     assert shown == [open_one.pk, ended[1].pk, ended[0].pk]
@@ -274,9 +318,14 @@ def test_person_page_offers_forms_only_for_the_enrolments_of_my_units(world, log
     first = _enrolment(world.jarva)
     first.end_date, first.exit_reason = TODAY - dt.timedelta(days=10), _code("exit_reason", "work")
     first.save()
-    later = Enrolment.objects.create(person=world.jarva, programme=first.programme, org_unit_id=_unit("jt-soderort"),
-                                     target_group=first.target_group, entry_route=first.entry_route,
-                                     start_date=TODAY - dt.timedelta(days=5))
+    later = Enrolment.objects.create(
+        person=world.jarva,
+        programme=first.programme,
+        org_unit_id=_unit("jt-soderort"),
+        target_group=first.target_group,
+        entry_route=first.entry_route,
+        start_date=TODAY - dt.timedelta(days=5),
+    )
     # anna's unit enrolled the person before: she reads the page, but writes nothing in Söderort's enrolment
     html = login("anna").get(f"/persons/{world.jarva.pk}/").content.decode()
     assert "Jarvasson" in html and f"/enrolments/{later.pk}/assessment/" not in html and "/enrol/" not in html
@@ -292,12 +341,17 @@ def test_unit_manager_reads_the_person_page_but_gets_no_forms(world, login):
     assert "Jarvasson" in html and "Record an assessment" not in html
     e = _enrolment(world.jarva)
     assert client.get(f"/enrolments/{e.pk}/assessment/").status_code == 403
-    assert client.post(f"/enrolments/{e.pk}/assessment/", {"instrument": _code("instrument", "wai").pk,
-                                                           "date": TODAY, "score": 5}).status_code == 403
+    assert (
+        client.post(
+            f"/enrolments/{e.pk}/assessment/", {"instrument": _code("instrument", "wai").pk, "date": TODAY, "score": 5}
+        ).status_code
+        == 403
+    )
     assert not e.assessments.exists()
 
 
 # --- Forms -------------------------------------------------------------------------------
+
 
 def _errors_tied_to_fields(html: str) -> dict[str, str]:
     """field name -> its error message, checking the input points at the message (aria-describedby)."""
@@ -321,11 +375,15 @@ def test_record_an_assessment_with_its_band(world, login):
     errors = _errors_tied_to_fields(response.content.decode())
     assert errors == {"score": "Arbetsförmågeindex (WAI), enkel fråga (wai) scores run from 0 to 10; 12 is outside."}
     response = client.post(f"/enrolments/{e.pk}/assessment/", {"instrument": wai.pk, "date": TODAY, "score": "8"})
-    assert response.status_code == 302 and response["Location"] == f"/persons/{world.jarva.pk}/#entry-assessment-{e.assessments.get().pk}"
+    assert (
+        response.status_code == 302
+        and response["Location"] == f"/persons/{world.jarva.pk}/#entry-assessment-{e.assessments.get().pk}"
+    )
     a = e.assessments.get()
     assert a.score == 8 and a.band == "8–10"
-    assert log_entries(action="create", actor="anna", object_type="assessment", object_id=str(a.pk),
-                       person_id=world.jarva.pk).exists()
+    assert log_entries(
+        action="create", actor="anna", object_type="assessment", object_id=str(a.pk), person_id=world.jarva.pk
+    ).exists()
     assert "8–10 (good)" in client.get(response["Location"]).content.decode()
 
 
@@ -335,11 +393,16 @@ def test_start_and_end_a_measure_checked_against_the_enrolment(world, login):
     e = _enrolment(world.jarva)
     url = f"/enrolments/{e.pk}/measure/"
     before = e.start_date - dt.timedelta(days=1)
-    errors = _errors_tied_to_fields(client.post(url, {"measure": _code("measure", "ips").pk,
-                                                      "start_date": before}).content.decode())
+    errors = _errors_tied_to_fields(
+        client.post(url, {"measure": _code("measure", "ips").pk, "start_date": before}).content.decode()
+    )
     assert errors == {"start_date": f"The measure starts before the enrolment ({e.start_date})."}
-    assert client.post(url, {"measure": _code("measure", "ips").pk, "start_date": TODAY,
-                             "provider_name": "Fontänhuset"}).status_code == 302
+    assert (
+        client.post(
+            url, {"measure": _code("measure", "ips").pk, "start_date": TODAY, "provider_name": "Fontänhuset"}
+        ).status_code
+        == 302
+    )
     p = e.participations.get()
     assert (p.measure.code, p.start_date, p.end_date, p.provider_name) == ("ips", TODAY, None, "Fontänhuset")
     twice = client.post(url, {"measure": _code("measure", "ips").pk, "start_date": TODAY})  # the natural key
@@ -359,15 +422,27 @@ def test_start_and_end_a_measure_checked_against_the_enrolment(world, login):
 def test_record_a_decision_and_a_plan(world, login):
     client = login("anna")
     e = _enrolment(world.jarva)
-    errors = _errors_tied_to_fields(client.post(f"/enrolments/{e.pk}/decision/", {
-        "decision_reference": "SoL-1", "decision_date": TODAY + dt.timedelta(days=2)}).content.decode())
+    errors = _errors_tied_to_fields(
+        client.post(
+            f"/enrolments/{e.pk}/decision/",
+            {"decision_reference": "SoL-1", "decision_date": TODAY + dt.timedelta(days=2)},
+        ).content.decode()
+    )
     assert errors == {"decision_date": f"The decision date {TODAY + dt.timedelta(days=2)} is in the future."}
-    assert client.post(f"/enrolments/{e.pk}/decision/", {"decision_reference": "SoL-2026-17",
-                                                          "decision_date": TODAY}).status_code == 302
+    assert (
+        client.post(
+            f"/enrolments/{e.pk}/decision/", {"decision_reference": "SoL-2026-17", "decision_date": TODAY}
+        ).status_code
+        == 302
+    )
     e.refresh_from_db()
     assert (e.decision_reference, e.decision_date) == ("SoL-2026-17", TODAY)
-    assert client.post(f"/enrolments/{e.pk}/plan/", {"date": TODAY, "goals": "Undersköterska",
-                                                      "participant_involved": "true"}).status_code == 302
+    assert (
+        client.post(
+            f"/enrolments/{e.pk}/plan/", {"date": TODAY, "goals": "Undersköterska", "participant_involved": "true"}
+        ).status_code
+        == 302
+    )
     plan = e.plans.get()
     assert plan.goals == "Undersköterska" and plan.participant_involved is True
     html = client.get(f"/persons/{world.jarva.pk}/").content.decode()
@@ -379,11 +454,18 @@ def test_exit_needs_a_reason_and_a_date_not_before_the_start(world, login):
     client = login("anna")
     e = _enrolment(world.jarva)
     url = f"/enrolments/{e.pk}/exit/"
-    errors = _errors_tied_to_fields(client.post(url, {"end_date": e.start_date - dt.timedelta(days=1)}).content.decode())
+    errors = _errors_tied_to_fields(
+        client.post(url, {"end_date": e.start_date - dt.timedelta(days=1)}).content.decode()
+    )
     assert set(errors) == {"exit_reason"}  # required field first; the date rule follows once it is given
-    errors = _errors_tied_to_fields(client.post(url, {"end_date": e.start_date - dt.timedelta(days=1),
-                                                      "exit_reason": _code("exit_reason", "studies").pk}).content.decode())
-    assert errors == {"end_date": f"The end date {e.start_date - dt.timedelta(days=1)} is before the start date {e.start_date}."}
+    errors = _errors_tied_to_fields(
+        client.post(
+            url, {"end_date": e.start_date - dt.timedelta(days=1), "exit_reason": _code("exit_reason", "studies").pk}
+        ).content.decode()
+    )
+    assert errors == {
+        "end_date": f"The end date {e.start_date - dt.timedelta(days=1)} is before the start date {e.start_date}."
+    }
     answers = {"end_date": TODAY, "exit_reason": _code("exit_reason", "studies").pk}
     assert client.post(url, answers).status_code == 200  # the check-your-answers step (test_corrections)
     assert client.post(url, {**answers, "confirm": "1"}).status_code == 302
@@ -400,27 +482,51 @@ def test_enrol_again_after_an_exit_with_the_target_group_rules(world, login):
     e.end_date, e.exit_reason = TODAY - dt.timedelta(days=10), _code("exit_reason", "moved")
     e.save()
     url = f"/persons/{world.jarva.pk}/enrol/"
-    form = {"programme": _code("programme", "jobbtorg").pk, "org_unit": _unit("jt-jarva"),
-            "target_group": _code("target_group", "kaa").pk, "entry_route": _code("entry_route", "kaa").pk,
-            "start_date": TODAY}
+    form = {
+        "programme": _code("programme", "jobbtorg").pk,
+        "org_unit": _unit("jt-jarva"),
+        "target_group": _code("target_group", "kaa").pk,
+        "entry_route": _code("entry_route", "kaa").pk,
+        "start_date": TODAY,
+    }
     errors = _errors_tied_to_fields(client.post(url, form).content.decode())
     assert list(errors) == ["target_group"] and "requires age 19 or under" in errors["target_group"]
-    errors = _errors_tied_to_fields(client.post(url, {**form, "org_unit": _unit("jt-soderort"),
-                                                      "target_group": _code("target_group", "forsorjningsstod").pk,
-                                                      "entry_route": _code("entry_route", "social_services").pk}
-                                                ).content.decode())
+    errors = _errors_tied_to_fields(
+        client.post(
+            url,
+            {
+                **form,
+                "org_unit": _unit("jt-soderort"),
+                "target_group": _code("target_group", "forsorjningsstod").pk,
+                "entry_route": _code("entry_route", "social_services").pk,
+            },
+        ).content.decode()
+    )
     assert errors == {"org_unit": "You can only record enrolments at, or referred from, your own organisation units."}
-    response = client.post(url, {**form, "target_group": _code("target_group", "forsorjningsstod").pk,
-                                 "entry_route": _code("entry_route", "social_services").pk})
+    response = client.post(
+        url,
+        {
+            **form,
+            "target_group": _code("target_group", "forsorjningsstod").pk,
+            "entry_route": _code("entry_route", "social_services").pk,
+        },
+    )
     assert response.status_code == 302
     new = world.jarva.enrolments.get(end_date__isnull=True)
     assert new.start_date == TODAY and new.caseworker.username == "anna"
     assert log_entries(action="create", object_type="enrolment", object_id=str(new.pk)).exists()
     # one open enrolment per programme
-    errors = _errors_tied_to_fields(client.post(url, {**form, "start_date": TODAY - dt.timedelta(days=1),
-                                                      "target_group": _code("target_group", "forsorjningsstod").pk,
-                                                      "entry_route": _code("entry_route", "social_services").pk}
-                                                ).content.decode())
+    errors = _errors_tied_to_fields(
+        client.post(
+            url,
+            {
+                **form,
+                "start_date": TODAY - dt.timedelta(days=1),
+                "target_group": _code("target_group", "forsorjningsstod").pk,
+                "entry_route": _code("entry_route", "social_services").pk,
+            },
+        ).content.decode()
+    )
     assert "already has an open enrolment" in errors["programme"]
 
 
@@ -432,11 +538,21 @@ def test_record_a_follow_up_after_the_exit_checked_by_the_rules(world, login):
     assert client.get(url).status_code == 302  # an open enrolment has no follow-up yet
     assert "/followup/" not in client.get(f"/persons/{world.jarva.pk}/").content.decode()
     exit_date = TODAY - dt.timedelta(days=200)
-    e.start_date, e.end_date, e.exit_reason = exit_date - dt.timedelta(days=100), exit_date, _code("exit_reason", "work")
+    e.start_date, e.end_date, e.exit_reason = (
+        exit_date - dt.timedelta(days=100),
+        exit_date,
+        _code("exit_reason", "work"),
+    )
     e.save()
     assert url in client.get(f"/persons/{world.jarva.pk}/").content.decode()
-    form = {"months": 6, "reference_date": exit_date - dt.timedelta(days=1), "working": "true",
-            "studying": "false", "self_sufficient": "unknown", "source": "survey"}
+    form = {
+        "months": 6,
+        "reference_date": exit_date - dt.timedelta(days=1),
+        "working": "true",
+        "studying": "false",
+        "self_sufficient": "unknown",
+        "source": "survey",
+    }
     errors = _errors_tied_to_fields(client.post(url, form).content.decode())
     assert errors == {"reference_date": "The follow-up date is before the exit."}
     assert client.post(url, {**form, "reference_date": exit_date + dt.timedelta(days=182)}).status_code == 302
@@ -465,10 +581,11 @@ def _unit(code):
 def test_forms_for_another_districts_person_are_refused_and_nothing_is_written(world, login):
     client = login("anna")
     e = _enrolment(world.soderort)
-    for url, data in ((f"/enrolments/{e.pk}/assessment/", {"instrument": _code("instrument", "wai").pk,
-                                                            "date": TODAY, "score": 5}),
-                      (f"/enrolments/{e.pk}/exit/", {"end_date": TODAY, "exit_reason": _code("exit_reason", "work").pk}),
-                      (f"/persons/{world.soderort.pk}/enrol/", {})):
+    for url, data in (
+        (f"/enrolments/{e.pk}/assessment/", {"instrument": _code("instrument", "wai").pk, "date": TODAY, "score": 5}),
+        (f"/enrolments/{e.pk}/exit/", {"end_date": TODAY, "exit_reason": _code("exit_reason", "work").pk}),
+        (f"/persons/{world.soderort.pk}/enrol/", {}),
+    ):
         assert client.get(url).status_code == 403
         assert client.post(url, data).status_code == 403
     e.refresh_from_db()
@@ -480,11 +597,19 @@ def test_forms_for_another_districts_person_are_refused_and_nothing_is_written(w
 def _new_person_form(**changes):
     from pestrack.records.people.identity import make_number
 
-    data = {"person-identity_number": make_number(dt.date(1990, 6, 1), 331), "person-first_name": "Nya",
-            "person-last_name": "Nyberg", "person-sex": "woman", "person-municipality": "0180",
-            "person-address": "Nygatan 1", "enrolment-programme": _code("programme", "jobbtorg").pk,
-            "enrolment-org_unit": _unit("jt-jarva"), "enrolment-target_group": _code("target_group", "forsorjningsstod").pk,
-            "enrolment-entry_route": _code("entry_route", "social_services").pk, "enrolment-start_date": TODAY}
+    data = {
+        "person-identity_number": make_number(dt.date(1990, 6, 1), 331),
+        "person-first_name": "Nya",
+        "person-last_name": "Nyberg",
+        "person-sex": "woman",
+        "person-municipality": "0180",
+        "person-address": "Nygatan 1",
+        "enrolment-programme": _code("programme", "jobbtorg").pk,
+        "enrolment-org_unit": _unit("jt-jarva"),
+        "enrolment-target_group": _code("target_group", "forsorjningsstod").pk,
+        "enrolment-entry_route": _code("entry_route", "social_services").pk,
+        "enrolment-start_date": TODAY,
+    }
     return {**data, **changes}
 
 
@@ -509,15 +634,21 @@ def test_a_new_person_is_not_saved_when_the_enrolment_breaks_a_rule(world, login
     from pestrack.records.people.models import Person
 
     client = login("anna")
-    html = client.post("/persons/new/", _new_person_form(**{"enrolment-target_group": _code("target_group", "kaa").pk})
-                       ).content.decode()
+    html = client.post(
+        "/persons/new/", _new_person_form(**{"enrolment-target_group": _code("target_group", "kaa").pk})
+    ).content.decode()
     assert "requires age 19 or under" in _errors_tied_to_fields(html)["enrolment-target_group"]
-    html = client.post("/persons/new/", _new_person_form(**{"person-identity_number": "19900601-0000"})).content.decode()
+    html = client.post(
+        "/persons/new/", _new_person_form(**{"person-identity_number": "19900601-0000"})
+    ).content.decode()
     assert list(_errors_tied_to_fields(html)) == ["person-identity_number"]
-    html = client.post("/persons/new/", _new_person_form(**{
-        "person-identity_number": world.soderort.identity_number})).content.decode()
-    assert _errors_tied_to_fields(html) == {"person-identity_number": "This identity number cannot be registered. "
-                                            "Check the number; if it is right, ask an administrator."}
+    html = client.post(
+        "/persons/new/", _new_person_form(**{"person-identity_number": world.soderort.identity_number})
+    ).content.decode()
+    assert _errors_tied_to_fields(html) == {
+        "person-identity_number": "This identity number cannot be registered. "
+        "Check the number; if it is right, ask an administrator."
+    }
     assert not Person.objects.filter(last_name="Nyberg").exists()
     assert login("maria").get("/persons/new/").status_code == 403
     assert 'href="/persons/new/"' not in login("maria").get("/search/").content.decode()

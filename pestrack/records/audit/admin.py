@@ -2,6 +2,7 @@
 
 Searchable by person id, actor and, through the look-up hash, by identity number (the number is
 turned into a person id and never stored)."""
+
 from __future__ import annotations
 
 from django.contrib import admin

@@ -1,5 +1,6 @@
 """Writing to and checking the access log. Every read and write of a person's record goes through
 ``record`` (one entry) or ``record_many`` (bulk, e.g. an import)."""
+
 from __future__ import annotations
 
 import getpass
@@ -41,8 +42,18 @@ def _iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def _entry_hash(prev: str, at_iso: str, actor: str, actor_id, action: str, person_id, object_type: str,
-                object_id: str, detail: str, source: str) -> str:
+def _entry_hash(
+    prev: str,
+    at_iso: str,
+    actor: str,
+    actor_id,
+    action: str,
+    person_id,
+    object_type: str,
+    object_id: str,
+    detail: str,
+    source: str,
+) -> str:
     payload = "\x1f".join(
         [prev, at_iso, actor, str(actor_id or ""), action, str(person_id or ""), object_type, object_id, detail, source]
     )
@@ -77,8 +88,19 @@ class Event:
     at: datetime = field(default_factory=timezone.now)
 
 
-_COLUMNS = ("at", "actor", "actor_id", "action", "person_id", "object_type", "object_id", "detail", "source",
-            "prev_hash", "hash")
+_COLUMNS = (
+    "at",
+    "actor",
+    "actor_id",
+    "action",
+    "person_id",
+    "object_type",
+    "object_id",
+    "detail",
+    "source",
+    "prev_hash",
+    "hash",
+)
 
 
 _ROWS_PER_INSERT = 500  # 11 parameters a row: well under the databases' limits on parameters
@@ -106,6 +128,7 @@ def record_many(events: Iterable[Event]) -> int:
         def insert(cur, rows: list[tuple]) -> None:
             cur.execute(by_columns, [list(column) for column in zip(*rows)])
     else:
+
         def insert(cur, rows: list[tuple]) -> None:
             cur.execute(head + "VALUES " + ", ".join([one_row] * len(rows)), [v for row in rows for v in row])
 
@@ -118,9 +141,12 @@ def record_many(events: Iterable[Event]) -> int:
                 last_at, at_db, at_iso = e.at, adapt_at(e.at), _iso(e.at)
             detail = scrub(e.detail)
             obj_id = str(e.object_id or "")
-            h = _entry_hash(prev, at_iso, e.actor, e.actor_id, e.action, e.person_id, e.object_type, obj_id, detail, e.source)
-            rows.append((at_db, e.actor, e.actor_id, e.action, e.person_id, e.object_type, obj_id, detail,
-                         e.source, prev, h))
+            h = _entry_hash(
+                prev, at_iso, e.actor, e.actor_id, e.action, e.person_id, e.object_type, obj_id, detail, e.source
+            )
+            rows.append(
+                (at_db, e.actor, e.actor_id, e.action, e.person_id, e.object_type, obj_id, detail, e.source, prev, h)
+            )
             prev = h
             if len(rows) >= _ROWS_PER_INSERT:
                 insert(cur, rows)
@@ -169,6 +195,7 @@ def iter_entries(**filters) -> Iterator[AccessLogEntry]:
 class ExternalAnchor:
     """The chain's head written outside the database (``pestrack audit anchor``): the newest entry's
     id and hash, how many entries the log had, and when."""
+
     entry_id: int
     hash: str
     count: int
@@ -181,8 +208,12 @@ class ExternalAnchor:
 def external_anchor() -> ExternalAnchor:
     """The current head of the chain, to be written outside the database."""
     last = AccessLogEntry.objects.order_by("-id").values("id", "hash").first()
-    return ExternalAnchor(last["id"] if last else 0, last["hash"] if last else GENESIS,
-                          AccessLogEntry.objects.count(), timezone.now().isoformat(timespec="seconds"))
+    return ExternalAnchor(
+        last["id"] if last else 0,
+        last["hash"] if last else GENESIS,
+        AccessLogEntry.objects.count(),
+        timezone.now().isoformat(timespec="seconds"),
+    )
 
 
 def read_anchors(path) -> list[ExternalAnchor]:
@@ -194,9 +225,10 @@ def read_anchors(path) -> list[ExternalAnchor]:
             if not text.strip():
                 continue
             try:
-                data = json.loads(text[text.index("{"):])
-                anchors.append(ExternalAnchor(int(data["entry_id"]), str(data["hash"]), int(data["count"]),
-                                              str(data["at"])))
+                data = json.loads(text[text.index("{") :])
+                anchors.append(
+                    ExternalAnchor(int(data["entry_id"]), str(data["hash"]), int(data["count"]), str(data["at"]))
+                )
             except (ValueError, KeyError, TypeError):
                 raise ValueError(f"{path}, line {n}: not an access-log anchor") from None
     return anchors
@@ -224,14 +256,26 @@ def verify(expected_head: str | None = None, anchors: Iterable[ExternalAnchor] =
     after_purge = False
     head_seen = expected_head is None
     for e in iter_entries():
-        expected = _entry_hash(e.prev_hash, _iso(e.at), e.actor, e.actor_id, e.action, e.person_id, e.object_type,
-                               e.object_id, e.detail, e.source)
+        expected = _entry_hash(
+            e.prev_hash,
+            _iso(e.at),
+            e.actor,
+            e.actor_id,
+            e.action,
+            e.person_id,
+            e.object_type,
+            e.object_id,
+            e.detail,
+            e.source,
+        )
         if e.hash != expected:
             problems.append(f"entry {e.id}: content does not match its hash (altered)")
         if prev is None:
             if anchor is not None and e.id <= anchor.last_removed_id:
-                problems.append(f"entry {e.id}: should have been removed by the retention purge up to entry "
-                                f"{anchor.last_removed_id} (the log was restored or altered)")
+                problems.append(
+                    f"entry {e.id}: should have been removed by the retention purge up to entry "
+                    f"{anchor.last_removed_id} (the log was restored or altered)"
+                )
             elif e.prev_hash == GENESIS and anchor is None:
                 pass
             elif anchor is not None and e.prev_hash == anchor.last_removed_hash:
@@ -245,14 +289,17 @@ def verify(expected_head: str | None = None, anchors: Iterable[ExternalAnchor] =
             if a.hash == e.hash:
                 anchors_checked += 1
             else:
-                problems.append(f"entry {e.id}: its hash is not the one anchored at {a.at} (the log up to it was "
-                                "rewritten)")
+                problems.append(
+                    f"entry {e.id}: its hash is not the one anchored at {a.at} (the log up to it was rewritten)"
+                )
         prev = e.hash
         checked += 1
     head = prev or (anchor.last_removed_hash if anchor else GENESIS)
     if not head_seen and expected_head != head:
-        problems.append(f"the recorded head {expected_head} is not in the log: newer entries were removed "
-                        "(or it is older than the last retention purge)")
+        problems.append(
+            f"the recorded head {expected_head} is not in the log: newer entries were removed "
+            "(or it is older than the last retention purge)"
+        )
     purged = 0
     for entry_id, missing in sorted(wanted.items()):
         for a in missing:
@@ -293,7 +340,11 @@ def purge_before(cutoff: datetime, actor: str, *, dry_run: bool = False) -> Purg
             return PurgeResult(count, last["id"], cutoff)
         AuditAnchor.objects.create(last_removed_id=last["id"], last_removed_hash=last["hash"], removed_count=count)
         AccessLogEntry.objects.filter(id__lte=last["id"]).delete()
-        record(actor, "purge", object_type="access_log", source="cli",
-               detail=f"removed {count} entries up to entry {last['id']} (older than {cutoff.isoformat()})")
+        record(
+            actor,
+            "purge",
+            object_type="access_log",
+            source="cli",
+            detail=f"removed {count} entries up to entry {last['id']} (older than {cutoff.isoformat()})",
+        )
     return PurgeResult(count, last["id"], cutoff)
-

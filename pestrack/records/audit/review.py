@@ -5,6 +5,7 @@ entries that deserve a second look (unusual access).
 /log-review/. The unusual-access queries are set-based: each is one SQL query over the log, with
 its thresholds from settings (``PESTRACK_UNUSUAL_*``, see docs/privacy.md).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,9 +23,15 @@ from pestrack.records.audit.models import AccessLogEntry
 READ_ACTIONS = ("read", "create", "update", "export")
 
 
-def search(*, person_id: int | None = None, actor: str | None = None, action: str | None = None,
-           since: dt.datetime | None = None, until: dt.datetime | None = None,
-           unit_path: str | None = None) -> QuerySet[AccessLogEntry]:
+def search(
+    *,
+    person_id: int | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    unit_path: str | None = None,
+) -> QuerySet[AccessLogEntry]:
     """Entries matching every filter given, newest first.
 
     ``unit_path``: entries by the staff assigned to that unit or a unit below it (any role)."""
@@ -54,8 +61,7 @@ def default_period() -> tuple[dt.datetime, dt.datetime]:
 
 
 def _reads(since: dt.datetime, until: dt.datetime) -> QuerySet[AccessLogEntry]:
-    return AccessLogEntry.objects.filter(action__in=READ_ACTIONS, person_id__isnull=False,
-                                         at__gte=since, at__lt=until)
+    return AccessLogEntry.objects.filter(action__in=READ_ACTIONS, person_id__isnull=False, at__gte=since, at__lt=until)
 
 
 def outside_units(since: dt.datetime, until: dt.datetime) -> QuerySet[AccessLogEntry]:
@@ -71,13 +77,17 @@ def outside_units(since: dt.datetime, until: dt.datetime) -> QuerySet[AccessLogE
 
     read_roles = ("caseworker", "unit_manager")
     # the reader's units: an assignment whose unit path is a prefix of the enrolment's unit path
-    covers = lambda column: Exists(Assignment.objects.filter(  # noqa: E731
-        user_id=OuterRef(OuterRef("actor_id")), role__in=read_roles).filter(
-        StartsWith(Subquery(OrgUnit.objects.filter(pk=OuterRef(OuterRef(column))).values("path")), F("unit__path"))))
-    enrolment_in_scope = Enrolment.objects.filter(person_id=OuterRef("person_id"), created_at__lte=OuterRef("at")).filter(
-        covers("org_unit_id") | covers("referring_unit_id"))
-    return (_reads(since, until).filter(actor_id__isnull=False).exclude(Exists(enrolment_in_scope))
-            .order_by("-id"))
+    covers = lambda column: Exists(
+        Assignment.objects.filter(  # noqa: E731
+            user_id=OuterRef(OuterRef("actor_id")), role__in=read_roles
+        ).filter(
+            StartsWith(Subquery(OrgUnit.objects.filter(pk=OuterRef(OuterRef(column))).values("path")), F("unit__path"))
+        )
+    )
+    enrolment_in_scope = Enrolment.objects.filter(
+        person_id=OuterRef("person_id"), created_at__lte=OuterRef("at")
+    ).filter(covers("org_unit_id") | covers("referring_unit_id"))
+    return _reads(since, until).filter(actor_id__isnull=False).exclude(Exists(enrolment_in_scope)).order_by("-id")
 
 
 @dataclass
@@ -88,8 +98,9 @@ class Burst:
     persons: int  # the most distinct persons read within one window
 
 
-def bursts(since: dt.datetime, until: dt.datetime, *, persons: int | None = None,
-           minutes: int | None = None) -> list[Burst]:
+def bursts(
+    since: dt.datetime, until: dt.datetime, *, persons: int | None = None, minutes: int | None = None
+) -> list[Burst]:
     """Users who read at least ``persons`` distinct persons within ``minutes`` minutes
     (``PESTRACK_UNUSUAL_PERSONS`` within ``PESTRACK_UNUSUAL_MINUTES`` by default), most first.
 
@@ -99,10 +110,20 @@ def bursts(since: dt.datetime, until: dt.datetime, *, persons: int | None = None
     persons = persons or settings.PESTRACK_UNUSUAL_PERSONS
     window = dt.timedelta(minutes=minutes or settings.PESTRACK_UNUSUAL_MINUTES)
     reads = _reads(since, until).exclude(detail=LISTED)
-    in_window = (reads.filter(actor=OuterRef("actor"), at__gte=OuterRef("at"), at__lt=OuterRef("at") + window)
-                 .order_by().values("actor").annotate(n=Count("person_id", distinct=True)).values("n"))
-    rows = (reads.annotate(n=Subquery(in_window)).filter(n__gte=persons).order_by()
-            .values("actor").annotate(first=Min("at"), last=Max("at"), most=Max("n")))
+    in_window = (
+        reads.filter(actor=OuterRef("actor"), at__gte=OuterRef("at"), at__lt=OuterRef("at") + window)
+        .order_by()
+        .values("actor")
+        .annotate(n=Count("person_id", distinct=True))
+        .values("n")
+    )
+    rows = (
+        reads.annotate(n=Subquery(in_window))
+        .filter(n__gte=persons)
+        .order_by()
+        .values("actor")
+        .annotate(first=Min("at"), last=Max("at"), most=Max("n"))
+    )
     found = [Burst(r["actor"], r["first"], r["last"], r["most"]) for r in rows]
     return sorted(found, key=lambda b: (-b.persons, b.actor))
 
@@ -111,12 +132,14 @@ def protected_reads(since: dt.datetime, until: dt.datetime) -> QuerySet[AccessLo
     """Reads of persons with a protected identity (skyddade personuppgifter), by anyone."""
     from pestrack.records.people.models import Person
 
-    return (_reads(since, until).filter(person_id__in=Person.objects.filter(protected_identity=True).values("pk"))
-            .order_by("-id"))
+    return (
+        _reads(since, until)
+        .filter(person_id__in=Person.objects.filter(protected_identity=True).values("pk"))
+        .order_by("-id")
+    )
 
 
 def describe(filters: dict) -> str:
     """The filters of a search as the log entry of the search states them (never an identity
     number: a search by one names the person id it was turned into)."""
     return ", ".join(f"{k}={v}" for k, v in filters.items() if v not in (None, "")) or "no filter"
-

@@ -24,6 +24,7 @@ triggers with transition tables exist on PostgreSQL only), and the bulk writers 
 enrolments they touched. A writer of raw SQL to these tables must call this module; the
 consistency tests (``tests/records/test_last_activity.py``, ``tests/synth``) check every path.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,8 +41,12 @@ BATCH = 900  # ids per UPDATE: under SQLite's oldest limit of 999 parameters
 _PLACEHOLDER = -1  # the id in the cached statement of one enrolment (no enrolment has it)
 _ONE: dict[tuple[str, str], tuple[str, tuple, int]] = {}  # (alias, vendor) -> (sql, params, index of the id)
 OWN_DATES = ("start_date", "decision_date")  # the enrolment's own dates that count; the first is never NULL
-RECORD_DATES = (("Assessment", "date"), ("Plan", "date"), ("Participation", "start_date"),
-                ("Participation", "end_date"))
+RECORD_DATES = (
+    ("Assessment", "date"),
+    ("Plan", "date"),
+    ("Participation", "start_date"),
+    ("Participation", "end_date"),
+)
 RECORDS = tuple(dict.fromkeys(model for model, _ in RECORD_DATES))
 
 
@@ -51,8 +56,10 @@ def _latest(model, date_field: str):
     records = model._default_manager.filter(enrolment=OuterRef("pk"))
     if any(f.name == "withdrawn_at" for f in model._meta.get_fields()):
         records = records.filter(withdrawn_at__isnull=True)
-    return Subquery(records.order_by().values("enrolment")
-                    .annotate(latest=Max(date_field)).values("latest"), output_field=DateField())
+    return Subquery(
+        records.order_by().values("enrolment").annotate(latest=Max(date_field)).values("latest"),
+        output_field=DateField(),
+    )
 
 
 def last_activity(apps=installed_apps):
@@ -60,10 +67,12 @@ def last_activity(apps=installed_apps):
     Each term falls back to the start date, since SQLite's MAX() of several values is NULL when
     one of them is."""
     start = F(OWN_DATES[0])
-    return Greatest(start, *(Coalesce(f, start) for f in OWN_DATES[1:]),
-                    *(Coalesce(_latest(apps.get_model("casework", model), field), start)
-                      for model, field in RECORD_DATES),
-                    output_field=DateField())
+    return Greatest(
+        start,
+        *(Coalesce(f, start) for f in OWN_DATES[1:]),
+        *(Coalesce(_latest(apps.get_model("casework", model), field), start) for model, field in RECORD_DATES),
+        output_field=DateField(),
+    )
 
 
 def initial(enrolment: Mapping) -> dt.date:
@@ -91,8 +100,10 @@ def refresh_last_activity(enrolments: Iterable[int] | QuerySet) -> int:
         ids = sorted({i for i in enrolments if i is not None})
         if len(ids) == 1:
             return _refresh_one(Enrolment, ids[0])
-        return sum(refresh_last_activity(Enrolment.objects.filter(pk__in=ids[k:k + BATCH]))
-                   for k in range(0, len(ids), BATCH))
+        return sum(
+            refresh_last_activity(Enrolment.objects.filter(pk__in=ids[k : k + BATCH]))
+            for k in range(0, len(ids), BATCH)
+        )
     return _stale(enrolments).update(last_activity=last_activity())
 
 
@@ -118,7 +129,7 @@ def _refresh_one(enrolment_model, pk: int) -> int:
         _ONE[key] = (sql, tuple(params), list(params).index(_PLACEHOLDER))
     sql, params, at = _ONE[key]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params[:at] + (pk,) + params[at + 1:])
+        cursor.execute(sql, params[:at] + (pk,) + params[at + 1 :])
         return cursor.rowcount
 
 

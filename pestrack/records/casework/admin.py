@@ -5,6 +5,7 @@ A recorded entry is not changed or deleted here: its correction or withdrawal ke
 version and the reason (records.casework.corrections, on the person page). So the admin adds new
 entries but shows recorded assessments, plans, measures and follow-ups read-only, and an
 enrolment's decision and exit read-only once it is saved; nothing is deleted."""
+
 from __future__ import annotations
 
 from django.contrib import admin
@@ -31,18 +32,29 @@ class EnrolmentForm(RulesForm):
         if person is None or person.birth_date is None:
             return []  # the person's own form reports what is missing
         out = rules.check_enrolment(
-            birth_date=person.birth_date, municipality=person.municipality, home_municipality=home_municipality(),
-            target_group=data["target_group"], entry_route=data["entry_route"], start_date=data["start_date"],
-            end_date=data.get("end_date"), exit_reason=data.get("exit_reason"),
-            decision_reference=data.get("decision_reference", ""), decision_date=data.get("decision_date"),
+            birth_date=person.birth_date,
+            municipality=person.municipality,
+            home_municipality=home_municipality(),
+            target_group=data["target_group"],
+            entry_route=data["entry_route"],
+            start_date=data["start_date"],
+            end_date=data.get("end_date"),
+            exit_reason=data.get("exit_reason"),
+            decision_reference=data.get("decision_reference", ""),
+            decision_date=data.get("decision_date"),
         )
-        out += rules.check_open_enrolment_unique(person.pk, data["programme"], data["start_date"], data.get("end_date"),
-                                                 exclude_pk=self.instance.pk)
+        out += rules.check_open_enrolment_unique(
+            person.pk, data["programme"], data["start_date"], data.get("end_date"), exclude_pk=self.instance.pk
+        )
         if self.user is not None:
             units = access.units_in_scope(self.user, write=True)
             if not units.filter(pk__in=[u.pk for u in (data["org_unit"], data.get("referring_unit")) if u]).exists():
-                out.append(rules.Violation("org_unit", _("You can only record enrolments at, or referred from, "
-                                                         "your own organisation units.")))
+                out.append(
+                    rules.Violation(
+                        "org_unit",
+                        _("You can only record enrolments at, or referred from, your own organisation units."),
+                    )
+                )
         return out
 
 
@@ -63,9 +75,15 @@ class ParticipationForm(_EnrolmentChildForm):
 
     def check(self, data, enrolment):
         return rules.check_participation(
-            measure=data["measure"], programme=enrolment.programme, birth_date=enrolment.person.birth_date,
-            enrolment_start=enrolment.start_date, enrolment_end=enrolment.end_date, start_date=data["start_date"],
-            end_date=data.get("end_date"), planned_end_date=data.get("planned_end_date"))
+            measure=data["measure"],
+            programme=enrolment.programme,
+            birth_date=enrolment.person.birth_date,
+            enrolment_start=enrolment.start_date,
+            enrolment_end=enrolment.end_date,
+            start_date=data["start_date"],
+            end_date=data.get("end_date"),
+            planned_end_date=data.get("planned_end_date"),
+        )
 
 
 class AssessmentForm(_EnrolmentChildForm):
@@ -83,8 +101,9 @@ class FollowUpForm(_EnrolmentChildForm):
         fields = "__all__"
 
     def check(self, data, enrolment):
-        return rules.check_followup(months=data["months"], enrolment_end=enrolment.end_date,
-                                    reference_date=data["reference_date"])
+        return rules.check_followup(
+            months=data["months"], enrolment_end=enrolment.end_date, reference_date=data["reference_date"]
+        )
 
 
 class PlanForm(_EnrolmentChildForm):

@@ -10,6 +10,7 @@ whom, and the history of each change.
 - Each change needs a reason; it is kept as a ``CaseworkerChange`` and written to the access log.
 - Only open enrolments are reassigned: an ended enrolment keeps who was responsible for it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -48,16 +49,21 @@ def user_label(user) -> str:
 
 
 def _ancestor_paths(path: str) -> list[str]:
-    """"/a/b/c/" → ["/a/", "/a/b/", "/a/b/c/"]: the paths of a unit and every unit above it."""
+    """ "/a/b/c/" → ["/a/", "/a/b/", "/a/b/c/"]: the paths of a unit and every unit above it."""
     parts = [p for p in path.split("/") if p]
     return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
 
 
 def caseworkers_for_unit(unit: OrgUnit) -> QuerySet:
     """The active users with a caseworker assignment at ``unit`` or a unit above it."""
-    return (get_user_model().objects.filter(
-        is_active=True, assignments__role=Role.CASEWORKER,
-        assignments__unit__path__in=_ancestor_paths(unit.path)).distinct().order_by("username"))
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True, assignments__role=Role.CASEWORKER, assignments__unit__path__in=_ancestor_paths(unit.path)
+        )
+        .distinct()
+        .order_by("username")
+    )
 
 
 def caseworkers_under(paths: Iterable[str]) -> QuerySet:
@@ -65,15 +71,24 @@ def caseworkers_under(paths: Iterable[str]) -> QuerySet:
     q = Q(pk__in=[])
     for p in paths:
         q |= Q(path__startswith=p)
-    return (get_user_model().objects.filter(
-        is_active=True, assignments__role=Role.CASEWORKER,
-        assignments__unit__in=OrgUnit.objects.filter(q)).distinct().order_by("username"))
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True, assignments__role=Role.CASEWORKER, assignments__unit__in=OrgUnit.objects.filter(q)
+        )
+        .distinct()
+        .order_by("username")
+    )
 
 
 def all_caseworkers() -> QuerySet:
     """Every active caseworker (to offer on a form; ``is_eligible`` decides for a unit)."""
-    return (get_user_model().objects.filter(is_active=True, assignments__role=Role.CASEWORKER)
-            .distinct().order_by("username"))
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, assignments__role=Role.CASEWORKER)
+        .distinct()
+        .order_by("username")
+    )
 
 
 def check_at_enrolment(unit: OrgUnit | None, caseworker, second) -> list[Violation]:
@@ -82,14 +97,22 @@ def check_at_enrolment(unit: OrgUnit | None, caseworker, second) -> list[Violati
     if unit is None:
         return out
     if caseworker is not None and not is_eligible(caseworker, unit):
-        out.append(Violation("caseworker", _("%(user)s is not a caseworker at %(unit)s.")
-                             % {"user": user_label(caseworker), "unit": unit.name}))
+        out.append(
+            Violation(
+                "caseworker",
+                _("%(user)s is not a caseworker at %(unit)s.") % {"user": user_label(caseworker), "unit": unit.name},
+            )
+        )
     if second is not None:
         if caseworker is not None and second.pk == caseworker.pk:
             out.append(Violation("second_caseworker", _("The second caseworker must be another caseworker.")))
         elif not is_eligible(second, unit):
-            out.append(Violation("second_caseworker", _("%(user)s is not a caseworker at %(unit)s.")
-                                 % {"user": user_label(second), "unit": unit.name}))
+            out.append(
+                Violation(
+                    "second_caseworker",
+                    _("%(user)s is not a caseworker at %(unit)s.") % {"user": user_label(second), "unit": unit.name},
+                )
+            )
     return out
 
 
@@ -137,17 +160,35 @@ def check(enrolments: list[Enrolment], role: str, to_user, reason: str) -> list[
         out.append(Violation("to_user", _("An open enrolment must have a responsible caseworker.")))
     for e in enrolments:
         if e.end_date is not None:
-            out.append(Violation("enrolments", _("Enrolment %(id)s has ended: its caseworkers are not changed.")
-                                 % {"id": e.pk}))
+            out.append(
+                Violation(
+                    "enrolments", _("Enrolment %(id)s has ended: its caseworkers are not changed.") % {"id": e.pk}
+                )
+            )
         elif to_user is not None and not is_eligible(to_user, e.org_unit):
-            out.append(Violation("to_user", _("%(user)s is not a caseworker at %(unit)s.")
-                                 % {"user": user_label(to_user), "unit": e.org_unit.name}))
+            out.append(
+                Violation(
+                    "to_user",
+                    _("%(user)s is not a caseworker at %(unit)s.")
+                    % {"user": user_label(to_user), "unit": e.org_unit.name},
+                )
+            )
         elif role == SECOND and to_user is not None and e.caseworker_id == to_user.pk:
-            out.append(Violation("to_user", _("%(user)s is already the responsible caseworker of enrolment %(id)s.")
-                                 % {"user": user_label(to_user), "id": e.pk}))
+            out.append(
+                Violation(
+                    "to_user",
+                    _("%(user)s is already the responsible caseworker of enrolment %(id)s.")
+                    % {"user": user_label(to_user), "id": e.pk},
+                )
+            )
         elif role == RESPONSIBLE and to_user is not None and e.second_caseworker_id == to_user.pk:
-            out.append(Violation("to_user", _("%(user)s is the second caseworker of enrolment %(id)s: remove them "
-                                              "as second first.") % {"user": user_label(to_user), "id": e.pk}))
+            out.append(
+                Violation(
+                    "to_user",
+                    _("%(user)s is the second caseworker of enrolment %(id)s: remove them as second first.")
+                    % {"user": user_label(to_user), "id": e.pk},
+                )
+            )
     # one message per rule and user is enough when many enrolments share it
     seen, unique = set(), []
     for v in out:
@@ -157,8 +198,9 @@ def check(enrolments: list[Enrolment], role: str, to_user, reason: str) -> list[
     return unique
 
 
-def reassign(by, enrolment_ids: Iterable[int], role: str, to_user, reason: str, *,
-             source: str = "") -> list[CaseworkerChange]:
+def reassign(
+    by, enrolment_ids: Iterable[int], role: str, to_user, reason: str, *, source: str = ""
+) -> list[CaseworkerChange]:
     """Make ``to_user`` the ``role`` caseworker of the enrolments, all or none.
 
     Refused with 403 (logged) if ``by`` may not reassign every one of them; with
@@ -170,8 +212,12 @@ def reassign(by, enrolment_ids: Iterable[int], role: str, to_user, reason: str, 
         if not may_reassign(by, e):
             access.deny(by, e.person_id, action="update", what="responsible caseworker", source=source)
     with transaction.atomic():
-        enrolments = list(Enrolment.objects.filter(pk__in=ids).select_related("org_unit")
-                          .select_for_update(of=("self",)).order_by("pk"))
+        enrolments = list(
+            Enrolment.objects.filter(pk__in=ids)
+            .select_related("org_unit")
+            .select_for_update(of=("self",))
+            .order_by("pk")
+        )
         if len(enrolments) != len(ids):
             raise ReassignmentRefused([Violation("enrolments", _("No such enrolment."))])
         if not all(may_reassign(by, e) for e in enrolments):  # moved to another unit meanwhile
@@ -182,21 +228,38 @@ def reassign(by, enrolment_ids: Iterable[int], role: str, to_user, reason: str, 
         field = FIELD[role]
         to_id = to_user.pk if to_user is not None else None
         changed = [e for e in enrolments if getattr(e, f"{field}_id") != to_id]
-        changes = [CaseworkerChange(enrolment=e, role=role, from_user_id=getattr(e, f"{field}_id"), to_user=to_user,
-                                    changed_by=by, reason=reason.strip()) for e in changed]
+        changes = [
+            CaseworkerChange(
+                enrolment=e,
+                role=role,
+                from_user_id=getattr(e, f"{field}_id"),
+                to_user=to_user,
+                changed_by=by,
+                reason=reason.strip(),
+            )
+            for e in changed
+        ]
         CaseworkerChange.objects.bulk_create(changes)
         # one UPDATE for all: the caseworker is not an activity, so last_activity stays as it is
         Enrolment.objects.filter(pk__in=[e.pk for e in changed]).update(**{field: to_user})
         actor, actor_id = log.actor_of(by)
-        names = dict(get_user_model().objects.filter(pk__in={c.from_user_id for c in changes})
-                     .values_list("pk", "username"))
+        names = dict(
+            get_user_model().objects.filter(pk__in={c.from_user_id for c in changes}).values_list("pk", "username")
+        )
         to_name = to_user.get_username() if to_user else "none"
-        log.record_many(log.Event(
-            actor=actor, actor_id=actor_id, action="update", person_id=e.person_id,
-            object_type="responsible caseworker" if role == RESPONSIBLE else "second caseworker",
-            object_id=str(e.pk), source=source,
-            detail=f"{names.get(c.from_user_id, 'none')} -> {to_name}")
-            for e, c in zip(changed, changes))
+        log.record_many(
+            log.Event(
+                actor=actor,
+                actor_id=actor_id,
+                action="update",
+                person_id=e.person_id,
+                object_type="responsible caseworker" if role == RESPONSIBLE else "second caseworker",
+                object_id=str(e.pk),
+                source=source,
+                detail=f"{names.get(c.from_user_id, 'none')} -> {to_name}",
+            )
+            for e, c in zip(changed, changes)
+        )
     return changes
 
 
@@ -204,7 +267,8 @@ def history(enrolment_ids: Iterable[int]) -> dict[int, list[CaseworkerChange]]:
     """Enrolment id → its caseworker changes, newest first (one query)."""
     out: dict[int, list[CaseworkerChange]] = {}
     for c in CaseworkerChange.objects.filter(enrolment_id__in=list(enrolment_ids)).select_related(
-            "from_user", "to_user", "changed_by"):
+        "from_user", "to_user", "changed_by"
+    ):
         out.setdefault(c.enrolment_id, []).append(c)
     return out
 
@@ -218,4 +282,3 @@ def is_team_of(manager, caseworker) -> bool:
     """Whether ``caseworker`` is a caseworker of a unit ``manager`` manages."""
     paths = managed_paths(manager)
     return bool(paths) and caseworkers_under(paths).filter(pk=caseworker.pk).exists()
-

@@ -1,5 +1,6 @@
 """Instrument bands: which labelled range of an instrument (its profile ``bands`` rule) holds a
 score. Its own module, so that the models use it without importing the rules (which import them)."""
+
 from __future__ import annotations
 
 from decimal import Decimal

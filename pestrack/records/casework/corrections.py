@@ -11,6 +11,7 @@ them empties those fields (an exit withdrawn reopens the enrolment).
 The caller decides access (records.access) and writes the access log; these functions keep the
 records consistent, in one transaction with the row locked, and refuse with ``Refused``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,16 +34,24 @@ from pestrack.records.casework.models import (
 from pestrack.records.codes.profile import home_municipality
 
 R = Correction.Record
-MODELS = {R.DECISION: Enrolment, R.EXIT: Enrolment, R.ASSESSMENT: Assessment, R.PLAN: Plan,
-          R.PARTICIPATION: Participation, R.FOLLOWUP: FollowUp}
+MODELS = {
+    R.DECISION: Enrolment,
+    R.EXIT: Enrolment,
+    R.ASSESSMENT: Assessment,
+    R.PLAN: Plan,
+    R.PARTICIPATION: Participation,
+    R.FOLLOWUP: FollowUp,
+}
 # The enrolment's fields that make up its decision and its exit.
 ENROLMENT_PARTS = {R.DECISION: ("decision_reference", "decision_date"), R.EXIT: ("end_date", "exit_reason")}
 # The fields of an entry that a correction may change (and a withdrawal keeps in its history).
-FIELDS = {**ENROLMENT_PARTS,
-          R.ASSESSMENT: ("instrument", "date", "score"),
-          R.PLAN: ("date", "goals", "steps", "participant_view", "participant_involved"),
-          R.PARTICIPATION: ("measure", "provider_type", "provider_name", "start_date", "end_date"),
-          R.FOLLOWUP: ("months", "reference_date", "working", "studying", "self_sufficient", "source")}
+FIELDS = {
+    **ENROLMENT_PARTS,
+    R.ASSESSMENT: ("instrument", "date", "score"),
+    R.PLAN: ("date", "goals", "steps", "participant_view", "participant_involved"),
+    R.PARTICIPATION: ("measure", "provider_type", "provider_name", "start_date", "end_date"),
+    R.FOLLOWUP: ("months", "reference_date", "working", "studying", "self_sufficient", "source"),
+}
 MAX_REASON = 1000
 
 
@@ -113,9 +122,16 @@ def record_correction(record_type: str, obj, before: dict, reason: str, user) ->
     if not changed:
         _refuse("record", _("Nothing was changed."))
     return Correction.objects.create(
-        enrolment=enrolment_of(obj), record_type=record_type, record_id=obj.pk, kind=Correction.Kind.CORRECTION,
-        previous={k: before.get(k) for k in changed}, new={k: after[k] for k in changed}, reason=reason,
-        user=user, username=user.get_username() if user else "")
+        enrolment=enrolment_of(obj),
+        record_type=record_type,
+        record_id=obj.pk,
+        kind=Correction.Kind.CORRECTION,
+        previous={k: before.get(k) for k in changed},
+        new={k: after[k] for k in changed},
+        reason=reason,
+        user=user,
+        username=user.get_username() if user else "",
+    )
 
 
 def _check_reason(reason: str) -> str:
@@ -136,11 +152,23 @@ def withdrawal_violations(record_type: str, obj, today: dt.date | None = None) -
         return rules.check_open_enrolment_unique(obj.person_id, obj.programme, obj.start_date, None, exclude_pk=obj.pk)
     if record_type == R.DECISION:
         person = obj.person
-        return [v for v in rules.check_enrolment(
-            birth_date=person.birth_date, municipality=person.municipality, home_municipality=home_municipality(),
-            target_group=obj.target_group, entry_route=obj.entry_route, start_date=obj.start_date,
-            end_date=obj.end_date, exit_reason=obj.exit_reason, decision_reference="", decision_date=None,
-            today=today or max(timezone.localdate(), obj.start_date)) if v.field == "decision_reference"]
+        return [
+            v
+            for v in rules.check_enrolment(
+                birth_date=person.birth_date,
+                municipality=person.municipality,
+                home_municipality=home_municipality(),
+                target_group=obj.target_group,
+                entry_route=obj.entry_route,
+                start_date=obj.start_date,
+                end_date=obj.end_date,
+                exit_reason=obj.exit_reason,
+                decision_reference="",
+                decision_date=None,
+                today=today or max(timezone.localdate(), obj.start_date),
+            )
+            if v.field == "decision_reference"
+        ]
     return []
 
 
@@ -161,5 +189,13 @@ def withdraw(record_type: str, record_id: int, reason: str, user) -> Correction:
             obj.withdrawn_at, obj.withdrawn_by, obj.withdrawal_reason = timezone.now(), user, reason
             obj.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
         return Correction.objects.create(
-            enrolment=enrolment_of(obj), record_type=record_type, record_id=obj.pk, kind=Correction.Kind.WITHDRAWAL,
-            previous=before, new={}, reason=reason, user=user, username=user.get_username() if user else "")
+            enrolment=enrolment_of(obj),
+            record_type=record_type,
+            record_id=obj.pk,
+            kind=Correction.Kind.WITHDRAWAL,
+            previous=before,
+            new={},
+            reason=reason,
+            user=user,
+            username=user.get_username() if user else "",
+        )

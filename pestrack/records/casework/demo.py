@@ -8,6 +8,7 @@ Idempotent: participants who exist already (by identity number) are left as they
 ``assign_caseworkers`` gives every open enrolment of an office one of the office's caseworkers,
 drawn deterministically from the seed, so that "My caseload" of the demo users (anna at Järva,
 erik at Söderort) and of the benchmark's caseworkers is their own."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,20 +31,21 @@ SERIAL = 950  # serials 950-999 of the identity numbers: the sample (records.sam
 
 def _situations(today: dt.date) -> list[dict]:
     """What each demo participant's enrolment looks like today (one item of the work list each)."""
+
     def months_ago(n: int, extra_days: int = 0) -> dt.date:
         year, month = divmod(today.year * 12 + today.month - 1 - n, 12)
         day = min(today.day, 28)
         return dt.date(year, month + 1, day) - dt.timedelta(days=extra_days)
 
     return [
-        {"exit": months_ago(3)},                          # 3-month follow-up due today (or about)
-        {"exit": months_ago(6, 4)},                       # 6-month follow-up, a few days overdue
-        {"exit": months_ago(12, 1)},                      # 12-month follow-up, overdue by a day
-        {"plan": today - dt.timedelta(days=14), "review": today},                         # review today
+        {"exit": months_ago(3)},  # 3-month follow-up due today (or about)
+        {"exit": months_ago(6, 4)},  # 6-month follow-up, a few days overdue
+        {"exit": months_ago(12, 1)},  # 12-month follow-up, overdue by a day
+        {"plan": today - dt.timedelta(days=14), "review": today},  # review today
         {"plan": today - dt.timedelta(days=20), "review": today - dt.timedelta(days=2)},  # two days late
-        {"measure_end": today},                                                           # ends today
-        {"measure_end": today - dt.timedelta(days=5)},                                    # still open
-        {"inactive": 35},                                                                 # no activity
+        {"measure_end": today},  # ends today
+        {"measure_end": today - dt.timedelta(days=5)},  # still open
+        {"inactive": 35},  # no activity
     ]
 
 
@@ -52,13 +54,16 @@ def add_demo_data(today: dt.date | None = None, rng: random.Random | None = None
     """Give each demo caseworker participants with items due now; returns how many were added."""
     today = today or dt.date.today()
     rng = rng or random.Random(15)
-    codes = {(c.list, c.code): c for c in Code.objects.filter(list__in=[
-        "programme", "target_group", "entry_route", "exit_reason", "measure"])}
+    codes = {
+        (c.list, c.code): c
+        for c in Code.objects.filter(list__in=["programme", "target_group", "entry_route", "exit_reason", "measure"])
+    }
     from pestrack.records.sample import DEMO_USERS
 
     made = 0
-    users = get_user_model().objects.in_bulk([name for name, role, _unit in DEMO_USERS if role == "caseworker"],
-                                             field_name="username")
+    users = get_user_model().objects.in_bulk(
+        [name for name, role, _unit in DEMO_USERS if role == "caseworker"], field_name="username"
+    )
     serial = SERIAL
     for name, role, unit_code in DEMO_USERS:
         if role != "caseworker" or name not in users:
@@ -73,28 +78,54 @@ def add_demo_data(today: dt.date | None = None, rng: random.Random | None = None
             pin = make_number(birth, serial)
             if Person.find_by_identity_number(pin):
                 continue
-            person = Person(first_name=first, last_name=last, birth_date=birth, sex=sex,
-                            municipality="0180", address=f"Demogatan {serial - SERIAL}, Stockholm")
+            person = Person(
+                first_name=first,
+                last_name=last,
+                birth_date=birth,
+                sex=sex,
+                municipality="0180",
+                address=f"Demogatan {serial - SERIAL}, Stockholm",
+            )
             person.set_identity_number(pin)
             person.save()
             exit_date = situation.get("exit")
             if "inactive" in situation:
                 start = today - dt.timedelta(days=situation["inactive"])
             enrolment = Enrolment.objects.create(
-                person=person, programme=codes["programme", "jobbtorg"], org_unit=unit, caseworker=users[name],
+                person=person,
+                programme=codes["programme", "jobbtorg"],
+                org_unit=unit,
+                caseworker=users[name],
                 target_group=codes["target_group", "forsorjningsstod"],
-                entry_route=codes["entry_route", "social_services"], start_date=start, end_date=exit_date,
-                exit_reason=codes["exit_reason", "work"] if exit_date else None)
+                entry_route=codes["entry_route", "social_services"],
+                start_date=start,
+                end_date=exit_date,
+                exit_reason=codes["exit_reason", "work"] if exit_date else None,
+            )
             if "plan" in situation:
-                Plan.objects.create(enrolment=enrolment, date=situation["plan"], goals="Arbete inom vården",
-                                    steps="Praktik, sedan anställning", review_date=situation["review"],
-                                    participant_involved=True)
+                Plan.objects.create(
+                    enrolment=enrolment,
+                    date=situation["plan"],
+                    goals="Arbete inom vården",
+                    steps="Praktik, sedan anställning",
+                    review_date=situation["review"],
+                    participant_involved=True,
+                )
             if "measure_end" in situation:
                 planned = situation["measure_end"]
-                Participation.objects.create(enrolment=enrolment, measure=codes["measure", "praktik"],
-                                             start_date=planned - dt.timedelta(days=90), planned_end_date=planned)
-                Plan.objects.create(enrolment=enrolment, date=today - dt.timedelta(days=7), goals="Arbete",
-                                    review_date=today + dt.timedelta(days=90), participant_involved=True)
+                Participation.objects.create(
+                    enrolment=enrolment,
+                    measure=codes["measure", "praktik"],
+                    start_date=planned - dt.timedelta(days=90),
+                    planned_end_date=planned,
+                )
+                Plan.objects.create(
+                    enrolment=enrolment,
+                    date=today - dt.timedelta(days=7),
+                    goals="Arbete",
+                    review_date=today + dt.timedelta(days=90),
+                    participant_involved=True,
+                )
             made += 1
     return made
 
@@ -125,8 +156,11 @@ def assign_caseworkers(seed: int = 1, *, per_unit: int = 0, unassigned: float = 
     many enrolments were assigned. Idempotent: assigned enrolments are left as they are."""
     made = 0
     for unit in OrgUnit.objects.filter(kind__in=[OrgUnit.Kind.OFFICE, OrgUnit.Kind.UNIT]).order_by("code"):
-        ids = list(Enrolment.objects.filter(org_unit=unit, end_date__isnull=True, caseworker__isnull=True)
-                   .order_by("pk").values_list("pk", flat=True))
+        ids = list(
+            Enrolment.objects.filter(org_unit=unit, end_date__isnull=True, caseworker__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         if not ids:
             continue
         caseworkers = list(assignment.caseworkers_for_unit(unit))
@@ -140,14 +174,14 @@ def assign_caseworkers(seed: int = 1, *, per_unit: int = 0, unassigned: float = 
         rng = random.Random(f"{seed}:{unit.code}")
         rng.shuffle(ids)
         caseworkers.sort(key=lambda u: (not u.has_usable_password(), u.username))
-        ids = ids[:len(ids) - int(len(ids) * unassigned)]
+        ids = ids[: len(ids) - int(len(ids) * unassigned)]
         chosen: dict[int, list[int]] = {}
         for n, pk in enumerate(ids):
             chosen.setdefault(n % len(caseworkers), []).append(pk)
         for i, pks in chosen.items():
             for start in range(0, len(pks), _CHUNK):
                 # update(): the caseworker is not an activity, and one UPDATE per chunk is cheap
-                made += Enrolment.objects.filter(pk__in=pks[start:start + _CHUNK]).update(caseworker=caseworkers[i])
+                made += Enrolment.objects.filter(pk__in=pks[start : start + _CHUNK]).update(caseworker=caseworkers[i])
     return made
 
 
@@ -155,7 +189,11 @@ def demo_users_caseloads() -> dict[str, int]:
     """Open enrolments per caseworker user name (for the demo's summary)."""
     from django.db.models import Count
 
-    rows = (Enrolment.objects.filter(end_date__isnull=True, caseworker__isnull=False).values("caseworker")
-            .annotate(n=Count("pk")).values_list("caseworker", "n"))
+    rows = (
+        Enrolment.objects.filter(end_date__isnull=True, caseworker__isnull=False)
+        .values("caseworker")
+        .annotate(n=Count("pk"))
+        .values_list("caseworker", "n")
+    )
     names = dict(get_user_model().objects.values_list("pk", "username"))
     return {names[pk]: n for pk, n in rows}

@@ -16,6 +16,7 @@ An item is due on its date (exit + N months, the review date, last activity + N 
 end) and overdue from the day after. Withdrawn (makulerade) records count for nothing: a withdrawn
 follow-up leaves its month due, a withdrawn plan or measure has no item.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -55,11 +56,15 @@ def _item(qs: QuerySet, **fields) -> QuerySet:
     """``qs`` as work-list rows (records.worklist.ITEM_FIELDS and any extra field), without
     ordering; ``fields``: name -> expression, or None for a field of the model by that name."""
     annotations = {name: expr for name, expr in fields.items() if expr is not None}
-    return qs.order_by().annotate(**annotations).values(*worklist.ITEM_FIELDS, *(
-        name for name in fields if name not in worklist.ITEM_FIELDS))
+    return (
+        qs.order_by()
+        .annotate(**annotations)
+        .values(*worklist.ITEM_FIELDS, *(name for name in fields if name not in worklist.ITEM_FIELDS))
+    )
 
 
 # --- follow-ups after exit ------------------------------------------------------------------------
+
 
 def followups_due(enrolments: QuerySet, today: dt.date) -> QuerySet:
     """One item per ended enrolment and follow-up month whose date (exit + N months) has come, has
@@ -72,16 +77,28 @@ def followups_due(enrolments: QuerySet, today: dt.date) -> QuerySet:
         # exit + N months <= today implies an exit before today - N months + 4 days (month lengths),
         # and not lapsed one after today - N months - window - 3 days: the indexed end date bounds
         # the rows before the shifted date is computed
-        qs = enrolments.filter(end_date__isnull=False, end_date__lte=today - dt.timedelta(days=28 * months - 4),
-                               person__anonymised_at__isnull=True)
+        qs = enrolments.filter(
+            end_date__isnull=False,
+            end_date__lte=today - dt.timedelta(days=28 * months - 4),
+            person__anonymised_at__isnull=True,
+        )
         if window is not None:
             qs = qs.filter(end_date__gte=today - dt.timedelta(days=31 * months + window + 3))
         qs = qs.annotate(wl_due=due).filter(wl_due__lte=today)
         if window is not None:
             qs = qs.filter(wl_due__gte=today - dt.timedelta(days=window))
         qs = qs.exclude(Exists(FollowUp.objects.current().filter(enrolment=OuterRef("pk"), months=months)))
-        branches.append(_item(qs, due_date=F("wl_due"), person_id=None, enrolment_id=F("pk"), object_id=F("pk"),
-                              caseworker_id=None, months=Value(months, output_field=IntegerField())))
+        branches.append(
+            _item(
+                qs,
+                due_date=F("wl_due"),
+                person_id=None,
+                enrolment_id=F("pk"),
+                object_id=F("pk"),
+                caseworker_id=None,
+                months=Value(months, output_field=IntegerField()),
+            )
+        )
     if len(branches) == 1:
         return branches[0]
     return branches[0].union(*branches[1:], all=True)
@@ -98,15 +115,31 @@ def _followup_text(row: dict) -> str:
 
 # --- plan reviews ---------------------------------------------------------------------------------
 
+
 def plan_reviews_due(enrolments: QuerySet, today: dt.date) -> QuerySet:
     """The latest plan of each open enrolment whose review date has come (no newer plan exists)."""
-    newer = Plan.objects.current().filter(enrolment=OuterRef("enrolment_id")).filter(
-        Q(date__gt=OuterRef("date")) | Q(date=OuterRef("date"), pk__gt=OuterRef("pk")))
-    qs = (Plan.objects.current().filter(enrolment__in=enrolments.filter(end_date__isnull=True).order_by().values("pk"),
-                              review_date__isnull=False, review_date__lte=today)
-          .exclude(Exists(newer)))
-    return _item(qs, due_date=F("review_date"), person_id=F("enrolment__person_id"), enrolment_id=None,
-                 object_id=F("pk"), caseworker_id=F("enrolment__caseworker_id"))
+    newer = (
+        Plan.objects.current()
+        .filter(enrolment=OuterRef("enrolment_id"))
+        .filter(Q(date__gt=OuterRef("date")) | Q(date=OuterRef("date"), pk__gt=OuterRef("pk")))
+    )
+    qs = (
+        Plan.objects.current()
+        .filter(
+            enrolment__in=enrolments.filter(end_date__isnull=True).order_by().values("pk"),
+            review_date__isnull=False,
+            review_date__lte=today,
+        )
+        .exclude(Exists(newer))
+    )
+    return _item(
+        qs,
+        due_date=F("review_date"),
+        person_id=F("enrolment__person_id"),
+        enrolment_id=None,
+        object_id=F("pk"),
+        caseworker_id=F("enrolment__caseworker_id"),
+    )
 
 
 def _plan_url(row: dict) -> str:
@@ -115,12 +148,19 @@ def _plan_url(row: dict) -> str:
 
 # --- no activity ----------------------------------------------------------------------------------
 
+
 def inactive(enrolments: QuerySet, today: dt.date) -> QuerySet:
     """Open enrolments whose last activity is ``inactive_days`` or more days ago."""
     days = int(worklist_setting("inactive_days"))
     qs = enrolments.filter(end_date__isnull=True, last_activity__lte=today - dt.timedelta(days=days))
-    return _item(qs, due_date=ShiftDate(F("last_activity"), days=days), person_id=None, enrolment_id=F("pk"),
-                 object_id=F("pk"), caseworker_id=None)
+    return _item(
+        qs,
+        due_date=ShiftDate(F("last_activity"), days=days),
+        person_id=None,
+        enrolment_id=F("pk"),
+        object_id=F("pk"),
+        caseworker_id=None,
+    )
 
 
 def _person_url(row: dict) -> str:
@@ -129,12 +169,23 @@ def _person_url(row: dict) -> str:
 
 # --- measures past their planned end --------------------------------------------------------------
 
+
 def measures_overdue(enrolments: QuerySet, today: dt.date) -> QuerySet:
     """Open participations whose planned end date has come."""
-    qs = Participation.objects.current().filter(enrolment__in=enrolments.order_by().values("pk"), end_date__isnull=True,
-                                      planned_end_date__isnull=False, planned_end_date__lte=today)
-    return _item(qs, due_date=F("planned_end_date"), person_id=F("enrolment__person_id"), enrolment_id=None,
-                 object_id=F("pk"), caseworker_id=F("enrolment__caseworker_id"))
+    qs = Participation.objects.current().filter(
+        enrolment__in=enrolments.order_by().values("pk"),
+        end_date__isnull=True,
+        planned_end_date__isnull=False,
+        planned_end_date__lte=today,
+    )
+    return _item(
+        qs,
+        due_date=F("planned_end_date"),
+        person_id=F("enrolment__person_id"),
+        enrolment_id=None,
+        object_id=F("pk"),
+        caseworker_id=F("enrolment__caseworker_id"),
+    )
 
 
 def _end_measure_url(row: dict) -> str:
@@ -142,11 +193,19 @@ def _end_measure_url(row: dict) -> str:
 
 
 SOURCES = (
-    worklist.Source("followup_due", gettext_lazy("Follow-ups due"), followups_due, _followup_url, order=10,
-                    extra=("months",), describe=_followup_text),
+    worklist.Source(
+        "followup_due",
+        gettext_lazy("Follow-ups due"),
+        followups_due,
+        _followup_url,
+        order=10,
+        extra=("months",),
+        describe=_followup_text,
+    ),
     worklist.Source("plan_review_due", gettext_lazy("Plan reviews due"), plan_reviews_due, _plan_url, order=20),
-    worklist.Source("measure_overdue", gettext_lazy("Measures past their planned end"), measures_overdue,
-                    _end_measure_url, order=30),
+    worklist.Source(
+        "measure_overdue", gettext_lazy("Measures past their planned end"), measures_overdue, _end_measure_url, order=30
+    ),
     worklist.Source("inactive", gettext_lazy("No recent activity"), inactive, _person_url, order=90),
 )
 

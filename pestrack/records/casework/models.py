@@ -1,5 +1,6 @@
 """Casework records, after DHIS2's enrolment/event model: an enrolment of a person in a programme
 and the events recorded within it. Code-list fields point at codes.Code rows of the profile."""
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -19,7 +20,11 @@ class Enrolment(models.Model):
     programme = code_fk("programme")
     org_unit = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, related_name="enrolments")
     referring_unit = models.ForeignKey(
-        "org.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals",
+        "org.OrgUnit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referrals",
         help_text="District or unit that referred the person",
     )
     referring_body = code_fk("referring_body", null=True, blank=True)
@@ -39,9 +44,11 @@ class Enrolment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     last_activity = models.DateField(
-        null=True, blank=True, editable=False,
+        null=True,
+        blank=True,
+        editable=False,
         help_text="Latest of the start, the decision and the dates of assessments, plans and measures; "
-                  "kept by casework.activity (NULL only between a bulk insert and its refresh)",
+        "kept by casework.activity (NULL only between a bulk insert and its refresh)",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -51,24 +58,37 @@ class Enrolment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["person", "programme", "start_date"], name="enrolment_natural_key"),
             models.UniqueConstraint(
-                fields=["person", "programme"], condition=Q(end_date__isnull=True), name="one_open_enrolment_per_programme"
+                fields=["person", "programme"],
+                condition=Q(end_date__isnull=True),
+                name="one_open_enrolment_per_programme",
             ),
         ]
         # A caseload: the open enrolments of some units, or referred from them, by last activity.
         indexes = [
-            models.Index(fields=["org_unit", "last_activity", "id"], condition=Q(end_date__isnull=True),
-                         name="open_unit_last_activity"),
-            models.Index(fields=["referring_unit", "last_activity", "id"], condition=Q(end_date__isnull=True),
-                         name="open_referrer_last_activity"),
+            models.Index(
+                fields=["org_unit", "last_activity", "id"],
+                condition=Q(end_date__isnull=True),
+                name="open_unit_last_activity",
+            ),
+            models.Index(
+                fields=["referring_unit", "last_activity", "id"],
+                condition=Q(end_date__isnull=True),
+                name="open_referrer_last_activity",
+            ),
             # the work list of one caseworker: their open enrolments without activity (records.casework.due)
-            models.Index(fields=["caseworker", "last_activity"], condition=Q(end_date__isnull=True),
-                         name="open_caseworker_last_activity"),
+            models.Index(
+                fields=["caseworker", "last_activity"],
+                condition=Q(end_date__isnull=True),
+                name="open_caseworker_last_activity",
+            ),
             # ... and their ended enrolments by exit date (follow-ups due)
-            models.Index(fields=["caseworker", "end_date"], condition=Q(end_date__isnull=False),
-                         name="ended_caseworker_end_date"),
+            models.Index(
+                fields=["caseworker", "end_date"], condition=Q(end_date__isnull=False), name="ended_caseworker_end_date"
+            ),
             # "Mina ärenden" also lists the open enrolments a caseworker is the second caseworker of
-            models.Index(fields=["second_caseworker"], condition=Q(end_date__isnull=True),
-                         name="open_second_caseworker"),
+            models.Index(
+                fields=["second_caseworker"], condition=Q(end_date__isnull=True), name="open_second_caseworker"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -90,8 +110,9 @@ class Withdrawable(models.Model):
     A withdrawn entry stays on the person page and in the register extract; no figure counts it."""
 
     withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
-    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, editable=False,
-                                     on_delete=models.SET_NULL, related_name="+")
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
     withdrawal_reason = models.TextField(blank=True, default="", editable=False)
 
     objects = RecordQuerySet.as_manager()
@@ -114,12 +135,15 @@ class CaseworkerChange(models.Model):
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="caseworker_changes")
     role = models.CharField(max_length=12, choices=Role.choices)
-    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
-    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+")
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     changed_at = models.DateTimeField(auto_now_add=True)
     reason = models.TextField()
 
@@ -135,7 +159,9 @@ class Assessment(Withdrawable):
     date = models.DateField()
     score = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     item_scores = models.JSONField(default=dict, blank=True)
-    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-date"]
@@ -162,10 +188,13 @@ class Plan(Withdrawable):
 
     class Meta:
         ordering = ["-date"]
-        indexes = [models.Index(fields=["enrolment", "date"], name="plan_enrolment_date"),  # activity.py
-                   # the work list's plan reviews: plans with a review date, by the date
-                   models.Index(fields=["enrolment", "review_date"], condition=Q(review_date__isnull=False),
-                                name="plan_review_due")]
+        indexes = [
+            models.Index(fields=["enrolment", "date"], name="plan_enrolment_date"),  # activity.py
+            # the work list's plan reviews: plans with a review date, by the date
+            models.Index(
+                fields=["enrolment", "review_date"], condition=Q(review_date__isnull=False), name="plan_review_due"
+            ),
+        ]
 
 
 class Participation(Withdrawable):
@@ -175,7 +204,9 @@ class Participation(Withdrawable):
     measure = code_fk("measure")
     provider_type = code_fk("provider_type", null=True, blank=True)
     provider_name = models.CharField(max_length=200, blank=True)
-    place = models.ForeignKey("employers.Place", null=True, blank=True, on_delete=models.SET_NULL, related_name="participations")
+    place = models.ForeignKey(
+        "employers.Place", null=True, blank=True, on_delete=models.SET_NULL, related_name="participations"
+    )
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
     planned_end_date = models.DateField(null=True, blank=True, help_text="When the measure is planned to end")
@@ -189,9 +220,11 @@ class Participation(Withdrawable):
             models.Index(fields=["enrolment", "start_date"], name="participation_enrolment_start"),
             models.Index(fields=["enrolment", "end_date"], name="participation_enrolment_end"),
             # the work list's overdue measures: open participations with a planned end
-            models.Index(fields=["enrolment", "planned_end_date"],
-                         condition=Q(end_date__isnull=True, planned_end_date__isnull=False),
-                         name="participation_planned_end"),
+            models.Index(
+                fields=["enrolment", "planned_end_date"],
+                condition=Q(end_date__isnull=True, planned_end_date__isnull=False),
+                name="participation_planned_end",
+            ),
         ]
 
 
@@ -239,9 +272,13 @@ class Correction(models.Model):
     record_id = models.BigIntegerField()
     kind = models.CharField(max_length=12, choices=Kind.choices)
     previous = models.JSONField(default=dict, help_text="The changed fields' values before")
-    new = models.JSONField(default=dict, blank=True, help_text="The changed fields' values after (empty for a withdrawal)")
+    new = models.JSONField(
+        default=dict, blank=True, help_text="The changed fields' values after (empty for a withdrawal)"
+    )
     reason = models.TextField()
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     username = models.CharField(max_length=150)
     at = models.DateTimeField(default=timezone.now)
 

@@ -1,4 +1,5 @@
 """Code lists and profile settings: managed by administrators (Django model permissions)."""
+
 from django.contrib import admin
 
 from pestrack.records.codes.models import Code, ProfileSetting

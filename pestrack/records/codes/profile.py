@@ -4,6 +4,7 @@ Loading is idempotent: codes and units are matched by code and updated; codes no
 profile are marked inactive, never deleted (records point at them). Every error names the file
 and line.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,18 @@ from pestrack.records.codes.models import Code, ProfileSetting
 from pestrack.records.org.models import OrgUnit
 
 LINE = "__line__"
-REQUIRED_LISTS = ("programme", "target_group", "entry_route", "exit_reason", "measure", "instrument",
-                  "education_level", "place_type", "provider_type", "referring_body")
+REQUIRED_LISTS = (
+    "programme",
+    "target_group",
+    "entry_route",
+    "exit_reason",
+    "measure",
+    "instrument",
+    "education_level",
+    "place_type",
+    "provider_type",
+    "referring_body",
+)
 MIN_ACCESS_LOG_YEARS = 2  # the PostgreSQL trigger refuses to delete younger log entries
 
 
@@ -76,6 +87,7 @@ def profile_dir(name: str) -> Path:
 @dataclass
 class ProfileData:
     """A profile read and checked from its files, before (or without) any database."""
+
     root: Path
     settings: dict  # ProfileSetting key -> value
     units: list[dict]  # code, name, kind, parent (None or a code), line; parents first
@@ -101,7 +113,9 @@ class ProfileData:
 
 
 def _unknown_parent(org_path: Path, unit: dict) -> ProfileError:
-    return ProfileError(f"{org_path}:{unit['line']}: unit {unit['code']}: parent {unit['parent']!r} is not defined above it")
+    return ProfileError(
+        f"{org_path}:{unit['line']}: unit {unit['code']}: parent {unit['parent']!r} is not defined above it"
+    )
 
 
 def read_profile(name: str) -> ProfileData:
@@ -115,17 +129,24 @@ def read_profile(name: str) -> ProfileData:
     for key in ("person_records_years", "access_log_years"):
         value = _need(retention, key, meta_path, "retention")
         if not isinstance(value, int) or value <= 0:
-            raise ProfileError(f"{meta_path}:{retention[LINE]}: retention.{key} must be a positive whole number of years")
+            raise ProfileError(
+                f"{meta_path}:{retention[LINE]}: retention.{key} must be a positive whole number of years"
+            )
     if retention["access_log_years"] < MIN_ACCESS_LOG_YEARS:
-        raise ProfileError(f"{meta_path}:{retention[LINE]}: retention.access_log_years must be at least "
-                           f"{MIN_ACCESS_LOG_YEARS} (the database keeps log entries that long)")
+        raise ProfileError(
+            f"{meta_path}:{retention[LINE]}: retention.access_log_years must be at least "
+            f"{MIN_ACCESS_LOG_YEARS} (the database keeps log entries that long)"
+        )
 
     age_bands = (meta.get("analytics") or {}).get("age_bands")
     if age_bands is not None:
         line = meta["analytics"][LINE]
         if not isinstance(age_bands, list) or not all(
-                isinstance(b, str) and re.fullmatch(r"\d+-(\d+)?", b) for b in age_bands):
-            raise ProfileError(f"{meta_path}:{line}: analytics.age_bands must be a list of \"low-high\" or \"low-\" strings")
+            isinstance(b, str) and re.fullmatch(r"\d+-(\d+)?", b) for b in age_bands
+        ):
+            raise ProfileError(
+                f'{meta_path}:{line}: analytics.age_bands must be a list of "low-high" or "low-" strings'
+            )
     worklist = _worklist_settings(meta.get("worklist"), meta_path)
     if not isinstance(lists, dict):
         raise ProfileError(f"{codes_path}: must be a mapping of list name to codes")
@@ -142,8 +163,15 @@ def read_profile(name: str) -> ProfileData:
         kind = _need(item, "kind", org_path, f"unit {code}")
         if kind not in kinds:
             raise ProfileError(f"{org_path}:{item[LINE]}: unit {code}: kind {kind!r} is not one of {sorted(kinds)}")
-        unit_rows.append({"code": code, "name": _need(item, "name", org_path, f"unit {code}"), "kind": kind,
-                          "parent": item.get("parent") or None, "line": item[LINE]})
+        unit_rows.append(
+            {
+                "code": code,
+                "name": _need(item, "name", org_path, f"unit {code}"),
+                "kind": kind,
+                "parent": item.get("parent") or None,
+                "line": item[LINE],
+            }
+        )
 
     code_rows: dict[str, list[dict]] = {}
     for list_name, entries in lists.items():
@@ -157,14 +185,25 @@ def read_profile(name: str) -> ProfileData:
             rules = item.get("rules") or {}
             if not isinstance(rules, dict):
                 raise ProfileError(f"{codes_path}:{item[LINE]}: {list_name}.{code}: rules must be a mapping")
-            code_rows[list_name].append({
-                "code": code, "name_sv": _need(item, "sv", codes_path, f"{list_name}.{code}"),
-                "name_en": _need(item, "en", codes_path, f"{list_name}.{code}"),
-                "description": item.get("description", ""), "rules": _clean(rules), "sort_order": order})
+            code_rows[list_name].append(
+                {
+                    "code": code,
+                    "name_sv": _need(item, "sv", codes_path, f"{list_name}.{code}"),
+                    "name_en": _need(item, "en", codes_path, f"{list_name}.{code}"),
+                    "description": item.get("description", ""),
+                    "rules": _clean(rules),
+                    "sort_order": order,
+                }
+            )
 
-    settings_values = {"profile": meta.get("id", root.name), "home_municipality": home,
-                       "retention": _clean(retention), "name": _clean(meta.get("name", {})), "age_bands": age_bands,
-                       "worklist": worklist}
+    settings_values = {
+        "profile": meta.get("id", root.name),
+        "home_municipality": home,
+        "retention": _clean(retention),
+        "name": _clean(meta.get("name", {})),
+        "age_bands": age_bands,
+        "worklist": worklist,
+    }
     return ProfileData(root, settings_values, unit_rows, code_rows, org_path)
 
 
@@ -178,13 +217,19 @@ def _worklist_settings(section, meta_path: Path) -> dict:
         return dict(WORKLIST_DEFAULTS)
     line = section.get(LINE, "?") if isinstance(section, dict) else "?"
     if not isinstance(section, dict):
-        raise ProfileError(f"{meta_path}: worklist must be a mapping (followup_months, followup_window_days, "
-                           "inactive_days)")
+        raise ProfileError(
+            f"{meta_path}: worklist must be a mapping (followup_months, followup_window_days, inactive_days)"
+        )
     months = section.get("followup_months", WORKLIST_DEFAULTS["followup_months"])
-    if (not isinstance(months, list) or not months
-            or not all(isinstance(m, int) and not isinstance(m, bool) and 0 < m <= 120 for m in months)):
-        raise ProfileError(f"{meta_path}:{line}: worklist.followup_months must be a list of whole numbers "
-                           "of months from 1 to 120, e.g. [3, 6, 12]")
+    if (
+        not isinstance(months, list)
+        or not months
+        or not all(isinstance(m, int) and not isinstance(m, bool) and 0 < m <= 120 for m in months)
+    ):
+        raise ProfileError(
+            f"{meta_path}:{line}: worklist.followup_months must be a list of whole numbers "
+            "of months from 1 to 120, e.g. [3, 6, 12]"
+        )
     values = {"followup_months": sorted(set(months))}
     for key in ("followup_window_days", "inactive_days"):
         days = section.get(key, WORKLIST_DEFAULTS[key])
@@ -218,8 +263,11 @@ def load_profile(name: str) -> LoadResult:
         n_codes = 0
         for list_name, entries in data.codes.items():
             for c in entries:
-                Code.objects.update_or_create(list=list_name, code=c["code"],
-                                              defaults={**{k: v for k, v in c.items() if k != "code"}, "active": True})
+                Code.objects.update_or_create(
+                    list=list_name,
+                    code=c["code"],
+                    defaults={**{k: v for k, v in c.items() if k != "code"}, "active": True},
+                )
                 n_codes += 1
             Code.objects.filter(list=list_name).exclude(code__in=[c["code"] for c in entries]).update(active=False)
     return LoadResult(codes=n_codes, units=len(data.units))

@@ -1,5 +1,6 @@
 """Demo documents: a few small generated files (a PDF letter, a PNG image) on the demo
 caseworkers' persons, so that the person page shows documents (``pestrack demo``)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,19 +13,29 @@ from django.utils import timezone
 
 from pestrack.records.documents.models import Document
 
-_TITLES = [("CV.pdf", "CV"), ("Läkarintyg.pdf", "Läkarintyg"), ("Praktikavtal.pdf", "Praktikavtal"),
-           ("Betyg gymnasiet.png", "Betyg"), ("Anställningsbevis.pdf", "Anställningsbevis")]
+_TITLES = [
+    ("CV.pdf", "CV"),
+    ("Läkarintyg.pdf", "Läkarintyg"),
+    ("Praktikavtal.pdf", "Praktikavtal"),
+    ("Betyg gymnasiet.png", "Betyg"),
+    ("Anställningsbevis.pdf", "Anställningsbevis"),
+]
 
 
 def tiny_pdf(text: str = "pestrack") -> bytes:
     """A valid one-page PDF showing ``text`` (ASCII) in Helvetica."""
     safe = text.encode("ascii", "replace").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
     stream = b"BT /F1 18 Tf 72 720 Td (" + safe + b") Tj ET"
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-                b"/Resources << /Font << /F1 5 0 R >> >> >>"),
-               b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        (
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>"
+        ),
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for i, body in enumerate(objects, start=1):
@@ -39,17 +50,23 @@ def tiny_pdf(text: str = "pestrack") -> bytes:
 
 def tiny_png(width: int = 32, height: int = 16, colour: tuple[int, int, int] = (0, 91, 150)) -> bytes:
     """A valid PNG of one colour."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     row = b"\x00" + bytes(colour) * width
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
 
 
 @dataclass
 class _Upload:
     """Just enough of an UploadedFile for files.store."""
+
     name: str
     content: bytes
 
@@ -59,7 +76,7 @@ class _Upload:
 
     def chunks(self, chunk_size: int = 64 * 1024):
         for i in range(0, len(self.content), chunk_size):
-            yield self.content[i:i + chunk_size]
+            yield self.content[i : i + chunk_size]
 
 
 def upload_of(name: str, content: bytes) -> _Upload:
@@ -76,16 +93,30 @@ def add_demo_data(today: dt.date, rng: random.Random, per_caseworker: int = 4) -
     if Document.objects.exists():
         return 0
     made = 0
-    for a in Assignment.objects.filter(role=Role.CASEWORKER, user__username__in=["anna", "erik"]).select_related("user"):
-        enrolments = list(access.enrolments_in_scope(a.user, write=True).filter(end_date__isnull=True)
-                          .select_related("person").order_by("pk")[:200])
+    for a in Assignment.objects.filter(role=Role.CASEWORKER, user__username__in=["anna", "erik"]).select_related(
+        "user"
+    ):
+        enrolments = list(
+            access.enrolments_in_scope(a.user, write=True)
+            .filter(end_date__isnull=True)
+            .select_related("person")
+            .order_by("pk")[:200]
+        )
         for e in rng.sample(enrolments, min(per_caseworker, len(enrolments))):
             for name, title in rng.sample(_TITLES, rng.randint(1, 2)):
                 content = tiny_png() if name.endswith(".png") else tiny_pdf(f"{title} - demo")
-                doc = store(upload_of(name, content), person=e.person, enrolment=e if rng.random() < 0.5 else None,
-                            description=title, user=a.user)
-                doc.uploaded_at = timezone.make_aware(dt.datetime.combine(
-                    today - dt.timedelta(days=rng.randint(0, 40)), dt.time(rng.randint(8, 16), rng.randint(0, 59))))
+                doc = store(
+                    upload_of(name, content),
+                    person=e.person,
+                    enrolment=e if rng.random() < 0.5 else None,
+                    description=title,
+                    user=a.user,
+                )
+                doc.uploaded_at = timezone.make_aware(
+                    dt.datetime.combine(
+                        today - dt.timedelta(days=rng.randint(0, 40)), dt.time(rng.randint(8, 16), rng.randint(0, 59))
+                    )
+                )
                 doc.save(update_fields=["uploaded_at"])
                 made += 1
     return made

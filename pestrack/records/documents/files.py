@@ -10,6 +10,7 @@
   bidirectional-override characters, and an extension that matches the content.
 - Retention removes the rows and the files (``delete_for_persons``); caseworkers only withdraw.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,8 +35,12 @@ from pestrack.records.documents.models import Document
 PDF, PNG, JPEG = "application/pdf", "image/png", "image/jpeg"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # content type → (label, extensions accepted on the name, the first being the one added when missing)
-TYPES = {PDF: ("PDF", ("pdf",)), PNG: ("PNG", ("png",)), JPEG: ("JPEG", ("jpg", "jpeg")),
-         DOCX: ("Word (DOCX)", ("docx",))}
+TYPES = {
+    PDF: ("PDF", ("pdf",)),
+    PNG: ("PNG", ("png",)),
+    JPEG: ("JPEG", ("jpg", "jpeg")),
+    DOCX: ("Word (DOCX)", ("docx",)),
+}
 _ZIP = "application/zip"
 _HEAD = 8192  # what filetype reads of a file
 _CHUNK = 64 * 1024
@@ -112,7 +117,8 @@ def clean_name(name: str, content_type: str) -> str:
 
 def too_large_message() -> str:
     return _("The file is larger than %(limit)s, the largest size accepted.") % {
-        "limit": size_label(settings.PESTRACK_DOCUMENT_MAX_BYTES)}
+        "limit": size_label(settings.PESTRACK_DOCUMENT_MAX_BYTES)
+    }
 
 
 def _refuse(message: str, code: str):
@@ -130,8 +136,9 @@ def store(upload, *, person, enrolment=None, description: str = "", user=None) -
     if (getattr(upload, "size", None) or 0) > limit:
         _refuse(too_large, "too_large")
     if enrolment is not None and enrolment.person_id != person.pk:
-        raise ValidationError({"enrolment": ValidationError(_("The enrolment is not this person's."),
-                                                            code="other_person")})
+        raise ValidationError(
+            {"enrolment": ValidationError(_("The enrolment is not this person's."), code="other_person")}
+        )
     stored_name = secrets.token_hex(16)
     final = path_of(stored_name)
     final.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -152,8 +159,13 @@ def store(upload, *, person, enrolment=None, description: str = "", user=None) -
             _refuse(_("The file is empty."), "empty")
         content_type = detect_type(tmp)
         if content_type is None:
-            _refuse(_("The file is not a PDF, PNG, JPEG or Word (DOCX) document: its content was checked, "
-                      "whatever its name says."), "type")
+            _refuse(
+                _(
+                    "The file is not a PDF, PNG, JPEG or Word (DOCX) document: its content was checked, "
+                    "whatever its name says."
+                ),
+                "type",
+            )
         os.replace(tmp, final)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -161,9 +173,17 @@ def store(upload, *, person, enrolment=None, description: str = "", user=None) -
     try:
         with transaction.atomic():
             return Document.objects.create(
-                person=person, enrolment=enrolment, name=clean_name(upload.name, content_type),
-                content_type=content_type, size=size, sha256=digest.hexdigest(), stored_name=stored_name,
-                description=(description or "").strip(), uploaded_by=user, uploaded_at=timezone.now())
+                person=person,
+                enrolment=enrolment,
+                name=clean_name(upload.name, content_type),
+                content_type=content_type,
+                size=size,
+                sha256=digest.hexdigest(),
+                stored_name=stored_name,
+                description=(description or "").strip(),
+                uploaded_by=user,
+                uploaded_at=timezone.now(),
+            )
     except BaseException:
         final.unlink(missing_ok=True)
         raise

@@ -1,4 +1,5 @@
 """Employers and places (Stockholmsjobb, feriejobb, praktik): employer-relations staff and administrators."""
+
 from django.contrib import admin
 
 from pestrack.records.employers.models import Employer, Place

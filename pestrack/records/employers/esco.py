@@ -2,6 +2,7 @@
 resolving an id, URI or label to a concept. Records owns it because places and matching profiles
 store ESCO ids and the importer checks them; matching (matching/esco.py) builds its similarities
 on it. Everything is loaded from the package, never downloaded."""
+
 from __future__ import annotations
 
 import csv
@@ -76,4 +77,5 @@ def vocabulary() -> Vocabulary:
     return Vocabulary(
         Concepts("occupation", [r["id"] for r in occ], [r["label"] for r in occ], [r["text"] for r in occ]),
         Concepts("skill", [r["id"] for r in sk], [r["label"] for r in sk], [r["text"] for r in sk]),
-        [r["related_skills"].split() for r in occ])
+        [r["related_skills"].split() for r in occ],
+    )

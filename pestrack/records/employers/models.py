@@ -1,6 +1,7 @@
 """Employer relations (CRM): employers, their contact persons, agreements and contact log; the places
 and vacancies they offer; placements of participants in them; and each participant's matching
 profile. Skills and occupations are ESCO concept ids (see pestrack.matching.esco)."""
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -18,14 +19,26 @@ class Employer(models.Model):
     org_number = models.CharField(max_length=11, unique=True, help_text="Organisationsnummer NNNNNN-NNNN")
     name = models.CharField(max_length=200)
     sector_code = models.CharField(max_length=10, blank=True, help_text="SNI/NACE code")
-    city_unit = models.ForeignKey("org.OrgUnit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                  help_text="Set when the employer is a unit of the city itself")
+    city_unit = models.ForeignKey(
+        "org.OrgUnit",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Set when the employer is a unit of the city itself",
+    )
     size_band = models.CharField(max_length=7, choices=SizeBand.choices, blank=True)
     address = models.TextField(blank=True)
     postcode = models.CharField(max_length=6, blank=True)
     town = models.CharField(max_length=100, blank=True)
-    account_manager = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                        related_name="+", help_text="Employer-relations staff responsible")
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Employer-relations staff responsible",
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -46,8 +59,9 @@ class Agreement(models.Model):
     """A social clause in procurement, a partnership, the Integration Pact, ..."""
 
     employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="agreements")
-    kind = models.ForeignKey("codes.Code", on_delete=models.PROTECT, related_name="+",
-                             limit_choices_to={"list": "employer_agreement"})
+    kind = models.ForeignKey(
+        "codes.Code", on_delete=models.PROTECT, related_name="+", limit_choices_to={"list": "employer_agreement"}
+    )
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
     note = models.TextField(blank=True)
@@ -66,7 +80,9 @@ class Contact(models.Model):
     employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="contacts")
     date = models.DateField()
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     note = models.TextField(blank=True)
     follow_up_date = models.DateField(null=True, blank=True)
 
@@ -83,9 +99,13 @@ class Place(models.Model):
         CLOSED = "closed", _("closed")
         EXPIRED = "expired", _("expired")
 
-    kind = models.ForeignKey("codes.Code", on_delete=models.PROTECT, related_name="+", limit_choices_to={"list": "place_type"})
+    kind = models.ForeignKey(
+        "codes.Code", on_delete=models.PROTECT, related_name="+", limit_choices_to={"list": "place_type"}
+    )
     employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="places")
-    reference = models.CharField(max_length=60, blank=True, help_text="The employer's or the import file's id of the place")
+    reference = models.CharField(
+        max_length=60, blank=True, help_text="The employer's or the import file's id of the place"
+    )
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     occupation = models.CharField(max_length=36, blank=True, help_text="ESCO occupation id")
@@ -105,8 +125,11 @@ class Place(models.Model):
     status_date = models.DateField(null=True, blank=True, help_text="When the place got its current status")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["employer", "reference"], condition=~Q(reference=""),
-                                               name="place_reference_per_employer")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employer", "reference"], condition=~Q(reference=""), name="place_reference_per_employer"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.employer})"
@@ -131,8 +154,9 @@ class Placement(models.Model):
     ended_date = models.DateField(null=True, blank=True, help_text="Last day of the employment")
     employer_satisfaction = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1–5")
     score = models.FloatField(null=True, blank=True, help_text="The match score when proposed")
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-proposed_date"]

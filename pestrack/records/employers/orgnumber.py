@@ -3,6 +3,7 @@
 The third digit is 2 or more for legal persons (it would be a month 01–12 in an identity number);
 a sole trader's number is their personal identity number, which the persons import handles.
 """
+
 from __future__ import annotations
 
 import re

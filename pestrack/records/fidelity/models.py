@@ -1,4 +1,5 @@
 """An IPS fidelity review of a unit on a date: the 25 item scores, the total and the category."""
+
 from django.db import models
 
 from pestrack.records.fidelity import scale
@@ -16,7 +17,9 @@ class FidelityReview(models.Model):
 
     class Meta:
         ordering = ["org_unit", "-review_date"]
-        constraints = [models.UniqueConstraint(fields=["org_unit", "review_date"], name="fidelity_review_per_unit_date")]
+        constraints = [
+            models.UniqueConstraint(fields=["org_unit", "review_date"], name="fidelity_review_per_unit_date")
+        ]
 
     def __str__(self) -> str:
         return f"{self.org_unit} {self.review_date}: {self.total} ({self.category})"

@@ -1,4 +1,5 @@
 """Scoring the IPS fidelity scale: items and categories are data (ips25.yaml), the rules are here."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -33,8 +34,12 @@ def check_items(scores: dict) -> dict[int, int]:
             raise FidelityError(f"item {key!r} is not an item number 1-{len(numbers)}") from None
         if no not in numbers:
             raise FidelityError(f"item {no} is not an item number 1-{len(numbers)}")
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)) or str(value).strip() not in \
-                {str(v) for v in range(MIN_ITEM, MAX_ITEM + 1)} | {f"{v}.0" for v in range(MIN_ITEM, MAX_ITEM + 1)}:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float, str))
+            or str(value).strip()
+            not in {str(v) for v in range(MIN_ITEM, MAX_ITEM + 1)} | {f"{v}.0" for v in range(MIN_ITEM, MAX_ITEM + 1)}
+        ):
             raise FidelityError(f"item {no}: {value!r} is not a score {MIN_ITEM}-{MAX_ITEM}")
         clean[no] = int(float(value))
     missing = sorted(numbers - set(clean))

@@ -11,6 +11,7 @@ A large one is checked in a forked child process while this process writes the c
 sends, still in one transaction (``_overlapped``): on two cores that halves the time. Either way
 memory stays flat.
 """
+
 from __future__ import annotations
 
 import csv
@@ -84,9 +85,11 @@ def _columns(source: Source, kind: type[Kind]) -> dict[str, int]:
         raise FileRefused(f"{source.path}: column {', '.join(repeated)} appears more than once in the header")
     missing = [c for c in kind.required if c not in header]
     if missing:
-        raise FileRefused(f"{source.path}: required column {', '.join(missing)} is missing "
-                          f"(a {kind.name} file needs {', '.join(kind.required)}; this header has "
-                          f"{', '.join(c for c in header if c) or 'nothing'})")
+        raise FileRefused(
+            f"{source.path}: required column {', '.join(missing)} is missing "
+            f"(a {kind.name} file needs {', '.join(kind.required)}; this header has "
+            f"{', '.join(c for c in header if c) or 'nothing'})"
+        )
     return {c: header.index(c) for c in kind.required + kind.optional if c in header}
 
 
@@ -102,18 +105,31 @@ class Rejects:
             self.writer = csv.writer(self.file, delimiter=self.source.delimiter)
             self.writer.writerow([self.source.header[i] for i in self.keep] + list(REJECT_COLUMNS))
         kept = [cells[i] if i < len(cells) else "" for i in self.keep]
-        extra = cells[len(self.source.header):]  # kept after the reject columns: imported unchanged, the
+        extra = cells[len(self.source.header) :]  # kept after the reject columns: imported unchanged, the
         # row is refused again (too many cells) until someone removes them
-        self.writer.writerow(safe_row(kept + [line, "; ".join(dict.fromkeys(c for c, _ in problems)),
-                                              "; ".join(f"{c}: {r}" for c, r in problems)] + extra))
+        self.writer.writerow(
+            safe_row(
+                kept
+                + [line, "; ".join(dict.fromkeys(c for c, _ in problems)), "; ".join(f"{c}: {r}" for c, r in problems)]
+                + extra
+            )
+        )
 
     def close(self) -> None:
         if self.file:
             self.file.close()
 
 
-def run_import(path: Path | str, kind_name: str, *, rejects_path: Path | None = None, today: dt.date | None = None,
-               progress: Progress | None = None, chunk_size: int = CHUNK, jobs: int | None = None) -> ImportResult:
+def run_import(
+    path: Path | str,
+    kind_name: str,
+    *,
+    rejects_path: Path | None = None,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+    chunk_size: int = CHUNK,
+    jobs: int | None = None,
+) -> ImportResult:
     """Import one file; raises FileRefused (nothing written) when the file as a whole is unusable.
 
     ``jobs``: 1 checks the whole file, then writes; 2 checks in a second process while this one
@@ -185,7 +201,9 @@ def _overlapped(check, kind: Kind, result: ImportResult, progress: Progress | No
                     message, *payload = inbox.recv()
                 except EOFError:
                     child.join()
-                    raise RuntimeError(f"the checking process ended unexpectedly (exit code {child.exitcode})") from None
+                    raise RuntimeError(
+                        f"the checking process ended unexpectedly (exit code {child.exitcode})"
+                    ) from None
                 if message == "actions":
                     received += 1
                     write(payload[0])
@@ -241,8 +259,10 @@ def _checker(check, result: ImportResult, outbox, inbox, parent: int) -> None:
     _die_with_parent(parent)
     inbox.close()  # the parent's end: kept open here, a dead parent would leave this process blocked on send
     try:
-        check(lambda actions: outbox.send(("actions", actions)),
-              lambda phase, done, total: outbox.send(("progress", done, total)))
+        check(
+            lambda actions: outbox.send(("actions", actions)),
+            lambda phase, done, total: outbox.send(("progress", done, total)),
+        )
         outbox.send(("done", result))
     except BaseException as exc:  # the parent re-raises it and rolls back
         try:
@@ -291,8 +311,21 @@ def _check(source, kind, positions, rejects, result, emit, progress, *, chunk_si
                 _reject(Outcome(line, too_large), [] if oversized(cells) else cells, rejects, result)
                 continue
             if len(cells) > width and "".join(cells[width:]).strip():
-                _reject(Outcome(line, [("", f"the row has {len(cells)} cells but the header has {width} "
-                                            "(an unquoted delimiter in a value?)")]), cells, rejects, result)
+                _reject(
+                    Outcome(
+                        line,
+                        [
+                            (
+                                "",
+                                f"the row has {len(cells)} cells but the header has {width} "
+                                "(an unquoted delimiter in a value?)",
+                            )
+                        ],
+                    ),
+                    cells,
+                    rejects,
+                    result,
+                )
                 continue
             if len(cells) >= width:
                 row = dict(zip(names, pick(cells)))
@@ -317,8 +350,11 @@ def _too_large(cells: list[str], header: list[str]) -> list[tuple[str, str]]:
     whole = oversized(cells)
     if whole:
         return [("", whole)]
-    return [(header[i] if i < len(header) else "", f"the value has {len(c)} characters; at most {MAX_CELL}")
-            for i, c in enumerate(cells) if len(c) > MAX_CELL]
+    return [
+        (header[i] if i < len(header) else "", f"the value has {len(c)} characters; at most {MAX_CELL}")
+        for i, c in enumerate(cells)
+        if len(c) > MAX_CELL
+    ]
 
 
 def _reject(outcome: Outcome, cells: list[str], rejects: Rejects, result: ImportResult) -> None:
@@ -358,15 +394,21 @@ def _writing(kind: Kind, result: ImportResult):
     The transaction ends with the ``import`` entry that counts everything."""
     actor = log.cli_actor()
     with _page_cache(), transaction.atomic():
+
         def write(actions):
             write_chunk(kind, actions, actor, result)
             reset_queries()
 
         yield write
         if result.imported:
-            log.record(actor, "import", object_type=kind.object_type, source="cli",
-                       detail=f"import {kind.name} from {result.path.name}: created {result.created}, updated "
-                              f"{result.updated}, unchanged {result.unchanged}, rejected {result.rejected}")
+            log.record(
+                actor,
+                "import",
+                object_type=kind.object_type,
+                source="cli",
+                detail=f"import {kind.name} from {result.path.name}: created {result.created}, updated "
+                f"{result.updated}, unchanged {result.unchanged}, rejected {result.rejected}",
+            )
 
 
 class Table:
@@ -380,8 +422,9 @@ class Table:
         self.names_defaults = [(fl.attname, fl.get_default()) for fl in fields]
         self.dates = [i for i, fl in enumerate(fields) if fl.get_internal_type() == "DateField"]
         self.json = [i for i, fl in enumerate(fields) if fl.get_internal_type() == "JSONField"]
-        self.stamped = [i for i, fl in enumerate(fields)
-                        if getattr(fl, "auto_now", False) or getattr(fl, "auto_now_add", False)]
+        self.stamped = [
+            i for i, fl in enumerate(fields) if getattr(fl, "auto_now", False) or getattr(fl, "auto_now_add", False)
+        ]
 
     def row(self, values: dict) -> list:
         """One new record's values in column order, dates as ISO text (which both databases take):
@@ -403,8 +446,10 @@ def table_of(model) -> Table:
 def pack(kind: Kind, actions: list[Outcome]) -> tuple[list, list]:
     """A chunk of actions as sent to the writer: creates as (line, person id, row), updates as they are."""
     table = table_of(kind.model)
-    return ([(a.line, a.person_id, table.row(a.values)) for a in actions if a.action == "create"],
-            [a for a in actions if a.action == "update"])
+    return (
+        [(a.line, a.person_id, table.row(a.values)) for a in actions if a.action == "create"],
+        [a for a in actions if a.action == "update"],
+    )
 
 
 def write_chunk(kind: Kind, batch: tuple[list, list], actor: str, result: ImportResult) -> None:
@@ -419,14 +464,35 @@ def write_chunk(kind: Kind, batch: tuple[list, list], actor: str, result: Import
         objs = [model(pk=a.pk, **a.values, **({"updated_at": now} if has_stamp else {})) for a in updates]
         names = list(updates[0].values) + (["updated_at"] if has_stamp else [])
         model.objects.bulk_update(objs, names, batch_size=500)
-        events += [log.Event(actor=actor, action="update", person_id=a.person_id, object_type=kind.object_type,
-                             object_id=str(a.pk), detail=detail + str(a.line), source="cli", at=now) for a in updates]
+        events += [
+            log.Event(
+                actor=actor,
+                action="update",
+                person_id=a.person_id,
+                object_type=kind.object_type,
+                object_id=str(a.pk),
+                detail=detail + str(a.line),
+                source="cli",
+                at=now,
+            )
+            for a in updates
+        ]
     if creates:
         ids = _insert(table_of(model), [row for _, _, row in creates], now)
         own = kind.object_type == "person"
-        events += [log.Event(actor=actor, action="create", person_id=person_id or (pk if own else None),  # a new person: its own id
-                             object_type=kind.object_type, object_id=str(pk), detail=detail + str(line), source="cli",
-                             at=now) for (line, person_id, _), pk in zip(creates, ids)]
+        events += [
+            log.Event(
+                actor=actor,
+                action="create",
+                person_id=person_id or (pk if own else None),  # a new person: its own id
+                object_type=kind.object_type,
+                object_id=str(pk),
+                detail=detail + str(line),
+                source="cli",
+                at=now,
+            )
+            for (line, person_id, _), pk in zip(creates, ids)
+        ]
     _refresh_activity(model, creates, updates)
     log.record_many(events)
     result.created += len(creates)
@@ -462,8 +528,10 @@ def _insert(table: Table, rows: list[list], now) -> list[int]:
     name, pk, columns = qn(table.name), qn(table.pk), ", ".join(map(qn, table.columns))
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            cur.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                        [table.name, table.pk, len(rows)])
+            cur.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table.name, table.pk, len(rows)],
+            )
             ids = [r[0] for r in cur.fetchall()]
             with cur.cursor.copy(f"COPY {name} ({pk}, {columns}) FROM STDIN") as copy:
                 for pk_value, row in zip(ids, rows):

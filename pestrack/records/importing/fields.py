@@ -1,4 +1,5 @@
 """Parsing one cell into a value. Each parser raises FieldError with a message for the user."""
+
 from __future__ import annotations
 
 import datetime as dt

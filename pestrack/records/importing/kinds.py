@@ -5,6 +5,7 @@ is the enrolment there already) are one query per chunk rather than one per row.
 rule comes from pestrack.records.casework.rules; this module adds only what is about the file:
 cell formats, references to existing records, and keys repeated within the file.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -132,8 +133,9 @@ class Kind:
         if existing is None:
             return check.outcome(action="create", values=values, person_id=person_id)
         same = all(existing[k] == v for k, v in values.items())
-        return check.outcome(action="unchanged" if same else "update", pk=existing["id"], values=values,
-                             person_id=person_id)
+        return check.outcome(
+            action="unchanged" if same else "update", pk=existing["id"], values=values, person_id=person_id
+        )
 
     def check_chunk(self, rows: list[tuple[int, dict[str, str]]]) -> list[Outcome]:
         raise NotImplementedError
@@ -154,8 +156,10 @@ class Kind:
 
     def persons_by_hash(self, parsed) -> dict[str, dict]:
         hashes = [h for _, _, h in parsed if h is not None]
-        return {p["pin_hash"]: p for p in where_in(Person.objects, "pin_hash", hashes).values(
-            "id", "pin_hash", "birth_date", "municipality")}
+        return {
+            p["pin_hash"]: p
+            for p in where_in(Person.objects, "pin_hash", hashes).values("id", "pin_hash", "birth_date", "municipality")
+        }
 
 
 class Persons(Kind):
@@ -164,13 +168,27 @@ class Persons(Kind):
     optional = ("address", "education_level", "born_abroad", "arrival_year", "protected_identity")
     key_name = "the same personal_identity_number"
     key_fields = ("pin_hash",)
-    fields = ("first_name", "last_name", "birth_date", "sex", "municipality", "address", "education_level_id",
-              "born_abroad", "arrival_year", "protected_identity")
+    fields = (
+        "first_name",
+        "last_name",
+        "birth_date",
+        "sex",
+        "municipality",
+        "address",
+        "education_level_id",
+        "born_abroad",
+        "arrival_year",
+        "protected_identity",
+    )
 
     def check_chunk(self, rows):
         parsed = self.parse_pins(rows)
-        existing = {p["pin_hash"]: p for p in where_in(Person.objects, "pin_hash", (h for _, _, h in parsed if h)).values(
-            "id", "pin_hash", *self.fields)}
+        existing = {
+            p["pin_hash"]: p
+            for p in where_in(Person.objects, "pin_hash", (h for _, _, h in parsed if h)).values(
+                "id", "pin_hash", *self.fields
+            )
+        }
         sexes = {s: s for s in Sex.values}
         out = []
         for check, number, pin_hash in parsed:
@@ -182,8 +200,9 @@ class Persons(Kind):
                 "municipality": check.get("municipality", self.municipality),
             }
             if number and v["birth_date"] and v["birth_date"] != number.birth_date:
-                check.fail("birth_date", f"{v['birth_date']} does not agree with the identity number "
-                                         f"({number.birth_date})")
+                check.fail(
+                    "birth_date", f"{v['birth_date']} does not agree with the identity number ({number.birth_date})"
+                )
             if "address" in self.present:
                 v["address"] = check.get("address", f.text)
             if "education_level" in self.present:
@@ -203,8 +222,11 @@ class Persons(Kind):
                 continue
             stored = existing.get(pin_hash)
             if stored is None and not check.problems:
-                v.update(pin_hash=pin_hash, pin_encrypted=identity.encrypt(number),
-                         is_coordination_number=number.is_coordination_number)
+                v.update(
+                    pin_hash=pin_hash,
+                    pin_encrypted=identity.encrypt(number),
+                    is_coordination_number=number.is_coordination_number,
+                )
             out.append(self.accept(check, int(pin_hash[:16], 16), stored, v, stored and stored["id"]))
         return out
 
@@ -221,12 +243,29 @@ class Persons(Kind):
 class Enrolments(Kind):
     name, model, object_type = "enrolments", Enrolment, "enrolment"
     required = (PIN, "programme", "org_unit", "target_group", "entry_route", "start_date")
-    optional = ("end_date", "exit_reason", "referring_unit", "referring_body", "decision_reference", "decision_date",
-                "caseworker")
+    optional = (
+        "end_date",
+        "exit_reason",
+        "referring_unit",
+        "referring_body",
+        "decision_reference",
+        "decision_date",
+        "caseworker",
+    )
     key_name = "the same person, programme and start_date"
     key_fields = ("person_id", "programme_id", "start_date")
-    fields = ("org_unit_id", "target_group_id", "entry_route_id", "end_date", "exit_reason_id", "referring_unit_id",
-              "referring_body_id", "decision_reference", "decision_date", "caseworker_id")
+    fields = (
+        "org_unit_id",
+        "target_group_id",
+        "entry_route_id",
+        "end_date",
+        "exit_reason_id",
+        "referring_unit_id",
+        "referring_body_id",
+        "decision_reference",
+        "decision_date",
+        "caseworker_id",
+    )
 
     def __init__(self, present, today):
         super().__init__(present, today)
@@ -240,8 +279,9 @@ class Enrolments(Kind):
         person_ids = [p["id"] for p in persons.values()]
         stored = {}
         open_ = {}
-        for e in where_in(Enrolment.objects, "person_id", person_ids).values("id", "person_id", "programme_id",
-                                                                           "start_date", *self.fields):
+        for e in where_in(Enrolment.objects, "person_id", person_ids).values(
+            "id", "person_id", "programme_id", "start_date", *self.fields
+        ):
             stored[(e["person_id"], e["programme_id"], e["start_date"])] = e
             if e["end_date"] is None:
                 open_[(e["person_id"], e["programme_id"])] = e["id"]
@@ -254,13 +294,18 @@ class Enrolments(Kind):
             start = check.get("start_date", f.date, required=True)
             end = check.get("end_date", f.date)
             reason = self.code(check, "exit_reason")
-            v = {"org_unit_id": unit, "target_group_id": group and group.id, "entry_route_id": route and route.id,
-                 "end_date": end, "exit_reason_id": reason and reason.id,
-                 "referring_unit_id": check.get("referring_unit", f.choice, self.units, what="organisation unit code"),
-                 "referring_body_id": getattr(self.code(check, "referring_body"), "id", None),
-                 "decision_reference": check.get("decision_reference", f.text, max_length=60),
-                 "decision_date": check.get("decision_date", f.date),
-                 "caseworker_id": check.get("caseworker", self.user)}
+            v = {
+                "org_unit_id": unit,
+                "target_group_id": group and group.id,
+                "entry_route_id": route and route.id,
+                "end_date": end,
+                "exit_reason_id": reason and reason.id,
+                "referring_unit_id": check.get("referring_unit", f.choice, self.units, what="organisation unit code"),
+                "referring_body_id": getattr(self.code(check, "referring_body"), "id", None),
+                "decision_reference": check.get("decision_reference", f.text, max_length=60),
+                "decision_date": check.get("decision_date", f.date),
+                "caseworker_id": check.get("caseworker", self.user),
+            }
             person = persons.get(pin_hash) if number else None
             if number and person is None:
                 check.fail(PIN, "no person with this number; import the persons file first")
@@ -273,14 +318,28 @@ class Enrolments(Kind):
                 if column not in self.present:
                     v[name] = existing[name] if existing else None
             end, reason = v["end_date"], self.codes_by_id.get(v["exit_reason_id"])
-            check.violations(rules.check_enrolment(
-                birth_date=person["birth_date"], municipality=person["municipality"], home_municipality=self.home,
-                target_group=group, entry_route=route, start_date=start, end_date=end, exit_reason=reason,
-                decision_reference=v["decision_reference"] or "", decision_date=v["decision_date"], today=self.today), {})
+            check.violations(
+                rules.check_enrolment(
+                    birth_date=person["birth_date"],
+                    municipality=person["municipality"],
+                    home_municipality=self.home,
+                    target_group=group,
+                    entry_route=route,
+                    start_date=start,
+                    end_date=end,
+                    exit_reason=reason,
+                    decision_reference=v["decision_reference"] or "",
+                    decision_date=v["decision_date"],
+                    today=self.today,
+                ),
+                {},
+            )
             if end is None and not check.problems:
                 self.check_one_open(check, person["id"], programme, start, existing, open_)
             v.update(person_id=person["id"], programme_id=programme.id, start_date=start)
-            out.append(self.accept(check, f.digest(person["pin_hash"], programme.code, start), existing, v, person["id"]))
+            out.append(
+                self.accept(check, f.digest(person["pin_hash"], programme.code, start), existing, v, person["id"])
+            )
         return out
 
     def accept(self, check, key, existing, values, person_id):
@@ -297,8 +356,11 @@ class Enrolments(Kind):
         key = f.digest(person_id, programme.id)
         earlier = self.open_in_file.line_of(key)
         if earlier is not None:
-            check.fail("end_date", f"line {earlier} already has an open enrolment of this person in {programme.code}; "
-                                   "a person has at most one open enrolment in a programme")
+            check.fail(
+                "end_date",
+                f"line {earlier} already has an open enrolment of this person in {programme.code}; "
+                "a person has at most one open enrolment in a programme",
+            )
         elif not check.problems:
             self.open_in_file.add(key, check.line)
 
@@ -306,14 +368,26 @@ class Enrolments(Kind):
 class EnrolmentEvents(Kind):
     """Rows that refer to an existing enrolment by person, programme and enrolment_start_date."""
 
-    enrolment_fields = ("id", "person_id", "programme_id", "start_date", "end_date", "exit_reason_id",
-                        "target_group_id", "entry_route_id", "decision_reference", "decision_date")
+    enrolment_fields = (
+        "id",
+        "person_id",
+        "programme_id",
+        "start_date",
+        "end_date",
+        "exit_reason_id",
+        "target_group_id",
+        "entry_route_id",
+        "decision_reference",
+        "decision_date",
+    )
 
     def enrolments(self, parsed) -> tuple[dict, dict]:
         persons = self.persons_by_hash(parsed)
         by_id = {p["id"]: p for p in persons.values()}
-        enrolments = {(e["person_id"], e["programme_id"], e["start_date"]): e for e in where_in(
-            Enrolment.objects, "person_id", by_id).values(*self.enrolment_fields)}
+        enrolments = {
+            (e["person_id"], e["programme_id"], e["start_date"]): e
+            for e in where_in(Enrolment.objects, "person_id", by_id).values(*self.enrolment_fields)
+        }
         return persons, enrolments
 
     def find_enrolment(self, check: Check, number, pin_hash, persons, enrolments):
@@ -328,8 +402,11 @@ class EnrolmentEvents(Kind):
             return None, None
         enrolment = enrolments.get((person["id"], programme.id, start))
         if enrolment is None:
-            check.fail("enrolment_start_date", f"the person has no enrolment in {programme.code} that starts on {start}; "
-                                               "import the enrolments file first")
+            check.fail(
+                "enrolment_start_date",
+                f"the person has no enrolment in {programme.code} that starts on {start}; "
+                "import the enrolments file first",
+            )
             return None, person
         return enrolment, person
 
@@ -337,8 +414,10 @@ class EnrolmentEvents(Kind):
         parsed = self.parse_pins(rows)
         persons, enrolments = self.enrolments(parsed)
         stored = self.stored(enrolments) if self.key_fields else {}
-        return [self.check_row(check, *self.find_enrolment(check, number, pin_hash, persons, enrolments), stored)
-                for check, number, pin_hash in parsed]
+        return [
+            self.check_row(check, *self.find_enrolment(check, number, pin_hash, persons, enrolments), stored)
+            for check, number, pin_hash in parsed
+        ]
 
     def check_row(self, check: Check, enrolment: dict | None, person: dict | None, stored: dict) -> Outcome:
         raise NotImplementedError
@@ -346,7 +425,9 @@ class EnrolmentEvents(Kind):
     def stored(self, enrolments: dict) -> dict:
         """The stored records of these enrolments, by natural key."""
         ids = [e["id"] for e in enrolments.values()]
-        return {tuple(r[k] for k in self.key_fields): r for r in where_in(self.model.objects, "enrolment_id", ids).values()}
+        return {
+            tuple(r[k] for k in self.key_fields): r for r in where_in(self.model.objects, "enrolment_id", ids).values()
+        }
 
 
 class Participations(EnrolmentEvents):
@@ -360,14 +441,26 @@ class Participations(EnrolmentEvents):
         measure = self.code(check, "measure", required=True)
         start = check.get("start_date", f.date, required=True)
         provider = self.code(check, "provider_type")
-        v = {"end_date": check.get("end_date", f.date), "provider_type_id": provider and provider.id,
-             "provider_name": check.get("provider_name", f.text, max_length=200)}
+        v = {
+            "end_date": check.get("end_date", f.date),
+            "provider_type_id": provider and provider.id,
+            "provider_name": check.get("provider_name", f.text, max_length=200),
+        }
         if check.problems or enrolment is None:
             return check.outcome()
-        check.violations(rules.check_participation(
-            measure=measure, programme=self.codes_by_id[enrolment["programme_id"]], birth_date=person["birth_date"],
-            enrolment_start=enrolment["start_date"], enrolment_end=enrolment["end_date"], start_date=start,
-            end_date=v["end_date"], today=self.today), {})
+        check.violations(
+            rules.check_participation(
+                measure=measure,
+                programme=self.codes_by_id[enrolment["programme_id"]],
+                birth_date=person["birth_date"],
+                enrolment_start=enrolment["start_date"],
+                enrolment_end=enrolment["end_date"],
+                start_date=start,
+                end_date=v["end_date"],
+                today=self.today,
+            ),
+            {},
+        )
         key = (enrolment["id"], measure.id, start)
         v.update(enrolment_id=enrolment["id"], measure_id=measure.id, start_date=start)
         return self.accept(check, f.digest(*key), stored.get(key), v, person["id"])
@@ -377,8 +470,13 @@ class Exits(EnrolmentEvents):
     name, model, object_type = "exits", Enrolment, "enrolment"
     required = (PIN, "programme", "enrolment_start_date", "end_date", "exit_reason")
     key_name = "the same enrolment"
-    columns = {"start_date": "enrolment_start_date", "target_group": "programme", "entry_route": "programme",
-               "decision_reference": "programme", "decision_date": "programme"}
+    columns = {
+        "start_date": "enrolment_start_date",
+        "target_group": "programme",
+        "entry_route": "programme",
+        "decision_reference": "programme",
+        "decision_date": "programme",
+    }
 
     def check_row(self, check, enrolment, person, stored):
         end = check.get("end_date", f.date, required=True)
@@ -386,11 +484,22 @@ class Exits(EnrolmentEvents):
         if check.problems or enrolment is None:
             return check.outcome()
         e = enrolment
-        check.violations(rules.check_enrolment(
-            birth_date=person["birth_date"], municipality=person["municipality"], home_municipality=self.home,
-            target_group=self.codes_by_id[e["target_group_id"]], entry_route=self.codes_by_id[e["entry_route_id"]],
-            start_date=e["start_date"], end_date=end, exit_reason=reason, decision_reference=e["decision_reference"],
-            decision_date=e["decision_date"], today=self.today), self.columns)
+        check.violations(
+            rules.check_enrolment(
+                birth_date=person["birth_date"],
+                municipality=person["municipality"],
+                home_municipality=self.home,
+                target_group=self.codes_by_id[e["target_group_id"]],
+                entry_route=self.codes_by_id[e["entry_route_id"]],
+                start_date=e["start_date"],
+                end_date=end,
+                exit_reason=reason,
+                decision_reference=e["decision_reference"],
+                decision_date=e["decision_date"],
+                today=self.today,
+            ),
+            self.columns,
+        )
         v = {"end_date": end, "exit_reason_id": reason.id}
         return self.accept(check, e["id"], e, v, person["id"])
 
@@ -412,8 +521,12 @@ class FollowUps(EnrolmentEvents):
         v["reference_date"] = reference
         if check.problems or enrolment is None:
             return check.outcome()
-        check.violations(rules.check_followup(months=months, enrolment_end=enrolment["end_date"],
-                                              reference_date=reference, today=self.today), self.columns)
+        check.violations(
+            rules.check_followup(
+                months=months, enrolment_end=enrolment["end_date"], reference_date=reference, today=self.today
+            ),
+            self.columns,
+        )
         key = (enrolment["id"], months, source)
         v.update(enrolment_id=enrolment["id"], months=months, source=source)
         return self.accept(check, f.digest(*key), stored.get(key), v, person["id"])

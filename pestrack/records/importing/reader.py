@@ -1,5 +1,6 @@
 """Reading an import file row by row: CSV (UTF-8 with or without BOM, or Windows-1252; ``,`` or ``;``)
 and XLSX. Rows are streamed, so memory does not grow with the file."""
+
 from __future__ import annotations
 
 import codecs
@@ -46,9 +47,11 @@ class Source:
 
 
 # A valid multi-byte UTF-8 sequence (RFC 3629: no overlong forms, no surrogates, at most U+10FFFF).
-_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
-                             rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
-                             rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
 
 
 def detect_encoding(path: Path) -> tuple[str, int]:
@@ -67,8 +70,10 @@ def detect_encoding(path: Path) -> tuple[str, int]:
     with path.open("rb") as f:
         while block := f.read(_BLOCK):
             if b"\x00" in block:
-                raise FileRefused(f"{path}: not a text file in UTF-8 or Windows-1252 "
-                                  "(it contains NUL bytes; UTF-16 or a binary file?)")
+                raise FileRefused(
+                    f"{path}: not a text file in UTF-8 or Windows-1252 "
+                    "(it contains NUL bytes; UTF-16 or a binary file?)"
+                )
             if bad is None:
                 pending = len(decoder.getstate()[0])
                 try:
@@ -89,18 +94,22 @@ def detect_encoding(path: Path) -> tuple[str, int]:
         return "utf-8-sig", lines
     line, at, byte = bad
     if multibyte:
-        raise FileRefused(f"{path}: line {line}, byte {at}: byte {byte:#04x} is not UTF-8, but the rest of the file "
-                          "is UTF-8; correct that line (or save the whole file as CSV UTF-8) and import again. "
-                          "Nothing was imported")
+        raise FileRefused(
+            f"{path}: line {line}, byte {at}: byte {byte:#04x} is not UTF-8, but the rest of the file "
+            "is UTF-8; correct that line (or save the whole file as CSV UTF-8) and import again. "
+            "Nothing was imported"
+        )
     with path.open("rb") as f:
         lines = 0
         while block := f.read(_BLOCK):
             try:
                 block.decode("cp1252")
             except UnicodeDecodeError as exc:
-                line = lines + block[:exc.start].count(b"\n") + 1
-                raise FileRefused(f"{path}: not readable as UTF-8 or Windows-1252 (line {line}, byte "
-                                  f"{exc.object[exc.start]:#04x}); save it as CSV UTF-8") from None
+                line = lines + block[: exc.start].count(b"\n") + 1
+                raise FileRefused(
+                    f"{path}: not readable as UTF-8 or Windows-1252 (line {line}, byte "
+                    f"{exc.object[exc.start]:#04x}); save it as CSV UTF-8"
+                ) from None
             lines += block.count(b"\n")
     return "cp1252", lines
 
@@ -165,8 +174,16 @@ def _open_csv(path: Path) -> Source:
     def close():
         text.close()  # also keeps the wrapper alive until then: collecting it would close ``raw``
 
-    return Source(path, header, encoding, delimiter, rows(), lambda: (0 if raw.closed else raw.tell(), total), close,
-                  max(lines - 1, 0))
+    return Source(
+        path,
+        header,
+        encoding,
+        delimiter,
+        rows(),
+        lambda: (0 if raw.closed else raw.tell(), total),
+        close,
+        max(lines - 1, 0),
+    )
 
 
 def _open_xlsx(path: Path) -> Source:

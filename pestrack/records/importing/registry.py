@@ -2,6 +2,7 @@
 
 The table lives here, not in ``kinds``, so that ``employer_kinds`` (which builds on ``kinds``) can
 be imported first or alone without an import cycle."""
+
 from __future__ import annotations
 
 from pestrack.records.importing.employer_kinds import EMPLOYER_KINDS

@@ -1,6 +1,7 @@
 """The journal in the admin: read only, for everyone. Entries are written, signed and corrected on
 the person page (or through the API), where the documentation rules apply; a signed entry is
 never changed or deleted, and an unsigned one only by its author, so the admin changes none."""
+
 from django.contrib import admin
 
 from pestrack.records.admin_support import PersonRecordAdmin

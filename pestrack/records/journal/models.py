@@ -6,6 +6,7 @@ written; a signed entry is never changed or deleted but corrected by a new entry
 ``correction_reason``). On PostgreSQL and SQLite a trigger (migration 0002) refuses changing or
 deleting a signed entry in the database itself.
 """
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Length
@@ -23,14 +24,18 @@ class JournalEntry(models.Model):
     date = models.DateField(help_text="The date of the event the entry is about")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     text = models.TextField()
-    meeting = models.ForeignKey("meetings.Meeting", null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="journal_entries")
-    participation = models.ForeignKey("casework.Participation", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="journal_entries")
+    meeting = models.ForeignKey(
+        "meetings.Meeting", null=True, blank=True, on_delete=models.PROTECT, related_name="journal_entries"
+    )
+    participation = models.ForeignKey(
+        "casework.Participation", null=True, blank=True, on_delete=models.PROTECT, related_name="journal_entries"
+    )
     corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
     correction_reason = models.TextField(blank=True)
-    withdraws = models.BooleanField(default=False, help_text="The correction withdraws the corrected entry "
-                                                             "(e.g. it was written on the wrong person)")
+    withdraws = models.BooleanField(
+        default=False,
+        help_text="The correction withdraws the corrected entry (e.g. it was written on the wrong person)",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     edited_at = models.DateTimeField(null=True, blank=True, help_text="When its author last changed it (unsigned)")
@@ -40,13 +45,16 @@ class JournalEntry(models.Model):
     class Meta:
         ordering = ["-date", "-created_at", "-id"]
         verbose_name_plural = "journal entries"
-        indexes = [models.Index(fields=["person", "date", "created_at"], name="journal_person_date"),
-                   models.Index(fields=["author", "signed_at"], name="journal_author_signed")]
+        indexes = [
+            models.Index(fields=["person", "date", "created_at"], name="journal_person_date"),
+            models.Index(fields=["author", "signed_at"], name="journal_author_signed"),
+        ]
         constraints = [
             models.CheckConstraint(condition=LessThanOrEqual(Length("text"), MAX_TEXT), name="journal_text_length"),
-            models.CheckConstraint(condition=models.Q(corrects__isnull=False) | models.Q(correction_reason="",
-                                                                                         withdraws=False),
-                                   name="journal_reason_only_on_correction"),
+            models.CheckConstraint(
+                condition=models.Q(corrects__isnull=False) | models.Q(correction_reason="", withdraws=False),
+                name="journal_reason_only_on_correction",
+            ),
         ]
 
     def __str__(self) -> str:

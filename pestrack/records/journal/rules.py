@@ -11,6 +11,7 @@
 Refusals are ``Violation(field, message)`` lists (as in casework.rules), raised as ``Refused``;
 access to the person and the enrolment is decided by the caller through records.access.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,6 +44,7 @@ def _now(now):
 
 # --- Signed or not ---------------------------------------------------------------------------
 
+
 def signed_q(now: dt.datetime | None = None) -> Q:
     """Entries that count as signed at ``now``: signed, or written at least 24 hours before."""
     return Q(signed_at__isnull=False) | Q(created_at__lte=_now(now) - AUTO_SIGN_AFTER)
@@ -60,11 +62,14 @@ def signed_time(entry: JournalEntry) -> dt.datetime | None:
 def with_history(qs: QuerySet) -> QuerySet:
     """Entries with ``corrected_by`` (the newest correction's id) and ``withdrawn`` annotated, in one query."""
     corrections = JournalEntry.objects.filter(corrects=OuterRef("pk"))
-    return qs.annotate(corrected_by=Subquery(corrections.order_by("-pk").values("pk")[:1]),
-                       withdrawn=Exists(corrections.filter(withdraws=True)))
+    return qs.annotate(
+        corrected_by=Subquery(corrections.order_by("-pk").values("pk")[:1]),
+        withdrawn=Exists(corrections.filter(withdraws=True)),
+    )
 
 
 # --- Checks -----------------------------------------------------------------------------------
+
 
 def kind_for(code: str | Code | None) -> Code | None:
     """The active ``journal_kind`` code named ``code`` (a Code passes through if it is one)."""
@@ -75,8 +80,9 @@ def kind_for(code: str | Code | None) -> Code | None:
     return Code.objects.filter(list="journal_kind", code=code, active=True).first()
 
 
-def check_content(*, enrolment, kind, date: dt.date | None, text: str, meeting=None, participation=None,
-                  today: dt.date | None = None) -> list[Violation]:
+def check_content(
+    *, enrolment, kind, date: dt.date | None, text: str, meeting=None, participation=None, today: dt.date | None = None
+) -> list[Violation]:
     """What an entry says: a kind of the profile, an event date not in the future, a text of at most
     20,000 characters, and links only to a meeting or measure of the same enrolment."""
     today = today or timezone.localdate()
@@ -90,8 +96,12 @@ def check_content(*, enrolment, kind, date: dt.date | None, text: str, meeting=N
     if not (text or "").strip():
         out.append(Violation("text", _("Write the text of the entry.")))
     elif len(text) > MAX_TEXT:
-        out.append(Violation("text", _("The text has %(n)s characters; at most %(max)s are allowed.")
-                             % {"n": len(text), "max": MAX_TEXT}))
+        out.append(
+            Violation(
+                "text",
+                _("The text has %(n)s characters; at most %(max)s are allowed.") % {"n": len(text), "max": MAX_TEXT},
+            )
+        )
     if meeting is not None and meeting.enrolment_id != enrolment.pk:
         out.append(Violation("meeting", _("The meeting belongs to another enrolment or person.")))
     if participation is not None and participation.enrolment_id != enrolment.pk:
@@ -121,26 +131,62 @@ def check_correctable(entry: JournalEntry | None, now: dt.datetime | None = None
 
 # --- Writes -----------------------------------------------------------------------------------
 
-def write(author, *, enrolment, kind, date, text, meeting=None, participation=None, sign: bool = False,
-          today: dt.date | None = None) -> JournalEntry:
+
+def write(
+    author,
+    *,
+    enrolment,
+    kind,
+    date,
+    text,
+    meeting=None,
+    participation=None,
+    sign: bool = False,
+    today: dt.date | None = None,
+) -> JournalEntry:
     """A new entry by ``author``; signed at once if ``sign``. Raises Refused."""
     kind = kind_for(kind)
-    violations = check_content(enrolment=enrolment, kind=kind, date=date, text=text, meeting=meeting,
-                               participation=participation, today=today)
+    violations = check_content(
+        enrolment=enrolment, kind=kind, date=date, text=text, meeting=meeting, participation=participation, today=today
+    )
     if violations:
         raise Refused(violations)
-    return JournalEntry.objects.create(person_id=enrolment.person_id, enrolment=enrolment, kind=kind, date=date,
-                                       author=author, text=text, meeting=meeting, participation=participation,
-                                       signed_at=timezone.now() if sign else None)
+    return JournalEntry.objects.create(
+        person_id=enrolment.person_id,
+        enrolment=enrolment,
+        kind=kind,
+        date=date,
+        author=author,
+        text=text,
+        meeting=meeting,
+        participation=participation,
+        signed_at=timezone.now() if sign else None,
+    )
 
 
-def edit(entry: JournalEntry, user, *, kind, date, text, meeting=None, participation=None, sign: bool = False,
-         today: dt.date | None = None) -> JournalEntry:
+def edit(
+    entry: JournalEntry,
+    user,
+    *,
+    kind,
+    date,
+    text,
+    meeting=None,
+    participation=None,
+    sign: bool = False,
+    today: dt.date | None = None,
+) -> JournalEntry:
     """Change an unsigned entry (its author only). Raises Refused."""
     kind = kind_for(kind)
     violations = check_edit(entry, user) or check_content(
-        enrolment=entry.enrolment, kind=kind, date=date, text=text, meeting=meeting, participation=participation,
-        today=today)
+        enrolment=entry.enrolment,
+        kind=kind,
+        date=date,
+        text=text,
+        meeting=meeting,
+        participation=participation,
+        today=today,
+    )
     if violations:
         raise Refused(violations)
     entry.kind, entry.date, entry.text, entry.meeting, entry.participation = kind, date, text, meeting, participation
@@ -161,8 +207,18 @@ def sign(entry: JournalEntry, user) -> JournalEntry:
     return entry
 
 
-def correct(entry: JournalEntry | None, author, *, kind, date, text, reason: str, withdraws: bool = False,
-            sign: bool = True, today: dt.date | None = None) -> JournalEntry:
+def correct(
+    entry: JournalEntry | None,
+    author,
+    *,
+    kind,
+    date,
+    text,
+    reason: str,
+    withdraws: bool = False,
+    sign: bool = True,
+    today: dt.date | None = None,
+) -> JournalEntry:
     """A new entry that corrects (or withdraws) a signed one, in the same enrolment. Raises Refused."""
     violations = check_correctable(entry)
     if violations:
@@ -170,17 +226,30 @@ def correct(entry: JournalEntry | None, author, *, kind, date, text, reason: str
     if not (reason or "").strip():
         violations.append(Violation("reason", _("Say why the entry is corrected.")))
     elif len(reason) > MAX_TEXT:
-        violations.append(Violation("reason", _("The reason has %(n)s characters; at most %(max)s are allowed.")
-                                    % {"n": len(reason), "max": MAX_TEXT}))
+        violations.append(
+            Violation(
+                "reason",
+                _("The reason has %(n)s characters; at most %(max)s are allowed.")
+                % {"n": len(reason), "max": MAX_TEXT},
+            )
+        )
     kind = kind_for(kind) if kind else entry.kind
     violations += check_content(enrolment=entry.enrolment, kind=kind, date=date, text=text, today=today)
     if violations:
         raise Refused(violations)
     with transaction.atomic():
         return JournalEntry.objects.create(
-            person_id=entry.person_id, enrolment_id=entry.enrolment_id, kind=kind, date=date, author=author,
-            text=text, corrects=entry, correction_reason=reason, withdraws=withdraws,
-            signed_at=timezone.now() if sign else None)
+            person_id=entry.person_id,
+            enrolment_id=entry.enrolment_id,
+            kind=kind,
+            date=date,
+            author=author,
+            text=text,
+            corrects=entry,
+            correction_reason=reason,
+            withdraws=withdraws,
+            signed_at=timezone.now() if sign else None,
+        )
 
 
 def autosign(now: dt.datetime | None = None) -> list[JournalEntry]:
@@ -190,8 +259,8 @@ def autosign(now: dt.datetime | None = None) -> list[JournalEntry]:
     due = JournalEntry.objects.filter(signed_at__isnull=True, created_at__lte=cutoff)
     rows = list(due.only("pk", "person_id"))
     due.filter(pk__in=[r.pk for r in rows]).update(
-        signed_at=ExpressionWrapper(F("created_at") + AUTO_SIGN_AFTER, output_field=DateTimeField()),
-        auto_signed=True)
+        signed_at=ExpressionWrapper(F("created_at") + AUTO_SIGN_AFTER, output_field=DateTimeField()), auto_signed=True
+    )
     return rows
 
 
@@ -203,14 +272,17 @@ def blank_texts(person_ids) -> int:
 
 # --- Work list --------------------------------------------------------------------------------
 
+
 def unsigned_items(enrolments: QuerySet, today: dt.date) -> QuerySet:
     """The unsigned entries of these enrolments, due the day their 24 hours run out; the item's
     caseworker is the author, the only one who can sign."""
-    return (JournalEntry.objects.filter(enrolment__in=enrolments, signed_at__isnull=True,
-                                        created_at__gt=timezone.now() - AUTO_SIGN_AFTER)
-            .annotate(due_date=TruncDate(ExpressionWrapper(F("created_at") + AUTO_SIGN_AFTER,
-                                                           output_field=DateTimeField())),
-                      object_id=F("pk"), caseworker_id=F("author_id")))
+    return JournalEntry.objects.filter(
+        enrolment__in=enrolments, signed_at__isnull=True, created_at__gt=timezone.now() - AUTO_SIGN_AFTER
+    ).annotate(
+        due_date=TruncDate(ExpressionWrapper(F("created_at") + AUTO_SIGN_AFTER, output_field=DateTimeField())),
+        object_id=F("pk"),
+        caseworker_id=F("author_id"),
+    )
 
 
 def register_worklist_source() -> None:
@@ -218,6 +290,12 @@ def register_worklist_source() -> None:
 
     from pestrack.records import worklist
 
-    worklist.register(worklist.Source(
-        kind="journal_unsigned", label=gettext_lazy("Unsigned journal entry"), query=unsigned_items,
-        resolve_url=lambda row: reverse("journal-entry", args=[row["object_id"]]), order=40))
+    worklist.register(
+        worklist.Source(
+            kind="journal_unsigned",
+            label=gettext_lazy("Unsigned journal entry"),
+            query=unsigned_items,
+            resolve_url=lambda row: reverse("journal-entry", args=[row["object_id"]]),
+            order=40,
+        )
+    )

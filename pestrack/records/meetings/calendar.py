@@ -3,6 +3,7 @@
 The file leaves pestrack (a calendar program, a phone), so it holds no identity number and the
 person's name only as the reader may see it (masked for a protected identity); the link leads back
 to the person page, behind the log-in and the access check."""
+
 from __future__ import annotations
 
 import datetime as dt

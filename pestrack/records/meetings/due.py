@@ -7,6 +7,7 @@
   last day entered (or the start, when nothing is). Gaps before a week that is entered are not
   listed: the latest week is what the social services ask for.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,8 +28,9 @@ def _end_of(day: dt.date) -> dt.datetime:
 def meetings_due(enrolments, today: dt.date):
     from pestrack.records.meetings.models import Meeting
 
-    return (Meeting.objects.filter(enrolment__in=enrolments, outcome__isnull=True, starts_at__lt=_end_of(today))
-            .annotate(due_date=TruncDate("starts_at"), object_id=F("pk"), caseworker_id=F("enrolment__caseworker_id")))
+    return Meeting.objects.filter(
+        enrolment__in=enrolments, outcome__isnull=True, starts_at__lt=_end_of(today)
+    ).annotate(due_date=TruncDate("starts_at"), object_id=F("pk"), caseworker_id=F("enrolment__caseworker_id"))
 
 
 def attendance_due(enrolments, today: dt.date):
@@ -39,11 +41,18 @@ def attendance_due(enrolments, today: dt.date):
     last_sunday = last_monday + dt.timedelta(days=6)
     entered = Attendance.objects.filter(participation=OuterRef("pk"))
     latest = entered.order_by().values("participation").annotate(last=Max("date")).values("last")
-    return (Participation.objects.current().filter(enrolment__in=enrolments, start_date__lte=last_sunday)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=last_monday))
-            .exclude(Exists(entered.filter(date__gte=last_monday)))
-            .annotate(due_date=Coalesce(Subquery(latest), F("start_date")), person_id=F("enrolment__person_id"),
-                      object_id=F("pk"), caseworker_id=F("enrolment__caseworker_id")))
+    return (
+        Participation.objects.current()
+        .filter(enrolment__in=enrolments, start_date__lte=last_sunday)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=last_monday))
+        .exclude(Exists(entered.filter(date__gte=last_monday)))
+        .annotate(
+            due_date=Coalesce(Subquery(latest), F("start_date")),
+            person_id=F("enrolment__person_id"),
+            object_id=F("pk"),
+            caseworker_id=F("enrolment__caseworker_id"),
+        )
+    )
 
 
 def _meeting_url(row: dict) -> str:
@@ -53,11 +62,15 @@ def _meeting_url(row: dict) -> str:
 def _attendance_url(row: dict) -> str:
     """The week grid of last week (entering it resolves the item)."""
     today = timezone.localdate()
-    return reverse("attendance-week", args=[row["object_id"]]) + f"?week={today - dt.timedelta(days=today.weekday() + 7)}"
+    return (
+        reverse("attendance-week", args=[row["object_id"]]) + f"?week={today - dt.timedelta(days=today.weekday() + 7)}"
+    )
 
 
 def register() -> None:
-    worklist.register(worklist.Source("meeting_today", _("Meeting without an outcome"), meetings_due, _meeting_url,
-                                      order=30))
-    worklist.register(worklist.Source("attendance_missing", _("Attendance not entered"), attendance_due,
-                                      _attendance_url, order=70))
+    worklist.register(
+        worklist.Source("meeting_today", _("Meeting without an outcome"), meetings_due, _meeting_url, order=30)
+    )
+    worklist.register(
+        worklist.Source("attendance_missing", _("Attendance not entered"), attendance_due, _attendance_url, order=70)
+    )

@@ -1,4 +1,5 @@
 """Meetings with a participant (and attendance in measures, added by this app's later migrations)."""
+
 from django.conf import settings
 from django.db import models
 
@@ -16,18 +17,22 @@ class Meeting(models.Model):
     duration_minutes = models.PositiveIntegerField(default=60)
     place = models.CharField(max_length=200, blank=True)
     digital = models.BooleanField(default=False)
-    other_bodies = models.ManyToManyField("codes.Code", blank=True, related_name="+",
-                                          limit_choices_to={"list": "other_body"})
+    other_bodies = models.ManyToManyField(
+        "codes.Code", blank=True, related_name="+", limit_choices_to={"list": "other_body"}
+    )
     outcome = code_fk("meeting_outcome", null=True, blank=True)
-    organiser = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    organiser = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["starts_at"]
-        indexes = [models.Index(fields=["enrolment", "starts_at"], name="meeting_enrolment_start"),
-                   models.Index(fields=["organiser", "starts_at"], name="meeting_organiser_start")]
+        indexes = [
+            models.Index(fields=["enrolment", "starts_at"], name="meeting_enrolment_start"),
+            models.Index(fields=["organiser", "starts_at"], name="meeting_organiser_start"),
+        ]
 
     def __str__(self) -> str:
         return f"Meeting {self.pk} ({self.starts_at:%Y-%m-%d %H:%M})"
@@ -41,8 +46,9 @@ class Attendance(models.Model):
     date = models.DateField()
     present = models.BooleanField()
     absence_reason = code_fk("absence_reason", null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

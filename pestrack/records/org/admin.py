@@ -1,6 +1,7 @@
 """Organisation units, staff users and their role assignments: managed by administrators.
 
 Granting ``may_see_protected`` happens here, on the user's assignment (see docs/access-control.md)."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User

@@ -3,6 +3,7 @@
 The admin permissions only open the admin pages; which persons a user sees is decided by
 pestrack.records.access, never by these permissions.
 """
+
 from __future__ import annotations
 
 from django.contrib.auth import password_validation
@@ -19,7 +20,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ANALYST: ["codes.view", "org.view"],
     Role.EMPLOYER_RELATIONS: [f"employers.{a}" for a in ("view", "add", "change")],
     Role.DPO: ["audit.view"],
-    Role.ADMIN: [f"{app}.{a}" for app in ("codes", "org", "auth", "employers") for a in ("view", "add", "change", "delete")],
+    Role.ADMIN: [
+        f"{app}.{a}" for app in ("codes", "org", "auth", "employers") for a in ("view", "add", "change", "delete")
+    ],
 }
 
 
@@ -47,8 +50,9 @@ def set_password(user: User, password: str) -> None:
 
 
 @transaction.atomic
-def add_user(username: str, role: str, unit_codes: list[str], *, password: str | None = None,
-             may_see_protected: bool = False) -> User:
+def add_user(
+    username: str, role: str, unit_codes: list[str], *, password: str | None = None, may_see_protected: bool = False
+) -> User:
     if role not in Role.values:
         raise ValueError(f"unknown role {role!r}; choose one of {', '.join(Role.values)}")
     units = []
@@ -64,6 +68,7 @@ def add_user(username: str, role: str, unit_codes: list[str], *, password: str |
     user.save()
     user.groups.add(role_group(role))
     for unit in units:
-        Assignment.objects.update_or_create(user=user, role=role, unit=unit,
-                                            defaults={"may_see_protected": may_see_protected})
+        Assignment.objects.update_or_create(
+            user=user, role=role, unit=unit, defaults={"may_see_protected": may_see_protected}
+        )
     return user

@@ -1,4 +1,5 @@
 """Outreach contacts (not identifying anyone) and survey answers (person data when linked to an enrolment)."""
+
 from django.contrib import admin
 from django.db.models import Q
 

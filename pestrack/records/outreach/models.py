@@ -6,11 +6,19 @@ class OutreachContact(models.Model):
 
     date = models.DateField()
     org_unit = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, related_name="+")
-    target_group = models.ForeignKey("codes.Code", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                     limit_choices_to={"list": "target_group"})
+    target_group = models.ForeignKey(
+        "codes.Code",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"list": "target_group"},
+    )
     sex = models.CharField(max_length=5, blank=True, choices=[("woman", "woman"), ("man", "man")])
     age_band = models.CharField(max_length=10, blank=True)
-    level = models.PositiveSmallIntegerField(default=1, help_text="Outreach level 1 (guidance) or 2 (structured measures)")
+    level = models.PositiveSmallIntegerField(
+        default=1, help_text="Outreach level 1 (guidance) or 2 (structured measures)"
+    )
     outcome = models.CharField(max_length=60, blank=True, help_text="e.g. enrolled_jobbtorg, referred_af, studies")
 
 
@@ -20,7 +28,9 @@ class SurveyAnswer(models.Model):
     survey = models.CharField(max_length=60)
     question = models.CharField(max_length=60)
     date = models.DateField()
-    enrolment = models.ForeignKey("casework.Enrolment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    enrolment = models.ForeignKey(
+        "casework.Enrolment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     org_unit = models.ForeignKey("org.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     value = models.SmallIntegerField(null=True, blank=True)
     text = models.TextField(blank=True)

@@ -1,5 +1,6 @@
 """The person admin: only persons the user may see (records.access), protected identities masked,
 search by identity number through the look-up hash, every read and write logged."""
+
 from __future__ import annotations
 
 from django import forms
@@ -23,13 +24,23 @@ DETAIL_FIELDS = ["birth_date", "sex", "municipality", "education_level", "born_a
 class PersonAddForm(forms.ModelForm):
     """A new person: the identity number is validated, stored encrypted and gives the birth date."""
 
-    identity_number = forms.CharField(label=gettext_lazy("Identity number"), max_length=13,
-                                      help_text=gettext_lazy("YYYYMMDD-NNNN or YYMMDD-NNNN"))
+    identity_number = forms.CharField(
+        label=gettext_lazy("Identity number"), max_length=13, help_text=gettext_lazy("YYYYMMDD-NNNN or YYMMDD-NNNN")
+    )
 
     class Meta:
         model = Person
-        fields = ["first_name", "last_name", "sex", "municipality", "address", "education_level", "born_abroad",
-                  "arrival_year", "protected_identity"]
+        fields = [
+            "first_name",
+            "last_name",
+            "sex",
+            "municipality",
+            "address",
+            "education_level",
+            "born_abroad",
+            "arrival_year",
+            "protected_identity",
+        ]
 
     user = None  # set by the admin's get_form and by the workspace's view
     source = ""
@@ -41,12 +52,18 @@ class PersonAddForm(forms.ModelForm):
             raise forms.ValidationError(exc.translated()) from None
         registered, person = access.registered_person(self.user, number, source=self.source)
         if person is not None:
-            raise forms.ValidationError(format_html(
-                '{} <a href="{}">{}</a>', _("A person with this identity number is already registered."),
-                self.person_url(person), _("Open the person")))
+            raise forms.ValidationError(
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _("A person with this identity number is already registered."),
+                    self.person_url(person),
+                    _("Open the person"),
+                )
+            )
         if registered:  # not said outright: the person is outside the user's scope (logged)
-            raise forms.ValidationError(_("This identity number cannot be registered. Check the number; if it "
-                                          "is right, ask an administrator."))
+            raise forms.ValidationError(
+                _("This identity number cannot be registered. Check the number; if it is right, ask an administrator.")
+            )
         return number
 
     def person_url(self, person) -> str:
@@ -76,7 +93,8 @@ class PersonAdmin(PersonRecordAdmin):
         # Whether this viewer sees protected identities rides along on every row (lists and forms).
         see = access.may_see_protected(request.user)
         return access.persons_visible_to(request.user).annotate(
-            viewer_may_see_protected=Value(see, output_field=BooleanField()))
+            viewer_may_see_protected=Value(see, output_field=BooleanField())
+        )
 
     def person_of(self, obj):
         return obj.pk

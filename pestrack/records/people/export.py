@@ -4,6 +4,7 @@
 into a readable, self-contained document in Swedish or English. Access checks and logging are the
 caller's job (see records.access); this module only reads.
 """
+
 from __future__ import annotations
 
 from html import escape
@@ -34,8 +35,10 @@ def _codes(codes) -> dict | None:
     codes = sorted(codes, key=lambda c: (c.sort_order, c.code))
     if not codes:
         return None
-    return {key: ", ".join(getattr(c, attr) for c in codes) for key, attr in
-            (("code", "code"), ("sv", "name_sv"), ("en", "name_en"))}
+    return {
+        key: ", ".join(getattr(c, attr) for c in codes)
+        for key, attr in (("code", "code"), ("sv", "name_sv"), ("en", "name_en"))
+    }
 
 
 def _date(d) -> str | None:
@@ -53,71 +56,145 @@ def _time(t) -> str | None:
 def journal_entry(j: JournalEntry) -> dict:
     """One journal entry of the extract, with its history: written, signed, what it corrects and
     the entries that correct it."""
-    return {"id": j.pk, "kind": _code(j.kind), "date": _date(j.date), "author": _user(j.author), "text": j.text,
-            "meeting": _time(j.meeting.starts_at) if j.meeting else None,
-            "measure": _code(j.participation.measure) if j.participation else None,
-            "written_at": _time(j.created_at), "changed_at": _time(j.edited_at),
-            "signed_at": _time(signed_time(j)) if is_signed(j) else None,
-            "signed_automatically": is_signed(j) and (j.auto_signed or not j.signed_at),
-            "corrects": j.corrects_id, "correction_reason": j.correction_reason or None, "withdraws": j.withdraws,
-            "corrected_by": [c.pk for c in j.corrections.all()]}
+    return {
+        "id": j.pk,
+        "kind": _code(j.kind),
+        "date": _date(j.date),
+        "author": _user(j.author),
+        "text": j.text,
+        "meeting": _time(j.meeting.starts_at) if j.meeting else None,
+        "measure": _code(j.participation.measure) if j.participation else None,
+        "written_at": _time(j.created_at),
+        "changed_at": _time(j.edited_at),
+        "signed_at": _time(signed_time(j)) if is_signed(j) else None,
+        "signed_automatically": is_signed(j) and (j.auto_signed or not j.signed_at),
+        "corrects": j.corrects_id,
+        "correction_reason": j.correction_reason or None,
+        "withdraws": j.withdraws,
+        "corrected_by": [c.pk for c in j.corrections.all()],
+    }
 
 
 def person_extract(person: Person) -> dict:
     """Everything stored about ``person``, with code lists resolved to their names."""
-    enrolments = (Enrolment.objects.filter(person=person)
-                  .select_related("programme", "org_unit", "referring_unit", "referring_body", "target_group",
-                                  "entry_route", "exit_reason", "caseworker")
-                  .prefetch_related("assessments__instrument", "plans", "participations__measure",
-                                    "participations__provider_type", "participations__place", "followups",
-                                    Prefetch("journal_entries", JournalEntry.objects.select_related(
-                                        "kind", "author", "meeting", "participation__measure")
-                                             .prefetch_related("corrections").order_by("date", "created_at", "pk")),
-                                    "meetings__kind", "meetings__outcome", "meetings__other_bodies", "meetings__organiser",
-                                    "participations__attendance__absence_reason")
-                  .order_by("start_date"))
+    enrolments = (
+        Enrolment.objects.filter(person=person)
+        .select_related(
+            "programme",
+            "org_unit",
+            "referring_unit",
+            "referring_body",
+            "target_group",
+            "entry_route",
+            "exit_reason",
+            "caseworker",
+        )
+        .prefetch_related(
+            "assessments__instrument",
+            "plans",
+            "participations__measure",
+            "participations__provider_type",
+            "participations__place",
+            "followups",
+            Prefetch(
+                "journal_entries",
+                JournalEntry.objects.select_related("kind", "author", "meeting", "participation__measure")
+                .prefetch_related("corrections")
+                .order_by("date", "created_at", "pk"),
+            ),
+            "meetings__kind",
+            "meetings__outcome",
+            "meetings__other_bodies",
+            "meetings__organiser",
+            "participations__attendance__absence_reason",
+        )
+        .order_by("start_date")
+    )
     out_enrolments = []
     for e in enrolments:
-        out_enrolments.append({
-            "id": e.pk,
-            "programme": _code(e.programme),
-            "org_unit": e.org_unit.name,
-            "referring_unit": e.referring_unit.name if e.referring_unit else None,
-            "referring_body": _code(e.referring_body),
-            "target_group": _code(e.target_group),
-            "entry_route": _code(e.entry_route),
-            "decision_reference": e.decision_reference or None,
-            "decision_date": _date(e.decision_date),
-            "start_date": _date(e.start_date),
-            "end_date": _date(e.end_date),
-            "exit_reason": _code(e.exit_reason),
-            "caseworker": e.caseworker.get_full_name() or e.caseworker.get_username() if e.caseworker else None,
-            "assessments": [{"instrument": _code(a.instrument), "date": _date(a.date),
-                             "score": None if a.score is None else float(a.score), "band": a.band,
-                             "item_scores": a.item_scores} for a in e.assessments.all()],
-            "plans": [{"date": _date(p.date), "goals": p.goals, "steps": p.steps,
-                       "participant_view": p.participant_view, "participant_involved": p.participant_involved}
-                      for p in e.plans.all()],
-            "participations": [{"measure": _code(p.measure), "provider_type": _code(p.provider_type),
-                                "provider_name": p.provider_name or None,
-                                "place": str(p.place) if p.place else None,
-                                "start_date": _date(p.start_date), "end_date": _date(p.end_date)}
-                               for p in e.participations.all()],
-            "followups": [{"months": f.months, "reference_date": _date(f.reference_date), "working": f.working,
-                           "studying": f.studying, "self_sufficient": f.self_sufficient, "source": f.source}
-                          for f in e.followups.all()],
-            "journal": [journal_entry(j) for j in e.journal_entries.all()],
-            "meetings": [{"starts_at": timezone.localtime(m.starts_at).isoformat(timespec="minutes"),
-                          "duration_minutes": m.duration_minutes, "kind": _code(m.kind),
-                          "place": m.place or None, "digital": m.digital,
-                          "other_bodies": _codes(m.other_bodies.all()),
-                          "outcome": _code(m.outcome),
-                          "organiser": m.organiser.get_username() if m.organiser else None}
-                         for m in sorted(e.meetings.all(), key=lambda m: m.starts_at)],
-            "attendance": [{"measure": _code(p.measure), "date": _date(a.date), "present": a.present,
-                            "absence_reason": _code(a.absence_reason)}
-                           for p in e.participations.all() for a in p.attendance.all()],
-        })
+        out_enrolments.append(
+            {
+                "id": e.pk,
+                "programme": _code(e.programme),
+                "org_unit": e.org_unit.name,
+                "referring_unit": e.referring_unit.name if e.referring_unit else None,
+                "referring_body": _code(e.referring_body),
+                "target_group": _code(e.target_group),
+                "entry_route": _code(e.entry_route),
+                "decision_reference": e.decision_reference or None,
+                "decision_date": _date(e.decision_date),
+                "start_date": _date(e.start_date),
+                "end_date": _date(e.end_date),
+                "exit_reason": _code(e.exit_reason),
+                "caseworker": e.caseworker.get_full_name() or e.caseworker.get_username() if e.caseworker else None,
+                "assessments": [
+                    {
+                        "instrument": _code(a.instrument),
+                        "date": _date(a.date),
+                        "score": None if a.score is None else float(a.score),
+                        "band": a.band,
+                        "item_scores": a.item_scores,
+                    }
+                    for a in e.assessments.all()
+                ],
+                "plans": [
+                    {
+                        "date": _date(p.date),
+                        "goals": p.goals,
+                        "steps": p.steps,
+                        "participant_view": p.participant_view,
+                        "participant_involved": p.participant_involved,
+                    }
+                    for p in e.plans.all()
+                ],
+                "participations": [
+                    {
+                        "measure": _code(p.measure),
+                        "provider_type": _code(p.provider_type),
+                        "provider_name": p.provider_name or None,
+                        "place": str(p.place) if p.place else None,
+                        "start_date": _date(p.start_date),
+                        "end_date": _date(p.end_date),
+                    }
+                    for p in e.participations.all()
+                ],
+                "followups": [
+                    {
+                        "months": f.months,
+                        "reference_date": _date(f.reference_date),
+                        "working": f.working,
+                        "studying": f.studying,
+                        "self_sufficient": f.self_sufficient,
+                        "source": f.source,
+                    }
+                    for f in e.followups.all()
+                ],
+                "journal": [journal_entry(j) for j in e.journal_entries.all()],
+                "meetings": [
+                    {
+                        "starts_at": timezone.localtime(m.starts_at).isoformat(timespec="minutes"),
+                        "duration_minutes": m.duration_minutes,
+                        "kind": _code(m.kind),
+                        "place": m.place or None,
+                        "digital": m.digital,
+                        "other_bodies": _codes(m.other_bodies.all()),
+                        "outcome": _code(m.outcome),
+                        "organiser": m.organiser.get_username() if m.organiser else None,
+                    }
+                    for m in sorted(e.meetings.all(), key=lambda m: m.starts_at)
+                ],
+                "attendance": [
+                    {
+                        "measure": _code(p.measure),
+                        "date": _date(a.date),
+                        "present": a.present,
+                        "absence_reason": _code(a.absence_reason),
+                    }
+                    for p in e.participations.all()
+                    for a in p.attendance.all()
+                ],
+            }
+        )
     surveys = SurveyAnswer.objects.filter(enrolment__person=person).order_by("date")
     # the list of documents, not their content (which the person can be given as copies)
     documents = Document.objects.filter(person=person).order_by("uploaded_at", "pk")
@@ -144,81 +221,174 @@ def person_extract(person: Person) -> dict:
             "updated_at": person.updated_at.isoformat(timespec="seconds"),
         },
         "enrolments": out_enrolments,
-        "survey_answers": [{"survey": s.survey, "question": s.question, "date": _date(s.date), "value": s.value,
-                            "text": s.text} for s in surveys],
-        "documents": [{"name": d.name, "type": d.content_type, "size_bytes": d.size,
-                       "uploaded_at": timezone.localtime(d.uploaded_at).isoformat(timespec="seconds"),
-                       "enrolment_id": d.enrolment_id, "description": d.description,
-                       "withdrawn_at": (timezone.localtime(d.withdrawn_at).isoformat(timespec="seconds")
-                                        if d.withdrawn_at else None),
-                       "withdrawal_reason": d.withdrawal_reason or None} for d in documents],
+        "survey_answers": [
+            {"survey": s.survey, "question": s.question, "date": _date(s.date), "value": s.value, "text": s.text}
+            for s in surveys
+        ],
+        "documents": [
+            {
+                "name": d.name,
+                "type": d.content_type,
+                "size_bytes": d.size,
+                "uploaded_at": timezone.localtime(d.uploaded_at).isoformat(timespec="seconds"),
+                "enrolment_id": d.enrolment_id,
+                "description": d.description,
+                "withdrawn_at": (
+                    timezone.localtime(d.withdrawn_at).isoformat(timespec="seconds") if d.withdrawn_at else None
+                ),
+                "withdrawal_reason": d.withdrawal_reason or None,
+            }
+            for d in documents
+        ],
     }
 
 
 _LABELS = {
-    "sv": {"title": "Registerutdrag", "intro": "Utdrag enligt artikel 15 i dataskyddsförordningen (GDPR).",
-           "controller": "Personuppgiftsansvarig", "purposes": "Ändamål", "retention": "Lagringstid",
-           "years": "år efter sista avslutade inskrivning", "person": "Personuppgifter", "enrolments": "Inskrivningar",
-           "assessments": "Bedömningar", "plans": "Planer", "participations": "Insatser", "followups": "Uppföljningar",
-           "surveys": "Enkätsvar", "none": "Inga", "generated": "Framställt", "journal": "Journalanteckningar",
-           "entry": "Anteckning", "author": "Skriven av", "signed": "Signerad", "auto": "automatiskt",
-           "corrects": "Rättar anteckning", "reason": "Skäl", "withdraws": "Makulerar anteckningen",
-           "corrected_by": "Rättad genom anteckning", "meeting": "Möte", "measure": "Insats",
-           "documents": "Dokument (förteckning; innehållet lämnas som kopior på begäran)",
-           "meetings": "Möten", "attendance": "Närvaro i insatser"},
-    "en": {"title": "Register extract", "intro": "Extract under article 15 of the General Data Protection Regulation.",
-           "controller": "Controller", "purposes": "Purposes", "retention": "Retention",
-           "years": "years after the last enrolment ended", "person": "Personal data", "enrolments": "Enrolments",
-           "assessments": "Assessments", "plans": "Plans", "participations": "Measures", "followups": "Follow-ups",
-           "surveys": "Survey answers", "none": "None", "generated": "Produced", "journal": "Journal entries",
-           "entry": "Entry", "author": "Written by", "signed": "Signed", "auto": "automatically",
-           "corrects": "Corrects entry", "reason": "Reason", "withdraws": "Withdraws the entry",
-           "corrected_by": "Corrected by entry", "meeting": "Meeting", "measure": "Measure",
-           "documents": "Documents (a list; their content is given as copies on request)",
-           "meetings": "Meetings", "attendance": "Attendance in measures"},
+    "sv": {
+        "title": "Registerutdrag",
+        "intro": "Utdrag enligt artikel 15 i dataskyddsförordningen (GDPR).",
+        "controller": "Personuppgiftsansvarig",
+        "purposes": "Ändamål",
+        "retention": "Lagringstid",
+        "years": "år efter sista avslutade inskrivning",
+        "person": "Personuppgifter",
+        "enrolments": "Inskrivningar",
+        "assessments": "Bedömningar",
+        "plans": "Planer",
+        "participations": "Insatser",
+        "followups": "Uppföljningar",
+        "surveys": "Enkätsvar",
+        "none": "Inga",
+        "generated": "Framställt",
+        "journal": "Journalanteckningar",
+        "entry": "Anteckning",
+        "author": "Skriven av",
+        "signed": "Signerad",
+        "auto": "automatiskt",
+        "corrects": "Rättar anteckning",
+        "reason": "Skäl",
+        "withdraws": "Makulerar anteckningen",
+        "corrected_by": "Rättad genom anteckning",
+        "meeting": "Möte",
+        "measure": "Insats",
+        "documents": "Dokument (förteckning; innehållet lämnas som kopior på begäran)",
+        "meetings": "Möten",
+        "attendance": "Närvaro i insatser",
+    },
+    "en": {
+        "title": "Register extract",
+        "intro": "Extract under article 15 of the General Data Protection Regulation.",
+        "controller": "Controller",
+        "purposes": "Purposes",
+        "retention": "Retention",
+        "years": "years after the last enrolment ended",
+        "person": "Personal data",
+        "enrolments": "Enrolments",
+        "assessments": "Assessments",
+        "plans": "Plans",
+        "participations": "Measures",
+        "followups": "Follow-ups",
+        "surveys": "Survey answers",
+        "none": "None",
+        "generated": "Produced",
+        "journal": "Journal entries",
+        "entry": "Entry",
+        "author": "Written by",
+        "signed": "Signed",
+        "auto": "automatically",
+        "corrects": "Corrects entry",
+        "reason": "Reason",
+        "withdraws": "Withdraws the entry",
+        "corrected_by": "Corrected by entry",
+        "meeting": "Meeting",
+        "measure": "Measure",
+        "documents": "Documents (a list; their content is given as copies on request)",
+        "meetings": "Meetings",
+        "attendance": "Attendance in measures",
+    },
 }
 
 
 # The extract's field names, as the person reads them; a field missing here is shown by its key.
 _FIELDS = {
-    "id": ("Id", "Id"), "identity_number": ("Personnummer", "Identity number"),
+    "id": ("Id", "Id"),
+    "identity_number": ("Personnummer", "Identity number"),
     "is_coordination_number": ("Samordningsnummer", "Coordination number"),
-    "first_name": ("Förnamn", "First name"), "last_name": ("Efternamn", "Last name"),
-    "birth_date": ("Födelsedatum", "Birth date"), "sex": ("Kön", "Sex"), "municipality": ("Kommun", "Municipality"),
-    "address": ("Adress", "Address"), "education_level": ("Utbildningsnivå", "Education level"),
-    "born_abroad": ("Född utomlands", "Born abroad"), "arrival_year": ("Invandringsår", "Year of arrival"),
+    "first_name": ("Förnamn", "First name"),
+    "last_name": ("Efternamn", "Last name"),
+    "birth_date": ("Födelsedatum", "Birth date"),
+    "sex": ("Kön", "Sex"),
+    "municipality": ("Kommun", "Municipality"),
+    "address": ("Adress", "Address"),
+    "education_level": ("Utbildningsnivå", "Education level"),
+    "born_abroad": ("Född utomlands", "Born abroad"),
+    "arrival_year": ("Invandringsår", "Year of arrival"),
     "protected_identity": ("Skyddade personuppgifter", "Protected identity"),
-    "registered_at": ("Registrerad", "Registered"), "updated_at": ("Senast ändrad", "Last changed"),
-    "masked": ("Maskerad", "Masked"), "anonymised": ("Avidentifierad", "Anonymised"),
-    "programme": ("Program", "Programme"), "org_unit": ("Enhet", "Unit"),
-    "referring_unit": ("Anvisande enhet", "Referring unit"), "referring_body": ("Anvisande verksamhet", "Referring body"),
-    "target_group": ("Målgrupp", "Target group"), "entry_route": ("Inskrivningsväg", "Entry route"),
-    "decision_reference": ("Beslut", "Decision"), "decision_date": ("Beslutsdatum", "Decision date"),
-    "start_date": ("Startdatum", "Start date"), "end_date": ("Slutdatum", "End date"),
-    "exit_reason": ("Avslutsorsak", "Exit reason"), "caseworker": ("Handläggare", "Caseworker"),
-    "instrument": ("Instrument", "Instrument"), "date": ("Datum", "Date"), "score": ("Poäng", "Score"),
-    "band": ("Intervall", "Band"), "item_scores": ("Delpoäng", "Item scores"), "goals": ("Mål", "Goals"),
-    "steps": ("Steg", "Steps"), "participant_view": ("Deltagarens egen syn", "The participant's own view"),
+    "registered_at": ("Registrerad", "Registered"),
+    "updated_at": ("Senast ändrad", "Last changed"),
+    "masked": ("Maskerad", "Masked"),
+    "anonymised": ("Avidentifierad", "Anonymised"),
+    "programme": ("Program", "Programme"),
+    "org_unit": ("Enhet", "Unit"),
+    "referring_unit": ("Anvisande enhet", "Referring unit"),
+    "referring_body": ("Anvisande verksamhet", "Referring body"),
+    "target_group": ("Målgrupp", "Target group"),
+    "entry_route": ("Inskrivningsväg", "Entry route"),
+    "decision_reference": ("Beslut", "Decision"),
+    "decision_date": ("Beslutsdatum", "Decision date"),
+    "start_date": ("Startdatum", "Start date"),
+    "end_date": ("Slutdatum", "End date"),
+    "exit_reason": ("Avslutsorsak", "Exit reason"),
+    "caseworker": ("Handläggare", "Caseworker"),
+    "instrument": ("Instrument", "Instrument"),
+    "date": ("Datum", "Date"),
+    "score": ("Poäng", "Score"),
+    "band": ("Intervall", "Band"),
+    "item_scores": ("Delpoäng", "Item scores"),
+    "goals": ("Mål", "Goals"),
+    "steps": ("Steg", "Steps"),
+    "participant_view": ("Deltagarens egen syn", "The participant's own view"),
     "participant_involved": ("Deltagaren var med och tog fram planen", "The participant took part in the plan"),
-    "measure": ("Insats", "Measure"), "provider_type": ("Typ av anordnare", "Provider type"),
-    "provider_name": ("Anordnare", "Provider"), "place": ("Plats", "Place"),
-    "months": ("Månader efter avslut", "Months after exit"), "reference_date": ("Uppföljningsdatum", "Follow-up date"),
-    "working": ("Arbetar", "Working"), "studying": ("Studerar", "Studying"),
-    "self_sufficient": ("Självförsörjande", "Self-sufficient"), "source": ("Källa", "Source"),
-    "survey": ("Enkät", "Survey"), "question": ("Fråga", "Question"), "value": ("Svar", "Answer"),
+    "measure": ("Insats", "Measure"),
+    "provider_type": ("Typ av anordnare", "Provider type"),
+    "provider_name": ("Anordnare", "Provider"),
+    "place": ("Plats", "Place"),
+    "months": ("Månader efter avslut", "Months after exit"),
+    "reference_date": ("Uppföljningsdatum", "Follow-up date"),
+    "working": ("Arbetar", "Working"),
+    "studying": ("Studerar", "Studying"),
+    "self_sufficient": ("Självförsörjande", "Self-sufficient"),
+    "source": ("Källa", "Source"),
+    "survey": ("Enkät", "Survey"),
+    "question": ("Fråga", "Question"),
+    "value": ("Svar", "Answer"),
     "text": ("Fritext", "Free text"),
-    "absence_reason": ("Frånvaroorsak", "Reason for absence"), "author": ("Skriven av", "Author"),
-    "changed_at": ("Ändrad", "Changed"), "corrected_by": ("Rättad av anteckning", "Corrected by entry"),
-    "correction_reason": ("Skäl till rättelsen", "Reason for the correction"), "corrects": ("Rättar", "Corrects"),
-    "description": ("Beskrivning", "Description"), "digital": ("Digitalt", "Digital"),
-    "duration_minutes": ("Längd (minuter)", "Duration (minutes)"), "enrolment_id": ("Inskrivning", "Enrolment"),
-    "kind": ("Typ", "Kind"), "meeting": ("Möte", "Meeting"), "name": ("Namn", "Name"),
-    "organiser": ("Bokat av", "Organiser"), "other_bodies": ("Andra myndigheter", "Other bodies"),
-    "outcome": ("Utfall", "Outcome"), "present": ("Närvarande", "Present"), "signed_at": ("Signerad", "Signed"),
+    "absence_reason": ("Frånvaroorsak", "Reason for absence"),
+    "author": ("Skriven av", "Author"),
+    "changed_at": ("Ändrad", "Changed"),
+    "corrected_by": ("Rättad av anteckning", "Corrected by entry"),
+    "correction_reason": ("Skäl till rättelsen", "Reason for the correction"),
+    "corrects": ("Rättar", "Corrects"),
+    "description": ("Beskrivning", "Description"),
+    "digital": ("Digitalt", "Digital"),
+    "duration_minutes": ("Längd (minuter)", "Duration (minutes)"),
+    "enrolment_id": ("Inskrivning", "Enrolment"),
+    "kind": ("Typ", "Kind"),
+    "meeting": ("Möte", "Meeting"),
+    "name": ("Namn", "Name"),
+    "organiser": ("Bokat av", "Organiser"),
+    "other_bodies": ("Andra myndigheter", "Other bodies"),
+    "outcome": ("Utfall", "Outcome"),
+    "present": ("Närvarande", "Present"),
+    "signed_at": ("Signerad", "Signed"),
     "signed_automatically": ("Signerad automatiskt", "Signed automatically"),
-    "size_bytes": ("Storlek (byte)", "Size (bytes)"), "starts_at": ("Börjar", "Starts"), "type": ("Filtyp", "File type"),
-    "uploaded_at": ("Uppladdad", "Uploaded"), "withdrawal_reason": ("Skäl till återkallandet", "Reason for withdrawal"),
-    "withdrawn_at": ("Återkallad", "Withdrawn"), "withdraws": ("Makulerar", "Withdraws"),
+    "size_bytes": ("Storlek (byte)", "Size (bytes)"),
+    "starts_at": ("Börjar", "Starts"),
+    "type": ("Filtyp", "File type"),
+    "uploaded_at": ("Uppladdad", "Uploaded"),
+    "withdrawal_reason": ("Skäl till återkallandet", "Reason for withdrawal"),
+    "withdrawn_at": ("Återkallad", "Withdrawn"),
+    "withdraws": ("Makulerar", "Withdraws"),
     "written_at": ("Skriven", "Written"),
 }
 # Stored values of fields with a fixed set of values, by field.
@@ -271,13 +441,21 @@ def _journal_html(entries: list[dict], language: str) -> str:
         if j["measure"]:
             facts.append((t["measure"], _value(j["measure"], language)))
         if j["corrects"]:
-            facts.append((t["corrects"], f"{j['corrects']}: {_value(j['correction_reason'], language)}"
-                          + (f" ({t['withdraws']})" if j["withdraws"] else "")))
+            facts.append(
+                (
+                    t["corrects"],
+                    f"{j['corrects']}: {_value(j['correction_reason'], language)}"
+                    + (f" ({t['withdraws']})" if j["withdraws"] else ""),
+                )
+            )
         if j["corrected_by"]:
             facts.append((t["corrected_by"], ", ".join(str(i) for i in j["corrected_by"])))
         text = escape(j["text"] or "").replace("\n", "<br>")
-        out.append(f"<h5>{escape(j['date'] or '')} {_value(j['kind'], language)} ({t['entry']} {j['id']})</h5><p>"
-                   + "<br>".join(f"<strong>{k}:</strong> {v}" for k, v in facts) + f"</p><p>{text or '–'}</p>")
+        out.append(
+            f"<h5>{escape(j['date'] or '')} {_value(j['kind'], language)} ({t['entry']} {j['id']})</h5><p>"
+            + "<br>".join(f"<strong>{k}:</strong> {v}" for k, v in facts)
+            + f"</p><p>{text or '–'}</p>"
+        )
     return "".join(out)
 
 
@@ -286,8 +464,9 @@ def render_extract_html(extract: dict, language: str = "sv") -> str:
     t = _LABELS["en" if language == "en" else "sv"]
     language = "en" if language == "en" else "sv"
     p = extract["person"]
-    person_rows = "".join(f"<tr><th scope='row'>{_field(k, language)}</th><td>{_value_of(k, v, language)}</td></tr>"
-                          for k, v in p.items())
+    person_rows = "".join(
+        f"<tr><th scope='row'>{_field(k, language)}</th><td>{_value_of(k, v, language)}</td></tr>" for k, v in p.items()
+    )
     parts = [
         f"<!doctype html><html lang='{language}'><head><meta charset='utf-8'><title>{t['title']}</title>",
         "<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto;color:#111}"
@@ -313,5 +492,3 @@ def render_extract_html(extract: dict, language: str = "sv") -> str:
     parts.append(f"<h2>{t['documents']}</h2>" + _table(extract.get("documents", []), language))
     parts.append("</body></html>")
     return "".join(parts)
-
-

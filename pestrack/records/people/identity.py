@@ -5,6 +5,7 @@ At rest a number is stored twice, never in clear: AES-GCM encrypted (to show it 
 allowed) and as a keyed HMAC (to find a person by number). Both keys are derived from
 ``settings.PESTRACK_IDENTITY_KEY``, which lives in the environment, not in the database.
 """
+
 from __future__ import annotations
 
 import base64
@@ -26,7 +27,9 @@ def gettext_noop(message: str) -> str:
     return message
 
 
-_PATTERN = re.compile(r"^(?P<century>\d{2})?(?P<yy>\d{2})(?P<mm>\d{2})(?P<dd>\d{2})(?P<sep>[-+]?)(?P<serial>\d{3})(?P<check>\d)$")
+_PATTERN = re.compile(
+    r"^(?P<century>\d{2})?(?P<yy>\d{2})(?P<mm>\d{2})(?P<dd>\d{2})(?P<sep>[-+]?)(?P<serial>\d{3})(?P<check>\d)$"
+)
 
 
 class InvalidIdentityNumber(ValueError):
@@ -80,13 +83,16 @@ def parse(text: str, today: dt.date | None = None) -> IdentityNumber:
     raw = (text or "").strip()
     m = _PATTERN.match(raw)
     if not m:
-        raise InvalidIdentityNumber(gettext_noop("%(number)s is not of the form YYYYMMDD-NNNN or YYMMDD-NNNN"),
-                                    number=repr(raw))
+        raise InvalidIdentityNumber(
+            gettext_noop("%(number)s is not of the form YYYYMMDD-NNNN or YYMMDD-NNNN"), number=repr(raw)
+        )
     today = today or dt.date.today()
     yy, mm, dd = m["yy"], int(m["mm"]), int(m["dd"])
     if m["century"]:
         if m["sep"] == "+":
-            raise InvalidIdentityNumber(gettext_noop("%(number)s: '+' is only used with a two-digit year"), number=repr(raw))
+            raise InvalidIdentityNumber(
+                gettext_noop("%(number)s: '+' is only used with a two-digit year"), number=repr(raw)
+            )
         year = int(m["century"] + yy)
     else:
         # YYMMDD-NNNN: the latest year not in the future; '+' marks a person aged 100 or more.
@@ -100,11 +106,13 @@ def parse(text: str, today: dt.date | None = None) -> IdentityNumber:
     try:
         birth = dt.date(year, mm, day)
     except ValueError:
-        raise InvalidIdentityNumber(gettext_noop("%(number)s: %(date)s is not a date"), number=repr(raw),
-                                    date=f"{year:04d}-{mm:02d}-{day:02d}") from None
+        raise InvalidIdentityNumber(
+            gettext_noop("%(number)s: %(date)s is not a date"), number=repr(raw), date=f"{year:04d}-{mm:02d}-{day:02d}"
+        ) from None
     if birth > today:
-        raise InvalidIdentityNumber(gettext_noop("%(number)s: birth date %(date)s is in the future"), number=repr(raw),
-                                    date=birth.isoformat())
+        raise InvalidIdentityNumber(
+            gettext_noop("%(number)s: birth date %(date)s is in the future"), number=repr(raw), date=birth.isoformat()
+        )
     ten = yy + m["mm"] + m["dd"] + m["serial"] + m["check"]
     if not luhn_ok(ten):
         raise InvalidIdentityNumber(gettext_noop("%(number)s: check digit is wrong"), number=repr(raw))
@@ -123,9 +131,7 @@ def _keys(master: str) -> tuple[AESGCM, bytes]:
     """The cipher for encryption and the HMAC key for look-ups, both derived from the master key."""
 
     def derive(info: bytes) -> bytes:
-        return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"pestrack-identity", info=info).derive(
-            master.encode()
-        )
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"pestrack-identity", info=info).derive(master.encode())
 
     return AESGCM(derive(b"encryption")), derive(b"lookup")
 

@@ -21,10 +21,16 @@ class Person(models.Model):
     last_name = models.CharField(max_length=100)
     birth_date = models.DateField()
     sex = models.CharField(max_length=5, choices=Sex.choices)
-    municipality = models.CharField(max_length=4, help_text="Municipality code of registration (folkbokföring), e.g. 0180")
+    municipality = models.CharField(
+        max_length=4, help_text="Municipality code of registration (folkbokföring), e.g. 0180"
+    )
     address = models.TextField(blank=True)
     education_level = models.ForeignKey(
-        "codes.Code", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "codes.Code",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         limit_choices_to={"list": "education_level"},
     )
     born_abroad = models.BooleanField(null=True, blank=True)

@@ -1,5 +1,6 @@
 """The pseudonymous person id of the analytics tables (a keyed hash; records owns it, as access.py
 maps keys back to persons for caseworkers; analytics/pseudonym.py re-exports it)."""
+
 from __future__ import annotations
 
 import hashlib

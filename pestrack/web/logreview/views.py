@@ -5,6 +5,7 @@ Only the data protection officer has these pages (``access.require_log_review``)
 page and of the export is itself logged. A person is searched for by id or by identity number: the
 number is turned into a person id through the look-up hash on a POST, so that it is never in a
 URL, a server log or the access log."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,10 +36,16 @@ PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
 
 ACTIONS = {
-    "read": gettext_lazy("read"), "create": gettext_lazy("created"), "update": gettext_lazy("changed"),
-    "delete": gettext_lazy("deleted"), "search": gettext_lazy("searched"), "export": gettext_lazy("exported"),
-    "import": gettext_lazy("imported"), "anonymise": gettext_lazy("anonymised"),
-    "denied": gettext_lazy("refused"), "purge": gettext_lazy("log purged"),
+    "read": gettext_lazy("read"),
+    "create": gettext_lazy("created"),
+    "update": gettext_lazy("changed"),
+    "delete": gettext_lazy("deleted"),
+    "search": gettext_lazy("searched"),
+    "export": gettext_lazy("exported"),
+    "import": gettext_lazy("imported"),
+    "anonymise": gettext_lazy("anonymised"),
+    "denied": gettext_lazy("refused"),
+    "purge": gettext_lazy("log purged"),
 }
 
 
@@ -47,13 +54,26 @@ def _source(request) -> str:
 
 
 class LogFilter(forms.Form):
-    user = forms.CharField(required=False, max_length=150, label=gettext_lazy("User"),
-                           help_text=gettext_lazy("A user name, for example anna."))
-    unit = forms.ModelChoiceField(OrgUnit.objects.all(), required=False, to_field_name="code",
-                                  label=gettext_lazy("Unit"), empty_label=gettext_lazy("All"),
-                                  help_text=gettext_lazy("Entries by the staff of this unit and the units below it."))
-    person = forms.CharField(required=False, max_length=20, label=gettext_lazy("Person"),
-                             help_text=gettext_lazy("Person id, or identity number (YYYYMMDD-NNNN)."))
+    user = forms.CharField(
+        required=False,
+        max_length=150,
+        label=gettext_lazy("User"),
+        help_text=gettext_lazy("A user name, for example anna."),
+    )
+    unit = forms.ModelChoiceField(
+        OrgUnit.objects.all(),
+        required=False,
+        to_field_name="code",
+        label=gettext_lazy("Unit"),
+        empty_label=gettext_lazy("All"),
+        help_text=gettext_lazy("Entries by the staff of this unit and the units below it."),
+    )
+    person = forms.CharField(
+        required=False,
+        max_length=20,
+        label=gettext_lazy("Person"),
+        help_text=gettext_lazy("Person id, or identity number (YYYYMMDD-NNNN)."),
+    )
     action = forms.ChoiceField(required=False, label=gettext_lazy("Action"))
     since = forms.DateField(required=False, label=gettext_lazy("From"), widget=DATE)
     until = forms.DateField(required=False, label=gettext_lazy("To and including"), widget=DATE)
@@ -89,27 +109,54 @@ class LogFilter(forms.Form):
         """The filters as ``review.search`` takes them; a date given as the end includes that day."""
         d = self.cleaned_data
         start = lambda day: timezone.make_aware(dt.datetime.combine(day, dt.time())) if day else None  # noqa: E731
-        return {"person_id": d["person"], "actor": d["user"] or None, "action": d["action"] or None,
-                "unit_path": d["unit"].path if d["unit"] else None, "since": start(d["since"]),
-                "until": start(d["until"] + dt.timedelta(days=1)) if d["until"] else None}
+        return {
+            "person_id": d["person"],
+            "actor": d["user"] or None,
+            "action": d["action"] or None,
+            "unit_path": d["unit"].path if d["unit"] else None,
+            "since": start(d["since"]),
+            "until": start(d["until"] + dt.timedelta(days=1)) if d["until"] else None,
+        }
 
     def described(self) -> str:
         d = self.cleaned_data
-        return review.describe({"person": d["person"], "user": d["user"], "unit": d["unit"] and d["unit"].code,
-                                "action": d["action"], "since": d["since"], "until": d["until"]})
+        return review.describe(
+            {
+                "person": d["person"],
+                "user": d["user"],
+                "unit": d["unit"] and d["unit"].code,
+                "action": d["action"],
+                "since": d["since"],
+                "until": d["until"],
+            }
+        )
 
     def query(self) -> str:
         """The filters as a query string (the person by id, never by identity number)."""
         d = self.cleaned_data
-        values = {"user": d["user"], "unit": d["unit"].code if d["unit"] else "", "person": d["person"] or "",
-                  "action": d["action"], "since": d["since"] or "", "until": d["until"] or ""}
+        values = {
+            "user": d["user"],
+            "unit": d["unit"].code if d["unit"] else "",
+            "person": d["person"] or "",
+            "action": d["action"],
+            "since": d["since"] or "",
+            "until": d["until"] or "",
+        }
         return urlencode({k: v for k, v in values.items() if v})
 
 
 def _row(e) -> dict:
-    return {"id": e.id, "at": date_format(timezone.localtime(e.at), "SHORT_DATETIME_FORMAT"), "actor": e.actor,
-            "action": ACTIONS.get(e.action, e.action), "person_id": e.person_id or "", "object_type": e.object_type,
-            "object_id": e.object_id, "detail": e.detail, "source": e.source}
+    return {
+        "id": e.id,
+        "at": date_format(timezone.localtime(e.at), "SHORT_DATETIME_FORMAT"),
+        "actor": e.actor,
+        "action": ACTIONS.get(e.action, e.action),
+        "person_id": e.person_id or "",
+        "object_type": e.object_type,
+        "object_id": e.object_id,
+        "detail": e.detail,
+        "source": e.source,
+    }
 
 
 def _bound(request) -> LogFilter:
@@ -126,30 +173,56 @@ def log_review(request):
         form = LogFilter(request.POST)
         if form.is_valid():
             if form.by_identity_number:
-                log.record_for_user(request.user, "search", source=_source(request), object_type="access log",
-                                    person_id=form.cleaned_data["person"], detail="person by identity number")
+                log.record_for_user(
+                    request.user,
+                    "search",
+                    source=_source(request),
+                    object_type="access log",
+                    person_id=form.cleaned_data["person"],
+                    detail="person by identity number",
+                )
             query = form.query()
             return redirect(reverse("log-review") + (f"?{query}" if query else ""))
         if form.by_identity_number:  # a number that no person has: logged without it
-            log.record_for_user(request.user, "search", source=_source(request), object_type="access log",
-                                detail="person by identity number: no person has it")
+            log.record_for_user(
+                request.user,
+                "search",
+                source=_source(request),
+                object_type="access log",
+                detail="person by identity number: no person has it",
+            )
         return render(request, "web/logreview/log_review.html", {"form": form}, status=422)
     form = _bound(request)
     if not form.is_valid():
         return render(request, "web/logreview/log_review.html", {"form": form}, status=422)
     paginator = Paginator(review.search(**form.filters()), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    log.record_for_user(request.user, "search", source=_source(request), object_type="access log",
-                        person_id=form.cleaned_data["person"],
-                        detail=f"{form.described()}: {paginator.count} entries, page {page.number}")
-    return render(request, "web/logreview/log_review.html", {
-        "form": form, "page": page, "rows": [_row(e) for e in page], "query": form.query()})
+    log.record_for_user(
+        request.user,
+        "search",
+        source=_source(request),
+        object_type="access log",
+        person_id=form.cleaned_data["person"],
+        detail=f"{form.described()}: {paginator.count} entries, page {page.number}",
+    )
+    return render(
+        request,
+        "web/logreview/log_review.html",
+        {"form": form, "page": page, "rows": [_row(e) for e in page], "query": form.query()},
+    )
 
 
-EXPORT_COLUMNS = (("id", gettext_lazy("Entry")), ("at", gettext_lazy("Time")), ("actor", gettext_lazy("User")),
-                  ("action", gettext_lazy("Action")), ("person_id", gettext_lazy("Person id")),
-                  ("object_type", gettext_lazy("Kind of record")), ("object_id", gettext_lazy("Record id")),
-                  ("detail", gettext_lazy("Detail")), ("source", gettext_lazy("Client address")))
+EXPORT_COLUMNS = (
+    ("id", gettext_lazy("Entry")),
+    ("at", gettext_lazy("Time")),
+    ("actor", gettext_lazy("User")),
+    ("action", gettext_lazy("Action")),
+    ("person_id", gettext_lazy("Person id")),
+    ("object_type", gettext_lazy("Kind of record")),
+    ("object_id", gettext_lazy("Record id")),
+    ("detail", gettext_lazy("Detail")),
+    ("source", gettext_lazy("Client address")),
+)
 
 
 @login_required
@@ -162,10 +235,28 @@ def log_export(request):
     if not form.is_valid():
         return render(request, "web/logreview/log_review.html", {"form": form}, status=422)
     entries = list(review.search(**form.filters())[:EXPORT_LIMIT])
-    log.record_for_user(request.user, "export", source=_source(request), object_type="access log",
-                        person_id=form.cleaned_data["person"], detail=f"{form.described()}: {len(entries)} entries")
-    rows = ([e.id, timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action, e.person_id,
-             e.object_type, e.object_id, e.detail, e.source] for e in entries)
+    log.record_for_user(
+        request.user,
+        "export",
+        source=_source(request),
+        object_type="access log",
+        person_id=form.cleaned_data["person"],
+        detail=f"{form.described()}: {len(entries)} entries",
+    )
+    rows = (
+        [
+            e.id,
+            timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
+            e.actor,
+            e.action,
+            e.person_id,
+            e.object_type,
+            e.object_id,
+            e.detail,
+            e.source,
+        ]
+        for e in entries
+    )
     text = spreadsheet_csv([str(label) for _, label in EXPORT_COLUMNS], rows)
     response = HttpResponse(text.encode("utf-8"), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -203,21 +294,38 @@ def unusual_access(request):
         if form.cleaned_data["until"]:
             until = dt.datetime.combine(form.cleaned_data["until"] + dt.timedelta(days=1), dt.time(), tzinfo=tz)
     else:
-        form = PeriodForm(initial={"since": timezone.localtime(since).date(), "until": timezone.localtime(until).date()})
+        form = PeriodForm(
+            initial={"since": timezone.localtime(since).date(), "until": timezone.localtime(until).date()}
+        )
     outside = review.outside_units(since, until)
     protected = review.protected_reads(since, until)
     bursts = review.bursts(since, until)
     context = {
-        "form": form, "outside_count": outside.count(), "outside": [_row(e) for e in outside[:UNUSUAL_LIMIT]],
-        "protected_count": protected.count(), "protected": [_row(e) for e in protected[:UNUSUAL_LIMIT]],
-        "bursts": [{"actor": b.actor, "persons": b.persons,
-                    "first": date_format(timezone.localtime(b.first), "SHORT_DATETIME_FORMAT"),
-                    "last": date_format(timezone.localtime(b.last), "SHORT_DATETIME_FORMAT")} for b in bursts],
-        "persons": settings.PESTRACK_UNUSUAL_PERSONS, "minutes": settings.PESTRACK_UNUSUAL_MINUTES,
+        "form": form,
+        "outside_count": outside.count(),
+        "outside": [_row(e) for e in outside[:UNUSUAL_LIMIT]],
+        "protected_count": protected.count(),
+        "protected": [_row(e) for e in protected[:UNUSUAL_LIMIT]],
+        "bursts": [
+            {
+                "actor": b.actor,
+                "persons": b.persons,
+                "first": date_format(timezone.localtime(b.first), "SHORT_DATETIME_FORMAT"),
+                "last": date_format(timezone.localtime(b.last), "SHORT_DATETIME_FORMAT"),
+            }
+            for b in bursts
+        ],
+        "persons": settings.PESTRACK_UNUSUAL_PERSONS,
+        "minutes": settings.PESTRACK_UNUSUAL_MINUTES,
         "limit": UNUSUAL_LIMIT,
     }
-    log.record_for_user(request.user, "search", source=_source(request), object_type="access log (unusual access)",
-                        detail=f"since={since.isoformat()}, until={until.isoformat()}: {context['outside_count']} "
-                               f"outside units, {len(bursts)} users over the threshold, "
-                               f"{context['protected_count']} reads of protected identities")
+    log.record_for_user(
+        request.user,
+        "search",
+        source=_source(request),
+        object_type="access log (unusual access)",
+        detail=f"since={since.isoformat()}, until={until.isoformat()}: {context['outside_count']} "
+        f"outside units, {len(bursts)} users over the threshold, "
+        f"{context['protected_count']} reads of protected identities",
+    )
     return render(request, "web/logreview/unusual.html", context)

@@ -1,5 +1,6 @@
 """Forms of meetings and attendance. They only read the input: the rules are
 records.meetings.rules, applied when the view writes, and their violations are put beside the field."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -48,12 +49,18 @@ class MeetingForm(forms.Form):
     time = forms.TimeField(label=_("Time"), widget=TIME, help_text=_("For example 09:30."))
     duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), initial=60, min_value=5, max_value=600)
     digital = forms.BooleanField(label=_("Digital meeting"), required=False)
-    place = forms.CharField(label=_("Place"), max_length=200, required=False,
-                            help_text=_("Where the meeting is held; not needed for a digital meeting."))
-    other_bodies = CodeChoices(queryset=None, label=_("Participants from other bodies"), required=False,
-                               widget=forms.CheckboxSelectMultiple)
-    outcome = CodeChoice(queryset=None, label=_("Outcome"), required=False,
-                         help_text=_("Only for a meeting that has already been held."))
+    place = forms.CharField(
+        label=_("Place"),
+        max_length=200,
+        required=False,
+        help_text=_("Where the meeting is held; not needed for a digital meeting."),
+    )
+    other_bodies = CodeChoices(
+        queryset=None, label=_("Participants from other bodies"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    outcome = CodeChoice(
+        queryset=None, label=_("Outcome"), required=False, help_text=_("Only for a meeting that has already been held.")
+    )
 
     def __init__(self, *args, enrolments=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,10 +97,18 @@ class AttendanceWeekForm(forms.Form):
         self.days = days
         for day in days:
             label = date_format(day, "l j F")
-            status = forms.ChoiceField(label=label, required=False, widget=forms.RadioSelect, choices=[
-                (NOT_ENTERED, _("Not entered")), (PRESENT, _("Present")), (ABSENT, _("Absent"))])
-            reason = CodeChoice(queryset=reasons, required=False, label=_("Reason for absence, %(day)s") % {
-                "day": label}, empty_label=_("(no absence)"))
+            status = forms.ChoiceField(
+                label=label,
+                required=False,
+                widget=forms.RadioSelect,
+                choices=[(NOT_ENTERED, _("Not entered")), (PRESENT, _("Present")), (ABSENT, _("Absent"))],
+            )
+            reason = CodeChoice(
+                queryset=reasons,
+                required=False,
+                label=_("Reason for absence, %(day)s") % {"day": label},
+                empty_label=_("(no absence)"),
+            )
             if day not in selectable:  # shown, but not offered (the rules refuse it if sent anyway)
                 status.widget.attrs["disabled"] = True
                 reason.widget.attrs["disabled"] = True
@@ -120,8 +135,12 @@ class AttendanceWeekForm(forms.Form):
 class ReportForm(forms.Form):
     month = forms.CharField(label=_("Month"), max_length=7, help_text=_("YYYY-MM, for example 2026-11."))
     unit = forms.ChoiceField(label=_("Referring social-services unit"))
-    format = forms.ChoiceField(label=_("Format"), widget=forms.RadioSelect, initial="pdf",
-                               choices=[("pdf", "PDF"), ("csv", _("CSV (for Excel)"))])
+    format = forms.ChoiceField(
+        label=_("Format"),
+        widget=forms.RadioSelect,
+        initial="pdf",
+        choices=[("pdf", "PDF"), ("csv", _("CSV (for Excel)"))],
+    )
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,5 +1,6 @@
 """Chart data for the indicator page: what Chart.js draws (static/web/results/charts.js) and the
 same numbers as a table, with category labels in the page's language."""
+
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
@@ -11,25 +12,45 @@ from pestrack.indicators.fulfilment import scoped_target
 from pestrack.reports.formatting import UNIT_SUFFIX, cell
 from pestrack.web.results.service import PERIODS
 
-DIMENSION_TITLES = {"sex": gettext_lazy("By sex"), "age_band": gettext_lazy("By age band"),
-                    "target_group": gettext_lazy("By target group"), "org_unit": gettext_lazy("By organisation unit"),
-                    "measure": gettext_lazy("By measure")}
-DIMENSION_NAMES = {"sex": gettext_lazy("Sex"), "age_band": gettext_lazy("Age band"),
-                   "target_group": gettext_lazy("Target group"), "org_unit": gettext_lazy("Organisation unit"),
-                   "measure": gettext_lazy("Measure")}
+DIMENSION_TITLES = {
+    "sex": gettext_lazy("By sex"),
+    "age_band": gettext_lazy("By age band"),
+    "target_group": gettext_lazy("By target group"),
+    "org_unit": gettext_lazy("By organisation unit"),
+    "measure": gettext_lazy("By measure"),
+}
+DIMENSION_NAMES = {
+    "sex": gettext_lazy("Sex"),
+    "age_band": gettext_lazy("Age band"),
+    "target_group": gettext_lazy("Target group"),
+    "org_unit": gettext_lazy("Organisation unit"),
+    "measure": gettext_lazy("Measure"),
+}
 CODE_LISTS = {"target_group": "target_group", "measure": "measure"}
-PERIOD_NAMES = {"T1": gettext_lazy("January–April (T1)"), "T2": gettext_lazy("January–August (T2)"),
-                "VB": gettext_lazy("Whole year (VB)")}
+PERIOD_NAMES = {
+    "T1": gettext_lazy("January–April (T1)"),
+    "T2": gettext_lazy("January–August (T2)"),
+    "VB": gettext_lazy("Whole year (VB)"),
+}
 COLUMN_LABELS = {
-    "person_key": gettext_lazy("Person (pseudonym)"), "enrolment_id": gettext_lazy("Enrolment"),
-    "participation_id": gettext_lazy("Participation"), "sex": gettext_lazy("Sex"),
-    "age_band_at_start": gettext_lazy("Age band at start"), "age_band_at_exit": gettext_lazy("Age band at exit"),
-    "target_group": gettext_lazy("Target group"), "org_unit": gettext_lazy("Organisation unit"),
-    "measure": gettext_lazy("Measure"), "exit_outcome": gettext_lazy("Exit outcome"),
-    "in_numerator": gettext_lazy("In numerator"), "in_denominator": gettext_lazy("In denominator"),
+    "person_key": gettext_lazy("Person (pseudonym)"),
+    "enrolment_id": gettext_lazy("Enrolment"),
+    "participation_id": gettext_lazy("Participation"),
+    "sex": gettext_lazy("Sex"),
+    "age_band_at_start": gettext_lazy("Age band at start"),
+    "age_band_at_exit": gettext_lazy("Age band at exit"),
+    "target_group": gettext_lazy("Target group"),
+    "org_unit": gettext_lazy("Organisation unit"),
+    "measure": gettext_lazy("Measure"),
+    "exit_outcome": gettext_lazy("Exit outcome"),
+    "in_numerator": gettext_lazy("In numerator"),
+    "in_denominator": gettext_lazy("In denominator"),
     # the date columns indicators count by (their period)
-    "date": gettext_lazy("Date"), "start_date": gettext_lazy("Start date"), "end_date": gettext_lazy("End date"),
-    "exit_date": gettext_lazy("Exit date"), "hired_date": gettext_lazy("Hired on"),
+    "date": gettext_lazy("Date"),
+    "start_date": gettext_lazy("Start date"),
+    "end_date": gettext_lazy("End date"),
+    "exit_date": gettext_lazy("Exit date"),
+    "hired_date": gettext_lazy("Hired on"),
     "proposed_date": gettext_lazy("Proposed on"),
 }
 
@@ -49,8 +70,11 @@ def category_labels(dimension: str, values: list[str | None], lang: str) -> list
         names = dict(OrgUnit.objects.filter(code__in=[v for v in values if v]).values_list("code", "name"))
     elif dimension in CODE_LISTS:
         field = "name_en" if lang == "en" else "name_sv"
-        names = dict(Code.objects.filter(list=CODE_LISTS[dimension], code__in=[v for v in values if v])
-                     .values_list("code", field))
+        names = dict(
+            Code.objects.filter(list=CODE_LISTS[dimension], code__in=[v for v in values if v]).values_list(
+                "code", field
+            )
+        )
     else:
         names = {}
     return [_("Not recorded") if v is None or v == NOT_RECORDED else names.get(v, v) for v in values]
@@ -78,8 +102,9 @@ def _unit(ind: Indicator, lang: str) -> str:
     return UNIT_SUFFIX[lang].get(ind.unit, "").strip()
 
 
-def trend_chart(ind: Indicator, trend: dict[str, dict[int, float | None]], lang: str,
-                units: list[str] | None = None) -> dict:
+def trend_chart(
+    ind: Indicator, trend: dict[str, dict[int, float | None]], lang: str, units: list[str] | None = None
+) -> dict:
     """A line per period (T1, T2, VB) over the years, with the annual target when there is one (for
     a subset of units, only a target set for that subset: fulfilment.scoped_target)."""
     years = sorted({y for by_year in trend.values() for y in by_year})
@@ -90,10 +115,16 @@ def trend_chart(ind: Indicator, trend: dict[str, dict[int, float | None]], lang:
         datasets.append({"label": _("Annual target"), "data": targets, "target": True})
     fmt = lambda v: cell(v, ind.unit, ind.precision, lang) or "–"  # noqa: E731
     return {
-        "id": f"trend-{ind.id}", "title": _("Trend by year and period"), "type": "line",
-        "labels": [str(y) for y in years], "datasets": datasets, "unit": _unit(ind, lang),
-        "table": {"head": [_("Year")] + [d["label"] for d in datasets],
-                  "rows": [[str(y)] + [fmt(d["data"][i]) for d in datasets] for i, y in enumerate(years)]},
+        "id": f"trend-{ind.id}",
+        "title": _("Trend by year and period"),
+        "type": "line",
+        "labels": [str(y) for y in years],
+        "datasets": datasets,
+        "unit": _unit(ind, lang),
+        "table": {
+            "head": [_("Year")] + [d["label"] for d in datasets],
+            "rows": [[str(y)] + [fmt(d["data"][i]) for d in datasets] for i, y in enumerate(years)],
+        },
     }
 
 
@@ -107,10 +138,19 @@ def breakdown_chart(ind: Indicator, dimension: str, rows: list, lang: str) -> di
     if has_denominator:
         head.append(_("Denominator"))
     return {
-        "id": f"breakdown-{ind.id}-{dimension}", "title": str(DIMENSION_TITLES[dimension]), "type": "bar",
-        "labels": labels, "datasets": [{"label": ind.name.get(lang) or ind.name["sv"], "data": [r.value for r in rows]}],
-        "unit": _unit(ind, lang), "empty": not rows,
-        "table": {"head": head, "rows": [[label, fmt(r.suppressed or r.value), count(r.numerator)]
-                                         + ([count(r.denominator)] if has_denominator else [])
-                                         for label, r in zip(labels, rows)]},
+        "id": f"breakdown-{ind.id}-{dimension}",
+        "title": str(DIMENSION_TITLES[dimension]),
+        "type": "bar",
+        "labels": labels,
+        "datasets": [{"label": ind.name.get(lang) or ind.name["sv"], "data": [r.value for r in rows]}],
+        "unit": _unit(ind, lang),
+        "empty": not rows,
+        "table": {
+            "head": head,
+            "rows": [
+                [label, fmt(r.suppressed or r.value), count(r.numerator)]
+                + ([count(r.denominator)] if has_denominator else [])
+                for label, r in zip(labels, rows)
+            ],
+        },
     }

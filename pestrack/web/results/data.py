@@ -11,6 +11,7 @@ every server process shares (``<cache folder>/results``, Django's file-based cac
 process computes a result and the others read it. The cache folder holds pseudonymised data and is
 readable by the server's user only (mode 0700); a folder others could write to is not used.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -63,13 +64,17 @@ def analytics_dir(actor: str = "web") -> Path:
     if settings.PESTRACK_ANALYTICS_DIR:
         folder = Path(settings.PESTRACK_ANALYTICS_DIR)
         if not (folder / MANIFEST).exists():
-            raise FileNotFoundError(f"PESTRACK_ANALYTICS_DIR={folder}: no analytics tables there "
-                                    f"(pestrack analytics extract --out {folder})")
+            raise FileNotFoundError(
+                f"PESTRACK_ANALYTICS_DIR={folder}: no analytics tables there "
+                f"(pestrack analytics extract --out {folder})"
+            )
         return folder
     folder = cache_dir()
     if private_folder(folder) is None:
-        raise FileNotFoundError(f"{folder}: the analytics cache folder is writable by others or not ours; "
-                                "set PESTRACK_ANALYTICS_CACHE_DIR to a folder of the server's own")
+        raise FileNotFoundError(
+            f"{folder}: the analytics cache folder is writable by others or not ours; "
+            "set PESTRACK_ANALYTICS_CACHE_DIR to a folder of the server's own"
+        )
     if _fresh(folder):
         return folder
     with open(folder / ".lock", "w") as lock:

@@ -1,6 +1,7 @@
 """The numbers behind the results pages, computed by the indicator engine (DuckDB on the analytics
 tables) and limited to the viewer's units in the engine's queries (``units``: organisation unit
 paths, None for all)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -22,10 +23,25 @@ from pestrack.web.results import data
 
 PERIODS = ("T1", "T2", "VB")  # the tertial reports and the annual report, each counted from January 1
 # Breakdown dimension → the analytics columns that carry it (the first one the table has is used).
-DIMENSIONS = {"sex": ("sex",), "age_band": ("age_band_at_start", "age_band_at_exit", "age_band"),
-              "target_group": ("target_group",), "org_unit": ("org_unit",), "measure": ("measure",)}
-ROW_COLUMNS = ("person_key", "enrolment_id", "participation_id", "sex", "age_band_at_start", "age_band_at_exit",
-               "target_group", "org_unit", "measure", "exit_outcome")
+DIMENSIONS = {
+    "sex": ("sex",),
+    "age_band": ("age_band_at_start", "age_band_at_exit", "age_band"),
+    "target_group": ("target_group",),
+    "org_unit": ("org_unit",),
+    "measure": ("measure",),
+}
+ROW_COLUMNS = (
+    "person_key",
+    "enrolment_id",
+    "participation_id",
+    "sex",
+    "age_band_at_start",
+    "age_band_at_exit",
+    "target_group",
+    "org_unit",
+    "measure",
+    "exit_outcome",
+)
 PAGE_ROWS = 100
 FIRST_YEAR, LAST_YEAR = 1900, 2999  # a year outside these is a mistake: refused (400) before any query
 MAX_PAGE = 10**6  # of drill-down rows: far beyond any population; a larger number is refused
@@ -78,10 +94,18 @@ def report_key(year: int, period_code: str, units: list[str] | None) -> tuple:
 def report(year: int, period_code: str, units: list[str] | None) -> AnnualReport:
     """The goals with their indicators for a period (the annual report's content), for these units."""
     folder = data.analytics_dir()
-    return data.cached(report_key(year, period_code, units),
-                       lambda: build(year, period_code, folder, settings.PESTRACK_PROFILE,
-                                     suppress_below=suppress_below(), units=units,
-                                     loaded=profile()))
+    return data.cached(
+        report_key(year, period_code, units),
+        lambda: build(
+            year,
+            period_code,
+            folder,
+            settings.PESTRACK_PROFILE,
+            suppress_below=suppress_below(),
+            units=units,
+            loaded=profile(),
+        ),
+    )
 
 
 def dimensions(ind: Indicator) -> dict[str, str]:
@@ -104,6 +128,7 @@ def _compute(ind: Indicator, year: int, code: str, units: list[str] | None, brea
     def run():
         with DuckDBEngine(folder) as engine:
             return compute([dataclasses.replace(ind, breakdowns=list(breakdowns))], engine, period(year, code), units)
+
     return data.cached(key, run)
 
 
@@ -118,8 +143,9 @@ def years() -> list[int]:
     """The years with enrolments starting or ending in them, up to this year."""
     folder = data.analytics_dir()
 
-    return data.cached(("years", data.version(folder)),
-                       lambda: [y for y in data_years(folder) if y <= dt.date.today().year])
+    return data.cached(
+        ("years", data.version(folder)), lambda: [y for y in data_years(folder) if y <= dt.date.today().year]
+    )
 
 
 def trend(ind: Indicator, units: list[str] | None) -> dict[str, dict[int, float | None]]:
@@ -139,8 +165,9 @@ def breakdowns(ind: Indicator, year: int, code: str, units: list[str] | None) ->
     return {dim: [r for r in rows if r.breakdown == column] for dim, column in columns.items()}
 
 
-def drill_rows(ind: Indicator, year: int, code: str, units: list[str] | None, only: str | None,
-               page: int) -> tuple[list[str], list[tuple], int]:
+def drill_rows(
+    ind: Indicator, year: int, code: str, units: list[str] | None, only: str | None, page: int
+) -> tuple[list[str], list[tuple], int]:
     """The population rows behind an indicator (pseudonymised), one page of them:
     (columns, rows, number of rows in all). ``only``: numerator, denominator or None for all.
     ``page`` counts from 1 and is at most MAX_PAGE (the forms refuse larger ones)."""
@@ -159,8 +186,9 @@ def drill_rows(ind: Indicator, year: int, code: str, units: list[str] | None, on
             return columns, [], 0
         sql = query.sql(dialect="duckdb")
         total = engine.con.execute(f"SELECT count(*) FROM ({sql}) AS q").fetchone()[0]
-        rows = engine.con.execute(f"SELECT * FROM ({sql}) AS q ORDER BY {order} LIMIT {PAGE_ROWS} "
-                                  f"OFFSET {(page - 1) * PAGE_ROWS}").fetchall()
+        rows = engine.con.execute(
+            f"SELECT * FROM ({sql}) AS q ORDER BY {order} LIMIT {PAGE_ROWS} OFFSET {(page - 1) * PAGE_ROWS}"
+        ).fetchall()
     ids = [i for i, c in enumerate(columns) if c.endswith("_id")]
     if ids:  # the schema promises opaque ids: never a real record id on a page
         rows = [tuple(opaque_id(columns[i], v) if i in ids else v for i, v in enumerate(r)) for r in rows]

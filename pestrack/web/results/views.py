@@ -1,5 +1,6 @@
 """Results pages: who sees them is decided by records.access.results_units (analysts: all units;
 unit managers: their units; nobody else), and every page, download and refusal is logged."""
+
 from __future__ import annotations
 
 import base64
@@ -49,15 +50,24 @@ def mark(status: str | None) -> SafeString:
     including a template that often was a fifth of the page's time."""
     if not status:
         return NO_MARK
-    return format_html('<span class="mark mark-{}"><span aria-hidden="true">{}</span> {}</span>',
-                       status, SYMBOL[status], FULFILMENT_WORDS[status])
+    return format_html(
+        '<span class="mark mark-{}"><span aria-hidden="true">{}</span> {}</span>',
+        status,
+        SYMBOL[status],
+        FULFILMENT_WORDS[status],
+    )
 
 
 class PeriodForm(forms.Form):
     year = forms.TypedChoiceField(label=gettext_lazy("Year"), coerce=int)
-    period = forms.ChoiceField(label=gettext_lazy("Period"), choices=[
-        ("VB", gettext_lazy("Whole year (VB)")), ("T1", gettext_lazy("January–April (T1)")),
-        ("T2", gettext_lazy("January–August (T2)"))])
+    period = forms.ChoiceField(
+        label=gettext_lazy("Period"),
+        choices=[
+            ("VB", gettext_lazy("Whole year (VB)")),
+            ("T1", gettext_lazy("January–April (T1)")),
+            ("T2", gettext_lazy("January–August (T2)")),
+        ],
+    )
 
     def __init__(self, data, years: list[int]):
         super().__init__(data)
@@ -106,6 +116,7 @@ def _status(form) -> int:
 
 def results_page(view):
     """Log-in required; when the analytics tables cannot be found the page says so (503)."""
+
     @login_required
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -113,6 +124,7 @@ def results_page(view):
             return view(request, *args, **kwargs)
         except FileNotFoundError as exc:
             return render(request, "results/unavailable.html", {"reason": str(exc)}, status=503)
+
     return wrapped
 
 
@@ -132,15 +144,31 @@ def _goals(report, year: int, units: list[str] | None, lang: str) -> list[dict]:
         for row in [r for r in report.rows if r.goal_id == goal.id]:
             ind = row.indicator
             cells = row.cells(year, lang)
-            rows.append({"name": row.name.get(lang) or row.name["sv"], "id": ind.id if ind else None,
-                         "computed": bool(ind and not ind.is_reported),
-                         "available": bool(ind and service.available(ind, units)),
-                         "outcome": cells["outcome"], "target": cells["target"], "prev": cells["outcome_prev_year"],
-                         "mark": mark(row.fulfilment), "not_compared": cells["fulfilment"] if row.not_compared else ""})
+            rows.append(
+                {
+                    "name": row.name.get(lang) or row.name["sv"],
+                    "id": ind.id if ind else None,
+                    "computed": bool(ind and not ind.is_reported),
+                    "available": bool(ind and service.available(ind, units)),
+                    "outcome": cells["outcome"],
+                    "target": cells["target"],
+                    "prev": cells["outcome_prev_year"],
+                    "mark": mark(row.fulfilment),
+                    "not_compared": cells["fulfilment"] if row.not_compared else "",
+                }
+            )
         status = report.statuses[goal.id]
-        goals.append({"id": goal.id, "title": goal.title, "level": words[goal.level],
-                      "depth": min(goal.id.count(".") + 2, 6), "mark": mark(status["status"]), "rows": rows,
-                      "assessed": status["assessment"] is not None})
+        goals.append(
+            {
+                "id": goal.id,
+                "title": goal.title,
+                "level": words[goal.level],
+                "depth": min(goal.id.count(".") + 2, 6),
+                "mark": mark(status["status"]),
+                "rows": rows,
+                "assessed": status["assessment"] is not None,
+            }
+        )
     return goals
 
 
@@ -155,9 +183,17 @@ def dashboard(request):
     # report's key and the language (they were about two thirds of the page's CPU), and makes the
     # rows (a callable in the context) only when it has no HTML kept.
     goals_key = hashlib.sha256(repr((service.report_key(year, code, units), lang)).encode()).hexdigest()
-    context = {"form": form, "period": report.period, "units": units, "year": year, "code": code,
-               "goals": functools.partial(_goals, report, year, units, lang), "goals_key": goals_key,
-               "legend": [mark(s) for s in (MET, PARTLY, NOT_MET)], "suppress_below": report.suppress_below}
+    context = {
+        "form": form,
+        "period": report.period,
+        "units": units,
+        "year": year,
+        "code": code,
+        "goals": functools.partial(_goals, report, year, units, lang),
+        "goals_key": goals_key,
+        "legend": [mark(s) for s in (MET, PARTLY, NOT_MET)],
+        "suppress_below": report.suppress_below,
+    }
     return render(request, "results/dashboard.html", context, status=_status(form))
 
 
@@ -168,33 +204,54 @@ def indicator(request, indicator_id: str):
     form, year, code = _selection(request)
     lang = language()
     fmt = lambda v: cell(v, ind.unit, ind.precision, lang)  # noqa: E731
-    context = {"form": form, "indicator": ind, "name": ind.name.get(lang) or ind.name["sv"], "units": units,
-               "definition": ind.definition if lang == "en" else ind.definition_sv,
-               "available": service.available(ind, units), "year": year, "code": code,
-               "target": fmt(ind.targets.get(year, {}).get("own")), "reported": ind.is_reported,
-               "suppress_below": service.suppress_below()}
+    context = {
+        "form": form,
+        "indicator": ind,
+        "name": ind.name.get(lang) or ind.name["sv"],
+        "units": units,
+        "definition": ind.definition if lang == "en" else ind.definition_sv,
+        "available": service.available(ind, units),
+        "year": year,
+        "code": code,
+        "target": fmt(ind.targets.get(year, {}).get("own")),
+        "reported": ind.is_reported,
+        "suppress_below": service.suppress_below(),
+    }
     if context["available"] and not ind.is_reported:
         total = next((r for r in service.results(ind, year, code, units) if r.breakdown == TOTAL), None)
-        row = next((r for r in service.report(year, code, units).rows if r.indicator and r.indicator.id == ind.id), None)
+        row = next(
+            (r for r in service.report(year, code, units).rows if r.indicator and r.indicator.id == ind.id), None
+        )
         trend = service.trend(ind, units)
-        context.update({
-            "outcome": fmt(total.suppressed or total.value if total else None),
-            "numerator": total.numerator if total else None, "denominator": total.denominator if total else None,
-            "mark": mark(row.fulfilment if row else None),
-            "not_compared": row.cells(year, lang)["fulfilment"] if row and row.not_compared else "",
-            "target": row.cells(year, lang)["target"] if row else context["target"],
-            "trend": charts.trend_chart(ind, trend, lang, units),
-            "breakdowns": [charts.breakdown_chart(ind, dim, rows, lang)
-                           for dim, rows in service.breakdowns(ind, year, code, units).items()],
-        })
+        context.update(
+            {
+                "outcome": fmt(total.suppressed or total.value if total else None),
+                "numerator": total.numerator if total else None,
+                "denominator": total.denominator if total else None,
+                "mark": mark(row.fulfilment if row else None),
+                "not_compared": row.cells(year, lang)["fulfilment"] if row and row.not_compared else "",
+                "target": row.cells(year, lang)["target"] if row else context["target"],
+                "trend": charts.trend_chart(ind, trend, lang, units),
+                "breakdowns": [
+                    charts.breakdown_chart(ind, dim, rows, lang)
+                    for dim, rows in service.breakdowns(ind, year, code, units).items()
+                ],
+            }
+        )
     _log(request, "results indicator", f"{ind.id} {code} {year}, {service.scope_text(units)}")
     return render(request, "results/indicator.html", context, status=_status(form))
 
 
 class RowsForm(forms.Form):
-    only = forms.ChoiceField(label=gettext_lazy("Rows"), required=False, choices=[
-        ("", gettext_lazy("All rows of the population")), ("numerator", gettext_lazy("Counted in the numerator")),
-        ("denominator", gettext_lazy("Counted in the denominator"))])
+    only = forms.ChoiceField(
+        label=gettext_lazy("Rows"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("All rows of the population")),
+            ("numerator", gettext_lazy("Counted in the numerator")),
+            ("denominator", gettext_lazy("Counted in the denominator")),
+        ],
+    )
     page = forms.IntegerField(min_value=1, max_value=service.MAX_PAGE, required=False)
 
 
@@ -207,25 +264,45 @@ def rows(request, indicator_id: str):
         raise Http404(_("This indicator has no rows for your units."))
     form, year, code = _selection(request)
     filters = RowsForm(request.GET)
-    only, page = (filters.cleaned_data["only"] or None, filters.cleaned_data["page"] or 1) if filters.is_valid() \
-        else (None, 1)
+    only, page = (
+        (filters.cleaned_data["only"] or None, filters.cleaned_data["page"] or 1) if filters.is_valid() else (None, 1)
+    )
     columns, found, total = service.drill_rows(ind, year, code, units, only, page)
     readable = access.person_keys_readable(request.user) if "person_key" in columns else {}
     key_at = columns.index("person_key") if "person_key" in columns else None
-    table = [{"cells": cells, "key": r[key_at] if key_at is not None and r[key_at] in readable else None}
-             for r, cells in zip(found, charts.row_values(columns, found, language()))]
+    table = [
+        {"cells": cells, "key": r[key_at] if key_at is not None and r[key_at] in readable else None}
+        for r, cells in zip(found, charts.row_values(columns, found, language()))
+    ]
     pages = max(1, -(-total // service.PAGE_ROWS))
     if page > pages:
         raise Http404(_("There is no page %(page)s: the rows have %(pages)s pages.") % {"page": page, "pages": pages})
-    _log(request, "results rows", f"{ind.id} {code} {year} {only or 'all'} page {page}: {len(found)} of {total} "
-                                  f"pseudonymised rows, {service.scope_text(units)}")
+    _log(
+        request,
+        "results rows",
+        f"{ind.id} {code} {year} {only or 'all'} page {page}: {len(found)} of {total} "
+        f"pseudonymised rows, {service.scope_text(units)}",
+    )
     query = request.GET.copy()
     query.pop("page", None)
     lang = language()
-    context = {"form": form, "filters": filters, "indicator": ind, "name": ind.name.get(lang) or ind.name["sv"],
-               "columns": [charts.column_label(c) for c in columns], "rows": table, "total": total, "page": page,
-               "pages": pages, "query": query.urlencode(), "key_at": key_at, "units": units, "year": year, "code": code,
-               "lang": lang}
+    context = {
+        "form": form,
+        "filters": filters,
+        "indicator": ind,
+        "name": ind.name.get(lang) or ind.name["sv"],
+        "columns": [charts.column_label(c) for c in columns],
+        "rows": table,
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "query": query.urlencode(),
+        "key_at": key_at,
+        "units": units,
+        "year": year,
+        "code": code,
+        "lang": lang,
+    }
     return render(request, "results/rows.html", context, status=_status(form) if filters.is_valid() else 400)
 
 
@@ -241,15 +318,33 @@ def report_page(request):
     units = _scope(request, "annual report")
     form, year, code = _selection(request, ReportForm)
     lang = form.cleaned_data["lang"] if form.is_valid() else language()
-    links = [{"format": fmt, "url": reverse("results-report-file", args=[year, code, lang, fmt])}
-             for fmt in ("html", "pdf", "xlsx", "csv")]
+    links = [
+        {"format": fmt, "url": reverse("results-report-file", args=[year, code, lang, fmt])}
+        for fmt in ("html", "pdf", "xlsx", "csv")
+    ]
     if lang == "sv":
-        links.append({"format": "csv", "comma": True,
-                      "url": reverse("results-report-file", args=[year, code, lang, "csv"]) + "?separator=comma"})
+        links.append(
+            {
+                "format": "csv",
+                "comma": True,
+                "url": reverse("results-report-file", args=[year, code, lang, "csv"]) + "?separator=comma",
+            }
+        )
     _log(request, "annual report", f"report page {code} {year}, {service.scope_text(units)}")
-    return render(request, "results/report.html", {
-        "form": form, "year": year, "code": code, "lang": lang, "units": units, "links": links,
-        "view_url": reverse("results-report-view", args=[year, code, lang])}, status=_status(form))
+    return render(
+        request,
+        "results/report.html",
+        {
+            "form": form,
+            "year": year,
+            "code": code,
+            "lang": lang,
+            "units": units,
+            "links": links,
+            "view_url": reverse("results-report-view", args=[year, code, lang]),
+        },
+        status=_status(form),
+    )
 
 
 def _report_file(request, year: int, code: str, lang: str, fmt: str) -> tuple[bytes, str]:

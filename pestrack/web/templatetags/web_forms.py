@@ -1,5 +1,6 @@
 """Form fields rendered accessibly: a label tied to the input, the help text and each error
 message beside the field and tied to it with aria-describedby, aria-invalid when it is wrong."""
+
 from __future__ import annotations
 
 import hashlib
@@ -24,14 +25,23 @@ def field(bound: forms.BoundField, css_class: str = ""):
     widget = bound.field.widget
     is_group = isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple))
     is_check = isinstance(widget, forms.CheckboxInput)
-    return {"bound": bound, "widget": bound.as_widget(attrs=attrs), "help_id": help_id, "error_id": error_id,
-            "is_group": is_group, "is_check": is_check, "css_class": css_class}
+    return {
+        "bound": bound,
+        "widget": bound.as_widget(attrs=attrs),
+        "help_id": help_id,
+        "error_id": error_id,
+        "is_group": is_group,
+        "is_check": is_check,
+        "css_class": css_class,
+    }
 
 
 @register.inclusion_tag("web/error_summary.html")
 def error_summary(form: forms.BaseForm):
     """The form's problems at the top, each linking to its field (WCAG 3.3.1)."""
-    items = [(form[name].auto_id, form[name].label, errors) for name, errors in form.errors.items() if name in form.fields]
+    items = [
+        (form[name].auto_id, form[name].label, errors) for name, errors in form.errors.items() if name in form.fields
+    ]
     return {"form": form, "items": items, "general": form.non_field_errors()}
 
 
@@ -48,8 +58,15 @@ def fields_key(form: forms.BaseForm) -> str:
     """What a form's rendered fields depend on: the form, the page's language, the choices, the
     values asked for and the errors. Templates keep the fields' HTML under it (``{% cache %}``),
     since Django's select widgets cost about a tenth of a page's CPU."""
-    parts = (type(form).__qualname__, form.prefix, get_language(),
-             [(name, [(value, str(label)) for value, label in getattr(f, "choices", ())])
-              for name, f in form.fields.items()],
-             [form[name].value() for name in form.fields], form.errors if form.is_bound else None)
+    parts = (
+        type(form).__qualname__,
+        form.prefix,
+        get_language(),
+        [
+            (name, [(value, str(label)) for value, label in getattr(f, "choices", ())])
+            for name, f in form.fields.items()
+        ],
+        [form[name].value() for name in form.fields],
+        form.errors if form.is_bound else None,
+    )
     return hashlib.sha256(repr(parts).encode()).hexdigest()

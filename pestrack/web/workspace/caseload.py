@@ -4,6 +4,7 @@ reassigning an enrolment's responsible caseworker (one or many).
 The rules of who is responsible and who may change it are in records.casework.assignment; access
 to persons in records.access. Every list shown is logged (one entry per person), an export as an
 export, every change as an update."""
+
 from __future__ import annotations
 
 import csv
@@ -55,15 +56,26 @@ SAVED_FIELDS = ("scope", "target_group", "measure", "inactive", "sort")  # a sea
 
 
 class CaseloadFilter(forms.Form):
-    scope = forms.ChoiceField(required=False, label=gettext_lazy("Show"), widget=forms.RadioSelect,
-                              choices=[(MINE, gettext_lazy("Enrolments I am responsible for")),
-                                       (UNITS, gettext_lazy("All enrolments of my units"))])
-    q = forms.CharField(required=False, max_length=100, label=gettext_lazy("Search in the list"),
-                        help_text=gettext_lazy("Name or identity number."))
+    scope = forms.ChoiceField(
+        required=False,
+        label=gettext_lazy("Show"),
+        widget=forms.RadioSelect,
+        choices=[
+            (MINE, gettext_lazy("Enrolments I am responsible for")),
+            (UNITS, gettext_lazy("All enrolments of my units")),
+        ],
+    )
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label=gettext_lazy("Search in the list"),
+        help_text=gettext_lazy("Name or identity number."),
+    )
     target_group = forms.ChoiceField(required=False, label=gettext_lazy("Target group"))
     measure = forms.ChoiceField(required=False, label=gettext_lazy("Current measure"))
-    inactive = forms.TypedChoiceField(required=False, coerce=int, empty_value=None,
-                                      label=gettext_lazy("No activity for"))
+    inactive = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label=gettext_lazy("No activity for")
+    )
     sort = forms.ChoiceField(required=False, choices=[(s, s) for s in SORTS], widget=forms.HiddenInput)
     CODE_LISTS = ("target_group", "measure")
 
@@ -74,9 +86,11 @@ class CaseloadFilter(forms.Form):
         self.codes = {(c.list, c.code): c for c in Code.objects.filter(list__in=self.CODE_LISTS, active=True)}
         for name in self.CODE_LISTS:
             self.fields[name].choices = [("", _("All"))] + [
-                (code, wf.code_label(c)) for (list_name, code), c in self.codes.items() if list_name == name]
+                (code, wf.code_label(c)) for (list_name, code), c in self.codes.items() if list_name == name
+            ]
         self.fields["inactive"].choices = [("", _("Any time"))] + [
-            (str(d), _("more than %(n)s days") % {"n": d}) for d in INACTIVE_DAYS]
+            (str(d), _("more than %(n)s days") % {"n": d}) for d in INACTIVE_DAYS
+        ]
         if not self.is_bound:
             self.initial.setdefault("scope", default_scope)
 
@@ -164,8 +178,11 @@ def caseload_query(request, form: CaseloadFilter):
         if data["target_group"]:
             qs = qs.filter(target_group=data["target_group"])
         if data["measure"]:
-            qs = qs.filter(pk__in=Participation.objects.current().filter(
-                measure=data["measure"], end_date__isnull=True).values("enrolment_id"))
+            qs = qs.filter(
+                pk__in=Participation.objects.current()
+                .filter(measure=data["measure"], end_date__isnull=True)
+                .values("enrolment_id")
+            )
         if data["inactive"]:
             qs = qs.filter(last_activity__lt=timezone.localdate() - dt.timedelta(days=data["inactive"]))
         if data["q"].strip():
@@ -176,9 +193,14 @@ def caseload_query(request, form: CaseloadFilter):
 def _with_rows_data(qs):
     # The persons are fetched for the page's rows only: joined, they were read for every open
     # enrolment before the sort (a scan of all persons at scale 10).
-    return (qs.select_related("target_group", "org_unit", "caseworker", "second_caseworker")
-            .prefetch_related("person", Prefetch("participations", Participation.objects.current().filter(end_date__isnull=True)
-                                                 .select_related("measure"), to_attr="current_measures")))
+    return qs.select_related("target_group", "org_unit", "caseworker", "second_caseworker").prefetch_related(
+        "person",
+        Prefetch(
+            "participations",
+            Participation.objects.current().filter(end_date__isnull=True).select_related("measure"),
+            to_attr="current_measures",
+        ),
+    )
 
 
 def sorted_enrolments(qs, sort: str, today: dt.date) -> tuple[list | object, dict[int, dt.date] | None]:
@@ -201,28 +223,36 @@ def _rows(user, enrolments, due: dict[int, dt.date], today: dt.date, *, urls: bo
     rows = []
     for e in enrolments:
         next_due = due.get(e.pk)
-        rows.append({
-            "enrolment_id": e.pk, "person_id": e.person_id, "url": person_url(e.person_id) if urls else "",
-            "name": access.display_name(user, e.person, see),
-            "target_group": wf.code_label(e.target_group) if e.target_group else "", "unit": e.org_unit.name,
-            "caseworker": assignment.user_label(e.caseworker) or "–",
-            "second": assignment.user_label(e.second_caseworker),
-            "mine": user.pk in (e.caseworker_id, e.second_caseworker_id),
-            "measures": ", ".join(wf.code_label(m.measure) for m in e.current_measures) or "–",
-            "last_activity": e.last_activity,
-            "days": (today - e.last_activity).days if e.last_activity else None,
-            "next_due": next_due, "overdue": next_due is not None and next_due < today,
-        })
+        rows.append(
+            {
+                "enrolment_id": e.pk,
+                "person_id": e.person_id,
+                "url": person_url(e.person_id) if urls else "",
+                "name": access.display_name(user, e.person, see),
+                "target_group": wf.code_label(e.target_group) if e.target_group else "",
+                "unit": e.org_unit.name,
+                "caseworker": assignment.user_label(e.caseworker) or "–",
+                "second": assignment.user_label(e.second_caseworker),
+                "mine": user.pk in (e.caseworker_id, e.second_caseworker_id),
+                "measures": ", ".join(wf.code_label(m.measure) for m in e.current_measures) or "–",
+                "last_activity": e.last_activity,
+                "days": (today - e.last_activity).days if e.last_activity else None,
+                "next_due": next_due,
+                "overdue": next_due is not None and next_due < today,
+            }
+        )
     return rows
 
 
 def _shown(row: dict) -> dict:
     """A row's dates and days as the page shows them (made here: per row, the template's date
     filters and plural translations were a fifth of the page's CPU)."""
-    return {**row,
-            "last_activity": date_format(row["last_activity"], "SHORT_DATE_FORMAT") if row["last_activity"] else "–",
-            "ago": _days_ago(row["days"]) if row["days"] is not None else "?",
-            "next_due": date_format(row["next_due"], "SHORT_DATE_FORMAT") if row["next_due"] else "–"}
+    return {
+        **row,
+        "last_activity": date_format(row["last_activity"], "SHORT_DATE_FORMAT") if row["last_activity"] else "–",
+        "ago": _days_ago(row["days"]) if row["days"] is not None else "?",
+        "next_due": date_format(row["next_due"], "SHORT_DATE_FORMAT") if row["next_due"] else "–",
+    }
 
 
 def _page_rows(request, ordered, due, page_number, today):
@@ -234,8 +264,11 @@ def _page_rows(request, ordered, due, page_number, today):
     else:
         enrolments = page.object_list = list(page.object_list)
     if due is None:
-        due = worklist.next_due(Enrolment.objects.filter(pk__in=[e.pk for e in enrolments]), today) \
-            if worklist.sources() and enrolments else {}
+        due = (
+            worklist.next_due(Enrolment.objects.filter(pk__in=[e.pk for e in enrolments]), today)
+            if worklist.sources() and enrolments
+            else {}
+        )
     return page, _rows(request.user, enrolments, due, today)
 
 
@@ -265,8 +298,13 @@ def caseload(request):
     page, rows = _page_rows(request, ordered, due, params.get("page"), today)
     access.record_listed(request.user, [r["person_id"] for r in rows], source=_source(request), what="caseload")
     context = {
-        "form": form, "page": page, "rows": [_shown(r) for r in rows], "sort": sort, "scope": form.value("scope"),
-        "columns": _columns(sort), "saved_filters": list(SavedFilter.objects.filter(user=request.user)),
+        "form": form,
+        "page": page,
+        "rows": [_shown(r) for r in rows],
+        "sort": sort,
+        "scope": form.value("scope"),
+        "columns": _columns(sort),
+        "saved_filters": list(SavedFilter.objects.filter(user=request.user)),
         "reassign_form": wf.ReassignForm(caseworkers=_team(request.user), prefix="reassign"),
         "may_reassign": access.has_role(request.user, Role.CASEWORKER, Role.UNIT_MANAGER),
         "may_manage": bool(assignment.managed_paths(request.user)),
@@ -277,12 +315,22 @@ def caseload(request):
 def _columns(sort: str) -> list[dict]:
     """The sortable columns: their labels, the sort a click gives, and aria-sort."""
     out = []
-    for key, label in (("name", _("Name")), ("target_group", _("Target group")),
-                       ("inactive", _("Days since last activity")), ("next_due", _("Next due date"))):
+    for key, label in (
+        ("name", _("Name")),
+        ("target_group", _("Target group")),
+        ("inactive", _("Days since last activity")),
+        ("next_due", _("Next due date")),
+    ):
         current = sort.lstrip("-") == key
         descending = sort.startswith("-")
-        out.append({"key": key, "label": label, "next": f"-{key}" if current and not descending else key,
-                    "aria": ("descending" if descending else "ascending") if current else ""})
+        out.append(
+            {
+                "key": key,
+                "label": label,
+                "next": f"-{key}" if current and not descending else key,
+                "aria": ("descending" if descending else "ascending") if current else "",
+            }
+        )
     return out
 
 
@@ -294,6 +342,7 @@ def _team(user):
 
 # --- Export ---------------------------------------------------------------------------------
 
+
 def _export(request, ordered, due, today, fmt: str):
     """The whole list as filtered (not one page), logged as an export naming every person."""
     if isinstance(ordered, list):
@@ -303,24 +352,59 @@ def _export(request, ordered, due, today, fmt: str):
     else:
         enrolments = list(ordered[:EXPORT_LIMIT])
     if due is None:
-        due = worklist.next_due(Enrolment.objects.filter(pk__in=[e.pk for e in enrolments]), today) \
-            if worklist.sources() and enrolments else {}
+        due = (
+            worklist.next_due(Enrolment.objects.filter(pk__in=[e.pk for e in enrolments]), today)
+            if worklist.sources() and enrolments
+            else {}
+        )
     rows = _rows(request.user, enrolments, due, today, urls=False)
-    header = [_("Name"), _("Target group"), _("Unit"), _("Responsible caseworker"), _("Second caseworker"),
-              _("Current measures"), _("Last activity"), _("Days since last activity"), _("Next due date")]
-    table = [[r["name"], r["target_group"], r["unit"], r["caseworker"], r["second"], r["measures"],
-              r["last_activity"], r["days"], r["next_due"]] for r in rows]
+    header = [
+        _("Name"),
+        _("Target group"),
+        _("Unit"),
+        _("Responsible caseworker"),
+        _("Second caseworker"),
+        _("Current measures"),
+        _("Last activity"),
+        _("Days since last activity"),
+        _("Next due date"),
+    ]
+    table = [
+        [
+            r["name"],
+            r["target_group"],
+            r["unit"],
+            r["caseworker"],
+            r["second"],
+            r["measures"],
+            r["last_activity"],
+            r["days"],
+            r["next_due"],
+        ]
+        for r in rows
+    ]
     table = [safe_row(row) for row in table]
     actor, actor_id = log.actor_of(request.user)
-    log.record_many(log.Event(actor=actor, actor_id=actor_id, action="export", person_id=r["person_id"],
-                              object_type="caseload", detail=fmt, source=_source(request)) for r in rows)
+    log.record_many(
+        log.Event(
+            actor=actor,
+            actor_id=actor_id,
+            action="export",
+            person_id=r["person_id"],
+            object_type="caseload",
+            detail=fmt,
+            source=_source(request),
+        )
+        for r in rows
+    )
     name = f"caseload-{today.isoformat()}"
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(header)
-        writer.writerows([["" if v is None else (v.isoformat() if isinstance(v, dt.date) else v) for v in row]
-                          for row in table])
+        writer.writerows(
+            [["" if v is None else (v.isoformat() if isinstance(v, dt.date) else v) for v in row] for row in table]
+        )
         response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     else:
         import openpyxl
@@ -335,14 +419,16 @@ def _export(request, ordered, due, today, fmt: str):
             cell.number_format = "yyyy-mm-dd"
         buffer = io.BytesIO()
         book.save(buffer)
-        response = HttpResponse(buffer.getvalue(),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response = HttpResponse(
+            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     response["Cache-Control"] = "no-store"
     return response
 
 
 # --- Saved filters --------------------------------------------------------------------------
+
 
 @login_required
 @require_POST
@@ -377,9 +463,14 @@ def delete_filter(request):
 
 # --- Reassignment ---------------------------------------------------------------------------
 
+
 def _message_for(form, violations) -> list[str]:
-    labels = {"to_user": _("New caseworker"), "reason": _("Reason"), "role": _("Which caseworker"),
-              "enrolments": _("Enrolments")}
+    labels = {
+        "to_user": _("New caseworker"),
+        "reason": _("Reason"),
+        "role": _("Which caseworker"),
+        "enrolments": _("Enrolments"),
+    }
     return [f"{labels.get(v.field, v.field)}: {v.message}" for v in violations]
 
 
@@ -394,12 +485,19 @@ def reassign_one(request, enrolment_id):
     enrolment = Enrolment.objects.select_related("org_unit", "caseworker", "second_caseworker").get(pk=enrolment_id)
     if not assignment.may_reassign(request.user, enrolment):
         access.deny(request.user, person_id, action="update", what="responsible caseworker", source=_source(request))
-    form = wf.ReassignForm(request.POST or None, caseworkers=assignment.caseworkers_for_unit(enrolment.org_unit),
-                           allow_none=True)
+    form = wf.ReassignForm(
+        request.POST or None, caseworkers=assignment.caseworkers_for_unit(enrolment.org_unit), allow_none=True
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            assignment.reassign(request.user, [enrolment.pk], form.cleaned_data["role"], form.cleaned_data["to_user"],
-                                form.cleaned_data["reason"], source=_source(request))
+            assignment.reassign(
+                request.user,
+                [enrolment.pk],
+                form.cleaned_data["role"],
+                form.cleaned_data["to_user"],
+                form.cleaned_data["reason"],
+                source=_source(request),
+            )
         except assignment.ReassignmentRefused as refused:
             for v in refused.violations:
                 form.add_error(v.field if v.field in form.fields else None, v.message)
@@ -408,10 +506,20 @@ def reassign_one(request, enrolment_id):
             return redirect(reverse("person-detail", args=[person.pk]) + f"#enrolment-{enrolment.pk}")
     intro = _("Responsible caseworker: %(r)s. Second caseworker: %(s)s.") % {
         "r": assignment.user_label(enrolment.caseworker) or _("none"),
-        "s": assignment.user_label(enrolment.second_caseworker) or _("none")}
-    return render(request, "web/workspace/form.html", {
-        "form": form, "person": person, "shown": access.present_person(request.user, person),
-        "title": _("Change caseworker"), "intro": intro}, status=422 if request.method == "POST" else 200)
+        "s": assignment.user_label(enrolment.second_caseworker) or _("none"),
+    }
+    return render(
+        request,
+        "web/workspace/form.html",
+        {
+            "form": form,
+            "person": person,
+            "shown": access.present_person(request.user, person),
+            "title": _("Change caseworker"),
+            "intro": intro,
+        },
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 def _back(request, default: str) -> str:
@@ -439,19 +547,28 @@ def reassign_many(request):
         messages.error(request, _("Enrolments: select at least one enrolment."))
         return redirect(back)
     try:
-        changes = assignment.reassign(request.user, ids, form.cleaned_data["role"], form.cleaned_data["to_user"],
-                                      form.cleaned_data["reason"], source=_source(request))
+        changes = assignment.reassign(
+            request.user,
+            ids,
+            form.cleaned_data["role"],
+            form.cleaned_data["to_user"],
+            form.cleaned_data["reason"],
+            source=_source(request),
+        )
     except assignment.ReassignmentRefused as refused:
         for m in _message_for(form, refused.violations):
             messages.error(request, m)
         return redirect(back)
-    messages.success(request, ngettext("%(n)s enrolment moved to %(user)s.", "%(n)s enrolments moved to %(user)s.",
-                                       len(changes)) % {
-        "n": len(changes), "user": assignment.user_label(form.cleaned_data["to_user"]) or _("none")})
+    messages.success(
+        request,
+        ngettext("%(n)s enrolment moved to %(user)s.", "%(n)s enrolments moved to %(user)s.", len(changes))
+        % {"n": len(changes), "user": assignment.user_label(form.cleaned_data["to_user"]) or _("none")},
+    )
     return redirect(back)
 
 
 # --- The manager's view ----------------------------------------------------------------------
+
 
 @login_required
 def team(request):
@@ -463,19 +580,33 @@ def team(request):
     today = timezone.localdate()
     caseworkers = list(assignment.caseworkers_under(paths))
     open_qs = assignment.managed_open_enrolments(request.user)
-    responsible = dict(open_qs.order_by().values("caseworker_id")
-                       .annotate(n=Count("pk")).values_list("caseworker_id", "n"))
-    second = dict(open_qs.filter(second_caseworker__isnull=False).order_by().values("second_caseworker_id")
-                  .annotate(n=Count("pk")).values_list("second_caseworker_id", "n"))
+    responsible = dict(
+        open_qs.order_by().values("caseworker_id").annotate(n=Count("pk")).values_list("caseworker_id", "n")
+    )
+    second = dict(
+        open_qs.filter(second_caseworker__isnull=False)
+        .order_by()
+        .values("second_caseworker_id")
+        .annotate(n=Count("pk"))
+        .values_list("second_caseworker_id", "n")
+    )
     overdue: dict[int | None, int] = {}
     due: dict[int | None, int] = {}
     for item in worklist.items(open_qs, today):
         due[item["caseworker_id"]] = due.get(item["caseworker_id"], 0) + 1
         if item["due_date"] < today:
             overdue[item["caseworker_id"]] = overdue.get(item["caseworker_id"], 0) + 1
-    team_rows = [{"user": u, "name": assignment.user_label(u), "open": responsible.get(u.pk, 0),
-                  "second": second.get(u.pk, 0), "due": due.get(u.pk, 0), "overdue": overdue.get(u.pk, 0)}
-                 for u in caseworkers]
+    team_rows = [
+        {
+            "user": u,
+            "name": assignment.user_label(u),
+            "open": responsible.get(u.pk, 0),
+            "second": second.get(u.pk, 0),
+            "due": due.get(u.pk, 0),
+            "overdue": overdue.get(u.pk, 0),
+        }
+        for u in caseworkers
+    ]
     chosen = None
     selected_id = request.GET.get("caseworker", "")
     if selected_id.isdigit():
@@ -486,7 +617,14 @@ def team(request):
     ordered = _with_rows_data(listed.order_by(*_order(DEFAULT_SORT)))[:500]
     rows = [_shown(r) for r in _rows(request.user, ordered, {}, today)]
     access.record_listed(request.user, [r["person_id"] for r in rows], source=_source(request), what="team caseload")
-    return render(request, "web/workspace/team.html", {
-        "team": team_rows, "unassigned": responsible.get(None, 0), "chosen": chosen,
-        "rows": rows, "reassign_form": wf.ReassignForm(caseworkers=assignment.caseworkers_under(paths),
-                                                       prefix="reassign")})
+    return render(
+        request,
+        "web/workspace/team.html",
+        {
+            "team": team_rows,
+            "unassigned": responsible.get(None, 0),
+            "chosen": chosen,
+            "rows": rows,
+            "reassign_form": wf.ReassignForm(caseworkers=assignment.caseworkers_under(paths), prefix="reassign"),
+        },
+    )

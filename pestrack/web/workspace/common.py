@@ -1,5 +1,6 @@
 """Small helpers of the staff pages, shared by the workspace views and the pages beside them
 (web/meetings): here so that those never import workspace/views.py, which links to them."""
+
 from __future__ import annotations
 
 from django.urls import reverse

@@ -3,6 +3,7 @@
 The rules (type by content, size, storage, withdrawal) are in records.documents.files; who may do
 what is records.access (``get_person_for``, ``get_document_for``, ``documents_visible``). Every
 upload, download, withdrawal and refusal is written to the access log."""
+
 from __future__ import annotations
 
 from django import forms
@@ -41,8 +42,12 @@ def enrolment_label(e: Enrolment) -> str:
 class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("File"), allow_empty_file=True)
     enrolment = forms.TypedChoiceField(label=gettext_lazy("Attach to"), coerce=int, empty_value=None, required=False)
-    description = forms.CharField(label=gettext_lazy("Description"), max_length=500, required=False,
-                                  help_text=gettext_lazy("For example: CV, or a certificate from the doctor."))
+    description = forms.CharField(
+        label=gettext_lazy("Description"),
+        max_length=500,
+        required=False,
+        help_text=gettext_lazy("For example: CV, or a certificate from the doctor."),
+    )
 
     def __init__(self, *args, enrolments=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,7 +56,8 @@ class UploadForm(forms.Form):
         self.fields["file"].widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg,.docx"
         self.enrolments = {e.pk: e for e in enrolments}
         self.fields["enrolment"].choices = [("", _("The person (no particular enrolment)"))] + [
-            (e.pk, enrolment_label(e)) for e in enrolments]
+            (e.pk, enrolment_label(e)) for e in enrolments
+        ]
 
     def clean_enrolment(self):
         pk = self.cleaned_data["enrolment"]
@@ -65,18 +71,32 @@ def person_documents(user, person, enrolments, writable_enrolments: set[int]) ->
     labels = {e.pk: enrolment_label(e) for e in enrolments}
     rows = []
     for d in Document.objects.filter(person=person).select_related("uploaded_by", "withdrawn_by"):
-        rows.append({
-            "id": d.pk, "name": d.name if see else access.MASK, "downloadable": see and not d.withdrawn,
-            "description": d.description if see else "", "type": files.type_label(d.content_type),
-            "size": files.size_label(d.size), "attached_to": labels.get(d.enrolment_id, ""),
-            "uploaded": date_format(timezone.localtime(d.uploaded_at), "SHORT_DATE_FORMAT"),
-            "iso": timezone.localtime(d.uploaded_at).date().isoformat(),
-            "by": _who(d.uploaded_by), "withdrawn": d.withdrawn, "withdrawal_reason": d.withdrawal_reason,
-            "withdrawn_on": date_format(timezone.localtime(d.withdrawn_at), "SHORT_DATE_FORMAT") if d.withdrawn else "",
-            "withdrawn_by": _who(d.withdrawn_by)})
+        rows.append(
+            {
+                "id": d.pk,
+                "name": d.name if see else access.MASK,
+                "downloadable": see and not d.withdrawn,
+                "description": d.description if see else "",
+                "type": files.type_label(d.content_type),
+                "size": files.size_label(d.size),
+                "attached_to": labels.get(d.enrolment_id, ""),
+                "uploaded": date_format(timezone.localtime(d.uploaded_at), "SHORT_DATE_FORMAT"),
+                "iso": timezone.localtime(d.uploaded_at).date().isoformat(),
+                "by": _who(d.uploaded_by),
+                "withdrawn": d.withdrawn,
+                "withdrawal_reason": d.withdrawal_reason,
+                "withdrawn_on": date_format(timezone.localtime(d.withdrawn_at), "SHORT_DATE_FORMAT")
+                if d.withdrawn
+                else "",
+                "withdrawn_by": _who(d.withdrawn_by),
+            }
+        )
     writable = [e for e in enrolments if e.pk in writable_enrolments]
-    return {"rows": rows, "masked": not see,
-            "form": UploadForm(auto_id="id_document_%s", enrolments=writable) if writable else None}
+    return {
+        "rows": rows,
+        "masked": not see,
+        "form": UploadForm(auto_id="id_document_%s", enrolments=writable) if writable else None,
+    }
 
 
 def _who(user) -> str:
@@ -85,8 +105,11 @@ def _who(user) -> str:
 
 def _writable_enrolments(user, person) -> list[Enrolment]:
     units = access.unit_ids_in_scope(user, write=True)
-    return [e for e in Enrolment.objects.filter(person=person).select_related("programme", "org_unit")
-            .order_by("-start_date") if e.org_unit_id in units or e.referring_unit_id in units]
+    return [
+        e
+        for e in Enrolment.objects.filter(person=person).select_related("programme", "org_unit").order_by("-start_date")
+        if e.org_unit_id in units or e.referring_unit_id in units
+    ]
 
 
 class _SizeLimit(FileUploadHandler):
@@ -118,28 +141,49 @@ def upload(request, person_id):
 def _upload(request, person_id):
     person = access.get_person_for(request.user, person_id, write=True, what="document form", source=_source(request))
     posted = request.method == "POST"
-    form = UploadForm(request.POST if posted else None, request.FILES if posted else None, auto_id="id_document_%s",
-                      enrolments=_writable_enrolments(request.user, person))
+    form = UploadForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        auto_id="id_document_%s",
+        enrolments=_writable_enrolments(request.user, person),
+    )
     if posted and getattr(request, "document_too_large", False):
         form.is_valid()  # the other fields' problems, if any; the file's is this one
         form.errors.pop("file", None)
         form.add_error("file", files.too_large_message())
     elif posted and form.is_valid():
         try:
-            document = files.store(form.cleaned_data["file"], person=person, enrolment=form.cleaned_data["enrolment"],
-                                   description=form.cleaned_data["description"], user=request.user)
+            document = files.store(
+                form.cleaned_data["file"],
+                person=person,
+                enrolment=form.cleaned_data["enrolment"],
+                description=form.cleaned_data["description"],
+                user=request.user,
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            log.record_for_user(request.user, "create", source=_source(request), person_id=person.pk,
-                                object_type="document", object_id=document.pk,
-                                detail=f"upload ({files.type_label(document.content_type)}, {document.size} bytes)")
-            messages.success(request, _("The document %(name)s is saved.") % {
-                "name": document.name if access.documents_visible(request.user, person) else access.MASK})
+            log.record_for_user(
+                request.user,
+                "create",
+                source=_source(request),
+                person_id=person.pk,
+                object_type="document",
+                object_id=document.pk,
+                detail=f"upload ({files.type_label(document.content_type)}, {document.size} bytes)",
+            )
+            messages.success(
+                request,
+                _("The document %(name)s is saved.")
+                % {"name": document.name if access.documents_visible(request.user, person) else access.MASK},
+            )
             return redirect(reverse("person-detail", args=[person.pk]) + "#documents")
-    return render(request, "web/workspace/document_upload.html", {
-        "form": form, "person": person, "shown": access.present_person(request.user, person)},
-        status=422 if posted else 200)
+    return render(
+        request,
+        "web/workspace/document_upload.html",
+        {"form": form, "person": person, "shown": access.present_person(request.user, person)},
+        status=422 if posted else 200,
+    )
 
 
 @login_required
@@ -158,10 +202,15 @@ def download(request, document_id):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("Reason for the withdrawal"), max_length=500,
-                             widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text=gettext_lazy("For example: uploaded to the wrong person. The document stays "
-                                                    "in the record, marked withdrawn, until the retention period ends."))
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for the withdrawal"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "For example: uploaded to the wrong person. The document stays "
+            "in the record, marked withdrawn, until the retention period ends."
+        ),
+    )
 
 
 @login_required
@@ -176,17 +225,40 @@ def withdraw(request, document_id):
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         files.withdraw(document, user=request.user, reason=form.cleaned_data["reason"])
-        log.record_for_user(request.user, "update", source=_source(request), person_id=person.pk,
-                            object_type="document", object_id=document.pk, detail="withdrawn")
+        log.record_for_user(
+            request.user,
+            "update",
+            source=_source(request),
+            person_id=person.pk,
+            object_type="document",
+            object_id=document.pk,
+            detail="withdrawn",
+        )
         messages.success(request, _("The document is withdrawn."))
         return redirect(reverse("person-detail", args=[person.pk]) + "#documents")
     if request.method == "GET":
-        log.record_for_user(request.user, "read", source=_source(request), person_id=person.pk,
-                            object_type="document", object_id=document.pk, detail="withdrawal form")
+        log.record_for_user(
+            request.user,
+            "read",
+            source=_source(request),
+            person_id=person.pk,
+            object_type="document",
+            object_id=document.pk,
+            detail="withdrawal form",
+        )
     name = document.name if access.documents_visible(request.user, person) else access.MASK
-    return render(request, "web/workspace/form.html", {
-        "form": form, "person": person, "shown": access.present_person(request.user, person),
-        "title": _("Withdraw the document %(name)s") % {"name": name},
-        "intro": _("A withdrawn document is no longer offered for download. It is not deleted: it stays in the "
-                   "person's record, marked withdrawn with your reason, until the retention period ends.")},
-        status=422 if request.method == "POST" else 200)
+    return render(
+        request,
+        "web/workspace/form.html",
+        {
+            "form": form,
+            "person": person,
+            "shown": access.present_person(request.user, person),
+            "title": _("Withdraw the document %(name)s") % {"name": name},
+            "intro": _(
+                "A withdrawn document is no longer offered for download. It is not deleted: it stays in the "
+                "person's record, marked withdrawn with your reason, until the retention period ends."
+            ),
+        },
+        status=422 if request.method == "POST" else 200,
+    )

@@ -1,6 +1,7 @@
 """The caseworker's forms. Each is the admin's rules form (records.casework.admin) limited to the
 fields a caseworker fills in on the page, so every business rule is checked by the same code as in
 the admin, the API and the importer; violations appear beside their field."""
+
 from __future__ import annotations
 
 from django import forms
@@ -44,8 +45,19 @@ class WebFormMixin:
 
 def _enrolment_values(enrolment: Enrolment, data: dict) -> dict:
     """The enrolment as it would be saved: its current values overlaid with the form's."""
-    names = ("person", "programme", "org_unit", "referring_unit", "target_group", "entry_route", "start_date",
-             "end_date", "exit_reason", "decision_reference", "decision_date")
+    names = (
+        "person",
+        "programme",
+        "org_unit",
+        "referring_unit",
+        "target_group",
+        "entry_route",
+        "start_date",
+        "end_date",
+        "exit_reason",
+        "decision_reference",
+        "decision_date",
+    )
     return {**{n: _value(enrolment, n) for n in names}, **data}
 
 
@@ -79,21 +91,43 @@ class EnrolForm(_EnrolmentPart):
 
     class Meta:
         model = Enrolment
-        fields = ["programme", "org_unit", "referring_unit", "target_group", "entry_route", "start_date",
-                  "decision_reference", "decision_date", "caseworker", "second_caseworker"]
-        labels = {"caseworker": _("Responsible caseworker"), "second_caseworker": _("Second caseworker"),
-                  "programme": _("Programme"), "org_unit": _("Unit"), "referring_unit": _("Referred by"),
-                  "target_group": _("Target group"), "entry_route": _("Entry route"), "start_date": _("Start date"),
-                  "decision_reference": _("Decision reference"), "decision_date": _("Decision date")}
-        help_texts = {"referring_unit": _("The district or unit that referred the person."),
-                      "decision_reference": _("The Social Services Act decision, when the target group or entry "
-                                              "route requires one.")}
+        fields = [
+            "programme",
+            "org_unit",
+            "referring_unit",
+            "target_group",
+            "entry_route",
+            "start_date",
+            "decision_reference",
+            "decision_date",
+            "caseworker",
+            "second_caseworker",
+        ]
+        labels = {
+            "caseworker": _("Responsible caseworker"),
+            "second_caseworker": _("Second caseworker"),
+            "programme": _("Programme"),
+            "org_unit": _("Unit"),
+            "referring_unit": _("Referred by"),
+            "target_group": _("Target group"),
+            "entry_route": _("Entry route"),
+            "start_date": _("Start date"),
+            "decision_reference": _("Decision reference"),
+            "decision_date": _("Decision date"),
+        }
+        help_texts = {
+            "referring_unit": _("The district or unit that referred the person."),
+            "decision_reference": _(
+                "The Social Services Act decision, when the target group or entry route requires one."
+            ),
+        }
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["org_unit"].queryset = OrgUnit.objects.filter(
-            kind__in=[OrgUnit.Kind.UNIT, OrgUnit.Kind.OFFICE]).order_by("name")
+            kind__in=[OrgUnit.Kind.UNIT, OrgUnit.Kind.OFFICE]
+        ).order_by("name")
         self.fields["referring_unit"].queryset = OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT).order_by("name")
         writable = access.units_in_scope(user, write=True).filter(kind__in=[OrgUnit.Kind.UNIT, OrgUnit.Kind.OFFICE])
         if writable.count() == 1 and not self.initial.get("org_unit"):
@@ -101,22 +135,29 @@ class EnrolForm(_EnrolmentPart):
         for name in ("caseworker", "second_caseworker"):
             self.fields[name].queryset = assignment.all_caseworkers()
             self.fields[name].label_from_instance = assignment.user_label
-        self.fields["caseworker"].help_text = _("A caseworker at the unit; you by default. Left empty by a "
-                                                "referring district, the unit's manager assigns one.")
+        self.fields["caseworker"].help_text = _(
+            "A caseworker at the unit; you by default. Left empty by a "
+            "referring district, the unit's manager assigns one."
+        )
 
     def clean(self):
         data = super().clean()
         # empty: the caseworker who enrols, when they work at the unit (a referring district's
         # caseworker does not: the enrolment waits for the unit's manager to assign one)
         unit = data.get("org_unit")
-        if not data.get("caseworker") and unit is not None and self.user is not None \
-                and assignment.is_eligible(self.user, unit):
+        if (
+            not data.get("caseworker")
+            and unit is not None
+            and self.user is not None
+            and assignment.is_eligible(self.user, unit)
+        ):
             data["caseworker"] = self.instance.caseworker = self.user
         return data
 
     def violations(self, data):
         return super().violations(data) + assignment.check_at_enrolment(
-            data.get("org_unit"), data.get("caseworker"), data.get("second_caseworker"))
+            data.get("org_unit"), data.get("caseworker"), data.get("second_caseworker")
+        )
 
 
 class DecisionForm(_EnrolmentPart):
@@ -173,21 +214,33 @@ class WebPlanForm(_OfEnrolment, PlanForm):
     class Meta:
         model = PlanForm.Meta.model
         fields = ["date", "goals", "steps", "participant_view", "participant_involved", "review_date"]
-        labels = {"date": _("Date"), "goals": _("Goals"), "steps": _("Steps"),
-                  "participant_view": _("The participant's own view"),
-                  "participant_involved": _("The participant took part in making the plan"),
-                  "review_date": _("Review date")}
+        labels = {
+            "date": _("Date"),
+            "goals": _("Goals"),
+            "steps": _("Steps"),
+            "participant_view": _("The participant's own view"),
+            "participant_involved": _("The participant took part in making the plan"),
+            "review_date": _("Review date"),
+        }
         help_texts = {"review_date": _("When the plan is to be reviewed: it appears on your work list that day.")}
-        widgets = {"goals": forms.Textarea(attrs={"rows": 3}), "steps": forms.Textarea(attrs={"rows": 3}),
-                   "participant_view": forms.Textarea(attrs={"rows": 2})}
+        widgets = {
+            "goals": forms.Textarea(attrs={"rows": 3}),
+            "steps": forms.Textarea(attrs={"rows": 3}),
+            "participant_view": forms.Textarea(attrs={"rows": 2}),
+        }
 
 
 class StartMeasureForm(_OfEnrolment, ParticipationForm):
     class Meta:
         model = ParticipationForm.Meta.model
         fields = ["measure", "provider_type", "provider_name", "start_date", "planned_end_date"]
-        labels = {"measure": _("Measure"), "provider_type": _("Provider type"), "provider_name": _("Provider"),
-                  "start_date": _("Start date"), "planned_end_date": _("Planned end date")}
+        labels = {
+            "measure": _("Measure"),
+            "provider_type": _("Provider type"),
+            "provider_name": _("Provider"),
+            "start_date": _("Start date"),
+            "planned_end_date": _("Planned end date"),
+        }
         help_texts = {"planned_end_date": _("If the measure is still open that day, it appears on your work list.")}
 
 
@@ -198,14 +251,21 @@ class WebFollowUpForm(_OfEnrolment, FollowUpForm):
     class Meta:
         model = FollowUpForm.Meta.model
         fields = ["months", "reference_date", "working", "studying", "self_sufficient", "source"]
-        labels = {"months": _("Months after exit"), "reference_date": _("Date of the follow-up"),
-                  "working": _("Working"), "studying": _("Studying"),
-                  "self_sufficient": _("Self-sufficient (no income support)"), "source": _("Source")}
+        labels = {
+            "months": _("Months after exit"),
+            "reference_date": _("Date of the follow-up"),
+            "working": _("Working"),
+            "studying": _("Studying"),
+            "self_sufficient": _("Self-sufficient (no income support)"),
+            "source": _("Source"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["source"].choices = [(FollowUp.Source.SURVEY, _("Asked the person (survey or call)")),
-                                         (FollowUp.Source.REGISTER, _("Register"))]
+        self.fields["source"].choices = [
+            (FollowUp.Source.SURVEY, _("Asked the person (survey or call)")),
+            (FollowUp.Source.REGISTER, _("Register")),
+        ]
 
 
 class EndMeasureForm(WebFormMixin, ParticipationForm):
@@ -233,9 +293,12 @@ class CorrectMeasureForm(StartMeasureForm):
 
 
 def reason_field(label) -> forms.CharField:
-    return forms.CharField(label=label, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
-                           help_text=_("Kept with the entry's history, visible to everyone who reads the person's "
-                                       "record."))
+    return forms.CharField(
+        label=label,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept with the entry's history, visible to everyone who reads the person's record."),
+    )
 
 
 def correction_form(form_class):
@@ -261,16 +324,24 @@ class NewPersonForm(WebFormMixin, PersonAddForm):
 
     class Meta(PersonAddForm.Meta):
         fields = ["first_name", "last_name", "sex", "municipality", "address", "protected_identity"]
-        labels = {"first_name": _("First name"), "last_name": _("Last name"), "sex": _("Sex"),
-                  "municipality": _("Municipality code"), "address": _("Address"),
-                  "protected_identity": _("Protected identity (skyddade personuppgifter)")}
-        help_texts = {"municipality": _("Where the person is registered (folkbokförd), e.g. 0180 for Stockholm."),
-                      "protected_identity": _("Name, identity number and address are then masked for everyone "
-                                              "without permission to see protected identities.")}
+        labels = {
+            "first_name": _("First name"),
+            "last_name": _("Last name"),
+            "sex": _("Sex"),
+            "municipality": _("Municipality code"),
+            "address": _("Address"),
+            "protected_identity": _("Protected identity (skyddade personuppgifter)"),
+        }
+        help_texts = {
+            "municipality": _("Where the person is registered (folkbokförd), e.g. 0180 for Stockholm."),
+            "protected_identity": _(
+                "Name, identity number and address are then masked for everyone "
+                "without permission to see protected identities."
+            ),
+        }
         widgets = {"address": forms.Textarea(attrs={"rows": 2})}
 
-    field_order = ["identity_number", "first_name", "last_name", "sex", "municipality", "address",
-                   "protected_identity"]
+    field_order = ["identity_number", "first_name", "last_name", "sex", "municipality", "address", "protected_identity"]
 
     def __init__(self, *args, user=None, source: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -282,16 +353,23 @@ class NewPersonForm(WebFormMixin, PersonAddForm):
     def person_url(self, person) -> str:
         return reverse("person-detail", args=[person.pk])
 
+
 class ReassignForm(forms.Form):
     """A new responsible (or second) caseworker for one enrolment or several, with the reason.
     ``allow_none``: the new caseworker may be left empty to remove the second caseworker."""
 
-    role = forms.ChoiceField(label=_("Which caseworker"), initial=assignment.RESPONSIBLE, choices=[
-        (assignment.RESPONSIBLE, _("Responsible caseworker")), (assignment.SECOND, _("Second caseworker"))])
+    role = forms.ChoiceField(
+        label=_("Which caseworker"),
+        initial=assignment.RESPONSIBLE,
+        choices=[(assignment.RESPONSIBLE, _("Responsible caseworker")), (assignment.SECOND, _("Second caseworker"))],
+    )
     to_user = forms.ModelChoiceField(queryset=None, label=_("New caseworker"))
-    reason = forms.CharField(label=_("Reason"), max_length=assignment.REASON_MAX,
-                             widget=forms.Textarea(attrs={"rows": 2}),
-                             help_text=_("Why the caseworker changes, e.g. a new division of the caseload."))
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=assignment.REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Why the caseworker changes, e.g. a new division of the caseload."),
+    )
 
     def __init__(self, *args, caseworkers=None, allow_none: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

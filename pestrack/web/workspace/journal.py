@@ -2,6 +2,7 @@
 sign and correct an entry. The rules are records.journal.rules; access is records.access (the
 person in the user's units; writing in an enrolment their units enrolled or referred); every read
 and write is logged."""
+
 from __future__ import annotations
 
 from django import forms
@@ -46,13 +47,17 @@ def _dt(value) -> str:
 
 # --- Forms ------------------------------------------------------------------------------------
 
+
 class _TextFields(forms.Form):
-    kind = forms.ModelChoiceField(queryset=Code.objects.none(), label=gettext_lazy("Kind"),
-                                  empty_label=None)
+    kind = forms.ModelChoiceField(queryset=Code.objects.none(), label=gettext_lazy("Kind"), empty_label=None)
     date = forms.DateField(label=gettext_lazy("Date of the event"), widget=DATE)
-    text = forms.CharField(label=gettext_lazy("Text"), widget=forms.Textarea(attrs={"rows": 6}), strip=False,
-                           error_messages={"required": gettext_lazy("Write the text of the entry.")},
-                           help_text=gettext_lazy("Plain text, at most 20,000 characters."))
+    text = forms.CharField(
+        label=gettext_lazy("Text"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        strip=False,
+        error_messages={"required": gettext_lazy("Write the text of the entry.")},
+        help_text=gettext_lazy("Plain text, at most 20,000 characters."),
+    )
 
     def __init__(self, *args, kinds=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,11 +75,16 @@ class EntryForm(_TextFields):
 
     enrolment = forms.TypedChoiceField(label=gettext_lazy("Enrolment"), coerce=int)
     meeting = forms.ModelChoiceField(queryset=Meeting.objects.none(), required=False, label=gettext_lazy("Meeting"))
-    participation = forms.ModelChoiceField(queryset=Participation.objects.none(), required=False,
-                                           label=gettext_lazy("Measure"))
-    sign = forms.BooleanField(required=False, label=gettext_lazy("Sign the entry now"),
-                              help_text=gettext_lazy("An unsigned entry can be changed by you until it is "
-                                                     "signed; it is signed automatically after 24 hours."))
+    participation = forms.ModelChoiceField(
+        queryset=Participation.objects.none(), required=False, label=gettext_lazy("Measure")
+    )
+    sign = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("Sign the entry now"),
+        help_text=gettext_lazy(
+            "An unsigned entry can be changed by you until it is signed; it is signed automatically after 24 hours."
+        ),
+    )
     field_order = ["enrolment", "kind", "date", "text", "meeting", "participation", "sign"]
 
     def __init__(self, *args, person, enrolments=None, links=True, **kwargs):
@@ -89,20 +99,27 @@ class EntryForm(_TextFields):
             self.fields["meeting"].queryset = Meeting.objects.filter(person=person).select_related("kind")
             self.fields["meeting"].label_from_instance = lambda m: f"{_dt(m.starts_at)} {code_label(m.kind)}"
             self.fields["participation"].queryset = Participation.objects.filter(
-                enrolment__person=person).select_related("measure")
-            self.fields["participation"].label_from_instance = (
-                lambda p: f"{code_label(p.measure)} ({date_format(p.start_date, 'SHORT_DATE_FORMAT')})")
+                enrolment__person=person
+            ).select_related("measure")
+            self.fields["participation"].label_from_instance = lambda p: (
+                f"{code_label(p.measure)} ({date_format(p.start_date, 'SHORT_DATE_FORMAT')})"
+            )
         else:
             del self.fields["meeting"], self.fields["participation"]
 
 
 class CorrectionForm(_TextFields):
-    reason = forms.CharField(label=gettext_lazy("Why is the entry corrected?"),
-                             widget=forms.Textarea(attrs={"rows": 2}),
-                             required=False)
-    withdraws = forms.BooleanField(required=False, label=gettext_lazy("Withdraw the corrected entry"),
-                                   help_text=gettext_lazy("For an entry that should not have been written, e.g. "
-                                                          "on the wrong person. It stays visible, marked withdrawn."))
+    reason = forms.CharField(
+        label=gettext_lazy("Why is the entry corrected?"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    withdraws = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("Withdraw the corrected entry"),
+        help_text=gettext_lazy(
+            "For an entry that should not have been written, e.g. "
+            "on the wrong person. It stays visible, marked withdrawn."
+        ),
+    )
     field_order = ["reason", "kind", "date", "text", "withdraws"]
 
 
@@ -113,10 +130,12 @@ def _enrolment_label(e: Enrolment) -> str:
 
 # --- Showing entries --------------------------------------------------------------------------
 
+
 def entries_of(person) -> rules.QuerySet:
     """The person's entries, newest first, with what the page shows of them and their history."""
-    return rules.with_history(JournalEntry.objects.filter(person=person).select_related(
-        "kind", "author", "meeting", "participation__measure")).order_by("-date", "-created_at", "-pk")
+    return rules.with_history(
+        JournalEntry.objects.filter(person=person).select_related("kind", "author", "meeting", "participation__measure")
+    ).order_by("-date", "-created_at", "-pk")
 
 
 def shown_entry(entry: JournalEntry, user, writable: bool, now=None) -> dict:
@@ -128,16 +147,26 @@ def shown_entry(entry: JournalEntry, user, writable: bool, now=None) -> dict:
     if entry.edited_at:
         history.append(_("Changed %(t)s") % {"t": _dt(entry.edited_at)})
     if signed:
-        history.append((_("Signed automatically %(t)s") if entry.auto_signed or not entry.signed_at
-                        else _("Signed %(t)s")) % {"t": _dt(rules.signed_time(entry))})
+        history.append(
+            (_("Signed automatically %(t)s") if entry.auto_signed or not entry.signed_at else _("Signed %(t)s"))
+            % {"t": _dt(rules.signed_time(entry))}
+        )
     else:
         history.append(_("Unsigned: signed automatically %(t)s") % {"t": _dt(rules.signed_time(entry))})
     return {
-        "id": entry.pk, "enrolment_id": entry.enrolment_id, "iso": entry.date.isoformat(),
-        "date": date_format(entry.date, "SHORT_DATE_FORMAT"), "kind": code_label(entry.kind),
-        "author": _user_name(entry.author), "text": linebreaksbr(entry.text, autoescape=True),
-        "signed": signed, "history": history, "withdrawn": withdrawn, "withdraws": entry.withdraws,
-        "corrects": entry.corrects_id, "reason": entry.correction_reason,
+        "id": entry.pk,
+        "enrolment_id": entry.enrolment_id,
+        "iso": entry.date.isoformat(),
+        "date": date_format(entry.date, "SHORT_DATE_FORMAT"),
+        "kind": code_label(entry.kind),
+        "author": _user_name(entry.author),
+        "text": linebreaksbr(entry.text, autoescape=True),
+        "signed": signed,
+        "history": history,
+        "withdrawn": withdrawn,
+        "withdraws": entry.withdraws,
+        "corrects": entry.corrects_id,
+        "reason": entry.correction_reason,
         "corrected_by": getattr(entry, "corrected_by", None),
         "meeting": f"{_dt(entry.meeting.starts_at)}" if entry.meeting_id else "",
         "measure": code_label(entry.participation.measure) if entry.participation_id else "",
@@ -148,30 +177,39 @@ def shown_entry(entry: JournalEntry, user, writable: bool, now=None) -> dict:
 
 def person_page_journal(request, person, enrolments, writable_ids: set[int]) -> dict:
     """The person page's journal: the newest entries per enrolment and the form for a new one."""
-    rows = list(entries_of(person)[:PERSON_PAGE_ENTRIES + 1])
+    rows = list(entries_of(person)[: PERSON_PAGE_ENTRIES + 1])
     more = len(rows) > PERSON_PAGE_ENTRIES
     now = timezone.now()
     by_enrolment: dict[int, list] = {}
     for entry in rows[:PERSON_PAGE_ENTRIES]:
         by_enrolment.setdefault(entry.enrolment_id, []).append(
-            shown_entry(entry, request.user, entry.enrolment_id in writable_ids, now))
+            shown_entry(entry, request.user, entry.enrolment_id in writable_ids, now)
+        )
     writable = [e for e in enrolments if e.pk in writable_ids]
     form = None
     if writable and access.has_role(request.user, *access.WRITE_ROLES):
         kinds = list(Code.objects.filter(list="journal_kind", active=True))
-        form = EntryForm(person=person, enrolments=writable, links=False, kinds=kinds,
-                         initial={"date": timezone.localdate()})
-    groups = [{"enrolment": e, "label": _enrolment_label(e), "entries": by_enrolment[e.pk]}
-              for e in enrolments if e.pk in by_enrolment]
+        form = EntryForm(
+            person=person, enrolments=writable, links=False, kinds=kinds, initial={"date": timezone.localdate()}
+        )
+    groups = [
+        {"enrolment": e, "label": _enrolment_label(e), "entries": by_enrolment[e.pk]}
+        for e in enrolments
+        if e.pk in by_enrolment
+    ]
     return {"groups": groups, "more": more, "form": form}
 
 
 # --- Pages ------------------------------------------------------------------------------------
 
+
 def _writable_enrolments(user, person) -> list[Enrolment]:
     units = access.unit_ids_in_scope(user, write=True)
-    return [e for e in Enrolment.objects.filter(person=person).select_related("programme", "org_unit")
-            .order_by("-start_date") if e.org_unit_id in units or e.referring_unit_id in units]
+    return [
+        e
+        for e in Enrolment.objects.filter(person=person).select_related("programme", "org_unit").order_by("-start_date")
+        if e.org_unit_id in units or e.referring_unit_id in units
+    ]
 
 
 @login_required
@@ -179,40 +217,80 @@ def _writable_enrolments(user, person) -> list[Enrolment]:
 def person_journal(request, person_id):
     """All the person's entries, newest first, paged; a POST writes a new entry."""
     writing = request.method == "POST"
-    person = access.get_person_for(request.user, person_id, action="create" if writing else "read",
-                                   write=writing, what="journal", source=_source(request))
+    person = access.get_person_for(
+        request.user,
+        person_id,
+        action="create" if writing else "read",
+        write=writing,
+        what="journal",
+        source=_source(request),
+    )
     writable = _writable_enrolments(request.user, person) if access.has_role(request.user, *access.WRITE_ROLES) else []
     if writing and not writable:
         access.deny(request.user, person.pk, action="create", what="journal", source=_source(request))
-    form = EntryForm(request.POST if writing else None, person=person, enrolments=writable or None,
-                     initial={"date": timezone.localdate()}) if writable else None
+    form = (
+        EntryForm(
+            request.POST if writing else None,
+            person=person,
+            enrolments=writable or None,
+            initial={"date": timezone.localdate()},
+        )
+        if writable
+        else None
+    )
     if writing:
         if form.is_valid():
             try:
-                entry = rules.write(request.user, enrolment=next(e for e in writable if e.pk ==
-                                                                 form.cleaned_data["enrolment"]),
-                                    kind=form.cleaned_data["kind"], date=form.cleaned_data["date"],
-                                    text=form.cleaned_data["text"], meeting=form.cleaned_data.get("meeting"),
-                                    participation=form.cleaned_data.get("participation"),
-                                    sign=form.cleaned_data["sign"])
+                entry = rules.write(
+                    request.user,
+                    enrolment=next(e for e in writable if e.pk == form.cleaned_data["enrolment"]),
+                    kind=form.cleaned_data["kind"],
+                    date=form.cleaned_data["date"],
+                    text=form.cleaned_data["text"],
+                    meeting=form.cleaned_data.get("meeting"),
+                    participation=form.cleaned_data.get("participation"),
+                    sign=form.cleaned_data["sign"],
+                )
             except rules.Refused as refused:
                 form.show_violations(refused)
             else:
-                log.record_for_user(request.user, "create", source=_source(request), person_id=person.pk,
-                                    object_type="journalentry", object_id=entry.pk,
-                                    detail="signed" if entry.signed_at else "unsigned")
-                messages.success(request, _("The journal entry is saved and signed.") if entry.signed_at
-                                 else _("The journal entry is saved. It is not signed yet."))
-                back = reverse("person-detail", args=[person.pk]) if request.POST.get("back") == "person" \
+                log.record_for_user(
+                    request.user,
+                    "create",
+                    source=_source(request),
+                    person_id=person.pk,
+                    object_type="journalentry",
+                    object_id=entry.pk,
+                    detail="signed" if entry.signed_at else "unsigned",
+                )
+                messages.success(
+                    request,
+                    _("The journal entry is saved and signed.")
+                    if entry.signed_at
+                    else _("The journal entry is saved. It is not signed yet."),
+                )
+                back = (
+                    reverse("person-detail", args=[person.pk])
+                    if request.POST.get("back") == "person"
                     else reverse("person-journal", args=[person.pk])
+                )
                 return redirect(f"{back}#journal-entry-{entry.pk}")
     writable_ids = {e.pk for e in writable}
     page = Paginator(entries_of(person), JOURNAL_PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     entries = [shown_entry(e, request.user, e.enrolment_id in writable_ids, now) for e in page]
-    return render(request, "web/workspace/journal.html", {
-        "person": person, "shown": access.present_person(request.user, person), "page": page, "entries": entries,
-        "form": form}, status=422 if writing else 200)
+    return render(
+        request,
+        "web/workspace/journal.html",
+        {
+            "person": person,
+            "shown": access.present_person(request.user, person),
+            "page": page,
+            "entries": entries,
+            "form": form,
+        },
+        status=422 if writing else 200,
+    )
 
 
 def _entry_for(request, entry_id, *, write: bool, what: str, action: str | None = None) -> JournalEntry:
@@ -222,9 +300,18 @@ def _entry_for(request, entry_id, *, write: bool, what: str, action: str | None 
         raise Http404(_("No such record."))
     action = action or ("update" if write else "read")
     access.get_person_for(request.user, person_id, action=action, write=write, what=what, source=_source(request))
-    entry = rules.with_history(JournalEntry.objects.select_related(
-        "kind", "author", "meeting", "participation__measure", "enrolment__programme", "enrolment__org_unit",
-        "person", "corrects")).get(pk=entry_id)
+    entry = rules.with_history(
+        JournalEntry.objects.select_related(
+            "kind",
+            "author",
+            "meeting",
+            "participation__measure",
+            "enrolment__programme",
+            "enrolment__org_unit",
+            "person",
+            "corrects",
+        )
+    ).get(pk=entry_id)
     if write and not access.may_write_enrolment(request.user, entry.enrolment):
         access.deny(request.user, person_id, action=action, what=what, source=_source(request))
     return entry
@@ -239,37 +326,72 @@ def entry_page(request, entry_id):
     writable = access.may_write_enrolment(request.user, entry.enrolment)
     form = None
     if writable and not rules.check_edit(entry, request.user):
-        form = EntryForm(request.POST if writing else None, person=entry.person,
-                         initial={"kind": entry.kind, "date": entry.date, "text": entry.text,
-                                  "meeting": entry.meeting, "participation": entry.participation})
+        form = EntryForm(
+            request.POST if writing else None,
+            person=entry.person,
+            initial={
+                "kind": entry.kind,
+                "date": entry.date,
+                "text": entry.text,
+                "meeting": entry.meeting,
+                "participation": entry.participation,
+            },
+        )
     if writing:
         refused = rules.check_edit(entry, request.user)
         if refused:  # signed meanwhile, or not the author: nothing is changed
-            log.record_for_user(request.user, "denied", source=_source(request), person_id=entry.person_id,
-                                object_type="journalentry", object_id=entry.pk, detail="refused update")
+            log.record_for_user(
+                request.user,
+                "denied",
+                source=_source(request),
+                person_id=entry.person_id,
+                object_type="journalentry",
+                object_id=entry.pk,
+                detail="refused update",
+            )
             messages.error(request, refused[0].message)
             return redirect("journal-entry", entry.pk)
         if form.is_valid():
             try:
-                rules.edit(entry, request.user, **{k: form.cleaned_data[k] for k in (
-                    "kind", "date", "text", "meeting", "participation", "sign")})
+                rules.edit(
+                    entry,
+                    request.user,
+                    **{k: form.cleaned_data[k] for k in ("kind", "date", "text", "meeting", "participation", "sign")},
+                )
             except rules.Refused as exc:
                 form.show_violations(exc)
             else:
-                log.record_for_user(request.user, "update", source=_source(request), person_id=entry.person_id,
-                                    object_type="journalentry", object_id=entry.pk,
-                                    detail="changed and signed" if form.cleaned_data["sign"] else "changed")
+                log.record_for_user(
+                    request.user,
+                    "update",
+                    source=_source(request),
+                    person_id=entry.person_id,
+                    object_type="journalentry",
+                    object_id=entry.pk,
+                    detail="changed and signed" if form.cleaned_data["sign"] else "changed",
+                )
                 messages.success(request, _("The journal entry is saved."))
                 return redirect("journal-entry", entry.pk)
-    corrections = list(rules.with_history(entry.corrections.select_related(
-        "kind", "author", "meeting", "participation__measure")).order_by("created_at"))
+    corrections = list(
+        rules.with_history(
+            entry.corrections.select_related("kind", "author", "meeting", "participation__measure")
+        ).order_by("created_at")
+    )
     now = timezone.now()
-    return render(request, "web/workspace/journal_entry.html", {
-        "person": entry.person, "shown": access.present_person(request.user, entry.person),
-        "entry": shown_entry(entry, request.user, writable, now), "enrolment": _enrolment_label(entry.enrolment),
-        "corrected": shown_entry(entry.corrects, request.user, writable, now) if entry.corrects_id else None,
-        "corrections": [shown_entry(c, request.user, writable, now) for c in corrections], "form": form},
-        status=422 if writing else 200)
+    return render(
+        request,
+        "web/workspace/journal_entry.html",
+        {
+            "person": entry.person,
+            "shown": access.present_person(request.user, entry.person),
+            "entry": shown_entry(entry, request.user, writable, now),
+            "enrolment": _enrolment_label(entry.enrolment),
+            "corrected": shown_entry(entry.corrects, request.user, writable, now) if entry.corrects_id else None,
+            "corrections": [shown_entry(c, request.user, writable, now) for c in corrections],
+            "form": form,
+        },
+        status=422 if writing else 200,
+    )
 
 
 @login_required
@@ -279,12 +401,26 @@ def sign_entry(request, entry_id):
     try:
         rules.sign(entry, request.user)
     except rules.Refused as exc:
-        log.record_for_user(request.user, "denied", source=_source(request), person_id=entry.person_id,
-                            object_type="journalentry", object_id=entry.pk, detail="refused sign")
+        log.record_for_user(
+            request.user,
+            "denied",
+            source=_source(request),
+            person_id=entry.person_id,
+            object_type="journalentry",
+            object_id=entry.pk,
+            detail="refused sign",
+        )
         messages.error(request, exc.violations[0].message)
     else:
-        log.record_for_user(request.user, "update", source=_source(request), person_id=entry.person_id,
-                            object_type="journalentry", object_id=entry.pk, detail="signed")
+        log.record_for_user(
+            request.user,
+            "update",
+            source=_source(request),
+            person_id=entry.person_id,
+            object_type="journalentry",
+            object_id=entry.pk,
+            detail="signed",
+        )
         messages.success(request, _("The journal entry is signed."))
     if request.POST.get("back") == "person":
         return redirect(reverse("person-detail", args=[entry.person_id]) + f"#journal-entry-{entry.pk}")
@@ -295,8 +431,9 @@ def sign_entry(request, entry_id):
 @require_http_methods(["GET", "POST"])
 def correct_entry(request, entry_id):
     """A new entry that corrects a signed one (and says why), in the same enrolment."""
-    entry = _entry_for(request, entry_id, write=True, what="journal entry",
-                       action="create" if request.method == "POST" else "read")
+    entry = _entry_for(
+        request, entry_id, write=True, what="journal entry", action="create" if request.method == "POST" else "read"
+    )
     refused = rules.check_correctable(entry)
     if refused:
         messages.error(request, refused[0].message)
@@ -304,17 +441,37 @@ def correct_entry(request, entry_id):
     form = CorrectionForm(request.POST or None, initial={"kind": entry.kind, "date": entry.date, "text": entry.text})
     if request.method == "POST" and form.is_valid():
         try:
-            new = rules.correct(entry, request.user, kind=form.cleaned_data["kind"], date=form.cleaned_data["date"],
-                                text=form.cleaned_data["text"], reason=form.cleaned_data["reason"],
-                                withdraws=form.cleaned_data["withdraws"])
+            new = rules.correct(
+                entry,
+                request.user,
+                kind=form.cleaned_data["kind"],
+                date=form.cleaned_data["date"],
+                text=form.cleaned_data["text"],
+                reason=form.cleaned_data["reason"],
+                withdraws=form.cleaned_data["withdraws"],
+            )
         except rules.Refused as exc:
             form.show_violations(exc)
         else:
-            log.record_for_user(request.user, "create", source=_source(request), person_id=entry.person_id,
-                                object_type="journalentry", object_id=new.pk, detail=f"corrects entry {entry.pk}")
+            log.record_for_user(
+                request.user,
+                "create",
+                source=_source(request),
+                person_id=entry.person_id,
+                object_type="journalentry",
+                object_id=new.pk,
+                detail=f"corrects entry {entry.pk}",
+            )
             messages.success(request, _("The correction is saved and signed; the corrected entry stays visible."))
             return redirect("journal-entry", new.pk)
-    return render(request, "web/workspace/journal_correct.html", {
-        "person": entry.person, "shown": access.present_person(request.user, entry.person),
-        "entry": shown_entry(entry, request.user, True), "form": form},
-        status=422 if request.method == "POST" else 200)
+    return render(
+        request,
+        "web/workspace/journal_correct.html",
+        {
+            "person": entry.person,
+            "shown": access.present_person(request.user, entry.person),
+            "entry": shown_entry(entry, request.user, True),
+            "form": form,
+        },
+        status=422 if request.method == "POST" else 200,
+    )

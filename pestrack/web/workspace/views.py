@@ -4,6 +4,7 @@ timeline, and the forms that record casework.
 Every view decides access through records.access (403 for a person outside the user's units,
 logged) and logs what it shows and writes; protected identities are masked for users without
 ``may_see_protected``."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -51,11 +52,13 @@ def home(request):
     open_count = None
     if access.has_role(user, *access.READ_ROLES):
         open_count = _open_enrolments(user).count()
-    return render(request, "web/home.html", {"assignments": assignments, "open_count": open_count,
-                                             "worklist": home_counts(user)})
+    return render(
+        request, "web/home.html", {"assignments": assignments, "open_count": open_count, "worklist": home_counts(user)}
+    )
 
 
 # --- My caseload ----------------------------------------------------------------------------
+
 
 def _open_enrolments(user):
     return access.enrolments_in_scope(user).filter(end_date__isnull=True)
@@ -67,9 +70,13 @@ def _days_ago(days: int) -> str:
 
 # --- Search ---------------------------------------------------------------------------------
 
+
 class SearchForm(forms.Form):
-    q = forms.CharField(label=gettext_lazy("Name or identity number"), max_length=100,
-                        help_text=gettext_lazy("For example Anna Andersson, or 19850315-1234."))
+    q = forms.CharField(
+        label=gettext_lazy("Name or identity number"),
+        max_length=100,
+        help_text=gettext_lazy("For example Anna Andersson, or 19850315-1234."),
+    )
 
 
 def search_persons(request, term: str) -> list[Person]:
@@ -86,9 +93,14 @@ def search_persons(request, term: str) -> list[Person]:
         if not access.may_see_protected(request.user):
             qs = qs.filter(protected_identity=False)
         found = list(qs.filter(anonymised_at__isnull=True)[:50])
-        log.record_for_user(request.user, "search", source=_source(request), object_type="person search",
-                            person_id=found[0].pk if len(found) == 1 else None,
-                            detail=f"by name; {len(found)} found")
+        log.record_for_user(
+            request.user,
+            "search",
+            source=_source(request),
+            object_type="person search",
+            person_id=found[0].pk if len(found) == 1 else None,
+            detail=f"by name; {len(found)} found",
+        )
     access.record_listed(request.user, [p.pk for p in found], source=_source(request), what="search result")
     return found
 
@@ -102,12 +114,15 @@ def search(request):
     results = None
     if request.method == "POST" and form.is_valid():
         see = access.may_see_protected(request.user)
-        results = [{"id": p.pk, "name": access.display_name(request.user, p, see), "birth_date": p.birth_date}
-                   for p in search_persons(request, form.cleaned_data["q"])]
+        results = [
+            {"id": p.pk, "name": access.display_name(request.user, p, see), "birth_date": p.birth_date}
+            for p in search_persons(request, form.cleaned_data["q"])
+        ]
     return render(request, "web/workspace/search.html", {"form": form, "results": results})
 
 
 # --- The person page ------------------------------------------------------------------------
+
 
 @login_required
 def person_page(request, person_id):
@@ -123,29 +138,49 @@ def person_page(request, person_id):
     meetings, earlier_meetings = person_meetings(request.user, person, writable_enrolments)
     highlight = request.session.pop(HIGHLIGHT, None)
     codes = CodeNames()
-    sections = [{"enrolment": e, "events": [_shown_event(ev, e.pk in writable_enrolments, highlight)
-                                            for ev in events(e, codes)],
-                 "open_measures": [m for m in e.participations.all() if m.end_date is None and not m.is_withdrawn],
-                 "writable": e.pk in writable_enrolments,
-                 "caseworker": assignment.user_label(e.caseworker), "second": assignment.user_label(e.second_caseworker),
-                 "may_reassign": e.end_date is None and assignment.may_reassign(request.user, e),
-                 "changes": [_shown_change(c) for c in e.caseworker_changes.all()]} for e in enrolments]
-    return render(request, "web/workspace/person.html", {
-        "person": person, "shown": access.present_person(request.user, person), "sections": sections,
-        "journal": person_page_journal(request, person, enrolments, writable_enrolments),
-        "may_enrol": writable and not any(e.end_date is None for e in enrolments), "writable": writable,
-        "has_open": any(e.end_date is None for e in enrolments),
-        "documents": person_documents(request.user, person, enrolments, writable_enrolments),
-        "meetings": meetings, "earlier_meetings": earlier_meetings,
-        "may_book": any(e.end_date is None for e in enrolments if e.pk in writable_enrolments)})
+    sections = [
+        {
+            "enrolment": e,
+            "events": [_shown_event(ev, e.pk in writable_enrolments, highlight) for ev in events(e, codes)],
+            "open_measures": [m for m in e.participations.all() if m.end_date is None and not m.is_withdrawn],
+            "writable": e.pk in writable_enrolments,
+            "caseworker": assignment.user_label(e.caseworker),
+            "second": assignment.user_label(e.second_caseworker),
+            "may_reassign": e.end_date is None and assignment.may_reassign(request.user, e),
+            "changes": [_shown_change(c) for c in e.caseworker_changes.all()],
+        }
+        for e in enrolments
+    ]
+    return render(
+        request,
+        "web/workspace/person.html",
+        {
+            "person": person,
+            "shown": access.present_person(request.user, person),
+            "sections": sections,
+            "journal": person_page_journal(request, person, enrolments, writable_enrolments),
+            "may_enrol": writable and not any(e.end_date is None for e in enrolments),
+            "writable": writable,
+            "has_open": any(e.end_date is None for e in enrolments),
+            "documents": person_documents(request.user, person, enrolments, writable_enrolments),
+            "meetings": meetings,
+            "earlier_meetings": earlier_meetings,
+            "may_book": any(e.end_date is None for e in enrolments if e.pk in writable_enrolments),
+        },
+    )
 
 
 def _shown_change(c) -> dict:
     role = _("Responsible caseworker") if c.role == "responsible" else _("Second caseworker")
-    return {"role": role, "from": assignment.user_label(c.from_user) or _("none"),
-            "to": assignment.user_label(c.to_user) or _("none"), "by": assignment.user_label(c.changed_by),
-            "iso": c.changed_at.isoformat(), "at": date_format(timezone.localtime(c.changed_at), "SHORT_DATETIME_FORMAT"),
-            "reason": c.reason}
+    return {
+        "role": role,
+        "from": assignment.user_label(c.from_user) or _("none"),
+        "to": assignment.user_label(c.to_user) or _("none"),
+        "by": assignment.user_label(c.changed_by),
+        "iso": c.changed_at.isoformat(),
+        "at": date_format(timezone.localtime(c.changed_at), "SHORT_DATETIME_FORMAT"),
+        "reason": c.reason,
+    }
 
 
 def _shown_event(ev, writable: bool, highlight: str | None) -> dict:
@@ -155,15 +190,26 @@ def _shown_event(ev, writable: bool, highlight: str | None) -> dict:
     actions = []
     if writable and ev.record_type and not ev.withdrawn and not ev.anchor.endswith("-end"):
         args = [ev.record_type, ev.record_id]
-        actions = [(reverse("correct-entry", args=args), _("Correct")),
-                   (reverse("withdraw-entry", args=args), _("Withdraw"))]
-    return {"kind": ev.kind, "iso": ev.date.isoformat(), "date": date_format(ev.date, "SHORT_DATE_FORMAT"),
-            "title": ev.title, "details": [(label, linebreaksbr(value, autoescape=True)) for label, value in ev.details],
-            "anchor": ev.anchor, "highlight": bool(highlight) and ev.anchor == highlight, "history": ev.history,
-            "withdrawn": ev.withdrawn, "actions": actions}
+        actions = [
+            (reverse("correct-entry", args=args), _("Correct")),
+            (reverse("withdraw-entry", args=args), _("Withdraw")),
+        ]
+    return {
+        "kind": ev.kind,
+        "iso": ev.date.isoformat(),
+        "date": date_format(ev.date, "SHORT_DATE_FORMAT"),
+        "title": ev.title,
+        "details": [(label, linebreaksbr(value, autoescape=True)) for label, value in ev.details],
+        "anchor": ev.anchor,
+        "highlight": bool(highlight) and ev.anchor == highlight,
+        "history": ev.history,
+        "withdrawn": ev.withdrawn,
+        "actions": actions,
+    }
 
 
 # --- Forms ----------------------------------------------------------------------------------
+
 
 def _writable_enrolment(request, enrolment_id: int, what: str) -> Enrolment:
     """The enrolment if the user may write it (their units enrolled or referred the person); else 403."""
@@ -217,13 +263,22 @@ def _check_answers(request, form, *, person, title: str, rows=None):
     """The check-your-answers step: what will be saved, and the form's values again as hidden
     fields under "Change" and "Confirm" (nothing is saved until "Confirm")."""
     rows = (rows or []) + [(f.label, _answer(form, f.name)) for f in form]
-    return render(request, "web/workspace/check.html", {
-        "form": form, "person": person, "shown": access.present_person(request.user, person), "title": title,
-        "rows": rows})
+    return render(
+        request,
+        "web/workspace/check.html",
+        {
+            "form": form,
+            "person": person,
+            "shown": access.present_person(request.user, person),
+            "title": title,
+            "rows": rows,
+        },
+    )
 
 
-def _form_page(request, form, *, person, title: str, saved: str, intro: str = "", anchor=None,
-               check_answers: bool = False):
+def _form_page(
+    request, form, *, person, title: str, saved: str, intro: str = "", anchor=None, check_answers: bool = False
+):
     """Show the form; on a valid POST save it, log the write, and go back to the person page.
     With ``check_answers`` a valid POST first shows what will be saved, and saves on "Confirm"."""
     if request.method == "POST" and form.is_valid() and "change" not in request.POST:
@@ -231,8 +286,14 @@ def _form_page(request, form, *, person, title: str, saved: str, intro: str = ""
             return _check_answers(request, form, person=person, title=title)
         created = form.instance.pk is None
         obj = form.save()
-        log.record_for_user(request.user, "create" if created else "update", source=_source(request),
-                            person_id=person.pk, object_type=obj._meta.model_name, object_id=obj.pk)
+        log.record_for_user(
+            request.user,
+            "create" if created else "update",
+            source=_source(request),
+            person_id=person.pk,
+            object_type=obj._meta.model_name,
+            object_id=obj.pk,
+        )
         if _next(request):  # opened from the work list: back there
             messages.success(request, saved)
             return redirect(_next(request))
@@ -240,21 +301,35 @@ def _form_page(request, form, *, person, title: str, saved: str, intro: str = ""
             kind = "enrolment" if isinstance(obj, Enrolment) else corrections.record_type_of(obj)
             anchor = f"entry-{kind}-{obj.pk}"
         return _saved(request, person.pk, saved, anchor)
-    return render(request, "web/workspace/form.html", {
-        "form": form, "person": person, "shown": access.present_person(request.user, person),
-        "title": title, "intro": intro, "check_answers": check_answers},
-        status=422 if request.method == "POST" and "change" not in request.POST else 200)
+    return render(
+        request,
+        "web/workspace/form.html",
+        {
+            "form": form,
+            "person": person,
+            "shown": access.present_person(request.user, person),
+            "title": title,
+            "intro": intro,
+            "check_answers": check_answers,
+        },
+        status=422 if request.method == "POST" and "change" not in request.POST else 200,
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def enrol(request, person_id):
-    person = access.get_person_for(request.user, person_id, write=True, what="enrolment form",
-                                   source=_source(request))
+    person = access.get_person_for(request.user, person_id, write=True, what="enrolment form", source=_source(request))
     instance = Enrolment(person=person, caseworker=request.user)
-    form = wf.EnrolForm(request.POST or None, instance=instance, user=request.user,
-                        initial={"start_date": timezone.localdate(),
-                                 "programme": Code.objects.filter(list="programme", active=True).first()})
+    form = wf.EnrolForm(
+        request.POST or None,
+        instance=instance,
+        user=request.user,
+        initial={
+            "start_date": timezone.localdate(),
+            "programme": Code.objects.filter(list="programme", active=True).first(),
+        },
+    )
     return _form_page(request, form, person=person, title=_("Enrol"), saved=_("The enrolment is recorded."))
 
 
@@ -266,11 +341,19 @@ def new_person(request):
     if not access.has_role(request.user, *access.WRITE_ROLES):
         access.deny(request.user, None, action="create", what="person", source=_source(request))
     data = request.POST or None
-    person_form = wf.NewPersonForm(data, prefix="person", initial={"municipality": home_municipality()},
-                                   user=request.user, source=_source(request))
-    enrol_form = wf.EnrolForm(data, prefix="enrolment", instance=Enrolment(caseworker=request.user), user=request.user,
-                              initial={"start_date": timezone.localdate(),
-                                       "programme": Code.objects.filter(list="programme", active=True).first()})
+    person_form = wf.NewPersonForm(
+        data, prefix="person", initial={"municipality": home_municipality()}, user=request.user, source=_source(request)
+    )
+    enrol_form = wf.EnrolForm(
+        data,
+        prefix="enrolment",
+        instance=Enrolment(caseworker=request.user),
+        user=request.user,
+        initial={
+            "start_date": timezone.localdate(),
+            "programme": Code.objects.filter(list="programme", active=True).first(),
+        },
+    )
     if request.method == "POST":
         if person_form.is_valid():
             enrol_form.instance.person = person_form.instance
@@ -280,39 +363,70 @@ def new_person(request):
                 enrol_form.instance.person = person
                 enrolment = enrol_form.save()
                 for obj in (person, enrolment):
-                    log.record_for_user(request.user, "create", source=_source(request), person_id=person.pk,
-                                        object_type=obj._meta.model_name, object_id=obj.pk)
+                    log.record_for_user(
+                        request.user,
+                        "create",
+                        source=_source(request),
+                        person_id=person.pk,
+                        object_type=obj._meta.model_name,
+                        object_id=obj.pk,
+                    )
             messages.success(request, _("The person is registered and enrolled."))
             return redirect("person-detail", person.pk)
-    return render(request, "web/workspace/new_person.html", {"person_form": person_form, "enrol_form": enrol_form},
-                  status=422 if request.method == "POST" else 200)
+    return render(
+        request,
+        "web/workspace/new_person.html",
+        {"person_form": person_form, "enrol_form": enrol_form},
+        status=422 if request.method == "POST" else 200,
+    )
 
 
-def _enrolment_form(request, enrolment_id, form_class, *, what, title, saved, part, initial=None,
-                    check_answers=False):
+def _enrolment_form(request, enrolment_id, form_class, *, what, title, saved, part, initial=None, check_answers=False):
     """A part of an enrolment recorded on it: its decision or its exit."""
     enrolment = _writable_enrolment(request, enrolment_id, what)
     if enrolment.end_date is not None:
         messages.error(request, _("The enrolment has ended."))
         return redirect("person-detail", enrolment.person_id)
     form = form_class(request.POST or None, instance=enrolment, initial=initial or {})
-    return _form_page(request, form, person=enrolment.person, title=title, saved=saved,
-                      anchor=f"entry-{part}-{enrolment.pk}", check_answers=check_answers)
+    return _form_page(
+        request,
+        form,
+        person=enrolment.person,
+        title=title,
+        saved=saved,
+        anchor=f"entry-{part}-{enrolment.pk}",
+        check_answers=check_answers,
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def decision(request, enrolment_id):
-    return _enrolment_form(request, enrolment_id, wf.DecisionForm, what="decision form",
-                           title=_("Record a decision"), saved=_("The decision is recorded."), part="decision")
+    return _enrolment_form(
+        request,
+        enrolment_id,
+        wf.DecisionForm,
+        what="decision form",
+        title=_("Record a decision"),
+        saved=_("The decision is recorded."),
+        part="decision",
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def exit_enrolment(request, enrolment_id):
-    return _enrolment_form(request, enrolment_id, wf.ExitForm, what="exit form", title=_("Exit"),
-                           saved=_("The exit is recorded."), initial={"end_date": timezone.localdate()},
-                           part="exit", check_answers=True)
+    return _enrolment_form(
+        request,
+        enrolment_id,
+        wf.ExitForm,
+        what="exit form",
+        title=_("Exit"),
+        saved=_("The exit is recorded."),
+        initial={"end_date": timezone.localdate()},
+        part="exit",
+        check_answers=True,
+    )
 
 
 def _child_form(request, enrolment_id, form_class, model, *, what, title, saved, initial):
@@ -328,24 +442,46 @@ def _child_form(request, enrolment_id, form_class, model, *, what, title, saved,
 @require_http_methods(["GET", "POST"])
 def assessment(request, enrolment_id):
     wai = Code.objects.filter(list="instrument", code="wai").first()
-    return _child_form(request, enrolment_id, wf.WebAssessmentForm, Assessment, what="assessment form",
-                       title=_("Record an assessment"), saved=_("The assessment is recorded."),
-                       initial={"date": timezone.localdate(), "instrument": wai})
+    return _child_form(
+        request,
+        enrolment_id,
+        wf.WebAssessmentForm,
+        Assessment,
+        what="assessment form",
+        title=_("Record an assessment"),
+        saved=_("The assessment is recorded."),
+        initial={"date": timezone.localdate(), "instrument": wai},
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan(request, enrolment_id):
-    return _child_form(request, enrolment_id, wf.WebPlanForm, Plan, what="plan form", title=_("Record a plan"),
-                       saved=_("The plan is recorded."), initial={"date": timezone.localdate()})
+    return _child_form(
+        request,
+        enrolment_id,
+        wf.WebPlanForm,
+        Plan,
+        what="plan form",
+        title=_("Record a plan"),
+        saved=_("The plan is recorded."),
+        initial={"date": timezone.localdate()},
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def start_measure(request, enrolment_id):
-    return _child_form(request, enrolment_id, wf.StartMeasureForm, Participation, what="measure form",
-                       title=_("Start a measure"), saved=_("The measure is started."),
-                       initial={"start_date": timezone.localdate()})
+    return _child_form(
+        request,
+        enrolment_id,
+        wf.StartMeasureForm,
+        Participation,
+        what="measure form",
+        title=_("Start a measure"),
+        saved=_("The measure is started."),
+        initial={"start_date": timezone.localdate()},
+    )
 
 
 @login_required
@@ -359,11 +495,15 @@ def end_measure(request, participation_id):
     if participation.end_date is not None:
         messages.error(request, _("The measure has ended."))
         return redirect("person-detail", enrolment.person_id)
-    form = wf.EndMeasureForm(request.POST or None, instance=participation,
-                             initial={"end_date": timezone.localdate()})
-    return _form_page(request, form, person=enrolment.person,
-                      title=_("End the measure %(m)s") % {"m": wf.code_label(participation.measure)},
-                      saved=_("The measure is ended."), anchor=f"entry-participation-{participation.pk}-end")
+    form = wf.EndMeasureForm(request.POST or None, instance=participation, initial={"end_date": timezone.localdate()})
+    return _form_page(
+        request,
+        form,
+        person=enrolment.person,
+        title=_("End the measure %(m)s") % {"m": wf.code_label(participation.measure)},
+        saved=_("The measure is ended."),
+        anchor=f"entry-participation-{participation.pk}-end",
+    )
 
 
 @login_required
@@ -375,22 +515,39 @@ def followup(request, enrolment_id):
         messages.error(request, _("A follow-up needs an ended enrolment."))
         return redirect("person-detail", enrolment.person_id)
     months = request.GET.get("months", "")  # from the work list: the follow-up that is due
-    form = wf.WebFollowUpForm(request.POST or None, instance=FollowUp(enrolment=enrolment),
-                              initial={"months": int(months) if months.isdigit() and 0 < int(months) <= 120 else 6,
-                                       "reference_date": timezone.localdate(),
-                                       "source": FollowUp.Source.SURVEY})
-    return _form_page(request, form, person=enrolment.person, title=_("Record a follow-up"),
-                      saved=_("The follow-up is recorded."))
+    form = wf.WebFollowUpForm(
+        request.POST or None,
+        instance=FollowUp(enrolment=enrolment),
+        initial={
+            "months": int(months) if months.isdigit() and 0 < int(months) <= 120 else 6,
+            "reference_date": timezone.localdate(),
+            "source": FollowUp.Source.SURVEY,
+        },
+    )
+    return _form_page(
+        request, form, person=enrolment.person, title=_("Record a follow-up"), saved=_("The follow-up is recorded.")
+    )
 
 
 # --- Corrections and withdrawals -------------------------------------------------------------
 
 R = corrections.R
-CORRECTION_FORMS = {R.DECISION: wf.DecisionForm, R.EXIT: wf.ExitForm, R.ASSESSMENT: wf.WebAssessmentForm,
-                    R.PLAN: wf.WebPlanForm, R.PARTICIPATION: wf.CorrectMeasureForm, R.FOLLOWUP: wf.WebFollowUpForm}
-ENTRY_NAMES = {R.DECISION: gettext_lazy("the decision"), R.EXIT: gettext_lazy("the exit"),
-               R.ASSESSMENT: gettext_lazy("the assessment"), R.PLAN: gettext_lazy("the plan"),
-               R.PARTICIPATION: gettext_lazy("the measure"), R.FOLLOWUP: gettext_lazy("the follow-up")}
+CORRECTION_FORMS = {
+    R.DECISION: wf.DecisionForm,
+    R.EXIT: wf.ExitForm,
+    R.ASSESSMENT: wf.WebAssessmentForm,
+    R.PLAN: wf.WebPlanForm,
+    R.PARTICIPATION: wf.CorrectMeasureForm,
+    R.FOLLOWUP: wf.WebFollowUpForm,
+}
+ENTRY_NAMES = {
+    R.DECISION: gettext_lazy("the decision"),
+    R.EXIT: gettext_lazy("the exit"),
+    R.ASSESSMENT: gettext_lazy("the assessment"),
+    R.PLAN: gettext_lazy("the plan"),
+    R.PARTICIPATION: gettext_lazy("the measure"),
+    R.FOLLOWUP: gettext_lazy("the follow-up"),
+}
 
 
 def _entry_enrolment(request, record_type: str, record_id: int, what: str) -> Enrolment:
@@ -401,8 +558,9 @@ def _entry_enrolment(request, record_type: str, record_id: int, what: str) -> En
     if record_type in corrections.ENROLMENT_PARTS:
         enrolment_id = record_id
     else:
-        enrolment_id = (corrections.MODELS[record_type].objects.filter(pk=record_id)
-                        .values_list("enrolment_id", flat=True).first())
+        enrolment_id = (
+            corrections.MODELS[record_type].objects.filter(pk=record_id).values_list("enrolment_id", flat=True).first()
+        )
     if enrolment_id is None:
         raise Http404(_("The entry no longer exists."))
     return _writable_enrolment(request, enrolment_id, what)
@@ -410,8 +568,15 @@ def _entry_enrolment(request, record_type: str, record_id: int, what: str) -> En
 
 def _refused(request, person_id: int, refusal: corrections.Refused, *, what: str, record_id: int):
     """An entry that is gone or already withdrawn: said on the person page; the attempt logged."""
-    log.record_for_user(request.user, "denied", source=_source(request), person_id=person_id, object_type=what,
-                        object_id=record_id, detail="; ".join(v.message for v in refusal.violations))
+    log.record_for_user(
+        request.user,
+        "denied",
+        source=_source(request),
+        person_id=person_id,
+        object_type=what,
+        object_id=record_id,
+        detail="; ".join(v.message for v in refusal.violations),
+    )
     for v in refusal.violations:
         messages.error(request, v.message)
     return redirect("person-detail", person_id)
@@ -439,18 +604,30 @@ def correct(request, record_type, record_id):
                     transaction.set_rollback(True)
                     attach_violations(form, refusal.violations)
                 else:
-                    log.record_for_user(request.user, "update", source=_source(request), person_id=person.pk,
-                                        object_type=obj._meta.model_name, object_id=obj.pk,
-                                        detail=f"correction of the {record_type}")
-                    return _saved(request, person.pk, _("The correction is saved."),
-                                  f"entry-{record_type}-{obj.pk}")
+                    log.record_for_user(
+                        request.user,
+                        "update",
+                        source=_source(request),
+                        person_id=person.pk,
+                        object_type=obj._meta.model_name,
+                        object_id=obj.pk,
+                        detail=f"correction of the {record_type}",
+                    )
+                    return _saved(request, person.pk, _("The correction is saved."), f"entry-{record_type}-{obj.pk}")
     except corrections.Refused as refusal:
         return _refused(request, person.pk, refusal, what=what, record_id=record_id)
-    return render(request, "web/workspace/form.html", {
-        "form": form, "person": person, "shown": access.present_person(request.user, person),
-        "title": _("Correct %(entry)s") % {"entry": ENTRY_NAMES[record_type]},
-        "intro": _("The previous values and your reason are kept with the entry.")},
-        status=422 if request.method == "POST" else 200)
+    return render(
+        request,
+        "web/workspace/form.html",
+        {
+            "form": form,
+            "person": person,
+            "shown": access.present_person(request.user, person),
+            "title": _("Correct %(entry)s") % {"entry": ENTRY_NAMES[record_type]},
+            "intro": _("The previous values and your reason are kept with the entry."),
+        },
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -478,12 +655,30 @@ def withdraw(request, record_type, record_id):
         except corrections.Refused as refusal:
             attach_violations(form, refusal.violations)
         else:
-            log.record_for_user(request.user, "update", source=_source(request), person_id=person.pk,
-                                object_type=obj._meta.model_name, object_id=obj.pk,
-                                detail=f"withdrawal of the {record_type}")
-            anchor = (f"entry-{record_type}-{obj.pk}-w{c.pk}" if record_type in corrections.ENROLMENT_PARTS
-                      else f"entry-{record_type}-{obj.pk}")
+            log.record_for_user(
+                request.user,
+                "update",
+                source=_source(request),
+                person_id=person.pk,
+                object_type=obj._meta.model_name,
+                object_id=obj.pk,
+                detail=f"withdrawal of the {record_type}",
+            )
+            anchor = (
+                f"entry-{record_type}-{obj.pk}-w{c.pk}"
+                if record_type in corrections.ENROLMENT_PARTS
+                else f"entry-{record_type}-{obj.pk}"
+            )
             return _saved(request, person.pk, _("The withdrawal is saved."), anchor)
-    return render(request, "web/workspace/withdraw.html", {
-        "form": form, "person": person, "shown": access.present_person(request.user, person), "title": title,
-        "entry": entry}, status=422 if request.method == "POST" and "change" not in request.POST else 200)
+    return render(
+        request,
+        "web/workspace/withdraw.html",
+        {
+            "form": form,
+            "person": person,
+            "shown": access.present_person(request.user, person),
+            "title": title,
+            "entry": entry,
+        },
+        status=422 if request.method == "POST" and "change" not in request.POST else 200,
+    )

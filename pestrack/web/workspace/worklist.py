@@ -7,6 +7,7 @@ caseworker and unit.
 - ``/worklist/team/``: a manager's counts by caseworker × kind and by unit × kind (no person shown).
 
 Caseworkers and unit managers only; anyone else is refused (403, logged)."""
+
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
@@ -60,25 +61,35 @@ def _overdue_text(days: int) -> str:
 def shown_items(request, rows: list[dict], today) -> list[dict]:
     """The items as the page shows them (names masked as the user may see them), and the persons
     shown logged, one entry each."""
-    persons = {p.pk: p for p in Person.objects.filter(pk__in={r["person_id"] for r in rows}).only(
-        "pk", "first_name", "last_name", "protected_identity", "anonymised_at")}
+    persons = {
+        p.pk: p
+        for p in Person.objects.filter(pk__in={r["person_id"] for r in rows}).only(
+            "pk", "first_name", "last_name", "protected_identity", "anonymised_at"
+        )
+    }
     see = access.may_see_protected(request.user)
     back = urlencode({"next": request.get_full_path()})
     out = []
     for r in rows:
         s = worklist.source(r["kind"])
         url, _hash, fragment = s.resolve_url(r).partition("#")
-        out.append({
-            "kind": r["kind"], "person_id": r["person_id"],
-            "name": access.display_name(request.user, persons[r["person_id"]], see),
-            "person_url": reverse("person-detail", args=[r["person_id"]]),
-            "url": url + ("&" if "?" in url else "?") + back + (f"#{fragment}" if fragment else ""),
-            "action": s.label, "detail": s.describe(r) if s.describe else "",
-            "iso": r["due_date"].isoformat(), "due": date_format(r["due_date"], "SHORT_DATE_FORMAT"),
-            "overdue": _overdue_text((today - r["due_date"]).days) if worklist.overdue(r, today) else "",
-        })
-    access.record_listed(request.user, list(dict.fromkeys(r["person_id"] for r in rows)), source=_source(request),
-                         what="work list")
+        out.append(
+            {
+                "kind": r["kind"],
+                "person_id": r["person_id"],
+                "name": access.display_name(request.user, persons[r["person_id"]], see),
+                "person_url": reverse("person-detail", args=[r["person_id"]]),
+                "url": url + ("&" if "?" in url else "?") + back + (f"#{fragment}" if fragment else ""),
+                "action": s.label,
+                "detail": s.describe(r) if s.describe else "",
+                "iso": r["due_date"].isoformat(),
+                "due": date_format(r["due_date"], "SHORT_DATE_FORMAT"),
+                "overdue": _overdue_text((today - r["due_date"]).days) if worklist.overdue(r, today) else "",
+            }
+        )
+    access.record_listed(
+        request.user, list(dict.fromkeys(r["person_id"] for r in rows)), source=_source(request), what="work list"
+    )
     return out
 
 
@@ -105,16 +116,33 @@ def worklist_page(request):
         if kind and s.kind != kind:
             continue
         shown = [i for i in items if i["kind"] == s.kind]
-        groups.append({"kind": s.kind, "label": s.label, "count": counts.get(s.kind, 0), "items": shown,
-                       "more": not kind and counts.get(s.kind, 0) > len(shown),
-                       "url": "?" + urlencode({**base, "kind": s.kind})})
+        groups.append(
+            {
+                "kind": s.kind,
+                "label": s.label,
+                "count": counts.get(s.kind, 0),
+                "items": shown,
+                "more": not kind and counts.get(s.kind, 0) > len(shown),
+                "url": "?" + urlencode({**base, "kind": s.kind}),
+            }
+        )
     query = urlencode({**base, "kind": kind}) if kind else ""
-    return render(request, "web/workspace/worklist.html", {
-        "groups": groups, "kind": kind, "kinds": [{"kind": s.kind, "label": s.label, "count": counts.get(s.kind, 0)}
-                                                  for s in kinds],
-        "total": sum(counts.values()), "caseworker": caseworker, "own": caseworker == request.user,
-        "caseworker_name": staff_name(caseworker), "page": page, "query": query,
-        "all_url": "?" + urlencode(base) if base else reverse("worklist")})
+    return render(
+        request,
+        "web/workspace/worklist.html",
+        {
+            "groups": groups,
+            "kind": kind,
+            "kinds": [{"kind": s.kind, "label": s.label, "count": counts.get(s.kind, 0)} for s in kinds],
+            "total": sum(counts.values()),
+            "caseworker": caseworker,
+            "own": caseworker == request.user,
+            "caseworker_name": staff_name(caseworker),
+            "page": page,
+            "query": query,
+            "all_url": "?" + urlencode(base) if base else reverse("worklist"),
+        },
+    )
 
 
 @login_required
@@ -132,18 +160,32 @@ def team_page(request):
     units = {u.pk: u for u in OrgUnit.objects.filter(pk__in=list(by_unit))}
 
     def row(name, url, counts):
-        return {"name": name, "url": url, "counts": [counts.get(s.kind, 0) for s in kinds],
-                "total": sum(counts.values())}
+        return {
+            "name": name,
+            "url": url,
+            "counts": [counts.get(s.kind, 0) for s in kinds],
+            "total": sum(counts.values()),
+        }
 
     page_url = reverse("worklist")
-    caseworkers = sorted((row(staff_name(users[k]), f"{page_url}?caseworker={k}", c)
-                          for k, c in by_caseworker.items() if k is not None), key=lambda r: r["name"].lower())
+    caseworkers = sorted(
+        (row(staff_name(users[k]), f"{page_url}?caseworker={k}", c) for k, c in by_caseworker.items() if k is not None),
+        key=lambda r: r["name"].lower(),
+    )
     if None in by_caseworker:
         caseworkers.append(row(_("No responsible caseworker"), "", by_caseworker[None]))
     unit_rows = sorted((row(units[k].name, "", c) for k, c in by_unit.items()), key=lambda r: r["name"].lower())
-    return render(request, "web/workspace/worklist_team.html", {"kinds": kinds, "tables": [
-        {"title": _("By caseworker"), "head": _("Caseworker"), "rows": caseworkers},
-        {"title": _("By unit"), "head": _("Unit"), "rows": unit_rows}]})
+    return render(
+        request,
+        "web/workspace/worklist_team.html",
+        {
+            "kinds": kinds,
+            "tables": [
+                {"title": _("By caseworker"), "head": _("Caseworker"), "rows": caseworkers},
+                {"title": _("By unit"), "head": _("Unit"), "rows": unit_rows},
+            ],
+        },
+    )
 
 
 def home_counts(user) -> dict | None:
@@ -159,6 +201,16 @@ def home_counts(user) -> dict | None:
     else:
         return None
     own = access.has_role(user, Role.CASEWORKER)
-    return {"own": own, "url": url, "total": sum(counts.values()),
-            "kinds": [{"label": s.label, "count": counts.get(s.kind, 0),
-                       "url": f"{url}?{urlencode({'kind': s.kind})}" if own else url} for s in worklist.sources()]}
+    return {
+        "own": own,
+        "url": url,
+        "total": sum(counts.values()),
+        "kinds": [
+            {
+                "label": s.label,
+                "count": counts.get(s.kind, 0),
+                "url": f"{url}?{urlencode({'kind': s.kind})}" if own else url,
+            }
+            for s in worklist.sources()
+        ],
+    }

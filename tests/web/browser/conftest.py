@@ -4,6 +4,7 @@ unless PESTRACK_REQUIRE_BROWSER=1 (CI), where that is a failure. They run in the
 
 Screenshots go to PESTRACK_TEST_OUTPUT (default: test-output/ in the repository) under browser/.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,8 +36,11 @@ def browser():
     # calls are still synchronous, so Django's guard against ORM calls from async code does not apply.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=["--no-sandbox", "--disable-dev-shm-usage", "--lang=sv-SE"])
+        chromium = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-dev-shm-usage", "--lang=sv-SE"],
+        )
         yield chromium
         chromium.close()
     del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
@@ -68,16 +72,25 @@ def page(request, browser, live_server):
     """A fresh browser context (no cookies). Script errors, CSP violations and assets that fail to
     load fail the test (a refused page's own 403 or a form's 422 is expected and not counted)."""
     _warm(live_server)
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900},
-                                  locale="sv-SE")
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="sv-SE")
     context.set_default_timeout(15_000)
     pg = context.new_page()
     problems: list[str] = []
-    pg.on("console", lambda m: problems.append(m.text)
-          if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    pg.on(
+        "console",
+        lambda m: (
+            problems.append(m.text) if m.type == "error" and not m.text.startswith("Failed to load resource") else None
+        ),
+    )
     pg.on("pageerror", lambda e: problems.append(str(e)))
-    pg.on("response", lambda r: problems.append(f"{r.status} {r.url}")
-          if r.status >= 400 and r.request.resource_type != "document" else None)
+    pg.on(
+        "response",
+        lambda r: (
+            problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 and r.request.resource_type != "document"
+            else None
+        ),
+    )
     pg.problems = problems
     yield pg
     if getattr(request.node, "browser_test_failed", False):
@@ -117,14 +130,24 @@ def data(transactional_db, settings):
     add_user("dina", "caseworker", ["sdf-rk"], password=PASSWORD)
     person = make_person("Jarva", "Jarvasson", "jt-jarva", serial=101)
     enrolment = person.enrolments.get()
-    measure = Participation.objects.create(enrolment=enrolment, measure=Code.objects.get(list="measure", code="matching"),
-                                           start_date=enrolment.start_date + dt.timedelta(days=7))
+    measure = Participation.objects.create(
+        enrolment=enrolment,
+        measure=Code.objects.get(list="measure", code="matching"),
+        start_date=enrolment.start_date + dt.timedelta(days=7),
+    )
     exited = make_person("Utskriven", "Utsson", "jt-jarva", serial=105)
     e = exited.enrolments.get()
-    e.end_date, e.exit_reason = dt.date.today() - dt.timedelta(days=20), Code.objects.get(list="exit_reason", code="moved")
+    e.end_date, e.exit_reason = (
+        dt.date.today() - dt.timedelta(days=20),
+        Code.objects.get(list="exit_reason", code="moved"),
+    )
     e.save()
     return {
-        "person": person.pk, "enrolment": enrolment.pk, "measure": measure.pk, "exited": exited.pk, "exited_enrolment": e.pk,
+        "person": person.pk,
+        "enrolment": enrolment.pk,
+        "measure": measure.pk,
+        "exited": exited.pk,
+        "exited_enrolment": e.pk,
         "protected": make_person("Hemlig", "Skyddadsson", "jt-jarva", protected=True, serial=104).pk,
         "other_district": make_person("Soder", "Ortsson", "jt-soderort", referring="sdf-farsta", serial=102).pk,
     }

@@ -2,6 +2,7 @@
 
 A path's {placeholders} are ids of the browser tests' data (see conftest.py ``data``); user None
 means the page is opened without logging in. Add a page here and it is checked."""
+
 from __future__ import annotations
 
 PAGES: list[tuple[str, str, str | None]] = [

@@ -1,5 +1,6 @@
 """axe-core (bundled with axe-playwright-python, run in Chromium) on every page of pages.py: no
 serious or critical violation. Each page is photographed into the test output folder."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,8 +13,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
 def _serious(results) -> list[str]:
-    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}"
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def serious_violations_on(page, pages, data) -> dict[str, list[str]]:

@@ -1,6 +1,7 @@
 """The responsible caseworker in a real browser: a caseworker hands an enrolment to a colleague from
 the person page; a manager rebalances a caseworker's enrolments; axe on the new pages in Swedish
 and English, 1280 and 390 pixels wide."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,8 +23,13 @@ def team(data):
     Enrolment.objects.filter(pk=data["enrolment"]).update(caseworker=None)
     from django.contrib.auth.models import User
 
-    assignment.reassign(User.objects.get(username="maria"), [data["enrolment"]], "responsible",
-                        User.objects.get(username="anna"), "Ny fördelning")
+    assignment.reassign(
+        User.objects.get(username="maria"),
+        [data["enrolment"]],
+        "responsible",
+        User.objects.get(username="anna"),
+        "Ny fördelning",
+    )
     return data
 
 
@@ -62,10 +68,14 @@ def test_a_manager_rebalances(page, team):
     assert Enrolment.objects.get(pk=team["enrolment"]).caseworker.username == "bo"
 
 
-NEW_PAGES = [("caseload-mine", "/caseload/", "anna"), ("caseload-units", "/caseload/?scope=units&sort=-name", "anna"),
-             ("change-caseworker", "/enrolments/{enrolment}/caseworker/", "anna"),
-             ("person-with-history", "/persons/{person}/", "anna"), ("caseload-team", "/caseload/team/", "maria"),
-             ("caseload-team-anna", "/caseload/team/?caseworker={anna}", "maria")]
+NEW_PAGES = [
+    ("caseload-mine", "/caseload/", "anna"),
+    ("caseload-units", "/caseload/?scope=units&sort=-name", "anna"),
+    ("change-caseworker", "/enrolments/{enrolment}/caseworker/", "anna"),
+    ("person-with-history", "/persons/{person}/", "anna"),
+    ("caseload-team", "/caseload/team/", "maria"),
+    ("caseload-team-anna", "/caseload/team/?caseworker={anna}", "maria"),
+]
 
 
 @pytest.mark.parametrize("locale", ["sv-SE", "en-GB"])

@@ -2,6 +2,7 @@
 withdraw a measure (with its check-your-answers step), exit (with its check step); after each save
 the confirmation is in view and focused and the entry is highlighted; axe finds no serious or
 critical violation on the forms, the check pages and the person page."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,16 +17,40 @@ from tests.web.browser.test_accessibility import _serious
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 TEXT = {
-    "sv": {"correct": "Rätta", "withdraw": "Makulera", "save": "Spara", "continue": "Fortsätt", "confirm": "Bekräfta",
-           "exit": "Skriv ut", "goals": "Mål", "correction_reason": "Skäl till rättelsen",
-           "withdrawal_reason": "Skäl till makuleringen", "exit_reason": "Avslutsorsak", "studies": "Studier",
-           "corrected": "Rättelsen är sparad.", "withdrawn": "Makuleringen är sparad.",
-           "exited": "Utskrivningen är registrerad.", "check": "Kontrollera dina uppgifter"},
-    "en": {"correct": "Correct", "withdraw": "Withdraw", "save": "Save", "continue": "Continue", "confirm": "Confirm",
-           "exit": "Exit", "goals": "Goals", "correction_reason": "Reason for the correction",
-           "withdrawal_reason": "Reason for the withdrawal", "exit_reason": "Exit reason", "studies": "Studies",
-           "corrected": "The correction is saved.", "withdrawn": "The withdrawal is saved.",
-           "exited": "The exit is recorded.", "check": "Check your answers"},
+    "sv": {
+        "correct": "Rätta",
+        "withdraw": "Makulera",
+        "save": "Spara",
+        "continue": "Fortsätt",
+        "confirm": "Bekräfta",
+        "exit": "Skriv ut",
+        "goals": "Mål",
+        "correction_reason": "Skäl till rättelsen",
+        "withdrawal_reason": "Skäl till makuleringen",
+        "exit_reason": "Avslutsorsak",
+        "studies": "Studier",
+        "corrected": "Rättelsen är sparad.",
+        "withdrawn": "Makuleringen är sparad.",
+        "exited": "Utskrivningen är registrerad.",
+        "check": "Kontrollera dina uppgifter",
+    },
+    "en": {
+        "correct": "Correct",
+        "withdraw": "Withdraw",
+        "save": "Save",
+        "continue": "Continue",
+        "confirm": "Confirm",
+        "exit": "Exit",
+        "goals": "Goals",
+        "correction_reason": "Reason for the correction",
+        "withdrawal_reason": "Reason for the withdrawal",
+        "exit_reason": "Exit reason",
+        "studies": "Studies",
+        "corrected": "The correction is saved.",
+        "withdrawn": "The withdrawal is saved.",
+        "exited": "The exit is recorded.",
+        "check": "Check your answers",
+    },
 }
 
 
@@ -54,8 +79,12 @@ def test_correct_a_plan_withdraw_a_measure_and_exit_with_the_check_step(page, da
     t = TEXT[lang]
     page.set_viewport_size({"width": width, "height": 844 if width < 600 else 900})
     enrolment = Enrolment.objects.get(pk=data["enrolment"])
-    plan = Plan.objects.create(enrolment=enrolment, date=dt.date.today() - dt.timedelta(days=3),
-                               goals="Arbete inom vården", steps="Praktik\n" * 30)  # a long page
+    plan = Plan.objects.create(
+        enrolment=enrolment,
+        date=dt.date.today() - dt.timedelta(days=3),
+        goals="Arbete inom vården",
+        steps="Praktik\n" * 30,
+    )  # a long page
     log_in(page, "anna")
     if lang == "en":
         page.get_by_role("button", name="English").click()

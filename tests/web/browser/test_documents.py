@@ -1,6 +1,7 @@
 """Documents in a real browser, in Swedish and English, at 1280 and 390 pixels wide: a refused file
 shown beside its field, a PDF uploaded on the person page and downloaded, then withdrawn; axe on
 each page on the way."""
+
 from __future__ import annotations
 
 import re
@@ -14,14 +15,28 @@ from tests.web.browser.test_accessibility import _serious
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 TEXT = {
-    "sv": {"upload": "Ladda upp", "file": "Fil", "saved": "Dokumentet CV Jarvasson.pdf är sparat.",
-           "wrong": "Filen är inte ett PDF-, PNG-, JPEG- eller Word-dokument", "withdraw": "Makulera",
-           "reason": "Skäl till makuleringen", "save": "Spara", "withdrawn": "Dokumentet är makulerat.",
-           "heading": "Dokument"},
-    "en": {"upload": "Upload", "file": "File", "saved": "The document CV Jarvasson.pdf is saved.",
-           "wrong": "The file is not a PDF, PNG, JPEG or Word (DOCX) document", "withdraw": "Withdraw",
-           "reason": "Reason for the withdrawal", "save": "Save", "withdrawn": "The document is withdrawn.",
-           "heading": "Documents"},
+    "sv": {
+        "upload": "Ladda upp",
+        "file": "Fil",
+        "saved": "Dokumentet CV Jarvasson.pdf är sparat.",
+        "wrong": "Filen är inte ett PDF-, PNG-, JPEG- eller Word-dokument",
+        "withdraw": "Makulera",
+        "reason": "Skäl till makuleringen",
+        "save": "Spara",
+        "withdrawn": "Dokumentet är makulerat.",
+        "heading": "Dokument",
+    },
+    "en": {
+        "upload": "Upload",
+        "file": "File",
+        "saved": "The document CV Jarvasson.pdf is saved.",
+        "wrong": "The file is not a PDF, PNG, JPEG or Word (DOCX) document",
+        "withdraw": "Withdraw",
+        "reason": "Reason for the withdrawal",
+        "save": "Save",
+        "withdrawn": "The document is withdrawn.",
+        "heading": "Documents",
+    },
 }
 
 
@@ -51,7 +66,8 @@ def test_upload_a_pdf_on_the_person_page_download_it_and_withdraw_it(page, data,
 
     # an HTML file named .png: refused beside the field, nothing kept
     page.locator("#id_document_file").set_input_files(
-        files=[{"name": "bild.png", "mimeType": "image/png", "buffer": b"<!doctype html><p>hello</p>"}])
+        files=[{"name": "bild.png", "mimeType": "image/png", "buffer": b"<!doctype html><p>hello</p>"}]
+    )
     page.get_by_role("button", name=t["upload"], exact=True).click()
     expect(page.locator(".error-summary")).to_be_focused()
     expect(page.locator("#id_document_file-error")).to_contain_text(t["wrong"])
@@ -63,7 +79,8 @@ def test_upload_a_pdf_on_the_person_page_download_it_and_withdraw_it(page, data,
     content = tiny_pdf("CV")
     page.goto(f"/persons/{data['person']}/")
     page.locator("#id_document_file").set_input_files(
-        files=[{"name": "CV Jarvasson.pdf", "mimeType": "application/pdf", "buffer": content}])
+        files=[{"name": "CV Jarvasson.pdf", "mimeType": "application/pdf", "buffer": content}]
+    )
     page.get_by_label(re.compile("^(Beskrivning|Description)")).fill("CV 2026")
     page.get_by_role("button", name=t["upload"], exact=True).click()
     expect(page.get_by_role("status")).to_have_text(t["saved"])
@@ -77,8 +94,12 @@ def test_upload_a_pdf_on_the_person_page_download_it_and_withdraw_it(page, data,
         assert f.read() == content
     doc = Document.objects.get()
     assert doc.content_type == files.PDF
-    assert AccessLogEntry.objects.filter(actor="anna", action="read", object_type="document", object_id=str(doc.pk),
-                                         detail="download").count() == 1
+    assert (
+        AccessLogEntry.objects.filter(
+            actor="anna", action="read", object_type="document", object_id=str(doc.pk), detail="download"
+        ).count()
+        == 1
+    )
 
     # withdrawn with a reason: still listed, no longer offered
     page.get_by_role("link", name=f"{t['withdraw']} CV Jarvasson.pdf").click()

@@ -1,6 +1,7 @@
 """The main flows in a real browser: log in, find a person, enrol, record an assessment, start and
 end a measure, exit; the caseload filter; the language switch; and the
 refusal of another district's person."""
+
 from __future__ import annotations
 
 import datetime as dt

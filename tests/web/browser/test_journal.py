@@ -1,6 +1,7 @@
 """The journal in a real browser, in both languages at desktop and phone width: write an entry on
 the person page, sign it, correct the signed entry (the form names it and needs a reason); axe
 finds no serious or critical violation on the journal's pages, the form with errors included."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,16 +13,38 @@ from tests.web.browser.test_accessibility import _serious
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 T = {
-    "sv": {"write": "Skriv en journalanteckning", "kind": "Typ", "text": "Text", "save": "Spara anteckningen",
-           "saved": "Journalanteckningen är sparad. Den är inte signerad än.", "sign": "Signera",
-           "signed": "Journalanteckningen är signerad.", "correct": "Rätta", "reason": "Varför rättas anteckningen?",
-           "save_correction": "Spara rättelsen", "no_reason": "Ange varför anteckningen rättas.",
-           "corrected": "Anteckningen är rättad.", "english": None, "kind_label": "Telefonsamtal"},
-    "en": {"write": "Write a journal entry", "kind": "Kind", "text": "Text", "save": "Save the entry",
-           "saved": "The journal entry is saved. It is not signed yet.", "sign": "Sign",
-           "signed": "The journal entry is signed.", "correct": "Correct", "reason": "Why is the entry corrected?",
-           "save_correction": "Save the correction", "no_reason": "Say why the entry is corrected.",
-           "corrected": "This entry has been corrected.", "english": "English", "kind_label": "Phone call"},
+    "sv": {
+        "write": "Skriv en journalanteckning",
+        "kind": "Typ",
+        "text": "Text",
+        "save": "Spara anteckningen",
+        "saved": "Journalanteckningen är sparad. Den är inte signerad än.",
+        "sign": "Signera",
+        "signed": "Journalanteckningen är signerad.",
+        "correct": "Rätta",
+        "reason": "Varför rättas anteckningen?",
+        "save_correction": "Spara rättelsen",
+        "no_reason": "Ange varför anteckningen rättas.",
+        "corrected": "Anteckningen är rättad.",
+        "english": None,
+        "kind_label": "Telefonsamtal",
+    },
+    "en": {
+        "write": "Write a journal entry",
+        "kind": "Kind",
+        "text": "Text",
+        "save": "Save the entry",
+        "saved": "The journal entry is saved. It is not signed yet.",
+        "sign": "Sign",
+        "signed": "The journal entry is signed.",
+        "correct": "Correct",
+        "reason": "Why is the entry corrected?",
+        "save_correction": "Save the correction",
+        "no_reason": "Say why the entry is corrected.",
+        "corrected": "This entry has been corrected.",
+        "english": "English",
+        "kind_label": "Phone call",
+    },
 }
 
 

@@ -1,5 +1,6 @@
 """The data protection officer filters the access log, in both languages, wide and narrow: the
 filtered entries are shown with their count, and axe finds no serious or critical violation."""
+
 from __future__ import annotations
 
 import pytest

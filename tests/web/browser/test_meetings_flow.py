@@ -2,6 +2,7 @@
 (1280 px) and a phone (390 px): record the outcome of today's meeting in place on the person page
 (htmx), then enter last week's attendance in the week grid; axe finds no serious or critical
 violation on the pages on the way."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,14 +16,32 @@ from tests.web.browser.test_accessibility import _serious
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 WORDS = {
-    "sv": {"record": "Registrera utfallet", "attended": "Genomfört", "save_outcome": "Spara utfallet",
-           "recorded": "Utfallet är registrerat.", "present": "Närvarande", "absent": "Frånvarande",
-           "save_week": "Spara veckan", "saved": "Närvaron är sparad.", "attendance": "Närvaro i",
-           "illness": "Sjukdom", "meetings": "Mina möten"},
-    "en": {"record": "Record the outcome", "attended": "Attended", "save_outcome": "Save the outcome",
-           "recorded": "The outcome is recorded.", "present": "Present", "absent": "Absent",
-           "save_week": "Save the week", "saved": "The attendance is saved.", "attendance": "Attendance in",
-           "illness": "Illness", "meetings": "My meetings"},
+    "sv": {
+        "record": "Registrera utfallet",
+        "attended": "Genomfört",
+        "save_outcome": "Spara utfallet",
+        "recorded": "Utfallet är registrerat.",
+        "present": "Närvarande",
+        "absent": "Frånvarande",
+        "save_week": "Spara veckan",
+        "saved": "Närvaron är sparad.",
+        "attendance": "Närvaro i",
+        "illness": "Sjukdom",
+        "meetings": "Mina möten",
+    },
+    "en": {
+        "record": "Record the outcome",
+        "attended": "Attended",
+        "save_outcome": "Save the outcome",
+        "recorded": "The outcome is recorded.",
+        "present": "Present",
+        "absent": "Absent",
+        "save_week": "Save the week",
+        "saved": "The attendance is saved.",
+        "attendance": "Attendance in",
+        "illness": "Illness",
+        "meetings": "My meetings",
+    },
 }
 
 
@@ -48,9 +67,13 @@ def test_hold_a_meeting_and_record_a_week_of_attendance(page, data, language, wi
     axe = Axe()
     page.set_viewport_size({"width": width, "height": 900})
     meeting = Meeting.objects.create(
-        person_id=data["person"], enrolment_id=data["enrolment"], place="Jobbtorg Järva, rum 3",
-        kind=Code.objects.get(list="meeting_kind", code="followup"), organiser=User.objects.get(username="anna"),
-        starts_at=_earlier_today())
+        person_id=data["person"],
+        enrolment_id=data["enrolment"],
+        place="Jobbtorg Järva, rum 3",
+        kind=Code.objects.get(list="meeting_kind", code="followup"),
+        organiser=User.objects.get(username="anna"),
+        starts_at=_earlier_today(),
+    )
     log_in(page, "anna")
     if language == "en":
         page.locator("button[lang=en]").click()

@@ -1,6 +1,7 @@
 """The results pages in a real browser: axe-core on each page of tests/web/results/pages.py that the
 browser data can show, the dashboard changing after a caseworker's exit, and the annual report
 downloaded as PDF and XLSX."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,5 +1,6 @@
 """The work list in a real browser, in both languages, wide and narrow: open it, record a due
 follow-up from it, and see the item gone; axe-core on the work list and the manager's view."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,12 +16,24 @@ from tests.web.conftest import make_person
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 CASES = [("sv", 1280), ("sv", 390), ("en", 1280), ("en", 390)]
-TEXT = {"sv": {"title": "Min arbetslista", "kind": "Uppföljningar att göra", "save": "Spara",
-               "saved": "Uppföljningen är registrerad.", "team": "Arbetslistor för mina enheter",
-               "months": "3 månader efter avslut"},
-        "en": {"title": "My work list", "kind": "Follow-ups due", "save": "Save",
-               "saved": "The follow-up is recorded.", "team": "Work lists of my units",
-               "months": "3 months after exit"}}
+TEXT = {
+    "sv": {
+        "title": "Min arbetslista",
+        "kind": "Uppföljningar att göra",
+        "save": "Spara",
+        "saved": "Uppföljningen är registrerad.",
+        "team": "Arbetslistor för mina enheter",
+        "months": "3 månader efter avslut",
+    },
+    "en": {
+        "title": "My work list",
+        "kind": "Follow-ups due",
+        "save": "Save",
+        "saved": "The follow-up is recorded.",
+        "team": "Work lists of my units",
+        "months": "3 months after exit",
+    },
+}
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """A small population at known units, its analytics extracted into the test's own folder, and
 users for each kind of results access."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,5 +1,6 @@
 """/api/v1/: a person's exits, and indicator results, with the pages' access rules, the access
 log, JSON errors and the OpenAPI schema. Token authentication throughout."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,6 +30,7 @@ def api(client):
         if user not in tokens:
             tokens[user] = ApiToken.issue(User.objects.get(username=user))[1]
         return client.get(path, query, HTTP_AUTHORIZATION=f"Bearer {tokens[user]}")
+
     return get
 
 
@@ -114,7 +116,9 @@ def test_indicator_results_refusals_and_errors(api, client, results_world):
     bad = api("ali", RESULTS, year=2023, period="Q7")
     assert bad.status_code == 400 and bad.json() == {"detail": "period 'Q7': use one of T1, T2, VB"}
     bad = api("ali", RESULTS, year=2023, breakdown="shoe_size")
-    assert bad.status_code == 400 and "can be broken down by sex, age_band, target_group, org_unit" in bad.json()["detail"]
+    assert (
+        bad.status_code == 400 and "can be broken down by sex, age_band, target_group, org_unit" in bad.json()["detail"]
+    )
     missing = api("ali", "/api/v1/indicators/nope/results", year=2023)
     assert missing.status_code == 404 and "no indicator 'nope'" in missing.json()["detail"]
     assert api("ali", RESULTS).status_code == 400 and api("ali", RESULTS).json() == {"detail": "year: Field required"}
@@ -125,8 +129,12 @@ def test_indicator_results_refusals_and_errors(api, client, results_world):
 
 def test_openapi_schema_lists_the_endpoints(client, db):
     schema = client.get("/api/v1/openapi.json").json()
-    for path in ("/api/v1/persons/{person_id}/exits", "/api/v1/indicators",
-                 "/api/v1/indicators/{indicator_id}/results", "/api/v1/persons/{person_id}/followups"):
+    for path in (
+        "/api/v1/persons/{person_id}/exits",
+        "/api/v1/indicators",
+        "/api/v1/indicators/{indicator_id}/results",
+        "/api/v1/persons/{person_id}/followups",
+    ):
         assert path in schema["paths"]
 
 
@@ -145,7 +153,10 @@ def test_indicator_results_pass_disclosure_control(api, results_world, settings,
     body = api("ali", RESULTS, year=2023, period="VB", breakdown=dim).json()
     assert body["suppress_below"] == settings.PESTRACK_SUPPRESS_BELOW
     total, *categories = body["rows"]
-    assert total["suppressed"] is None and total["denominator"] == next(r for r in raw if r.breakdown == "total").denominator
+    assert (
+        total["suppressed"] is None
+        and total["denominator"] == next(r for r in raw if r.breakdown == "total").denominator
+    )
     withheld = sorted(r["breakdown_value"] or "" for r in categories if r["suppressed"] == "..")
     smallest = sorted(r.breakdown_value or "" for r in raw if r.denominator in sizes[:2] and r.breakdown != "total")
     assert withheld == smallest  # a primary-only rule would withhold only the first

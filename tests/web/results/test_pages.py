@@ -1,5 +1,6 @@
 """The results pages with the Django test client: who sees what, that the numbers are the units'
 own, that charts come with tables and no inline script, and that every view and refusal is logged."""
+
 from __future__ import annotations
 
 import re
@@ -42,8 +43,11 @@ def test_dashboard_shows_goals_indicators_targets_and_marks_in_words(results_wor
     value = f"{100 * num / den:.1f}".rstrip("0").rstrip(".") + "%"
     row = re.search(rf"{INDICATOR}/.*?</tr>", page, re.S).group(0)
     assert value in row and "60%" in row  # outcome (printed at one decimal) and the target
-    assert re.search(r'<span class="mark mark-(met|not_met|partly)"><span aria-hidden="true">.</span> '
-                     r'(Met|Not met|Partly met)</span>', row)  # a symbol and a word, not colour alone
+    assert re.search(
+        r'<span class="mark mark-(met|not_met|partly)"><span aria-hidden="true">.</span> '
+        r"(Met|Not met|Partly met)</span>",
+        row,
+    )  # a symbol and a word, not colour alone
     entry = log_entries(actor="ali", object_type="results dashboard").get()
     assert entry.action == "read" and "VB 2023, all units" in entry.detail
 
@@ -72,8 +76,11 @@ def test_a_manager_sees_only_their_units_results(results_world, login):
     assert "Results of your units only: <code>/stockholm/amf/jobbtorg/jt-jarva/</code>" in page
     units = re.search(r'id="breakdown-[^"]*-org_unit-data" type="application/json">(.*?)</script>', page).group(1)
     assert "Jobbtorg J\\u00e4rva" in units and "S\\u00f6derort" not in units  # the unit breakdown: Järva only
-    assert log_entries(actor="chef", object_type="results indicator").get().detail.endswith(
-        "units /stockholm/amf/jobbtorg/jt-jarva/")
+    assert (
+        log_entries(actor="chef", object_type="results indicator")
+        .get()
+        .detail.endswith("units /stockholm/amf/jobbtorg/jt-jarva/")
+    )
 
 
 def test_whole_city_figures_are_not_shown_as_a_units_result(results_world, login):
@@ -86,13 +93,22 @@ def test_whole_city_figures_are_not_shown_as_a_units_result(results_world, login
 @pytest.mark.parametrize("user", ["anna", "sara", "admin", "dina"])
 def test_caseworkers_and_other_roles_get_no_results(results_world, login, user):
     client = login(user)
-    for url in ("/results/", f"/results/indicators/{INDICATOR}/", f"/results/indicators/{INDICATOR}/rows/",
-                "/results/report/", "/results/report/2023/VB/sv.pdf"):
+    for url in (
+        "/results/",
+        f"/results/indicators/{INDICATOR}/",
+        f"/results/indicators/{INDICATOR}/rows/",
+        "/results/report/",
+        "/results/report/2023/VB/sv.pdf",
+    ):
         response = client.get(url)
         assert response.status_code == 403, url
     denied = log_entries(actor=user, action="denied")
     assert denied.count() == 5 and {e.object_type for e in denied} == {
-        "results dashboard", "results indicator", "results rows", "annual report"}
+        "results dashboard",
+        "results indicator",
+        "results rows",
+        "annual report",
+    }
 
 
 def test_results_need_a_login(results_world, client):
@@ -110,8 +126,10 @@ def test_indicator_page_draws_charts_from_json_with_a_table_each_and_no_inline_s
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S)
     assert all("src=" in attrs or 'type="application/json"' in attrs for attrs, _ in scripts)
     assert '<script src="/static/web/vendor/chartjs/chart.umd.min.js">' in page
-    trend = re.search(r'<table class="chart-table">\s*<caption>Trend by year and period</caption>.*?</table>', page, re.S)
-    assert "<th scope=\"row\">2022</th>" in trend.group(0) and "Whole year (VB)" in trend.group(0)
+    trend = re.search(
+        r'<table class="chart-table">\s*<caption>Trend by year and period</caption>.*?</table>', page, re.S
+    )
+    assert '<th scope="row">2022</th>' in trend.group(0) and "Whole year (VB)" in trend.group(0)
 
 
 def test_the_chart_script_and_library_are_served_by_the_application(results_world, login):

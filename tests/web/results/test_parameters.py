@@ -1,6 +1,7 @@
 """Out-of-range numbers in any page's or API operation's parameters give a clear 400 or 404, never a
 500: every URL pattern of the site and every operation of the OpenAPI schema is tried with numbers
 too large for the database, zero and negative numbers, and each API error is one the schema lists."""
+
 from __future__ import annotations
 
 import logging
@@ -38,6 +39,7 @@ def _fill(route: str, sample: dict[str, str], huge: str | None = None) -> str | 
         if huge is not None and kind == "int":
             return huge
         return sample.get(name, "1")
+
     return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", value, route)
 
 
@@ -53,8 +55,16 @@ def samples(results_world):
     from pestrack.records.casework.models import Enrolment
 
     enrolment = Enrolment.objects.get(person=results_world.jarva)
-    return {"person_id": str(results_world.jarva.pk), "enrolment_id": str(enrolment.pk), "indicator_id": INDICATOR,
-            "year": "2023", "code": "VB", "lang": "sv", "fmt": "csv", "key": "x"}
+    return {
+        "person_id": str(results_world.jarva.pk),
+        "enrolment_id": str(enrolment.pk),
+        "indicator_id": INDICATOR,
+        "year": "2023",
+        "code": "VB",
+        "lang": "sv",
+        "fmt": "csv",
+        "key": "x",
+    }
 
 
 @pytest.mark.slow  # every URL pattern of the site: about 15 s on an idle machine
@@ -89,8 +99,10 @@ def test_no_api_operation_answers_an_out_of_range_number_with_a_server_error(sam
 
     from pestrack.web.models import ApiToken
 
-    headers = {user: {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(User.objects.get(username=user))[1]}"}
-               for user in ("anna", "ali")}
+    headers = {
+        user: {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(User.objects.get(username=user))[1]}"}
+        for user in ("anna", "ali")
+    }
     client.raise_request_exception = False
     failures, tried = [], 0
     for path, method, op in _operations():

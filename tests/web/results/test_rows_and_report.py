@@ -1,5 +1,6 @@
 """The pseudonymised rows behind an indicator, the way from a row to a person (caseworkers who may
 read them only), and the annual report's page and downloads."""
+
 from __future__ import annotations
 
 import re
@@ -52,8 +53,12 @@ def test_a_person_opens_only_for_a_caseworker_who_may_read_them(results_world, l
     client = login("lead")
     page = html(client.get(ROWS))
     linked = re.findall(r'href="/results/person/([0-9A-Za-z]{12})/"', page)
-    jarva = {person_key(e.person.pin_hash): e.person for e in Enrolment.objects.filter(
-        programme__code="jobbtorg", end_date__year=2023, org_unit__code=JARVA).select_related("person")}
+    jarva = {
+        person_key(e.person.pin_hash): e.person
+        for e in Enrolment.objects.filter(
+            programme__code="jobbtorg", end_date__year=2023, org_unit__code=JARVA
+        ).select_related("person")
+    }
     assert linked and set(linked) <= set(jarva)
     key = linked[0]
     response = client.get(f"/results/person/{key}/")
@@ -83,10 +88,15 @@ def test_report_page_offers_view_and_every_download(results_world, login):
         assert f'href="/results/report/2023/T2/en.{fmt}"' in page
 
 
-@pytest.mark.parametrize("fmt,content_type,start", [
-    ("html", "text/html; charset=utf-8", b"<!DOCTYPE html>"), ("pdf", "application/pdf", b"%PDF"),
-    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK"),
-    ("csv", "text/csv; charset=utf-8", b"\xef\xbb\xbfgoal_id;indicator;outcome")])
+@pytest.mark.parametrize(
+    "fmt,content_type,start",
+    [
+        ("html", "text/html; charset=utf-8", b"<!DOCTYPE html>"),
+        ("pdf", "application/pdf", b"%PDF"),
+        ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK"),
+        ("csv", "text/csv; charset=utf-8", b"\xef\xbb\xbfgoal_id;indicator;outcome"),
+    ],
+)
 def test_report_downloads_are_the_writers_files_and_logged(results_world, login, fmt, content_type, start):
     response = login("ali").get(f"/results/report/2023/VB/sv.{fmt}")
     assert response.status_code == 200
@@ -108,12 +118,22 @@ def test_the_report_view_is_the_html_with_its_style_allowed_by_hash(results_worl
 def test_a_managers_report_counts_their_units(results_world, login):
     num, den = exits_2023(JARVA)
     csv = login("chef").get("/results/report/2023/VB/en.csv").content.decode()
-    row = next(line for line in csv.splitlines() if line.startswith("3.2.1,") and "till arbete eller studier" in line
-               and "18-29" not in line)
+    row = next(
+        line
+        for line in csv.splitlines()
+        if line.startswith("3.2.1,") and "till arbete eller studier" in line and "18-29" not in line
+    )
     assert f"{100 * num / den:.1f}".rstrip("0").rstrip(".") + "%" in row
 
 
-@pytest.mark.parametrize("url", ["/results/report/2023/VB/sv.docx", "/results/report/2023/Q9/sv.pdf",
-                                 "/results/report/2023/VB/de.pdf", "/results/report/1999/VB/sv.pdf"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/results/report/2023/VB/sv.docx",
+        "/results/report/2023/Q9/sv.pdf",
+        "/results/report/2023/VB/de.pdf",
+        "/results/report/1999/VB/sv.pdf",
+    ],
+)
 def test_reports_that_do_not_exist(results_world, login, url):
     assert login("ali").get(url).status_code == 404

@@ -1,4 +1,5 @@
 """English dates as the Swedish public sector writes them in English: ISO dates, day before month."""
+
 DATE_FORMAT = "j M Y"
 SHORT_DATE_FORMAT = "Y-m-d"
 DATETIME_FORMAT = "j M Y H:i"
