@@ -76,14 +76,17 @@ def outside_units(since: dt.datetime, until: dt.datetime) -> QuerySet[AccessLogE
     from pestrack.records.org.models import Assignment, OrgUnit
 
     read_roles = ("caseworker", "unit_manager")
+
     # the reader's units: an assignment whose unit path is a prefix of the enrolment's unit path
-    covers = lambda column: Exists(
-        Assignment.objects.filter(  # noqa: E731
-            user_id=OuterRef(OuterRef("actor_id")), role__in=read_roles
-        ).filter(
-            StartsWith(Subquery(OrgUnit.objects.filter(pk=OuterRef(OuterRef(column))).values("path")), F("unit__path"))
+    def covers(column):
+        return Exists(
+            Assignment.objects.filter(user_id=OuterRef(OuterRef("actor_id")), role__in=read_roles).filter(
+                StartsWith(
+                    Subquery(OrgUnit.objects.filter(pk=OuterRef(OuterRef(column))).values("path")), F("unit__path")
+                )
+            )
         )
-    )
+
     enrolment_in_scope = Enrolment.objects.filter(
         person_id=OuterRef("person_id"), created_at__lte=OuterRef("at")
     ).filter(covers("org_unit_id") | covers("referring_unit_id"))
