@@ -31,7 +31,7 @@ WRITE_ROLES = (Role.CASEWORKER,)
 # for their own caseload; unit managers, who only read, and every other role see no person in it.
 ADMIN_PERSON_ROLES = (Role.CASEWORKER,)
 MASK = "*****"
-IDENTIFYING = ("first_name", "last_name", "identity_number", "address")
+IDENTIFYING = ("first_name", "last_name", "identity_number", "address", "email", "mobile_phone")
 
 
 _MEMO = "_access_memo"
@@ -229,6 +229,8 @@ def present_person(user, person: Person, *, unmasked: bool | None = None) -> dic
             "last_name": "",
             "identity_number": "",
             "address": "",
+            "email": "",
+            "mobile_phone": "",
             "birth_date": person.birth_date,
             "sex": person.sex,
             "protected_identity": False,
@@ -241,6 +243,8 @@ def present_person(user, person: Person, *, unmasked: bool | None = None) -> dic
         "last_name": person.last_name if show else MASK,
         "identity_number": person.identity_number if show else f"{MASK}-****",
         "address": person.address if show else MASK,
+        "email": person.email if show else MASK,
+        "mobile_phone": person.mobile_phone if show else MASK,
         "birth_date": person.birth_date,
         "sex": person.sex,
         "protected_identity": person.protected_identity,

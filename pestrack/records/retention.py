@@ -62,7 +62,7 @@ def anonymise(person_ids: list[int], actor: str, batch: int = 500) -> int:
         for i in range(0, len(person_ids), batch):
             ids = person_ids[i : i + batch]
             for person in Person.objects.filter(pk__in=ids, anonymised_at__isnull=True).select_for_update():
-                person.first_name = person.last_name = person.address = ""
+                person.first_name = person.last_name = person.address = person.email = person.mobile_phone = ""
                 person.pin_hash = ANONYMISED_PIN_PREFIX + secrets.token_hex(24)
                 person.pin_encrypted = ""
                 person.protected_identity = False

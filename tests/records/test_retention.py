@@ -39,6 +39,8 @@ def make_person(*periods: tuple[dt.date, dt.date | None], sex: str = "woman", fu
         sex=sex,
         municipality="0180",
         address="Exempelgatan 1, Stockholm",
+        email="fatima.hassan@example.se",
+        mobile_phone="070-123 45 67",
         protected_identity=True,
     )
     person.set_identity_number(pin)
@@ -170,6 +172,7 @@ def test_apply_anonymises_and_keeps_statistics(people):
 
     old = Person.objects.get(pk=people["old"].pk)
     assert (old.first_name, old.last_name, old.address, old.pin_encrypted, old.identity_number) == ("", "", "", "", "")
+    assert (old.email, old.mobile_phone) == ("", "")
     assert old.anonymised_at is not None and not old.protected_identity
     assert old.birth_date == dt.date(1980, 1, 1)
     assert Person.find_by_identity_number(people["old"].pin) is None

@@ -25,6 +25,9 @@ class Person(models.Model):
         max_length=4, help_text="Municipality code of registration (folkbokföring), e.g. 0180"
     )
     address = models.TextField(blank=True)
+    # How the service reaches the person (the portal, reminders); identifying, so masked with the name.
+    email = models.EmailField(blank=True)
+    mobile_phone = models.CharField(max_length=20, blank=True)
     education_level = models.ForeignKey(
         "codes.Code",
         null=True,

@@ -38,6 +38,7 @@ from pestrack.records.org.models import Role
 from pestrack.records.spreadsheet import safe_row
 from pestrack.web.models import SavedFilter
 from pestrack.web.workspace import forms as wf
+from pestrack.web.workspace.common import _url_maker
 from pestrack.web.workspace.views import (
     INACTIVE_DAYS,
     PAGE_SIZE,
@@ -45,7 +46,6 @@ from pestrack.web.workspace.views import (
     _open_enrolments,
     _require_casework,
     _source,
-    _url_maker,
 )
 
 MINE, UNITS = "mine", "units"
