@@ -58,7 +58,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-PASSWORD = "bench-pestrack-2026"
+PASSWORD = "kaffekopp-lastprov-7391"  # passes the password policy (not like the user names)
 GOALS_MS = {"caseload": 150, "worklist": 150, "person": 150, "journal": 150, "meetings": 150, "dashboard": 500}
 INDICATOR = "jobbtorg_exit_work_or_studies"
 
@@ -394,14 +394,16 @@ def main() -> int:
                 # would gather them after the load
                 conn.execute("VACUUM ANALYZE")
         print("... staff users", flush=True)
-        out = subprocess.run(
+        child = subprocess.run(
             [sys.executable, __file__, "--child-users", str(args.caseworkers), str(args.managers)],
             env=env,
             cwd=ROOT,
-            check=True,
             capture_output=True,
             text=True,
-        ).stdout
+        )
+        if child.returncode:
+            sys.exit(f"adding the staff users failed:\n{child.stderr}")
+        out = child.stdout
         plan = json.loads(out.strip().splitlines()[-1])
         with psycopg.connect(url, autocommit=True) as conn:
             # the responsible caseworkers, review dates and planned ends just written (their old row
