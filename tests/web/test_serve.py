@@ -145,3 +145,13 @@ def test_ending_dev_py_ends_the_server_it_started(tmp_path):
     finally:
         if dev.poll() is None:
             dev.kill()
+
+
+def test_the_server_imports_every_view_when_it_starts(tmp_path):
+    """The first visitor of a freshly started server process does not wait for the view modules to
+    be imported (seconds under load: the web benchmark's first caseload page took 18 s)."""
+    code = "import sys, pestrack.wsgi; print('pestrack.web.workspace.caseload' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=_env(tmp_path / "db.sqlite3"), capture_output=True, text=True
+    )
+    assert out.stdout.strip() == "True", out.stderr
