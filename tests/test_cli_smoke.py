@@ -211,3 +211,27 @@ def test_synth_runs_in_a_fresh_process(place):
     r = _run(place, "synth", {})
     assert r.returncode == 0, r.stdout + r.stderr
     assert SMOKE["synth"][1] in r.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [
+            "allocate",
+            "--places",
+            str(EXAMPLES / "allocation_places.csv"),
+            "--applicants",
+            str(EXAMPLES / "allocation_applicants.csv"),
+            "--out",
+            "{tmp}/out.csv",
+        ],
+        ["import", str(EXAMPLES / "persons.csv"), "--kind", "persons"],
+    ],
+)
+def test_a_database_not_set_up_gets_a_clear_error_not_a_traceback(tmp_path, args):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PESTRACK_", "DJANGO_"))}
+    env["PESTRACK_DATABASE_URL"] = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    out = subprocess.run([PESTRACK, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 2 and "Traceback" not in out.stderr + out.stdout, out.stderr[-2000:]
+    assert "pestrack init" in out.stderr

@@ -63,4 +63,24 @@ _register()
 
 
 def main() -> None:
-    app()
+    from django.db import DatabaseError
+
+    try:
+        app()
+    except DatabaseError as exc:
+        # Missing tables or columns: a database that was never set up, or not migrated since an upgrade.
+        text = str(exc)
+        if (
+            "no such table" in text
+            or "no such column" in text
+            or ("does not exist" in text and "relation" in text)
+            or ("column" in text and "does not exist" in text)
+        ):
+            from pestrack.cli.console import err
+
+            err.print(
+                f"the database is not set up for this version of pestrack ({text.splitlines()[0]}): "
+                "run `pestrack init --profile NAME`, which creates and migrates its tables"
+            )
+            raise SystemExit(2) from None
+        raise
