@@ -21,7 +21,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from pestrack.records import access, worklist
 from pestrack.records.casework.models import Enrolment, FollowUp, Participation
-from pestrack.web.api_common import ERRORS, MAX_OFFSET, Detail, _person
+from pestrack.web.api_common import ERRORS, MAX_OFFSET, _person
 from pestrack.web.models import ApiToken
 from pestrack.web.views import masked_extract
 
@@ -194,7 +194,7 @@ class WorkItemOut(Schema):
     months: int | None = None  # the follow-up's months after exit (kind followup_due)
 
 
-@api.get("/worklist", response={200: list[WorkItemOut], 422: Detail, **ERRORS}, tags=["worklist"])
+@api.get("/worklist", response={200: list[WorkItemOut], **ERRORS}, tags=["worklist"])
 def my_worklist(request, kind: str | None = None):
     """What is due in the enrolments the caller is responsible for (records.worklist), the earliest
     first; ``kind`` keeps one kind (followup_due, plan_review_due, measure_overdue, inactive, and
@@ -205,7 +205,7 @@ def my_worklist(request, kind: str | None = None):
     kinds = [s.kind for s in worklist.sources()]
     if kind is not None and kind not in kinds:
         raise HttpError(
-            422, _("kind: no such kind of item %(kind)r; one of: %(kinds)s") % {"kind": kind, "kinds": ", ".join(kinds)}
+            400, _("kind: no such kind of item %(kind)r; one of: %(kinds)s") % {"kind": kind, "kinds": ", ".join(kinds)}
         )
     rows = worklist.items(worklist.responsible_enrolments(user), timezone.localdate(), kinds=[kind] if kind else None)
     access.record_listed(
