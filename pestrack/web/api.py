@@ -101,6 +101,8 @@ class ParticipationOut(Schema):
     provider_name: str
     start_date: dt.date
     end_date: dt.date | None
+    withdrawn_at: dt.datetime | None = None  # withdrawn (makulerad): kept, marked, counted nowhere
+    withdrawal_reason: str = ""
 
 
 class FollowUpOut(Schema):
@@ -112,6 +114,8 @@ class FollowUpOut(Schema):
     studying: bool | None
     self_sufficient: bool | None
     source: str
+    withdrawn_at: dt.datetime | None = None  # withdrawn (makulerad): kept, marked, counted nowhere
+    withdrawal_reason: str = ""
 
 
 def _code(c) -> str | None:
@@ -174,6 +178,8 @@ def person_participations(request, person_id: int):
             "provider_name": p.provider_name,
             "start_date": p.start_date,
             "end_date": p.end_date,
+            "withdrawn_at": p.withdrawn_at,
+            "withdrawal_reason": p.withdrawal_reason,
         }
         for p in rows
     ]

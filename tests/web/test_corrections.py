@@ -422,3 +422,31 @@ def test_correct_an_assessment_score_within_the_instruments_range(world, login):
     a.refresh_from_db()
     assert a.score == 8
     assert _corrections(record_type="assessment").get().previous == {"score": "7"}
+
+
+# --- What is withdrawn stays visible, marked ------------------------------------------------
+
+
+def test_the_api_and_the_register_extract_mark_a_withdrawn_entry(world, login):
+    """A withdrawn (makulerad) measure stays in the API and the register extract, marked with when
+    and why: a reader of either must not take it for a valid entry."""
+    import json
+
+    from pestrack.records.casework import corrections
+    from tests.web.test_journal import _api
+
+    client = login("anna")
+    kept, gone = _measure(world.jarva), _measure(world.jarva, measure="mentoring")
+    corrections.withdraw("participation", gone.pk, "Registrerad på fel person", None)
+    listed = {p["id"]: p for p in _api(client, "get", f"/api/v1/persons/{world.jarva.pk}/participations").json()}
+    assert listed[kept.pk]["withdrawn_at"] is None and listed[kept.pk]["withdrawal_reason"] == ""
+    assert listed[gone.pk]["withdrawn_at"] and listed[gone.pk]["withdrawal_reason"] == "Registrerad på fel person"
+    extract = json.loads(client.get(f"/persons/{world.jarva.pk}/export.json").content)
+    rows = {
+        p["measure"]["code"] if isinstance(p["measure"], dict) else p["measure"]: p
+        for p in extract["enrolments"][0]["participations"]
+    }
+    assert rows["mentoring"]["withdrawal_reason"] == "Registrerad på fel person" and rows["mentoring"]["withdrawn_at"]
+    assert rows["praktik"]["withdrawn_at"] is None
+    html = client.get(f"/persons/{world.jarva.pk}/export.html").content.decode()
+    assert "Reason for withdrawal" in html and "Registrerad på fel person" in html

@@ -75,6 +75,11 @@ def journal_entry(j: JournalEntry) -> dict:
     }
 
 
+def _withdrawal(entry) -> dict:
+    """Whether an entry was withdrawn (makulerad), when and why: it stays in the extract, marked."""
+    return {"withdrawn_at": _time(entry.withdrawn_at), "withdrawal_reason": entry.withdrawal_reason or None}
+
+
 def person_extract(person: Person) -> dict:
     """Everything stored about ``person``, with code lists resolved to their names."""
     enrolments = (
@@ -134,6 +139,7 @@ def person_extract(person: Person) -> dict:
                         "score": None if a.score is None else float(a.score),
                         "band": a.band,
                         "item_scores": a.item_scores,
+                        **_withdrawal(a),
                     }
                     for a in e.assessments.all()
                 ],
@@ -144,6 +150,7 @@ def person_extract(person: Person) -> dict:
                         "steps": p.steps,
                         "participant_view": p.participant_view,
                         "participant_involved": p.participant_involved,
+                        **_withdrawal(p),
                     }
                     for p in e.plans.all()
                 ],
@@ -155,6 +162,7 @@ def person_extract(person: Person) -> dict:
                         "place": str(p.place) if p.place else None,
                         "start_date": _date(p.start_date),
                         "end_date": _date(p.end_date),
+                        **_withdrawal(p),
                     }
                     for p in e.participations.all()
                 ],
@@ -166,6 +174,7 @@ def person_extract(person: Person) -> dict:
                         "studying": f.studying,
                         "self_sufficient": f.self_sufficient,
                         "source": f.source,
+                        **_withdrawal(f),
                     }
                     for f in e.followups.all()
                 ],
@@ -213,6 +222,8 @@ def person_extract(person: Person) -> dict:
             "sex": person.sex,
             "municipality": person.municipality,
             "address": person.address,
+            "email": person.email,
+            "mobile_phone": person.mobile_phone,
             "education_level": _code(person.education_level),
             "born_abroad": person.born_abroad,
             "arrival_year": person.arrival_year,
@@ -320,6 +331,8 @@ _FIELDS = {
     "sex": ("Kön", "Sex"),
     "municipality": ("Kommun", "Municipality"),
     "address": ("Adress", "Address"),
+    "email": ("E-post", "E-mail"),
+    "mobile_phone": ("Mobilnummer", "Mobile number"),
     "education_level": ("Utbildningsnivå", "Education level"),
     "born_abroad": ("Född utomlands", "Born abroad"),
     "arrival_year": ("Invandringsår", "Year of arrival"),
