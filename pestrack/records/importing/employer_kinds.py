@@ -85,7 +85,7 @@ class Employers(Kind):
                 "sector_code": check.get("sector_code", f.text, max_length=10),
                 "size_band": check.get("size_band", f.choice, self.bands, what="size band") or "",
                 "address": check.get("address", f.text),
-                "postcode": check.get("postcode", f.text, max_length=6).replace(" ", ""),
+                "postcode": (check.get("postcode", f.text, max_length=6) or "").replace(" ", ""),
                 "town": check.get("town", f.text, max_length=100),
                 "city_unit_id": check.get("city_unit", f.choice, self.units, what="organisation unit code"),
                 "account_manager_id": check.get("account_manager", self.user),
