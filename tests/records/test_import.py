@@ -351,3 +351,28 @@ def test_rules_apply_to_participations_exits_and_followups(profile, tmp_path):
     )
     assert r.rejected == 1 and "enrolment_start_date: A follow-up needs an ended enrolment" in reasons(r)
     assert Participation.objects.count() == FollowUp.objects.count() == 0
+
+
+def test_a_withdrawn_entry_does_not_hold_its_key(profile):
+    """A measure or follow-up withdrawn as wrong (makulerad) can be entered again with the same natural
+    key, by a form or by importing the file again: the import enters it anew instead of matching
+    the withdrawn row (which counts nowhere), and the withdrawn row stays, marked."""
+    from django.db import IntegrityError, transaction
+
+    from pestrack.records.casework import corrections
+
+    for kind in ("persons", "enrolments", "participations", "exits", "followups"):
+        engine.run_import(EXAMPLES / f"{kind}.csv", kind)
+    measure, followup = Participation.objects.order_by("pk").first(), FollowUp.objects.order_by("pk").first()
+    corrections.withdraw("participation", measure.pk, "Fel person", None)
+    corrections.withdraw("followup", followup.pk, "Fel person", None)
+    for kind in ("participations", "followups"):
+        r = engine.run_import(EXAMPLES / f"{kind}.csv", kind)
+        assert (r.created, r.rejected) == (1, 0), (kind, reasons(r))
+    again = Participation.objects.current().get(
+        enrolment=measure.enrolment, measure=measure.measure, start_date=measure.start_date
+    )
+    assert again.pk != measure.pk and Participation.objects.filter(pk=measure.pk, withdrawn_at__isnull=False).exists()
+    assert FollowUp.objects.current().filter(enrolment=followup.enrolment, months=followup.months).count() == 1
+    with pytest.raises(IntegrityError), transaction.atomic():  # two current entries with one key: refused
+        Participation.objects.create(enrolment=again.enrolment, measure=again.measure, start_date=again.start_date)

@@ -214,7 +214,12 @@ class Participation(Withdrawable):
     class Meta:
         ordering = ["-start_date"]
         constraints = [
-            models.UniqueConstraint(fields=["enrolment", "measure", "start_date"], name="participation_natural_key")
+            # a withdrawn entry does not hold its key: the right one can be entered after it
+            models.UniqueConstraint(
+                fields=["enrolment", "measure", "start_date"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="participation_natural_key",
+            )
         ]
         indexes = [  # an enrolment's last activity (activity.py)
             models.Index(fields=["enrolment", "start_date"], name="participation_enrolment_start"),
@@ -245,7 +250,13 @@ class FollowUp(Withdrawable):
 
     class Meta:
         ordering = ["months"]
-        constraints = [models.UniqueConstraint(fields=["enrolment", "months", "source"], name="followup_natural_key")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "months", "source"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="followup_natural_key",
+            )
+        ]
 
 
 class Correction(models.Model):

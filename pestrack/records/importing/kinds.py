@@ -423,11 +423,11 @@ class EnrolmentEvents(Kind):
         raise NotImplementedError
 
     def stored(self, enrolments: dict) -> dict:
-        """The stored records of these enrolments, by natural key."""
+        """The stored records of these enrolments, by natural key: the current ones (a withdrawn entry
+        is not matched, so a file that has it again enters it anew)."""
         ids = [e["id"] for e in enrolments.values()]
-        return {
-            tuple(r[k] for k in self.key_fields): r for r in where_in(self.model.objects, "enrolment_id", ids).values()
-        }
+        rows = self.model.objects.current() if hasattr(self.model.objects, "current") else self.model.objects
+        return {tuple(r[k] for k in self.key_fields): r for r in where_in(rows, "enrolment_id", ids).values()}
 
 
 class Participations(EnrolmentEvents):
