@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Query, Schema
+from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
@@ -345,7 +345,7 @@ def book_person_meeting(request, person_id: int, payload: MeetingIn):
             {"field": "starts_at", "message": _("Give the time with its offset, e.g. 2026-11-03T09:30:00+01:00.")}
         )
     if problems:
-        return 422, {"detail": problems}
+        return Status(422, {"detail": problems})
     try:
         meeting = rules.book_meeting(
             user,
@@ -361,8 +361,10 @@ def book_person_meeting(request, person_id: int, payload: MeetingIn):
         )
     except rules.RuleError as exc:
         fields = {"starts_at": "starts_at", "enrolment": "enrolment_id"}
-        return 422, {"detail": [{"field": fields.get(v.field, v.field), "message": v.message} for v in exc.violations]}
-    return 201, _meeting_out(meeting)
+        return Status(
+            422, {"detail": [{"field": fields.get(v.field, v.field), "message": v.message} for v in exc.violations]}
+        )
+    return Status(201, _meeting_out(meeting))
 
 
 from pestrack.web.api_results import router as results_router  # noqa: E402  (exits, indicator results)
