@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "pestrack.records.meetings",
     "pestrack.records.journal",
     "pestrack.records.documents",
+    "pestrack.records.notifications",
     "pestrack.web",
     "ninja",  # serves the API docs page's assets itself, so nothing comes from a CDN
 ]
@@ -226,6 +227,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PESTRACK_LOG_LEVEL", "WARNING")},
+    # the logging SMS backend's messages (pestrack.records.notifications.sms): shown, not sent
+    "loggers": {"pestrack.sms": {"level": "INFO"}},
 }
 
 # Results pages (pestrack.web.results): the analytics tables they compute on. PESTRACK_ANALYTICS_DIR is
@@ -253,3 +256,30 @@ PESTRACK_DOCUMENT_MAX_BYTES = int(os.environ.get("PESTRACK_DOCUMENT_MAX_BYTES", 
 PESTRACK_UNUSUAL_PERSONS = int(os.environ.get("PESTRACK_UNUSUAL_PERSONS", "30"))
 PESTRACK_UNUSUAL_MINUTES = int(os.environ.get("PESTRACK_UNUSUAL_MINUTES", "10"))
 PESTRACK_UNUSUAL_DAYS = int(os.environ.get("PESTRACK_UNUSUAL_DAYS", "30"))
+
+# Reminders to participants (pestrack.records.notifications, `pestrack notify run`, docs/notifications.md).
+# E-mail goes through Django's e-mail framework: in production SMTP (PESTRACK_EMAIL_HOST ...); in
+# development and the demo the messages are written as files to PESTRACK_EMAIL_FILE_PATH (default a
+# folder beside the database) unless PESTRACK_EMAIL_BACKEND names another backend (e.g. console).
+EMAIL_BACKEND = os.environ.get(
+    "PESTRACK_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = os.environ.get("PESTRACK_EMAIL_FILE_PATH") or str(_DB_DIR / "pestrack-mail")
+EMAIL_HOST = os.environ.get("PESTRACK_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("PESTRACK_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("PESTRACK_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("PESTRACK_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("PESTRACK_EMAIL_TLS", "") in {"1", "true", "yes"}
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("PESTRACK_EMAIL_FROM", "pestrack@localhost")
+# The sender of what goes to protected identities: an address that names neither the service nor the
+# unit (the texts to them say nothing either). Default: PESTRACK_EMAIL_FROM.
+PESTRACK_NOTIFY_NEUTRAL_FROM_EMAIL = os.environ.get("PESTRACK_NOTIFY_NEUTRAL_FROM_EMAIL") or DEFAULT_FROM_EMAIL
+# SMS: the class that sends (docs/notifications.md); the logging backend sends nothing, it writes to the log.
+PESTRACK_SMS_BACKEND = os.environ.get(
+    "PESTRACK_SMS_BACKEND", "pestrack.records.notifications.sms.LoggingSmsBackend"
+)
+PESTRACK_SMS_SENDER = os.environ.get("PESTRACK_SMS_SENDER", "pestrack")
+# The sender shown to protected identities: a number or a name that does not reveal the service.
+PESTRACK_SMS_NEUTRAL_SENDER = os.environ.get("PESTRACK_SMS_NEUTRAL_SENDER", "")

@@ -86,6 +86,7 @@ SMOKE: dict[str, tuple[list[str], str]] = {
         ["--month", "{month}", "--unit", "jt-jarva", "--out", "{tmp}/attendance.csv"],
         "attendance.csv",
     ),
+    "notify run": ([], "reminders sent:"),
     "audit anchor": (["--to", "{tmp}/anchors.jsonl"], "anchored entry"),
     "audit verify": ([], "the access log is intact"),
     "audit search": (["--limit", "5"], "cli:"),

@@ -38,6 +38,7 @@ def _register() -> None:
         instruments,
         journal,
         matching,
+        notify,
         persons,
         reports,
         setup,
@@ -57,6 +58,7 @@ def _register() -> None:
     matching.register(app)
     app.add_typer(journal.app, name="journal", help="Journal entries: sign those left unsigned for 24 hours.")
     app.add_typer(attendance.app, name="attendance", help="Attendance in measures: the monthly report.")
+    app.add_typer(notify.app, name="notify", help="Reminders of meetings and plan reviews by e-mail and SMS.")
 
 
 _register()

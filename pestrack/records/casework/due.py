@@ -116,13 +116,18 @@ def _followup_text(row: dict) -> str:
 # --- plan reviews ---------------------------------------------------------------------------------
 
 
-def plan_reviews_due(enrolments: QuerySet, today: dt.date) -> QuerySet:
-    """The latest plan of each open enrolment whose review date has come (no newer plan exists)."""
-    newer = (
+def newer_plan_exists() -> Exists:
+    """Whether the enrolment of the plan in the outer query has a newer plan (later date, or the same
+    date and entered later): only the latest plan's review date counts (the work list, reminders)."""
+    return Exists(
         Plan.objects.current()
         .filter(enrolment=OuterRef("enrolment_id"))
         .filter(Q(date__gt=OuterRef("date")) | Q(date=OuterRef("date"), pk__gt=OuterRef("pk")))
     )
+
+
+def plan_reviews_due(enrolments: QuerySet, today: dt.date) -> QuerySet:
+    """The latest plan of each open enrolment whose review date has come (no newer plan exists)."""
     qs = (
         Plan.objects.current()
         .filter(
@@ -130,7 +135,7 @@ def plan_reviews_due(enrolments: QuerySet, today: dt.date) -> QuerySet:
             review_date__isnull=False,
             review_date__lte=today,
         )
-        .exclude(Exists(newer))
+        .exclude(newer_plan_exists())
     )
     return _item(
         qs,

@@ -148,6 +148,7 @@ def read_profile(name: str) -> ProfileData:
                 f'{meta_path}:{line}: analytics.age_bands must be a list of "low-high" or "low-" strings'
             )
     worklist = _worklist_settings(meta.get("worklist"), meta_path)
+    notifications = _notification_settings(meta.get("notifications"), meta_path)
     if not isinstance(lists, dict):
         raise ProfileError(f"{codes_path}: must be a mapping of list name to codes")
     for required in REQUIRED_LISTS:
@@ -203,6 +204,7 @@ def read_profile(name: str) -> ProfileData:
         "name": _clean(meta.get("name", {})),
         "age_bands": age_bands,
         "worklist": worklist,
+        "notifications": notifications,
     }
     return ProfileData(root, settings_values, unit_rows, code_rows, org_path)
 
@@ -240,6 +242,52 @@ def _worklist_settings(section, meta_path: Path) -> dict:
         else:
             values[key] = days
     return values
+
+
+NOTIFICATION_DEFAULTS = {
+    "meeting_days_before": 1,
+    "plan_review_days_before": 7,
+    "default_channels": ["email", "sms"],
+    "max_attempts": 5,
+}
+NOTIFICATION_CHANNELS = ("email", "sms")
+
+
+def _notification_settings(section, meta_path: Path) -> dict:
+    """The reminders' settings (``notifications:`` in profile.yaml, docs/notifications.md), the
+    defaults where it is silent. A lead time of null sends no reminder of that kind."""
+    if section is None:
+        return dict(NOTIFICATION_DEFAULTS)
+    if not isinstance(section, dict):
+        raise ProfileError(
+            f"{meta_path}: notifications must be a mapping (meeting_days_before, plan_review_days_before, "
+            "default_channels, max_attempts)"
+        )
+    line = section.get(LINE, "?")
+    values = {}
+    for key in ("meeting_days_before", "plan_review_days_before"):
+        days = section.get(key, NOTIFICATION_DEFAULTS[key])
+        if days is not None and (not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 60):
+            raise ProfileError(
+                f"{meta_path}:{line}: notifications.{key} must be a whole number of days from 0 to 60 (or null: none)"
+            )
+        values[key] = days
+    channels = section.get("default_channels", NOTIFICATION_DEFAULTS["default_channels"])
+    if not isinstance(channels, list) or not set(channels) <= set(NOTIFICATION_CHANNELS):
+        raise ProfileError(
+            f"{meta_path}:{line}: notifications.default_channels must be a list of email and sms (or [] for none)"
+        )
+    values["default_channels"] = [c for c in NOTIFICATION_CHANNELS if c in channels]
+    attempts = section.get("max_attempts", NOTIFICATION_DEFAULTS["max_attempts"])
+    if not isinstance(attempts, int) or isinstance(attempts, bool) or not 1 <= attempts <= 100:
+        raise ProfileError(f"{meta_path}:{line}: notifications.max_attempts must be a whole number from 1 to 100")
+    values["max_attempts"] = attempts
+    return values
+
+
+def notification_settings() -> dict:
+    """The loaded profile's reminder settings, the defaults for any it lacks."""
+    return {**NOTIFICATION_DEFAULTS, **(ProfileSetting.get("notifications") or {})}
 
 
 def load_profile(name: str) -> LoadResult:
