@@ -7,7 +7,8 @@ A reminder is due from its lead time before the day of what it reminds of (the p
 - the review date of the latest plan of an open enrolment, today or later.
 
 It goes by each channel the person has chosen (or the profile's default channels) for which they
-have a contact detail, in their language; a protected identity gets only the neutral text.
+have a contact detail, in their language; a protected identity gets only the neutral text. A
+channel chosen after the reminder went by another one does not remind of the same thing again.
 
 Idempotent: each (occasion, channel) is sent at most once (a unique row of ``Notification``); a
 run that fails to send records the failure, and the next run tries again while the reminder is
@@ -128,6 +129,7 @@ def due(now: dt.datetime | None = None) -> list[Reminder]:
         )
     }
     chosen = {p.person_id: p for p in NotificationPreference.objects.filter(person_id__in={o[1].pk for o in occasions})}
+    reached = {occasion for (occasion, _channel), n in done.items() if n.status == Status.SENT}
     out = []
     for kind, person, about, occasion, day in occasions:
         pref = chosen.get(person.pk)
@@ -136,9 +138,11 @@ def due(now: dt.datetime | None = None) -> list[Reminder]:
         for channel in channels:
             address = _address(person, channel)
             earlier = done.get((occasion, channel))
-            if address is None or (
-                earlier is not None and (earlier.status == Status.SENT or earlier.attempts >= cfg["max_attempts"])
-            ):
+            if address is None:
+                continue
+            if earlier is None and occasion in reached:
+                continue  # already reminded by another channel: a channel chosen since adds no second reminder
+            if earlier is not None and (earlier.status == Status.SENT or earlier.attempts >= cfg["max_attempts"]):
                 continue
             out.append(Reminder(kind, channel, person, about, occasion, day, language, address, earlier is not None))
     return out
