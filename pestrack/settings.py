@@ -277,9 +277,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("PESTRACK_EMAIL_FROM", "pestrack@localhost")
 # unit (the texts to them say nothing either). Default: PESTRACK_EMAIL_FROM.
 PESTRACK_NOTIFY_NEUTRAL_FROM_EMAIL = os.environ.get("PESTRACK_NOTIFY_NEUTRAL_FROM_EMAIL") or DEFAULT_FROM_EMAIL
 # SMS: the class that sends (docs/notifications.md); the logging backend sends nothing, it writes to the log.
-PESTRACK_SMS_BACKEND = os.environ.get(
-    "PESTRACK_SMS_BACKEND", "pestrack.records.notifications.sms.LoggingSmsBackend"
-)
+PESTRACK_SMS_BACKEND = os.environ.get("PESTRACK_SMS_BACKEND", "pestrack.records.notifications.sms.LoggingSmsBackend")
 PESTRACK_SMS_SENDER = os.environ.get("PESTRACK_SMS_SENDER", "pestrack")
 # The sender shown to protected identities: a number or a name that does not reveal the service.
 PESTRACK_SMS_NEUTRAL_SENDER = os.environ.get("PESTRACK_SMS_NEUTRAL_SENDER", "")

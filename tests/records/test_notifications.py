@@ -477,3 +477,24 @@ def test_a_bad_lead_time_in_the_profile_is_named_with_its_line(tmp_path):
     (copy / "profile.yaml").write_text(text)
     with pytest.raises(ProfileError, match=r"profile.yaml:\d+: notifications.meeting_days_before must be a whole"):
         load_profile(str(copy))
+
+
+# --- The register extract -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_register_extract_holds_the_contact_details_the_choice_and_every_reminder(anna, reachable):
+    from pestrack.records.notifications.rules import set_preferences
+    from pestrack.records.people.export import person_extract, render_extract_html
+
+    set_preferences(reachable, ["email"], anna, language="en")
+    _book(anna, reachable, TODAY + dt.timedelta(days=1))
+    _run()
+    extract = person_extract(reachable)
+    assert (extract["person"]["email"], extract["person"]["mobile_phone"]) == ("jarva@example.org", "070-123 45 67")
+    assert extract["reminder_preferences"] == [{"channels": ["email"], "language": "en", "chosen_by_person": True}]
+    [sent] = extract["reminders"]
+    assert (sent["kind"], sent["channel"], sent["status"], sent["attempts"]) == ("meeting_reminder", "email", "sent", 1)
+    html = render_extract_html(extract, "sv")
+    assert "Påminnelser som skickats" in html and "påminnelse om möte" in html and "engelska" in html
+    assert "<td>e-post</td>" in html

@@ -17,6 +17,8 @@ from pestrack.records.codes.models import ProfileSetting
 from pestrack.records.documents.models import Document
 from pestrack.records.journal.models import JournalEntry
 from pestrack.records.journal.rules import is_signed, signed_time
+from pestrack.records.notifications.models import Notification
+from pestrack.records.notifications.rules import preferences_of
 from pestrack.records.outreach.models import SurveyAnswer
 from pestrack.records.people.models import Person
 
@@ -207,6 +209,7 @@ def person_extract(person: Person) -> dict:
     surveys = SurveyAnswer.objects.filter(enrolment__person=person).order_by("date")
     # the list of documents, not their content (which the person can be given as copies)
     documents = Document.objects.filter(person=person).order_by("uploaded_at", "pk")
+    channels, language, chosen = preferences_of(person)
     return {
         "generated_at": timezone.now().isoformat(timespec="seconds"),
         "controller": ProfileSetting.get("name", {}),
@@ -251,6 +254,19 @@ def person_extract(person: Person) -> dict:
             }
             for d in documents
         ],
+        # how the person is reminded, and every reminder sent or tried (never the text: it is made anew)
+        "reminder_preferences": [{"channels": channels, "language": language, "chosen_by_person": chosen}],
+        "reminders": [
+            {
+                "kind": n.kind,
+                "channel": n.channel,
+                "about_date": _date(n.about_date),
+                "status": n.status,
+                "attempts": n.attempts,
+                "sent_at": _time(n.sent_at),
+            }
+            for n in Notification.objects.filter(person=person).order_by("created_at", "pk")
+        ],
     }
 
 
@@ -285,6 +301,8 @@ _LABELS = {
         "documents": "Dokument (förteckning; innehållet lämnas som kopior på begäran)",
         "meetings": "Möten",
         "attendance": "Närvaro i insatser",
+        "reminder_preferences": "Val av påminnelser",
+        "reminders": "Påminnelser som skickats",
     },
     "en": {
         "title": "Register extract",
@@ -316,6 +334,8 @@ _LABELS = {
         "documents": "Documents (a list; their content is given as copies on request)",
         "meetings": "Meetings",
         "attendance": "Attendance in measures",
+        "reminder_preferences": "Choice of reminders",
+        "reminders": "Reminders sent",
     },
 }
 
@@ -333,6 +353,14 @@ _FIELDS = {
     "address": ("Adress", "Address"),
     "email": ("E-post", "E-mail"),
     "mobile_phone": ("Mobilnummer", "Mobile number"),
+    "channels": ("Kanaler", "Channels"),
+    "language": ("Språk", "Language"),
+    "chosen_by_person": ("Valt av personen", "Chosen by the person"),
+    "channel": ("Kanal", "Channel"),
+    "about_date": ("Gäller dagen", "About the day"),
+    "status": ("Status", "Status"),
+    "attempts": ("Försök", "Attempts"),
+    "sent_at": ("Skickad", "Sent"),
     "education_level": ("Utbildningsnivå", "Education level"),
     "born_abroad": ("Född utomlands", "Born abroad"),
     "arrival_year": ("Invandringsår", "Year of arrival"),
@@ -408,6 +436,14 @@ _FIELDS = {
 _VALUES = {
     "sex": {"woman": ("kvinna", "woman"), "man": ("man", "man")},
     "source": {"register": ("register", "register"), "survey": ("frågat personen", "asked the person")},
+    "kind": {
+        "meeting_reminder": ("påminnelse om möte", "meeting reminder"),
+        "plan_review_reminder": ("påminnelse om uppföljning av planering", "plan review reminder"),
+    },
+    "channel": {"email": ("e-post", "e-mail"), "sms": ("sms", "SMS")},
+    "channels": {"email": ("e-post", "e-mail"), "sms": ("sms", "SMS")},
+    "language": {"sv": ("svenska", "Swedish"), "en": ("engelska", "English")},
+    "status": {"sent": ("skickad", "sent"), "failed": ("misslyckades", "failed")},
 }
 
 
@@ -417,6 +453,8 @@ def _field(key: str, language: str) -> str:
 
 
 def _value_of(key: str, v, language: str) -> str:
+    if key in _WORD_LISTS and isinstance(v, list):
+        return ", ".join(_value_of(key, w, language) for w in v) or escape(_LABELS[language]["none"])
     named = _VALUES.get(key, {}).get(v) if isinstance(v, str) else None
     return escape(named[language == "en"]) if named else _value(v, language)
 
@@ -431,10 +469,14 @@ def _value(v, language: str) -> str:
     return escape(str(v))
 
 
+# Fields whose value is a list of words, shown in one cell (other lists are sections of their own).
+_WORD_LISTS = {"channels"}
+
+
 def _table(rows: list[dict], language: str, skip=()) -> str:
     if not rows:
         return f"<p>{_LABELS[language]['none']}</p>"
-    keys = [k for k in rows[0] if k not in skip and not isinstance(rows[0][k], list)]
+    keys = [k for k in rows[0] if k not in skip and (k in _WORD_LISTS or not isinstance(rows[0][k], list))]
     head = "".join(f"<th scope='col'>{_field(k, language)}</th>" for k in keys)
     body = "".join("<tr>" + "".join(f"<td>{_value_of(k, r[k], language)}</td>" for k in keys) + "</tr>" for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -503,5 +545,7 @@ def render_extract_html(extract: dict, language: str = "sv") -> str:
         parts.append(f"<h4>{t['journal']}</h4>" + _journal_html(e.get("journal", []), language))
     parts.append(f"<h2>{t['surveys']}</h2>" + _table(extract["survey_answers"], language))
     parts.append(f"<h2>{t['documents']}</h2>" + _table(extract.get("documents", []), language))
+    for key in ("reminder_preferences", "reminders"):
+        parts.append(f"<h2>{t[key]}</h2>" + _table(extract.get(key, []), language))
     parts.append("</body></html>")
     return "".join(parts)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pestrack.web.workspace import caseload, documents, journal, views, worklist
+from pestrack.web.workspace import caseload, documents, journal, notifications, views, worklist
 
 urlpatterns = [
     path("caseload/", caseload.caseload, name="caseload"),
@@ -25,6 +25,7 @@ urlpatterns = [
     path("journal/<int:entry_id>/", journal.entry_page, name="journal-entry"),
     path("journal/<int:entry_id>/sign/", journal.sign_entry, name="journal-sign"),
     path("journal/<int:entry_id>/correct/", journal.correct_entry, name="journal-correct"),
+    path("persons/<int:person_id>/contact/", notifications.contact, name="person-contact"),
     path("persons/<int:person_id>/documents/new/", documents.upload, name="document-upload"),
     path("documents/<int:document_id>/download/", documents.download, name="document-download"),
     path("documents/<int:document_id>/withdraw/", documents.withdraw, name="document-withdraw"),
