@@ -94,6 +94,7 @@ def register(app: typer.Typer) -> None:
         from pestrack.records.documents.demo import add_demo_data as add_demo_documents
         from pestrack.records.journal import demo as journal_demo
         from pestrack.records.meetings.demo import add_demo_data as add_meetings
+        from pestrack.records.notifications.demo import add_demo_data as add_contact_details
         from pestrack.records.people.models import Person
         from pestrack.records.sample import create_demo_users, create_sample
 
@@ -122,6 +123,10 @@ def register(app: typer.Typer) -> None:
         )
         console.print(
             f"meetings and attendance of the demo caseworkers: {add_meetings(dt.date.today(), random.Random(1))}"
+        )
+        console.print(
+            f"contact details for reminders: {add_contact_details()} participants with a coming meeting "
+            "(pestrack notify run writes their e-mails to files and their SMS to the log)"
         )
         console.print("demo users, one per role (password for all: [bold]{}[/]):".format(users["password"]))
         for name, role, unit in users["users"]:

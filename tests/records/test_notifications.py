@@ -498,3 +498,22 @@ def test_the_register_extract_holds_the_contact_details_the_choice_and_every_rem
     html = render_extract_html(extract, "sv")
     assert "Påminnelser som skickats" in html and "påminnelse om möte" in html and "engelska" in html
     assert "<td>e-post</td>" in html
+
+
+@pytest.mark.django_db
+def test_the_demo_gives_participants_with_coming_meetings_fictional_contact_details(anna, world):
+    import random
+
+    from pestrack.records.meetings.demo import add_demo_data as add_meetings
+    from pestrack.records.notifications.demo import add_demo_data
+
+    add_meetings(TODAY, random.Random(1))
+    made = add_demo_data()
+    from pestrack.records.people.models import Person
+
+    persons = list(Person.objects.filter(meetings__starts_at__gt=timezone.now()).distinct())
+    assert made == len(persons) > 0
+    for p in persons:
+        p.refresh_from_db()
+        assert p.email.endswith("@example.org") and p.mobile_phone.startswith("070-174 06 ")
+    assert add_demo_data() == 0  # set up again: nothing more
