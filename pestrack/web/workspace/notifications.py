@@ -26,7 +26,7 @@ from pestrack.records.notifications.rules import preferences_of, set_contact_det
 from pestrack.web.workspace.common import _source
 
 SHOWN = 10  # the latest reminders on the person page; all are in the register extract
-LANGUAGE_NAMES = {"sv": gettext_lazy("Swedish"), "en": gettext_lazy("English")}
+LANGUAGE_NAMES = {"sv": gettext_lazy("In Swedish"), "en": gettext_lazy("In English")}
 
 
 def _channels_label(channels: list[str]) -> str:
@@ -83,8 +83,8 @@ class ContactForm(forms.Form):
         help_text=gettext_lazy("For example 070-123 45 67."),
     )
     channels = forms.MultipleChoiceField(
-        label=gettext_lazy("Reminders by"),
-        choices=[("email", gettext_lazy("E-mail")), ("sms", gettext_lazy("SMS"))],
+        label=gettext_lazy("Send reminders"),
+        choices=[("email", gettext_lazy("By e-mail")), ("sms", gettext_lazy("By SMS"))],
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text=gettext_lazy(
