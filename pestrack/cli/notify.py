@@ -27,7 +27,7 @@ def run_cmd(dry_run: bool = typer.Option(False, "--dry-run", help="List what wou
         raise typer.Exit(2)
     for r in result.due:
         console.print(
-            f"{'would send' if dry_run else 'due'}: person {r.person.pk}: {r.kind} by {r.channel} "
+            f"{'would send' if dry_run else r.outcome}: person {r.person.pk}: {r.kind} by {r.channel} "
             f"about {r.about_date.isoformat()}" + (" (again, after a failure)" if r.retry else "")
         )
     if dry_run:

@@ -331,7 +331,7 @@ def test_a_failed_sms_is_recorded_without_the_number_and_sent_at_the_next_run(an
     _book(anna, reachable, TODAY + dt.timedelta(days=1))
     Phone.failing = True
     result = _run()
-    assert (result.sent, result.failed) == (0, 1)
+    assert (result.sent, result.failed, result.due[0].outcome) == (0, 1, "failed")
     row = _rows(person=reachable).get()
     assert (row.status, row.attempts, row.sent_at) == ("failed", 1, None)
     assert "provider down" in row.error and "4670" not in row.error and "[recipient]" in row.error
@@ -340,7 +340,7 @@ def test_a_failed_sms_is_recorded_without_the_number_and_sent_at_the_next_run(an
 
     Phone.failing = False
     again = _run()
-    assert again.due[0].retry and (again.sent, again.failed) == (1, 0)
+    assert again.due[0].retry and (again.sent, again.failed) == (1, 0) and again.due[0].outcome == "sent"
     row.refresh_from_db()
     assert (row.status, row.attempts, row.error) == ("sent", 2, "")
     assert [e.action for e in log_entries(object_type="notification", object_id=str(row.pk)).order_by("id")] == [
@@ -517,3 +517,33 @@ def test_the_demo_gives_participants_with_coming_meetings_fictional_contact_deta
         p.refresh_from_db()
         assert p.email.endswith("@example.org") and p.mobile_phone.startswith("070-174 06 ")
     assert add_demo_data() == 0  # set up again: nothing more
+
+
+# --- The command ------------------------------------------------------------------------------------
+
+
+def _cli(*args):
+    from typer.testing import CliRunner
+
+    from pestrack.cli import app
+
+    return CliRunner().invoke(app, ["notify", "run", *args])
+
+
+@pytest.mark.django_db
+def test_the_command_lists_by_person_id_only_and_exits_1_when_a_reminder_failed(anna, reachable):
+    _book(anna, reachable, TODAY + dt.timedelta(days=1))
+    dry = _cli("--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert f"would send: person {reachable.pk}: meeting_reminder by email" in dry.output
+    assert "dry run: 2 reminder(s) due; nothing was sent" in dry.output
+    for secret in ("jarva@", "070", "Jarva", reachable.identity_number):
+        assert secret not in dry.output
+    Phone.failing = True
+    failed = _cli()
+    assert failed.exit_code == 1 and "reminders sent: 1, failed: 1" in failed.output
+    assert f"failed: person {reachable.pk}: meeting_reminder by sms" in failed.output
+    Phone.failing = False
+    again = _cli()
+    assert again.exit_code == 0 and "reminders sent: 1, failed: 0" in again.output
+    assert "(again, after a failure)" in again.output

@@ -49,6 +49,7 @@ class Reminder:
     language: str
     address: str = field(repr=False)  # the e-mail address or the mobile number: never printed or logged
     retry: bool = False
+    outcome: str = ""  # after a run: "sent", "failed", or "skipped" (another run at the same time had it)
 
     @property
     def protected(self) -> bool:
@@ -211,9 +212,11 @@ def run(now: dt.datetime | None = None, *, dry_run: bool = False, actor: str | N
                             language=reminder.language,
                         )
                 except IntegrityError:
-                    continue  # another run has just claimed it
+                    reminder.outcome = "skipped"  # another run has just claimed it
+                    continue
             elif row.status == Status.SENT or row.attempts >= max_attempts:
-                continue  # another run has sent it meanwhile
+                reminder.outcome = "skipped"  # another run has sent it meanwhile
+                continue
             first = row.attempts == 0
             try:
                 _send(reminder, mail_connection, sms_backend)
@@ -224,6 +227,7 @@ def run(now: dt.datetime | None = None, *, dry_run: bool = False, actor: str | N
                 row.status, row.error, row.sent_at = Status.SENT, "", timezone.now()
                 result.sent += 1
             row.attempts += 1
+            reminder.outcome = row.status
             row.neutral, row.language = reminder.protected, reminder.language
             row.save()
             outcome = "sent" if row.status == Status.SENT else f"failed ({row.error})"
