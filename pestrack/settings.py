@@ -274,8 +274,11 @@ EMAIL_USE_TLS = os.environ.get("PESTRACK_EMAIL_TLS", "") in {"1", "true", "yes"}
 EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = os.environ.get("PESTRACK_EMAIL_FROM", "pestrack@localhost")
 # The sender of what goes to protected identities: an address that names neither the service nor the
-# unit (the texts to them say nothing either). Default: PESTRACK_EMAIL_FROM.
-PESTRACK_NOTIFY_NEUTRAL_FROM_EMAIL = os.environ.get("PESTRACK_NOTIFY_NEUTRAL_FROM_EMAIL") or DEFAULT_FROM_EMAIL
+# unit (the texts to them say nothing either). In production it must be set, or no e-mail goes to a
+# protected identity (the service's own address would reveal it); elsewhere PESTRACK_EMAIL_FROM.
+PESTRACK_NOTIFY_NEUTRAL_FROM_EMAIL = os.environ.get("PESTRACK_NOTIFY_NEUTRAL_FROM_EMAIL") or (
+    "" if PRODUCTION else DEFAULT_FROM_EMAIL
+)
 # SMS: the class that sends (docs/notifications.md); the logging backend sends nothing, it writes to the log.
 PESTRACK_SMS_BACKEND = os.environ.get("PESTRACK_SMS_BACKEND", "pestrack.records.notifications.sms.LoggingSmsBackend")
 PESTRACK_SMS_SENDER = os.environ.get("PESTRACK_SMS_SENDER", "pestrack")

@@ -547,3 +547,17 @@ def test_the_command_lists_by_person_id_only_and_exits_1_when_a_reminder_failed(
     again = _cli()
     assert again.exit_code == 0 and "reminders sent: 1, failed: 0" in again.output
     assert "(again, after a failure)" in again.output
+
+
+@pytest.mark.django_db
+def test_without_a_neutral_sender_no_email_goes_to_a_protected_identity(anna, world, settings):
+    """A municipality that forgot the neutral sender in production does not send protected identities
+    mail from the service's own address: the reminder fails, is recorded and retried, nothing goes."""
+    settings.PESTRACK_NOTIFY_NEUTRAL_FROM_EMAIL = ""
+    person = world.protected
+    person.email = "hemlig@example.org"
+    person.save()
+    _book(anna, person, TODAY + dt.timedelta(days=1))
+    result = _run()
+    assert (result.sent, result.failed) == (0, 1) and mail.outbox == []
+    assert "PESTRACK_NOTIFY_NEUTRAL_FROM_EMAIL" in _rows(person=person).get().error

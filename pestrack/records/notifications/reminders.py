@@ -23,6 +23,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -153,6 +154,11 @@ def _send(reminder: Reminder, mail_connection, sms_backend) -> None:
     text = texts.for_reminder(reminder.kind, reminder.about, reminder.language, protected=reminder.protected)
     if reminder.channel == Channel.EMAIL:
         sender = settings.PESTRACK_NOTIFY_NEUTRAL_FROM_EMAIL if reminder.protected else settings.DEFAULT_FROM_EMAIL
+        if not sender:
+            raise ImproperlyConfigured(
+                "PESTRACK_NOTIFY_NEUTRAL_FROM_EMAIL is not set: no e-mail goes to a protected identity "
+                "from the service's own address"
+            )
         EmailMessage(text.subject, text.body, sender, [reminder.address], connection=mail_connection).send()
     else:
         sender = settings.PESTRACK_SMS_NEUTRAL_SENDER if reminder.protected else settings.PESTRACK_SMS_SENDER
