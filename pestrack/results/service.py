@@ -1,35 +1,32 @@
-"""The numbers behind the results pages, computed by the indicator engine (DuckDB on the analytics
-tables) and limited to the viewer's units in the engine's queries (``units``: organisation unit
-paths, None for all)."""
+"""The numbers behind the results pages and the results API, computed by an indicator engine
+(``open_engine``: DuckDB on the analytics tables unless PESTRACK_RESULTS_ENGINE says otherwise),
+passed through the disclosure step, and limited to the viewer's units in the engine's queries
+(``units``: organisation unit paths, None for all). Every query is a SQLGlot tree from
+pestrack.indicators.compile, run by ``Engine.run``: no SQL text is written here or in web."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 from functools import lru_cache
 
 from django.conf import settings
 
 from pestrack.analytics.pseudonym import opaque_id
 from pestrack.analytics.schema import BY_NAME
-from pestrack.indicators.compile import TOTAL, compile_rows, scopable
+from pestrack.indicators.catalogue import breakdown_columns
+from pestrack.indicators.compile import TOTAL, compile_rows, count_of, page_of, scopable
 from pestrack.indicators.compute import Result, compute
+from pestrack.indicators.coverage import data_months
 from pestrack.indicators.definitions import Indicator
-from pestrack.indicators.disclosure import disclose, threshold
-from pestrack.indicators.engines import DuckDBEngine
-from pestrack.indicators.periods import period
-from pestrack.reports.annual import AnnualReport, ReportProfile, build, data_years, load_report_profile
-from pestrack.web.results import data
+from pestrack.indicators.disclosure import disclose, published, threshold
+from pestrack.indicators.engines import DuckDBEngine, Engine, PostgresEngine
+from pestrack.indicators.periods import Period, period
+from pestrack.reports.annual import AnnualReport, ReportProfile, build, load_report_profile
+from pestrack.results import data
 
 PERIODS = ("T1", "T2", "VB")  # the tertial reports and the annual report, each counted from January 1
-# Breakdown dimension → the analytics columns that carry it (the first one the table has is used).
-DIMENSIONS = {
-    "sex": ("sex",),
-    "age_band": ("age_band_at_start", "age_band_at_exit", "age_band"),
-    "target_group": ("target_group",),
-    "org_unit": ("org_unit",),
-    "measure": ("measure",),
-}
 ROW_COLUMNS = (
     "person_key",
     "enrolment_id",
@@ -45,6 +42,17 @@ ROW_COLUMNS = (
 PAGE_ROWS = 100
 FIRST_YEAR, LAST_YEAR = 1900, 2999  # a year outside these is a mistake: refused (400) before any query
 MAX_PAGE = 10**6  # of drill-down rows: far beyond any population; a larger number is refused
+
+
+def open_engine(folder) -> Engine:
+    """The engine the results are computed on: PESTRACK_RESULTS_ENGINE ``duckdb`` (the default) or
+    ``postgres`` (on PESTRACK_RESULTS_ENGINE_URL, in a schema of this process's own, dropped on close)."""
+    name = getattr(settings, "PESTRACK_RESULTS_ENGINE", "duckdb")
+    if name == "duckdb":
+        return DuckDBEngine(folder)
+    if name == "postgres":
+        return PostgresEngine(folder, settings.PESTRACK_RESULTS_ENGINE_URL, schema=f"pestrack_results_{os.getpid()}")
+    raise ValueError(f"PESTRACK_RESULTS_ENGINE={name!r}: use duckdb or postgres")
 
 
 @lru_cache(maxsize=4)
@@ -94,31 +102,42 @@ def report_key(year: int, period_code: str, units: list[str] | None) -> tuple:
 def report(year: int, period_code: str, units: list[str] | None) -> AnnualReport:
     """The goals with their indicators for a period (the annual report's content), for these units."""
     folder = data.analytics_dir()
-    return data.cached(
-        report_key(year, period_code, units),
-        lambda: build(
-            year,
-            period_code,
-            folder,
-            settings.PESTRACK_PROFILE,
-            suppress_below=suppress_below(),
-            units=units,
-            loaded=profile(),
-        ),
-    )
+
+    def run():
+        with open_engine(folder) as engine:
+            return build(
+                year,
+                period_code,
+                folder,
+                settings.PESTRACK_PROFILE,
+                engine=engine,
+                suppress_below=suppress_below(),
+                units=units,
+                loaded=profile(),
+            )
+
+    return data.cached(report_key(year, period_code, units), run)
+
+
+TREND_YEARS = 6  # the overview's small trends: at most this many years up to the chosen one
+
+
+def history(year: int, period_code: str, units: list[str] | None) -> dict[str, list[tuple[int, float | str | None]]]:
+    """Indicator id → [(year, outcome as published)] for the same period of the years with data up to
+    ``year`` (at most TREND_YEARS): the overview's small trends, from each year's report, so a value
+    is the one the report and the dashboard show (disclosure markers included)."""
+    out: dict[str, list[tuple[int, float | str | None]]] = {}
+    for y in [y for y in years() if y <= year][-TREND_YEARS:]:
+        for row in report(y, period_code, units).rows:
+            if row.indicator is not None:
+                out.setdefault(row.indicator.id, []).append((y, row.values.get("outcome")))
+    return out
 
 
 def dimensions(ind: Indicator) -> dict[str, str]:
-    """Breakdown dimension → column of the indicator's table, for the dimensions the table has."""
-    if ind.is_reported:
-        return {}
-    names = {c.name for c in BY_NAME[ind.population].columns}
-    out = {}
-    for dim, columns in DIMENSIONS.items():
-        column = next((c for c in columns if c in names), None)
-        if column:
-            out[dim] = column
-    return out
+    """Breakdown dimension → column of the indicator's table, for the dimensions the table has
+    (the dimensions are declared in indicators/catalogue.py: DIMENSIONS)."""
+    return {} if ind.is_reported else breakdown_columns(ind.population)
 
 
 def _compute(ind: Indicator, year: int, code: str, units: list[str] | None, breakdowns: list[str]) -> list[Result]:
@@ -126,7 +145,7 @@ def _compute(ind: Indicator, year: int, code: str, units: list[str] | None, brea
     key = ("results", data.version(folder), ind.id, year, code, _units_key(units), tuple(breakdowns))
 
     def run():
-        with DuckDBEngine(folder) as engine:
+        with open_engine(folder) as engine:
             return compute([dataclasses.replace(ind, breakdowns=list(breakdowns))], engine, period(year, code), units)
 
     return data.cached(key, run)
@@ -139,22 +158,55 @@ def results(ind: Indicator, year: int, code: str, units: list[str] | None, dims:
     return disclose(_compute(ind, year, code, units, [columns[d] for d in dims if d in columns]), suppress_below())
 
 
-def years() -> list[int]:
-    """The years with enrolments starting or ending in them, up to this year."""
+def months() -> dict[tuple[int, int], int]:
+    """(year, month) → events in that month (indicators/coverage.py), for every month with data."""
     folder = data.analytics_dir()
 
-    return data.cached(
-        ("years", data.version(folder)), lambda: [y for y in data_years(folder) if y <= dt.date.today().year]
-    )
+    def run():
+        with open_engine(folder) as engine:
+            return data_months(engine)
+
+    return data.cached(("months", data.version(folder)), run)
 
 
-def trend(ind: Indicator, units: list[str] | None) -> dict[str, dict[int, float | None]]:
-    """Period code (T1, T2, VB) → year → total value, over the years of the data."""
-    out: dict[str, dict[int, float | None]] = {code: {} for code in PERIODS}
+def years() -> list[int]:
+    """The years with data (enrolments starting or ending, exits), up to this year: a year without
+    any is never offered."""
+    return sorted({y for y, _ in months() if y <= dt.date.today().year})
+
+
+def complete(year: int, code: str = "VB", today: dt.date | None = None) -> bool:
+    """Whether the data cover the whole period: it has ended, and the data have events in its first
+    month or before and in its last month or after. A year the data begin or end in (a first year
+    with a few enrolments carried over, a last year with the first months of the next) is not."""
+    found = months()
+    p: Period = period(year, code)
+    if not found or p.end >= (today or dt.date.today()):
+        return False
+    return min(found) <= (p.start.year, p.start.month) and max(found) >= (p.end.year, p.end.month)
+
+
+def partial_years(today: dt.date | None = None) -> set[int]:
+    """The years with data whose whole year the data do not cover (marked so in trends)."""
+    return {y for y in years() if not complete(y, "VB", today)}
+
+
+def default_year(today: dt.date | None = None) -> int:
+    """The year the pages open on: the last year whose whole year the data cover (``complete``),
+    else the last year with data, else this year."""
+    offered = years()
+    whole = [y for y in offered if complete(y, "VB", today)]
+    return whole[-1] if whole else offered[-1] if offered else dt.date.today().year
+
+
+def trend(ind: Indicator, units: list[str] | None) -> dict[str, dict[int, float | str | None]]:
+    """Period code (T1, T2, VB) → year → total value as it may be published (a number, or the
+    disclosure marker of a withheld one), over the years with data."""
+    out: dict[str, dict[int, float | str | None]] = {code: {} for code in PERIODS}
     for year in years():
         for code in PERIODS:
             total = next((r for r in results(ind, year, code, units) if r.breakdown == TOTAL), None)
-            out[code][year] = total.value if total else None
+            out[code][year] = published(total)
     return out
 
 
@@ -180,15 +232,11 @@ def drill_rows(
         if date_column and date_column not in columns:
             columns.append(date_column)
     query = compile_rows(ind, period(year, code), units, columns, only)
-    order = ", ".join(f'"{c}"' for c in columns[:2])
-    with DuckDBEngine(folder) as engine:
+    with open_engine(folder) as engine:
         if ind.population not in engine.tables:
             return columns, [], 0
-        sql = query.sql(dialect="duckdb")
-        total = engine.con.execute(f"SELECT count(*) FROM ({sql}) AS q").fetchone()[0]
-        rows = engine.con.execute(
-            f"SELECT * FROM ({sql}) AS q ORDER BY {order} LIMIT {PAGE_ROWS} OFFSET {(page - 1) * PAGE_ROWS}"
-        ).fetchall()
+        total = int(engine.run(count_of(query))[0][0])
+        rows = [tuple(r) for r in engine.run(page_of(query, columns[:2], PAGE_ROWS, page))]
     ids = [i for i, c in enumerate(columns) if c.endswith("_id")]
     if ids:  # the schema promises opaque ids: never a real record id on a page
         rows = [tuple(opaque_id(columns[i], v) if i in ids else v for i, v in enumerate(r)) for r in rows]
