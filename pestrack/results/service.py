@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import threading
 from functools import lru_cache
 
 from django.conf import settings
@@ -46,12 +47,17 @@ MAX_PAGE = 10**6  # of drill-down rows: far beyond any population; a larger numb
 
 def open_engine(folder) -> Engine:
     """The engine the results are computed on: PESTRACK_RESULTS_ENGINE ``duckdb`` (the default) or
-    ``postgres`` (on PESTRACK_RESULTS_ENGINE_URL, in a schema of this process's own, dropped on close)."""
+    ``postgres`` (on PESTRACK_RESULTS_ENGINE_URL, in a schema of this thread's own, dropped on close:
+    server threads computing side by side do not share one)."""
     name = getattr(settings, "PESTRACK_RESULTS_ENGINE", "duckdb")
     if name == "duckdb":
         return DuckDBEngine(folder)
     if name == "postgres":
-        return PostgresEngine(folder, settings.PESTRACK_RESULTS_ENGINE_URL, schema=f"pestrack_results_{os.getpid()}")
+        return PostgresEngine(
+            folder,
+            settings.PESTRACK_RESULTS_ENGINE_URL,
+            schema=f"pestrack_results_{os.getpid()}_{threading.get_native_id()}",
+        )
     raise ValueError(f"PESTRACK_RESULTS_ENGINE={name!r}: use duckdb or postgres")
 
 
