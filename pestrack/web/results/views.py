@@ -201,10 +201,8 @@ def _overview(report, history: dict, year: int, code: str, units: list[str] | No
                     else "",
                 }
             )
-        if items:
-            goals.append(
-                {"id": goal.id, "title": goal.title, "mark": mark(report.statuses[goal.id]["status"]), "items": items}
-            )
+        status = mark(report.statuses[goal.id]["status"])
+        goals.append({"id": goal.id, "title": goal.title, "mark": status, "items": items})
     return goals
 
 
