@@ -231,13 +231,17 @@ LOGGING = {
     "loggers": {"pestrack.sms": {"level": "INFO"}},
 }
 
-# Results pages (pestrack.web.results): the analytics tables they compute on. PESTRACK_ANALYTICS_DIR is
-# a folder kept up to date by `pestrack analytics extract`; unset, the pages extract the database into
-# PESTRACK_ANALYTICS_CACHE_DIR when that copy is older than PESTRACK_ANALYTICS_REFRESH seconds.
+# Results pages and API (pestrack.results, pestrack.web.results): the analytics tables they compute on.
+# PESTRACK_ANALYTICS_DIR is a folder kept up to date by `pestrack analytics extract`; unset, the pages
+# extract the database into PESTRACK_ANALYTICS_CACHE_DIR when that copy is older than
+# PESTRACK_ANALYTICS_REFRESH seconds. PESTRACK_RESULTS_ENGINE: the indicator engine they run on,
+# duckdb (default) or postgres (the server at PESTRACK_RESULTS_ENGINE_URL).
 INSTALLED_APPS += ["pestrack.web.results"]
 PESTRACK_ANALYTICS_DIR = os.environ.get("PESTRACK_ANALYTICS_DIR") or None
 PESTRACK_ANALYTICS_CACHE_DIR = os.environ.get("PESTRACK_ANALYTICS_CACHE_DIR") or None
 PESTRACK_ANALYTICS_REFRESH = int(os.environ.get("PESTRACK_ANALYTICS_REFRESH", "300"))
+PESTRACK_RESULTS_ENGINE = os.environ.get("PESTRACK_RESULTS_ENGINE", "duckdb")
+PESTRACK_RESULTS_ENGINE_URL = os.environ.get("PESTRACK_RESULTS_ENGINE_URL", "")
 
 # Documents attached to persons (pestrack.records.documents, docs/operations.md): stored in this folder,
 # outside the web root, under random names. Default: a folder beside the SQLite database (or in the

@@ -2,7 +2,10 @@
 under pestrack/ (also those inside functions, which run later but still make one package depend on
 another) is checked against the layers
 
-    records <- analytics <- indicators <- results <- reports <- web / cli
+    records <- analytics <- indicators <- reports <- results <- web / cli
+
+(results: what the results pages and the results API ask, through the indicator engine; it builds on
+the annual report of reports for the dashboard, and reports never reads results)
 
 with the capabilities beside the spine (evaluation, matching, lmi, benchlearning, profiling) reading
 records and analytics, and synth, which never imports indicators. Nothing imports web or cli but
@@ -20,15 +23,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "pestrack"
 
-SPINE = ("records", "analytics", "indicators", "results", "reports")
+SPINE = ("records", "analytics", "indicators", "reports", "results")
 CAPABILITIES = ("evaluation", "matching", "lmi", "benchlearning", "profiling")
 # Which packages each package may import (besides itself). A new package must be added here.
 ALLOWED: dict[str, set[str]] = {
     "records": set(),
     "analytics": {"records"},
     "indicators": {"records", "analytics"},
-    "results": {"records", "analytics", "indicators"},
-    "reports": {"records", "analytics", "indicators", "results"},
+    "reports": {"records", "analytics", "indicators"},
+    "results": {"records", "analytics", "indicators", "reports"},
     **{c: {"records", "analytics"} for c in CAPABILITIES},
     "synth": {"records", "analytics"},  # never indicators: the published figures are its oracle
     "web": {*SPINE, *CAPABILITIES, "synth", "cli"},
@@ -41,8 +44,8 @@ RULES = {
     "records": "records is the bottom layer and imports no other pestrack package",
     "analytics": "analytics imports only records",
     "indicators": "indicators imports only records and analytics",
-    "results": "results imports only records, analytics and indicators",
-    "reports": "reports imports only records, analytics, indicators and results",
+    "reports": "reports imports only records, analytics and indicators",
+    "results": "results imports only records, analytics, indicators and reports",
     "synth": "synth imports only records and analytics (never indicators: the published figures are its oracle)",
     "web": "web imports any layer but not the project modules",
     "cli": "cli imports any layer but not the project modules",

@@ -104,3 +104,64 @@ def load_catalogue(profile_dir: Path) -> Catalogue:
             for t in TABLES
         }
     )
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A breakdown the results offer for every indicator whose table has one of ``columns`` (the
+    first one the table has is used), with its names in Swedish and English."""
+
+    name: str
+    columns: tuple[str, ...]
+    label: dict[str, str]  # the column's heading: "Kön" / "Sex"
+    title: dict[str, str]  # the breakdown's heading: "Efter kön" / "By sex"
+    code_list: str | None = None  # the code list (codes.yaml) its values are codes of
+
+
+# The breakdown dimensions of the results pages and the results API, declared here once.
+DIMENSIONS = {
+    d.name: d
+    for d in (
+        Dimension("sex", ("sex",), {"sv": "Kön", "en": "Sex"}, {"sv": "Efter kön", "en": "By sex"}),
+        Dimension(
+            "age_band",
+            AGE_BAND_COLUMNS,
+            {"sv": "Åldersgrupp", "en": "Age band"},
+            {"sv": "Efter åldersgrupp", "en": "By age band"},
+        ),
+        Dimension(
+            "target_group",
+            ("target_group",),
+            {"sv": "Målgrupp", "en": "Target group"},
+            {"sv": "Efter målgrupp", "en": "By target group"},
+            "target_group",
+        ),
+        Dimension(
+            "org_unit",
+            ("org_unit",),
+            {"sv": "Enhet", "en": "Organisation unit"},
+            {"sv": "Efter enhet", "en": "By organisation unit"},
+        ),
+        Dimension(
+            "measure",
+            ("measure",),
+            {"sv": "Insats", "en": "Measure"},
+            {"sv": "Efter insats", "en": "By measure"},
+            "measure",
+        ),
+    )
+}
+
+
+def breakdown_columns(table: str | None) -> dict[str, str]:
+    """Dimension name → the column of ``table`` that carries it, for the dimensions the table has
+    (none for a reported indicator, which has no table)."""
+    if table is None:
+        return {}
+    names = {c.name for t in TABLES if t.name == table for c in t.columns}
+    out = {}
+    for dim in DIMENSIONS.values():
+        column = next((c for c in dim.columns if c in names), None)
+        if column:
+            out[dim.name] = column
+    return out

@@ -218,3 +218,50 @@ def compile_rows(
 
 def to_sql(ind: Indicator, p: Period, dialect: str = "duckdb", units: list[str] | None = None) -> str:
     return compile_indicator(ind, p, units).sql(dialect=dialect)
+
+
+# The dates that say the data has something in a month: enrolments starting or ending, exits.
+EVENT_DATES = {"enrolments": ("start_date", "end_date"), "exits": ("exit_date",)}
+
+
+def compile_months(tables) -> exp.Select | None:
+    """(year, month, events) for every month with an event (EVENT_DATES) in those of ``tables`` the
+    data has; None when it has none of them."""
+    parts = [
+        exp.select(
+            exp.alias_(exp.Year(this=_col(c)), "y", copy=False),
+            exp.alias_(exp.Month(this=_col(c)), "m", copy=False),
+            copy=False,
+        )
+        .from_(exp.to_table(t, quoted=True), copy=False)
+        .where(exp.Not(this=_col(c).is_(exp.null())), copy=False)
+        for t, columns in EVENT_DATES.items()
+        if t in tables
+        for c in columns
+    ]
+    if not parts:
+        return None
+    union = parts[0]
+    for p in parts[1:]:
+        union = exp.union(union, p, distinct=False, copy=False)
+    return (
+        exp.select(exp.column("y"), exp.column("m"), exp.alias_(exp.Count(this=exp.Star()), "n", copy=False))
+        .from_(exp.alias_(exp.paren(union), "d"), copy=False)
+        .group_by(exp.column("y"), exp.column("m"), copy=False)
+    )
+
+
+def count_of(query: exp.Select) -> exp.Select:
+    """The number of rows ``query`` gives."""
+    return exp.select(exp.Count(this=exp.Star())).from_(exp.alias_(exp.paren(query.copy()), "q"))
+
+
+def page_of(query: exp.Select, order: list[str], size: int, page: int) -> exp.Select:
+    """Page ``page`` (from 1) of ``size`` rows of ``query``, ordered by the columns ``order``."""
+    return (
+        exp.select(exp.Star())
+        .from_(exp.alias_(exp.paren(query.copy()), "q"))
+        .order_by(*(_col(c) for c in order))
+        .limit(size)
+        .offset((page - 1) * size)
+    )

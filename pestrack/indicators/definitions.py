@@ -131,6 +131,12 @@ class Indicator:
             return None if cell in self.bare_cells else self.unit
         return self.unit if cell in self.unit_cells else None
 
+    def precision_of(self, cell: str) -> int:
+        """The decimals of cell ``cell`` (CELLS or TARGET_CELLS): ``cell_precision``'s, else ``precision``.
+        The one precision rule of every output: the total is printed as the ``outcome`` cell and a
+        breakdown's categories as the ``men`` and ``women`` cells, on pages as in the report."""
+        return self.cell_precision.get(cell, self.precision)
+
     @property
     def is_reported(self) -> bool:
         return self.source is not None

@@ -7,6 +7,7 @@ from the profile (reported/*.yaml, whose values are per year and so appear in th
 
 from __future__ import annotations
 
+import contextlib
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,12 +16,12 @@ from pestrack.indicators.compile import TOTAL, scopable
 from pestrack.indicators.compute import compute
 from pestrack.indicators.definitions import Indicator, load_definitions
 from pestrack.indicators.disclosure import disclose
-from pestrack.indicators.engines import ENGINES
+from pestrack.indicators.engines import ENGINES, Engine
 from pestrack.indicators.fulfilment import CITY_ONLY, goal_statuses, indicator_fulfilment, rounded, scoped_target
 from pestrack.indicators.goals import Goals, load_goals, load_reported
 from pestrack.indicators.periods import Period, period
 from pestrack.records.spreadsheet import safe_row
-from pestrack.reports.formatting import cell
+from pestrack.reports.formatting import printed
 from pestrack.reports.suppression import suppressed
 
 CSV_COLUMNS = (
@@ -83,7 +84,7 @@ class Row:
         ind = self.indicator
         if ind is None:
             return {c: "" for c in CSV_COLUMNS[2:]}
-        fmt = lambda v, key: cell(v, ind.cell_unit(key), ind.cell_precision.get(key, ind.precision), lang)  # noqa: E731
+        fmt = lambda v, key: printed(ind, v, lang, key)  # noqa: E731
         targets = ind.targets.get(year, {})
         no_data = NO_DATA[lang] if self.no_data and self.values.get("outcome") is None else ""
         return {
@@ -123,21 +124,11 @@ class AnnualReport:
 
 def data_years(data: Path) -> list[int]:
     """The years with enrolments starting or ending (or exits) in them in the analytics tables of ``data``."""
+    from pestrack.indicators.coverage import data_years as years
     from pestrack.indicators.engines import DuckDBEngine
 
     with DuckDBEngine(data) as engine:
-        parts = []
-        if "enrolments" in engine.tables:
-            parts += [
-                "SELECT year(start_date) AS y FROM enrolments",
-                "SELECT year(end_date) FROM enrolments WHERE end_date IS NOT NULL",
-            ]
-        if "exits" in engine.tables:
-            parts.append("SELECT year(exit_date) FROM exits")
-        if not parts:
-            return []
-        found = engine.con.execute(f"SELECT DISTINCT y FROM ({' UNION '.join(parts)}) ORDER BY y").fetchall()
-    return [y for (y,) in found if y is not None]
+        return years(engine)
 
 
 def empty_sources(indicators: list[Indicator], data: Path) -> set[str]:
@@ -160,14 +151,15 @@ def _computed_values(
     indicators: list[Indicator],
     data: Path,
     periods: list[Period],
-    engine: str,
+    engine: str | Engine,
     units: list[str] | None = None,
     suppress_below: int = 0,
 ) -> dict:
-    """{(indicator id, period label, TOTAL or the sex): Result} from the engine, disclosure-controlled
-    (``disclosure.disclose``: primary and secondary suppression under ``suppress_below``)."""
+    """{(indicator id, period label, TOTAL or the sex): Result} from the engine (a name of ENGINES,
+    or an open engine, which is left open), disclosure-controlled (``disclosure.disclose``: primary
+    and secondary suppression under ``suppress_below``)."""
     out = {}
-    with ENGINES[engine](data) as runner:
+    with ENGINES[engine](data) if isinstance(engine, str) else contextlib.nullcontext(engine) as runner:
         for p in periods:
             for r in disclose(compute(indicators, runner, p, units), suppress_below):
                 if r.breakdown == TOTAL:
@@ -229,7 +221,7 @@ def build(
     period_code: str,
     data: Path,
     profile: str | Path = "stockholm",
-    engine: str = "duckdb",
+    engine: str | Engine = "duckdb",
     suppress_below: int = 0,
     units: list[str] | None = None,
     loaded: ReportProfile | None = None,
@@ -274,7 +266,7 @@ def build(
                     None
                     if row.not_compared or withheld
                     else indicator_fulfilment(
-                        None if outcome is None else rounded(outcome, ind.precision),
+                        None if outcome is None else rounded(outcome, ind.precision_of("outcome")),
                         ind.direction,
                         target,
                         goals.tolerance if ref.tolerance is None else ref.tolerance,

@@ -1,9 +1,15 @@
 """The annual report as a PDF (ReportLab, A4 landscape): the same sections, tables and words as the
 HTML report. Text is set in Bitstream Vera, which ReportLab ships, so Swedish letters print without
-fonts from the machine or the network; fulfilment is written in words."""
+fonts from the machine or the network; fulfilment is written in words.
+
+The PDF is tagged (pdf_tags.py: headings, paragraphs, tables with header cells, decoration as
+artifacts), has the document language and title, and column headings break between words only:
+a heading whose longest word is wider than its column is set smaller until the word fits
+("Måluppfyllelse", not "Måluppfylle-lse")."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -13,10 +19,11 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
+from reportlab.platypus import SimpleDocTemplate, Spacer
 
 from pestrack.reports.annual import CSV_COLUMNS, FULFILMENT, REPORTED_MARK, SOURCE_LEGEND, AnnualReport
 from pestrack.reports.labels import LABELS, disclosure_note
+from pestrack.reports.pdf_tags import Tagged, TaggingCanvas, table
 
 FONT, BOLD = "Vera", "VeraBd"
 
@@ -37,21 +44,21 @@ def _styles() -> dict[str, ParagraphStyle]:
         "body": body,
         "cell": ParagraphStyle("cell", body, fontSize=7.5, leading=9),
         "num": ParagraphStyle("num", body, fontSize=7.5, leading=9, alignment=2),
-        "head": ParagraphStyle("head", body, fontName=BOLD, fontSize=7.5, leading=9),
+        "head": ParagraphStyle("head", body, fontName=BOLD, fontSize=7.5, leading=9, splitLongWords=0),
         "note": ParagraphStyle("note", body, fontSize=7, leading=8.5, textColor=colors.HexColor("#444444")),
     }
 
 
-def _table(rows: list[list], widths: list[float], spans: list[int] = ()) -> LongTable:
-    table = LongTable(rows, colWidths=widths, repeatRows=1)
-    style = [
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ]
-    style += [("SPAN", (0, r), (-1, r)) for r in spans]
-    table.setStyle(TableStyle(style))
-    return table
+CELL_PADDING = 6  # ReportLab's table cells: 6 points left and right
+MIN_HEAD_SIZE = 5.5
+
+
+def head_size(text: str, width: float, size: float = 7.5) -> float:
+    """The font size at which the longest word of a column heading fits its column (at most ``size``,
+    at least MIN_HEAD_SIZE), so that headings wrap between words and never inside one."""
+    longest = max((pdfmetrics.stringWidth(w, BOLD, size) for w in text.split()), default=0)
+    room = width - 2 * CELL_PADDING
+    return size if longest <= room else max(MIN_HEAD_SIZE, size * room / longest)
 
 
 def _status(status: str | None, lang: str) -> str:
@@ -61,9 +68,32 @@ def _status(status: str | None, lang: str) -> str:
 
 def story(report: AnnualReport, lang: str) -> list:
     t, st = LABELS[lang], _styles()
-    p = lambda text, style="cell": Paragraph(escape(str(text)), st[style])  # noqa: E731
+    tables = itertools.count()
+
+    def p(text, style="cell", tag="P"):
+        return Tagged(escape(str(text)), st[style], tag)
+
+    def grid(rows: list[list], widths: list[float], spans: list[int] = ()):
+        """A table whose first row is its column headings (TH), each set to fit its column."""
+        key = next(tables)
+        cells = []
+        for r, row in enumerate(rows):
+            out_row = []
+            for c, text in enumerate(row):
+                if text is None:  # the empty cells of a spanned note row
+                    out_row.append("")
+                elif r == 0:
+                    size = head_size(str(text), widths[c])
+                    style = ParagraphStyle(f"head{size}", st["head"], fontSize=size, leading=size * 1.2)
+                    out_row.append(Tagged(escape(str(text)), style, "TH", (key, r, c)))
+                else:
+                    text, style = text
+                    out_row.append(Tagged(escape(str(text)), st[style], "TD", (key, r, c)))
+            cells.append(out_row)
+        return table(cells, widths, spans)
+
     width = landscape(A4)[0] - 30 * mm
-    out = [p(f"{t['title']} {report.period.label}", "title")]
+    out = [p(f"{t['title']} {report.period.label}", "title", "H1")]
     out.append(p(SOURCE_LEGEND[lang], "body"))
     if report.units is not None:
         out.append(p(report.covers_note(lang), "body"))
@@ -72,7 +102,7 @@ def story(report: AnnualReport, lang: str) -> list:
     cols = CSV_COLUMNS[2:]
     for goal in report.goals.goals:
         status = report.statuses[goal.id]
-        out.append(p(f"{goal.id} {goal.title}", "h"))
+        out.append(p(f"{goal.id} {goal.title}", "h", "H2"))
         line = f"{t[goal.level]}. {t['assessed']}: {_status(status['status'], lang) or '–'}"
         if status["assessment"]:
             line += f" ({t['suggested'].lower()}: {_status(status['suggested'], lang) or '–'})"
@@ -81,7 +111,7 @@ def story(report: AnnualReport, lang: str) -> list:
             out.append(p(status["assessment"].analysis, "note"))
         rows = [r for r in report.rows if r.goal_id == goal.id]
         if rows:
-            data, spans = [[p(t["indicator"], "head"), *(p(t[c], "head") for c in cols)]], []
+            data, spans = [[t["indicator"], *(t[c] for c in cols)]], []
             for r in rows:
                 cells = r.cells(report.year, lang)
                 cells["period"] = report.period.label
@@ -89,31 +119,34 @@ def story(report: AnnualReport, lang: str) -> list:
                 name = r.name.get(lang) or r.name["sv"]
                 if r.indicator is not None and r.indicator.is_reported:
                     name += f" {REPORTED_MARK} {r.source}"
-                data.append([p(name), *(p(cells[c], "num") for c in cols)])
+                data.append([(name, "cell"), *((cells[c], "num") for c in cols)])
                 note = r.analysis or ("" if r.indicator else t["not_defined"])
                 if note:
                     spans.append(len(data))
-                    data.append([p(f"{t['analysis']}: {note}", "note")] + [""] * len(cols))
+                    data.append([(f"{t['analysis']}: {note}", "note")] + [None] * len(cols))
             first = width * 0.34
-            out.append(_table(data, [first] + [(width - first) / len(cols)] * len(cols), spans))
+            out.append(grid(data, [first] + [(width - first) / len(cols)] * len(cols), spans))
         if goal.activities:
-            data = [[p(t["activity"], "head"), p(t["status"], "head")]]
+            data = [[t["activity"], t["status"]]]
             for a in goal.activities:
                 shown = a.analysis if report.units is None else ""  # the city's analysis, not a subset's
                 data.append(
-                    [p(a.text + (f" — {t['analysis']}: {shown}" if shown else "")), p(t[a.status or "no_status"])]
+                    [
+                        (a.text + (f" — {t['analysis']}: {shown}" if shown else ""), "cell"),
+                        (t[a.status or "no_status"], "cell"),
+                    ]
                 )
             out.append(Spacer(1, 4))
-            out.append(_table(data, [width * 0.82, width * 0.18]))
+            out.append(grid(data, [width * 0.82, width * 0.18]))
     for result in report.tables:
         tb = result.table
-        out += [p(tb.section[lang], "h"), p(tb.title[lang], "body")]
-        data = [[p(tb.label[lang], "head"), *(p(h, "head") for h in result.header(lang))]]
+        out += [p(tb.section[lang], "h", "H2"), p(tb.title[lang], "body")]
+        data = [[tb.label[lang], *result.header(lang)]]
         for row, cells in result.printed_rows(lang):
             label = ("    " if row.subset else "") + row.label[lang]
-            data.append([p(label + (f" ({row.note[lang]})" if row.note else "")), *(p(c, "num") for c in cells)])
+            data.append([(label + (f" ({row.note[lang]})" if row.note else ""), "cell"), *((c, "num") for c in cells)])
         first = width * 0.34
-        out.append(_table(data, [first] + [(width - first) / 6] * 6))
+        out.append(grid(data, [first] + [(width - first) / 6] * 6))
     return out
 
 
@@ -127,6 +160,8 @@ def write_pdf(report: AnnualReport, out: Path, lang: str = "sv") -> None:
         topMargin=12 * mm,
         bottomMargin=12 * mm,
         title=f"{LABELS[lang]['title']} {report.period.label}",
+        author="pestrack",
+        subject=report.covers_note(lang) or LABELS[lang]["title"],
         lang=lang,
     )
-    doc.build(story(report, lang))
+    doc.build(story(report, lang), canvasmaker=TaggingCanvas)

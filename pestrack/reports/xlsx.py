@@ -58,9 +58,10 @@ def build_workbook(report: AnnualReport, lang: str = "sv") -> Workbook:
             value = cells[key]
             if ind is not None and key in VALUE_KEYS:
                 raw = row.values.get(VALUE_KEYS[key])
-                if isinstance(raw, (int, float)):
-                    value = rounded(raw, ind.precision)
-                    value = int(value) if ind.precision == 0 else value
+                if isinstance(raw, (int, float)):  # at the printed cell's precision (formatting.value)
+                    decimals = ind.precision_of(CELL_OF[key])
+                    value = rounded(raw, decimals)
+                    value = int(value) if decimals == 0 else value
             elif ind is not None and key in ("target", "kf_target"):
                 raw = (
                     (row.target if key == "target" else None)
@@ -76,7 +77,7 @@ def build_workbook(report: AnnualReport, lang: str = "sv") -> Workbook:
                 r,
                 col,
                 value if value != "" else None,
-                _number_format(unit, ind.precision, lang) if ind is not None else None,
+                _number_format(unit, ind.precision_of(CELL_OF.get(key, key)), lang) if ind is not None else None,
             )
         _put(ws, r, len(CSV_COLUMNS) + 1, row.analysis or None)
         _put(ws, r, len(CSV_COLUMNS) + 2, t["computed"] if row.source == COMPUTED else row.source or None)

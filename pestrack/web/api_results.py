@@ -16,8 +16,8 @@ from pestrack.indicators.periods import period as make_period
 from pestrack.records import access
 from pestrack.records.audit import log
 from pestrack.records.casework.models import Enrolment
+from pestrack.results import service
 from pestrack.web.api_common import ERRORS, _person
-from pestrack.web.results import service
 
 router = Router()
 

@@ -6,27 +6,15 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pestrack.indicators.catalogue import DIMENSIONS
 from pestrack.indicators.compile import NOT_RECORDED
 from pestrack.indicators.definitions import Indicator
 from pestrack.indicators.fulfilment import scoped_target
-from pestrack.reports.formatting import UNIT_SUFFIX, cell
-from pestrack.web.results.service import PERIODS
+from pestrack.reports.formatting import CATEGORY_CELL, TOTAL_CELL, UNIT_SUFFIX, count, printed
+from pestrack.results.service import PERIODS
 
-DIMENSION_TITLES = {
-    "sex": gettext_lazy("By sex"),
-    "age_band": gettext_lazy("By age band"),
-    "target_group": gettext_lazy("By target group"),
-    "org_unit": gettext_lazy("By organisation unit"),
-    "measure": gettext_lazy("By measure"),
-}
-DIMENSION_NAMES = {
-    "sex": gettext_lazy("Sex"),
-    "age_band": gettext_lazy("Age band"),
-    "target_group": gettext_lazy("Target group"),
-    "org_unit": gettext_lazy("Organisation unit"),
-    "measure": gettext_lazy("Measure"),
-}
-CODE_LISTS = {"target_group": "target_group", "measure": "measure"}
+# The breakdown columns whose values are codes of a code list (from the catalogue's dimensions).
+CODE_LISTS = {d.name: d.code_list for d in DIMENSIONS.values() if d.code_list}
 PERIOD_NAMES = {
     "T1": gettext_lazy("January–April (T1)"),
     "T2": gettext_lazy("January–August (T2)"),
@@ -102,54 +90,69 @@ def _unit(ind: Indicator, lang: str) -> str:
     return UNIT_SUFFIX[lang].get(ind.unit, "").strip()
 
 
+def year_label(year: int, partial: set[int]) -> str:
+    """A year as a chart or table names it: with a note when the data do not cover all of it."""
+    return _("%(year)s (incomplete data)") % {"year": year} if year in partial else str(year)
+
+
 def trend_chart(
-    ind: Indicator, trend: dict[str, dict[int, float | None]], lang: str, units: list[str] | None = None
+    ind: Indicator,
+    trend: dict[str, dict[int, float | None]],
+    lang: str,
+    units: list[str] | None = None,
+    partial: set[int] = frozenset(),
 ) -> dict:
     """A line per period (T1, T2, VB) over the years, with the annual target when there is one (for
-    a subset of units, only a target set for that subset: fulfilment.scoped_target)."""
+    a subset of units, only a target set for that subset: fulfilment.scoped_target). Years in
+    ``partial`` (data not covering the whole year) are named so on the axis and in the table."""
     years = sorted({y for by_year in trend.values() for y in by_year})
-    datasets = [{"label": str(PERIOD_NAMES[code]), "data": [trend[code].get(y) for y in years]} for code in PERIODS]
+    datasets = [{"label": str(PERIOD_NAMES[code]), "values": [trend[code].get(y) for y in years]} for code in PERIODS]
+    for d in datasets:  # a withheld value (its disclosure marker) is a gap in the line, the marker in the table
+        d["data"] = [v if isinstance(v, (int, float)) else None for v in d["values"]]
     targets = [scoped_target(ind.targets.get(y, {}), units)[0] for y in years]
     targets = [t if isinstance(t, (int, float)) and not isinstance(t, bool) else None for t in targets]
     if any(t is not None for t in targets):
-        datasets.append({"label": _("Annual target"), "data": targets, "target": True})
-    fmt = lambda v: cell(v, ind.unit, ind.precision, lang) or "–"  # noqa: E731
+        datasets.append({"label": _("Annual target"), "data": targets, "values": targets, "target": True})
+    rows = [
+        [year_label(y, partial)]
+        + [printed(ind, d["values"][i], lang, "target" if d.get("target") else TOTAL_CELL) or "–" for d in datasets]
+        for i, y in enumerate(years)
+    ]
+    for d in datasets:
+        del d["values"]
     return {
         "id": f"trend-{ind.id}",
         "title": _("Trend by year and period"),
         "type": "line",
-        "labels": [str(y) for y in years],
+        "labels": [year_label(y, partial) for y in years],
         "datasets": datasets,
         "unit": _unit(ind, lang),
-        "table": {
-            "head": [_("Year")] + [d["label"] for d in datasets],
-            "rows": [[str(y)] + [fmt(d["data"][i]) for d in datasets] for i, y in enumerate(years)],
-        },
+        "table": {"head": [_("Year")] + [d["label"] for d in datasets], "rows": rows},
     }
 
 
 def breakdown_chart(ind: Indicator, dimension: str, rows: list, lang: str) -> dict:
     """Bars of one breakdown (one bar per category, each labelled), and its table."""
     labels = category_labels(dimension, [r.breakdown_value for r in rows], lang)
-    fmt = lambda v: cell(v, ind.unit, ind.precision, lang) or "–"  # noqa: E731
-    count = lambda v: "" if v is None else f"{v:,.0f}".replace(",", "\u00a0")  # noqa: E731
+    fmt = lambda v: printed(ind, v, lang, CATEGORY_CELL) or "–"  # noqa: E731
     has_denominator = any(r.denominator is not None for r in rows)
-    head = [str(DIMENSION_NAMES[dimension]), _("Value"), _("Numerator")]
+    head = [DIMENSIONS[dimension].label[lang], _("Value"), _("Numerator")]
     if has_denominator:
         head.append(_("Denominator"))
     return {
         "id": f"breakdown-{ind.id}-{dimension}",
-        "title": str(DIMENSION_TITLES[dimension]),
+        "title": DIMENSIONS[dimension].title[lang],
         "type": "bar",
         "labels": labels,
         "datasets": [{"label": ind.name.get(lang) or ind.name["sv"], "data": [r.value for r in rows]}],
+        "value_labels": [fmt(r.suppressed or r.value) for r in rows],  # printed at each bar's end
         "unit": _unit(ind, lang),
         "empty": not rows,
         "table": {
             "head": head,
             "rows": [
-                [label, fmt(r.suppressed or r.value), count(r.numerator)]
-                + ([count(r.denominator)] if has_denominator else [])
+                [label, fmt(r.suppressed or r.value), count(r.numerator, lang)]
+                + ([count(r.denominator, lang)] if has_denominator else [])
                 for label, r in zip(labels, rows)
             ],
         },

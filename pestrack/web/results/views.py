@@ -4,7 +4,6 @@ unit managers: their units; nobody else), and every page, download and refusal i
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import functools
 import hashlib
 import tempfile
@@ -26,11 +25,12 @@ from pestrack.indicators.fulfilment import MET, NOT_MET, PARTLY
 from pestrack.records import access
 from pestrack.records.audit import log
 from pestrack.reports.annual import SYMBOL
-from pestrack.reports.formatting import cell
+from pestrack.reports.formatting import count, printed
 from pestrack.reports.html import STYLE as REPORT_STYLE
 from pestrack.reports.labels import LABELS
 from pestrack.reports.writers import CONTENT_TYPES, WRITERS
-from pestrack.web.results import charts, service
+from pestrack.results import service
+from pestrack.web.results import charts, sparkline
 
 FULFILMENT_WORDS = {MET: gettext_lazy("Met"), PARTLY: gettext_lazy("Partly met"), NOT_MET: gettext_lazy("Not met")}
 REPORT_LANGUAGES = (("sv", "Svenska"), ("en", "English"))
@@ -69,10 +69,14 @@ class PeriodForm(forms.Form):
         ],
     )
 
-    def __init__(self, data, years: list[int]):
+    def __init__(self, data, years: list[int], default: int):
         super().__init__(data)
-        self.fields["year"].choices = [(y, str(y)) for y in reversed(years)]
-        self.default_year = default_year(years)
+        # a year the data do not cover whole is offered with a note (years without data are not offered)
+        self.fields["year"].choices = [
+            (y, str(y) if service.complete(y) else _("%(year)s (incomplete data)") % {"year": y})
+            for y in reversed(years)
+        ]
+        self.default_year = default
 
     def choice(self) -> tuple[int, str]:
         if self.is_valid():
@@ -86,20 +90,15 @@ class ReportForm(PeriodForm):
 
 def _selection(request, form_class=PeriodForm):
     """The period form (bound to the query, defaults filled in) and the chosen year and period."""
-    years = service.years() or [dt.date.today().year]
+    default = service.default_year()
+    years = service.years() or [default]
     query = request.GET.copy()
-    query.setdefault("year", str(default_year(years)))
+    query.setdefault("year", str(default))
     query.setdefault("period", "VB")
     query.setdefault("lang", language())
-    form = form_class(query, years)
+    form = form_class(query, years, default)
     year, code = form.choice()
     return form, year, code
-
-
-def default_year(years: list[int]) -> int:
-    """The last year whose annual report period has ended, else the last year of the data."""
-    ended = [y for y in years if y < dt.date.today().year]
-    return ended[-1] if ended else years[-1]
 
 
 def _scope(request, what: str):
@@ -172,6 +171,41 @@ def _goals(report, year: int, units: list[str] | None, lang: str) -> list[dict]:
     return goals
 
 
+def _overview(report, history: dict, year: int, code: str, units: list[str] | None, lang: str) -> list[dict]:
+    """Each goal with its indicators' outcome, target, mark and small trend (``service.history``):
+    the top of the dashboard, before the goals' tables."""
+    partial = service.partial_years()
+    goals = []
+    for goal in report.goals.goals:
+        items = []
+        for row in [r for r in report.rows if r.goal_id == goal.id and r.indicator is not None]:
+            ind = row.indicator
+            cells = row.cells(year, lang)
+            past = history.get(ind.id, [])
+            values = [v if isinstance(v, (int, float)) else None for _y, v in past]
+            target = row.target if row.scoped else ind.targets.get(year, {}).get("own")
+            target = target if isinstance(target, (int, float)) and not isinstance(target, bool) else None
+            said = [f"{charts.year_label(y, partial)}: {printed(ind, v, lang) or _('no value')}" for y, v in past]
+            items.append(
+                {
+                    "name": row.name.get(lang) or row.name["sv"],
+                    "id": ind.id,
+                    "link": not ind.is_reported and service.available(ind, units),
+                    "outcome": cells["outcome"],
+                    "target": cells["target"],
+                    "mark": mark(row.fulfilment),
+                    "spark": sparkline.svg(values, [y in partial for y, _v in past], target),
+                    "spark_text": _("Trend, %(period)s by year: %(values)s")
+                    % {"period": code, "values": "; ".join(said)}
+                    if len(past) > 1
+                    else "",
+                }
+            )
+        status = mark(report.statuses[goal.id]["status"])
+        goals.append({"id": goal.id, "title": goal.title, "mark": status, "items": items})
+    return goals
+
+
 @results_page
 def dashboard(request):
     units = _scope(request, "results dashboard")
@@ -190,9 +224,11 @@ def dashboard(request):
         "year": year,
         "code": code,
         "goals": functools.partial(_goals, report, year, units, lang),
+        "overview": lambda: _overview(report, service.history(year, code, units), year, code, units, lang),
         "goals_key": goals_key,
         "legend": [mark(s) for s in (MET, PARTLY, NOT_MET)],
         "suppress_below": report.suppress_below,
+        "incomplete": not service.complete(year, code),
     }
     return render(request, "results/dashboard.html", context, status=_status(form))
 
@@ -203,7 +239,7 @@ def indicator(request, indicator_id: str):
     ind = _indicator(indicator_id)
     form, year, code = _selection(request)
     lang = language()
-    fmt = lambda v: cell(v, ind.unit, ind.precision, lang)  # noqa: E731
+    fmt = lambda v, cell="outcome": printed(ind, v, lang, cell)  # noqa: E731
     context = {
         "form": form,
         "indicator": ind,
@@ -213,9 +249,11 @@ def indicator(request, indicator_id: str):
         "available": service.available(ind, units),
         "year": year,
         "code": code,
-        "target": fmt(ind.targets.get(year, {}).get("own")),
+        "target": fmt(ind.targets.get(year, {}).get("own"), "target"),
         "reported": ind.is_reported,
         "suppress_below": service.suppress_below(),
+        "incomplete": not service.complete(year, code),
+        "period": service.period(year, code),
     }
     if context["available"] and not ind.is_reported:
         total = next((r for r in service.results(ind, year, code, units) if r.breakdown == TOTAL), None)
@@ -226,12 +264,12 @@ def indicator(request, indicator_id: str):
         context.update(
             {
                 "outcome": fmt(total.suppressed or total.value if total else None),
-                "numerator": total.numerator if total else None,
-                "denominator": total.denominator if total else None,
+                "numerator": count(total.numerator, lang) if total else "",
+                "denominator": count(total.denominator, lang) if total else "",
                 "mark": mark(row.fulfilment if row else None),
                 "not_compared": row.cells(year, lang)["fulfilment"] if row and row.not_compared else "",
                 "target": row.cells(year, lang)["target"] if row else context["target"],
-                "trend": charts.trend_chart(ind, trend, lang, units),
+                "trend": charts.trend_chart(ind, trend, lang, units, partial=service.partial_years()),
                 "breakdowns": [
                     charts.breakdown_chart(ind, dim, rows, lang)
                     for dim, rows in service.breakdowns(ind, year, code, units).items()
@@ -267,6 +305,7 @@ def rows(request, indicator_id: str):
     only, page = (
         (filters.cleaned_data["only"] or None, filters.cleaned_data["page"] or 1) if filters.is_valid() else (None, 1)
     )
+    lang = language()
     columns, found, total = service.drill_rows(ind, year, code, units, only, page)
     readable = access.person_keys_readable(request.user) if "person_key" in columns else {}
     key_at = columns.index("person_key") if "person_key" in columns else None
@@ -285,7 +324,6 @@ def rows(request, indicator_id: str):
     )
     query = request.GET.copy()
     query.pop("page", None)
-    lang = language()
     context = {
         "form": form,
         "filters": filters,
@@ -294,6 +332,8 @@ def rows(request, indicator_id: str):
         "columns": [charts.column_label(c) for c in columns],
         "rows": table,
         "total": total,
+        "total_text": count(total, lang),
+        "rows_total": total,  # the plural form's number (total_text is what is printed)
         "page": page,
         "pages": pages,
         "query": query.urlencode(),

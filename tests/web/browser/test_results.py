@@ -29,7 +29,7 @@ PAGES = [  # (name, path, user): the analyst sees all units, maria (unit manager
 @pytest.fixture
 def results(data, settings, tmp_path):
     """The browser data, extracted afresh on every results request (no stale copy)."""
-    from pestrack.web.results import data as results_data
+    from pestrack.results import data as results_data
 
     settings.PESTRACK_ANALYTICS_DIR = None
     settings.PESTRACK_ANALYTICS_CACHE_DIR = str(tmp_path / "analytics")

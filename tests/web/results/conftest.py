@@ -20,7 +20,7 @@ def results_world(world, settings, tmp_path):
     from pestrack.records.org.models import Assignment, OrgUnit
     from pestrack.records.org.users import add_user
     from pestrack.records.sample import create_sample
-    from pestrack.web.results import data
+    from pestrack.results import data
 
     create_sample(80, seed=11, today=TODAY)
     add_user("chef", "unit_manager", ["jt-jarva"], password=PASSWORD)

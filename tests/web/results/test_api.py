@@ -106,7 +106,7 @@ def test_a_managers_indicator_results_are_their_units(api, results_world):
 
 
 def test_indicator_results_refusals_and_errors(api, client, results_world):
-    from pestrack.web.results.service import indicators
+    from pestrack.results.service import indicators
 
     response = api("anna", RESULTS, year=2023)
     assert response.status_code == 403 and response.json() == {"detail": "You do not have access to results."}
@@ -141,7 +141,7 @@ def test_openapi_schema_lists_the_endpoints(client, db):
 def test_indicator_results_pass_disclosure_control(api, results_world, settings, login):
     """A threshold just above the smallest category of a breakdown: that category is withheld, and
     the next-smallest with it, since the total minus the others would give it away; the page too."""
-    from pestrack.web.results import service
+    from pestrack.results import service
 
     ind = service.indicators()[INDICATOR]
     for dim in ("sex", "age_band", "org_unit"):

@@ -210,7 +210,7 @@ def test_results_are_computed_once_and_shared_through_private_files(results_worl
     only the server's user may read; a folder others may write to is refused."""
     import os
 
-    from pestrack.web.results import data
+    from pestrack.results import data
 
     client = login("ali")
     client.get("/results/?year=2023")
@@ -218,7 +218,7 @@ def test_results_are_computed_once_and_shared_through_private_files(results_worl
     assert oct(folder.stat().st_mode & 0o777) == "0o700" and (folder / "results").stat().st_mode & 0o077 == 0
     data.clear_cache()  # as another process: nothing in memory
     calls = []
-    assert 2023 in data.cached(("years", data.version(folder)), lambda: calls.append(1))
+    assert (2023, 6) in data.cached(("months", data.version(folder)), lambda: calls.append(1))
     assert calls == []  # read from the shared files, not computed again
     os.chmod(folder, 0o777)
     response = client.get("/results/?year=2023&period=T1")

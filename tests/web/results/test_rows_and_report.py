@@ -75,7 +75,7 @@ def test_an_unknown_key_is_refused_like_a_known_one(results_world, login):
 
 
 def test_rows_of_a_whole_city_figure_do_not_exist_for_a_manager(results_world, login):
-    from pestrack.web.results.service import indicators
+    from pestrack.results.service import indicators
 
     reported = next(i for i in indicators().values() if i.is_reported)
     assert login("chef").get(f"/results/indicators/{reported.id}/rows/").status_code == 404
