@@ -244,16 +244,17 @@ def write_pdf(report: AttendanceReport, out) -> None:
     """The report as an A4 landscape PDF in the house style of reports.pdf (``out``: a path or a file)."""
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus import SimpleDocTemplate, Spacer
 
-    from pestrack.reports.pdf import _fonts, _styles, _table
+    from pestrack.reports.pdf import _fonts, _styles, grid
+    from pestrack.reports.pdf_tags import Tagged, TaggingCanvas
 
     _fonts()
     st = _styles()
-    p = lambda text, style="cell": Paragraph(escape(str(text)), st[style])  # noqa: E731
+    p = lambda text, style="cell", tag="P": Tagged(escape(str(text)), st[style], tag)  # noqa: E731
     width = landscape(A4)[0] - 30 * mm
     story = [
-        p(title(report), "title"),
+        p(title(report), "title", "H1"),
         p(
             _(
                 "Participants referred with financial assistance, their days present and absent in measures. "
@@ -266,17 +267,17 @@ def write_pdf(report: AttendanceReport, out) -> None:
         Spacer(1, 6),
     ]
     columns = _columns(report)
-    data = [[p(c, "head") for c in columns]]
+    data = [list(columns)]
     for r in report.rows:
-        data.append([p(c, "num" if isinstance(c, int) else "cell") for c in _cells(report, r)])
-    data.append([p(c, "head") for c in _total_cells(report)])
+        data.append([(c, "num" if isinstance(c, int) else "cell") for c in _cells(report, r)])
+    data.append([(c, "num" if isinstance(c, int) else "cell") for c in _total_cells(report)])
     if not report.rows:
         story.append(
             p(_("No participants referred with financial assistance took part in a measure this month."), "body")
         )
     fixed = [0.14, 0.11, 0.12, 0.10, 0.07, 0.07]
     rest = (1 - sum(fixed)) / (len(columns) - len(fixed))
-    story.append(_table(data, [width * f for f in fixed] + [width * rest] * (len(columns) - len(fixed))))
+    story.append(grid(data, [width * f for f in fixed] + [width * rest] * (len(columns) - len(fixed))))
     target = str(out) if isinstance(out, (str, Path)) else out
     doc = SimpleDocTemplate(
         target,
@@ -286,8 +287,9 @@ def write_pdf(report: AttendanceReport, out) -> None:
         topMargin=12 * mm,
         bottomMargin=12 * mm,
         title=title(report),
+        lang=(get_language() or "sv")[:2],
     )
-    doc.build(story)
+    doc.build(story, canvasmaker=TaggingCanvas)
 
 
 def to_pdf(report: AttendanceReport) -> bytes:

@@ -66,31 +66,36 @@ def _status(status: str | None, lang: str) -> str:
     return FULFILMENT[lang][status] if status else ""
 
 
+_tables = itertools.count()  # each table's key in the structure tree
+
+
+def grid(rows: list[list], widths: list[float], spans: list[int] = ()):
+    """A tagged table whose first row is its column headings (TH, each set to fit its column) and
+    whose other cells are (text, style name) pairs (TD), or None for the empty cells of a spanned row.
+    Documents with such tables are built with ``canvasmaker=TaggingCanvas``."""
+    st, key = _styles(), next(_tables)
+    cells = []
+    for r, row in enumerate(rows):
+        out_row = []
+        for c, text in enumerate(row):
+            if text is None:
+                out_row.append("")
+            elif r == 0:
+                size = head_size(str(text), widths[c])
+                style = ParagraphStyle(f"head{size}", st["head"], fontSize=size, leading=size * 1.2)
+                out_row.append(Tagged(escape(str(text)), style, "TH", (key, r, c)))
+            else:
+                text, style = text
+                out_row.append(Tagged(escape(str(text)), st[style], "TD", (key, r, c)))
+        cells.append(out_row)
+    return table(cells, widths, spans)
+
+
 def story(report: AnnualReport, lang: str) -> list:
     t, st = LABELS[lang], _styles()
-    tables = itertools.count()
 
     def p(text, style="cell", tag="P"):
         return Tagged(escape(str(text)), st[style], tag)
-
-    def grid(rows: list[list], widths: list[float], spans: list[int] = ()):
-        """A table whose first row is its column headings (TH), each set to fit its column."""
-        key = next(tables)
-        cells = []
-        for r, row in enumerate(rows):
-            out_row = []
-            for c, text in enumerate(row):
-                if text is None:  # the empty cells of a spanned note row
-                    out_row.append("")
-                elif r == 0:
-                    size = head_size(str(text), widths[c])
-                    style = ParagraphStyle(f"head{size}", st["head"], fontSize=size, leading=size * 1.2)
-                    out_row.append(Tagged(escape(str(text)), style, "TH", (key, r, c)))
-                else:
-                    text, style = text
-                    out_row.append(Tagged(escape(str(text)), st[style], "TD", (key, r, c)))
-            cells.append(out_row)
-        return table(cells, widths, spans)
 
     width = landscape(A4)[0] - 30 * mm
     out = [p(f"{t['title']} {report.period.label}", "title", "H1")]

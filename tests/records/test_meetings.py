@@ -409,7 +409,8 @@ def test_the_report_pdf_is_a_pdf_and_producing_it_is_logged_per_person(report_ca
 
     month, a, b, parts = report_case
     report = attendance.build(OrgUnit.objects.get(code="sdf-rk"), month, enrolments=Enrolment.objects.all(), user=anna)
-    assert attendance.to_pdf(report).startswith(b"%PDF")
+    pdf = attendance.to_pdf(report)
+    assert pdf.startswith(b"%PDF") and b"/StructTreeRoot" in pdf and b"/Lang" in pdf  # tagged, as the annual report
     attendance.log_produced(report, actor="anna", actor_id=anna.pk, fmt="pdf", source="")
     logged = log_entries(action="export", object_type="attendance report")
     assert set(logged.values_list("person_id", flat=True)) == {a.pk, b.pk}
