@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "pestrack.records.meetings",
     "pestrack.records.journal",
     "pestrack.records.documents",
+    "pestrack.records.portal",
     "pestrack.web",
     "ninja",  # serves the API docs page's assets itself, so nothing comes from a CDN
 ]
@@ -253,3 +254,37 @@ PESTRACK_DOCUMENT_MAX_BYTES = int(os.environ.get("PESTRACK_DOCUMENT_MAX_BYTES", 
 PESTRACK_UNUSUAL_PERSONS = int(os.environ.get("PESTRACK_UNUSUAL_PERSONS", "30"))
 PESTRACK_UNUSUAL_MINUTES = int(os.environ.get("PESTRACK_UNUSUAL_MINUTES", "10"))
 PESTRACK_UNUSUAL_DAYS = int(os.environ.get("PESTRACK_UNUSUAL_DAYS", "30"))
+
+# The participant portal (pestrack.web.portal, docs/portal.md). Participants sign in with the
+# municipality's identity provider over OpenID Connect: its issuer (the discovery document is read
+# from ISSUER/.well-known/openid-configuration), this service's client id and secret, and the claim
+# of the ID token that carries the personal identity number. Empty issuer: the method is off.
+PESTRACK_OIDC_ISSUER = os.environ.get("PESTRACK_OIDC_ISSUER", "").rstrip("/")
+PESTRACK_OIDC_CLIENT_ID = os.environ.get("PESTRACK_OIDC_CLIENT_ID", "")
+PESTRACK_OIDC_CLIENT_SECRET = os.environ.get("PESTRACK_OIDC_CLIENT_SECRET", "")
+PESTRACK_OIDC_IDENTITY_CLAIM = os.environ.get("PESTRACK_OIDC_IDENTITY_CLAIM", "personal_identity_number")
+PESTRACK_OIDC_SCOPES = os.environ.get("PESTRACK_OIDC_SCOPES", "openid")
+PESTRACK_OIDC_SIGN_ALGO = os.environ.get("PESTRACK_OIDC_SIGN_ALGO", "RS256")
+# One-time sign-in links (`pestrack portal link`, the person page's "send a sign-in link"): on in
+# development, off in production unless PESTRACK_PORTAL_LINKS=1 says otherwise (they bypass the
+# identity provider).
+PESTRACK_PORTAL_LINKS = os.environ.get("PESTRACK_PORTAL_LINKS", "0" if PRODUCTION else "1") in {"1", "true", "yes"}
+# Who the e-mails with sign-in links come from; the demo and development write e-mails to the console.
+DEFAULT_FROM_EMAIL = os.environ.get("PESTRACK_EMAIL_FROM", "pestrack@localhost")
+EMAIL_BACKEND = os.environ.get(
+    "PESTRACK_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("PESTRACK_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("PESTRACK_EMAIL_PORT", "25"))
+if os.environ.get("PESTRACK_EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = os.environ["PESTRACK_EMAIL_FILE_PATH"]
+# The portal's third and further languages come from the profile (portal.languages in profile.yaml),
+# their translations from the profile's locale folder.
+LOCALE_PATHS.append(PESTRACK_PROFILES_DIR / PESTRACK_PROFILE / "locale")
+# Portal sessions and staff sessions are kept apart (web/portal/middleware.py): right after the
+# session middleware, so that nothing else sees a session of the wrong kind.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "pestrack.web.portal.middleware.PortalMiddleware",
+)
