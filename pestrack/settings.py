@@ -282,6 +282,7 @@ if os.environ.get("PESTRACK_EMAIL_FILE_PATH"):
 # The portal's third and further languages come from the profile (portal.languages in profile.yaml),
 # their translations from the profile's locale folder.
 LOCALE_PATHS.append(PESTRACK_PROFILES_DIR / PESTRACK_PROFILE / "locale")
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("pestrack.web.portal.languages.context")
 # Portal sessions and staff sessions are kept apart (web/portal/middleware.py): right after the
 # session middleware, so that nothing else sees a session of the wrong kind.
 MIDDLEWARE.insert(
