@@ -39,6 +39,7 @@ def _register() -> None:
         journal,
         matching,
         persons,
+        portal,
         reports,
         setup,
         synth,
@@ -57,6 +58,7 @@ def _register() -> None:
     matching.register(app)
     app.add_typer(journal.app, name="journal", help="Journal entries: sign those left unsigned for 24 hours.")
     app.add_typer(attendance.app, name="attendance", help="Attendance in measures: the monthly report.")
+    app.add_typer(portal.app, name="portal", help="The participant portal: one-time sign-in links.")
 
 
 _register()
