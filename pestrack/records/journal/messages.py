@@ -6,7 +6,8 @@
 - It belongs to the person's open enrolment (the latest one if none is open).
 - Each message is also a signed journal entry of kind ``meddelande`` (the journal's record of
   contacts): by its author, or for a message from the participant by the enrolment's responsible
-  caseworker, who received it. Its text quotes the message.
+  caseworker, who received it. Its text is the message's (with the attachment's name); the journal
+  pages say which way it went (``Message.journal_entry`` links the two).
 - A message from the participant is unread until a caseworker opens the thread; until then it is an
   item of the responsible caseworker's work list (``message_unread``).
 
@@ -30,9 +31,6 @@ from pestrack.records.codes.models import Code
 from pestrack.records.journal.models import MAX_MESSAGE, JournalEntry, Message
 
 JOURNAL_KIND = "meddelande"
-# The journal entry's heading (the record's own language, as the rest of the journal's text).
-FROM_PARTICIPANT = "Meddelande från deltagaren i deltagarportalen"
-TO_PARTICIPANT = "Meddelande till deltagaren i deltagarportalen"
 
 
 class MessageRefused(Exception):
@@ -89,7 +87,6 @@ def send(person, text: str, *, upload=None, author=None, actor: str, source: str
                 except ValidationError as exc:
                     messages = exc.message_dict.get("file") or exc.messages
                     raise MessageRefused("file", " ".join(messages)) from None
-            heading = TO_PARTICIPANT if author else FROM_PARTICIPANT
             attached = f"\n\n[{document.name}]" if document else ""
             now = timezone.now()
             entry = JournalEntry.objects.create(
@@ -98,7 +95,7 @@ def send(person, text: str, *, upload=None, author=None, actor: str, source: str
                 kind=kind,
                 date=timezone.localdate(),
                 author=writer,
-                text=f"{heading}:\n{text}{attached}",
+                text=f"{text}{attached}",
                 signed_at=now,
             )
             message = Message.objects.create(
