@@ -75,7 +75,11 @@ class SessionRenewalMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        if session is not None and not session.is_empty() and ("_auth_user_id" in session or "_portal_person" in session):
+        if (
+            session is not None
+            and not session.is_empty()
+            and ("_auth_user_id" in session or "_portal_person" in session)
+        ):
             now = int(time.time())
             if now - session.get(self.KEY, 0) >= self.RENEW_SECONDS:
                 session[self.KEY] = now

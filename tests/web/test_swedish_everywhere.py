@@ -411,6 +411,7 @@ def test_every_page_and_form_is_in_the_users_language(full_world, client, langua
         if ps := problems(response.content.decode(), english, codes, language):
             found[f"anonymous {where}"] = ps
     opened.add("login")
+
     def walk(user: str, every) -> None:
         urls = [
             (fill(route, ids(full_world, user, name, language)) + QUERIES.get(name, "").replace("LANG", language), name)

@@ -261,7 +261,11 @@ def _portal_settings(section, meta_path: Path) -> dict:
         raise ProfileError(f"{meta_path}:{line}: portal.languages must be a list of {{code, name, rtl}}")
     out = []
     for item in languages:
-        if not isinstance(item, dict) or not re.fullmatch(r"[a-z]{2,3}", str(item.get("code", ""))) or not item.get("name"):
+        if (
+            not isinstance(item, dict)
+            or not re.fullmatch(r"[a-z]{2,3}", str(item.get("code", "")))
+            or not item.get("name")
+        ):
             raise ProfileError(
                 f"{meta_path}:{line}: each of portal.languages needs a code (two or three lower-case letters) and a name"
             )

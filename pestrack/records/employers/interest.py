@@ -38,7 +38,15 @@ def express(person, place_id, *, actor: str, source: str = "") -> tuple[PlaceInt
     logged, when the place does not exist or is closed, or the person has no open enrolment."""
 
     def refuse(code: str, message: str, detail: str):
-        log.record(actor, "denied", person_id=person.pk, object_type="place interest", object_id=str(place_id), detail=detail, source=source)
+        log.record(
+            actor,
+            "denied",
+            person_id=person.pk,
+            object_type="place interest",
+            object_id=str(place_id),
+            detail=detail,
+            source=source,
+        )
         return InterestRefused(code, message)
 
     try:
@@ -46,16 +54,32 @@ def express(person, place_id, *, actor: str, source: str = "") -> tuple[PlaceInt
     except (TypeError, ValueError, Place.DoesNotExist):
         raise refuse("unknown", _("There is no such place."), "refused: no such place") from None
     if not is_open(place):
-        raise refuse("closed", _("The place “%(title)s” is no longer open, so you cannot apply for it.") % {"title": place.title}, "refused: the place is closed")
+        raise refuse(
+            "closed",
+            _("The place “%(title)s” is no longer open, so you cannot apply for it.") % {"title": place.title},
+            "refused: the place is closed",
+        )
     enrolment = Enrolment.objects.filter(person=person, end_date__isnull=True).order_by("-start_date").first()
     if enrolment is None:
-        raise refuse("enrolment", _("You are not enrolled right now, so nobody can act on your interest."), "refused: no open enrolment")
+        raise refuse(
+            "enrolment",
+            _("You are not enrolled right now, so nobody can act on your interest."),
+            "refused: no open enrolment",
+        )
     try:
         with transaction.atomic():
             interest = PlaceInterest.objects.create(person=person, enrolment=enrolment, place=place)
     except IntegrityError:
         return PlaceInterest.objects.get(person=person, place=place), False
-    log.record(actor, "create", person_id=person.pk, object_type="place interest", object_id=str(interest.pk), detail="self-access", source=source)
+    log.record(
+        actor,
+        "create",
+        person_id=person.pk,
+        object_type="place interest",
+        object_id=str(interest.pk),
+        detail="self-access",
+        source=source,
+    )
     return interest, True
 
 

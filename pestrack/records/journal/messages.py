@@ -75,9 +75,10 @@ def send(person, text: str, *, upload=None, author=None, actor: str, source: str
     writer = author or enrolment.caseworker
     if writer is None:
         raise MessageRefused("enrolment", _("No caseworker is responsible for you right now. Call the unit instead."))
-    kind = Code.objects.filter(list="journal_kind", code=JOURNAL_KIND).first() or Code.objects.filter(
-        list="journal_kind", active=True
-    ).first()
+    kind = (
+        Code.objects.filter(list="journal_kind", code=JOURNAL_KIND).first()
+        or Code.objects.filter(list="journal_kind", active=True).first()
+    )
     document = None
     try:
         with transaction.atomic():
@@ -133,13 +134,15 @@ def mark_read(person, *, by_participant: bool) -> int:
 
 
 def unread_items(enrolments, today):
-    return Message.objects.filter(
-        Q(enrolment__in=enrolments), from_participant=True, read_at__isnull=True
-    ).annotate(
-        due_date=TruncDate("sent_at"),
-        object_id=F("pk"),
-        caseworker_id=F("enrolment__caseworker_id"),
-    ).filter(sent_at__date__lte=today)
+    return (
+        Message.objects.filter(Q(enrolment__in=enrolments), from_participant=True, read_at__isnull=True)
+        .annotate(
+            due_date=TruncDate("sent_at"),
+            object_id=F("pk"),
+            caseworker_id=F("enrolment__caseworker_id"),
+        )
+        .filter(sent_at__date__lte=today)
+    )
 
 
 def register_worklist_source() -> None:

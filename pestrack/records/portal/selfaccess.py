@@ -15,7 +15,9 @@ SELF_ACCESS = "self-access"
 READ_ACTIONS = ("read", "update", "create", "export", "search")
 
 
-def record(person_id: int, what: str, *, action: str = "read", object_id="", source: str = "", detail: str = "") -> None:
+def record(
+    person_id: int, what: str, *, action: str = "read", object_id="", source: str = "", detail: str = ""
+) -> None:
     """Log that the participant read (or wrote) ``what`` of their own record."""
     log.record(
         actor(person_id),
@@ -52,4 +54,7 @@ def readers(person_id: int, limit: int = 200) -> list[dict]:
     names = {}
     if show_staff_names():
         names = {u.pk: u.get_full_name() or u.get_username() for u in get_user_model().objects.filter(pk__in=ids)}
-    return [{"at": e["at"], "units": sorted(units.get(e["actor_id"], ())), "staff": names.get(e["actor_id"], "")} for e in entries]
+    return [
+        {"at": e["at"], "units": sorted(units.get(e["actor_id"], ())), "staff": names.get(e["actor_id"], "")}
+        for e in entries
+    ]

@@ -67,9 +67,18 @@ def create_link(person: Person, *, created_by=None, source: str = "cli") -> str:
         created_by=created_by,
     )
     if created_by is not None:
-        log.record_for_user(created_by, "create", source=source, person_id=person.pk, object_type="portal link", object_id=str(link.pk))
+        log.record_for_user(
+            created_by, "create", source=source, person_id=person.pk, object_type="portal link", object_id=str(link.pk)
+        )
     else:
-        log.record(log.cli_actor(), "create", source=source, person_id=person.pk, object_type="portal link", object_id=str(link.pk))
+        log.record(
+            log.cli_actor(),
+            "create",
+            source=source,
+            person_id=person.pk,
+            object_type="portal link",
+            object_id=str(link.pk),
+        )
     return secret
 
 
@@ -86,7 +95,9 @@ def _refuse(code: str, message: str, *, source: str, person_id: int | None = Non
 
 
 def _signed_in(person: Person, *, source: str, method: str) -> Person:
-    log.record(actor(person.pk), "read", person_id=person.pk, object_type=WHAT, detail=f"signed in ({method})", source=source)
+    log.record(
+        actor(person.pk), "read", person_id=person.pk, object_type=WHAT, detail=f"signed in ({method})", source=source
+    )
     return person
 
 
@@ -110,15 +121,24 @@ def lockout_message() -> str:
 def redeem_link(secret: str, *, source: str = "") -> Person:
     """The person of an unused, unexpired link, which is used up by this; else SignInRefused (logged)."""
     if not links_enabled():
-        raise _refuse("disabled", _("Sign-in links are turned off on this server."), source=source, detail="sign-in link refused: links are turned off")
+        raise _refuse(
+            "disabled",
+            _("Sign-in links are turned off on this server."),
+            source=source,
+            detail="sign-in link refused: links are turned off",
+        )
     if locked_out(source):
-        raise _refuse("locked", lockout_message(), source=source, detail="sign-in refused: too many failures from this address")
+        raise _refuse(
+            "locked", lockout_message(), source=source, detail="sign-in refused: too many failures from this address"
+        )
     now = timezone.now()
     link = SignInLink.objects.select_related("person").filter(secret_hash=_hash(secret or "")).first()
     if link is None:
         raise _refuse(
             "unknown",
-            _("The sign-in link is not valid. Check that you used the whole link, or ask your caseworker for a new one."),
+            _(
+                "The sign-in link is not valid. Check that you used the whole link, or ask your caseworker for a new one."
+            ),
             source=source,
             detail="sign-in link refused: unknown or altered link",
         )
@@ -149,7 +169,13 @@ def redeem_link(secret: str, *, source: str = "") -> Person:
             detail=f"sign-in link {link.pk} refused: already used",
         )
     if link.person.anonymised_at:
-        raise _refuse("anonymised", _("You cannot sign in."), source=source, person_id=link.person_id, detail="refused: anonymised")
+        raise _refuse(
+            "anonymised",
+            _("You cannot sign in."),
+            source=source,
+            person_id=link.person_id,
+            detail="refused: anonymised",
+        )
     return _signed_in(link.person, source=source, method=f"one-time link {link.pk}")
 
 
@@ -157,7 +183,9 @@ def person_for_identity_number(number: str, *, source: str = "") -> Person:
     """The person whose identity number the identity provider vouched for; else SignInRefused
     (logged, without the number)."""
     if locked_out(source):
-        raise _refuse("locked", lockout_message(), source=source, detail="sign-in refused: too many failures from this address")
+        raise _refuse(
+            "locked", lockout_message(), source=source, detail="sign-in refused: too many failures from this address"
+        )
     try:
         digest = identity.lookup_hash(str(number or ""))
     except identity.InvalidIdentityNumber:

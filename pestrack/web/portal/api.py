@@ -130,9 +130,7 @@ def meetings(request):
     from django.urls import reverse
 
     _seen(request, "portal meetings")
-    return [
-        {**m, "calendar_url": reverse("portal-meeting-ics", args=[m["id"]])} for m in mine.meetings(request.auth)
-    ]
+    return [{**m, "calendar_url": reverse("portal-meeting-ics", args=[m["id"]])} for m in mine.meetings(request.auth)]
 
 
 @router.get("/portal/places", response={200: list[PlaceOut], **ERRORS})
@@ -185,7 +183,11 @@ def send_message(request, text: Form[str], attachment: File[UploadedFile] = None
         )
     except message_rules.MessageRefused as refused:
         selfaccess.record(
-            person.pk, "message", action="denied", source=access.client_address(request), detail=f"message refused ({refused.field})"
+            person.pk,
+            "message",
+            action="denied",
+            source=access.client_address(request),
+            detail=f"message refused ({refused.field})",
         )
         raise HttpError(422, str(refused)) from None
     shown = next(m for m in mine.messages(person) if m["id"] == message.pk)

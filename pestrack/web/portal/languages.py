@@ -13,7 +13,9 @@ def portal_languages() -> list[tuple[str, str, bool]]:
 
     extra = (ProfileSetting.get("portal") or {}).get("languages") or []
     own = [(code, name, False) for code, name in settings.LANGUAGES]
-    return own + [(x["code"], x["name"], bool(x.get("rtl"))) for x in extra if x.get("code") not in dict(settings.LANGUAGES)]
+    return own + [
+        (x["code"], x["name"], bool(x.get("rtl"))) for x in extra if x.get("code") not in dict(settings.LANGUAGES)
+    ]
 
 
 def context(request) -> dict:

@@ -169,7 +169,11 @@ def places(person, top: int = PLACES_SHOWN) -> list[dict]:
         )
     shown = {r["id"] for r in out}
     # places they said they are interested in stay on the list, open or not
-    for interest in PlaceInterest.objects.filter(person=person).exclude(place_id__in=shown).select_related("place__employer", "place__kind"):
+    for interest in (
+        PlaceInterest.objects.filter(person=person)
+        .exclude(place_id__in=shown)
+        .select_related("place__employer", "place__kind")
+    ):
         place = interest.place
         out.append(
             {

@@ -77,7 +77,12 @@ def link_sign_in(request, secret: str):
     try:
         person = signin.redeem_link(secret, source=_source(request))
     except signin.SignInRefused as refused:
-        return render(request, "portal/sign_in.html", {"error": str(refused), "oidc": oidc.enabled(), "links": signin.links_enabled()}, status=403)
+        return render(
+            request,
+            "portal/sign_in.html",
+            {"error": str(refused), "oidc": oidc.enabled(), "links": signin.links_enabled()},
+            status=403,
+        )
     sign_in(request, person)
     return redirect("portal-home")
 
@@ -93,7 +98,11 @@ def oidc_start(request):
         return render(
             request,
             "portal/sign_in.html",
-            {"error": _("The identity provider cannot be reached right now. Try again later."), "oidc": True, "links": signin.links_enabled()},
+            {
+                "error": _("The identity provider cannot be reached right now. Try again later."),
+                "oidc": True,
+                "links": signin.links_enabled(),
+            },
             status=503,
         )
 
@@ -120,7 +129,9 @@ def oidc_callback(request):
         if state in states:
             del states[state]
             request.session["oidc_states"] = states
-        reason = f"provider error {request.GET.get('error')!r}" if request.GET.get("error") else "unknown state or no code"
+        reason = (
+            f"provider error {request.GET.get('error')!r}" if request.GET.get("error") else "unknown state or no code"
+        )
         return refused(str(signin.refuse_token(reason, source=source)))
     entry = states.pop(state)
     request.session["oidc_states"] = states
@@ -128,7 +139,14 @@ def oidc_callback(request):
         claims = oidc.ParticipantBackend().claims(
             request, code=request.GET["code"], nonce=entry.get("nonce"), code_verifier=entry.get("code_verifier")
         )
-    except (SuspiciousOperation, jwt.PyJWTError, ValueError, KeyError, requests.RequestException, oidc.ProviderUnavailable) as exc:
+    except (
+        SuspiciousOperation,
+        jwt.PyJWTError,
+        ValueError,
+        KeyError,
+        requests.RequestException,
+        oidc.ProviderUnavailable,
+    ) as exc:
         return refused(str(signin.refuse_token(f"{type(exc).__name__}: {exc}", source=source)))
     try:
         person = signin.person_for_identity_number(claims[settings.PESTRACK_OIDC_IDENTITY_CLAIM], source=source)
@@ -150,7 +168,9 @@ def set_language(request):
     """The participant's language for the portal (Swedish, English or one of the profile's)."""
     language = request.POST.get("language", "")
     target = request.POST.get("next") or reverse("portal-home")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()) or not target.startswith("/portal/"):
+    if not url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ) or not target.startswith("/portal/"):
         target = reverse("portal-home")
     if language in {code for code, _name, _rtl in portal_languages()}:
         request.session[LANGUAGE_KEY] = language
@@ -196,10 +216,20 @@ def meetings_page(request, person):
 @participant_required
 def meeting_ics(request, person, meeting_id: int):
     meeting = (
-        Meeting.objects.select_related("kind", "outcome").prefetch_related("other_bodies").filter(pk=meeting_id, person=person).first()
+        Meeting.objects.select_related("kind", "outcome")
+        .prefetch_related("other_bodies")
+        .filter(pk=meeting_id, person=person)
+        .first()
     )
     if meeting is None:  # another person's meeting, or none: the same answer
-        selfaccess.record(person.pk, "meeting calendar file", action="denied", object_id=meeting_id, source=_source(request), detail="not the participant's meeting")
+        selfaccess.record(
+            person.pk,
+            "meeting calendar file",
+            action="denied",
+            object_id=meeting_id,
+            source=_source(request),
+            detail="not the participant's meeting",
+        )
         raise Http404(_("No such meeting."))
     _seen(request, person, "meeting calendar file", meeting.pk)
     body = calendar.ics(
@@ -226,19 +256,25 @@ def places_page(request, person):
     error = ""
     if request.method == "POST":
         try:
-            interest, created = express(person, request.POST.get("place"), actor=signin.actor(person.pk), source=_source(request))
+            interest, created = express(
+                person, request.POST.get("place"), actor=signin.actor(person.pk), source=_source(request)
+            )
         except InterestRefused as refused:
             error = str(refused)
         else:
             flash.success(
                 request,
-                _("Thank you. Your caseworker can see that you are interested in “%(title)s”.") % {"title": interest.place.title}
+                _("Thank you. Your caseworker can see that you are interested in “%(title)s”.")
+                % {"title": interest.place.title}
                 if created
-                else _("You have already said that you are interested in “%(title)s”.") % {"title": interest.place.title},
+                else _("You have already said that you are interested in “%(title)s”.")
+                % {"title": interest.place.title},
             )
             return redirect("portal-places")
     _seen(request, person, "portal places")
-    return render(request, "portal/places.html", {"places": mine.places(person), "error": error}, status=422 if error else 200)
+    return render(
+        request, "portal/places.html", {"places": mine.places(person), "error": error}, status=422 if error else 200
+    )
 
 
 @participant_required
@@ -248,10 +284,22 @@ def messages_page(request, person):
     if request.method == "POST":
         text = request.POST.get("text", "")
         try:
-            message_rules.send(person, text, upload=request.FILES.get("attachment"), actor=signin.actor(person.pk), source=_source(request))
+            message_rules.send(
+                person,
+                text,
+                upload=request.FILES.get("attachment"),
+                actor=signin.actor(person.pk),
+                source=_source(request),
+            )
         except message_rules.MessageRefused as refused:
             error = str(refused)
-            selfaccess.record(person.pk, "message", action="denied", source=_source(request), detail=f"message refused ({refused.field})")
+            selfaccess.record(
+                person.pk,
+                "message",
+                action="denied",
+                source=_source(request),
+                detail=f"message refused ({refused.field})",
+            )
         else:
             flash.success(request, _("Your message has been sent."))
             return redirect("portal-messages")
@@ -276,7 +324,14 @@ def messages_page(request, person):
 def attachment(request, person, message_id: int):
     message = Message.objects.select_related("document").filter(pk=message_id, person=person).first()
     if message is None or message.document is None or message.document.withdrawn:
-        selfaccess.record(person.pk, "document", action="denied", object_id=message_id, source=_source(request), detail="not the participant's attachment")
+        selfaccess.record(
+            person.pk,
+            "document",
+            action="denied",
+            object_id=message_id,
+            source=_source(request),
+            detail="not the participant's attachment",
+        )
         raise Http404(_("No such attachment."))
     document = message.document
     _seen(request, person, "document", document.pk)

@@ -47,7 +47,6 @@ from pestrack.web.workspace.views import (
     _require_casework,
     _source,
 )
-from pestrack.web.workspace.common import _url_maker
 
 MINE, UNITS = "mine", "units"
 SORTS = ("inactive", "-inactive", "name", "-name", "target_group", "-target_group", "next_due", "-next_due")

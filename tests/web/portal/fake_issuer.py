@@ -53,7 +53,11 @@ class FakeIssuer:
 
     def jwks(self) -> dict:
         public = self.key.public_key().public_numbers()
-        return {"keys": [{"kty": "RSA", "kid": self.KID, "use": "sig", "alg": "RS256", "n": _b64(public.n), "e": _b64(public.e)}]}
+        return {
+            "keys": [
+                {"kty": "RSA", "kid": self.KID, "use": "sig", "alg": "RS256", "n": _b64(public.n), "e": _b64(public.e)}
+            ]
+        }
 
     def id_token(self, claims: dict, *, key=None) -> str:
         return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": self.KID})
@@ -101,7 +105,9 @@ class FakeIssuer:
             def do_POST(self):
                 if self.path != "/token":
                     return self._json(404, {"error": "not_found"})
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode()).items()}
+                form = {
+                    k: v[0] for k, v in parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode()).items()
+                }
                 entry = issuer.codes.pop(form.get("code", ""), None)
                 if (
                     entry is None

@@ -32,7 +32,10 @@ def test_interest_and_messages_through_the_api(portal_world, client):
     sign_in(client, w.jarva)
     r = client.post("/api/v1/portal/interest", {"place_id": w.place.pk}, content_type="application/json")
     assert r.status_code == 201 and PlaceInterest.objects.filter(person=w.jarva).count() == 1
-    assert client.post("/api/v1/portal/interest", {"place_id": w.place.pk}, content_type="application/json").status_code == 200
+    assert (
+        client.post("/api/v1/portal/interest", {"place_id": w.place.pk}, content_type="application/json").status_code
+        == 200
+    )
     r = client.post("/api/v1/portal/interest", {"place_id": w.closed.pk}, content_type="application/json")
     assert r.status_code == 422 and "no longer open" in r.json()["detail"]
     assert PlaceInterest.objects.count() == 1
@@ -53,7 +56,12 @@ def test_refusals_are_in_the_participants_language(portal_world, client):
 def test_sessions_of_the_other_kind_are_refused(portal_world, client, login):
     assert client.get("/api/v1/portal/me").status_code == 401  # nobody signed in
     sign_in(client, portal_world.jarva)
-    for path in ("/api/v1/persons", f"/api/v1/persons/{portal_world.jarva.pk}", "/api/v1/worklist", "/api/v1/openapi.json"):
+    for path in (
+        "/api/v1/persons",
+        f"/api/v1/persons/{portal_world.jarva.pk}",
+        "/api/v1/worklist",
+        "/api/v1/openapi.json",
+    ):
         assert client.get(path).status_code == 403, path
     staff = login("anna")
     assert staff.get("/api/v1/portal/me").status_code == 403

@@ -3,8 +3,6 @@ self-access; interest in a place and messages under the rules; bad input refused
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -14,6 +12,7 @@ from tests.web.conftest import log_entries
 from tests.web.portal.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
+
 
 def due(username: str, kind: str) -> int:
     """The number of work-list items of ``kind`` of the caseworker ``username``."""
@@ -36,7 +35,10 @@ def test_the_participant_sees_their_plan_meetings_and_activities_only(portal_wor
     assert "Arbete som lokalvårdare (Jarva)" in plan and "Språkkurs, praktik" in plan
     assert "Soder" not in plan
     meetings = client.get("/portal/meetings/").content.decode()
-    assert "Jobbtorg Järva, Kista" in meetings and f"/portal/meetings/{w.jarva_records['coming'].pk}/calendar.ics" in meetings
+    assert (
+        "Jobbtorg Järva, Kista" in meetings
+        and f"/portal/meetings/{w.jarva_records['coming'].pk}/calendar.ics" in meetings
+    )
     ics = client.get(f"/portal/meetings/{w.jarva_records['coming'].pk}/calendar.ics")
     assert ics.status_code == 200 and b"BEGIN:VEVENT" in ics.content and b"Jarva" not in ics.content
     # another participant's meeting: not found, and the attempt is logged

@@ -23,7 +23,9 @@ def test_a_link_signs_the_participant_in_once(portal_world, client):
     assert client.post(f"/portal/link/{secret}/").status_code == 302
     home = client.get("/portal/").content.decode()
     assert "Hello Jarva" in home and "Arbete som lokalvårdare (Jarva)" in home
-    assert log_entries(actor=f"participant:{portal_world.jarva.pk}", object_type="portal sign-in", action="read").exists()
+    assert log_entries(
+        actor=f"participant:{portal_world.jarva.pk}", object_type="portal sign-in", action="read"
+    ).exists()
     # the link cannot be used twice, whoever tries
     other = client.__class__()
     refused = other.post(f"/portal/link/{secret}/")

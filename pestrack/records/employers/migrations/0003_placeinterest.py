@@ -6,28 +6,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0006_responsible_caseworker'),
-        ('employers', '0002_crm_places_placements'),
-        ('people', '0002_person_email_person_mobile'),
+        ("casework", "0006_responsible_caseworker"),
+        ("employers", "0002_crm_places_placements"),
+        ("people", "0002_person_email_person_mobile"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PlaceInterest',
+            name="PlaceInterest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('seen_at', models.DateTimeField(blank=True, null=True)),
-                ('enrolment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='place_interests', to='casework.enrolment')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='place_interests', to='people.person')),
-                ('place', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='interests', to='employers.place')),
-                ('seen_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("seen_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "enrolment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="place_interests",
+                        to="casework.enrolment",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="place_interests", to="people.person"
+                    ),
+                ),
+                (
+                    "place",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="interests", to="employers.place"
+                    ),
+                ),
+                (
+                    "seen_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('person', 'place'), name='place_interest_once')],
+                "constraints": [models.UniqueConstraint(fields=("person", "place"), name="place_interest_once")],
             },
         ),
     ]

@@ -8,34 +8,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0006_responsible_caseworker'),
-        ('documents', '0001_initial'),
-        ('journal', '0002_signed_entries_guard'),
-        ('people', '0002_person_email_person_mobile'),
+        ("casework", "0006_responsible_caseworker"),
+        ("documents", "0001_initial"),
+        ("journal", "0002_signed_entries_guard"),
+        ("people", "0002_person_email_person_mobile"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_participant', models.BooleanField()),
-                ('text', models.TextField()),
-                ('sent_at', models.DateTimeField(auto_now_add=True)),
-                ('read_at', models.DateTimeField(blank=True, help_text='When the other side first read it', null=True)),
-                ('author', models.ForeignKey(blank=True, help_text='The caseworker who wrote it (empty: the participant)', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('document', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='messages', to='documents.document')),
-                ('enrolment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='casework.enrolment')),
-                ('journal_entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='messages', to='journal.journalentry')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='people.person')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("from_participant", models.BooleanField()),
+                ("text", models.TextField()),
+                ("sent_at", models.DateTimeField(auto_now_add=True)),
+                ("read_at", models.DateTimeField(blank=True, help_text="When the other side first read it", null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The caseworker who wrote it (empty: the participant)",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "document",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="messages",
+                        to="documents.document",
+                    ),
+                ),
+                (
+                    "enrolment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="messages", to="casework.enrolment"
+                    ),
+                ),
+                (
+                    "journal_entry",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="messages",
+                        to="journal.journalentry",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="messages", to="people.person"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['sent_at', 'id'],
-                'indexes': [models.Index(fields=['person', 'sent_at'], name='message_person_sent')],
-                'constraints': [models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('text'), 4000), name='message_text_length')],
+                "ordering": ["sent_at", "id"],
+                "indexes": [models.Index(fields=["person", "sent_at"], name="message_person_sent")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=django.db.models.lookups.LessThanOrEqual(
+                            django.db.models.functions.text.Length("text"), 4000
+                        ),
+                        name="message_text_length",
+                    )
+                ],
             },
         ),
     ]

@@ -4,20 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0001_initial'),
+        ("people", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='person',
-            name='email',
+            model_name="person",
+            name="email",
             field=models.EmailField(blank=True, help_text="The person's own e-mail address", max_length=254),
         ),
         migrations.AddField(
-            model_name='person',
-            name='mobile',
-            field=models.CharField(blank=True, help_text="The person's mobile number, e.g. +46701234567", max_length=20),
+            model_name="person",
+            name="mobile",
+            field=models.CharField(
+                blank=True, help_text="The person's mobile number, e.g. +46701234567", max_length=20
+            ),
         ),
     ]
