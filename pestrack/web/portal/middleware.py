@@ -14,7 +14,6 @@ from django.dispatch import receiver
 from django.http import HttpResponseForbidden, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from pestrack.records import access
@@ -60,8 +59,11 @@ class PortalMiddleware:
         if person_id and staff:  # never both in one session
             session.flush()
             request.user, person_id, staff = AnonymousUser(), None, False
+        request.participant = _participant(person_id) if person_id else None
+        if person_id and request.participant is None:  # the person is gone (anonymised): the session ends
+            session.flush()
+            person_id = None
         request.participant_id = person_id
-        request.participant = SimpleLazyObject(lambda: _participant(person_id)) if person_id else None
         path = request.path
         portal = is_portal_path(path)
         if portal:

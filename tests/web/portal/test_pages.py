@@ -148,3 +148,34 @@ def test_staff_names_are_shown_when_the_profile_says_so(portal_world, client, lo
     sign_in(client, portal_world.jarva)
     page = client.get("/portal/my-data/").content.decode()
     assert "Anna" in page or "anna" in page
+
+
+def test_a_caseworker_emails_a_sign_in_link_that_works(portal_world, client, login, mailoutbox):
+    w = portal_world
+    w.jarva.email = "jarva@example.invalid"
+    w.jarva.save()
+    anna = login("anna")
+    assert "E-mail a sign-in link to the participant" in anna.get(f"/persons/{w.jarva.pk}/").content.decode()
+    assert anna.post(f"/persons/{w.soderort.pk}/portal-link/").status_code == 403  # not her person
+    anna.post(f"/persons/{w.jarva.pk}/portal-link/")
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["jarva@example.invalid"]
+    link = next(word for word in mailoutbox[0].body.split() if "/portal/link/" in word)
+    assert log_entries(action="create", object_type="portal link", person_id=w.jarva.pk, actor="anna").exists()
+    anna.logout()
+    assert client.post(link.replace("http://testserver", "")).status_code == 302
+    assert "Hello Jarva" in client.get("/portal/").content.decode()
+
+
+def test_retention_removes_the_messages_texts_and_the_links(portal_world, client):
+    from pestrack.records import retention
+    from pestrack.records.portal.models import SignInLink
+    from pestrack.records.portal.signin import create_link
+
+    w = portal_world
+    sign_in(client, w.jarva)
+    client.post("/portal/messages/", {"text": "Mitt telefonnummer är 070-1234567"})
+    secret = create_link(w.jarva)
+    retention.anonymise([w.jarva.pk], actor="test")
+    assert Message.objects.get().text == "" and not SignInLink.objects.filter(person=w.jarva).exists()
+    assert client.get("/portal/").status_code == 302  # the session's person is gone
+    assert client.post(f"/portal/link/{secret}/").status_code == 403
