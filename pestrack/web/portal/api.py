@@ -49,7 +49,7 @@ class MeOut(Schema):
     first_name: str
     last_name: str
     email: str
-    mobile: str
+    mobile_phone: str
     caseworker: CaseworkerOut | None
 
 
@@ -112,7 +112,7 @@ def me(request):
         "first_name": person.first_name,
         "last_name": person.last_name,
         "email": person.email,
-        "mobile": person.mobile,
+        "mobile_phone": person.mobile_phone,
         "caseworker": mine.caseworker(person),
     }
 

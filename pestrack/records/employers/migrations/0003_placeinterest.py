@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("casework", "0006_responsible_caseworker"),
         ("employers", "0002_crm_places_placements"),
-        ("people", "0002_person_email_person_mobile"),
+        ("people", "0002_contact_details"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

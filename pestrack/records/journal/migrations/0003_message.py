@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
         ("casework", "0006_responsible_caseworker"),
         ("documents", "0001_initial"),
         ("journal", "0002_signed_entries_guard"),
-        ("people", "0002_person_email_person_mobile"),
+        ("people", "0002_contact_details"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("people", "0002_person_email_person_mobile"),
+        ("people", "0002_contact_details"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
