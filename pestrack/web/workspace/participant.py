@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,8 +41,9 @@ def portal_section(user, person, writable: bool) -> dict:
     ]
     return {
         "interests": interests,
-        "unread": Message.objects.filter(person=person, from_participant=True, read_at__isnull=True).count(),
-        "messages": Message.objects.filter(person=person).count(),
+        **Message.objects.filter(person=person).aggregate(
+            messages=Count("pk"), unread=Count("pk", filter=Q(from_participant=True, read_at__isnull=True))
+        ),
         "writable": writable,
         "may_send_link": writable and signin.links_enabled() and bool(person.email) and not person.anonymised_at,
     }
