@@ -85,3 +85,26 @@ def test_staff_log_in_only_after_signing_out_of_the_portal(portal_world, client)
     assert client.get("/portal/").status_code == 302
     assert client.post("/accounts/login/", {"username": "anna", "password": PASSWORD}).status_code == 302
     assert "_portal_person" not in client.session and client.get("/portal/").status_code == 403
+
+
+def test_a_portal_session_ends_after_the_idle_time(portal_world, client, settings):
+    from django.contrib.sessions.models import Session
+
+    sign_in(client, portal_world.jarva)
+    session = Session.objects.get(session_key=client.session.session_key)
+    expiry = session.expire_date - timezone.now()
+    assert abs(expiry.total_seconds() - settings.PESTRACK_SESSION_IDLE_MINUTES * 60) < 120
+    Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    r = client.get("/portal/plan/")
+    assert r.status_code == 302 and r["Location"].startswith("/portal/sign-in/")
+
+
+def test_portal_pages_carry_the_staff_sides_security_headers(portal_world, client):
+    sign_in(client, portal_world.jarva)
+    r = client.get("/portal/")
+    assert (
+        "script-src 'self'" in r["Content-Security-Policy"] and "frame-ancestors 'none'" in r["Content-Security-Policy"]
+    )
+    assert (
+        r["Cache-Control"] == "no-store" and r["X-Frame-Options"] == "DENY" and "camera=()" in r["Permissions-Policy"]
+    )
