@@ -107,3 +107,11 @@ def test_the_sign_in_page_offers_the_provider_only_when_configured(world, client
     settings.PESTRACK_OIDC_ISSUER = ""
     assert "/portal/oidc/start/" not in client.get("/portal/sign-in/").content.decode()
     assert client.get("/portal/oidc/start/").status_code == 404
+
+
+def test_the_refusal_is_in_the_participants_language(world, client, issuer):
+    client.post("/portal/language/", {"language": "sv"})
+    request = start(client)
+    nobody = make_number(__import__("datetime").date(1990, 1, 1), 555)
+    r = come_back(client, issuer, request, issuer.id_token(issuer.claims(nobody, request["nonce"])))
+    assert "Vi hittade dig inte bland våra deltagare" in r.content.decode()

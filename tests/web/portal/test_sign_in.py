@@ -108,3 +108,38 @@ def test_portal_pages_carry_the_staff_sides_security_headers(portal_world, clien
     assert (
         r["Cache-Control"] == "no-store" and r["X-Frame-Options"] == "DENY" and "camera=()" in r["Permissions-Policy"]
     )
+
+
+@pytest.mark.parametrize(("environment", "links"), [({}, False), ({"PESTRACK_PORTAL_LINKS": "1"}, True)])
+def test_production_refuses_sign_in_links_unless_they_are_turned_on(environment, links):
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "PESTRACK_PORTAL_LINKS"},
+        "PESTRACK_PRODUCTION": "1",
+        "PESTRACK_SECRET_KEY": "x" * 50,
+        "PESTRACK_IDENTITY_KEY": "ZGV2LW9ubHktaWRlbnRpdHkta2V5LW5vdC1mb3ItcHJvZA==",
+        "PESTRACK_PSEUDONYM_KEY": "p" * 40,
+        "PESTRACK_ALLOWED_HOSTS": "portal.example.se",
+        "DJANGO_SETTINGS_MODULE": "pestrack.settings",
+        **environment,
+    }
+    code = "from django.conf import settings; print(settings.PESTRACK_PORTAL_LINKS)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == str(links), out.stderr
+
+
+def test_the_command_prints_a_link_and_refuses_when_links_are_off(portal_world, settings):
+    from typer.testing import CliRunner
+
+    from pestrack.cli import app
+
+    runner = CliRunner()
+    r = runner.invoke(app, ["portal", "link", str(portal_world.jarva.pk), "--base-url", "https://portal.example.se"])
+    assert r.exit_code == 0 and "https://portal.example.se/portal/link/" in r.output
+    assert runner.invoke(app, ["portal", "link", "999999"]).exit_code == 2
+    settings.PESTRACK_PORTAL_LINKS = False
+    r = runner.invoke(app, ["portal", "link", str(portal_world.jarva.pk)])
+    assert r.exit_code == 2 and "turned off" in r.output
