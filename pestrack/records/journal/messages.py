@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -54,7 +55,11 @@ def check_text(text: str) -> str:
     if len(text) > MAX_MESSAGE:
         raise MessageRefused(
             "text",
-            _("The message has %(n)s characters; at most %(max)s are allowed.") % {"n": len(text), "max": MAX_MESSAGE},
+            _("The message has %(n)s characters; at most %(max)s are allowed.")
+            % {
+                "n": number_format(len(text), force_grouping=True),
+                "max": number_format(MAX_MESSAGE, force_grouping=True),
+            },
         )
     return text
 

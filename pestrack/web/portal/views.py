@@ -15,6 +15,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -313,6 +314,7 @@ def messages_page(request, person):
             "error": error,
             "text": text,
             "max_chars": message_rules.MAX_MESSAGE,
+            "max_chars_label": number_format(message_rules.MAX_MESSAGE, force_grouping=True),
             "max_size": files.size_label(settings.PESTRACK_DOCUMENT_MAX_BYTES),
             "caseworker": mine.caseworker(person),
         },

@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -105,6 +106,7 @@ def person_messages(request, person_id):
             "error": error,
             "text": text,
             "max_chars": message_rules.MAX_MESSAGE,
+            "max_chars_label": number_format(message_rules.MAX_MESSAGE, force_grouping=True),
             "max_size": files.size_label(settings.PESTRACK_DOCUMENT_MAX_BYTES),
         },
         status=422 if error else 200,

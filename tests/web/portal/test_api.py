@@ -72,3 +72,13 @@ def test_the_portal_api_is_in_the_openapi_schema(world, login):
     for path in ("me", "plan", "meetings", "places", "interest", "messages"):
         assert f"/api/v1/portal/{path}" in paths
     assert set(paths["/api/v1/portal/messages"]) == {"get", "post"}
+
+
+def test_a_too_long_message_is_refused_with_swedish_numbers(portal_world, client):
+    import re
+
+    sign_in(client, portal_world.jarva)
+    client.post("/portal/language/", {"language": "sv"})
+    r = client.post("/api/v1/portal/messages", {"text": "x" * 4001})
+    assert r.status_code == 422 and re.search(r"4\s001 tecken; högst 4\s000", r.json()["detail"]), r.json()
+    assert not Message.objects.exists()
