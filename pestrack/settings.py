@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "pestrack.records.journal",
     "pestrack.records.documents",
     "pestrack.records.notifications",
+    "pestrack.records.portal",
     "pestrack.web",
     "ninja",  # serves the API docs page's assets itself, so nothing comes from a CDN
 ]
@@ -288,3 +289,28 @@ PESTRACK_SMS_BACKEND = os.environ.get("PESTRACK_SMS_BACKEND", "pestrack.records.
 PESTRACK_SMS_SENDER = os.environ.get("PESTRACK_SMS_SENDER", "pestrack")
 # The sender shown to protected identities: a number or a name that does not reveal the service.
 PESTRACK_SMS_NEUTRAL_SENDER = os.environ.get("PESTRACK_SMS_NEUTRAL_SENDER", "")
+# The participant portal (pestrack.web.portal, docs/portal.md). Participants sign in with the
+# municipality's identity provider over OpenID Connect: its issuer (the discovery document is read
+# from ISSUER/.well-known/openid-configuration), this service's client id and secret, and the claim
+# of the ID token that carries the personal identity number. Empty issuer: the method is off.
+PESTRACK_OIDC_ISSUER = os.environ.get("PESTRACK_OIDC_ISSUER", "").rstrip("/")
+PESTRACK_OIDC_CLIENT_ID = os.environ.get("PESTRACK_OIDC_CLIENT_ID", "")
+PESTRACK_OIDC_CLIENT_SECRET = os.environ.get("PESTRACK_OIDC_CLIENT_SECRET", "")
+PESTRACK_OIDC_IDENTITY_CLAIM = os.environ.get("PESTRACK_OIDC_IDENTITY_CLAIM", "personal_identity_number")
+PESTRACK_OIDC_SCOPES = os.environ.get("PESTRACK_OIDC_SCOPES", "openid")
+PESTRACK_OIDC_SIGN_ALGO = os.environ.get("PESTRACK_OIDC_SIGN_ALGO", "RS256")
+# One-time sign-in links (`pestrack portal link`, the person page's "send a sign-in link"): on in
+# development, off in production unless PESTRACK_PORTAL_LINKS=1 says otherwise (they bypass the
+# identity provider).
+PESTRACK_PORTAL_LINKS = os.environ.get("PESTRACK_PORTAL_LINKS", "0" if PRODUCTION else "1") in {"1", "true", "yes"}
+# E-mails with sign-in links go through the e-mail settings above (files in development and the demo).
+# The portal's third and further languages come from the profile (portal.languages in profile.yaml),
+# their translations from the profile's locale folder.
+LOCALE_PATHS.append(PESTRACK_PROFILES_DIR / PESTRACK_PROFILE / "locale")
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("pestrack.web.portal.languages.context")
+# Portal sessions and staff sessions are kept apart (web/portal/middleware.py): right after the
+# session middleware, so that nothing else sees a session of the wrong kind.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "pestrack.web.portal.middleware.PortalMiddleware",
+)

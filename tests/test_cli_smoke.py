@@ -31,7 +31,7 @@ SMOKE: dict[str, tuple[list[str], str]] = {
         "smoke-anna",
     ),
     "import": ([str(EXAMPLES / "persons.csv"), "--kind", "persons", "-q"], "imported 4, unchanged 0, rejected 0"),
-    "demo": (["--persons", "40", "--no-serve"], "sample: 40 persons"),
+    "demo": (["--persons", "40", "--no-serve"], "/portal/link/"),
     "analytics extract": (["--out", "{tmp}/analytics"], "enrolments"),
     "analytics schema": ([], "person_key"),
     "analytics import": (
@@ -82,6 +82,7 @@ SMOKE: dict[str, tuple[list[str], str]] = {
         "allocated",
     ),
     "journal autosign": ([], "journal entries signed automatically"),
+    "portal link": (["{person}"], "/portal/link/"),
     "attendance report": (
         ["--month", "{month}", "--unit", "jt-jarva", "--out", "{tmp}/attendance.csv"],
         "attendance.csv",

@@ -40,6 +40,7 @@ def _register() -> None:
         matching,
         notify,
         persons,
+        portal,
         reports,
         setup,
         synth,
@@ -59,6 +60,7 @@ def _register() -> None:
     app.add_typer(journal.app, name="journal", help="Journal entries: sign those left unsigned for 24 hours.")
     app.add_typer(attendance.app, name="attendance", help="Attendance in measures: the monthly report.")
     app.add_typer(notify.app, name="notify", help="Reminders of meetings and plan reviews by e-mail and SMS.")
+    app.add_typer(portal.app, name="portal", help="The participant portal: one-time sign-in links.")
 
 
 _register()

@@ -128,12 +128,24 @@ def register(app: typer.Typer) -> None:
             f"contact details for reminders: {add_contact_details()} participants with a coming meeting "
             "(pestrack notify run writes their e-mails to files and their SMS to the log)"
         )
+        from pestrack.cli.portal import link_url
+        from pestrack.records.portal.demo import demo_participant
+        from pestrack.records.portal.signin import links_enabled
+
+        participant = demo_participant()
         console.print("demo users, one per role (password for all: [bold]{}[/]):".format(users["password"]))
         for name, role, unit in users["users"]:
             console.print(f"  {name:12} {role:20} {unit}")
         if not no_serve:
             console.print(f"application: [bold]http://{host}:{port}/[/] (log in as one of the users above)")
             console.print(f"admin site:  http://{host}:{port}/admin/")
+        if participant is not None and links_enabled():
+            console.print(
+                f"participant portal: sign in as participant {participant.pk} (works once, for 15 minutes; "
+                f"`pestrack portal link {participant.pk}` makes a new one):"
+            )
+            console.print(f"  {link_url(participant, f'http://{host}:{port}')}")
+        if not no_serve:
             serve(host, port)
 
     @app.command("user-add")

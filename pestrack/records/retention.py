@@ -27,9 +27,11 @@ from pestrack.records.casework.models import Assessment, Correction, Enrolment, 
 from pestrack.records.codes.profile import MIN_ACCESS_LOG_YEARS, retention_years
 from pestrack.records.documents.files import delete_for_persons as delete_documents
 from pestrack.records.documents.models import Document
+from pestrack.records.journal.models import Message
 from pestrack.records.journal.rules import blank_texts as blank_journal_texts
 from pestrack.records.outreach.models import SurveyAnswer
 from pestrack.records.people.models import Person
+from pestrack.records.portal.models import SignInLink
 
 ANONYMISED_PIN_PREFIX = "anonymised-"  # a real look-up hash is 64 hex digits, so never collides
 
@@ -79,6 +81,8 @@ def anonymise(person_ids: list[int], actor: str, batch: int = 500) -> int:
                 )
             SurveyAnswer.objects.filter(enrolment__person__in=ids).update(text="")
             blank_journal_texts(ids)  # the entries stay (kind, date, signed), their texts go
+            Message.objects.filter(person__in=ids).update(text="")  # the portal's messages, likewise
+            SignInLink.objects.filter(person__in=ids).delete()
             documents += delete_documents(ids)  # their files go once this transaction commits
         log.record_many(
             log.Event(

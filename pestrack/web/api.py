@@ -373,3 +373,6 @@ api.add_router("/", results_router)
 from pestrack.web.api_journal import router as journal_router  # noqa: E402  (journal entries)
 
 api.add_router("/", journal_router)
+from pestrack.web.portal.api import router as portal_router  # noqa: E402  (the participant portal)
+
+api.add_router("/", portal_router)

@@ -60,7 +60,7 @@ class SecurityHeadersMiddleware:
 class SessionRenewalMiddleware:
     """The idle timeout with one session write a minute instead of one per request.
 
-    A signed-in session's expiry (in the database and in the cookie's max-age) is moved on to a
+    A signed-in session's expiry (a staff user's or a participant's, web.portal) (in the database and in the cookie's max-age) is moved on to a
     full idle time when a request comes more than ``RENEW_SECONDS`` after the last renewal, so a
     session ends between idle time minus a minute and the idle time after the last request. Saving
     it on every request (SESSION_SAVE_EVERY_REQUEST) was three statements and an encoding of the
@@ -75,7 +75,11 @@ class SessionRenewalMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        if session is not None and not session.is_empty() and "_auth_user_id" in session:
+        if (
+            session is not None
+            and not session.is_empty()
+            and ("_auth_user_id" in session or "_portal_person" in session)
+        ):
             now = int(time.time())
             if now - session.get(self.KEY, 0) >= self.RENEW_SECONDS:
                 session[self.KEY] = now

@@ -9,6 +9,7 @@ from pestrack.web.employers.views import suggested_places
 from pestrack.web.evaluation.views import evaluation_page
 from pestrack.web.logreview.urls import urlpatterns as log_review_pages
 from pestrack.web.meetings.urls import urlpatterns as meeting_pages
+from pestrack.web.portal.urls import urlpatterns as portal_pages
 from pestrack.web.preferences import set_language
 from pestrack.web.results.urls import urlpatterns as results_pages
 from pestrack.web.workspace import views as workspace_views
@@ -43,6 +44,7 @@ urlpatterns = [
     *meeting_pages,
     *results_pages,
     *log_review_pages,
+    *portal_pages,
     path("evaluation/", evaluation_page, name="evaluation"),
     path("api/v1/", api.urls),
     path("employers/", include("pestrack.web.employers.urls")),

@@ -41,6 +41,9 @@ SKIPPED = {
     "health": "a JSON health check for the load balancer, no page",
     "language/": "POST only: switches the language and redirects",
     "accounts/logout/": "POST only: logs out and redirects",
+    "portal/oidc/start/": "sign-in with the identity provider: redirects to the provider (tests/web/portal/test_oidc.py)",
+    "portal/oidc/callback/": "the identity provider's answer: signs in, or refuses with the portal's sign-in page (403), "
+    "whose messages tests/web/portal/test_oidc.py reads",
 }
 
 USERS = ("anna", "erik", "maria", "ali", "emil", "sara", "admin", "dina")
@@ -298,6 +301,13 @@ def full_world(results_world, settings, tmp_path):
         starts_at=timezone.now() - dt.timedelta(hours=2),
         organiser=anna,
     )
+    from pestrack.records.employers.models import PlaceInterest
+    from pestrack.records.journal import messages
+
+    w.message = messages.send(
+        w.jarva, "Välkommen till portalen!", author=anna, actor="anna", upload=upload_of("program.pdf", tiny_pdf())
+    )
+    PlaceInterest.objects.create(person=w.jarva, enrolment=e, place=w.place)
     return w
 
 
@@ -326,6 +336,9 @@ def ids(w, user: str, name: str, language: str) -> dict:
         "code": "VB",
         "lang": language,
         "fmt": "html",
+        "message_id": w.message.pk,
+        "interest_id": w.jarva.place_interests.get().pk,
+        "secret": "not-a-real-link",
     }
 
 
@@ -381,7 +394,7 @@ def invalid(names: list[str]) -> dict:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", ["sv", "en"])
-def test_every_page_and_form_is_in_the_users_language(full_world, client, language):
+def test_every_page_and_form_is_in_the_users_language(full_world, client, language, settings):
     own_words = words_of(language)
     english, codes = foreign_messages(language, own_words), raw_codes(own_words)
     # the lists are what they say (in English "woman" and "work" are words of the page's language)
@@ -398,9 +411,8 @@ def test_every_page_and_form_is_in_the_users_language(full_world, client, langua
         if ps := problems(response.content.decode(), english, codes, language):
             found[f"anonymous {where}"] = ps
     opened.add("login")
-    for user in USERS:
-        assert client.login(username=user, password=PASSWORD)
-        client.post("/language/", {"language": language})
+
+    def walk(user: str, every) -> None:
         urls = [
             (fill(route, ids(full_world, user, name, language)) + QUERIES.get(name, "").replace("LANG", language), name)
             for route, name in every
@@ -416,7 +428,7 @@ def test_every_page_and_form_is_in_the_users_language(full_world, client, langua
                 found.setdefault(f"{user} GET {url}", []).append(p)
             for action, names in forms_of(html):
                 target = action or url.split("?")[0]
-                if target in ("/language/", "/accounts/logout/"):
+                if target in ("/language/", "/accounts/logout/", "/portal/language/", "/portal/sign-out/"):
                     continue
                 answer = client.post(target, invalid(names))
                 if answer.status_code >= 500:
@@ -424,7 +436,23 @@ def test_every_page_and_form_is_in_the_users_language(full_world, client, langua
                 if "html" in answer.get("Content-Type", "") and answer.status_code in (200, 400, 422):
                     for p in problems(answer.content.decode(), english, codes, language):
                         found.setdefault(f"{user} POST {target}", []).append(p)
+
+    for user in USERS:
+        assert client.login(username=user, password=PASSWORD)
+        client.post("/language/", {"language": language})
+        walk(user, every)
         client.logout()
+    # the participant portal, as the participant Jarva (signed in with a one-time link)
+    from pestrack.records.portal.signin import create_link
+
+    settings.PESTRACK_PORTAL_LINKS = True
+    client.post("/portal/language/", {"language": language})
+    sign_in_page = client.get("/portal/sign-in/")
+    if ps := problems(sign_in_page.content.decode(), english, codes, language):
+        found["anonymous GET /portal/sign-in/"] = ps
+    assert client.post(f"/portal/link/{create_link(full_world.jarva)}/").status_code == 302
+    walk("participant", [(route, name) for route, name in every if route.startswith("portal/")])
+    client.post("/portal/sign-out/")
     never = {name for _route, name in every} - opened - {None}
     report = "\n".join(f"{where}:\n  " + "\n  ".join(sorted(set(ps))) for where, ps in sorted(found.items()))
     assert not found and not never, (

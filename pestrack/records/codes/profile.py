@@ -149,6 +149,7 @@ def read_profile(name: str) -> ProfileData:
             )
     worklist = _worklist_settings(meta.get("worklist"), meta_path)
     notifications = _notification_settings(meta.get("notifications"), meta_path)
+    portal = _portal_settings(meta.get("portal"), meta_path)
     if not isinstance(lists, dict):
         raise ProfileError(f"{codes_path}: must be a mapping of list name to codes")
     for required in REQUIRED_LISTS:
@@ -205,6 +206,7 @@ def read_profile(name: str) -> ProfileData:
         "age_bands": age_bands,
         "worklist": worklist,
         "notifications": notifications,
+        "portal": portal,
     }
     return ProfileData(root, settings_values, unit_rows, code_rows, org_path)
 
@@ -288,6 +290,35 @@ def _notification_settings(section, meta_path: Path) -> dict:
 def notification_settings() -> dict:
     """The loaded profile's reminder settings, the defaults for any it lacks."""
     return {**NOTIFICATION_DEFAULTS, **(ProfileSetting.get("notifications") or {})}
+
+
+def _portal_settings(section, meta_path: Path) -> dict:
+    """The participant portal's settings (``portal:`` in profile.yaml): whether participants see the
+    names of the staff who read their record, and the languages beyond Swedish and English, each
+    ``{code, name, rtl}`` with its translations in the profile's ``locale/CODE/LC_MESSAGES``."""
+    if section is None:
+        return {"show_staff_names": False, "languages": []}
+    if not isinstance(section, dict):
+        raise ProfileError(f"{meta_path}: portal must be a mapping (show_staff_names, languages)")
+    line = section.get(LINE, "?")
+    show = section.get("show_staff_names", False)
+    if not isinstance(show, bool):
+        raise ProfileError(f"{meta_path}:{line}: portal.show_staff_names must be true or false")
+    languages = section.get("languages") or []
+    if not isinstance(languages, list):
+        raise ProfileError(f"{meta_path}:{line}: portal.languages must be a list of {{code, name, rtl}}")
+    out = []
+    for item in languages:
+        if (
+            not isinstance(item, dict)
+            or not re.fullmatch(r"[a-z]{2,3}", str(item.get("code", "")))
+            or not item.get("name")
+        ):
+            raise ProfileError(
+                f"{meta_path}:{line}: each of portal.languages needs a code (two or three lower-case letters) and a name"
+            )
+        out.append({"code": item["code"], "name": str(item["name"]), "rtl": bool(item.get("rtl", False))})
+    return {"show_staff_names": show, "languages": out}
 
 
 def load_profile(name: str) -> LoadResult:

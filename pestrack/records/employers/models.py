@@ -180,3 +180,23 @@ class MatchProfile(models.Model):
     max_hours_per_week = models.PositiveSmallIntegerField(null=True, blank=True)
     available_from = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class PlaceInterest(models.Model):
+    """A participant said, in the portal, that they are interested in a place. Their caseworker sees
+    it on the person page and in the work list until they mark it as seen."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="place_interests")
+    enrolment = models.ForeignKey("casework.Enrolment", on_delete=models.CASCADE, related_name="place_interests")
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="interests")
+    created_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+    seen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "place"], name="place_interest_once")]
+
+    def __str__(self) -> str:
+        return f"Interest of person {self.person_id} in place {self.place_id}"

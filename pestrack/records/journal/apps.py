@@ -7,6 +7,7 @@ class JournalConfig(AppConfig):
     verbose_name = "Journal"
 
     def ready(self):
-        from pestrack.records.journal import rules
+        from pestrack.records.journal import messages, rules
 
         rules.register_worklist_source()
+        messages.register_worklist_source()

@@ -59,3 +59,45 @@ class JournalEntry(models.Model):
 
     def __str__(self) -> str:
         return f"Journal entry {self.pk} ({self.date})"
+
+
+MAX_MESSAGE = 4_000
+
+
+class Message(models.Model):
+    """One message of the two-way thread between a participant (the portal) and their caseworkers.
+
+    A message is never changed; each one is also written to the journal as a signed entry of kind
+    ``meddelande`` (``journal_entry``), so the journal holds the record of every contact. An
+    attachment is a document of the person (records.documents, with its rules)."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="messages")
+    enrolment = models.ForeignKey("casework.Enrolment", on_delete=models.CASCADE, related_name="messages")
+    from_participant = models.BooleanField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The caseworker who wrote it (empty: the participant)",
+    )
+    text = models.TextField()
+    document = models.ForeignKey(
+        "documents.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    journal_entry = models.ForeignKey(
+        JournalEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    sent_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True, help_text="When the other side first read it")
+
+    class Meta:
+        ordering = ["sent_at", "id"]
+        indexes = [models.Index(fields=["person", "sent_at"], name="message_person_sent")]
+        constraints = [
+            models.CheckConstraint(condition=LessThanOrEqual(Length("text"), MAX_MESSAGE), name="message_text_length"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} ({'from' if self.from_participant else 'to'} person {self.person_id})"

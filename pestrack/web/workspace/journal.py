@@ -133,9 +133,21 @@ def _enrolment_label(e: Enrolment) -> str:
 
 def entries_of(person) -> rules.QuerySet:
     """The person's entries, newest first, with what the page shows of them and their history."""
-    return rules.with_history(
-        JournalEntry.objects.filter(person=person).select_related("kind", "author", "meeting", "participation__measure")
-    ).order_by("-date", "-created_at", "-pk")
+    from django.db.models import OuterRef, Subquery
+
+    from pestrack.records.journal.models import Message
+
+    return (
+        rules.with_history(
+            JournalEntry.objects.filter(person=person).select_related(
+                "kind", "author", "meeting", "participation__measure"
+            )
+        )
+        .annotate(  # a message of the participant portal: which way it went
+            portal_from=Subquery(Message.objects.filter(journal_entry=OuterRef("pk")).values("from_participant")[:1])
+        )
+        .order_by("-date", "-created_at", "-pk")
+    )
 
 
 def shown_entry(entry: JournalEntry, user, writable: bool, now=None) -> dict:
@@ -153,7 +165,13 @@ def shown_entry(entry: JournalEntry, user, writable: bool, now=None) -> dict:
         )
     else:
         history.append(_("Unsigned: signed automatically %(t)s") % {"t": _dt(rules.signed_time(entry))})
+    portal = getattr(entry, "portal_from", None)
     return {
+        "portal": ""
+        if portal is None
+        else _("Message from the participant in the participant portal")
+        if portal
+        else _("Message to the participant in the participant portal"),
         "id": entry.pk,
         "enrolment_id": entry.enrolment_id,
         "iso": entry.date.isoformat(),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pestrack.web.workspace import caseload, documents, journal, notifications, views, worklist
+from pestrack.web.workspace import caseload, documents, journal, notifications, participant, views, worklist
 
 urlpatterns = [
     path("caseload/", caseload.caseload, name="caseload"),
@@ -29,6 +29,9 @@ urlpatterns = [
     path("persons/<int:person_id>/documents/new/", documents.upload, name="document-upload"),
     path("documents/<int:document_id>/download/", documents.download, name="document-download"),
     path("documents/<int:document_id>/withdraw/", documents.withdraw, name="document-withdraw"),
+    path("persons/<int:person_id>/messages/", participant.person_messages, name="person-messages"),
+    path("persons/<int:person_id>/portal-link/", participant.send_portal_link, name="send-portal-link"),
+    path("interests/<int:interest_id>/seen/", participant.interest_seen, name="interest-seen"),
     path("entries/<slug:record_type>/<int:record_id>/correct/", views.correct, name="correct-entry"),
     path("entries/<slug:record_type>/<int:record_id>/withdraw/", views.withdraw, name="withdraw-entry"),
 ]

@@ -38,6 +38,7 @@ from pestrack.web.workspace.common import _enrolment_writable, _require_casework
 from pestrack.web.workspace.documents import person_documents
 from pestrack.web.workspace.journal import person_page_journal
 from pestrack.web.workspace.notifications import person_notifications
+from pestrack.web.workspace.participant import portal_section
 from pestrack.web.workspace.timeline import CodeNames, enrolments_of, events, value_rows
 from pestrack.web.workspace.worklist import home_counts
 
@@ -168,6 +169,7 @@ def person_page(request, person_id):
             "meetings": meetings,
             "earlier_meetings": earlier_meetings,
             "may_book": any(e.end_date is None for e in enrolments if e.pk in writable_enrolments),
+            "portal": portal_section(request.user, person, writable),
         },
     )
 
