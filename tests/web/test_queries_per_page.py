@@ -16,9 +16,10 @@ HOME = 6  # session, user, assignments, unit ids, count of open enrolments, work
 CASELOAD = 16  # + code lists, unit ids, count, page, persons, current measures, access log (5),
 #                saved filters, caseworkers to move enrolments to
 TEAM = 16  # + caseworkers, unit ids, 2 counts, page, persons, measures, access log (5), caseworkers to move to
-PERSON = 24  # + person with scope, unit ids, access log (5), enrolments and their 4 kinds of records, their
+PERSON = 26  # + person with scope, unit ids, access log (5), enrolments and their 4 kinds of records, their
 #   corrections, the newest journal entries and the journal kinds of the form, documents, meetings and their
-#   other bodies, changes of caseworker, the participant portal's interests and message counts (2)
+#   other bodies, changes of caseworker, the participant portal's interests and message counts (2), the
+#   reminders' settings, the person's choice of reminders and the latest reminders (3)
 
 
 def _meeting_with_bodies(person, day):
