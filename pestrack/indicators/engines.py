@@ -73,7 +73,9 @@ class DuckDBEngine(Engine):
         import duckdb
 
         self.con = duckdb.connect(":memory:")
-        self.threads = self.con.execute("SELECT current_setting('threads')").fetchone()[0]
+        threads = self.con.execute("SELECT current_setting('threads')").fetchone()
+        assert threads is not None  # a SELECT without FROM gives one row
+        self.threads = threads[0]
         self.workers = workers or self.threads
         self.con.execute("SET parquet_metadata_cache = true")
         self.con.execute("SET preserve_insertion_order = false")
