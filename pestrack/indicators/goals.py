@@ -90,7 +90,7 @@ def _number(value: object) -> TypeGuard[int | float]:
 
 
 def _tolerance(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1
+    return _number(value) and 0 <= value < 1
 
 
 class _GoalReader:
