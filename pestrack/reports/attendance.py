@@ -250,7 +250,8 @@ def write_pdf(report: AttendanceReport, out) -> None:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-    from pestrack.reports.pdf import _fonts, _styles, _table
+    from pestrack.reports.pdf import _fonts, _styles
+    from pestrack.reports.pdf_tags import table
 
     _fonts()
     st = _styles()
@@ -280,7 +281,7 @@ def write_pdf(report: AttendanceReport, out) -> None:
         )
     fixed = [0.14, 0.11, 0.12, 0.10, 0.07, 0.07]
     rest = (1 - sum(fixed)) / (len(columns) - len(fixed))
-    story.append(_table(data, [width * f for f in fixed] + [width * rest] * (len(columns) - len(fixed))))
+    story.append(table(data, [width * f for f in fixed] + [width * rest] * (len(columns) - len(fixed))))
     target = str(out) if isinstance(out, (str, Path)) else out
     doc = SimpleDocTemplate(
         target,
