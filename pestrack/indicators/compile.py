@@ -255,7 +255,7 @@ def compile_months(tables) -> exp.Select | None:
     ]
     if not parts:
         return None
-    union = parts[0]
+    union: exp.Query = parts[0]
     for p in parts[1:]:
         union = exp.union(union, p, distinct=False, copy=False)
     return (
