@@ -3,6 +3,7 @@
 
     python3 dev.py demo    # create .venv, install the locked dependencies, run `pestrack demo`
     python3 dev.py test    # the same set-up, then the whole test suite (SQLite, then PostgreSQL)
+    python3 dev.py lint    # the same set-up, then ruff check, ruff format --check and mypy (as CI does)
 
 Any other arguments are passed to the `pestrack` command inside the virtual environment.
 """
@@ -100,13 +101,30 @@ def run_tests(extra: list[str]) -> int:
     return code or pg_code
 
 
+def run_lint() -> int:
+    """Lint (ruff check), formatting (ruff format --check) and types (mypy, the files named in
+    pyproject.toml): all three run, and any failure fails the whole."""
+    checks = [[str(BIN / "ruff"), "check", "."], [str(BIN / "ruff"), "format", "--check", "."], [str(BIN / "mypy")]]
+    failed = []
+    for cmd in checks:
+        name = " ".join([Path(cmd[0]).name, *cmd[1:]])
+        print(f"== {name} ==", flush=True)
+        if run(cmd, cwd=ROOT) != 0:
+            failed.append(name)
+    if failed:
+        print(f"failed: {'; '.join(failed)}", flush=True)
+    return 1 if failed else 0
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] in {"-h", "--help"}:
         print(__doc__)
         return 0 if argv else 2
-    ensure_venv(dev=argv[0] == "test")
+    ensure_venv(dev=argv[0] in ("test", "lint"))
     if argv[0] == "test":
         return run_tests(argv[1:])
+    if argv[0] == "lint":
+        return run_lint()
     return run([str(BIN / "pestrack"), *argv], cwd=ROOT)
 
 

@@ -175,3 +175,38 @@ def test_serve_in_production_runs_gunicorn_from_its_own_environment_whatever_the
     monkeypatch.setattr("django.core.management.call_command", lambda *a, **k: None)
     setup.serve("127.0.0.1", 8123)
     assert started == [(sys.executable, command)]
+
+
+def _dev_module(monkeypatch, root: Path):
+    """dev.py as a module, running the tools of this Python's environment on the project in ``root``."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("dev_under_test", ROOT / "dev.py")
+    dev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dev)
+    monkeypatch.setattr(dev, "BIN", Path(sys.executable).parent)
+    monkeypatch.setattr(dev, "ROOT", root)
+    return dev
+
+
+@pytest.mark.parametrize(
+    ("source", "failed"),
+    [
+        ("def twice(n: int) -> int:\n    return 2 * n\n", None),
+        ("import os\n\n\ndef twice(n: int) -> int:\n    return 2 * n\n", "ruff check ."),
+        ("def twice(n: int) -> int:\n    return 2*n\n", "ruff format --check ."),
+        ("def twice(n: int) -> int:\n    return str(2 * n)\n", "mypy"),
+    ],
+)
+def test_lint_fails_when_lint_formatting_or_types_fail(tmp_path, monkeypatch, capsys, source, failed):
+    """`python3 dev.py lint` (CI's first step) runs ruff check, ruff format --check and mypy with the
+    project's settings, and fails, naming the check, when any of them finds something."""
+    (tmp_path / "pyproject.toml").write_text('[tool.mypy]\nfiles = ["twice.py"]\n')
+    (tmp_path / "twice.py").write_text(source)
+    dev = _dev_module(monkeypatch, tmp_path)
+    code = dev.run_lint()
+    out = capsys.readouterr().out
+    if failed is None:
+        assert code == 0 and "failed" not in out
+    else:
+        assert code == 1 and f"failed: {failed}" in out

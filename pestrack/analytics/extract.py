@@ -12,11 +12,12 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -37,6 +38,7 @@ ROW_GROUP = 122_880  # rows per row group of a written file: DuckDB's own row gr
 SORT_MEMORY = "512MB"  # the sort's memory (13 M course results: 0.8 GB peak, 12-13 s; 1GB: 1.3 GB, as fast)
 DEFAULT_AGE_BANDS = ["0-15", "16-19", "20-24", "25-29", "30-39", "40-49", "50-64", "65-"]
 MANIFEST = "manifest.json"
+Row = Mapping[str, Any]  # one row of a queryset's .values(), by field name
 
 
 def parse_bands(bands: list[str]) -> list[tuple[int, int | None, str]]:
@@ -76,7 +78,7 @@ def _key(pin_hash: str) -> str:
     return person_key(pin_hash)
 
 
-def _person(r: dict, prefix: str = "person__") -> dict:
+def _person(r: Row, prefix: str = "person__") -> dict:
     return {
         "person_key": _key(r[prefix + "pin_hash"]),
         "sex": r[prefix + "sex"],
@@ -96,7 +98,7 @@ class Shaper:
         self.bands = parse_bands(age_bands or DEFAULT_AGE_BANDS)
         self.outcome = outcome  # exit reason code -> work, studies or other
 
-    def _context(self, r: dict, prefix: str = "") -> dict:
+    def _context(self, r: Row, prefix: str = "") -> dict:
         return {
             "programme": r[prefix + "programme__code"],
             "org_unit": r[prefix + "org_unit__code"],
@@ -104,7 +106,7 @@ class Shaper:
             "target_group": r[prefix + "target_group__code"],
         }
 
-    def enrolment(self, r: dict) -> dict:
+    def enrolment(self, r: Row) -> dict:
         age = age_on(r["person__birth_date"], r["start_date"])
         reason = r["exit_reason__code"]
         return {
@@ -124,7 +126,7 @@ class Shaper:
             "days_to_first_measure": (r["first_measure"] - r["start_date"]).days if r.get("first_measure") else None,
         }
 
-    def exit(self, r: dict) -> dict | None:
+    def exit(self, r: Row) -> dict | None:
         """The exit row of an enrolment; None while it is open."""
         if r["end_date"] is None:
             return None
@@ -145,7 +147,7 @@ class Shaper:
             "age_band_at_exit": age_band(age, self.bands),
         }
 
-    def participation(self, r: dict) -> dict:
+    def participation(self, r: Row) -> dict:
         age = age_on(r["enrolment__person__birth_date"], r["start_date"])
         return {
             "participation_id": r["id"],
@@ -161,7 +163,7 @@ class Shaper:
             "age_band_at_start": age_band(age, self.bands),
         }
 
-    def followup(self, r: dict) -> dict:
+    def followup(self, r: Row) -> dict:
         reason = r["enrolment__exit_reason__code"]
         return {
             "enrolment_id": r["enrolment_id"],
@@ -178,7 +180,7 @@ class Shaper:
             "source": r["source"],
         }
 
-    def place(self, r: dict) -> dict:
+    def place(self, r: Row) -> dict:
         return {
             "place_id": r["id"],
             "kind": r["kind__code"],
@@ -192,7 +194,7 @@ class Shaper:
             "positions_filled": r.get("filled") if r.get("proposed") else None,
         }
 
-    def outreach_contact(self, r: dict) -> dict:
+    def outreach_contact(self, r: Row) -> dict:
         return {
             "contact_id": r["id"],
             "date": r["date"],
@@ -205,7 +207,7 @@ class Shaper:
             "outcome": r["outcome"] or None,
         }
 
-    def survey_answer(self, r: dict) -> dict:
+    def survey_answer(self, r: Row) -> dict:
         pin_hash = r["enrolment__person__pin_hash"]
         return {
             "survey": r["survey"],
@@ -483,8 +485,10 @@ def write_manifest(
     out: Path, manifest: dict, result: ExtractResult | None = None, hashes: dict[str, str] | None = None
 ) -> None:
     """Record the rewritten tables of ``result`` (rows, hash, time) and write ``out/manifest.json``."""
-    for name, rows in result.written.items() if result else ():
-        note_table(manifest, name, rows, hashes[name])
+    if result is not None:
+        assert hashes is not None  # a result comes with the hashes of its tables
+        for name, rows in result.written.items():
+            note_table(manifest, name, rows, hashes[name])
     manifest["schema_version"] = 1
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
 

@@ -45,12 +45,12 @@ def placement_rows(today: dt.date) -> Iterator[dict]:
         )
     )
     enrolments: dict[int, list] = {}
-    for e in (
+    for enrolment in (
         Enrolment.objects.filter(person_id__in={r["person_id"] for r in rows})
         .order_by("start_date")
         .values("person_id", "programme__code", "org_unit__code", "start_date", "end_date")
     ):
-        enrolments.setdefault(e["person_id"], []).append(e)
+        enrolments.setdefault(enrolment["person_id"], []).append(enrolment)
     first: dict[int, tuple] = {}
     for r in rows:
         key = (r["proposed_date"], r["id"])

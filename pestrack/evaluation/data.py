@@ -7,6 +7,7 @@ many), no treated or no comparison units.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -199,7 +200,7 @@ def prepare(
     treatment: str,
     outcome: str,
     covariates: list[str],
-    exact: list[str] = (),
+    exact: Sequence[str] = (),
     pre_outcome: str | None = None,
     missing: str = "error",
     source: str = "data",

@@ -299,6 +299,7 @@ def _fast_bootstrap(ds: Dataset, s: Settings, p: Point) -> tuple[np.ndarray, np.
     att = []
     if s.method in ("psm", "did-psm"):
         m = p.matches
+        assert m is not None and p.balance_weights is not None  # _matched sets both
         w_all = p.balance_weights[rows]
         t = ds.treated[rows]
         tr = np.flatnonzero(t & (w_all > 0))
@@ -323,6 +324,7 @@ def _fast_bootstrap(ds: Dataset, s: Settings, p: Point) -> tuple[np.ndarray, np.
         for W in _counts(rng, ds.n, s.replicates):
             att.append((W @ (t * y)) / (W @ t) - (W @ ((1 - t) * y)) / (W @ (1 - t)))
         return np.concatenate(att), None
+    assert p.score is not None and p.prop is not None  # IPW and DR fit a propensity model
     return _weighting_bootstrap(ds.X[rows], ds.treated[rows].astype(float), y[rows], p.score[rows], s, p.prop, rng)
 
 
@@ -400,10 +402,11 @@ def evaluate(ds: Dataset, **options) -> Result:
     s.check()
     p = _point(ds, s)
     failed = 0
-    ate_ci = (None, None, None)
+    ate_ci: tuple[float | None, float | None, float | None] = (None, None, None)
     if s.ci_kind == "analytic":
+        assert p.att_if is not None  # the analytic methods (dr, did) give the influence function
         lo, hi, se = _analytic(p.att, p.att_if, s.level)
-        if p.ate_if is not None:
+        if p.ate is not None and p.ate_if is not None:
             ate_ci = _analytic(p.ate, p.ate_if, s.level)
         how = (
             "influence function of the augmented IPW estimator (normal approximation)"
@@ -427,7 +430,11 @@ def evaluate(ds: Dataset, **options) -> Result:
     t = ds.treated
     y = ds.outcome
     y_used = y - ds.pre_outcome if s.method in ("did", "did-psm") else y
-    used_treated = p.balance_weights > 0 if s.method in ("psm", "did-psm") else p.support
+    if s.method in ("psm", "did-psm"):
+        assert p.balance_weights is not None  # _matched sets the matching weights
+        used_treated = p.balance_weights > 0
+    else:
+        used_treated = p.support
     res = Result(
         method=s.method,
         outcome=ds.outcome_name,

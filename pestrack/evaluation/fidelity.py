@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,16 @@ def reviews_from_db() -> list[dict]:
         {"org_unit": r.org_unit.code, "review_date": r.review_date, "total": r.total, "category": r.category}
         for r in FidelityReview.objects.select_related("org_unit").order_by("review_date")
     ]
+
+
+@dataclass
+class _Group:
+    """The counts of one fidelity category."""
+
+    participants: int = 0
+    known: int = 0
+    with_outcome: int = 0
+    units: set[str] = field(default_factory=set)
 
 
 def wilson(k: int, n: int, level: float = 0.95) -> tuple[float | None, float | None]:
@@ -47,7 +58,7 @@ def outcomes_by_fidelity(
     for r in sorted(reviews, key=lambda r: r["review_date"]):
         by_unit.setdefault(r["org_unit"], []).append((r["review_date"], r["category"], r["total"]))
     names = {**scale.category_names(), "no_review": "No fidelity review"}
-    groups = {code: {"participants": 0, "known": 0, "with_outcome": 0, "units": set()} for code in names}
+    groups = {code: _Group() for code in names}
     for treated, unit, end, value in zip(table["treated"], table["org_unit"], table["end_date"], table[outcome]):
         if not treated:
             continue
@@ -55,24 +66,24 @@ def outcomes_by_fidelity(
         pos = bisect.bisect_right([d for d, _, _ in history], end) - 1
         code = history[pos][1] if pos >= 0 else "no_review"
         g = groups[code]
-        g["participants"] += 1
-        g["units"].add(unit)
+        g.participants += 1
+        g.units.add(unit)
         if value is not None:
-            g["known"] += 1
-            g["with_outcome"] += bool(value)
+            g.known += 1
+            g.with_outcome += bool(value)
     rows = []
     for code in [*scale.category_order(), "no_review"]:
         g = groups[code]
-        lo, hi = wilson(g["with_outcome"], g["known"])
+        lo, hi = wilson(g.with_outcome, g.known)
         rows.append(
             {
                 "category": code,
                 "name": names[code],
-                "units": len(g["units"]),
-                "participants": g["participants"],
-                "outcome_known": g["known"],
-                "with_outcome": g["with_outcome"],
-                "share": g["with_outcome"] / g["known"] if g["known"] else None,
+                "units": len(g.units),
+                "participants": g.participants,
+                "outcome_known": g.known,
+                "with_outcome": g.with_outcome,
+                "share": g.with_outcome / g.known if g.known else None,
                 "ci_low": lo,
                 "ci_high": hi,
             }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, fields
+from typing import TypedDict
 
 import numpy as np
 import pyarrow as pa
@@ -37,6 +38,21 @@ def band_of(score: float, bands: list[dict]) -> str:
 
 def _rank(label: str, bands: list[dict]) -> int:
     return [b["label"] for b in bands].index(label)
+
+
+class WaiParticipant(TypedDict):
+    """One participant's first and latest assessment (a row of ``wai_change``'s ``participants``)."""
+
+    person: str
+    assessments: int
+    first_date: str
+    first_score: float
+    first_band: str
+    last_date: str
+    last_score: float
+    last_band: str
+    change: float | None
+    band_change: str | None
 
 
 def wai_change(
@@ -75,7 +91,7 @@ def wai_change(
         if not lo <= s <= hi:
             raise EvaluationError(f"{source}: row {i}, column {score!r}: {s:g} is outside the scale {lo}–{hi}")
         by_person.setdefault(str(p), []).append((d, s))
-    rows = []
+    rows: list[WaiParticipant] = []
     for p, items in sorted(by_person.items()):
         items.sort()
         (d0, s0), (d1, s1) = items[0], items[-1]

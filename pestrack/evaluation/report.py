@@ -79,7 +79,7 @@ def overlap_plot(result) -> str | None:
     import matplotlib.pyplot as plt
 
     score, t, keep = result.score, result.treated_mask, result.support
-    bins = np.linspace(0, 1, 51)
+    bins = np.linspace(0, 1, 51).tolist()  # matplotlib types bins as a sequence of floats
     fig, ax = plt.subplots(figsize=(6.5, 3.6))
     ax.hist(score[t], bins=bins, alpha=0.6, color="#2166ac", label="treated", density=True)
     ax.hist(score[~t], bins=bins, alpha=0.6, color="#f4a582", label="comparison", density=True)

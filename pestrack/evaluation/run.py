@@ -42,6 +42,7 @@ def run_evaluation(
             missing=missing or "error",
         )
     else:
+        assert measure is not None  # exactly one of data and measure, checked above
         if pre_outcome:
             raise EvaluationError(
                 "--pre-outcome is for --data files: the analytics tables have no outcome before the measure"

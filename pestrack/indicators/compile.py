@@ -18,6 +18,8 @@ cannot be limited so (``ScopeUnavailable``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlglot import exp
 
 from pestrack.analytics.schema import BY_NAME
@@ -39,7 +41,7 @@ def scopable(table: str) -> bool:
     return any(c.name == UNIT_PATH for c in BY_NAME[table].columns)
 
 
-def unit_condition(table: str, units: list[str]) -> exp.Expression:
+def unit_condition(table: str, units: list[str]) -> exp.Expr:
     """Rows of ``table`` whose unit path starts with one of ``units`` (no units: no rows)."""
     if not scopable(table):
         raise ScopeUnavailable(f"the table {table} has no organisation unit; it cannot be limited to units")
@@ -57,21 +59,21 @@ def _col(name: str) -> exp.Column:
     return exp.column(name, quoted=True)
 
 
-def _cast(e: exp.Expression, to: exp.DataType.Type) -> exp.Cast:
+def _cast(e: exp.Expr, to: exp.DType) -> exp.Cast:
     """CAST without the builder's parsing of the type name and copying of ``e`` (see compile_indicator)."""
     return exp.Cast(this=e, to=exp.DataType(this=to))
 
 
-def _double(e: exp.Expression) -> exp.Expression:
+def _double(e: exp.Expr) -> exp.Expr:
     return _cast(e, exp.DataType.Type.DOUBLE)
 
 
-def _when(cond: exp.Expression, then: exp.Expression, otherwise: exp.Expression | None = None) -> exp.Case:
+def _when(cond: exp.Expr, then: exp.Expr, otherwise: exp.Expr | None = None) -> exp.Case:
     case = exp.Case().when(cond.copy(), then)
     return case.else_(otherwise) if otherwise is not None else case
 
 
-def _part(m: Measure) -> exp.Expression:
+def _part(m: Measure) -> exp.Expr:
     """A ratio part, or a count/distinct count/sum over the whole group."""
     if m.kind == "count":
         return (
@@ -79,7 +81,8 @@ def _part(m: Measure) -> exp.Expression:
             if m.where
             else exp.Count(this=exp.Star())
         )
-    value = _col(m.column)
+    assert m.column is not None  # a distinct_count or sum names its column (definitions.Reader.measure)
+    value: exp.Expr = _col(m.column)
     if m.where is not None:
         value = _when(m.where, value)
     if m.kind == "distinct_count":
@@ -87,7 +90,7 @@ def _part(m: Measure) -> exp.Expression:
     return exp.Sum(this=value)
 
 
-def _divided(total: exp.Expression, m: Measure) -> exp.Expression:
+def _divided(total: exp.Expr, m: Measure) -> exp.Expr:
     """A mean's or sum's total divided by the measure's ``divide_by``. Summing whole numbers (days)
     and dividing once gives every engine the same bits; summing fractions (months) would not, as
     floating-point addition depends on the order the engine adds the rows in."""
@@ -96,24 +99,28 @@ def _divided(total: exp.Expression, m: Measure) -> exp.Expression:
     return exp.Div(this=_double(total), expression=_double(exp.Literal.number(repr(m.divide_by))))
 
 
-def aggregates(m: Measure) -> tuple[exp.Expression, exp.Expression | None]:
+def aggregates(m: Measure) -> tuple[exp.Expr, exp.Expr | None]:
     """(numerator, denominator) aggregate expressions of a measure."""
     if m.kind == "share":
+        assert m.condition is not None  # a share has its condition (definitions.Reader.measure)
         return exp.Sum(this=_when(m.condition, exp.Literal.number(1), exp.Literal.number(0))), exp.Count(
             this=exp.Star()
         )
     if m.kind == "mean":
+        assert m.column is not None  # a mean names its column
         return _divided(exp.Sum(this=_col(m.column)), m), exp.Count(this=_col(m.column))
     if m.kind == "ratio":
+        assert m.numerator is not None and m.denominator is not None  # a ratio has both parts
         return _part(m.numerator), _part(m.denominator)
     return _divided(_part(m), m), None
 
 
-def value_expression(ind: Indicator) -> exp.Expression:
+def value_expression(ind: Indicator) -> exp.Expr:
+    assert ind.measure is not None  # a computed indicator has its measure (definitions.Reader.computed)
     num, den = exp.column("numerator"), exp.column("denominator")
     if ind.measure.kind in ("count", "distinct_count", "sum"):
         return num
-    value = exp.Div(this=num, expression=exp.func("nullif", den, exp.Literal.number(0)))
+    value: exp.Expr = exp.Div(this=num, expression=exp.func("nullif", den, exp.Literal.number(0)))
     if ind.unit == "percent" and ind.measure.kind in ("share", "ratio"):
         value = exp.Mul(this=exp.paren(value), expression=exp.Literal.number(100))
     return value
@@ -124,6 +131,8 @@ def population(ind: Indicator, p: Period, units: list[str] | None = None) -> exp
     and, when ``units`` is given, to those units."""
     if ind.is_reported:
         raise ValueError(f"indicator {ind.id} is reported (source {ind.source}); it has no query")
+    table, period = ind.population, ind.period
+    assert table is not None and period is not None  # a computed indicator has both (definitions.Reader.computed)
     first, last = window_dates(p, ind.window)
     low, high = (_cast(exp.Literal.string(d.isoformat()), exp.DataType.Type.DATE) for d in (first, last))
     if ind.period_end:  # the row's span [period, period_end] overlaps [first, last]; no end = still open
@@ -131,23 +140,24 @@ def population(ind: Indicator, p: Period, units: list[str] | None = None) -> exp
             exp.column(ind.period_end, quoted=True).is_(exp.null()),
             exp.GTE(this=_col(ind.period_end), expression=low.copy()),
         )
-        in_period = exp.and_(exp.LTE(this=_col(ind.period), expression=high), exp.paren(ends_after))
+        in_period = exp.and_(exp.LTE(this=_col(period), expression=high), exp.paren(ends_after))
     else:
-        in_period = exp.Between(this=_col(ind.period), low=low, high=high)
+        in_period = exp.Between(this=_col(period), low=low, high=high)
     condition = exp.and_(in_period, exp.paren(ind.where.copy())) if ind.where is not None else in_period
     if units is not None:
-        condition = exp.and_(condition, unit_condition(ind.population, units))
+        condition = exp.and_(condition, unit_condition(table, units))
     # Built from nodes with copy=False: the builders' string parsing and tree copies cost ~60 ms an
     # indicator, more than DuckDB needs to run the query.
     return (
         exp.select(exp.Star(), copy=False)
-        .from_(exp.to_table(ind.population, quoted=True), copy=False)
+        .from_(exp.to_table(table, quoted=True), copy=False)
         .where(condition, copy=False)
     )
 
 
 def compile_indicator(ind: Indicator, p: Period, units: list[str] | None = None) -> exp.Select:
     pop = population(ind, p, units)
+    assert ind.measure is not None  # a computed indicator has its measure (definitions.Reader.computed)
     num, den = aggregates(ind.measure)
     den = _double(den) if den is not None else _double(exp.null())
     pop_table = exp.to_table("pop")
@@ -168,7 +178,7 @@ def compile_indicator(ind: Indicator, p: Period, units: list[str] | None = None)
         q = q.from_(pop_table.copy(), copy=False)
         return q.group_by(_col(column), copy=False) if column else q
 
-    agg = branch(TOTAL, None)
+    agg: exp.Query = branch(TOTAL, None)
     for b in ind.breakdowns:
         agg = exp.union(agg, branch(b, b), distinct=False, copy=False)
     columns = [exp.column(c) for c in ("breakdown", "breakdown_value", "numerator", "denominator")]
@@ -180,16 +190,19 @@ def compile_indicator(ind: Indicator, p: Period, units: list[str] | None = None)
     )
 
 
-def membership(m: Measure) -> tuple[exp.Expression, exp.Expression | None]:
+def membership(m: Measure) -> tuple[exp.Expr, exp.Expr | None]:
     """(in numerator, in denominator) conditions of one population row under measure ``m``: which
     rows the numerator and the denominator count (the denominator's is None when there is none)."""
     true = exp.true()
     if m.kind == "share":
+        assert m.condition is not None  # a share has its condition (definitions.Reader.measure)
         return m.condition.copy(), true
     if m.kind == "mean":
+        assert m.column is not None  # a mean names its column
         has = exp.Not(this=_col(m.column).is_(exp.null()))
         return has, has.copy()
     if m.kind == "ratio":
+        assert m.numerator is not None and m.denominator is not None  # a ratio has both parts
         num, den = (
             part.where.copy() if part.where is not None else exp.true() for part in (m.numerator, m.denominator)
         )
@@ -198,11 +211,12 @@ def membership(m: Measure) -> tuple[exp.Expression, exp.Expression | None]:
 
 
 def compile_rows(
-    ind: Indicator, p: Period, units: list[str] | None = None, columns: list[str] = (), only: str | None = None
+    ind: Indicator, p: Period, units: list[str] | None = None, columns: Sequence[str] = (), only: str | None = None
 ) -> exp.Select:
     """The population rows behind an indicator: ``columns`` plus ``in_numerator`` and
     ``in_denominator`` (booleans; NULL when the measure has no denominator). ``only`` =
     ``numerator`` or ``denominator`` keeps the rows that part counts."""
+    assert ind.measure is not None  # a computed indicator has its measure (definitions.Reader.computed)
     num, den = membership(ind.measure)
     flag = lambda cond: exp.Coalesce(this=exp.paren(cond), expressions=[exp.false()])  # noqa: E731
     den_flag = flag(den) if den is not None else exp.cast(exp.null(), "boolean")
@@ -241,7 +255,7 @@ def compile_months(tables) -> exp.Select | None:
     ]
     if not parts:
         return None
-    union = parts[0]
+    union: exp.Query = parts[0]
     for p in parts[1:]:
         union = exp.union(union, p, distinct=False, copy=False)
     return (

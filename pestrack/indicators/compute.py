@@ -43,11 +43,14 @@ def _reported(ind: Indicator, p: Period) -> list[Result]:
 def without_register_data(indicators: list[Indicator], engine: Engine) -> list[Indicator]:
     """The indicators whose population is a register table (course results, …) that the data folder
     does not have: it is imported separately (``pestrack analytics import``), so they are left out."""
-    return [
-        i
-        for i in indicators
-        if not i.is_reported and i.population not in engine.tables and BY_NAME[i.population].register
-    ]
+    out = []
+    for i in indicators:
+        if i.is_reported:
+            continue
+        assert i.population is not None  # a computed indicator has its population (definitions.Reader.computed)
+        if i.population not in engine.tables and BY_NAME[i.population].register:
+            out.append(i)
+    return out
 
 
 def compute(indicators: list[Indicator], engine: Engine, p: Period, units: list[str] | None = None) -> list[Result]:
@@ -59,7 +62,10 @@ def compute(indicators: list[Indicator], engine: Engine, p: Period, units: list[
     skipped = {i.id for i in without_register_data(indicators, engine)}
     computed = []
     for ind in indicators:
-        if ind.is_reported or ind.id in skipped or (units is not None and not scopable(ind.population)):
+        if ind.is_reported or ind.id in skipped:
+            continue
+        assert ind.population is not None  # a computed indicator has its population (definitions.Reader.computed)
+        if units is not None and not scopable(ind.population):
             continue
         if ind.population not in engine.tables:
             raise FileNotFoundError(

@@ -80,8 +80,8 @@ def read_yaml(path: Path):
 class Measure:
     kind: str  # one of MEASURES
     column: str | None = None  # distinct_count, mean, sum
-    condition: exp.Expression | None = None  # share: the numerator's condition
-    where: exp.Expression | None = None  # a ratio part's own filter
+    condition: exp.Expr | None = None  # share: the numerator's condition
+    where: exp.Expr | None = None  # a ratio part's own filter
     numerator: Measure | None = None  # ratio
     denominator: Measure | None = None  # ratio
     divide_by: float | None = None  # mean, sum: the sum divided by this (a unit conversion)
@@ -108,7 +108,7 @@ class Indicator:
     definition: str = ""  # in English; definition_sv in Swedish (the results page)
     definition_sv: str = ""
     population: str | None = None
-    where: exp.Expression | None = None
+    where: exp.Expr | None = None
     measure: Measure | None = None
     period: str | None = None
     period_end: str | None = None  # with period: rows whose span [period, period_end] overlaps
@@ -158,7 +158,7 @@ class _Reader:
         )
         self.errors.append(f"{self.path}:{line}: indicator {self.id}: {message}")
 
-    def filter(self, where: dict, key: str, table: str | None) -> exp.Expression | None:
+    def filter(self, where: dict, key: str, table: str | None) -> exp.Expr | None:
         text = where.get(key)
         try:
             tree = filters.parse(text)
@@ -249,6 +249,7 @@ class _Reader:
         unit = item.get("unit")
         if unit not in UNITS:
             self.error(item, "unit", f"unit {unit!r} is not one of {', '.join(UNITS)}")
+            unit = ""  # a placeholder: with an error noted, read() gives no indicator
         direction, band = self.direction(item.get("direction"))
         precision = item.get("precision")
         if not isinstance(precision, int) or isinstance(precision, bool) or not 0 <= precision <= MAX_PRECISION:
@@ -257,6 +258,7 @@ class _Reader:
                 "precision",
                 f"precision must be a whole number of decimals from 0 to {MAX_PRECISION} (got {precision!r})",
             )
+            precision = 0  # a placeholder, as for the unit
         ind = Indicator(
             id=self.id,
             name={k: v for k, v in name.items() if k in ("sv", "en")},

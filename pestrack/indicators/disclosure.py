@@ -85,7 +85,7 @@ def disclose(results: list[Result], below: int) -> list[Result]:
             marker[shown[0]] = WITHHELD
         else:
             marker[total] = WITHHELD
-    return [_withhold(r, marker[i]) if marker[i] else r for i, r in enumerate(results)]
+    return [_withhold(r, m) if (m := marker[i]) else r for i, r in enumerate(results)]
 
 
 def _empty(r: Result) -> bool:

@@ -17,18 +17,19 @@ from sqlglot import exp
 
 from pestrack.analytics.schema import TABLES
 
-Row = tuple[str, str | None, float | None, float | None, float | None]
+Row = tuple[str, str | None, float | None, float | None, float | None]  # a row of an indicator's query (compile.py)
 
 
 class Engine:
     dialect = "duckdb"
     tables: dict[str, Path] = {}  # the analytics tables found in the data folder
 
-    def run(self, query: exp.Expression) -> list[Row]:
+    def run(self, query: exp.Expression) -> list[tuple]:
+        """The rows of any query (an indicator's give Row; the results layer's months, counts and pages others)."""
         raise NotImplementedError
 
     def run_all(self, queries: list[exp.Expression]) -> list[list[Row]]:
-        """The rows of each query, in the order of ``queries`` (one after the other here)."""
+        """The rows of each indicator query, in the order of ``queries`` (one after the other here)."""
         return [self.run(q) for q in queries]
 
     def close(self) -> None:
@@ -73,7 +74,9 @@ class DuckDBEngine(Engine):
         import duckdb
 
         self.con = duckdb.connect(":memory:")
-        self.threads = self.con.execute("SELECT current_setting('threads')").fetchone()[0]
+        threads = self.con.execute("SELECT current_setting('threads')").fetchone()
+        assert threads is not None  # a SELECT without FROM gives one row
+        self.threads = threads[0]
         self.workers = workers or self.threads
         self.con.execute("SET parquet_metadata_cache = true")
         self.con.execute("SET preserve_insertion_order = false")
@@ -83,7 +86,7 @@ class DuckDBEngine(Engine):
             literal = exp.Literal.string(str(path)).sql(dialect="duckdb")
             self.con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet({literal})')
 
-    def run(self, query: exp.Expression, con=None) -> list[Row]:
+    def run(self, query: exp.Expression, con=None) -> list[tuple]:
         return (con or self.con).execute(query.sql(dialect=self.dialect)).fetchall()
 
     def run_all(self, queries: list[exp.Expression]) -> list[list[Row]]:
@@ -169,7 +172,7 @@ class PostgresEngine(Engine):
                 copy.write(buffer.getbuffer())
         self.conn.execute(f"ANALYZE {table}")
 
-    def run(self, query: exp.Expression) -> list[Row]:
+    def run(self, query: exp.Expression) -> list[tuple]:
         return self.conn.execute(query.sql(dialect=self.dialect)).fetchall()
 
     def close(self) -> None:
@@ -247,7 +250,7 @@ class SparkEngine(Engine):
         for name, path in self.tables.items():
             self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
 
-    def run(self, query: exp.Expression) -> list[Row]:
+    def run(self, query: exp.Expression) -> list[tuple]:
         return [tuple(r) for r in self.spark.sql(query.sql(dialect=self.dialect)).collect()]
 
     def close(self) -> None:

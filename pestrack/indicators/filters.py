@@ -24,8 +24,8 @@ class FilterError(ValueError):
     pass
 
 
-def parse(text: str) -> exp.Expression:
-    """Parse a filter; raises FilterError for anything that is not one expression."""
+def parse(text: object) -> exp.Expr:
+    """Parse a filter (a value read from YAML); raises FilterError for anything that is not one expression."""
     if not isinstance(text, str) or not text.strip():
         raise FilterError("a filter must be a non-empty text")
     try:
@@ -39,7 +39,8 @@ def parse(text: str) -> exp.Expression:
 
 class _Checker:
     def __init__(self, catalogue: Catalogue, table: str):
-        self.catalogue, self.table, self.errors = catalogue, table, []
+        self.catalogue, self.table = catalogue, table
+        self.errors: list[str] = []
 
     def column(self, node: exp.Column):
         if node.table:
@@ -50,7 +51,7 @@ class _Checker:
             self.errors.append(f"unknown column {node.name!r} in table {self.table!r}")
         return info
 
-    def value_kind(self, node: exp.Expression) -> str | None:
+    def value_kind(self, node: exp.Expr) -> str | None:
         """The kind of an operand (text, number, date, bool), or None after an error."""
         if isinstance(node, exp.Paren):
             return self.value_kind(node.this)
@@ -78,14 +79,14 @@ class _Checker:
         self.errors.append(f"{node.sql()!r} is not allowed in a filter (only columns and literal values)")
         return None
 
-    def same_kind(self, left: exp.Expression, right: exp.Expression, where: exp.Expression):
+    def same_kind(self, left: exp.Expr, right: exp.Expr, where: exp.Expr):
         a, b = self.value_kind(left), self.value_kind(right)
         if a and b and a != b:
             self.errors.append(f"type mismatch in {where.sql()!r}: {a} compared with {b}")
         for col, lit in ((left, right), (right, left)):
             self.code(col, lit)
 
-    def code(self, col: exp.Expression, lit: exp.Expression):
+    def code(self, col: exp.Expr, lit: exp.Expr):
         """A text literal compared with a coded column must be one of its codes."""
         if isinstance(col, exp.Column) and isinstance(lit, exp.Literal) and lit.is_string:
             info = self.catalogue.column(self.table, col.name)
@@ -94,7 +95,7 @@ class _Checker:
                     f"{lit.name!r} is not a code of {col.name} in the profile (codes: {', '.join(sorted(info.codes))})"
                 )
 
-    def predicate(self, node: exp.Expression):
+    def predicate(self, node: exp.Expr):
         if isinstance(node, (exp.And, exp.Or)):
             self.predicate(node.this)
             self.predicate(node.expression)
@@ -125,7 +126,7 @@ class _Checker:
             self.errors.append(f"{node.sql()!r} is not allowed in a filter")
 
 
-def check(tree: exp.Expression, catalogue: Catalogue, table: str) -> list[str]:
+def check(tree: exp.Expr, catalogue: Catalogue, table: str) -> list[str]:
     """Every problem with a parsed filter over ``table``: unknown columns, type mismatches, codes
     not in the profile, forbidden constructs and conditions that can never be true."""
     checker = _Checker(catalogue, table)
@@ -137,7 +138,7 @@ def check(tree: exp.Expression, catalogue: Catalogue, table: str) -> list[str]:
     return checker.errors
 
 
-def _literal(node: exp.Expression):
+def _literal(node: exp.Expr):
     if isinstance(node, exp.Paren):
         return _literal(node.this)
     if isinstance(node, exp.Literal):
@@ -151,7 +152,7 @@ def _literal(node: exp.Expression):
     return None
 
 
-def _conjuncts(node: exp.Expression) -> list[exp.Expression]:
+def _conjuncts(node: exp.Expr) -> list[exp.Expr]:
     while isinstance(node, exp.Paren):
         node = node.this
     if isinstance(node, exp.And):
@@ -159,7 +160,7 @@ def _conjuncts(node: exp.Expression) -> list[exp.Expression]:
     return [node]
 
 
-def never_true(tree: exp.Expression, catalogue: Catalogue, table: str) -> str | None:
+def never_true(tree: exp.Expr, catalogue: Catalogue, table: str) -> str | None:
     """Why a conjunction of simple conditions can never hold (None when it may hold).
 
     Catches the mistakes that happen: one column equal to two values, an IN list disjoint from an

@@ -66,7 +66,7 @@ def goal_statuses(goals: Goals, indicator_status: dict[str, str | None], year: i
         if goal.id in out:
             return out[goal.id]["status"]
         evidence = [indicator_status.get(r.id) for r in goal.indicators if r.id]
-        evidence += [ACTIVITY_EVIDENCE.get(a.status) for a in goal.activities]
+        evidence += [ACTIVITY_EVIDENCE.get(a.status) for a in goal.activities if a.status]
         evidence += [visit(child) for child in goals.children(goal.id)]
         suggested = combine([e for e in evidence if e])
         assessment = goal.assessment.get(year)

@@ -7,8 +7,10 @@ are read by the same reader as the computed ones.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeGuard, TypeVar
 
 from pestrack.indicators.catalogue import load_catalogue, profile_path
 from pestrack.indicators.definitions import (
@@ -28,6 +30,7 @@ ACTIVITY_STATUSES = ("done", "deviation")
 GOAL_FIELDS = {"id", "level", "parent", "title", "indicators", "activities", "assessment"}
 REF_FIELDS = {"id", "name", "tolerance", "analysis"}
 ACTIVITY_FIELDS = {"text", "status", "analysis"}
+T = TypeVar("T")
 
 
 @dataclass
@@ -82,13 +85,18 @@ def _text(value) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
+def _number(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _tolerance(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1
+    return _number(value) and 0 <= value < 1
 
 
 class _GoalReader:
     def __init__(self, path: Path, known_ids: set[str]):
-        self.path, self.known_ids, self.errors = path, known_ids, []
+        self.path, self.known_ids = path, known_ids
+        self.errors: list[str] = []
 
     def error(self, node: dict, key: str | None, message: str):
         line = node.get(KEYS, {}).get(key) or node.get(LINE, "?")
@@ -141,7 +149,7 @@ class _GoalReader:
 
     def assessment(self, node: dict, goal_id: str) -> dict[int, Assessment]:
         value = node.get("assessment") or {}
-        out = {}
+        out: dict[int, Assessment] = {}
         if not isinstance(value, dict):
             self.error(node, "assessment", f"goal {goal_id}: assessment must map a year to {{status, analysis}}")
             return out
@@ -172,28 +180,30 @@ class _GoalReader:
         self.unknown(node, GOAL_FIELDS, f"goal {goal_id}")
         if not isinstance(node.get("id"), str) or not node["id"]:
             self.error(node, "id", 'a goal needs an id (a text such as "3.2.1")')
-        if node.get("level") not in LEVELS:
-            self.error(node, "level", f"goal {goal_id}: level {node.get('level')!r} is not one of {', '.join(LEVELS)}")
+        level = node.get("level")
+        if level not in LEVELS:
+            self.error(node, "level", f"goal {goal_id}: level {level!r} is not one of {', '.join(LEVELS)}")
         if not _text(node.get("title")):
             self.error(node, "title", f"goal {goal_id}: title must be a text")
         goal = Goal(
             goal_id,
-            node.get("level"),
+            str(level),  # as given when it is not a level (the error is noted; load_goals raises)
             node.get("parent"),
             str(node.get("title") or "").strip(),
             node.get(LINE, 0),
             assessment=self.assessment(node, goal_id),
         )
-        for key, read, out in (
-            ("indicators", self.ref, goal.indicators),
-            ("activities", self.activity, goal.activities),
-        ):
-            items = node.get(key) or []
-            if not isinstance(items, list):
-                self.error(node, key, f"goal {goal_id}: {key} must be a list")
-                continue
-            out += [x for x in (read(item, goal_id) for item in items) if x is not None]
+        goal.indicators += self.items(node, "indicators", goal_id, self.ref)
+        goal.activities += self.items(node, "activities", goal_id, self.activity)
         return goal
+
+    def items(self, node: dict, key: str, goal_id: str, read: Callable[[object, str], T | None]) -> list[T]:
+        """The goal's list ``key`` read item by item with ``read`` (which notes the errors)."""
+        items = node.get(key) or []
+        if not isinstance(items, list):
+            self.error(node, key, f"goal {goal_id}: {key} must be a list")
+            return []
+        return [x for x in (read(item, goal_id) for item in items) if x is not None]
 
     def hierarchy(self, goals: list[Goal], nodes: dict[str, dict]):
         seen: dict[str, Goal] = {}
@@ -210,7 +220,7 @@ class _GoalReader:
                 self.error(nodes[g.id], "parent", f"goal {g.id}: an {LEVELS[0]} goal has no parent")
             elif depth > 0 and parent is None:
                 self.error(nodes[g.id], "parent", f"goal {g.id}: parent {g.parent!r} is not a goal of this file")
-            elif depth > 0 and parent.level != LEVELS[depth - 1]:
+            elif depth > 0 and parent is not None and parent.level != LEVELS[depth - 1]:
                 self.error(
                     nodes[g.id],
                     "parent",
@@ -295,15 +305,15 @@ def budget_adherence(path: Path) -> tuple[tuple[str, dict[int, float]] | None, l
             continue
         total_adjusted = total_actual = 0.0
         for row in rows:
-            nums = [row.get(k) if isinstance(row, dict) else None for k in ("adjusted_budget", "actual")]
-            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in nums):
+            adjusted, actual = (row.get(k) if isinstance(row, dict) else None for k in ("adjusted_budget", "actual"))
+            if not (_number(adjusted) and _number(actual)):
                 errors.append(
                     f"{path}:{row.get(LINE, line) if isinstance(row, dict) else line}: "
                     f"a budget row needs numbers adjusted_budget and actual"
                 )
                 continue
-            total_adjusted += nums[0]
-            total_actual += nums[1]
+            total_adjusted += adjusted
+            total_actual += actual
         if total_adjusted <= 0:
             errors.append(f"{path}:{line}: the adjusted net budget for {year} must be above 0")
             continue

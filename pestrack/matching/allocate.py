@@ -151,20 +151,20 @@ def _candidates(values: _Values, positions, k: int) -> np.ndarray:
     kk = min(n, k * int(max(positions.max(initial=1), 1)))
     best_fit = np.zeros((0, m), np.int32)  # per place, the best fits seen so far and their applicants
     best_row = np.zeros((0, m), np.int64)
-    pairs = []
+    found: list[np.ndarray] = []
     for rows in _blocks(n):
         fit = values.block(rows)
         ka = min(k, m)
         top = np.argpartition(-fit, ka - 1, axis=1)[:, :ka] if ka < m else np.tile(np.arange(m), (len(rows), 1))
-        pairs.append(np.stack([np.repeat(rows, top.shape[1]), top.ravel()], 1))
+        found.append(np.stack([np.repeat(rows, top.shape[1]), top.ravel()], 1))
         both_fit = np.concatenate([best_fit, fit])
         both_row = np.concatenate([best_row, np.broadcast_to(rows[:, None], fit.shape)])
         if len(both_fit) > kk:
             keep = np.argpartition(-both_fit, kk - 1, axis=0)[:kk]
             both_fit, both_row = np.take_along_axis(both_fit, keep, 0), np.take_along_axis(both_row, keep, 0)
         best_fit, best_row = both_fit, both_row
-    pairs.append(np.stack([best_row.ravel(), np.tile(np.arange(m), best_row.shape[0])], 1))
-    pairs = np.unique(np.concatenate(pairs), axis=0)
+    found.append(np.stack([best_row.ravel(), np.tile(np.arange(m), best_row.shape[0])], 1))
+    pairs = np.unique(np.concatenate(found), axis=0)
     return pairs[values.fit(pairs[:, 0], pairs[:, 1]) > 0]
 
 
@@ -269,7 +269,7 @@ def explain(alloc: Allocation, score, feasible, priority, ids, place_ids, rule_c
     says for an applicant without any allowed place how many places each hard rule excluded."""
     n = score.shape[0]
     priority = np.zeros(n) if priority is None else np.asarray(priority)
-    holder = {}
+    holder: dict[int, list[int]] = {}
     for i, j in enumerate(alloc.place_of):
         if j >= 0:
             holder.setdefault(int(j), []).append(i)

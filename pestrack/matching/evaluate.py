@@ -26,7 +26,7 @@ from pestrack.matching.esco import Taxonomy, taxonomy
 from pestrack.matching.score import COMPONENTS, WEIGHTS, Matcher, Opening, Participant, top_k
 
 LAT, LON = (59.20, 59.45), (17.80, 18.20)  # Stockholm
-KINDS = (
+KINDS: tuple[tuple[str, dict[str, object], float], ...] = (  # place type, its rules, its share
     ("regular", {}, 0.5),
     ("stockholmsjobb", {"requires_programme": "jobbtorg"}, 0.2),
     ("praktik", {}, 0.2),
@@ -164,25 +164,26 @@ def evaluate(n_participants: int = 2000, n_places: int = 1000, seed: int = 0, k:
     full = Matcher(data.participants, data.places, tax=tax)
     data.hired = hidden_hires(data, full, seed)
     ranked, _ = full.top_places(k)
-    result = {
+    recall = {"matcher": recall_at(ranked, data.hired, k)}
+    result: dict[str, object] = {
         "participants": n_participants,
         "places": n_places,
         "seed": seed,
         "k": k,
         "hired": int((data.hired >= 0).sum()),
-        "recall": {"matcher": recall_at(ranked, data.hired, k)},
+        "recall": recall,
     }
-    result["recall"]["keyword baseline"] = recall_at(keyword_ranking(data, full, k, tax), data.hired, k)
+    recall["keyword baseline"] = recall_at(keyword_ranking(data, full, k, tax), data.hired, k)
     rng = np.random.default_rng(seed + 2)
     random_rank = np.array([rng.permutation(n_places)[:k] for _ in range(n_participants)])
-    result["recall"]["random"] = recall_at(random_rank, data.hired, k)
+    recall["random"] = recall_at(random_rank, data.hired, k)
     for c in COMPONENTS:
         if not WEIGHTS[c] or (c == "text" and full.text_p is None):  # no free texts in the data
             continue
         without = Matcher(data.participants, data.places, {**WEIGHTS, c: 0.0}, tax=tax)
-        result["recall"][f"without {c}"] = recall_at(without.top_places(k)[0], data.hired, k)
+        recall[f"without {c}"] = recall_at(without.top_places(k)[0], data.hired, k)
         alone = Matcher(data.participants, data.places, {c: 1.0}, tax=tax)
-        result["recall"][f"{c} only"] = recall_at(alone.top_places(k)[0], data.hired, k)
+        recall[f"{c} only"] = recall_at(alone.top_places(k)[0], data.hired, k)
     # mean weighted contribution of each component to the scores of the top-k lists
     contrib = {c: 0.0 for c in COMPONENTS}
     rows = np.arange(min(n_participants, 500))

@@ -29,7 +29,9 @@ class BadFile(ValueError):
 
 def _read(path: Path, required: tuple[str, ...], parse) -> list:
     source = open_source(path)
-    problems, out, seen = [], [], {}
+    problems: list[str] = []
+    out = []
+    seen: dict[str, int] = {}  # id -> the line it is first on
     try:
         missing = [c for c in required if c not in source.header]
         if missing:

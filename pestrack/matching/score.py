@@ -186,7 +186,8 @@ class Matcher:
             else np.zeros((len(self.skill_rows), V), np.float32)
         )
         # hard rules and the other components
-        self.programme_codes = sorted({q.kind_rules.get("requires_programme") for q in Q} - {None})
+        required = (q.kind_rules.get("requires_programme") for q in Q)
+        self.programme_codes = sorted({c for c in required if c is not None})
         if len(self.programme_codes) > 62:
             raise ValueError("more than 62 programmes required by places")
         bit = {c: 1 << k for k, c in enumerate(self.programme_codes)}
@@ -293,9 +294,10 @@ class Matcher:
 
     def feasible(self, rows, chord2=None) -> np.ndarray:
         """The hard rules together for participants ``rows`` × every place (True: allowed)."""
-        ok = None
+        ok: np.ndarray | None = None
         for allowed in self.rules(rows, chord2).values():
             ok = allowed if ok is None else np.logical_and(ok, allowed, out=ok)
+        assert ok is not None  # rules() always gives every hard rule
         return ok
 
     def components(self, rows, chord2=None) -> dict[str, np.ndarray]:

@@ -77,7 +77,8 @@ class Row:
         the reported indicator's source (``SCB, konjunkturstatistik över vakanser``), "" if undefined."""
         if self.indicator is None:
             return ""
-        return self.indicator.source if self.indicator.is_reported else COMPUTED
+        source = self.indicator.source  # set for a reported indicator only (is_reported)
+        return source if source is not None else COMPUTED
 
     def cells(self, year: int, lang: str) -> dict[str, str]:
         """The row's printed cells, keyed by CSV_COLUMNS (without goal_id and indicator)."""
@@ -87,6 +88,7 @@ class Row:
         fmt = lambda v, key: printed(ind, v, lang, key)  # noqa: E731
         targets = ind.targets.get(year, {})
         no_data = NO_DATA[lang] if self.no_data and self.values.get("outcome") is None else ""
+        fulfilment = FULFILMENT[lang].get(self.fulfilment, "") if self.fulfilment else ""
         return {
             "outcome": fmt(self.values.get("outcome"), "outcome") or no_data,
             "outcome_men": fmt(self.values.get("men"), "men"),
@@ -95,7 +97,7 @@ class Row:
             "target": fmt(self.target if self.scoped else targets.get("own"), "target"),
             "kf_target": "" if self.scoped else fmt(targets.get("kf"), "kf"),
             "period": "",
-            "fulfilment": NOT_COMPARED[lang] if self.not_compared else FULFILMENT[lang].get(self.fulfilment, ""),
+            "fulfilment": NOT_COMPARED[lang] if self.not_compared else fulfilment,
         }
 
 
@@ -165,6 +167,7 @@ def _computed_values(
                 if r.breakdown == TOTAL:
                     out[(r.indicator_id, p.label, TOTAL)] = r
                 elif r.breakdown == "sex":
+                    assert r.breakdown_value is not None  # a breakdown's row names its category (compile.py)
                     out[(r.indicator_id, p.label, r.breakdown_value)] = r
     return out
 
@@ -245,11 +248,16 @@ def build(
     rows, fulfilled = [], {}
     for goal in goals.goals:
         for ref in goal.indicators:
-            ind = defined.get(ref.id) or reported.get(ref.id)
+            ind = (defined.get(ref.id) or reported.get(ref.id)) if ref.id else None
+            if ind is not None:
+                name = ind.name
+            else:
+                assert ref.name is not None  # a goal's indicator is defined (its id) or named (goals.py)
+                name = {"sv": ref.name}
             # the analyses are the city's: a subset's report carries none of them
             row = Row(
                 goal.id,
-                ind.name if ind else {"sv": ref.name},
+                name,
                 ind,
                 analysis=ref.analysis.get(year, "") if units is None else "",
             )
@@ -260,7 +268,8 @@ def build(
                 target, reason = scoped_target(ind.targets.get(year, {}), units)
                 # a whole-city figure has no value for a subset at all (shown so), rather than one not compared
                 row.scoped, row.target = units is not None, target
-                row.not_compared = reason == CITY_ONLY and not ind.is_reported and scopable(ind.population)
+                # not compared: a computed indicator (reported ones have no population) on a table with units
+                row.not_compared = reason == CITY_ONLY and ind.population is not None and scopable(ind.population)
                 withheld = isinstance(outcome, str) and not ind.is_reported
                 row.fulfilment = (
                     None

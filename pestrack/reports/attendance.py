@@ -16,6 +16,7 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from django.db.models import Q
@@ -27,6 +28,9 @@ from django.utils.translation import gettext as _
 from pestrack.records import access
 from pestrack.records.audit import log
 from pestrack.records.spreadsheet import safe_cell
+
+if TYPE_CHECKING:
+    from pestrack.records.org.models import OrgUnit
 
 
 def parse_month(text: str) -> dt.date:
@@ -67,7 +71,7 @@ class Row:
 
 @dataclass
 class AttendanceReport:
-    unit: object
+    unit: OrgUnit  # the referring unit
     month: dt.date
     rows: list[Row]
     reasons: list[tuple[str, str]]  # (code, label) of the absence reasons, in the profile's order
@@ -77,7 +81,7 @@ class AttendanceReport:
         return sorted({r.person_id for r in self.rows})
 
     def totals(self) -> dict:
-        by_reason = Counter()
+        by_reason: Counter[str] = Counter()
         for r in self.rows:
             by_reason.update(r.absent_by_reason)
         return {
@@ -89,7 +93,7 @@ class AttendanceReport:
         }
 
 
-def build(unit, month: dt.date, *, enrolments, user=None, today: dt.date | None = None) -> AttendanceReport:
+def build(unit: OrgUnit, month: dt.date, *, enrolments, user=None, today: dt.date | None = None) -> AttendanceReport:
     """The report of ``unit`` for ``month`` over ``enrolments`` (the ones the reader may read), with
     identities shown as ``user`` may see them (masked when protected; ``user=None`` masks them)."""
     from pestrack.records.casework.models import Participation
@@ -246,7 +250,7 @@ def write_pdf(report: AttendanceReport, out) -> None:
     from reportlab.lib.units import mm
     from reportlab.platypus import SimpleDocTemplate, Spacer
 
-    from pestrack.reports.pdf import _fonts, _styles, grid
+    from pestrack.reports.pdf import GridRow, _fonts, _styles, grid
     from pestrack.reports.pdf_tags import Tagged, TaggingCanvas
 
     _fonts()
@@ -267,10 +271,9 @@ def write_pdf(report: AttendanceReport, out) -> None:
         Spacer(1, 6),
     ]
     columns = _columns(report)
-    data = [list(columns)]
-    for r in report.rows:
-        data.append([(c, "num" if isinstance(c, int) else "cell") for c in _cells(report, r)])
-    data.append([(c, "num" if isinstance(c, int) else "cell") for c in _total_cells(report)])
+    data: list[GridRow] = [list(columns)]
+    for cells in [*(_cells(report, r) for r in report.rows), _total_cells(report)]:
+        data.append([(str(c), "num" if isinstance(c, int) else "cell") for c in cells])
     if not report.rows:
         story.append(
             p(_("No participants referred with financial assistance took part in a measure this month."), "body")

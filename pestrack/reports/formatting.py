@@ -29,13 +29,13 @@ def number(value: float, precision: int, lang: str = "sv") -> str:
     return text
 
 
-def cell(value, unit: str, precision: int, lang: str = "sv") -> str:
-    """A table cell: a number with its unit, a text as written, nothing for None."""
+def cell(value, unit: str | None, precision: int, lang: str = "sv") -> str:
+    """A table cell: a number with its unit (None: a bare number), a text as written, nothing for None."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
-    return number(value, precision, lang) + UNIT_SUFFIX[lang].get(unit, "")
+    return number(value, precision, lang) + (UNIT_SUFFIX[lang].get(unit, "") if unit else "")
 
 
 # Which report cell a value of the results pages is printed as: the total as the outcome, a breakdown's

@@ -10,6 +10,7 @@ a heading whose longest word is wider than its column is set smaller until the w
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -49,6 +50,9 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
+# A row of a grid: the column headings (texts), or body cells (text, style name), None beside a spanned note
+GridRow = list[str | tuple[str, str] | None]
+
 CELL_PADDING = 6  # ReportLab's table cells: 6 points left and right
 MIN_HEAD_SIZE = 5.5
 
@@ -69,7 +73,7 @@ def _status(status: str | None, lang: str) -> str:
 _tables = itertools.count()  # each table's key in the structure tree
 
 
-def grid(rows: list[list], widths: list[float], spans: list[int] = ()):
+def grid(rows: list[GridRow], widths: list[float], spans: Sequence[int] = ()):
     """A tagged table whose first row is its column headings (TH, each set to fit its column) and
     whose other cells are (text, style name) pairs (TD), or None for the empty cells of a spanned row.
     Documents with such tables are built with ``canvasmaker=TaggingCanvas``."""
@@ -77,16 +81,17 @@ def grid(rows: list[list], widths: list[float], spans: list[int] = ()):
     cells = []
     for r, row in enumerate(rows):
         out_row = []
-        for c, text in enumerate(row):
-            if text is None:
+        for c, cell in enumerate(row):
+            if cell is None:
                 out_row.append("")
             elif r == 0:
-                size = head_size(str(text), widths[c])
+                size = head_size(str(cell), widths[c])
                 style = ParagraphStyle(f"head{size}", st["head"], fontSize=size, leading=size * 1.2)
-                out_row.append(Tagged(escape(str(text)), style, "TH", (key, r, c)))
+                out_row.append(Tagged(escape(str(cell)), style, "TH", (key, r, c)))
             else:
-                text, style = text
-                out_row.append(Tagged(escape(str(text)), st[style], "TD", (key, r, c)))
+                assert isinstance(cell, tuple)  # a body cell is (text, style name)
+                text, style_name = cell
+                out_row.append(Tagged(escape(str(text)), st[style_name], "TD", (key, r, c)))
         cells.append(out_row)
     return table(cells, widths, spans)
 
@@ -116,7 +121,8 @@ def story(report: AnnualReport, lang: str) -> list:
             out.append(p(status["assessment"].analysis, "note"))
         rows = [r for r in report.rows if r.goal_id == goal.id]
         if rows:
-            data, spans = [[t["indicator"], *(t[c] for c in cols)]], []
+            data: list[GridRow] = [[t["indicator"], *(t[c] for c in cols)]]
+            spans: list[int] = []
             for r in rows:
                 cells = r.cells(report.year, lang)
                 cells["period"] = report.period.label

@@ -16,6 +16,7 @@ carry no ``Scope`` attribute and spanned cells no ``ColSpan``.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName
@@ -66,7 +67,7 @@ def _artifacts(table, event, *args):
         code.append("EMC")
 
 
-def table(rows: list[list], widths: list[float], spans: list[int] = ()) -> LongTable:
+def table(rows: list[list], widths: list[float], spans: Sequence[int] = ()) -> LongTable:
     """A table of Tagged cells (header row first, repeated on each page) with its grid."""
     t = LongTable(rows, colWidths=widths, repeatRows=1, renderCB=_artifacts)
     style = [

@@ -25,7 +25,7 @@ CELL_OF = {**VALUE_KEYS, "target": "target", "kf_target": "kf"}  # report column
 
 def _number_format(unit: str | None, precision: int, lang: str) -> str:
     digits = "0" if precision == 0 else "0." + "0" * precision
-    return ("#,##" + digits) + UNIT_FORMAT[lang].get(unit, "")
+    return ("#,##" + digits) + (UNIT_FORMAT[lang].get(unit, "") if unit else "")
 
 
 def _put(ws, row: int, col: int, value, fmt: str | None = None):
@@ -55,7 +55,7 @@ def build_workbook(report: AnnualReport, lang: str = "sv") -> Workbook:
         _put(ws, r, 1, row.goal_id)
         _put(ws, r, 2, row.name.get(lang) or row.name["sv"])
         for col, key in enumerate(CSV_COLUMNS[2:], start=3):
-            value = cells[key]
+            value: str | float = cells[key]  # the printed text, or a number a spreadsheet can compute with
             if ind is not None and key in VALUE_KEYS:
                 raw = row.values.get(VALUE_KEYS[key])
                 if isinstance(raw, (int, float)):  # at the printed cell's precision (formatting.value)
@@ -63,12 +63,12 @@ def build_workbook(report: AnnualReport, lang: str = "sv") -> Workbook:
                     value = rounded(raw, decimals)
                     value = int(value) if decimals == 0 else value
             elif ind is not None and key in ("target", "kf_target"):
-                raw = (
+                target = (
                     (row.target if key == "target" else None)
                     if row.scoped
                     else ind.targets.get(report.year, {}).get("own" if key == "target" else "kf")
                 )
-                value = raw if isinstance(raw, (int, float)) else value
+                value = target if isinstance(target, (int, float)) else value
             elif key == "period":
                 value = report.period.label
             unit = ind.cell_unit(CELL_OF.get(key, key)) if ind is not None else None

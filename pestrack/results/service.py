@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import os
 import threading
+from collections.abc import Sequence
 from functools import lru_cache
 
 from django.conf import settings
@@ -91,6 +92,7 @@ def available(ind: Indicator, units: list[str] | None) -> bool:
     tables without an organisation unit cannot be limited to units)."""
     if ind.is_reported:
         return units is None
+    assert ind.population is not None  # a computed indicator has its population (definitions.Reader.computed)
     return units is None or scopable(ind.population)
 
 
@@ -157,7 +159,7 @@ def _compute(ind: Indicator, year: int, code: str, units: list[str] | None, brea
     return data.cached(key, run)
 
 
-def results(ind: Indicator, year: int, code: str, units: list[str] | None, dims: list[str] = ()) -> list[Result]:
+def results(ind: Indicator, year: int, code: str, units: list[str] | None, dims: Sequence[str] = ()) -> list[Result]:
     """The total and the breakdowns ``dims`` (dimension names) of an indicator for one period, as
     they may be published (disclosure control: ``disclosure.disclose``)."""
     columns = dimensions(ind)
@@ -232,6 +234,7 @@ def drill_rows(
     if not 1 <= page <= MAX_PAGE:
         raise ValueError(f"page {page}: 1 to {MAX_PAGE}")
     folder = data.analytics_dir()
+    assert ind.population is not None  # rows are a computed indicator's (a reported one has no population)
     names = [c.name for c in BY_NAME[ind.population].columns]
     columns = [c for c in ROW_COLUMNS if c in names]
     for date_column in (ind.period, ind.period_end):

@@ -8,7 +8,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,8 +41,8 @@ class Source:
     encoding: str  # "utf-8-sig", "cp1252" or "xlsx"
     delimiter: str
     rows: Iterator[tuple[int, list[str]]]  # (line number, cell texts); the header is line 1
-    progress: callable  # () -> (done, total) in bytes or rows
-    close: callable
+    progress: Callable[[], tuple[int, int]]  # () -> (done, total) in bytes or rows
+    close: Callable[[], None]
     size: int = 0  # about how many rows follow the header (line breaks, or the sheet's row count)
 
 
