@@ -24,12 +24,16 @@
      person, and every fifth round records an assessment (the workspace form: GET, then POST);
      every third round opens the person's journal page, and every fifth writes a journal entry;
      every fourth opens their meetings (/meetings/, the day or the week);
-   - a manager opens the results dashboard, an indicator page, or the rows behind an indicator.
+   - a manager opens the results dashboard, an indicator page, or the rows behind an indicator;
+   - beside the staff, ``--participants`` (500) participants sign in to the portal with one-time links
+     (made in the set-up) and read one of its pages every ``--participant-think`` seconds (30 s on
+     average): their overview, plan, meetings, matched places or messages.
    Before the load, each manager opens the dashboard and an indicator page once (the results are
    computed then and shared by the server's processes; the times are printed), and the first
    ``--warm-up`` seconds of the load are not counted.
 4. Prints requests per second and the 50th, 95th and 99th percentile times per page, the errors,
    and whether the goals are met: caseload, work list, person, journal and meetings page p95 < 150 ms,
+   every portal page p95 < 200 ms,
    dashboard p95 < 500 ms, no errors. The database is dropped at the end unless ``--keep``.
 
 Not a test: the numbers depend on the machine; docs/results.md records a run.
@@ -60,14 +64,23 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PASSWORD = "kaffekopp-lastprov-7391"  # passes the password policy (not like the user names)
 GOALS_MS = {"caseload": 150, "worklist": 150, "person": 150, "journal": 150, "meetings": 150, "dashboard": 500}
+PORTAL_PAGES = {
+    "portal home": "/portal/",
+    "portal plan": "/portal/plan/",
+    "portal meetings": "/portal/meetings/",
+    "portal places": "/portal/places/",
+    "portal messages": "/portal/messages/",
+}
+GOALS_MS.update(dict.fromkeys(PORTAL_PAGES, 200))
 INDICATOR = "jobbtorg_exit_work_or_studies"
 
 
 # ---- set-up (child process with Django) -----------------------------------------------------------
 
 
-def child_users(caseworkers: int, managers: int) -> dict:
-    """Create the simulated staff; for each caseworker some of their persons with an open enrolment."""
+def child_users(caseworkers: int, managers: int, participants: int = 0) -> dict:
+    """Create the simulated staff; for each caseworker some of their persons with an open enrolment;
+    and a one-time portal sign-in link for each of ``participants`` persons with an open enrolment."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pestrack.settings")
     sys.path.insert(0, str(ROOT))
     import django
@@ -127,6 +140,12 @@ def child_users(caseworkers: int, managers: int) -> dict:
         unit = "jobbtorg" if i == 0 else offices[(i - 1) % len(offices)].code
         add_user(f"bench-mgr-{i:02d}", "unit_manager", [unit], password=PASSWORD)
         plan["managers"].append({"username": f"bench-mgr-{i:02d}", "unit": unit})
+    from pestrack.records.people.models import Person
+    from pestrack.records.portal.signin import create_link
+
+    open_persons = list(Enrolment.objects.filter(end_date__isnull=True).values_list("person_id", flat=True).distinct())
+    chosen = random.Random(7).sample(open_persons, min(participants, len(open_persons)))
+    plan["participants"] = [create_link(p, source="bench") for p in Person.objects.filter(pk__in=chosen)]
     return plan
 
 
@@ -257,6 +276,27 @@ class Caseworker(User):
             self.pause()
 
 
+class Participant(User):
+    """A participant in the portal: signs in with a one-time link (its page, then "Sign in"), then
+    reads a page now and then."""
+
+    def login(self) -> None:
+        path = f"/portal/link/{self.username}/"  # the link's secret stands in for the user name
+        self.request(None, path)
+        text = self.request(None, path, {"csrfmiddlewaretoken": self.csrf()})
+        if 'action="/portal/sign-out/"' not in text:
+            raise SystemExit("a participant could not sign in with a one-time link")
+
+    def run(self, until: float) -> None:
+        time.sleep(self.rng.uniform(0, self.think))  # participants arrive spread out, not all at once
+        super().run(until)
+
+    def round(self, n: int) -> None:
+        page = self.rng.choice(list(PORTAL_PAGES))
+        self.request(page, PORTAL_PAGES[page])
+        self.pause()
+
+
 class Manager(User):
     def round(self, n: int) -> None:
         year = self.rng.choice(["2022", "2023"])
@@ -325,6 +365,8 @@ def main() -> int:
     ap.add_argument("--scale", type=int, default=10)
     ap.add_argument("--caseworkers", type=int, default=50)
     ap.add_argument("--managers", type=int, default=5)
+    ap.add_argument("--participants", type=int, default=500, help="participants in the portal beside the staff")
+    ap.add_argument("--participant-think", type=float, default=30.0, help="mean seconds between their pages")
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--warm-up", type=float, default=20)
     ap.add_argument("--think", type=float, default=3.0, help="mean seconds between a user's requests (1 = stress run)")
@@ -395,7 +437,14 @@ def main() -> int:
                 conn.execute("VACUUM ANALYZE")
         print("... staff users", flush=True)
         child = subprocess.run(
-            [sys.executable, __file__, "--child-users", str(args.caseworkers), str(args.managers)],
+            [
+                sys.executable,
+                __file__,
+                "--child-users",
+                str(args.caseworkers),
+                str(args.managers),
+                str(args.participants),
+            ],
             env=env,
             cwd=ROOT,
             capture_output=True,
@@ -469,6 +518,10 @@ def main() -> int:
                     started = time.perf_counter()
                     m.request(None, path)
                     print(f"    {m.username} {page} {year}: {time.perf_counter() - started:.1f} s", flush=True)
+        users += [
+            Participant(base, secret, stats, args.participant_think, random.Random(rng.random()))
+            for secret in plan["participants"]
+        ]
         print(
             f"... one caseworker and one manager alone, {args.single} rounds each, think time 0 "
             "(what a page costs without contention)",
@@ -494,7 +547,9 @@ def main() -> int:
                 solo.round(n)
         report(alone, 1.0, f"alone (load average {os.getloadavg()[0]:.1f}; req/s not meaningful here)")
         print(
-            f"... {len(plan['caseworkers'])} caseworkers and {len(plan['managers'])} managers on {base} "
+            f"... {len(plan['caseworkers'])} caseworkers, {len(plan['managers'])} managers and "
+            f"{len(plan['participants'])} participants in the portal (a page every {args.participant_think:.0f} s) "
+            f"on {base} "
             f"(gunicorn {args.workers} workers × {args.threads} threads, think time {args.think} s): "
             f"{args.warm_up:.0f} s warm-up, then {args.seconds:.0f} s counted",
             flush=True,
@@ -530,6 +585,6 @@ def main() -> int:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child-users"]:
-        print(json.dumps(child_users(int(sys.argv[2]), int(sys.argv[3]))))
+        print(json.dumps(child_users(*(int(a) for a in sys.argv[2:5]))))
     else:
         sys.exit(main())
