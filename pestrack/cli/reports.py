@@ -98,3 +98,5 @@ def annual_cmd(
     console.print(
         f"{report.period.label}: {len(report.goals.goals)} goals, {len(report.rows)} indicator rows written to {out}"
     )
+    if not report.complete:
+        err.print(f"[yellow]note:[/] {report.incomplete_note('en')}")

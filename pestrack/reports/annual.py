@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pestrack.indicators.compile import TOTAL, scopable
 from pestrack.indicators.compute import compute
+from pestrack.indicators.coverage import covers
 from pestrack.indicators.definitions import Indicator, load_definitions
 from pestrack.indicators.disclosure import disclose
 from pestrack.indicators.engines import ENGINES, Engine
@@ -22,6 +24,7 @@ from pestrack.indicators.goals import Goals, load_goals, load_reported
 from pestrack.indicators.periods import Period, period
 from pestrack.records.spreadsheet import safe_row
 from pestrack.reports.formatting import printed
+from pestrack.reports.labels import incomplete_note
 from pestrack.reports.suppression import suppressed
 
 CSV_COLUMNS = (
@@ -110,6 +113,7 @@ class AnnualReport:
     tables: list = field(default_factory=list)  # reports.tables.TableResult: the other tables (target groups)
     suppress_below: int = 0  # small-cell suppression threshold used (0: none)
     units: list[str] | None = None  # organisation unit paths the report is limited to (None: all)
+    complete: bool = True  # whether the data cover the whole period (indicators.coverage.covers)
 
     @property
     def year(self) -> int:
@@ -119,6 +123,10 @@ class AnnualReport:
         """The unit codes a subset's report covers (``jt-jarva, jt-soderort``), "" for the whole."""
         return ", ".join(u.strip("/").split("/")[-1] for u in self.units or [])
 
+    def incomplete_note(self, lang: str) -> str:
+        """The sentence that says the data do not cover the whole period, "" when they do."""
+        return "" if self.complete else incomplete_note(self.period.label, lang)
+
     def covers_note(self, lang: str) -> str:
         """The sentence that says a report covers only some units, "" for the whole."""
         return f"{COVERS[lang]}: {self.covers()}" if self.units is not None else ""
@@ -126,11 +134,15 @@ class AnnualReport:
 
 def data_years(data: Path) -> list[int]:
     """The years with enrolments starting or ending (or exits) in them in the analytics tables of ``data``."""
-    from pestrack.indicators.coverage import data_years as years
+    return sorted({y for y, _ in _data_months(data)})
+
+
+def _data_months(data: Path) -> dict[tuple[int, int], int]:
+    from pestrack.indicators.coverage import data_months
     from pestrack.indicators.engines import DuckDBEngine
 
     with DuckDBEngine(data) as engine:
-        return years(engine)
+        return data_months(engine)
 
 
 def empty_sources(indicators: list[Indicator], data: Path) -> set[str]:
@@ -288,7 +300,8 @@ def build(
     statuses = goal_statuses(goals, fulfilled, year)
     if units is not None:  # the analyst's assessments are the city's, not a subset's
         statuses = {g: {**s, "assessment": None, "status": s["suggested"]} for g, s in statuses.items()}
-    return AnnualReport(p, goals, rows, statuses, results, suppress_below, units)
+    complete = covers(_data_months(data), p, dt.date.today())
+    return AnnualReport(p, goals, rows, statuses, results, suppress_below, units, complete)
 
 
 def write_csv(report: AnnualReport, out: Path, lang: str = "sv", comma: bool = False) -> None:

@@ -38,6 +38,8 @@ def render(report: AnnualReport, lang: str = "sv") -> str:
     out.append(f'<p class="legend">{escape(SOURCE_LEGEND[lang])}</p>')
     if report.units is not None:
         out.append(f'<p class="covers"><strong>{escape(report.covers_note(lang))}</strong></p>')
+    if not report.complete:
+        out.append(f'<p class="incomplete"><strong>{escape(report.incomplete_note(lang))}</strong></p>')
     if report.suppress_below:
         out.append(f'<p class="disclosure">{escape(disclosure_note(report.suppress_below, lang))}</p>')
     for goal in report.goals.goals:

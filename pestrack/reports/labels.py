@@ -69,3 +69,13 @@ def disclosure_note(below: int, lang: str) -> str:
         "persons, and one more category where a suppressed one could be worked out from the total, "
         "show as ..",
     }[lang]
+
+
+def incomplete_note(period_label: str, lang: str) -> str:
+    """The report's words on a period the data do not cover in full (indicators.coverage.covers)."""
+    return {
+        "sv": f"Uppgifterna täcker inte hela perioden {period_label}: siffrorna bygger på de uppgifter som finns "
+        "och kan ändras när fler kommer in.",
+        "en": f"The data do not cover the whole period {period_label}: the figures rest on the data there are "
+        "and may change as more come in.",
+    }[lang]

@@ -107,6 +107,8 @@ def story(report: AnnualReport, lang: str) -> list:
     out.append(p(SOURCE_LEGEND[lang], "body"))
     if report.units is not None:
         out.append(p(report.covers_note(lang), "body"))
+    if not report.complete:
+        out.append(p(report.incomplete_note(lang), "body"))
     if report.suppress_below:
         out.append(p(disclosure_note(report.suppress_below, lang), "body"))
     cols = CSV_COLUMNS[2:]

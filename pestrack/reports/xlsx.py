@@ -81,9 +81,10 @@ def build_workbook(report: AnnualReport, lang: str = "sv") -> Workbook:
             )
         _put(ws, r, len(CSV_COLUMNS) + 1, row.analysis or None)
         _put(ws, r, len(CSV_COLUMNS) + 2, t["computed"] if row.source == COMPUTED else row.source or None)
-    if report.units is not None:
-        ws.append([])
-        ws.append(safe_row([report.covers_note(lang)]))
+    for note in (report.covers_note(lang), report.incomplete_note(lang)):
+        if note:
+            ws.append([])
+            ws.append(safe_row([note]))
     ws.column_dimensions["B"].width = 70
 
     goals = wb.create_sheet(SHEETS[lang][1])

@@ -20,11 +20,11 @@ from pestrack.analytics.schema import BY_NAME
 from pestrack.indicators.catalogue import breakdown_columns
 from pestrack.indicators.compile import TOTAL, compile_rows, count_of, page_of, scopable
 from pestrack.indicators.compute import Result, compute
-from pestrack.indicators.coverage import data_months
+from pestrack.indicators.coverage import covers, data_months
 from pestrack.indicators.definitions import Indicator
 from pestrack.indicators.disclosure import disclose, published, threshold
 from pestrack.indicators.engines import DuckDBEngine, Engine, PostgresEngine
-from pestrack.indicators.periods import Period, period
+from pestrack.indicators.periods import period
 from pestrack.reports.annual import AnnualReport, ReportProfile, build, load_report_profile
 from pestrack.results import data
 
@@ -184,14 +184,8 @@ def years() -> list[int]:
 
 
 def complete(year: int, code: str = "VB", today: dt.date | None = None) -> bool:
-    """Whether the data cover the whole period: it has ended, and the data have events in its first
-    month or before and in its last month or after. A year the data begin or end in (a first year
-    with a few enrolments carried over, a last year with the first months of the next) is not."""
-    found = months()
-    p: Period = period(year, code)
-    if not found or p.end >= (today or dt.date.today()):
-        return False
-    return min(found) <= (p.start.year, p.start.month) and max(found) >= (p.end.year, p.end.month)
+    """Whether the data cover the whole period (``coverage.covers``)."""
+    return covers(months(), period(year, code), today or dt.date.today())
 
 
 def partial_years(today: dt.date | None = None) -> set[int]:

@@ -282,3 +282,28 @@ def test_fulfilment_compares_the_outcome_as_printed(report_data):
     cells = row.cells(2023, "sv")
     assert (cells["outcome"], cells["target"], cells["outcome_women"]) == ("60 %", "60 %", "59,98 %")
     assert row.fulfilment == "met"
+
+
+def test_a_period_the_data_do_not_cover_says_so_in_every_output(report_data, tmp_path):
+    """The exits of report_data end in June 2023: the year 2023 is partial (its figures may change),
+    its first four months (T1) are not. The report says so in HTML, XLSX, PDF and on the command line,
+    with the same rule the results pages use (indicators.coverage.covers)."""
+    import openpyxl
+
+    from pestrack.reports.pdf import write_pdf
+    from pestrack.reports.xlsx import write_xlsx
+
+    partial, whole = build(2023, "VB", report_data), build(2023, "T1", report_data)
+    assert (partial.complete, whole.complete) == (False, True)
+    note = "Uppgifterna täcker inte hela perioden VB 2023"
+    assert note in render(partial, "sv") and "Uppgifterna täcker inte" not in render(whole, "sv")
+    assert "The data do not cover the whole period" in render(partial, "en")
+    write_xlsx(partial, tmp_path / "r.xlsx", "sv")
+    cells = [c for row in openpyxl.load_workbook(tmp_path / "r.xlsx").active.iter_rows(values_only=True) for c in row]
+    assert any(isinstance(c, str) and c.startswith(note) for c in cells)
+    write_pdf(partial, tmp_path / "r.pdf", "sv")
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+    result = CliRunner().invoke(
+        app, ["report", "annual", "--year", "2023", "--data", str(report_data), "--out", str(tmp_path / "r.csv")]
+    )
+    assert result.exit_code == 0 and "do not cover the whole period VB 2023" in result.output
