@@ -74,7 +74,7 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "pestrack.web.admin_config.AdminConfig",  # django.contrib.admin, for administrators only (web/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -26,9 +26,11 @@ from pestrack.records.people.models import Person
 
 READ_ROLES = (Role.CASEWORKER, Role.UNIT_MANAGER)
 WRITE_ROLES = (Role.CASEWORKER,)
-# The Django admin is for administrators (code lists, units, users, API tokens) and the data
-# protection officer (the access log). Of person data it shows only what a caseworker keeps there
-# for their own caseload; unit managers, who only read, and every other role see no person in it.
+# The Django admin is for administrators (users and assignments, code lists, units, employers, API
+# tokens), and superusers: everyone else works in the application and is refused the admin (403,
+# logged). Of person data it shows only what an administrator who is also a caseworker keeps there
+# for their own caseload; a pure administrator, even a superuser, sees no person in it.
+ADMIN_SITE_ROLES = (Role.ADMIN,)
 ADMIN_PERSON_ROLES = (Role.CASEWORKER,)
 MASK = "*****"
 IDENTIFYING = ("first_name", "last_name", "identity_number", "address", "email", "mobile_phone")
@@ -141,6 +143,13 @@ def may_write_enrolment(user, enrolment) -> bool:
     """Whether ``user`` writes records in this enrolment: their units enrolled or referred the person."""
     units = unit_ids_in_scope(user, write=True)
     return enrolment.org_unit_id in units or enrolment.referring_unit_id in units
+
+
+def may_use_admin(user) -> bool:
+    """Whether ``user`` may open the Django admin at all: an active staff administrator or superuser."""
+    if user is None or not user.is_authenticated or not user.is_active or not user.is_staff:
+        return False
+    return user.is_superuser or has_role(user, *ADMIN_SITE_ROLES)
 
 
 def may_see_protected(user) -> bool:

@@ -80,7 +80,7 @@ def navigation(request) -> dict:
             "results": bool(roles & set(access.RESULT_ROLES)),
             "evaluation": access.Role.ANALYST in roles,
             "employers": bool(roles & {access.Role.EMPLOYER_RELATIONS, access.Role.ADMIN}),
-            "admin": user.is_staff,
+            "admin": access.may_use_admin(user),
             "log_review": bool(roles & set(access.LOG_REVIEW_ROLES)),
             "roles": sorted(roles),
         },
