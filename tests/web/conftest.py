@@ -73,6 +73,14 @@ def login(client):
     return _login
 
 
+def make_administrator(username: str) -> None:
+    """Give a user of the world the administrator role too. The admin is for administrators, and the only
+    one who sees persons in it is an administrator who is also a caseworker: their own caseload."""
+    from pestrack.records.org.users import add_user
+
+    add_user(username, "admin", ["stockholm"])
+
+
 def log_entries(**filters):
     from pestrack.records.audit.models import AccessLogEntry
 

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.web.conftest import log_entries
+from tests.web.conftest import log_entries, make_administrator
 
 TODAY = dt.date.today()
 pytestmark = pytest.mark.django_db
@@ -383,6 +383,7 @@ def test_the_caseload_and_last_activity_leave_withdrawn_entries_out(world, login
 
 
 def test_the_admin_refuses_deletes_and_shows_recorded_entries_read_only(world, login):
+    make_administrator("anna")  # the admin is for administrators: one who is also a caseworker
     client = login("anna")
     plan = _plan(world.jarva)
     e = _enrolment(world.jarva)

@@ -10,7 +10,7 @@ import json
 import pytest
 from django.utils import timezone
 
-from tests.web.conftest import log_entries
+from tests.web.conftest import log_entries, make_administrator
 
 TODAY = timezone.localdate()
 
@@ -267,6 +267,7 @@ def test_the_register_extract_includes_the_journal(world, login):
 
 @pytest.mark.django_db
 def test_the_admin_shows_entries_read_only(world, login, admin_client=None):
+    make_administrator("anna")  # the admin is for administrators: one who is also a caseworker
     entry = _write(world.jarva, sign=True)
     client = login("anna")
     change = client.get(f"/admin/journal/journalentry/{entry.pk}/change/")
