@@ -288,3 +288,11 @@ def test_person_with_an_old_enrolment_elsewhere_can_still_be_edited(world, login
     assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
     world.jarva.refresh_from_db()
     assert world.jarva.address == "Ny gata 3"
+
+
+@pytest.mark.django_db
+def test_the_admin_refusal_says_why_in_the_users_language(world, login):
+    client = login("anna")
+    client.post("/language/", {"language": "sv"})
+    page = client.get("/admin/").content.decode()
+    assert "Administrationen är till för administratörer." in page

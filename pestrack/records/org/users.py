@@ -1,4 +1,4 @@
-"""Staff users: a role in one or more units, and the Django permissions the admin site needs.
+"""Staff users: a role in one or more units, and the Django permissions the admin site needs (administrators only).
 
 The admin permissions only open the admin pages; which persons a user sees is decided by
 pestrack.records.access, never by these permissions.
@@ -13,13 +13,14 @@ from django.db import transaction
 
 from pestrack.records.org.models import Assignment, OrgUnit, Role
 
-# Admin-site permissions per role, as "app_label.action" (action: view, add, change, delete).
+# Admin-site permissions per role, as "app_label.action" (action: view, add, change, delete). The admin
+# is for administrators (access.may_use_admin): every other role works in the application and has none.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.CASEWORKER: [f"{app}.{a}" for app in ("people", "casework") for a in ("view", "add", "change")],
-    Role.UNIT_MANAGER: [],  # no person data in the admin (access.ADMIN_PERSON_ROLES): the application
-    Role.ANALYST: ["codes.view", "org.view"],
-    Role.EMPLOYER_RELATIONS: [f"employers.{a}" for a in ("view", "add", "change")],
-    Role.DPO: ["audit.view"],
+    Role.CASEWORKER: [],
+    Role.UNIT_MANAGER: [],
+    Role.ANALYST: [],
+    Role.EMPLOYER_RELATIONS: [],
+    Role.DPO: [],
     Role.ADMIN: [
         f"{app}.{a}" for app in ("codes", "org", "auth", "employers") for a in ("view", "add", "change", "delete")
     ],
