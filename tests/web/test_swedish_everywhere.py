@@ -26,11 +26,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
 import pestrack
 from tests.web.conftest import PASSWORD
 from tests.web.results.conftest import results_world  # noqa: F401 (a fixture)
+from tests.web.site import fill, person_records, url_patterns
 
 # Routes not walked, each with its reason. Nothing else may be skipped.
 SKIPPED = {
@@ -234,31 +234,18 @@ def problems(html: str, foreign: dict[str, re.Pattern], codes: set[str], languag
 
 @pytest.fixture
 def full_world(results_world, settings, tmp_path):
-    """Every kind of record the pages show: an assessment, a plan, a measure, a placement on a
-    place of an employer, an ended enrolment with its follow-up."""
-    from pestrack.records.casework.models import Assessment, Enrolment, FollowUp, Participation, Plan
+    """Every kind of record the pages show (tests.web.site.person_records: an assessment, a plan, a
+    measure, journal entries, a document, a meeting, a placement on a place of an employer) for Järva's
+    person, with a message to the portal and an interest in the place, and an ended enrolment with its
+    follow-up."""
+    from pestrack.records.casework.models import Enrolment, FollowUp
     from pestrack.records.codes.models import Code
-    from pestrack.records.employers.models import Contact, Employer, Place, Placement
+    from pestrack.records.employers.models import Contact, Employer, Place
     from tests.web.conftest import make_person
 
     w = results_world
     code = lambda lst, c: Code.objects.get(list=lst, code=c)  # noqa: E731
     today = dt.date.today()
-    e = w.jarva.enrolments.get()
-    w.assessment = Assessment.objects.create(
-        enrolment=e, instrument=code("instrument", "wai"), date=e.start_date, score="6.5"
-    )
-    Plan.objects.create(
-        enrolment=e,
-        date=e.start_date,
-        goals="Arbete inom vården",
-        steps="Kurs, sedan praktik",
-        participant_view="Jag valde kursen själv",
-        participant_involved=True,
-    )
-    w.participation = Participation.objects.create(
-        enrolment=e, measure=code("measure", "praktik"), start_date=e.start_date, provider_name="Vårdbolaget AB"
-    )
     w.ended = make_person("Avslutad", "Avslutadsson", "jt-jarva", serial=105)
     ended = w.ended.enrolments.get()
     Enrolment.objects.filter(pk=ended.pk).update(
@@ -278,36 +265,21 @@ def full_world(results_world, settings, tmp_path):
     w.place = Place.objects.create(
         kind=code("place_type", "stockholmsjobb"), employer=w.employer, title="Lokalvårdare", start_date=today
     )
-    w.placement = Placement.objects.create(place=w.place, person=w.jarva, proposed_date=today)
     from django.contrib.auth import get_user_model
 
-    from pestrack.records.journal.rules import write
-
     anna = get_user_model().objects.get(username="anna")
-    w.unsigned = write(anna, enrolment=e, kind="samtal", date=today, text="Lorem ipsum dolor.")
-    w.signed = write(anna, enrolment=e, kind="telefonsamtal", date=today, text="Lorem ipsum sit amet.", sign=True)
-    from django.utils import timezone
-
-    from pestrack.records.documents import files
-    from pestrack.records.documents.demo import tiny_pdf, upload_of
-    from pestrack.records.meetings.models import Meeting
-
     settings.PESTRACK_DOCUMENTS_DIR = tmp_path / "documents"
-    w.document = files.store(upload_of("intyg.pdf", tiny_pdf()), person=w.jarva, enrolment=e, user=anna)
-    w.meeting = Meeting.objects.create(
-        person=w.jarva,
-        enrolment=e,
-        kind=code("meeting_kind", "planning"),
-        starts_at=timezone.now() - dt.timedelta(hours=2),
-        organiser=anna,
-    )
+    r = person_records(w.jarva, author=anna, place=w.place)
+    w.assessment, w.participation, w.unsigned, w.signed = r.assessment, r.participation, r.unsigned, r.signed
+    w.document, w.meeting, w.placement = r.document, r.meeting, r.placement
+    from pestrack.records.documents.demo import tiny_pdf, upload_of
     from pestrack.records.employers.models import PlaceInterest
     from pestrack.records.journal import messages
 
     w.message = messages.send(
         w.jarva, "Välkommen till portalen!", author=anna, actor="anna", upload=upload_of("program.pdf", tiny_pdf())
     )
-    PlaceInterest.objects.create(person=w.jarva, enrolment=e, place=w.place)
+    PlaceInterest.objects.create(person=w.jarva, enrolment=r.enrolment, place=w.place)
     return w
 
 
@@ -342,25 +314,11 @@ def ids(w, user: str, name: str, language: str) -> dict:
     }
 
 
-def routes(resolver=None, prefix: str = ""):
-    """(route, name) of every URL pattern, includes followed."""
-    resolver = resolver or get_resolver()
-    for p in resolver.url_patterns:
-        route = prefix + str(p.pattern)
-        if route in SKIPPED or prefix in SKIPPED:
-            continue
-        if isinstance(p, URLResolver):
-            yield from routes(p, route)
-        elif isinstance(p, URLPattern):
-            yield route.lstrip("^").rstrip("$"), p.name
-
-
-def fill(route: str, values: dict) -> str:
-    def value(m):
-        assert m[2] in values, f"no value for <{m[1]}:{m[2]}> of {route!r}: give one in ids()"
-        return str(values[m[2]])
-
-    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: value(m), route)
+def routes():
+    """(route, name) of every URL pattern but the SKIPPED ones."""
+    for route, pattern in url_patterns():
+        if not any(route.startswith(skipped) for skipped in SKIPPED):
+            yield route.lstrip("^").rstrip("$"), pattern.name
 
 
 def forms_of(html: str) -> list[tuple[str, list[str]]]:
