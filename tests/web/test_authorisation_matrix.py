@@ -428,13 +428,13 @@ def test_no_write_is_let_through_to_a_role_or_record_it_is_not_for(matrix_world,
     wrong: list[str] = []
     requests = [r for r in _requests(w, post=True) if r[1].writes is not None]
     assert len(requests) > 30
-    state = database_state()
     for role in (None, *USERS):
         if role is None:
             client.logout()
         else:
             assert client.login(username=USERS[role], password=PASSWORD)
         who = role or "anonymous"
+        state = database_state()
         for route, access, url, scope, body in requests:
             if role in access.writes and scope != "out":
                 continue  # may write here: tried last, below
