@@ -351,7 +351,9 @@ def _too_large(cells: list[str], header: list[str]) -> list[tuple[str, str]]:
     if whole:
         return [("", whole)]
     return [
-        (header[i] if i < len(header) else "", f"the value has {len(c)} characters; at most {MAX_CELL}")
+        (header[i], f"the value has {len(c)} characters; at most {MAX_CELL}")
+        if i < len(header)
+        else ("", f"cell {i + 1}, after the header's {len(header)} columns, has {len(c)} characters; at most {MAX_CELL}")
         for i, c in enumerate(cells)
         if len(c) > MAX_CELL
     ]
