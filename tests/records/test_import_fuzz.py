@@ -7,7 +7,7 @@ Whatever the file holds, the import
   and, for a value, the column of every problem, and adds exactly the rows it says it created;
 - and the command ends with exit code 0, 1 or 2, without a traceback.
 
-Example counts are kept small (about 30 s in all on an idle machine); each failure Hypothesis finds is
+Example counts are kept small (under a minute in all); each failure Hypothesis finds is
 shrunk to a small file and printed."""
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from pestrack.records.importing.registry import KINDS
 from pestrack.records.people.identity import make_number
 
 FUZZ = settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+KIND_FUZZ = settings(FUZZ, max_examples=30)  # per import kind: an import each, with the database
 FEW = settings(max_examples=12, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 BIRTH = dt.date(1985, 3, 15)
@@ -308,7 +309,7 @@ FORMATS = ["utf-8/,", "utf-8-sig/;", "cp1252/;", "cp1252/,", "xlsx"]
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind_name", sorted(KINDS))
 def test_every_import_kind_keeps_its_promises_for_any_file(registered, tmp_path_factory, kind_name):
-    @FUZZ
+    @KIND_FUZZ
     @given(
         file=import_files(kind_name),
         fmt=st.sampled_from(FORMATS),
