@@ -27,7 +27,9 @@ class AdministrationSite(admin.AdminSite):
         def administrators_only(request, *args, **kwargs):
             if request.user.is_authenticated and not self.has_permission(request):
                 source = access.client_address(request)
-                log.record_for_user(request.user, "denied", source=source, object_type="admin site", detail="refused read")
+                log.record_for_user(
+                    request.user, "denied", source=source, object_type="admin site", detail="refused read"
+                )
                 raise PermissionDenied(_("The administration site is for administrators."))
             return inner(request, *args, **kwargs)
 

@@ -51,8 +51,14 @@ def test_everyone_but_administrators_is_refused_the_admin_and_not_offered_it(wor
     """Caseworkers, managers, analysts, employer-relations staff and the DPO work in the application:
     every admin page (its index, a person list, a code list, the access log) is refused, logged."""
     client = login(username)
-    for url in ("/admin/", "/admin/people/person/", f"/admin/people/person/{world.jarva.pk}/change/",
-                "/admin/codes/code/", "/admin/audit/accesslogentry/", "/admin/employers/employer/add/"):
+    for url in (
+        "/admin/",
+        "/admin/people/person/",
+        f"/admin/people/person/{world.jarva.pk}/change/",
+        "/admin/codes/code/",
+        "/admin/audit/accesslogentry/",
+        "/admin/employers/employer/add/",
+    ):
         assert client.get(url).status_code == 403, url
     assert client.post("/admin/codes/code/add/", {"code": "x"}).status_code == 403
     assert log_entries(action="denied", actor=username, object_type="admin site").count() == 7

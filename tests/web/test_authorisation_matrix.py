@@ -195,7 +195,9 @@ ROUTES: dict[str, Access] = {
     "admin/journal/": NOBODY,
     "admin/audit/": NOBODY,
     "admin/autocomplete/": NOBODY,  # no admin has autocomplete fields: refused to everyone
-    "admin/r/<path:content_type_id>/<path:object_id>/": Access((ADMIN,), opened=frozenset({404})),  # no model has a page on the site
+    "admin/r/<path:content_type_id>/<path:object_id>/": Access(
+        (ADMIN,), opened=frozenset({404})
+    ),  # no model has a page on the site
     "admin/(?P<url>.*)$": Access((ADMIN,), opened=frozenset({404})),  # the admin's catch-all: no such page
     "admin/axes/accessattempt/add/": NOBODY,  # written by log-in attempts only
     "admin/axes/accesslog/add/": NOBODY,
@@ -395,7 +397,9 @@ def test_every_route_answers_every_role_as_declared(matrix_world, client, quiet)
                     response = client.get(response["Location"])  # a redirect to a refused page refuses too
                     status = response.status_code
             if status not in expected(access, role, scope):
-                wrong.append(f"{who} GET {url} ({route}, {scope}): {status}, expected {sorted(expected(access, role, scope))}")
+                wrong.append(
+                    f"{who} GET {url} ({route}, {scope}): {status}, expected {sorted(expected(access, role, scope))}"
+                )
                 continue
             if role is None and status == 302 and not access.public and not _is_log_in(response):
                 wrong.append(f"anonymous GET {url}: redirected to {response['Location']}, not to the log-in page")
@@ -453,5 +457,7 @@ def test_no_write_is_let_through_to_a_role_or_record_it_is_not_for(matrix_world,
             if role in access.writes and scope == "in":
                 status = _post(client, url, body).status_code
                 if status in REFUSED or status >= 500:
-                    wrong.append(f"{role} POST {url} ({route}, own units): {status}, but ROUTES says the role writes here")
+                    wrong.append(
+                        f"{role} POST {url} ({route}, own units): {status}, but ROUTES says the role writes here"
+                    )
     assert not wrong, f"{len(wrong)} writes differ from ROUTES:\n" + "\n".join(wrong)

@@ -353,7 +353,10 @@ def _too_large(cells: list[str], header: list[str]) -> list[tuple[str, str]]:
     return [
         (header[i], f"the value has {len(c)} characters; at most {MAX_CELL}")
         if i < len(header)
-        else ("", f"cell {i + 1}, after the header's {len(header)} columns, has {len(c)} characters; at most {MAX_CELL}")
+        else (
+            "",
+            f"cell {i + 1}, after the header's {len(header)} columns, has {len(c)} characters; at most {MAX_CELL}",
+        )
         for i, c in enumerate(cells)
         if len(c) > MAX_CELL
     ]
