@@ -371,7 +371,7 @@ def _is_log_in(response) -> bool:
     )
 
 
-@pytest.mark.slow  # about 2,000 requests: 40 s of CPU on an idle machine
+@pytest.mark.slow  # some 2,500 requests: about a minute on an idle machine
 @pytest.mark.django_db
 def test_every_route_answers_every_role_as_declared(matrix_world, client, quiet):
     """GET every route as every role and anonymously, for a record in scope, out of scope, protected."""
@@ -421,7 +421,7 @@ def _post(client, url, body):
     return client.post(url, body)
 
 
-@pytest.mark.slow  # about 700 writes, the database compared before and after each
+@pytest.mark.slow  # some 600 writes, the database compared after each: about half a minute
 @pytest.mark.django_db
 def test_no_write_is_let_through_to_a_role_or_record_it_is_not_for(matrix_world, client, quiet):
     """POST to every route that changes records, as every role that may not write through it, and as
