@@ -122,6 +122,7 @@ ROUTES: dict[str, Access] = {
         (CASEWORKER,), person=True, writes=(CASEWORKER,), use=(("entry_id", "signed"),)
     ),
     "persons/<int:person_id>/documents/new/": CASEWORKER_FORM,
+    "persons/<int:person_id>/contact/": CASEWORKER_FORM,
     "documents/<int:document_id>/download/": Access(CASEWORK, person=True, protected="refused"),
     "documents/<int:document_id>/withdraw/": CASEWORKER_FORM,
     "entries/<slug:record_type>/<int:record_id>/correct/": CASEWORKER_FORM,
