@@ -370,3 +370,18 @@ def test_an_oversized_cell_after_the_header_is_named_by_its_position(registered,
         "",
         "cell 3, after the header's 2 columns, has 40000 characters; at most 32767",
     )
+
+
+@pytest.mark.django_db
+def test_a_place_with_a_longitude_alone_is_refused_at_the_column_it_has(registered, tmp_path):
+    """Found by the fuzzing above: the problem named the latitude column, which the file did not have."""
+    path = tmp_path / "places.csv"
+    path.write_text(
+        "employer_org_number,reference,kind,title,start_date,longitude\n"
+        "556036-0793,R2,stockholmsjobb,Lokalvårdare,2023-09-01,18.05\n"
+    )
+    result = engine.run_import(path, "places")
+    assert result.rejected == 1
+    assert [(column, reason) for _line, column, _value, reason in result.problems] == [
+        ("longitude", "give both latitude and longitude, or neither")
+    ]

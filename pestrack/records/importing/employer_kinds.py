@@ -34,13 +34,15 @@ def decimal(raw: str, *, low: float, high: float) -> float | None:
 
 
 def location(check) -> dict:
-    """The row's latitude and longitude: both, or neither (one alone is a problem of the row)."""
+    """The row's latitude and longitude: both, or neither (one alone is a problem of the row, named by the
+    column that has a value: the file may not have the other column at all)."""
     found = {
         "latitude": check.get("latitude", decimal, low=-90, high=90),
         "longitude": check.get("longitude", decimal, low=-180, high=180),
     }
     if (found["latitude"] is None) != (found["longitude"] is None):
-        check.fail("latitude", "give both latitude and longitude, or neither")
+        given = "latitude" if found["latitude"] is not None else "longitude"
+        check.fail(given, "give both latitude and longitude, or neither")
     return found
 
 
