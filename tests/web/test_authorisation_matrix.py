@@ -60,7 +60,8 @@ class Access:
     (``{"entry_id": "signed"}``: a signed journal entry). ``query``: the query a page needs. ``opened``:
     what the roles get (200 or a redirect, unless the route serves nothing, 404). ``body``: what a POST
     sends, where the input is checked before the access (the API's schemas) or names the person
-    (``"<person_id>"``: the scope's person); otherwise an empty form."""
+    (``"<person_id>"``: the scope's person); otherwise an empty form. ``portal``: a page of the
+    participant portal, which no staff session opens, its sign-in pages neither."""
 
     roles: tuple = ()
     person: bool = False
@@ -72,12 +73,14 @@ class Access:
     query: str = ""
     opened: frozenset = frozenset({200, 302})
     body: tuple = ()
+    portal: bool = False
 
 
 PERSON_PAGE = Access(CASEWORK, person=True)
 CASEWORKER_FORM = Access((CASEWORKER,), person=True, writes=(CASEWORKER,))
 ADMINISTRATORS = Access((ADMIN,))
 NOBODY = Access(())  # the admin's person records and access log: not even an administrator
+PARTICIPANTS = Access((), portal=True)  # the participant portal: no staff role (the participant is no role here)
 
 ROUTES: dict[str, Access] = {
     # --- public, and the signed-in user's own things
@@ -123,6 +126,9 @@ ROUTES: dict[str, Access] = {
     ),
     "persons/<int:person_id>/documents/new/": CASEWORKER_FORM,
     "persons/<int:person_id>/contact/": CASEWORKER_FORM,
+    "persons/<int:person_id>/messages/": Access(CASEWORK, person=True, writes=(CASEWORKER,)),
+    "persons/<int:person_id>/portal-link/": Access((CASEWORKER,), person=True, writes=(CASEWORKER,), get=False),
+    "interests/<int:interest_id>/seen/": Access((CASEWORKER,), person=True, writes=(CASEWORKER,), get=False),
     "documents/<int:document_id>/download/": Access(CASEWORK, person=True, protected="refused"),
     "documents/<int:document_id>/withdraw/": CASEWORKER_FORM,
     "entries/<slug:record_type>/<int:record_id>/correct/": CASEWORKER_FORM,
@@ -187,6 +193,32 @@ ROUTES: dict[str, Access] = {
     "api/v1/worklist": Access(CASEWORK),
     "api/v1/indicators": Access(RESULTS),
     "api/v1/indicators/<indicator_id>/results": Access(RESULTS, query="?year=2023&period=VB"),
+    # --- the participant portal: participants only (their own sign-in, tested in tests/web/test_portal*);
+    # every staff role is refused, an anonymous visitor sent to the portal's sign-in (401 from its API)
+    "portal/": PARTICIPANTS,
+    "portal/sign-in/": Access(public=True, portal=True),
+    "portal/link/<str:secret>/": Access(public=True, portal=True),  # an unknown link: a page that says so
+    "portal/oidc/start/": Access(public=True, portal=True, opened=frozenset({302, 404})),  # 404 without OpenID Connect
+    "portal/oidc/callback/": Access(
+        public=True, portal=True, opened=frozenset({302, 400, 404})
+    ),  # no sign-in under way
+    "portal/sign-out/": Access(public=True, portal=True, get=False),
+    "portal/language/": Access(public=True, portal=True, get=False),
+    "portal/plan/": PARTICIPANTS,
+    "portal/meetings/": PARTICIPANTS,
+    "portal/meetings/<int:meeting_id>/calendar.ics": PARTICIPANTS,
+    "portal/measures/": PARTICIPANTS,
+    "portal/places/": PARTICIPANTS,
+    "portal/messages/": PARTICIPANTS,
+    "portal/messages/<int:message_id>/attachment/": PARTICIPANTS,
+    "portal/my-data/": PARTICIPANTS,
+    "portal/my-data/extract.<str:fmt>": PARTICIPANTS,
+    "api/v1/portal/me": PARTICIPANTS,
+    "api/v1/portal/plan": PARTICIPANTS,
+    "api/v1/portal/meetings": PARTICIPANTS,
+    "api/v1/portal/places": PARTICIPANTS,
+    "api/v1/portal/interest": Access((), get=False, writes=(), portal=True),
+    "api/v1/portal/messages": Access((), writes=(), portal=True),
     # --- the admin (a route under a prefix follows the longest prefix declared)
     "admin/": ADMINISTRATORS,
     "admin/login/": Access(public=True),
@@ -253,6 +285,8 @@ def matrix_world(full_world):
 
     from pestrack.records.casework.models import Enrolment
     from pestrack.records.codes.models import Code
+    from pestrack.records.employers.models import PlaceInterest
+    from pestrack.records.journal import messages
 
     w = full_world
     anna = User.objects.get(username="anna")
@@ -263,6 +297,8 @@ def matrix_world(full_world):
     }
     for r in w.records.values():
         e = r.enrolment
+        r.interest = PlaceInterest.objects.create(person=r.person, enrolment=e, place=w.place)
+        r.message = messages.send(r.person, "Välkommen!", author=anna, actor="anna")
         r.ended = Enrolment.objects.create(
             person=r.person,
             programme=e.programme,
@@ -292,6 +328,9 @@ def ids(w, scope: str, access: Access) -> dict:
         "record_type": "assessment",
         "record_id": r.assessment.pk,
         "placement_id": r.placement.pk,
+        "interest_id": r.interest.pk,
+        "message_id": r.message.pk,
+        "secret": "no-such-link",
         "key": person_key(r.person.pin_hash),
         "employer_id": w.employer.pk,
         "place_id": w.place.pk,
@@ -338,6 +377,8 @@ OK, REFUSED = {200, 302}, {403, 404}
 
 def expected(access: Access, role: str | None, scope: str) -> set[int]:
     """The statuses a GET may answer for ``role`` (None: anonymous) and a record of ``scope``."""
+    if access.portal and role is not None:
+        return REFUSED
     if access.public:
         return access.opened if access.get else {405}
     if role is None:
@@ -368,7 +409,7 @@ def _is_log_in(response) -> bool:
     """A redirect to a log-in page (or to the admin's index, which sends there)."""
     location = response.get("Location", "")
     return response.status_code == 302 and (
-        location.startswith(("/accounts/login/", "/admin/login/")) or location == "/admin/"
+        location.startswith(("/accounts/login/", "/admin/login/", "/portal/sign-in/")) or location == "/admin/"
     )
 
 
