@@ -378,7 +378,7 @@ OK, REFUSED = {200, 302}, {403, 404}
 def expected(access: Access, role: str | None, scope: str) -> set[int]:
     """The statuses a GET may answer for ``role`` (None: anonymous) and a record of ``scope``."""
     if access.portal and role is not None:
-        return REFUSED
+        return REFUSED if access.get else {403, 405}
     if access.public:
         return access.opened if access.get else {405}
     if role is None:
