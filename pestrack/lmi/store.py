@@ -26,6 +26,7 @@ CONTEXT = tuple(
     for c in BY_NAME[POSITIONS].columns
     if c.name not in ("employment_id", "segment", "known_date", "superseded_date", "age_band", "start_date", "end_date")
 )
+SEGMENT_KEY = (*CONTEXT, "employment_id", "segment", "age_band", "start_date", "end_date")
 KIND_ORDER = {"hire": 0, "working_time": 1, "conversion": 2, "extension": 3, "termination": 4}
 
 
@@ -96,7 +97,7 @@ def positions_of(versions: list[dict], bands) -> Iterator[dict]:
             known = [v for v in vs if v["known_date"] <= k]
             if known and not known[-1]["cancelled"]:
                 current.append(known[-1])
-        now = {tuple(sorted(s.items())): s for s in segments(current, bands)}
+        now = {tuple(s[k] for k in SEGMENT_KEY): s for s in segments(current, bands)}
         for key in list(open_rows):
             if key not in now:
                 row = open_rows.pop(key)
