@@ -88,6 +88,12 @@ def figures(
     ps = periods(first, last)
     _, covered_to = check_covered(data, ps)
     known_on = known_on or covered_to
+    unknown = [p.label for p in ps if p.end > known_on]
+    if unknown:
+        raise OutsideData(
+            f"{', '.join(unknown[:6])}{' …' if len(unknown) > 6 else ''} ended after {known_on.isoformat()}, "
+            "the knowledge date: not yet known then"
+        )
     indicators = definitions(profile)
     out: list[Result] = []
     for p in ps:

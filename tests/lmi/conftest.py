@@ -71,3 +71,6 @@ def events_file(tmp_path):
         return path
 
     return write
+
+
+from tests.indicators.conftest import spark  # noqa: E402,F401  (one Spark session for the run)
