@@ -294,7 +294,7 @@ class Generator:
         sex = np.array([SEXES.index(s) for s in exits["sex"].to_pylist()], dtype=np.int8)[idx]
         birth = np.array(exits["birth_year"].to_numpy(zero_copy_only=False), dtype=np.int32)[idx]
         base = self._base(
-            rng, hire[idx], np.zeros(len(idx), dtype=bool), sex=sex, birth=birth, person=exits["person_key"].take(pa.array(idx))
+            rng, hire[idx], np.zeros(len(idx), dtype=bool), sex=sex, birth=birth, person=exits["person_key"].combine_chunks().take(pa.array(idx))
         )
         hires = cfg["participant_hires"]
         type0 = np.array([TYPES.index(t) for t in hires])[_pick(rng, hires, len(idx))]
