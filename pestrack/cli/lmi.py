@@ -127,3 +127,30 @@ def compute_cmd(
 
 def register(app_: typer.Typer) -> None:
     app_.add_typer(app, name="lmi", help="Labour-market information: contract events, flows, stocks, durability.")
+
+
+@app.command("durability")
+def durability_cmd(
+    data: Path = typer.Option(..., "--data", help="Folder of the contract-event tables"),
+    participants: Path = typer.Option(..., "--participants", help="Folder of the PES analytics tables (exits, …)"),
+    known_on: str = typer.Option(..., "--known-on", help="Knowledge date YYYY-MM-DD"),
+    out: Path = typer.Option(..., "--out", help="CSV file to write"),
+):
+    """Durability of work after a PES exit, the first employment's survival and the pathways."""
+    import csv
+
+    from pestrack.lmi import durability
+    from pestrack.records.spreadsheet import safe_row
+
+    try:
+        day = dt.date.fromisoformat(known_on)
+        rows = durability.table(data, participants, day)
+    except (ValueError, FileNotFoundError) as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2)
+    with open(out, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(durability.CSV_COLUMNS)
+        for r in rows:
+            w.writerow(safe_row(["" if v is None else v for v in r]))
+    console.print(f"{len(rows)} rows of durability, survival and pathways as known on {day.isoformat()} written to {out}")
