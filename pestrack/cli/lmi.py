@@ -77,7 +77,9 @@ def engine_for(engine: str, data: Path, database_url: str | None, spark_master: 
         if engine == "postgres":
             url = database_url or os.environ.get("PESTRACK_DATABASE_URL", "")
             if not url.startswith("postgres"):
-                err.print("[red]error:[/] the postgres engine needs --database-url postgresql://… (or PESTRACK_DATABASE_URL)")
+                err.print(
+                    "[red]error:[/] the postgres engine needs --database-url postgresql://… (or PESTRACK_DATABASE_URL)"
+                )
                 raise typer.Exit(2)
             return ENGINES[engine](data, url, schema="pestrack_lmi")
         if engine == "spark":
@@ -153,4 +155,6 @@ def durability_cmd(
         w.writerow(durability.CSV_COLUMNS)
         for r in rows:
             w.writerow(safe_row(["" if v is None else v for v in r]))
-    console.print(f"{len(rows)} rows of durability, survival and pathways as known on {day.isoformat()} written to {out}")
+    console.print(
+        f"{len(rows)} rows of durability, survival and pathways as known on {day.isoformat()} written to {out}"
+    )

@@ -81,7 +81,9 @@ def compute(
                 f"({ind.population}.parquet), which the data folder does not have"
             )
         computed.append(ind)
-    rows_of = dict(zip((i.id for i in computed), engine.run_all([compile_indicator(i, p, units, known_on) for i in computed])))
+    rows_of = dict(
+        zip((i.id for i in computed), engine.run_all([compile_indicator(i, p, units, known_on) for i in computed]))
+    )
     out: list[Result] = []
     for ind in indicators:
         if ind.is_reported:

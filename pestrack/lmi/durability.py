@@ -165,7 +165,9 @@ def table(data: Path, participants: Path, known_on: dt.date) -> list[tuple]:
         ("durability", s.horizon, s.breakdown, s.value, s.share, s.exits)
         for s in durability(data, participants, known_on)
     ]
-    out += [("survival", m, "total", None, share, at_risk) for m, share, at_risk in survival(data, participants, known_on)]
+    out += [
+        ("survival", m, "total", None, share, at_risk) for m, share, at_risk in survival(data, participants, known_on)
+    ]
     paths = pathways(data, participants, known_on)
     totals: dict[int, int] = {}
     for m, _, n in paths:

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from pestrack.analytics.pseudonym import is_person_key, opaque_id
 from pestrack.analytics.extract import age_band, parse_bands
+from pestrack.analytics.pseudonym import is_person_key, opaque_id
 from pestrack.lmi import classifications, store
 from pestrack.records.audit import log
 from pestrack.records.importing.engine import Rejects, default_rejects_path
@@ -32,7 +32,16 @@ from pestrack.records.importing.reader import REJECT_COLUMNS, FileRefused, Sourc
 ACTIONS = ("new", "correct", "cancel")
 KINDS = ("hire", "termination", "conversion", "extension", "working_time")
 ALWAYS = ("communication_id", "event_id", "known_date")
-CONTENT = ("kind", "event_date", "sex", "birth_year", "sector_code", "municipality", "contract_type", "working_time_pct")
+CONTENT = (
+    "kind",
+    "event_date",
+    "sex",
+    "birth_year",
+    "sector_code",
+    "municipality",
+    "contract_type",
+    "working_time_pct",
+)
 PERSON = ("identity_number", "person_key")
 EMPLOYER = ("employer_org_number", "employer_key")
 OPTIONAL = (
@@ -191,7 +200,9 @@ class Checker:
         )
         if kind == "conversion" and out["previous_contract_type"] == out["contract_type"]:
             self.problem("previous_contract_type", "a conversion changes the contract type (both are the same)")
-        out["termination_reason"] = self.code(raw, "termination_reason", "termination_reason", day, kind == "termination")
+        out["termination_reason"] = self.code(
+            raw, "termination_reason", "termination_reason", day, kind == "termination"
+        )
         if kind != "termination" and out["termination_reason"]:
             self.problem("termination_reason", "a reason is given only for a termination")
         out["planned_end_date"] = self.date(raw, "planned_end_date", required=False)
@@ -326,7 +337,9 @@ def _against_state(v: dict, state: State) -> list[tuple[str, str]]:
     if ended and v["kind"] == "termination":
         return [("event_id", f"the employment {v['employment_id']} already ended on {ended['event_date']}")]
     if ended and v["event_date"] > ended["event_date"]:
-        return [("event_date", f"the employment {v['employment_id']} ended on {ended['event_date']}, before this event")]
+        return [
+            ("event_date", f"the employment {v['employment_id']} ended on {ended['event_date']}, before this event")
+        ]
     if v["kind"] == "termination":
         after = [e for e in others if e["event_date"] > v["event_date"]]
         if after:
@@ -440,7 +453,12 @@ def _one(raw: dict, state: State, checker: Checker, today: dt.date) -> dict | No
         if received["event_id"] == event_id and same_content(received, content) and received["known_date"] == known:
             return None
         raise RowError(
-            [("communication_id", f"a duplicate communication: {raw['communication_id']!r} was received with other content")]
+            [
+                (
+                    "communication_id",
+                    f"a duplicate communication: {raw['communication_id']!r} was received with other content",
+                )
+            ]
         )
     if action == "new" and previous is not None:
         raise RowError([("event_id", f"the event {event_id!r} already exists (send a correction: action correct)")])
@@ -449,7 +467,12 @@ def _one(raw: dict, state: State, checker: Checker, today: dt.date) -> dict | No
     if previous is not None:
         if known < previous["known_date"]:
             raise RowError(
-                [("known_date", f"{known} is before the known date of the event's latest version ({previous['known_date']})")]
+                [
+                    (
+                        "known_date",
+                        f"{known} is before the known date of the event's latest version ({previous['known_date']})",
+                    )
+                ]
             )
         if previous["cancelled"]:
             raise RowError([("event_id", f"the event {event_id!r} was cancelled")])

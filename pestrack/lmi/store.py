@@ -143,11 +143,3 @@ def write(data: Path, versions: list[dict], bands: list[str], **manifest_notes) 
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return rows
-
-
-def coverage(data: Path) -> tuple[dt.date, dt.date] | None:
-    """The dates the contract events of ``data`` cover (the manifest's note), or None."""
-    note = read_manifest(Path(data))["tables"].get(EVENTS) or {}
-    if not note.get("covers_from"):
-        return None
-    return dt.date.fromisoformat(note["covers_from"]), dt.date.fromisoformat(note["covers_to"])

@@ -1,7 +1,7 @@
 """``pestrack lmi synth``: a synthetic regional labour market as contract-event tables.
 
 Employment spells are drawn with NumPy, shard by shard as in ``pestrack synth`` (scale N is N
-shards, shard 0 with the seed itself, the others with ``synth.run.shard_seed``; a fractional scale
+shards, shard 0 with the seed itself, the others with ``shard_seed``; a fractional scale
 below 1 gives one smaller shard, for tests): a stock of positions at the start of the first year,
 then hires month by month with the profile's seasonality; fixed terms that end, are extended or
 converted; probation that converts or ends; sector differences in contract types and durations;
@@ -18,6 +18,7 @@ The settings are profiles/<name>/lmi/synth.yaml; what each rests on is in docs/l
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,7 +34,6 @@ from pestrack.analytics.pseudonym import DIGITS
 from pestrack.analytics.schema import BY_NAME
 from pestrack.lmi import store
 from pestrack.records.codes.profile import _clean, _read, profile_dir
-from pestrack.synth.run import shard_seed
 
 EPOCH = dt.date(1970, 1, 1)
 MONTH = 30.4375
@@ -43,6 +43,14 @@ SUBSIDIES = ("nystartsjobb", "lonebidrag", "introduktionsjobb", "stockholmsjobb"
 KINDS = ("hire", "termination", "conversion", "extension", "working_time")
 SEXES = ("woman", "man")
 NEVER = np.iinfo(np.int32).max
+
+
+def shard_seed(seed: int, shard: int) -> int:
+    """Shard 0 draws with the seed itself, shard k with a hash of (seed, k): the convention of
+    ``pestrack synth`` (synth/run.py), under this generator's own name so the streams differ."""
+    if shard == 0:
+        return seed
+    return int.from_bytes(hashlib.sha256(f"pestrack-lmi-synth/{seed}/{shard}".encode()).digest()[:8], "big")
 
 
 def settings(profile: str) -> dict:
@@ -174,6 +182,7 @@ class Generator:
 
         def permanent_end(mask: np.ndarray, since: np.ndarray) -> np.ndarray:
             return since[mask] + rng.exponential(perm_years[mask] * 365.25).astype(np.int64) + 1
+
         t = np.array(TYPES)[type0]
         planned = np.full(n, NEVER, dtype=np.int64)
         extension = np.full(n, NEVER, dtype=np.int64)
@@ -205,7 +214,11 @@ class Generator:
             ok = m & (r < share)
             conversion[ok] = origin[ok] + months(np.full(ok.sum(), length))
             stop = m & ~ok
-            span = months(np.full(stop.sum(), length)) if name != "probationary" else months(rng.uniform(1, length, stop.sum()))
+            span = (
+                months(np.full(stop.sum(), length))
+                if name != "probationary"
+                else months(rng.uniform(1, length, stop.sum()))
+            )
             end[stop] = origin[stop] + span
             if name == "probationary":
                 reason[stop] = REASONS.index("probation_end")
@@ -218,7 +231,10 @@ class Generator:
         conv = conversion < NEVER
         end[conv] = permanent_end(conv, conversion)
         quits = perm | conv
-        reason[quits] = _pick(rng, {"resignation": 0.7, "redundancy": 0.15, "personal_grounds": 0.05, "other": 0.1}, quits.sum()) + 1
+        reason[quits] = (
+            _pick(rng, {"resignation": 0.7, "redundancy": 0.15, "personal_grounds": 0.05, "other": 0.1}, quits.sum())
+            + 1
+        )
         reason[quits & (reason == 4)] = REASONS.index("other")  # no probation_end for a permanent contract
         age_at_end = _year(np.minimum(end, self.stop)) - base["birth_year"]
         reason[quits & (age_at_end >= 65)] = REASONS.index("retirement")
@@ -261,7 +277,9 @@ class Generator:
         temp = rng.random(n0) < cfg["temporary_at_start"]
         back = np.where(temp, rng.integers(1, 180, n0), rng.integers(1, 15 * 365, n0))
         base = self._base(rng, self.start - back, np.ones(n0, dtype=bool))
-        type0 = np.where(temp, np.array([TYPES.index(t) for t in cfg["temporary_types"]])[_pick(rng, cfg["temporary_types"], n0)], 0)
+        type0 = np.where(
+            temp, np.array([TYPES.index(t) for t in cfg["temporary_types"]])[_pick(rng, cfg["temporary_types"], n0)], 0
+        )
         parts.append(self._careers(rng, base, type0))
         # hires month by month
         season = np.array(cfg["seasonality"], dtype=float)
@@ -270,7 +288,7 @@ class Generator:
             growth = (1 + cfg["annual_growth"]) ** (year - self.years[0])
             for m in range(12):
                 first = _day(dt.date(year, m + 1, 1))
-                days = (_day(dt.date(year + (m == 11), m % 12 + 2 if m < 11 else 1, 1)) - first)
+                days = _day(dt.date(year + (m == 11), m % 12 + 2 if m < 11 else 1, 1)) - first
                 k = rng.poisson(n0 * cfg["annual_hire_rate"] / 12 * season[m] * growth)
                 hire = first + rng.integers(0, days, k)
                 base = self._base(rng, hire, np.zeros(k, dtype=bool))
@@ -294,7 +312,12 @@ class Generator:
         sex = np.array([SEXES.index(s) for s in exits["sex"].to_pylist()], dtype=np.int8)[idx]
         birth = np.array(exits["birth_year"].to_numpy(zero_copy_only=False), dtype=np.int32)[idx]
         base = self._base(
-            rng, hire[idx], np.zeros(len(idx), dtype=bool), sex=sex, birth=birth, person=exits["person_key"].combine_chunks().take(pa.array(idx))
+            rng,
+            hire[idx],
+            np.zeros(len(idx), dtype=bool),
+            sex=sex,
+            birth=birth,
+            person=exits["person_key"].combine_chunks().take(pa.array(idx)),
         )
         hires = cfg["participant_hires"]
         type0 = np.array([TYPES.index(t) for t in hires])[_pick(rng, hires, len(idx))]
@@ -327,7 +350,9 @@ class Generator:
             delay = np.where(late, rng.integers(31, 91, len(at)), rng.integers(0, self.cfg["report_days"] + 1, len(at)))
             stock = s.initial[at] & (kind == "hire")  # the initial stock: known on the first day
             known = np.where(stock, self.start, d + delay)
-            pieces.append(dict(at=at, kind=kind, day=d, typ=typ, pct=pct, planned=planned, known=known, late=late & ~stock))
+            pieces.append(
+                dict(at=at, kind=kind, day=d, typ=typ, pct=pct, planned=planned, known=known, late=late & ~stock)
+            )
         tables = []
         for p in pieces:
             keep = p["known"] <= self.stop
@@ -347,8 +372,10 @@ class Generator:
         m = len(at)
         day = p["day"][keep]
         take = pa.array(at)
-        event_ids = ids.take(take) if kind == "hire" else pc.binary_join_element_wise(
-            ids.take(take), pa.scalar(f"-{kind[0]}"), ""
+        event_ids = (
+            ids.take(take)
+            if kind == "hire"
+            else pc.binary_join_element_wise(ids.take(take), pa.scalar(f"-{kind[0]}"), "")
         )
         sector = s.sector[at]
         div_options = [np.array(self.divisions[self.sectors[k]]) for k in range(len(self.sectors))]
@@ -381,7 +408,9 @@ class Generator:
             "person_key": s.person.take(take),
             "sex": _text(SEXES, s.sex[at]),
             "birth_year": pa.array(birth.astype(np.int32)),
-            "employer_key": pc.binary_join_element_wise(pa.scalar("EMP"), pa.array(s.employer[at]).cast(pa.string()), ""),
+            "employer_key": pc.binary_join_element_wise(
+                pa.scalar("EMP"), pa.array(s.employer[at]).cast(pa.string()), ""
+            ),
             "sector": _text(self.sectors, sector),
             "sector_code": pa.array(division.astype(str)),
             "municipality": _text(self.municipalities, s.municipality[at]),
@@ -429,7 +458,9 @@ def _concat(parts: list[Spells]) -> Spells:
     return Spells(**out)
 
 
-def shards(profile: str, years: list[int], scale: float, seed: int, participants: Path | None = None) -> Iterator[pa.Table]:
+def shards(
+    profile: str, years: list[int], scale: float, seed: int, participants: Path | None = None
+) -> Iterator[pa.Table]:
     """The event versions of each shard (module docstring)."""
     if scale <= 0:
         raise ValueError("scale must be more than 0")
@@ -480,7 +511,12 @@ def write(
     for name, t in tables.items():
         n, sha, _ = t.finish(None)
         note_table(
-            manifest, name, n, sha, covers_from=first.isoformat(), covers_to=last.isoformat(),
+            manifest,
+            name,
+            n,
+            sha,
+            covers_from=first.isoformat(),
+            covers_to=last.isoformat(),
             source_file=f"pestrack lmi synth --scale {scale} --seed {seed}",
         )
         rows[name] = n

@@ -13,17 +13,29 @@ from pathlib import Path
 
 import yaml
 
+from pestrack.analytics.extract import read_manifest
 from pestrack.indicators.catalogue import profile_path
 from pestrack.indicators.compute import Result, _number, compute
 from pestrack.indicators.definitions import Indicator, load_definitions
 from pestrack.indicators.disclosure import disclose
 from pestrack.indicators.engines import Engine
 from pestrack.indicators.periods import Period
-from pestrack.lmi.store import coverage
 from pestrack.records.spreadsheet import safe_row
 
 FOLDER = "lmi/indicators"
 CSV_COLUMNS = ("indicator_id", "period", "breakdown", "breakdown_value", "value")
+
+
+EVENTS = "contract_events"
+
+
+def coverage(data: Path) -> tuple[dt.date, dt.date] | None:
+    """The dates the contract events of ``data`` cover (noted in the manifest by ``pestrack lmi
+    import``: its first and last knowledge date; by ``lmi synth``: its years), or None."""
+    note = read_manifest(Path(data))["tables"].get(EVENTS) or {}
+    if not note.get("covers_from"):
+        return None
+    return dt.date.fromisoformat(note["covers_from"]), dt.date.fromisoformat(note["covers_to"])
 
 
 class OutsideData(ValueError):

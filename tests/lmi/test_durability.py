@@ -40,27 +40,53 @@ def folders(tmp_path):
     exits = [
         # a: hired at the exit, still employed; b: hired, left after 4 months; c: exit to work, never hired
         {"enrolment_id": 1, "person_key": "a", "sex": "woman", "exit_date": D(2022, 1, 15), "exit_outcome": "work"},
-        {"enrolment_id": 2, "person_key": "b", "sex": "man", "exit_date": D(2022, 1, 15), "exit_outcome": "work",
-         "target_group": "kaa"},
+        {
+            "enrolment_id": 2,
+            "person_key": "b",
+            "sex": "man",
+            "exit_date": D(2022, 1, 15),
+            "exit_outcome": "work",
+            "target_group": "kaa",
+        },
         {"enrolment_id": 3, "person_key": "c", "sex": "man", "exit_date": D(2022, 1, 15), "exit_outcome": "work"},
         # d: left for other reasons, back in a measure after three months; e: exit too recent for 12 months
         {"enrolment_id": 4, "person_key": "d", "sex": "woman", "exit_date": D(2022, 1, 15), "exit_outcome": "other"},
         {"enrolment_id": 5, "person_key": "e", "sex": "woman", "exit_date": D(2023, 6, 1), "exit_outcome": "work"},
     ]
     write_table(pes, "exits", exits)
-    write_table(pes, "participations", [
-        {"enrolment_id": 1, "person_key": "a", "measure": "matching", "start_date": D(2021, 6, 1), "end_date": D(2022, 1, 15)},
-        {"enrolment_id": 2, "person_key": "b", "measure": "stockholmsjobb", "start_date": D(2021, 6, 1), "end_date": D(2022, 1, 15)},
-        {"enrolment_id": 6, "person_key": "d", "measure": "matching", "start_date": D(2022, 4, 1)},
-    ])
+    write_table(
+        pes,
+        "participations",
+        [
+            {
+                "enrolment_id": 1,
+                "person_key": "a",
+                "measure": "matching",
+                "start_date": D(2021, 6, 1),
+                "end_date": D(2022, 1, 15),
+            },
+            {
+                "enrolment_id": 2,
+                "person_key": "b",
+                "measure": "stockholmsjobb",
+                "start_date": D(2021, 6, 1),
+                "end_date": D(2022, 1, 15),
+            },
+            {"enrolment_id": 6, "person_key": "d", "measure": "matching", "start_date": D(2022, 4, 1)},
+        ],
+    )
     write_table(pes, "enrolments", [{"enrolment_id": 6, "person_key": "d", "start_date": D(2022, 4, 1)}])
-    write_table(data, "positions", [
-        _position("a", D(2022, 1, 10)),
-        _position("b", D(2022, 1, 20), D(2022, 5, 20), contract="fixed_term"),
-        _position("e", D(2023, 6, 1)),
-        # known only after the knowledge date: does not count
-        _position("c", D(2022, 2, 1), known=D(2024, 3, 1)),
-    ])
+    write_table(
+        data,
+        "positions",
+        [
+            _position("a", D(2022, 1, 10)),
+            _position("b", D(2022, 1, 20), D(2022, 5, 20), contract="fixed_term"),
+            _position("e", D(2023, 6, 1)),
+            # known only after the knowledge date: does not count
+            _position("c", D(2022, 2, 1), known=D(2024, 3, 1)),
+        ],
+    )
     return data, pes
 
 

@@ -46,12 +46,13 @@ def test_stock_at_month_end_is_the_stock_before_plus_hires_minus_terminations(ge
     for breakdown, values in (("total", [None]), ("sex", ["woman", "man"])):
         for value in values:
             for before, month in zip(months, months[1:]):
-                key = lambda m: (m, breakdown, value)  # noqa: E731
-                assert f["lmi_stock"][key(month)] == (
-                    f["lmi_stock"][key(before)] + f["lmi_hires"].get(key(month), 0) - f["lmi_terminations"].get(key(month), 0)
-                ), (month, breakdown, value)
+                now, then = (month, breakdown, value), (before, breakdown, value)
+                flows = f["lmi_hires"].get(now, 0) - f["lmi_terminations"].get(now, 0)
+                assert f["lmi_stock"][now] == f["lmi_stock"][then] + flows, now
     # a quarter's and a year's flows are the sums of their months; their stock that of the last month
-    assert f["lmi_hires"][("2023-Q2", "total", None)] == sum(f["lmi_hires"][(m, "total", None)] for m in ("2023-04", "2023-05", "2023-06"))
+    assert f["lmi_hires"][("2023-Q2", "total", None)] == sum(
+        f["lmi_hires"][(m, "total", None)] for m in ("2023-04", "2023-05", "2023-06")
+    )
     assert f["lmi_stock"][("2023", "total", None)] == f["lmi_stock"][("2023-12", "total", None)]
     assert 9_000 < f["lmi_stock"][("2023", "total", None)] < 11_000
 
@@ -67,7 +68,10 @@ def test_net_balance_is_hires_minus_terminations_in_every_breakdown(generated):
 
 
 def test_a_period_outside_the_data_says_so_instead_of_printing_zeros(generated):
-    with DuckDBEngine(generated) as engine, pytest.raises(lmi.OutsideData, match="cover 2021-01-01 to 2023-12-31; 2024-01"):
+    with (
+        DuckDBEngine(generated) as engine,
+        pytest.raises(lmi.OutsideData, match="cover 2021-01-01 to 2023-12-31; 2024-01"),
+    ):
         lmi.figures(engine, generated, "2023-12", "2024-01")
 
 

@@ -22,7 +22,9 @@ def _import(path, data):
 
 
 def _events(data) -> list[dict]:
-    return sorted(pq.read_table(data / "contract_events.parquet").to_pylist(), key=lambda v: (v["event_id"], v["version"]))
+    return sorted(
+        pq.read_table(data / "contract_events.parquet").to_pylist(), key=lambda v: (v["event_id"], v["version"])
+    )
 
 
 def test_good_rows_are_imported_and_each_bad_row_rejected_with_line_and_reason(events_file, tmp_path):
@@ -42,7 +44,10 @@ def test_good_rows_are_imported_and_each_bad_row_rejected_with_line_and_reason(e
     result = _import(path, data)
     assert (result.imported, result.rejected) == (1, 7)
     reasons = {line: (column, reason) for line, column, _, reason in result.problems}
-    assert reasons[3] == ("employment_id", "a termination without a matching hire: no hire of employment 'nope' is known")
+    assert reasons[3] == (
+        "employment_id",
+        "a termination without a matching hire: no hire of employment 'nope' is known",
+    )
     assert reasons[4][0] == "municipality" and "unknown code '0999'" in reasons[4][1]
     assert reasons[5][0] == "planned_end_date" and reasons[5][1].startswith("end before start")
     assert reasons[6] == ("event_id", "a correction of an event that does not exist: 'h5'")

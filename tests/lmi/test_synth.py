@@ -21,8 +21,13 @@ def market(tmp_path_factory):
     folder = tmp_path_factory.mktemp("market")
     participants = folder / "pes"
     exits = [
-        {"person_key": f"PARTICIPANT{i}", "sex": "woman" if i % 2 else "man", "birth_year": 1990,
-         "exit_date": D(2022, 1 + i % 12, 10), "exit_outcome": "work" if i % 3 else "other"}
+        {
+            "person_key": f"PARTICIPANT{i}",
+            "sex": "woman" if i % 2 else "man",
+            "birth_year": 1990,
+            "exit_date": D(2022, 1 + i % 12, 10),
+            "exit_outcome": "work" if i % 3 else "other",
+        }
         for i in range(1, 61)
     ]
     write_table(participants, "exits", exits)
@@ -55,13 +60,25 @@ def test_the_patterns_the_docs_promise(market):
     data, _ = market
     con = duckdb.connect()
     con.execute(f"CREATE VIEW e AS SELECT * FROM read_parquet('{data / 'contract_events.parquet'}')")
-    part = dict(con.execute("SELECT sex, avg(CASE WHEN full_time THEN 0 ELSE 1 END) FROM e WHERE kind = 'hire' GROUP BY sex").fetchall())
+    part = dict(
+        con.execute(
+            "SELECT sex, avg(CASE WHEN full_time THEN 0 ELSE 1 END) FROM e WHERE kind = 'hire' GROUP BY sex"
+        ).fetchall()
+    )
     assert part["woman"] > 2 * part["man"]
-    month = dict(con.execute("SELECT month(event_date), count(*) FROM e WHERE kind = 'hire' AND year(event_date) = 2023 GROUP BY 1").fetchall())
+    month = dict(
+        con.execute(
+            "SELECT month(event_date), count(*) FROM e WHERE kind = 'hire' AND year(event_date) = 2023 GROUP BY 1"
+        ).fetchall()
+    )
     assert month[6] > 1.5 * month[12]
-    reasons = dict(con.execute("SELECT termination_reason, count(*) FROM e WHERE kind = 'termination' GROUP BY 1").fetchall())
+    reasons = dict(
+        con.execute("SELECT termination_reason, count(*) FROM e WHERE kind = 'termination' GROUP BY 1").fetchall()
+    )
     assert reasons["contract_end"] > 0 and reasons["resignation"] > 0
-    conversions = con.execute("SELECT count(*) FROM e WHERE kind = 'conversion' AND previous_contract_type = 'fixed_term'").fetchall()[0][0]
+    conversions = con.execute(
+        "SELECT count(*) FROM e WHERE kind = 'conversion' AND previous_contract_type = 'fixed_term'"
+    ).fetchall()[0][0]
     assert conversions > 0
     # late communications are kept and flagged; nothing is known after the last day
     assert con.execute("SELECT count(*) FROM e WHERE flag = 'late'").fetchall()[0][0] > 0
@@ -75,5 +92,8 @@ def test_the_positions_are_those_derived_from_the_events(market):
     data, _ = market
     rows = pq.read_table(data / "positions.parquet").to_pylist()
     assert all(r["end_date"] is None or r["end_date"] >= r["start_date"] for r in rows)
-    hires = {r["employment_id"]: r["event_date"] for r in pq.read_table(data / "contract_events.parquet", filters=[("kind", "=", "hire")]).to_pylist()}
+    hires = {
+        r["employment_id"]: r["event_date"]
+        for r in pq.read_table(data / "contract_events.parquet", filters=[("kind", "=", "hire")]).to_pylist()
+    }
     assert all(r["start_date"] >= hires[r["employment_id"]] for r in rows)
