@@ -116,10 +116,7 @@ def _columns(source: Source) -> dict[str, int]:
             f"{source.path}: required column {', '.join(missing)} is missing (a contract-event file needs "
             f"{', '.join(ALWAYS + CONTENT)}, a person and an employer column; docs/import-formats.md)"
         )
-    known = set(ALWAYS + CONTENT + PERSON + EMPLOYER + OPTIONAL)
-    unknown = [c for c in header if c and c not in known and c not in REJECT_COLUMNS]
-    if unknown:
-        raise FileRefused(f"{source.path}: unknown column {', '.join(unknown)} (docs/import-formats.md)")
+    known = set(ALWAYS + CONTENT + PERSON + EMPLOYER + OPTIONAL)  # other columns are ignored, as by `pestrack import`
     return {c: i for i, c in enumerate(header) if c in known}
 
 
