@@ -38,6 +38,19 @@ SMOKE: dict[str, tuple[list[str], str]] = {
         [str(EXAMPLES / "course_results.csv"), "--table", "course_results", "--out", "{tmp}/analytics"],
         "course_results",
     ),
+    "lmi import": (
+        [str(EXAMPLES / "contract_events.csv"), "--data", "{tmp}/lmi_import"],
+        "imported 6, unchanged 0, rejected 0",
+    ),
+    "lmi synth": (
+        ["--years", "2022", "2023", "--scale", "0.005", "--seed", "1", "--participants", "{tmp}/analytics", "--out", "{tmp}/lmi"],
+        "contract_events",
+    ),
+    "lmi compute": (["--data", "{tmp}/lmi", "--from", "2023-01", "--to", "2023-12", "--out", "{tmp}/lmi.csv"], "lmi.csv"),
+    "lmi durability": (
+        ["--data", "{tmp}/lmi", "--participants", "{tmp}/analytics", "--known-on", "2023-12-31", "--out", "{tmp}/lmi_dur.csv"],
+        "lmi_dur.csv",
+    ),
     "indicators validate": ([], "indicator definitions valid"),
     "indicators list": ([], "computed"),
     "indicators compute": (

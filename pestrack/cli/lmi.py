@@ -44,10 +44,11 @@ def import_cmd(
     raise typer.Exit(1 if result.rejected else 0)
 
 
-@app.command("synth")
+@app.command("synth", context_settings={"allow_extra_args": True})
 def synth_cmd(
+    ctx: typer.Context,
     out: Path = typer.Option(..., "--out", help="Folder to write the contract-event tables into"),
-    years: list[int] = typer.Option(..., "--years", help="Years to generate (repeat, or several after one --years)"),
+    years: list[int] = typer.Option(..., "--years", help="Years to generate: --years 2021 2022 2023"),
     scale: float = typer.Option(1.0, "--scale", help="1 = a labour market the size of Stockholm County's"),
     seed: int = typer.Option(1, "--seed"),
     profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder"),
@@ -58,6 +59,11 @@ def synth_cmd(
     """A synthetic regional labour market: contract events and positions (docs/lmi.md)."""
     from pestrack.lmi import synth
 
+    extra = [a for a in ctx.args if not a.isdigit()]
+    if extra:
+        err.print(f"[red]error:[/] unexpected argument {escape(' '.join(extra))}")
+        raise typer.Exit(2)
+    years = sorted(set(years) | {int(a) for a in ctx.args})  # --years 2021 2022 2023
     try:
         rows = synth.write(out, profile, years, scale=scale, seed=seed, participants=participants)
     except (ValueError, FileNotFoundError) as exc:
