@@ -24,8 +24,9 @@ import pyarrow.parquet as pq
 
 from pestrack.analytics.extract import age_band, parse_bands
 from pestrack.analytics.pseudonym import is_person_key, opaque_id
-from pestrack.lmi import classifications, store
+from pestrack.lmi import store
 from pestrack.records.audit import log
+from pestrack.records.codes import classifications
 from pestrack.records.importing.engine import Rejects, default_rejects_path
 from pestrack.records.importing.reader import REJECT_COLUMNS, FileRefused, Source, normalise_header, open_source
 

@@ -443,7 +443,7 @@ class Generator:
 
 
 def _divisions(profile: str, section: str) -> list[str]:
-    from pestrack.lmi import classifications
+    from pestrack.records.codes import classifications
 
     version = classifications.load(profile)["sector"].versions[-1]
     return sorted(d for d, s in version.divisions.items() if s == section)
