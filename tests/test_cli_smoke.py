@@ -51,6 +51,7 @@ SMOKE: dict[str, tuple[list[str], str]] = {
         ["--data", "{tmp}/lmi", "--participants", "{tmp}/analytics", "--known-on", "2023-12-31", "--out", "{tmp}/lmi_dur.csv"],
         "lmi_dur.csv",
     ),
+    "lmi bulletin": (["--month", "2023-12", "--data", "{tmp}/lmi", "--out", "{tmp}/bulletin.html"], "bulletin.html"),
     "indicators validate": ([], "indicator definitions valid"),
     "indicators list": ([], "computed"),
     "indicators compute": (

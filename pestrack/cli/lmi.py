@@ -164,3 +164,40 @@ def durability_cmd(
     console.print(
         f"{len(rows)} rows of durability, survival and pathways as known on {day.isoformat()} written to {out}"
     )
+
+
+@app.command("bulletin")
+def bulletin_cmd(
+    month: str = typer.Option(..., "--month", help="The month, YYYY-MM"),
+    data: Path = typer.Option(..., "--data", help="Folder of the contract-event tables"),
+    fmt: str = typer.Option("html", "--format", help="html or pdf"),
+    lang: str = typer.Option("sv", "--lang", help="sv or en"),
+    known_on: str = typer.Option(None, "--known-on", help="Knowledge date YYYY-MM-DD (default: the data's last day)"),
+    out: Path = typer.Option(..., "--out", help="File to write"),
+    profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder"),
+):
+    """The monthly labour-market bulletin: the month's published figures with definitions, source,
+    knowledge date and revision note (docs/lmi.md)."""
+    from pestrack.reports import lmi, lmi_bulletin
+
+    if fmt not in ("html", "pdf") or lang not in ("sv", "en"):
+        err.print("[red]error:[/] --format is html or pdf, --lang sv or en")
+        raise typer.Exit(2)
+    try:
+        day = dt.date.fromisoformat(known_on) if known_on else None
+        lmi.month(month)
+    except ValueError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2)
+    runner = engine_for("duckdb", data, None, "")
+    try:
+        with runner:
+            bulletin = lmi_bulletin.build(runner, data, month, profile, known_on=day)
+    except lmi.OutsideData as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2)
+    if fmt == "html":
+        out.write_text(lmi_bulletin.render_html(bulletin, lang), encoding="utf-8")
+    else:
+        lmi_bulletin.write_pdf(bulletin, out, lang)
+    console.print(f"bulletin for {month}, as known on {bulletin.known_on.isoformat()}, written to {out}")
