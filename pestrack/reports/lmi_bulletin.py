@@ -254,8 +254,8 @@ def render_html(b: Bulletin, lang: str = "sv") -> str:
     return "\n".join(out)
 
 
-def write_pdf(b: Bulletin, out: Path, lang: str = "sv") -> None:
-    """The same content as the HTML page, the chart as ReportLab bars."""
+def write_pdf(b: Bulletin, out, lang: str = "sv") -> None:
+    """The same content as the HTML page, the chart as ReportLab bars; ``out`` a path or a file."""
     from reportlab.graphics.charts.barcharts import VerticalBarChart
     from reportlab.graphics.shapes import Drawing
     from reportlab.lib import colors
@@ -317,7 +317,7 @@ def write_pdf(b: Bulletin, out: Path, lang: str = "sv") -> None:
         p(t["disclosure"].format(below=b.below, step=b.step), "note"),
     ]
     doc = SimpleDocTemplate(
-        str(out),
+        str(out) if isinstance(out, (str, Path)) else out,
         pagesize=A4,
         leftMargin=15 * mm,
         rightMargin=15 * mm,

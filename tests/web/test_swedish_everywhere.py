@@ -293,6 +293,10 @@ def full_world(results_world, settings, tmp_path):
     from pestrack.records.meetings.models import Meeting
 
     settings.PESTRACK_DOCUMENTS_DIR = tmp_path / "documents"
+    from pestrack.lmi import synth
+
+    settings.PESTRACK_LMI_DIR = tmp_path / "lmi"  # the labour-market observatory's pages
+    synth.write(settings.PESTRACK_LMI_DIR, "stockholm", [2023], scale=0.002, seed=1)
     w.document = files.store(upload_of("intyg.pdf", tiny_pdf()), person=w.jarva, enrolment=e, user=anna)
     w.meeting = Meeting.objects.create(
         person=w.jarva,
@@ -339,6 +343,9 @@ def ids(w, user: str, name: str, language: str) -> dict:
         "message_id": w.message.pk,
         "interest_id": w.jarva.place_interests.get().pk,
         "secret": "not-a-real-link",
+        "month": "2023-12",
+        "release": "latest",
+        "table": "lmi_hires",
     }
 
 
