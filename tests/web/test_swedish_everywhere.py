@@ -339,7 +339,7 @@ def ids(w, user: str, name: str, language: str) -> dict:
         "year": 2023,
         "code": "VB",
         "lang": language,
-        "fmt": "html",
+        "fmt": "csv" if name == "lmi-open-table" else "html",
         "message_id": w.message.pk,
         "interest_id": w.jarva.place_interests.get().pk,
         "secret": "not-a-real-link",
