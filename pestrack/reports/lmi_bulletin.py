@@ -44,6 +44,8 @@ LABELS = {
         "not_covered": "ingen uppgift (utanför uppgifternas period)",
         "hires": "Anställningar",
         "terminations": "Avslut",
+        "blue": "blå staplar",
+        "red": "röda staplar",
     },
     "en": {
         "title": "Labour-market bulletin",
@@ -65,6 +67,8 @@ LABELS = {
         "not_covered": "no figure (outside the period of the data)",
         "hires": "Hires",
         "terminations": "Terminations",
+        "blue": "blue bars",
+        "red": "red bars",
     },
 }
 MONTHS = {
@@ -255,34 +259,39 @@ def render_html(b: Bulletin, lang: str = "sv") -> str:
 
 
 def write_pdf(b: Bulletin, out, lang: str = "sv") -> None:
-    """The same content as the HTML page, the chart as ReportLab bars; ``out`` a path or a file."""
+    """The same content as the HTML page, tagged like the annual report's PDF (reports/pdf.py: headings,
+    paragraphs and tables in the structure tree), the chart as ReportLab bars; ``out`` a path or a file."""
     from reportlab.graphics.charts.barcharts import VerticalBarChart
     from reportlab.graphics.shapes import Drawing
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus import SimpleDocTemplate, Spacer
 
-    from pestrack.reports.pdf import _fonts, _styles, _table
+    from pestrack.reports.pdf import _fonts, _styles, grid
+    from pestrack.reports.pdf_tags import Tagged, TaggingCanvas
 
     _fonts()
-    s = _styles()
+    st = _styles()
     t = LABELS[lang]
-    p = lambda text, style="body": Paragraph(escape(str(text)), s[style])  # noqa: E731
+
+    def p(text, style="body", tag="P"):
+        return Tagged(escape(str(text)), st[style], tag)
+
     name = lambda i: b.indicators[i].name[lang]  # noqa: E731
     year_before = _month_before(b.month, 12)
     width = A4[0] - 30 * mm
     story = [
-        p(f"{t['title']}: {_month_name(b.month, lang)}", "title"),
+        p(f"{t['title']}: {_month_name(b.month, lang)}", "title", "H1"),
         p(f"{t['known_on']}: {b.known_on.isoformat()}. {t['known_note'].format(day=b.known_on.isoformat())}"),
         Spacer(1, 4),
     ]
-    rows = [[p(t["figure"], "head"), p(_month_name(b.month, lang), "head"), p(t["year_before"], "head")]]
+    rows = [[t["figure"], _month_name(b.month, lang), t["year_before"]]]
     for i in SHOWN:
         before = b.value(i, year_before) if (i, year_before, "total", None) in b.results else t["not_covered"]
-        rows.append([p(name(i), "cell"), p(_show(b.value(i, b.month), lang), "num"), p(_show(before, lang), "num")])
-    story.append(_table(rows, [width * 0.5, width * 0.25, width * 0.25]))
-    story.append(p(t["chart"], "h"))
+        rows.append([(name(i), "cell"), (_show(b.value(i, b.month), lang), "num"), (_show(before, lang), "num")])
+    story.append(grid(rows, [width * 0.5, width * 0.25, width * 0.25]))
+    story.append(p(t["chart"], "h", "H2"))
     drawing = Drawing(width, 150)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 30, 20, width - 40, 120
@@ -294,19 +303,19 @@ def write_pdf(b: Bulletin, out, lang: str = "sv") -> None:
     chart.categoryAxis.labels.fontName = chart.valueAxis.labels.fontName = "Vera"
     chart.bars[0].fillColor, chart.bars[1].fillColor = colors.HexColor("#1f6f8b"), colors.HexColor("#c8553d")
     drawing.add(chart)
-    story += [drawing, p(f"■ {t['hires']}   ■ {t['terminations']}", "note")]
+    story += [drawing, p(f"{t['hires']}: {t['blue']}. {t['terminations']}: {t['red']}.", "note")]
     for breakdown in BREAKDOWNS:
-        story.append(p(t["by"][breakdown], "h"))
-        rows = [[p("", "head"), *(p(name(i), "head") for i in SHOWN)]]
+        story.append(p(t["by"][breakdown], "h", "H2"))
+        rows = [["", *(name(i) for i in SHOWN)]]
         for code in b.categories[breakdown]:
             rows.append(
                 [
-                    p(_label(b, breakdown, code, lang), "cell"),
-                    *(p(_show(b.value(i, b.month, breakdown, code), lang), "num") for i in SHOWN),
+                    (_label(b, breakdown, code, lang), "cell"),
+                    *((_show(b.value(i, b.month, breakdown, code), lang), "num") for i in SHOWN),
                 ]
             )
-        story.append(_table(rows, [width * 0.3] + [width * 0.14] * len(SHOWN)))
-    story.append(p(t["definition"], "h"))
+        story.append(grid(rows, [width * 0.3] + [width * 0.14] * len(SHOWN)))
+    story.append(p(t["definition"], "h", "H2"))
     for i in SHOWN:
         ind = b.indicators[i]
         story.append(p(f"{name(i)}: {ind.definition_sv if lang == 'sv' and ind.definition_sv else ind.definition}"))
@@ -324,6 +333,7 @@ def write_pdf(b: Bulletin, out, lang: str = "sv") -> None:
         topMargin=12 * mm,
         bottomMargin=12 * mm,
         title=f"{t['title']} {_month_name(b.month, lang)}",
+        author="pestrack",
         lang=lang,
     )
-    doc.build(story)
+    doc.build(story, canvasmaker=TaggingCanvas)
