@@ -151,8 +151,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--events", type=int, default=100_000_000)
     ap.add_argument("--year", type=int, default=2023)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--engines", nargs="+", default=["duckdb", "pandas", "spark"], choices=["duckdb", "pandas", "spark"])
-    ap.add_argument("--cache", type=Path, default=Path(os.environ.get("PESTRACK_BENCH_CACHE", Path(tempfile.gettempdir()) / "pestrack-bench")))
+    ap.add_argument(
+        "--engines", nargs="+", default=["duckdb", "pandas", "spark"], choices=["duckdb", "pandas", "spark"]
+    )
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(os.environ.get("PESTRACK_BENCH_CACHE", Path(tempfile.gettempdir()) / "pestrack-bench")),
+    )
     ap.add_argument("--spark-master", default="local[2]")
     args = ap.parse_args(argv)
     data = events_data(args.events, args.year, args.seed, args.cache)
@@ -162,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{total:,} contract events in {data}; every flow by month and breakdown for {args.year}")
     results, failed = {}, False
     with tempfile.TemporaryDirectory() as work:
-        for name in ["pandas", *[e for e in args.engines if e != "pandas"]] if "pandas" in args.engines else args.engines:
+        for name in (
+            ["pandas", *[e for e in args.engines if e != "pandas"]] if "pandas" in args.engines else args.engines
+        ):
             got = run_child(name, data, args, Path(work))
             if isinstance(got, str):
                 print(f"{name:8} {got}")

@@ -132,7 +132,7 @@ def versioned(table: str) -> bool:
     return {KNOWN, SUPERSEDED} <= {c.name for c in BY_NAME[table].columns}
 
 
-def knowledge_condition(table: str, known_on: dt.date) -> exp.Expression:
+def knowledge_condition(table: str, known_on: dt.date) -> exp.Condition:
     """Rows of a versioned table (``known_date``, ``superseded_date``: the contract events of
     docs/lmi.md) that were the latest version on ``known_on``: what was known that day."""
     if not versioned(table):

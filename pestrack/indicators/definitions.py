@@ -508,9 +508,9 @@ def load_definitions(
     DefinitionErrors listing every problem. ``folder="lmi/indicators"``: the labour-market flows and stocks."""
     root = profile_path(profile)
     catalogue = load_catalogue(root)
-    folder = root / folder
-    years, errors = report_years(folder)
-    paths = files if files is not None else sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("_"))
+    directory = root / folder
+    years, errors = report_years(directory)
+    paths = files if files is not None else sorted(p for p in directory.glob("*.yaml") if not p.name.startswith("_"))
     indicators: list[Indicator] = []
     seen: dict[str, Indicator] = {}
     for path in paths:

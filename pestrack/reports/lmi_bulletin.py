@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 
@@ -23,7 +24,7 @@ from pestrack.reports.formatting import number
 
 SHOWN = ("lmi_hires", "lmi_terminations", "lmi_net_balance", "lmi_conversions", "lmi_stock")
 BREAKDOWNS = ("contract_type", "sector")
-LABELS = {
+LABELS: dict[str, dict[str, Any]] = {
     "sv": {
         "title": "Arbetsmarknadsbulletin",
         "month": "Månad",
