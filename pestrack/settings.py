@@ -243,6 +243,9 @@ PESTRACK_ANALYTICS_CACHE_DIR = os.environ.get("PESTRACK_ANALYTICS_CACHE_DIR") or
 PESTRACK_ANALYTICS_REFRESH = int(os.environ.get("PESTRACK_ANALYTICS_REFRESH", "300"))
 PESTRACK_RESULTS_ENGINE = os.environ.get("PESTRACK_RESULTS_ENGINE", "duckdb")
 PESTRACK_RESULTS_ENGINE_URL = os.environ.get("PESTRACK_RESULTS_ENGINE_URL", "")
+# The labour-market observatory (pestrack.web.lmi, docs/lmi.md): the folder of contract-event tables
+# (`pestrack lmi import` / `lmi synth`) its public pages, open data and analysts' tier publish from.
+PESTRACK_LMI_DIR = os.environ.get("PESTRACK_LMI_DIR") or None
 
 # Documents attached to persons (pestrack.records.documents, docs/operations.md): stored in this folder,
 # outside the web root, under random names. Default: a folder beside the SQLite database (or in the

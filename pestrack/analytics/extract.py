@@ -393,6 +393,14 @@ class TableFile:
             if len(self.pending) >= BATCH:
                 self._flush()
 
+    def append_table(self, table: pa.Table) -> None:
+        """Rows already in Arrow form (a generator's columns), in batches of BATCH rows like ``append``."""
+        self._flush()
+        for batch in table.cast(self.schema).to_batches(max_chunksize=BATCH):
+            self.digest.update(batch.serialize())
+            self.writer.write_batch(batch)
+            self.rows += batch.num_rows
+
     def _flush(self) -> None:
         if self.pending:
             record = pa.RecordBatch.from_pylist(self.pending, schema=self.schema)

@@ -28,6 +28,10 @@ class Table:
     # holds few of their values and a scan skips the groups whose min/max rule its filters out.
     sort_key: tuple[str, ...]
     register: bool = False  # imported from a register file (``pestrack analytics import``), not extracted
+    # Labour-market information (pestrack/lmi): contract events and the positions derived from
+    # them, written by ``pestrack lmi import`` / ``lmi synth``, never by the extract. Every row is
+    # one version of what was known, valid from ``known_date`` until ``superseded_date``.
+    lmi: bool = False
 
     @property
     def arrow(self) -> pa.Schema:
@@ -294,7 +298,106 @@ TABLES: tuple[Table, ...] = (
         sort_key=("school_form", "orientation", "months", "end_date"),
     ),
 )
-RECORD_TABLES = tuple(t for t in TABLES if not t.register)  # what ``pestrack analytics extract`` derives
+
+# The columns of a row that is one version of what was known (docs/lmi.md, "Revisions"): a query
+# "as known on D" keeps the rows with known_date <= D and (superseded_date empty or > D).
+KNOWLEDGE_COLUMNS = (
+    _c("known_date", D, "Date this version became known (the communication's date of receipt)", False),
+    _c("superseded_date", D, "Date a later version replaced this one; empty while it is the latest"),
+)
+CONTRACT_TYPES = (
+    "permanent",
+    "fixed_term",
+    "probationary",
+    "on_call",
+    "temporary_agency",
+    "apprenticeship",
+    "subsidised",
+)
+CONTRACT_CONTEXT = (
+    _c("person_key", S, "Pseudonymous person id (the same keyed hash as the other tables)", False),
+    _c("sex", S, "woman or man", False, ("woman", "man")),
+    _c("birth_year", I32, "Year of birth", False),
+    _c("employer_key", S, "Pseudonymous employer id (keyed hash of the organisation number)", False),
+    _c("sector", S, "SNI 2007 section (A–U) of the employer, from sector_code", False),
+    _c("sector_code", S, "SNI 2007 code of the employer (2 to 5 digits)", False),
+    _c("municipality", S, "Municipality code of the workplace (kommunkod)", False),
+    _c("occupation", S, "SSYK 2012 code of the occupation (4 digits); empty when not reported"),
+    _c("occupation_group", S, "SSYK 2012 major group (first digit of occupation); empty when not reported"),
+    _c("esco_occupation", S, "ESCO occupation id when the communication gives one"),
+    _c("contract_type", S, "Contract type code (profile, lmi/classifications.yaml)", False),
+    _c("subsidy", S, "Kind of subsidised employment (profile code) when contract_type is subsidised"),
+    _c("working_time_pct", I32, "Working time in percent of full time (1–100)", False),
+    _c("full_time", B, "working_time_pct is 100", False),
+)
+LMI_TABLES = (
+    Table(
+        "contract_events",
+        "one row per version of a contract event (hire, termination, conversion, extension, "
+        "working-time change) communicated by an employer",
+        (
+            _c("event_id", S, "The event's id; its versions share it", False),
+            _c("version", I32, "1 for the first communication, then 2, 3, … in order of knowledge", False),
+            *KNOWLEDGE_COLUMNS,
+            _c("communication_id", S, "Id of the communication this version came from", False),
+            _c("cancelled", B, "This version withdraws the event (it counts nowhere while it is the latest)", False),
+            _c(
+                "kind",
+                S,
+                "hire, termination, conversion (of the contract type), extension (of a fixed term) "
+                "or working_time (a change of working time)",
+                False,
+                ("hire", "termination", "conversion", "extension", "working_time"),
+            ),
+            _c("event_date", D, "Date of the event (a termination: the last day of the employment)", False),
+            _c("employment_id", S, "The employment (contract) the event concerns: the hire's event id", False),
+            *CONTRACT_CONTEXT,
+            _c("age_band", S, "Age band (profile) on the event date", False),
+            _c("previous_contract_type", S, "Conversions: the contract type before"),
+            _c("termination_reason", S, "Terminations: reason code (profile)"),
+            _c("planned_end_date", D, "Fixed-term contracts: the planned last day (hire, extension)"),
+            _c(
+                "position_change",
+                I32,
+                "+1 for a hire, -1 for a termination, 0 otherwise (the net balance is its sum over "
+                "versions not cancelled)",
+                False,
+            ),
+            _c(
+                "flag",
+                S,
+                "Kept but flagged (docs/lmi.md): late (known more than 30 days after the event); "
+                "empty when nothing was noted",
+            ),
+        ),
+        sort_key=("kind", "event_date", "known_date"),
+        lmi=True,
+    ),
+    Table(
+        "positions",
+        "one row per version of a stretch of one employment with one contract type and working "
+        "time (a conversion or working-time change starts a new stretch), derived from contract_events",
+        (
+            _c("employment_id", S, "The employment (the hire's event id)", False),
+            _c("segment", I32, "1, 2, … in order of start within the employment", False),
+            *KNOWLEDGE_COLUMNS,
+            *CONTRACT_CONTEXT,
+            _c("age_band", S, "Age band (profile) on the stretch's start date", False),
+            _c("start_date", D, "First day of the stretch", False),
+            _c(
+                "end_date",
+                D,
+                "The day the stretch stopped counting: the termination date, or the date the next "
+                "stretch starts; empty while it lasts. A position is in the stock at the end of day D "
+                "when start_date <= D and (end_date empty or end_date > D)",
+            ),
+        ),
+        sort_key=("start_date", "known_date"),
+        lmi=True,
+    ),
+)
+TABLES = TABLES + LMI_TABLES
+RECORD_TABLES = tuple(t for t in TABLES if not t.register and not t.lmi)  # what ``pestrack analytics extract`` derives
 
 BY_NAME = {t.name: t for t in TABLES}
 
@@ -330,6 +433,9 @@ def render_markdown() -> str:
         origin = (
             "Imported from a register file: `pestrack analytics import --table " + t.name + " FILE --out DIR`. "
             if t.register
+            else "Labour-market information: written by `pestrack lmi import` or `pestrack lmi synth` "
+            "(docs/lmi.md); each row is one version of what was known. "
+            if t.lmi
             else ""
         )
         order = f" Sorted by {', '.join(f'`{c}`' for c in t.sort_key)}." if t.sort_key else ""

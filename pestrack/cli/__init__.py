@@ -37,6 +37,7 @@ def _register() -> None:
         indicators,
         instruments,
         journal,
+        lmi,
         matching,
         notify,
         persons,
@@ -57,6 +58,7 @@ def _register() -> None:
     evaluate.register(app)
     app.add_typer(instruments.app, name="instruments", help="Work Ability Index, IPS fidelity, SROI.")
     matching.register(app)
+    lmi.register(app)
     app.add_typer(journal.app, name="journal", help="Journal entries: sign those left unsigned for 24 hours.")
     app.add_typer(attendance.app, name="attendance", help="Attendance in measures: the monthly report.")
     app.add_typer(notify.app, name="notify", help="Reminders of meetings and plan reviews by e-mail and SMS.")

@@ -18,6 +18,7 @@ cannot be limited so (``ScopeUnavailable``).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from sqlglot import exp
@@ -31,6 +32,7 @@ TOTAL = "total"
 # named, so that it is never taken for the total, whose breakdown value is empty.
 NOT_RECORDED = "(not recorded)"
 UNIT_PATH = "org_unit_path"
+KNOWN, SUPERSEDED = "known_date", "superseded_date"  # a versioned table's rows (knowledge_condition)
 
 
 class ScopeUnavailable(ValueError):
@@ -126,16 +128,38 @@ def value_expression(ind: Indicator) -> exp.Expr:
     return value
 
 
-def population(ind: Indicator, p: Period, units: list[str] | None = None) -> exp.Select:
+def versioned(table: str) -> bool:
+    return {KNOWN, SUPERSEDED} <= {c.name for c in BY_NAME[table].columns}
+
+
+def knowledge_condition(table: str, known_on: dt.date) -> exp.Condition:
+    """Rows of a versioned table (``known_date``, ``superseded_date``: the contract events of
+    docs/lmi.md) that were the latest version on ``known_on``: what was known that day."""
+    if not versioned(table):
+        raise ValueError(f"the table {table} has no versions (known_date, superseded_date) to ask as known on a date")
+    day = _cast(exp.Literal.string(known_on.isoformat()), exp.DataType.Type.DATE)
+    later = exp.or_(_col(SUPERSEDED).is_(exp.null()), exp.GT(this=_col(SUPERSEDED), expression=day.copy()))
+    return exp.and_(exp.LTE(this=_col(KNOWN), expression=day), exp.paren(later))
+
+
+def population(
+    ind: Indicator, p: Period, units: list[str] | None = None, known_on: dt.date | None = None
+) -> exp.Select:
     """``SELECT * FROM <population>`` limited to the period (and window), the definition's ``where``
-    and, when ``units`` is given, to those units."""
+    and, when ``units`` is given, to those units; with ``known_on``, to the versions known that day."""
     if ind.is_reported:
         raise ValueError(f"indicator {ind.id} is reported (source {ind.source}); it has no query")
     table, period = ind.population, ind.period
     assert table is not None and period is not None  # a computed indicator has both (definitions.Reader.computed)
     first, last = window_dates(p, ind.window)
     low, high = (_cast(exp.Literal.string(d.isoformat()), exp.DataType.Type.DATE) for d in (first, last))
-    if ind.period_end:  # the row's span [period, period_end] overlaps [first, last]; no end = still open
+    if ind.at_end and ind.period_end:  # the span holds the last day: started by then, not ended by its end
+        ends_after = exp.or_(
+            exp.column(ind.period_end, quoted=True).is_(exp.null()),
+            exp.GT(this=_col(ind.period_end), expression=high.copy()),
+        )
+        in_period = exp.and_(exp.LTE(this=_col(period), expression=high), exp.paren(ends_after))
+    elif ind.period_end:  # the row's span [period, period_end] overlaps [first, last]; no end = still open
         ends_after = exp.or_(
             exp.column(ind.period_end, quoted=True).is_(exp.null()),
             exp.GTE(this=_col(ind.period_end), expression=low.copy()),
@@ -146,6 +170,10 @@ def population(ind: Indicator, p: Period, units: list[str] | None = None) -> exp
     condition = exp.and_(in_period, exp.paren(ind.where.copy())) if ind.where is not None else in_period
     if units is not None:
         condition = exp.and_(condition, unit_condition(table, units))
+    if known_on is not None:
+        condition = exp.and_(condition, knowledge_condition(table, known_on))
+    elif versioned(table):  # every version at once would count a corrected event twice
+        raise ValueError(f"indicator {ind.id}: the table {table} is versioned; give the date known on")
     # Built from nodes with copy=False: the builders' string parsing and tree copies cost ~60 ms an
     # indicator, more than DuckDB needs to run the query.
     return (
@@ -155,8 +183,10 @@ def population(ind: Indicator, p: Period, units: list[str] | None = None) -> exp
     )
 
 
-def compile_indicator(ind: Indicator, p: Period, units: list[str] | None = None) -> exp.Select:
-    pop = population(ind, p, units)
+def compile_indicator(
+    ind: Indicator, p: Period, units: list[str] | None = None, known_on: dt.date | None = None
+) -> exp.Select:
+    pop = population(ind, p, units, known_on)
     assert ind.measure is not None  # a computed indicator has its measure (definitions.Reader.computed)
     num, den = aggregates(ind.measure)
     den = _double(den) if den is not None else _double(exp.null())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,9 +54,16 @@ def without_register_data(indicators: list[Indicator], engine: Engine) -> list[I
     return out
 
 
-def compute(indicators: list[Indicator], engine: Engine, p: Period, units: list[str] | None = None) -> list[Result]:
+def compute(
+    indicators: list[Indicator],
+    engine: Engine,
+    p: Period,
+    units: list[str] | None = None,
+    known_on: dt.date | None = None,
+) -> list[Result]:
     """Rows per indicator: the total first, then each breakdown's values in order of value.
-    Indicators on a register table that has not been imported give no rows.
+    Indicators on a register table that has not been imported give no rows. ``known_on``: on a
+    versioned table (the contract events), what was known on that day.
 
     With ``units`` (organisation unit paths) only those units' rows are counted; reported indicators
     (whole-city figures) and indicators on tables without a unit then give no rows."""
@@ -73,7 +81,9 @@ def compute(indicators: list[Indicator], engine: Engine, p: Period, units: list[
                 f"({ind.population}.parquet), which the data folder does not have"
             )
         computed.append(ind)
-    rows_of = dict(zip((i.id for i in computed), engine.run_all([compile_indicator(i, p, units) for i in computed])))
+    rows_of = dict(
+        zip((i.id for i in computed), engine.run_all([compile_indicator(i, p, units, known_on) for i in computed]))
+    )
     out: list[Result] = []
     for ind in indicators:
         if ind.is_reported:

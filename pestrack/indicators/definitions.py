@@ -112,6 +112,7 @@ class Indicator:
     measure: Measure | None = None
     period: str | None = None
     period_end: str | None = None  # with period: rows whose span [period, period_end] overlaps
+    at_end: bool = False  # with period_end: rows whose span holds the period's last day (a stock)
     window: Window | None = None
     breakdowns: list[str] = field(default_factory=list)
     targets: dict[int, dict[str, float | str]] = field(default_factory=dict)
@@ -429,16 +430,18 @@ class _Reader:
             self.error(item, None, "period (the date column that places a row in a period) is missing")
         elif isinstance(item["period"], dict):
             span = item["period"]
-            if set(span) - {LINE, KEYS} != {"from", "to"}:
+            if set(span) - {LINE, KEYS} - {"at"} != {"from", "to"} or span.get("at", "end") != "end":
                 self.error(
                     span,
                     None,
                     "period must name a date column, or be {from: start column, to: end column} "
-                    "(rows whose span overlaps the period)",
+                    "(rows whose span overlaps the period), with at: end for the rows whose span "
+                    "holds the period's last day (a stock)",
                 )
             else:
                 ind.period = self.column(span, "from", table, ("date",))
                 ind.period_end = self.column(span, "to", table, ("date",))
+                ind.at_end = "at" in span
         else:
             ind.period = self.column(item, "period", table, ("date",))
         if "window" in item:
@@ -498,14 +501,16 @@ def report_years(folder: Path) -> tuple[list[int], list[str]]:
     return years, []
 
 
-def load_definitions(profile: str | Path = "stockholm", files: list[Path] | None = None) -> list[Indicator]:
-    """Every indicator of the profile (or of ``files``), checked; raises DefinitionErrors listing
-    every problem."""
+def load_definitions(
+    profile: str | Path = "stockholm", files: list[Path] | None = None, folder: str = "indicators"
+) -> list[Indicator]:
+    """Every indicator of the profile's ``folder`` (or of ``files``), checked; raises
+    DefinitionErrors listing every problem. ``folder="lmi/indicators"``: the labour-market flows and stocks."""
     root = profile_path(profile)
     catalogue = load_catalogue(root)
-    folder = root / "indicators"
-    years, errors = report_years(folder)
-    paths = files if files is not None else sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("_"))
+    directory = root / folder
+    years, errors = report_years(directory)
+    paths = files if files is not None else sorted(p for p in directory.glob("*.yaml") if not p.name.startswith("_"))
     indicators: list[Indicator] = []
     seen: dict[str, Indicator] = {}
     for path in paths:

@@ -7,6 +7,7 @@ from pestrack.web import views
 from pestrack.web.api import api
 from pestrack.web.employers.views import suggested_places
 from pestrack.web.evaluation.views import evaluation_page
+from pestrack.web.lmi.urls import urlpatterns as lmi_pages
 from pestrack.web.logreview.urls import urlpatterns as log_review_pages
 from pestrack.web.meetings.urls import urlpatterns as meeting_pages
 from pestrack.web.portal.urls import urlpatterns as portal_pages
@@ -45,6 +46,7 @@ urlpatterns = [
     *results_pages,
     *log_review_pages,
     *portal_pages,
+    *lmi_pages,
     path("evaluation/", evaluation_page, name="evaluation"),
     path("api/v1/", api.urls),
     path("employers/", include("pestrack.web.employers.urls")),

@@ -272,7 +272,11 @@ def full_world(results_world, settings, tmp_path):
     r = person_records(w.jarva, author=anna, place=w.place)
     w.assessment, w.participation, w.unsigned, w.signed = r.assessment, r.participation, r.unsigned, r.signed
     w.document, w.meeting, w.placement = r.document, r.meeting, r.placement
+    from pestrack.lmi import synth
     from pestrack.records.documents.demo import tiny_pdf, upload_of
+
+    settings.PESTRACK_LMI_DIR = tmp_path / "lmi"  # the labour-market observatory's pages
+    synth.write(settings.PESTRACK_LMI_DIR, "stockholm", [2023], scale=0.002, seed=1)
     from pestrack.records.employers.models import PlaceInterest
     from pestrack.records.journal import messages
 
@@ -307,10 +311,13 @@ def ids(w, user: str, name: str, language: str) -> dict:
         "year": 2023,
         "code": "VB",
         "lang": language,
-        "fmt": "html",
+        "fmt": "csv" if name == "lmi-open-table" else "html",
         "message_id": w.message.pk,
         "interest_id": w.jarva.place_interests.get().pk,
         "secret": "not-a-real-link",
+        "month": "2023-12",
+        "release": "latest",
+        "table": "lmi_hires",
     }
 
 

@@ -1,0 +1,203 @@
+"""pestrack lmi: labour-market information (docs/lmi.md): import contract events, generate a
+synthetic regional labour market, compute the flows and stocks, durability after a PES exit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from pestrack.cli.console import err
+from pestrack.cli.console import out as console
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("import")
+def import_cmd(
+    file: Path = typer.Argument(..., help="CSV (UTF-8 or Windows-1252, ',' or ';'), XLSX or Parquet file"),
+    data: Path = typer.Option(..., "--data", help="Folder of the contract-event tables"),
+    rejects: Path = typer.Option(None, "--rejects", help="Where to write rejected rows (default FILE.rejects.csv)"),
+    profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder"),
+):
+    """Import employers' contract-event communications (docs/import-formats.md, "Contract events")."""
+    from pestrack.lmi.importing import import_events
+    from pestrack.records.importing.reader import FileRefused
+
+    try:
+        result = import_events(file, data, profile=profile, rejects_path=rejects)
+    except FileRefused as exc:
+        console.print(f"[red]refused:[/] {escape(str(exc))}; nothing was imported")
+        console.print("imported 0, unchanged 0, rejected 0", markup=False)
+        raise typer.Exit(2)
+    for line, column, value, reason in result.problems:
+        console.print(f"{file}:{line}: {column}: {reason}", markup=False)
+    if result.rejected:
+        console.print(
+            f"{result.rejected} rejected rows are in {result.rejects_path}: fix them there and import that file.",
+            markup=False,
+        )
+    console.print(result.summary(), markup=False)
+    raise typer.Exit(1 if result.rejected else 0)
+
+
+@app.command("synth", context_settings={"allow_extra_args": True})
+def synth_cmd(
+    ctx: typer.Context,
+    out: Path = typer.Option(..., "--out", help="Folder to write the contract-event tables into"),
+    years: list[int] = typer.Option(..., "--years", help="Years to generate: --years 2021 2022 2023"),
+    scale: float = typer.Option(1.0, "--scale", help="1 = a labour market the size of Stockholm County's"),
+    seed: int = typer.Option(1, "--seed"),
+    profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder"),
+    participants: Path = typer.Option(
+        None, "--participants", help="Analytics tables of `pestrack synth --out DIR`: their exits to work get hires"
+    ),
+):
+    """A synthetic regional labour market: contract events and positions (docs/lmi.md)."""
+    from pestrack.lmi import synth
+
+    extra = [a for a in ctx.args if not a.isdigit()]
+    if extra:
+        err.print(f"[red]error:[/] unexpected argument {escape(' '.join(extra))}")
+        raise typer.Exit(2)
+    years = sorted(set(years) | {int(a) for a in ctx.args})  # --years 2021 2022 2023
+    try:
+        rows = synth.write(out, profile, years, scale=scale, seed=seed, participants=participants)
+    except (ValueError, FileNotFoundError) as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2)
+    console.print(f"contract-event tables in {out}: " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
+
+
+def engine_for(engine: str, data: Path, database_url: str | None, spark_master: str):
+    """The indicator engine by name, or exits 2 saying why it cannot run."""
+    from pestrack.indicators.engines import ENGINES, EngineUnavailable
+
+    if engine not in ENGINES:
+        err.print(f"[red]error:[/] unknown engine {engine!r}; engines are {', '.join(ENGINES)}")
+        raise typer.Exit(2)
+    try:
+        if engine == "postgres":
+            url = database_url or os.environ.get("PESTRACK_DATABASE_URL", "")
+            if not url.startswith("postgres"):
+                err.print(
+                    "[red]error:[/] the postgres engine needs --database-url postgresql://… (or PESTRACK_DATABASE_URL)"
+                )
+                raise typer.Exit(2)
+            return ENGINES[engine](data, url, schema="pestrack_lmi")
+        if engine == "spark":
+            return ENGINES[engine](data, master=spark_master)
+        return ENGINES[engine](data)
+    except (FileNotFoundError, EngineUnavailable) as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2)
+
+
+@app.command("compute")
+def compute_cmd(
+    data: Path = typer.Option(..., "--data", help="Folder of the contract-event tables"),
+    first: str = typer.Option(..., "--from", help="First month, YYYY-MM"),
+    last: str = typer.Option(..., "--to", help="Last month, YYYY-MM"),
+    known_on: str = typer.Option(None, "--known-on", help="Knowledge date YYYY-MM-DD (default: the data's last day)"),
+    engine: str = typer.Option("duckdb", "--engine", help="duckdb, postgres or spark"),
+    out: Path = typer.Option(..., "--out", help="CSV file to write"),
+    profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder"),
+    database_url: str = typer.Option(None, "--database-url", help="postgres engine: server to load the tables into"),
+    spark_master: str = typer.Option("local[2]", "--spark-master", help="spark engine: local[N] or spark://host:port"),
+):
+    """Flows and stocks for every month, quarter and year from --from to --to, as known on a date."""
+    from pestrack.indicators.definitions import DefinitionErrors
+    from pestrack.reports import lmi
+
+    try:
+        day = dt.date.fromisoformat(known_on) if known_on else None
+        lmi.periods(first, last)
+    except ValueError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2)
+    runner = engine_for(engine, data, database_url, spark_master)
+    try:
+        with runner:
+            results, used = lmi.figures(runner, data, first, last, known_on=day, profile=profile)
+    except lmi.OutsideData as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2)
+    except DefinitionErrors as exc:
+        for line in exc.errors:
+            typer.echo(line, err=True)
+        raise typer.Exit(1)
+    lmi.write_csv(results, out)
+    console.print(f"{len(results)} rows for {first} to {last}, as known on {used.isoformat()}, written to {out}")
+
+
+def register(app_: typer.Typer) -> None:
+    app_.add_typer(app, name="lmi", help="Labour-market information: contract events, flows, stocks, durability.")
+
+
+@app.command("durability")
+def durability_cmd(
+    data: Path = typer.Option(..., "--data", help="Folder of the contract-event tables"),
+    participants: Path = typer.Option(..., "--participants", help="Folder of the PES analytics tables (exits, …)"),
+    known_on: str = typer.Option(..., "--known-on", help="Knowledge date YYYY-MM-DD"),
+    out: Path = typer.Option(..., "--out", help="CSV file to write"),
+):
+    """Durability of work after a PES exit, the first employment's survival and the pathways."""
+    import csv
+
+    from pestrack.lmi import durability
+    from pestrack.records.spreadsheet import safe_row
+
+    try:
+        day = dt.date.fromisoformat(known_on)
+        rows = durability.table(data, participants, day)
+    except (ValueError, FileNotFoundError) as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2)
+    with open(out, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(durability.CSV_COLUMNS)
+        for r in rows:
+            w.writerow(safe_row(["" if v is None else v for v in r]))
+    console.print(
+        f"{len(rows)} rows of durability, survival and pathways as known on {day.isoformat()} written to {out}"
+    )
+
+
+@app.command("bulletin")
+def bulletin_cmd(
+    month: str = typer.Option(..., "--month", help="The month, YYYY-MM"),
+    data: Path = typer.Option(..., "--data", help="Folder of the contract-event tables"),
+    fmt: str = typer.Option("html", "--format", help="html or pdf"),
+    lang: str = typer.Option("sv", "--lang", help="sv or en"),
+    known_on: str = typer.Option(None, "--known-on", help="Knowledge date YYYY-MM-DD (default: the data's last day)"),
+    out: Path = typer.Option(..., "--out", help="File to write"),
+    profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder"),
+):
+    """The monthly labour-market bulletin: the month's published figures with definitions, source,
+    knowledge date and revision note (docs/lmi.md)."""
+    from pestrack.reports import lmi, lmi_bulletin
+
+    if fmt not in ("html", "pdf") or lang not in ("sv", "en"):
+        err.print("[red]error:[/] --format is html or pdf, --lang sv or en")
+        raise typer.Exit(2)
+    try:
+        day = dt.date.fromisoformat(known_on) if known_on else None
+        lmi.month(month)
+    except ValueError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2)
+    runner = engine_for("duckdb", data, None, "")
+    try:
+        with runner:
+            bulletin = lmi_bulletin.build(runner, data, month, profile, known_on=day)
+    except lmi.OutsideData as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2)
+    if fmt == "html":
+        out.write_text(lmi_bulletin.render_html(bulletin, lang), encoding="utf-8")
+    else:
+        lmi_bulletin.write_pdf(bulletin, out, lang)
+    console.print(f"bulletin for {month}, as known on {bulletin.known_on.isoformat()}, written to {out}")

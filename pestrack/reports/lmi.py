@@ -1,0 +1,150 @@
+"""The labour-market figures (docs/lmi.md): the flow and stock indicators of the profile's
+``lmi/indicators`` folder computed by the indicator engine for every month, quarter and year of
+a range, as known on a date, and the figures as they may be published (disclosure control with
+the profile's rounding)."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import re
+from pathlib import Path
+
+import yaml
+
+from pestrack.analytics.extract import read_manifest
+from pestrack.indicators.catalogue import profile_path
+from pestrack.indicators.compute import Result, _number, compute
+from pestrack.indicators.definitions import Indicator, load_definitions
+from pestrack.indicators.disclosure import disclose
+from pestrack.indicators.engines import Engine
+from pestrack.indicators.periods import Period
+from pestrack.records.spreadsheet import safe_row
+
+FOLDER = "lmi/indicators"
+CSV_COLUMNS = ("indicator_id", "period", "breakdown", "breakdown_value", "value")
+
+
+EVENTS = "contract_events"
+
+
+def coverage(data: Path) -> tuple[dt.date, dt.date] | None:
+    """The dates the contract events of ``data`` cover (noted in the manifest by ``pestrack lmi
+    import``: its first and last knowledge date; by ``lmi synth``: its years), or None."""
+    note = read_manifest(Path(data))["tables"].get(EVENTS) or {}
+    if not note.get("covers_from"):
+        return None
+    return dt.date.fromisoformat(note["covers_from"]), dt.date.fromisoformat(note["covers_to"])
+
+
+class OutsideData(ValueError):
+    """A period the contract events do not cover: its figures would be zeros that mean nothing."""
+
+
+def month(text: str) -> tuple[int, int]:
+    m = re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", text.strip())
+    if not m:
+        raise ValueError(f"{text!r} is not a month (YYYY-MM)")
+    return int(m[1]), int(m[2])
+
+
+def _last_day(year: int, mon: int) -> dt.date:
+    return (dt.date(year + mon // 12, mon % 12 + 1, 1)) - dt.timedelta(days=1)
+
+
+def periods(first: str, last: str) -> list[Period]:
+    """Every month from ``first`` to ``last`` (YYYY-MM), then every quarter and every year that
+    lies wholly inside: labelled 2023-01, 2023-Q1, 2023."""
+    (y0, m0), (y1, m1) = month(first), month(last)
+    if (y1, m1) < (y0, m0):
+        raise ValueError(f"{last} is before {first}")
+    start, end = dt.date(y0, m0, 1), _last_day(y1, m1)
+    months, quarters, years = [], [], []
+    y, m = y0, m0
+    while (y, m) <= (y1, m1):
+        months.append(Period(f"{y}-{m:02d}", dt.date(y, m, 1), _last_day(y, m)))
+        if m % 3 == 0 and dt.date(y, m - 2, 1) >= start:
+            quarters.append(Period(f"{y}-Q{m // 3}", dt.date(y, m - 2, 1), _last_day(y, m)))
+        if m == 12 and dt.date(y, 1, 1) >= start:
+            years.append(Period(str(y), dt.date(y, 1, 1), dt.date(y, 12, 31)))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    assert months[-1].end == end
+    return months + quarters + years
+
+
+def check_covered(data: Path, ps: list[Period]) -> tuple[dt.date, dt.date]:
+    """The dates the data cover; OutsideData when a period reaches outside them."""
+    covers = coverage(data)
+    if covers is None:
+        raise OutsideData(f"{data}: no contract events (pestrack lmi import or pestrack lmi synth --out {data})")
+    first, last = covers
+    outside = [p.label for p in ps if p.start < first or p.end > last]
+    if outside:
+        raise OutsideData(
+            f"the contract events in {data} cover {first.isoformat()} to {last.isoformat()}; "
+            f"{', '.join(outside[:6])}{' …' if len(outside) > 6 else ''} lie outside them: no figures, not zeros"
+        )
+    return covers
+
+
+def definitions(profile: str = "stockholm") -> list[Indicator]:
+    return load_definitions(profile, folder=FOLDER)
+
+
+def figures(
+    engine: Engine, data: Path, first: str, last: str, *, known_on: dt.date | None = None, profile: str = "stockholm"
+) -> tuple[list[Result], dt.date]:
+    """Every flow and stock for every period from ``first`` to ``last``, as known on ``known_on``
+    (default: the last day the data cover). Returns the results and the knowledge date used."""
+    ps = periods(first, last)
+    _, covered_to = check_covered(data, ps)
+    known_on = known_on or covered_to
+    unknown = [p.label for p in ps if p.end > known_on]
+    if unknown:
+        raise OutsideData(
+            f"{', '.join(unknown[:6])}{' …' if len(unknown) > 6 else ''} ended after {known_on.isoformat()}, "
+            "the knowledge date: not yet known then"
+        )
+    indicators = definitions(profile)
+    out: list[Result] = []
+    for p in ps:
+        out += compute(indicators, engine, p, known_on=known_on)
+    return out, known_on
+
+
+def rounding(profile: str = "stockholm") -> int:
+    """The profile's ``disclosure: {round_to: N}``: published counts rounded to the nearest N
+    (Veneto's practice is 5); 0 or absent: not rounded."""
+    path = profile_path(profile) / "profile.yaml"
+    value = ((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("disclosure") or {}).get("round_to", 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{path}: disclosure.round_to must be a whole number of 0 or more, not {value!r}")
+    return value
+
+
+def rounded(value: float | None, step: int) -> float | None:
+    """``value`` to the nearest multiple of ``step`` (halves away from zero, so 2.5 → 5)."""
+    if value is None or step <= 1:
+        return value
+    sign = -1 if value < 0 else 1
+    return sign * int(abs(value) / step + 0.5) * step
+
+
+def public(results: list[Result], below: int, step: int) -> list[Result]:
+    """The figures as published: suppressed (disclosure.disclose), then rounded to ``step``."""
+    return [
+        dataclasses.replace(r, value=rounded(r.value, step), numerator=None, denominator=None)
+        if r.suppressed is None
+        else r
+        for r in disclose(results, below)
+    ]
+
+
+def write_csv(results: list[Result], out: Path) -> None:
+    with open(out, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(CSV_COLUMNS)
+        for r in results:
+            value = r.suppressed or _number(r.value)
+            w.writerow(safe_row([r.indicator_id, r.period, r.breakdown, r.breakdown_value or "", value]))

@@ -1,0 +1,240 @@
+"""The labour-market observatory (docs/lmi.md): a public part without sign-in (the monthly
+bulletin and the open data: published figures only, suppressed and rounded) and the analysts'
+part (role analyst: the figures unrounded and the pseudonymised micro-data, every download logged).
+
+Open data: ``/lmi/open-data/datapackage.json`` lists every release (knowledge date) and table;
+``/lmi/open-data/<release>/<table>.csv|.json|.parquet`` are stable per table and release, each
+described by a Frictionless Table Schema in the data package."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+import hashlib
+import io
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from csp.decorators import csp_update
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from pestrack.indicators.engines import DuckDBEngine
+from pestrack.records import access
+from pestrack.records.audit import log
+from pestrack.records.org.models import Role
+from pestrack.reports import lmi, lmi_bulletin
+from pestrack.reports.writers import CONTENT_TYPES
+from pestrack.web.lmi import data
+
+BULLETIN_STYLE_HASH = "'sha256-" + base64.b64encode(hashlib.sha256(lmi_bulletin.STYLE.encode()).digest()).decode() + "'"
+FORMATS = ("csv", "json", "parquet")
+FIELDS = [
+    {"name": "indicator_id", "type": "string", "description": "Indicator id (docs/lmi.md)"},
+    {"name": "period", "type": "string", "description": "Month YYYY-MM, quarter YYYY-Qn or year YYYY"},
+    {"name": "breakdown", "type": "string", "description": "total, or the column the figure is broken down by"},
+    {
+        "name": "breakdown_value",
+        "type": "string",
+        "description": "The code of the breakdown's category; empty for the total",
+    },
+    {
+        "name": "value",
+        "type": "string",
+        "description": "The published figure: a whole number, <N (fewer than N) or .. (withheld)",
+    },
+]
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "sv").startswith("en") else "sv"
+
+
+def _release(text: str) -> dt.date:
+    if text == "latest":
+        return data.releases()[0]
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise Http404(_("No such release.")) from None
+    if day not in data.releases():
+        raise Http404(_("No such release."))
+    return day
+
+
+def _unavailable(view):
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except data.NotConfigured:
+            reason = _("The labour-market figures are not set up on this server.")
+            return render(request, "lmi/unavailable.html", {"reason": reason}, status=503)
+        except lmi.OutsideData:
+            reason = _("That month is outside the period the contract events cover.")
+            return render(request, "lmi/unavailable.html", {"reason": reason}, status=404)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+@_unavailable
+def observatory(request):
+    """The public start page: the releases, their bulletins and the open data."""
+    releases = data.releases()
+    return render(
+        request,
+        "lmi/observatory.html",
+        {
+            "releases": [{"date": r, "month": f"{r.year}-{r.month:02d}", "lang": _lang()} for r in releases[:24]],
+            "tables": [(i.id, i.name[_lang()]) for i in lmi.definitions()],
+            "latest": releases[0] if releases else None,
+            "analyst": request.user.is_authenticated and access.has_role(request.user, Role.ANALYST),
+        },
+    )
+
+
+@_unavailable
+@csp_update({"style-src": [BULLETIN_STYLE_HASH]})
+def bulletin(request, month: str, lang: str, fmt: str):
+    """The monthly bulletin of a month, as known on the month's last covered day."""
+    if lang not in ("sv", "en") or fmt not in ("html", "pdf"):
+        raise Http404(_("No such bulletin."))
+    try:
+        lmi.month(month)
+    except ValueError:
+        raise Http404(_("No such bulletin.")) from None
+    with DuckDBEngine(data.folder()) as engine:
+        b = lmi_bulletin.build(engine, data.folder(), month)
+    if fmt == "html":
+        return HttpResponse(lmi_bulletin.render_html(b, lang), content_type=CONTENT_TYPES["html"])
+    buffer = io.BytesIO()
+    lmi_bulletin.write_pdf(b, buffer, lang)
+    response = HttpResponse(buffer.getvalue(), content_type=CONTENT_TYPES["pdf"])
+    response["Content-Disposition"] = f'attachment; filename="lmi-bulletin-{month}-{lang}.pdf"'
+    return response
+
+
+def _rows(results) -> list[list[str]]:
+    return [
+        [r.indicator_id, r.period, r.breakdown, r.breakdown_value or "", r.suppressed or lmi._number(r.value)]
+        for r in results
+    ]
+
+
+@_unavailable
+def datapackage(request):
+    """A Frictionless Data Package: every release's tables with their Table Schema and URLs."""
+    resources = []
+    definitions = {i.id: i for i in lmi.definitions()}
+    for release in data.releases():
+        for table in definitions:
+            ind = definitions[table]
+            for fmt in FORMATS:
+                resources.append(
+                    {
+                        "name": f"{table}-{release.isoformat()}-{fmt}",
+                        "path": request.build_absolute_uri(
+                            reverse("lmi-open-table", args=[release.isoformat(), table, fmt])
+                        ),
+                        "format": fmt,
+                        "title": ind.name["en"],
+                        "title_sv": ind.name["sv"],
+                        "description": ind.definition,
+                        "description_sv": ind.definition_sv,
+                        "knowledge_date": release.isoformat(),
+                        "schema": {
+                            "fields": FIELDS,
+                            "primaryKey": ["indicator_id", "period", "breakdown", "breakdown_value"],
+                        },
+                    }
+                )
+    return JsonResponse(
+        {
+            "name": "pestrack-lmi",
+            "title": "Labour-market flows and stocks (contract events)",
+            "title_sv": "Arbetsmarknadens flöden och bestånd (kontraktshändelser)",
+            "licenses": [{"name": "CC-BY-4.0"}],
+            "resources": resources,
+        }
+    )
+
+
+@_unavailable
+def open_table(request, release: str, table: str, fmt: str):
+    """One indicator's published figures of one release as CSV, JSON or Parquet."""
+    day = _release(release)
+    if fmt not in FORMATS or table not in {i.id for i in lmi.definitions()}:
+        raise Http404(_("No such table."))
+    rows = _rows([r for r in data.public(day) if r.indicator_id == table])
+    name = f"{table}-{day.isoformat()}.{fmt}"
+    if fmt == "json":
+        response = JsonResponse({"knowledge_date": day.isoformat(), "fields": FIELDS, "data": rows})
+    elif fmt == "csv":
+        text = io.StringIO()
+        w = csv.writer(text)
+        w.writerow([f["name"] for f in FIELDS])
+        w.writerows(rows)
+        response = HttpResponse(text.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        buffer = io.BytesIO()
+        columns = list(zip(*rows)) if rows else [[] for _ in FIELDS]
+        pq.write_table(pa.table({f["name"]: pa.array(list(c), pa.string()) for f, c in zip(FIELDS, columns)}), buffer)
+        response = HttpResponse(buffer.getvalue(), content_type="application/vnd.apache.parquet")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+@login_required
+@_unavailable
+def analysts(request):
+    """The analysts' tier: the figures unrounded and unsuppressed, and the pseudonymised
+    micro-data (the contract events as known on a release). Role analyst only; logged."""
+    if not access.has_role(request.user, Role.ANALYST):
+        log.record_for_user(
+            request.user, "denied", source=access.client_address(request), object_type="lmi", detail="analysts' tier"
+        )
+        return render(
+            request, "lmi/unavailable.html", {"reason": _("The analysts' tier is for the analyst role.")}, status=403
+        )
+    releases = data.releases()
+    download = request.GET.get("download")
+    if download in ("figures", "events"):
+        day = _release(request.GET.get("release", "latest"))
+        log.record_for_user(
+            request.user,
+            "export",
+            source=access.client_address(request),
+            object_type="lmi",
+            detail=f"{download} as known on {day.isoformat()}",
+        )
+        if download == "figures":
+            text = io.StringIO()
+            w = csv.writer(text)
+            w.writerow(lmi.CSV_COLUMNS)
+            w.writerows(_rows(data.figures(day)))
+            response = HttpResponse(text.getvalue(), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="lmi-figures-{day.isoformat()}.csv"'
+            return response
+        table = pq.read_table(data.folder() / "contract_events.parquet")
+        known = pa.scalar(day, pa.date32())
+        import pyarrow.compute as pc
+
+        keep = pc.and_kleene(
+            pc.less_equal(table["known_date"], known),
+            pc.or_kleene(pc.is_null(table["superseded_date"]), pc.greater(table["superseded_date"], known)),
+        )
+        buffer = io.BytesIO()
+        pq.write_table(table.filter(keep), buffer)
+        response = HttpResponse(buffer.getvalue(), content_type="application/vnd.apache.parquet")
+        response["Content-Disposition"] = f'attachment; filename="contract-events-{day.isoformat()}.parquet"'
+        return response
+    log.record_for_user(
+        request.user, "read", source=access.client_address(request), object_type="lmi", detail="analysts' tier"
+    )
+    return render(request, "lmi/analysts.html", {"releases": releases[:24]})

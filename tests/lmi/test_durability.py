@@ -1,0 +1,126 @@
+"""Durability of work after a PES exit, the first employment's survival and the pathways, on
+hand-made tables: who counts at which horizon, by measure, target group and sex."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pestrack.lmi import durability
+from tests.indicators.conftest import write_table
+
+D = dt.date
+KNOWN = D(2024, 1, 31)
+
+
+def _position(person, start, end=None, contract="permanent", known=D(2022, 1, 1), superseded=None, employment=None):
+    return {
+        "employment_id": employment or f"{person}-{start}",
+        "segment": 1,
+        "known_date": known,
+        "superseded_date": superseded,
+        "person_key": person,
+        "employer_key": "EMP000000001",
+        "sector": "G",
+        "sector_code": "47",
+        "municipality": "0180",
+        "contract_type": contract,
+        "working_time_pct": 100,
+        "full_time": True,
+        "age_band": "30-39",
+        "start_date": start,
+        "end_date": end,
+    }
+
+
+@pytest.fixture
+def folders(tmp_path):
+    pes, data = tmp_path / "pes", tmp_path / "data"
+    exits = [
+        # a: hired at the exit, still employed; b: hired, left after 4 months; c: exit to work, never hired
+        {"enrolment_id": 1, "person_key": "a", "sex": "woman", "exit_date": D(2022, 1, 15), "exit_outcome": "work"},
+        {
+            "enrolment_id": 2,
+            "person_key": "b",
+            "sex": "man",
+            "exit_date": D(2022, 1, 15),
+            "exit_outcome": "work",
+            "target_group": "kaa",
+        },
+        {"enrolment_id": 3, "person_key": "c", "sex": "man", "exit_date": D(2022, 1, 15), "exit_outcome": "work"},
+        # d: left for other reasons, back in a measure after three months; e: exit too recent for 12 months
+        {"enrolment_id": 4, "person_key": "d", "sex": "woman", "exit_date": D(2022, 1, 15), "exit_outcome": "other"},
+        {"enrolment_id": 5, "person_key": "e", "sex": "woman", "exit_date": D(2023, 6, 1), "exit_outcome": "work"},
+    ]
+    write_table(pes, "exits", exits)
+    write_table(
+        pes,
+        "participations",
+        [
+            {
+                "enrolment_id": 1,
+                "person_key": "a",
+                "measure": "matching",
+                "start_date": D(2021, 6, 1),
+                "end_date": D(2022, 1, 15),
+            },
+            {
+                "enrolment_id": 2,
+                "person_key": "b",
+                "measure": "stockholmsjobb",
+                "start_date": D(2021, 6, 1),
+                "end_date": D(2022, 1, 15),
+            },
+            {"enrolment_id": 6, "person_key": "d", "measure": "matching", "start_date": D(2022, 4, 1)},
+        ],
+    )
+    write_table(pes, "enrolments", [{"enrolment_id": 6, "person_key": "d", "start_date": D(2022, 4, 1)}])
+    write_table(
+        data,
+        "positions",
+        [
+            _position("a", D(2022, 1, 10)),
+            _position("b", D(2022, 1, 20), D(2022, 5, 20), contract="fixed_term"),
+            _position("e", D(2023, 6, 1)),
+            # known only after the knowledge date: does not count
+            _position("c", D(2022, 2, 1), known=D(2024, 3, 1)),
+        ],
+    )
+    return data, pes
+
+
+def _share(shares, horizon, breakdown="total", value=None):
+    return next(s for s in shares if (s.horizon, s.breakdown, s.value) == (horizon, breakdown, value))
+
+
+def test_the_share_in_work_at_each_horizon_counts_exits_to_work_observable_then(folders):
+    data, pes = folders
+    shares = durability.durability(data, pes, KNOWN)
+    three, twelve = _share(shares, 3), _share(shares, 12)
+    assert (three.exits, three.employed) == (4, 3)  # a, b and e; c's hire is not known yet
+    assert (_share(shares, 6).exits, _share(shares, 6).employed) == (4, 2)  # b's fixed term ended in May
+    assert (twelve.exits, twelve.employed) == (3, 1)  # e's twelve months (June 2024) are not known yet
+    assert _share(shares, 36).exits == 0  # nobody's 36 months are known yet
+    assert _share(shares, 12, "measure", "matching").employed == 1
+    assert _share(shares, 12, "measure", "stockholmsjobb").employed == 0
+    assert _share(shares, 3, "target_group", "kaa").employed == 1
+    assert _share(shares, 3, "sex", "man").share == 50.0
+
+
+def test_the_first_employments_survival_never_rises(folders):
+    data, pes = folders
+    curve = durability.survival(data, pes, KNOWN, months=24)
+    shares = [s for _, s, _ in curve]
+    assert shares[0] == 100.0
+    assert all(b <= a for a, b in zip(shares, shares[1:]))
+    assert shares[5] < 100.0  # b's employment ended after four months
+
+
+def test_pathways_show_work_by_contract_a_measure_again_or_nothing_known(folders):
+    data, pes = folders
+    at = {(m, s): n for m, s, n in durability.pathways(data, pes, KNOWN, months=12)}
+    assert at[(3, "permanent")] == 2  # a, and e (whose third month is September 2023)
+    assert at[(3, "temporary")] == 1  # b's fixed term
+    assert at[(3, "measure")] == 1  # d, in a measure again since April
+    assert at[(3, "unknown")] == 1  # c: the hire is not known yet
