@@ -25,7 +25,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from sqlglot import exp
 
 from pestrack.analytics.pseudonym import is_person_key, person_key
-from pestrack.analytics.schema import BY_NAME, DAYS_PER_MONTH, RECORD_TABLES, TABLES
+from pestrack.analytics.schema import BY_NAME, DAYS_PER_MONTH, RECORD_TABLES, SCHEMA_VERSION, TABLES
 from pestrack.records.audit import log
 from pestrack.records.casework.models import Enrolment, FollowUp, Participation
 from pestrack.records.casework.rules import age_on
@@ -490,14 +490,21 @@ def note_table(manifest: dict, name: str, rows: int, sha: str, **extra) -> None:
 
 
 def write_manifest(
-    out: Path, manifest: dict, result: ExtractResult | None = None, hashes: dict[str, str] | None = None
+    out: Path,
+    manifest: dict,
+    result: ExtractResult | None = None,
+    hashes: dict[str, str] | None = None,
+    profile: str | None = None,
 ) -> None:
-    """Record the rewritten tables of ``result`` (rows, hash, time) and write ``out/manifest.json``."""
+    """Record the rewritten tables of ``result`` (rows, hash, time), the schema version and the profile
+    the tables come from (when given), and write ``out/manifest.json``."""
     if result is not None:
         assert hashes is not None  # a result comes with the hashes of its tables
         for name, rows in result.written.items():
             note_table(manifest, name, rows, hashes[name])
-    manifest["schema_version"] = 1
+    manifest["schema_version"] = SCHEMA_VERSION
+    if profile:
+        manifest["profile"] = profile
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
 
 
@@ -534,7 +541,7 @@ def extract(
             table.name, getattr(ex, table.name)(), out, manifest["tables"].get(table.name)
         )
         (result.written if rewritten else result.unchanged)[table.name] = rows
-    write_manifest(out, manifest, result, hashes)
+    write_manifest(out, manifest, result, hashes, profile=ProfileSetting.get("profile"))
     result.stale = stale_register_tables(out)
     log.record(
         actor or log.cli_actor(),

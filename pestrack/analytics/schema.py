@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+# The version of the tables' layout, written to each folder's manifest.json; raised when a column changes
+# meaning, so that what was computed on one version (a profiling model) is not applied to another.
+SCHEMA_VERSION = 1
 DAYS_PER_MONTH = 30.4375  # 365.25 / 12: duration_months = duration_days / DAYS_PER_MONTH
 
 

@@ -2,46 +2,19 @@
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from pestrack.analytics import output
 from pestrack.evaluation.diagnostics import METHOD_NAMES, SMD_LIMIT, fmt_effect
 
 
-def _clean(value):
-    """JSON-safe: NaN and infinities become null, numpy numbers plain numbers."""
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, (np.floating, float)):
-        return None if not math.isfinite(float(value)) else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
-
-
 def to_json(result) -> str:
-    return json.dumps(_clean(result.to_dict()), indent=2, ensure_ascii=False, allow_nan=False)
-
-
-def _png(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return output.to_json(result.to_dict())
 
 
 def love_plot(result) -> str | None:
@@ -66,7 +39,7 @@ def love_plot(result) -> str | None:
     ax.set_xlabel("absolute standardised mean difference")
     ax.set_title("Covariate balance (love plot)")
     ax.legend(loc="lower right")
-    return _png(fig)
+    return output.png(fig)
 
 
 def overlap_plot(result) -> str | None:
@@ -91,7 +64,7 @@ def overlap_plot(result) -> str | None:
     ax.set_ylabel("density")
     ax.set_title("Overlap of propensity scores")
     ax.legend()
-    return _png(fig)
+    return output.png(fig)
 
 
 def _num(v, digits=3) -> str:
@@ -100,10 +73,7 @@ def _num(v, digits=3) -> str:
     return f"{v:.{digits}f}"
 
 
-CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
-table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}
-th:first-child,td:first-child{text-align:left}.warn{background:#fff3cd;border-left:4px solid #e0a800;padding:.5rem 1rem}
-.headline{font-size:1.3rem}img{max-width:100%}.bad{color:#b2182b;font-weight:bold}pre{white-space:pre-wrap}"""
+CSS = output.CSS
 
 
 def to_html(result) -> str:
@@ -189,7 +159,7 @@ def body_html(result) -> str:
     parts.append("<h2>What this assumes</h2><ul>" + "".join(f"<li>{e(a)}</li>" for a in result.assumptions) + "</ul>")
     if result.notes:
         parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{e(n)}</li>" for n in result.notes) + "</ul>")
-    settings = json.dumps(_clean(result.settings), ensure_ascii=False)
+    settings = json.dumps(output.json_safe(result.settings), ensure_ascii=False)
     parts.append(f"<h2>Settings</h2><pre>{e(settings)}</pre>")
     return "\n".join(parts)
 
@@ -198,16 +168,4 @@ def write(result, path: Path, fmt: str) -> None:
     """Write the report whole or not at all (a temporary file renamed into place)."""
     if fmt not in ("json", "html"):
         raise ValueError(f"format must be json or html, not {fmt!r}")
-    text = to_json(result) if fmt == "json" else to_html(result)
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    output.write_atomic(path, to_json(result) if fmt == "json" else to_html(result))

@@ -176,6 +176,7 @@ class ParquetOut:
         self.out = Path(out)
         self.out.mkdir(parents=True, exist_ok=True)
         self.table_rows = TableRows(profile)
+        self.profile = profile.settings["profile"]
         self.files = {
             name: TableFile(name, self.out) for name in [t.name for t in RECORD_TABLES] + list(registers.TABLES)
         }
@@ -196,7 +197,7 @@ class ParquetOut:
         for name, f in self.files.items():
             rows, hashes[name], rewritten = f.finish(manifest["tables"].get(name))
             (result.written if rewritten else result.unchanged)[name] = rows
-        write_manifest(self.out, manifest, result, hashes)
+        write_manifest(self.out, manifest, result, hashes, profile=self.profile)
         return result
 
     def abort(self) -> None:
