@@ -1,0 +1,232 @@
+"""Synthetic enrolments for profiling, with outcomes drawn from a documented true risk function.
+
+The published-figure population (``pestrack synth``) is fitted to the city's reported numbers and has
+no risk function; this generator is separate and draws from its own random stream, so the published
+figures are untouched. It writes ``enrolments.parquet`` (the analytics schema) and
+``profiling_truth.parquet`` (enrolment_id, true_risk), with a manifest naming the profile and schema
+version. The audit reads the true risk to report the best possible (oracle) AUC.
+
+True risk of "not in work or studies 12 months after enrolment" (``TRUE_RISK``, docs/profiling.md)::
+
+    logit p = -0.6 + 0.35 * previous_enrolments (0-5) + education + target group + age band
+              + 0.3 * has_decision - 0.3 * (entry route self-referral) + 0.8 * (district in DISTRICTS_FEWER_JOBS)
+
+Sex and birth country have no effect. The referring district is where the person lives: with
+``proxy=False`` it is drawn independently of birth country; with ``proxy=True`` most persons born
+abroad live in the three districts with fewer jobs, so the district becomes a proxy for birth country
+and a model using it selects persons born abroad more often (the audit must flag this).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from pestrack.analytics.extract import MANIFEST, ROW_GROUP, age_band, parse_bands
+from pestrack.analytics.schema import BY_NAME, SCHEMA_VERSION
+
+INTERCEPT = -0.6
+PREVIOUS = 0.35
+EDUCATION = {
+    "pre_primary_short": 0.9,
+    "primary": 0.5,
+    "upper_secondary": 0.0,
+    "post_secondary_short": -0.3,
+    "post_secondary_long": -0.6,
+    "unknown": 0.4,
+}
+EDUCATION_SHARE = [0.12, 0.2, 0.38, 0.1, 0.12, 0.08]
+TARGET_GROUP = {
+    "forsorjningsstod": 0.5,
+    "kaa": -0.4,
+    "uvas_20_29": 0.0,
+    "ovriga": 1.0,
+    "ovriga_lss": 1.4,
+    "stockholmsjobb": -0.9,
+}
+TARGET_SHARE = [0.42, 0.12, 0.16, 0.06, 0.09, 0.15]
+AGES = {"kaa": (16, 19), "uvas_20_29": (20, 29)}  # others: 18-64
+AGE_BAND = {"16-19": -0.2, "20-24": -0.3, "25-29": -0.1, "30-39": 0.0, "40-49": 0.2, "50-64": 0.6}
+ROUTE = {
+    "forsorjningsstod": ("social_services", "social_assistance"),
+    "kaa": ("kaa", "school"),
+    "uvas_20_29": ("entry_20_29", "self"),
+    "ovriga": ("district_other", "social_psychiatry"),
+    "ovriga_lss": ("district_other", "lss"),
+    "stockholmsjobb": ("stockholmsjobb", "arbetsformedlingen"),
+}
+DECISION = 0.3
+SELF_REFERRAL = -0.3
+DISTRICTS = [
+    "sdf-bromma",
+    "sdf-eav",
+    "sdf-farsta",
+    "sdf-haav",
+    "sdf-hv",
+    "sdf-kungsholmen",
+    "sdf-norrmalm",
+    "sdf-rk",
+    "sdf-skarpnack",
+    "sdf-skarholmen",
+    "sdf-st",
+    "sdf-sodermalm",
+    "sdf-ostermalm",
+]
+DISTRICTS_FEWER_JOBS = ("sdf-rk", "sdf-st", "sdf-skarholmen")
+DISTRICT = 0.8
+OFFICE = {"sdf-rk": "jt-jarva", "sdf-st": "jt-jarva", "sdf-skarholmen": "jt-soderort", "sdf-farsta": "jt-soderort"}
+
+
+def true_logit(previous, education, target_group, age_band_, has_decision, self_referral, district) -> np.ndarray:
+    """The documented true risk on the log-odds scale: arrays of equal length, the code columns as
+    text (the enrolments table's values)."""
+
+    def lut(table: dict, values) -> np.ndarray:
+        keys, inverse = np.unique(values, return_inverse=True)
+        return np.array([table[k] for k in keys], dtype=float)[inverse]
+
+    return (
+        INTERCEPT
+        + PREVIOUS * np.asarray(previous)
+        + lut(EDUCATION, education)
+        + lut(TARGET_GROUP, target_group)
+        + lut(AGE_BAND, age_band_)
+        + DECISION * np.asarray(has_decision)
+        + SELF_REFERRAL * np.asarray(self_referral)
+        + DISTRICT * np.isin(district, DISTRICTS_FEWER_JOBS)
+    )
+
+
+def _text(indices: np.ndarray, values) -> pa.Array:
+    """Codes by index (a dictionary array cast to text: no million Python strings)."""
+    return pa.DictionaryArray.from_arrays(pa.array(indices.astype(np.int32)), pa.array(list(values))).cast(pa.string())
+
+
+def draw(n: int, *, seed: int = 1, proxy: bool = False, years: tuple[int, int] = (2020, 2024), age_bands=None):
+    """(enrolments table, truth table, as-of date) for ``n`` enrolments starting in ``years``."""
+    rng = np.random.default_rng([seed, 21, int(proxy)])  # a stream of its own
+    bands = parse_bands(age_bands or ["0-15", "16-19", "20-24", "25-29", "30-39", "40-49", "50-64", "65-"])
+    groups, educations = list(TARGET_GROUP), list(EDUCATION)
+    fewer_idx = np.array([DISTRICTS.index(d) for d in DISTRICTS_FEWER_JOBS])
+    other_idx = np.array([i for i in range(len(DISTRICTS)) if i not in fewer_idx])
+    persons = max(1, int(n * 0.8))
+    # persons: sex, birth country, education, district (where they live) and target group
+    p_sex = rng.integers(0, 2, persons)
+    p_abroad = rng.random(persons) < 0.5
+    p_edu = rng.choice(len(educations), persons, p=EDUCATION_SHARE)
+    if proxy:
+        fewer = np.where(p_abroad, rng.random(persons) < 0.8, rng.random(persons) < 0.08)
+        p_district = np.where(
+            fewer, fewer_idx[rng.integers(0, len(fewer_idx), persons)], other_idx[rng.integers(0, len(other_idx), persons)]
+        )
+    else:
+        p_district = rng.integers(0, len(DISTRICTS), persons)
+    p_group = rng.choice(len(groups), persons, p=TARGET_SHARE)
+    # enrolments: each of a person, starting in the years; ids in start order
+    first, last = dt.date(years[0], 1, 1), dt.date(years[1], 12, 31)
+    start_day = np.sort(rng.integers(0, (last - first).days + 1, n))
+    person = rng.integers(0, persons, n)
+    enrolment_id = np.arange(1, n + 1, dtype=np.int64)
+    order = np.lexsort((enrolment_id, start_day, person))  # a person's enrolments in start order
+    sp = person[order]
+    new = np.r_[True, sp[1:] != sp[:-1]]
+    idx = np.arange(n)
+    previous = np.empty(n, dtype=np.int64)
+    previous[order] = np.minimum(idx - np.maximum.accumulate(np.where(new, idx, 0)), 5)
+    g = p_group[person]
+    lo = np.array([AGES.get(x, (18, 64))[0] for x in groups])[g]
+    hi = np.array([AGES.get(x, (18, 64))[1] for x in groups])[g]
+    age = lo + (rng.random(n) * (hi - lo + 1)).astype(int)
+    band_names = [age_band(a, bands) for a in range(120)]
+    band_values = sorted(set(band_names))
+    band = np.array([band_values.index(b) for b in band_names])[age]
+    start = np.datetime64(first) + start_day.astype("timedelta64[D]")
+    birth_year = (start.astype("datetime64[Y]").astype(int) + 1970) - age
+    self_ref = (g == groups.index("uvas_20_29")) & (rng.random(n) < 0.4)
+    decision = np.isin(g, [groups.index("ovriga"), groups.index("ovriga_lss")]) | (
+        (g == groups.index("forsorjningsstod")) & (rng.random(n) < 0.5)
+    )
+    district = p_district[person]
+    edu = p_edu[person]
+    logit = (
+        INTERCEPT
+        + PREVIOUS * previous
+        + np.array([EDUCATION[e] for e in educations])[edu]
+        + np.array([TARGET_GROUP[x] for x in groups])[g]
+        + np.array([AGE_BAND.get(b, 0.0) for b in band_values])[band]
+        + DECISION * decision
+        + SELF_REFERRAL * self_ref
+        + DISTRICT * np.isin(district, fewer_idx)
+    )
+    risk = 1 / (1 + np.exp(-logit))
+    y = rng.random(n) < risk
+    # exits that carry the outcome: 0 -> ended for work or studies within the year; 1 -> ended for
+    # another reason within the year, or still open a year on (and perhaps ended later, for anything)
+    reasons = ["work", "studies", "moved", "own_request", "illness", "transferred_af", "other_support"]
+    outcomes = ["work", "studies", "other", "other", "other", "other", "other"]
+    other_early = y & (rng.random(n) < 0.4)
+    days = np.where(y & ~other_early, rng.integers(380, 720, n), rng.integers(30, 330, n))
+    end = start + days.astype("timedelta64[D]")
+    is_open = end > np.datetime64(last)
+    reason = np.where(
+        ~y,
+        (rng.random(n) >= 0.7).astype(int),  # work 70 %, studies 30 %
+        np.where(other_early, rng.integers(2, 7, n), np.array([0, 5, 6])[rng.integers(0, 3, n)]),
+    )
+    offices = ["jt-city", "jt-jarva", "jt-soderort", "jt-stockholmsjobb", "jt-unga"]
+    office = np.array([offices.index(OFFICE.get(d, "jt-city")) for d in DISTRICTS])[district]
+    office = np.where(np.isin(g, [groups.index("kaa"), groups.index("uvas_20_29")]), offices.index("jt-unga"), office)
+    office = np.where(g == groups.index("stockholmsjobb"), offices.index("jt-stockholmsjobb"), office)
+    routes = [ROUTE[x][0] for x in groups] + ["self_referral"]
+    route = np.where(self_ref, len(groups), g)
+    mask = pa.array(is_open)
+    columns = {
+        "enrolment_id": pa.array(enrolment_id),
+        "person_key": pc.utf8_lpad(pa.array(person).cast(pa.string()), 12, "P"),
+        "sex": _text(p_sex[person], ["woman", "man"]),
+        "birth_year": pa.array(birth_year.astype(np.int32)),
+        "municipality": pa.array(np.full(n, "0180")),
+        "education_level": _text(edu, educations),
+        "born_abroad": pa.array(p_abroad[person]),
+        "programme": _text(np.zeros(n, int), ["jobbtorg"]),
+        "org_unit": _text(office, offices),
+        "org_unit_path": _text(office, [f"/stockholm/amf/jobbtorg/{o}/" for o in offices]),
+        "target_group": _text(g, groups),
+        "referring_unit": _text(district, DISTRICTS),
+        "referring_body": _text(g, [ROUTE[x][1] for x in groups]),
+        "entry_route": _text(route, routes),
+        "has_decision": pa.array(decision),
+        "start_date": pa.array(start.astype("datetime64[D]"), pa.date32()),
+        "end_date": pc.if_else(mask, pa.nulls(n, pa.date32()), pa.array(end.astype("datetime64[D]"), pa.date32())),
+        "exit_reason": pc.if_else(mask, pa.nulls(n, pa.string()), _text(reason, reasons)),
+        "exit_outcome": pc.if_else(mask, pa.nulls(n, pa.string()), _text(reason, outcomes)),
+        "age_at_start": pa.array(age.astype(np.int32)),
+        "age_band_at_start": _text(band, band_values),
+        "days_to_first_measure": pa.nulls(n, pa.int32()),
+    }
+    enrolments = pa.table(columns).cast(BY_NAME["enrolments"].arrow)
+    truth = pa.table({"enrolment_id": pa.array(enrolment_id), "true_risk": pa.array(risk)})
+    return enrolments, truth, str(last)
+
+
+def write(out: Path, n: int, *, seed: int = 1, proxy: bool = False, profile: str = "stockholm", **kwargs) -> dict:
+    """Draw and write the tables to ``out``; returns the manifest."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    enrolments, truth, as_of = draw(n, seed=seed, proxy=proxy, **kwargs)
+    pq.write_table(enrolments, out / "enrolments.parquet", row_group_size=ROW_GROUP, compression="zstd")
+    pq.write_table(truth, out / "profiling_truth.parquet", row_group_size=ROW_GROUP, compression="zstd")
+    manifest = {
+        "schema_version": SCHEMA_VERSION,
+        "profile": profile,
+        "synthetic": {"generator": "profiling", "seed": seed, "proxy": proxy, "enrolments": n, "as_of": as_of},
+        "tables": {"enrolments": {"rows": n}, "profiling_truth": {"rows": n}},
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    return manifest
