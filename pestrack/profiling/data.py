@@ -83,11 +83,11 @@ def load(folder: Path, settings: Settings) -> ProfilingData:
         tables = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
         as_of = con.execute(
             "SELECT max(greatest(start_date, coalesce(end_date, start_date))) FROM enrolments"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if as_of is None:
             raise ProfilingError(f"{folder / 'enrolments.parquet'}: no enrolments")
         if "followups" in tables:
-            last = con.execute("SELECT max(reference_date) FROM followups").fetchone()[0]
+            last = con.execute("SELECT max(reference_date) FROM followups").fetchall()[0][0]
             as_of = max(as_of, last) if last else as_of
         months, window = settings.target_months, settings.followup_window_days
         # a follow-up near the day N months after the start: in work or studies then, or not
