@@ -42,6 +42,7 @@ def _register() -> None:
         notify,
         persons,
         portal,
+        profiling,
         reports,
         setup,
         synth,
@@ -60,6 +61,7 @@ def _register() -> None:
     matching.register(app)
     lmi.register(app)
     app.add_typer(journal.app, name="journal", help="Journal entries: sign those left unsigned for 24 hours.")
+    app.add_typer(profiling.app, name="profiling", help="Statistical profiling: train, audit for fairness, policy.")
     app.add_typer(attendance.app, name="attendance", help="Attendance in measures: the monthly report.")
     app.add_typer(notify.app, name="notify", help="Reminders of meetings and plan reviews by e-mail and SMS.")
     app.add_typer(portal.app, name="portal", help="The participant portal: one-time sign-in links.")

@@ -178,3 +178,58 @@ def write_pdf(report: AnnualReport, out: Path, lang: str = "sv") -> None:
         lang=lang,
     )
     doc.build(story(report, lang), canvasmaker=TaggingCanvas)
+
+
+def write_blocks(title: str, blocks: list[tuple], out, lang: str = "sv") -> None:
+    """A document of simple blocks as a tagged A4 PDF in this house style (used for the profiling
+    model card): ("h", text), ("p", text), ("warn"|"list", [texts]) and ("table", header, rows);
+    ("img", ...) blocks are left out (their numbers are in the tables). ``out``: a path or a file."""
+    _fonts()
+    st = _styles()
+    tables = itertools.count()
+    width = A4[0] - 30 * mm
+
+    def p(text, style="body", tag="P"):
+        return Tagged(escape(str(text)), st[style], tag)
+
+    story = [p(title, "title", "H1")]
+    for b in blocks:
+        kind = b[0]
+        if kind == "h":
+            story.append(p(b[1], "h", "H2"))
+        elif kind == "p":
+            story.append(p(b[1]))
+        elif kind in ("warn", "list"):
+            story += [p(("! " if kind == "warn" else "• ") + x) for x in b[1]]
+        elif kind == "table":
+            key, widths = next(tables), [width / len(b[1])] * len(b[1])
+            cells = [
+                [
+                    Tagged(
+                        escape(str(h)),
+                        ParagraphStyle(f"head{s}", st["head"], fontSize=s, leading=s * 1.2),
+                        "TH",
+                        (key, 0, c),
+                    )
+                    for c, h in enumerate(b[1])
+                    for s in [head_size(str(h), widths[c])]
+                ]
+            ]
+            cells += [
+                [Tagged(escape(str(v)), st["cell"], "TD", (key, r, c)) for c, v in enumerate(row)]
+                for r, row in enumerate(b[2], 1)
+            ]
+            story.append(table(cells, widths))
+        story.append(Spacer(1, 3))
+    doc = SimpleDocTemplate(
+        out if not isinstance(out, (str, Path)) else str(out),
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
+        title=title,
+        author="pestrack",
+        lang=lang,
+    )
+    doc.build(story, canvasmaker=TaggingCanvas)
