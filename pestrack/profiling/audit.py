@@ -49,10 +49,12 @@ def rows_judged(model: Model, data: ProfilingData) -> tuple[pa.Table, bool]:
     return (later, False) if later.num_rows else (labelled, True)
 
 
+def _count(num, den) -> tuple[int, int]:
+    return int(num.sum()), int(den.sum())
+
+
 def _stats(y, p, sel, mask, rest) -> dict:
     n, k = int(mask.sum()), int(y[mask].sum())
-    pos, neg = mask & y, mask & ~y
-    unsel = mask & ~sel
     obs = metrics.rate(k, n)
     predicted = float(p[mask].mean())
     out = {
@@ -65,44 +67,50 @@ def _stats(y, p, sel, mask, rest) -> dict:
             "difference": obs["value"] - predicted,
         },
     }
+    unsel = mask & ~sel
     for name, num, den in (
-        ("tpr", sel & pos, pos),
-        ("fpr", sel & neg, neg),
+        ("tpr", sel & mask & y, mask & y),
+        ("fpr", sel & mask & ~y, mask & ~y),
         ("selection_rate", sel & mask, mask),
         ("npv", unsel & ~y, unsel),
     ):
-        r = metrics.rate(int(num.sum()), int(den.sum()))
+        r = metrics.rate(*_count(num, den))
         out[name], out[f"{name}_ci"] = r["value"], r["ci"]
-    # against the rest of the rows
-    r_pos, r_neg = rest & y, rest & ~y
     sr_rest = sel[rest].mean() if rest.any() else np.nan
     out["selection_ratio"] = out["selection_rate"] / sr_rest if sr_rest else None
-    out["selection_difference"] = list(
-        metrics.difference(int((sel & mask).sum()), n, int((sel & rest).sum()), int(rest.sum()))
-    )
-    out["tpr_gap"] = list(metrics.difference(int((sel & pos).sum()), int(pos.sum()), int((sel & r_pos).sum()), int(r_pos.sum())))
-    out["fpr_gap"] = list(metrics.difference(int((sel & neg).sum()), int(neg.sum()), int((sel & r_neg).sum()), int(r_neg.sum())))
+    # the counts behind the differences with the rest: (selected, of) in the group and in the rest
+    out["_counts"] = {
+        "selection": (*_count(sel & mask, mask), *_count(sel & rest, rest)),
+        "tpr": (*_count(sel & mask & y, mask & y), *_count(sel & rest & y, rest & y)),
+        "fpr": (*_count(sel & mask & ~y, mask & ~y), *_count(sel & rest & ~y, rest & ~y)),
+    }
+    for name in ("selection", "tpr", "fpr"):
+        out[f"{name}_difference" if name == "selection" else f"{name}_gap"] = list(
+            metrics.difference(*out["_counts"][name])
+        )
     return out
 
 
-def _excludes_zero(ci) -> bool:
-    return ci[1] is not None and (ci[1] < 0 or ci[2] > 0)
+def _excludes_zero(d) -> bool:
+    return d[1] is not None and (d[1] > 0 or d[2] < 0)
 
 
-def _flags(g: dict, settings: Settings, judged_on_rates: bool) -> list[str]:
+def _flags(g: dict, settings: Settings, judged_on_rates: bool, z: float) -> list[str]:
+    """The group's flags; the intervals here are Bonferroni-adjusted over the groups judged."""
     out = []
     cal = g["calibration"]
-    lo, hi = cal["ci"]
+    lo, hi = metrics.wilson(g["positives"], g["n"], z)
     if abs(cal["difference"]) > settings.calibration_gap and not (lo <= cal["predicted"] <= hi):
         out.append("calibration")
     if judged_on_rates:
         low, high = settings.selection_ratio
         ratio = g["selection_ratio"]
-        if ratio is not None and not (low <= ratio <= high) and _excludes_zero(g["selection_difference"]):
-            out.append("selection_ratio")
+        if ratio is not None and not (low <= ratio <= high):
+            if _excludes_zero(metrics.difference(*g["_counts"]["selection"], z=z)):
+                out.append("selection_ratio")
         for name in ("tpr", "fpr"):
-            gap = g[f"{name}_gap"]
-            if gap[0] is not None and abs(gap[0]) > settings.rate_gap and _excludes_zero(gap):
+            d = metrics.difference(*g["_counts"][name], z=z)
+            if d[0] is not None and abs(d[0]) > settings.rate_gap and _excludes_zero(d):
                 out.append(name)
     return out
 
@@ -137,8 +145,12 @@ def groups(table: pa.Table, y, p, sel, settings: Settings, attributes=None) -> t
                 )
                 continue
             g = {"attribute": name, "group": str(value), **_stats(y, p, sel, mask, ~mask)}
-            g["flags"] = _flags(g, settings, not (set(attrs) & inputs))
+            g["_rates"] = not (set(attrs) & inputs)
             judged.append(g)
+    z = metrics.z_adjusted(len(judged))
+    for g in judged:
+        g["flags"] = _flags(g, settings, g.pop("_rates"), z)
+        del g["_counts"]
     return judged, small
 
 

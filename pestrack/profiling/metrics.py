@@ -10,13 +10,14 @@ import numpy as np
 Z = 1.959963984540054  # 95 %
 
 
-def wilson(k: int, n: int) -> tuple[float | None, float | None]:
+def wilson(k: int, n: int, z: float = Z) -> tuple[float | None, float | None]:
+    Z = z  # noqa: N806
     if n == 0:
         return None, None
     p = k / n
     centre = (p + Z * Z / (2 * n)) / (1 + Z * Z / n)
     half = Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n)) / (1 + Z * Z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    return max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half))  # p inside, despite rounding
 
 
 def rate(k: int, n: int) -> dict:
@@ -24,13 +25,21 @@ def rate(k: int, n: int) -> dict:
     return {"value": k / n if n else None, "ci": [lo, hi], "k": int(k), "n": int(n)}
 
 
-def difference(k1: int, n1: int, k2: int, n2: int) -> tuple[float | None, float | None, float | None]:
-    """p1 - p2 with a normal-approximation 95 % interval."""
+def difference(k1: int, n1: int, k2: int, n2: int, z: float = Z) -> tuple[float | None, float | None, float | None]:
+    """p1 - p2 with a normal-approximation interval (95 % by default)."""
     if not n1 or not n2:
         return None, None, None
     p1, p2 = k1 / n1, k2 / n2
     se = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
-    return p1 - p2, p1 - p2 - Z * se, p1 - p2 + Z * se
+    return p1 - p2, p1 - p2 - z * se, p1 - p2 + z * se
+
+
+def z_adjusted(tests: int, level: float = 0.05) -> float:
+    """The normal quantile of a Bonferroni-adjusted two-sided test: many groups are judged at once,
+    and without it some would be flagged by chance alone."""
+    from scipy.stats import norm
+
+    return float(norm.ppf(1 - level / (2 * max(tests, 1))))
 
 
 def auc(y: np.ndarray, p: np.ndarray) -> dict:

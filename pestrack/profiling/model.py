@@ -166,6 +166,11 @@ class Model:
     def id(self) -> str:
         return self.meta["id"]
 
+    def seal(self) -> None:
+        """The model's id: a hash of everything it is (coefficients, encoding, training, checksum)."""
+        body = {k: v for k, v in self.meta.items() if k != "id"}
+        self.meta["id"] = hashlib.sha256(json.dumps(output.json_safe(body), sort_keys=True).encode()).hexdigest()[:16]
+
     def save(self, folder: Path) -> None:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -173,8 +178,7 @@ class Model:
             blob = pickle.dumps(self.booster)
             output.write_atomic(folder / "boosting.pkl", blob)
             self.meta["boosting_sha256"] = hashlib.sha256(blob).hexdigest()
-        body = {k: v for k, v in self.meta.items() if k != "id"}
-        self.meta["id"] = hashlib.sha256(json.dumps(output.json_safe(body), sort_keys=True).encode()).hexdigest()[:16]
+        self.seal()
         output.write_atomic(folder / "model.json", output.to_json(self.meta))
 
 

@@ -138,6 +138,7 @@ def train(data: ProfilingData, settings: Settings, kind: str = "logistic", compa
     if data.has_truth:
         truth = data.column("true_risk", test_rows).astype(float)
         model.meta["validation"]["auc_oracle"] = metrics.performance(y_test, truth)["auc"]
+    model.seal()
     return model
 
 
