@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "pestrack.records.documents",
     "pestrack.records.notifications",
     "pestrack.records.portal",
+    "pestrack.records.profiling",
     "pestrack.web",
     "ninja",  # serves the API docs page's assets itself, so nothing comes from a CDN
 ]

@@ -229,15 +229,16 @@ class Extractor(Shaper):
             {c.code: (c.rules or {}).get("outcome", "other") for c in Code.objects.filter(list="exit_reason")},
         )
 
-    def _enrolment_rows(self) -> Iterator[dict]:
+    def _enrolment_rows(self, ids: Iterable[int] | None = None) -> Iterator[dict]:
         first = (
             Participation.objects.current()
             .filter(enrolment=OuterRef("pk"))
             .order_by("start_date")
             .values("start_date")[:1]
         )
+        enrolments = Enrolment.objects.all() if ids is None else Enrolment.objects.filter(pk__in=list(ids))
         return (
-            Enrolment.objects.order_by("id")
+            enrolments.order_by("id")
             .annotate(first_measure=Subquery(first))
             .values(
                 "id",
@@ -261,6 +262,11 @@ class Extractor(Shaper):
 
     def enrolments(self) -> Iterator[dict]:
         return map(self.enrolment, self._enrolment_rows())
+
+    def enrolment_row(self, enrolment_id: int) -> dict:
+        """One enrolment's row of the enrolments table, as the extract would write it (profiling
+        scores a live enrolment from the same values its model learnt from)."""
+        return self.enrolment(next(iter(self._enrolment_rows([enrolment_id]))))
 
     def exits(self) -> Iterator[dict]:
         return (row for row in map(self.exit, self._enrolment_rows()) if row is not None)

@@ -79,6 +79,7 @@ def navigation(request) -> dict:
             "writes": bool(roles & set(access.WRITE_ROLES)),
             "results": bool(roles & set(access.RESULT_ROLES)),
             "evaluation": access.Role.ANALYST in roles,
+            "profiling": bool(roles & {access.Role.ANALYST, access.Role.DPO}),
             "employers": bool(roles & {access.Role.EMPLOYER_RELATIONS, access.Role.ADMIN}),
             "admin": access.may_use_admin(user),
             "log_review": bool(roles & set(access.LOG_REVIEW_ROLES)),

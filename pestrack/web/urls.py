@@ -12,6 +12,7 @@ from pestrack.web.logreview.urls import urlpatterns as log_review_pages
 from pestrack.web.meetings.urls import urlpatterns as meeting_pages
 from pestrack.web.portal.urls import urlpatterns as portal_pages
 from pestrack.web.preferences import set_language
+from pestrack.web.profiling.urls import urlpatterns as profiling_pages
 from pestrack.web.results.urls import urlpatterns as results_pages
 from pestrack.web.workspace import views as workspace_views
 from pestrack.web.workspace.urls import urlpatterns as workspace_pages
@@ -47,6 +48,7 @@ urlpatterns = [
     *log_review_pages,
     *portal_pages,
     *lmi_pages,
+    *profiling_pages,
     path("evaluation/", evaluation_page, name="evaluation"),
     path("api/v1/", api.urls),
     path("employers/", include("pestrack.web.employers.urls")),

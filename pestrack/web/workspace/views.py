@@ -129,6 +129,7 @@ def search(request):
 @login_required
 def person_page(request, person_id):
     from pestrack.web.meetings.views import person_meetings
+    from pestrack.web.profiling.views import person_estimates
 
     person = access.get_person_for(request.user, person_id, source=_source(request))
     enrolments = enrolments_of(person)
@@ -140,6 +141,7 @@ def person_page(request, person_id):
     meetings, earlier_meetings = person_meetings(request.user, person, writable_enrolments)
     highlight = request.session.pop(HIGHLIGHT, None)
     codes = CodeNames()
+    estimates = person_estimates(request, enrolments, writable_enrolments)
     sections = [
         {
             "enrolment": e,
@@ -150,6 +152,7 @@ def person_page(request, person_id):
             "second": assignment.user_label(e.second_caseworker),
             "may_reassign": e.end_date is None and assignment.may_reassign(request.user, e),
             "changes": [_shown_change(c) for c in e.caseworker_changes.all()],
+            "profiling": estimates.get(e.pk),
         }
         for e in enrolments
     ]

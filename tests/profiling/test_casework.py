@@ -1,0 +1,156 @@
+"""Profiling in casework: off unless the profile turns it on; the estimate shown with reasons in
+words and the model card link, never a bare score, and logged; a departing assessment needs a
+reason; nothing else is changed; the monitoring page for analysts and the DPO only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from pestrack.profiling import data as profiling_data
+from pestrack.profiling import settings as profiling_settings
+from pestrack.profiling.train import train_to
+from pestrack.synth import profiling as synth
+from tests.web.conftest import fast_passwords, log_entries, login, world  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("casework")
+    synth.write(root / "data", 12_000, seed=7)
+    s = profiling_settings.read("stockholm")
+    train_to(root / "model", profiling_data.load(root / "data", s), s, "logistic", compare=False)
+    return root
+
+
+@pytest.fixture
+def enabled(settings, tmp_path, model_dir):
+    """The Stockholm profile with profiling switched on, and the model configured."""
+    profiles = tmp_path / "profiles"
+    shutil.copytree(ROOT / "profiles" / "stockholm", profiles / "stockholm")
+    path = profiles / "stockholm" / "profiling.yaml"
+    path.write_text(path.read_text().replace("enabled: false", "enabled: true"))
+    settings.PESTRACK_PROFILES_DIR = str(profiles)
+    settings.PESTRACK_PROFILING_MODEL = str(model_dir / "model")
+    settings.PESTRACK_ANALYTICS_DIR = str(model_dir / "data")
+    return model_dir
+
+
+@pytest.fixture
+def person(world):
+    from pestrack.records.codes.models import Code
+
+    p = world.jarva
+    p.education_level = Code.objects.get(list="education_level", code="primary")
+    p.save()
+    return p
+
+
+def test_off_unless_the_profile_turns_it_on(world, person, login, settings, model_dir):
+    from pestrack.records.profiling.models import Estimate
+
+    settings.PESTRACK_PROFILING_MODEL = str(model_dir / "model")  # a model, but the profile says off
+    page = login("anna").get(f"/persons/{person.pk}/")
+    assert page.status_code == 200
+    assert b"Statistical estimate" not in page.content
+    assert not Estimate.objects.exists()
+    assert login("ali").get("/profiling/monitoring/").content.count(b"Profiling is switched off") == 1
+
+
+def test_the_caseworker_sees_the_estimate_in_words_with_reasons_and_it_is_logged(world, person, login, enabled):
+    from pestrack.records.casework.models import Enrolment
+    from pestrack.records.profiling.models import Estimate
+
+    enrolment = person.enrolments.get()
+    before = Enrolment.objects.filter(pk=enrolment.pk).values().get()
+    page = login("anna").get(f"/persons/{person.pk}/")
+    text = page.content.decode()
+    assert "Statistical estimate (decision support)" in text
+    assert "Of 100 persons enrolled earlier with the same details, about" in text
+    assert "Education level: Primary education, 9 years – raises the estimate" in text
+    assert "/profiling/model-card/" in text
+    estimate = Estimate.objects.get(enrolment=enrolment)
+    assert f"{estimate.probability:.2f}" not in text  # never a bare score
+    assert log_entries(object_type="profiling_estimate", object_id=str(estimate.pk), actor="anna").count() == 1
+    login("anna").get(f"/persons/{person.pk}/")
+    assert Estimate.objects.filter(enrolment=enrolment).count() == 1  # made once, shown again
+    assert log_entries(object_type="profiling_estimate", object_id=str(estimate.pk)).count() == 2
+    # nothing decided: the enrolment is as it was
+    assert Enrolment.objects.filter(pk=enrolment.pk).values().get() == before
+    card = login("anna").get("/profiling/model-card/")
+    assert card.status_code == 200 and b"Inputs and why" in card.content
+
+
+def test_a_departing_assessment_needs_a_reason(world, person, login, enabled):
+    from pestrack.records.profiling.models import Estimate, Judgement
+
+    client = login("anna")
+    client.get(f"/persons/{person.pk}/")
+    estimate = Estimate.objects.get()
+    departing = "no" if estimate.suggests_intensive else "yes"
+    res = client.post(f"/profiling/estimates/{estimate.pk}/", {"intensive": departing, "reason": ""})
+    assert res.status_code == 200
+    assert b"give a short reason" in res.content
+    assert not Judgement.objects.exists()
+    res = client.post(
+        f"/profiling/estimates/{estimate.pk}/", {"intensive": departing, "reason": "Has a job offer from May."}
+    )
+    assert res.status_code == 302
+    j = Judgement.objects.get()
+    assert j.follows is False and j.reason == "Has a job offer from May."
+    assert log_entries(object_type="profiling_judgement", object_id=str(j.pk), actor="anna").exists()
+    following = "yes" if estimate.suggests_intensive else "no"
+    assert client.post(f"/profiling/estimates/{estimate.pk}/", {"intensive": following}).status_code == 302
+    assert Judgement.objects.first().follows is True
+
+
+def test_the_rule_itself(world, person, enabled):
+    from django.contrib.auth import get_user_model
+
+    from pestrack.profiling import live
+    from pestrack.records.profiling import rules
+
+    anna = get_user_model().objects.get(username="anna")
+    estimate = live.estimate(anna, person.enrolments.get(), live.active())
+    with pytest.raises(ValidationError):
+        rules.record_judgement(anna, estimate, intensive=not estimate.suggests_intensive, reason="no")
+    assert rules.record_judgement(anna, estimate, intensive=estimate.suggests_intensive).follows
+
+
+def test_others_cannot_see_or_judge_the_estimate(world, person, login, enabled):
+    from pestrack.records.profiling.models import Estimate
+
+    login("anna").get(f"/persons/{person.pk}/")
+    estimate = Estimate.objects.get()
+    assert login("erik").post(f"/profiling/estimates/{estimate.pk}/", {"intensive": "yes"}).status_code == 403
+    page = login("maria").get(f"/persons/{person.pk}/")  # the manager reads the person, but decides nothing
+    assert b"Statistical estimate" not in page.content
+    assert login("anna").get("/profiling/monitoring/").status_code == 403
+    assert log_entries(actor="anna", action="denied", object_type="profiling").exists()
+
+
+def test_monitoring_for_analysts_and_the_dpo(world, person, login, enabled):
+    from pestrack.records.profiling.models import Estimate
+
+    client = login("anna")
+    client.get(f"/persons/{person.pk}/")
+    estimate = Estimate.objects.get()
+    client.post(f"/profiling/estimates/{estimate.pk}/", {"intensive": "yes" if estimate.suggests_intensive else "no"})
+    for user in ("ali", "sara"):
+        page = login(user).get("/profiling/monitoring/")
+        assert page.status_code == 200, user
+        text = page.content.decode()
+        assert "How often caseworkers follow the estimate" in text
+        assert "1 estimates shown, 1 with the caseworker" in text
+        assert "fewer than 5" in text  # one assessment: no rate shown
+        assert "Calibration and error rates on newer cohorts" in text
+        assert "born_abroad" not in text  # characteristics in words
+    # a single estimate's inputs differ from the whole training data: the shift is warned of
+    assert "have shifted from the training data" in text
