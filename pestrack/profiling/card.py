@@ -65,8 +65,60 @@ FLAG_TEXT = {
 }
 
 
+ATTRIBUTES = {
+    "sex": lambda: _("Sex"),
+    "born_abroad": lambda: _("Born abroad"),
+    "age_band_at_start": lambda: _("Age band"),
+    "target_group": lambda: _("Target group"),
+}
+VALUES = {"yes": lambda: _("yes"), "no": lambda: _("no"), "unknown": lambda: _("not recorded"),
+          "woman": lambda: _("woman"), "man": lambda: _("man"), "(missing)": lambda: _("not recorded"),
+          "True": lambda: _("yes"), "False": lambda: _("no")}
+CODE_LISTS = ("education_level", "target_group", "entry_route", "referring_body", "programme")
+
+
+class Names:
+    """Inputs, characteristics and codes in words, from the profile (no raw code values on the card)."""
+
+    def __init__(self, model: dict):
+        self.lang = _lang()
+        self.inputs = {e["column"]: e["label"][self.lang] for e in model["encoding"]}
+        self.codes: dict = {}
+        try:
+            from pestrack.records.codes.profile import read_profile
+
+            for name, entries in read_profile(model["profile"]).codes.items():
+                for c in entries:
+                    self.codes[(name, c["code"])] = c["name_sv"] if self.lang == "sv" else c["name_en"]
+        except Exception:  # noqa: BLE001 - a profile no longer installed: the codes as they are
+            pass
+
+    def value(self, column: str, value: str) -> str:
+        if (column, value) in self.codes:
+            return self.codes[(column, value)]
+        if column == "referring_unit" or column == "org_unit":
+            return value
+        if value in VALUES:
+            return VALUES[value]()
+        if column == "age_band_at_start":
+            return _("%(band)s years") % {"band": value}
+        return value
+
+    def term(self, feature: str) -> str:
+        column, _sep, value = feature.partition("=")
+        label = self.inputs.get(column, column)
+        return f"{label}: {self.value(column, value)}" if _sep else label
+
+    def attribute(self, attribute: str) -> str:
+        return " · ".join(ATTRIBUTES[a]() if a in ATTRIBUTES else self.inputs.get(a, a) for a in attribute.split(" · "))
+
+    def group(self, attribute: str, group: str) -> str:
+        return " · ".join(self.value(a, v) for a, v in zip(attribute.split(" · "), group.split(" · ")))
+
+
 def blocks(model: dict, audit: dict | None, approval: dict | None = None) -> list[tuple]:
     lang = _lang()
+    names = Names(model)
     t = model["training"]
     v = model["validation"]
     out: list[tuple] = [
@@ -108,14 +160,14 @@ def blocks(model: dict, audit: dict | None, approval: dict | None = None) -> lis
     if model["kind"] == "logistic":
         lg = model["logistic"]
         rows = [[_("(intercept)"), _n(lg["intercept"]), _n(lg["intercept_se"])]]
-        rows += [[f, _n(c), _n(s)] for f, c, s in zip(lg["features"], lg["coef"], lg["se"])]
+        rows += [[names.term(f), _n(c), _n(s)] for f, c, s in zip(lg["features"], lg["coef"], lg["se"])]
         out.append(("table", [_("Term"), _("Coefficient (log-odds)"), _("Standard error")], rows))
         if lg.get("aliased"):
             out.append(
                 (
                     "p",
                     _("Left out (fixed at 0: the same as a combination of other inputs in the training data): %(list)s")
-                    % {"list": ", ".join(lg["aliased"])},
+                    % {"list": ", ".join(names.term(f) for f in lg["aliased"])},
                 )
             )
     out += [
@@ -147,7 +199,7 @@ def blocks(model: dict, audit: dict | None, approval: dict | None = None) -> lis
         rows.append([_("true risk (synthetic data) – validation"), _n(v["auc_oracle"]), "–", "–"])
     out.append(("table", [_("Model"), _("ROC AUC"), _("PR AUC"), _("Brier score")], rows))
     if audit:
-        out += _audit_blocks(audit)
+        out += _audit_blocks(audit, names)
     out += [
         ("h", _("Known limits")),
         (
@@ -172,7 +224,7 @@ def blocks(model: dict, audit: dict | None, approval: dict | None = None) -> lis
     return out
 
 
-def _audit_blocks(audit: dict) -> list[tuple]:
+def _audit_blocks(audit: dict, names: Names) -> list[tuple]:
     d = audit["data"]
     out: list[tuple] = [
         ("h", _("Audit")),
@@ -208,15 +260,15 @@ def _audit_blocks(audit: dict) -> list[tuple]:
     flags = audit.get("flags") or []
     if flags:
         out.append(
-            ("warn", [f"{f['attribute']} = {f['group']}: {FLAG_TEXT[f['what']]()}" for f in flags])
+            ("warn", [_flag_words(f, names) for f in flags])
         )
     else:
         out.append(("p", _("No group difference beyond the profile's limits.")))
     out.append(("h", _("Fairness by group")))
     rows = [
         [
-            g["attribute"],
-            g["group"],
+            names.attribute(g["attribute"]),
+            names.group(g["attribute"], g["group"]),
             str(g["n"]),
             f"{_pct(g['calibration']['predicted'])} / {_pct(g['calibration']['observed'])}",
             f"{_pct(g['tpr'])} ({_ci(g['tpr_ci'])})",
@@ -240,7 +292,12 @@ def _audit_blocks(audit: dict) -> list[tuple]:
             (
                 "p",
                 _("Too small to judge (no rates shown): %(list)s")
-                % {"list": "; ".join(f"{s['attribute']} = {s['group']} ({s['n']})" for s in audit["too_small"])},
+                % {
+                    "list": "; ".join(
+                        f"{names.attribute(s['attribute'])} = {names.group(s['attribute'], s['group'])} ({s['n']})"
+                        for s in audit["too_small"]
+                    )
+                },
             )
         )
     strong = [x for x in audit.get("proxies", []) if x["proxy"]]
@@ -250,12 +307,19 @@ def _audit_blocks(audit: dict) -> list[tuple]:
                 "warn",
                 [
                     _("%(input)s is associated with %(protected)s (Cramér's V %(v)s)")
-                    % {"input": x["input"], "protected": x["protected"], "v": _n(x["cramers_v"], 2)}
+                    % {"input": names.attribute(x["input"]), "protected": names.attribute(x["protected"]),
+                       "v": _n(x["cramers_v"], 2)}
                     for x in strong
                 ],
             )
         )
     return out
+
+
+def _flag_words(f: dict, names: Names) -> str:
+    if f["what"] == "proxy":  # attribute: the input, group: the protected characteristic
+        return f"{names.attribute(f['attribute'])} ({names.attribute(f['group'])}): {FLAG_TEXT['proxy']()}"
+    return f"{names.attribute(f['attribute'])} = {names.group(f['attribute'], f['group'])}: {FLAG_TEXT[f['what']]()}"
 
 
 def title(model: dict) -> str:

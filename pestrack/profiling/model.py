@@ -99,7 +99,7 @@ class Model:
                     raise ProfilingError(f"{source}: input {c!r} has {col.null_count} missing values")
                 out[c] = _values(table, c).astype(float)
                 continue
-            values = col.fill_null(MISSING).cast(pa.string())
+            values = col.cast(pa.string()).fill_null(MISSING)
             index = pc.index_in(values, value_set=pa.array(e["levels"]))
             if index.null_count:
                 bad = np.flatnonzero(index.is_null().to_numpy(zero_copy_only=False))

@@ -11,7 +11,8 @@ True risk of "not in work or studies 12 months after enrolment" (``TRUE_RISK``, 
     logit p = -0.6 + 0.35 * previous_enrolments (0-5) + education + target group + age band
               + 0.3 * has_decision - 0.3 * (entry route self-referral) + 0.8 * (district in DISTRICTS_FEWER_JOBS)
 
-Sex and birth country have no effect. The referring district is where the person lives: with
+An education level not recorded at all (empty) counts as "unknown". Sex and birth country have no
+effect. The referring district is where the person lives: with
 ``proxy=False`` it is drawn independently of birth country; with ``proxy=True`` most persons born
 abroad live in the three districts with fewer jobs, so the district becomes a proxy for birth country
 and a model using it selects persons born abroad more often (the audit must flag this).
@@ -120,6 +121,7 @@ def draw(n: int, *, seed: int = 1, proxy: bool = False, years: tuple[int, int] =
     p_sex = rng.integers(0, 2, persons)
     p_abroad = rng.random(persons) < 0.5
     p_edu = rng.choice(len(educations), persons, p=EDUCATION_SHARE)
+    p_missing = rng.random(persons) < 0.5  # half of the unknown: the field left empty, not "unknown"
     if proxy:
         fewer = np.where(p_abroad, rng.random(persons) < 0.8, rng.random(persons) < 0.08)
         p_district = np.where(
@@ -154,6 +156,7 @@ def draw(n: int, *, seed: int = 1, proxy: bool = False, years: tuple[int, int] =
     )
     district = p_district[person]
     edu = p_edu[person]
+    edu_missing = (edu == educations.index("unknown")) & (p_missing[person])  # not recorded at all
     logit = (
         INTERCEPT
         + PREVIOUS * previous
@@ -192,7 +195,7 @@ def draw(n: int, *, seed: int = 1, proxy: bool = False, years: tuple[int, int] =
         "sex": _text(p_sex[person], ["woman", "man"]),
         "birth_year": pa.array(birth_year.astype(np.int32)),
         "municipality": pa.array(np.full(n, "0180")),
-        "education_level": _text(edu, educations),
+        "education_level": pc.if_else(pa.array(edu_missing), pa.nulls(n, pa.string()), _text(edu, educations)),
         "born_abroad": pa.array(p_abroad[person]),
         "programme": _text(np.zeros(n, int), ["jobbtorg"]),
         "org_unit": _text(office, offices),

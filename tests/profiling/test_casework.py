@@ -4,43 +4,24 @@ reason; nothing else is changed; the monitoring page for analysts and the DPO on
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
-from pathlib import Path
-
 import pytest
 from django.core.exceptions import ValidationError
 
-from pestrack.profiling import data as profiling_data
-from pestrack.profiling import settings as profiling_settings
-from pestrack.profiling.train import train_to
-from pestrack.synth import profiling as synth
+from tests.profiling.helpers import enable, small_model
 from tests.web.conftest import fast_passwords, log_entries, login, world  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    root = tmp_path_factory.mktemp("casework")
-    synth.write(root / "data", 12_000, seed=7)
-    s = profiling_settings.read("stockholm")
-    train_to(root / "model", profiling_data.load(root / "data", s), s, "logistic", compare=False)
-    return root
 
 
 @pytest.fixture
-def enabled(settings, tmp_path, model_dir):
+def model_dir():
+    return small_model()
+
+
+@pytest.fixture
+def enabled(settings, tmp_path):
     """The Stockholm profile with profiling switched on, and the model configured."""
-    profiles = tmp_path / "profiles"
-    shutil.copytree(ROOT / "profiles" / "stockholm", profiles / "stockholm")
-    path = profiles / "stockholm" / "profiling.yaml"
-    path.write_text(path.read_text().replace("enabled: false", "enabled: true"))
-    settings.PESTRACK_PROFILES_DIR = str(profiles)
-    settings.PESTRACK_PROFILING_MODEL = str(model_dir / "model")
-    settings.PESTRACK_ANALYTICS_DIR = str(model_dir / "data")
-    return model_dir
+    return enable(settings, tmp_path, analytics=True)
 
 
 @pytest.fixture

@@ -16,9 +16,11 @@ def test_the_true_risk_is_the_documented_function_of_the_inputs(datasets, with_d
     data = profiling_data.load(datasets[("proxy", 1)], with_district)
     t = data.table
     col = lambda c: np.asarray(t.column(c).to_pylist())  # noqa: E731
+    education = np.where(col("education_level") == None, "unknown", col("education_level"))  # noqa: E711
+    assert (col("education_level") == None).any()  # noqa: E711 - some not recorded at all
     logit = synth.true_logit(
         col("previous_enrolments"),
-        col("education_level"),
+        education,
         col("target_group"),
         col("age_band_at_start"),
         col("has_decision"),

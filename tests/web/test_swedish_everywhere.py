@@ -284,6 +284,12 @@ def full_world(results_world, settings, tmp_path):
         w.jarva, "Välkommen till portalen!", author=anna, actor="anna", upload=upload_of("program.pdf", tiny_pdf())
     )
     PlaceInterest.objects.create(person=w.jarva, enrolment=r.enrolment, place=w.place)
+    # profiling switched on, so that the estimate on the person page and its pages are walked
+    from pestrack.profiling import live
+    from tests.profiling.helpers import enable
+
+    enable(settings, tmp_path)
+    w.estimate = live.estimate(anna, r.enrolment, live.active())
     return w
 
 
@@ -302,6 +308,7 @@ def ids(w, user: str, name: str, language: str) -> dict:
         "entry_id": (w.signed if name == "journal-correct" else w.unsigned).pk,
         "document_id": w.document.pk,
         "meeting_id": w.meeting.pk,
+        "estimate_id": w.estimate.pk,
         "record_type": "assessment",
         "record_id": w.assessment.pk,
         "place_id": w.place.pk,
