@@ -42,12 +42,3 @@ def with_district(stockholm):
     ]
     return stockholm
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One OpenMP thread in tests: on a machine shared by several test runs, gradient boosting's
-    spinning threads wait on each other (40 s instead of 1 s for 16,000 rows)."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1, user_api="openmp"):
-        yield

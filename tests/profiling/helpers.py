@@ -14,8 +14,6 @@ ROOT = Path(__file__).resolve().parents[2]
 @lru_cache(maxsize=1)
 def small_model() -> Path:
     """A folder with data/ (12,000 synthetic enrolments) and model/ (logistic, trained on them)."""
-    from threadpoolctl import threadpool_limits
-
     from pestrack.profiling import data as profiling_data
     from pestrack.profiling import settings as profiling_settings
     from pestrack.profiling.train import train_to
@@ -24,8 +22,7 @@ def small_model() -> Path:
     root = Path(tempfile.mkdtemp(prefix="pestrack-profiling-"))
     synth.write(root / "data", 12_000, seed=7)
     s = profiling_settings.read("stockholm")
-    with threadpool_limits(1, user_api="openmp"):
-        train_to(root / "model", profiling_data.load(root / "data", s), s, "logistic", compare=False)
+    train_to(root / "model", profiling_data.load(root / "data", s), s, "logistic", compare=False)
     return root
 
 
