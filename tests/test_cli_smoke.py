@@ -132,7 +132,10 @@ SMOKE: dict[str, tuple[list[str], str]] = {
     "person export": (["{person}"], '"controller"'),
     "retention apply": (["--dry-run"], "dry run: nothing was changed"),
     "synth": (["--years", "2022", "2023", "--seed", "5", "--out", "{tmp}/synth"], "shard 1/1"),
-    "profiling synth": (["--out", "{tmp}/profiling", "--enrolments", "12000"], "synthetic enrolments with their true risk"),
+    "profiling synth": (
+        ["--out", "{tmp}/profiling", "--enrolments", "12000"],
+        "synthetic enrolments with their true risk",
+    ),
     "profiling train": (
         ["--data", "{tmp}/profiling", "--out", "{tmp}/model", "--profile", "stockholm", "--no-compare"],
         "validated on",
@@ -142,7 +145,18 @@ SMOKE: dict[str, tuple[list[str], str]] = {
         "groups judged",
     ),
     "profiling policy": (
-        ["--model", "{tmp}/model", "--data", "{tmp}/profiling", "--cutoffs", "0.3", "0.5", "0.7", "--out", "{tmp}/p.json"],
+        [
+            "--model",
+            "{tmp}/model",
+            "--data",
+            "{tmp}/profiling",
+            "--cutoffs",
+            "0.3",
+            "0.5",
+            "0.7",
+            "--out",
+            "{tmp}/p.json",
+        ],
         "policy simulation of 3 rules",
     ),
     "serve": (["--port", "{port}"], "pestrack"),  # run apart: a page is fetched, then the server is stopped

@@ -19,9 +19,9 @@ def _fail(message: str) -> None:
 
 
 def _emit(doc: dict, out: Path | None) -> None:
-    from pestrack.evaluation.report import _clean
+    from pestrack.analytics.output import json_safe
 
-    text = json.dumps(_clean(doc), indent=2, ensure_ascii=False, default=str)
+    text = json.dumps(json_safe(doc), indent=2, ensure_ascii=False, default=str)
     if out is None:
         print(text)
     else:

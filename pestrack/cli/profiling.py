@@ -131,15 +131,15 @@ def audit_cmd(
     )
 
 
-@app.command(
-    "policy", context_settings={"allow_extra_args": True, "ignore_unknown_options": False}
-)
+@app.command("policy", context_settings={"allow_extra_args": True, "ignore_unknown_options": False})
 def policy_cmd(
     ctx: typer.Context,
     model: Path = typer.Option(..., "--model", help="Model folder"),
     data: Path = typer.Option(..., "--data", help="Folder of analytics tables"),
     cutoffs: list[float] = typer.Option(None, "--cutoffs", help="Cut-offs: --cutoffs 0.3 0.5 0.7"),
-    top_k: list[int] = typer.Option(None, "--top-k", help="K per unit and month; repeat for more: --top-k 5 --top-k 10"),
+    top_k: list[int] = typer.Option(
+        None, "--top-k", help="K per unit and month; repeat for more: --top-k 5 --top-k 10"
+    ),
     out: Path = typer.Option(None, "--out", help="Write the JSON here (default: standard output)"),
     profile: str = typer.Option(None, "--profile", help="Profile (default: the model's)"),
 ):
@@ -185,6 +185,3 @@ def synth_cmd(
         f"{enrolments:,} synthetic enrolments with their true risk in {out} (as of {manifest['synthetic']['as_of']})",
         highlight=False,
     )
-
-
-

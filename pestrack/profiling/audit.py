@@ -45,7 +45,9 @@ def rows_judged(model: Model, data: ProfilingData) -> tuple[pa.Table, bool]:
             f"before the data's last date, {data.as_of})"
         )
     last = model.meta["training"]["last_start"]
-    later = labelled.filter(pc.greater(labelled.column("start_date"), pa.scalar(dt.date.fromisoformat(last), pa.date32())))
+    later = labelled.filter(
+        pc.greater(labelled.column("start_date"), pa.scalar(dt.date.fromisoformat(last), pa.date32()))
+    )
     return (later, False) if later.num_rows else (labelled, True)
 
 
@@ -209,9 +211,7 @@ def audit(model: Model, data: ProfilingData, settings: Settings, cutoff: float |
     return result
 
 
-def policy(
-    model: Model, data: ProfilingData, settings: Settings, cutoffs: list[float], top_k: list[int] = ()
-) -> dict:
+def policy(model: Model, data: ProfilingData, settings: Settings, cutoffs: list[float], top_k: list[int] = ()) -> dict:
     """How many would be offered intensive support, and the error rates and selection ratios per group,
     for each cut-off ("estimate at or above c") and each "top K per unit and month" rule."""
     for c in cutoffs:
@@ -258,4 +258,3 @@ def policy(
         "data": {"source": data.source, "judged": table.num_rows, "in_sample": in_sample},
         "rules": out,
     }
-

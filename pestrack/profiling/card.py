@@ -45,7 +45,10 @@ def calibration_plot(audit: dict) -> str | None:
 
     fig, ax = plt.subplots(figsize=(4.6, 4.2))
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1)
-    for key, label, colour in (("calibration", _("model"), "#2166ac"), ("calibration_oracle", _("true risk"), "#b2182b")):
+    for key, label, colour in (
+        ("calibration", _("model"), "#2166ac"),
+        ("calibration_oracle", _("true risk"), "#b2182b"),
+    ):
         bins = audit.get(key) or []
         if bins:
             ax.plot([b["predicted"] for b in bins], [b["observed"] for b in bins], "o-", color=colour, label=label)
@@ -71,9 +74,16 @@ ATTRIBUTES = {
     "age_band_at_start": lambda: _("Age band"),
     "target_group": lambda: _("Target group"),
 }
-VALUES = {"yes": lambda: _("yes"), "no": lambda: _("no"), "unknown": lambda: _("not recorded"),
-          "woman": lambda: _("woman"), "man": lambda: _("man"), "(missing)": lambda: _("not recorded"),
-          "True": lambda: _("yes"), "False": lambda: _("no")}
+VALUES = {
+    "yes": lambda: _("yes"),
+    "no": lambda: _("no"),
+    "unknown": lambda: _("not recorded"),
+    "woman": lambda: _("woman"),
+    "man": lambda: _("man"),
+    "(missing)": lambda: _("not recorded"),
+    "True": lambda: _("yes"),
+    "False": lambda: _("no"),
+}
 CODE_LISTS = ("education_level", "target_group", "entry_route", "referring_body", "programme")
 
 
@@ -122,7 +132,12 @@ def blocks(model: dict, audit: dict | None, approval: dict | None = None) -> lis
     t = model["training"]
     v = model["validation"]
     out: list[tuple] = [
-        ("p", _("Decision support: the estimate is advice to the caseworker, who decides. It changes no record by itself.")),
+        (
+            "p",
+            _(
+                "Decision support: the estimate is advice to the caseworker, who decides. It changes no record by itself."
+            ),
+        ),
         ("h", _("Purpose")),
         (
             "p",
@@ -193,7 +208,14 @@ def blocks(model: dict, audit: dict | None, approval: dict | None = None) -> lis
     rows = []
     for kind, perf in v["comparison"].items():
         name = _("logistic regression") if kind == "logistic" else _("gradient boosting")
-        rows.append([name + " – " + _("training"), _n(perf["train"]["auc"]), _n(perf["train"]["pr_auc"]), _n(perf["train"]["brier"])])
+        rows.append(
+            [
+                name + " – " + _("training"),
+                _n(perf["train"]["auc"]),
+                _n(perf["train"]["pr_auc"]),
+                _n(perf["train"]["brier"]),
+            ]
+        )
         rows.append([name + " – " + _("validation"), _n(perf["auc"]), _n(perf["pr_auc"]), _n(perf["brier"])])
     if v.get("auc_oracle") is not None:
         rows.append([_("true risk (synthetic data) – validation"), _n(v["auc_oracle"]), "–", "–"])
@@ -218,7 +240,13 @@ def blocks(model: dict, audit: dict | None, approval: dict | None = None) -> lis
         (
             "table",
             [_("Approved by"), _("Approved on"), _("Review date")],
-            [[approval.get("approved_by") or "–", str(approval.get("approved_on") or "–"), str(approval.get("review_on") or "–")]],
+            [
+                [
+                    approval.get("approved_by") or "–",
+                    str(approval.get("approved_on") or "–"),
+                    str(approval.get("review_on") or "–"),
+                ]
+            ],
         )
     )
     return out
@@ -235,7 +263,9 @@ def _audit_blocks(audit: dict, names: Names) -> list[tuple]:
         ),
     ]
     if d["in_sample"]:
-        out.append(("warn", [_("In-sample: these data overlap the training period, so the figures flatter the model.")]))
+        out.append(
+            ("warn", [_("In-sample: these data overlap the training period, so the figures flatter the model.")])
+        )
     summary = [
         [_("ROC AUC"), _n(audit["auc"]) + f" ({_n(audit['auc_ci'][0])}–{_n(audit['auc_ci'][1])})"],
         [_("PR AUC"), _n(audit["pr_auc"])],
@@ -259,9 +289,7 @@ def _audit_blocks(audit: dict, names: Names) -> list[tuple]:
     )
     flags = audit.get("flags") or []
     if flags:
-        out.append(
-            ("warn", [_flag_words(f, names) for f in flags])
-        )
+        out.append(("warn", [_flag_words(f, names) for f in flags]))
     else:
         out.append(("p", _("No group difference beyond the profile's limits.")))
     out.append(("h", _("Fairness by group")))
@@ -282,8 +310,17 @@ def _audit_blocks(audit: dict, names: Names) -> list[tuple]:
     out.append(
         (
             "table",
-            [_("Characteristic"), _("Group"), _("Enrolments"), _("Estimated / observed"), _("TPR"), _("FPR"),
-             _("Selected"), _("Ratio to the rest"), _("NPV")],
+            [
+                _("Characteristic"),
+                _("Group"),
+                _("Enrolments"),
+                _("Estimated / observed"),
+                _("TPR"),
+                _("FPR"),
+                _("Selected"),
+                _("Ratio to the rest"),
+                _("NPV"),
+            ],
             rows,
         )
     )
@@ -307,8 +344,11 @@ def _audit_blocks(audit: dict, names: Names) -> list[tuple]:
                 "warn",
                 [
                     _("%(input)s is associated with %(protected)s (Cramér's V %(v)s)")
-                    % {"input": names.attribute(x["input"]), "protected": names.attribute(x["protected"]),
-                       "v": _n(x["cramers_v"], 2)}
+                    % {
+                        "input": names.attribute(x["input"]),
+                        "protected": names.attribute(x["protected"]),
+                        "v": _n(x["cramers_v"], 2),
+                    }
                     for x in strong
                 ],
             )
@@ -337,7 +377,9 @@ def body_html(items: list[tuple]) -> str:
             parts.append(f"<p>{e(b[1])}</p>")
         elif kind in ("warn", "list"):
             items_html = "".join(f"<li>{e(x)}</li>" for x in b[1])
-            parts.append(f"<div class='warn'><ul>{items_html}</ul></div>" if kind == "warn" else f"<ul>{items_html}</ul>")
+            parts.append(
+                f"<div class='warn'><ul>{items_html}</ul></div>" if kind == "warn" else f"<ul>{items_html}</ul>"
+            )
         elif kind == "table":
             head = "".join(f"<th>{e(h)}</th>" for h in b[1])
             body = "".join("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in b[2])

@@ -246,7 +246,11 @@ def fit(kind: str, table: pa.Table, y: np.ndarray, encoding: list[dict], source:
         categorical = [e["kind"] == "category" for e in encoding]
         with _one_thread():
             model.booster = HistGradientBoostingClassifier(
-                max_iter=100, learning_rate=0.1, categorical_features=categorical, early_stopping=False, random_state=seed
+                max_iter=100,
+                learning_rate=0.1,
+                categorical_features=categorical,
+                early_stopping=False,
+                random_state=seed,
             ).fit(model.ordinal(codes), y)
     return model
 
@@ -279,4 +283,3 @@ def independent_columns(X: np.ndarray, tol: float = 1e-9) -> np.ndarray:
 
 def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-

@@ -90,7 +90,7 @@ def train(data: ProfilingData, settings: Settings, kind: str = "logistic", compa
         if e["kind"] == "category":
             e["reference"] = e["levels"][0]
     comparison = {}
-    for k in ([kind] + [x for x in KINDS if x != kind and compare]):
+    for k in [kind] + [x for x in KINDS if x != kind and compare]:
         m = fit(k, train_rows, y_train, encoding, data.source)
         m.meta["profile"] = settings.profile
         p = m.predict(test_rows)
@@ -129,7 +129,9 @@ def train(data: ProfilingData, settings: Settings, kind: str = "logistic", compa
         }
     )
     # the groups at validation: the baseline the monitoring compares new cohorts with
-    judged, _ = auditing.groups(test_rows, y_test, p_test, p_test >= settings.cutoff, settings, [[a] for a in settings.groups])
+    judged, _ = auditing.groups(
+        test_rows, y_test, p_test, p_test >= settings.cutoff, settings, [[a] for a in settings.groups]
+    )
     model.meta["validation"]["groups"] = [
         {k: g[k] for k in ("attribute", "group", "n", "tpr", "fpr", "selection_rate")}
         | {"calibration_difference": g["calibration"]["difference"]}

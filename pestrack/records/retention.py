@@ -5,7 +5,7 @@ A person is anonymised when they have no open enrolment and their last enrolment
 ``retention.person_records_years`` ago. What identifies them goes: names, address, identity
 number (its look-up hash is replaced by a random value, the encrypted number emptied), the
 protected-identity flag, the decision reference, every free text (plans, survey answers, the texts
-and correction reasons of journal entries, the reasons and previous values of corrections and
+and correction reasons of journal entries, the reasons of profiling assessments, the reasons and previous values of corrections and
 withdrawals) and every attached document (row and file, withdrawn ones too). What
 the statistics need stays: enrolments, assessments, participations, follow-ups, sex,
 municipality, education, born abroad/arrival year, and the birth year (the birth date becomes
@@ -32,6 +32,7 @@ from pestrack.records.journal.rules import blank_texts as blank_journal_texts
 from pestrack.records.outreach.models import SurveyAnswer
 from pestrack.records.people.models import Person
 from pestrack.records.portal.models import SignInLink
+from pestrack.records.profiling.models import Judgement
 
 ANONYMISED_PIN_PREFIX = "anonymised-"  # a real look-up hash is 64 hex digits, so never collides
 
@@ -80,6 +81,8 @@ def anonymise(person_ids: list[int], actor: str, batch: int = 500) -> int:
                     withdrawal_reason=""
                 )
             SurveyAnswer.objects.filter(enrolment__person__in=ids).update(text="")
+            # a caseworker's reason for departing from a profiling estimate is free text
+            Judgement.objects.filter(estimate__enrolment__person__in=ids).update(reason="")
             blank_journal_texts(ids)  # the entries stay (kind, date, signed), their texts go
             Message.objects.filter(person__in=ids).update(text="")  # the portal's messages, likewise
             SignInLink.objects.filter(person__in=ids).delete()

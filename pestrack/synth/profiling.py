@@ -125,7 +125,9 @@ def draw(n: int, *, seed: int = 1, proxy: bool = False, years: tuple[int, int] =
     if proxy:
         fewer = np.where(p_abroad, rng.random(persons) < 0.8, rng.random(persons) < 0.08)
         p_district = np.where(
-            fewer, fewer_idx[rng.integers(0, len(fewer_idx), persons)], other_idx[rng.integers(0, len(other_idx), persons)]
+            fewer,
+            fewer_idx[rng.integers(0, len(fewer_idx), persons)],
+            other_idx[rng.integers(0, len(other_idx), persons)],
         )
     else:
         p_district = rng.integers(0, len(DISTRICTS), persons)

@@ -41,4 +41,3 @@ def with_district(stockholm):
         ),
     ]
     return stockholm
-

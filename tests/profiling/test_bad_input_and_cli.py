@@ -28,7 +28,9 @@ def trained(tmp_path_factory):
     """A logistic model on 12,000 synthetic enrolments, trained with the command."""
     root = tmp_path_factory.mktemp("cli")
     synth.write(root / "data", 12_000, seed=4)
-    res = _run("train", "--data", root / "data", "--model", "logistic", "--out", root / "model", "--profile", "stockholm")
+    res = _run(
+        "train", "--data", root / "data", "--model", "logistic", "--out", root / "model", "--profile", "stockholm"
+    )
     assert res.exit_code == 0, res.output
     assert "validated on" in res.output
     return root
@@ -52,8 +54,15 @@ def test_model_card_as_html_and_pdf(trained):
     res = _run("audit", "--model", trained / "model", "--data", trained / "data", "--format", "html", "--out", html)
     assert res.exit_code == 0, res.output
     page = html.read_text()
-    for heading in ("Purpose", "Inputs and why", "Training data and period", "Performance", "Fairness by group",
-                    "Known limits", "Approval and review"):
+    for heading in (
+        "Purpose",
+        "Inputs and why",
+        "Training data and period",
+        "Performance",
+        "Fairness by group",
+        "Known limits",
+        "Approval and review",
+    ):
         assert f"<h2>{heading}</h2>" in page
     assert "Education is the strongest known factor" in page  # the declared reason
     assert "http" not in page.replace("http-equiv", "")  # self-contained

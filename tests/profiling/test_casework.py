@@ -135,3 +135,18 @@ def test_monitoring_for_analysts_and_the_dpo(world, person, login, enabled):
         assert "born_abroad" not in text  # characteristics in words
     # a single estimate's inputs differ from the whole training data: the shift is warned of
     assert "have shifted from the training data" in text
+
+
+def test_retention_blanks_the_reasons_of_assessments(world, person, enabled):
+    from django.contrib.auth import get_user_model
+
+    from pestrack.profiling import live
+    from pestrack.records import retention
+    from pestrack.records.profiling import rules
+
+    anna = get_user_model().objects.get(username="anna")
+    estimate = live.estimate(anna, person.enrolments.get(), live.active())
+    j = rules.record_judgement(anna, estimate, intensive=not estimate.suggests_intensive, reason="Anna has a job offer")
+    retention.anonymise([person.pk], "cli:test")
+    j.refresh_from_db()
+    assert j.reason == "" and j.follows is False  # the statistics stay, the free text goes

@@ -54,8 +54,12 @@ def record_judgement(user, estimate: Estimate, *, intensive: bool, reason: str =
     follows = intensive == estimate.suggests_intensive
     if not follows and len(reason) < MIN_REASON:
         raise ValidationError(
-            {"reason": _("Your assessment differs from the estimate: give a short reason (at least %(n)d characters).")
-             % {"n": MIN_REASON}}
+            {
+                "reason": _(
+                    "Your assessment differs from the estimate: give a short reason (at least %(n)d characters)."
+                )
+                % {"n": MIN_REASON}
+            }
         )
     with transaction.atomic():
         judgement = Judgement.objects.create(

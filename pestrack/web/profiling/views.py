@@ -17,9 +17,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import localize
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from pestrack.profiling import live
@@ -80,7 +79,11 @@ def shown_estimate(estimate: Estimate, act: live.Active) -> dict:
     for r in estimate.reasons:
         words = {"input": act.settings.label(r["column"], lang), "value": _value_words(r["column"], r["value"])}
         reasons.append(
-            (_("%(input)s: %(value)s – raises the estimate") if r["effect"] > 0 else _("%(input)s: %(value)s – lowers the estimate"))
+            (
+                _("%(input)s: %(value)s – raises the estimate")
+                if r["effect"] > 0
+                else _("%(input)s: %(value)s – lowers the estimate")
+            )
             % words
         )
     per_100 = round(100 * estimate.probability)
@@ -92,7 +95,9 @@ def shown_estimate(estimate: Estimate, act: live.Active) -> dict:
             "%(months)d months after enrolment."
         )
         % {"n": per_100, "months": act.settings.target_months},
-        "suggestion": _("Intensive support suggested") if estimate.suggests_intensive else _("Intensive support not suggested"),
+        "suggestion": _("Intensive support suggested")
+        if estimate.suggests_intensive
+        else _("Intensive support not suggested"),
         "reasons": reasons,
         "judgement": rules.latest_judgement(estimate),
     }
@@ -165,8 +170,12 @@ def judge(request, estimate_id):
     return render(
         request,
         "web/profiling/judge.html",
-        {"person": person, "shown": access.present_person(request.user, person), "form": form,
-         "e": shown_estimate(estimate, act)},
+        {
+            "person": person,
+            "shown": access.present_person(request.user, person),
+            "form": form,
+            "e": shown_estimate(estimate, act),
+        },
     )
 
 
@@ -211,20 +220,29 @@ def monitoring(request):
     act = live.active()
     if act is None:
         return render(request, "web/profiling/monitoring.html", {"off": True})
-    log.record_for_user(request.user, "read", source=_source(request), object_type="profiling",
-                        detail="profiling monitoring (aggregates)")
+    log.record_for_user(
+        request.user,
+        "read",
+        source=_source(request),
+        object_type="profiling",
+        detail="profiling monitoring (aggregates)",
+    )
     estimates = Estimate.objects.filter(model_id=act.model.id)
     latest = {}
     for j in (
         Judgement.objects.filter(estimate__model_id=act.model.id)
-        .select_related("estimate__enrolment__person", "estimate__enrolment__org_unit", "estimate__enrolment__target_group")
+        .select_related(
+            "estimate__enrolment__person", "estimate__enrolment__org_unit", "estimate__enrolment__target_group"
+        )
         .order_by("estimate_id", "-created_at", "-id")
     ):
         latest.setdefault(j.estimate_id, j)
     judged = list(latest.values())
     yes_no = lambda v: _("yes") if v else (_("no") if v is not None else _("not recorded"))  # noqa: E731
     by = {
-        _("Sex"): lambda j: {"woman": _("woman"), "man": _("man")}.get(j.estimate.enrolment.person.sex, j.estimate.enrolment.person.sex),
+        _("Sex"): lambda j: {"woman": _("woman"), "man": _("man")}.get(
+            j.estimate.enrolment.person.sex, j.estimate.enrolment.person.sex
+        ),
         _("Born abroad"): lambda j: yes_no(j.estimate.enrolment.person.born_abroad),
         _("Target group"): lambda j: code_label(j.estimate.enrolment.target_group),
         _("Unit"): lambda j: j.estimate.enrolment.org_unit.name,
@@ -254,7 +272,8 @@ def monitoring(request):
     warnings = [
         _("%(input)s: the inputs of the estimates made have shifted from the training data (PSI %(psi)s)")
         % {"input": s["label"], "psi": localize(round(s["psi"], 2))}
-        for s in shift if s["warning"]
+        for s in shift
+        if s["warning"]
     ]
     if drift:
         for g in drift["groups"]:
@@ -264,12 +283,23 @@ def monitoring(request):
             for w in g["warnings"]:
                 warnings.append(
                     _("%(attribute)s = %(group)s: the %(what)s has moved by %(change)s since validation")
-                    % {"attribute": g["attribute"], "group": g["group"], "what": names[w],
-                       "change": localize(round(g[w], 3))}
+                    % {
+                        "attribute": g["attribute"],
+                        "group": g["group"],
+                        "what": names[w],
+                        "change": localize(round(g[w], 3)),
+                    }
                 )
     return render(
         request,
         "web/profiling/monitoring.html",
-        {"follow": follow, "shift": shift, "drift": drift, "drift_error": drift_error, "warnings": warnings,
-         "model": act.model.meta, "smallest": SMALLEST},
+        {
+            "follow": follow,
+            "shift": shift,
+            "drift": drift,
+            "drift_error": drift_error,
+            "warnings": warnings,
+            "model": act.model.meta,
+            "smallest": SMALLEST,
+        },
     )
