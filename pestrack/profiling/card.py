@@ -157,7 +157,7 @@ def blocks(model: dict, audit: dict | None, approval: dict | None = None) -> lis
         (
             "p",
             _("Protected characteristics (never inputs, kept for the audit only): %(list)s")
-            % {"list": ", ".join(model.get("protected", []))},
+            % {"list": ", ".join(names.attribute(p) for p in model.get("protected", []))},
         ),
         ("h", _("Model")),
         (
@@ -177,6 +177,14 @@ def blocks(model: dict, audit: dict | None, approval: dict | None = None) -> lis
         rows = [[_("(intercept)"), _n(lg["intercept"]), _n(lg["intercept_se"])]]
         rows += [[names.term(f), _n(c), _n(s)] for f, c, s in zip(lg["features"], lg["coef"], lg["se"])]
         out.append(("table", [_("Term"), _("Coefficient (log-odds)"), _("Standard error")], rows))
+        references = [
+            f"{names.inputs[e['column']]}: {names.value(e['column'], e['reference'])}"
+            for e in model["encoding"]
+            if e["kind"] == "category"
+        ]
+        out.append(
+            ("p", _("Each code is compared with the most common one: %(list)s.") % {"list": "; ".join(references)})
+        )
         if lg.get("aliased"):
             out.append(
                 (
