@@ -41,9 +41,11 @@ def model_dir() -> Path | None:
 
 def active() -> Active | None:
     """The profile's settings and the model when profiling is on; None when it is off."""
-    profile = ProfileSetting.get("profile")
     folder = model_dir()
-    if not profile or folder is None:
+    if folder is None:  # no model configured: off, without a query
+        return None
+    profile = ProfileSetting.get("profile")
+    if not profile:
         return None
     try:
         s = profiling_settings.read(profile)

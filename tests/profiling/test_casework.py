@@ -150,3 +150,44 @@ def test_retention_blanks_the_reasons_of_assessments(world, person, enabled):
     retention.anonymise([person.pk], "cli:test")
     j.refresh_from_db()
     assert j.reason == "" and j.follows is False  # the statistics stay, the free text goes
+
+
+def test_a_missing_model_leaves_casework_running_and_the_monitoring_page_says_why(
+    world, person, login, enabled, settings, tmp_path
+):
+    settings.PESTRACK_PROFILING_MODEL = str(tmp_path / "no-model")
+    page = login("anna").get(f"/persons/{person.pk}/")
+    assert page.status_code == 200 and b"Statistical estimate" not in page.content
+    page = login("sara").get("/profiling/monitoring/")
+    assert page.status_code == 200
+    assert b"the model cannot be used" in page.content and b"no model.json" in page.content
+
+
+def test_the_live_inputs_are_those_of_the_analytics_tables(world, person, enabled, tmp_path):
+    """The estimate in casework uses the values the model learnt from: the enrolment's row as the
+    extract writes it, and its earlier enrolments counted as the profiling table counts them."""
+    import datetime as dt
+
+    from pestrack.analytics.extract import extract
+    from pestrack.profiling import data as profiling_data
+    from pestrack.profiling import live
+    from pestrack.records.casework.models import Enrolment
+    from pestrack.records.codes.models import Code
+
+    e = person.enrolments.get()
+    Enrolment.objects.create(
+        person=person,
+        programme=e.programme,
+        org_unit=e.org_unit,
+        target_group=e.target_group,
+        entry_route=e.entry_route,
+        start_date=e.start_date - dt.timedelta(days=400),
+        end_date=e.start_date - dt.timedelta(days=30),
+        exit_reason=Code.objects.get(list="exit_reason", code="moved"),
+    )
+    extract(tmp_path / "analytics")
+    s = live.active().settings
+    rows = profiling_data.load(tmp_path / "analytics", s).table.to_pylist()
+    row = next(r for r in rows if r["enrolment_id"] == e.pk)
+    assert row["previous_enrolments"] == 1
+    assert live.inputs_for(e, s) == {c: row[c] for c in s.columns}

@@ -106,10 +106,14 @@ def shown_estimate(estimate: Estimate, act: live.Active) -> dict:
 def person_estimates(request, enrolments, writable_ids: set[int]) -> dict[int, dict]:
     """Enrolment id -> the estimate shown on the person page, for the open enrolments the user
     writes; nothing when profiling is off. Each estimate shown is logged."""
-    act = live.active()
+    from pestrack.profiling.settings import ProfilingError
+
+    try:
+        act = live.active()
+    except ProfilingError:  # a model folder missing or of another profile: casework goes on without
+        return {}
     if act is None:
         return {}
-    from pestrack.profiling.settings import ProfilingError
 
     out = {}
     for e in enrolments:
@@ -217,7 +221,12 @@ def monitoring(request):
     """Follow rates overall, by group and by unit; input drift of the estimates made; calibration and
     error-rate drift on the newer cohorts of the analytics tables; warnings beyond the limits."""
     _require(request, MONITOR_ROLES, "profiling monitoring")
-    act = live.active()
+    from pestrack.profiling.settings import ProfilingError
+
+    try:
+        act = live.active()
+    except ProfilingError as exc:  # switched on, but the model cannot be used: say why
+        return render(request, "web/profiling/monitoring.html", {"off": True, "model_error": str(exc)})
     if act is None:
         return render(request, "web/profiling/monitoring.html", {"off": True})
     log.record_for_user(
