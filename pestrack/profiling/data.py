@@ -69,7 +69,9 @@ def load(folder: Path, settings: Settings) -> ProfilingData:
         for name in ("enrolments", "exits", "followups", TRUTH):
             path = folder / f"{name}.parquet"
             if path.exists():
-                con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{str(path).replace(chr(39), chr(39) * 2)}')")
+                con.execute(
+                    f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{str(path).replace(chr(39), chr(39) * 2)}')"
+                )
         have = {r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE enrolments)").fetchall()}
         for c in settings.columns:
             if c not in DERIVED and c not in have:
