@@ -59,6 +59,14 @@ class RulesForm(forms.ModelForm):
     def violations(self, data: dict) -> list:
         return []
 
+    def _get_validation_exclusions(self):
+        # ``withdrawn_at`` is never a form field, but the natural keys of withdrawable records hold for
+        # current entries only (their condition reads it): it must take part in the unique checks, or
+        # a second measure with the same key passes the form and fails in the database.
+        exclude = super()._get_validation_exclusions()
+        exclude.discard("withdrawn_at")
+        return exclude
+
     def clean(self):
         data = super().clean()
         # Check what is new or changed: an untouched record shown beside it must not block a save.

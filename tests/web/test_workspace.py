@@ -408,6 +408,13 @@ def test_start_and_end_a_measure_checked_against_the_enrolment(world, login):
     twice = client.post(url, {"measure": _code("measure", "ips").pk, "start_date": TODAY})  # the natural key
     assert twice.status_code == 422 and "already exists" in twice.content.decode()
     assert e.participations.count() == 1
+    # withdrawn as wrong, it no longer holds its key: the right one can be entered
+    from pestrack.records.casework import corrections
+
+    corrections.withdraw("participation", p.pk, "Fel insats", None)
+    again = client.post(url, {"measure": _code("measure", "ips").pk, "start_date": TODAY})
+    assert again.status_code == 302 and e.participations.count() == 2
+    p = e.participations.filter(withdrawn_at__isnull=True).get()  # the new one: ended below
     end_url = f"/measures/{p.pk}/end/"
     errors = _errors_tied_to_fields(client.post(end_url, {"end_date": TODAY + dt.timedelta(days=1)}).content.decode())
     assert list(errors) == ["end_date"] and "in the future" in errors["end_date"]

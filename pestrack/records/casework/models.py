@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def code_fk(list_name: str, **kwargs):
@@ -219,6 +220,7 @@ class Participation(Withdrawable):
                 fields=["enrolment", "measure", "start_date"],
                 condition=Q(withdrawn_at__isnull=True),
                 name="participation_natural_key",
+                violation_error_message=_("This measure with this start date already exists in the enrolment."),
             )
         ]
         indexes = [  # an enrolment's last activity (activity.py)
@@ -255,6 +257,9 @@ class FollowUp(Withdrawable):
                 fields=["enrolment", "months", "source"],
                 condition=Q(withdrawn_at__isnull=True),
                 name="followup_natural_key",
+                violation_error_message=_(
+                    "A follow-up at these months from this source already exists in the enrolment."
+                ),
             )
         ]
 
