@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from pestrack.analytics import output
@@ -146,7 +146,7 @@ def blocks(model: dict, audit: dict | None, approval: dict | None = None) -> lis
                 "The estimate is shown with its main reasons; the caseworker records their own assessment."
             ),
         ),
-        ("h", _("Target")),
+        ("h", pgettext("model card", "Target")),
         ("p", model["target"]["label"][lang]),
         ("h", _("Inputs and why")),
         (
@@ -281,7 +281,7 @@ def _audit_blocks(audit: dict, names: Names) -> list[tuple]:
     ]
     if audit.get("auc_oracle") is not None:
         summary.append([_("ROC AUC of the true risk (best possible)"), _n(audit["auc_oracle"])])
-    out.append(("table", [_("Measure"), _("Value")], summary))
+    out.append(("table", [pgettext("model card", "Measure"), _("Value")], summary))
     plot = calibration_plot(audit)
     if plot:
         out.append(("img", _("Calibration"), plot))

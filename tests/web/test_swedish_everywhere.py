@@ -63,22 +63,27 @@ QUERIES = {
 
 
 def _po_entries(path: Path):
-    """(msgid, msgstr) of a .po file, plural forms as their singular and plural msgids."""
-    text = path.read_text(encoding="utf-8")
+    """(msgid, msgstr) of a .po file, plural forms as their singular and plural msgids; a message
+    with a context (pgettext) as CONTEXT\x04MSGID, as gettext keys it."""
+    return _entries(path.read_text(encoding="utf-8"))
+
+
+def _entries(text: str):
     for block in re.split(r"\n\s*\n", text):
         if block.lstrip().startswith("#~"):
             continue
         fields: dict[str, str] = {}
         key = None
         for line in block.splitlines():
-            m = re.match(r'^(msgid|msgid_plural|msgstr(?:\[\d\])?) "(.*)"$', line)
+            m = re.match(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d\])?) "(.*)"$', line)
             if m:
                 key = m[1]
                 fields[key] = _unquote(m[2])
             elif line.startswith('"') and key:
                 fields[key] += _unquote(line[1:-1])
         if fields.get("msgid"):
-            yield fields["msgid"], fields.get("msgstr", fields.get("msgstr[0]", ""))
+            context = fields["msgctxt"] + "\x04" if "msgctxt" in fields else ""
+            yield context + fields["msgid"], fields.get("msgstr", fields.get("msgstr[0]", ""))
             if "msgid_plural" in fields:
                 yield fields["msgid_plural"], fields.get("msgstr[1]", "")
 
@@ -448,3 +453,20 @@ def test_identity_number_errors_are_swedish(world, login):
         response = client.post("/persons/new/", {"person-identity_number": number, "person-first_name": "Test"})
         assert response.status_code == 422
         assert message in response.content.decode(), number
+
+
+def test_one_english_message_has_one_translation():
+    """Django merges the catalogues, and one translation of a message wins everywhere: the same
+    English text with two Swedish translations shows the wrong one somewhere (the model card's
+    "Measure" as a statistic turned every measure into "Mått"). A message that means something else
+    in one place needs a context (pgettext)."""
+    seen: dict[str, set[str]] = {}
+    root = Path(pestrack.__file__).parent
+    for po in root.rglob("locale/sv/LC_MESSAGES/django.po"):
+        for block in re.split(r"\n\s*\n", po.read_text(encoding="utf-8")):
+            if "msgid_plural" in block or block.lstrip().startswith("#~"):
+                continue  # plural forms translate one message two ways by design
+            for msgid, msgstr in _entries(block):
+                if msgstr:
+                    seen.setdefault(msgid, set()).add(msgstr)
+    assert {k: v for k, v in seen.items() if len(v) > 1} == {}
