@@ -155,6 +155,19 @@ ROUTES: dict[str, Access] = {
     "evaluation/": Access((ANALYST,)),
     # --- the access log: the data protection officer
     "log-review/": Access((DPO,)),
+    # the labour-market observatory: public figures for anyone, the analysts' tier for analysts
+    "lmi/": Access(public=True),
+    # the bulletin is HTML or PDF: the matrix's format (csv) is no bulletin, 404 for everyone alike
+    "lmi/bulletin/<str:month>/<str:lang>.<str:fmt>": Access(public=True, opened=frozenset({404})),
+    "lmi/open-data/datapackage.json": Access(public=True),
+    "lmi/open-data/<str:release>/<str:table>.<str:fmt>": Access(public=True),
+    "lmi/analysts/": Access((ANALYST,)),
+    # profiling: the estimate and the caseworker's assessment of it; the model card; the monitoring
+    "profiling/estimates/<int:estimate_id>/": Access(
+        (CASEWORKER,), person=True, writes=(CASEWORKER,), use=(("estimate_id", "estimate"),)
+    ),
+    "profiling/model-card/": Access((CASEWORKER, MANAGER, ANALYST, DPO)),
+    "profiling/monitoring/": Access((ANALYST, DPO)),
     "log-review/export.csv": Access((DPO,)),
     "log-review/unusual/": Access((DPO,)),
     # --- the JSON API (a session here; tokens get the same answers: tests/web/test_access.py)
@@ -283,6 +296,7 @@ def matrix_world(full_world):
     Järva, each with an ended enrolment beside the open one."""
     from django.contrib.auth.models import User
 
+    from pestrack.profiling import live
     from pestrack.records.casework.models import Enrolment
     from pestrack.records.codes.models import Code
     from pestrack.records.employers.models import PlaceInterest
@@ -298,6 +312,7 @@ def matrix_world(full_world):
     for r in w.records.values():
         e = r.enrolment
         r.interest = PlaceInterest.objects.create(person=r.person, enrolment=e, place=w.place)
+        r.estimate = live.estimate(anna, e, live.active())  # profiling is on in full_world
         r.message = messages.send(r.person, "Välkommen!", author=anna, actor="anna")
         r.ended = Enrolment.objects.create(
             person=r.person,
@@ -346,6 +361,10 @@ def ids(w, scope: str, access: Access) -> dict:
         "app_label": "codes",
         "url": "no-such-page/",
         "today": dt.date.today().isoformat(),
+        # the labour-market observatory's
+        "month": "2023-12",
+        "release": "latest",
+        "table": "lmi_hires",
     }
     for name, attribute in access.use:
         values[name] = getattr(r, attribute).pk

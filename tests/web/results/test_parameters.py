@@ -41,8 +41,13 @@ def quiet():
 
 
 @pytest.fixture
-def samples(results_world):
+def samples(results_world, settings, tmp_path):
+    from pestrack.lmi import synth
     from pestrack.records.casework.models import Enrolment
+
+    # the labour-market observatory's pages with figures (without, they answer 503: not set up)
+    settings.PESTRACK_LMI_DIR = tmp_path / "lmi"
+    synth.write(settings.PESTRACK_LMI_DIR, "stockholm", [2023], scale=0.002, seed=1)
 
     enrolment = Enrolment.objects.get(person=results_world.jarva)
     return {
