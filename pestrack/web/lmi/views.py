@@ -28,6 +28,7 @@ from pestrack.indicators.engines import DuckDBEngine
 from pestrack.records import access
 from pestrack.records.audit import log
 from pestrack.records.org.models import Role
+from pestrack.records.spreadsheet import safe_row
 from pestrack.reports import lmi, lmi_bulletin
 from pestrack.reports.writers import CONTENT_TYPES
 from pestrack.web.lmi import data
@@ -179,7 +180,7 @@ def open_table(request, release: str, table: str, fmt: str):
         text = io.StringIO()
         w = csv.writer(text)
         w.writerow([f["name"] for f in FIELDS])
-        w.writerows(rows)
+        w.writerows(safe_row(r) for r in rows)
         response = HttpResponse(text.getvalue(), content_type="text/csv; charset=utf-8")
     else:
         buffer = io.BytesIO()
@@ -217,7 +218,7 @@ def analysts(request):
             text = io.StringIO()
             w = csv.writer(text)
             w.writerow(lmi.CSV_COLUMNS)
-            w.writerows(_rows(data.figures(day)))
+            w.writerows(safe_row(r) for r in _rows(data.figures(day)))
             response = HttpResponse(text.getvalue(), content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="lmi-figures-{day.isoformat()}.csv"'
             return response
