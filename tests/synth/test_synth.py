@@ -557,7 +557,7 @@ def test_every_table_comes_out_byte_for_byte_the_same_from_the_same_rows(
         writer = ParquetOut(tmp_path, read_profile("stockholm"))
         writer.add(drawn)
         writer.finish()
-    for t in TABLES:
+    for t in (t for t in TABLES if not t.lmi):  # the labour-market tables are `pestrack lmi synth`'s
         assert (tmp_path / f"{t.name}.parquet").read_bytes() == (first / f"{t.name}.parquet").read_bytes(), t.name
         names = [*t.sort_key, *(c.name for c in t.columns if c.name not in t.sort_key)]
         keys = [tuple((v is None, v) for v in (r[c] for c in names)) for r in rows[t.name]]
