@@ -206,3 +206,31 @@ def messages(person) -> list[dict]:
         }
         for m in thread(person)
     ]
+
+
+def estimates(person) -> list[dict]:
+    """The statistical estimates made for the participant's enrolments (pestrack.profiling): when, and
+    what they used, in words. Never the number: the portal says that an estimate was made and what it
+    rested on, so that the participant can ask their caseworker about it."""
+    from pestrack.profiling import settings as profiling_settings
+    from pestrack.records.codes.models import ProfileSetting
+    from pestrack.records.codes.profile import ProfileError
+    from pestrack.records.profiling.models import Estimate
+
+    rows = list(Estimate.objects.filter(enrolment__person=person).select_related("enrolment").order_by("-created_at"))
+    if not rows:
+        return []
+    language = "sv" if (get_language() or "sv").startswith("sv") else "en"
+    try:
+        labels = profiling_settings.read(ProfileSetting.get("profile") or "").label
+    except (ProfileError, FileNotFoundError, ValueError):
+        labels = None  # the settings cannot be read: say that an estimate was made, not what it used
+    return [
+        {
+            "id": e.pk,
+            "made": timezone.localtime(e.created_at).date(),
+            "enrolled": e.enrolment.start_date,
+            "inputs": [labels(column, language) for column in e.inputs] if labels else [],
+        }
+        for e in rows
+    ]

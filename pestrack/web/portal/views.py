@@ -348,10 +348,18 @@ def attachment(request, person, message_id: int):
 @participant_required
 def my_data(request, person):
     _seen(request, person, "portal my data")
+    estimates = mine.estimates(person)
+    for e in estimates:  # every estimate shown is logged, to the participant as to a caseworker
+        _seen(request, person, "portal profiling estimate", object_id=str(e["id"]))
     return render(
         request,
         "portal/my_data.html",
-        {"person": person, "readers": selfaccess.readers(person.pk), "staff_names": selfaccess.show_staff_names()},
+        {
+            "person": person,
+            "readers": selfaccess.readers(person.pk),
+            "staff_names": selfaccess.show_staff_names(),
+            "estimates": estimates,
+        },
     )
 
 

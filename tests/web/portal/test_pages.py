@@ -179,3 +179,31 @@ def test_retention_removes_the_messages_texts_and_the_links(portal_world, client
     assert Message.objects.get().text == "" and not SignInLink.objects.filter(person=w.jarva).exists()
     assert client.get("/portal/").status_code == 302  # the session's person is gone
     assert client.post(f"/portal/link/{secret}/").status_code == 403
+
+
+def test_my_data_says_an_estimate_was_made_and_what_it_used_never_the_number(portal_world, client):
+    """Issue 21: the participant sees that a statistical estimate was made, what it used (in words),
+    that it decides nothing and whom to ask; never the probability. Showing it is logged."""
+    from pestrack.records.profiling.models import Estimate
+
+    w = portal_world
+    sign_in(client, w.jarva)
+    assert "statistical estimate" not in client.get("/portal/my-data/").content.decode()  # none made: nothing said
+    estimate = Estimate.objects.create(
+        enrolment=w.jarva.enrolments.first(),
+        model_id="m1",
+        model_kind="logistic",
+        probability=0.6834,
+        cutoff=0.5,
+        suggests_intensive=True,
+        inputs={"previous_enrolments": 1, "education_level": "primary", "age_band_at_start": "30-49"},
+        reasons=[],
+    )
+    page = client.get("/portal/my-data/").content.decode()
+    assert "a statistical estimate was made" in page and "decides nothing" in page and "Ask your caseworker" in page
+    assert "Previous enrolments, Education level, Age band" in page
+    assert "68" not in page and "0.68" not in page and "0,68" not in page and "primary" not in page
+    entry = log_entries(object_type="portal profiling estimate", person_id=w.jarva.pk).get()
+    assert entry.object_id == str(estimate.pk) and entry.actor == f"participant:{w.jarva.pk}"
+    client.post("/portal/language/", {"language": "sv"})
+    assert "En statistisk bedömning" in client.get("/portal/my-data/").content.decode()
