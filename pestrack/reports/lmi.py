@@ -148,3 +148,11 @@ def write_csv(results: list[Result], out: Path) -> None:
         for r in results:
             value = r.suppressed or _number(r.value)
             w.writerow(safe_row([r.indicator_id, r.period, r.breakdown, r.breakdown_value or "", value]))
+
+
+def figures_in(data: Path, first: str, last: str, *, known_on: dt.date | None = None) -> list[Result]:
+    """``figures`` on DuckDB over the folder ``data`` (what the observatory's pages ask)."""
+    from pestrack.indicators.engines import DuckDBEngine
+
+    with DuckDBEngine(data) as engine:
+        return figures(engine, data, first, last, known_on=known_on)[0]

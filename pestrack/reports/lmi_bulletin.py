@@ -338,3 +338,11 @@ def write_pdf(b: Bulletin, out, lang: str = "sv") -> None:
         lang=lang,
     )
     doc.build(story, canvasmaker=TaggingCanvas)
+
+
+def build_in(data: Path, month: str) -> Bulletin:
+    """``build`` on DuckDB over the folder ``data`` (what the observatory's pages ask)."""
+    from pestrack.indicators.engines import DuckDBEngine
+
+    with DuckDBEngine(data) as engine:
+        return build(engine, data, month)

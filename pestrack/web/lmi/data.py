@@ -12,7 +12,6 @@ from django.conf import settings
 
 from pestrack.indicators.compute import Result
 from pestrack.indicators.disclosure import threshold
-from pestrack.indicators.engines import DuckDBEngine
 from pestrack.reports import lmi
 
 
@@ -52,8 +51,7 @@ def months(release: dt.date) -> tuple[str, str]:
 @functools.lru_cache(maxsize=8)
 def _figures(path: str, stamp: float, release: dt.date) -> tuple[Result, ...]:
     first, last = months(release)
-    with DuckDBEngine(Path(path)) as engine:
-        return tuple(lmi.figures(engine, Path(path), first, last, known_on=release)[0])
+    return tuple(lmi.figures_in(Path(path), first, last, known_on=release))
 
 
 def figures(release: dt.date) -> list[Result]:

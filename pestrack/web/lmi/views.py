@@ -24,7 +24,6 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from pestrack.indicators.engines import DuckDBEngine
 from pestrack.records import access
 from pestrack.records.audit import log
 from pestrack.records.org.models import Role
@@ -110,8 +109,7 @@ def bulletin(request, month: str, lang: str, fmt: str):
         lmi.month(month)
     except ValueError:
         raise Http404(_("No such bulletin.")) from None
-    with DuckDBEngine(data.folder()) as engine:
-        b = lmi_bulletin.build(engine, data.folder(), month)
+    b = lmi_bulletin.build_in(data.folder(), month)
     if fmt == "html":
         return HttpResponse(lmi_bulletin.render_html(b, lang), content_type=CONTENT_TYPES["html"])
     buffer = io.BytesIO()
