@@ -78,8 +78,11 @@ def test_home_caseload_and_person_page_stay_within_their_statements(world, login
     for query in ("?scope=units", "?sort=name", "?sort=-target_group", "?sort=next_due"):
         statements = _statements(client, "/caseload/" + query)
         assert len(statements) <= CASELOAD + sources + 1, query + "\n" + "\n".join(statements)
+    from django.db import connection
+
     person = _statements(client, f"/persons/{world.jarva.pk}/")
-    assert len(person) <= PERSON, "\n".join(person)
+    # PostgreSQL: one more, the access log's lock on its chain head (records/audit/log.py)
+    assert len(person) <= PERSON + (connection.vendor == "postgresql"), "\n".join(person)
     assert not any("django_session" in q and q.lstrip().startswith("UPDATE") for q in caseload + person)
     assert log_entries(action="read", actor="anna", person_id=world.jarva.pk, object_type="person").count() == 2
     assert log_entries(action="read", actor="anna", object_type="caseload").count() == 10 * 25  # 5 lists, each twice
