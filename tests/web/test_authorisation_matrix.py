@@ -330,6 +330,8 @@ def matrix_world(full_world):
 
 def ids(w, scope: str, access: Access) -> dict:
     """The path parameters of a route for a record of ``scope``."""
+    from django.contrib.auth.models import User
+
     from pestrack.analytics.pseudonym import person_key
 
     r = w.records[scope]
@@ -357,7 +359,7 @@ def ids(w, scope: str, access: Access) -> dict:
         # the admin's
         "object_id": 1,
         "content_type_id": 1,
-        "id": 1,
+        "id": User.objects.get(username="admin").pk,  # the admin's user pages (ids are not 1 on PostgreSQL)
         "app_label": "codes",
         "url": "no-such-page/",
         "today": dt.date.today().isoformat(),

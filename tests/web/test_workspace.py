@@ -659,3 +659,14 @@ def test_a_new_person_is_not_saved_when_the_enrolment_breaks_a_rule(world, login
     assert not Person.objects.filter(last_name="Nyberg").exists()
     assert login("maria").get("/persons/new/").status_code == 403
     assert 'href="/persons/new/"' not in login("maria").get("/search/").content.decode()
+
+
+def test_a_corrections_previous_values_read_in_the_same_order_on_every_database():
+    """A JSON column keeps no key order on PostgreSQL (shorter keys first): the history lists the
+    changed fields in the form's order, whatever order the database gives them back in."""
+    from pestrack.web.workspace.timeline import FIELD_LABELS, value_rows
+
+    fields = ["decision_reference", "decision_date", "end_date"]
+    assert fields == list(FIELD_LABELS)[:3]
+    labels = [label for label, _ in value_rows("enrolment", dict.fromkeys(reversed(fields), ""), None)]
+    assert labels == ["Decision reference", "Decision date", "End date"]

@@ -222,15 +222,24 @@ def estimates(person) -> list[dict]:
         return []
     language = "sv" if (get_language() or "sv").startswith("sv") else "en"
     try:
-        labels = profiling_settings.read(ProfileSetting.get("profile") or "").label
+        settings = profiling_settings.read(ProfileSetting.get("profile") or "")
     except (ProfileError, FileNotFoundError, ValueError):
-        labels = None  # the settings cannot be read: say that an estimate was made, not what it used
+        settings = None  # the settings cannot be read: say that an estimate was made, not what it used
+
+    def used(inputs: dict) -> list[str]:
+        """The inputs' labels in the profile's order (a JSON column keeps no key order on PostgreSQL)."""
+        if settings is None:
+            return []
+        declared = settings.columns
+        ordered = sorted(inputs, key=lambda c: (declared.index(c) if c in declared else len(declared), c))
+        return [settings.label(column, language) for column in ordered]
+
     return [
         {
             "id": e.pk,
             "made": timezone.localtime(e.created_at).date(),
             "enrolled": e.enrolment.start_date,
-            "inputs": [labels(column, language) for column in e.inputs] if labels else [],
+            "inputs": used(e.inputs),
         }
         for e in rows
     ]

@@ -101,7 +101,11 @@ def shown_value(record_type: str, name: str, value, codes: CodeNames) -> str:
 
 
 def value_rows(record_type: str, values: dict, codes: CodeNames) -> list[tuple[str, str]]:
-    return [(str(FIELD_LABELS.get(k, k)), shown_value(record_type, k, v, codes)) for k, v in values.items()]
+    """The fields in FIELD_LABELS' order, then the others by name: a JSON column keeps no key order
+    on PostgreSQL, and the history must read the same on every database."""
+    order = list(FIELD_LABELS)
+    fields = sorted(values, key=lambda k: (order.index(k) if k in order else len(order), k))
+    return [(str(FIELD_LABELS.get(k, k)), shown_value(record_type, k, values[k], codes)) for k in fields]
 
 
 def _when(c: Correction) -> str:
