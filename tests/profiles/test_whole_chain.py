@@ -55,14 +55,38 @@ def chain(request, tmp_path_factory):
     out = {"demo": _run(["demo", "--profile", profile, "--no-serve"], env, folder)}
     out["extract"] = _run(["analytics", "extract", "--out", str(folder / "analytics")], env, folder)
     out["compute"] = _run(
-        ["indicators", "compute", "--profile", profile, "--data", str(folder / "analytics"), "--year", str(year),
-         "--out", str(folder / "indicators.csv")],
+        [
+            "indicators",
+            "compute",
+            "--profile",
+            profile,
+            "--data",
+            str(folder / "analytics"),
+            "--year",
+            str(year),
+            "--out",
+            str(folder / "indicators.csv"),
+        ],
         env,
         folder,
     )
     out["report"] = _run(
-        ["report", "annual", "--profile", profile, "--year", str(year), "--lang", "en", "--format", "html",
-         "--data", str(folder / "analytics"), "--out", str(folder / "report.html")],
+        [
+            "report",
+            "annual",
+            "--profile",
+            profile,
+            "--year",
+            str(year),
+            "--lang",
+            "en",
+            "--format",
+            "html",
+            "--data",
+            str(folder / "analytics"),
+            "--out",
+            str(folder / "report.html"),
+        ],
         env,
         folder,
     )
