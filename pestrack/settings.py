@@ -44,7 +44,19 @@ ALLOWED_HOSTS = [h for h in _require("PESTRACK_ALLOWED_HOSTS", "localhost,127.0.
 # Number of reverse proxies in front of the application whose X-Forwarded-For is trusted (0: none).
 PESTRACK_TRUSTED_PROXIES = int(os.environ.get("PESTRACK_TRUSTED_PROXIES", "0"))
 PESTRACK_PROFILES_DIR = Path(os.environ.get("PESTRACK_PROFILES_DIR", REPO_DIR / "profiles"))
-PESTRACK_PROFILE = os.environ.get("PESTRACK_PROFILE", "stockholm")
+
+
+def _default_profile(folder: Path) -> str:
+    """The profile used where none is named: the one in ``profiles/DEFAULT`` (the bundled default),
+    else the first profile folder (folders starting with _ hold shared catalogues, not profiles)."""
+    named = folder / "DEFAULT"
+    if named.is_file():
+        return named.read_text(encoding="utf-8").strip()
+    found = sorted(p.name for p in folder.glob("*") if p.is_dir() and not p.name.startswith(("_", ".")))
+    return found[0] if found else ""
+
+
+PESTRACK_PROFILE = os.environ.get("PESTRACK_PROFILE") or _default_profile(PESTRACK_PROFILES_DIR)
 # Disclosure control of every published figure: counts under this threshold are shown as <N, shares of
 # fewer rows withheld (0: off). Unset: the profile's disclosure.suppress_below (docs/results.md).
 PESTRACK_SUPPRESS_BELOW = (

@@ -62,7 +62,7 @@ PERSON_COLUMNS = (
     _c("born_abroad", B, "Born outside Sweden"),
 )
 ENROLMENT_CONTEXT = (
-    _c("programme", S, "Programme code (e.g. jobbtorg)", False),
+    _c("programme", S, "Programme code of the profile", False),
     _c("org_unit", S, "Organisation unit code of the enrolment", False),
     _c("org_unit_path", S, "Materialised path of the unit in the organisation tree, /city/administration/unit/", False),
     _c("target_group", S, "Target group code", False),
@@ -163,13 +163,13 @@ TABLES: tuple[Table, ...] = (
             _c("sex", S, "woman or man; empty when not recorded"),
             _c("age_band", S, "Age band as recorded"),
             _c("level", I32, "Outreach level 1 or 2", False),
-            _c("outcome", S, "Outcome code, e.g. enrolled_jobbtorg"),
+            _c("outcome", S, "Outcome code of the contact (the profile's, e.g. enrolled, studies)"),
         ),
         sort_key=("date", "contact_id"),
     ),
     Table(
         "places",
-        "one row per place provided (Stockholmsjobb, feriejobb, praktik)",
+        "one row per place provided (the profile's place types: vacancies, work placements, summer jobs)",
         (
             _c("place_id", I64, "Place id (opaque)", False),
             _c("kind", S, "Place type code", False),

@@ -20,7 +20,9 @@ class Format(str, Enum):
 @app.command("report")
 def report_cmd(
     month: str = typer.Option(..., help="The month, YYYY-MM"),
-    unit: str = typer.Option(..., help="Code of the referring social-services unit, e.g. sdf-rk"),
+    unit: str = typer.Option(
+        ..., help="Code of the referring social-services unit, a unit code of the profile's org_units.yaml"
+    ),
     fmt: Format = typer.Option(Format.pdf, "--format", help="pdf or csv (semicolon-separated, UTF-8 with BOM)"),
     out: Path = typer.Option(..., "--out", help="The file to write"),
 ):

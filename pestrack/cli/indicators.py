@@ -30,14 +30,22 @@ def _load(profile: str):
 
 
 @app.command("validate")
-def validate_cmd(profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder")):
+def validate_cmd(
+    profile: str | None = typer.Option(
+        None, "--profile", help="Profile name or folder (default: PESTRACK_PROFILE, else profiles/DEFAULT)"
+    ),
+):
     """Check every indicator definition against the analytics schema and the profile's code lists."""
     indicators = _load(profile)
     console.print(f"{len(indicators)} indicator definitions valid")
 
 
 @app.command("list")
-def list_cmd(profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder")):
+def list_cmd(
+    profile: str | None = typer.Option(
+        None, "--profile", help="Profile name or folder (default: PESTRACK_PROFILE, else profiles/DEFAULT)"
+    ),
+):
     """Every indicator of the profile, classified: computed from individual records (its analytics
     table) or reported from another source (its source)."""
     from rich.table import Table
@@ -62,7 +70,9 @@ def compute_cmd(
     period_code: str = typer.Option("VB", "--period", help="VB, T1, T2, Q1–Q4 or M01–M12"),
     engine: str = typer.Option("duckdb", "--engine", help="duckdb, postgres or spark"),
     out: Path = typer.Option(..., "--out", help="CSV file to write"),
-    profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder"),
+    profile: str | None = typer.Option(
+        None, "--profile", help="Profile name or folder (default: PESTRACK_PROFILE, else profiles/DEFAULT)"
+    ),
     database_url: str = typer.Option(
         None, "--database-url", help="postgres engine: server to load the tables into (default PESTRACK_DATABASE_URL)"
     ),

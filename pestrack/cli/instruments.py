@@ -35,7 +35,7 @@ def wai_cmd(
     person: str = typer.Option("person_key", "--person", help="Column of the participant"),
     date: str = typer.Option("date", "--date", help="Column of the assessment date"),
     score: str = typer.Option("score", "--score", help="Column of the WAI score 0-10"),
-    profile: str = typer.Option("stockholm", "--profile", help="Profile whose WAI bands to use"),
+    profile: str | None = typer.Option(None, "--profile", help="Profile whose WAI bands to use"),
     out: Path = typer.Option(None, "--out", help="Write JSON here (default: standard output)"),
 ):
     """Work Ability Index single item: bands (0-4, 5-7, 8-10) and change per participant."""

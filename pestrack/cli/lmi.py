@@ -21,7 +21,9 @@ def import_cmd(
     file: Path = typer.Argument(..., help="CSV (UTF-8 or Windows-1252, ',' or ';'), XLSX or Parquet file"),
     data: Path = typer.Option(..., "--data", help="Folder of the contract-event tables"),
     rejects: Path = typer.Option(None, "--rejects", help="Where to write rejected rows (default FILE.rejects.csv)"),
-    profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder"),
+    profile: str | None = typer.Option(
+        None, "--profile", help="Profile name or folder (default: PESTRACK_PROFILE, else profiles/DEFAULT)"
+    ),
 ):
     """Import employers' contract-event communications (docs/import-formats.md, "Contract events")."""
     from pestrack.lmi.importing import import_events
@@ -51,7 +53,9 @@ def synth_cmd(
     years: list[int] = typer.Option(..., "--years", help="Years to generate: --years 2021 2022 2023"),
     scale: float = typer.Option(1.0, "--scale", help="1 = a labour market the size of Stockholm County's"),
     seed: int = typer.Option(1, "--seed"),
-    profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder"),
+    profile: str | None = typer.Option(
+        None, "--profile", help="Profile name or folder (default: PESTRACK_PROFILE, else profiles/DEFAULT)"
+    ),
     participants: Path = typer.Option(
         None, "--participants", help="Analytics tables of `pestrack synth --out DIR`: their exits to work get hires"
     ),
@@ -104,7 +108,9 @@ def compute_cmd(
     known_on: str = typer.Option(None, "--known-on", help="Knowledge date YYYY-MM-DD (default: the data's last day)"),
     engine: str = typer.Option("duckdb", "--engine", help="duckdb, postgres or spark"),
     out: Path = typer.Option(..., "--out", help="CSV file to write"),
-    profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder"),
+    profile: str | None = typer.Option(
+        None, "--profile", help="Profile name or folder (default: PESTRACK_PROFILE, else profiles/DEFAULT)"
+    ),
     database_url: str = typer.Option(None, "--database-url", help="postgres engine: server to load the tables into"),
     spark_master: str = typer.Option("local[2]", "--spark-master", help="spark engine: local[N] or spark://host:port"),
 ):
@@ -174,7 +180,9 @@ def bulletin_cmd(
     lang: str = typer.Option("sv", "--lang", help="sv or en"),
     known_on: str = typer.Option(None, "--known-on", help="Knowledge date YYYY-MM-DD (default: the data's last day)"),
     out: Path = typer.Option(..., "--out", help="File to write"),
-    profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder"),
+    profile: str | None = typer.Option(
+        None, "--profile", help="Profile name or folder (default: PESTRACK_PROFILE, else profiles/DEFAULT)"
+    ),
 ):
     """The monthly labour-market bulletin: the month's published figures with definitions, source,
     knowledge date and revision note (docs/lmi.md)."""

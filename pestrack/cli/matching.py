@@ -145,7 +145,7 @@ def allocate_cmd(
 
     codes = {c.code: c.rules or {} for c in Code.objects.filter(list="place_type")}
     if not codes:
-        err.print("[red]error:[/] no place types: load a profile first (pestrack init --profile stockholm)")
+        err.print("[red]error:[/] no place types: load a profile first (pestrack init --profile NAME)")
         raise typer.Exit(2)
     try:
         opens = files.read_places(places, codes)

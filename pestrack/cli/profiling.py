@@ -27,11 +27,12 @@ def _settings(profile: str):
 
 def _default_profile() -> str:
     from pestrack.records.codes.models import ProfileSetting
+    from pestrack.records.codes.profile import default_profile
 
     try:
-        return ProfileSetting.get("profile") or "stockholm"
-    except Exception:  # no database yet: the bundled profile
-        return "stockholm"
+        return ProfileSetting.get("profile") or default_profile()
+    except Exception:  # no database yet: the configured profile
+        return default_profile()
 
 
 def _model_and_data(model_dir: Path, data_dir: Path, profile: str | None):

@@ -23,7 +23,9 @@ def annual_cmd(
         None, "--data", help="Folder of analytics tables (Parquet); default: extract them from the database"
     ),
     out: Path = typer.Option(..., "--out", help="File to write"),
-    profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder"),
+    profile: str | None = typer.Option(
+        None, "--profile", help="Profile name or folder (default: PESTRACK_PROFILE, else profiles/DEFAULT)"
+    ),
     suppress_below: int = typer.Option(
         None,
         "--suppress-below",

@@ -11,13 +11,18 @@ import typer
 from pestrack.cli.console import out as console
 
 
-def init_database(profile: str) -> None:
+def init_database(profile: str | None) -> None:
     from django.core.management import call_command
 
-    from pestrack.records.codes.profile import load_profile
+    from pestrack.records.codes.profile import ProfileError, default_profile, load_profile
 
+    profile = profile or default_profile()
     call_command("migrate", interactive=False, verbosity=0)
-    result = load_profile(profile)
+    try:
+        result = load_profile(profile)
+    except ProfileError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
     console.print(
         f"database ready; profile [bold]{profile}[/]: {result.units} organisation units, {result.codes} codes"
     )
@@ -32,6 +37,27 @@ def database_ready() -> bool:
     return not executor.migration_plan(executor.loader.graph.leaf_nodes())
 
 
+def use_profile(profile: str) -> None:
+    """Make ``profile`` the one this process and the server it starts read indicators, goals and
+    reports from (PESTRACK_PROFILE), as ``pestrack demo --profile`` loads it into the database."""
+    from django.conf import settings
+
+    os.environ["PESTRACK_PROFILE"] = profile
+    settings.PESTRACK_PROFILE = profile
+
+
+def loaded_profile() -> str | None:
+    """The profile the database was last initialised with, when it is a folder that can be read."""
+    from pestrack.records.codes.models import ProfileSetting
+    from pestrack.records.codes.profile import ProfileError, profile_dir
+
+    name = ProfileSetting.get("profile")
+    try:
+        return name if name and profile_dir(name) else None
+    except ProfileError:
+        return None
+
+
 def serve(host: str, port: int) -> None:
     from django.conf import settings
     from django.core.management import call_command
@@ -42,6 +68,13 @@ def serve(host: str, port: int) -> None:
             "up to date: run `pestrack init` first"
         )
         raise typer.Exit(2)
+    loaded = loaded_profile()
+    if "PESTRACK_PROFILE" not in os.environ and loaded:
+        use_profile(loaded)  # the results pages follow the profile `pestrack init` loaded
+    elif loaded and loaded != settings.PESTRACK_PROFILE:
+        console.print(
+            f"[yellow]warning:[/] the database holds profile {loaded}, PESTRACK_PROFILE is {settings.PESTRACK_PROFILE}"
+        )
     if settings.PRODUCTION:
         os.execv(sys.executable, gunicorn_command(host, port))
     call_command("runserver", f"{host}:{port}", use_reloader=False)
@@ -64,7 +97,12 @@ def gunicorn_command(host: str, port: int) -> list[str]:
 
 def register(app: typer.Typer) -> None:
     @app.command("init")
-    def init_cmd(profile: str = typer.Option("stockholm", help="Profile name under profiles/ or a folder path")):
+    def init_cmd(
+        profile: str | None = typer.Option(
+            None,
+            help="Profile name under profiles/ or a folder path (default: PESTRACK_PROFILE, else profiles/DEFAULT)",
+        ),
+    ):
         """Create or upgrade the database (migrations) and load a profile's code lists and units."""
         init_database(profile)
 
@@ -85,21 +123,34 @@ def register(app: typer.Typer) -> None:
             "synthetic population (scale 1, 2022-2023)",
         ),
         no_serve: bool = typer.Option(False, "--no-serve", help="Set up only; do not start the web server"),
+        profile: str | None = typer.Option(
+            None,
+            "--profile",
+            help="Profile name under profiles/ or a folder path (default: PESTRACK_PROFILE, else profiles/DEFAULT)",
+        ),
     ):
         """Set up a demo on the embedded database: profile, demo users, the synthetic population; then serve."""
         import datetime as dt
         import random
 
         from pestrack.records.casework.demo import add_demo_data as add_worklist_demo
+        from pestrack.records.codes.profile import default_profile
         from pestrack.records.documents.demo import add_demo_data as add_demo_documents
         from pestrack.records.journal import demo as journal_demo
         from pestrack.records.meetings.demo import add_demo_data as add_meetings
         from pestrack.records.notifications.demo import add_demo_data as add_contact_details
         from pestrack.records.people.models import Person
         from pestrack.records.sample import create_demo_users, create_sample
+        from pestrack.synth.config import load as synth_settings
 
-        init_database("stockholm")
-        users = create_demo_users()
+        profile = profile or default_profile()
+        init_database(profile)
+        use_profile(profile)
+        try:
+            users = create_demo_users()
+        except ValueError as exc:
+            console.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2)
         if persons:
             made = create_sample(persons)
             console.print(f"sample: {made} persons with enrolments, participations, exits and follow-ups")
@@ -108,8 +159,9 @@ def register(app: typer.Typer) -> None:
         else:
             from pestrack.cli.synth import synthesize
 
-            console.print("synthetic population (scale 1, seed 1, 2022-2023) ...")
-            synthesize("stockholm", [2022, 2023], scale=1, seed=1)
+            years = synth_settings(profile).years
+            console.print(f"synthetic population (scale 1, seed 1, {years[0]}-{years[-1]}) ...")
+            synthesize(profile, years, scale=1, seed=1)
         from pestrack.records.casework.demo import assign_caseworkers
 
         console.print(

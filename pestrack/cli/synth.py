@@ -99,7 +99,10 @@ def register(app: typer.Typer) -> None:
     @app.command("synth", context_settings={"allow_extra_args": True})
     def synth_cmd(
         ctx: typer.Context,
-        profile: str = typer.Option("stockholm", help="Profile name under profiles/ or a folder path"),
+        profile: str | None = typer.Option(
+            None,
+            help="Profile name under profiles/ or a folder path (default: PESTRACK_PROFILE, else profiles/DEFAULT)",
+        ),
         years: list[int] = typer.Option(
             ...,
             "--years",

@@ -19,7 +19,7 @@ from pestrack.evaluation.data import EvaluationError
 # ---------------------------------------------------------------- Work Ability Index
 
 
-def wai_bands(profile: str = "stockholm") -> list[dict]:
+def wai_bands(profile: str | None = None) -> list[dict]:
     """The WAI bands from the profile's instrument code list (Helsinki's 0–4, 5–7, 8–10 in Stockholm's)."""
     from pestrack.records.codes.profile import read_profile
 

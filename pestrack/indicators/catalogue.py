@@ -59,8 +59,13 @@ def profiles_dir() -> Path:
     return Path(os.environ.get("PESTRACK_PROFILES_DIR", Path(__file__).resolve().parents[2] / "profiles"))
 
 
-def profile_path(profile: str | Path) -> Path:
-    """A profile folder, given as a path or as a name under PESTRACK_PROFILES_DIR."""
+def profile_path(profile: str | Path | None) -> Path:
+    """A profile folder, given as a path or as a name under PESTRACK_PROFILES_DIR; None: the configured
+    profile (PESTRACK_PROFILE)."""
+    if profile is None:
+        from django.conf import settings
+
+        profile = settings.PESTRACK_PROFILE
     path = Path(profile)
     if path.is_dir():
         return path

@@ -502,7 +502,7 @@ def report_years(folder: Path) -> tuple[list[int], list[str]]:
 
 
 def load_definitions(
-    profile: str | Path = "stockholm", files: list[Path] | None = None, folder: str = "indicators"
+    profile: str | Path | None = None, files: list[Path] | None = None, folder: str = "indicators"
 ) -> list[Indicator]:
     """Every indicator of the profile's ``folder`` (or of ``files``), checked; raises
     DefinitionErrors listing every problem. ``folder="lmi/indicators"``: the labour-market flows and stocks."""

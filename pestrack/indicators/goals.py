@@ -229,7 +229,7 @@ class _GoalReader:
                 )
 
 
-def load_goals(profile: str | Path = "stockholm", known_ids: set[str] | None = None) -> Goals:
+def load_goals(profile: str | Path | None = None, known_ids: set[str] | None = None) -> Goals:
     """The goal hierarchy of the profile; raises DefinitionErrors listing every problem.
     ``known_ids``: the indicator ids goals may refer to (default: every defined and reported one)."""
     root = profile_path(profile)
@@ -254,7 +254,7 @@ def load_goals(profile: str | Path = "stockholm", known_ids: set[str] | None = N
     return Goals(goals, float(tolerance))
 
 
-def load_reported(profile: str | Path = "stockholm") -> list[Indicator]:
+def load_reported(profile: str | Path | None = None) -> list[Indicator]:
     """The reported indicators of reported/*.yaml (files starting with _ are tables, not definitions),
     with budget adherence filled in from the budget table for the years it has."""
     root = profile_path(profile)

@@ -349,7 +349,7 @@ def import_events(
     path: Path | str,
     data: Path | str,
     *,
-    profile: str = "stockholm",
+    profile: str | None = None,
     bands: list[str] | None = None,
     rejects_path: Path | None = None,
     today: dt.date | None = None,

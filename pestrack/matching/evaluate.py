@@ -28,7 +28,7 @@ from pestrack.matching.score import COMPONENTS, WEIGHTS, Matcher, Opening, Parti
 LAT, LON = (59.20, 59.45), (17.80, 18.20)  # Stockholm
 KINDS: tuple[tuple[str, dict[str, object], float], ...] = (  # place type, its rules, its share
     ("regular", {}, 0.5),
-    ("stockholmsjobb", {"requires_programme": "jobbtorg"}, 0.2),
+    ("city_job", {"requires_programme": "city_programme"}, 0.2),
     ("praktik", {}, 0.2),
     ("feriejobb", {"min_age": 16, "max_age": 19}, 0.1),
 )
@@ -75,7 +75,7 @@ def synthetic(
                 experience=experience,
                 skills=skills,
                 birth_date=start - dt.timedelta(days=int(age * 365.25 + rng.integers(0, 365))),
-                programmes=frozenset({"jobbtorg"} if rng.random() < 0.6 else ()),
+                programmes=frozenset({"city_programme"} if rng.random() < 0.6 else ()),
                 swedish_level=int(rng.integers(0, 7)),
                 driving_licence=bool(rng.random() < 0.5),
                 lat=float(rng.uniform(*LAT)),

@@ -16,15 +16,20 @@ from pestrack.records.people.identity import make_number
 from pestrack.records.people.models import Person
 
 DEMO_PASSWORD = "demo-pestrack-2026"
-DEMO_USERS = [
-    ("anna", "caseworker", "jt-jarva"),
-    ("erik", "caseworker", "jt-soderort"),
-    ("maria", "unit_manager", "jobbtorg"),
-    ("ali", "analyst", "amf"),
-    ("emil", "employer_relations", "amf"),
-    ("sara", "dpo", "stockholm"),
-    ("admin", "admin", "stockholm"),
-]
+
+
+def demo_settings() -> dict:
+    """The loaded profile's ``demo`` section (profile.yaml): users, the fixed records' codes, the sample."""
+    from pestrack.records.codes.models import ProfileSetting
+
+    return ProfileSetting.get("demo") or {}
+
+
+def demo_users() -> list[tuple[str, str, str]]:
+    """(username, role, unit code) of the loaded profile's demo users, one per role."""
+    return [(u["username"], u["role"], u["unit"]) for u in demo_settings().get("users", [])]
+
+
 FIRST = {
     "woman": ["Anna", "Fatima", "Sara", "Maja", "Amina", "Elin", "Leila", "Sofia"],
     "man": ["Erik", "Ahmed", "Johan", "Ali", "Oskar", "Mohamed", "Karl", "Yusuf"],
@@ -35,12 +40,15 @@ LAST = ["Andersson", "Hassan", "Johansson", "Ali", "Karlsson", "Nilsson", "Moham
 def create_demo_users() -> dict:
     from pestrack.records.org.users import add_user
 
-    for name, role, unit in DEMO_USERS:
+    users = demo_users()
+    if not users:
+        raise ValueError("the loaded profile has no demo users (demo.users in its profile.yaml)")
+    for name, role, unit in users:
         user = add_user(name, role, [unit], password=DEMO_PASSWORD, may_see_protected=(role == "unit_manager"))
         if role == "admin":
             user.is_superuser = True
             user.save(update_fields=["is_superuser"])
-    return {"password": DEMO_PASSWORD, "users": DEMO_USERS}
+    return {"password": DEMO_PASSWORD, "users": users}
 
 
 def _codes(list_name: str) -> dict[str, Code]:
@@ -52,15 +60,24 @@ def create_sample(n: int, seed: int = 2023, today: dt.date | None = None) -> int
     """Create ``n`` persons (idempotent: persons that exist already are left as they are)."""
     rng = random.Random(seed)
     today = today or dt.date.today()
+    from pestrack.records.codes.profile import home_municipality
+
     tg, er, ex, me = _codes("target_group"), _codes("entry_route"), _codes("exit_reason"), _codes("measure")
-    programme = Code.objects.get(list="programme", code="jobbtorg")
+    demo = demo_settings()
+    if "sample" not in demo:
+        raise ValueError("the loaded profile has no demo sample (demo.sample in its profile.yaml)")
+    spec = demo["sample"]
+    programme = Code.objects.get(list="programme", code=demo["enrolment"]["programme"])
     wai = Code.objects.get(list="instrument", code="wai")
-    offices = list(OrgUnit.objects.filter(kind=OrgUnit.Kind.OFFICE).exclude(code="jt-stockholmsjobb"))
+    offices = list(OrgUnit.objects.filter(kind=OrgUnit.Kind.OFFICE).exclude(code__in=spec.get("not_offices", [])))
     districts = list(OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT))
+    home = home_municipality()
     made = 0
     for i in range(n):
-        group = rng.choice(["forsorjningsstod", "forsorjningsstod", "kaa", "uvas_20_29", "ovriga"])
-        age = {"kaa": rng.randint(16, 19), "uvas_20_29": rng.randint(20, 29)}.get(group, rng.randint(20, 64))
+        group = rng.choice(spec["groups"])
+        # every range is drawn, whichever the group (the draws of a seed stay the same)
+        ages = {g: rng.randint(lo, hi) for g, (lo, hi) in spec.get("ages", {}).items()}
+        age = ages.get(group, rng.randint(*spec["default_age"]))
         start = today - dt.timedelta(days=rng.randint(30, 700))
         birth = dt.date(start.year - age - 1, rng.randint(1, 12), rng.randint(1, 28))
         sex = rng.choice(["woman", "man"])
@@ -72,15 +89,14 @@ def create_sample(n: int, seed: int = 2023, today: dt.date | None = None) -> int
             last_name=rng.choice(LAST),
             birth_date=birth,
             sex=sex,
-            municipality="0180",
+            municipality=home,
             protected_identity=(i % 17 == 5),
-            address=f"Exempelgatan {i + 1}, Stockholm",
+            address=spec["address"].format(n=i + 1),
         )
         person.set_identity_number(pin)
         person.save()
-        route = {"forsorjningsstod": "social_services", "kaa": "kaa", "uvas_20_29": "entry_20_29"}.get(
-            group, "district_other"
-        )
+        route = spec.get("routes", {}).get(group, spec["default_route"])
+        decided = any((c.rules or {}).get("requires_decision") for c in (tg[group], er[route]))
         ended = rng.random() < 0.5
         end = min(today - dt.timedelta(days=1), start + dt.timedelta(days=rng.randint(60, 400))) if ended else None
         enrolment = Enrolment.objects.create(
@@ -92,14 +108,12 @@ def create_sample(n: int, seed: int = 2023, today: dt.date | None = None) -> int
             entry_route=er[route],
             start_date=start,
             end_date=end,
-            exit_reason=ex[rng.choice(["work", "work_subsidised", "studies", "moved", "own_request"])]
-            if ended
-            else None,
-            decision_reference=f"SoL-{start.year}-{i:05d}" if group == "ovriga" else "",
-            decision_date=start if group == "ovriga" else None,
+            exit_reason=ex[rng.choice(spec["exit_reasons"])] if ended else None,
+            decision_reference=f"{spec['decision_prefix']}-{start.year}-{i:05d}" if decided else "",
+            decision_date=start if decided else None,
         )
         Assessment.objects.create(enrolment=enrolment, instrument=wai, date=start, score=rng.randint(0, 10))
-        measure = rng.choice(["matching", "praktik", "stockholmsjobb", "study_guidance", "ips"])
+        measure = rng.choice(spec["measures"])
         Participation.objects.create(
             enrolment=enrolment, measure=me[measure], start_date=start + dt.timedelta(days=14), end_date=end
         )

@@ -221,7 +221,7 @@ class ReportProfile:
     tables: list  # reports.tables.Table
 
 
-def load_report_profile(profile: str | Path = "stockholm") -> ReportProfile:
+def load_report_profile(profile: str | Path | None = None) -> ReportProfile:
     from pestrack.reports.tables import load_tables
 
     defined = {i.id: i for i in load_definitions(profile)}
@@ -235,7 +235,7 @@ def build(
     year: int,
     period_code: str,
     data: Path,
-    profile: str | Path = "stockholm",
+    profile: str | Path | None = None,
     engine: str | Engine = "duckdb",
     suppress_below: int = 0,
     units: list[str] | None = None,

@@ -88,12 +88,12 @@ def check_covered(data: Path, ps: list[Period]) -> tuple[dt.date, dt.date]:
     return covers
 
 
-def definitions(profile: str = "stockholm") -> list[Indicator]:
+def definitions(profile: str | None = None) -> list[Indicator]:
     return load_definitions(profile, folder=FOLDER)
 
 
 def figures(
-    engine: Engine, data: Path, first: str, last: str, *, known_on: dt.date | None = None, profile: str = "stockholm"
+    engine: Engine, data: Path, first: str, last: str, *, known_on: dt.date | None = None, profile: str | None = None
 ) -> tuple[list[Result], dt.date]:
     """Every flow and stock for every period from ``first`` to ``last``, as known on ``known_on``
     (default: the last day the data cover). Returns the results and the knowledge date used."""
@@ -113,7 +113,7 @@ def figures(
     return out, known_on
 
 
-def rounding(profile: str = "stockholm") -> int:
+def rounding(profile: str | None = None) -> int:
     """The profile's ``disclosure: {round_to: N}``: published counts rounded to the nearest N
     (Veneto's practice is 5); 0 or absent: not rounded."""
     path = profile_path(profile) / "profile.yaml"

@@ -105,7 +105,7 @@ def _month_before(month: str, n: int) -> str:
 
 
 def build(
-    engine: Engine, data: Path, month: str, profile: str = "stockholm", known_on: dt.date | None = None
+    engine: Engine, data: Path, month: str, profile: str | None = None, known_on: dt.date | None = None
 ) -> Bulletin:
     """The bulletin of ``month`` from the contract events in ``data`` (OutsideData when the month
     is not covered)."""

@@ -14,7 +14,7 @@ SEXES = ("woman", "man")
 class Row:
     label: str
     groups: tuple[str, ...]
-    line: int  # line of the row in the source table
+    line: int | None  # line of the row in the source table, where it is a published one
     subset: bool
     values: dict[int, tuple[int, int, int]]  # year -> (women, men, total)
 
@@ -48,6 +48,12 @@ class SynthConfig:
         return out
 
 
+def _need_programme(targets: dict, path: Path) -> str:
+    if not targets.get("programme"):
+        raise ProfileError(f"{path}:{targets[LINE]}: targets.programme (the programme the rows count) is missing")
+    return str(targets["programme"])
+
+
 def load(profile: str) -> SynthConfig:
     path = profile_dir(profile) / "synth.yaml"
     data = _read(path)
@@ -66,7 +72,7 @@ def load(profile: str) -> SynthConfig:
         Row(
             r["label"],
             tuple(r["groups"]),
-            r["line"],
+            r.get("line"),
             bool(r.get("subset")),
             {y: triple(r, y, r["label"]) for y in years},
         )
@@ -74,7 +80,7 @@ def load(profile: str) -> SynthConfig:
     ]
     cfg = SynthConfig(
         path,
-        t.get("programme", "jobbtorg"),
+        _need_programme(t, path),
         rows,
         {y: triple(t["total_enrolled"], y, "total_enrolled") for y in years},
         {y: triple(t["unique"], y, "unique") for y in years},

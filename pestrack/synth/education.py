@@ -1,12 +1,12 @@
 """Adult-education course results and their follow-ups (the register tables course_results and
 education_followups), drawn to the published shares of ``adult_education`` in synth.yaml.
 
-Planned, then drawn, like the Jobbtorg records: for every calibrated cell (school form, year, sex)
+Planned, then drawn, like the enrolment records: for every calibrated cell (school form, year, sex)
 the whole numbers are solved first (``solve_pairs``: the denominator near the size asked for, the
 numerator so that men, women and all meet their printed values), then exactly that many rows are
 drawn with those outcomes. Rows outside the calibrated cells (courses ending in the years before,
 dropouts) are drawn freely. Persons are adult students with their own identity numbers (not
-Jobbtorg participants); a row keeps ``pin`` and ``birth_date``, and the writers turn them into the
+the programme's participants); a row keeps ``pin`` and ``birth_date``, and the writers turn them into the
 register columns (``person_key`` or ``identity_number``, ``age_band``).
 """
 
@@ -29,7 +29,6 @@ CODES = {
     "kombination": ["KOMB-VÅRD", "KOMB-BARN", "KOMB-LAGER", "KOMB-KÖK"],
     "yh": ["YH-IT", "YH-REDOV", "YH-BYGG", "YH-VÅRD", "YH-LOG"],
 }
-PROVIDERS = ["komvux-stockholm", "hermods", "nti", "lernia", "folkuniversitetet", "tbv", "yrgo", "medlearn"]
 
 
 def printed_bounds(printed: str) -> tuple[Fraction, Fraction]:
@@ -181,7 +180,7 @@ class Education:
             "school_form": form,
             "orientation": orientation,
             "course_code": self.rng.choice(code_list),
-            "provider": self.rng.choice(PROVIDERS),
+            "provider": self.rng.choice(self.spec["providers"]),
             "start_date": start,
             "planned_end_date": planned_end,
             "end_date": end,

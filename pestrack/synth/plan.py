@@ -43,9 +43,10 @@ class Chain:
 
 def _moves(cfg: SynthConfig) -> list[tuple[str, str, float]]:
     out = []
-    for key, weight in cfg.settings["moves"].items():
+    shared = [set(r.groups) for r in cfg.rows if len(r.groups) > 1]
+    for key, weight in (cfg.settings.get("moves") or {}).items():
         a, _, b = key.partition(">")
-        if {a, b} == {"ovriga", "ovriga_lss"}:
+        if any({a, b} <= row for row in shared):
             raise PlanError(f"{cfg.path}: move {key}: both count in one row, so one person would be counted once")
         out.append((a, b, float(weight)))
     return out
@@ -105,11 +106,11 @@ def _plan_sex(cfg: SynthConfig, years: list[int], sex: str, scale: int) -> list[
 
 def fix_exits(cfg: SynthConfig, chains: list[Chain], scale: int, ws_reasons: set[str]) -> list[Chain]:
     """Decide which last enrolments end in a calibrated year, which exits of the year are of persons
-    aged 18-29 on the exit date and which end to work or studies, so that the Jobbtorg exits of that
+    aged 18-29 on the exit date and which end to work or studies, so that the programme's exits of that
     year come out as the counts in ``exits`` of synth.yaml (times ``scale``): exits, young_exits,
     [young_|old_]work_or_studies per sex, group_exits and studies per group and sex. An enrolment
     followed by another (a move between groups) always ends in its last year, never to work or studies
-    (exit reason other_support): it counts among the exits, not in the numerators.
+    (synth.yaml move_exit_reason): it counts among the exits, not in the numerators.
     """
     segs = [list(c.segments) for c in chains]
     years = {y for c in chains for seg in c.segments for y in (seg.first, seg.last)}
@@ -201,14 +202,13 @@ def _by_group(items, group) -> dict[str, list]:
     return out
 
 
-YOUNG_GROUPS = {"uvas_20_29"}  # always 18-29 on the exit date
-
-
 def _pick_young(cfg: SynthConfig, n: int, exits: list[tuple[int, int]], segs, what: str) -> set:
     """``n`` exits of persons aged 18-29, taken whole persons at a time (a person's exits in one year
     are either all young or all not). A person already decided in an earlier year, in 20-29, or in
     KAA and then another group, is young; the others are taken by the age weights of their first group."""
     per_chain = _by_group(exits, lambda e: e[0])
+    young_groups = set(cfg.settings.get("young_groups") or ())  # always 18-29 on the exit date
+    young_when_moving = set(cfg.settings.get("young_when_moving") or ())
     forced, chance = set(), {}
     for k, es in per_chain.items():
         groups = [s.group for s in segs[k]]
@@ -216,7 +216,7 @@ def _pick_young(cfg: SynthConfig, n: int, exits: list[tuple[int, int]], segs, wh
         if earlier:
             if earlier[0]:
                 forced |= set(es)
-        elif YOUNG_GROUPS & set(groups) or (groups[0] == "kaa" and len(groups) > 1):
+        elif young_groups & set(groups) or (groups[0] in young_when_moving and len(groups) > 1):
             forced |= set(es)
         else:
             ranges = cfg.settings["ages"][groups[0]]

@@ -23,110 +23,6 @@ from pestrack.synth import education, services
 from pestrack.synth.config import SynthConfig
 from pestrack.synth.plan import Chain, Segment
 
-FIRST = {
-    "woman": [
-        "Anna",
-        "Fatima",
-        "Sara",
-        "Maja",
-        "Amina",
-        "Elin",
-        "Leila",
-        "Sofia",
-        "Hodan",
-        "Emma",
-        "Maryam",
-        "Ida",
-        "Zeynep",
-        "Linnea",
-        "Nour",
-        "Karin",
-        "Ayan",
-        "Hanna",
-        "Mona",
-        "Julia",
-    ],
-    "man": [
-        "Erik",
-        "Ahmed",
-        "Johan",
-        "Ali",
-        "Oskar",
-        "Mohamed",
-        "Karl",
-        "Yusuf",
-        "Abdi",
-        "Lucas",
-        "Omar",
-        "Anders",
-        "Hassan",
-        "Elias",
-        "Mehmet",
-        "Jonas",
-        "Ibrahim",
-        "Viktor",
-        "Samir",
-        "Filip",
-    ],
-}
-LAST = [
-    "Andersson",
-    "Hassan",
-    "Johansson",
-    "Ali",
-    "Karlsson",
-    "Nilsson",
-    "Mohammed",
-    "Eriksson",
-    "Larsson",
-    "Omar",
-    "Olsson",
-    "Yilmaz",
-    "Persson",
-    "Abdi",
-    "Svensson",
-    "Hussein",
-    "Gustafsson",
-    "Ahmed",
-    "Lindberg",
-    "Warsame",
-]
-STREETS = [
-    "Rinkebystråket",
-    "Tensta allé",
-    "Hässelbygårdsvägen",
-    "Skärholmsvägen",
-    "Götgatan",
-    "Fleminggatan",
-    "Farstagången",
-    "Årstavägen",
-    "Bergsgatan",
-    "Vällingbyplan",
-]
-GOALS = [
-    "Arbete inom vården",
-    "Arbete inom handel",
-    "Påbörja studier på komvux",
-    "Körkort och arbete inom transport",
-    "Svenska och arbete",
-    "Arbete inom restaurang",
-    "Gymnasieexamen",
-    "Arbete inom lager och logistik",
-]
-MEASURE_DAYS = {
-    "matching": (30, 180),
-    "praktik": (30, 120),
-    "cv_workshop": (7, 30),
-    "study_guidance": (14, 90),
-    "vocational_course": (60, 240),
-    "sfi_combination": (90, 300),
-    "health_support": (30, 150),
-    "wage_subsidy": (90, 365),
-    "mentoring": (60, 240),
-    "feriejobb": (21, 28),
-    "ips": (90, 365),
-    "osa": (180, 365),
-}
 WORK_OR_STUDIES = ("work", "studies")  # exit outcomes (profile rule exit_reason.outcome) counted as work or studies
 FATES = {
     "ws": lambda o: o in WORK_OR_STUDIES,
@@ -135,7 +31,6 @@ FATES = {
     "work": lambda o: o == "work",
     "not_studies": lambda o: o != "studies",
 }
-KAA_LAST_AGE = 19  # a KAA enrolment ends by the 20th birthday (the KAA row counts exits at 16-19)
 GAP_DAYS = 14  # days between one enrolment's end and the next one's start: 1..14
 
 
@@ -163,7 +58,7 @@ class Taken:
     """What must stay unique across the shards of one population (a shard starts where the last
     one stopped): identity numbers (birth date ordinal * 1000 + serial, plus COORDINATION_KEY for a
     coordination number), the decision-reference
-    counter and the Stockholmsjobb place numbers."""
+    counter and the place numbers."""
 
     numbers: set[int] = field(default_factory=set)
     full: set[int] = field(default_factory=set)  # birth date ordinal * 1000 + parity: every serial taken
@@ -274,11 +169,13 @@ class Drawer:
     def birth_date(self, chain: Chain, dates) -> dt.date:
         segs = chain.segments
         groups = [s.group for s in segs]
-        if groups == ["kaa", "uvas_20_29"]:  # turns 20 between the two enrolments
-            (s1, e1), (s2, _) = dates  # 19 at the KAA exit, 20 at the start in 20-29
-            twentieth = self.day_between(e1 + dt.timedelta(days=1), s2)
-            return _years_before(twentieth, 20)
+        birthday = (self.s.get("birthday_moves") or {}).get(">".join(groups))
+        if birthday is not None:  # turns ``birthday`` between the two enrolments (synth.yaml birthday_moves)
+            (s1, e1), (s2, _) = dates
+            day = self.day_between(e1 + dt.timedelta(days=1), s2)
+            return _years_before(day, birthday)
         young = {s.young for s in segs if s.young is not None}
+        last_age = self.s.get("exit_age_max") or {}  # a group's enrolment ends by this age (synth.yaml)
         ranges = [
             r
             for r in self.s["ages"][groups[0]]  # where calibrated: the ages that can be (not) 18-29 at the exit
@@ -299,7 +196,9 @@ class Drawer:
                     if s.young is not None
                 )
                 and all(
-                    rules.age_on(birth, d[1]) <= KAA_LAST_AGE for s, d in zip(segs, dates) if s.group == "kaa" and d[1]
+                    rules.age_on(birth, d[1]) <= last_age[s.group]
+                    for s, d in zip(segs, dates)
+                    if s.group in last_age and d[1]
                 )
             ):
                 return birth
@@ -348,16 +247,17 @@ class Drawer:
             arrival = min(dates[0][0].year, birth.year + int(self.rng.triangular(0, age, min(18, age))))
         education = self.s["education"].get(first, self.s["education"]["default"])
         pin = self.identity(birth, sex)
+        names = self.s["persons"]
         self.pop.persons.append(
             {
                 "pin": pin,
                 "pin_hash": lookup_hash(pin),
-                "first_name": self.rng.choice(FIRST[sex]),
-                "last_name": self.rng.choice(LAST),
+                "first_name": self.rng.choice(names["first"][sex]),
+                "last_name": self.rng.choice(names["last"]),
                 "birth_date": birth,
                 "sex": sex,
                 "municipality": self.home,
-                "address": f"{self.rng.choice(STREETS)} {self.rng.randint(1, 120)}, Stockholm",
+                "address": f"{self.rng.choice(names['streets'])} {self.rng.randint(1, 120)}, {names['city']}",
                 "education_level": ("education_level", self.pick(education)),
                 "born_abroad": abroad,
                 "arrival_year": arrival,
@@ -379,14 +279,14 @@ class Drawer:
         if needs_decision:
             self.taken.decisions += 1
             decision_date = start - dt.timedelta(days=self.rng.randint(0, 21))
-            decision_ref = f"SoL {decision_date.year}-{self.taken.decisions:06d}"
+            decision_ref = f"{self.s['decision_prefix']} {decision_date.year}-{self.taken.decisions:06d}"
         reason = None
         if end is not None:
-            reason = "other_support" if moves_on else self.exit_reason(seg)
+            reason = self.s["move_exit_reason"] if moves_on else self.exit_reason(seg)
         p = self.pop.persons[person]
         row = {
             "person": person,
-            "programme": ("programme", self.cfg.programme),
+            "programme": ("programme", (self.s.get("group_programmes") or {}).get(g, self.cfg.programme)),
             "org_unit": office,
             "referring_unit": district,
             "referring_body": ("referring_body", self.pick(self.s["referring_bodies"][g])),
@@ -437,8 +337,8 @@ class Drawer:
             {
                 "enrolment": e,
                 "date": self.day_between(start, min(last, start + dt.timedelta(days=30))),
-                "goals": self.rng.choice(GOALS),
-                "steps": "Kartläggning; insats; uppföljning",
+                "goals": self.rng.choice(self.s["plans"]["goals"]),
+                "steps": self.s["plans"]["steps"],
                 "participant_involved": self.rng.random() < self.s["plan_involved_share"],
                 "participant_view": "",
             }
@@ -450,35 +350,41 @@ class Drawer:
         self.pop.assessments.append({"enrolment": e, "instrument": ("instrument", "wai"), "date": day, "score": score})
 
     def measures(self, e: int, p: dict, g: str, start: dt.date, end: dt.date | None, last: dt.date) -> None:
+        """1-3 measures drawn by the group's weights, under the rules of ``measure_rules`` (synth.yaml):
+        ``born_abroad`` (else ``otherwise``), ``summer`` (starts in June, else ``otherwise``) and
+        ``not_providers``; a group in ``group_measures`` always gets that measure first (on a place)."""
         taken = set()
-        if g == "stockholmsjobb":
+        fixed = (self.s.get("group_measures") or {}).get(g)
+        if fixed:
             s = min(last, start + dt.timedelta(days=self.rng.randint(0, 14)))
-            self.participation(e, p, "stockholmsjobb", "own", s, end)  # on a place: services.places
-            taken.add((s, "stockholmsjobb"))
+            self.participation(e, p, fixed["measure"], fixed["provider"], s, end)  # on a place: services.places
+            taken.add((s, fixed["measure"]))
+        special = self.s.get("measure_rules") or {}
         for k in range(1 + (self.rng.random() < 0.5) + (self.rng.random() < 0.2)):
             m = self.pick(self.s["measures"][g])
-            # the first offer within 90 days of the start (line 599: every young person gets one)
+            # the first offer within 90 days of the start (every young person gets one)
             s = self.day_between(start, min(last, start + dt.timedelta(days=90 if k == 0 else 120)))
-            if m == "sfi_combination" and not p["born_abroad"]:
-                m = "matching"
-            if m == "feriejobb":
+            rule = special.get(m) or {}
+            if rule.get("born_abroad") and not p["born_abroad"]:
+                m = rule["otherwise"]
+            elif rule.get("summer"):
                 summer = dt.date(s.year, 6, self.rng.randint(10, 30))
                 if start <= summer <= (
                     min(last, start + dt.timedelta(days=90)) if k == 0 else last
                 ) and not self.participation_problems(e, p, m, summer, None):
                     s = summer
                 else:
-                    m = "study_guidance"
+                    m = rule["otherwise"]
             if (s, m) in taken:
                 continue
             taken.add((s, m))
-            lo, hi = MEASURE_DAYS[m]
+            lo, hi = self.s["measure_days"][m]
             stop = s + dt.timedelta(days=self.rng.randint(lo, hi))
             if end is not None:
                 stop = min(stop, end)
             providers = self.s["providers"]
-            if m == "feriejobb":  # line 607: no feriejobb in the city's own units (the data follow the table)
-                providers = {k: w for k, w in providers.items() if k != "own"}
+            if (special.get(m) or {}).get("not_providers"):  # e.g. no summer jobs in the own units
+                providers = {k: w for k, w in providers.items() if k not in special[m]["not_providers"]}
             self.participation(e, p, m, self.pick(providers), s, None if stop > self.as_of else stop)
 
     def participation_problems(self, e, p, measure, s, stop):
@@ -558,9 +464,9 @@ def draw(
     for i in order:
         drawer.chain(chains[i], dates[i])
     fit_followups(drawer)
-    services.places(drawer, drawer.s["places"])
-    services.outreach(drawer, drawer.s["outreach"])
-    services.surveys(drawer, drawer.s["surveys"])
+    services.places(drawer, drawer.s.get("places") or {})
+    services.outreach(drawer, drawer.s.get("outreach"))
+    services.surveys(drawer, drawer.s.get("surveys") or {})
     drawer.pop.courses, drawer.pop.education_followups = education.draw(
         drawer, drawer.s.get("adult_education"), cfg.path
     )

@@ -220,8 +220,11 @@ def draw(n: int, *, seed: int = 1, proxy: bool = False, years: tuple[int, int] =
     return enrolments, truth, str(last)
 
 
-def write(out: Path, n: int, *, seed: int = 1, proxy: bool = False, profile: str = "stockholm", **kwargs) -> dict:
+def write(out: Path, n: int, *, seed: int = 1, proxy: bool = False, profile: str | None = None, **kwargs) -> dict:
     """Draw and write the tables to ``out``; returns the manifest."""
+    from pestrack.records.codes.profile import default_profile
+
+    profile = profile or default_profile()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     enrolments, truth, as_of = draw(n, seed=seed, proxy=proxy, **kwargs)

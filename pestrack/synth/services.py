@@ -2,11 +2,11 @@
 of ``places``, ``outreach`` and ``surveys`` in synth.yaml.
 
 Places: the positions of the places of a kind whose first day is in a year add up to the published
-number. Stockholmsjobb places are used in turn: each Stockholmsjobb participation takes a position
-that is free on its start day (its last holder has left) on a place opened by then, preferring the
-newest places; when none is free, a place opened in the year before the counted years is added
-(not counted). So 440 places opened in 2023 serve the 1 063 persons in Stockholmsjobb that year
-together with older places.
+number. The places of a kind with ``taken_by`` (a measure) are used in turn: each participation in
+that measure takes a position that is free on its start day (its last holder has left) on a place
+opened by then, preferring the newest places; when none is free, a place opened in the year before
+the counted years is added (not counted). So in Stockholm's profile 440 places opened in 2023 serve
+the 1 063 persons in its city-job group that year together with older places.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ def _day(rng, year: int, months: tuple[int, int] = (1, 12)) -> dt.date:
 
 
 def places(drawer, spec: dict) -> None:
-    """The places of every kind in ``spec`` (kind -> {year: positions, ...}), then the Stockholmsjobb
-    participations on them."""
+    """The places of every kind in ``spec`` (kind -> {year: positions, ...}), then the participations
+    in the measure of a kind's ``taken_by`` on them."""
     rng, pop = drawer.rng, drawer.pop
     employers = list(drawer.s["districts"])
     for kind, k in spec.items():
@@ -54,17 +54,19 @@ def places(drawer, spec: dict) -> None:
                         "employer": rng.choice(employers),
                     }
                 )
-    _use_stockholmsjobb_places(drawer, spec["stockholmsjobb"])
+    for kind, k in spec.items():
+        if k.get("taken_by"):
+            _use_places(drawer, kind, k)
 
 
-def _use_stockholmsjobb_places(drawer, k: dict) -> None:
+def _use_places(drawer, kind: str, k: dict) -> None:
     rng, pop = drawer.rng, drawer.pop
     free: dict[int, list[dt.date]] = {
-        i: [dt.date.min] * p["positions"] for i, p in enumerate(pop.places) if p["kind"] == "stockholmsjobb"
+        i: [dt.date.min] * p["positions"] for i, p in enumerate(pop.places) if p["kind"] == kind
     }  # place -> the day each position is free from
     older = min(drawer.counted) - 1
     for r in sorted(
-        (r for r in pop.participations if r["measure"] == ("measure", "stockholmsjobb")), key=lambda r: r["start_date"]
+        (r for r in pop.participations if r["measure"] == ("measure", k["taken_by"])), key=lambda r: r["start_date"]
     ):
         s = r["start_date"]
         open_ = [i for i, days in free.items() if pop.places[i]["start_date"] <= s and min(days) <= s]
@@ -75,7 +77,7 @@ def _use_stockholmsjobb_places(drawer, k: dict) -> None:
             pop.places.append(
                 {
                     "title": f"{k['title']} {drawer.taken.places:07d}",
-                    "kind": "stockholmsjobb",
+                    "kind": kind,
                     "positions": rng.randint(1, k["most"]),
                     "start_date": min(s, _day(rng, older)),
                     "end_date": None,
@@ -90,10 +92,12 @@ def _use_stockholmsjobb_places(drawer, k: dict) -> None:
         r["place"] = i
 
 
-def outreach(drawer, spec: dict) -> None:
+def outreach(drawer, spec: dict | None) -> None:
     """Outreach contacts: per year exactly the published number of level-2 contacts with young people
-    of 20-29 by sex (``young_level_2``: [women, men]), and the other contacts (level 1, other ages)
-    around them (``others`` per year)."""
+    of 20-29 by sex (``young_level_2``: [women, men]) in ``target_group``, and the other contacts
+    (level 1, other ages) around them (``others`` per year). None: no outreach."""
+    if not spec:
+        return
     rng, pop = drawer.rng, drawer.pop
     outcomes = spec["outcomes"]
     for year, y in spec["years"].items():
@@ -103,7 +107,7 @@ def outreach(drawer, spec: dict) -> None:
                     {
                         "date": _day(rng, year),
                         "org_unit": spec["org_unit"],
-                        "target_group": "uvas_20_29",
+                        "target_group": spec["target_group"],
                         "sex": sex,
                         "age_band": rng.choice(["20-24", "25-29"]),
                         "level": 2,
@@ -121,7 +125,7 @@ def outreach(drawer, spec: dict) -> None:
                     "sex": rng.choice(["woman", "man", ""]),
                     "age_band": band,
                     "level": level,
-                    "outcome": "" if level == 1 else "referred_af",
+                    "outcome": "" if level == 1 else spec["others_outcome"],
                 }
             )
 
@@ -137,7 +141,8 @@ def _hit(n: int, printed: str) -> int:
 
 def surveys(drawer, spec: dict) -> None:
     """Survey answers: a share of answers 4-5 (``share``) or a mean (``mean``) exactly as printed,
-    per year. Linked surveys (``linked``) are answered by Jobbtorg participants enrolled on the day."""
+    per year. Linked surveys (``linked``) are answered by participants of the targets' programme
+    enrolled on the day."""
     rng, pop = drawer.rng, drawer.pop
     for name, s in spec.items():
         for year, printed in s["values"].items():
@@ -159,7 +164,7 @@ def surveys(drawer, spec: dict) -> None:
                 open_ = [
                     i
                     for i, e in enumerate(pop.enrolments)
-                    if e["programme"] == ("programme", "jobbtorg")
+                    if e["programme"] == ("programme", drawer.cfg.programme)
                     and e["start_date"] <= dt.date(year, 12, 31)
                     and (e["end_date"] is None or e["end_date"] >= dt.date(year, 1, 1))
                 ]

@@ -1,4 +1,4 @@
-"""Demo data for the work list: each demo caseworker (records.sample.DEMO_USERS) gets a few
+"""Demo data for the work list: each demo caseworker (records.sample.demo_users) gets a few
 participants of their own, dated around ``today``, so that `pestrack demo` opens on a realistic
 day: follow-ups due after exit, plans to review, measures past their planned end, and enrolments
 without recent activity, some due today and some overdue by a few days.
@@ -6,8 +6,8 @@ without recent activity, some due today and some overdue by a few days.
 Idempotent: participants who exist already (by identity number) are left as they are.
 
 ``assign_caseworkers`` gives every open enrolment of an office one of the office's caseworkers,
-drawn deterministically from the seed, so that "My caseload" of the demo users (anna at Järva,
-erik at Söderort) and of the benchmark's caseworkers is their own."""
+drawn deterministically from the seed, so that "My caseload" of the demo users (each at the office profile.yaml
+gives them) and of the benchmark's caseworkers is their own."""
 
 from __future__ import annotations
 
@@ -58,14 +58,19 @@ def add_demo_data(today: dt.date | None = None, rng: random.Random | None = None
         (c.list, c.code): c
         for c in Code.objects.filter(list__in=["programme", "target_group", "entry_route", "exit_reason", "measure"])
     }
-    from pestrack.records.sample import DEMO_USERS
+    from pestrack.records.codes.profile import home_municipality
+    from pestrack.records.sample import demo_settings, demo_users
 
     made = 0
+    demo = demo_settings()
+    if not demo:
+        return 0
+    fixed = {key: codes[key, code] for key, code in demo["enrolment"].items()}
     users = get_user_model().objects.in_bulk(
-        [name for name, role, _unit in DEMO_USERS if role == "caseworker"], field_name="username"
+        [name for name, role, _unit in demo_users() if role == "caseworker"], field_name="username"
     )
     serial = SERIAL
-    for name, role, unit_code in DEMO_USERS:
+    for name, role, unit_code in demo_users():
         if role != "caseworker" or name not in users:
             continue
         unit = OrgUnit.objects.get(code=unit_code)
@@ -83,8 +88,8 @@ def add_demo_data(today: dt.date | None = None, rng: random.Random | None = None
                 last_name=last,
                 birth_date=birth,
                 sex=sex,
-                municipality="0180",
-                address=f"Demogatan {serial - SERIAL}, Stockholm",
+                municipality=home_municipality(),
+                address=demo["address"].format(n=serial - SERIAL),
             )
             person.set_identity_number(pin)
             person.save()
@@ -93,14 +98,14 @@ def add_demo_data(today: dt.date | None = None, rng: random.Random | None = None
                 start = today - dt.timedelta(days=situation["inactive"])
             enrolment = Enrolment.objects.create(
                 person=person,
-                programme=codes["programme", "jobbtorg"],
+                programme=fixed["programme"],
                 org_unit=unit,
                 caseworker=users[name],
-                target_group=codes["target_group", "forsorjningsstod"],
-                entry_route=codes["entry_route", "social_services"],
+                target_group=fixed["target_group"],
+                entry_route=fixed["entry_route"],
                 start_date=start,
                 end_date=exit_date,
-                exit_reason=codes["exit_reason", "work"] if exit_date else None,
+                exit_reason=fixed["exit_reason"] if exit_date else None,
             )
             if "plan" in situation:
                 Plan.objects.create(
@@ -115,7 +120,7 @@ def add_demo_data(today: dt.date | None = None, rng: random.Random | None = None
                 planned = situation["measure_end"]
                 Participation.objects.create(
                     enrolment=enrolment,
-                    measure=codes["measure", "praktik"],
+                    measure=fixed["measure"],
                     start_date=planned - dt.timedelta(days=90),
                     planned_end_date=planned,
                 )

@@ -100,6 +100,6 @@ def _load(path: Path) -> Classifications:
     return Classifications(path, lists)
 
 
-def load(profile: str | Path = "stockholm") -> Classifications:
+def load(profile: str | Path | None = None) -> Classifications:
     """The profile's classifications; ProfileError naming the file and line when one is malformed."""
-    return _load(profile_dir(str(profile)) / FILE)
+    return _load(profile_dir(None if profile is None else str(profile)) / FILE)

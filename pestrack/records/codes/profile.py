@@ -74,7 +74,15 @@ class LoadResult:
     units: int
 
 
-def profile_dir(name: str) -> Path:
+def default_profile() -> str:
+    """The configured profile (PESTRACK_PROFILE, else the one profiles/DEFAULT names)."""
+    return settings.PESTRACK_PROFILE
+
+
+def profile_dir(name: str | Path | None) -> Path:
+    """A profile folder: a path, or a name under PESTRACK_PROFILES_DIR; None: the configured profile."""
+    if name is None:
+        name = settings.PESTRACK_PROFILE
     path = Path(name)
     if path.is_dir():
         return path
@@ -118,7 +126,7 @@ def _unknown_parent(org_path: Path, unit: dict) -> ProfileError:
     )
 
 
-def read_profile(name: str) -> ProfileData:
+def read_profile(name: str | None) -> ProfileData:
     """Read and check profile.yaml, org_units.yaml and codes.yaml; every error names file and line."""
     root = profile_dir(name)
     meta_path, org_path, codes_path = root / "profile.yaml", root / "org_units.yaml", root / "codes.yaml"
@@ -207,8 +215,74 @@ def read_profile(name: str) -> ProfileData:
         "worklist": worklist,
         "notifications": notifications,
         "portal": portal,
+        "demo": _demo_settings(meta.get("demo"), meta_path, {u["code"] for u in unit_rows}, code_rows),
     }
     return ProfileData(root, settings_values, unit_rows, code_rows, org_path)
+
+
+DEMO_ROLES = ("caseworker", "unit_manager", "analyst", "employer_relations", "dpo", "admin")
+DEMO_CODES = {  # demo.enrolment key -> code list
+    "programme": "programme",
+    "target_group": "target_group",
+    "entry_route": "entry_route",
+    "exit_reason": "exit_reason",
+    "measure": "measure",
+}
+
+
+def _demo_settings(section, meta_path: Path, units: set[str], codes: dict[str, list[dict]]) -> dict:
+    """The demo's settings (``demo:`` in profile.yaml): its users with their units, the codes of its
+    fixed records and of the small sample; every unit and code must be the profile's own. A profile
+    without a demo section has no demo users (``pestrack demo`` says so)."""
+    if section is None:
+        return {}
+    if not isinstance(section, dict):
+        raise ProfileError(f"{meta_path}: demo must be a mapping (users, enrolment, places, sample)")
+    line = section.get(LINE, "?")
+    known = {name: {c["code"] for c in entries} for name, entries in codes.items()}
+
+    def code(lst: str, value, where) -> None:
+        if str(value) not in known.get(lst, set()):
+            raise ProfileError(f"{meta_path}:{where}: demo: {value!r} is not a code of the list {lst!r} in codes.yaml")
+
+    users = section.get("users") or []
+    if not isinstance(users, list):
+        raise ProfileError(f"{meta_path}:{line}: demo.users must be a list of {{username, role, unit}}")
+    for u in users:
+        where = u.get(LINE, line) if isinstance(u, dict) else line
+        if not isinstance(u, dict) or not all(u.get(k) for k in ("username", "role", "unit")):
+            raise ProfileError(f"{meta_path}:{where}: each of demo.users needs a username, a role and a unit")
+        if u["role"] not in DEMO_ROLES:
+            raise ProfileError(
+                f"{meta_path}:{where}: demo user {u['username']}: role {u['role']!r} is not one of {', '.join(DEMO_ROLES)}"
+            )
+        if u["unit"] not in units:
+            raise ProfileError(
+                f"{meta_path}:{where}: demo user {u['username']}: unit {u['unit']!r} is not in org_units.yaml"
+            )
+    enrolment = section.get("enrolment") or {}
+    for key, lst in DEMO_CODES.items():
+        if key not in enrolment:
+            raise ProfileError(f"{meta_path}:{line}: demo.enrolment has no '{key}'")
+        code(lst, enrolment[key], enrolment.get(LINE, line))
+    for place in section.get("places") or []:
+        code("place_type", place.get("kind"), place.get(LINE, line))
+    sample = section.get("sample")
+    if sample is not None:
+        where = sample.get(LINE, line)
+        sample = _clean(sample)
+        for g in [*sample.get("groups", []), *sample.get("ages", {}), *sample.get("routes", {})]:
+            code("target_group", g, where)
+        for r in [*sample.get("routes", {}).values(), sample.get("default_route")]:
+            code("entry_route", r, where)
+        for r in sample.get("exit_reasons", []):
+            code("exit_reason", r, where)
+        for m in sample.get("measures", []):
+            code("measure", m, where)
+        for o in sample.get("not_offices", []):
+            if o not in units:
+                raise ProfileError(f"{meta_path}:{where}: demo.sample.not_offices: {o!r} is not in org_units.yaml")
+    return _clean(section)
 
 
 WORKLIST_DEFAULTS = {"followup_months": [3, 6, 12], "followup_window_days": 90, "inactive_days": 30}
@@ -321,7 +395,7 @@ def _portal_settings(section, meta_path: Path) -> dict:
     return {"show_staff_names": show, "languages": out}
 
 
-def load_profile(name: str) -> LoadResult:
+def load_profile(name: str | None) -> LoadResult:
     data = read_profile(name)
     with transaction.atomic():
         for key, value in data.settings.items():

@@ -233,10 +233,10 @@ class Persons(Kind):
     @staticmethod
     def municipality(raw: str) -> str:
         value = f.text(raw, required=True)
-        if value.isdigit() and len(value) < 4:  # a spreadsheet dropped the leading zero of e.g. 0180
+        if value.isdigit() and len(value) < 4:  # a spreadsheet dropped the leading zero of e.g. 0114
             value = value.zfill(4)
         if not (value.isdigit() and len(value) == 4):
-            raise f.FieldError(f"{value!r} is not a four-digit municipality code (e.g. 0180)")
+            raise f.FieldError(f"{value!r} is not a four-digit municipality code (e.g. 1480)")
         return value
 
 

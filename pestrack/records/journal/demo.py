@@ -26,7 +26,7 @@ TEXTS = {
         "Deltagaren ringde och lämnade återbud till tisdagens möte; ny tid bokad.",
         "Ringde deltagaren om praktikplatsen; hen börjar på måndag.",
     ],
-    "mote": ["Möte på Jobbtorg. Gick igenom CV och tre annonser; deltagaren söker två av dem till fredag."],
+    "mote": ["Möte på kontoret. Gick igenom CV och tre annonser; deltagaren söker två av dem till fredag."],
     "trepartssamtal": ["Trepartssamtal med handledaren på praktikplatsen. Det går bra; praktiken förlängs två veckor."],
     "meddelande": ["Skickade kallelse till planeringssamtal via brev."],
     "annan": ["Kontakt med socialtjänsten om försörjningsstödet; de får närvarorapporten i månadsskiftet."],

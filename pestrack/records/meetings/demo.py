@@ -28,6 +28,7 @@ def add_demo_data(today: dt.date, rng: random.Random) -> dict[str, int]:
     from pestrack.records.casework.models import Participation
     from pestrack.records.codes.models import Code
     from pestrack.records.meetings.models import Attendance, Meeting
+    from pestrack.records.sample import demo_settings
 
     codes = {
         (c.list, c.code): c
@@ -41,6 +42,7 @@ def add_demo_data(today: dt.date, rng: random.Random) -> dict[str, int]:
     ]
     reasons = [c for (lst, _), c in codes.items() if lst == "absence_reason"]
     monday = today - dt.timedelta(days=today.weekday())
+    places = demo_settings().get("meeting_places") or [""]  # where meetings are held (profile.yaml demo)
     made = {"meetings": 0, "attendance": 0}
     for user in get_user_model().objects.filter(username__in=DEMO_CASEWORKERS).order_by("username"):
         if Meeting.objects.filter(organiser=user).exists():
@@ -75,9 +77,7 @@ def add_demo_data(today: dt.date, rng: random.Random) -> dict[str, int]:
                     starts_at=starts,
                     duration_minutes=rng.choice([30, 45, 60, 60, 90]),
                     digital=digital,
-                    place=""
-                    if digital
-                    else rng.choice(["Jobbtorg, rum 2", "Jobbtorg, rum 4", "Stadsdelsförvaltningen", "Arbetsplatsen"]),
+                    place="" if digital else rng.choice(places),
                     outcome=rng.choice(outcomes) if past else None,
                     organiser=user,
                 )

@@ -19,7 +19,9 @@ class OutreachContact(models.Model):
     level = models.PositiveSmallIntegerField(
         default=1, help_text="Outreach level 1 (guidance) or 2 (structured measures)"
     )
-    outcome = models.CharField(max_length=60, blank=True, help_text="e.g. enrolled_jobbtorg, referred_af, studies")
+    outcome = models.CharField(
+        max_length=60, blank=True, help_text="The profile's outcome code, e.g. enrolled, studies"
+    )
 
 
 class SurveyAnswer(models.Model):

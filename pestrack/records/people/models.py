@@ -22,7 +22,7 @@ class Person(models.Model):
     birth_date = models.DateField()
     sex = models.CharField(max_length=5, choices=Sex.choices)
     municipality = models.CharField(
-        max_length=4, help_text="Municipality code of registration (folkbokföring), e.g. 0180"
+        max_length=4, help_text="Municipality code of registration (folkbokföring), four digits"
     )
     address = models.TextField(blank=True)
     # How the service reaches the person (the portal, reminders); identifying, so masked with the name.

@@ -72,7 +72,7 @@ def demo_participant():
 
 
 def _demo_places(today) -> None:
-    """Two open places (a Stockholmsjobb and a work placement) when the demo has none."""
+    """The open places of the profile's demo (profile.yaml demo.places) when the demo has none."""
     from pestrack.records.codes.models import Code
     from pestrack.records.employers.models import Employer, Place
 
@@ -81,7 +81,9 @@ def _demo_places(today) -> None:
     employer, _ = Employer.objects.get_or_create(
         org_number="556036-0793", defaults={"name": "Demobutiken AB", "size_band": "50-249"}
     )
-    for code, title in (("stockholmsjobb", "Butiksbiträde"), ("praktik", "Lagerarbetare, praktik")):
+    from pestrack.records.sample import demo_settings
+
+    for code, title in ((p["kind"], p["title"]) for p in demo_settings().get("places", [])):
         kind = Code.objects.filter(list="place_type", code=code).first()
         if kind is not None:
             Place.objects.create(

@@ -333,7 +333,7 @@ class NewPersonForm(WebFormMixin, PersonAddForm):
             "protected_identity": _("Protected identity (skyddade personuppgifter)"),
         }
         help_texts = {
-            "municipality": _("Where the person is registered (folkbokförd), e.g. 0180 for Stockholm."),
+            "municipality": _("Where the person is registered (folkbokförd): the four-digit municipality code."),
             "protected_identity": _(
                 "Name, identity number and address are then masked for everyone "
                 "without permission to see protected identities."
