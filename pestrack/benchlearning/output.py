@@ -238,7 +238,7 @@ def kolada_rows(package: Package, mapping: Mapping) -> list[tuple[str, str, int,
         raise KoladaNotSet(
             f"{mapping.path}: kolada.kpis has no KPI id for {', '.join(unset)} (the ids your municipality reports under)"
         )
-    municipality = str(mapping.kolada.get("municipality") or package.manifest["pes"].get("municipality") or "")
+    municipality = str(package.manifest["pes"].get("municipality") or mapping.kolada.get("municipality") or "")
     if not municipality:
         raise KoladaNotSet(f"{mapping.path}: kolada.municipality (the municipality code) is not set")
     out = []

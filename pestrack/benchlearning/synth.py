@@ -11,7 +11,8 @@ True performance, the same for every PES unless planted (PLANTED):
 - an exit goes to work with probability 0.40 (80 % unsubsidised), to studies 0.10;
 - time from registration to exit: exponential, mean 200 days;
 - an exit to work is in work 6 months later with probability 0.70;
-- a survey answer is 4 or 5 with probability 0.80.
+- a survey answer is 4 or 5 with probability 0.80;
+- 0.2 % of persons have no recorded education level (small cells for the disclosure control).
 Planted in pairs of equal size, one up and one down, so the network's pooled proportion stays at
 the common value and no unplanted PES is pushed outside the funnel by the planted ones.
 """
@@ -75,6 +76,11 @@ def planted(pes_count: int = 8) -> dict[str, set[str]]:
     return out
 
 
+def code_of(pes: str) -> str:
+    """The synthetic PES's municipality code (99xx: no real municipality has one)."""
+    return f"99{[n for n, _, _ in NETWORK].index(pes):02d}"
+
+
 def _key(pes: str, n: int) -> str:
     return hashlib.sha256(f"{pes}:{n}".encode()).hexdigest()[:32]
 
@@ -83,7 +89,7 @@ def _tables(pes: str, registrations: int, born_abroad: float, year: int, rng: np
     truth = {**BASE, **PLANTED.get(pes, {})}
     first, last = dt.date(year - 3, 1, 1), dt.date(year, 12, 31)
     span = (last - first).days + 1
-    code = f"99{NETWORK.index(next(x for x in NETWORK if x[0] == pes)):02d}"
+    code = code_of(pes)
     enrolments, exits, followups, answers = [], [], [], []
     for n in range(registrations):
         start = first + dt.timedelta(days=int(rng.integers(span)))
@@ -93,7 +99,8 @@ def _tables(pes: str, registrations: int, born_abroad: float, year: int, rng: np
             "sex": "woman" if rng.random() < 0.5 else "man",
             "birth_year": start.year - age,
             "municipality": code,
-            "education_level": EDUCATION[int(rng.integers(len(EDUCATION)))],
+            # a few without a recorded education level: small cells that disclosure control must withhold
+            "education_level": None if rng.random() < 0.002 else EDUCATION[int(rng.integers(len(EDUCATION)))],
             "born_abroad": bool(rng.random() < born_abroad / 100),
         }
         context = {
@@ -203,7 +210,7 @@ def generate(out: Path, pes_count: int = 8, seed: int = 1, year: int = 2023, net
             "id": name,
             "name": f"{name.title()} PES (synthetic)",
             "country": "XX",
-            "municipality": "",
+            "municipality": code_of(name),
             "peer_group": "",
         }
         context = {"unemployment_rate": unemployment, "population": population, "born_abroad_share": abroad}

@@ -178,12 +178,23 @@ def kolada_cmd(
     package: Path = typer.Argument(..., help="A package made by export"),
     profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder (its kolada.kpis)"),
     out: Path = typer.Option(..., "--out", help="CSV: kpi, municipality, period, gender (T/K/M), value"),
+    kpi: list[str] = typer.Option(
+        [], "--kpi", help="INDICATOR=KPI_ID, beside (or instead of) the profile's kolada.kpis"
+    ),
 ):
     """The package's indicators that have a Kolada counterpart, laid out as Kolada's data."""
     from pestrack.benchlearning.output import KoladaNotSet, kolada_rows, write_kolada
     from pestrack.benchlearning.package import PackageRefused, read_package
 
     mapping = _mapping_or_exit(profile)
+    for pair in kpi:
+        indicator, sep, kpi_id = pair.partition("=")
+        if not sep or mapping.shared.get(indicator) is None or not kpi_id:
+            console.print(
+                f"refused: --kpi {pair}: give INDICATOR=KPI_ID with an indicator of the shared set", markup=False
+            )
+            raise typer.Exit(2)
+        mapping.kolada.setdefault("kpis", {})[indicator] = kpi_id
     try:
         rows = kolada_rows(read_package(package, trusted=_trusted()), mapping)
     except (KoladaNotSet, PackageRefused) as exc:
