@@ -269,6 +269,17 @@ _DB_DIR = (
     else Path.cwd()
 )
 PESTRACK_DOCUMENTS_DIR = Path(os.environ.get("PESTRACK_DOCUMENTS_DIR") or _DB_DIR / "pestrack-documents")
+# Benchlearning (docs/benchlearning.md): imported packages of partner PES are kept in this folder
+# (default beside the database). PESTRACK_BENCHLEARNING_SIGNING_KEY: a file with this PES's Ed25519
+# private key (PEM, `pestrack benchlearning keygen`); set, every exported package is signed.
+# PESTRACK_BENCHLEARNING_TRUSTED_KEYS: a YAML file mapping each partner PES id to its public key
+# (hex); a signed package is accepted only when its PES's key verifies it. The network's smallest
+# publishable cell is PESTRACK_BENCHLEARNING_SUPPRESS_BELOW (default 5): export suppresses below it
+# (or the profile's higher threshold), import refuses a package with a smaller cell.
+PESTRACK_BENCHLEARNING_DIR = Path(os.environ.get("PESTRACK_BENCHLEARNING_DIR") or _DB_DIR / "pestrack-benchlearning")
+PESTRACK_BENCHLEARNING_SIGNING_KEY = os.environ.get("PESTRACK_BENCHLEARNING_SIGNING_KEY") or None
+PESTRACK_BENCHLEARNING_TRUSTED_KEYS = os.environ.get("PESTRACK_BENCHLEARNING_TRUSTED_KEYS") or None
+PESTRACK_BENCHLEARNING_SUPPRESS_BELOW = int(os.environ.get("PESTRACK_BENCHLEARNING_SUPPRESS_BELOW", "5"))
 # The largest document accepted, in bytes (default 10 MB).
 PESTRACK_DOCUMENT_MAX_BYTES = int(os.environ.get("PESTRACK_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 # The data protection officer's unusual-access view (pestrack.records.audit.review, docs/privacy.md):

@@ -86,6 +86,28 @@ SMOKE: dict[str, tuple[list[str], str]] = {
         ["--year", "{year}", "--data", "{tmp}/analytics", "--out", "{tmp}/report.csv", "--format", "csv"],
         "report.csv",
     ),
+    "benchlearning validate": ([], "definitions version"),
+    "benchlearning export": (
+        ["--data", "{tmp}/analytics", "--year", "{year}", "--out", "{tmp}/bl/stockholm.zip"],
+        "stockholm.zip",
+    ),
+    "benchlearning synth": (["--out", "{tmp}/blnet", "--pes", "2", "--seed", "1"], "planted:"),
+    "benchlearning import": (
+        ["{tmp}/blnet/north/package.zip", "{tmp}/blnet/east/package.zip"],
+        "imported 2, refused 0",
+    ),
+    "benchlearning compare": (["--year", "2023", "--out", "{tmp}/bl.csv"], "2 PES"),
+    "benchlearning keygen": (["--out", "{tmp}/bl.key"], "public key:"),
+    "benchlearning kolada": (
+        [
+            "{tmp}/blnet/north/package.zip",
+            "--kpi",
+            "started_work_or_studies_at_exit=EXAMPLE",
+            "--out",
+            "{tmp}/kolada.csv",
+        ],
+        "kolada.csv",
+    ),
     "evaluate": (
         [
             "--data",

@@ -33,6 +33,9 @@ ALLOWED: dict[str, set[str]] = {
     "reports": {"records", "analytics", "indicators"},
     "results": {"records", "analytics", "indicators", "reports"},
     **{c: {"records", "analytics"} for c in CAPABILITIES},
+    # benchlearning maps the shared set onto the indicator engine (no second engine) and passes every
+    # exported cell through the indicators' disclosure step
+    "benchlearning": {"records", "analytics", "indicators"},
     "synth": {"records", "analytics"},  # never indicators: the published figures are its oracle
     "web": {*SPINE, *CAPABILITIES, "synth", "cli"},
     "cli": {*SPINE, *CAPABILITIES, "synth", "web"},
@@ -52,6 +55,7 @@ RULES = {
 }
 for _c in CAPABILITIES:
     RULES[_c] = f"{_c} is a capability beside the spine: it imports only records and analytics"
+RULES["benchlearning"] = "benchlearning imports only records, analytics and indicators (the engine and disclosure)"
 
 
 def _modules() -> dict[str, tuple[Path, bool]]:

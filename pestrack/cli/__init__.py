@@ -32,6 +32,7 @@ def _register() -> None:
         analytics,
         attendance,
         audit,
+        benchlearning,
         evaluate,
         imports,
         indicators,
@@ -64,6 +65,9 @@ def _register() -> None:
     app.add_typer(profiling.app, name="profiling", help="Statistical profiling: train, audit for fairness, policy.")
     app.add_typer(attendance.app, name="attendance", help="Attendance in measures: the monthly report.")
     app.add_typer(notify.app, name="notify", help="Reminders of meetings and plan reviews by e-mail and SMS.")
+    app.add_typer(
+        benchlearning.app, name="benchlearning", help="Benchlearning: shared indicators, packages, comparison."
+    )
     app.add_typer(portal.app, name="portal", help="The participant portal: one-time sign-in links.")
 
 

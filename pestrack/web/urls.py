@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from pestrack.web import views
 from pestrack.web.api import api
+from pestrack.web.benchlearning.urls import urlpatterns as benchlearning_pages
 from pestrack.web.employers.views import suggested_places
 from pestrack.web.evaluation.views import evaluation_page
 from pestrack.web.lmi.urls import urlpatterns as lmi_pages
@@ -48,6 +49,7 @@ urlpatterns = [
     *log_review_pages,
     *portal_pages,
     *lmi_pages,
+    *benchlearning_pages,
     *profiling_pages,
     path("evaluation/", evaluation_page, name="evaluation"),
     path("api/v1/", api.urls),

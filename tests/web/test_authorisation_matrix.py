@@ -162,6 +162,7 @@ ROUTES: dict[str, Access] = {
     "lmi/open-data/datapackage.json": Access(public=True),
     "lmi/open-data/<str:release>/<str:table>.<str:fmt>": Access(public=True),
     "lmi/analysts/": Access((ANALYST,)),
+    "benchlearning/": Access(RESULTS, query="?year=2023"),
     # profiling: the estimate and the caseworker's assessment of it; the model card; the monitoring
     "profiling/estimates/<int:estimate_id>/": Access(
         (CASEWORKER,), person=True, writes=(CASEWORKER,), use=(("estimate_id", "estimate"),)
