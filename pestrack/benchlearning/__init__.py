@@ -1,0 +1,1 @@
+"""Benchlearning: several PES compared on one indicator set, and the practice catalogue."""
