@@ -9,6 +9,7 @@ file, never Python code."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -176,6 +177,12 @@ def write_assessment(rows: list[AssessmentRow], *, pes: str, unit: str) -> str:
     return yaml.safe_dump(head, allow_unicode=True, sort_keys=False, width=100)
 
 
+def _key_line(text: str, key: str) -> int | str:
+    """The line of ``key:`` in a YAML text (a scalar value carries no line of its own)."""
+    m = re.search(rf"^\s*['\"]?{re.escape(key)}['\"]?\s*:", text, re.M)
+    return text.count("\n", 0, m.start()) + 1 if m else "?"
+
+
 @dataclass(frozen=True)
 class AssessmentFile:
     pes: str
@@ -189,6 +196,7 @@ def read_assessment(path: Path, *, known: dict[str, Practice] | None = None) -> 
     in_place. Errors name the file and line."""
     path = Path(path)
     data = _read(path)
+    text = path.read_text(encoding="utf-8")
     if not isinstance(data, dict) or not isinstance(data.get("practices"), dict):
         raise PracticeError(f"{path}: a self-assessment file has 'practices:' (practice id -> status, notes)")
     known = by_id() if known is None else known
@@ -196,7 +204,7 @@ def read_assessment(path: Path, *, known: dict[str, Practice] | None = None) -> 
     for pid, entry in data["practices"].items():
         if pid == LINE:
             continue
-        where = f"{path}:{entry.get(LINE, '?') if isinstance(entry, dict) else data['practices'][LINE]}"
+        where = f"{path}:{_key_line(text, pid)}"
         if pid not in known:
             raise PracticeError(f"{where}: unknown practice {pid!r} (not in the practice catalogue)")
         if not isinstance(entry, dict):
