@@ -118,12 +118,14 @@ def test_a_self_assessment_file_round_trips(tmp_path):
 )
 def test_a_bad_self_assessment_file_is_refused_with_file_and_line(tmp_path, entry, message):
     path = tmp_path / "sa.yaml"
-    path.write_text(textwrap.dedent(f"""\
+    path.write_text(
+        textwrap.dedent(f"""\
         unit: amf
         practices:
           bifurcators: {{status: partly}}
           {entry}
-        """))
+        """)
+    )
     with pytest.raises(PracticeError) as err:
         practices.read_assessment(path, known=practices.by_id("stockholm"))
     assert str(err.value).startswith(f"{path}:4: "), str(err.value)

@@ -132,7 +132,11 @@ def practice_page(request, practice_id: str):
     current = rules.assessments_of(unit).get(practice.id)
     initial = {"status": Status.NOT_STARTED}
     if current:
-        initial = {"status": current.status, "notes": current.notes, "measures": [m.code for m in current.measures.all()]}
+        initial = {
+            "status": current.status,
+            "notes": current.notes,
+            "measures": [m.code for m in current.measures.all()],
+        }
     form = AssessmentForm(request.POST or None, initial=initial)
     if request.method == "POST":
         rules.require(request.user, unit, action="write", source=access.client_address(request))
