@@ -197,6 +197,8 @@ def read_assessment(path: Path, *, known: dict[str, Practice] | None = None) -> 
     path = Path(path)
     data = _read(path)
     text = path.read_text(encoding="utf-8")
+    if isinstance(data, dict) and "practices" not in data:  # the short form: practice id -> status
+        data = {"practices": {k: (v if k == LINE or isinstance(v, dict) else {"status": v}) for k, v in data.items()}}
     if not isinstance(data, dict) or not isinstance(data.get("practices"), dict):
         raise PracticeError(f"{path}: a self-assessment file has 'practices:' (practice id -> status, notes)")
     known = by_id() if known is None else known
@@ -209,6 +211,7 @@ def read_assessment(path: Path, *, known: dict[str, Practice] | None = None) -> 
             raise PracticeError(f"{where}: unknown practice {pid!r} (not in the practice catalogue)")
         if not isinstance(entry, dict):
             raise PracticeError(f"{where}: practice {pid!r}: give status (and notes) as a mapping")
+        entry = {k: v for k, v in entry.items() if k != LINE}
         if entry.get("status") not in STATUSES:
             raise PracticeError(
                 f"{where}: practice {pid!r}: status must be one of {', '.join(STATUSES)}, not {entry.get('status')!r}"
@@ -230,3 +233,53 @@ def read_assessment(path: Path, *, known: dict[str, Practice] | None = None) -> 
             )
         )
     return AssessmentFile(pes=str(data.get("pes") or ""), unit=str(data.get("unit") or ""), rows=rows)
+
+
+# --- learn from whom ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeerPractices:
+    pes: str
+    in_place: tuple[Practice, ...]
+    partly: tuple[Practice, ...]
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """An indicator where the PES lies below its peer group, and what the peers that do better have."""
+
+    indicator: str
+    peers: tuple[PeerPractices, ...]
+
+
+def learn_from_whom(
+    below: list[tuple[str, list[str]]],
+    assessments: dict[str, dict[str, str]],
+    known: dict[str, Practice] | None = None,
+) -> list[Lesson]:
+    """For each indicator where this PES lies below its peers, the peers that do better and the
+    practices they have in place (and partly in place), in the catalogue's order.
+
+    ``below`` is what ``pestrack.benchlearning.compare.below_peers(comparison, pes)`` returns: a list
+    of (indicator id, the peers that do better, best first). ``assessments`` is each PES's
+    self-assessment as its package carries it (PES id -> practice id -> status). A peer without a
+    self-assessment is listed with no practices; a practice id the catalogue does not know (a partner's
+    own practice) is passed over."""
+    known = by_id() if known is None else known
+    order = {pid: i for i, pid in enumerate(known)}
+    lessons = []
+    for indicator, peers in below:
+        rows = []
+        for peer in peers:
+            statuses = assessments.get(peer) or {}
+            ids = sorted((pid for pid in statuses if pid in known), key=order.__getitem__)
+            rows.append(
+                PeerPractices(
+                    pes=peer,
+                    in_place=tuple(known[pid] for pid in ids if statuses[pid] == "in_place"),
+                    partly=tuple(known[pid] for pid in ids if statuses[pid] == "partly"),
+                )
+            )
+        lessons.append(Lesson(indicator=indicator, peers=tuple(rows)))
+    return lessons

@@ -130,3 +130,33 @@ def test_a_bad_self_assessment_file_is_refused_with_file_and_line(tmp_path, entr
         practices.read_assessment(path, known=practices.by_id("stockholm"))
     assert str(err.value).startswith(f"{path}:4: "), str(err.value)
     assert message in str(err.value)
+
+
+def test_a_short_self_assessment_file_maps_practice_ids_to_statuses(tmp_path):
+    path = tmp_path / "sa.yaml"
+    path.write_text("welcome_house: in_place\nkommunhubben: {status: partly, notes: Pilot.}\n")
+    back = practices.read_assessment(path, known=practices.by_id("stockholm"))
+    assert [(r.practice, r.status, r.notes) for r in back.rows] == [
+        ("welcome_house", "in_place", ""),
+        ("kommunhubben", "partly", "Pilot."),
+    ]
+
+
+def test_learn_from_whom_lists_the_better_peers_and_the_practices_they_have_in_place():
+    known = practices.by_id("stockholm")
+    # as compare.below_peers gives it: indicator -> the peers that do better, best first
+    below = [("exit_to_work", ["veneto", "forem"]), ("job_entry_6m", ["helsinki"])]
+    assessments = {
+        "veneto": {"account_manager": "in_place", "crisis_unit": "in_place", "silv_observatory": "partly"},
+        "forem": {"coup_de_boost": "in_place", "otlav": "not_started", "their_own_practice": "in_place"},
+        "stockholm": {"welcome_house": "in_place"},
+    }
+    lessons = practices.learn_from_whom(below, assessments, known)
+    assert [lesson.indicator for lesson in lessons] == ["exit_to_work", "job_entry_6m"]
+    veneto, forem = lessons[0].peers
+    assert veneto.pes == "veneto"
+    assert [p.id for p in veneto.in_place] == ["crisis_unit", "account_manager"]  # the catalogue's order
+    assert [p.id for p in veneto.partly] == ["silv_observatory"]
+    assert [p.id for p in forem.in_place] == ["coup_de_boost"]  # not started and unknown ids left out
+    (helsinki,) = lessons[1].peers
+    assert helsinki.pes == "helsinki" and helsinki.in_place == () and helsinki.partly == ()
