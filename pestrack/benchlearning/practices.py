@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -157,6 +157,7 @@ class AssessmentRow:
     measures: tuple[str, ...] = ()
     updated_by: str = ""
     updated_at: str = ""
+    line: int | str = field(default="", compare=False)  # where it was read, for the importer's messages
 
 
 def write_assessment(rows: list[AssessmentRow], *, pes: str, unit: str) -> str:
@@ -209,8 +210,10 @@ def read_assessment(path: Path, *, known: dict[str, Practice] | None = None) -> 
         where = f"{path}:{_key_line(text, pid)}"
         if pid not in known:
             raise PracticeError(f"{where}: unknown practice {pid!r} (not in the practice catalogue)")
+        if isinstance(entry, str):
+            entry = {"status": entry}
         if not isinstance(entry, dict):
-            raise PracticeError(f"{where}: practice {pid!r}: give status (and notes) as a mapping")
+            raise PracticeError(f"{where}: practice {pid!r}: give its status, or status and notes as a mapping")
         entry = {k: v for k, v in entry.items() if k != LINE}
         if entry.get("status") not in STATUSES:
             raise PracticeError(
@@ -230,6 +233,7 @@ def read_assessment(path: Path, *, known: dict[str, Practice] | None = None) -> 
                 measures=tuple(measures),
                 updated_by=str(entry.get("updated_by") or ""),
                 updated_at=str(entry.get("updated_at") or ""),
+                line=_key_line(text, pid),
             )
         )
     return AssessmentFile(pes=str(data.get("pes") or ""), unit=str(data.get("unit") or ""), rows=rows)

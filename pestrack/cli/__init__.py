@@ -42,6 +42,7 @@ def _register() -> None:
         notify,
         persons,
         portal,
+        practices,
         profiling,
         reports,
         setup,
@@ -65,6 +66,7 @@ def _register() -> None:
     app.add_typer(attendance.app, name="attendance", help="Attendance in measures: the monthly report.")
     app.add_typer(notify.app, name="notify", help="Reminders of meetings and plan reviews by e-mail and SMS.")
     app.add_typer(portal.app, name="portal", help="The participant portal: one-time sign-in links.")
+    app.add_typer(practices.app, name="practices", help="The practice catalogue and the self-assessment against it.")
 
 
 _register()

@@ -113,7 +113,7 @@ def test_a_self_assessment_file_round_trips(tmp_path):
     [
         ("no_such_practice: {status: partly}", "unknown practice 'no_such_practice'"),
         ("welcome_house: {status: done}", "status must be one of not_started, partly, in_place, not 'done'"),
-        ("welcome_house: partly", "give status (and notes) as a mapping"),
+        ("welcome_house: [partly]", "give its status, or status and notes as a mapping"),
     ],
 )
 def test_a_bad_self_assessment_file_is_refused_with_file_and_line(tmp_path, entry, message):
