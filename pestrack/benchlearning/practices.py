@@ -87,9 +87,19 @@ def _practice(item, path: Path) -> Practice:
         raise PracticeError(
             f"{where}: practice {item['id']!r}: unknown area {item['area']!r} (one of {', '.join(AREAS)})"
         )
+    text = {k: " ".join(item[k].split()) for k in TEXT_FIELDS}
+    lists = {k: tuple(" ".join(v.split()) for v in item[k]) for k in LIST_FIELDS}
     return Practice(
-        **{k: " ".join(item[k].split()) for k in TEXT_FIELDS},
-        **{k: tuple(" ".join(v.split()) for v in item[k]) for k in LIST_FIELDS},
+        id=text["id"],
+        name=text["name"],
+        pes=text["pes"],
+        country=text["country"],
+        area=text["area"],
+        description=text["description"],
+        key_success_factors=lists["key_success_factors"],
+        results=text["results"],
+        areas_for_improvement=lists["areas_for_improvement"],
+        recommendations=lists["recommendations"],
         section=str(item.get("section") or ""),
         source=str(path),
         line=item[LINE],
