@@ -114,8 +114,14 @@ def read_file(path: Path) -> list[Practice]:
     return [_practice(item, Path(path)) for item in data]
 
 
+BUNDLED = Path(__file__).resolve().parents[2] / "profiles" / SHARED / FILE
+
+
 def shared_file() -> Path:
-    return Path(settings.PESTRACK_PROFILES_DIR) / SHARED / FILE
+    """The shared catalogue: PESTRACK_PROFILES_DIR/_shared/practices.yaml, or the one pestrack ships
+    when the installation's profiles folder has none (it then holds only its own profile)."""
+    configured = Path(settings.PESTRACK_PROFILES_DIR) / SHARED / FILE
+    return configured if configured.exists() else BUNDLED
 
 
 def profile_file(profile: str | None = None) -> Path:

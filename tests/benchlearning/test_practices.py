@@ -160,3 +160,10 @@ def test_learn_from_whom_lists_the_better_peers_and_the_practices_they_have_in_p
     assert [p.id for p in forem.in_place] == ["coup_de_boost"]  # not started and unknown ids left out
     (helsinki,) = lessons[1].peers
     assert helsinki.pes == "helsinki" and helsinki.in_place == () and helsinki.partly == ()
+
+
+def test_a_profiles_folder_without_the_shared_catalogue_uses_the_one_pestrack_ships(tmp_path, settings):
+    (tmp_path / "mine").mkdir()
+    settings.PESTRACK_PROFILES_DIR = tmp_path
+    assert practices.shared_file() == practices.BUNDLED
+    assert len(practices.catalogue("mine")) == 32
