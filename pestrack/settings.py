@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "pestrack.records.notifications",
     "pestrack.records.portal",
     "pestrack.records.profiling",
+    "pestrack.records.practices",
     "pestrack.web",
     "ninja",  # serves the API docs page's assets itself, so nothing comes from a CDN
 ]
@@ -259,6 +260,9 @@ PESTRACK_RESULTS_ENGINE_URL = os.environ.get("PESTRACK_RESULTS_ENGINE_URL", "")
 # The labour-market observatory (pestrack.web.lmi, docs/lmi.md): the folder of contract-event tables
 # (`pestrack lmi import` / `lmi synth`) its public pages, open data and analysts' tier publish from.
 PESTRACK_LMI_DIR = os.environ.get("PESTRACK_LMI_DIR") or None
+# Saved evaluations (docs/practices.md): the JSON files of `pestrack evaluate --measure CODE --format json
+# --out DIR/NAME.json`; the practice pages show each measure's estimated effect from them.
+PESTRACK_EVALUATIONS_DIR = os.environ.get("PESTRACK_EVALUATIONS_DIR") or None
 
 # Documents attached to persons (pestrack.records.documents, docs/operations.md): stored in this folder,
 # outside the web root, under random names. Default: a folder beside the SQLite database (or in the

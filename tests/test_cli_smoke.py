@@ -182,6 +182,9 @@ SMOKE: dict[str, tuple[list[str], str]] = {
         "policy simulation of 3 rules",
     ),
     "serve": (["--port", "{port}"], "pestrack"),  # run apart: a page is fetched, then the server is stopped
+    "practices check": ([], "32 shared"),
+    "practices import": ([str(EXAMPLES / "practices.yaml")], "5 practices of amf stored"),
+    "practices export": (["--unit", "amf", "--out", "{tmp}/practices.yaml"], "5 practices of amf written"),
 }
 
 

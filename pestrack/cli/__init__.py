@@ -43,6 +43,7 @@ def _register() -> None:
         notify,
         persons,
         portal,
+        practices,
         profiling,
         reports,
         setup,
@@ -69,6 +70,7 @@ def _register() -> None:
         benchlearning.app, name="benchlearning", help="Benchlearning: shared indicators, packages, comparison."
     )
     app.add_typer(portal.app, name="portal", help="The participant portal: one-time sign-in links.")
+    app.add_typer(practices.app, name="practices", help="The practice catalogue and the self-assessment against it.")
 
 
 _register()

@@ -80,6 +80,7 @@ def navigation(request) -> dict:
             "results": bool(roles & set(access.RESULT_ROLES)),
             "evaluation": access.Role.ANALYST in roles,
             "profiling": bool(roles & {access.Role.ANALYST, access.Role.DPO}),
+            "practices": bool(roles & {access.Role.ANALYST, access.Role.UNIT_MANAGER}),
             "employers": bool(roles & {access.Role.EMPLOYER_RELATIONS, access.Role.ADMIN}),
             "admin": access.may_use_admin(user),
             "log_review": bool(roles & set(access.LOG_REVIEW_ROLES)),

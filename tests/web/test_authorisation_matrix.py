@@ -169,6 +169,10 @@ ROUTES: dict[str, Access] = {
     ),
     "profiling/model-card/": Access((CASEWORKER, MANAGER, ANALYST, DPO)),
     "profiling/monitoring/": Access((ANALYST, DPO)),
+    # the practice catalogue and the self-assessment of the managers' and analysts' units (records/practices)
+    "practices/": Access(RESULTS),
+    "practices/export.yaml": Access(RESULTS),
+    "practices/<slug:practice_id>/": Access(RESULTS, writes=RESULTS),
     "log-review/export.csv": Access((DPO,)),
     "log-review/unusual/": Access((DPO,)),
     # --- the JSON API (a session here; tokens get the same answers: tests/web/test_access.py)
@@ -353,6 +357,7 @@ def ids(w, scope: str, access: Access) -> dict:
         "employer_id": w.employer.pk,
         "place_id": w.place.pk,
         "indicator_id": "jobbtorg_exit_work_or_studies",
+        "practice_id": "welcome_house",
         "year": 2023,
         "code": "VB",
         "lang": "sv",

@@ -319,6 +319,7 @@ def ids(w, user: str, name: str, language: str) -> dict:
         "place_id": w.place.pk,
         "placement_id": w.placement.pk,
         "indicator_id": "jobbtorg_exit_work_or_studies",
+        "practice_id": "welcome_house",
         "key": person_key(person.pin_hash),
         "year": 2023,
         "code": "VB",

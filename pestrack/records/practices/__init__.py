@@ -1,0 +1,1 @@
+"""A PES's self-assessment against the practice catalogue (pestrack.benchlearning.practices)."""
