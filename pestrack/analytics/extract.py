@@ -21,13 +21,23 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, DateField, ExpressionWrapper, OuterRef, Q, Subquery
 from sqlglot import exp
 
 from pestrack.analytics.pseudonym import is_person_key, person_key
-from pestrack.analytics.schema import BY_NAME, DAYS_PER_MONTH, RECORD_TABLES, SCHEMA_VERSION, TABLES
+from pestrack.analytics.schema import (
+    BY_NAME,
+    DAYS_PER_MONTH,
+    LAST_WORK_BANDS,
+    RECORD_TABLES,
+    SCHEMA_VERSION,
+    SWEDEN_BANDS,
+    TABLES,
+    WAI_DAYS,
+)
 from pestrack.records.audit import log
-from pestrack.records.casework.models import Enrolment, FollowUp, Participation
+from pestrack.records.casework.bands import band_for
+from pestrack.records.casework.models import Assessment, Enrolment, FollowUp, Participation
 from pestrack.records.casework.rules import age_on
 from pestrack.records.codes.models import Code, ProfileSetting
 from pestrack.records.employers.models import Place
@@ -54,6 +64,24 @@ def age_band(age: int, bands: list[tuple[int, int | None, str]]) -> str:
         if age >= low and (high is None or age <= high):
             return label
     return "unknown"
+
+
+def last_work_band(last_worked: date | None, never_worked: bool | None, start: date) -> str | None:
+    """LAST_WORK_BANDS: whole months from the month last worked to the start's month."""
+    if never_worked:
+        return "never"
+    if last_worked is None:
+        return None
+    months = max(0, (start.year - last_worked.year) * 12 + start.month - last_worked.month)
+    return next(b for b in reversed(LAST_WORK_BANDS[1:]) if months >= int(b.split("-")[0]))
+
+
+def sweden_band(born_abroad: bool | None, arrival_year: int | None, age: int, start_year: int) -> str | None:
+    """SWEDEN_BANDS: years in Sweden at the start (born in Sweden: the age)."""
+    if born_abroad is None or (born_abroad and arrival_year is None):
+        return None
+    years = max(0, start_year - arrival_year) if born_abroad and arrival_year is not None else age
+    return next(b for b in reversed(SWEDEN_BANDS) if years >= int(b.split("-")[0]))
 
 
 @dataclass
@@ -94,9 +122,10 @@ class Shaper:
     rows of the analytics tables. The extract feeds it from the database; ``pestrack synth --out``
     feeds it a drawn population in the same form, so both give the same rows."""
 
-    def __init__(self, age_bands: list[str] | None, outcome: dict[str, str]):
+    def __init__(self, age_bands: list[str] | None, outcome: dict[str, str], wai=None):
         self.bands = parse_bands(age_bands or DEFAULT_AGE_BANDS)
         self.outcome = outcome  # exit reason code -> work, studies or other
+        self.wai = wai  # the profile's instrument code wai (its bands rule), when it has one
 
     def _context(self, r: Row, prefix: str = "") -> dict:
         return {
@@ -124,6 +153,11 @@ class Shaper:
             "age_at_start": age,
             "age_band_at_start": age_band(age, self.bands),
             "days_to_first_measure": (r["first_measure"] - r["start_date"]).days if r.get("first_measure") else None,
+            "time_since_last_work": last_work_band(r.get("last_worked"), r.get("never_worked"), r["start_date"]),
+            "time_in_sweden": sweden_band(
+                r.get("person__born_abroad"), r.get("person__arrival_year"), age, r["start_date"].year
+            ),
+            "wai_band_at_start": band_for(self.wai, r.get("wai_score")) if self.wai is not None else None,
         }
 
     def exit(self, r: Row) -> dict | None:
@@ -227,6 +261,7 @@ class Extractor(Shaper):
         super().__init__(
             ProfileSetting.get("age_bands"),
             {c.code: (c.rules or {}).get("outcome", "other") for c in Code.objects.filter(list="exit_reason")},
+            Code.objects.filter(list="instrument", code="wai").first(),
         )
 
     def _enrolment_rows(self, ids: Iterable[int] | None = None) -> Iterator[dict]:
@@ -236,13 +271,28 @@ class Extractor(Shaper):
             .order_by("start_date")
             .values("start_date")[:1]
         )
+        wai = (
+            Assessment.objects.current()
+            .filter(
+                enrolment=OuterRef("pk"),
+                instrument__list="instrument",
+                instrument__code="wai",
+                date__lte=ExpressionWrapper(OuterRef("start_date") + dt.timedelta(days=WAI_DAYS), DateField()),
+            )
+            .order_by("date", "id")
+            .values("score")[:1]
+        )
         enrolments = Enrolment.objects.all() if ids is None else Enrolment.objects.filter(pk__in=list(ids))
         return (
             enrolments.order_by("id")
-            .annotate(first_measure=Subquery(first))
+            .annotate(first_measure=Subquery(first), wai_score=Subquery(wai))
             .values(
                 "id",
                 *PERSON_FIELDS,
+                "person__arrival_year",
+                "last_worked",
+                "never_worked",
+                "wai_score",
                 "programme__code",
                 "org_unit__code",
                 "org_unit__path",

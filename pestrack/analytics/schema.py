@@ -11,6 +11,11 @@ import pyarrow as pa
 # meaning, so that what was computed on one version (a profiling model) is not applied to another.
 SCHEMA_VERSION = 1
 DAYS_PER_MONTH = 30.4375  # 365.25 / 12: duration_months = duration_days / DAYS_PER_MONTH
+# Bands of what is known at enrolment (profiling's inputs, docs/profiling.md): months since the person
+# last worked, years lived in Sweden; the WAI assessment that counts as made at enrolment.
+LAST_WORK_BANDS = ("never", "0-5", "6-11", "12-23", "24-59", "60-")
+SWEDEN_BANDS = ("0-1", "2-4", "5-9", "10-")
+WAI_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,27 @@ TABLES: tuple[Table, ...] = (
                 I32,
                 "Days from the enrolment's start to the start of its first current "
                 "participation in a measure (the offer); empty when it has none",
+            ),
+            _c(
+                "time_since_last_work",
+                S,
+                "Months from the month the person last worked to the start, as told at enrolment, banded "
+                "(never: has never worked); empty when not recorded",
+                values=LAST_WORK_BANDS,
+            ),
+            _c(
+                "time_in_sweden",
+                S,
+                "Whole years lived in Sweden at the start, banded: from the arrival year for a person born "
+                "abroad, the age for one born in Sweden; empty when the birth country, or the arrival year "
+                "of a person born abroad, is not recorded",
+                values=SWEDEN_BANDS,
+            ),
+            _c(
+                "wai_band_at_start",
+                S,
+                f"Band (the instrument's bands rule) of the enrolment's first Work Ability Index assessment "
+                f"(instrument wai) dated at most {WAI_DAYS} days after the start; empty when none",
             ),
         ),
         sort_key=("programme", "target_group", "start_date", "enrolment_id"),

@@ -148,6 +148,7 @@ def blocks(model: dict, audit: dict | None, approval: dict | None = None) -> lis
         ),
         ("h", pgettext("model card", "Target")),
         ("p", model["target"]["label"][lang]),
+        ("p", target_source(model["target"])),
         ("h", _("Inputs and why")),
         (
             "table",
@@ -368,6 +369,29 @@ def _flag_words(f: dict, names: Names) -> str:
     if f["what"] == "proxy":  # attribute: the input, group: the protected characteristic
         return f"{names.attribute(f['attribute'])} ({names.attribute(f['group'])}): {FLAG_TEXT['proxy']()}"
     return f"{names.attribute(f['attribute'])} = {names.group(f['attribute'], f['group'])}: {FLAG_TEXT[f['what']]()}"
+
+
+def target_source(target: dict) -> str:
+    """Where the outcome the model learnt from came from: contract events or exits and follow-ups."""
+    source = target.get("source") or {}
+    contracts = source.get("contract_events")
+    if contracts and contracts.get("enrolments"):
+        return _(
+            "Work is taken from employers' contract events where they cover the day (%(first)s to %(last)s): an "
+            "employment covering that day counts as work, whatever the exit or a follow-up says. This was so for "
+            "%(n)d of the %(total)d enrolments with a known outcome; for the others, and for studies, the outcome "
+            "comes from the exit and the follow-ups."
+        ) % {
+            "first": contracts["covers_from"],
+            "last": contracts["covers_to"],
+            "n": contracts["enrolments"],
+            "total": source.get("labelled", 0),
+        }
+    return _(
+        "The outcome comes from the exit and the follow-ups: a follow-up near that day decides; without one, an "
+        "enrolment still open then or ended for another reason than work or studies counts as not in work or "
+        "studies. No contract events covered these enrolments."
+    )
 
 
 def title(model: dict) -> str:

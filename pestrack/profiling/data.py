@@ -6,7 +6,15 @@ The target (profile: ``target``): 1 = not in work or studies N months after the 
 is still open then, or ended for another reason than work or studies; a follow-up whose date lies
 within ``followup_window_days`` of that day decides instead (working or studying: 0). Enrolments whose
 N months have not passed by the data's last date have no target (NULL): they can be scored but not
-used to train or audit."""
+used to train or audit.
+
+Where the folder also holds contract events (``positions.parquet``, written by ``pestrack lmi``,
+docs/lmi.md) whose coverage includes the day N months after the start, they decide work instead:
+a person with an employment (the latest version of a position) covering that day is in work (0),
+whatever the exit or a follow-up says; one without is in studies (0) only when a follow-up near that
+day says so or, without one, the enrolment ended for studies by then; otherwise 1. Employers must
+report every hire and termination, so the register is the better source for work; it says nothing
+of studies."""
 
 from __future__ import annotations
 
@@ -16,10 +24,12 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pestrack.analytics.schema import SCHEMA_VERSION
 from pestrack.profiling.settings import DERIVED, ProfilingError, Settings
 
+POSITIONS = "positions"  # contract events' employment stretches (pestrack lmi), where the folder has them
 TRUTH = "profiling_truth"  # synthetic data only: enrolment_id, true_risk (docs/profiling.md)
 AUDIT_COLUMNS = ("sex", "born_abroad", "age_band_at_start", "target_group")
 
@@ -31,6 +41,9 @@ class ProfilingData:
     profile: str | None
     schema_version: int | None
     as_of: str
+
+    # where the target came from: {"contract_events": {"covers_from", "covers_to", "enrolments"}} or {}
+    target_source: dict | None = None
 
     @property
     def has_truth(self) -> bool:
@@ -66,7 +79,7 @@ def load(folder: Path, settings: Settings) -> ProfilingData:
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET threads TO 2")
-        for name in ("enrolments", "exits", "followups", TRUTH):
+        for name in ("enrolments", "exits", "followups", TRUTH, POSITIONS):
             path = folder / f"{name}.parquet"
             if path.exists():
                 con.execute(
@@ -92,16 +105,34 @@ def load(folder: Path, settings: Settings) -> ProfilingData:
             last = con.execute("SELECT max(reference_date) FROM followups").fetchall()[0][0]
             as_of = max(as_of, last) if last else as_of
         months, window = settings.target_months, settings.followup_window_days
+        day = f"(e.start_date + INTERVAL {months} MONTH)::DATE"  # the day the target refers to
         # a follow-up near the day N months after the start: in work or studies then, or not
         followup = (
-            f"""SELECT f.enrolment_id, bool_or(coalesce(f.working, false) OR coalesce(f.studying, false)) AS ok
+            f"""SELECT f.enrolment_id, bool_or(coalesce(f.working, false) OR coalesce(f.studying, false)) AS ok,
+                       bool_or(coalesce(f.studying, false)) AS studying
                 FROM followups f JOIN enrolments e USING (enrolment_id)
                 WHERE (f.working IS NOT NULL OR f.studying IS NOT NULL)
-                  AND abs(date_diff('day', f.reference_date, (e.start_date + INTERVAL {months} MONTH)::DATE)) <= {window}
+                  AND abs(date_diff('day', f.reference_date, {day})) <= {window}
                 GROUP BY f.enrolment_id"""
             if "followups" in tables
-            else "SELECT NULL::BIGINT AS enrolment_id, NULL::BOOLEAN AS ok WHERE false"
+            else "SELECT NULL::BIGINT AS enrolment_id, NULL::BOOLEAN AS ok, NULL::BOOLEAN AS studying WHERE false"
         )
+        covers = _coverage(con, meta) if POSITIONS in tables else None
+        if covers:
+            # employed on the day: a position (latest version) that started by then and had not ended
+            work = f"""SELECT e.enrolment_id, true AS employed FROM enrolments e JOIN positions p
+                         ON p.person_key = e.person_key AND p.superseded_date IS NULL
+                        AND p.start_date <= {day} AND (p.end_date IS NULL OR p.end_date > {day})
+                       GROUP BY e.enrolment_id"""
+            in_cover = f"{day} BETWEEN DATE '{covers[0]}' AND DATE '{covers[1]}'"
+            from_contracts = f"""WHEN {in_cover} THEN CASE
+                       WHEN w.employed THEN 0
+                       WHEN fu.studying IS NOT NULL THEN (NOT fu.studying)::INTEGER
+                       WHEN e.end_date <= {day} AND e.exit_outcome = 'studies' THEN 0
+                       ELSE 1 END"""
+        else:
+            work = "SELECT NULL::BIGINT AS enrolment_id, NULL::BOOLEAN AS employed WHERE false"
+            in_cover, from_contracts = "false", ""
         inputs = [c for c in settings.columns if c not in DERIVED]
         extra = [c for c in inputs if c not in (*AUDIT_COLUMNS, "org_unit")]
         derived = (
@@ -110,17 +141,19 @@ def load(folder: Path, settings: Settings) -> ProfilingData:
         )
         truth = "t.true_risk" if TRUTH in tables else None
         sql = f"""
-            WITH fu AS ({followup}), base AS (
+            WITH fu AS ({followup}), w AS ({work}), base AS (
               SELECT e.enrolment_id, e.org_unit, e.start_date, year(e.start_date)::INTEGER AS cohort,
                      e.sex, e.born_abroad, e.age_band_at_start, e.target_group,
                      {"".join(f"e.{c}, " for c in extra)}{derived},
                      CASE
-                       WHEN e.start_date + INTERVAL {months} MONTH > DATE '{as_of}' THEN NULL
-                       WHEN e.end_date IS NULL OR e.end_date > e.start_date + INTERVAL {months} MONTH THEN 1
+                       WHEN {day} > DATE '{as_of}' THEN NULL
+                       {from_contracts}
+                       WHEN e.end_date IS NULL OR e.end_date > {day} THEN 1
                        WHEN fu.ok IS NOT NULL THEN (NOT fu.ok)::INTEGER
                        ELSE CASE WHEN e.exit_outcome IN ('work', 'studies') THEN 0 ELSE 1 END
-                     END AS target
-              FROM enrolments e LEFT JOIN fu USING (enrolment_id))
+                     END AS target,
+                     ({day} <= DATE '{as_of}' AND {in_cover}) AS target_from_contracts
+              FROM enrolments e LEFT JOIN fu USING (enrolment_id) LEFT JOIN w USING (enrolment_id))
             SELECT b.*{", " + truth if truth else ""}
             FROM base b {"LEFT JOIN " + TRUTH + " t USING (enrolment_id)" if truth else ""}
             ORDER BY b.start_date, b.enrolment_id"""
@@ -128,7 +161,21 @@ def load(folder: Path, settings: Settings) -> ProfilingData:
     finally:
         con.close()
     table = table.replace_schema_metadata(None)
-    return ProfilingData(table, str(folder), meta.get("profile"), meta.get("schema_version"), str(as_of))
+    source = {}
+    if covers:
+        n = int(pc.sum(table.column("target_from_contracts")).as_py() or 0)
+        source = {"contract_events": {"covers_from": covers[0], "covers_to": covers[1], "enrolments": n}}
+    return ProfilingData(table, str(folder), meta.get("profile"), meta.get("schema_version"), str(as_of), source)
+
+
+def _coverage(con, meta: dict) -> tuple[str, str] | None:
+    """The days the contract events cover: the manifest's note (``lmi import``/``lmi synth``), else from
+    the first position's start to the last date a version became known."""
+    note = (meta.get("tables") or {}).get(POSITIONS) or {}
+    if note.get("covers_from") and note.get("covers_to"):
+        return str(note["covers_from"]), str(note["covers_to"])
+    first, last = con.execute("SELECT min(start_date), max(known_date) FROM positions").fetchall()[0]
+    return (str(first), str(last)) if first and last else None
 
 
 def check_compatible(data: ProfilingData, model_profile: str, model_schema: int) -> None:

@@ -92,3 +92,35 @@ def estimate(user, enrolment, act: Active):
         inputs={k: (v if isinstance(v, (int, float, bool, str)) or v is None else str(v)) for k, v in inputs.items()},
         reasons=[{"column": r["column"], "value": inputs.get(r["column"]), "effect": r["effect"]} for r in reasons],
     )
+
+
+def group_drift(act: Active, folder: Path):
+    """The monitoring's audit of the active model on the analytics tables in ``folder``, computed once
+    per model and version of the tables (stored as a MonitoringResult) and read back on later loads.
+    Returns the stored result (``result``: monitor.group_drift's, ``computed_at``, ``as_of``).
+    Raises ProfilingError when the tables cannot be used."""
+    from django.db import IntegrityError, transaction
+
+    from pestrack.profiling import data as profiling_data
+    from pestrack.profiling import monitor
+    from pestrack.records.profiling.models import MonitoringResult
+
+    if not Path(folder).is_dir():
+        raise ProfilingError(f"{folder}: no such folder (set PESTRACK_ANALYTICS_DIR to the analytics tables)")
+    version = monitor.data_version(folder)
+    stored = MonitoringResult.objects.filter(model_id=act.model.id, data_version=version).first()
+    if stored is not None:
+        return stored
+    data = profiling_data.load(folder, act.settings)
+    profiling_data.check_compatible(data, act.model.meta["profile"], act.model.meta["schema_version"])
+    result = json.loads(json.dumps(monitor.group_drift(act.model, data, act.settings), default=float))
+    try:
+        with transaction.atomic():
+            stored = MonitoringResult.objects.create(
+                model_id=act.model.id, data_version=version, as_of=data.as_of, result=result
+            )
+    except IntegrityError:  # computed meanwhile by another request
+        return MonitoringResult.objects.get(model_id=act.model.id, data_version=version)
+    # one version per model: the older ones, and those of other models, are not read again
+    MonitoringResult.objects.exclude(pk=stored.pk).delete()
+    return stored

@@ -4,7 +4,9 @@ from the model's validation; a warning for each move beyond the profile's ``moni
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
+from pathlib import Path
 
 from pestrack.profiling import metrics
 from pestrack.profiling.audit import audit
@@ -53,3 +55,20 @@ def group_drift(model: Model, data: ProfilingData, settings: Settings) -> dict:
         warn = [k for k, v in moves.items() if abs(v) > limits[k]]
         rows.append({"attribute": g["attribute"], "group": g["group"], "n": g["n"], **moves, "warnings": warn})
     return {"audit": result, "groups": rows}
+
+
+def data_version(folder: Path) -> str:
+    """A fingerprint of the analytics tables the monitoring reads: the manifest's content and each
+    table file's size and modification time. A new extract or import (new outcomes) changes it."""
+    from pestrack.profiling.data import POSITIONS, TRUTH
+
+    folder = Path(folder)
+    digest = hashlib.sha256()
+    for name in ("manifest.json", *(f"{t}.parquet" for t in ("enrolments", "exits", "followups", TRUTH, POSITIONS))):
+        path = folder / name
+        if path.exists():
+            st = path.stat()
+            digest.update(f"{name}:{st.st_size}:{st.st_mtime_ns};".encode())
+            if name == "manifest.json":
+                digest.update(path.read_bytes())
+    return digest.hexdigest()

@@ -24,6 +24,9 @@ AT_ENROLMENT = (
     "programme",
     "municipality",
     "org_unit",
+    "time_since_last_work",
+    "time_in_sweden",
+    "wai_band_at_start",
 )
 AFTER_ENROLMENT = ("end_date", "exit_reason", "exit_outcome", "days_to_first_measure")
 PROTECTED_KNOWN = ("sex", "born_abroad", "birth_year")

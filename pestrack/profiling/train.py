@@ -107,6 +107,8 @@ def train(data: ProfilingData, settings: Settings, kind: str = "logistic", compa
                 "months": settings.target_months,
                 "followup_window_days": settings.followup_window_days,
                 "label": settings.target_label,
+                # work from contract events where they cover the day (profiling.data), else exits and follow-ups
+                "source": {"labelled": labelled.num_rows, **(data.target_source or {})},
             },
             "protected": settings.protected,
             "training": {

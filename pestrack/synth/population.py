@@ -84,6 +84,9 @@ class Drawer:
         self.cfg, self.s = cfg, cfg.settings
         self.counted = set(years)
         self.rng = random.Random(seed)
+        # the work history told at enrolment: a stream of its own, so that every other draw (and every
+        # published figure) is the same with or without it
+        self.work_rng = random.Random(f"{seed}:last-work")
         self.codes, self.home, self.today = codes, home, today
         self.as_of = dt.date(years[-1] + 1, 6, 30)
         if self.as_of > today:
@@ -297,6 +300,7 @@ class Drawer:
             "start_date": start,
             "end_date": end,
             "exit_reason": ("exit_reason", reason) if reason else None,
+            **self.last_work(g, start),
         }
         problems = rules.check_enrolment(
             birth_date=p["birth_date"],
@@ -310,6 +314,8 @@ class Drawer:
             decision_reference=decision_ref,
             decision_date=decision_date,
             today=self.today,
+            last_worked=row["last_worked"],
+            never_worked=row["never_worked"],
         )
         _refuse(problems, row)
         self.pop.enrolments.append(row)
@@ -318,6 +324,22 @@ class Drawer:
         if end is not None and not moves_on:
             self.followups(e, self.outcome[reason], end)
         return e
+
+    def last_work(self, group: str, start: dt.date) -> dict:
+        """When the person last worked, as told at enrolment (synth.yaml ``last_work``): not asked,
+        never, or the first day of a month some months before the start."""
+        shares = self.s.get("last_work", {})
+        shares = shares.get(group, shares.get("default"))
+        if not shares:
+            return {"last_worked": None, "never_worked": False}
+        keys = list(shares)
+        band = self.work_rng.choices(keys, weights=[shares[k] for k in keys])[0]
+        if band in ("not_recorded", "never"):
+            return {"last_worked": None, "never_worked": band == "never"}
+        low, _, high = band.partition("-")
+        months = self.work_rng.randint(int(low), int(high) if high else 120)
+        index = start.year * 12 + start.month - 1 - months
+        return {"last_worked": dt.date(index // 12, index % 12 + 1, 1), "never_worked": False}
 
     def exit_reason(self, seg: Segment) -> str:
         weights = self.s["exit_reasons"][seg.group]

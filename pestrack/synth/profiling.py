@@ -8,11 +8,15 @@ version. The audit reads the true risk to report the best possible (oracle) AUC.
 
 True risk of "not in work or studies 12 months after enrolment" (``TRUE_RISK``, docs/profiling.md)::
 
-    logit p = -0.6 + 0.35 * previous_enrolments (0-5) + education + target group + age band
+    logit p = -1.0 + 0.35 * previous_enrolments (0-5) + education + target group + age band
               + 0.3 * has_decision - 0.3 * (entry route self-referral) + 0.8 * (district in DISTRICTS_FEWER_JOBS)
+              + time since last work (LAST_WORK) + WAI band at the start (WAI)
 
-An education level not recorded at all (empty) counts as "unknown". Sex and birth country have no
-effect. The referring district is where the person lives: with
+An education level not recorded at all (empty) counts as "unknown". Sex, birth country and time in
+Sweden have no effect (time in Sweden is drawn: persons born in Sweden have lived here 10 years or
+more, those born abroad are spread over the bands, a tenth of them without an arrival year, so it is associated with birth country, and the
+audit names it as a proxy). The three inputs added later (time since last work, time in Sweden, WAI
+band) are drawn from a stream of their own, so that every other column is as before. The referring district is where the person lives: with
 ``proxy=False`` it is drawn independently of birth country; with ``proxy=True`` most persons born
 abroad live in the three districts with fewer jobs, so the district becomes a proxy for birth country
 and a model using it selects persons born abroad more often (the audit must flag this).
@@ -30,9 +34,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pestrack.analytics.extract import MANIFEST, ROW_GROUP, age_band, parse_bands
-from pestrack.analytics.schema import BY_NAME, SCHEMA_VERSION
+from pestrack.analytics.schema import BY_NAME, SCHEMA_VERSION, SWEDEN_BANDS
 
-INTERCEPT = -0.6
+INTERCEPT = -1.0
 PREVIOUS = 0.35
 EDUCATION = {
     "pre_primary_short": 0.9,
@@ -81,16 +85,24 @@ DISTRICTS = [
 ]
 DISTRICTS_FEWER_JOBS = ("sdf-rk", "sdf-st", "sdf-skarholmen")
 DISTRICT = 0.8
+# time since last work (months; never worked; None: not recorded) and the WAI band at the start (None:
+# not assessed), with their shares; time in Sweden: the bands of persons born abroad (no effect)
+LAST_WORK = {"0-5": -0.4, "6-11": -0.1, "12-23": 0.2, "24-59": 0.5, "60-": 0.8, "never": 0.4, None: 0.2}
+LAST_WORK_SHARE = [0.15, 0.12, 0.13, 0.15, 0.10, 0.10, 0.25]
+WAI = {"0–4": 0.6, "5–7": 0.2, "8–10": 0.0, None: 0.2}
+WAI_SHARE = [0.15, 0.30, 0.25, 0.30]
+SWEDEN_ABROAD_SHARE = [0.2, 0.25, 0.2, 0.35]  # 0-1, 2-4, 5-9, 10-
 OFFICE = {"sdf-rk": "jt-jarva", "sdf-st": "jt-jarva", "sdf-skarholmen": "jt-soderort", "sdf-farsta": "jt-soderort"}
 
 
-def true_logit(previous, education, target_group, age_band_, has_decision, self_referral, district) -> np.ndarray:
+def true_logit(
+    previous, education, target_group, age_band_, has_decision, self_referral, district, last_work, wai
+) -> np.ndarray:
     """The documented true risk on the log-odds scale: arrays of equal length, the code columns as
-    text (the enrolments table's values)."""
+    text (the enrolments table's values; None where empty)."""
 
     def lut(table: dict, values) -> np.ndarray:
-        keys, inverse = np.unique(values, return_inverse=True)
-        return np.array([table[k] for k in keys], dtype=float)[inverse]
+        return np.array([table[v] for v in np.asarray(values, dtype=object)], dtype=float)
 
     return (
         INTERCEPT
@@ -101,6 +113,8 @@ def true_logit(previous, education, target_group, age_band_, has_decision, self_
         + DECISION * np.asarray(has_decision)
         + SELF_REFERRAL * np.asarray(self_referral)
         + DISTRICT * np.isin(district, DISTRICTS_FEWER_JOBS)
+        + lut(LAST_WORK, last_work)
+        + lut(WAI, wai)
     )
 
 
@@ -169,6 +183,14 @@ def draw(n: int, *, seed: int = 1, proxy: bool = False, years: tuple[int, int] =
         + SELF_REFERRAL * self_ref
         + DISTRICT * np.isin(district, fewer_idx)
     )
+    # the inputs added later, from a stream of their own (every column above is as before)
+    extra = np.random.default_rng([seed, 21, int(proxy), 2])
+    works, wais = list(LAST_WORK), list(WAI)
+    work = extra.choice(len(works), n, p=LAST_WORK_SHARE)
+    wai = extra.choice(len(wais), n, p=WAI_SHARE)
+    sweden = np.where(p_abroad, extra.choice(4, persons, p=SWEDEN_ABROAD_SHARE), 3)[person]
+    no_arrival = (p_abroad & (extra.random(persons) < 0.1))[person]  # born abroad, arrival year not recorded
+    logit = logit + np.array(list(LAST_WORK.values()))[work] + np.array(list(WAI.values()))[wai]
     risk = 1 / (1 + np.exp(-logit))
     y = rng.random(n) < risk
     # exits that carry the outcome: 0 -> ended for work or studies within the year; 1 -> ended for
@@ -214,6 +236,9 @@ def draw(n: int, *, seed: int = 1, proxy: bool = False, years: tuple[int, int] =
         "age_at_start": pa.array(age.astype(np.int32)),
         "age_band_at_start": _text(band, band_values),
         "days_to_first_measure": pa.nulls(n, pa.int32()),
+        "time_since_last_work": pa.array(works, pa.string()).take(pa.array(work)),
+        "time_in_sweden": pc.if_else(pa.array(no_arrival), pa.nulls(n, pa.string()), _text(sweden, SWEDEN_BANDS)),
+        "wai_band_at_start": pa.array(wais, pa.string()).take(pa.array(wai)),
     }
     enrolments = pa.table(columns).cast(BY_NAME["enrolments"].arrow)
     truth = pa.table({"enrolment_id": pa.array(enrolment_id), "true_risk": pa.array(risk)})

@@ -168,7 +168,17 @@ def _write_shard(pop: Population, seed: int, actor: str, ids: _Ids) -> dict[str,
                 "target_group_id": code(e["target_group"]),
                 "entry_route_id": code(e["entry_route"]),
                 "exit_reason_id": code(e["exit_reason"]),
-                **{k: e[k] for k in ("decision_reference", "decision_date", "start_date", "end_date")},
+                **{
+                    k: e[k]
+                    for k in (
+                        "decision_reference",
+                        "decision_date",
+                        "start_date",
+                        "end_date",
+                        "last_worked",
+                        "never_worked",
+                    )
+                },
                 "last_activity": activity.initial(e),
             }
             for e in pop.enrolments

@@ -10,11 +10,12 @@ order the records would be inserted).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
 from pestrack.analytics.extract import ExtractResult, Shaper, TableFile, read_manifest, write_manifest
-from pestrack.analytics.schema import RECORD_TABLES
+from pestrack.analytics.schema import RECORD_TABLES, WAI_DAYS
 from pestrack.records.codes.profile import ProfileData
 from pestrack.synth import registers
 from pestrack.synth.population import Population
@@ -32,6 +33,7 @@ class TableRows:
         self.shaper = Shaper(
             profile.settings["age_bands"],
             {c: (code.rules or {}).get("outcome", "other") for (lst, c), code in codes.items() if lst == "exit_reason"},
+            codes.get(("instrument", "wai")),
         )
         self.paths = profile.unit_paths()
         self.bands = profile.settings["age_bands"]
@@ -51,9 +53,16 @@ class TableRows:
                 "person__municipality": p["municipality"],
                 "person__education_level__code": _code(p["education_level"]),
                 "person__born_abroad": p["born_abroad"],
+                "person__arrival_year": p["arrival_year"],
             }
             for p in pop.persons
         ]
+        wai_score: dict[int, tuple] = {}  # enrolment index -> (date, score) of its first WAI within WAI_DAYS
+        for a in pop.assessments:
+            e = pop.enrolments[a["enrolment"]]
+            if a["instrument"] == ("instrument", "wai") and a["date"] <= e["start_date"] + dt.timedelta(days=WAI_DAYS):
+                if a["enrolment"] not in wai_score or a["date"] < wai_score[a["enrolment"]][0]:
+                    wai_score[a["enrolment"]] = (a["date"], a["score"])
         first_measure: dict[int, object] = {}  # enrolment index -> start of its first participation
         for r in pop.participations:
             if r["enrolment"] not in first_measure or r["start_date"] < first_measure[r["enrolment"]]:
@@ -78,6 +87,9 @@ class TableRows:
                     "end_date": e["end_date"],
                     "exit_reason__code": _code(e["exit_reason"]),
                     "first_measure": first_measure.get(i),
+                    "last_worked": e["last_worked"],
+                    "never_worked": e["never_worked"],
+                    "wai_score": wai_score.get(i, (None, None))[1],
                 }
             )
         as_parent = [{f"enrolment__{k}": v for k, v in e.items()} for e in enrolments]

@@ -191,3 +191,39 @@ def test_the_live_inputs_are_those_of_the_analytics_tables(world, person, enable
     row = next(r for r in rows if r["enrolment_id"] == e.pk)
     assert row["previous_enrolments"] == 1
     assert live.inputs_for(e, s) == {c: row[c] for c in s.columns}
+
+
+def test_the_monitoring_audit_is_computed_once_per_model_and_data_version(
+    world, person, login, enabled, settings, tmp_path, monkeypatch
+):
+    import json
+    import shutil
+
+    from pestrack.profiling import live, monitor
+    from pestrack.records.profiling.models import MonitoringResult
+
+    data = tmp_path / "analytics"
+    shutil.copytree(enabled / "data", data)
+    settings.PESTRACK_ANALYTICS_DIR = str(data)
+    computed = []
+    audit = monitor.group_drift
+    monkeypatch.setattr(monitor, "group_drift", lambda *a: computed.append(1) or audit(*a))
+    client = login("sara")
+    first = client.get("/profiling/monitoring/").content.decode()
+    assert computed == [1] and "Calibration and error rates on newer cohorts" in first
+    assert "on the analytics tables up to" in first
+    stored = MonitoringResult.objects.get()
+    assert stored.model_id == live.active().model.id and stored.result["groups"]
+    assert client.get("/profiling/monitoring/").content.decode().count('class="bad"') == first.count('class="bad"')
+    assert computed == [1]  # read back, not audited again
+    # new outcomes: a new extract changes the tables' manifest: audited again, the old version dropped
+    manifest = json.loads((data / "manifest.json").read_text())
+    manifest["tables"]["enrolments"]["sha256"] = "changed"
+    (data / "manifest.json").write_text(json.dumps(manifest))
+    client.get("/profiling/monitoring/")
+    assert computed == [1, 1]
+    assert MonitoringResult.objects.count() == 1 and MonitoringResult.objects.get().pk != stored.pk
+    # another model in use: audited again
+    MonitoringResult.objects.update(model_id="another")
+    client.get("/profiling/monitoring/")
+    assert computed == [1, 1, 1]

@@ -42,6 +42,8 @@ class EnrolmentForm(RulesForm):
             exit_reason=data.get("exit_reason"),
             decision_reference=data.get("decision_reference", ""),
             decision_date=data.get("decision_date"),
+            last_worked=data.get("last_worked"),
+            never_worked=bool(data.get("never_worked")),
         )
         out += rules.check_open_enrolment_unique(
             person.pk, data["programme"], data["start_date"], data.get("end_date"), exclude_pk=self.instance.pk

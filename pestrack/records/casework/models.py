@@ -36,6 +36,12 @@ class Enrolment(models.Model):
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
     exit_reason = code_fk("exit_reason", null=True, blank=True)
+    # The work history as the person tells it at enrolment (profiling's "time since last work",
+    # docs/profiling.md): the month they last worked, or that they never have; neither when not asked.
+    last_worked = models.DateField(
+        null=True, blank=True, help_text="When the person last worked (as told at enrolment)"
+    )
+    never_worked = models.BooleanField(default=False, help_text="The person has never worked (as told at enrolment)")
     # The responsible caseworker, and optionally a second one; changed by casework.assignment.reassign
     # (each change kept as a CaseworkerChange).
     caseworker = models.ForeignKey(

@@ -88,10 +88,16 @@ def check_enrolment(
     decision_reference: str,
     decision_date: dt.date | None,
     today: dt.date | None = None,
+    last_worked: dt.date | None = None,
+    never_worked: bool = False,
 ) -> list[Violation]:
     """Rules of one enrolment, without the database (open-enrolment uniqueness is separate)."""
     today = today or dt.date.today()
     out = check_dates(start_date, end_date, today)
+    if last_worked and never_worked:
+        out.append(Violation("never_worked", _("Give either when the person last worked or that they never have.")))
+    if last_worked and start_date and last_worked > start_date:
+        out.append(Violation("last_worked", _("The date the person last worked is after the start date.")))
     if birth_date and start_date and start_date < birth_date:
         out.append(Violation("start_date", _("The start date is before the person's birth date.")))
     out += _age_rules(target_group, birth_date, start_date, "target_group")

@@ -36,3 +36,21 @@ class Judgement(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class MonitoringResult(models.Model):
+    """The monitoring page's audit of a model on the analytics tables (calibration and error rates by
+    group on the newer cohorts), computed once per model and version of the tables: the page reads it
+    instead of auditing again on every load. A new model or a new extract (new outcomes) gives a new
+    version, computed on the next load; older versions of the model are dropped then."""
+
+    model_id = models.CharField(max_length=32)
+    data_version = models.CharField(max_length=64, help_text="SHA-256 of the analytics tables' manifest and files")
+    as_of = models.CharField(max_length=10, help_text="The data's last date")
+    result = models.JSONField()
+    computed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["model_id", "data_version"], name="one_monitoring_result_per_version")
+        ]

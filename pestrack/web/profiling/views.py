@@ -267,15 +267,12 @@ def monitoring(request):
     shift = monitor.input_shift(act.model, list(estimates.values_list("inputs", flat=True)), act.settings)
     for s in shift:
         s["label"] = act.settings.label(s["input"], _lang())
-    drift, drift_error = None, None
-    from pestrack.profiling import data as profiling_data
-    from pestrack.profiling.settings import ProfilingError
+    drift, drift_error, computed = None, None, None
     from pestrack.web.evaluation.views import analytics_dir
 
-    try:
-        data = profiling_data.load(analytics_dir(), act.settings)
-        profiling_data.check_compatible(data, act.model.meta["profile"], act.model.meta["schema_version"])
-        drift = monitor.group_drift(act.model, data, act.settings)
+    try:  # computed once per model and version of the tables, then read back
+        computed = live.group_drift(act, analytics_dir())
+        drift = computed.result
     except ProfilingError as exc:
         drift_error = str(exc)
     warnings = [
@@ -307,6 +304,7 @@ def monitoring(request):
             "shift": shift,
             "drift": drift,
             "drift_error": drift_error,
+            "computed": computed,
             "warnings": warnings,
             "model": act.model.meta,
             "smallest": SMALLEST,

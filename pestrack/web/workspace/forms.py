@@ -57,6 +57,8 @@ def _enrolment_values(enrolment: Enrolment, data: dict) -> dict:
         "exit_reason",
         "decision_reference",
         "decision_date",
+        "last_worked",
+        "never_worked",
     )
     return {**{n: _value(enrolment, n) for n in names}, **data}
 
@@ -100,6 +102,8 @@ class EnrolForm(_EnrolmentPart):
             "start_date",
             "decision_reference",
             "decision_date",
+            "last_worked",
+            "never_worked",
             "caseworker",
             "second_caseworker",
         ]
@@ -114,8 +118,11 @@ class EnrolForm(_EnrolmentPart):
             "start_date": _("Start date"),
             "decision_reference": _("Decision reference"),
             "decision_date": _("Decision date"),
+            "last_worked": _("Last in work"),
+            "never_worked": _("Has never worked"),
         }
         help_texts = {
+            "last_worked": _("When the person last worked, as they tell it (the month is enough: give its first day)."),
             "referring_unit": _("The district or unit that referred the person."),
             "decision_reference": _(
                 "The Social Services Act decision, when the target group or entry route requires one."
