@@ -12,8 +12,6 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from pestrack.indicators.compute import Result
 from pestrack.indicators.definitions import Indicator
 from pestrack.indicators.disclosure import threshold
@@ -146,18 +144,8 @@ def build(
 
 
 def revisions(data: Path, month: str, known_on: dt.date) -> dict[str, int]:
-    """The month's events as known on ``known_on``: how many, how many arrived late, how many
-    were corrected (have a version after the first)."""
-    p = lmi.periods(month, month)[0]
-    rows = pq.read_table(
-        Path(data) / "contract_events.parquet",
-        columns=["event_id", "version", "known_date", "superseded_date", "flag"],
-        filters=[("event_date", ">=", p.start), ("event_date", "<=", p.end), ("known_date", "<=", known_on)],
-    ).to_pylist()
-    events = {r["event_id"] for r in rows}
-    late = {r["event_id"] for r in rows if r["flag"] == "late"}
-    corrected = {r["event_id"] for r in rows if r["version"] > 1}
-    return {"events": len(events), "late": len(late), "corrected": len(corrected)}
+    """The month's revision note (``lmi.revisions``)."""
+    return lmi.revisions(data, lmi.periods(month, month)[0], known_on)
 
 
 def _label(b: Bulletin, breakdown: str, code: str, lang: str) -> str:
@@ -166,7 +154,8 @@ def _label(b: Bulletin, breakdown: str, code: str, lang: str) -> str:
     return f"{code} {name}" if breakdown == "sector" else name
 
 
-def _show(value, lang: str) -> str:
+def show(value, lang: str) -> str:
+    """A published value as printed: a number in the language's format, a marker as it is, – for none."""
     if value is None:
         return "–"
     if isinstance(value, str):
@@ -199,7 +188,7 @@ def _chart_svg(b: Bulletin, lang: str) -> str:
             out.append(
                 f'<rect x="{x + 4 + j * (bar - 8) / 2:.1f}" y="{height - hgt:.1f}" width="{(bar - 8) / 2:.1f}" '
                 f'height="{hgt:.1f}" fill="{colour}"><title>{escape(_month_name(m, lang))}: '
-                f"{escape(t['hires' if j == 0 else 'terminations'])} {escape(_show(v, lang))}</title></rect>"
+                f"{escape(t['hires' if j == 0 else 'terminations'])} {escape(show(v, lang))}</title></rect>"
             )
         out.append(
             f'<text x="{x + bar / 2:.1f}" y="{height + 15}" font-size="11" text-anchor="middle">{m[5:]}/{m[2:4]}</text>'
@@ -230,8 +219,8 @@ def render_html(b: Bulletin, lang: str = "sv") -> str:
     for i in SHOWN:
         before = b.value(i, year_before) if (i, year_before, "total", None) in b.results else t["not_covered"]
         out.append(
-            f'<tr><th scope="row">{name(i)}</th><td class="n">{escape(_show(b.value(i, b.month), lang))}</td>'
-            f'<td class="n">{escape(_show(before, lang))}</td></tr>'
+            f'<tr><th scope="row">{name(i)}</th><td class="n">{escape(show(b.value(i, b.month), lang))}</td>'
+            f'<td class="n">{escape(show(before, lang))}</td></tr>'
         )
     out.append("</table>")
     out.append(f"<h2>{escape(t['chart'])}</h2>{_chart_svg(b, lang)}")
@@ -241,7 +230,7 @@ def render_html(b: Bulletin, lang: str = "sv") -> str:
         out.append("</tr>")
         for code in b.categories[breakdown]:
             out.append(f'<tr><th scope="row">{escape(_label(b, breakdown, code, lang))}</th>')
-            out += [f'<td class="n">{escape(_show(b.value(i, b.month, breakdown, code), lang))}</td>' for i in SHOWN]
+            out += [f'<td class="n">{escape(show(b.value(i, b.month, breakdown, code), lang))}</td>' for i in SHOWN]
             out.append("</tr>")
         out.append("</table>")
     out.append(f"<h2>{t['definition']}</h2><dl>")
@@ -290,7 +279,7 @@ def write_pdf(b: Bulletin, out, lang: str = "sv") -> None:
     rows = [[t["figure"], _month_name(b.month, lang), t["year_before"]]]
     for i in SHOWN:
         before = b.value(i, year_before) if (i, year_before, "total", None) in b.results else t["not_covered"]
-        rows.append([(name(i), "cell"), (_show(b.value(i, b.month), lang), "num"), (_show(before, lang), "num")])
+        rows.append([(name(i), "cell"), (show(b.value(i, b.month), lang), "num"), (show(before, lang), "num")])
     story.append(grid(rows, [width * 0.5, width * 0.25, width * 0.25]))
     story.append(p(t["chart"], "h", "H2"))
     drawing = Drawing(width, 150)
@@ -312,7 +301,7 @@ def write_pdf(b: Bulletin, out, lang: str = "sv") -> None:
             rows.append(
                 [
                     (_label(b, breakdown, code, lang), "cell"),
-                    *((_show(b.value(i, b.month, breakdown, code), lang), "num") for i in SHOWN),
+                    *((show(b.value(i, b.month, breakdown, code), lang), "num") for i in SHOWN),
                 ]
             )
         story.append(grid(rows, [width * 0.3] + [width * 0.14] * len(SHOWN)))

@@ -65,3 +65,45 @@ def public(release: dt.date) -> list[Result]:
     """The figures as published: suppressed and rounded (the public tier)."""
     profile = settings.PESTRACK_PROFILE
     return lmi.public(figures(release), threshold(profile, settings.PESTRACK_SUPPRESS_BELOW), lmi.rounding(profile))
+
+
+def period_labels(release: dt.date) -> list[str]:
+    """The periods a dashboard offers on a release: its months, quarters and years, newest first."""
+    first, last = months(release)
+    return [p.label for p in reversed(lmi.periods(first, last))]
+
+
+def categories(release: dt.date) -> dict[str, list[str]]:
+    """The values each filter offers: the categories the release's figures have."""
+    out: dict[str, set[str]] = {f: set() for f in lmi.FILTERS}
+    for r in figures(release):
+        if r.breakdown in out and r.breakdown_value:
+            out[r.breakdown].add(r.breakdown_value)
+    return {f: sorted(v) for f, v in out.items()}
+
+
+@functools.lru_cache(maxsize=64)
+def _dashboard(path: str, stamp: float, release: dt.date, label: str, filters: tuple) -> tuple[Result, ...]:
+    return tuple(lmi.dashboard_in(Path(path), label, dict(filters), known_on=release))
+
+
+def dashboard(release: dt.date, label: str, filters: dict[str, str]) -> list[Result]:
+    """One period's figures under the filters, unrounded and unsuppressed (lmi.dashboard)."""
+    path = folder()
+    stamp = (path / "contract_events.parquet").stat().st_mtime
+    return list(_dashboard(str(path), stamp, release, label, tuple(sorted(filters.items()))))
+
+
+def published(results: list[Result]) -> list[Result]:
+    """The public tier: suppressed and rounded."""
+    profile = settings.PESTRACK_PROFILE
+    return lmi.public(results, threshold(profile, settings.PESTRACK_SUPPRESS_BELOW), lmi.rounding(profile))
+
+
+def for_partners(results: list[Result]) -> list[Result]:
+    """The partners' tier: the same suppression of small counts, but not rounded."""
+    return lmi.public(results, threshold(settings.PESTRACK_PROFILE, settings.PESTRACK_SUPPRESS_BELOW), 0)
+
+
+def revisions(release: dt.date, label: str) -> dict[str, int]:
+    return lmi.revisions(folder(), lmi.period(label), release)
