@@ -143,17 +143,31 @@ def durability_cmd(
     participants: Path = typer.Option(..., "--participants", help="Folder of the PES analytics tables (exits, …)"),
     known_on: str = typer.Option(..., "--known-on", help="Knowledge date YYYY-MM-DD"),
     out: Path = typer.Option(..., "--out", help="CSV file to write"),
+    compare: list[str] = typer.Option(
+        [], "--compare", help="A measure whose exits to work are compared with a matched group (repeatable)"
+    ),
+    horizon: int = typer.Option(12, "--horizon", help="Months after the exit for --compare"),
 ):
-    """Durability of work after a PES exit, the first employment's survival and the pathways."""
+    """Durability of work after a PES exit, the first employment's survival and the pathways; with
+    --compare, the same for a matched comparison group (pestrack evaluate's matching)."""
     import csv
 
+    from pestrack.evaluation.data import EvaluationError
     from pestrack.lmi import durability
     from pestrack.records.spreadsheet import safe_row
 
     try:
         day = dt.date.fromisoformat(known_on)
         rows = durability.table(data, participants, day)
-    except (ValueError, FileNotFoundError) as exc:
+        for c in comparisons(data, participants, day, compare, horizon):
+            rows += [
+                ("compared_measure", c["horizon"], "measure", c["measure"], c["treated"], c["n_treated"]),
+                ("compared_matched", c["horizon"], "measure", c["measure"], c["matched"], c["n_control"]),
+                ("compared_difference", c["horizon"], "measure", c["measure"], c["difference"], c["n_treated"]),
+                ("compared_difference_low", c["horizon"], "measure", c["measure"], c["low"], None),
+                ("compared_difference_high", c["horizon"], "measure", c["measure"], c["high"], None),
+            ]
+    except (ValueError, FileNotFoundError, EvaluationError) as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2)
     with open(out, "w", newline="", encoding="utf-8") as f:
@@ -166,6 +180,50 @@ def durability_cmd(
     )
 
 
+def comparisons(data: Path, participants: Path, known_on: dt.date, measures: list[str], horizon: int) -> list[dict]:
+    """For each measure: of the exits to work, the share in work ``horizon`` months later among those
+    who took part in the measure and among a matched comparison group who did not (propensity-score
+    matching of pestrack.evaluation on the enrolments' covariates), the difference in percentage
+    points with its 95 % interval. The outcome is from the contract events (lmi.durability.outcomes)."""
+    from pestrack.evaluation.run import run_evaluation
+    from pestrack.lmi import durability
+
+    if horizon not in durability.HORIZONS:
+        raise ValueError(f"--horizon must be one of {', '.join(map(str, durability.HORIZONS))}, not {horizon}")
+    if not measures:
+        return []
+    outcomes = durability.outcomes(data, participants, known_on)
+    out = []
+    for measure in measures:
+        r = run_evaluation(
+            data=None,
+            measure=measure,
+            analytics=participants,
+            treatment=None,
+            outcome=f"employed_{horizon}m",
+            covariates=[],
+            exact=[],
+            pre_outcome=None,
+            missing=None,
+            outcomes=outcomes,
+            method="psm",
+        )
+        out.append(
+            {
+                "measure": measure,
+                "horizon": horizon,
+                "treated": 100 * r.treated_mean,
+                "matched": 100 * r.control_mean,
+                "difference": 100 * r.att,
+                "low": 100 * r.ci_low,
+                "high": 100 * r.ci_high,
+                "n_treated": r.n_treated,
+                "n_control": r.n_control,
+            }
+        )
+    return out
+
+
 @app.command("bulletin")
 def bulletin_cmd(
     month: str = typer.Option(..., "--month", help="The month, YYYY-MM"),
@@ -175,9 +233,17 @@ def bulletin_cmd(
     known_on: str = typer.Option(None, "--known-on", help="Knowledge date YYYY-MM-DD (default: the data's last day)"),
     out: Path = typer.Option(..., "--out", help="File to write"),
     profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder"),
+    participants: Path = typer.Option(
+        None, "--participants", help="Folder of the PES analytics tables: adds the durability of exits to work"
+    ),
+    compare: list[str] = typer.Option(
+        [], "--compare", help="With --participants: a measure whose exits are compared with a matched group"
+    ),
+    horizon: int = typer.Option(12, "--horizon", help="Months after the exit for --compare"),
 ):
     """The monthly labour-market bulletin: the month's published figures with definitions, source,
-    knowledge date and revision note (docs/lmi.md)."""
+    knowledge date and revision note (docs/lmi.md); with --participants, the durability of work after
+    a PES exit and, with --compare, whether a measure's exits last longer than a matched group's."""
     from pestrack.reports import lmi, lmi_bulletin
 
     if fmt not in ("html", "pdf") or lang not in ("sv", "en"):
@@ -193,7 +259,16 @@ def bulletin_cmd(
     try:
         with runner:
             bulletin = lmi_bulletin.build(runner, data, month, profile, known_on=day)
-    except lmi.OutsideData as exc:
+        if participants is not None:
+            from pestrack.lmi import durability
+
+            bulletin.durability = [
+                (s.horizon, s.exits, s.employed)
+                for s in durability.durability(data, participants, bulletin.known_on)
+                if s.breakdown == "total"
+            ]
+            bulletin.comparisons = comparisons(data, participants, bulletin.known_on, compare, horizon)
+    except (lmi.OutsideData, ValueError, FileNotFoundError) as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2)
     if fmt == "html":
