@@ -148,3 +148,43 @@ def test_the_partners_tier_gives_suppressed_unrounded_extracts_to_partners_only_
     assert log_entries(object_type="lmi", action="export", actor="pia").count() == 2
     login("ali")  # analysts see the partners' tier too
     assert client.get("/lmi/partners/").status_code == 200
+
+
+def test_the_dashboard_shows_how_long_work_lasts_after_an_exit_when_the_pes_tables_are_there(
+    client, settings, tmp_path, world
+):
+    import datetime as dt
+
+    from pestrack.lmi import durability
+    from tests.indicators.conftest import write_table
+
+    pes, folder = tmp_path / "pes", tmp_path / "lmi"
+    exits = [
+        {
+            "enrolment_id": i,
+            "person_key": f"P{i}",
+            "sex": "woman",
+            "exit_date": dt.date(2022, 1 + i % 6, 10),
+            "exit_outcome": "work",
+        }
+        for i in range(1, 41)
+    ]
+    write_table(pes, "exits", exits)
+    write_table(
+        pes, "participations", [{"enrolment_id": i, "person_key": f"P{i}", "measure": "ips"} for i in range(1, 41)]
+    )
+    write_table(pes, "enrolments", [{"enrolment_id": 99, "person_key": "P99"}])
+    synth.write(folder, "stockholm", [2022, 2023], scale=0.003, seed=2, participants=pes)
+    settings.PESTRACK_LMI_DIR, settings.PESTRACK_ANALYTICS_DIR = folder, pes
+    page = client.get("/lmi/dashboard/?period=2023", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Durability: in work after an exit to work" in page and "All exits to work" in page
+    three = next(
+        s
+        for s in durability.durability(folder, pes, dt.date(2023, 12, 31))
+        if s.horizon == 3 and s.breakdown == "total"
+    )
+    assert three.exits == 40
+    assert f'<td class="num">40</td><td class="num">{three.share:.1f} %</td>' in page
+    settings.PESTRACK_ANALYTICS_DIR = None
+    (pes / "exits.parquet").rename(pes / "gone.parquet")
+    assert "not set up on this server" in client.get("/lmi/dashboard/", HTTP_ACCEPT_LANGUAGE="en").content.decode()

@@ -107,3 +107,29 @@ def for_partners(results: list[Result]) -> list[Result]:
 
 def revisions(release: dt.date, label: str) -> dict[str, int]:
     return lmi.revisions(folder(), lmi.period(label), release)
+
+
+def participants() -> Path | None:
+    """The PES analytics tables the durability is linked to: PESTRACK_ANALYTICS_DIR, else the
+    contract-event folder itself, whichever holds ``exits.parquet``; None when neither does."""
+    for candidate in (settings.PESTRACK_ANALYTICS_DIR, settings.PESTRACK_LMI_DIR):
+        if candidate and (Path(candidate) / "exits.parquet").exists():
+            return Path(candidate)
+    return None
+
+
+@functools.lru_cache(maxsize=8)
+def _durability(path: str, pes: str, stamp: float, release: dt.date) -> tuple:
+    from pestrack.lmi import durability
+
+    return tuple(durability.durability(Path(path), Path(pes), release))
+
+
+def durability(release: dt.date) -> list:
+    """The durability of exits to work as known on the release (lmi.durability), or [] without PES tables."""
+    pes = participants()
+    if pes is None:
+        return []
+    path = folder()
+    stamp = max((path / "positions.parquet").stat().st_mtime, (pes / "exits.parquet").stat().st_mtime)
+    return list(_durability(str(path), str(pes), stamp, release))

@@ -34,6 +34,7 @@ from pestrack.records.codes import classifications
 from pestrack.records.org.models import Role
 from pestrack.records.spreadsheet import safe_row
 from pestrack.reports import lmi, lmi_bulletin
+from pestrack.reports.formatting import number
 from pestrack.reports.writers import CONTENT_TYPES
 from pestrack.web.lmi import data
 
@@ -352,6 +353,7 @@ def dashboard(request):
                 for name, values in data.categories(day).items()
             ],
             "tables": _tables(results, lang),
+            "durability": _durability(day, lang),
             "revisions": data.revisions(day, label),
             "below": threshold(settings.PESTRACK_PROFILE, settings.PESTRACK_SUPPRESS_BELOW),
             "step": lmi.rounding(settings.PESTRACK_PROFILE),
@@ -365,6 +367,29 @@ def _refuse(request, roles, what: str, reason: str):
         return None
     log.record_for_user(request.user, "denied", source=access.client_address(request), object_type="lmi", detail=what)
     return render(request, "lmi/unavailable.html", {"reason": reason}, status=403)
+
+
+def _durability(release: dt.date, lang: str) -> dict:
+    """The durability section: the share in work at each horizon, in total and by measure; a share of
+    fewer exits than the threshold withheld, the counts rounded as every published count."""
+    below = threshold(settings.PESTRACK_PROFILE, settings.PESTRACK_SUPPRESS_BELOW)
+    step = lmi.rounding(settings.PESTRACK_PROFILE)
+
+    def cell(s) -> tuple[str, str]:
+        if not s.exits:
+            return "0", "–"
+        if s.exits < below:
+            return f"<{below}", ".."
+        return lmi_bulletin.show(lmi.rounded(s.exits, step), lang), number(s.share, 1, lang) + " %"
+
+    shares = data.durability(release)
+    horizons = sorted({s.horizon for s in shares})
+    rows: dict[str, list] = {}
+    for s in shares:
+        if s.breakdown in ("total", "measure"):
+            name = str(_("All exits to work")) if s.breakdown == "total" else s.value or ""
+            rows.setdefault(name, []).append(cell(s))
+    return {"configured": data.participants() is not None, "horizons": horizons, "rows": list(rows.items())}
 
 
 CROSS_COLUMNS = ("filter", "filter_value", *lmi.CSV_COLUMNS)
