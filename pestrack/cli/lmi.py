@@ -180,6 +180,46 @@ def durability_cmd(
     )
 
 
+@app.command("shortages")
+def shortages_cmd(
+    registers: Path = typer.Option(
+        ..., "--registers", help="Folder with the vacancies, jobseeker_occupations and course_results tables"
+    ),
+    first: str = typer.Option(..., "--from", help="First month, YYYY-MM"),
+    last: str = typer.Option(..., "--to", help="Last month, YYYY-MM"),
+    out: Path = typer.Option(..., "--out", help="CSV file to write"),
+    data: Path = typer.Option(None, "--data", help="Folder of the contract-event tables (adds the hires)"),
+    known_on: str = typer.Option(None, "--known-on", help="Knowledge date of the contract events YYYY-MM-DD"),
+    profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder"),
+):
+    """Shortages by occupation group: positions on offer against job-seekers seeking the occupation,
+    and whether the training bought for it meets the gap (docs/lmi.md, "Shortages")."""
+    import csv
+
+    from pestrack.lmi import shortages
+    from pestrack.records.spreadsheet import safe_row
+    from pestrack.reports import lmi
+
+    try:
+        ps = lmi.periods(first, last)
+        start, end = ps[0].start, max(p.end for p in ps)
+        day = dt.date.fromisoformat(known_on) if known_on else None
+        rows = shortages.shortages(registers, start, end, data=data, known_on=day, profile=profile)
+    except (ValueError, FileNotFoundError) as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2)
+    with open(out, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(shortages.CSV_COLUMNS)
+        for r in shortages.csv_rows(rows):
+            w.writerow(safe_row(["" if v is None else v for v in r]))
+    unmet = [r.group for r in rows if r.verdict == "not_met"]
+    console.print(
+        f"{len(rows)} occupation groups, {start.isoformat()} to {end.isoformat()}, written to {out}; "
+        f"training does not meet the shortage in: {', '.join(unmet) or 'none'}"
+    )
+
+
 def comparisons(data: Path, participants: Path, known_on: dt.date, measures: list[str], horizon: int) -> list[dict]:
     """For each measure: of the exits to work, the share in work ``horizon`` months later among those
     who took part in the measure and among a matched comparison group who did not (propensity-score

@@ -188,3 +188,18 @@ def test_the_dashboard_shows_how_long_work_lasts_after_an_exit_when_the_pes_tabl
     settings.PESTRACK_ANALYTICS_DIR = None
     (pes / "exits.parquet").rename(pes / "gone.parquet")
     assert "not set up on this server" in client.get("/lmi/dashboard/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_the_dashboard_says_where_training_does_not_meet_a_shortage(client, observatory, settings, tmp_path):
+    from tests.lmi.test_shortages import registers as make_registers
+
+    settings.PESTRACK_ANALYTICS_DIR = make_registers.__wrapped__(tmp_path)
+    page = client.get("/lmi/dashboard/?period=2023", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Shortages: where training does not meet demand" in page
+    section = page[page.index('id="shortages"') :]
+    care = section[section.index("5 Service, care and shop sales workers") :].split("</tr>")[0]
+    # 10 positions, 3 job-seekers (fewer than 5: suppressed), 1 course passed: the gap of 7 is not met
+    assert '<td class="num">10</td><td class="num">&lt;5</td>' in care
+    assert "<strong>training does not meet the gap</strong>" in care
+    sv = client.get("/lmi/dashboard/?period=2023", HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert "utbildningen täcker inte gapet" in sv

@@ -133,3 +133,25 @@ def durability(release: dt.date) -> list:
     path = folder()
     stamp = max((path / "positions.parquet").stat().st_mtime, (pes / "exits.parquet").stat().st_mtime)
     return list(_durability(str(path), str(pes), stamp, release))
+
+
+def registers() -> Path | None:
+    """The folder of the shortages' register tables (vacancies, jobseeker_occupations, course_results):
+    PESTRACK_ANALYTICS_DIR, else the contract-event folder, whichever holds ``vacancies.parquet``."""
+    for candidate in (settings.PESTRACK_ANALYTICS_DIR, settings.PESTRACK_LMI_DIR):
+        if candidate and (Path(candidate) / "vacancies.parquet").exists():
+            return Path(candidate)
+    return None
+
+
+def shortages(release: dt.date, label: str) -> list:
+    """The shortages by occupation group in the period (lmi.shortages), or [] without the registers."""
+    from pestrack.lmi import shortages as lmi_shortages
+
+    folder_ = registers()
+    if folder_ is None:
+        return []
+    p = lmi.period(label)
+    return lmi_shortages.shortages(
+        folder_, p.start, p.end, data=folder(), known_on=release, profile=settings.PESTRACK_PROFILE
+    )

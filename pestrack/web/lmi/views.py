@@ -354,6 +354,7 @@ def dashboard(request):
             ],
             "tables": _tables(results, lang),
             "durability": _durability(day, lang),
+            "shortages": _shortages(day, label, lang),
             "revisions": data.revisions(day, label),
             "below": threshold(settings.PESTRACK_PROFILE, settings.PESTRACK_SUPPRESS_BELOW),
             "step": lmi.rounding(settings.PESTRACK_PROFILE),
@@ -390,6 +391,46 @@ def _durability(release: dt.date, lang: str) -> dict:
             name = str(_("All exits to work")) if s.breakdown == "total" else s.value or ""
             rows.setdefault(name, []).append(cell(s))
     return {"configured": data.participants() is not None, "horizons": horizons, "rows": list(rows.items())}
+
+
+VERDICTS = {
+    "no_shortage": gettext_lazy("no shortage"),
+    "met": gettext_lazy("training meets the gap"),
+    "not_met": gettext_lazy("training does not meet the gap"),
+    None: gettext_lazy("no course results"),
+}
+
+
+def _shortages(release: dt.date, label: str, lang: str) -> dict:
+    """The shortages section: per occupation group the counts as published (suppressed, rounded) and
+    the verdict, which is worked out on the exact counts."""
+    below = threshold(settings.PESTRACK_PROFILE, settings.PESTRACK_SUPPRESS_BELOW)
+    step = lmi.rounding(settings.PESTRACK_PROFILE)
+    codes = classifications.load(settings.PESTRACK_PROFILE)
+
+    def shown(n: int | None) -> str:
+        if n is None:
+            return "–"
+        if 0 < n < below:
+            return f"<{below}"
+        return lmi_bulletin.show(lmi.rounded(n, step), lang)
+
+    rows = [
+        {
+            "group": _code_label(codes, "occupation_group", r.group, lang),
+            "cells": [
+                shown(r.vacancies),
+                shown(r.job_seekers),
+                shown(r.hires),
+                shown(r.training_started),
+                shown(r.training_passed),
+            ],
+            "verdict": VERDICTS[r.verdict],
+            "unmet": r.verdict == "not_met",
+        }
+        for r in data.shortages(release, label)
+    ]
+    return {"configured": data.registers() is not None, "rows": rows}
 
 
 CROSS_COLUMNS = ("filter", "filter_value", *lmi.CSV_COLUMNS)
