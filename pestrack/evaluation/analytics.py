@@ -103,7 +103,7 @@ def measure_table(
                 f'SELECT e.enrolment_id, {treated}, o."{outcome}", {cols} FROM enrolments e '
                 "JOIN outcomes o ON o.enrolment_id = e.enrolment_id ORDER BY e.enrolment_id"
             )
-            params = {"measure": measure}
+            params: dict[str, str | int] = {"measure": measure}
         elif match:
             kind, months = match.group(1), int(match.group(2))
             sql = (
