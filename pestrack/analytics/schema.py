@@ -425,7 +425,52 @@ LMI_TABLES = (
         lmi=True,
     ),
 )
-TABLES = TABLES + LMI_TABLES
+# The shortages analysis of the labour-market observatory (docs/lmi.md, "Shortages"): register files
+# keyed by the SSYK 2012 occupation, imported with ``pestrack analytics import`` like the course results.
+LMI_REGISTERS = (
+    Table(
+        "vacancies",
+        "one row per vacancy on offer: a job board's or the employment service's advertisement, or one "
+        "of the places of the employer pages (source place)",
+        (
+            _c("vacancy_id", S, "The vacancy's id in its source", False),
+            _c(
+                "source",
+                S,
+                "Where it was advertised: a job board, the employment service or a place",
+                False,
+                ("job_board", "employment_service", "place"),
+            ),
+            _c("occupation", S, "SSYK 2012 code of the occupation (4 digits; the first is the major group)", False),
+            _c("municipality", S, "Municipality code of the workplace (kommunkod)"),
+            _c("positions", I32, "Positions on offer", False),
+            _c("published_date", D, "First day it was open", False),
+            _c("last_date", D, "Last day to apply; empty while open"),
+        ),
+        sort_key=("occupation", "published_date"),
+        register=True,
+        lmi=True,
+    ),
+    Table(
+        "jobseeker_occupations",
+        "one row per job-seeker and occupation they seek (sökt yrke) while registered",
+        (
+            _c(
+                "person_key",
+                S,
+                "Pseudonymous person id (the register file's identity number, pseudonymised on import)",
+                False,
+            ),
+            _c("occupation", S, "SSYK 2012 code of the occupation sought (4 digits)", False),
+            _c("from_date", D, "First day the occupation was sought", False),
+            _c("to_date", D, "Last day; empty while sought"),
+        ),
+        sort_key=("occupation", "from_date"),
+        register=True,
+        lmi=True,
+    ),
+)
+TABLES = TABLES + LMI_TABLES + LMI_REGISTERS
 RECORD_TABLES = tuple(t for t in TABLES if not t.register and not t.lmi)  # what ``pestrack analytics extract`` derives
 
 BY_NAME = {t.name: t for t in TABLES}

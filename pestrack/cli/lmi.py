@@ -149,17 +149,31 @@ def durability_cmd(
     participants: Path = typer.Option(..., "--participants", help="Folder of the PES analytics tables (exits, …)"),
     known_on: str = typer.Option(..., "--known-on", help="Knowledge date YYYY-MM-DD"),
     out: Path = typer.Option(..., "--out", help="CSV file to write"),
+    compare: list[str] = typer.Option(
+        [], "--compare", help="A measure whose exits to work are compared with a matched group (repeatable)"
+    ),
+    horizon: int = typer.Option(12, "--horizon", help="Months after the exit for --compare"),
 ):
-    """Durability of work after a PES exit, the first employment's survival and the pathways."""
+    """Durability of work after a PES exit, the first employment's survival and the pathways; with
+    --compare, the same for a matched comparison group (pestrack evaluate's matching)."""
     import csv
 
+    from pestrack.evaluation.data import EvaluationError
     from pestrack.lmi import durability
     from pestrack.records.spreadsheet import safe_row
 
     try:
         day = dt.date.fromisoformat(known_on)
         rows = durability.table(data, participants, day)
-    except (ValueError, FileNotFoundError) as exc:
+        for c in comparisons(data, participants, day, compare, horizon):
+            rows += [
+                ("compared_measure", c["horizon"], "measure", c["measure"], c["treated"], c["n_treated"]),
+                ("compared_matched", c["horizon"], "measure", c["measure"], c["matched"], c["n_control"]),
+                ("compared_difference", c["horizon"], "measure", c["measure"], c["difference"], c["n_treated"]),
+                ("compared_difference_low", c["horizon"], "measure", c["measure"], c["low"], None),
+                ("compared_difference_high", c["horizon"], "measure", c["measure"], c["high"], None),
+            ]
+    except (ValueError, FileNotFoundError, EvaluationError) as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2)
     with open(out, "w", newline="", encoding="utf-8") as f:
@@ -170,6 +184,92 @@ def durability_cmd(
     console.print(
         f"{len(rows)} rows of durability, survival and pathways as known on {day.isoformat()} written to {out}"
     )
+
+
+@app.command("shortages")
+def shortages_cmd(
+    registers: Path = typer.Option(
+        ..., "--registers", help="Folder with the vacancies, jobseeker_occupations and course_results tables"
+    ),
+    first: str = typer.Option(..., "--from", help="First month, YYYY-MM"),
+    last: str = typer.Option(..., "--to", help="Last month, YYYY-MM"),
+    out: Path = typer.Option(..., "--out", help="CSV file to write"),
+    data: Path = typer.Option(None, "--data", help="Folder of the contract-event tables (adds the hires)"),
+    known_on: str = typer.Option(None, "--known-on", help="Knowledge date of the contract events YYYY-MM-DD"),
+    profile: str | None = typer.Option(
+        None, "--profile", help="Profile name or folder (default: PESTRACK_PROFILE, else profiles/DEFAULT)"
+    ),
+):
+    """Shortages by occupation group: positions on offer against job-seekers seeking the occupation,
+    and whether the training bought for it meets the gap (docs/lmi.md, "Shortages")."""
+    import csv
+
+    from pestrack.lmi import shortages
+    from pestrack.records.spreadsheet import safe_row
+    from pestrack.reports import lmi
+
+    try:
+        ps = lmi.periods(first, last)
+        start, end = ps[0].start, max(p.end for p in ps)
+        day = dt.date.fromisoformat(known_on) if known_on else None
+        rows = shortages.shortages(registers, start, end, data=data, known_on=day, profile=profile)
+    except (ValueError, FileNotFoundError) as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2)
+    with open(out, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(shortages.CSV_COLUMNS)
+        for r in shortages.csv_rows(rows):
+            w.writerow(safe_row(["" if v is None else v for v in r]))
+    unmet = [r.group for r in rows if r.verdict == "not_met"]
+    console.print(
+        f"{len(rows)} occupation groups, {start.isoformat()} to {end.isoformat()}, written to {out}; "
+        f"training does not meet the shortage in: {', '.join(unmet) or 'none'}"
+    )
+
+
+def comparisons(data: Path, participants: Path, known_on: dt.date, measures: list[str], horizon: int) -> list[dict]:
+    """For each measure: of the exits to work, the share in work ``horizon`` months later among those
+    who took part in the measure and among a matched comparison group who did not (propensity-score
+    matching of pestrack.evaluation on the enrolments' covariates), the difference in percentage
+    points with its 95 % interval. The outcome is from the contract events (lmi.durability.outcomes)."""
+    from pestrack.evaluation.run import run_evaluation
+    from pestrack.lmi import durability
+
+    if horizon not in durability.HORIZONS:
+        raise ValueError(f"--horizon must be one of {', '.join(map(str, durability.HORIZONS))}, not {horizon}")
+    if not measures:
+        return []
+    outcomes = durability.outcomes(data, participants, known_on)
+    out = []
+    for measure in measures:
+        r = run_evaluation(
+            data=None,
+            measure=measure,
+            analytics=participants,
+            treatment=None,
+            outcome=f"employed_{horizon}m",
+            covariates=[],
+            exact=[],
+            pre_outcome=None,
+            missing=None,
+            outcomes=outcomes,
+            method="psm",
+        )
+        out.append(
+            {
+                "measure": measure,
+                "horizon": horizon,
+                "treated": 100 * r.treated_mean,
+                "matched": 100 * r.control_mean,
+                "difference": 100 * r.att,
+                "low": 100 * r.ci_low,
+                "high": 100 * r.ci_high,
+                "n_treated": r.n_treated,
+                "n_control": r.n_control,
+            }
+        )
+    return out
 
 
 @app.command("bulletin")
@@ -183,9 +283,17 @@ def bulletin_cmd(
     profile: str | None = typer.Option(
         None, "--profile", help="Profile name or folder (default: PESTRACK_PROFILE, else profiles/DEFAULT)"
     ),
+    participants: Path = typer.Option(
+        None, "--participants", help="Folder of the PES analytics tables: adds the durability of exits to work"
+    ),
+    compare: list[str] = typer.Option(
+        [], "--compare", help="With --participants: a measure whose exits are compared with a matched group"
+    ),
+    horizon: int = typer.Option(12, "--horizon", help="Months after the exit for --compare"),
 ):
     """The monthly labour-market bulletin: the month's published figures with definitions, source,
-    knowledge date and revision note (docs/lmi.md)."""
+    knowledge date and revision note (docs/lmi.md); with --participants, the durability of work after
+    a PES exit and, with --compare, whether a measure's exits last longer than a matched group's."""
     from pestrack.reports import lmi, lmi_bulletin
 
     if fmt not in ("html", "pdf") or lang not in ("sv", "en"):
@@ -201,7 +309,16 @@ def bulletin_cmd(
     try:
         with runner:
             bulletin = lmi_bulletin.build(runner, data, month, profile, known_on=day)
-    except lmi.OutsideData as exc:
+        if participants is not None:
+            from pestrack.lmi import durability
+
+            bulletin.durability = [
+                (s.horizon, s.exits, s.employed)
+                for s in durability.durability(data, participants, bulletin.known_on)
+                if s.breakdown == "total"
+            ]
+            bulletin.comparisons = comparisons(data, participants, bulletin.known_on, compare, horizon)
+    except (lmi.OutsideData, ValueError, FileNotFoundError) as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2)
     if fmt == "html":

@@ -50,14 +50,27 @@ def outcomes_help() -> str:
     )
 
 
-def measure_table(data: Path, measure: str, outcome: str, covariates: list[str] | None = None) -> pa.Table:
-    """The evaluation table for ``measure``: columns treated, the outcome and the covariates."""
+def measure_table(
+    data: Path, measure: str, outcome: str, covariates: list[str] | None = None, outcomes: pa.Table | None = None
+) -> pa.Table:
+    """The evaluation table for ``measure``: columns treated, the outcome and the covariates.
+
+    ``outcomes``: a table of outcomes measured elsewhere, one row per enrolment (``enrolment_id`` and
+    the ``outcome`` column; e.g. employment N months after an exit to work, from the contract events,
+    pestrack.lmi.durability.outcomes): the units are then its enrolments."""
     import duckdb
 
     data = Path(data)
-    if not FOLLOWUP.match(outcome) and outcome != "exit_work_or_studies":
+    if outcomes is not None:
+        if "enrolment_id" not in outcomes.column_names or outcome not in outcomes.column_names:
+            raise EvaluationError(f"the outcome table has no columns enrolment_id and {outcome!r}")
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", outcome):
+            raise EvaluationError(f"{outcome!r} is not an outcome name (lower-case letters, digits and _)")
+    elif not FOLLOWUP.match(outcome) and outcome != "exit_work_or_studies":
         raise EvaluationError(f"unknown outcome {outcome!r} for the analytics tables; use {outcomes_help()}")
-    needed = ["enrolments", "participations"] + (["followups"] if FOLLOWUP.match(outcome) else ["exits"])
+    needed = ["enrolments", "participations"]
+    if outcomes is None:
+        needed += ["followups"] if FOLLOWUP.match(outcome) else ["exits"]
     for name in needed:
         if not (data / f"{name}.parquet").exists():
             raise EvaluationError(f"{data}: no {name}.parquet (pestrack analytics extract --out {data})")
@@ -78,13 +91,20 @@ def measure_table(data: Path, measure: str, outcome: str, covariates: list[str] 
             raise EvaluationError(
                 f"no participations in measure {measure!r} in {data}; the measures are " + ", ".join(measures)
             )
-        match = FOLLOWUP.match(outcome)
+        match = None if outcomes is not None else FOLLOWUP.match(outcome)
         cols = ", ".join(f"e.{c}" for c in covariates)
         treated = (
             "EXISTS (SELECT 1 FROM participations p WHERE p.enrolment_id = e.enrolment_id "
             "AND p.measure = $measure) AS treated"
         )
-        if match:
+        if outcomes is not None:
+            con.register("outcomes", outcomes.select(["enrolment_id", outcome]))
+            sql = (
+                f'SELECT e.enrolment_id, {treated}, o."{outcome}", {cols} FROM enrolments e '
+                "JOIN outcomes o ON o.enrolment_id = e.enrolment_id ORDER BY e.enrolment_id"
+            )
+            params: dict[str, str | int] = {"measure": measure}
+        elif match:
             kind, months = match.group(1), int(match.group(2))
             sql = (
                 f"SELECT e.enrolment_id, {treated}, {FOLLOWUP_SQL[kind]} AS {outcome}, {cols} FROM enrolments e "

@@ -20,9 +20,11 @@ def run_evaluation(
     exact: list[str],
     pre_outcome: str | None,
     missing: str | None,
+    outcomes=None,
     **options,
 ):
-    """Load the data (a file, or the analytics tables for a measure) and estimate. Returns the Result."""
+    """Load the data (a file, or the analytics tables for a measure) and estimate. Returns the Result.
+    ``outcomes``: with a measure, a table of outcomes measured elsewhere (analytics.measure_table)."""
     from pestrack.evaluation import analytics as from_analytics
     from pestrack.evaluation.data import EvaluationError, load, prepare
     from pestrack.evaluation.estimators import evaluate
@@ -47,7 +49,7 @@ def run_evaluation(
             raise EvaluationError(
                 "--pre-outcome is for --data files: the analytics tables have no outcome before the measure"
             )
-        table = from_analytics.measure_table(analytics, measure, outcome, covariates or None)
+        table = from_analytics.measure_table(analytics, measure, outcome, covariates or None, outcomes=outcomes)
         cov = covariates or from_analytics.DEFAULT_COVARIATES
         # follow-ups with an unknown status are common in register data: dropped and counted by default
         ds = prepare(

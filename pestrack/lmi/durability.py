@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 HORIZONS = (3, 6, 12, 24, 36)
 BREAKDOWNS = ("measure", "target_group", "sex")
@@ -92,6 +93,23 @@ def durability(data: Path, participants: Path, known_on: dt.date) -> list[Share]
         rows.sort(key=lambda r: (order[r[0]], r[1] or ""))
         out += [Share(h, b, v, int(n), int(e)) for b, v, n, e in rows]
     return out
+
+
+def outcomes(data: Path, participants: Path, known_on: dt.date) -> pa.Table:
+    """One row per exit to work (``enrolment_id``) with ``employed_Nm`` for every horizon N: in a
+    position N months after the exit date, empty when that date lies after the knowledge date. The
+    outcome a comparison with a matched group (pestrack.evaluation) is asked about."""
+    con = _connect(Path(data), Path(participants), known_on)
+    day = known_on.isoformat()
+    columns = ", ".join(
+        f"""CASE WHEN {_at(h)} > DATE '{day}' THEN NULL ELSE EXISTS (SELECT 1 FROM known_positions p
+              WHERE p.person_key = e.person_key AND p.start_date <= {_at(h)}
+              AND (p.end_date IS NULL OR p.end_date > {_at(h)})) END AS employed_{h}m"""
+        for h in HORIZONS
+    )
+    return con.sql(
+        f"SELECT enrolment_id, {columns} FROM exits e WHERE exit_outcome = 'work' ORDER BY enrolment_id"
+    ).to_arrow_table()
 
 
 def survival(data: Path, participants: Path, known_on: dt.date, months: int = 36) -> list[tuple[int, float, int]]:

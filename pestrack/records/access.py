@@ -372,6 +372,10 @@ def person_for_key(user, key: str, *, source: str = "") -> Person:
 # The access log (loggkontroll): only the data protection officer reviews it, on the log-review page
 # and through its export. Every use of either is logged, a refusal too.
 LOG_REVIEW_ROLES = (Role.DPO,)
+# the labour-market observatory's tiers (docs/lmi.md): the public sees published figures; partners
+# extracts of more detail (suppressed, not rounded; cross-tabulated); analysts also the micro-data
+LMI_PARTNER_ROLES = (Role.PARTNER, Role.ANALYST)
+LMI_ANALYST_ROLES = (Role.ANALYST,)
 
 
 def require_log_review(user, *, what: str = "access log", source: str = "") -> None:

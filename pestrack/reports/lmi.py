@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import yaml
+from sqlglot import exp
 
 from pestrack.analytics.extract import read_manifest
 from pestrack.indicators.catalogue import profile_path
@@ -156,3 +157,80 @@ def figures_in(data: Path, first: str, last: str, *, known_on: dt.date | None = 
 
     with DuckDBEngine(data) as engine:
         return figures(engine, data, first, last, known_on=known_on)[0]
+
+
+FILTERS = ("contract_type", "sector", "municipality", "sex", "age_band", "occupation_group")
+
+
+def period(label: str) -> Period:
+    """The period of a label: a month ``2023-01``, a quarter ``2023-Q1`` or a year ``2023``."""
+    m = re.fullmatch(r"(\d{4})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?", label.strip())
+    if not m:
+        raise ValueError(f"{label!r} is not a month (YYYY-MM), quarter (YYYY-Qn) or year (YYYY)")
+    y = int(m[1])
+    if m[2]:
+        q = int(m[2])
+        return Period(label, dt.date(y, 3 * q - 2, 1), _last_day(y, 3 * q))
+    if m[3]:
+        return Period(label, dt.date(y, int(m[3]), 1), _last_day(y, int(m[3])))
+    return Period(label, dt.date(y, 1, 1), dt.date(y, 12, 31))
+
+
+def narrowed(indicators: list[Indicator], filters: dict[str, str]) -> list[Indicator]:
+    """The indicators counting only the rows with the given values (a dashboard's filters, columns of
+    FILTERS); a filtered column leaves the breakdowns. The values go into the query as literals of the
+    expression tree, never as text."""
+    unknown = sorted(set(filters) - set(FILTERS))
+    if unknown:
+        raise ValueError(f"no filter {', '.join(unknown)}; the filters are {', '.join(FILTERS)}")
+    if not filters:
+        return indicators
+    conditions = [exp.EQ(this=exp.column(c), expression=exp.Literal.string(v)) for c, v in sorted(filters.items())]
+    out = []
+    for ind in indicators:
+        where = exp.and_(exp.paren(ind.where.copy()), *conditions) if ind.where is not None else exp.and_(*conditions)
+        out.append(dataclasses.replace(ind, where=where, breakdowns=[b for b in ind.breakdowns if b not in filters]))
+    return out
+
+
+def dashboard(
+    engine: Engine,
+    data: Path,
+    label: str,
+    filters: dict[str, str],
+    *,
+    known_on: dt.date | None = None,
+    profile: str | None = None,
+) -> tuple[list[Result], dt.date]:
+    """Every flow and stock of one period (``period``) counting only the rows of ``filters``, by the
+    breakdowns left, as known on ``known_on`` (default the last day covered); OutsideData as ``figures``."""
+    p = period(label)
+    _, covered_to = check_covered(data, [p])
+    known_on = known_on or covered_to
+    if p.end > known_on:
+        raise OutsideData(f"{p.label} ended after {known_on.isoformat()}, the knowledge date: not yet known then")
+    return compute(narrowed(definitions(profile), filters), engine, p, known_on=known_on), known_on
+
+
+def dashboard_in(data: Path, label: str, filters: dict[str, str], *, known_on: dt.date | None = None) -> list[Result]:
+    """``dashboard`` on DuckDB over the folder ``data`` (what the observatory's pages ask)."""
+    from pestrack.indicators.engines import DuckDBEngine
+
+    with DuckDBEngine(data) as engine:
+        return dashboard(engine, data, label, filters, known_on=known_on)[0]
+
+
+def revisions(data: Path, p: Period, known_on: dt.date) -> dict[str, int]:
+    """The revision note of a period: its events as known on ``known_on``: how many, how many arrived
+    late (flagged), how many were corrected (have a version after the first)."""
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(
+        Path(data) / f"{EVENTS}.parquet",
+        columns=["event_id", "version", "known_date", "superseded_date", "flag"],
+        filters=[("event_date", ">=", p.start), ("event_date", "<=", p.end), ("known_date", "<=", known_on)],
+    ).to_pylist()
+    events = {r["event_id"] for r in rows}
+    late = {r["event_id"] for r in rows if r["flag"] == "late"}
+    corrected = {r["event_id"] for r in rows if r["version"] > 1}
+    return {"events": len(events), "late": len(late), "corrected": len(corrected)}

@@ -12,8 +12,6 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from pestrack.indicators.compute import Result
 from pestrack.indicators.definitions import Indicator
 from pestrack.indicators.disclosure import threshold
@@ -47,6 +45,18 @@ LABELS: dict[str, dict[str, Any]] = {
         "terminations": "Avslut",
         "blue": "blå staplar",
         "red": "röda staplar",
+        "durability": "Varaktighet: i arbete efter avslut till arbete",
+        "durability_cols": ["Månader efter avslutet", "Avslut till arbete", "Andel i arbete"],
+        "durability_note": "Deltagare som avslutades till arbete och som var anställda (enligt arbetsgivarnas anmälningar, inte uppföljningarna) så många månader efter avslutet; bara avslut vars tidpunkt var känd på kunskapsdagen.",
+        "compared": "Varar arbetet längre efter insatsen? Jämförelse med en matchad grupp",
+        "compared_cols": [
+            "Insats",
+            "Deltagare",
+            "Matchad jämförelsegrupp",
+            "Skillnad (procentenheter)",
+            "95 % konfidensintervall",
+        ],
+        "compared_note": "Av dem som avslutades till arbete: andelen i arbete {months} månader efter avslutet bland dem som deltog i insatsen och i en jämförelsegrupp som inte gjorde det, matchad på kön, ålder, utbildning, född utomlands och målgrupp (propensity score matching, pestrack evaluate). Ett intervall som inte omfattar 0 tyder på en skillnad; jämförelsen bygger på registrerade egenskaper och utesluter inte andra skillnader.",
     },
     "en": {
         "title": "Labour-market bulletin",
@@ -70,6 +80,18 @@ LABELS: dict[str, dict[str, Any]] = {
         "terminations": "Terminations",
         "blue": "blue bars",
         "red": "red bars",
+        "durability": "Durability: in work after an exit to work",
+        "durability_cols": ["Months after the exit", "Exits to work", "Share in work"],
+        "durability_note": "Participants who left for work and held a position (from employers' communications, not the follow-ups) that many months after the exit; only exits whose date was known on the knowledge date.",
+        "compared": "Does work last longer after the measure? A comparison with a matched group",
+        "compared_cols": [
+            "Measure",
+            "Participants",
+            "Matched comparison group",
+            "Difference (percentage points)",
+            "95 % confidence interval",
+        ],
+        "compared_note": "Of those who left for work: the share in work {months} months after the exit among those who took part in the measure and in a comparison group who did not, matched on sex, age, education, born abroad and target group (propensity-score matching, pestrack evaluate). An interval that does not include 0 suggests a difference; the comparison rests on recorded characteristics and does not rule out others.",
     },
 }
 MONTHS = {
@@ -90,6 +112,11 @@ class Bulletin:
     step: int
     codes: classifications.Classifications
     categories: dict[str, list[str]] = field(default_factory=dict)
+    # filled by the caller that has the PES tables (pestrack lmi bulletin --participants): the
+    # durability of exits to work, (months, exits, of them in work), and per compared measure a dict
+    # of treated, matched, difference, low, high (percent) and n_treated, n_control
+    durability: list[tuple[int, int, int]] = field(default_factory=list)
+    comparisons: list[dict] = field(default_factory=list)
 
     def value(self, ind: str, period: str, breakdown: str = "total", value: str | None = None):
         r = self.results.get((ind, period, breakdown, value))
@@ -146,18 +173,8 @@ def build(
 
 
 def revisions(data: Path, month: str, known_on: dt.date) -> dict[str, int]:
-    """The month's events as known on ``known_on``: how many, how many arrived late, how many
-    were corrected (have a version after the first)."""
-    p = lmi.periods(month, month)[0]
-    rows = pq.read_table(
-        Path(data) / "contract_events.parquet",
-        columns=["event_id", "version", "known_date", "superseded_date", "flag"],
-        filters=[("event_date", ">=", p.start), ("event_date", "<=", p.end), ("known_date", "<=", known_on)],
-    ).to_pylist()
-    events = {r["event_id"] for r in rows}
-    late = {r["event_id"] for r in rows if r["flag"] == "late"}
-    corrected = {r["event_id"] for r in rows if r["version"] > 1}
-    return {"events": len(events), "late": len(late), "corrected": len(corrected)}
+    """The month's revision note (``lmi.revisions``)."""
+    return lmi.revisions(data, lmi.periods(month, month)[0], known_on)
 
 
 def _label(b: Bulletin, breakdown: str, code: str, lang: str) -> str:
@@ -166,7 +183,8 @@ def _label(b: Bulletin, breakdown: str, code: str, lang: str) -> str:
     return f"{code} {name}" if breakdown == "sector" else name
 
 
-def _show(value, lang: str) -> str:
+def show(value, lang: str) -> str:
+    """A published value as printed: a number in the language's format, a marker as it is, – for none."""
     if value is None:
         return "–"
     if isinstance(value, str):
@@ -199,7 +217,7 @@ def _chart_svg(b: Bulletin, lang: str) -> str:
             out.append(
                 f'<rect x="{x + 4 + j * (bar - 8) / 2:.1f}" y="{height - hgt:.1f}" width="{(bar - 8) / 2:.1f}" '
                 f'height="{hgt:.1f}" fill="{colour}"><title>{escape(_month_name(m, lang))}: '
-                f"{escape(t['hires' if j == 0 else 'terminations'])} {escape(_show(v, lang))}</title></rect>"
+                f"{escape(t['hires' if j == 0 else 'terminations'])} {escape(show(v, lang))}</title></rect>"
             )
         out.append(
             f'<text x="{x + bar / 2:.1f}" y="{height + 15}" font-size="11" text-anchor="middle">{m[5:]}/{m[2:4]}</text>'
@@ -209,6 +227,27 @@ def _chart_svg(b: Bulletin, lang: str) -> str:
         f'<text x="150" y="{height + 35}" font-size="12" fill="#c8553d">■ {escape(t["terminations"])}</text></svg>'
     )
     return "".join(out)
+
+
+def durability_rows(b: Bulletin, lang: str) -> list[list[str]]:
+    """The durability table's rows as printed; a share of fewer exits than the threshold is withheld."""
+    out = []
+    for months, exits, employed in b.durability:
+        if exits and exits < b.below:
+            out.append([str(months), f"<{b.below}", ".."])
+        else:
+            share = number(100 * employed / exits, 1, lang) + " %" if exits else "–"
+            out.append([str(months), show(lmi.rounded(exits, b.step), lang), share])
+    return out
+
+
+def comparison_rows(b: Bulletin, lang: str) -> list[list[str]]:
+    pct = lambda v: number(v, 1, lang) + " %"  # noqa: E731
+    pp = lambda v: number(v, 1, lang)  # noqa: E731
+    return [
+        [c["measure"], pct(c["treated"]), pct(c["matched"]), pp(c["difference"]), f"{pp(c['low'])} – {pp(c['high'])}"]
+        for c in b.comparisons
+    ]
 
 
 STYLE = """body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}
@@ -230,8 +269,8 @@ def render_html(b: Bulletin, lang: str = "sv") -> str:
     for i in SHOWN:
         before = b.value(i, year_before) if (i, year_before, "total", None) in b.results else t["not_covered"]
         out.append(
-            f'<tr><th scope="row">{name(i)}</th><td class="n">{escape(_show(b.value(i, b.month), lang))}</td>'
-            f'<td class="n">{escape(_show(before, lang))}</td></tr>'
+            f'<tr><th scope="row">{name(i)}</th><td class="n">{escape(show(b.value(i, b.month), lang))}</td>'
+            f'<td class="n">{escape(show(before, lang))}</td></tr>'
         )
     out.append("</table>")
     out.append(f"<h2>{escape(t['chart'])}</h2>{_chart_svg(b, lang)}")
@@ -241,9 +280,25 @@ def render_html(b: Bulletin, lang: str = "sv") -> str:
         out.append("</tr>")
         for code in b.categories[breakdown]:
             out.append(f'<tr><th scope="row">{escape(_label(b, breakdown, code, lang))}</th>')
-            out += [f'<td class="n">{escape(_show(b.value(i, b.month, breakdown, code), lang))}</td>' for i in SHOWN]
+            out += [f'<td class="n">{escape(show(b.value(i, b.month, breakdown, code), lang))}</td>' for i in SHOWN]
             out.append("</tr>")
         out.append("</table>")
+    if b.durability:
+        out.append(f"<h2>{escape(t['durability'])}</h2><table><tr>")
+        out += [f"<th>{escape(c)}</th>" for c in t["durability_cols"]]
+        out.append("</tr>")
+        for row in durability_rows(b, lang):
+            out.append("<tr>" + "".join(f'<td class="n">{escape(v)}</td>' for v in row) + "</tr>")
+        out.append(f'</table><p class="note">{escape(t["durability_note"])}</p>')
+    if b.comparisons:
+        out.append(f"<h2>{escape(t['compared'])}</h2><table><tr>")
+        out += [f"<th>{escape(c)}</th>" for c in t["compared_cols"]]
+        out.append("</tr>")
+        for row in comparison_rows(b, lang):
+            out.append(f'<tr><th scope="row">{escape(row[0])}</th>')
+            out.append("".join(f'<td class="n">{escape(v)}</td>' for v in row[1:]) + "</tr>")
+        months = b.comparisons[0]["horizon"]
+        out.append(f'</table><p class="note">{escape(t["compared_note"].format(months=months))}</p>')
     out.append(f"<h2>{t['definition']}</h2><dl>")
     for i in SHOWN:
         ind = b.indicators[i]
@@ -290,7 +345,7 @@ def write_pdf(b: Bulletin, out, lang: str = "sv") -> None:
     rows = [[t["figure"], _month_name(b.month, lang), t["year_before"]]]
     for i in SHOWN:
         before = b.value(i, year_before) if (i, year_before, "total", None) in b.results else t["not_covered"]
-        rows.append([(name(i), "cell"), (_show(b.value(i, b.month), lang), "num"), (_show(before, lang), "num")])
+        rows.append([(name(i), "cell"), (show(b.value(i, b.month), lang), "num"), (show(before, lang), "num")])
     story.append(grid(rows, [width * 0.5, width * 0.25, width * 0.25]))
     story.append(p(t["chart"], "h", "H2"))
     drawing = Drawing(width, 150)
@@ -312,10 +367,23 @@ def write_pdf(b: Bulletin, out, lang: str = "sv") -> None:
             rows.append(
                 [
                     (_label(b, breakdown, code, lang), "cell"),
-                    *((_show(b.value(i, b.month, breakdown, code), lang), "num") for i in SHOWN),
+                    *((show(b.value(i, b.month, breakdown, code), lang), "num") for i in SHOWN),
                 ]
             )
         story.append(grid(rows, [width * 0.3] + [width * 0.14] * len(SHOWN)))
+    if b.durability:
+        story.append(p(t["durability"], "h", "H2"))
+        rows = [list(t["durability_cols"])] + [[(v, "num") for v in r] for r in durability_rows(b, lang)]
+        story += [grid(rows, [width / 3] * 3), p(t["durability_note"], "note")]
+    if b.comparisons:
+        story.append(p(t["compared"], "h", "H2"))
+        rows = [list(t["compared_cols"])] + [
+            [(r[0], "cell"), *((v, "num") for v in r[1:])] for r in comparison_rows(b, lang)
+        ]
+        story += [
+            grid(rows, [width * 0.2] * 5),
+            p(t["compared_note"].format(months=b.comparisons[0]["horizon"]), "note"),
+        ]
     story.append(p(t["definition"], "h", "H2"))
     for i in SHOWN:
         ind = b.indicators[i]

@@ -71,3 +71,31 @@ def test_the_pdf_bulletin_is_written(market, tmp_path):
 def test_a_month_outside_the_data_has_no_bulletin(market):
     with DuckDBEngine(market) as engine, pytest.raises(lmi.OutsideData, match="2024-01"):
         lmi_bulletin.build(engine, market, "2024-01")
+
+
+def test_the_bulletin_says_how_long_work_lasts_and_whether_a_measures_exits_last_longer(market, tmp_path):
+    with DuckDBEngine(market) as engine:
+        bulletin = lmi_bulletin.build(engine, market, "2023-12")
+    bulletin.durability = [(3, 41, 33), (12, 3, 2)]  # (months, exits to work, of them in work)
+    bulletin.comparisons = [
+        {
+            "measure": "ips",
+            "horizon": 12,
+            "treated": 75.0,
+            "matched": 50.0,
+            "difference": 25.0,
+            "low": 10.0,
+            "high": 40.0,
+            "n_treated": 40,
+            "n_control": 80,
+        }
+    ]
+    page = lmi_bulletin.render_html(bulletin, "en")
+    assert "Durability: in work after an exit to work" in page
+    assert '<td class="n">40</td><td class="n">80.5 %</td>' in page  # 41 exits rounded to 40; 33/41
+    assert '<td class="n">&lt;5</td><td class="n">..</td>' in page  # too few exits: withheld
+    assert "Does work last longer after the measure?" in page and '<td class="n">10 – 40</td>' in page
+    sv = lmi_bulletin.render_html(bulletin, "sv")
+    assert "80,5 %" in sv and "Varar arbetet längre efter insatsen?" in sv
+    lmi_bulletin.write_pdf(bulletin, tmp_path / "b.pdf", "sv")
+    assert (tmp_path / "b.pdf").read_bytes()[:5] == b"%PDF-"

@@ -124,3 +124,73 @@ def test_pathways_show_work_by_contract_a_measure_again_or_nothing_known(folders
     assert at[(3, "temporary")] == 1  # b's fixed term
     assert at[(3, "measure")] == 1  # d, in a measure again since April
     assert at[(3, "unknown")] == 1  # c: the hire is not known yet
+
+
+def test_the_outcome_per_exit_is_empty_where_the_horizon_is_not_known_yet(folders):
+    data, pes = folders
+    rows = {r["enrolment_id"]: r for r in durability.outcomes(data, pes, KNOWN).to_pylist()}
+    assert sorted(rows) == [1, 2, 3, 5]  # the exits to work
+    assert (rows[1]["employed_12m"], rows[2]["employed_3m"], rows[2]["employed_6m"]) == (True, True, False)
+    assert rows[3]["employed_3m"] is False  # c's hire was not known on the knowledge date
+    assert rows[5]["employed_3m"] is True and rows[5]["employed_12m"] is None  # June 2024: not known yet
+
+
+@pytest.fixture
+def measured(tmp_path):
+    """200 exits to work on 2022-01-15; half took part in "ips". Those who did are in work twelve
+    months later four times in five, the others two times in five, whatever their characteristics."""
+    import random
+
+    rng = random.Random(5)
+    pes, data = tmp_path / "pes", tmp_path / "data"
+    enrolments, exits, participations, positions = [], [], [], []
+    for i in range(200):
+        key, sex, treated = f"p{i}", "woman" if i % 2 else "man", i % 4 < 2
+        enrolments.append(
+            {
+                "enrolment_id": i,
+                "person_key": key,
+                "sex": sex,
+                "age_at_start": 20 + rng.randrange(40),
+                "education_level": rng.choice(["primary", "secondary", "tertiary"]),
+                "born_abroad": rng.random() < 0.5,
+                "target_group": rng.choice(["kaa", "ekb"]),
+                "start_date": D(2021, 1, 1),
+            }
+        )
+        exits.append(
+            {"enrolment_id": i, "person_key": key, "sex": sex, "exit_date": D(2022, 1, 15), "exit_outcome": "work"}
+        )
+        measure = "ips" if treated else "matching"
+        participations.append(
+            {
+                "enrolment_id": i,
+                "person_key": key,
+                "measure": measure,
+                "start_date": D(2021, 3, 1),
+                "end_date": D(2022, 1, 15),
+            }
+        )
+        lasts = rng.random() < (0.8 if treated else 0.4)
+        positions.append(_position(key, D(2022, 1, 20), None if lasts else D(2022, 9, 30)))
+    write_table(pes, "enrolments", enrolments)
+    write_table(pes, "exits", exits)
+    write_table(pes, "participations", participations)
+    write_table(data, "positions", positions)
+    return data, pes
+
+
+def test_a_measures_exits_are_compared_with_a_matched_group_through_the_evaluation_package(measured):
+    from pestrack.cli.lmi import comparisons
+
+    data, pes = measured
+    (c,) = comparisons(data, pes, KNOWN, ["ips"], 12)
+    in_work = durability.outcomes(data, pes, KNOWN).column("employed_12m").to_pylist()
+    treated = [w for i, w in enumerate(in_work) if i % 4 < 2]
+    # the treated in common support (the score range both groups reach): nearly all of them
+    assert 90 <= c["n_treated"] <= 100 and c["n_control"] > 0
+    assert c["treated"] == pytest.approx(100 * sum(treated) / len(treated), abs=3)
+    assert 25 < c["difference"] < 55 and c["low"] > 0  # longer-lasting work, and the interval says so
+    assert c["difference"] == pytest.approx(c["treated"] - c["matched"])
+    with pytest.raises(ValueError, match="horizon must be one of"):
+        comparisons(data, pes, KNOWN, ["ips"], 9)

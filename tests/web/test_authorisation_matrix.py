@@ -31,16 +31,25 @@ from tests.web.results.conftest import results_world  # noqa: F401 (a fixture)
 from tests.web.site import fill, person_records, url_patterns
 from tests.web.test_swedish_everywhere import full_world  # noqa: F401 (a fixture)
 
-CASEWORKER, MANAGER, ANALYST, EMPLOYERS, DPO, ADMIN = (
+CASEWORKER, MANAGER, ANALYST, EMPLOYERS, DPO, ADMIN, PARTNER = (
     "caseworker",
     "unit_manager",
     "analyst",
     "employer_relations",
     "dpo",
     "admin",
+    "partner",
 )
 # One user of each role (tests/web/conftest.py, tests/web/results/conftest.py), none with may_see_protected.
-USERS = {CASEWORKER: "anna", MANAGER: "chef", ANALYST: "ali", EMPLOYERS: "emil", DPO: "sara", ADMIN: "admin"}
+USERS = {
+    CASEWORKER: "anna",
+    MANAGER: "chef",
+    ANALYST: "ali",
+    EMPLOYERS: "emil",
+    DPO: "sara",
+    ADMIN: "admin",
+    PARTNER: "pia",  # matrix_world: a partner organisation of the labour-market observatory
+}
 ANYONE = tuple(USERS)  # every signed-in role
 CASEWORK = (CASEWORKER, MANAGER)
 RESULTS = (ANALYST, MANAGER)
@@ -155,12 +164,14 @@ ROUTES: dict[str, Access] = {
     "evaluation/": Access((ANALYST,)),
     # --- the access log: the data protection officer
     "log-review/": Access((DPO,)),
-    # the labour-market observatory: public figures for anyone, the analysts' tier for analysts
+    # the labour-market observatory: public figures for anyone, the partners' and analysts' tiers by role
     "lmi/": Access(public=True),
     # the bulletin is HTML or PDF: the matrix's format (csv) is no bulletin, 404 for everyone alike
     "lmi/bulletin/<str:month>/<str:lang>.<str:fmt>": Access(public=True, opened=frozenset({404})),
     "lmi/open-data/datapackage.json": Access(public=True),
     "lmi/open-data/<str:release>/<str:table>.<str:fmt>": Access(public=True),
+    "lmi/dashboard/": Access(public=True),
+    "lmi/partners/": Access((PARTNER, ANALYST)),
     "lmi/analysts/": Access((ANALYST,)),
     "benchlearning/": Access(RESULTS, query="?year=2023"),
     # profiling: the estimate and the caseworker's assessment of it; the model card; the monitoring
@@ -306,8 +317,10 @@ def matrix_world(full_world):
     from pestrack.records.codes.models import Code
     from pestrack.records.employers.models import PlaceInterest
     from pestrack.records.journal import messages
+    from pestrack.records.org.users import add_user
 
     w = full_world
+    add_user("pia", "partner", ["stockholm"], password=PASSWORD)
     anna = User.objects.get(username="anna")
     w.records = {
         "in": person_records(make_person("Inom", "Jarvasson", "jt-jarva", serial=106), author=anna, place=w.place),

@@ -70,3 +70,136 @@ def test_the_analysts_tier_is_for_analysts_and_every_download_is_logged(client, 
     assert max(events.column("known_date").to_pylist()).isoformat() <= "2023-06-30"
     assert "identity_number" not in events.column_names
     assert log_entries(object_type="lmi", action="export").count() == 2
+
+
+def _published(text: str) -> bool:
+    return text in ("..", "–") or text.startswith("<") or int(text.replace("\xa0", "").replace(" ", "")) % 5 == 0
+
+
+def test_the_dashboard_filters_the_figures_and_shows_them_published_with_their_notes(client, observatory):
+    from pestrack.reports import lmi
+
+    whole = client.get("/lmi/dashboard/?period=2023-Q2", HTTP_ACCEPT_LANGUAGE="en")
+    assert whole.status_code == 200
+    text = whole.content.decode()
+    for note in ("Definition", "Source", "Knowledge date: 2023-12-31", "Revisions", "rounded to the nearest 5"):
+        assert note in text
+    women = client.get("/lmi/dashboard/?period=2023-Q2&sex=woman&sector=G", HTTP_ACCEPT_LANGUAGE="en")
+    assert women.status_code == 200
+    # the filtered figures are those of the engine asked for women in trade, then published
+    raw = lmi.dashboard_in(observatory, "2023-Q2", {"sex": "woman", "sector": "G"}, known_on=None)
+    hires = next(r for r in raw if r.indicator_id == "lmi_hires" and r.breakdown == "total")
+    everyone = next(
+        r
+        for r in lmi.dashboard_in(observatory, "2023-Q2", {}, known_on=None)
+        if r.indicator_id == "lmi_hires" and r.breakdown == "total"
+    )
+    assert 0 < hires.value < everyone.value
+    by_sex = [r for r in raw if r.breakdown == "sex"]
+    assert by_sex == []  # a filtered column is no longer a breakdown
+    shown = lmi.public([hires], 5, 5)[0]
+    assert f'<td class="num">{int(shown.value)}</td>' in women.content.decode().replace("\xa0", "")
+    assert client.get("/lmi/dashboard/?sector=Z").status_code == 404  # not a category
+    assert client.get("/lmi/dashboard/?period=2024-01").status_code == 404
+    sv = client.get("/lmi/dashboard/?period=2023", HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert "Kunskapsdag" in sv and "Definition" in sv
+
+
+def test_a_filtered_figure_equals_the_category_of_the_unfiltered_breakdown(observatory):
+    from pestrack.reports import lmi
+
+    whole = lmi.dashboard_in(observatory, "2023-03", {})
+    women = lmi.dashboard_in(observatory, "2023-03", {"sex": "woman"})
+    for ind in ("lmi_hires", "lmi_terminations", "lmi_stock"):
+        by_sex = next(
+            r for r in whole if r.indicator_id == ind and r.breakdown == "sex" and r.breakdown_value == "woman"
+        )
+        total = next(r for r in women if r.indicator_id == ind and r.breakdown == "total")
+        assert total.value == by_sex.value
+    with pytest.raises(ValueError, match="no filter employer_key"):
+        lmi.dashboard_in(observatory, "2023-03", {"employer_key": "x"})
+
+
+def test_the_partners_tier_gives_suppressed_unrounded_extracts_to_partners_only_logged(client, login, observatory):
+    from pestrack.records.org.users import add_user
+    from tests.web.conftest import PASSWORD
+
+    add_user("pia", "partner", ["stockholm"], password=PASSWORD)
+    assert client.get("/lmi/partners/").status_code == 302
+    login("anna")
+    assert client.get("/lmi/partners/").status_code == 403
+    assert log_entries(object_type="lmi", action="denied").count() == 1
+    login("pia")
+    assert client.get("/lmi/partners/").status_code == 200
+    assert client.get("/lmi/analysts/").status_code == 403  # the micro-data stay with the analysts
+    figures = client.get("/lmi/partners/?download=figures&release=2023-12-31").content.decode()
+    values = [r["value"] for r in csv.DictReader(io.StringIO(figures))]
+    assert any(v.startswith("<") or v == ".." for v in values)  # small counts suppressed
+    assert any(v not in ("", "..") and not v.startswith("<") and int(float(v)) % 5 for v in values)  # unrounded
+    cross = client.get("/lmi/partners/?download=crosstab&release=2023-12-31&period=2023-Q4&by=sex").content.decode()
+    rows = list(csv.DictReader(io.StringIO(cross)))
+    assert {r["filter_value"] for r in rows} == {"woman", "man"}
+    assert {r["breakdown"] for r in rows} >= {"total", "sector", "municipality"}
+    assert "sex" not in {r["breakdown"] for r in rows}
+    assert (
+        client.get("/lmi/partners/?download=crosstab&release=2023-12-31&period=2023-Q4&by=person_key").status_code
+        == 404
+    )
+    assert log_entries(object_type="lmi", action="export", actor="pia").count() == 2
+    login("ali")  # analysts see the partners' tier too
+    assert client.get("/lmi/partners/").status_code == 200
+
+
+def test_the_dashboard_shows_how_long_work_lasts_after_an_exit_when_the_pes_tables_are_there(
+    client, settings, tmp_path, world
+):
+    import datetime as dt
+
+    from pestrack.lmi import durability
+    from tests.indicators.conftest import write_table
+
+    pes, folder = tmp_path / "pes", tmp_path / "lmi"
+    exits = [
+        {
+            "enrolment_id": i,
+            "person_key": f"P{i}",
+            "sex": "woman",
+            "exit_date": dt.date(2022, 1 + i % 6, 10),
+            "exit_outcome": "work",
+        }
+        for i in range(1, 41)
+    ]
+    write_table(pes, "exits", exits)
+    write_table(
+        pes, "participations", [{"enrolment_id": i, "person_key": f"P{i}", "measure": "ips"} for i in range(1, 41)]
+    )
+    write_table(pes, "enrolments", [{"enrolment_id": 99, "person_key": "P99"}])
+    synth.write(folder, "stockholm", [2022, 2023], scale=0.003, seed=2, participants=pes)
+    settings.PESTRACK_LMI_DIR, settings.PESTRACK_ANALYTICS_DIR = folder, pes
+    page = client.get("/lmi/dashboard/?period=2023", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Durability: in work after an exit to work" in page and "All exits to work" in page
+    three = next(
+        s
+        for s in durability.durability(folder, pes, dt.date(2023, 12, 31))
+        if s.horizon == 3 and s.breakdown == "total"
+    )
+    assert three.exits == 40
+    assert f'<td class="num">40</td><td class="num">{three.share:.1f} %</td>' in page
+    settings.PESTRACK_ANALYTICS_DIR = None
+    (pes / "exits.parquet").rename(pes / "gone.parquet")
+    assert "not set up on this server" in client.get("/lmi/dashboard/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_the_dashboard_says_where_training_does_not_meet_a_shortage(client, observatory, settings, tmp_path):
+    from tests.lmi.test_shortages import registers as make_registers
+
+    settings.PESTRACK_ANALYTICS_DIR = make_registers.__wrapped__(tmp_path)
+    page = client.get("/lmi/dashboard/?period=2023", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Shortages: where training does not meet demand" in page
+    section = page[page.index('id="shortages"') :]
+    care = section[section.index("5 Service, care and shop sales workers") :].split("</tr>")[0]
+    # 10 positions, 3 job-seekers (fewer than 5: suppressed), 1 course passed: the gap of 7 is not met
+    assert '<td class="num">10</td><td class="num">&lt;5</td>' in care
+    assert "<strong>training does not meet the gap</strong>" in care
+    sv = client.get("/lmi/dashboard/?period=2023", HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert "utbildningen täcker inte gapet" in sv

@@ -38,6 +38,9 @@ class Role(models.TextChoices):
     EMPLOYER_RELATIONS = "employer_relations", _("employer relations")
     DPO = "dpo", _("data protection officer")
     ADMIN = "admin", _("administrator")
+    # an organisation outside (another PES, a region, a research partner) with an agreement: the
+    # labour-market observatory's partners' tier (docs/lmi.md), no person records
+    PARTNER = "partner", _("partner")
 
 
 class Assignment(models.Model):

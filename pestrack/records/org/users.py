@@ -21,6 +21,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ANALYST: [],
     Role.EMPLOYER_RELATIONS: [],
     Role.DPO: [],
+    Role.PARTNER: [],
     Role.ADMIN: [
         f"{app}.{a}" for app in ("codes", "org", "auth", "employers") for a in ("view", "add", "change", "delete")
     ],

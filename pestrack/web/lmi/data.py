@@ -65,3 +65,93 @@ def public(release: dt.date) -> list[Result]:
     """The figures as published: suppressed and rounded (the public tier)."""
     profile = settings.PESTRACK_PROFILE
     return lmi.public(figures(release), threshold(profile, settings.PESTRACK_SUPPRESS_BELOW), lmi.rounding(profile))
+
+
+def period_labels(release: dt.date) -> list[str]:
+    """The periods a dashboard offers on a release: its months, quarters and years, newest first."""
+    first, last = months(release)
+    return [p.label for p in reversed(lmi.periods(first, last))]
+
+
+def categories(release: dt.date) -> dict[str, list[str]]:
+    """The values each filter offers: the categories the release's figures have."""
+    out: dict[str, set[str]] = {f: set() for f in lmi.FILTERS}
+    for r in figures(release):
+        if r.breakdown in out and r.breakdown_value:
+            out[r.breakdown].add(r.breakdown_value)
+    return {f: sorted(v) for f, v in out.items()}
+
+
+@functools.lru_cache(maxsize=64)
+def _dashboard(path: str, stamp: float, release: dt.date, label: str, filters: tuple) -> tuple[Result, ...]:
+    return tuple(lmi.dashboard_in(Path(path), label, dict(filters), known_on=release))
+
+
+def dashboard(release: dt.date, label: str, filters: dict[str, str]) -> list[Result]:
+    """One period's figures under the filters, unrounded and unsuppressed (lmi.dashboard)."""
+    path = folder()
+    stamp = (path / "contract_events.parquet").stat().st_mtime
+    return list(_dashboard(str(path), stamp, release, label, tuple(sorted(filters.items()))))
+
+
+def published(results: list[Result]) -> list[Result]:
+    """The public tier: suppressed and rounded."""
+    profile = settings.PESTRACK_PROFILE
+    return lmi.public(results, threshold(profile, settings.PESTRACK_SUPPRESS_BELOW), lmi.rounding(profile))
+
+
+def for_partners(results: list[Result]) -> list[Result]:
+    """The partners' tier: the same suppression of small counts, but not rounded."""
+    return lmi.public(results, threshold(settings.PESTRACK_PROFILE, settings.PESTRACK_SUPPRESS_BELOW), 0)
+
+
+def revisions(release: dt.date, label: str) -> dict[str, int]:
+    return lmi.revisions(folder(), lmi.period(label), release)
+
+
+def participants() -> Path | None:
+    """The PES analytics tables the durability is linked to: PESTRACK_ANALYTICS_DIR, else the
+    contract-event folder itself, whichever holds ``exits.parquet``; None when neither does."""
+    for candidate in (settings.PESTRACK_ANALYTICS_DIR, settings.PESTRACK_LMI_DIR):
+        if candidate and (Path(candidate) / "exits.parquet").exists():
+            return Path(candidate)
+    return None
+
+
+@functools.lru_cache(maxsize=8)
+def _durability(path: str, pes: str, stamp: float, release: dt.date) -> tuple:
+    from pestrack.lmi import durability
+
+    return tuple(durability.durability(Path(path), Path(pes), release))
+
+
+def durability(release: dt.date) -> list:
+    """The durability of exits to work as known on the release (lmi.durability), or [] without PES tables."""
+    pes = participants()
+    if pes is None:
+        return []
+    path = folder()
+    stamp = max((path / "positions.parquet").stat().st_mtime, (pes / "exits.parquet").stat().st_mtime)
+    return list(_durability(str(path), str(pes), stamp, release))
+
+
+def registers() -> Path | None:
+    """The folder of the shortages' register tables (vacancies, jobseeker_occupations, course_results):
+    PESTRACK_ANALYTICS_DIR, else the contract-event folder, whichever holds ``vacancies.parquet``."""
+    for candidate in (settings.PESTRACK_ANALYTICS_DIR, settings.PESTRACK_LMI_DIR):
+        if candidate and (Path(candidate) / "vacancies.parquet").exists():
+            return Path(candidate)
+    return None
+
+
+def shortages(release: dt.date, label: str) -> list:
+    """The shortages by occupation group in the period (lmi.shortages), or [] without the registers."""
+    from pestrack.lmi import shortages as lmi_shortages
+
+    folder_ = registers()
+    if folder_ is None:
+        return []
+    p = lmi.period(label)
+    return lmi_shortages.shortages(
+        folder_, p.start, p.end, data=folder(), known_on=release, profile=settings.PESTRACK_PROFILE
+    )

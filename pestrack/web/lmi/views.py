@@ -1,6 +1,8 @@
 """The labour-market observatory (docs/lmi.md): a public part without sign-in (the monthly
-bulletin and the open data: published figures only, suppressed and rounded) and the analysts'
-part (role analyst: the figures unrounded and the pseudonymised micro-data, every download logged).
+bulletin, the dashboard and the open data: published figures only, suppressed and rounded), the
+partners' tier (role partner or analyst: extracts suppressed but not rounded, cross-tabulated) and
+the analysts' tier (role analyst: the figures unrounded and the pseudonymised micro-data). Every
+view and download of the two tiers is written to the access log.
 
 Open data: ``/lmi/open-data/datapackage.json`` lists every release (knowledge date) and table;
 ``/lmi/open-data/<release>/<table>.csv|.json|.parquet`` are stable per table and release, each
@@ -17,18 +19,22 @@ import io
 import pyarrow as pa
 import pyarrow.parquet as pq
 from csp.decorators import csp_update
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from pestrack.indicators.disclosure import threshold
 from pestrack.records import access
 from pestrack.records.audit import log
+from pestrack.records.codes import classifications
 from pestrack.records.org.models import Role
 from pestrack.records.spreadsheet import safe_row
 from pestrack.reports import lmi, lmi_bulletin
+from pestrack.reports.formatting import number
 from pestrack.reports.writers import CONTENT_TYPES
 from pestrack.web.lmi import data
 
@@ -94,7 +100,8 @@ def observatory(request):
             "releases": [{"date": r, "month": f"{r.year}-{r.month:02d}", "lang": _lang()} for r in releases[:24]],
             "tables": [(i.id, i.name[_lang()]) for i in lmi.definitions()],
             "latest": releases[0] if releases else None,
-            "analyst": request.user.is_authenticated and access.has_role(request.user, Role.ANALYST),
+            "analyst": request.user.is_authenticated and access.has_role(request.user, *access.LMI_ANALYST_ROLES),
+            "partner": request.user.is_authenticated and access.has_role(request.user, *access.LMI_PARTNER_ROLES),
         },
     )
 
@@ -237,3 +244,243 @@ def analysts(request):
         request.user, "read", source=access.client_address(request), object_type="lmi", detail="analysts' tier"
     )
     return render(request, "lmi/analysts.html", {"releases": releases[:24]})
+
+
+FILTER_NAMES = {
+    "contract_type": gettext_lazy("Contract type"),
+    "sector": gettext_lazy("Industry (SNI 2007)"),
+    "municipality": gettext_lazy("Municipality"),
+    "sex": gettext_lazy("Sex"),
+    "age_band": gettext_lazy("Age band"),
+    "occupation_group": gettext_lazy("Occupation group (SSYK 2012)"),
+}
+BREAKDOWN_NAMES = {
+    **FILTER_NAMES,
+    "termination_reason": gettext_lazy("Reason for the termination"),
+    "previous_contract_type": gettext_lazy("Contract type before"),
+    "full_time": gettext_lazy("Full or part time"),
+}
+CODE_LISTS = {"previous_contract_type": "contract_type"}
+
+
+def _code_label(codes, breakdown: str, code: str, lang: str) -> str:
+    """A category's name in the language: from the profile's classifications, else a few fixed ones."""
+    if breakdown == "sex":
+        return str({"woman": _("Women"), "man": _("Men")}.get(code, code))
+    if breakdown == "full_time":
+        return str({"true": _("Full time"), "false": _("Part time")}.get(code, code))
+    name = CODE_LISTS.get(breakdown, breakdown)
+    if name in codes.lists:
+        label = codes[name].label(code, lang)
+        return f"{code} {label}" if breakdown in ("sector", "occupation_group") and label != code else label
+    return code
+
+
+def _filters(request, release: dt.date) -> dict[str, str]:
+    """The dashboard's filters from the query: each must be a category of the release (else 404)."""
+    offered = data.categories(release)
+    chosen = {}
+    for name in lmi.FILTERS:
+        value = request.GET.get(name, "")
+        if value:
+            if value not in offered[name]:
+                raise Http404(_("No such category."))
+            chosen[name] = value
+    return chosen
+
+
+def _period(request, release: dt.date) -> str:
+    labels = data.period_labels(release)
+    label = request.GET.get("period") or f"{release.year}-{release.month:02d}"  # default: the release's month
+    if label not in labels:
+        raise Http404(_("No such period."))
+    return label
+
+
+def _tables(results, lang: str) -> list[dict]:
+    """The figures per indicator: the total, then a table per breakdown (published values)."""
+    codes = classifications.load(settings.PESTRACK_PROFILE)
+    definitions = {i.id: i for i in lmi.definitions()}
+    out: dict[str, dict] = {}
+    for r in results:
+        ind = definitions[r.indicator_id]
+        entry = out.setdefault(
+            r.indicator_id,
+            {
+                "id": r.indicator_id,
+                "name": ind.name[lang],
+                "definition": ind.definition_sv if lang == "sv" and ind.definition_sv else ind.definition,
+                "total": "–",
+                "breakdowns": {},
+            },
+        )
+        value = lmi_bulletin.show(r.suppressed or r.value, lang)
+        if r.breakdown == "total":
+            entry["total"] = value
+        else:
+            rows = entry["breakdowns"].setdefault(r.breakdown, {"name": BREAKDOWN_NAMES.get(r.breakdown), "rows": []})
+            rows["rows"].append((_code_label(codes, r.breakdown, r.breakdown_value or "", lang), value))
+    return list(out.values())
+
+
+@_unavailable
+def dashboard(request):
+    """The public dashboard: one period's figures under filters (period, contract type, industry,
+    municipality, sex, age band, occupation group), as published, each with its definition, the
+    source, the knowledge date and the revision note."""
+    releases = data.releases()
+    day = _release(request.GET.get("release") or "latest")
+    label = _period(request, day)
+    chosen = _filters(request, day)
+    lang = _lang()
+    codes = classifications.load(settings.PESTRACK_PROFILE)
+    results = data.published(data.dashboard(day, label, chosen))
+    return render(
+        request,
+        "lmi/dashboard.html",
+        {
+            "releases": releases[:24],
+            "release": day,
+            "periods": data.period_labels(day),
+            "period": label,
+            "filters": [
+                {
+                    "name": name,
+                    "title": FILTER_NAMES[name],
+                    "chosen": chosen.get(name, ""),
+                    "options": [(v, _code_label(codes, name, v, lang)) for v in values],
+                }
+                for name, values in data.categories(day).items()
+            ],
+            "tables": _tables(results, lang),
+            "durability": _durability(day, lang),
+            "shortages": _shortages(day, label, lang),
+            "revisions": data.revisions(day, label),
+            "below": threshold(settings.PESTRACK_PROFILE, settings.PESTRACK_SUPPRESS_BELOW),
+            "step": lmi.rounding(settings.PESTRACK_PROFILE),
+        },
+    )
+
+
+def _refuse(request, roles, what: str, reason: str):
+    """None when the user has one of ``roles``; else the refusal (403, logged ``denied``)."""
+    if access.has_role(request.user, *roles):
+        return None
+    log.record_for_user(request.user, "denied", source=access.client_address(request), object_type="lmi", detail=what)
+    return render(request, "lmi/unavailable.html", {"reason": reason}, status=403)
+
+
+def _durability(release: dt.date, lang: str) -> dict:
+    """The durability section: the share in work at each horizon, in total and by measure; a share of
+    fewer exits than the threshold withheld, the counts rounded as every published count."""
+    below = threshold(settings.PESTRACK_PROFILE, settings.PESTRACK_SUPPRESS_BELOW)
+    step = lmi.rounding(settings.PESTRACK_PROFILE)
+
+    def cell(s) -> tuple[str, str]:
+        if not s.exits:
+            return "0", "–"
+        if s.exits < below:
+            return f"<{below}", ".."
+        return lmi_bulletin.show(lmi.rounded(s.exits, step), lang), number(s.share, 1, lang) + " %"
+
+    shares = data.durability(release)
+    horizons = sorted({s.horizon for s in shares})
+    rows: dict[str, list] = {}
+    for s in shares:
+        if s.breakdown in ("total", "measure"):
+            name = str(_("All exits to work")) if s.breakdown == "total" else s.value or ""
+            rows.setdefault(name, []).append(cell(s))
+    return {"configured": data.participants() is not None, "horizons": horizons, "rows": list(rows.items())}
+
+
+VERDICTS = {
+    "no_shortage": gettext_lazy("no shortage"),
+    "met": gettext_lazy("training meets the gap"),
+    "not_met": gettext_lazy("training does not meet the gap"),
+    None: gettext_lazy("no course results"),
+}
+
+
+def _shortages(release: dt.date, label: str, lang: str) -> dict:
+    """The shortages section: per occupation group the counts as published (suppressed, rounded) and
+    the verdict, which is worked out on the exact counts."""
+    below = threshold(settings.PESTRACK_PROFILE, settings.PESTRACK_SUPPRESS_BELOW)
+    step = lmi.rounding(settings.PESTRACK_PROFILE)
+    codes = classifications.load(settings.PESTRACK_PROFILE)
+
+    def shown(n: int | None) -> str:
+        if n is None:
+            return "–"
+        if 0 < n < below:
+            return f"<{below}"
+        return lmi_bulletin.show(lmi.rounded(n, step), lang)
+
+    rows = [
+        {
+            "group": _code_label(codes, "occupation_group", r.group, lang),
+            "cells": [
+                shown(r.vacancies),
+                shown(r.job_seekers),
+                shown(r.hires),
+                shown(r.training_started),
+                shown(r.training_passed),
+            ],
+            "verdict": VERDICTS[r.verdict],
+            "unmet": r.verdict == "not_met",
+        }
+        for r in data.shortages(release, label)
+    ]
+    return {"configured": data.registers() is not None, "rows": rows}
+
+
+CROSS_COLUMNS = ("filter", "filter_value", *lmi.CSV_COLUMNS)
+
+
+@login_required
+@_unavailable
+def partners(request):
+    """The partners' tier: every figure suppressed but not rounded, and cross-tabulations (every
+    figure of a period by each breakdown within each category of one filter). Role partner or
+    analyst; every view and download logged."""
+    refused = _refuse(request, access.LMI_PARTNER_ROLES, "partners' tier", _("The partners' tier is for partners."))
+    if refused:
+        return refused
+    releases = data.releases()
+    download = request.GET.get("download")
+    if download in ("figures", "crosstab"):
+        day = _release(request.GET.get("release", "latest"))
+        text = io.StringIO()
+        w = csv.writer(text)
+        if download == "figures":
+            detail, name = f"figures as known on {day.isoformat()}", f"lmi-partner-figures-{day.isoformat()}.csv"
+            w.writerow(lmi.CSV_COLUMNS)
+            w.writerows(safe_row(r) for r in _rows(data.for_partners(data.figures(day))))
+        else:
+            label, by = _period(request, day), request.GET.get("by", "")
+            if by not in lmi.FILTERS:
+                raise Http404(_("No such category."))
+            detail = f"cross-tabulation by {by}, {label}, as known on {day.isoformat()}"
+            name = f"lmi-partner-{by}-{label}-{day.isoformat()}.csv"
+            w.writerow(CROSS_COLUMNS)
+            for value in data.categories(day)[by]:
+                rows = _rows(data.for_partners(data.dashboard(day, label, {by: value})))
+                w.writerows(safe_row([by, value, *r]) for r in rows)
+        log.record_for_user(
+            request.user, "export", source=access.client_address(request), object_type="lmi", detail=detail
+        )
+        response = HttpResponse(text.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    log.record_for_user(
+        request.user, "read", source=access.client_address(request), object_type="lmi", detail="partners' tier"
+    )
+    latest = releases[0] if releases else None
+    return render(
+        request,
+        "lmi/partners.html",
+        {
+            "releases": releases[:24],
+            "periods": data.period_labels(latest) if latest else [],
+            "filters": [(name, FILTER_NAMES[name]) for name in lmi.FILTERS],
+        },
+    )
