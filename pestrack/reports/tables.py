@@ -117,7 +117,7 @@ def _row(item, path: Path, indicators: dict[str, Indicator], errors: list[str]) 
     return row
 
 
-def load_tables(profile: str | Path, indicators: dict[str, Indicator]) -> list[Table]:
+def load_tables(profile: str | Path | None, indicators: dict[str, Indicator]) -> list[Table]:
     """The tables of the profile's tables.yaml (none when the file is absent)."""
     path = profile_path(profile) / FILE
     if not path.exists():
