@@ -108,6 +108,23 @@ def test_a_self_assessment_file_round_trips(tmp_path):
     assert sorted(back.rows, key=lambda r: r.practice) == sorted(rows, key=lambda r: r.practice)
 
 
+def test_a_package_takes_the_self_assessment_the_pages_and_the_export_write(tmp_path):
+    """The file `pestrack practices export` and the practice page's download write (the full form)
+    goes into a benchlearning package as it is: one reader for both forms."""
+    from pestrack.benchlearning.package import read_practices
+
+    rows = [
+        practices.AssessmentRow("welcome_house", "in_place", "Since 2021.", ("matching",)),
+        practices.AssessmentRow("bifurcators", "partly"),
+    ]
+    path = tmp_path / "sa.yaml"
+    path.write_text(practices.write_assessment(rows, pes="stockholm", unit="amf"))
+    assert read_practices(path) == {"welcome_house": "in_place", "bifurcators": "partly"}
+    path.write_text("welcome_house: done\n")
+    with pytest.raises(ValueError, match="status must be one of"):
+        read_practices(path)
+
+
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
