@@ -32,13 +32,14 @@ items building each query once.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
 from django.db.models import QuerySet
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 ITEM_FIELDS = ("due_date", "person_id", "enrolment_id", "object_id", "caseworker_id")
@@ -92,18 +93,16 @@ def _date(value) -> dt.date | None:
 
 
 # Building and compiling a source's queryset cost about 4 ms of CPU, a work list's nine a third of
-# the page. Each source is therefore compiled once (per day, time zone and work-list settings) over
-# a stand-in for the enrolments, the ids of the common table expression ``_SET``, and every
-# statement puts the SQL of the request's own enrolments in front of it (``WITH _SET(id) AS
-# (...)``). The stand-in is the same set of enrolments as the caller's queryset, so the items are.
-_SET = "wl_enrolments"
-_TEMPLATES: dict[tuple, tuple[str, tuple]] = {}
-
-
-def _stand_in(db: str) -> QuerySet:
-    from pestrack.records.casework.models import Enrolment
-
-    return Enrolment.objects.using(db).filter(pk__in=RawSQL(f"SELECT {_SET}.id FROM {_SET}", ()))
+# the page. A process therefore keeps each source's SQL for the enrolments it was asked about (their
+# SQL and parameters: a caseworker's work list asks about the same ones each time), per day, time
+# zone and work-list settings. The SQL is the source's own over the caller's queryset, so the
+# database plans it as before (a stand-in set of enrolments in a WITH was planned far worse).
+_TEMPLATES: OrderedDict[tuple, tuple[str, tuple]] = OrderedDict()
+_KEPT = 2000
+_lock = threading.Lock()
+# Stand-ins for the ids of ``next_due_of``: no enrolment has a negative id, nor does a source's SQL
+# take such a number as a parameter of its own.
+_ID_BASE = -(10**15)
 
 
 def _settings_key() -> tuple:
@@ -112,42 +111,39 @@ def _settings_key() -> tuple:
     return worklist_settings()
 
 
-def _template(s: Source, db: str, today: dt.date, settings: tuple) -> tuple[str, tuple]:
-    key = (s.kind, s.query, s.extra, db, today, timezone.get_current_timezone_name(), settings)
-    found = _TEMPLATES.get(key)
-    if found is None:
-        if len(_TEMPLATES) > 1000:  # a new day or settings: the old ones are not asked for again
-            _TEMPLATES.clear()
-        sql, params = _sql(_rows(s, _stand_in(db), today).order_by())
-        found = _TEMPLATES[key] = (sql, tuple(params))
-    return found
-
-
-def _with(enrolments: QuerySet) -> tuple[str, list]:
-    """``WITH`` the enrolments' ids, the start of each statement over the compiled sources."""
-    sql, params = _sql(enrolments.order_by().values("pk"))
-    return f"WITH {_SET}(id) AS ({sql}) ", params
-
-
 def _compiled(enrolments: QuerySet, today: dt.date, kinds: Iterable[str] | None = None) -> list[tuple]:
-    """(source, sql, params) of each wanted kind, the SQL over the enrolments of ``_SET`` (see
-    ``_with``)."""
+    """(source, sql, params) of each wanted kind over ``enrolments`` (kept, see ``_TEMPLATES``)."""
     wanted = set(kinds) if kinds is not None else None
-    settings = _settings_key()
-    return [(s, *_template(s, enrolments.db, today, settings)) for s in sources() if wanted is None or s.kind in wanted]
+    sql, params = _sql(enrolments.order_by())
+    common = (enrolments.db, sql, tuple(params), today, timezone.get_current_timezone_name(), _settings_key())
+    out = []
+    for s in sources():
+        if wanted is not None and s.kind not in wanted:
+            continue
+        key = (s.kind, s.query, s.extra, *common)
+        with _lock:
+            found = _TEMPLATES.get(key)
+            if found is not None:
+                _TEMPLATES.move_to_end(key)
+        if found is None:
+            q_sql, q_params = _sql(_rows(s, enrolments, today).order_by())
+            found = (q_sql, tuple(q_params))
+            with _lock:
+                _TEMPLATES[key] = found
+                while len(_TEMPLATES) > _KEPT:
+                    _TEMPLATES.popitem(last=False)
+        out.append((s, *found))
+    return out
 
 
-def _items_of(compiled: list[tuple], enrolments: QuerySet, limit: int | None) -> list[dict]:
+def _items_of(compiled: list[tuple], db: str, limit: int | None) -> list[dict]:
     out: list[dict] = []
-    if not compiled:
-        return out
-    head, head_params = _with(enrolments)
-    with connections[enrolments.db].cursor() as cursor:
+    with connections[db].cursor() as cursor:
         for s, sql, params in compiled:
             cursor.execute(
-                f"{head}SELECT * FROM ({sql}) wl ORDER BY due_date, enrolment_id, object_id"
+                f"SELECT * FROM ({sql}) wl ORDER BY due_date, enrolment_id, object_id"
                 + (f" LIMIT {int(limit)}" if limit is not None else ""),
-                [*head_params, *params],
+                params,
             )
             names = [c[0] for c in cursor.description]
             for row in cursor.fetchall():
@@ -158,15 +154,12 @@ def _items_of(compiled: list[tuple], enrolments: QuerySet, limit: int | None) ->
     return out
 
 
-def _counts_of(compiled: list[tuple], enrolments: QuerySet) -> dict[str, int]:
+def _counts_of(compiled: list[tuple], db: str) -> dict[str, int]:
     if not compiled:
         return {}
-    head, head_params = _with(enrolments)
     parts = [f"(SELECT COUNT(*) FROM ({sql}) wl_{n})" for n, (_s, sql, _p) in enumerate(compiled)]
-    with connections[enrolments.db].cursor() as cursor:
-        cursor.execute(
-            head + "SELECT " + ", ".join(parts), [*head_params, *(p for _s, _sql, params in compiled for p in params)]
-        )
+    with connections[db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), [p for _s, _sql, params in compiled for p in params])
         row = cursor.fetchone()
     return {s.kind: int(n) for (s, _sql, _p), n in zip(compiled, row)}
 
@@ -177,12 +170,12 @@ def items(
     """Every due item over ``enrolments``, each a dict of ITEM_FIELDS (and the source's extra
     fields) plus ``kind``, by due date; ``limit``: at most this many of each kind, the earliest due
     (one query per kind)."""
-    return _items_of(_compiled(enrolments, today, kinds), enrolments, limit)
+    return _items_of(_compiled(enrolments, today, kinds), enrolments.db, limit)
 
 
 def counts(enrolments: QuerySet, today: dt.date) -> dict[str, int]:
     """The number of due items of each kind over ``enrolments``, every kind in one statement."""
-    return _counts_of(_compiled(enrolments, today), enrolments)
+    return _counts_of(_compiled(enrolments, today), enrolments.db)
 
 
 def summary(
@@ -192,8 +185,8 @@ def summary(
     compiled = _compiled(enrolments, today)
     wanted = set(kinds) if kinds is not None else None
     return (
-        _counts_of(compiled, enrolments),
-        _items_of([c for c in compiled if wanted is None or c[0].kind in wanted], enrolments, limit),
+        _counts_of(compiled, enrolments.db),
+        _items_of([c for c in compiled if wanted is None or c[0].kind in wanted], enrolments.db, limit),
     )
 
 
@@ -211,8 +204,7 @@ def counts_by(enrolments: QuerySet, today: dt.date, column: str = "caseworker_id
         return {}
     connection = connections[enrolments.db]
     q = connection.ops.quote_name
-    head, params = _with(enrolments)
-    parts = []
+    parts, params = [], []
     for n, (s, sql, p) in enumerate(_compiled(enrolments, today)):
         parts.append(
             f"SELECT {n} AS wl_kind, e.{q(names[column])} AS wl_key, COUNT(*) AS wl_n "
@@ -222,7 +214,7 @@ def counts_by(enrolments: QuerySet, today: dt.date, column: str = "caseworker_id
         params += p
     out: dict[Any, dict[str, int]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(head + " UNION ALL ".join(parts), params)
+        cursor.execute(" UNION ALL ".join(parts), params)
         for kind, key, count in cursor.fetchall():
             out.setdefault(key, {})[kinds[kind].kind] = int(count)
     return out
@@ -231,18 +223,37 @@ def counts_by(enrolments: QuerySet, today: dt.date, column: str = "caseworker_id
 def next_due(enrolments: QuerySet, today: dt.date) -> dict[int, dt.date]:
     """Enrolment id → the earliest due date of any item of that enrolment (every kind in one
     statement)."""
+    return _next_due(_compiled(enrolments, today), enrolments.db)
+
+
+def next_due_of(ids: Iterable[int], today: dt.date, db: str = "default") -> dict[int, dt.date]:
+    """``next_due`` of the enrolments ``ids`` (a page of a list): the sources' SQL is kept for any
+    ids of that number, their stand-ins (``_ID_BASE``) replaced by the ids."""
+    from pestrack.records.casework.models import Enrolment
+
+    ids = list(dict.fromkeys(int(i) for i in ids))
+    if not ids:
+        return {}
+    stand_ins = [_ID_BASE - n for n in range(len(ids))]
+    real = dict(zip(stand_ins, ids))
+    compiled = [
+        (s, sql, [real.get(p, p) if type(p) is int else p for p in params])
+        for s, sql, params in _compiled(Enrolment.objects.using(db).filter(pk__in=stand_ins), today)
+    ]
+    return _next_due(compiled, db)
+
+
+def _next_due(compiled: list[tuple], db: str) -> dict[int, dt.date]:
     first: dict[int, dt.date] = {}
-    compiled = _compiled(enrolments, today)
     if not compiled:
         return first
-    head, params = _with(enrolments)
-    parts = []
+    parts, params = [], []
     for n, (_s, sql, p) in enumerate(compiled):
         parts.append(f"SELECT wl_{n}.enrolment_id, wl_{n}.due_date FROM ({sql}) wl_{n}")
         params += p
-    with connections[enrolments.db].cursor() as cursor:
+    with connections[db].cursor() as cursor:
         cursor.execute(
-            f"{head}SELECT enrolment_id, MIN(due_date) FROM ({' UNION ALL '.join(parts)}) wl GROUP BY enrolment_id",
+            f"SELECT enrolment_id, MIN(due_date) FROM ({' UNION ALL '.join(parts)}) wl GROUP BY enrolment_id",
             params,
         )
         rows = cursor.fetchall()
