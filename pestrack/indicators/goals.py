@@ -24,12 +24,12 @@ from pestrack.indicators.definitions import (
     report_years,
 )
 
-LEVELS = ("inriktningsmal", "verksamhetsomradesmal", "namndmal")  # direction goal → area goal → committee goal
 STATUSES = ("met", "partly", "not_met")
 ACTIVITY_STATUSES = ("done", "deviation")
 GOAL_FIELDS = {"id", "level", "parent", "title", "indicators", "activities", "assessment"}
 REF_FIELDS = {"id", "name", "tolerance", "analysis"}
 ACTIVITY_FIELDS = {"text", "status", "analysis"}
+LANGS = ("sv", "en")
 T = TypeVar("T")
 
 
@@ -73,12 +73,26 @@ class Goal:
 
 
 @dataclass
+class Level:
+    """A level of the goal hierarchy (``levels`` of goals.yaml, top first) with its printed names."""
+
+    id: str
+    name: dict[str, str]  # sv, en
+
+
+@dataclass
 class Goals:
     goals: list[Goal]
     tolerance: float  # the profile's default fulfilment tolerance (share of the target)
+    levels: list[Level] = field(default_factory=list)
+    kf_target: dict[str, str] = field(default_factory=dict)  # the printed name of the ``kf`` target column
 
     def children(self, goal_id: str) -> list[Goal]:
         return [g for g in self.goals if g.parent == goal_id]
+
+    def labels(self, lang: str) -> dict[str, str]:
+        """The report's words the profile gives: each level's name, and ``kf_target``."""
+        return {**{level.id: level.name[lang] for level in self.levels}, "kf_target": self.kf_target[lang]}
 
 
 def _text(value) -> bool:
@@ -97,6 +111,33 @@ class _GoalReader:
     def __init__(self, path: Path, known_ids: set[str]):
         self.path, self.known_ids = path, known_ids
         self.errors: list[str] = []
+        self.levels: tuple[str, ...] = ()
+
+    def names(self, node, at: dict, key, what: str) -> dict[str, str]:
+        """``{sv, en}`` printed names, each a text; an error names ``what`` otherwise."""
+        if not isinstance(node, dict) or not all(_text(node.get(lang)) for lang in LANGS):
+            self.error(at, key, f"{what} needs a name in each language ({', '.join(LANGS)}: texts)")
+            return {lang: "" for lang in LANGS}
+        return {lang: node[lang].strip() for lang in LANGS}
+
+    def level_list(self, data: dict) -> list[Level]:
+        """The ``levels`` of goals.yaml, top first, each ``{id, sv, en}``."""
+        nodes = data.get("levels")
+        if not isinstance(nodes, list) or not nodes:
+            self.error(data, "levels", "levels: the goal levels, top first, each {id, sv, en}, are missing")
+            return []
+        out: list[Level] = []
+        for node in nodes:
+            if not isinstance(node, dict) or not _text(node.get("id")):
+                line = node.get(LINE, "?") if isinstance(node, dict) else data.get(KEYS, {}).get("levels", "?")
+                self.errors.append(f"{self.path}:{line}: levels: each level needs an id (a text) with sv and en")
+                continue
+            self.unknown(node, {"id", *LANGS}, f"level {node['id']}")
+            if node["id"] in [lvl.id for lvl in out]:
+                self.error(node, "id", f"level {node['id']}: id already used")
+            out.append(Level(node["id"], self.names(node, node, None, f"level {node['id']}")))
+        self.levels = tuple(lvl.id for lvl in out)
+        return out
 
     def error(self, node: dict, key: str | None, message: str):
         line = node.get(KEYS, {}).get(key) or node.get(LINE, "?")
@@ -181,8 +222,8 @@ class _GoalReader:
         if not isinstance(node.get("id"), str) or not node["id"]:
             self.error(node, "id", 'a goal needs an id (a text such as "3.2.1")')
         level = node.get("level")
-        if level not in LEVELS:
-            self.error(node, "level", f"goal {goal_id}: level {level!r} is not one of {', '.join(LEVELS)}")
+        if level not in self.levels:
+            self.error(node, "level", f"goal {goal_id}: level {level!r} is not one of {', '.join(self.levels)}")
         if not _text(node.get("title")):
             self.error(node, "title", f"goal {goal_id}: title must be a text")
         goal = Goal(
@@ -206,26 +247,27 @@ class _GoalReader:
         return [x for x in (read(item, goal_id) for item in items) if x is not None]
 
     def hierarchy(self, goals: list[Goal], nodes: dict[str, dict]):
+        levels = self.levels
         seen: dict[str, Goal] = {}
         for g in goals:
             if g.id in seen:
                 self.error(nodes[g.id], "id", f"goal {g.id}: id already used on line {seen[g.id].line}")
             seen.setdefault(g.id, g)
         for g in goals:
-            if g.level not in LEVELS:
+            if g.level not in levels:
                 continue
-            depth = LEVELS.index(g.level)
+            depth = levels.index(g.level)
             parent = seen.get(g.parent) if g.parent is not None else None
             if depth == 0 and g.parent is not None:
-                self.error(nodes[g.id], "parent", f"goal {g.id}: an {LEVELS[0]} goal has no parent")
+                self.error(nodes[g.id], "parent", f"goal {g.id}: a {levels[0]} goal has no parent")
             elif depth > 0 and parent is None:
                 self.error(nodes[g.id], "parent", f"goal {g.id}: parent {g.parent!r} is not a goal of this file")
-            elif depth > 0 and parent is not None and parent.level != LEVELS[depth - 1]:
+            elif depth > 0 and parent is not None and parent.level != levels[depth - 1]:
                 self.error(
                     nodes[g.id],
                     "parent",
                     f"goal {g.id}: a {g.level} goal's parent must be a "
-                    f"{LEVELS[depth - 1]} goal ({g.parent} is {parent.level})",
+                    f"{levels[depth - 1]} goal ({g.parent} is {parent.level})",
                 )
 
 
@@ -247,11 +289,14 @@ def load_goals(profile: str | Path | None = None, known_ids: set[str] | None = N
             "tolerance",
             f"fulfilment tolerance must be a share from 0 to below 1 (got {tolerance!r})",
         )
+    levels = reader.level_list(data)
+    reader.unknown(data, {"fulfilment", "levels", "kf_target", "goals"}, "goals.yaml")
+    kf_target = reader.names(data.get("kf_target"), data, "kf_target", "kf_target (the column of the kf targets)")
     goals = [g for g in (reader.goal(n) for n in data["goals"]) if g is not None]
     reader.hierarchy(goals, {str(n.get("id")): n for n in data["goals"] if isinstance(n, dict)})
     if reader.errors:
         raise DefinitionErrors(reader.errors)
-    return Goals(goals, float(tolerance))
+    return Goals(goals, float(tolerance), levels, kf_target)
 
 
 def load_reported(profile: str | Path | None = None) -> list[Indicator]:

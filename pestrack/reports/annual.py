@@ -74,6 +74,10 @@ class Row:
     not_compared: bool = False  # scoped, and only a city-wide target exists
     no_data: bool = False  # the indicator's source table is empty or not imported
 
+    def name_in(self, lang: str) -> str:
+        """The indicator's name in ``lang``; the Swedish one where the profile gives no other."""
+        return self.name.get(lang) or self.name["sv"]
+
     @property
     def source(self) -> str:
         """Where the row's values come from: ``computed`` (from the records by the indicator engine),
@@ -305,7 +309,8 @@ def build(
 
 
 def write_csv(report: AnnualReport, out: Path, lang: str = "sv", comma: bool = False) -> None:
-    """One row per indicator row of the report, cells formatted as printed (docs/reports.md).
+    """One row per indicator row of the report, cells formatted as printed and the indicator named in
+    ``lang`` (docs/reports.md).
     Swedish: semicolon-separated, UTF-8 with a byte-order mark, as Swedish Excel opens a CSV file
     into columns (its decimal comma would clash with comma separators); ``comma`` or English:
     comma-separated UTF-8 without the mark."""
@@ -318,6 +323,6 @@ def write_csv(report: AnnualReport, out: Path, lang: str = "sv", comma: bool = F
             cells["period"] = report.period.label
             w.writerow(
                 safe_row(
-                    [row.goal_id, row.name["sv"], *(cells[c] for c in CSV_COLUMNS[2:]), row.source, report.covers()]
+                    [row.goal_id, row.name_in(lang), *(cells[c] for c in CSV_COLUMNS[2:]), row.source, report.covers()]
                 )
             )

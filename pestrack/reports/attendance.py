@@ -1,5 +1,6 @@
 """The monthly attendance report for a referring social-services unit: participants referred with
-financial assistance (target group ``forsorjningsstod`` or entry route ``social_services``), their
+financial assistance (a target group or entry route with the code rule ``attendance_report: true``:
+Stockholm's försörjningsstöd and referral from social services), their
 measures that month and the days present, absent (by reason) and not entered. The social services
 pay assistance on it, so it goes to them as PDF or CSV (semicolon-separated, UTF-8 with BOM, for a
 Swedish Excel).
@@ -47,9 +48,11 @@ def month_end(month: dt.date) -> dt.date:
 
 
 def financial_assistance(qs):
-    """Enrolments referred with financial assistance."""
+    """Enrolments referred with financial assistance: by a unit, in a target group or by an entry
+    route whose code carries the rule ``attendance_report: true`` (docs/profiles.md)."""
     return qs.filter(
-        Q(target_group__code="forsorjningsstod") | Q(entry_route__code="social_services"), referring_unit__isnull=False
+        Q(target_group__rules__attendance_report=True) | Q(entry_route__rules__attendance_report=True),
+        referring_unit__isnull=False,
     )
 
 

@@ -6,7 +6,7 @@ from html import escape
 from pathlib import Path
 
 from pestrack.reports.annual import CSV_COLUMNS, FULFILMENT, REPORTED_MARK, SOURCE_LEGEND, SYMBOL, AnnualReport
-from pestrack.reports.labels import LABELS, disclosure_note
+from pestrack.reports.labels import disclosure_note, words
 
 STYLE = """body{font-family:sans-serif;max-width:70em;margin:2em auto;color:#222}
 table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}th,td{border:1px solid #bbb;padding:.3em .5em;vertical-align:top}
@@ -28,7 +28,7 @@ def _sv(text: str, lang: str) -> str:
 
 
 def render(report: AnnualReport, lang: str = "sv") -> str:
-    t = LABELS[lang]
+    t = words(report.goals, lang)
     year = report.year
     out = [
         f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">',

@@ -1,4 +1,12 @@
-"""The printed words of the report in each language (headings, column names, statuses)."""
+"""The printed words of the report in each language (headings, column names, statuses). The goal
+levels' names and the council target's column name are the profile's (goals.yaml): ``words``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pestrack.indicators.goals import Goals
 
 LABELS = {
     "sv": {
@@ -10,7 +18,6 @@ LABELS = {
         "outcome_women": "Utfall kvinnor",
         "outcome_prev_year": "Utfall föregående år",
         "target": "Årsmål",
-        "kf_target": "KF:s årsmål",
         "period": "Period",
         "fulfilment": "Måluppfyllelse",
         "activity": "Aktivitet",
@@ -21,9 +28,6 @@ LABELS = {
         "done": "Genomförd",
         "deviation": "Avvikelse",
         "no_status": "Ej bedömd",
-        "inriktningsmal": "KF:s inriktningsmål",
-        "verksamhetsomradesmal": "KF:s mål för verksamhetsområdet",
-        "namndmal": "Nämndmål",
         "not_defined": "Indikatorn är ännu inte definierad i profilen.",
         "source": "Källa",
         "computed": "Beräknad ur registret",
@@ -37,7 +41,6 @@ LABELS = {
         "outcome_women": "Outcome women",
         "outcome_prev_year": "Outcome previous year",
         "target": "Annual target",
-        "kf_target": "City council target",
         "period": "Period",
         "fulfilment": "Fulfilment",
         "activity": "Activity",
@@ -48,14 +51,16 @@ LABELS = {
         "done": "Done",
         "deviation": "Deviation",
         "no_status": "Not assessed",
-        "inriktningsmal": "Direction goal",
-        "verksamhetsomradesmal": "Area goal",
-        "namndmal": "Committee goal",
         "not_defined": "The indicator is not yet defined in the profile.",
         "source": "Source",
         "computed": "Computed from the records",
     },
 }
+
+
+def words(goals: Goals, lang: str) -> dict[str, str]:
+    """The report's words in ``lang`` with the profile's: each goal level's name, ``kf_target``."""
+    return {**LABELS[lang], **goals.labels(lang)}
 
 
 def disclosure_note(below: int, lang: str) -> str:

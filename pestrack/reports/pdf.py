@@ -23,7 +23,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import SimpleDocTemplate, Spacer
 
 from pestrack.reports.annual import CSV_COLUMNS, FULFILMENT, REPORTED_MARK, SOURCE_LEGEND, AnnualReport
-from pestrack.reports.labels import LABELS, disclosure_note
+from pestrack.reports.labels import LABELS, disclosure_note, words
 from pestrack.reports.pdf_tags import Tagged, TaggingCanvas, table
 
 FONT, BOLD = "Vera", "VeraBd"
@@ -97,7 +97,7 @@ def grid(rows: list[GridRow], widths: list[float], spans: Sequence[int] = ()):
 
 
 def story(report: AnnualReport, lang: str) -> list:
-    t, st = LABELS[lang], _styles()
+    t, st = words(report.goals, lang), _styles()
 
     def p(text, style="cell", tag="P"):
         return Tagged(escape(str(text)), st[style], tag)
@@ -129,7 +129,7 @@ def story(report: AnnualReport, lang: str) -> list:
                 cells = r.cells(report.year, lang)
                 cells["period"] = report.period.label
                 cells["fulfilment"] = _status(r.fulfilment, lang) or cells["fulfilment"]
-                name = r.name.get(lang) or r.name["sv"]
+                name = r.name_in(lang)
                 if r.indicator is not None and r.indicator.is_reported:
                     name += f" {REPORTED_MARK} {r.source}"
                 data.append([(name, "cell"), *((cells[c], "num") for c in cols)])

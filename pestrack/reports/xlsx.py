@@ -12,7 +12,7 @@ from openpyxl.styles import Alignment, Font
 from pestrack.indicators.fulfilment import rounded
 from pestrack.records.spreadsheet import safe_cell, safe_row
 from pestrack.reports.annual import COMPUTED, CSV_COLUMNS, FULFILMENT, AnnualReport
-from pestrack.reports.labels import LABELS
+from pestrack.reports.labels import words
 
 UNIT_FORMAT = {
     "sv": {"percent": '" %"', "count": '" st"', "months": '" mån"'},
@@ -44,7 +44,7 @@ def _heading(ws, names: list[str]) -> None:
 
 
 def build_workbook(report: AnnualReport, lang: str = "sv") -> Workbook:
-    t = LABELS[lang]
+    t = words(report.goals, lang)
     wb = Workbook()
     ws = wb.active
     ws.title = SHEETS[lang][0]
@@ -53,7 +53,7 @@ def build_workbook(report: AnnualReport, lang: str = "sv") -> Workbook:
         ind = row.indicator
         cells = row.cells(report.year, lang)
         _put(ws, r, 1, row.goal_id)
-        _put(ws, r, 2, row.name.get(lang) or row.name["sv"])
+        _put(ws, r, 2, row.name_in(lang))
         for col, key in enumerate(CSV_COLUMNS[2:], start=3):
             value: str | float = cells[key]  # the printed text, or a number a spreadsheet can compute with
             if ind is not None and key in VALUE_KEYS:

@@ -92,6 +92,49 @@ def test_goal_errors_name_file_and_line(profile_copy):
     assert any(e.startswith(f"{path}:{line_of('analyss')}: goal 3.2: assessment for 2023 needs") for e in errors)
 
 
+def test_goal_levels_and_their_names_are_the_profiles():
+    stockholm, riverland = load_goals("stockholm"), load_goals("riverland")
+    assert [lvl.id for lvl in stockholm.levels] == ["inriktningsmal", "verksamhetsomradesmal", "namndmal"]
+    assert stockholm.labels("sv")["namndmal"] == "Nämndmål" and stockholm.labels("en")["kf_target"] == (
+        "City council target"
+    )
+    # a regional PES: its own levels, and no municipal wording in either language
+    assert {g.level for g in riverland.goals} == {"strategic", "service_area", "board"}
+    for lang in ("sv", "en"):
+        words = " ".join(riverland.labels(lang).values())
+        assert not any(w in words for w in ("KF", "Nämnd", "Committee", "City council")), words
+    assert riverland.labels("en") == {
+        "strategic": "Regional strategic goal",
+        "service_area": "Service area goal",
+        "board": "Board goal",
+        "kf_target": "Regional government target",
+    }
+
+
+def test_goal_levels_are_checked_with_file_and_line(profile_copy):
+    path = profile_copy / "goals.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace(
+        '  - {id: namndmal, sv: "Nämndmål", en: "Committee goal"}\n', '  - {id: namndmal, sv: "Nämndmål"}\n'
+    )
+    text = text.replace("    level: verksamhetsomradesmal\n", "    level: omradesmal\n", 1)
+    path.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    with pytest.raises(DefinitionErrors) as exc:
+        load_goals(profile_copy)
+    level_line = lines.index('  - {id: namndmal, sv: "Nämndmål"}') + 1
+    wrong_line = lines.index("    level: omradesmal") + 1
+    assert exc.value.errors[0] == f"{path}:{level_line}: level namndmal needs a name in each language (sv, en: texts)"
+    assert any(
+        e.startswith(f"{path}:{wrong_line}: goal 1.2: level 'omradesmal' is not one of inriktningsmal, ")
+        for e in exc.value.errors
+    )
+    path.write_text(text.split("levels:")[0] + "goals:" + text.split("\ngoals:")[1], encoding="utf-8")
+    with pytest.raises(DefinitionErrors) as exc:
+        load_goals(profile_copy)
+    assert any("levels: the goal levels, top first, each {id, sv, en}, are missing" in e for e in exc.value.errors)
+
+
 def test_reported_value_errors_name_file_and_line(profile_copy):
     path = profile_copy / "reported" / "staff.yaml"
     text = path.read_text(encoding="utf-8").replace("total: 78}", "total: seventy-eight}")

@@ -375,6 +375,39 @@ def test_the_report_counts_days_per_participation_with_totals(report_case, world
 
 
 @pytest.mark.django_db
+def test_who_is_on_the_report_is_the_profiles_code_rule(report_case, anna):
+    """attendance_report: true on the target group or the entry route (codes.yaml) puts a referred
+    participant on the report; without it on either, the participant is not on it."""
+    from pestrack.records.casework.models import Enrolment
+    from pestrack.records.codes.models import Code
+    from pestrack.records.org.models import OrgUnit
+    from pestrack.reports import attendance
+
+    month, a, b, parts = report_case
+
+    def on_report():
+        report = attendance.build(
+            OrgUnit.objects.get(code="sdf-rk"), month, enrolments=Enrolment.objects.all(), user=anna
+        )
+        return {r.person_id for r in report.rows}
+
+    group, route = a.enrolments.get().target_group, a.enrolments.get().entry_route
+    assert group.rules.get("attendance_report") and route.rules.get("attendance_report")  # as codes.yaml says
+    assert on_report() == {a.pk, b.pk}
+    other_group, other_route = (
+        next(c for c in Code.objects.filter(list=name) if not c.rules.get("attendance_report"))
+        for name in ("target_group", "entry_route")
+    )
+    Enrolment.objects.filter(person=a).update(target_group=other_group)
+    assert on_report() == {a.pk, b.pk}  # still referred by an entry route with the rule
+    Enrolment.objects.filter(person=a).update(entry_route=other_route)
+    assert on_report() == {b.pk}
+    other_group.rules = {**other_group.rules, "attendance_report": True}
+    other_group.save()
+    assert on_report() == {a.pk, b.pk}
+
+
+@pytest.mark.django_db
 def test_the_report_csv_is_for_swedish_excel_with_formulas_neutralised(report_case, anna):
     from django.utils import translation
 

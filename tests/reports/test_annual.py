@@ -140,14 +140,26 @@ def test_swedish_csv_opens_in_swedish_excel_and_can_be_comma_separated(report_da
     assert (tmp_path / "cli.csv").read_bytes().startswith(b"goal_id,indicator,")
 
 
-def test_english_csv_uses_english_formatting(report_data, tmp_path):
+def test_english_csv_uses_english_formatting_and_names(report_data, tmp_path):
     out = tmp_path / "en.csv"
     write_csv(build(2023, "VB", report_data), out, "en")
     assert out.read_bytes().startswith(b"goal_id,indicator,")
     by_name = {r["indicator"]: r for r in read_csv(out)}
-    assert (by_name[EXIT_SHARE]["outcome"], by_name[EXIT_SHARE]["fulfilment"]) == ("75%", "Met")
-    assert by_name["Nämndens budgetföljsamhet efter resultatöverföringar"]["outcome"] == "100.6%"
-    assert by_name["Aktivt Medskapandeindex"]["fulfilment"] == "Partly met"
+    exit_share = "Share of women and men who left Jobbtorg Stockholm for work or studies"
+    assert (by_name[exit_share]["outcome"], by_name[exit_share]["fulfilment"]) == ("75%", "Met")
+    assert by_name["Committee budget adherence after carry-overs"]["outcome"] == "100.6%"
+    assert by_name["Active co-creation index (AMI)"]["fulfilment"] == "Partly met"
+    assert EXIT_SHARE not in by_name and "Aktivt Medskapandeindex" not in by_name
+
+
+def test_english_csv_of_another_profile_names_its_indicators_in_english(report_data, tmp_path):
+    out = tmp_path / "en.csv"
+    args = ["report", "annual", "--year", "2023", "--lang", "en", "--format", "csv", "--data", str(report_data)]
+    result = CliRunner().invoke(app, [*args, "--profile", "riverland", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    names = [r["indicator"] for r in read_csv(out)]
+    assert "Exits to employment as a share of all exits" in names
+    assert "Avslut till arbete, andel av alla avslut" not in names  # its Swedish name
 
 
 def test_tertial_report_has_no_yearly_reported_values(report_data, tmp_path):

@@ -27,7 +27,7 @@ from pestrack.records.audit import log
 from pestrack.reports.annual import SYMBOL
 from pestrack.reports.formatting import count, printed
 from pestrack.reports.html import STYLE as REPORT_STYLE
-from pestrack.reports.labels import LABELS
+from pestrack.reports.labels import words as report_words
 from pestrack.reports.writers import CONTENT_TYPES, WRITERS
 from pestrack.results import service
 from pestrack.web.results import charts, sparkline
@@ -136,7 +136,7 @@ def _indicator(indicator_id: str):
 
 def _goals(report, year: int, units: list[str] | None, lang: str) -> list[dict]:
     """The report's goals with their indicator rows, as the dashboard shows them."""
-    words = LABELS[lang]
+    words = report_words(report.goals, lang)
     goals = []
     for goal in report.goals.goals:
         rows = []
