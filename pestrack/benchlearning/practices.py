@@ -303,13 +303,3 @@ def learn_from_whom(
             )
         lessons.append(Lesson(indicator=indicator, peers=tuple(rows)))
     return lessons
-
-
-def lessons_in(comparison, pes: str, packages) -> list[Lesson]:
-    """``learn_from_whom`` for ``pes`` in a comparison (``compare.compare``) of imported packages
-    (``package.stored``): the indicators where it lies below its peer group (``compare.below_peers``)
-    and the better peers' practices from the self-assessments their packages carry."""
-    from pestrack.benchlearning.compare import below_peers
-
-    assessments = {p.pes_id: dict(p.manifest.get("practices") or {}) for p in packages if p.year == comparison.year}
-    return learn_from_whom(below_peers(comparison, pes), assessments)

@@ -187,7 +187,7 @@ def test_a_profiles_folder_without_the_shared_catalogue_uses_the_one_pestrack_sh
 
 
 def test_lessons_in_a_comparison_come_from_below_peers_and_the_packages_practices(tmp_path):
-    from pestrack.benchlearning.compare import Comparison, Entry, IndicatorComparison
+    from pestrack.benchlearning.compare import Comparison, Entry, IndicatorComparison, lessons_in
     from pestrack.benchlearning.definitions import Shared
     from pestrack.benchlearning.package import Package
 
@@ -210,7 +210,7 @@ def test_lessons_in_a_comparison_come_from_below_peers_and_the_packages_practice
             ("far", {"amef": "in_place"}),
         ]
     ]
-    (lesson,) = practices.lessons_in(comparison, "us", packages)
+    (lesson,) = lessons_in(comparison, "us", packages)
     assert lesson.indicator == "exit_to_work"
     # the peers of its group that do better, best first; c does worse and far is in another group
     assert [(p.pes, [x.id for x in p.in_place], [x.id for x in p.partly]) for p in lesson.peers] == [

@@ -217,7 +217,7 @@ def learn_page(request):
     """Learn from whom: for each indicator where the PES lies below its peer group in the imported
     packages' comparison, the peers that do better and the practices they have in place. The results
     roles, as the comparison itself (web/benchlearning); every view logged."""
-    from pestrack.benchlearning.compare import compare
+    from pestrack.benchlearning.compare import compare, lessons_in
     from pestrack.benchlearning.definitions import load_shared
     from pestrack.benchlearning.package import read_trusted_keys, stored
     from pestrack.records.audit import log
@@ -242,7 +242,7 @@ def learn_page(request):
         comparison = compare(packages, load_shared(), year)
         names = {k: v.get("name", k) for k, v in comparison.pes.items()}
         lang = _lang()
-        for lesson in catalogue.lessons_in(comparison, pes, packages):
+        for lesson in lessons_in(comparison, pes, packages):
             ind = comparison.indicator(lesson.indicator)
             value = {e.pes: e.value for e in ind.entries.values()} if ind else {}
 
