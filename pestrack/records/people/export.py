@@ -133,6 +133,8 @@ def person_extract(person: Person) -> dict:
                 "start_date": _date(e.start_date),
                 "end_date": _date(e.end_date),
                 "exit_reason": _code(e.exit_reason),
+                "last_worked": _date(e.last_worked),
+                "never_worked": e.never_worked,
                 "caseworker": e.caseworker.get_full_name() or e.caseworker.get_username() if e.caseworker else None,
                 "assessments": [
                     {
@@ -380,6 +382,8 @@ _FIELDS = {
     "start_date": ("Startdatum", "Start date"),
     "end_date": ("Slutdatum", "End date"),
     "exit_reason": ("Avslutsorsak", "Exit reason"),
+    "last_worked": ("Senast i arbete", "Last in work"),
+    "never_worked": ("Har aldrig arbetat", "Has never worked"),
     "caseworker": ("Handläggare", "Caseworker"),
     "instrument": ("Instrument", "Instrument"),
     "date": ("Datum", "Date"),
