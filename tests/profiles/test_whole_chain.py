@@ -94,7 +94,15 @@ def chain(request, tmp_path_factory):
         [sys.executable, str(Path(__file__).with_name("pages.py"))], env=env, cwd=folder, capture_output=True, text=True
     )
     assert pages.returncode == 0, pages.stderr
-    return {"profile": profile, "folder": folder, "year": year, "out": out, "pages": json.loads(pages.stdout)}
+    walked = json.loads(pages.stdout)
+    return {
+        "profile": profile,
+        "folder": folder,
+        "year": year,
+        "out": out,
+        "pages": walked["pages"],
+        "language": walked["language"],
+    }
 
 
 def test_the_demo_sets_up_the_profile_its_users_and_a_population(chain):
@@ -132,6 +140,15 @@ def test_the_demo_users_open_the_main_staff_pages(chain):
     for page, (status, _text) in chain["pages"].items():
         assert status == 200, page
     assert any(page.startswith("caseworker /persons/") for page in chain["pages"])
+
+
+def test_a_swedish_user_sees_swedish_pages_and_an_english_user_english_ones(chain):
+    """The main staff pages in each language, checked as tests/web/test_swedish_everywhere.py checks
+    every page of the default profile: no message or code name of the other language, no raw code."""
+    assert {page.split()[0] for page in chain["language"]} == {"sv", "en"}
+    for page, (marked, *found) in chain["language"].items():
+        assert marked, f"{page}: the page is not marked as in {page.split()[0]}"
+        assert found == [], f"{page}: {found}"
 
 
 def test_another_profiles_pages_and_report_show_none_of_the_default_profiles_names(chain):
