@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,15 +39,48 @@ def _synth_years(profile: str) -> list[int]:
     return sorted(k for k in targets["unique"] if isinstance(k, int))
 
 
-@pytest.fixture(scope="module", params=[pytest.param(p, marks=pytest.mark.slow) for p in PROFILES])
+@contextmanager
+def _database(folder: Path, profile: str):
+    """The URL of an empty database for the chain, of the kind the suite runs on: an SQLite file, or
+    in the PostgreSQL pass a PostgreSQL database of its own, dropped afterwards."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if not db["ENGINE"].endswith("postgresql"):
+        yield f"sqlite:///{folder / 'db.sqlite3'}"
+        return
+    import psycopg
+
+    name = f"pestrack_chain_{profile}_{os.getpid()}"
+    admin = dict(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], password=db["PASSWORD"] or None)
+    with psycopg.connect(**admin, dbname="postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://{db['USER']}@{db['HOST']}:{admin['port']}/{name}"
+    finally:
+        with psycopg.connect(**admin, dbname="postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# django_db: the chain runs in the PostgreSQL pass too (on a database of its own, _database); its
+# steps run in processes of their own and do not touch the test database.
+@pytest.fixture(
+    scope="module", params=[pytest.param(p, marks=[pytest.mark.slow, pytest.mark.django_db]) for p in PROFILES]
+)
 def chain(request, tmp_path_factory):
     """Everything the chain made for one profile: the folder, the environment, the last year, outputs."""
     profile = request.param
     folder = tmp_path_factory.mktemp(f"chain-{profile}")
+    with _database(folder, profile) as url:
+        yield _chain(profile, folder, url)
+
+
+def _chain(profile: str, folder: Path, url: str) -> dict:
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-        "PESTRACK_DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        "PESTRACK_DATABASE_URL": url,
         "PESTRACK_PROFILE": profile,
         "PESTRACK_ANALYTICS_DIR": str(folder / "analytics"),
     }
