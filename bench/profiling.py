@@ -4,7 +4,8 @@
     python bench/profiling.py --sizes 100000 1000000 --no-compare
 
 Data: ``pestrack.synth.profiling`` (outcomes drawn from the documented true risk), generated once
-per size into the cache folder (--cache, default $PESTRACK_BENCH_CACHE or <tmp>/pestrack-bench);
+per size and version of the generator into the cache folder (--cache, default $PESTRACK_BENCH_CACHE or
+<tmp>/pestrack-bench);
 generation is not timed. Each size runs in its own subprocess, so its peak memory (ru_maxrss, the
 largest resident memory of the process) is its own. Timed, as ``pestrack profiling train`` and
 ``pestrack profiling audit`` do it:
@@ -71,7 +72,11 @@ def child(rows: int, folder: Path, compare: bool) -> dict:
 
 
 def generate(rows: int, cache: Path) -> Path:
-    folder = cache / f"profiling-{rows}"
+    # a folder per version of the generator: data drawn by an older one (other columns) are not reused
+    import hashlib
+
+    version = hashlib.sha256((REPO / "pestrack" / "synth" / "profiling.py").read_bytes()).hexdigest()[:10]
+    folder = cache / f"profiling-{rows}-{version}"
     if not (folder / "manifest.json").exists():
         _setup()
         from pestrack.synth import profiling

@@ -164,6 +164,12 @@ def test_serve_in_production_runs_gunicorn_from_its_own_environment_whatever_the
 
     command = setup.gunicorn_command("127.0.0.1", 8123)
     assert command[:3] == [sys.executable, "-m", "gunicorn"] and "127.0.0.1:8123" in command
+    # threaded workers, one process more than the cores (docs/operations.md)
+    monkeypatch.delenv("PESTRACK_WORKERS", raising=False)
+    monkeypatch.setattr(setup.os, "cpu_count", lambda: 2)
+    threaded = setup.gunicorn_command("127.0.0.1", 8123)
+    assert threaded[threaded.index("--worker-class") + 1] == "gthread"
+    assert threaded[threaded.index("--workers") + 1] == "3" and int(threaded[threaded.index("--threads") + 1]) > 1
     monkeypatch.setenv("PATH", "/nonexistent")
     version = subprocess.run([*command[:3], "--version"], capture_output=True, text=True, env={"PATH": "/nonexistent"})
     assert version.returncode == 0 and "gunicorn" in (version.stdout + version.stderr)

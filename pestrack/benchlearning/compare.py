@@ -200,3 +200,13 @@ def below_peers(comparison: Comparison, pes: str) -> list[tuple[str, list[str]]]
         better.sort(key=lambda p: valued[p], reverse=direction == "higher")  # type: ignore[arg-type,return-value]
         out.append((comp.shared.id, better))
     return out
+
+
+def lessons_in(comparison, pes: str, packages) -> list:
+    """``practices.learn_from_whom`` (a list of ``practices.Lesson``) for ``pes`` in a comparison (``compare``) of imported packages
+    (``package.stored``): the indicators where it lies below its peer group (``below_peers``)
+    and the better peers' practices from the self-assessments their packages carry."""
+    from pestrack.benchlearning.practices import learn_from_whom
+
+    assessments = {p.pes_id: dict(p.manifest.get("practices") or {}) for p in packages if p.year == comparison.year}
+    return learn_from_whom(below_peers(comparison, pes), assessments)

@@ -32,7 +32,6 @@ from pestrack.indicators.periods import period
 FORMAT = "pestrack-benchlearning"
 FORMAT_VERSION = 1
 COLUMNS = ("indicator_id", "year", "breakdown", "breakdown_value", "value", "numerator", "denominator", "suppressed")
-PRACTICE_STATUSES = ("not_started", "partly", "in_place")
 NOT_RECORDED = "(not recorded)"
 
 
@@ -81,14 +80,12 @@ def _number(v) -> str:
 
 
 def read_practices(path: Path) -> dict[str, str]:
-    """A self-assessment file: practice id -> not_started, partly or in_place."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: a self-assessment maps practice ids to {', '.join(PRACTICE_STATUSES)}")
-    bad = [f"{k}: {v!r}" for k, v in data.items() if v not in PRACTICE_STATUSES]
-    if bad:
-        raise ValueError(f"{path}: status must be one of {', '.join(PRACTICE_STATUSES)} ({'; '.join(bad)})")
-    return {str(k): str(v) for k, v in data.items()}
+    """A self-assessment file (the short form, practice id -> status, or the full one that
+    ``pestrack practices export`` and the practice pages write), read by the practice catalogue's one
+    reader: practice id -> not_started, partly or in_place."""
+    from pestrack.benchlearning.practices import read_assessment
+
+    return {row.practice: row.status for row in read_assessment(path).rows}  # PracticeError is a ValueError
 
 
 def compute_cells(mapping: Mapping, data: Path, year: int, below: int) -> tuple[list[Cell], dict[str, str]]:

@@ -48,9 +48,11 @@ def check_cmd(profile: str = typer.Option(None, help="Profile name or folder (de
 def export_cmd(
     out: Path = typer.Option(..., "--out", help="The YAML file to write"),
     unit: str = typer.Option(None, "--unit", help="Unit code (default: the top unit)"),
+    short: bool = typer.Option(False, "--short", help="Only practice id -> status"),
 ):
-    """Write a unit's self-assessment as YAML (practice id -> status, notes, measures, who and when):
-    the file `pestrack benchlearning export --practices` puts in a package."""
+    """Write a unit's self-assessment as YAML (practice id -> status, notes, measures, who and when);
+    with --short only practice id -> status, the form `pestrack benchlearning export --practices`
+    reads today."""
     from django.conf import settings
 
     from pestrack.analytics.output import write_atomic
@@ -70,7 +72,12 @@ def export_cmd(
         )
         for a in rules.assessments_of(u).values()
     ]
-    write_atomic(out, practices.write_assessment(rows, pes=settings.PESTRACK_PROFILE, unit=u.code))
+    if short:
+        import yaml
+
+        write_atomic(out, yaml.safe_dump({r.practice: r.status for r in rows}, sort_keys=True))
+    else:
+        write_atomic(out, practices.write_assessment(rows, pes=settings.PESTRACK_PROFILE, unit=u.code))
     record(cli_actor(), "export", object_type=rules.WHAT, detail=f"unit={u.code} to {out.name}", source="cli")
     print(f"{len(rows)} practices of {u.code} written to {out}")
 

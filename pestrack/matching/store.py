@@ -2,13 +2,26 @@
 
 A participant is a person with an enrolment open today (or on ``day``); their matching profile, if
 any, adds occupations, skills and the rest. A place is one whose status is open and that has
-positions left after its hires. Every person read for matching is logged by the caller."""
+positions left after its hires. Every person read for matching is logged by the caller.
+
+A server process keeps the open places as read (``current_openings``) and each participant's best
+places (``suggestions``), since reading and scoring every open place took seconds per page: the
+places are read again when one is added, removed, opened or closed or a placement is made or
+changes its status (any process: a one-statement check), when this process changes a place or a
+placement, and at the latest after ``OPENINGS_SECONDS``; a participant's places are scored again when
+the places are read again, or their profile, open enrolments or placements change."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import threading
+import time
+from collections import OrderedDict
 
+from django.db import connections, router
 from django.db.models import Count, Q
+from django.db.models.signals import post_delete, post_save
 
 from pestrack.matching.esco import Taxonomy, taxonomy
 from pestrack.matching.score import Opening, Participant
@@ -95,19 +108,98 @@ def already_proposed(person_ids=None, place_ids=None) -> set[tuple[int, int]]:
     return set(qs.values_list("person_id", "place_id"))
 
 
-def places_for(person_id: int, top: int = 10):
-    """The best open places for one participant, leaving out places with a placement under way or a
-    hire for them: (matcher, [(0, place position), ...] best first) (matcher None when no place is
-    open), or None when the person has no open enrolment. Used by ``pestrack match --participant`` and the person's suggested-places page."""
+OPENINGS_SECONDS = 300  # the longest a process shows places as read (edits of a place's text, skills...)
+SUGGESTIONS_KEPT = 5000  # participants whose best places a process remembers
+_lock = threading.Lock()
+_versions = itertools.count(1)
+_openings: tuple | None = None  # (stamp, read at, version, openings)
+_suggestions: OrderedDict[int, tuple] = OrderedDict()  # person id -> (key, suggestions)
+
+
+def _stamp() -> tuple:
+    """What changes, in any process, when a place is added, removed, opened or closed (or its
+    positions change), or a placement is made, removed or changes its status: one statement."""
+    place, placement = Place._meta.db_table, Placement._meta.db_table
+    with connections[router.db_for_read(Place)].cursor() as cur:
+        cur.execute(
+            f"SELECT (SELECT COUNT(*) FROM {place} WHERE status = %s), (SELECT MAX(id) FROM {place}), "
+            f"(SELECT SUM(positions) FROM {place} WHERE status = %s), (SELECT COUNT(*) FROM {placement}), "
+            f"(SELECT MAX(id) FROM {placement}), (SELECT COUNT(*) FROM {placement} WHERE status = %s)",
+            [Place.Status.OPEN, Place.Status.OPEN, Placement.Status.HIRED],
+        )
+        return tuple(cur.fetchone())
+
+
+def forget_openings(**kwargs) -> None:
+    """Read the places again on next use (this process changed a place or a placement)."""
+    global _openings
+    _openings = None
+
+
+for _model in (Place, Placement):
+    post_save.connect(forget_openings, sender=_model, dispatch_uid=f"matching-openings-save-{_model.__name__}")
+    post_delete.connect(forget_openings, sender=_model, dispatch_uid=f"matching-openings-delete-{_model.__name__}")
+
+
+def current_openings() -> tuple[int, list[Opening]]:
+    """(version, ``openings()``), as kept by this process (see the module's docstring); the version
+    changes whenever they are read again."""
+    global _openings
+    stamp, now, kept = _stamp(), time.monotonic(), _openings
+    if kept is None or kept[0] != stamp or now - kept[1] > OPENINGS_SECONDS:
+        kept = _openings = (stamp, now, next(_versions), openings())
+    return kept[2], kept[3]
+
+
+def _best(people: list[Participant], places: list[Opening], person_id: int, top: int):
     from pestrack.matching.score import Matcher
 
-    people = participants([person_id])
-    if not people:
-        return None
-    places = openings()
-    if not places:
-        return None, []
     matcher = Matcher(people, places)
     done = already_proposed([person_id])
     best, _ = matcher.top_places(top + len(done), jobs=1)
     return matcher, [(0, int(j)) for j in best[0] if j >= 0 and (person_id, places[j].id) not in done][:top]
+
+
+def places_for(person_id: int, top: int = 10):
+    """The best open places for one participant, leaving out places with a placement under way or a
+    hire for them: (matcher, [(0, place position), ...] best first) (matcher None when no place is
+    open), or None when the person has no open enrolment. Used by ``pestrack match --participant`` and the person's suggested-places page."""
+    people = participants([person_id])
+    if not people:
+        return None
+    _version, places = current_openings()
+    if not places:
+        return None, []
+    return _best(people, places, person_id, top)
+
+
+EXPLAINED = ("components", "skills_covered", "distance_km")
+
+
+def suggestions(person_id: int, top: int = 10) -> list[tuple[Opening, dict]] | None:
+    """``places_for`` as [(place, explanation)], best first, the explanation the ``EXPLAINED`` parts
+    of ``Matcher.explain`` (no text: the caller words it); None when the person has no open
+    enrolment. Remembered for the participant until the places are read again (``current_openings``)
+    or their profile, open enrolments or placements change."""
+    people = participants([person_id])
+    if not people:
+        return None
+    version, places = current_openings()
+    key = (version, people[0], already_proposed([person_id]), top, dt.date.today())
+    with _lock:
+        kept = _suggestions.get(person_id)
+        if kept is not None and kept[0] == key:
+            _suggestions.move_to_end(person_id)
+            return kept[1]
+    found: list[tuple[Opening, dict]] = []
+    if places:
+        matcher, pairs = _best(people, places, person_id, top)
+        for i, j in pairs:
+            x = matcher.explain(i, j)
+            found.append((places[j], {k: x[k] for k in EXPLAINED}))
+    with _lock:
+        _suggestions[person_id] = (key, found)
+        _suggestions.move_to_end(person_id)
+        while len(_suggestions) > SUGGESTIONS_KEPT:
+            _suggestions.popitem(last=False)
+    return found

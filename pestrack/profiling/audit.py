@@ -190,6 +190,7 @@ def audit(model: Model, data: ProfilingData, settings: Settings, cutoff: float |
         "cutoff": cutoff,
         **perf,
         "calibration": metrics.calibration(y, p),
+        "curves": metrics.curves(y, p),
     }
     if data.has_truth:
         truth = data.column("true_risk", table).astype(float)
@@ -200,6 +201,7 @@ def audit(model: Model, data: ProfilingData, settings: Settings, cutoff: float |
                 "pr_auc_oracle": oracle["pr_auc"],
                 "brier_oracle": oracle["brier"],
                 "calibration_oracle": metrics.calibration(y, truth),
+                "curves_oracle": metrics.curves(y, truth),
             }
         )
     result["groups"] = judged

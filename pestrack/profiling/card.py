@@ -35,6 +35,34 @@ def _lang() -> str:
     return "sv" if (get_language() or "en").startswith("sv") else "en"
 
 
+def curves_plot(audit: dict) -> str | None:
+    """The ROC and precision-recall curves of the model (and of the true risk on synthetic data)."""
+    if not audit.get("curves"):
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (roc, pr) = plt.subplots(1, 2, figsize=(8.4, 4.0))
+    roc.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1)
+    for key, label, colour in (("curves", _("model"), "#2166ac"), ("curves_oracle", _("true risk"), "#b2182b")):
+        c = audit.get(key)
+        if c:
+            roc.plot(c["roc"]["fpr"], c["roc"]["tpr"], color=colour, label=label)
+            pr.plot(c["pr"]["recall"], c["pr"]["precision"], color=colour, label=label)
+    roc.set_xlabel(_("false positive rate"))
+    roc.set_ylabel(_("true positive rate"))
+    roc.set_title(_("ROC curve"))
+    pr.set_xlabel(_("recall (true positive rate)"))
+    pr.set_ylabel(_("precision"))
+    pr.set_title(_("Precision-recall curve"))
+    pr.set_ylim(0, 1)
+    roc.legend()
+    fig.tight_layout()
+    return output.png(fig)
+
+
 def calibration_plot(audit: dict) -> str | None:
     if not audit.get("calibration"):
         return None
@@ -238,7 +266,10 @@ def blocks(model: dict, audit: dict | None, approval: dict | None = None) -> lis
             [
                 _("The estimate describes groups of past participants, not this person; it can be wrong for anyone."),
                 _("It learns from past decisions and outcomes, including their inequalities."),
-                _("Inputs not recorded at enrolment (work history, health) are not in it."),
+                _(
+                    "Only what is recorded at enrolment is in it: the work history as the person tells it, "
+                    "and the WAI where assessed within 30 days; health, care duties and motivation are not."
+                ),
                 _("It must be audited again on each new cohort; the monitoring page warns of drift."),
             ],
         ),
@@ -283,6 +314,9 @@ def _audit_blocks(audit: dict, names: Names) -> list[tuple]:
     if audit.get("auc_oracle") is not None:
         summary.append([_("ROC AUC of the true risk (best possible)"), _n(audit["auc_oracle"])])
     out.append(("table", [pgettext("model card", "Measure"), _("Value")], summary))
+    plot = curves_plot(audit)
+    if plot:
+        out.append(("img", _("ROC and precision-recall curves"), plot))
     plot = calibration_plot(audit)
     if plot:
         out.append(("img", _("Calibration"), plot))

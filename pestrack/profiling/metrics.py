@@ -61,6 +61,25 @@ def pr_auc(y: np.ndarray, p: np.ndarray) -> float | None:
     return float(average_precision_score(y, p)) if y.any() and (~y).any() else None
 
 
+def curves(y: np.ndarray, p: np.ndarray, points: int = 101) -> dict | None:
+    """The ROC curve (false against true positive rate) and the precision-recall curve (scikit-learn),
+    each thinned to at most ``points`` points along the curve for the model card."""
+    from sklearn.metrics import precision_recall_curve, roc_curve
+
+    if not y.any() or y.all():
+        return None
+
+    def thin(*arrays):
+        keep = np.unique(np.linspace(0, len(arrays[0]) - 1, points).astype(int))
+        return [[float(v) for v in a[keep]] for a in arrays]
+
+    fpr, tpr, _ = roc_curve(y, p)
+    precision, recall, _ = precision_recall_curve(y, p)
+    roc_fpr, roc_tpr = thin(fpr, tpr)
+    pr_recall, pr_precision = thin(recall[::-1], precision[::-1])
+    return {"roc": {"fpr": roc_fpr, "tpr": roc_tpr}, "pr": {"recall": pr_recall, "precision": pr_precision}}
+
+
 def brier(y: np.ndarray, p: np.ndarray) -> float:
     return float(np.mean((p - y) ** 2))
 

@@ -108,6 +108,23 @@ def test_a_self_assessment_file_round_trips(tmp_path):
     assert sorted(back.rows, key=lambda r: r.practice) == sorted(rows, key=lambda r: r.practice)
 
 
+def test_a_package_takes_the_self_assessment_the_pages_and_the_export_write(tmp_path):
+    """The file `pestrack practices export` and the practice page's download write (the full form)
+    goes into a benchlearning package as it is: one reader for both forms."""
+    from pestrack.benchlearning.package import read_practices
+
+    rows = [
+        practices.AssessmentRow("welcome_house", "in_place", "Since 2021.", ("matching",)),
+        practices.AssessmentRow("bifurcators", "partly"),
+    ]
+    path = tmp_path / "sa.yaml"
+    path.write_text(practices.write_assessment(rows, pes="stockholm", unit="amf"))
+    assert read_practices(path) == {"welcome_house": "in_place", "bifurcators": "partly"}
+    path.write_text("welcome_house: done\n")
+    with pytest.raises(ValueError, match="status must be one of"):
+        read_practices(path)
+
+
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
@@ -167,3 +184,36 @@ def test_a_profiles_folder_without_the_shared_catalogue_uses_the_one_pestrack_sh
     settings.PESTRACK_PROFILES_DIR = tmp_path
     assert practices.shared_file() == practices.BUNDLED
     assert len(practices.catalogue("mine")) == 32
+
+
+def test_lessons_in_a_comparison_come_from_below_peers_and_the_packages_practices(tmp_path):
+    from pestrack.benchlearning.compare import Comparison, Entry, IndicatorComparison, lessons_in
+    from pestrack.benchlearning.definitions import Shared
+    from pestrack.benchlearning.package import Package
+
+    shared = Shared("exit_to_work", {"en": "Exits to work", "sv": "Avslut till arbete"}, "", "", "higher", ())
+    values = {"us": 30.0, "a": 45.0, "b": 40.0, "c": 20.0, "far": 90.0}
+    comparison = Comparison(
+        year=2023,
+        version="1",
+        pes={p: {"name": p} for p in values},
+        peer_groups={"us": "g1", "a": "g1", "b": "g1", "c": "g1", "far": "g2"},
+        peer_method="declared",
+        indicators=[IndicatorComparison(shared, {p: Entry(p, value=v) for p, v in values.items()})],
+    )
+    packages = [
+        Package(tmp_path / f"{p}.zip", {"pes": {"id": p}, "year": 2023, "practices": practices_of}, [])
+        for p, practices_of in [
+            ("a", {"welcome_house": "in_place"}),
+            ("b", {"the_lab": "partly", "otlav": "in_place"}),
+            ("c", {"kommunhubben": "in_place"}),
+            ("far", {"amef": "in_place"}),
+        ]
+    ]
+    (lesson,) = lessons_in(comparison, "us", packages)
+    assert lesson.indicator == "exit_to_work"
+    # the peers of its group that do better, best first; c does worse and far is in another group
+    assert [(p.pes, [x.id for x in p.in_place], [x.id for x in p.partly]) for p in lesson.peers] == [
+        ("a", ["welcome_house"], []),
+        ("b", ["otlav"], ["the_lab"]),
+    ]

@@ -54,6 +54,7 @@ def test_model_card_as_html_and_pdf(trained):
     res = _run("audit", "--model", trained / "model", "--data", trained / "data", "--format", "html", "--out", html)
     assert res.exit_code == 0, res.output
     page = html.read_text()
+    assert "<img alt='ROC and precision-recall curves' src='data:image/png;base64," in page
     for heading in (
         "Purpose",
         "Inputs and why",

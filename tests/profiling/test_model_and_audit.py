@@ -140,3 +140,15 @@ def test_policy_counts_selections_per_cutoff_and_top_k_per_unit_and_month(datase
     months = np.asarray([d.strftime("%Y-%m") for d in rows.column("start_date").to_pylist()])
     cells = {(u, m): min(5, n) for (u, m), n in zip(*np.unique(np.c_[units, months], axis=0, return_counts=True))}
     assert rules[3]["selected"] == sum(cells.values())
+
+
+def test_the_roc_and_precision_recall_curves_agree_with_their_areas(datasets, stockholm):
+    data = profiling_data.load(datasets[("clean", 1)], stockholm)
+    result = auditing.audit(train(data, stockholm, "logistic", compare=False), data, stockholm)
+    for key, auc in (("curves", result["auc"]), ("curves_oracle", result["auc_oracle"])):
+        roc, pr = result[key]["roc"], result[key]["pr"]
+        assert (roc["fpr"][0], roc["tpr"][0], roc["fpr"][-1], roc["tpr"][-1]) == (0, 0, 1, 1)
+        assert len(roc["fpr"]) <= 101 and np.all(np.diff(roc["fpr"]) >= 0)
+        assert np.trapezoid(roc["tpr"], roc["fpr"]) == pytest.approx(auc, abs=0.01)
+        # all selected: recall 1 and precision the share with the outcome
+        assert pr["recall"][-1] == 1 and pr["precision"][-1] == pytest.approx(result["prevalence"], abs=1e-9)

@@ -183,6 +183,7 @@ ROUTES: dict[str, Access] = {
     # the practice catalogue and the self-assessment of the managers' and analysts' units (records/practices)
     "practices/": Access(RESULTS),
     "practices/export.yaml": Access(RESULTS),
+    "practices/learn/": Access(RESULTS),
     "practices/<slug:practice_id>/": Access(RESULTS, writes=RESULTS),
     "log-review/export.csv": Access((DPO,)),
     "log-review/unusual/": Access((DPO,)),

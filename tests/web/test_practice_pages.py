@@ -104,3 +104,36 @@ def test_the_download_is_the_self_assessment_the_import_reads(world, login, tmp_
         ("kommunhubben", "in_place", "Med Arbetsförmedlingen.", "ali")
     ]
     assert log_entries(action="export", object_type="practice assessment").exists()
+
+
+def test_learn_from_whom_shows_the_better_peers_and_their_practices(world, login, settings, tmp_path):
+    """On the synthetic network (pestrack.benchlearning.synth) harbour lies below south, its peer, on
+    exits to employment; south's package says Welcome House is in place."""
+    import zipfile
+
+    from pestrack.benchlearning import synth
+    from pestrack.benchlearning.package import content_hash, import_packages
+
+    network = tmp_path / "network"
+    synth.generate(network, 8, seed=1, year=2023)
+    paths = sorted(network.glob("*/package*.zip"))
+    for path in paths:
+        if path.parent.name == "south" and path.name == "package.zip":
+            with zipfile.ZipFile(path) as z:
+                manifest, values = json.loads(z.read("manifest.json")), z.read("values.csv")
+            manifest["practices"] = {"welcome_house": "in_place", "the_lab": "partly"}
+            manifest["content_sha256"] = content_hash(manifest, values)
+            with zipfile.ZipFile(path, "w") as z:
+                z.writestr("manifest.json", json.dumps(manifest))
+                z.writestr("values.csv", values)
+    settings.PESTRACK_BENCHLEARNING_DIR = tmp_path / "store"
+    settings.PESTRACK_BENCHLEARNING_TRUSTED_KEYS = None
+    accepted, refused = import_packages(paths, settings.PESTRACK_BENCHLEARNING_DIR)
+    assert not refused
+    client = login("ali")
+    page = client.get("/practices/learn/?year=2023&pes=harbour").content.decode()
+    assert "Welcome House" in page and "The LAB" in page
+    section = page.split("<h2>Exits to employment as a share of the register</h2>")[1].split("<h2>")[0]
+    assert "south" in section.lower() and "Welcome House" in section
+    assert client.get("/practices/learn/?year=2023&pes=south").status_code == 200
+    assert login("anna").get("/practices/learn/").status_code == 403

@@ -449,6 +449,12 @@ def worklist_setting(key: str):
     return _WORKLIST_CACHE[key]
 
 
+def worklist_settings() -> tuple:
+    """Every work-list setting, as (key, value) pairs (what the compiled work-list queries depend on)."""
+    worklist_setting("inactive_days")
+    return tuple((k, repr(v)) for k, v in sorted(_WORKLIST_CACHE.items()) if k != "at")
+
+
 def forget_worklist_settings(**kwargs) -> None:
     _WORKLIST_CACHE.clear()
 

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from pestrack.matching import store
 from pestrack.matching.score import Matcher
@@ -40,7 +40,7 @@ class ContactForm(forms.ModelForm):
         labels = {
             "date": gettext_lazy("Date"),
             "kind": gettext_lazy("Kind of contact"),
-            "note": gettext_lazy("Note"),
+            "note": pgettext_lazy("employer contact", "Note"),
             "follow_up_date": gettext_lazy("Follow up by"),
         }
         widgets = {

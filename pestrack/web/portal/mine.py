@@ -115,11 +115,9 @@ def measures(person) -> list[dict]:
     return out
 
 
-def _reasons(matcher, j: int) -> list[str]:
-    """Why a place suits the participant, in plain words (the matching engine's explanation of the
-    pair, without scores)."""
-    x = matcher.explain(0, j)
-    q = matcher.places[j]
+def _reasons(q, x: dict) -> list[str]:
+    """Why place ``q`` suits the participant, in plain words (the matching engine's explanation of
+    the pair ``x``, without scores)."""
     parts = x["components"]
     out = []
     if parts.get("occupation", 0) >= 0.6 and q.occupation >= 0:
@@ -143,17 +141,13 @@ def places(person, top: int = PLACES_SHOWN) -> list[dict]:
     reasons in plain words and whether they have said they are interested."""
     from pestrack.matching import store
 
-    found = store.places_for(person.pk, top)
+    found = store.suggestions(person.pk, top) or []
     interested = set(PlaceInterest.objects.filter(person=person).values_list("place_id", flat=True))
-    if not found or found[0] is None:
-        pairs, matcher = [], None
-    else:
-        matcher, pairs = found
-    records = Place.objects.select_related("employer", "kind").in_bulk([matcher.places[j].id for _i, j in pairs])
+    records = Place.objects.select_related("employer", "kind").in_bulk([q.id for q, _x in found])
     out = []
-    for _i, j in pairs:
-        place = records[matcher.places[j].id]
-        if not is_open(place):
+    for q, x in found:
+        place = records.get(q.id)
+        if place is None or not is_open(place):
             continue
         out.append(
             {
@@ -163,7 +157,7 @@ def places(person, top: int = PLACES_SHOWN) -> list[dict]:
                 "kind": code_name(place.kind),
                 "start_date": place.start_date,
                 "hours_per_week": place.hours_per_week,
-                "reasons": _reasons(matcher, j),
+                "reasons": _reasons(q, x),
                 "interested": place.pk in interested,
             }
         )

@@ -199,3 +199,81 @@ def export_yaml(request):
     response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="practices-{unit.code}.yaml"'
     return response
+
+
+def _own_pes(ids: list[str]) -> str | None:
+    """This installation's PES id in the benchlearning packages (its profile's mapping), if among ``ids``."""
+    from pestrack.benchlearning.definitions import load_mapping
+
+    try:
+        own = str(load_mapping(settings.PESTRACK_PROFILE).pes.get("id") or "")
+    except Exception:  # a profile without a benchlearning mapping: no default
+        own = ""
+    return own if own in ids else None
+
+
+@login_required
+def learn_page(request):
+    """Learn from whom: for each indicator where the PES lies below its peer group in the imported
+    packages' comparison, the peers that do better and the practices they have in place. The results
+    roles, as the comparison itself (web/benchlearning); every view logged."""
+    from pestrack.benchlearning.compare import compare, lessons_in
+    from pestrack.benchlearning.definitions import load_shared
+    from pestrack.benchlearning.package import read_trusted_keys, stored
+    from pestrack.records.audit import log
+
+    source = access.client_address(request)
+    access.results_units(request.user, what="benchlearning", source=source)
+    packages, _refused = stored(
+        settings.PESTRACK_BENCHLEARNING_DIR,
+        trusted=read_trusted_keys(settings.PESTRACK_BENCHLEARNING_TRUSTED_KEYS),
+        network_below=settings.PESTRACK_BENCHLEARNING_SUPPRESS_BELOW,
+    )
+    years = sorted({p.year for p in packages}, reverse=True)
+    try:
+        year = int(request.GET.get("year") or (years[0] if years else 0))
+    except ValueError:
+        year = years[0] if years else 0
+    of_year = sorted({p.pes_id for p in packages if p.year == year})
+    pes = request.GET.get("pes") if request.GET.get("pes") in of_year else _own_pes(of_year)
+    log.record_for_user(request.user, "read", source=source, object_type="benchlearning", detail=f"learn {year} {pes}")
+    lessons, names = [], {}
+    if pes:
+        comparison = compare(packages, load_shared(), year)
+        names = {k: v.get("name", k) for k, v in comparison.pes.items()}
+        lang = _lang()
+        for lesson in lessons_in(comparison, pes, packages):
+            ind = comparison.indicator(lesson.indicator)
+            value = {e.pes: e.value for e in ind.entries.values()} if ind else {}
+
+            def pct(v):
+                return "" if v is None else number(v, 1, lang) + (" %" if lang == "sv" else "%")
+
+            lessons.append(
+                {
+                    "name": ind.shared.name[lang] if ind else lesson.indicator,
+                    "own": pct(value.get(pes)),
+                    "peers": [
+                        {
+                            "name": names.get(p.pes, p.pes),
+                            "value": pct(value.get(p.pes)),
+                            "in_place": p.in_place,
+                            "partly": p.partly,
+                        }
+                        for p in lesson.peers
+                    ],
+                }
+            )
+    return render(
+        request,
+        "web/practices/learn.html",
+        {
+            "years": years,
+            "year": year,
+            "choices": [(p, names.get(p, p)) for p in of_year],
+            "pes": pes,
+            "pes_name": names.get(pes, pes) if pes else "",
+            "lessons": lessons,
+            "here": "practices",
+        },
+    )

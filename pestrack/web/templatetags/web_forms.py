@@ -54,6 +54,22 @@ def code_name(code) -> str:
 
 
 @register.filter
+def field_key(bound: forms.BoundField) -> str:
+    """``fields_key`` of one field: a template keeps the HTML of a field that shows no person data
+    (e.g. a journal entry's kind, date and signing) under it, whoever the page is about."""
+    parts = (
+        type(bound.form).__qualname__,
+        bound.form.prefix,
+        bound.name,
+        get_language(),
+        [(value, str(label)) for value, label in getattr(bound.field, "choices", ())],
+        bound.value(),
+        bound.errors if bound.form.is_bound else None,
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+@register.filter
 def fields_key(form: forms.BaseForm) -> str:
     """What a form's rendered fields depend on: the form, the page's language, the choices, the
     values asked for and the errors. Templates keep the fields' HTML under it (``{% cache %}``),

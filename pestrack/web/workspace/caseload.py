@@ -264,11 +264,7 @@ def _page_rows(request, ordered, due, page_number, today):
     else:
         enrolments = page.object_list = list(page.object_list)
     if due is None:
-        due = (
-            worklist.next_due(Enrolment.objects.filter(pk__in=[e.pk for e in enrolments]), today)
-            if worklist.sources() and enrolments
-            else {}
-        )
+        due = worklist.next_due_of([e.pk for e in enrolments], today) if worklist.sources() and enrolments else {}
     return page, _rows(request.user, enrolments, due, today)
 
 
@@ -352,11 +348,7 @@ def _export(request, ordered, due, today, fmt: str):
     else:
         enrolments = list(ordered[:EXPORT_LIMIT])
     if due is None:
-        due = (
-            worklist.next_due(Enrolment.objects.filter(pk__in=[e.pk for e in enrolments]), today)
-            if worklist.sources() and enrolments
-            else {}
-        )
+        due = worklist.next_due_of([e.pk for e in enrolments], today) if worklist.sources() and enrolments else {}
     rows = _rows(request.user, enrolments, due, today, urls=False)
     header = [
         _("Name"),

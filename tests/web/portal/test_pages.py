@@ -207,3 +207,31 @@ def test_my_data_says_an_estimate_was_made_and_what_it_used_never_the_number(por
     assert entry.object_id == str(estimate.pk) and entry.actor == f"participant:{w.jarva.pk}"
     client.post("/portal/language/", {"language": "sv"})
     assert "En statistisk bedömning" in client.get("/portal/my-data/").content.decode()
+
+
+def test_the_places_are_scored_once_until_the_places_or_the_participant_change(portal_world, client, monkeypatch):
+    """The places page keeps each participant's best places (scoring every open place took seconds);
+    a place added or closed by another server process (no signal here: a bulk write), or a change
+    of the participant's profile, is seen on the next view."""
+    import datetime as dt
+
+    from pestrack.matching import store
+    from pestrack.records.employers.models import MatchProfile, Place
+
+    w = portal_world
+    scored = []
+    best = store._best
+    monkeypatch.setattr(store, "_best", lambda *a: scored.append(1) or best(*a))
+    sign_in(client, w.jarva)
+    assert "Lokalvårdare" in client.get("/portal/places/").content.decode()
+    assert "Lokalvårdare" in client.get("/portal/places/").content.decode()
+    assert len(scored) == 1
+    Place.objects.bulk_create(
+        [Place(kind=w.place.kind, employer=w.place.employer, title="Fönsterputsare", start_date=dt.date.today())]
+    )
+    assert "Fönsterputsare" in client.get("/portal/places/").content.decode() and len(scored) == 2
+    Place.objects.filter(title="Fönsterputsare").update(status=Place.Status.CLOSED)
+    assert "Fönsterputsare" not in client.get("/portal/places/").content.decode() and len(scored) == 3
+    MatchProfile.objects.create(person=w.jarva, max_hours_per_week=20)
+    client.get("/portal/places/")
+    assert len(scored) == 4
