@@ -285,3 +285,11 @@ def test_riverland_maps_the_shared_set_says_why_not_and_exports_its_synthetic_po
         if c.indicator_id == "exits_to_employment" and c.breakdown == "age_band"
     }
     assert {"16-24", "30-54"} <= bands
+
+
+def test_the_synthetic_network_needs_the_profiles_synthetic_codes(tmp_path):
+    # Riverland's mapping has no synthetic section: refused before anything is written, naming the file
+    with pytest.raises(ValueError) as exc:
+        synth.generate(tmp_path / "net", 2, seed=1, year=YEAR, profile="riverland")
+    assert str(exc.value).startswith(f"{PROFILES / 'riverland' / 'benchlearning.yaml'}: synthetic needs programme, ")
+    assert not (tmp_path / "net").exists()
