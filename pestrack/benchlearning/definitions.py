@@ -58,6 +58,7 @@ class Mapping:
     indicators: list[Indicator] = field(default_factory=list)
     not_computable: dict[str, str] = field(default_factory=dict)
     dimensions: dict[str, dict[str, str]] = field(default_factory=dict)  # indicator -> column -> shared dimension
+    synthetic: dict = field(default_factory=dict)  # the codes `benchlearning synth` writes (benchlearning/synth.py)
 
 
 def _clean(value):
@@ -109,9 +110,9 @@ def load_shared(path: Path | None = None) -> SharedSet:
     return SharedSet(data["definitions_version"], out, path)
 
 
-def load_mapping(profile: str | Path = "stockholm", shared: SharedSet | None = None) -> Mapping:
-    """The profile's mapping, every indicator checked; raises DefinitionErrors listing every
-    problem as ``file:line: indicator ID: what is wrong``."""
+def load_mapping(profile: str | Path | None = None, shared: SharedSet | None = None) -> Mapping:
+    """The profile's mapping (None: the configured profile's), every indicator checked; raises
+    DefinitionErrors listing every problem as ``file:line: indicator ID: what is wrong``."""
     shared = shared or load_shared()
     root = profile_path(profile)
     path = root / MAPPING_FILE
@@ -134,7 +135,8 @@ def load_mapping(profile: str | Path = "stockholm", shared: SharedSet | None = N
             errors.append(f"{path}:{line}: context: {year!r} must map a year to {', '.join(CONTEXT)}")
             continue
         context[year] = {k: float(v) for k, v in values.items()}
-    mapping = Mapping(str(Path(profile).name), path, shared, pes, context, _clean(data.get("kolada") or {"kpis": {}}))
+    mapping = Mapping(root.name, path, shared, pes, context, _clean(data.get("kolada") or {"kpis": {}}))
+    mapping.synthetic = _clean(data.get("synthetic") or {})
     catalogue = load_catalogue(root)
     items = data.get("indicators") or {}
     for key in items:

@@ -159,7 +159,7 @@ def content_hash(manifest: dict, values: bytes) -> str:
 
 
 def export(
-    profile: str | Path,
+    profile: str | Path | None,
     data: Path,
     year: int,
     out: Path,

@@ -2,8 +2,9 @@
 different sizes and contexts with planted differences in true performance, so that a comparison
 can be checked against what was planted (docs/benchlearning.md, "The synthetic network").
 
-Each PES gets the analytics tables the Stockholm mapping reads (enrolments, exits, followups,
-survey_answers; schema-valid, written by the analytics layer's writer) in DIR/<pes>/analytics/,
+Each PES gets the analytics tables a profile's mapping reads (enrolments, exits, followups,
+survey_answers; schema-valid, written by the analytics layer's writer), with the codes its
+mapping selects (``synthetic`` in its benchlearning.yaml), in DIR/<pes>/analytics/,
 and the packages export makes from them: DIR/<pes>/package.zip (the year) and
 DIR/<pes>/package-<year-1>.zip (the year before, for the trend).
 
@@ -85,7 +86,26 @@ def _key(pes: str, n: int) -> str:
     return hashlib.sha256(f"{pes}:{n}".encode()).hexdigest()[:32]
 
 
-def _tables(pes: str, registrations: int, born_abroad: float, year: int, rng: np.random.Generator) -> dict:
+SYNTHETIC_KEYS = ("programme", "org_unit", "org_unit_path", "target_group", "entry_route", "survey", "question")
+
+
+def synthetic_codes(mapping) -> dict[str, str]:
+    """The codes the synthetic records carry, from the mapping's ``synthetic`` section (the
+    programme, unit, target group and entry route its indicators select, the survey question of
+    its job-seeker satisfaction); ValueError naming the file when one is missing."""
+    codes = mapping.synthetic
+    missing = [k for k in SYNTHETIC_KEYS if not isinstance(codes.get(k), str) or not codes[k]]
+    if missing:
+        raise ValueError(
+            f"{mapping.path}: synthetic needs {', '.join(missing)} (the codes the synthetic network's "
+            "records carry, docs/benchlearning.md)"
+        )
+    return {k: codes[k] for k in SYNTHETIC_KEYS}
+
+
+def _tables(
+    pes: str, registrations: int, born_abroad: float, year: int, rng: np.random.Generator, codes: dict[str, str]
+) -> dict:
     truth = {**BASE, **PLANTED.get(pes, {})}
     first, last = dt.date(year - 3, 1, 1), dt.date(year, 12, 31)
     span = (last - first).days + 1
@@ -103,12 +123,7 @@ def _tables(pes: str, registrations: int, born_abroad: float, year: int, rng: np
             "education_level": None if rng.random() < 0.002 else EDUCATION[int(rng.integers(len(EDUCATION)))],
             "born_abroad": bool(rng.random() < born_abroad / 100),
         }
-        context = {
-            "programme": "jobbtorg",
-            "org_unit": "jobbtorg",
-            "org_unit_path": "/stockholm/amf/jobbtorg/",
-            "target_group": "forsorjningsstod",
-        }
+        context = {k: codes[k] for k in ("programme", "org_unit", "org_unit_path", "target_group")}
         days = int(rng.exponential(MEAN_DAYS)) + 1
         end = start + dt.timedelta(days=days)
         u = rng.random()
@@ -126,7 +141,7 @@ def _tables(pes: str, registrations: int, born_abroad: float, year: int, rng: np
                 **context,
                 "referring_unit": None,
                 "referring_body": None,
-                "entry_route": "social_services",
+                "entry_route": codes["entry_route"],
                 "has_decision": True,
                 "start_date": start,
                 "end_date": end if closed else None,
@@ -145,7 +160,7 @@ def _tables(pes: str, registrations: int, born_abroad: float, year: int, rng: np
                 "enrolment_id": n + 1,
                 **person,
                 **context,
-                "entry_route": "social_services",
+                "entry_route": codes["entry_route"],
                 "start_date": start,
                 "exit_date": end,
                 "exit_reason": reason,
@@ -181,10 +196,10 @@ def _tables(pes: str, registrations: int, born_abroad: float, year: int, rng: np
             good = rng.random() < truth["satisfied"]
             answers.append(
                 {
-                    "survey": "jobbtorg_participant",
-                    "question": "involved_in_planning",
+                    "survey": codes["survey"],
+                    "question": codes["question"],
                     "date": day,
-                    "org_unit": "jobbtorg",
+                    "org_unit": codes["org_unit"],
                     "person_key": None,
                     "sex": person["sex"],
                     "value": int(rng.integers(4, 6)) if good else int(rng.integers(1, 4)),
@@ -193,18 +208,29 @@ def _tables(pes: str, registrations: int, born_abroad: float, year: int, rng: np
     return {"enrolments": enrolments, "exits": exits, "followups": followups, "survey_answers": answers}
 
 
-def generate(out: Path, pes_count: int = 8, seed: int = 1, year: int = 2023, network_below: int = 5) -> list[Path]:
-    """Write the network to ``out``; return the packages of ``year``."""
+def generate(
+    out: Path,
+    pes_count: int = 8,
+    seed: int = 1,
+    year: int = 2023,
+    network_below: int = 5,
+    profile: str | Path | None = None,
+) -> list[Path]:
+    """Write the network to ``out``, each PES mapped as ``profile`` is (None: the configured
+    profile); return the packages of ``year``."""
+    from pestrack.benchlearning.definitions import load_mapping
     from pestrack.benchlearning.package import export
 
     if not 2 <= pes_count <= len(NETWORK):
         raise ValueError(f"--pes must be from 2 to {len(NETWORK)}")
+    mapping = load_mapping(profile)
+    codes = synthetic_codes(mapping)
     rng = np.random.default_rng(seed)
     packages = []
     for name, registrations, (unemployment, population, abroad) in NETWORK[:pes_count]:
         folder = Path(out) / name / "analytics"
         folder.mkdir(parents=True, exist_ok=True)
-        for table, rows in _tables(name, registrations, abroad, year, rng).items():
+        for table, rows in _tables(name, registrations, abroad, year, rng, codes).items():
             write_table(table, rows, folder, None)
         pes = {
             "id": name,
@@ -215,6 +241,14 @@ def generate(out: Path, pes_count: int = 8, seed: int = 1, year: int = 2023, net
         }
         context = {"unemployment_rate": unemployment, "population": population, "born_abroad_share": abroad}
         for y, file in ((year, "package.zip"), (year - 1, f"package-{year - 1}.zip")):
-            export("stockholm", folder, y, folder.parent / file, pes=pes, context=context, network_below=network_below)
+            export(
+                mapping.path.parent,
+                folder,
+                y,
+                folder.parent / file,
+                pes=pes,
+                context=context,
+                network_below=network_below,
+            )
         packages.append(folder.parent / "package.zip")
     return packages

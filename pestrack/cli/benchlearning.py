@@ -10,6 +10,7 @@ import typer
 from pestrack.cli.console import out as console
 
 app = typer.Typer(no_args_is_help=True)
+PROFILE_HELP = "Profile name or folder (default: PESTRACK_PROFILE, else profiles/DEFAULT)"
 
 
 def _settings():
@@ -24,7 +25,7 @@ def _trusted() -> dict[str, str]:
     return read_trusted_keys(_settings().PESTRACK_BENCHLEARNING_TRUSTED_KEYS)
 
 
-def _mapping_or_exit(profile: str):
+def _mapping_or_exit(profile: str | None):
     from pestrack.benchlearning.definitions import load_mapping
     from pestrack.indicators.definitions import DefinitionErrors
 
@@ -37,7 +38,7 @@ def _mapping_or_exit(profile: str):
 
 
 @app.command("validate")
-def validate_cmd(profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder")):
+def validate_cmd(profile: str | None = typer.Option(None, "--profile", help=PROFILE_HELP)):
     """Check the profile's mapping of the shared set; list what it computes and what it cannot."""
     mapping = _mapping_or_exit(profile)
     console.print(f"definitions version {mapping.shared.version}", markup=False)
@@ -48,7 +49,7 @@ def validate_cmd(profile: str = typer.Option("stockholm", "--profile", help="Pro
 
 @app.command("export")
 def export_cmd(
-    profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder"),
+    profile: str | None = typer.Option(None, "--profile", help=PROFILE_HELP),
     data: Path = typer.Option(..., "--data", help="The PES's analytics tables (pestrack analytics extract)"),
     year: int = typer.Option(..., "--year"),
     out: Path = typer.Option(..., "--out", help="The package to write (a .zip)"),
@@ -150,11 +151,19 @@ def synth_cmd(
     pes: int = typer.Option(8, "--pes", help="Number of PES (2–8)"),
     seed: int = typer.Option(1, "--seed"),
     year: int = typer.Option(2023, "--year"),
+    profile: str | None = typer.Option(None, "--profile", help=PROFILE_HELP + "; its mapping's synthetic codes"),
 ):
     """A synthetic network of PES with planted differences in true performance (docs/benchlearning.md)."""
     from pestrack.benchlearning import synth
 
-    packages = synth.generate(out, pes, seed, year, _settings().PESTRACK_BENCHLEARNING_SUPPRESS_BELOW)
+    _mapping_or_exit(profile)
+    try:
+        packages = synth.generate(
+            out, pes, seed, year, _settings().PESTRACK_BENCHLEARNING_SUPPRESS_BELOW, profile=profile
+        )
+    except ValueError as exc:
+        console.print(str(exc), markup=False)
+        raise typer.Exit(2) from None
     for p in packages:
         console.print(str(p), markup=False)
     for ind, names in sorted(synth.planted(pes).items()):
@@ -176,7 +185,7 @@ def keygen_cmd(out: Path = typer.Option(..., "--out", help="File for the private
 @app.command("kolada")
 def kolada_cmd(
     package: Path = typer.Argument(..., help="A package made by export"),
-    profile: str = typer.Option("stockholm", "--profile", help="Profile name or folder (its kolada.kpis)"),
+    profile: str | None = typer.Option(None, "--profile", help=PROFILE_HELP + "; its kolada.kpis"),
     out: Path = typer.Option(..., "--out", help="CSV: kpi, municipality, period, gender (T/K/M), value"),
     kpi: list[str] = typer.Option(
         [], "--kpi", help="INDICATOR=KPI_ID, beside (or instead of) the profile's kolada.kpis"

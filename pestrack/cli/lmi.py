@@ -51,7 +51,7 @@ def synth_cmd(
     ctx: typer.Context,
     out: Path = typer.Option(..., "--out", help="Folder to write the contract-event tables into"),
     years: list[int] = typer.Option(..., "--years", help="Years to generate: --years 2021 2022 2023"),
-    scale: float = typer.Option(1.0, "--scale", help="1 = a labour market the size of Stockholm County's"),
+    scale: float = typer.Option(1.0, "--scale", help="1 = the labour market the profile's lmi/synth.yaml describes"),
     seed: int = typer.Option(1, "--seed"),
     profile: str | None = typer.Option(
         None, "--profile", help="Profile name or folder (default: PESTRACK_PROFILE, else profiles/DEFAULT)"

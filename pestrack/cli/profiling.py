@@ -174,14 +174,22 @@ def synth_cmd(
     enrolments: int = typer.Option(20_000, "--enrolments", help="How many enrolments"),
     seed: int = typer.Option(1, "--seed"),
     proxy: bool = typer.Option(False, "--proxy", help="Make the district a proxy for birth country"),
+    profile: str | None = typer.Option(
+        None, "--profile", help="Profile whose profiling_synth.yaml gives the codes (default: the configured one)"
+    ),
 ):
     """Synthetic enrolments whose outcomes are drawn from a documented true risk (for audits and tests)."""
+    from pestrack.records.codes.profile import ProfileError
     from pestrack.synth import profiling
 
     if enrolments < 1:
         err.print("--enrolments must be at least 1")
         raise typer.Exit(2)
-    manifest = profiling.write(out, enrolments, seed=seed, proxy=proxy)
+    try:
+        manifest = profiling.write(out, enrolments, seed=seed, proxy=proxy, profile=profile)
+    except ProfileError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2) from None
     console.print(
         f"{enrolments:,} synthetic enrolments with their true risk in {out} (as of {manifest['synthetic']['as_of']})",
         highlight=False,

@@ -39,7 +39,6 @@ EPOCH = dt.date(1970, 1, 1)
 MONTH = 30.4375
 TYPES = ("permanent", "fixed_term", "probationary", "on_call", "temporary_agency", "apprenticeship", "subsidised")
 REASONS = ("contract_end", "resignation", "redundancy", "personal_grounds", "probation_end", "retirement", "other")
-SUBSIDIES = ("nystartsjobb", "lonebidrag", "introduktionsjobb", "stockholmsjobb")
 KINDS = ("hire", "termination", "conversion", "extension", "working_time")
 SEXES = ("woman", "man")
 NEVER = np.iinfo(np.int32).max
@@ -124,6 +123,7 @@ class Generator:
         self.seed = seed
         self.sectors = list(self.cfg["sectors"])
         self.divisions = {s: _divisions(profile, s) for s in self.sectors}
+        self.subsidies = _subsidies(profile)
         self.municipalities = list(self.cfg["municipalities"])
         from pestrack.records.codes.profile import read_profile
 
@@ -246,7 +246,7 @@ class Generator:
         wt_change[change] = since[change] + 1 + (rng.random(change.sum()) * (room[change] - 2)).astype(np.int64)
         pcts = np.array(cfg["part_time_pcts"])
         new_pct = np.where(base["pct"] == 100, pcts[rng.integers(0, len(pcts), n)], 100).astype(np.int32)
-        subsidy = rng.integers(0, len(SUBSIDIES), n)
+        subsidy = rng.integers(0, len(self.subsidies), n)
         return Spells(
             **base,
             type0=type0,
@@ -418,7 +418,7 @@ class Generator:
             "occupation_group": pa.array(occupation // 1000).cast(pa.string()),
             "esco_occupation": pa.nulls(m, pa.string()),
             "contract_type": _text(TYPES, typ),
-            "subsidy": _text(SUBSIDIES, s.subsidy[at], typ == TYPES.index("subsidised")),
+            "subsidy": _text(self.subsidies, s.subsidy[at], typ == TYPES.index("subsidised")),
             "working_time_pct": pa.array(p["pct"][keep].astype(np.int32)),
             "full_time": pa.array(p["pct"][keep] == 100),
             "age_band": _text(band_names, band_idx),
@@ -447,6 +447,13 @@ def _divisions(profile: str, section: str) -> list[str]:
 
     version = classifications.load(profile)["sector"].versions[-1]
     return sorted(d for d, s in version.divisions.items() if s == section)
+
+
+def _subsidies(profile: str) -> tuple[str, ...]:
+    """The kinds of subsidised employment the profile names (lmi/classifications.yaml ``subsidy``)."""
+    from pestrack.records.codes import classifications
+
+    return tuple(classifications.load(profile)["subsidy"].versions[-1].labels)
 
 
 def _concat(parts: list[Spells]) -> Spells:

@@ -9,10 +9,11 @@ version. The audit reads the true risk to report the best possible (oracle) AUC.
 True risk of "not in work or studies 12 months after enrolment" (``TRUE_RISK``, docs/profiling.md)::
 
     logit p = -1.0 + 0.35 * previous_enrolments (0-5) + education + target group + age band
-              + 0.3 * has_decision - 0.3 * (entry route self-referral) + 0.8 * (district in DISTRICTS_FEWER_JOBS)
+              + 0.3 * has_decision - 0.3 * (entry route self-referral) + 0.8 * (district with fewer jobs)
               + time since last work (LAST_WORK) + WAI band at the start (WAI)
 
-An education level not recorded at all (empty) counts as "unknown". Sex, birth country and time in
+The codes (target groups with their terms and shares, districts, offices, programme) are the
+profile's: profiles/<name>/profiling_synth.yaml (``world``). An education level not recorded at all (empty) counts as "unknown". Sex, birth country and time in
 Sweden have no effect (time in Sweden is drawn: persons born in Sweden have lived here 10 years or
 more, those born abroad are spread over the bands, a tenth of them without an arrival year, so it is associated with birth country, and the
 audit names it as a proxy). The three inputs added later (time since last work, time in Sweden, WAI
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -47,43 +49,9 @@ EDUCATION = {
     "unknown": 0.4,
 }
 EDUCATION_SHARE = [0.12, 0.2, 0.38, 0.1, 0.12, 0.08]
-TARGET_GROUP = {
-    "forsorjningsstod": 0.5,
-    "kaa": -0.4,
-    "uvas_20_29": 0.0,
-    "ovriga": 1.0,
-    "ovriga_lss": 1.4,
-    "stockholmsjobb": -0.9,
-}
-TARGET_SHARE = [0.42, 0.12, 0.16, 0.06, 0.09, 0.15]
-AGES = {"kaa": (16, 19), "uvas_20_29": (20, 29)}  # others: 18-64
 AGE_BAND = {"16-19": -0.2, "20-24": -0.3, "25-29": -0.1, "30-39": 0.0, "40-49": 0.2, "50-64": 0.6}
-ROUTE = {
-    "forsorjningsstod": ("social_services", "social_assistance"),
-    "kaa": ("kaa", "school"),
-    "uvas_20_29": ("entry_20_29", "self"),
-    "ovriga": ("district_other", "social_psychiatry"),
-    "ovriga_lss": ("district_other", "lss"),
-    "stockholmsjobb": ("stockholmsjobb", "arbetsformedlingen"),
-}
 DECISION = 0.3
 SELF_REFERRAL = -0.3
-DISTRICTS = [
-    "sdf-bromma",
-    "sdf-eav",
-    "sdf-farsta",
-    "sdf-haav",
-    "sdf-hv",
-    "sdf-kungsholmen",
-    "sdf-norrmalm",
-    "sdf-rk",
-    "sdf-skarpnack",
-    "sdf-skarholmen",
-    "sdf-st",
-    "sdf-sodermalm",
-    "sdf-ostermalm",
-]
-DISTRICTS_FEWER_JOBS = ("sdf-rk", "sdf-st", "sdf-skarholmen")
 DISTRICT = 0.8
 # time since last work (months; never worked; None: not recorded) and the WAI band at the start (None:
 # not assessed), with their shares; time in Sweden: the bands of persons born abroad (no effect)
@@ -92,14 +60,61 @@ LAST_WORK_SHARE = [0.15, 0.12, 0.13, 0.15, 0.10, 0.10, 0.25]
 WAI = {"0–4": 0.6, "5–7": 0.2, "8–10": 0.0, None: 0.2}
 WAI_SHARE = [0.15, 0.30, 0.25, 0.30]
 SWEDEN_ABROAD_SHARE = [0.2, 0.25, 0.2, 0.35]  # 0-1, 2-4, 5-9, 10-
-OFFICE = {"sdf-rk": "jt-jarva", "sdf-st": "jt-jarva", "sdf-skarholmen": "jt-soderort", "sdf-farsta": "jt-soderort"}
+WORLD_FILE = "profiling_synth.yaml"
+
+
+@dataclass(frozen=True)
+class World:
+    """The profile's codes the true risk is written in (profiles/<name>/profiling_synth.yaml)."""
+
+    programme: str
+    municipality: str
+    unit_path: str  # with {unit}
+    units: list[str]
+    groups: dict[str, dict]  # target group -> logit, share, ages, entry_route, referring_body, decision, ...
+    districts: list[dict]  # code, unit
+    fewer_jobs: list[str]  # districts with fewer jobs
+
+
+def world(profile: str | Path | None = None) -> World:
+    """The generator's world of ``profile`` (None: the configured one); ProfileError naming the file
+    and what is missing."""
+    from pestrack.records.codes.profile import ProfileError, _clean, _read, profile_dir
+
+    path = profile_dir(profile) / WORLD_FILE
+    if not path.exists():
+        raise ProfileError(f"{path}: the profile has no world for the profiling generator (docs/profiling.md)")
+    data = _clean(_read(path)) or {}
+    missing = [
+        k for k in ("programme", "municipality", "unit_path", "units", "target_groups", "districts") if not data.get(k)
+    ]
+    groups = data.get("target_groups") or {}
+    missing += [
+        f"target_groups.{g}.{k}"
+        for g, v in groups.items()
+        for k in ("logit", "share", "entry_route", "referring_body")
+        if not isinstance(v, dict) or v.get(k) is None
+    ]
+    if missing:
+        raise ProfileError(f"{path}: missing {', '.join(missing)}")
+    return World(
+        str(data["programme"]),
+        str(data["municipality"]),
+        str(data["unit_path"]),
+        [str(u) for u in data["units"]],
+        groups,
+        list(data["districts"]),
+        [str(d) for d in data.get("fewer_jobs") or []],
+    )
 
 
 def true_logit(
-    previous, education, target_group, age_band_, has_decision, self_referral, district, last_work, wai
+    previous, education, target_group, age_band_, has_decision, self_referral, district, last_work, wai, world_=None
 ) -> np.ndarray:
     """The documented true risk on the log-odds scale: arrays of equal length, the code columns as
-    text (the enrolments table's values; None where empty)."""
+    text (the enrolments table's values; None where empty); ``world_``: the profile's (default the
+    configured profile's)."""
+    w = world_ or world()
 
     def lut(table: dict, values) -> np.ndarray:
         return np.array([table[v] for v in np.asarray(values, dtype=object)], dtype=float)
@@ -108,11 +123,11 @@ def true_logit(
         INTERCEPT
         + PREVIOUS * np.asarray(previous)
         + lut(EDUCATION, education)
-        + lut(TARGET_GROUP, target_group)
+        + lut({g: v["logit"] for g, v in w.groups.items()}, target_group)
         + lut(AGE_BAND, age_band_)
         + DECISION * np.asarray(has_decision)
         + SELF_REFERRAL * np.asarray(self_referral)
-        + DISTRICT * np.isin(district, DISTRICTS_FEWER_JOBS)
+        + DISTRICT * np.isin(district, w.fewer_jobs)
         + lut(LAST_WORK, last_work)
         + lut(WAI, wai)
     )
@@ -123,13 +138,25 @@ def _text(indices: np.ndarray, values) -> pa.Array:
     return pa.DictionaryArray.from_arrays(pa.array(indices.astype(np.int32)), pa.array(list(values))).cast(pa.string())
 
 
-def draw(n: int, *, seed: int = 1, proxy: bool = False, years: tuple[int, int] = (2020, 2024), age_bands=None):
-    """(enrolments table, truth table, as-of date) for ``n`` enrolments starting in ``years``."""
+def draw(
+    n: int,
+    *,
+    seed: int = 1,
+    proxy: bool = False,
+    years: tuple[int, int] = (2020, 2024),
+    age_bands=None,
+    profile: str | Path | None = None,
+):
+    """(enrolments table, truth table, as-of date) for ``n`` enrolments starting in ``years``, in the
+    codes of ``profile``'s world (None: the configured profile)."""
+    w = world(profile)
     rng = np.random.default_rng([seed, 21, int(proxy)])  # a stream of its own
     bands = parse_bands(age_bands or ["0-15", "16-19", "20-24", "25-29", "30-39", "40-49", "50-64", "65-"])
-    groups, educations = list(TARGET_GROUP), list(EDUCATION)
-    fewer_idx = np.array([DISTRICTS.index(d) for d in DISTRICTS_FEWER_JOBS])
-    other_idx = np.array([i for i in range(len(DISTRICTS)) if i not in fewer_idx])
+    groups, educations = list(w.groups), list(EDUCATION)
+    districts = [d["code"] for d in w.districts]
+    fewer_idx = np.array([districts.index(d) for d in w.fewer_jobs])
+    other_idx = np.array([i for i in range(len(districts)) if i not in fewer_idx])
+    group_value = lambda key, default: np.array([w.groups[x].get(key, default) for x in groups])  # noqa: E731
     persons = max(1, int(n * 0.8))
     # persons: sex, birth country, education, district (where they live) and target group
     p_sex = rng.integers(0, 2, persons)
@@ -144,8 +171,8 @@ def draw(n: int, *, seed: int = 1, proxy: bool = False, years: tuple[int, int] =
             other_idx[rng.integers(0, len(other_idx), persons)],
         )
     else:
-        p_district = rng.integers(0, len(DISTRICTS), persons)
-    p_group = rng.choice(len(groups), persons, p=TARGET_SHARE)
+        p_district = rng.integers(0, len(districts), persons)
+    p_group = rng.choice(len(groups), persons, p=[float(w.groups[x]["share"]) for x in groups])
     # enrolments: each of a person, starting in the years; ids in start order
     first, last = dt.date(years[0], 1, 1), dt.date(years[1], 12, 31)
     start_day = np.sort(rng.integers(0, (last - first).days + 1, n))
@@ -158,18 +185,17 @@ def draw(n: int, *, seed: int = 1, proxy: bool = False, years: tuple[int, int] =
     previous = np.empty(n, dtype=np.int64)
     previous[order] = np.minimum(idx - np.maximum.accumulate(np.where(new, idx, 0)), 5)
     g = p_group[person]
-    lo = np.array([AGES.get(x, (18, 64))[0] for x in groups])[g]
-    hi = np.array([AGES.get(x, (18, 64))[1] for x in groups])[g]
+    lo = np.array([(w.groups[x].get("ages") or (18, 64))[0] for x in groups])[g]
+    hi = np.array([(w.groups[x].get("ages") or (18, 64))[1] for x in groups])[g]
     age = lo + (rng.random(n) * (hi - lo + 1)).astype(int)
     band_names = [age_band(a, bands) for a in range(120)]
     band_values = sorted(set(band_names))
     band = np.array([band_values.index(b) for b in band_names])[age]
     start = np.datetime64(first) + start_day.astype("timedelta64[D]")
     birth_year = (start.astype("datetime64[Y]").astype(int) + 1970) - age
-    self_ref = (g == groups.index("uvas_20_29")) & (rng.random(n) < 0.4)
-    decision = np.isin(g, [groups.index("ovriga"), groups.index("ovriga_lss")]) | (
-        (g == groups.index("forsorjningsstod")) & (rng.random(n) < 0.5)
-    )
+    # each a draw for every enrolment, compared with its group's share (1: all, 0: none)
+    self_ref = rng.random(n) < group_value("self_referral", 0.0)[g]
+    decision = rng.random(n) < group_value("decision", 0.0)[g]
     district = p_district[person]
     edu = p_edu[person]
     edu_missing = (edu == educations.index("unknown")) & (p_missing[person])  # not recorded at all
@@ -177,7 +203,7 @@ def draw(n: int, *, seed: int = 1, proxy: bool = False, years: tuple[int, int] =
         INTERCEPT
         + PREVIOUS * previous
         + np.array([EDUCATION[e] for e in educations])[edu]
-        + np.array([TARGET_GROUP[x] for x in groups])[g]
+        + group_value("logit", 0.0)[g]
         + np.array([AGE_BAND.get(b, 0.0) for b in band_values])[band]
         + DECISION * decision
         + SELF_REFERRAL * self_ref
@@ -206,11 +232,12 @@ def draw(n: int, *, seed: int = 1, proxy: bool = False, years: tuple[int, int] =
         (rng.random(n) >= 0.7).astype(int),  # work 70 %, studies 30 %
         np.where(other_early, rng.integers(2, 7, n), np.array([0, 5, 6])[rng.integers(0, 3, n)]),
     )
-    offices = ["jt-city", "jt-jarva", "jt-soderort", "jt-stockholmsjobb", "jt-unga"]
-    office = np.array([offices.index(OFFICE.get(d, "jt-city")) for d in DISTRICTS])[district]
-    office = np.where(np.isin(g, [groups.index("kaa"), groups.index("uvas_20_29")]), offices.index("jt-unga"), office)
-    office = np.where(g == groups.index("stockholmsjobb"), offices.index("jt-stockholmsjobb"), office)
-    routes = [ROUTE[x][0] for x in groups] + ["self_referral"]
+    offices = w.units
+    office = np.array([offices.index(d.get("unit") or offices[0]) for d in w.districts])[district]
+    for i, x in enumerate(groups):  # a group's own unit (young people's, the city jobs') before the district's
+        if w.groups[x].get("unit"):
+            office = np.where(g == i, offices.index(w.groups[x]["unit"]), office)
+    routes = [w.groups[x]["entry_route"] for x in groups] + ["self_referral"]
     route = np.where(self_ref, len(groups), g)
     mask = pa.array(is_open)
     columns = {
@@ -218,15 +245,15 @@ def draw(n: int, *, seed: int = 1, proxy: bool = False, years: tuple[int, int] =
         "person_key": pc.utf8_lpad(pa.array(person).cast(pa.string()), 12, "P"),
         "sex": _text(p_sex[person], ["woman", "man"]),
         "birth_year": pa.array(birth_year.astype(np.int32)),
-        "municipality": pa.array(np.full(n, "0180")),
+        "municipality": pa.array(np.full(n, w.municipality)),
         "education_level": pc.if_else(pa.array(edu_missing), pa.nulls(n, pa.string()), _text(edu, educations)),
         "born_abroad": pa.array(p_abroad[person]),
-        "programme": _text(np.zeros(n, int), ["jobbtorg"]),
+        "programme": _text(np.zeros(n, int), [w.programme]),
         "org_unit": _text(office, offices),
-        "org_unit_path": _text(office, [f"/stockholm/amf/jobbtorg/{o}/" for o in offices]),
+        "org_unit_path": _text(office, [w.unit_path.format(unit=o) for o in offices]),
         "target_group": _text(g, groups),
-        "referring_unit": _text(district, DISTRICTS),
-        "referring_body": _text(g, [ROUTE[x][1] for x in groups]),
+        "referring_unit": _text(district, districts),
+        "referring_body": _text(g, [w.groups[x]["referring_body"] for x in groups]),
         "entry_route": _text(route, routes),
         "has_decision": pa.array(decision),
         "start_date": pa.array(start.astype("datetime64[D]"), pa.date32()),
@@ -252,7 +279,7 @@ def write(out: Path, n: int, *, seed: int = 1, proxy: bool = False, profile: str
     profile = profile or default_profile()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    enrolments, truth, as_of = draw(n, seed=seed, proxy=proxy, **kwargs)
+    enrolments, truth, as_of = draw(n, seed=seed, proxy=proxy, profile=profile, **kwargs)
     pq.write_table(enrolments, out / "enrolments.parquet", row_group_size=ROW_GROUP, compression="zstd")
     pq.write_table(truth, out / "profiling_truth.parquet", row_group_size=ROW_GROUP, compression="zstd")
     manifest = {

@@ -245,3 +245,51 @@ def test_kolada_rows_need_a_kpi_id_and_give_t_k_m(packages):
     assert sorted(r[3] for r in out) == ["K", "M", "T"]
     total = north.total("started_work_or_studies_at_exit")
     assert ("X1", synth.code_of("north"), YEAR, "T", round(total.value, 1)) in out
+
+
+def test_riverland_maps_the_shared_set_says_why_not_and_exports_its_synthetic_population(tmp_path):
+    from typer.testing import CliRunner
+
+    from pestrack.cli import app
+
+    mapping = load_mapping("riverland")
+    assert {i.id for i in mapping.indicators} | set(mapping.not_computable) == {s.id for s in load_shared().indicators}
+    assert set(mapping.not_computable) == {
+        "job_entry_6m_measure",
+        "job_entry_12m_measure",
+        "started_work_or_studies_at_exit",  # a Swedish municipal KPI: student aid cannot be told
+        "jobseeker_satisfaction",  # no survey
+    }
+    assert "student aid" in mapping.not_computable["started_work_or_studies_at_exit"]
+    data, out = tmp_path / "analytics", tmp_path / "riverland.zip"
+    runner = CliRunner()
+    result = runner.invoke(app, ["synth", "--profile", "riverland", "--years", str(YEAR), "--out", str(data)])
+    assert result.exit_code == 0, result.output
+    args = ["--profile", "riverland", "--data", str(data), "--year", str(YEAR), "--out", str(out)]
+    result = runner.invoke(app, ["benchlearning", "export", *args])
+    assert result.exit_code == 0, result.output
+    package = read_package(out)
+    assert package.manifest["pes"]["id"] == "riverland" and package.manifest["not_computable"] == mapping.not_computable
+    totals = {c.indicator_id: c for c in package.cells if c.breakdown == TOTAL}
+    for computed in (
+        "exits_to_employment",
+        "job_entry_6m_registration",
+        "job_entry_12m_registration",
+        "durable_entries",
+    ):
+        assert totals[computed].value is not None and totals[computed].denominator > 100, totals[computed]
+    # Riverland's own age bands and ISCED levels, under the shared dimensions' names
+    bands = {
+        c.breakdown_value
+        for c in package.cells
+        if c.indicator_id == "exits_to_employment" and c.breakdown == "age_band"
+    }
+    assert {"16-24", "30-54"} <= bands
+
+
+def test_the_synthetic_network_needs_the_profiles_synthetic_codes(tmp_path):
+    # Riverland's mapping has no synthetic section: refused before anything is written, naming the file
+    with pytest.raises(ValueError) as exc:
+        synth.generate(tmp_path / "net", 2, seed=1, year=YEAR, profile="riverland")
+    assert str(exc.value).startswith(f"{PROFILES / 'riverland' / 'benchlearning.yaml'}: synthetic needs programme, ")
+    assert not (tmp_path / "net").exists()

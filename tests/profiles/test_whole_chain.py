@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,15 +39,48 @@ def _synth_years(profile: str) -> list[int]:
     return sorted(k for k in targets["unique"] if isinstance(k, int))
 
 
-@pytest.fixture(scope="module", params=[pytest.param(p, marks=pytest.mark.slow) for p in PROFILES])
+@contextmanager
+def _database(folder: Path, profile: str):
+    """The URL of an empty database for the chain, of the kind the suite runs on: an SQLite file, or
+    in the PostgreSQL pass a PostgreSQL database of its own, dropped afterwards."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if not db["ENGINE"].endswith("postgresql"):
+        yield f"sqlite:///{folder / 'db.sqlite3'}"
+        return
+    import psycopg
+
+    name = f"pestrack_chain_{profile}_{os.getpid()}"
+    admin = dict(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], password=db["PASSWORD"] or None)
+    with psycopg.connect(**admin, dbname="postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://{db['USER']}@{db['HOST']}:{admin['port']}/{name}"
+    finally:
+        with psycopg.connect(**admin, dbname="postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# django_db: the chain runs in the PostgreSQL pass too (on a database of its own, _database); its
+# steps run in processes of their own and do not touch the test database.
+@pytest.fixture(
+    scope="module", params=[pytest.param(p, marks=[pytest.mark.slow, pytest.mark.django_db]) for p in PROFILES]
+)
 def chain(request, tmp_path_factory):
     """Everything the chain made for one profile: the folder, the environment, the last year, outputs."""
     profile = request.param
     folder = tmp_path_factory.mktemp(f"chain-{profile}")
+    with _database(folder, profile) as url:
+        yield _chain(profile, folder, url)
+
+
+def _chain(profile: str, folder: Path, url: str) -> dict:
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-        "PESTRACK_DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        "PESTRACK_DATABASE_URL": url,
         "PESTRACK_PROFILE": profile,
         "PESTRACK_ANALYTICS_DIR": str(folder / "analytics"),
     }
@@ -94,7 +128,15 @@ def chain(request, tmp_path_factory):
         [sys.executable, str(Path(__file__).with_name("pages.py"))], env=env, cwd=folder, capture_output=True, text=True
     )
     assert pages.returncode == 0, pages.stderr
-    return {"profile": profile, "folder": folder, "year": year, "out": out, "pages": json.loads(pages.stdout)}
+    walked = json.loads(pages.stdout)
+    return {
+        "profile": profile,
+        "folder": folder,
+        "year": year,
+        "out": out,
+        "pages": walked["pages"],
+        "language": walked["language"],
+    }
 
 
 def test_the_demo_sets_up_the_profile_its_users_and_a_population(chain):
@@ -132,6 +174,15 @@ def test_the_demo_users_open_the_main_staff_pages(chain):
     for page, (status, _text) in chain["pages"].items():
         assert status == 200, page
     assert any(page.startswith("caseworker /persons/") for page in chain["pages"])
+
+
+def test_a_swedish_user_sees_swedish_pages_and_an_english_user_english_ones(chain):
+    """The main staff pages in each language, checked as tests/web/test_swedish_everywhere.py checks
+    every page of the default profile: no message or code name of the other language, no raw code."""
+    assert {page.split()[0] for page in chain["language"]} == {"sv", "en"}
+    for page, (marked, *found) in chain["language"].items():
+        assert marked, f"{page}: the page is not marked as in {page.split()[0]}"
+        assert found == [], f"{page}: {found}"
 
 
 def test_another_profiles_pages_and_report_show_none_of_the_default_profiles_names(chain):

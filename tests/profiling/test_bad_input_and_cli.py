@@ -163,3 +163,26 @@ def test_settings_rules(tmp_path):
     (folder / "profiling.yaml").write_text("enabled: true\ninputs:\n  - {column: education_level, sv: U, en: E}\n")
     with pytest.raises(ProfilingError, match=r"profiling.yaml:3: input 'education_level' has no reason"):
         profiling_settings.read(str(folder))
+
+
+def test_the_generator_writes_the_profiles_codes_and_refuses_a_profile_without_them(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from pestrack.records.codes.profile import ProfileError
+
+    folder = tmp_path / "other"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "profiles" / "stockholm", folder)
+    path = folder / "profiling_synth.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("programme: jobbtorg", "programme: other_programme"), encoding="utf-8"
+    )
+    enrolments, _truth, _as_of = synth.draw(200, seed=1, profile=folder)
+    assert set(enrolments.column("programme").to_pylist()) == {"other_programme"}
+    path.write_text(path.read_text(encoding="utf-8").replace("units: [", "unit_list: ["), encoding="utf-8")
+    with pytest.raises(ProfileError, match=f"^{path}: missing units$"):
+        synth.draw(200, seed=1, profile=folder)
+    path.unlink()
+    with pytest.raises(ProfileError, match="the profile has no world for the profiling generator"):
+        synth.write(tmp_path / "out", 200, seed=1, profile=folder)
+    assert not (tmp_path / "out" / "enrolments.parquet").exists()
