@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 YEAR = 2023
+NAMES = {"north": "Nordstad", "east": "Österby", "south": "Södervik"}
 SOUTH_PRACTICES = {"ips_stockholm": "in_place", "kommunhubben": "partly"}
 
 
@@ -17,18 +18,21 @@ def build(out: Path) -> Path:
     from pestrack.benchlearning.package import export, import_packages, read_package
 
     synth.generate(out, 3, seed=1, year=YEAR)
-    south = read_package(out / "south" / "package.zip").manifest
     assessment = out / "south-practices.yaml"
     assessment.write_text(yaml.safe_dump(SOUTH_PRACTICES), encoding="utf-8")
-    export(
-        "stockholm",
-        out / "south" / "analytics",
-        YEAR,
-        out / "south" / "package.zip",
-        practices=assessment,
-        pes=south["pes"],
-        context=south["context"],
-    )
+    # exported again under proper names (a PES's name is data, in no page language)
+    for pes, name in NAMES.items():
+        for year, file in ((YEAR, "package.zip"), (YEAR - 1, f"package-{YEAR - 1}.zip")):
+            manifest = read_package(out / pes / file).manifest
+            export(
+                "stockholm",
+                out / pes / "analytics",
+                year,
+                out / pes / file,
+                practices=assessment if pes == "south" and year == YEAR else None,
+                pes={**manifest["pes"], "name": name},
+                context=manifest["context"],
+            )
     store = out / "store"
     accepted, refused = import_packages(sorted(out.glob("*/package*.zip")), store)
     assert len(accepted) == 6 and not refused, refused

@@ -7,6 +7,8 @@ partner PES only; every view is logged."""
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
@@ -47,10 +49,26 @@ def _lang() -> str:
 
 def _note(note: str) -> str:
     if note.startswith("not computable: "):
-        return _("Not computable: %(reason)s") % {"reason": note.removeprefix("not computable: ")}
+        return _("Not computable:")  # the reason follows, in the words of the PES (_reason)
     if note.startswith("suppressed"):
         return _("Withheld: too few persons")
     return _("No value") if note else ""
+
+
+def _reason(note: str) -> str:
+    """Why a PES cannot compute an indicator, as its package says it: written by the PES (in English,
+    the network's common language, like the shared set's definitions), so shown as a quotation."""
+    return note.removeprefix("not computable: ") if note.startswith("not computable: ") else ""
+
+
+def _group(name: str) -> str:
+    """A peer group's name in the page's language: k-means groups are numbered (compare.peer_groups);
+    declared groups keep the name their PES gave them."""
+    if (m := re.fullmatch(r"group (\d+)", name)) is not None:
+        return _("Group %(number)s") % {"number": m.group(1)}
+    if name.endswith(" (no context)"):
+        return _("%(service)s (no context variables)") % {"service": name.removesuffix(" (no context)")}
+    return name
 
 
 def _pct(value: float | None, lang: str) -> str:
@@ -191,17 +209,20 @@ def comparison(request):
         names = {p: str(meta["name"]) for p, meta in comp.pes.items()}
         package = next(p for p in packages if p.pes_id == pes and p.year == year)
         for ind in comp.indicators:
-            svg = funnel_svg(ind, {"x": _("Denominator (persons)"), "y": _("Value (%)")})
+            svg = funnel_svg(
+                ind, {"x": _("Denominator (persons)"), "y": _("Value (%)"), "title": ind.shared.name[lang]}
+            )
             rows = [
                 {
                     "pes": names[e.pes],
-                    "group": comp.peer_groups.get(e.pes, ""),
+                    "group": _group(comp.peer_groups.get(e.pes, "")),
                     "value": e.value,
                     "low": e.low,
                     "high": e.high,
                     "denominator": e.denominator,
                     "funnel": _funnel_text(e.funnel) if e.value is not None else "",
                     "note": _note(e.note),
+                    "reason": _reason(e.note),
                     "selected": e.pes == pes,
                 }
                 for e in ind.entries.values()
@@ -224,7 +245,7 @@ def comparison(request):
             pes=pes,
             pes_name=names[pes],
             pes_choices=sorted(names.items(), key=lambda kv: kv[1]),
-            peer_group=comp.peer_groups.get(pes, ""),
+            peer_group=_group(comp.peer_groups.get(pes, "")),
             peer_method=_("declared by each service")
             if comp.peer_method == "declared"
             else _("by clustering on unemployment rate, population and share born abroad"),
