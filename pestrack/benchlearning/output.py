@@ -122,7 +122,8 @@ def funnel_svg(
     comp: IndicatorComparison, labels: dict[str, str] | None = None, width: int = 560, height: int = 300
 ) -> str:
     """The funnel plot of one indicator: each PES's value against its denominator, with the 95 %
-    and 99.8 % control limits around the network proportion. ``labels``: axis texts."""
+    and 99.8 % control limits around the network proportion. ``labels``: axis texts ("x", "y") and
+    the plot's name ("title", default the indicator's English name)."""
     labels = {"x": "Denominator (persons)", "y": "Value (%)", **(labels or {})}
     points = [e for e in comp.entries.values() if e.value is not None and e.denominator]
     if not points or comp.pooled is None:
@@ -144,7 +145,7 @@ def funnel_svg(
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-label="{html.escape(comp.shared.name.get("en", comp.shared.id))}">',
+        f'role="img" aria-label="{html.escape(labels.get("title") or comp.shared.name.get("en", comp.shared.id))}">',
         f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#444"/>',
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#444"/>',
         f'<line x1="{left}" y1="{y(comp.pooled):.1f}" x2="{width - right}" y2="{y(comp.pooled):.1f}" stroke="#333" stroke-dasharray="4 3"/>',

@@ -113,7 +113,9 @@ def compute_cells(mapping: Mapping, data: Path, year: int, below: int) -> tuple[
         )
         for r in results
     ]
-    shown = disclose(renamed, below)
+    shown = disclose(
+        renamed, below, shares={i.id for i in mapping.indicators if i.measure and i.measure.kind == "share"}
+    )
     cells = [
         Cell(
             r.indicator_id,
@@ -318,14 +320,53 @@ def read_package(
             )
         )
     below = max(int(manifest.get("suppress_below") or 0), int(network_below))
-    for c in cells:
-        if c.suppressed is None and c.denominator is not None and c.denominator < below:
-            where = "total" if c.breakdown == TOTAL else f"{c.breakdown}={c.breakdown_value}"
-            raise PackageRefused(
-                name,
-                f"indicator {c.indicator_id} ({where}) has a cell of {int(c.denominator)}, below the threshold {below}",
-            )
+    problem = disclosure_problem(cells, below)
+    if problem:
+        raise PackageRefused(name, problem)
     return Package(path, manifest, cells)
+
+
+def _where(c: Cell) -> str:
+    return "total" if c.breakdown == TOTAL else f"{c.breakdown}={c.breakdown_value}"
+
+
+def disclosure_problem(cells: list[Cell], below: int) -> str | None:
+    """Why these cells may not be published (a package's cells are shares), or None: a published
+    denominator, numerator or complement (denominator - numerator) from 1 to ``below`` - 1; or
+    withheld categories of a breakdown that the published total and other categories give away
+    (a single one, or several that together are small)."""
+
+    def small(n: float | None) -> bool:
+        return n is not None and 0 < n < below
+
+    for c in cells:
+        if c.suppressed is not None or c.denominator is None:
+            continue
+        if c.denominator < below:
+            return f"indicator {c.indicator_id} ({_where(c)}) has a cell of {int(c.denominator)}, below the threshold {below}"
+        if c.numerator is not None:
+            for what, n in (("numerator", c.numerator), ("complement", c.denominator - c.numerator)):
+                if small(n):
+                    return f"indicator {c.indicator_id} ({_where(c)}) has a {what} of {int(n)}, below the threshold {below}"
+    totals = {(c.indicator_id, c.year): c for c in cells if c.breakdown == TOTAL}
+    groups: dict[tuple, list[Cell]] = {}
+    for c in cells:
+        if c.breakdown != TOTAL:
+            groups.setdefault((c.indicator_id, c.year, c.breakdown), []).append(c)
+    for (ind, year, breakdown), members in groups.items():
+        total = totals.get((ind, year))
+        hidden = [c for c in members if c.suppressed]
+        if not hidden or total is None or total.suppressed or total.denominator is None or total.numerator is None:
+            continue
+        shown = [c for c in members if not c.suppressed]
+        den = total.denominator - sum(c.denominator or 0 for c in shown)
+        num = total.numerator - sum(c.numerator or 0 for c in shown)
+        if len(hidden) == 1 or small(den) or small(num) or small(den - num):
+            return (
+                f"indicator {ind} ({breakdown}): the withheld categories can be worked out from the total and the "
+                "published categories"
+            )
+    return None
 
 
 def store_path(store: Path, package: Package) -> Path:

@@ -147,7 +147,9 @@ def test_trend_peer_groups_and_learn_from_whom(packages):
 
 
 def test_suppression_holds_in_every_exported_cell(packages):
-    suppressed = 0
+    """No published denominator, numerator or complement below the threshold; no withheld cell
+    recoverable from the published total and the other categories of its breakdown."""
+    suppressed = secondary = 0
     for package in packages:
         below = package.manifest["suppress_below"]
         assert below >= 5
@@ -155,17 +157,43 @@ def test_suppression_holds_in_every_exported_cell(packages):
         groups: dict[tuple, list] = {}
         for c in package.cells:
             if c.suppressed is None:
-                assert c.denominator is None or c.denominator >= below, (package.path, c)
+                n, d = c.numerator, c.denominator
+                for part in (d, n, d - n):
+                    assert part == 0 or part >= below, (package.path, c)
             else:
                 suppressed += 1
                 assert c.value is None and c.numerator is None and c.denominator is None
             if c.breakdown != TOTAL:
                 groups.setdefault((c.indicator_id, c.breakdown), []).append(c)
-        for (ind, _), cells in groups.items():
+        for (ind, breakdown), cells in groups.items():
             hidden = [c for c in cells if c.suppressed]
-            # a single hidden category would be the total minus the others
-            assert len(hidden) != 1 or totals[ind].suppressed, (package.path, ind, hidden)
-    assert suppressed > 0  # the network has small cells (the 65- age band), so the rule was exercised
+            total = totals[ind]
+            if not hidden or total.suppressed:
+                continue
+            # what the total minus the published categories gives away: the withheld ones together
+            shown = [c for c in cells if not c.suppressed]
+            den = total.denominator - sum(c.denominator for c in shown)
+            num = total.numerator - sum(c.numerator for c in shown)
+            assert len(hidden) >= 2, (package.path, ind, breakdown, hidden)
+            for part in (den, num, den - num):
+                assert part == 0 or part >= below, (package.path, ind, breakdown, den, num)
+            secondary += any(c.suppressed and c2.suppressed for c in hidden for c2 in hidden if c is not c2)
+    assert suppressed > 0 and secondary > 0  # the network has small cells, so the rules were exercised
+
+
+def test_the_network_has_small_numerators_and_the_package_withholds_them(network):
+    from pestrack.benchlearning.package import compute_cells
+
+    mapping, data = load_mapping("stockholm"), network / "east" / "analytics"
+    raw, _ = compute_cells(mapping, data, YEAR, 0)  # threshold 0: nothing withheld
+    small = {
+        (c.indicator_id, c.breakdown, c.breakdown_value)
+        for c in raw
+        if c.denominator >= 5 and (0 < c.numerator < 5 or 0 < c.denominator - c.numerator < 5)
+    }
+    assert small  # e.g. the 65- age band's 3 job entries of 10
+    published, _ = compute_cells(mapping, data, YEAR, 5)
+    assert all(c.suppressed == ".." for c in published if (c.indicator_id, c.breakdown, c.breakdown_value) in small)
 
 
 def _rewrite(src: Path, dst: Path, manifest=None, values=None, rehash=False):
@@ -213,6 +241,21 @@ def test_another_definitions_version_and_a_small_cell_are_refused(network, tmp_p
 
     with pytest.raises(PackageRefused, match=r"has a cell of 4, below the threshold 5"):
         read_package(_rewrite(src, tmp_path / "small.zip", values=small, rehash=True))
+
+    def small_numerator(v):
+        return v + b"exits_to_employment,2023,sex,unknown,5,2,40,\n"
+
+    with pytest.raises(PackageRefused, match=r"sex=unknown\) has a numerator of 2, below the threshold 5"):
+        read_package(_rewrite(src, tmp_path / "numerator.zip", values=small_numerator, rehash=True))
+
+    def one_withheld(v):  # the men withheld alone: the total minus the women and the rest gives them back
+        lines = v.decode().splitlines()
+        i = next(i for i, line in enumerate(lines) if line.startswith("exits_to_employment,2023,sex,man,"))
+        lines[i] = "exits_to_employment,2023,sex,man,,,,.."
+        return ("\n".join(lines) + "\n").encode()
+
+    with pytest.raises(PackageRefused, match=r"exits_to_employment \(sex\): the withheld categories can be worked out"):
+        read_package(_rewrite(src, tmp_path / "one.zip", values=one_withheld, rehash=True))
 
 
 def test_signatures(network, tmp_path):

@@ -86,3 +86,32 @@ def test_the_threshold_comes_from_the_profile_and_the_setting_overrides_it(tmp_p
     (tmp_path / "profile.yaml").write_text("disclosure: {suppress_below: many}\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"profile.yaml: disclosure.suppress_below must be a whole number"):
         threshold(tmp_path)
+
+
+def test_a_share_with_a_small_numerator_or_complement_is_withheld_when_named_a_share():
+    rows = [share(TOTAL, None, 60, 120), share("sex", "man", 2, 40), share("sex", "woman", 58, 80)]
+    # 2 of 40 men found work names two persons; 1 of the 50 young did not, one person
+    rows += [share("age_band", "16-24", 49, 50), share("age_band", "25-", 11, 70)]
+    assert shown(disclose(rows, 5)) == [50.0, 5.0, pytest.approx(72.5), 98.0, pytest.approx(1100 / 70)]
+    out = disclose(rows, 5, shares={"s"})
+    # the women and the older withheld too: the total minus them would give the small cells back
+    assert shown(out) == [50.0, "..", "..", "..", ".."]
+    assert all(r.numerator is None and r.denominator is None for r in out[1:])
+
+
+def test_withheld_cells_that_together_are_small_take_another_with_them():
+    # 1 and 2 withheld beside a total of 40 would still give away "3 in the two of them"
+    rows = [
+        count(TOTAL, None, 40),
+        count("age_band", "16-19", 1),
+        count("age_band", "20-24", 2),
+        count("age_band", "25-29", 7),
+        count("age_band", "30-", 30),
+    ]
+    assert shown(disclose(rows, 5)) == [40, "<5", "<5", "..", 30]
+
+
+def test_shares_secondary_suppression_checks_numerators_too():
+    # the men's 4 of 50 is withheld; the women's 30 of 50 would give it back from the total's 34 of 100
+    rows = [share(TOTAL, None, 34, 100), share("sex", "man", 4, 50), share("sex", "woman", 30, 50)]
+    assert shown(disclose(rows, 5, shares={"s"})) == [34.0, "..", ".."]

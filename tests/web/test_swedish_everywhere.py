@@ -243,8 +243,16 @@ def problems(
 # --- the world and its pages --------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def benchlearning_store(tmp_path_factory):
+    """Imported benchlearning packages, so that the comparison page shows every part of itself."""
+    from tests.web import benchlearning_network
+
+    return benchlearning_network.build(tmp_path_factory.mktemp("benchlearning"))
+
+
 @pytest.fixture
-def full_world(results_world, settings, tmp_path):
+def full_world(results_world, settings, tmp_path, benchlearning_store):
     """Every kind of record the pages show (tests.web.site.person_records: an assessment, a plan, a
     measure, journal entries, a document, a meeting, a placement on a place of an employer) for Järva's
     person, with a message to the portal and an interest in the place, and an ended enrolment with its
@@ -286,6 +294,7 @@ def full_world(results_world, settings, tmp_path):
     from pestrack.lmi import synth
     from pestrack.records.documents.demo import tiny_pdf, upload_of
 
+    settings.PESTRACK_BENCHLEARNING_DIR = benchlearning_store  # the comparison of partner PES
     settings.PESTRACK_LMI_DIR = tmp_path / "lmi"  # the labour-market observatory's pages
     synth.write(settings.PESTRACK_LMI_DIR, "stockholm", [2023], scale=0.002, seed=1)
     from pestrack.records.employers.models import PlaceInterest
