@@ -137,11 +137,11 @@ def events_data(events: int, year: int, seed: int, cache: Path) -> Path:
     from pestrack.lmi import synth
 
     with tempfile.TemporaryDirectory() as probe:  # events per unit of scale, from a small one
-        rows = synth.write(Path(probe), "stockholm", [year], scale=0.01, seed=seed, positions=False)
+        rows = synth.write(Path(probe), "stockholm", [year], scale=0.01, seed=seed, positions=False, registers=False)
     scale = events / (rows["contract_events"] / 0.01)
     print(f"generating about {events:,} events (scale {scale:.2f}) into {folder} …", flush=True)
     started = time.perf_counter()
-    rows = synth.write(folder, "stockholm", [year], scale=scale, seed=seed, positions=False)
+    rows = synth.write(folder, "stockholm", [year], scale=scale, seed=seed, positions=False, registers=False)
     print(f"{rows['contract_events']:,} events in {time.perf_counter() - started:.0f} s", flush=True)
     return folder
 

@@ -487,20 +487,39 @@ def write(
     seed: int = 1,
     participants: Path | None = None,
     positions: bool = True,
+    registers: bool = True,
 ) -> dict[str, int]:
     """Write the contract-event tables (and, unless ``positions`` is False, the positions derived
-    from them) into ``out``; returns the rows per table."""
+    from them; unless ``registers`` is False, the vacancies and job-seekers' occupations drawn from
+    them, lmi.registers) into ``out``; returns the rows per table."""
+    from pestrack.lmi import registers as lmi_registers
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    bands = Generator(profile, years, seed).bands
+    gen = Generator(profile, years, seed)
+    bands = gen.bands
     tables = {store.EVENTS: TableFile(store.EVENTS, out)}
     if positions:
         tables[store.POSITIONS] = TableFile(store.POSITIONS, out)
+    if registers:
+        for name in ("vacancies", "jobseeker_occupations"):
+            tables[name] = TableFile(name, out)
+        keys = (
+            pq.read_table(Path(participants) / "exits.parquet", columns=["person_key"])["person_key"]
+            if participants
+            else None
+        )
     try:
-        for events in shards(profile, years, scale, seed, participants):
+        for k, events in enumerate(shards(profile, years, scale, seed, participants)):
             tables[store.EVENTS].append_table(events)
             if positions:
                 tables[store.POSITIONS].append(store.derive_positions(events.to_pylist(), bands))
+            if registers:
+                vacancies, seekers = lmi_registers.vacancies_and_seekers(
+                    gen.cfg, events, gen.start, gen.stop, shard_seed(seed, k), k, keys if k == 0 else None
+                )
+                tables["vacancies"].append_table(vacancies)
+                tables["jobseeker_occupations"].append_table(seekers)
     except BaseException:
         for t in tables.values():
             t.abort()
