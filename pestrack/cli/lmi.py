@@ -272,6 +272,43 @@ def comparisons(data: Path, participants: Path, known_on: dt.date, measures: lis
     return out
 
 
+@app.command("compare")
+def compare_cmd(
+    data: Path = typer.Option(..., "--data", help="Folder of the contract-event tables (the result is kept there)"),
+    participants: Path = typer.Option(..., "--participants", help="Folder of the PES analytics tables (exits, …)"),
+    measures: list[str] = typer.Option(..., "--measure", help="A measure to compare with a matched group (repeatable)"),
+    known_on: str = typer.Option(None, "--known-on", help="Knowledge date YYYY-MM-DD (default: the data's last day)"),
+    horizon: int = typer.Option(12, "--horizon", help="Months after the exit"),
+):
+    """Compare each measure's exits to work with a matched group (as in the bulletin) and keep the
+    result beside the contract events (DATA/comparisons.json), where the observatory's pages show it."""
+    from pestrack.evaluation.data import EvaluationError
+    from pestrack.lmi import durability
+    from pestrack.reports import lmi
+
+    try:
+        covers = lmi.coverage(data)
+        if known_on:
+            day = dt.date.fromisoformat(known_on)
+        elif covers:
+            day = covers[1]
+        else:
+            raise ValueError(f"{data}: the data do not say what they cover; give --known-on")
+        rows = comparisons(data, participants, day, measures, horizon)
+    except (ValueError, FileNotFoundError, EvaluationError) as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2)
+    path = durability.store_comparisons(data, day, horizon, rows)
+    for c in rows:
+        console.print(
+            f"{c['measure']}: in work after {horizon} months {c['treated']:.1f} % against {c['matched']:.1f} % "
+            f"matched, difference {c['difference']:.1f} pp ({c['low']:.1f} to {c['high']:.1f}), "
+            f"{c['n_treated']} exits",
+            markup=False,
+        )
+    console.print(f"as known on {day.isoformat()}, kept in {path}", markup=False)
+
+
 @app.command("bulletin")
 def bulletin_cmd(
     month: str = typer.Option(..., "--month", help="The month, YYYY-MM"),

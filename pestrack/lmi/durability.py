@@ -192,3 +192,36 @@ def table(data: Path, participants: Path, known_on: dt.date) -> list[tuple]:
         totals[m] = totals.get(m, 0) + n
     out += [("pathway", m, "state", state, 100 * n / totals[m], n) for m, state, n in paths]
     return out
+
+
+COMPARISONS = "comparisons.json"
+
+
+def store_comparisons(data: Path, known_on: dt.date, horizon: int, comparisons: list[dict]) -> Path:
+    """Keep the comparisons with a matched group (``pestrack lmi compare``) beside the contract events
+    in ``data``, with their knowledge date and when they were computed, for the observatory's pages
+    (which never run the matching themselves). Written whole (a temporary file moved into place)."""
+    import json
+    import os
+
+    path = Path(data) / COMPARISONS
+    body = {
+        "knowledge_date": known_on.isoformat(),
+        "computed_at": dt.datetime.now().replace(microsecond=0).isoformat(),
+        "horizon": horizon,
+        "comparisons": comparisons,
+    }
+    temp = path.with_name(f".{COMPARISONS}.tmp")
+    temp.write_text(json.dumps(body, indent=1), encoding="utf-8")
+    os.replace(temp, path)
+    return path
+
+
+def stored_comparisons(data: Path) -> dict | None:
+    """What ``store_comparisons`` kept in ``data``, or None when nothing was stored."""
+    import json
+
+    path = Path(data) / COMPARISONS
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -194,3 +194,21 @@ def test_a_measures_exits_are_compared_with_a_matched_group_through_the_evaluati
     assert c["difference"] == pytest.approx(c["treated"] - c["matched"])
     with pytest.raises(ValueError, match="horizon must be one of"):
         comparisons(data, pes, KNOWN, ["ips"], 9)
+
+
+def test_the_comparison_is_computed_once_by_a_command_and_kept_beside_the_data_with_its_dates(measured):
+    from typer.testing import CliRunner
+
+    from pestrack.cli import app
+    from pestrack.cli.lmi import comparisons
+
+    data, pes = measured
+    args = ["lmi", "compare", "--data", data, "--participants", pes, "--measure", "ips", "--known-on", "2024-01-31"]
+    result = CliRunner().invoke(app, list(map(str, args)))
+    assert result.exit_code == 0, result.output
+    stored = durability.stored_comparisons(data)
+    assert stored["knowledge_date"] == "2024-01-31" and stored["horizon"] == 12
+    assert dt.datetime.fromisoformat(stored["computed_at"]).date() == dt.date.today()
+    assert stored["comparisons"] == comparisons(data, pes, KNOWN, ["ips"], 12)  # what the bulletin prints
+    bad = CliRunner().invoke(app, list(map(str, [*args[:-2], "--known-on", "2024-13-01"])))
+    assert bad.exit_code == 2 and durability.stored_comparisons(data) == stored  # nothing overwritten

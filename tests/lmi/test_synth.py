@@ -39,7 +39,7 @@ def market(tmp_path_factory):
 def test_the_same_seed_gives_the_same_tables(market, tmp_path):
     data, _ = market
     synth.write(tmp_path, "stockholm", [2022, 2023], scale=0.02, seed=3, participants=data.parent / "pes")
-    for table in (store.EVENTS, store.POSITIONS):
+    for table in (store.EVENTS, store.POSITIONS, "vacancies", "jobseeker_occupations"):
         assert pq.read_table(tmp_path / f"{table}.parquet").equals(pq.read_table(data / f"{table}.parquet"))
 
 
@@ -97,3 +97,39 @@ def test_the_positions_are_those_derived_from_the_events(market):
         for r in pq.read_table(data / "contract_events.parquet", filters=[("kind", "=", "hire")]).to_pylist()
     }
     assert all(r["start_date"] >= hires[r["employment_id"]] for r in rows)
+
+
+def test_the_vacancies_and_job_seekers_follow_the_events_and_show_the_shortages_the_settings_name(market, tmp_path):
+    from pestrack.lmi import shortages
+
+    data, _ = market
+    con = duckdb.connect()
+    for name in ("contract_events", "vacancies", "jobseeker_occupations"):
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{data / name}.parquet')")
+    latest = "superseded_date IS NULL AND NOT cancelled"
+    # every vacancy closed the day before a hire in its occupation and municipality
+    assert con.sql(
+        f"""SELECT count(*) FROM vacancies v WHERE NOT EXISTS (SELECT 1 FROM contract_events e
+            WHERE {latest} AND kind = 'hire' AND e.occupation = v.occupation
+              AND e.municipality = v.municipality AND e.event_date = v.last_date + 1)"""
+    ).fetchall() == [(0,)]
+    # every job-seeker lost a job of that occupation the day before seeking it, or is a participant hired after
+    assert con.sql(
+        f"""SELECT count(*) FROM jobseeker_occupations j WHERE NOT EXISTS (SELECT 1 FROM contract_events e
+            WHERE {latest} AND e.person_key = j.person_key AND e.occupation = j.occupation AND (
+              (kind = 'termination' AND termination_reason <> 'retirement' AND e.event_date + 1 = j.from_date)
+              OR (kind = 'hire' AND j.person_key LIKE 'PARTICIPANT%' AND e.event_date = j.to_date + 1)))"""
+    ).fetchall() == [(0,)]
+    assert (
+        con.sql("SELECT count(*) FROM jobseeker_occupations WHERE person_key LIKE 'PARTICIPANT%'").fetchall()[0][0] > 0
+    )
+    # the shortages lie where the profile's settings put more positions per advertisement (groups 2 and 7)
+    rows = {r.group: r for r in shortages.shortages(data, D(2023, 1, 1), D(2023, 12, 31), data=data)}
+    assert rows["2"].gap > 0 and rows["7"].gap > 0
+    assert all(rows[g].gap <= 0 for g in ("1", "4", "5", "9"))
+    # the contract events are the same with or without the registers
+    synth.write(
+        tmp_path, "stockholm", [2022, 2023], scale=0.02, seed=3, participants=data.parent / "pes", registers=False
+    )
+    assert not (tmp_path / "vacancies.parquet").exists()
+    assert pq.read_table(tmp_path / "contract_events.parquet").equals(pq.read_table(data / "contract_events.parquet"))

@@ -203,3 +203,76 @@ def test_the_dashboard_says_where_training_does_not_meet_a_shortage(client, obse
     assert "<strong>training does not meet the gap</strong>" in care
     sv = client.get("/lmi/dashboard/?period=2023", HTTP_ACCEPT_LANGUAGE="sv").content.decode()
     assert "utbildningen täcker inte gapet" in sv
+
+
+def test_the_dashboard_charts_the_pathways_and_shows_the_stored_comparison_without_matching(
+    client, settings, tmp_path, world, monkeypatch
+):
+    import datetime as dt
+
+    import pestrack.evaluation.run
+    from pestrack.lmi import durability
+    from pestrack.reports import lmi_pathways
+    from pestrack.reports.formatting import number
+    from tests.indicators.conftest import write_table
+
+    pes, folder = tmp_path / "pes", tmp_path / "lmi"
+    exits = [
+        {
+            "enrolment_id": i,
+            "person_key": f"P{i}",
+            "sex": "woman",
+            "exit_date": dt.date(2022, 1 + i % 6, 10),
+            "exit_outcome": "work" if i % 4 else "other",
+        }
+        for i in range(1, 61)
+    ]
+    write_table(pes, "exits", exits)
+    write_table(
+        pes, "participations", [{"enrolment_id": i, "person_key": f"P{i}", "measure": "ips"} for i in range(1, 61)]
+    )
+    write_table(pes, "enrolments", [{"enrolment_id": 99, "person_key": "P99"}])
+    synth.write(folder, "stockholm", [2022, 2023], scale=0.003, seed=2, participants=pes)
+    settings.PESTRACK_LMI_DIR, settings.PESTRACK_ANALYTICS_DIR = folder, pes
+    page = client.get("/lmi/dashboard/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No comparison with a matched group has been computed" in page
+    section = page[page.index("Pathways after an exit</h3>") :]
+    assert "<svg" in section and "In work, permanent contract" in section and "Nothing known" in section
+    # the table beneath: month 3 as published from the pathways of the contract events
+    rows = durability.pathways(folder, pes, dt.date(2023, 12, 31))
+    (three,) = [m for m in lmi_pathways.published(rows, 5, 5) if m.month == 3]
+    assert three.exits == 60
+    assert '<tr><th scope="row">3</th><td class="num">60</td>' in section
+    for state in lmi_pathways.STATES:
+        shown = ".." if three.shares[state] is None else number(three.shares[state], 1, "en") + " %"
+        assert f'<td class="num">{shown}</td>' in section.split('<th scope="row">3</th>')[1].split("</tr>")[0]
+
+    # the comparison is read from what pestrack lmi compare stored, never computed on a page view
+    def refuse(*args, **kwargs):
+        raise AssertionError("the matching ran on a page view")
+
+    monkeypatch.setattr(pestrack.evaluation.run, "run_evaluation", refuse)
+    durability.store_comparisons(
+        folder,
+        dt.date(2023, 12, 31),
+        12,
+        [
+            dict(measure="ips", horizon=12, treated=75.5, matched=50.0, difference=25.5, low=10.0, high=40.0)
+            | dict(n_treated=42, n_control=80),
+            dict(measure="sfi", horizon=12, treated=1.0, matched=1.0, difference=0.0, low=0.0, high=0.0)
+            | dict(n_treated=3, n_control=3),
+        ],
+    )
+    computed = durability.stored_comparisons(folder)["computed_at"][:16].replace("T", " ")
+    page = client.get("/lmi/dashboard/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Compared with a matched group: in work 12 months after the exit" in page
+    assert (
+        '<th scope="row">ips</th><td class="num">40</td><td class="num">75.5 %</td><td class="num">50 %</td>'
+        '<td class="num">25.5</td><td class="num">10 – 40</td>' in page
+    )
+    assert '<th scope="row">sfi</th><td class="num">&lt;5</td><td class="num">..</td>' in page
+    assert f"Computed on {computed} by pestrack lmi compare, from what was known on 2023-12-31" in page
+    older = client.get("/lmi/dashboard/?release=2023-06-30", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "It is not recomputed for the knowledge date chosen above." in older
+    sv = client.get("/lmi/dashboard/", HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert "Jämfört med en matchad grupp" in sv and "Vägar efter ett avslut" in sv and "75,5 %" in sv

@@ -135,6 +135,32 @@ def durability(release: dt.date) -> list:
     return list(_durability(str(path), str(pes), stamp, release))
 
 
+@functools.lru_cache(maxsize=8)
+def _pathways(path: str, pes: str, stamp: float, release: dt.date) -> tuple:
+    from pestrack.lmi import durability
+
+    return tuple(durability.pathways(Path(path), Path(pes), release))
+
+
+def pathways(release: dt.date) -> list[tuple[int, str, int]]:
+    """The pathways after every exit as known on the release (lmi.durability.pathways: month after
+    the exit, state, exits), or [] without PES tables."""
+    pes = participants()
+    if pes is None:
+        return []
+    path = folder()
+    stamp = max((path / "positions.parquet").stat().st_mtime, (pes / "exits.parquet").stat().st_mtime)
+    return list(_pathways(str(path), str(pes), stamp, release))
+
+
+def comparisons() -> dict | None:
+    """The stored comparison with a matched group (``pestrack lmi compare``; lmi.durability.stored_comparisons)
+    beside the contract events, or None when none was computed."""
+    from pestrack.lmi import durability
+
+    return durability.stored_comparisons(folder())
+
+
 def registers() -> Path | None:
     """The folder of the shortages' register tables (vacancies, jobseeker_occupations, course_results):
     PESTRACK_ANALYTICS_DIR, else the contract-event folder, whichever holds ``vacancies.parquet``."""

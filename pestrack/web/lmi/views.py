@@ -24,6 +24,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -33,7 +34,7 @@ from pestrack.records.audit import log
 from pestrack.records.codes import classifications
 from pestrack.records.org.models import Role
 from pestrack.records.spreadsheet import safe_row
-from pestrack.reports import lmi, lmi_bulletin
+from pestrack.reports import lmi, lmi_bulletin, lmi_pathways
 from pestrack.reports.formatting import number
 from pestrack.reports.writers import CONTENT_TYPES
 from pestrack.web.lmi import data
@@ -390,7 +391,79 @@ def _durability(release: dt.date, lang: str) -> dict:
         if s.breakdown in ("total", "measure"):
             name = str(_("All exits to work")) if s.breakdown == "total" else s.value or ""
             rows.setdefault(name, []).append(cell(s))
-    return {"configured": data.participants() is not None, "horizons": horizons, "rows": list(rows.items())}
+    return {
+        "configured": data.participants() is not None,
+        "horizons": horizons,
+        "rows": list(rows.items()),
+        "pathways": _pathways(release, lang, below, step),
+        "comparison": _comparison(release, lang, below, step),
+    }
+
+
+PATHWAY_STATES = {
+    "permanent": gettext_lazy("In work, permanent contract"),
+    "temporary": gettext_lazy("In work, other contract"),
+    "measure": gettext_lazy("In a measure again"),
+    "unknown": gettext_lazy("Nothing known"),
+}
+
+
+def _pathways(release: dt.date, lang: str, below: int, step: int) -> dict | None:
+    """The pathways after every exit: a stacked bar per month after the exit of the states' shares
+    (lmi_pathways.svg) and the table beneath, as published (suppressed, rounded)."""
+    months = lmi_pathways.published(data.pathways(release), below, step)
+    if not months:
+        return None
+    labels = {s: str(PATHWAY_STATES[s]) for s in lmi_pathways.STATES}
+    title = _("Pathways after an exit: the state of every exit each month after it")
+
+    def share(v: float | None) -> str:
+        return ".." if v is None else number(v, 1, lang) + " %"
+
+    return {
+        "svg": mark_safe(lmi_pathways.svg(months, labels, title, str(_("withheld")), lang)),  # noqa: S308  escaped in svg()
+        "states": [labels[s] for s in lmi_pathways.STATES],
+        "rows": [
+            (
+                m.month,
+                lmi_bulletin.show(m.exits, lang),
+                [(lmi_bulletin.show(m.counts[s], lang), share(m.shares[s])) for s in lmi_pathways.STATES],
+            )
+            for m in months
+        ],
+    }
+
+
+def _comparison(release: dt.date, lang: str, below: int, step: int) -> dict | None:
+    """The stored comparison with a matched group (pestrack lmi compare): never computed per view. A
+    measure with fewer exits to work than the threshold is withheld."""
+    stored = data.comparisons()
+    if not stored:
+        return None
+    pct = lambda v: number(v, 1, lang) + " %"  # noqa: E731
+    pp = lambda v: number(v, 1, lang)  # noqa: E731
+    rows = []
+    for c in stored["comparisons"]:
+        if c["n_treated"] < below:
+            rows.append((c["measure"], f"<{below}", "..", "..", "..", ".."))
+        else:
+            rows.append(
+                (
+                    c["measure"],
+                    lmi_bulletin.show(lmi.rounded(c["n_treated"], step), lang),
+                    pct(c["treated"]),
+                    pct(c["matched"]),
+                    pp(c["difference"]),
+                    f"{pp(c['low'])} – {pp(c['high'])}",
+                )
+            )
+    return {
+        "rows": rows,
+        "horizon": stored["horizon"],
+        "known_on": dt.date.fromisoformat(stored["knowledge_date"]),
+        "computed": dt.datetime.fromisoformat(stored["computed_at"]),
+        "other_release": stored["knowledge_date"] != release.isoformat(),
+    }
 
 
 VERDICTS = {
