@@ -238,7 +238,15 @@ def prepare(
             keep &= ~table.column(name).is_null().to_numpy(zero_copy_only=False)
         dropped = int((~keep).sum())
         table = table.filter(pa.array(keep))
+    if table.num_rows == 0:
+        why = f" ({dropped} dropped for missing values)" if dropped else ""
+        raise EvaluationError(f"{source}: no rows to compare{why}")
     treated = _yes_no(table.column(treatment), treatment, source, "treatment")
+    n_t = int(treated.sum())
+    if n_t == 0:
+        raise EvaluationError(f"{source}: no treated units ({treatment!r} is no on every row)")
+    if n_t == len(treated):
+        raise EvaluationError(f"{source}: no comparison units ({treatment!r} is yes on every row)")
     y, binary = _numeric(table.column(outcome), outcome, source, "outcome")
     X, names, notes = _design(table, covariates, source)
     pre = _numeric(table.column(pre_outcome), pre_outcome, source, "pre-outcome")[0] if pre_outcome else None
@@ -247,11 +255,6 @@ def prepare(
         keys = [np.asarray(table.column(c).cast(pa.string()).to_pylist(), dtype=object) for c in exact]
         joined = np.array(["\x1f".join(parts) for parts in zip(*keys)], dtype=object) if keys[0].size else keys[0]
         _, cells = np.unique(joined.astype(str), return_inverse=True)
-    n_t = int(treated.sum())
-    if n_t == 0:
-        raise EvaluationError(f"{source}: no treated units ({treatment!r} is no on every row)")
-    if n_t == len(treated):
-        raise EvaluationError(f"{source}: no comparison units ({treatment!r} is yes on every row)")
     if dropped:
         notes.append(f"{dropped} rows with missing values were dropped")
     return Dataset(

@@ -94,3 +94,14 @@ def test_yes_no_text_columns_are_read_as_yes_no():
     ds = prepare(table, treatment="t", outcome="y", covariates=["x"])
     assert ds.treated.tolist() == [True, False, True, False]
     assert ds.outcome.tolist() == [1.0, 0.0, 1.0, 1.0] and ds.outcome_binary
+
+
+def test_no_rows_at_all_says_so_instead_of_failing_in_numpy():
+    """Found by the CLI smoke run of `lmi compare` on data with no exit to compare: numpy's
+    'zero-size array to reduction operation' reached the user."""
+    table = pa.table({"t": pa.array([], pa.bool_()), "y": pa.array([], pa.float64()), "x": pa.array([], pa.float64())})
+    with pytest.raises(EvaluationError, match="exits: no rows to compare"):
+        prepare(table, treatment="t", outcome="y", covariates=["x"], source="exits")
+    dropped = pa.table({"t": [True, None], "y": [1.0, 2.0], "x": [None, 2.0]})
+    with pytest.raises(EvaluationError, match=r"no rows to compare \(2 dropped for missing values\)"):
+        prepare(dropped, treatment="t", outcome="y", covariates=["x"], missing="drop")
