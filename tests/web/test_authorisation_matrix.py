@@ -29,7 +29,7 @@ import pytest
 from tests.web.conftest import PASSWORD, log_entries, make_person
 from tests.web.results.conftest import results_world  # noqa: F401 (a fixture)
 from tests.web.site import fill, person_records, url_patterns
-from tests.web.test_swedish_everywhere import full_world  # noqa: F401 (a fixture)
+from tests.web.test_swedish_everywhere import benchlearning_store, full_world  # noqa: F401 (fixtures)
 
 CASEWORKER, MANAGER, ANALYST, EMPLOYERS, DPO, ADMIN, PARTNER = (
     "caseworker",
