@@ -490,39 +490,23 @@ class TableFile:
         DuckDB sorts (spilling to disk beyond SORT_MEMORY); the rows and types stay as written."""
         if not self.rows:
             return
-        self._write_sorted([self.temp])
-
-    def _write_sorted(self, parts: list[Path]) -> None:
-        """Sort each of ``parts`` (files whose rows all come before the next file's in the sort
-        order) and write them one after another into the temporary file, in row groups of exactly
-        ROW_GROUP rows (the last one fewer)."""
         import duckdb
 
         sorted_temp = self.temp.with_name(self.temp.name + ".sorted")
-        # The key first, then every other column: a total order, so that rows equal on the key
-        # (e.g. courses of one school form ending on one day) come out in the same order every run.
-        columns = [*self.sort_key, *(c for c in self.schema.names if c not in self.sort_key)]
-        order = ", ".join(exp.column(c, quoted=True).sql(dialect="duckdb") for c in columns)
         with (
             tempfile.TemporaryDirectory(prefix=".sort-", dir=self.temp.parent) as spill,
             duckdb.connect(config={"memory_limit": SORT_MEMORY, "temp_directory": spill}) as con,
         ):
+            # The key first, then every other column: a total order, so that rows equal on the key
+            # (e.g. courses of one school form ending on one day) come out in the same order every run.
+            columns = [*self.sort_key, *(c for c in self.schema.names if c not in self.sort_key)]
+            order = ", ".join(exp.column(c, quoted=True).sql(dialect="duckdb") for c in columns)
+            source = exp.Literal.string(str(self.temp)).sql(dialect="duckdb")
+            reader = con.sql(f"SELECT * FROM read_parquet({source}) ORDER BY {order}").to_arrow_reader(ROW_GROUP)
             try:
                 with pq.ParquetWriter(sorted_temp, self.schema, compression="zstd") as writer:
-                    held: list[pa.Table] = []
-                    count = 0
-                    for part in parts:
-                        source = exp.Literal.string(str(part)).sql(dialect="duckdb")
-                        query = f"SELECT * FROM read_parquet({source}) ORDER BY {order}"
-                        for batch in con.sql(query).to_arrow_reader(ROW_GROUP):
-                            held.append(pa.Table.from_batches([batch]).cast(self.schema))
-                            count += batch.num_rows
-                            while count >= ROW_GROUP:  # whole row groups, across the parts
-                                rows = pa.concat_tables(held).combine_chunks()
-                                writer.write_table(rows.slice(0, ROW_GROUP), row_group_size=ROW_GROUP)
-                                held, count = [rows.slice(ROW_GROUP)], count - ROW_GROUP
-                    if count:
-                        writer.write_table(pa.concat_tables(held).combine_chunks(), row_group_size=ROW_GROUP)
+                    for batch in reader:
+                        writer.write_table(pa.Table.from_batches([batch]).cast(self.schema), row_group_size=ROW_GROUP)
             except BaseException:
                 sorted_temp.unlink(missing_ok=True)
                 raise
@@ -531,67 +515,6 @@ class TableFile:
     def abort(self) -> None:
         self.writer.close()
         self.temp.unlink(missing_ok=True)
-
-
-class BucketedTableFile(TableFile):
-    """A TableFile for tables too large to sort in memory whose sort order starts with columns that
-    split the rows into ordered buckets (the contract events: kind, then event date, so kind and
-    month): each appended table's rows go to a temporary file per bucket, and each bucket is sorted
-    alone, in memory, then written after the one before. The file and the content hash are those
-    TableFile writes for the same rows (tested); ``bucket(table)`` gives each row's bucket as a
-    NumPy integer array, ascending in the table's sort order."""
-
-    def __init__(self, name: str, out: Path, bucket):
-        super().__init__(name, out)
-        self.bucket = bucket
-        self.parts: dict[int, pq.ParquetWriter] = {}
-
-    def _part(self, key: int) -> Path:
-        return self.temp.with_name(f"{self.temp.name}.{key}")
-
-    def append(self, rows: Iterable[dict]) -> None:
-        self.append_table(pa.Table.from_pylist(list(rows), schema=self.schema))
-
-    def append_table(self, table: pa.Table) -> None:
-        import numpy as np
-
-        table = table.cast(self.schema)
-        for batch in table.to_batches(max_chunksize=BATCH):  # the hash of TableFile's batches
-            self.digest.update(batch.serialize())
-            self.rows += batch.num_rows
-        keys = np.asarray(self.bucket(table))
-        order = np.argsort(keys, kind="stable")
-        keys, table = keys[order], table.take(pa.array(order))
-        bounds = np.flatnonzero(np.diff(keys)) + 1
-        for start, end in zip([0, *bounds], [*bounds, len(keys)]):
-            key = int(keys[start])
-            if key not in self.parts:
-                self.parts[key] = pq.ParquetWriter(self._part(key), self.schema, compression="none")
-            self.parts[key].write_table(table.slice(start, end - start))
-
-    def _sort(self) -> None:
-        for w in self.parts.values():
-            w.close()
-        try:
-            if self.rows:
-                self._write_sorted([self._part(k) for k in sorted(self.parts)])
-        finally:
-            for k in self.parts:
-                self._part(k).unlink(missing_ok=True)
-
-    def finish(self, previous: dict | None) -> tuple[int, str, bool]:
-        try:
-            return super().finish(previous)
-        finally:
-            for k, w in self.parts.items():
-                w.close()
-                self._part(k).unlink(missing_ok=True)
-
-    def abort(self) -> None:
-        for k, w in self.parts.items():
-            w.close()
-            self._part(k).unlink(missing_ok=True)
-        super().abort()
 
 
 def write_table(name: str, rows: Iterable[dict], out: Path, previous: dict | None) -> tuple[int, str, bool]:

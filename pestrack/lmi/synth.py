@@ -29,15 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pestrack.analytics.extract import (
-    BucketedTableFile,
-    TableFile,
-    age_band,
-    note_table,
-    parse_bands,
-    read_manifest,
-    write_manifest,
-)
+from pestrack.analytics.extract import TableFile, age_band, note_table, parse_bands, read_manifest, write_manifest
 from pestrack.analytics.pseudonym import DIGITS
 from pestrack.analytics.schema import BY_NAME
 from pestrack.lmi import store
@@ -494,16 +486,6 @@ def shards(
         yield gen.events(rng, spells, k)
 
 
-def event_buckets(events: pa.Table) -> np.ndarray:
-    """Each event's bucket for BucketedTableFile: the rank of its kind, then its event month (the
-    leading columns of the contract events' sort key: kind, event date)."""
-    kinds = pa.array(sorted(KINDS))
-    rank = pc.index_in(events["kind"], value_set=kinds).to_numpy().astype(np.int64)
-    days = pc.cast(events["event_date"], pa.int32()).to_numpy().astype(np.int64)
-    months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    return rank * 1_000_000 + months + 100_000
-
-
 def write(
     out: Path,
     profile: str,
@@ -524,9 +506,7 @@ def write(
     out.mkdir(parents=True, exist_ok=True)
     gen = Generator(profile, years, seed)
     bands = gen.bands
-    # from a whole shard on, the events are sorted by kind and month, piece by piece (the same file)
-    events_file = BucketedTableFile(store.EVENTS, out, event_buckets) if scale >= 1 else TableFile(store.EVENTS, out)
-    tables = {store.EVENTS: events_file}
+    tables = {store.EVENTS: TableFile(store.EVENTS, out)}
     if positions:
         tables[store.POSITIONS] = TableFile(store.POSITIONS, out)
     if registers:
