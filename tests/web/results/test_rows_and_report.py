@@ -121,7 +121,7 @@ def test_a_managers_report_counts_their_units(results_world, login):
     row = next(
         line
         for line in csv.splitlines()
-        if line.startswith("3.2.1,") and "till arbete eller studier" in line and "18-29" not in line
+        if line.startswith("3.2.1,") and "left Jobbtorg Stockholm for work or studies" in line and "aged 18" not in line
     )
     assert f"{100 * num / den:.1f}".rstrip("0").rstrip(".") + "%" in row
 
