@@ -178,6 +178,7 @@ def test_serve_in_production_runs_gunicorn_from_its_own_environment_whatever_the
     monkeypatch.setattr(setup.os, "execvp", lambda *a: pytest.fail("gunicorn looked up on PATH"))
     monkeypatch.setattr("django.conf.settings.PRODUCTION", True, raising=False)
     monkeypatch.setattr("pestrack.cli.setup.database_ready", lambda: True, raising=False)
+    monkeypatch.setattr("pestrack.cli.setup.loaded_profile", lambda: None)  # no database in this test
     monkeypatch.setattr("django.core.management.call_command", lambda *a, **k: None)
     setup.serve("127.0.0.1", 8123)
     assert started == [(sys.executable, command)]

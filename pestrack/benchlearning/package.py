@@ -28,6 +28,7 @@ from pestrack.indicators.compute import Result, compute
 from pestrack.indicators.disclosure import disclose, threshold
 from pestrack.indicators.engines import DuckDBEngine
 from pestrack.indicators.periods import period
+from pestrack.records.spreadsheet import safe_row
 
 FORMAT = "pestrack-benchlearning"
 FORMAT_VERSION = 1
@@ -138,17 +139,19 @@ def _values_csv(cells: list[Cell]) -> bytes:
     w.writerow(COLUMNS)
     for c in cells:
         w.writerow(
-            [
-                c.indicator_id,
-                c.year,
-                c.breakdown,
-                c.breakdown_value or "",
-                _number(c.value),
-                _number(c.numerator),
-                _number(c.denominator),
-                c.suppressed or "",
-            ]
-        )
+            safe_row(
+                [
+                    c.indicator_id,
+                    c.year,
+                    c.breakdown,
+                    c.breakdown_value or "",
+                    _number(c.value),
+                    _number(c.numerator),
+                    _number(c.denominator),
+                    c.suppressed or "",
+                ]
+            )
+        )  # a package's CSV is opened in spreadsheets too
     return buf.getvalue().encode("utf-8")
 
 

@@ -105,5 +105,8 @@ def test_the_swedish_catalogue_is_complete_and_compiled():
             continue
         msgid = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', found.group(1)))
         msgid = msgid.encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
+        context = re.search(r'^msgctxt "((?:[^"\\]|\\.)*)"', block, re.M)
+        if context:  # gettext keeps an entry with a context under "context\x04msgid"
+            msgid = f"{context.group(1)}\x04{msgid}"
         key = (msgid, 0) if "msgid_plural" in block else msgid
         assert catalog.get(key), f"no Swedish for {msgid!r} in django.mo"
