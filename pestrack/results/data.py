@@ -110,6 +110,26 @@ def _remember(key: tuple, value) -> None:
             _cache.popitem(last=False)
 
 
+_code_version: str | None = None
+
+
+def code_version() -> str:
+    """A fingerprint of pestrack's code and profiles, part of every shared cache key: the files
+    cached outlive a server, and a value pickled by other code (e.g. a class without a field the new
+    code reads) must never reach it after an upgrade or a profile change."""
+    global _code_version
+    if _code_version is None:
+        digest = hashlib.sha256()
+        roots = [Path(__file__).resolve().parents[1], Path(settings.PESTRACK_PROFILES_DIR)]
+        for root in roots:
+            for path in sorted(root.rglob("*")):
+                if path.suffix in (".py", ".yaml", ".yml") and path.is_file():
+                    digest.update(str(path.relative_to(root)).encode())
+                    digest.update(path.read_bytes())
+        _code_version = digest.hexdigest()[:16]
+    return _code_version
+
+
 def cached(key: tuple, compute):
     """``compute()``, remembered under ``key`` (which must hold the data version): in this process
     and in the shared file cache, where a lock lets one process compute while the others wait."""
@@ -123,7 +143,7 @@ def cached(key: tuple, compute):
         _remember(key, value)
         return value
     files, locks = shared
-    name = hashlib.sha256(repr(key).encode()).hexdigest()
+    name = hashlib.sha256(repr((code_version(), key)).encode()).hexdigest()
     missing = object()
     value = files.get(name, missing)
     if value is missing:
