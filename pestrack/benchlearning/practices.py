@@ -176,6 +176,23 @@ class AssessmentRow:
     line: int | str = field(default="", compare=False)  # where it was read, for the importer's messages
 
 
+def assessment_rows(unit) -> list[AssessmentRow]:
+    """The unit's saved self-assessment (records.practices) as the rows the YAML file holds."""
+    from pestrack.records.practices import rules
+
+    return [
+        AssessmentRow(
+            practice=a.practice,
+            status=a.status,
+            notes=a.notes,
+            measures=tuple(m.code for m in a.measures.all()),
+            updated_by=a.updated_by.get_username() if a.updated_by else "",
+            updated_at=a.updated_at.date().isoformat(),
+        )
+        for a in rules.assessments_of(unit).values()
+    ]
+
+
 def write_assessment(rows: list[AssessmentRow], *, pes: str, unit: str) -> str:
     """The YAML text of a self-assessment: practice id -> status, notes, measures (and who, when)."""
     body = {}

@@ -61,17 +61,7 @@ def export_cmd(
     from pestrack.records.practices import rules
 
     u = _unit(unit)
-    rows = [
-        practices.AssessmentRow(
-            practice=a.practice,
-            status=a.status,
-            notes=a.notes,
-            measures=tuple(m.code for m in a.measures.all()),
-            updated_by=a.updated_by.get_username() if a.updated_by else "",
-            updated_at=a.updated_at.date().isoformat(),
-        )
-        for a in rules.assessments_of(u).values()
-    ]
+    rows = practices.assessment_rows(u)
     if short:
         import yaml
 

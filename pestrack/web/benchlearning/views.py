@@ -182,9 +182,9 @@ def _lessons(comp: Comparison, pes: str, packages: list[Package], names: dict[st
     return out
 
 
-@login_required
-def comparison(request):
-    access.results_units(request.user, what="benchlearning", source=access.client_address(request))
+def network(request):
+    """The imported packages (and those refused), their years newest first, and the year asked for
+    (``?year=``, else the newest)."""
     packages, refused = stored(
         settings.PESTRACK_BENCHLEARNING_DIR,
         trusted=read_trusted_keys(settings.PESTRACK_BENCHLEARNING_TRUSTED_KEYS),
@@ -195,6 +195,13 @@ def comparison(request):
         year = int(request.GET.get("year") or (years[0] if years else 0))
     except ValueError:
         year = years[0] if years else 0
+    return packages, refused, years, year
+
+
+@login_required
+def comparison(request):
+    access.results_units(request.user, what="benchlearning", source=access.client_address(request))
+    packages, refused, years, year = network(request)
     lang = _lang()
     indicators: list[dict] = []
     context: dict = {"years": years, "year": year, "indicators": indicators, "refused": [str(r) for r in refused]}

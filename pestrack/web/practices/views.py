@@ -175,17 +175,7 @@ def export_yaml(request):
     """The unit's self-assessment as YAML (practice id -> status, notes, measures), the file
     ``pestrack practices import`` reads and a benchlearning package carries."""
     unit = _unit(request)
-    rows = [
-        catalogue.AssessmentRow(
-            practice=a.practice,
-            status=a.status,
-            notes=a.notes,
-            measures=tuple(m.code for m in a.measures.all()),
-            updated_by=a.updated_by.get_username() if a.updated_by else "",
-            updated_at=a.updated_at.date().isoformat(),
-        )
-        for a in rules.assessments_of(unit).values()
-    ]
+    rows = catalogue.assessment_rows(unit)
     from pestrack.records.audit import log
 
     log.record_for_user(
@@ -219,21 +209,12 @@ def learn_page(request):
     roles, as the comparison itself (web/benchlearning); every view logged."""
     from pestrack.benchlearning.compare import compare, lessons_in
     from pestrack.benchlearning.definitions import load_shared
-    from pestrack.benchlearning.package import read_trusted_keys, stored
     from pestrack.records.audit import log
+    from pestrack.web.benchlearning.views import network
 
     source = access.client_address(request)
     access.results_units(request.user, what="benchlearning", source=source)
-    packages, _refused = stored(
-        settings.PESTRACK_BENCHLEARNING_DIR,
-        trusted=read_trusted_keys(settings.PESTRACK_BENCHLEARNING_TRUSTED_KEYS),
-        network_below=settings.PESTRACK_BENCHLEARNING_SUPPRESS_BELOW,
-    )
-    years = sorted({p.year for p in packages}, reverse=True)
-    try:
-        year = int(request.GET.get("year") or (years[0] if years else 0))
-    except ValueError:
-        year = years[0] if years else 0
+    packages, _refused, years, year = network(request)
     of_year = sorted({p.pes_id for p in packages if p.year == year})
     pes = request.GET.get("pes") if request.GET.get("pes") in of_year else _own_pes(of_year)
     log.record_for_user(request.user, "read", source=source, object_type="benchlearning", detail=f"learn {year} {pes}")
