@@ -63,6 +63,38 @@ def list_cmd(
     console.print(f"{len(computed)} computed, {len(reported)} reported")
 
 
+def require_engine(engine: str) -> None:
+    """Exits 2 naming the engines when ``engine`` is none of them."""
+    from pestrack.indicators.engines import ENGINES
+
+    if engine not in ENGINES:
+        err.print(f"[red]error:[/] unknown engine {engine!r}; engines are {', '.join(ENGINES)}")
+        raise typer.Exit(2)
+
+
+def engine_for(engine: str, data: Path, database_url: str | None, spark_master: str, **postgres):
+    """The indicator engine by name over the tables in ``data`` (``postgres``: more arguments of the
+    postgres engine, e.g. its schema), or exits 2 saying why it cannot run."""
+    from pestrack.indicators.engines import ENGINES, EngineUnavailable
+
+    require_engine(engine)
+    try:
+        if engine == "postgres":
+            url = database_url or os.environ.get("PESTRACK_DATABASE_URL", "")
+            if not url.startswith("postgres"):
+                err.print(
+                    "[red]error:[/] the postgres engine needs --database-url postgresql://… (or PESTRACK_DATABASE_URL)"
+                )
+                raise typer.Exit(2)
+            return ENGINES[engine](data, url, **postgres)
+        if engine == "spark":
+            return ENGINES[engine](data, master=spark_master)
+        return ENGINES[engine](data)
+    except (FileNotFoundError, EngineUnavailable) as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2)
+
+
 @app.command("compute")
 def compute_cmd(
     data: Path = typer.Option(..., "--data", help="Folder of analytics tables (Parquet)"),
@@ -84,34 +116,16 @@ def compute_cmd(
 ):
     """Compute every indicator with its breakdowns; one CSV row per indicator and breakdown value."""
     from pestrack.indicators.compute import compute, without_register_data, write_csv
-    from pestrack.indicators.engines import ENGINES, EngineUnavailable
     from pestrack.indicators.periods import period
 
-    if engine not in ENGINES:
-        err.print(f"[red]error:[/] unknown engine {engine!r}; engines are {', '.join(ENGINES)}")
-        raise typer.Exit(2)
+    require_engine(engine)
     try:
         p = period(year, period_code)
     except ValueError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2)
     indicators = _load(profile)
-    try:
-        if engine == "postgres":
-            url = database_url or os.environ.get("PESTRACK_DATABASE_URL", "")
-            if not url.startswith("postgres"):
-                err.print(
-                    "[red]error:[/] the postgres engine needs --database-url postgresql://… (or PESTRACK_DATABASE_URL)"
-                )
-                raise typer.Exit(2)
-            runner = ENGINES[engine](data, url)
-        elif engine == "spark":
-            runner = ENGINES[engine](data, master=spark_master)
-        else:
-            runner = ENGINES[engine](data)
-    except (FileNotFoundError, EngineUnavailable) as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}")
-        raise typer.Exit(2)
+    runner = engine_for(engine, data, database_url, spark_master)
     try:
         with runner:
             results = compute(indicators, runner, p)

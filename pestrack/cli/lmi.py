@@ -4,7 +4,6 @@ synthetic regional labour market, compute the flows and stocks, durability after
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import typer
@@ -12,6 +11,7 @@ from rich.markup import escape
 
 from pestrack.cli.console import err
 from pestrack.cli.console import out as console
+from pestrack.cli.indicators import engine_for
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -76,30 +76,6 @@ def synth_cmd(
     console.print(f"contract-event tables in {out}: " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
 
 
-def engine_for(engine: str, data: Path, database_url: str | None, spark_master: str):
-    """The indicator engine by name, or exits 2 saying why it cannot run."""
-    from pestrack.indicators.engines import ENGINES, EngineUnavailable
-
-    if engine not in ENGINES:
-        err.print(f"[red]error:[/] unknown engine {engine!r}; engines are {', '.join(ENGINES)}")
-        raise typer.Exit(2)
-    try:
-        if engine == "postgres":
-            url = database_url or os.environ.get("PESTRACK_DATABASE_URL", "")
-            if not url.startswith("postgres"):
-                err.print(
-                    "[red]error:[/] the postgres engine needs --database-url postgresql://… (or PESTRACK_DATABASE_URL)"
-                )
-                raise typer.Exit(2)
-            return ENGINES[engine](data, url, schema="pestrack_lmi")
-        if engine == "spark":
-            return ENGINES[engine](data, master=spark_master)
-        return ENGINES[engine](data)
-    except (FileNotFoundError, EngineUnavailable) as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}")
-        raise typer.Exit(2)
-
-
 @app.command("compute")
 def compute_cmd(
     data: Path = typer.Option(..., "--data", help="Folder of the contract-event tables"),
@@ -124,7 +100,7 @@ def compute_cmd(
     except ValueError as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2)
-    runner = engine_for(engine, data, database_url, spark_master)
+    runner = engine_for(engine, data, database_url, spark_master, schema="pestrack_lmi")
     try:
         with runner:
             results, used = lmi.figures(runner, data, first, last, known_on=day, profile=profile)

@@ -58,6 +58,21 @@ def _read(path: Path, required: tuple[str, ...], parse) -> list:
     return out
 
 
+def _indices(c: Check, column: str, vocabulary) -> list[int]:
+    """Where the ESCO codes in ``column`` stand in ``vocabulary`` (the taxonomy's occupations or skills)."""
+    return [vocabulary.index[code] for code in c.get(column, esco_list, vocabulary) or []]
+
+
+def _shared_columns(c: Check) -> dict:
+    """The columns a place and an applicant have alike: Swedish level, driving licence, position."""
+    return {
+        "swedish_level": c.get("swedish_level", f.integer, low=0, high=6) or 0,
+        "driving_licence": bool(c.get("driving_licence", f.boolean)),
+        "lat": c.get("latitude", decimal, low=-90, high=90),
+        "lon": c.get("longitude", decimal, low=-180, high=180),
+    }
+
+
 def read_places(path: Path, codes: dict[str, dict], tax: Taxonomy | None = None) -> list[Opening]:
     """``codes``: place_type code -> its rules (from the profile)."""
     tax = tax or taxonomy()
@@ -72,12 +87,9 @@ def read_places(path: Path, codes: dict[str, dict], tax: Taxonomy | None = None)
             kind_rules=kind or {},
             start_date=c.get("start_date", f.date, required=True),
             occupation=tax.occupations.index[occ[0]] if occ else -1,
-            required=[tax.skills.index[s] for s in c.get("required_skills", esco_list, tax.skills) or []],
-            optional=[tax.skills.index[s] for s in c.get("optional_skills", esco_list, tax.skills) or []],
-            swedish_level=c.get("swedish_level", f.integer, low=0, high=6) or 0,
-            driving_licence=bool(c.get("driving_licence", f.boolean)),
-            lat=c.get("latitude", decimal, low=-90, high=90),
-            lon=c.get("longitude", decimal, low=-180, high=180),
+            required=_indices(c, "required_skills", tax.skills),
+            optional=_indices(c, "optional_skills", tax.skills),
+            **_shared_columns(c),
             hours=c.get("hours_per_week", f.integer, low=1, high=60),
             title=c.get("title", f.text),
             positions=c.get("positions", f.integer, low=1, high=100_000) or 1,
@@ -96,13 +108,10 @@ def read_applicants(path: Path, tax: Taxonomy | None = None) -> list[Participant
             programmes=frozenset(
                 x.strip() for x in (c.row.get("programmes") or "").replace("|", ";").split(";") if x.strip()
             ),
-            desired=[tax.occupations.index[o] for o in c.get("desired_occupations", esco_list, tax.occupations) or []],
-            experience=[tax.occupations.index[o] for o in c.get("experience", esco_list, tax.occupations) or []],
-            skills=[tax.skills.index[s] for s in c.get("skills", esco_list, tax.skills) or []],
-            swedish_level=c.get("swedish_level", f.integer, low=0, high=6) or 0,
-            driving_licence=bool(c.get("driving_licence", f.boolean)),
-            lat=c.get("latitude", decimal, low=-90, high=90),
-            lon=c.get("longitude", decimal, low=-180, high=180),
+            desired=_indices(c, "desired_occupations", tax.occupations),
+            experience=_indices(c, "experience", tax.occupations),
+            skills=_indices(c, "skills", tax.skills),
+            **_shared_columns(c),
             max_travel_km=c.get("max_travel_km", decimal, low=0, high=1000),
             max_hours=c.get("max_hours_per_week", f.integer, low=1, high=60),
             available_from=c.get("available_from", f.date),

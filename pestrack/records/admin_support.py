@@ -95,6 +95,19 @@ class ScopedForeignKeys:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class ReadOnly:
+    """Mixed into an admin that only shows its records: none is added, changed or deleted there."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class PersonRecordAdmin(ScopedForeignKeys, admin.ModelAdmin):
     """Admin for a model that belongs to a person; ``person_path`` leads from it to the Person."""
 

@@ -198,15 +198,7 @@ def write_entry(request, person_id: int, data: EntryIn):
                 for v in exc.violations
             ],
         )
-    log.record_for_user(
-        user,
-        "create",
-        source=_source(request),
-        person_id=person.pk,
-        object_type="journalentry",
-        object_id=entry.pk,
-        detail="signed" if entry.signed_at else "unsigned",
-    )
+    rules.log_written(user, entry, source=_source(request))
     return Status(201, _out(_entries(person.pk).get(pk=entry.pk), timezone.now()))
 
 
@@ -251,15 +243,7 @@ def sign_entry(request, entry_id: int):
         rules.sign(entry, request.auth)
     except rules.Refused as exc:
         return _refusal(request, exc.violations)
-    log.record_for_user(
-        request.auth,
-        "update",
-        source=_source(request),
-        person_id=entry.person_id,
-        object_type="journalentry",
-        object_id=entry.pk,
-        detail="signed",
-    )
+    rules.log_signed(request.auth, entry, source=_source(request))
     return _out(entry, timezone.now())
 
 
@@ -279,13 +263,5 @@ def correct_entry(request, entry_id: int, data: CorrectionIn):
         )
     except rules.Refused as exc:
         return _refusal(request, exc.violations)
-    log.record_for_user(
-        request.auth,
-        "create",
-        source=_source(request),
-        person_id=entry.person_id,
-        object_type="journalentry",
-        object_id=new.pk,
-        detail=f"corrects entry {entry.pk}",
-    )
+    rules.log_correction(request.auth, new, source=_source(request))
     return Status(201, _out(_entries(entry.person_id).get(pk=new.pk), timezone.now()))

@@ -9,27 +9,18 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
 from pestrack.records import access
-from pestrack.records.admin_support import identity_search
+from pestrack.records.admin_support import ReadOnly, identity_search
 from pestrack.records.audit.models import AccessLogEntry, AuditAnchor
 from pestrack.records.org.models import Role
 from pestrack.records.people.models import Person
 
 
-class DpoReadOnlyAdmin(admin.ModelAdmin):
+class DpoReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
     def has_module_permission(self, request):
         return access.has_role(request.user, Role.DPO)
 
     def has_view_permission(self, request, obj=None):
         return access.has_role(request.user, Role.DPO)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AccessLogEntry)

@@ -63,6 +63,19 @@ def _item(qs: QuerySet, **fields) -> QuerySet:
     )
 
 
+def _entry_item(qs: QuerySet, due: str) -> QuerySet:
+    """Entries under an enrolment (plans, measures) as work-list rows, due on their field ``due``:
+    the entry is the item's object, of the enrolment's person and caseworker."""
+    return _item(
+        qs,
+        due_date=F(due),
+        person_id=F("enrolment__person_id"),
+        enrolment_id=None,
+        object_id=F("pk"),
+        caseworker_id=F("enrolment__caseworker_id"),
+    )
+
+
 # --- follow-ups after exit ------------------------------------------------------------------------
 
 
@@ -137,14 +150,7 @@ def plan_reviews_due(enrolments: QuerySet, today: dt.date) -> QuerySet:
         )
         .exclude(newer_plan_exists())
     )
-    return _item(
-        qs,
-        due_date=F("review_date"),
-        person_id=F("enrolment__person_id"),
-        enrolment_id=None,
-        object_id=F("pk"),
-        caseworker_id=F("enrolment__caseworker_id"),
-    )
+    return _entry_item(qs, "review_date")
 
 
 def _plan_url(row: dict) -> str:
@@ -183,14 +189,7 @@ def measures_overdue(enrolments: QuerySet, today: dt.date) -> QuerySet:
         planned_end_date__isnull=False,
         planned_end_date__lte=today,
     )
-    return _item(
-        qs,
-        due_date=F("planned_end_date"),
-        person_id=F("enrolment__person_id"),
-        enrolment_id=None,
-        object_id=F("pk"),
-        caseworker_id=F("enrolment__caseworker_id"),
-    )
+    return _entry_item(qs, "planned_end_date")
 
 
 def _end_measure_url(row: dict) -> str:

@@ -4,23 +4,14 @@ never changed or deleted, and an unsigned one only by its author, so the admin c
 
 from django.contrib import admin
 
-from pestrack.records.admin_support import PersonRecordAdmin
+from pestrack.records.admin_support import PersonRecordAdmin, ReadOnly
 from pestrack.records.journal.models import JournalEntry
 
 
 @admin.register(JournalEntry)
-class JournalEntryAdmin(PersonRecordAdmin):
+class JournalEntryAdmin(ReadOnly, PersonRecordAdmin):
     person_path = "person"
     list_display = ("__str__", "person_id", "enrolment", "kind", "date", "author", "signed_at", "corrects")
     list_filter = ("kind",)
     list_select_related = ("enrolment", "kind", "author")
     date_hierarchy = "date"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

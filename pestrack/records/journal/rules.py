@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pestrack.records.audit import log
 from pestrack.records.casework.rules import Violation
 from pestrack.records.codes.models import Code
 from pestrack.records.journal.models import MAX_TEXT, JournalEntry
@@ -132,64 +133,50 @@ def check_correctable(entry: JournalEntry | None, now: dt.datetime | None = None
 # --- Writes -----------------------------------------------------------------------------------
 
 
-def write(
-    author,
-    *,
-    enrolment,
-    kind,
-    date,
-    text,
-    meeting=None,
-    participation=None,
-    sign: bool = False,
-    today: dt.date | None = None,
-) -> JournalEntry:
-    """A new entry by ``author``; signed at once if ``sign``. Raises Refused."""
-    kind = kind_for(kind)
-    violations = check_content(
-        enrolment=enrolment, kind=kind, date=date, text=text, meeting=meeting, participation=participation, today=today
-    )
+def _refuse(violations: list[Violation]) -> None:
     if violations:
         raise Refused(violations)
+
+
+def _checked_content(enrolment, kind, date, text, meeting, participation, today) -> dict:
+    """What a new or edited entry says, as its fields (``kind`` the code it names), once
+    check_content passes; Refused if not."""
+    content = {
+        "kind": kind_for(kind),
+        "date": date,
+        "text": text,
+        "meeting": meeting,
+        "participation": participation,
+    }
+    _refuse(check_content(enrolment=enrolment, today=today, **content))
+    return content
+
+
+def _signed_at(sign: bool) -> dt.datetime | None:
+    return timezone.now() if sign else None
+
+
+def write(
+    author, *, enrolment, kind, date, text, meeting=None, participation=None, sign=False, today=None
+) -> JournalEntry:
+    """A new entry by ``author``; signed at once if ``sign``. Raises Refused."""
+    content = _checked_content(enrolment, kind, date, text, meeting, participation, today)
     return JournalEntry.objects.create(
         person_id=enrolment.person_id,
         enrolment=enrolment,
-        kind=kind,
-        date=date,
         author=author,
-        text=text,
-        meeting=meeting,
-        participation=participation,
-        signed_at=timezone.now() if sign else None,
+        signed_at=_signed_at(sign),
+        **content,
     )
 
 
 def edit(
-    entry: JournalEntry,
-    user,
-    *,
-    kind,
-    date,
-    text,
-    meeting=None,
-    participation=None,
-    sign: bool = False,
-    today: dt.date | None = None,
+    entry: JournalEntry, user, *, kind, date, text, meeting=None, participation=None, sign=False, today=None
 ) -> JournalEntry:
     """Change an unsigned entry (its author only). Raises Refused."""
-    kind = kind_for(kind)
-    violations = check_edit(entry, user) or check_content(
-        enrolment=entry.enrolment,
-        kind=kind,
-        date=date,
-        text=text,
-        meeting=meeting,
-        participation=participation,
-        today=today,
-    )
-    if violations:
-        raise Refused(violations)
-    entry.kind, entry.date, entry.text, entry.meeting, entry.participation = kind, date, text, meeting, participation
+    _refuse(check_edit(entry, user))
+    for name, value in _checked_content(entry.enrolment, kind, date, text, meeting, participation, today).items():
+        setattr(entry, name, value)
     entry.edited_at = timezone.now()
     if sign:
         entry.signed_at = timezone.now()
@@ -199,9 +186,7 @@ def edit(
 
 def sign(entry: JournalEntry, user) -> JournalEntry:
     """The author signs an unsigned entry. Raises Refused."""
-    violations = check_edit(entry, user)
-    if violations:
-        raise Refused(violations)
+    _refuse(check_edit(entry, user))
     entry.signed_at = timezone.now()
     entry.save(update_fields=["signed_at", "updated_at"])
     return entry
@@ -220,9 +205,8 @@ def correct(
     today: dt.date | None = None,
 ) -> JournalEntry:
     """A new entry that corrects (or withdraws) a signed one, in the same enrolment. Raises Refused."""
-    violations = check_correctable(entry)
-    if violations:
-        raise Refused(violations)
+    _refuse(check_correctable(entry))
+    violations = []
     if not (reason or "").strip():
         violations.append(Violation("reason", _("Say why the entry is corrected.")))
     elif len(reason) > MAX_TEXT:
@@ -235,8 +219,7 @@ def correct(
         )
     kind = kind_for(kind) if kind else entry.kind
     violations += check_content(enrolment=entry.enrolment, kind=kind, date=date, text=text, today=today)
-    if violations:
-        raise Refused(violations)
+    _refuse(violations)
     with transaction.atomic():
         return JournalEntry.objects.create(
             person_id=entry.person_id,
@@ -248,7 +231,7 @@ def correct(
             corrects=entry,
             correction_reason=reason,
             withdraws=withdraws,
-            signed_at=timezone.now() if sign else None,
+            signed_at=_signed_at(sign),
         )
 
 
@@ -268,6 +251,37 @@ def blank_texts(person_ids) -> int:
     """Retention: empty the texts and reasons of these persons' entries (the database allows only this
     change to a signed entry)."""
     return JournalEntry.objects.filter(person_id__in=person_ids).update(text="", correction_reason="")
+
+
+# --- The access log ---------------------------------------------------------------------------
+# The pages and the API log what they do with an entry in the same words.
+
+
+def log_entry(user, action: str, entry: JournalEntry, detail: str, *, source: str) -> None:
+    """The access-log line of ``user`` reading, changing or being refused ``entry``."""
+    log.record_for_user(
+        user,
+        action,
+        source=source,
+        person_id=entry.person_id,
+        object_type="journalentry",
+        object_id=entry.pk,
+        detail=detail,
+    )
+
+
+def log_written(user, entry: JournalEntry, *, source: str) -> None:
+    """A new entry (``write``), signed at once or not."""
+    log_entry(user, "create", entry, "signed" if entry.signed_at else "unsigned", source=source)
+
+
+def log_signed(user, entry: JournalEntry, *, source: str) -> None:
+    log_entry(user, "update", entry, "signed", source=source)
+
+
+def log_correction(user, new: JournalEntry, *, source: str) -> None:
+    """A new entry that corrects (or withdraws) the entry it names (``correct``)."""
+    log_entry(user, "create", new, f"corrects entry {new.corrects_id}", source=source)
 
 
 # --- Work list --------------------------------------------------------------------------------

@@ -159,6 +159,13 @@ def _row(e) -> dict:
     }
 
 
+def _log_use(request, action: str, detail: str, person_id: int | None = None) -> None:
+    """The access-log line of a search in (or export of) the access log itself."""
+    log.record_for_user(
+        request.user, action, source=_source(request), object_type="access log", person_id=person_id, detail=detail
+    )
+
+
 def _bound(request) -> LogFilter:
     return LogFilter(request.GET if request.GET else {})
 
@@ -173,38 +180,19 @@ def log_review(request):
         form = LogFilter(request.POST)
         if form.is_valid():
             if form.by_identity_number:
-                log.record_for_user(
-                    request.user,
-                    "search",
-                    source=_source(request),
-                    object_type="access log",
-                    person_id=form.cleaned_data["person"],
-                    detail="person by identity number",
-                )
+                _log_use(request, "search", "person by identity number", form.cleaned_data["person"])
             query = form.query()
             return redirect(reverse("log-review") + (f"?{query}" if query else ""))
         if form.by_identity_number:  # a number that no person has: logged without it
-            log.record_for_user(
-                request.user,
-                "search",
-                source=_source(request),
-                object_type="access log",
-                detail="person by identity number: no person has it",
-            )
+            _log_use(request, "search", "person by identity number: no person has it")
         return render(request, "web/logreview/log_review.html", {"form": form}, status=422)
     form = _bound(request)
     if not form.is_valid():
         return render(request, "web/logreview/log_review.html", {"form": form}, status=422)
     paginator = Paginator(review.search(**form.filters()), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    log.record_for_user(
-        request.user,
-        "search",
-        source=_source(request),
-        object_type="access log",
-        person_id=form.cleaned_data["person"],
-        detail=f"{form.described()}: {paginator.count} entries, page {page.number}",
-    )
+    detail = f"{form.described()}: {paginator.count} entries, page {page.number}"
+    _log_use(request, "search", detail, form.cleaned_data["person"])
     return render(
         request,
         "web/logreview/log_review.html",
@@ -235,14 +223,7 @@ def log_export(request):
     if not form.is_valid():
         return render(request, "web/logreview/log_review.html", {"form": form}, status=422)
     entries = list(review.search(**form.filters())[:EXPORT_LIMIT])
-    log.record_for_user(
-        request.user,
-        "export",
-        source=_source(request),
-        object_type="access log",
-        person_id=form.cleaned_data["person"],
-        detail=f"{form.described()}: {len(entries)} entries",
-    )
+    _log_use(request, "export", f"{form.described()}: {len(entries)} entries", form.cleaned_data["person"])
     rows = (
         [
             e.id,

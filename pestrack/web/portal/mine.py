@@ -149,18 +149,7 @@ def places(person, top: int = PLACES_SHOWN) -> list[dict]:
         place = records.get(q.id)
         if place is None or not is_open(place):
             continue
-        out.append(
-            {
-                "id": place.pk,
-                "title": place.title,
-                "employer": place.employer.name,
-                "kind": code_name(place.kind),
-                "start_date": place.start_date,
-                "hours_per_week": place.hours_per_week,
-                "reasons": _reasons(q, x),
-                "interested": place.pk in interested,
-            }
-        )
+        out.append(_shown_place(place, reasons=_reasons(q, x), interested=place.pk in interested))
     shown = {r["id"] for r in out}
     # places they said they are interested in stay on the list, open or not
     for interest in (
@@ -169,19 +158,22 @@ def places(person, top: int = PLACES_SHOWN) -> list[dict]:
         .select_related("place__employer", "place__kind")
     ):
         place = interest.place
-        out.append(
-            {
-                "id": place.pk,
-                "title": place.title,
-                "employer": place.employer.name,
-                "kind": code_name(place.kind),
-                "start_date": place.start_date,
-                "hours_per_week": place.hours_per_week,
-                "reasons": [] if is_open(place) else [_("The place is no longer open.")],
-                "interested": True,
-            }
-        )
+        reasons = [] if is_open(place) else [_("The place is no longer open.")]
+        out.append(_shown_place(place, reasons=reasons, interested=True))
     return out
+
+
+def _shown_place(place, *, reasons: list[str], interested: bool) -> dict:
+    return {
+        "id": place.pk,
+        "title": place.title,
+        "employer": place.employer.name,
+        "kind": code_name(place.kind),
+        "start_date": place.start_date,
+        "hours_per_week": place.hours_per_week,
+        "reasons": reasons,
+        "interested": interested,
+    }
 
 
 def messages(person) -> list[dict]:

@@ -38,7 +38,7 @@ from pestrack.records.org.models import Role
 from pestrack.records.spreadsheet import safe_row
 from pestrack.web.models import SavedFilter
 from pestrack.web.workspace import forms as wf
-from pestrack.web.workspace.common import _url_maker
+from pestrack.web.workspace.common import _person_page, _url_maker
 from pestrack.web.workspace.views import (
     INACTIVE_DAYS,
     PAGE_SIZE,
@@ -500,13 +500,12 @@ def reassign_one(request, enrolment_id):
         "r": assignment.user_label(enrolment.caseworker) or _("none"),
         "s": assignment.user_label(enrolment.second_caseworker) or _("none"),
     }
-    return render(
+    return _person_page(
         request,
         "web/workspace/form.html",
+        person,
         {
             "form": form,
-            "person": person,
-            "shown": access.present_person(request.user, person),
             "title": _("Change caseworker"),
             "intro": intro,
         },

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -23,20 +23,10 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pestrack.records import access
-from pestrack.records.audit import log
-from pestrack.records.casework.models import Enrolment
+from pestrack.records.casework.assignment import user_label
 from pestrack.records.documents import files
 from pestrack.records.documents.models import Document
-from pestrack.web.workspace.forms import code_label
-
-
-def _source(request) -> str:
-    return access.client_address(request)
-
-
-def enrolment_label(e: Enrolment) -> str:
-    end = date_format(e.end_date, "SHORT_DATE_FORMAT") if e.end_date else _("open")
-    return f"{code_label(e.programme)}, {e.org_unit.name}: {date_format(e.start_date, 'SHORT_DATE_FORMAT')} – {end}"
+from pestrack.web.workspace.common import _log, _person_page, _source, _writable_enrolments, enrolment_label
 
 
 class UploadForm(forms.Form):
@@ -82,13 +72,13 @@ def person_documents(user, person, enrolments, writable_enrolments: set[int]) ->
                 "attached_to": labels.get(d.enrolment_id, ""),
                 "uploaded": date_format(timezone.localtime(d.uploaded_at), "SHORT_DATE_FORMAT"),
                 "iso": timezone.localtime(d.uploaded_at).date().isoformat(),
-                "by": _who(d.uploaded_by),
+                "by": user_label(d.uploaded_by),
                 "withdrawn": d.withdrawn,
                 "withdrawal_reason": d.withdrawal_reason,
                 "withdrawn_on": date_format(timezone.localtime(d.withdrawn_at), "SHORT_DATE_FORMAT")
                 if d.withdrawn
                 else "",
-                "withdrawn_by": _who(d.withdrawn_by),
+                "withdrawn_by": user_label(d.withdrawn_by),
             }
         )
     writable = [e for e in enrolments if e.pk in writable_enrolments]
@@ -97,19 +87,6 @@ def person_documents(user, person, enrolments, writable_enrolments: set[int]) ->
         "masked": not see,
         "form": UploadForm(auto_id="id_document_%s", enrolments=writable) if writable else None,
     }
-
-
-def _who(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
-
-
-def _writable_enrolments(user, person) -> list[Enrolment]:
-    units = access.unit_ids_in_scope(user, write=True)
-    return [
-        e
-        for e in Enrolment.objects.filter(person=person).select_related("programme", "org_unit").order_by("-start_date")
-        if e.org_unit_id in units or e.referring_unit_id in units
-    ]
 
 
 class _SizeLimit(FileUploadHandler):
@@ -163,26 +140,16 @@ def _upload(request, person_id):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            log.record_for_user(
-                request.user,
-                "create",
-                source=_source(request),
-                person_id=person.pk,
-                object_type="document",
-                object_id=document.pk,
-                detail=f"upload ({files.type_label(document.content_type)}, {document.size} bytes)",
-            )
+            detail = f"upload ({files.type_label(document.content_type)}, {document.size} bytes)"
+            _log(request, "create", document, person_id=person.pk, detail=detail)
             messages.success(
                 request,
                 _("The document %(name)s is saved.")
                 % {"name": document.name if access.documents_visible(request.user, person) else access.MASK},
             )
             return redirect(reverse("person-detail", args=[person.pk]) + "#documents")
-    return render(
-        request,
-        "web/workspace/document_upload.html",
-        {"form": form, "person": person, "shown": access.present_person(request.user, person)},
-        status=422 if posted else 200,
+    return _person_page(
+        request, "web/workspace/document_upload.html", person, {"form": form}, status=422 if posted else 200
     )
 
 
@@ -225,35 +192,18 @@ def withdraw(request, document_id):
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         files.withdraw(document, user=request.user, reason=form.cleaned_data["reason"])
-        log.record_for_user(
-            request.user,
-            "update",
-            source=_source(request),
-            person_id=person.pk,
-            object_type="document",
-            object_id=document.pk,
-            detail="withdrawn",
-        )
+        _log(request, "update", document, person_id=person.pk, detail="withdrawn")
         messages.success(request, _("The document is withdrawn."))
         return redirect(reverse("person-detail", args=[person.pk]) + "#documents")
     if request.method == "GET":
-        log.record_for_user(
-            request.user,
-            "read",
-            source=_source(request),
-            person_id=person.pk,
-            object_type="document",
-            object_id=document.pk,
-            detail="withdrawal form",
-        )
+        _log(request, "read", document, person_id=person.pk, detail="withdrawal form")
     name = document.name if access.documents_visible(request.user, person) else access.MASK
-    return render(
+    return _person_page(
         request,
         "web/workspace/form.html",
+        person,
         {
             "form": form,
-            "person": person,
-            "shown": access.present_person(request.user, person),
             "title": _("Withdraw the document %(name)s") % {"name": name},
             "intro": _(
                 "A withdrawn document is no longer offered for download. It is not deleted: it stays in the "

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
@@ -21,24 +21,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pestrack.records import access
 from pestrack.records.admin_support import attach_violations
-from pestrack.records.audit import log
-from pestrack.records.casework.models import Enrolment, Participation
+from pestrack.records.casework.assignment import user_label
+from pestrack.records.casework.models import Participation
 from pestrack.records.codes.models import Code
 from pestrack.records.journal import rules
 from pestrack.records.journal.models import JournalEntry
 from pestrack.records.meetings.models import Meeting
+from pestrack.web.workspace.common import _person_page, _source, _writable_enrolments, enrolment_label
 from pestrack.web.workspace.forms import DATE, code_label
 
 PERSON_PAGE_ENTRIES = 10  # the newest entries on the person page; the journal page has them all
 JOURNAL_PAGE_SIZE = 25
-
-
-def _source(request) -> str:
-    return access.client_address(request)
-
-
-def _user_name(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def _dt(value) -> str:
@@ -92,7 +85,7 @@ class EntryForm(_TextFields):
         if enrolments is None:
             del self.fields["enrolment"]
         else:
-            self.fields["enrolment"].choices = [(e.pk, _enrolment_label(e)) for e in enrolments]
+            self.fields["enrolment"].choices = [(e.pk, enrolment_label(e)) for e in enrolments]
             if len(enrolments) == 1:
                 self.fields["enrolment"].initial = enrolments[0].pk
         if links:
@@ -123,11 +116,6 @@ class CorrectionForm(_TextFields):
     field_order = ["reason", "kind", "date", "text", "withdraws"]
 
 
-def _enrolment_label(e: Enrolment) -> str:
-    end = date_format(e.end_date, "SHORT_DATE_FORMAT") if e.end_date else _("open")
-    return f"{code_label(e.programme)}, {e.org_unit.name}: {date_format(e.start_date, 'SHORT_DATE_FORMAT')} – {end}"
-
-
 # --- Showing entries --------------------------------------------------------------------------
 
 
@@ -155,7 +143,7 @@ def shown_entry(entry: JournalEntry, user, writable: bool, now=None) -> dict:
     now = now or timezone.now()
     signed = rules.is_signed(entry, now)
     withdrawn = getattr(entry, "withdrawn", False)
-    history = [_("Written %(t)s by %(who)s") % {"t": _dt(entry.created_at), "who": _user_name(entry.author)}]
+    history = [_("Written %(t)s by %(who)s") % {"t": _dt(entry.created_at), "who": user_label(entry.author)}]
     if entry.edited_at:
         history.append(_("Changed %(t)s") % {"t": _dt(entry.edited_at)})
     if signed:
@@ -177,7 +165,7 @@ def shown_entry(entry: JournalEntry, user, writable: bool, now=None) -> dict:
         "iso": entry.date.isoformat(),
         "date": date_format(entry.date, "SHORT_DATE_FORMAT"),
         "kind": code_label(entry.kind),
-        "author": _user_name(entry.author),
+        "author": user_label(entry.author),
         "text": linebreaksbr(entry.text, autoescape=True),
         "signed": signed,
         "history": history,
@@ -211,7 +199,7 @@ def person_page_journal(request, person, enrolments, writable_ids: set[int]) -> 
             person=person, enrolments=writable, links=False, kinds=kinds, initial={"date": timezone.localdate()}
         )
     groups = [
-        {"enrolment": e, "label": _enrolment_label(e), "entries": by_enrolment[e.pk]}
+        {"enrolment": e, "label": enrolment_label(e), "entries": by_enrolment[e.pk]}
         for e in enrolments
         if e.pk in by_enrolment
     ]
@@ -219,15 +207,6 @@ def person_page_journal(request, person, enrolments, writable_ids: set[int]) -> 
 
 
 # --- Pages ------------------------------------------------------------------------------------
-
-
-def _writable_enrolments(user, person) -> list[Enrolment]:
-    units = access.unit_ids_in_scope(user, write=True)
-    return [
-        e
-        for e in Enrolment.objects.filter(person=person).select_related("programme", "org_unit").order_by("-start_date")
-        if e.org_unit_id in units or e.referring_unit_id in units
-    ]
 
 
 @login_required
@@ -272,15 +251,7 @@ def person_journal(request, person_id):
             except rules.Refused as refused:
                 form.show_violations(refused)
             else:
-                log.record_for_user(
-                    request.user,
-                    "create",
-                    source=_source(request),
-                    person_id=person.pk,
-                    object_type="journalentry",
-                    object_id=entry.pk,
-                    detail="signed" if entry.signed_at else "unsigned",
-                )
+                rules.log_written(request.user, entry, source=_source(request))
                 messages.success(
                     request,
                     _("The journal entry is saved and signed.")
@@ -297,16 +268,11 @@ def person_journal(request, person_id):
     page = Paginator(entries_of(person), JOURNAL_PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     entries = [shown_entry(e, request.user, e.enrolment_id in writable_ids, now) for e in page]
-    return render(
+    return _person_page(
         request,
         "web/workspace/journal.html",
-        {
-            "person": person,
-            "shown": access.present_person(request.user, person),
-            "page": page,
-            "entries": entries,
-            "form": form,
-        },
+        person,
+        {"page": page, "entries": entries, "form": form},
         status=422 if writing else 200,
     )
 
@@ -358,15 +324,7 @@ def entry_page(request, entry_id):
     if writing:
         refused = rules.check_edit(entry, request.user)
         if refused:  # signed meanwhile, or not the author: nothing is changed
-            log.record_for_user(
-                request.user,
-                "denied",
-                source=_source(request),
-                person_id=entry.person_id,
-                object_type="journalentry",
-                object_id=entry.pk,
-                detail="refused update",
-            )
+            rules.log_entry(request.user, "denied", entry, "refused update", source=_source(request))
             messages.error(request, refused[0].message)
             return redirect("journal-entry", entry.pk)
         if form.is_valid():
@@ -379,15 +337,8 @@ def entry_page(request, entry_id):
             except rules.Refused as exc:
                 form.show_violations(exc)
             else:
-                log.record_for_user(
-                    request.user,
-                    "update",
-                    source=_source(request),
-                    person_id=entry.person_id,
-                    object_type="journalentry",
-                    object_id=entry.pk,
-                    detail="changed and signed" if form.cleaned_data["sign"] else "changed",
-                )
+                detail = "changed and signed" if form.cleaned_data["sign"] else "changed"
+                rules.log_entry(request.user, "update", entry, detail, source=_source(request))
                 messages.success(request, _("The journal entry is saved."))
                 return redirect("journal-entry", entry.pk)
     corrections = list(
@@ -396,14 +347,13 @@ def entry_page(request, entry_id):
         ).order_by("created_at")
     )
     now = timezone.now()
-    return render(
+    return _person_page(
         request,
         "web/workspace/journal_entry.html",
+        entry.person,
         {
-            "person": entry.person,
-            "shown": access.present_person(request.user, entry.person),
             "entry": shown_entry(entry, request.user, writable, now),
-            "enrolment": _enrolment_label(entry.enrolment),
+            "enrolment": enrolment_label(entry.enrolment),
             "corrected": shown_entry(entry.corrects, request.user, writable, now) if entry.corrects_id else None,
             "corrections": [shown_entry(c, request.user, writable, now) for c in corrections],
             "form": form,
@@ -419,26 +369,10 @@ def sign_entry(request, entry_id):
     try:
         rules.sign(entry, request.user)
     except rules.Refused as exc:
-        log.record_for_user(
-            request.user,
-            "denied",
-            source=_source(request),
-            person_id=entry.person_id,
-            object_type="journalentry",
-            object_id=entry.pk,
-            detail="refused sign",
-        )
+        rules.log_entry(request.user, "denied", entry, "refused sign", source=_source(request))
         messages.error(request, exc.violations[0].message)
     else:
-        log.record_for_user(
-            request.user,
-            "update",
-            source=_source(request),
-            person_id=entry.person_id,
-            object_type="journalentry",
-            object_id=entry.pk,
-            detail="signed",
-        )
+        rules.log_signed(request.user, entry, source=_source(request))
         messages.success(request, _("The journal entry is signed."))
     if request.POST.get("back") == "person":
         return redirect(reverse("person-detail", args=[entry.person_id]) + f"#journal-entry-{entry.pk}")
@@ -471,25 +405,13 @@ def correct_entry(request, entry_id):
         except rules.Refused as exc:
             form.show_violations(exc)
         else:
-            log.record_for_user(
-                request.user,
-                "create",
-                source=_source(request),
-                person_id=entry.person_id,
-                object_type="journalentry",
-                object_id=new.pk,
-                detail=f"corrects entry {entry.pk}",
-            )
+            rules.log_correction(request.user, new, source=_source(request))
             messages.success(request, _("The correction is saved and signed; the corrected entry stays visible."))
             return redirect("journal-entry", new.pk)
-    return render(
+    return _person_page(
         request,
         "web/workspace/journal_correct.html",
-        {
-            "person": entry.person,
-            "shown": access.present_person(request.user, entry.person),
-            "entry": shown_entry(entry, request.user, True),
-            "form": form,
-        },
+        entry.person,
+        {"entry": shown_entry(entry, request.user, True), "form": form},
         status=422 if request.method == "POST" else 200,
     )

@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -23,7 +23,7 @@ from pestrack.records import access
 from pestrack.records.meetings.rules import RuleError
 from pestrack.records.notifications.models import Channel, Kind, Notification, Status
 from pestrack.records.notifications.rules import preferences_of, set_contact_details, set_preferences
-from pestrack.web.workspace.common import _source
+from pestrack.web.workspace.common import _person_page, _source
 
 SHOWN = 10  # the latest reminders on the person page; all are in the register extract
 LANGUAGE_NAMES = {"sv": gettext_lazy("In Swedish"), "en": gettext_lazy("In English")}
@@ -141,13 +141,12 @@ def contact(request, person_id):
         else:
             messages.success(request, _("The contact details and reminders are saved."))
             return redirect(reverse("person-detail", args=[person.pk]) + "#reminders")
-    return render(
+    return _person_page(
         request,
         "web/workspace/form.html",
+        person,
         {
             "form": form,
-            "person": person,
-            "shown": access.present_person(request.user, person),
             "title": _("Contact details and reminders"),
             "intro": _(
                 "The person gets reminders of meetings and plan reviews by the channels ticked, for which "

@@ -34,7 +34,7 @@ from pestrack.records.codes.models import Code
 from pestrack.records.codes.profile import home_municipality
 from pestrack.records.people.models import Person
 from pestrack.web.workspace import forms as wf
-from pestrack.web.workspace.common import _enrolment_writable, _require_casework, _source
+from pestrack.web.workspace.common import _enrolment_writable, _log, _person_page, _require_casework, _source
 from pestrack.web.workspace.documents import person_documents
 from pestrack.web.workspace.journal import person_page_journal
 from pestrack.web.workspace.notifications import person_notifications
@@ -156,12 +156,11 @@ def person_page(request, person_id):
         }
         for e in enrolments
     ]
-    return render(
+    return _person_page(
         request,
         "web/workspace/person.html",
+        person,
         {
-            "person": person,
-            "shown": access.present_person(request.user, person),
             "sections": sections,
             "journal": person_page_journal(request, person, enrolments, writable_enrolments),
             "may_enrol": writable and not any(e.end_date is None for e in enrolments),
@@ -270,17 +269,7 @@ def _check_answers(request, form, *, person, title: str, rows=None):
     """The check-your-answers step: what will be saved, and the form's values again as hidden
     fields under "Change" and "Confirm" (nothing is saved until "Confirm")."""
     rows = (rows or []) + [(f.label, _answer(form, f.name)) for f in form]
-    return render(
-        request,
-        "web/workspace/check.html",
-        {
-            "form": form,
-            "person": person,
-            "shown": access.present_person(request.user, person),
-            "title": title,
-            "rows": rows,
-        },
-    )
+    return _person_page(request, "web/workspace/check.html", person, {"form": form, "title": title, "rows": rows})
 
 
 def _form_page(
@@ -293,14 +282,7 @@ def _form_page(
             return _check_answers(request, form, person=person, title=title)
         created = form.instance.pk is None
         obj = form.save()
-        log.record_for_user(
-            request.user,
-            "create" if created else "update",
-            source=_source(request),
-            person_id=person.pk,
-            object_type=obj._meta.model_name,
-            object_id=obj.pk,
-        )
+        _log(request, "create" if created else "update", obj, person_id=person.pk)
         if _next(request):  # opened from the work list: back there
             messages.success(request, saved)
             return redirect(_next(request))
@@ -308,19 +290,21 @@ def _form_page(
             kind = "enrolment" if isinstance(obj, Enrolment) else corrections.record_type_of(obj)
             anchor = f"entry-{kind}-{obj.pk}"
         return _saved(request, person.pk, saved, anchor)
-    return render(
+    return _person_page(
         request,
         "web/workspace/form.html",
-        {
-            "form": form,
-            "person": person,
-            "shown": access.present_person(request.user, person),
-            "title": title,
-            "intro": intro,
-            "check_answers": check_answers,
-        },
+        person,
+        {"form": form, "title": title, "intro": intro, "check_answers": check_answers},
         status=422 if request.method == "POST" and "change" not in request.POST else 200,
     )
+
+
+def _enrolment_initial() -> dict:
+    """A new enrolment's first values: starting today, in the first active programme."""
+    return {
+        "start_date": timezone.localdate(),
+        "programme": Code.objects.filter(list="programme", active=True).first(),
+    }
 
 
 @login_required
@@ -328,15 +312,7 @@ def _form_page(
 def enrol(request, person_id):
     person = access.get_person_for(request.user, person_id, write=True, what="enrolment form", source=_source(request))
     instance = Enrolment(person=person, caseworker=request.user)
-    form = wf.EnrolForm(
-        request.POST or None,
-        instance=instance,
-        user=request.user,
-        initial={
-            "start_date": timezone.localdate(),
-            "programme": Code.objects.filter(list="programme", active=True).first(),
-        },
-    )
+    form = wf.EnrolForm(request.POST or None, instance=instance, user=request.user, initial=_enrolment_initial())
     return _form_page(request, form, person=person, title=_("Enrol"), saved=_("The enrolment is recorded."))
 
 
@@ -356,10 +332,7 @@ def new_person(request):
         prefix="enrolment",
         instance=Enrolment(caseworker=request.user),
         user=request.user,
-        initial={
-            "start_date": timezone.localdate(),
-            "programme": Code.objects.filter(list="programme", active=True).first(),
-        },
+        initial=_enrolment_initial(),
     )
     if request.method == "POST":
         if person_form.is_valid():
@@ -370,14 +343,7 @@ def new_person(request):
                 enrol_form.instance.person = person
                 enrolment = enrol_form.save()
                 for obj in (person, enrolment):
-                    log.record_for_user(
-                        request.user,
-                        "create",
-                        source=_source(request),
-                        person_id=person.pk,
-                        object_type=obj._meta.model_name,
-                        object_id=obj.pk,
-                    )
+                    _log(request, "create", obj, person_id=person.pk)
             messages.success(request, _("The person is registered and enrolled."))
             return redirect("person-detail", person.pk)
     return render(
@@ -388,107 +354,59 @@ def new_person(request):
     )
 
 
-def _enrolment_form(request, enrolment_id, form_class, *, what, title, saved, part, initial=None, check_answers=False):
-    """A part of an enrolment recorded on it: its decision or its exit."""
-    enrolment = _writable_enrolment(request, enrolment_id, what)
-    if enrolment.end_date is not None:
-        messages.error(request, _("The enrolment has ended."))
-        return redirect("person-detail", enrolment.person_id)
-    form = form_class(request.POST or None, instance=enrolment, initial=initial or {})
-    return _form_page(
-        request,
-        form,
-        person=enrolment.person,
-        title=title,
-        saved=saved,
-        anchor=f"entry-{part}-{enrolment.pk}",
-        check_answers=check_answers,
-    )
+# The forms that record something on an open enrolment, by kind: the form is "<kind> form" in
+# the access log, and has this title and this confirmation.
+_ON_ENROLMENT_TEXTS = {
+    "decision": (gettext_lazy("Record a decision"), gettext_lazy("The decision is recorded.")),
+    "exit": (gettext_lazy("Exit"), gettext_lazy("The exit is recorded.")),
+    "assessment": (gettext_lazy("Record an assessment"), gettext_lazy("The assessment is recorded.")),
+    "plan": (gettext_lazy("Record a plan"), gettext_lazy("The plan is recorded.")),
+    "measure": (gettext_lazy("Start a measure"), gettext_lazy("The measure is started.")),
+}
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def decision(request, enrolment_id):
-    return _enrolment_form(
-        request,
-        enrolment_id,
-        wf.DecisionForm,
-        what="decision form",
-        title=_("Record a decision"),
-        saved=_("The decision is recorded."),
-        part="decision",
-    )
+def _on_open_enrolment(kind: str, form_class, *, initial=dict, model=None, part=None, check_answers=False):
+    """The view of a form that records something on an open enrolment: a part of the enrolment
+    itself (``part``: its decision or its exit) or a new entry under it (an instance of ``model``);
+    ``initial()`` gives the form's first values."""
+    title, saved = _ON_ENROLMENT_TEXTS[kind]
+
+    @login_required
+    @require_http_methods(["GET", "POST"])
+    def view(request, enrolment_id):
+        enrolment = _writable_enrolment(request, enrolment_id, f"{kind} form")
+        if enrolment.end_date is not None:
+            messages.error(request, _("The enrolment has ended."))
+            return redirect("person-detail", enrolment.person_id)
+        instance = enrolment if model is None else model(enrolment=enrolment)
+        form = form_class(request.POST or None, instance=instance, initial=initial())
+        return _form_page(
+            request,
+            form,
+            person=enrolment.person,
+            title=str(title),
+            saved=str(saved),
+            anchor=f"entry-{part}-{enrolment.pk}" if part else None,
+            check_answers=check_answers,
+        )
+
+    return view
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def exit_enrolment(request, enrolment_id):
-    return _enrolment_form(
-        request,
-        enrolment_id,
-        wf.ExitForm,
-        what="exit form",
-        title=_("Exit"),
-        saved=_("The exit is recorded."),
-        initial={"end_date": timezone.localdate()},
-        part="exit",
-        check_answers=True,
-    )
+def _today(field: str):
+    """First values: ``field`` is today."""
+    return lambda: {field: timezone.localdate()}
 
 
-def _child_form(request, enrolment_id, form_class, model, *, what, title, saved, initial):
-    enrolment = _writable_enrolment(request, enrolment_id, what)
-    if enrolment.end_date is not None:
-        messages.error(request, _("The enrolment has ended."))
-        return redirect("person-detail", enrolment.person_id)
-    form = form_class(request.POST or None, instance=model(enrolment=enrolment), initial=initial)
-    return _form_page(request, form, person=enrolment.person, title=title, saved=saved)
+def _assessment_initial() -> dict:
+    return {"date": timezone.localdate(), "instrument": Code.objects.filter(list="instrument", code="wai").first()}
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def assessment(request, enrolment_id):
-    wai = Code.objects.filter(list="instrument", code="wai").first()
-    return _child_form(
-        request,
-        enrolment_id,
-        wf.WebAssessmentForm,
-        Assessment,
-        what="assessment form",
-        title=_("Record an assessment"),
-        saved=_("The assessment is recorded."),
-        initial={"date": timezone.localdate(), "instrument": wai},
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def plan(request, enrolment_id):
-    return _child_form(
-        request,
-        enrolment_id,
-        wf.WebPlanForm,
-        Plan,
-        what="plan form",
-        title=_("Record a plan"),
-        saved=_("The plan is recorded."),
-        initial={"date": timezone.localdate()},
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def start_measure(request, enrolment_id):
-    return _child_form(
-        request,
-        enrolment_id,
-        wf.StartMeasureForm,
-        Participation,
-        what="measure form",
-        title=_("Start a measure"),
-        saved=_("The measure is started."),
-        initial={"start_date": timezone.localdate()},
-    )
+decision = _on_open_enrolment("decision", wf.DecisionForm, part="decision")
+exit_enrolment = _on_open_enrolment("exit", wf.ExitForm, initial=_today("end_date"), part="exit", check_answers=True)
+assessment = _on_open_enrolment("assessment", wf.WebAssessmentForm, initial=_assessment_initial, model=Assessment)
+plan = _on_open_enrolment("plan", wf.WebPlanForm, initial=_today("date"), model=Plan)
+start_measure = _on_open_enrolment("measure", wf.StartMeasureForm, initial=_today("start_date"), model=Participation)
 
 
 @login_required
@@ -611,25 +529,16 @@ def correct(request, record_type, record_id):
                     transaction.set_rollback(True)
                     attach_violations(form, refusal.violations)
                 else:
-                    log.record_for_user(
-                        request.user,
-                        "update",
-                        source=_source(request),
-                        person_id=person.pk,
-                        object_type=obj._meta.model_name,
-                        object_id=obj.pk,
-                        detail=f"correction of the {record_type}",
-                    )
+                    _log(request, "update", obj, person_id=person.pk, detail=f"correction of the {record_type}")
                     return _saved(request, person.pk, _("The correction is saved."), f"entry-{record_type}-{obj.pk}")
     except corrections.Refused as refusal:
         return _refused(request, person.pk, refusal, what=what, record_id=record_id)
-    return render(
+    return _person_page(
         request,
         "web/workspace/form.html",
+        person,
         {
             "form": form,
-            "person": person,
-            "shown": access.present_person(request.user, person),
             "title": _("Correct %(entry)s") % {"entry": ENTRY_NAMES[record_type]},
             "intro": _("The previous values and your reason are kept with the entry."),
         },
@@ -662,30 +571,17 @@ def withdraw(request, record_type, record_id):
         except corrections.Refused as refusal:
             attach_violations(form, refusal.violations)
         else:
-            log.record_for_user(
-                request.user,
-                "update",
-                source=_source(request),
-                person_id=person.pk,
-                object_type=obj._meta.model_name,
-                object_id=obj.pk,
-                detail=f"withdrawal of the {record_type}",
-            )
+            _log(request, "update", obj, person_id=person.pk, detail=f"withdrawal of the {record_type}")
             anchor = (
                 f"entry-{record_type}-{obj.pk}-w{c.pk}"
                 if record_type in corrections.ENROLMENT_PARTS
                 else f"entry-{record_type}-{obj.pk}"
             )
             return _saved(request, person.pk, _("The withdrawal is saved."), anchor)
-    return render(
+    return _person_page(
         request,
         "web/workspace/withdraw.html",
-        {
-            "form": form,
-            "person": person,
-            "shown": access.present_person(request.user, person),
-            "title": title,
-            "entry": entry,
-        },
+        person,
+        {"form": form, "title": title, "entry": entry},
         status=422 if request.method == "POST" and "change" not in request.POST else 200,
     )
