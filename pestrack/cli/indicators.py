@@ -114,7 +114,9 @@ def compute_cmd(
         help="spark engine: local[N] (N cores of this machine) or a cluster's spark://host:port",
     ),
 ):
-    """Compute every indicator with its breakdowns; one CSV row per indicator and breakdown value."""
+    """Compute every indicator with its breakdowns; one CSV row per indicator and breakdown value
+    (unrounded and without small-cell suppression: the engine's working figures, not for publication;
+    pestrack report annual publishes them)."""
     from pestrack.indicators.compute import compute, without_register_data, write_csv
     from pestrack.indicators.periods import period
 

@@ -139,7 +139,7 @@ def allocate_cmd(
     """Allocate places to applicants: the highest total fit under the hard rules, with priorities and a
     seeded lottery for ties; writes a reason for every applicant."""
     from pestrack.matching import files
-    from pestrack.matching.allocate import allocate, explain
+    from pestrack.matching.allocate import Pairs, allocate, explain
     from pestrack.matching.score import Matcher
     from pestrack.records.codes.models import Code
 
@@ -155,12 +155,11 @@ def allocate_cmd(
         raise typer.Exit(2)
     started = time.perf_counter()
     matcher = Matcher(people, opens)
-    rows = np.arange(len(people))
-    score, ok = matcher.scores(rows)
+    pairs = Pairs(len(people), len(opens), matcher.scores)  # scored a block of applicants at a time
     priority = np.array([p.priority for p in people])
     alloc = allocate(
-        score,
-        ok,
+        pairs,
+        None,
         [q.positions for q in opens],
         priority=priority,
         priority_bonus=priority_bonus,
@@ -172,14 +171,14 @@ def allocate_cmd(
     def rule_counts(i):
         return {rule: int((~allowed[0]).sum()) for rule, allowed in matcher.rules([i]).items()}
 
-    reasons = explain(alloc, score, ok, priority, [p.id for p in people], [q.id for q in opens], rule_counts)
-    files.write_allocation(out_file, people, opens, alloc, score, reasons)
+    reasons = explain(alloc, pairs, None, priority, [p.id for p in people], [q.id for q in opens], rule_counts)
+    files.write_allocation(out_file, people, opens, alloc, reasons)
     got = alloc.place_of >= 0
     positions = sum(q.positions for q in opens)
     out.print(
         f"allocated {int(got.sum())} of {len(people)} applicants to {positions} positions in {len(opens)} places "
         f"({alloc.method}, {time.perf_counter() - started:.1f} s); mean score of the allocated "
-        f"{float(score[rows[got], alloc.place_of[got]].mean()) if got.any() else 0:.3f}; written to {out_file}"
+        f"{float(alloc.score[got].mean()) if got.any() else 0:.3f}; written to {out_file}"
     )
 
 

@@ -211,7 +211,7 @@ def spark_session(master: str = "local[2]", conf: dict[str, str] | None = None):
         from pyspark.sql import SparkSession
     except ImportError:
         raise EngineUnavailable(
-            "the Apache Spark engine needs PySpark: pip install 'pestrack[spark]' (python3 dev.py installs it)"
+            "the Apache Spark engine needs PySpark: pip install 'pestrack[spark]' (python3 dev.py test installs it)"
         ) from None
     if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
         raise EngineUnavailable("the Apache Spark engine needs Java 17 or 21: no java on PATH and no JAVA_HOME")

@@ -12,7 +12,13 @@ The objective, in this order (lexicographic, made exact by integer arithmetic in
 A pair that breaks a hard rule is never allocated. A place with several positions is that many
 slots. Two solvers, both optimal:
 
-- "sparse" (the default, ``auto``): never holds an applicants × positions matrix. It solves the
+The scores come as ``Pairs``: a function that gives the score and hard-rule matrices of a block of
+applicants × every place (``Matcher.scores``), or two whole matrices. Each block is asked for once
+and kept only as the pairs' integer fits (2 bytes a pair), so no float matrix of every pair is held:
+11,000 × 11,000 takes 242 MB where the scores and rules as matrices took 605 MB and scoring them in
+one call several GB.
+
+- "sparse" (the default, ``auto``): never holds an applicants × positions matrix of values. It solves the
   matching (SciPy's LAPJVsp, ``min_weight_full_bipartite_matching``) on a graph of each
   applicant's ``candidates`` best places and each place's best applicants, then proves the result
   optimal for the whole problem by linear-programming duality: integer dual prices for applicants
@@ -26,6 +32,7 @@ slots. Two solvers, both optimal:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,10 +44,30 @@ CANDIDATES = 16  # the first graph: each applicant's best places (more are price
 UNIT = 1000  # scores are rounded to 1/UNIT
 
 
+@dataclass(frozen=True)
+class Pairs:
+    """Applicants (rows) × places (columns), given a block of applicants at a time: ``rows(r)`` is the
+    (score, feasible) pair of matrices of applicants ``r`` (any of them, in any order) × every place
+    (``Matcher.scores`` is one)."""
+
+    n: int
+    m: int
+    rows: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+    @classmethod
+    def of(cls, score, feasible) -> Pairs:
+        """Whole matrices as pairs."""
+        if feasible is None:
+            raise ValueError("a score matrix needs its matrix of the hard rules (feasible)")
+        score, feasible = np.asarray(score), np.asarray(feasible, bool)
+        return cls(score.shape[0], score.shape[1], lambda r: (score[r], feasible[r]))
+
+
 @dataclass
 class Allocation:
     place_of: np.ndarray  # per applicant: the place position allocated, or -1
     fit: np.ndarray  # per applicant: the rounded score + priority bonus of the allocated pair (NaN if none)
+    score: np.ndarray  # per applicant: the score of the allocated pair (NaN if none)
     objective: tuple[int, int]  # (sum of rounded fits in 1/UNIT incl. one per filled slot, sum of lottery points)
     lottery: np.ndarray  # per applicant: lottery rank (0 is the best)
     method: str
@@ -57,8 +84,8 @@ def lottery_ranks(ids, seed: int) -> np.ndarray:
 
 
 def allocate(
-    score: np.ndarray,
-    feasible: np.ndarray,
+    score: np.ndarray | Pairs,
+    feasible: np.ndarray | None,
     positions,
     *,
     priority=None,
@@ -68,16 +95,19 @@ def allocate(
     method: str = "auto",
     candidates: int = CANDIDATES,
 ) -> Allocation:
-    """Allocate places (columns, with ``positions`` each) to applicants (rows); see the module docstring."""
-    n, m = score.shape
-    positions = np.asarray(positions, np.int64)
-    priority = np.zeros(n) if priority is None else np.asarray(priority, np.float64)
-    ranks = lottery_ranks(range(n) if ids is None else ids, seed)
-    values = _Values(score, feasible, priority, priority_bonus, ranks)
+    """Allocate places (columns, with ``positions`` each) to applicants (rows); see the module docstring.
+    ``score``: the score matrix (with ``feasible``, the hard rules' matrix) or ``Pairs`` (``feasible``
+    None)."""
     if method == "auto":
         method = "sparse"
     if method not in ("dense", "sparse"):
         raise ValueError(f"method is auto, dense or sparse, not {method!r}")
+    pairs = score if isinstance(score, Pairs) else Pairs.of(score, feasible)
+    n = pairs.n
+    positions = np.asarray(positions, np.int64)
+    priority = np.zeros(n) if priority is None else np.asarray(priority, np.float64)
+    ranks = lottery_ranks(range(n) if ids is None else ids, seed)
+    values = _Values(pairs, priority, priority_bonus, ranks)
     place_of = np.full(n, -1, np.int64)
     if n and int(positions.sum()):
         place_of = _dense(values, positions) if method == "dense" else _sparse(values, positions, candidates)
@@ -86,46 +116,59 @@ def allocate(
     chosen[got] = values.fit(np.flatnonzero(got), place_of[got])
     objective = (int(chosen.sum()), int(values.points[got].sum()))
     fit_value = np.where(got, (chosen - 1) / UNIT, np.nan)
-    return Allocation(place_of, fit_value, objective, ranks, method)
+    return Allocation(place_of, fit_value, _allocated_scores(pairs, place_of), objective, ranks, method)
 
 
-BLOCK = 256  # applicants whose pair values are computed at a time (a few BLOCK × places × 8-byte arrays)
+def _allocated_scores(pairs: Pairs, place_of: np.ndarray) -> np.ndarray:
+    """The score of each applicant's allocated pair (NaN for none), asked for a block at a time."""
+    out = np.full(pairs.n, np.nan)
+    for rows in _blocks(pairs.n):
+        rows = rows[place_of[rows] >= 0]
+        if len(rows):
+            score, _ = pairs.rows(rows)
+            out[rows] = np.asarray(score)[np.arange(len(rows)), place_of[rows]]
+    return out
+
+
+BLOCK = 256  # applicants scored at a time (a few BLOCK × places × 8-byte arrays)
 
 
 class _Values:
-    """The integer value of each pair, computed for blocks of applicants when needed.
+    """The integer value of each pair, from the fits of every pair, computed once a block of
+    applicants at a time and kept in 2 bytes a pair (8 if a large bonus needs more).
 
     fit = round((score + bonus × priority) × UNIT) + 1 for an allowed pair (at least 1), 0 for a
     forbidden one; the value of an allocated pair is fit × mult + the applicant's lottery points,
     where mult exceeds any sum of lottery points, so the fits decide first and the lottery breaks ties."""
 
-    def __init__(self, score, feasible, priority, bonus: float, ranks):
-        self.score, self.feasible, self.priority, self.bonus = score, feasible, priority, bonus
-        n = score.shape[0]
+    def __init__(self, pairs: Pairs, priority, bonus: float, ranks):
+        n = pairs.n
+        self.shape = (n, pairs.m)
         self.points = (n - ranks).astype(np.int64)  # 1..n
         self.mult = n * (n + 1) // 2 + 1
-        top = max((int(self.block(r).max(initial=0)) for r in _blocks(n)), default=0)
-        if top * self.mult * max(n, 1) >= 2**53:
+        self.fits = np.zeros(self.shape, np.int16)
+        for rows in _blocks(n):
+            score, feasible = pairs.rows(rows)
+            fit = np.array(score, np.float64)  # a copy: the caller's scores are not changed
+            fit += bonus * priority[rows, None]
+            fit *= UNIT
+            np.rint(fit, out=fit)
+            fit += 1
+            np.maximum(fit, 1, out=fit)
+            fit[~np.asarray(feasible, bool)] = 0
+            if fit.max(initial=0) > np.iinfo(self.fits.dtype).max:
+                self.fits = self.fits.astype(np.int64)
+            self.fits[rows] = fit
+        if int(self.fits.max(initial=0)) * self.mult * max(n, 1) >= 2**53:
             raise ValueError("the allocation is too large for exact arithmetic; split it")
 
     def block(self, rows) -> np.ndarray:
-        """fit for applicants ``rows`` × every place (int32: fits are at most a few thousand)."""
-        fit = np.asarray(self.score[rows], np.float64)
-        fit += self.bonus * self.priority[rows, None]
-        fit *= UNIT
-        np.rint(fit, out=fit)
-        fit += 1
-        np.maximum(fit, 1, out=fit)
-        fit[~np.asarray(self.feasible[rows])] = 0
-        return fit.astype(np.int32)
+        """fit for applicants ``rows`` × every place."""
+        return self.fits[rows].astype(np.int64)
 
     def fit(self, rows, cols) -> np.ndarray:
         """fit of the pairs (rows[k], cols[k])."""
-        rows, cols = np.asarray(rows), np.asarray(cols)
-        if not len(rows):
-            return np.zeros(0, np.int64)
-        fit = np.rint((np.asarray(self.score[rows, cols], np.float64) + self.bonus * self.priority[rows]) * UNIT) + 1
-        return np.where(self.feasible[rows, cols], np.maximum(fit, 1), 0).astype(np.int64)
+        return self.fits[np.asarray(rows, np.int64), np.asarray(cols, np.int64)].astype(np.int64)
 
 
 def _blocks(n: int):
@@ -133,9 +176,9 @@ def _blocks(n: int):
 
 
 def _dense(values: _Values, positions) -> np.ndarray:
-    n, m = values.score.shape
+    n, m = values.shape
     slot_place = np.repeat(np.arange(m), positions)
-    fit = np.concatenate([values.block(r) for r in _blocks(n)])[:, slot_place].astype(np.float64)
+    fit = values.fits[:, slot_place].astype(np.float64)
     value = fit * values.mult + np.where(fit > 0, values.points[:, None], 0)
     rows, slots = linear_sum_assignment(value, maximize=True)
     place_of = np.full(n, -1, np.int64)
@@ -147,7 +190,7 @@ def _dense(values: _Values, positions) -> np.ndarray:
 def _candidates(values: _Values, positions, k: int) -> np.ndarray:
     """(applicant, place) pairs of the first graph: each applicant's k best allowed places and each
     place's k × positions best applicants, found block by block (no full matrix)."""
-    n, m = values.score.shape
+    n, m = values.shape
     kk = min(n, k * int(max(positions.max(initial=1), 1)))
     best_fit = np.zeros((0, m), np.int32)  # per place, the best fits seen so far and their applicants
     best_row = np.zeros((0, m), np.int64)
@@ -171,7 +214,7 @@ def _candidates(values: _Values, positions, k: int) -> np.ndarray:
 def _sparse(values: _Values, positions, candidates: int) -> np.ndarray:
     """The optimal allocation: solve on a candidate graph, price every pair outside it against the
     solution's dual prices, add the pairs that could improve it, and solve again until none can."""
-    n, m = values.score.shape
+    n, m = values.shape
     pairs = _candidates(values, positions, candidates)
     while True:
         place_of, u, v_place = _solve_graph(values, positions, pairs)
@@ -186,7 +229,7 @@ def _solve_graph(values: _Values, positions, pairs):
     best allocation within ``pairs``. Every applicant is matched: to a position or to a private
     'no place' column of value 0 (weights are shifted by 1 there and everywhere, as the solver
     drops zero weights)."""
-    n, m = values.score.shape
+    n, m = values.shape
     first_slot = np.concatenate([[0], np.cumsum(positions)[:-1]])
     S = int(positions.sum())
     reps = positions[pairs[:, 1]]
@@ -247,7 +290,7 @@ def _shortest(frm, to, length, nodes: int, source: int) -> np.ndarray:
 def _priced_out(values: _Values, pairs, u, v_place) -> np.ndarray:
     """Pairs outside the graph worth more than the applicant's and the place's cheapest position's
     prices: by duality, none means the allocation is optimal for the whole problem."""
-    n, m = values.score.shape
+    n, m = values.shape
     in_graph = sparse.csr_matrix((np.ones(len(pairs), bool), (pairs[:, 0], pairs[:, 1])), shape=(n, m))
     found = []
     for rows in _blocks(n):
@@ -265,45 +308,51 @@ def _priced_out(values: _Values, pairs, u, v_place) -> np.ndarray:
 
 
 def explain(alloc: Allocation, score, feasible, priority, ids, place_ids, rule_counts=None) -> list[str]:
-    """One sentence per applicant: what they got and why, or why not. ``rule_counts(i)``, when given,
-    says for an applicant without any allowed place how many places each hard rule excluded."""
-    n = score.shape[0]
+    """One sentence per applicant: what they got and why, or why not. ``score`` and ``feasible`` as for
+    ``allocate`` (matrices, or ``Pairs`` and None: asked for a block of applicants at a time).
+    ``rule_counts(i)``, when given, says for an applicant without any allowed place how many places
+    each hard rule excluded."""
+    pairs = score if isinstance(score, Pairs) else Pairs.of(score, feasible)
+    n = pairs.n
     priority = np.zeros(n) if priority is None else np.asarray(priority)
     holder: dict[int, list[int]] = {}
     for i, j in enumerate(alloc.place_of):
         if j >= 0:
             holder.setdefault(int(j), []).append(i)
     out = []
-    for i in range(n):
-        allowed = np.flatnonzero(feasible[i])
-        j = int(alloc.place_of[i])
-        tier = f" (priority {int(priority[i])})" if priority[i] else ""
-        if not len(allowed):
-            why = ""
-            if rule_counts is not None:
-                why = ": " + ", ".join(f"{rule} excludes {c}" for rule, c in rule_counts(i).items() if c)
-            out.append(f"{ids[i]}{tier}: no place - every place breaks a hard rule{why}")
-            continue
-        better = [
-            int(b)
-            for b in allowed[np.argsort(-score[i, allowed], kind="stable")]
-            if score[i, b] > (score[i, j] if j >= 0 else -1)
-        ]
-        taken = "; ".join(
-            f"{place_ids[b]} ({score[i, b]:.3f}) went to {', '.join(str(ids[h]) for h in holder.get(b, []))}"
-            for b in better[:2]
-            if holder.get(b)
-        )
-        if j >= 0:
-            rank = 1 + len(better)
-            out.append(
-                f"{ids[i]}{tier}: got {place_ids[j]}, score {score[i, j]:.3f}, their choice {rank} of "
-                f"{len(allowed)} allowed" + (f"; better fits taken: {taken}" if taken else "")
-            )
-        else:
-            out.append(
-                f"{ids[i]}{tier}: no place - all {len(allowed)} allowed places went to applicants with a higher "
-                f"total fit, priority or lottery rank (lottery rank {int(alloc.lottery[i]) + 1})"
-                + (f"; e.g. {taken}" if taken else "")
-            )
+    for rows in _blocks(n):
+        scores, allowed_rows = pairs.rows(rows)
+        for i, s, ok in zip(rows, np.asarray(scores), np.asarray(allowed_rows, bool)):
+            out.append(_reason(int(i), s, ok, alloc, priority, holder, ids, place_ids, rule_counts))
     return out
+
+
+def _reason(i: int, score, feasible, alloc: Allocation, priority, holder, ids, place_ids, rule_counts) -> str:
+    """explain's sentence for applicant ``i``, from their scores and hard rules against every place."""
+    allowed = np.flatnonzero(feasible)
+    j = int(alloc.place_of[i])
+    tier = f" (priority {int(priority[i])})" if priority[i] else ""
+    if not len(allowed):
+        why = ""
+        if rule_counts is not None:
+            why = ": " + ", ".join(f"{rule} excludes {c}" for rule, c in rule_counts(i).items() if c)
+        return f"{ids[i]}{tier}: no place - every place breaks a hard rule{why}"
+    better = [
+        int(b) for b in allowed[np.argsort(-score[allowed], kind="stable")] if score[b] > (score[j] if j >= 0 else -1)
+    ]
+    taken = "; ".join(
+        f"{place_ids[b]} ({score[b]:.3f}) went to {', '.join(str(ids[h]) for h in holder.get(b, []))}"
+        for b in better[:2]
+        if holder.get(b)
+    )
+    if j >= 0:
+        rank = 1 + len(better)
+        return (
+            f"{ids[i]}{tier}: got {place_ids[j]}, score {score[j]:.3f}, their choice {rank} of "
+            f"{len(allowed)} allowed" + (f"; better fits taken: {taken}" if taken else "")
+        )
+    return (
+        f"{ids[i]}{tier}: no place - all {len(allowed)} allowed places went to applicants with a higher "
+        f"total fit, priority or lottery rank (lottery rank {int(alloc.lottery[i]) + 1})"
+        + (f"; e.g. {taken}" if taken else "")
+    )

@@ -122,7 +122,7 @@ def read_applicants(path: Path, tax: Taxonomy | None = None) -> list[Participant
     return _read(Path(path), APPLICANT_REQUIRED, parse)
 
 
-def write_allocation(path: Path, applicants, places, alloc, score, reasons) -> None:
+def write_allocation(path: Path, applicants, places, alloc, reasons) -> None:
     with Path(path).open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["applicant_id", "place_id", "score", "priority", "lottery_rank", "reason"])
@@ -133,7 +133,7 @@ def write_allocation(path: Path, applicants, places, alloc, score, reasons) -> N
                     [
                         p.id,
                         places[j].id if j >= 0 else "",
-                        f"{score[i, j]:.3f}" if j >= 0 else "",
+                        f"{alloc.score[i]:.3f}" if j >= 0 else "",
                         p.priority,
                         int(alloc.lottery[i]) + 1,
                         reasons[i],

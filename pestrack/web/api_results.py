@@ -59,6 +59,7 @@ class IndicatorResults(Schema):
     indicator: str
     period: str
     units: list[str] | None
+    complete: bool  # whether the data cover the whole period (false: the figures can still change)
     suppress_below: int  # the disclosure threshold applied (0: none; docs/results.md)
     rows: list[ResultRow]
 
@@ -155,6 +156,7 @@ def indicator_results(
         "indicator": ind.id,
         "period": make_period(year, period).label,
         "units": units,
+        "complete": service.complete(year, period),
         "suppress_below": service.suppress_below(),
         "rows": [
             {

@@ -263,7 +263,7 @@ def _write(path, header, rows):
 
 
 @pytest.mark.django_db
-def test_allocate_from_files_writes_a_reason_for_everyone(profile, tmp_path):
+def test_allocate_from_files_writes_a_reason_for_everyone(profile, tmp_path, monkeypatch):
     places = _write(
         tmp_path / "places.csv",
         ["id", "kind", "start_date", "occupation", "positions", "latitude", "longitude"],
@@ -283,11 +283,21 @@ def test_allocate_from_files_writes_a_reason_for_everyone(profile, tmp_path):
         ],
     )
     out = tmp_path / "allocation.csv"
+    # scored a block of applicants at a time, never all at once (11,000 x 11,000 took several GB)
+    from pestrack.matching import allocate
+    from pestrack.matching.score import Matcher
+
+    asked = []
+    scores = Matcher.scores
+    monkeypatch.setattr(allocate, "BLOCK", 3)
+    monkeypatch.setattr(Matcher, "scores", lambda self, rows: asked.append(len(rows)) or scores(self, rows))
     r = cli("allocate", "--places", places, "--applicants", applicants, "--out", out)
     assert r.exit_code == 0, r.output
+    assert asked and max(asked) <= 3
     assert "allocated 2 of 4 applicants to 2 positions in 2 places" in r.output
     rows = {row["applicant_id"]: row for row in csv.DictReader(out.open(encoding="utf-8"))}
     assert rows["A"]["place_id"] == "F1" and rows["B"]["place_id"] == "F2"
+    assert float(rows["B"]["score"]) > 0.5 and rows["C"]["score"] == ""
     assert rows["C"]["reason"] == "C: no place - every place breaks a hard rule: age excludes 2"
     assert rows["D"]["place_id"] == "" and "went to B" in rows["D"]["reason"]
 

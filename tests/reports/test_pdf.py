@@ -89,3 +89,29 @@ def test_column_headings_break_between_words_only(report_data):
             checked += 1
     assert checked > 50
     assert head_size("Måluppfyllelse", 62) < 7.5 and head_size("Period", 62) == 7.5
+
+
+def _texts(report, lang: str) -> list[str]:
+    """The text of every paragraph and table cell of the PDF's story, in order."""
+    _fonts()
+    out = []
+    for flowable in story(report, lang):
+        if hasattr(flowable, "_cellvalues"):
+            out += [c.text for row in flowable._cellvalues for c in row if isinstance(c, Tagged)]
+        elif isinstance(flowable, Tagged):
+            out.append(flowable.text)
+    return out
+
+
+def test_the_pdf_marks_reported_rows_with_their_source_and_a_units_report_says_its_units(report_data):
+    """As the HTML report: the legend of the mark under the title, the mark and the source after a
+    reported row's name; a report for some units says which, compares no value with the city's target
+    and carries none of the city's analyses."""
+    city = _texts(build(2023, "VB", report_data), "sv")
+    assert city[1].startswith("† Rapporterad från en annan källa, som anges efter märket.")
+    assert any(t.endswith("† SCB, konjunkturstatistik över vakanser") for t in city)
+    analysis = next(t for t in city if t.startswith("Analys: "))
+    unit = _texts(build(2023, "VB", report_data, units=["/stockholm/amf/jobbtorg/jt-city/"]), "sv")
+    assert "Omfattar endast enheterna: jt-city" in unit[:4]
+    assert "Jämförs inte: årsmålet gäller hela staden, inte enheten" in unit
+    assert analysis not in unit

@@ -257,9 +257,14 @@ def test_a_filter_needs_a_name(mine, login):
 
 @pytest.mark.django_db
 def test_csv_export_of_the_list_as_filtered_is_logged_naming_the_persons(mine, login):
-    response = login("anna").post("/caseload/", {"scope": "units", "export": "csv"})
+    response = login("anna").post("/caseload/", {"scope": "units", "export": "csv"}, HTTP_ACCEPT_LANGUAGE="sv")
     assert response["Content-Type"].startswith("text/csv") and "attachment" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    # for Swedish Excel: semicolons (the comma is the decimal sign) after a byte-order mark
+    assert response.content.startswith("\ufeffNamn;Målgrupp;".encode())
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][0] == "Namn"
+    response = login("anna").post("/caseload/", {"scope": "units", "export": "csv"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][0] == "Name" and {r[0] for r in rows[1:]} == {
         "Jarva Jarvasson",
         "Bengt Bengtsson",
@@ -281,7 +286,8 @@ def test_export_neutralises_cells_a_spreadsheet_would_read_as_formulas(mine, log
 
     Person.objects.filter(pk=mine.jarva.pk).update(first_name='=HYPERLINK("http://x")', last_name="x")
     client = login("anna")
-    rows = list(csv.reader(io.StringIO(client.post("/caseload/", {"export": "csv"}).content.decode("utf-8-sig"))))
+    exported = client.post("/caseload/", {"export": "csv"}).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(exported), delimiter=";"))
     names = {r[0] for r in rows[1:]}
     assert '\'=HYPERLINK("http://x") x' in names and not any(n.startswith("=") for n in names)
     book = openpyxl.load_workbook(io.BytesIO(client.post("/caseload/", {"export": "xlsx"}).content))

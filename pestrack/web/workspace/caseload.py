@@ -7,7 +7,6 @@ export, every change as an update."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from urllib.parse import urlencode
@@ -34,6 +33,7 @@ from pestrack.records.audit import log
 from pestrack.records.casework import assignment
 from pestrack.records.casework.models import Enrolment, Participation
 from pestrack.records.codes.models import Code
+from pestrack.records.csv_export import spreadsheet_csv
 from pestrack.records.org.models import Role
 from pestrack.records.spreadsheet import safe_row
 from pestrack.web.models import SavedFilter
@@ -390,14 +390,12 @@ def _export(request, ordered, due, today, fmt: str):
         for r in rows
     )
     name = f"caseload-{today.isoformat()}"
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(header)
-        writer.writerows(
-            [["" if v is None else (v.isoformat() if isinstance(v, dt.date) else v) for v in row] for row in table]
+    if fmt == "csv":  # for Swedish Excel: semicolons, UTF-8 with a byte-order mark (records/csv_export.py)
+        text = spreadsheet_csv(
+            [str(h) for h in header],
+            [[v.isoformat() if isinstance(v, dt.date) else v for v in row] for row in table],
         )
-        response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(text.encode("utf-8"), content_type="text/csv; charset=utf-8")
     else:
         import openpyxl
 

@@ -168,3 +168,20 @@ def test_a_sparkline_leaves_gaps_and_marks_partial_years():
     assert '<polyline points="63.0,12.0 93.0,3.0"' in drawn  # the highest value at the top
     assert 'class="spark-target"' in drawn and 'aria-hidden="true"' in drawn
     assert str(svg([None, None], [False, False])) == ""
+
+
+def test_the_api_says_whether_the_data_cover_the_period(hand_data, client):
+    """As the pages' note: a client learns that 2024 and T1 2024 are not covered whole (the data end
+    in February 2024) and 2019 neither (they begin in December), while 2023 and T1 2023 are."""
+    from django.contrib.auth.models import User
+
+    from pestrack.web.models import ApiToken
+
+    token = ApiToken.issue(User.objects.get(username="ali"))[1]
+
+    def body(year, period="VB"):
+        path = f"/api/v1/indicators/{INDICATOR}/results"
+        return client.get(path, {"year": year, "period": period}, HTTP_AUTHORIZATION=f"Bearer {token}").json()
+
+    asked = ((2024, "VB"), (2024, "T1"), (2019, "VB"), (2023, "VB"), (2023, "T1"))
+    assert [body(y, p)["complete"] for y, p in asked] == [False, False, False, True, True]
