@@ -37,6 +37,15 @@ class AccessLogEntry(models.Model):
     class Meta:
         ordering = ["id"]
         verbose_name_plural = "access log entries"
+        indexes = [
+            # the portal's sign-in lock-out (records.portal.signin.locked_out) asks for one client
+            # address's recent sign-ins: without this it read every entry of the lock-out time
+            models.Index(
+                fields=["source", "at"],
+                condition=models.Q(object_type="portal sign-in"),
+                name="portal_signin_source_at",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} person {self.person_id}"

@@ -143,3 +143,26 @@ def test_the_command_prints_a_link_and_refuses_when_links_are_off(portal_world, 
     settings.PESTRACK_PORTAL_LINKS = False
     r = runner.invoke(app, ["portal", "link", str(portal_world.jarva.pk)])
     assert r.exit_code == 2 and "turned off" in r.output
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_lock_out_check_reads_only_the_addresss_recent_sign_ins():
+    """Every sign-in asks whether its address is locked out. On a log of millions of entries that
+    must not read the whole lock-out time's log: the check's own statements can be answered from the
+    sign-in index (with sequential scans off, the plan names it, whatever the table's size now)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pestrack.records.portal.signin import locked_out
+
+    with CaptureQueriesContext(connection) as queries:
+        assert locked_out("203.0.113.9") is False
+    statements = [q["sql"] for q in queries.captured_queries if "audit_accesslogentry" in q["sql"]]
+    assert statements
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for sql in statements:
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "portal_signin_source_at" in plan, plan
