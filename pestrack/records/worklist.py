@@ -26,7 +26,7 @@ with the item (e.g. "6 months after exit").
 The functions below run each source's query as a subquery of a statement of their own
 (``counts``, ``counts_by``: every kind in one statement; ``items``, ``next_due``: one per kind), so
 a page's number of statements does not grow with its rows; ``summary`` gives a page its counts and
-items building each query once.
+items building and running each query once.
 """
 
 from __future__ import annotations
@@ -136,17 +136,25 @@ def _compiled(enrolments: QuerySet, today: dt.date, kinds: Iterable[str] | None 
     return out
 
 
-def _items_of(compiled: list[tuple], db: str, limit: int | None) -> list[dict]:
+def _items_of(compiled: list[tuple], db: str, limit: int | None, counts: dict | None = None) -> list[dict]:
+    """The items of each compiled kind (at most ``limit`` of each, the earliest due); with
+    ``counts``, each kind's whole number of items is put there too, read by the same statement (a
+    window count before the limit), so the kind's query runs once for both."""
     out: list[dict] = []
+    total = ", COUNT(*) OVER () AS wl_total" if counts is not None else ""
     with connections[db].cursor() as cursor:
         for s, sql, params in compiled:
             cursor.execute(
-                f"SELECT * FROM ({sql}) wl ORDER BY due_date, enrolment_id, object_id"
+                f"SELECT wl.*{total} FROM ({sql}) wl ORDER BY due_date, enrolment_id, object_id"
                 + (f" LIMIT {int(limit)}" if limit is not None else ""),
                 params,
             )
             names = [c[0] for c in cursor.description]
-            for row in cursor.fetchall():
+            rows = cursor.fetchall()
+            if counts is not None:
+                counts[s.kind] = int(rows[0][-1]) if rows else 0
+                names, rows = names[:-1], [row[:-1] for row in rows]
+            for row in rows:
                 item = dict(zip(names, row))
                 item["due_date"] = _date(item["due_date"])
                 out.append({"kind": s.kind, **item})
@@ -181,13 +189,14 @@ def counts(enrolments: QuerySet, today: dt.date) -> dict[str, int]:
 def summary(
     enrolments: QuerySet, today: dt.date, kinds: Iterable[str] | None = None, limit: int | None = None
 ) -> tuple[dict[str, int], list[dict]]:
-    """``counts`` of every kind and ``items`` of the wanted ``kinds``, each query built once."""
+    """``counts`` of every kind and ``items`` of the wanted ``kinds``, each query built once and run
+    once: the wanted kinds' counts come with their items, the others' in one statement."""
     compiled = _compiled(enrolments, today)
     wanted = set(kinds) if kinds is not None else None
-    return (
-        _counts_of(compiled, enrolments.db),
-        _items_of([c for c in compiled if wanted is None or c[0].kind in wanted], enrolments.db, limit),
-    )
+    shown = [c for c in compiled if wanted is None or c[0].kind in wanted]
+    found = _counts_of([c for c in compiled if c not in shown], enrolments.db)
+    rows = _items_of(shown, enrolments.db, limit, counts=found)
+    return {s.kind: found[s.kind] for s, _sql, _p in compiled}, rows
 
 
 def counts_by(enrolments: QuerySet, today: dt.date, column: str = "caseworker_id") -> dict[Any, dict[str, int]]:
