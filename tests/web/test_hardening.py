@@ -151,3 +151,54 @@ def test_masked_rows_are_never_sorted_by_their_real_names(world, login):
     assert admin.get_ordering(request) == ["last_name", "first_name"]
     page = login("anna").get("/admin/people/person/?o=1").content.decode()
     assert "Skyddadsson" not in page
+
+
+def test_no_column_of_any_person_admin_sorts_masked_rows_by_their_real_names(world, login):
+    """Django sorts a list by any column named in ``?o=``, also one not offered for sorting: sorting
+    enrolments or journal entries by their person (``person_id``) sorted them by the persons' names,
+    and the masked row's place among its neighbours told where its real name falls."""
+    from django.contrib.admin.sites import site
+    from django.contrib.auth.models import User
+
+    from pestrack.records.admin_support import PersonRecordAdmin
+    from pestrack.records.casework.models import Enrolment
+    from pestrack.records.codes.models import Code
+    from pestrack.records.journal.models import JournalEntry
+    from pestrack.records.people.models import Person
+    from tests.web.conftest import make_person
+
+    make_administrator("anna")  # an administrator who is also a caseworker, not allowed protected identities
+    make_person("Adam", "Andersson", "jt-jarva", serial=105)
+    make_person("Osten", "Zetterlund", "jt-jarva", serial=106)
+    anna = User.objects.get(username="anna")
+    kind = Code.objects.filter(list="journal_kind").first()
+    for enrolment in Enrolment.objects.all():
+        JournalEntry.objects.create(
+            person_id=enrolment.person_id,
+            enrolment=enrolment,
+            kind=kind,
+            date=enrolment.start_date,
+            author=anna,
+            text="x",
+        )
+    client = login("anna")
+
+    def orders():
+        seen = {}
+        for model, model_admin in site._registry.items():
+            if not isinstance(model_admin, PersonRecordAdmin):
+                continue
+            url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+            for i in range(len(model_admin.list_display)):
+                for sign in ("", "-"):
+                    response = client.get(f"{url}?o={sign}{i}")
+                    assert response.status_code == 200, (url, i)
+                    rows = response.context_data["cl"].result_list
+                    seen[url, sign, i] = [model_admin.person_of(row) for row in rows]
+        return seen
+
+    first = orders()
+    assert any(world.protected.pk in rows and len(rows) >= 4 for rows in first.values())
+    for name in ("Aaron", "Zorro"):
+        Person.objects.filter(pk=world.protected.pk).update(first_name=name, last_name=name)
+        assert orders() == first, name
