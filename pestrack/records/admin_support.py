@@ -188,13 +188,17 @@ class PersonRecordAdmin(ScopedForeignKeys, admin.ModelAdmin):
         )
 
     def lookup_allowed(self, lookup, value, request=None):
-        """Only the list's own filters (``list_filter``, as the admin's filter links write them).
+        """Only the list's own filters (``list_filter``, as the admin's filter links write them) and its
+        date hierarchy.
 
         Django allows a filter on any field of the model in the URL (``?first_name__startswith=Al``,
         ``?address__regex=…``, ``?id=85``): the count of matches would then answer questions about a
         masked person one letter at a time. Any other lookup is refused (400) and the refusal logged."""
         field, _, rest = lookup.partition("__")
         if field in {f for f in self.list_filter if isinstance(f, str)} and rest in ("exact", "id__exact", "isnull"):
+            return True
+        # the date hierarchy's links above the list (year, month, day of a date the list shows)
+        if self.date_hierarchy and lookup in {f"{self.date_hierarchy}__{part}" for part in ("year", "month", "day")}:
             return True
         if request is not None:
             log.record_for_user(
