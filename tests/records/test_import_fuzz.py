@@ -32,6 +32,7 @@ FEW = settings(max_examples=12, suppress_health_check=[HealthCheck.function_scop
 
 BIRTH = dt.date(1985, 3, 15)
 PINS = [make_number(BIRTH, serial) for serial in (101, 102)]  # the persons of the ``registered`` fixture
+NEW_PINS = [make_number(BIRTH, serial) for serial in (103, 104)]  # numbers of no one yet
 ORG_NUMBER = "556036-0793"  # the employer of the ``registered`` fixture
 
 # Text an import file can hold: any character but NUL and surrogates, often a delimiter, a quote or a
@@ -49,7 +50,7 @@ def _plausible(column: str) -> list[str]:
     from pestrack.records.codes.models import Code
 
     if column == "personal_identity_number":
-        return PINS
+        return PINS + NEW_PINS
     if column in ("org_number", "employer_org_number"):
         return [ORG_NUMBER, "212000-0142"]
     if column in ("org_unit", "city_unit"):
