@@ -142,6 +142,33 @@ def test_init_on_postgresql_creates_tables_and_the_append_only_trigger(tmp_path,
         assert {"audit_accesslogentry_append_only", "audit_accesslogentry_no_truncate"} <= triggers
 
 
+def test_the_documents_cite_only_migrations_that_exist():
+    """The probe found the documents citing a migration that did not exist for the append-only
+    guarantee: every migration a document names (`audit/0002_append_only`, "migration audit 0003")
+    must be one of the app's migrations."""
+    from django.apps import apps
+
+    migrations = {
+        config.label: {f.stem for f in (Path(config.path) / "migrations").glob("[0-9][0-9][0-9][0-9]_*.py")}
+        for config in apps.get_app_configs()
+        if config.name.startswith("pestrack.")
+    }
+    cited = re.compile(r"\b([a-z_]+)/(\d{4})(\w*)|\bmigrations? `?([a-z_]+)[ /](\d{4})(\w*)")
+    wrong, seen = [], 0
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for n, line in enumerate(doc.read_text(encoding="utf-8").splitlines(), start=1):
+            for m in cited.finditer(line):
+                app, number, rest = (m.group(1), m.group(2), m.group(3)) if m.group(1) else m.group(4, 5, 6)
+                if app not in migrations:
+                    continue  # a path or a date, not a migration
+                seen += 1
+                names = {name for name in migrations[app] if name.startswith(number)}
+                if not names or (rest and f"{number}{rest}" not in names):
+                    wrong.append(f"{doc.name}:{n}: {app}/{number}{rest}")
+    assert seen >= 2  # the append-only trigger's and the append function's
+    assert not wrong, f"documents cite migrations that do not exist: {wrong}"
+
+
 def test_the_runtime_lock_pins_what_the_development_lock_pins():
     """`dev.py demo` installs requirements.lock, `dev.py test` requirements-dev.lock: a package in
     both must have the same version (and the runtime lock holds no test, Spark or bench package)."""

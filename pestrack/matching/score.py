@@ -23,6 +23,7 @@ import contextlib
 import datetime as dt
 import math
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -34,6 +35,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from threadpoolctl import threadpool_limits
 
 from pestrack.matching.esco import Taxonomy, taxonomy
+from pestrack.records import processes
 from pestrack.records.employers.rules import CEFR, EARTH_KM
 
 COMPONENTS = ("occupation", "skills", "travel", "conditions", "text")
@@ -376,7 +378,7 @@ class Matcher:
             chunks = np.array_split(rows, 4 * jobs)  # several per worker: a slowed one holds up less
             # a ProcessPoolExecutor, unlike a Pool, raises when a worker dies instead of waiting forever
             fork = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(jobs, fork, _adopt, (self,)) as pool:
+            with ProcessPoolExecutor(jobs, fork, _adopt, (self, os.getpid())) as pool:
                 parts = list(pool.map(_top_places_in_worker, [(k, c, block) for c in chunks]))
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
@@ -586,8 +588,11 @@ def _per_value(values: np.ndarray, rule) -> np.ndarray:
 _worker_matcher: Matcher | None = None  # in a worker process of Matcher.top_places
 
 
-def _adopt(matcher: Matcher) -> None:
+def _adopt(matcher: Matcher, parent: int) -> None:
+    """A worker's start: it ends with the process that forked it (a worker outlives a parent killed with
+    kill -9 otherwise, waiting for work, with whatever it inherited), and scores with its Matcher."""
     global _worker_matcher
+    processes.die_with_parent(parent)
     _worker_matcher = matcher
 
 

@@ -10,13 +10,50 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404
 
 from pestrack.records import access
 from pestrack.records.audit import log
 from pestrack.records.people import identity
+from pestrack.records.people.models import Person
 
-NAME_FIELDS = ("first_name", "last_name", "name", "address", "person")
+
+def orders_by_a_name(model, order, _depth: int = 0) -> bool:
+    """Whether ordering ``model``'s rows by ``order`` sorts them by a person's identifying field
+    (``access.IDENTIFYING``): a path to one (``person__last_name``), or to a relation whose model the
+    database then orders by its own ordering (``person``, ``person_id``, ``enrolment__person``: a
+    Person is ordered by name). An expression or name that cannot be read counts as one."""
+    if not isinstance(order, str):
+        order = getattr(getattr(order, "expression", order), "name", None)
+        if not isinstance(order, str):
+            return True
+    opts = model._meta
+    for part in order.lstrip("-").split(LOOKUP_SEP):
+        if part == "pk":
+            return False
+        try:
+            field = opts.get_field(part)
+        except FieldDoesNotExist:
+            return True  # an annotation or alias of the admin's own: cannot tell what it sorts by
+        if opts.model is Person and field.name in access.IDENTIFYING:
+            return True
+        if not field.is_relation or field.related_model is None:
+            return False  # a value, or a transform of it (``date__year``)
+        opts = field.related_model._meta
+    return _depth < 3 and any(orders_by_a_name(opts.model, o, _depth + 1) for o in opts.ordering)
+
+
+class SortableByOnly(ChangeList):
+    """Django's change list sorts by any column named in ``?o=``, whether or not ``sortable_by`` offers
+    it (the headers only): this one sorts by the offered columns alone."""
+
+    def get_ordering_field(self, field_name):
+        if self.sortable_by is not None and field_name not in self.sortable_by:
+            return None
+        return super().get_ordering_field(field_name)
 
 
 def source(request) -> str:
@@ -164,13 +201,17 @@ class PersonRecordAdmin(ScopedForeignKeys, admin.ModelAdmin):
         )
 
     def lookup_allowed(self, lookup, value, request=None):
-        """Only the list's own filters (``list_filter``, as the admin's filter links write them).
+        """Only the list's own filters (``list_filter``, as the admin's filter links write them) and its
+        date hierarchy.
 
         Django allows a filter on any field of the model in the URL (``?first_name__startswith=Al``,
         ``?address__regex=…``, ``?id=85``): the count of matches would then answer questions about a
         masked person one letter at a time. Any other lookup is refused (400) and the refusal logged."""
         field, _, rest = lookup.partition("__")
         if field in {f for f in self.list_filter if isinstance(f, str)} and rest in ("exact", "id__exact", "isnull"):
+            return True
+        # the date hierarchy's links above the list (year, month, day of a date the list shows)
+        if self.date_hierarchy and lookup in {f"{self.date_hierarchy}__{part}" for part in ("year", "month", "day")}:
             return True
         if request is not None:
             log.record_for_user(
@@ -186,14 +227,30 @@ class PersonRecordAdmin(ScopedForeignKeys, admin.ModelAdmin):
         """Never by a name for someone who sees masked rows: a masked row among rows sorted by their real
         names would be placed (and so half told) by its name. Newest record first instead."""
         ordering = super().get_ordering(request) or self.model._meta.ordering
-        if access.may_see_protected(request.user) or not any(o.lstrip("-") in NAME_FIELDS for o in ordering):
+        if access.may_see_protected(request.user) or not any(orders_by_a_name(self.model, o) for o in ordering):
             return ordering
         return ["-pk"]
 
+    def get_changelist(self, request, **kwargs):
+        return SortableByOnly
+
     def get_sortable_by(self, request):
+        """The columns a list may be sorted by (``?o=``, enforced by SortableByOnly): for someone who
+        sees masked rows, none that sorts by a name, directly or through a relation to the person."""
         if access.may_see_protected(request.user):
             return super().get_sortable_by(request)
-        return [f for f in self.get_list_display(request) if f not in NAME_FIELDS]
+        return [f for f in self.get_list_display(request) if not self._sorts_by_a_name(f)]
+
+    def _sorts_by_a_name(self, column) -> bool:
+        if isinstance(column, str):
+            try:
+                return orders_by_a_name(self.model, self.model._meta.get_field(column).name)
+            except FieldDoesNotExist:
+                column = getattr(self, column, None) or getattr(self.model, column, None)
+        if isinstance(column, property):
+            column = column.fget
+        order = getattr(column, "admin_order_field", None)
+        return order is not None and orders_by_a_name(self.model, order)
 
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_or_change_permission(request):

@@ -148,7 +148,8 @@ def test_a_placement_that_breaks_a_hard_rule_is_rejected(examples, tmp_path):
     assert r.rejected == 3, text
     assert "3 place_reference: Feriejobb (feriejobb) requires age 19 or under on 2025-06-16; the person is 54." in text
     assert "2 place_reference: Feriejobb (feriejobb) requires age 19 or under on 2025-06-16; the person is 25." in text
-    assert "4 hired_date: A hire needs the hiring date." in text
+    # the file has no hired_date column: the row is named, and the column to add
+    assert "4 : A hire needs the hiring date. (the file has no column hired_date: add it)" in text
 
 
 @pytest.mark.django_db

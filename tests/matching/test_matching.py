@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import json
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -382,3 +383,67 @@ def test_a_place_already_proposed_or_taken_is_not_suggested_again(examples):
     assert "Lokalvårdare" not in r.output and "Butiksbiträde" in r.output
     r = cli("match", "--place", Place.objects.get(reference="FJ-2025-11").pk)  # Oskar is proposed already
     assert f"participant {examples['Oskar']}:" not in r.output and "no other participant may take" in r.output
+
+
+FORKED_SCORING = """
+import os, sys, time
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pestrack.settings")
+django.setup()
+from pestrack.matching import score
+from pestrack.matching.esco import taxonomy
+from pestrack.matching.evaluate import synthetic
+
+tax = taxonomy()
+data = synthetic(60, 40, seed=3, tax=tax)
+m = score.Matcher(data.participants, data.places, tax=tax)
+score.FORK_MIN_ROWS = 0
+scores = score.Matcher.scores
+def slow(self, rows):
+    print("scoring", os.getpid(), flush=True)
+    time.sleep(60)
+    return scores(self, rows)
+score.Matcher.scores = slow
+m.top_places(5, jobs=2, block=7)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_forked_scoring_workers_end_when_their_process_is_killed(tmp_path):
+    """The class of the probe's killed import: a forked child outliving its parent (and holding what it
+    inherited, a database connection among them). kill -9 of a process scoring in forked workers leaves
+    no worker behind."""
+    import signal
+    import subprocess
+    import time
+
+    from tests.records.test_import_parallel import _processes_with
+
+    script = tmp_path / "forked-scoring-audit18.py"
+    script.write_text(FORKED_SCORING)
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, str(script)],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        workers = set()
+        while len(workers) < 2:  # both workers are scoring
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read()
+            if line.startswith("scoring "):
+                workers.add(line.split()[1])
+        assert len(workers) == 2 and str(proc.pid) not in workers
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.time() + 10
+        while _processes_with(str(script)) and time.time() < deadline:
+            time.sleep(0.1)
+        assert _processes_with(str(script)) == [], "a scoring worker is left after kill -9 of its process"
+    finally:
+        for pid in _processes_with(str(script)):
+            os.kill(pid, signal.SIGKILL)

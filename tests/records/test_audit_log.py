@@ -230,3 +230,51 @@ def test_anchor_refuses_a_broken_chain_and_needs_a_destination(entries, tmp_path
     assert out.exit_code == 1 and not (tmp_path / "a.jsonl").exists()
     (tmp_path / "bad.jsonl").write_text("not an anchor\n")
     assert verify_cli("--anchors", str(tmp_path / "bad.jsonl")).exit_code == 2
+
+
+@pytest.mark.django_db
+def test_a_feigned_retention_purge_does_not_hide_anchored_entries(entries, tmp_path):
+    """Whoever may write the table may also write a purge's anchor into it: cutting the log up to an
+    anchored entry and adding such an anchor left a valid chain, and `verify --anchors` counted the
+    anchored entry as purged. A purge never removes an entry younger than the database's floor."""
+    anchors = tmp_path / "anchors.jsonl"
+    assert CliRunner().invoke(app, ["audit", "anchor", "--to", str(anchors)]).exit_code == 0
+    last = AccessLogEntry.objects.get(id=entries[-1])
+    tamper("DELETE FROM audit_accesslogentry WHERE id <= %s", [last.id])
+    AuditAnchor.objects.create(last_removed_id=last.id, last_removed_hash=last.hash, removed_count=len(entries))
+    log.record("cover", "read", person_id=1)
+    assert verify_cli().exit_code == 0  # the chain alone cannot tell
+    caught = verify_cli("--anchors", str(anchors))
+    assert caught.exit_code == 1
+    assert f"entry {last.id}, anchored at" in caught.output and "a purge feigned" in caught.output
+
+
+@pytest.mark.django_db
+def test_anchored_entries_removed_by_a_real_purge_are_counted_as_purged(db, tmp_path):
+    old = timezone.now() - dt.timedelta(days=3000)
+    for i in range(3):
+        log.record("anna", "read", person_id=i, at=old + dt.timedelta(minutes=i))
+    anchors = tmp_path / "anchors.jsonl"
+    assert CliRunner().invoke(app, ["audit", "anchor", "--to", str(anchors)]).exit_code == 0
+    [anchored] = log.read_anchors(anchors)
+    assert anchored.entry_at.startswith(str((old + dt.timedelta(minutes=2)).year))
+    log.record("anna", "read", person_id=7)
+    assert log.purge_before(timezone.now() - dt.timedelta(days=5 * 365), "cli:test").removed == 3
+    out = verify_cli("--anchors", str(anchors))
+    assert out.exit_code == 0 and "1 older than the last retention purge" in out.output
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgres_superuser_can_pass_the_trigger_and_the_chain_tells(entries):
+    """What docs/privacy.md says the database alone cannot promise: a superuser's session in
+    replication mode fires no trigger, and the owner can disable it; the hash chain shows both."""
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL session_replication_role = replica")
+        cur.execute(f"UPDATE {TABLE} SET detail = 'replica' WHERE id = %s", [entries[1]])
+        cur.execute("SET LOCAL session_replication_role = origin")
+    tamper(f"UPDATE {TABLE} SET detail = 'owner' WHERE id = %s", [entries[3]])
+    assert AccessLogEntry.objects.get(id=entries[1]).detail == "replica"
+    result = log.verify()
+    assert f"entry {entries[1]}: content does not match its hash (altered)" in result.problems
+    assert f"entry {entries[3]}: content does not match its hash (altered)" in result.problems

@@ -7,7 +7,8 @@ record; who may change something through it), and the expected outcome of every 
 from ``records/access.py``'s policy:
 
 - a role that may open the route gets 200 (or a redirect) for a record in its units, 403 or 404 for one
-  of another district (a 403 logged as ``denied``), and a protected person's record masked;
+  of another district (a 403 logged as ``denied``), and a protected person's record masked; every 200
+  with a person's record adds an access-log entry naming that person;
 - any other role gets 403 (or 404), an anonymous visitor the log-in page (401 from the API);
 - no page or answer to anyone here shows the protected person's real name, address or number (none
   of these users has ``may_see_protected``);
@@ -462,6 +463,7 @@ def test_every_route_answers_every_role_as_declared(matrix_world, client, quiet)
     client.raise_request_exception = False
     hidden = secrets(w)
     wrong: list[str] = []
+    reads = 0  # answers with a person's record, each checked for its entry in the access log
     requests = list(_requests(w))
     for role in (None, *USERS):
         if role is None:
@@ -471,6 +473,7 @@ def test_every_route_answers_every_role_as_declared(matrix_world, client, quiet)
         who = role or "anonymous"
         for route, access, url, scope, _body in requests:
             refusals = log_entries(action="denied").count()
+            last_entry = log_entries().order_by("-id").values_list("id", flat=True).first() or 0
             response = client.get(url)
             status = response.status_code
             if status == 302 and expected(access, role, scope) == REFUSED and role is not None:
@@ -489,12 +492,18 @@ def test_every_route_answers_every_role_as_declared(matrix_world, client, quiet)
             if status == 403 and role is not None and access.person:
                 if log_entries(action="denied").count() == refusals:
                     wrong.append(f"{who} GET {url} ({scope}): refused without a 'denied' entry in the access log")
+            if status == 200 and role is not None and access.person:
+                reads += 1
+                person = w.records[scope].person.pk
+                if not log_entries(id__gt=last_entry, person_id=person).exists():
+                    wrong.append(f"{who} GET {url} ({route}, {scope}): read without an entry naming the person")
             body = b"".join(response.streaming_content) if response.streaming else response.content
             text = body.decode("utf-8", "replace")
             shown = [s for s in hidden if s in text]
             if shown:
                 wrong.append(f"{who} GET {url} ({scope}): shows the protected person's {shown}")
     assert not wrong, f"{len(wrong)} answers differ from ROUTES:\n" + "\n".join(wrong)
+    assert reads > 50  # 112 when written
 
 
 def _post(client, url, body):

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from pestrack.records.audit.models import AccessLogEntry, AuditAnchor
+from pestrack.records.codes.profile import MIN_ACCESS_LOG_YEARS
 
 GENESIS = "0" * 64
 # The detail of the entries that record a person shown in a list (a caseload page, search results),
@@ -226,25 +227,52 @@ def iter_entries(**filters) -> Iterator[AccessLogEntry]:
 @dataclass(frozen=True)
 class ExternalAnchor:
     """The chain's head written outside the database (``pestrack audit anchor``): the newest entry's
-    id and hash, how many entries the log had, and when."""
+    id and hash, how many entries the log had, and when; ``entry_at``: the newest entry's own time
+    (empty in anchors written before it was recorded, and for an empty log)."""
 
     entry_id: int
     hash: str
     count: int
     at: str
+    entry_at: str = ""
 
     def line(self) -> str:
-        return json.dumps({"entry_id": self.entry_id, "hash": self.hash, "count": self.count, "at": self.at})
+        return json.dumps(
+            {
+                "entry_id": self.entry_id,
+                "hash": self.hash,
+                "count": self.count,
+                "at": self.at,
+                "entry_at": self.entry_at,
+            }
+        )
+
+    def purgeable(self, now: datetime) -> bool:
+        """Whether a retention purge may have removed the anchored entry by ``now``: it removes only
+        entries older than the floor (``MIN_ACCESS_LOG_YEARS``, whatever the profile says). Without
+        ``entry_at`` the anchor's own time stands for it (the entry is no younger than its anchor)."""
+        when = _aware_time(self.entry_at or self.at)
+        try:
+            floor = now.replace(year=now.year - MIN_ACCESS_LOG_YEARS)
+        except ValueError:  # 29 February
+            floor = now.replace(year=now.year - MIN_ACCESS_LOG_YEARS, day=28)
+        return when < floor
+
+
+def _aware_time(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value if timezone.is_aware(value) else timezone.make_aware(value)
 
 
 def external_anchor() -> ExternalAnchor:
     """The current head of the chain, to be written outside the database."""
-    last = AccessLogEntry.objects.order_by("-id").values("id", "hash").first()
+    last = AccessLogEntry.objects.order_by("-id").values("id", "hash", "at").first()
     return ExternalAnchor(
         last["id"] if last else 0,
         last["hash"] if last else GENESIS,
         AccessLogEntry.objects.count(),
         timezone.now().isoformat(timespec="seconds"),
+        last["at"].isoformat(timespec="seconds") if last else "",
     )
 
 
@@ -258,9 +286,17 @@ def read_anchors(path) -> list[ExternalAnchor]:
                 continue
             try:
                 data = json.loads(text[text.index("{") :])
-                anchors.append(
-                    ExternalAnchor(int(data["entry_id"]), str(data["hash"]), int(data["count"]), str(data["at"]))
+                anchor = ExternalAnchor(
+                    int(data["entry_id"]),
+                    str(data["hash"]),
+                    int(data["count"]),
+                    str(data["at"]),
+                    str(data.get("entry_at") or ""),
                 )
+                for time in (anchor.at, anchor.entry_at):
+                    if time:
+                        _aware_time(time)
+                anchors.append(anchor)
             except (ValueError, KeyError, TypeError):
                 raise ValueError(f"{path}, line {n}: not an access-log anchor") from None
     return anchors
@@ -333,12 +369,19 @@ def verify(expected_head: str | None = None, anchors: Iterable[ExternalAnchor] =
             "(or it is older than the last retention purge)"
         )
     purged = 0
+    now = timezone.now()
     for entry_id, missing in sorted(wanted.items()):
         for a in missing:
             if entry_id == 0 and a.hash == GENESIS:
                 anchors_checked += 1  # anchored while the log was empty
-            elif anchor is not None and entry_id <= anchor.last_removed_id:
+            elif anchor is not None and entry_id <= anchor.last_removed_id and a.purgeable(now):
                 purged += 1  # removed by a retention purge (itself logged and anchored in the database)
+            elif anchor is not None and entry_id <= anchor.last_removed_id:
+                # The purge's anchor is in the database, which whoever cut the log may also write.
+                problems.append(
+                    f"entry {entry_id}, anchored at {a.at}, is not in the log: a retention purge removes no entry "
+                    f"younger than {MIN_ACCESS_LOG_YEARS} years (the log was cut and a purge feigned)"
+                )
             else:
                 problems.append(f"entry {entry_id}, anchored at {a.at}, is not in the log (removed)")
     return VerifyResult(checked, problems, after_purge, head, anchors_checked, purged)

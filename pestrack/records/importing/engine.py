@@ -20,8 +20,6 @@ import json
 import multiprocessing
 import os
 import pickle
-import signal
-import sys
 import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -33,6 +31,7 @@ from pathlib import Path
 from django.db import connection, connections, reset_queries, transaction
 from django.utils import timezone
 
+from pestrack.records import processes
 from pestrack.records.audit import log
 from pestrack.records.casework import activity
 from pestrack.records.casework.models import Enrolment
@@ -48,7 +47,6 @@ SHOW_CHARS = 80  # of a rejected value, on the screen
 PARALLEL_FROM = 20_000  # rows: smaller files are checked and written in one process
 CACHE_KB = 65_536  # SQLite page cache while writing
 PIPE_BYTES = 1 << 20  # chunks in flight from the checking child to the writer
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass
@@ -238,25 +236,12 @@ def _widen(pipe) -> None:
         pass
 
 
-def _die_with_parent(parent: int) -> None:
-    """End this (checking) process when the importing one ends, however it ends (kill -9 included),
-    so that nothing is left holding the SQLite file or a PostgreSQL connection: on Linux the kernel
-    sends SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG); elsewhere a dead parent closes
-    the pipe, and the next send fails. A parent that died before this call is seen by its pid."""
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:
-        os._exit(1)
-
-
 def _checker(check, result: ImportResult, outbox, inbox, parent: int) -> None:
     """The child's work: check the file, send each chunk of actions, then the result."""
-    _die_with_parent(parent)
+    # ended with the importing process, however it ends (kill -9 included), so that nothing is left
+    # holding the SQLite file or a PostgreSQL connection; elsewhere than Linux a dead parent closes the
+    # pipe, and the next send fails
+    processes.die_with_parent(parent)
     inbox.close()  # the parent's end: kept open here, a dead parent would leave this process blocked on send
     try:
         check(

@@ -73,10 +73,15 @@ class Check:
                     memo.clear()
                 memo[(column, raw)] = parsed
         if parsed[1] is not None:
-            self.problems.append((column, parsed[1]))
+            self.fail(column, parsed[1])
         return parsed[0]
 
     def fail(self, column: str, reason: str) -> None:
+        """A problem of the row at ``column``. A column the file does not have (a rule about an optional
+        column left out) cannot be pointed at in the file or its rejects file: the problem is then the
+        row's, and says which column to add."""
+        if column and column not in self.row:
+            column, reason = "", f"{reason} (the file has no column {column}: add it)"
         self.problems.append((column, reason))
 
     def violations(self, found: list[rules.Violation], columns: dict[str, str]) -> None:
