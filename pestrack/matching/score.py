@@ -24,6 +24,8 @@ import datetime as dt
 import math
 import multiprocessing
 import os
+import threading
+from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -131,19 +133,17 @@ class Matcher:
         if sum(self.weights.values()) <= 0:
             raise ValueError("at least one score component needs a positive weight")
         P, Q = participants, places
+        self.__dict__.update(_place_side(Q, self.tax))
         # occupations: the similarities of every occupation used by participants with every place occupation
         self.desired = _padded([p.desired for p in P])
         self.experience = _padded([p.experience for p in P])
-        place_occ = np.array([q.occupation for q in Q], dtype=np.int32)
         used_p = np.unique(np.concatenate([self.desired.ravel(), self.experience.ravel(), [-1]]))
-        used_q = np.unique(np.concatenate([place_occ, [-1]]))
-        self.occ_rows, self.occ_cols = used_p[used_p >= 0], used_q[used_q >= 0]
+        self.occ_rows = used_p[used_p >= 0]
         self.occ_sim = np.zeros((len(self.occ_rows) + 1, len(self.occ_cols) + 1), np.float32)  # last: none
         if len(self.occ_rows) and len(self.occ_cols):
             self.occ_sim[:-1, :-1] = self.tax.occupation_similarity(self.occ_rows, self.occ_cols)
         self.desired_local = self._local(self.desired, self.occ_rows)
         self.experience_local = self._local(self.experience, self.occ_rows)
-        self.place_occ_local = self._local(place_occ, self.occ_cols)
         # per used occupation × place occupation: the similarity, NEUTRAL in the last column (places
         # without an occupation), 0 on the last row ('none', so that it never wins a maximum); a block
         # takes its maximum over the participant's occupations first and spreads it to places after
@@ -154,27 +154,6 @@ class Matcher:
         self.occ_experience[:-1, -1] = NEUTRAL  # a place without an occupation cannot be judged, whoever asks
         self.no_occupation = (self.desired[:, 0] < 0) & (self.experience[:, 0] < 0)
         # skills: a participant's coverage of each skill a place asks for
-        wanted = np.unique(np.array([s for q in Q for s in q.required + q.optional] + [-1]))
-        self.skill_cols = wanted[wanted >= 0]
-        col_of = {s: i for i, s in enumerate(self.skill_cols)}
-        V = len(self.skill_cols)
-        self.req = _csr(
-            [[col_of[s] for s in q.required] for q in Q],
-            [[1.0 / max(len(q.required), 1)] * len(q.required) for q in Q],
-            V,
-        )
-        self.opt = _csr(
-            [[col_of[s] for s in q.optional] for q in Q],
-            [[1.0 / max(len(q.optional), 1)] * len(q.optional) for q in Q],
-            V,
-        )
-        has_req = np.array([bool(q.required) for q in Q])
-        has_opt = np.array([bool(q.optional) for q in Q])
-        # skills = (2 req + opt) / 3, with req NEUTRAL when the place requires nothing and opt = req
-        # when it has no optional skills: one product of the coverage with a weight per (skill, place)
-        share = (2 + ~has_opt) / 3
-        self.skill_weights = (self.req.T.multiply(share[None, :]) + self.opt.T / 3).T.tocsr().astype(np.float32)
-        self.skill_const = (NEUTRAL * ~has_req * share).astype(np.float32)
         own = [self._skill_weights(p) for p in P]
         rows = np.unique(np.array([s for d in own for s in d] + [-1]))
         self.skill_rows = rows[rows >= 0]
@@ -184,47 +163,29 @@ class Matcher:
         ]
         self.skill_sim = (
             self.tax.skill_similarity(self.skill_rows, self.skill_cols)
-            if len(self.skill_rows) and V
-            else np.zeros((len(self.skill_rows), V), np.float32)
+            if len(self.skill_rows) and len(self.skill_cols)
+            else np.zeros((len(self.skill_rows), len(self.skill_cols)), np.float32)
         )
         # hard rules and the other components
-        required = (q.kind_rules.get("requires_programme") for q in Q)
-        self.programme_codes = sorted({c for c in required if c is not None})
-        if len(self.programme_codes) > 62:
-            raise ValueError("more than 62 programmes required by places")
-        bit = {c: 1 << k for k, c in enumerate(self.programme_codes)}
-        self.needs_programme = np.array([bit.get(q.kind_rules.get("requires_programme"), 0) for q in Q], np.int64)
-        self.in_programme = np.array([sum(bit.get(c, 0) for c in p.programmes) for p in P], np.int64)
+        self.in_programme = np.array([sum(self.programme_bit.get(c, 0) for c in p.programmes) for p in P], np.int64)
         # age on the start day: age >= a  <=>  birth (as YYYYMMDD) <= (start year - a)MMDD
         birth = _f(
             [p.birth_date and p.birth_date.year * 10000 + p.birth_date.month * 100 + p.birth_date.day for p in P]
         )
-        start = np.array([q.start_date.year * 10000 + q.start_date.month * 100 + q.start_date.day for q in Q], np.int64)
-        min_age, max_age = _f([q.kind_rules.get("min_age") for q in Q]), _f([q.kind_rules.get("max_age") for q in Q])
         self.birth_key = np.where(np.isnan(birth), 0, birth).astype(np.int32)  # unknown: no age rule applies
         self.has_birth = ~np.isnan(birth)
-        self.latest_birth = np.where(np.isnan(min_age), 99_999_999, start - np.nan_to_num(min_age) * 10000).astype(
-            np.int32
-        )
-        self.earliest_birth = np.where(np.isnan(max_age), -1, start - (np.nan_to_num(max_age) + 1) * 10000).astype(
-            np.int32
-        )
-        base = min([q.start_date.toordinal() for q in Q] + [0]) if Q else 0
-        self.start_day = np.array([q.start_date.toordinal() - base for q in Q], np.float32)
         self.avail_day = np.array(
-            [-np.inf if p.available_from is None else p.available_from.toordinal() - base for p in P], np.float32
+            [-np.inf if p.available_from is None else p.available_from.toordinal() - self.day_base for p in P],
+            np.float32,
         )
         self.p_sw = np.array([p.swedish_level for p in P], np.int8)
-        self.q_sw = np.array([q.swedish_level for q in Q], np.int8)
         self.p_lic = np.array([p.driving_licence for p in P], bool)
-        self.q_lic = np.array([q.driving_licence for q in Q], bool)
-        self.p_xyz, self.q_xyz = _xyz(P), _xyz(Q)
+        self.p_xyz = _xyz(P)
         self.max_km = _f([p.max_travel_km for p in P])
         self.limit_km = np.where(np.isnan(self.max_km), DEFAULT_TRAVEL_KM, self.max_km).astype(np.float32)
         chord = 2 * np.sin(np.minimum(np.nan_to_num(self.max_km, nan=np.inf), math.pi * EARTH_KM) / (2 * EARTH_KM))
         self.max_chord2 = np.where(np.isnan(self.max_km), np.inf, chord**2).astype(np.float32)
         self.max_hours = np.array([p.max_hours or np.inf for p in P], np.float32)  # 0 or none: not stated
-        self.q_hours = np.array([0 if q.hours is None else q.hours for q in Q], np.float32)
         self.text_p = self.text_q = None
         if self.weights["text"] > 0 and any(p.summary for p in P) and any(q.title or q.description for q in Q):
             vec = TfidfVectorizer(sublinear_tf=True, dtype=np.float32).fit(
@@ -606,3 +567,79 @@ def _xyz(items) -> np.ndarray:
     lat = np.radians(_f([x.lat for x in items]))
     lon = np.radians(_f([x.lon for x in items]))
     return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=1).reshape(len(items), 3)
+
+
+# What a Matcher needs of the places alone, kept for the last few lists of places it was given: the
+# portal scores one participant at a time against the same open places (matching.store), and building
+# these per participant was most of a places page's CPU (about 75 ms of 90 at 6,400 places).
+_PLACE_SIDES: OrderedDict[int, tuple[list, Taxonomy, dict]] = OrderedDict()
+_PLACE_SIDES_KEPT = 4
+_place_sides_lock = threading.Lock()
+
+
+def _place_side(Q: list[Opening], tax: Taxonomy) -> dict:
+    """The place-only arrays of a Matcher over ``Q`` (read-only: no Matcher changes them)."""
+    with _place_sides_lock:
+        kept = _PLACE_SIDES.get(id(Q))
+        if kept is not None and kept[0] is Q and kept[1] is tax and kept[2]["q_sw"].shape[0] == len(Q):
+            _PLACE_SIDES.move_to_end(id(Q))
+            return kept[2]
+    place_occ = np.array([q.occupation for q in Q], dtype=np.int32)
+    used_q = np.unique(np.concatenate([place_occ, [-1]]))
+    occ_cols = used_q[used_q >= 0]
+    wanted = np.unique(np.array([s for q in Q for s in q.required + q.optional] + [-1]))
+    skill_cols = wanted[wanted >= 0]
+    col_of = {s: i for i, s in enumerate(skill_cols)}
+    V = len(skill_cols)
+    req = _csr(
+        [[col_of[s] for s in q.required] for q in Q],
+        [[1.0 / max(len(q.required), 1)] * len(q.required) for q in Q],
+        V,
+    )
+    opt = _csr(
+        [[col_of[s] for s in q.optional] for q in Q],
+        [[1.0 / max(len(q.optional), 1)] * len(q.optional) for q in Q],
+        V,
+    )
+    has_req = np.array([bool(q.required) for q in Q])
+    has_opt = np.array([bool(q.optional) for q in Q])
+    # skills = (2 req + opt) / 3, with req NEUTRAL when the place requires nothing and opt = req
+    # when it has no optional skills: one product of the coverage with a weight per (skill, place)
+    share = (2 + ~has_opt) / 3
+    required = (q.kind_rules.get("requires_programme") for q in Q)
+    programme_codes = sorted({c for c in required if c is not None})
+    if len(programme_codes) > 62:
+        raise ValueError("more than 62 programmes required by places")
+    bit = {c: 1 << k for k, c in enumerate(programme_codes)}
+    start = np.array([q.start_date.year * 10000 + q.start_date.month * 100 + q.start_date.day for q in Q], np.int64)
+    min_age, max_age = _f([q.kind_rules.get("min_age") for q in Q]), _f([q.kind_rules.get("max_age") for q in Q])
+    base = min([q.start_date.toordinal() for q in Q] + [0]) if Q else 0
+    side = {
+        "occ_cols": occ_cols,
+        "place_occ_local": Matcher._local(place_occ, occ_cols),
+        "skill_cols": skill_cols,
+        "req": req,
+        "opt": opt,
+        "skill_weights": (req.T.multiply(share[None, :]) + opt.T / 3).T.tocsr().astype(np.float32),
+        "skill_const": (NEUTRAL * ~has_req * share).astype(np.float32),
+        "programme_codes": programme_codes,
+        "programme_bit": bit,
+        "needs_programme": np.array([bit.get(q.kind_rules.get("requires_programme"), 0) for q in Q], np.int64),
+        "latest_birth": np.where(np.isnan(min_age), 99_999_999, start - np.nan_to_num(min_age) * 10000).astype(
+            np.int32
+        ),
+        "earliest_birth": np.where(np.isnan(max_age), -1, start - (np.nan_to_num(max_age) + 1) * 10000).astype(
+            np.int32
+        ),
+        "day_base": base,
+        "start_day": np.array([q.start_date.toordinal() - base for q in Q], np.float32),
+        "q_sw": np.array([q.swedish_level for q in Q], np.int8),
+        "q_lic": np.array([q.driving_licence for q in Q], bool),
+        "q_xyz": _xyz(Q),
+        "q_hours": np.array([0 if q.hours is None else q.hours for q in Q], np.float32),
+    }
+    with _place_sides_lock:
+        _PLACE_SIDES[id(Q)] = (Q, tax, side)
+        while len(_PLACE_SIDES) > _PLACE_SIDES_KEPT:
+            _PLACE_SIDES.popitem(last=False)
+    return side

@@ -153,6 +153,24 @@ def test_rankings_do_not_depend_on_blocks_or_jobs(tax):
     assert np.allclose(np.sort(s)[::-1][:5], val)
 
 
+def test_one_participant_at_a_time_scores_as_all_at_once(tax):
+    """The portal scores one participant at a time against the same list of open places, reusing
+    what the places alone give: each participant's scores equal those of one matcher over everyone,
+    and another list of places (or the same list changed) is never scored with the first one's."""
+    data = synthetic(40, 120, seed=8, tax=tax)
+    together, _ok = Matcher(data.participants, data.places, tax=tax).scores(np.arange(40))
+    for i in range(0, 40, 7):
+        alone, _ = Matcher([data.participants[i]], data.places, tax=tax).scores([0])
+        assert np.allclose(alone[0], together[i], equal_nan=True)
+    fewer = data.places[:60]
+    alone, _ = Matcher([data.participants[0]], fewer, tax=tax).scores([0])
+    assert alone.shape == (1, 60) and np.allclose(alone[0], together[0, :60], equal_nan=True)
+    changed = list(data.places)
+    changed.pop()
+    alone, _ = Matcher([data.participants[0]], changed, tax=tax).scores([0])
+    assert alone.shape == (1, 119)
+
+
 def test_forked_workers_give_the_same_lists_as_one_process(tax, monkeypatch, tmp_path):
     from pestrack.matching import score
 
