@@ -518,3 +518,24 @@ def test_the_new_pages_speak_swedish_to_a_swedish_user(mine, login, due_source):
     assert "Visar 1–2 av 2 öppna inskrivningar" in pages[0] and "försenad" in pages[0]
     assert "Ansvarig handläggare" in pages[1] and "1 byte av handläggare" in pages[2]
     assert "Ärenden per handläggare" in pages[3]
+
+
+@pytest.mark.django_db
+def test_the_kept_html_of_a_forms_fields_is_found_again_on_the_next_page(world):
+    """The reassignment form's caseworker list is kept as HTML between pages (Django's select
+    widgets are costly) under a key of what the fields show. A model choice's value is an object
+    whose repr differs on every page, so the key was new on every page and the HTML never reused;
+    the key still changes when what the fields show changes (another caseworker in the list)."""
+    from django.contrib.auth.models import User
+
+    from pestrack.records.org.users import add_user
+    from pestrack.web.templatetags.web_forms import field_key, fields_key
+    from pestrack.web.workspace.forms import ReassignForm
+
+    first, second = ReassignForm(caseworkers=User.objects.all()), ReassignForm(caseworkers=User.objects.all())
+    before = fields_key(first)
+    assert before == fields_key(second)
+    assert field_key(first["to_user"]) == field_key(second["to_user"])
+    add_user("ny-handlaggare", "caseworker", ["jt-jarva"], password="kaffekopp-lastprov-7391")
+    third = ReassignForm(caseworkers=User.objects.all())
+    assert fields_key(third) != before

@@ -53,6 +53,12 @@ def code_name(code) -> str:
     return code_label(code) if code is not None else ""
 
 
+def _choices(field: forms.Field) -> list[tuple[str, str]]:
+    """A field's choices as text: a model choice's value is an object whose repr differs on every
+    page (its address), which made every key new and the kept HTML never used."""
+    return [(str(value), str(label)) for value, label in getattr(field, "choices", ())]
+
+
 @register.filter
 def field_key(bound: forms.BoundField) -> str:
     """``fields_key`` of one field: a template keeps the HTML of a field that shows no person data
@@ -62,7 +68,7 @@ def field_key(bound: forms.BoundField) -> str:
         bound.form.prefix,
         bound.name,
         get_language(),
-        [(value, str(label)) for value, label in getattr(bound.field, "choices", ())],
+        _choices(bound.field),
         bound.value(),
         bound.errors if bound.form.is_bound else None,
     )
@@ -78,10 +84,7 @@ def fields_key(form: forms.BaseForm) -> str:
         type(form).__qualname__,
         form.prefix,
         get_language(),
-        [
-            (name, [(value, str(label)) for value, label in getattr(f, "choices", ())])
-            for name, f in form.fields.items()
-        ],
+        [(name, _choices(f)) for name, f in form.fields.items()],
         [form[name].value() for name in form.fields],
         form.errors if form.is_bound else None,
     )
