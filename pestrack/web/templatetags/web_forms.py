@@ -79,7 +79,11 @@ def field_key(bound: forms.BoundField) -> str:
 def fields_key(form: forms.BaseForm) -> str:
     """What a form's rendered fields depend on: the form, the page's language, the choices, the
     values asked for and the errors. Templates keep the fields' HTML under it (``{% cache %}``),
-    since Django's select widgets cost about a tenth of a page's CPU."""
+    since Django's select widgets cost about a tenth of a page's CPU. Worked out once per form and
+    page (reading the choices is itself a query or two)."""
+    kept = form.__dict__.get("_pestrack_fields_key")
+    if kept is not None:
+        return kept
     parts = (
         type(form).__qualname__,
         form.prefix,
@@ -88,4 +92,5 @@ def fields_key(form: forms.BaseForm) -> str:
         [form[name].value() for name in form.fields],
         form.errors if form.is_bound else None,
     )
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
+    key = form.__dict__["_pestrack_fields_key"] = hashlib.sha256(repr(parts).encode()).hexdigest()
+    return key
