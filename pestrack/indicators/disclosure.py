@@ -19,6 +19,7 @@ PESTRACK_SUPPRESS_BELOW (or a command's ``--suppress-below``) overrides. docs/re
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import defaultdict
 from collections.abc import Collection
 
@@ -35,12 +36,25 @@ def threshold(profile, override: int | None = None) -> int:
     """The suppression threshold: ``override`` when given, else the profile's, else 0 (off)."""
     if override is not None:
         return int(override)
-    path = profile_path(profile) / "profile.yaml"
-    meta = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    value = (meta.get("disclosure") or {}).get("suppress_below", 0)
+    path, section = profile_disclosure(profile)
+    value = section.get("suppress_below", 0)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"{path}: disclosure.suppress_below must be a whole number of 0 or more, not {value!r}")
     return value
+
+
+def profile_disclosure(profile) -> tuple[str, dict]:
+    """The ``disclosure`` section of a profile's profile.yaml (and the file's path, for messages)."""
+    path = profile_path(profile) / "profile.yaml"
+    return str(path), _disclosure_section(path.read_bytes())
+
+
+@functools.lru_cache(maxsize=16)
+def _disclosure_section(content: bytes) -> dict:
+    """Parsed once per content of the file: a results page asks for the threshold once per figure,
+    and parsing the profile each time was most of an indicator page's CPU (a changed file is read
+    again at once). The caller must not change the dict."""
+    return (yaml.safe_load(content.decode("utf-8")) or {}).get("disclosure") or {}
 
 
 def primary(result: Result | None, below: int, share: bool = False) -> str | None:

@@ -11,14 +11,12 @@ import datetime as dt
 import re
 from pathlib import Path
 
-import yaml
 from sqlglot import exp
 
 from pestrack.analytics.extract import read_manifest
-from pestrack.indicators.catalogue import profile_path
 from pestrack.indicators.compute import Result, _number, compute
 from pestrack.indicators.definitions import Indicator, load_definitions
-from pestrack.indicators.disclosure import disclose
+from pestrack.indicators.disclosure import disclose, profile_disclosure
 from pestrack.indicators.engines import Engine
 from pestrack.indicators.periods import Period
 from pestrack.records.spreadsheet import safe_row
@@ -117,8 +115,8 @@ def figures(
 def rounding(profile: str | None = None) -> int:
     """The profile's ``disclosure: {round_to: N}``: published counts rounded to the nearest N
     (Veneto's practice is 5); 0 or absent: not rounded."""
-    path = profile_path(profile) / "profile.yaml"
-    value = ((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("disclosure") or {}).get("round_to", 0)
+    path, section = profile_disclosure(profile)
+    value = section.get("round_to", 0)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"{path}: disclosure.round_to must be a whole number of 0 or more, not {value!r}")
     return value
