@@ -50,7 +50,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "total": "Alla avslut till arbete",
         "sex": {"woman": "Kvinnor", "man": "Män"},
         "measure": "Insats: {name}",
-        "no_measure": "ingen insats",
+        "no_measure": "Utan insats",
         "csv_share": "Andel i arbete {months} mån efter avslut till arbete",
         "csv_exits": "Avslut till arbete som följts {months} mån",
         "csv_known": "känt {day}",
@@ -107,7 +107,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "total": "All exits to work",
         "sex": {"woman": "Women", "man": "Men"},
         "measure": "Measure: {name}",
-        "no_measure": "no measure",
+        "no_measure": "Without a measure",
         "csv_share": "Share in work {months} months after an exit to work",
         "csv_exits": "Exits to work followed for {months} months",
         "csv_known": "known {day}",
@@ -389,14 +389,13 @@ def measure_names(profile: str | Path | None) -> dict[str, dict[str, str]]:
 
 def _measure(value: str | None, names: dict[str, dict[str, str]]) -> dict[str, str]:
     """A measure's name in each language (the code when the profile does not know it)."""
-    return {
-        lang: t["no_measure"] if value == NO_MEASURE else names.get(value or "", {}).get(lang, value or "")
-        for lang, t in TEXT.items()
-    }
+    return {lang: names.get(value or "", {}).get(lang, value or "") for lang in TEXT}
 
 
 def _label(breakdown: str, value: str | None, names: dict[str, dict[str, str]]) -> dict[str, str]:
-    """A row's label in each language: all exits, women or men, ``Insats: Matchning``."""
+    """A row's label in each language: all exits, women or men, ``Insats: Matchning``, ``Utan insats``."""
+    if breakdown == "measure" and value == NO_MEASURE:
+        return {lang: t["no_measure"] for lang, t in TEXT.items()}
     if breakdown == "measure":
         return {lang: TEXT[lang]["measure"].format(name=name) for lang, name in _measure(value, names).items()}
     if breakdown == "sex":

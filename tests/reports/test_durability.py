@@ -168,3 +168,17 @@ def test_the_command_adds_the_section_from_a_contract_event_folder(durability_da
     assert '<td class="n">83,3 %</td>' in out.read_text(encoding="utf-8")
     missing = CliRunner().invoke(app, [*args, "--lmi-data", str(tmp_path / "nowhere")])
     assert missing.exit_code == 2 and "--lmi-data" in missing.output and "no such folder" in missing.output
+
+
+def test_exits_without_a_measure_and_unknown_codes_are_named_plainly():
+    from pestrack.reports.durability import Given, Share, publish
+
+    shares = (
+        Share(3, "total", None, 30, 15),
+        Share(3, "measure", "(none)", 10, 5),
+        Share(3, "measure", "retired_code", 20, 10),
+    )
+    section = publish(Given(KNOWN, dt.date(2022, 1, 1), shares), 0, {"matching": {"sv": "Matchning", "en": "x"}})
+    labels = [g.label["sv"] for g in section.groups]
+    assert labels == ["Alla avslut till arbete", "Insats: retired_code", "Utan insats"]  # without a measure last
+    assert [g.label["en"] for g in section.groups][2] == "Without a measure"
