@@ -111,7 +111,18 @@ SMOKE: dict[str, tuple[list[str], str]] = {
         "indicators.csv",
     ),
     "report annual": (
-        ["--year", "{year}", "--data", "{tmp}/analytics", "--out", "{tmp}/report.csv", "--format", "csv"],
+        [
+            "--year",
+            "{year}",
+            "--data",
+            "{tmp}/analytics",
+            "--lmi-data",  # the durability section from the contract events of lmi synth
+            "{tmp}/lmi",
+            "--out",
+            "{tmp}/report.csv",
+            "--format",
+            "csv",
+        ],
         "report.csv",
     ),
     "benchlearning validate": ([], "definitions version"),

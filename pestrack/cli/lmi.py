@@ -137,10 +137,11 @@ def durability_cmd(
     from pestrack.evaluation.data import EvaluationError
     from pestrack.lmi import durability
     from pestrack.records.spreadsheet import safe_row
+    from pestrack.reports import lmi
 
     try:
         day = dt.date.fromisoformat(known_on)
-        rows = durability.table(data, participants, day)
+        rows = durability.table(data, participants, day, lmi.covered_from(data))
         for c in comparisons(data, participants, day, compare, horizon):
             rows += [
                 ("compared_measure", c["horizon"], "measure", c["measure"], c["treated"], c["n_treated"]),
@@ -208,15 +209,18 @@ def comparisons(data: Path, participants: Path, known_on: dt.date, measures: lis
     """For each measure: of the exits to work, the share in work ``horizon`` months later among those
     who took part in the measure and among a matched comparison group who did not (propensity-score
     matching of pestrack.evaluation on the enrolments' covariates), the difference in percentage
-    points with its 95 % interval. The outcome is from the contract events (lmi.durability.outcomes)."""
+    points with its 95 % interval. The outcome is from the contract events (lmi.durability.outcomes),
+    for the exits from the first day they cover (an earlier hire was never communicated), as the
+    annual report's durability counts them."""
     from pestrack.evaluation.run import run_evaluation
     from pestrack.lmi import durability
+    from pestrack.reports import lmi
 
     if horizon not in durability.HORIZONS:
         raise ValueError(f"--horizon must be one of {', '.join(map(str, durability.HORIZONS))}, not {horizon}")
     if not measures:
         return []
-    outcomes = durability.outcomes(data, participants, known_on)
+    outcomes = durability.outcomes(data, participants, known_on, lmi.covered_from(data))
     out = []
     for measure in measures:
         r = run_evaluation(
@@ -257,7 +261,8 @@ def compare_cmd(
     horizon: int = typer.Option(12, "--horizon", help="Months after the exit"),
 ):
     """Compare each measure's exits to work with a matched group (as in the bulletin) and keep the
-    result beside the contract events (DATA/comparisons.json), where the observatory's pages show it."""
+    result beside the contract events (DATA/comparisons.json), where the observatory's pages and the
+    annual report show it."""
     from pestrack.evaluation.data import EvaluationError
     from pestrack.lmi import durability
     from pestrack.reports import lmi
@@ -274,7 +279,7 @@ def compare_cmd(
     except (ValueError, FileNotFoundError, EvaluationError) as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2)
-    path = durability.store_comparisons(data, day, horizon, rows)
+    path = durability.store_comparisons(data, day, horizon, rows, lmi.covered_from(data))
     for c in rows:
         console.print(
             f"{c['measure']}: in work after {horizon} months {c['treated']:.1f} % against {c['matched']:.1f} % "
@@ -327,7 +332,7 @@ def bulletin_cmd(
 
             bulletin.durability = [
                 (s.horizon, s.exits, s.employed)
-                for s in durability.durability(data, participants, bulletin.known_on)
+                for s in durability.durability(data, participants, bulletin.known_on, lmi.covered_from(data))
                 if s.breakdown == "total"
             ]
             bulletin.comparisons = comparisons(data, participants, bulletin.known_on, compare, horizon)

@@ -41,8 +41,16 @@ def annual_cmd(
         help="CSV separated by commas (default for --lang sv: semicolons "
         "and a byte-order mark, as Swedish Excel opens it)",
     ),
+    lmi_data: Path = typer.Option(
+        None,
+        "--lmi-data",
+        help="Folder of the contract-event tables (pestrack lmi import / lmi synth): adds the durability of work "
+        "after an exit and the stored comparison with a matched group (default: the setting PESTRACK_LMI_DIR; "
+        "neither: no such section)",
+    ),
 ):
-    """The goals with their indicator tables, fulfilment, analyses and activities."""
+    """The goals with their indicator tables, fulfilment, analyses and activities; with contract
+    events (--lmi-data), the durability of work after an exit."""
     from pestrack.indicators.definitions import DefinitionErrors
     from pestrack.reports.annual import build, data_years
     from pestrack.reports.writers import WRITERS
@@ -56,13 +64,17 @@ def annual_cmd(
         )
         if value not in allowed
     ]
+    from django.conf import settings
+
+    if lmi_data is None and settings.PESTRACK_LMI_DIR:
+        lmi_data = Path(settings.PESTRACK_LMI_DIR)
+    if lmi_data is not None and not lmi_data.is_dir():
+        problems.append(f"--lmi-data {lmi_data}: no such folder")
     if problems:
         err.print(f"[red]error:[/] {'; '.join(problems)}")
         raise typer.Exit(2)
     try:
         if suppress_below is None:
-            from django.conf import settings
-
             from pestrack.indicators.disclosure import threshold
 
             suppress_below = threshold(profile, settings.PESTRACK_SUPPRESS_BELOW)
@@ -75,7 +87,14 @@ def annual_cmd(
                     f"{', '.join(map(str, years)) or 'no years at all (no enrolments)'}"
                 )
                 raise typer.Exit(2)
-            return build(year, period_code, folder, profile, suppress_below=suppress_below)
+            given = None
+            if lmi_data is not None:  # reports never imports lmi: the durability is handed over as data
+                from pestrack.indicators.periods import period
+                from pestrack.lmi.durability import durability, stored_comparisons
+                from pestrack.reports.durability import gather
+
+                given = gather(period(year, period_code), lmi_data, folder, durability, stored_comparisons)
+            return build(year, period_code, folder, profile, suppress_below=suppress_below, durability=given)
 
         if data is None:
             from pestrack.analytics.extract import extract
@@ -102,3 +121,14 @@ def annual_cmd(
     )
     if not report.complete:
         err.print(f"[yellow]note:[/] {report.incomplete_note('en')}")
+    if report.durability is not None:
+        section = report.durability
+        if section.missing:
+            err.print(f"[yellow]note:[/] durability of work after an exit: {section.missing_line('en')}")
+        else:
+            assert section.known_on is not None
+            console.print(
+                f"durability of work after an exit as known on {section.known_on.isoformat()}: "
+                f"{len(section.groups)} groups, {len(section.compared)} measures compared with a matched group",
+                markup=False,
+            )

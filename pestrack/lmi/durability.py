@@ -11,6 +11,11 @@ enrolments), never from the follow-ups.
   date censored there), so the curve never rises.
 - ``pathways``: for every exit, the state at each month after it: in work by contract type, in a
   measure again (a participation or an enrolment of the PES open that day), or nothing known.
+
+Every function takes ``exits_from``: only exits on or after that day count. Give the first day the
+contract events cover (``reports.lmi.coverage``): a hire before it was never communicated, so an
+exit before it would count as "not in work" whatever happened (the annual report and the
+comparison with a matched group do so).
 """
 
 from __future__ import annotations
@@ -45,7 +50,9 @@ class Share:
         return 100 * self.employed / self.exits if self.exits else None
 
 
-def _connect(data: Path, participants: Path, known_on: dt.date) -> duckdb.DuckDBPyConnection:
+def _connect(
+    data: Path, participants: Path, known_on: dt.date, exits_from: dt.date | None = None
+) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     tables = {"positions": data / "positions.parquet"}
     for name in ("exits", "participations", "enrolments"):
@@ -60,13 +67,14 @@ def _connect(data: Path, participants: Path, known_on: dt.date) -> duckdb.DuckDB
         f"""CREATE VIEW known_positions AS SELECT * FROM positions_all
             WHERE known_date <= DATE '{day}' AND (superseded_date IS NULL OR superseded_date > DATE '{day}')"""
     )
-    # the exits known by then, each with the last measure of its enrolment
+    # the exits known by then (from ``exits_from`` on), each with the last measure of its enrolment
+    since = f" AND x.exit_date >= DATE '{exits_from.isoformat()}'" if exits_from else ""
     con.execute(
         f"""CREATE VIEW exits AS
             SELECT x.*, coalesce(m.measure, '(none)') AS measure FROM exits_all x
             LEFT JOIN (SELECT enrolment_id, arg_max(measure, start_date) AS measure FROM participations_all
                        GROUP BY enrolment_id) m USING (enrolment_id)
-            WHERE x.exit_date <= DATE '{day}'"""
+            WHERE x.exit_date <= DATE '{day}'{since}"""
     )
     return con
 
@@ -76,9 +84,9 @@ def _at(horizon_months: int) -> str:
     return f"(exit_date + INTERVAL {int(horizon_months)} MONTH)::DATE"
 
 
-def durability(data: Path, participants: Path, known_on: dt.date) -> list[Share]:
+def durability(data: Path, participants: Path, known_on: dt.date, exits_from: dt.date | None = None) -> list[Share]:
     """The shares in work after an exit to work (module docstring), total first."""
-    con = _connect(Path(data), Path(participants), known_on)
+    con = _connect(Path(data), Path(participants), known_on, exits_from)
     out = []
     for h in HORIZONS:
         rows = con.execute(
@@ -95,11 +103,11 @@ def durability(data: Path, participants: Path, known_on: dt.date) -> list[Share]
     return out
 
 
-def outcomes(data: Path, participants: Path, known_on: dt.date) -> pa.Table:
+def outcomes(data: Path, participants: Path, known_on: dt.date, exits_from: dt.date | None = None) -> pa.Table:
     """One row per exit to work (``enrolment_id``) with ``employed_Nm`` for every horizon N: in a
     position N months after the exit date, empty when that date lies after the knowledge date. The
     outcome a comparison with a matched group (pestrack.evaluation) is asked about."""
-    con = _connect(Path(data), Path(participants), known_on)
+    con = _connect(Path(data), Path(participants), known_on, exits_from)
     day = known_on.isoformat()
     columns = ", ".join(
         f"""CASE WHEN {_at(h)} > DATE '{day}' THEN NULL ELSE EXISTS (SELECT 1 FROM known_positions p
@@ -112,9 +120,11 @@ def outcomes(data: Path, participants: Path, known_on: dt.date) -> pa.Table:
     ).to_arrow_table()
 
 
-def survival(data: Path, participants: Path, known_on: dt.date, months: int = 36) -> list[tuple[int, float, int]]:
+def survival(
+    data: Path, participants: Path, known_on: dt.date, months: int = 36, exits_from: dt.date | None = None
+) -> list[tuple[int, float, int]]:
     """(month, share of first employments still running, at risk) for month 0..``months``."""
-    con = _connect(Path(data), Path(participants), known_on)
+    con = _connect(Path(data), Path(participants), known_on, exits_from)
     spells = con.execute(
         f"""WITH jobs AS (
               SELECT person_key, employment_id, min(start_date) AS start_date,
@@ -143,10 +153,12 @@ def survival(data: Path, participants: Path, known_on: dt.date, months: int = 36
 STATES = ("permanent", "temporary", "measure", "unknown")  # temporary: any other contract type
 
 
-def pathways(data: Path, participants: Path, known_on: dt.date, months: int = 36) -> list[tuple[int, str, int]]:
+def pathways(
+    data: Path, participants: Path, known_on: dt.date, months: int = 36, exits_from: dt.date | None = None
+) -> list[tuple[int, str, int]]:
     """(month after exit, state, exits in that state) for every exit observable at that month: in
     work (permanent, or temporary: any other contract type), in a measure again, or nothing known."""
-    con = _connect(Path(data), Path(participants), known_on)
+    con = _connect(Path(data), Path(participants), known_on, exits_from)
     rows = con.execute(
         f"""WITH grid AS (SELECT e.enrolment_id, e.person_key, e.exit_date, m.month,
                             (e.exit_date + to_months(m.month::INTEGER))::DATE AS day
@@ -175,18 +187,19 @@ def pathways(data: Path, participants: Path, known_on: dt.date, months: int = 36
 CSV_COLUMNS = ("figure", "months", "breakdown", "breakdown_value", "value", "count")
 
 
-def table(data: Path, participants: Path, known_on: dt.date) -> list[tuple]:
+def table(data: Path, participants: Path, known_on: dt.date, exits_from: dt.date | None = None) -> list[tuple]:
     """Everything above as rows of CSV_COLUMNS: ``durability`` (value: percent in work, count:
     exits), ``survival`` (percent still employed, at risk), ``pathway`` (breakdown state, value:
     percent of the exits observable that month, count: exits in the state)."""
     out: list[tuple] = [
         ("durability", s.horizon, s.breakdown, s.value, s.share, s.exits)
-        for s in durability(data, participants, known_on)
+        for s in durability(data, participants, known_on, exits_from)
     ]
     out += [
-        ("survival", m, "total", None, share, at_risk) for m, share, at_risk in survival(data, participants, known_on)
+        ("survival", m, "total", None, share, at_risk)
+        for m, share, at_risk in survival(data, participants, known_on, exits_from=exits_from)
     ]
-    paths = pathways(data, participants, known_on)
+    paths = pathways(data, participants, known_on, exits_from=exits_from)
     totals: dict[int, int] = {}
     for m, _, n in paths:
         totals[m] = totals.get(m, 0) + n
@@ -197,16 +210,20 @@ def table(data: Path, participants: Path, known_on: dt.date) -> list[tuple]:
 COMPARISONS = "comparisons.json"
 
 
-def store_comparisons(data: Path, known_on: dt.date, horizon: int, comparisons: list[dict]) -> Path:
+def store_comparisons(
+    data: Path, known_on: dt.date, horizon: int, comparisons: list[dict], exits_from: dt.date | None = None
+) -> Path:
     """Keep the comparisons with a matched group (``pestrack lmi compare``) beside the contract events
-    in ``data``, with their knowledge date and when they were computed, for the observatory's pages
-    (which never run the matching themselves). Written whole (a temporary file moved into place)."""
+    in ``data``, with their knowledge date, the first exit date counted and when they were computed,
+    for the observatory's pages and the annual report (which never run the matching themselves).
+    Written whole (a temporary file moved into place)."""
     import json
     import os
 
     path = Path(data) / COMPARISONS
     body = {
         "knowledge_date": known_on.isoformat(),
+        "exits_from": exits_from.isoformat() if exits_from else None,
         "computed_at": dt.datetime.now().replace(microsecond=0).isoformat(),
         "horizon": horizon,
         "comparisons": comparisons,

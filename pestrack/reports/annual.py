@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from pestrack.indicators.fulfilment import CITY_ONLY, goal_statuses, indicator_f
 from pestrack.indicators.goals import Goals, load_goals, load_reported
 from pestrack.indicators.periods import Period, period
 from pestrack.records.spreadsheet import safe_row
+from pestrack.reports.durability import SOURCE, Given, Section, measure_names, publish
 from pestrack.reports.formatting import printed
 from pestrack.reports.labels import incomplete_note
 from pestrack.reports.suppression import suppressed
@@ -50,6 +52,7 @@ NOT_COMPARED = {
     "en": "Not compared: the annual target is set for the whole city, not the unit",
 }
 COMPUTED = "computed"
+DURABILITY = "durability"  # the goal_id of the durability section's rows in the CSV
 REPORTED_MARK = "†"  # beside a reported row's name in HTML and PDF, with the source's name
 SOURCE_LEGEND = {
     "sv": "† Rapporterad från en annan källa, som anges efter märket. Övriga rader är beräknade ur "
@@ -118,6 +121,8 @@ class AnnualReport:
     suppress_below: int = 0  # small-cell suppression threshold used (0: none)
     units: list[str] | None = None  # organisation unit paths the report is limited to (None: all)
     complete: bool = True  # whether the data cover the whole period (indicators.coverage.covers)
+    # the durability of work after an exit (reports.durability), None when no contract events were given
+    durability: Section | None = None
 
     @property
     def year(self) -> int:
@@ -244,12 +249,14 @@ def build(
     suppress_below: int = 0,
     units: list[str] | None = None,
     loaded: ReportProfile | None = None,
+    durability: Given | None = None,
 ) -> AnnualReport:
     """The report for ``period_code`` of ``year`` from the analytics tables in ``data``; with
     ``suppress_below`` > 0 small cells of computed indicators are suppressed (``suppressed``).
     With ``units`` (organisation unit paths) the computed indicators count only those units' rows
     and reported (whole-city) indicators are left empty. ``loaded``: the profile, read already
-    (a server reads it once)."""
+    (a server reads it once). ``durability``: the durability of work after an exit, computed by the
+    caller from the contract events (``reports.durability.gather``), printed as a section of its own."""
     from pestrack.reports.tables import table_results
 
     p = period(year, period_code)
@@ -305,7 +312,18 @@ def build(
     if units is not None:  # the analyst's assessments are the city's, not a subset's
         statuses = {g: {**s, "assessment": None, "status": s["suggested"]} for g, s in statuses.items()}
     complete = covers(_data_months(data), p, dt.date.today())
-    return AnnualReport(p, goals, rows, statuses, results, suppress_below, units, complete)
+    report = AnnualReport(p, goals, rows, statuses, results, suppress_below, units, complete)
+    return attach(report, durability, profile)
+
+
+def attach(report: AnnualReport, given: Given | None, profile: str | Path | None = None) -> AnnualReport:
+    """``report`` (an AnnualReport) with its durability section published from ``given`` under the
+    report's own threshold; unchanged without ``given``, and for a report of some units (the
+    durability is the whole organisation's, like the reported figures)."""
+    if given is None or report.units is not None:
+        return report
+    names = {} if given.missing else measure_names(profile)
+    return dataclasses.replace(report, durability=publish(given, report.suppress_below, names))
 
 
 def write_csv(report: AnnualReport, out: Path, lang: str = "sv", comma: bool = False) -> None:
@@ -313,7 +331,8 @@ def write_csv(report: AnnualReport, out: Path, lang: str = "sv", comma: bool = F
     ``lang`` (docs/reports.md).
     Swedish: semicolon-separated, UTF-8 with a byte-order mark, as Swedish Excel opens a CSV file
     into columns (its decimal comma would clash with comma separators); ``comma`` or English:
-    comma-separated UTF-8 without the mark."""
+    comma-separated UTF-8 without the mark. After the indicator rows, the durability section's figures
+    (goal_id ``durability``, source ``contract_events``) when the report has one."""
     swedish = lang == "sv" and not comma
     with open(out, "w", newline="", encoding="utf-8-sig" if swedish else "utf-8") as f:
         w = csv.writer(f, delimiter=";" if swedish else ",")
@@ -326,3 +345,8 @@ def write_csv(report: AnnualReport, out: Path, lang: str = "sv", comma: bool = F
                     [row.goal_id, row.name_in(lang), *(cells[c] for c in CSV_COLUMNS[2:]), row.source, report.covers()]
                 )
             )
+        if report.durability is not None:  # then the durability's figures, one row each (reports.durability)
+            for name, outcome, men, women in report.durability.csv_rows(lang):
+                w.writerow(
+                    safe_row([DURABILITY, name, outcome, men, women, "", "", "", report.period.label, "", SOURCE, ""])
+                )

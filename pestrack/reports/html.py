@@ -6,6 +6,7 @@ from html import escape
 from pathlib import Path
 
 from pestrack.reports.annual import CSV_COLUMNS, FULFILMENT, REPORTED_MARK, SOURCE_LEGEND, SYMBOL, AnnualReport
+from pestrack.reports.durability import TEXT, Section
 from pestrack.reports.labels import disclosure_note, words
 
 STYLE = """body{font-family:sans-serif;max-width:70em;margin:2em auto;color:#222}
@@ -88,6 +89,8 @@ def render(report: AnnualReport, lang: str = "sv") -> str:
         out.append("</section>")
     for result in report.tables:
         out.append(render_table(result, lang))
+    if report.durability is not None:
+        out.append(render_durability(report.durability, lang))
     out.append("</body></html>")
     return "\n".join(out)
 
@@ -111,6 +114,47 @@ def render_table(result, lang: str) -> str:
             + "</tr>"
         )
     out.append("</table></section>")
+    return "\n".join(out)
+
+
+def render_durability(section: Section, lang: str) -> str:
+    """The durability of work after an exit (reports.durability) as an HTML section: the shares in
+    work by horizon in total, for women and men and by measure, the comparison with a matched group,
+    the definition, knowledge date and source; one line when there are no figures."""
+    t = TEXT[lang]
+    out = [f'<section class="durability"><h2>{escape(t["title"])}</h2>']
+    if section.missing:
+        out.append(f"<p>{escape(section.missing_line(lang))}</p></section>")
+        return "\n".join(out)
+    out += [f"<p>{escape(n)}</p>" for n in section.notes(lang)[:2]]
+    out.append(
+        f'<table><tr><th scope="col">{escape(t["group"])}</th>'
+        + "".join(f'<th scope="col">{escape(h)}</th>' for h in section.header(lang))
+        + "</tr>"
+    )
+    for group, cells in section.printed_rows(lang):
+        label = escape(group.label[lang])
+        label = f'<span class="subset">{label}</span>' if group.breakdown != "total" else label
+        out.append(
+            f'<tr><th scope="row">{label}</th>' + "".join(f'<td class="n">{escape(c)}</td>' for c in cells) + "</tr>"
+        )
+    out.append("</table>")
+    out.append(f"<h3>{escape(t['compared'])}</h3>")
+    if section.compared:
+        out.append(
+            "<table><tr>"
+            + "".join(f'<th scope="col">{escape(c)}</th>' for c in section.compared_header(lang))
+            + "</tr>"
+        )
+        for c, cells in section.compared_rows(lang):
+            out.append(
+                f'<tr><th scope="row">{escape(c.label[lang])}</th>'
+                + "".join(f'<td class="n">{escape(v)}</td>' for v in cells)
+                + "</tr>"
+            )
+        out.append("</table>")
+    out += [f'<p class="analysis">{escape(n)}</p>' for n in section.compared_notes(lang)]
+    out.append(f'<p class="source">{escape(section.notes(lang)[2])}</p></section>')
     return "\n".join(out)
 
 

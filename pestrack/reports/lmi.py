@@ -37,6 +37,13 @@ def coverage(data: Path) -> tuple[dt.date, dt.date] | None:
     return dt.date.fromisoformat(note["covers_from"]), dt.date.fromisoformat(note["covers_to"])
 
 
+def covered_from(data: Path) -> dt.date | None:
+    """The first day the contract events of ``data`` cover, or None: the durability counts only the
+    exits from that day on (lmi.durability, ``exits_from``), as an earlier hire was never communicated."""
+    covers = coverage(data)
+    return covers[0] if covers else None
+
+
 class OutsideData(ValueError):
     """A period the contract events do not cover: its figures would be zeros that mean nothing."""
 

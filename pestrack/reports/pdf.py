@@ -23,6 +23,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import SimpleDocTemplate, Spacer
 
 from pestrack.reports.annual import CSV_COLUMNS, FULFILMENT, REPORTED_MARK, SOURCE_LEGEND, AnnualReport
+from pestrack.reports.durability import TEXT as DURABILITY_TEXT
+from pestrack.reports.durability import Section
 from pestrack.reports.labels import LABELS, disclosure_note, words
 from pestrack.reports.pdf_tags import Tagged, TaggingCanvas, table
 
@@ -160,7 +162,36 @@ def story(report: AnnualReport, lang: str) -> list:
             data.append([(label + (f" ({row.note[lang]})" if row.note else ""), "cell"), *((c, "num") for c in cells)])
         first = width * 0.34
         out.append(grid(data, [first] + [(width - first) / 6] * 6))
+    if report.durability is not None:
+        out += durability_story(report.durability, lang, width)
     return out
+
+
+def durability_story(section: Section, lang: str, width: float) -> list:
+    """The durability section (reports.durability) as the HTML report prints it."""
+    t, st = DURABILITY_TEXT[lang], _styles()
+
+    def p(text, style="body", tag="P"):
+        return Tagged(escape(str(text)), st[style], tag)
+
+    out = [p(t["title"], "h", "H2")]
+    if section.missing:
+        return out + [p(section.missing_line(lang))]
+    out += [p(n) for n in section.notes(lang)[:2]]
+    data: list[GridRow] = [[t["group"], *section.header(lang)]]
+    for group, cells in section.printed_rows(lang):
+        label = ("    " if group.breakdown != "total" else "") + group.label[lang]
+        data.append([(label, "cell"), *((c, "num") for c in cells)])
+    first = width * 0.2
+    columns = len(data[0]) - 1
+    out += [Spacer(1, 4), grid(data, [first] + [(width - first) / columns] * columns)]
+    out.append(p(t["compared"], "h", "H3"))
+    if section.compared:
+        rows: list[GridRow] = [section.compared_header(lang)]
+        rows += [[(c.label[lang], "cell"), *((v, "num") for v in cells)] for c, cells in section.compared_rows(lang)]
+        out.append(grid(rows, [width * 0.25] + [width * 0.15] * 5))
+    out += [p(n, "note") for n in section.compared_notes(lang)]
+    return out + [Spacer(1, 4), p(section.notes(lang)[2], "note")]
 
 
 def write_pdf(report: AnnualReport, out: Path, lang: str = "sv") -> None:

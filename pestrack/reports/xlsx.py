@@ -12,6 +12,8 @@ from openpyxl.styles import Alignment, Font
 from pestrack.indicators.fulfilment import rounded
 from pestrack.records.spreadsheet import safe_cell, safe_row
 from pestrack.reports.annual import COMPUTED, CSV_COLUMNS, FULFILMENT, AnnualReport
+from pestrack.reports.durability import TEXT as DURABILITY_TEXT
+from pestrack.reports.durability import Section
 from pestrack.reports.labels import words
 
 UNIT_FORMAT = {
@@ -19,6 +21,7 @@ UNIT_FORMAT = {
     "en": {"percent": '"%"', "months": '" months"'},
 }
 SHEETS = {"sv": ("Indikatorer", "Mål", "Aktiviteter"), "en": ("Indicators", "Goals", "Activities")}
+DURABILITY_SHEETS = {"sv": ("Varaktighet", "Matchad jämförelse"), "en": ("Durability", "Matched comparison")}
 VALUE_KEYS = {"outcome": "outcome", "outcome_men": "men", "outcome_women": "women", "outcome_prev_year": "prev"}
 CELL_OF = {**VALUE_KEYS, "target": "target", "kf_target": "kf"}  # report column -> the indicator's cell name
 
@@ -133,7 +136,51 @@ def build_workbook(report: AnnualReport, lang: str = "sv") -> Workbook:
                 )
             )
         sheet.column_dimensions["A"].width = 50
+    if report.durability is not None:
+        durability_sheets(wb, report.durability, lang)
     return wb
+
+
+def durability_sheets(wb: Workbook, section: Section, lang: str) -> None:
+    """The durability section (reports.durability): a sheet of the shares in work by horizon, with
+    numbers a spreadsheet can compute with (shares at one decimal, the unit in the number format; a
+    disclosure marker as text), then the comparison with a matched group; the notes beneath."""
+    t = DURABILITY_TEXT[lang]
+    sheet = wb.create_sheet(DURABILITY_SHEETS[lang][0])
+    if section.missing:
+        sheet.append(safe_row([t["title"]]))
+        sheet.append(safe_row([section.missing_line(lang)]))
+        return
+    _heading(sheet, [t["group"], *section.header(lang)])
+    share_format = _number_format("percent", 1, lang)
+    for r, group in enumerate(section.groups, start=2):
+        _put(sheet, r, 1, ("  " if group.breakdown != "total" else "") + group.label[lang])
+        for i, h in enumerate(section.horizons):
+            c = group.cells[h]
+            _put(sheet, r, 2 + 2 * i, c.exits, "#,##0")
+            share = rounded(c.share, 1) if isinstance(c.share, float) else c.share
+            _put(sheet, r, 3 + 2 * i, "–" if share is None else share, share_format)
+    sheet.append([])
+    for note in section.notes(lang):
+        sheet.append(safe_row([note]))
+    sheet.column_dimensions["A"].width = 45
+    compared = wb.create_sheet(DURABILITY_SHEETS[lang][1])
+    _heading(compared, section.compared_header(lang))
+    for r, c in enumerate(section.compared, start=2):
+        _put(compared, r, 1, c.label[lang])
+        _put(compared, r, 2, c.exits, "#,##0")
+        for col, value, fmt in (
+            (3, c.treated, share_format),
+            (4, c.matched, share_format),
+            (5, c.difference, "0.0"),
+            (6, c.low, "0.0"),
+            (7, c.high, "0.0"),
+        ):
+            _put(compared, r, col, rounded(value, 1) if isinstance(value, float) else value, fmt)
+    compared.append([])
+    for note in section.compared_notes(lang):
+        compared.append(safe_row([note]))
+    compared.column_dimensions["A"].width = 45
 
 
 def write_xlsx(report: AnnualReport, out: Path, lang: str = "sv") -> None:

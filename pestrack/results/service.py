@@ -10,11 +10,13 @@ import dataclasses
 import datetime as dt
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from pathlib import Path
 
 from django.conf import settings
 
+from pestrack.analytics.extract import MANIFEST
 from pestrack.analytics.pseudonym import opaque_id
 from pestrack.analytics.schema import BY_NAME
 from pestrack.indicators.catalogue import breakdown_columns
@@ -25,7 +27,8 @@ from pestrack.indicators.definitions import Indicator
 from pestrack.indicators.disclosure import disclose, published, threshold
 from pestrack.indicators.engines import DuckDBEngine, Engine, PostgresEngine
 from pestrack.indicators.periods import period
-from pestrack.reports.annual import AnnualReport, ReportProfile, build, load_report_profile
+from pestrack.reports.annual import AnnualReport, ReportProfile, attach, build, load_report_profile
+from pestrack.reports.durability import gather
 from pestrack.results import data
 
 PERIODS = ("T1", "T2", "VB")  # the tertial reports and the annual report, each counted from January 1
@@ -125,6 +128,26 @@ def report(year: int, period_code: str, units: list[str] | None) -> AnnualReport
             )
 
     return data.cached(report_key(year, period_code, units), run)
+
+
+def with_durability(
+    report: AnnualReport, contracts: Path | None, shares_of: Callable, stored_of: Callable
+) -> AnnualReport:
+    """``report`` with its durability section (reports.durability): the contract events in
+    ``contracts`` (PESTRACK_LMI_DIR; None: no section) linked to the results' analytics tables.
+    ``shares_of`` and ``stored_of`` are lmi.durability's ``durability`` and ``stored_comparisons``,
+    which the web passes in (results does not import lmi). Cached under both folders' contents;
+    a report of some units is returned as it is (the durability is the whole organisation's)."""
+    if contracts is None or report.units is not None:
+        return report
+    folder = data.analytics_dir()
+    p = report.period
+    manifest = contracts / MANIFEST  # rewritten by every import or synth of contract events
+    stored = stored_of(contracts) if contracts.is_dir() else None  # a small file: read to know its date
+    stamp = (manifest.stat().st_mtime_ns if manifest.exists() else 0, stored and stored.get("computed_at"))
+    key = ("durability", data.version(folder), str(contracts), stamp, p.label)
+    given = data.cached(key, lambda: gather(p, contracts, folder, shares_of, stored_of))
+    return attach(report, given, settings.PESTRACK_PROFILE)
 
 
 TREND_YEARS = 6  # the overview's small trends: at most this many years up to the chosen one

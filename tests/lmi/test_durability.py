@@ -108,6 +108,16 @@ def test_the_share_in_work_at_each_horizon_counts_exits_to_work_observable_then(
     assert _share(shares, 3, "sex", "man").share == 50.0
 
 
+def test_exits_before_the_contract_events_begin_are_left_out_when_asked(folders):
+    """A hire before the first day the contract events cover was never communicated: an exit then
+    would count as "not in work" whatever happened, so the report counts exits from that day on."""
+    data, pes = folders
+    shares = durability.durability(data, pes, KNOWN, exits_from=D(2023, 1, 1))
+    assert (_share(shares, 3).exits, _share(shares, 3).employed) == (1, 1)  # e only: a, b, c left in 2022
+    assert _share(shares, 12).exits == 0
+    assert [r["enrolment_id"] for r in durability.outcomes(data, pes, KNOWN, D(2023, 1, 1)).to_pylist()] == [5]
+
+
 def test_the_first_employments_survival_never_rises(folders):
     data, pes = folders
     curve = durability.survival(data, pes, KNOWN, months=24)
@@ -212,3 +222,25 @@ def test_the_comparison_is_computed_once_by_a_command_and_kept_beside_the_data_w
     assert stored["comparisons"] == comparisons(data, pes, KNOWN, ["ips"], 12)  # what the bulletin prints
     bad = CliRunner().invoke(app, list(map(str, [*args[:-2], "--known-on", "2024-13-01"])))
     assert bad.exit_code == 2 and durability.stored_comparisons(data) == stored  # nothing overwritten
+
+
+def test_the_commands_count_the_exits_from_the_first_day_the_events_cover(folders, tmp_path):
+    """``lmi durability`` (and the comparison, the bulletin and the dashboard) take the first day the
+    contract events cover from the manifest: before it, a hire was never communicated."""
+    import csv
+    import json
+
+    from typer.testing import CliRunner
+
+    from pestrack.cli import app
+
+    data, pes = folders
+    covers = {"covers_from": "2023-01-01", "covers_to": "2024-01-31"}
+    (data / "manifest.json").write_text(json.dumps({"tables": {"contract_events": covers}}))
+    out = tmp_path / "durability.csv"
+    args = ["lmi", "durability", "--data", data, "--participants", pes, "--known-on", "2024-01-31", "--out", out]
+    result = CliRunner().invoke(app, list(map(str, args)))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    three = next(r for r in rows if (r["figure"], r["months"], r["breakdown"]) == ("durability", "3", "total"))
+    assert (three["count"], three["value"]) == ("1", "100.0")  # e only; a, b and c left in 2022

@@ -122,7 +122,7 @@ def participants() -> Path | None:
 def _durability(path: str, pes: str, stamp: float, release: dt.date) -> tuple:
     from pestrack.lmi import durability
 
-    return tuple(durability.durability(Path(path), Path(pes), release))
+    return tuple(durability.durability(Path(path), Path(pes), release, lmi.covered_from(Path(path))))
 
 
 def durability(release: dt.date) -> list:
@@ -139,7 +139,7 @@ def durability(release: dt.date) -> list:
 def _pathways(path: str, pes: str, stamp: float, release: dt.date) -> tuple:
     from pestrack.lmi import durability
 
-    return tuple(durability.pathways(Path(path), Path(pes), release))
+    return tuple(durability.pathways(Path(path), Path(pes), release, exits_from=lmi.covered_from(Path(path))))
 
 
 def pathways(release: dt.date) -> list[tuple[int, str, int]]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from csp.decorators import csp_update
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -382,6 +383,8 @@ def report_page(request):
             "units": units,
             "links": links,
             "view_url": reverse("results-report-view", args=[year, code, lang]),
+            # with contract events, the report ends with the durability (_report_file); not a unit's
+            "durability": bool(settings.PESTRACK_LMI_DIR) and units is None,
         },
         status=_status(form),
     )
@@ -394,6 +397,12 @@ def _report_file(request, year: int, code: str, lang: str, fmt: str) -> tuple[by
     if year not in service.years():
         raise Http404(_("There is no data for that year."))
     report = service.report(year, code, units)
+    if settings.PESTRACK_LMI_DIR:  # the durability of work after an exit, from the contract events
+        from pestrack.lmi import durability
+
+        report = service.with_durability(
+            report, Path(settings.PESTRACK_LMI_DIR), durability.durability, durability.stored_comparisons
+        )
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"report.{fmt}"
         if fmt == "csv":  # ?separator=comma: comma-separated instead of the Swedish semicolons

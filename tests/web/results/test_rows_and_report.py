@@ -3,6 +3,7 @@ read them only), and the annual report's page and downloads."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -137,3 +138,35 @@ def test_a_managers_report_counts_their_units(results_world, login):
 )
 def test_reports_that_do_not_exist(results_world, login, url):
     assert login("ali").get(url).status_code == 404
+
+
+def test_the_report_carries_the_durability_when_contract_events_are_set_up(results_world, login, settings, tmp_path):
+    """With PESTRACK_LMI_DIR the report (view and downloads) has the durability of work after an exit,
+    computed from the contract events linked to the report's own analytics tables; a manager's report
+    of their units has none (the figures are the whole organisation's), nor has a report without."""
+    from pestrack.lmi import durability, synth
+    from pestrack.reports.formatting import cell, count
+    from pestrack.results import data
+
+    assert "Varaktighet" not in html(login("ali").get("/results/report/2023/VB/sv/view/"))
+    folder = data.analytics_dir()  # the sample's extract: its exits to work get hires
+    settings.PESTRACK_LMI_DIR = tmp_path / "lmi"
+    synth.write(settings.PESTRACK_LMI_DIR, "stockholm", [2022, 2023], scale=0.002, seed=1, participants=folder)
+    page = html(login("ali").get("/results/report/2023/VB/sv/view/"))
+    assert "<h2>Varaktighet i arbete efter avslut till arbete</h2>" in page and "Kunskapsdag: 2023-12-31." in page
+    total = next(
+        s
+        for s in durability.durability(settings.PESTRACK_LMI_DIR, folder, dt.date(2023, 12, 31), dt.date(2022, 1, 1))
+        if (s.horizon, s.breakdown) == (3, "total")
+    )
+    assert total.exits >= 5  # published: the row starts with the exits followed three months and the share
+    row = re.search(
+        r'<th scope="row">Alla avslut till arbete</th><td class="n">([^<]*)</td><td class="n">([^<]*)<', page
+    )
+    assert row.groups() == (count(total.exits, "sv"), cell(total.share, "percent", 1, "sv"))
+    english = login("ali").get("/results/report/2023/VB/en.csv").content.decode()
+    assert 'durability,"Share in work 3 months after an exit to work, known 2023-12-31",' in english
+    assert "Varaktighet" not in html(login("chef").get("/results/report/2023/VB/sv/view/"))
+    # the report page says so (in the page's language), not to the manager
+    assert "The report ends with the durability of work" in html(login("ali").get("/results/report/?year=2023"))
+    assert "The report ends with" not in html(login("chef").get("/results/report/?year=2023"))
