@@ -120,6 +120,26 @@ def _csr(lists, weights, ncols) -> sparse.csr_matrix:
 class Matcher:
     """Scores every participant against every place; see the module docstring."""
 
+    # what the places alone give (``_place_side``, kept per list of places)
+    occ_cols: np.ndarray
+    place_occ_local: np.ndarray
+    skill_cols: np.ndarray
+    req: sparse.csr_matrix
+    opt: sparse.csr_matrix
+    skill_weights: sparse.csr_matrix
+    skill_const: np.ndarray
+    programme_codes: list[str]
+    programme_bit: dict[str, int]
+    needs_programme: np.ndarray
+    latest_birth: np.ndarray
+    earliest_birth: np.ndarray
+    day_base: int
+    start_day: np.ndarray
+    q_sw: np.ndarray
+    q_lic: np.ndarray
+    q_xyz: np.ndarray
+    q_hours: np.ndarray
+
     def __init__(
         self,
         participants: list[Participant],

@@ -346,11 +346,12 @@ class Section:
         known = t["csv_known"].format(day=self.known_on.isoformat())
         by = {(g.breakdown, g.value): g for g in self.groups}
         whole = [by.get((TOTAL, None)), by.get(("sex", "man")), by.get(("sex", "woman"))]  # the CSV's order
-        out = []
+        out: list[tuple[str, str, str, str]] = []
         for h in self.horizons:
             for key, what in ((1, "csv_share"), (0, "csv_exits")):
                 name = f"{t[what].format(months=h)}, {known}"
-                out.append((name, *(_printed(g.cells[h], lang)[key] if g else "" for g in whole)))
+                total, men, women = (_printed(g.cells[h], lang)[key] if g else "" for g in whole)
+                out.append((name, total, men, women))
                 out += [
                     (f"{name}: {g.label[lang]}", _printed(g.cells[h], lang)[key], "", "")
                     for g in self.groups
@@ -383,7 +384,7 @@ def measure_names(profile: str | Path | None) -> dict[str, dict[str, str]]:
 
     return {
         c["code"]: {"sv": c["name_sv"], "en": c.get("name_en") or c["name_sv"]}
-        for c in read_profile(profile).codes.get("measure", [])
+        for c in read_profile(None if profile is None else str(profile)).codes.get("measure", [])
     }
 
 

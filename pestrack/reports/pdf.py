@@ -187,7 +187,8 @@ def durability_story(section: Section, lang: str, width: float) -> list:
     out += [Spacer(1, 4), grid(data, [first] + [(width - first) / columns] * columns)]
     out.append(p(t["compared"], "h", "H3"))
     if section.compared:
-        rows: list[GridRow] = [section.compared_header(lang)]
+        header: GridRow = list(section.compared_header(lang))
+        rows: list[GridRow] = [header]
         rows += [[(c.label[lang], "cell"), *((v, "num") for v in cells)] for c, cells in section.compared_rows(lang)]
         out.append(grid(rows, [width * 0.25] + [width * 0.15] * 5))
     out += [p(n, "note") for n in section.compared_notes(lang)]

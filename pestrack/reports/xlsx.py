@@ -166,15 +166,15 @@ def durability_sheets(wb: Workbook, section: Section, lang: str) -> None:
     sheet.column_dimensions["A"].width = 45
     compared = wb.create_sheet(DURABILITY_SHEETS[lang][1])
     _heading(compared, section.compared_header(lang))
-    for r, c in enumerate(section.compared, start=2):
-        _put(compared, r, 1, c.label[lang])
-        _put(compared, r, 2, c.exits, "#,##0")
+    for r, comp in enumerate(section.compared, start=2):
+        _put(compared, r, 1, comp.label[lang])
+        _put(compared, r, 2, comp.exits, "#,##0")
         for col, value, fmt in (
-            (3, c.treated, share_format),
-            (4, c.matched, share_format),
-            (5, c.difference, "0.0"),
-            (6, c.low, "0.0"),
-            (7, c.high, "0.0"),
+            (3, comp.treated, share_format),
+            (4, comp.matched, share_format),
+            (5, comp.difference, "0.0"),
+            (6, comp.low, "0.0"),
+            (7, comp.high, "0.0"),
         ):
             _put(compared, r, col, rounded(value, 1) if isinstance(value, float) else value, fmt)
     compared.append([])
