@@ -30,11 +30,16 @@
      average): their overview, plan, meetings, matched places or messages.
    Before the load, each manager opens the dashboard and an indicator page once (the results are
    computed then and shared by the server's processes; the times are printed), and the first
-   ``--warm-up`` seconds of the load are not counted.
-4. Prints requests per second and the 50th, 95th and 99th percentile times per page, the errors,
+   ``--warm-up`` seconds of the load are not counted. The requests counted are those started in the
+   ``--seconds`` after it (the users then finish their round, uncounted).
+4. Prints requests per second (over ``--seconds``) and the 50th, 95th and 99th percentile times per
+   page, the errors,
    and whether the goals are met: caseload, work list, person, journal and meetings page p95 < 150 ms,
    every portal page p95 < 200 ms,
    dashboard p95 < 500 ms, no errors. The database is dropped at the end unless ``--keep``.
+   ``--trace FOLDER`` also keeps every request and gunicorn's own time for it, and prints for each
+   page the client's time, the server's and the wait between (accept and thread queues, the
+   client's threads), and when the slow requests happened.
 
 Not a test: the numbers depend on the machine; docs/results.md records a run.
 """
@@ -42,6 +47,7 @@ Not a test: the numbers depend on the machine; docs/results.md records a run.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import http.cookiejar
 import json
 import os
@@ -161,14 +167,32 @@ class LoopbackPolicy(http.cookiejar.DefaultCookiePolicy):
 
 
 class Stats:
-    def __init__(self):
+    def __init__(self, trace: Path | None = None):
         self.lock = threading.Lock()
         self.times: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, list[str]] = defaultdict(list)
         self.counting = False
+        self.trace = open(trace, "w") if trace else None  # noqa: SIM115 - closed by close()
+        self.sent = 0
 
-    def add(self, page: str, seconds: float, error: str | None) -> None:
-        if not self.counting:
+    def request_id(self) -> int:
+        with self.lock:
+            self.sent += 1
+            return self.sent
+
+    def record(self, rid: int, page: str, started: float, seconds: float, error: str | None, counted: bool) -> None:
+        """Every request, counted or not, for --trace: its id (sent to the server as X-Bench-Request, so
+        that gunicorn's access log can be joined), page, wall-clock start, seconds and error."""
+        if self.trace:
+            with self.lock:
+                self.trace.write(f"{rid}\t{page}\t{started:.4f}\t{seconds:.4f}\t{error or ''}\t{int(counted)}\n")
+
+    def close(self) -> None:
+        if self.trace:
+            self.trace.close()
+
+    def add(self, page: str, seconds: float, error: str | None, counted: bool) -> None:
+        if not counted:
             return
         with self.lock:
             self.times[page].append(seconds)
@@ -187,8 +211,12 @@ class User:
 
     def request(self, page: str | None, path: str, data: dict | None = None) -> str:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
-        req = urllib.request.Request(self.base + path, data=body, headers={"Referer": self.base + path})
-        started = time.perf_counter()
+        rid = self.stats.request_id()
+        req = urllib.request.Request(
+            self.base + path, data=body, headers={"Referer": self.base + path, "X-Bench-Request": str(rid)}
+        )
+        # counted: started in the counted window (after the warm-up, before the end)
+        counted, wall, started = self.stats.counting, time.time(), time.perf_counter()
         error, text = None, ""
         try:
             with self.opener.open(req, timeout=30) as response:
@@ -197,8 +225,10 @@ class User:
             error = f"{exc.code} {path}"
         except OSError as exc:
             error = f"{type(exc).__name__} {path}"
+        took = time.perf_counter() - started
         if page:
-            self.stats.add(page, time.perf_counter() - started, error)
+            self.stats.add(page, took, error, counted)
+        self.stats.record(rid, page or path.split("?")[0].rsplit("/", 2)[0], wall, took, error, counted)
         return text
 
     def login(self) -> None:
@@ -214,8 +244,11 @@ class User:
     def pause(self) -> None:
         time.sleep(self.think * self.rng.uniform(0.5, 1.5))
 
+    def signed_in(self) -> bool:
+        return any(c.name == "sessionid" for c in self.jar)
+
     def run(self, until: float) -> None:
-        if not any(c.name == "sessionid" for c in self.jar):
+        if not self.signed_in():
             self.login()
         rounds = 0
         while time.time() < until:
@@ -360,6 +393,76 @@ def report(stats: Stats, seconds: float, title: str) -> bool:
     return ok and not errors
 
 
+def cpu_seconds(gunicorn_pid: int) -> dict[str, float]:
+    """CPU seconds used so far (Linux /proc; empty elsewhere) by this process (the simulated users),
+    by gunicorn's processes, and by PostgreSQL's processes on this machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"users (this process)": 0.0, "gunicorn": 0.0, "PostgreSQL": 0.0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name, rest = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :].split()
+        pid, ppid, cpu = int(stat.parent.name), int(rest[1]), (int(rest[11]) + int(rest[12])) / tick
+        if pid == os.getpid():
+            used["users (this process)"] += cpu
+        elif pid == gunicorn_pid or ppid == gunicorn_pid:
+            used["gunicorn"] += cpu
+        elif name.startswith("postgres"):
+            # and what its ended children used (the server's, for the connections closed meanwhile)
+            used["PostgreSQL"] += cpu + (int(rest[13]) + int(rest[14])) / tick
+    return used
+
+
+def analyse_trace(folder: Path) -> None:
+    """Where the counted requests spent their time: the server's own time (gunicorn's, from the parsed
+    request to the written response) beside the client's, and the wait between (the accept queue, the
+    worker's thread queue, the client's own threads); and how the slow ones cluster in time."""
+    server = {}
+    for line in (folder / "server.log").read_text().splitlines():
+        rid, pid, status, micros = line.split("\t")
+        if rid.isdigit():
+            server[int(rid)] = (pid, int(micros) / 1e6)
+    rows = []
+    for line in (folder / "client.tsv").read_text().splitlines():
+        rid, page, start, seconds, _error, counted = line.split("\t")
+        if counted == "1" and int(rid) in server:
+            rows.append((page, float(start), float(seconds), *server[int(rid)]))
+    if not rows:
+        print("trace: no counted request found in the server's log")
+        return
+    print(f"\ntrace ({len(rows)} counted requests found in the server's log): p50 / p95 / p99 ms")
+    print(f"{'page':18} {'client':>18} {'server':>18} {'wait':>18}")
+    by_page: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for page, _start, client, _pid, own in rows:
+        by_page[page].append((client, own))
+    for page, pairs in sorted(by_page.items()):
+        cols = []
+        for values in ([c for c, _ in pairs], [o for _, o in pairs], [max(0.0, c - o) for c, o in pairs]):
+            values.sort()
+            cols.append(" / ".join(f"{percentile(values, q) * 1000:.0f}" for q in (50, 95, 99)))
+        print(f"{page:18} {cols[0]:>18} {cols[1]:>18} {cols[2]:>18}")
+    slow = [r for r in rows if r[2] > 0.15]
+    slow_server = [r for r in slow if r[4] > 0.15]
+    print(
+        f"slow (> 150 ms at the client): {len(slow)} of {len(rows)}; of them {len(slow_server)} slow in the "
+        f"server too; by server process: "
+        + ", ".join(
+            f"{pid} {sum(1 for r in slow if r[3] == pid)}/{sum(1 for r in rows if r[3] == pid)}"
+            for pid in sorted({r[3] for r in rows})
+        )
+    )
+    first = min(r[1] for r in rows)
+    seconds: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for r in rows:
+        second = seconds[int(r[1] - first)]
+        second[0] += 1
+        second[1] += r[2] > 0.15
+    print("per second from the first counted request, requests started (slow ones):")
+    print("  " + " ".join(f"{s}:{n}({k})" for s, (n, k) in sorted(seconds.items())))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scale", type=int, default=10)
@@ -379,6 +482,20 @@ def main() -> int:
         "--reuse",
         metavar="NAME:FOLDER",
         help="a database and analytics folder kept by --keep: skip the set-up (and keep them)",
+    )
+    ap.add_argument(
+        "--sign-in-first",
+        action="store_true",
+        help="a variant: every user signs in before the load (8 at a time, not timed), so the load is "
+        "only pages read by users already signed in; by default the caseworkers sign in together when "
+        "the load starts and the participants during its first --participant-think seconds",
+    )
+    ap.add_argument(
+        "--trace",
+        metavar="FOLDER",
+        type=Path,
+        help="write every request to FOLDER/client.tsv and gunicorn's access log (with its own time per "
+        "request) to FOLDER/server.log, and print where the slow requests spent their time",
     )
     args = ap.parse_args()
 
@@ -468,6 +585,8 @@ def main() -> int:
             flush=True,
         )
 
+        if args.trace:
+            args.trace.mkdir(parents=True, exist_ok=True)
         port = free_port()
         gunicorn = subprocess.Popen(
             [
@@ -483,6 +602,16 @@ def main() -> int:
                 "gthread",
                 "--log-level",
                 "error",
+                *(
+                    [
+                        "--access-logfile",
+                        str(args.trace / "server.log"),
+                        "--access-logformat",
+                        "%({x-bench-request}i)s\t%(p)s\t%(s)s\t%(D)s",
+                    ]
+                    if args.trace
+                    else []
+                ),
             ],
             env=env,
             cwd=ROOT,
@@ -494,7 +623,7 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.2)
-        stats = Stats()
+        stats = Stats(args.trace / "client.tsv" if args.trace else None)
         rng = random.Random(1)
         users = [
             Caseworker(c, plan["wai"], base, c["username"], stats, args.think, random.Random(rng.random()))
@@ -554,19 +683,35 @@ def main() -> int:
             f"{args.warm_up:.0f} s warm-up, then {args.seconds:.0f} s counted",
             flush=True,
         )
+        if args.sign_in_first:
+            print(f"... {len(users)} users sign in, 8 at a time", flush=True)
+            with concurrent.futures.ThreadPoolExecutor(8) as pool:
+                list(pool.map(lambda u: u.login(), (u for u in users if not u.signed_in())))
         until = time.time() + args.warm_up + args.seconds
         threads = [threading.Thread(target=u.run, args=(until,), daemon=True) for u in users]
         for t in threads:
             t.start()
         time.sleep(args.warm_up)
         stats.counting = True
-        started = time.perf_counter()
+        cpu_before = cpu_seconds(gunicorn.pid)
+        time.sleep(max(0.0, until - time.time()))
+        stats.counting = False  # what starts after this is not counted (the users finish their round)
+        cpu_after = cpu_seconds(gunicorn.pid)
         for t in threads:
             t.join()
         load = os.getloadavg()[0]
-        ok = report(
-            stats, time.perf_counter() - started, f"{len(users)} users together (load average {load:.1f} at the end)"
-        )
+        ok = report(stats, args.seconds, f"{len(users)} users together (load average {load:.1f} at the end)")
+        if any(cpu_after.values()):
+            print(
+                f"CPU used in the {args.seconds:.0f} s counted ({os.cpu_count()} CPUs: {args.seconds * (os.cpu_count() or 1):.0f} s): "
+                + ", ".join(f"{who} {cpu_after[who] - cpu_before[who]:.1f} s" for who in cpu_after)
+            )
+        stats.close()
+        if args.trace:
+            gunicorn.terminate()  # flushes the access log
+            gunicorn.wait(timeout=30)
+            gunicorn = None
+            analyse_trace(args.trace)
         print(
             f"\ngoals {'met' if ok else 'NOT met'} (scale {args.scale}, {os.cpu_count()} CPUs, load average {load:.1f})"
         )
