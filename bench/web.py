@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/web.py [--scale 10] [--caseworkers 50] [--managers 5] [--seconds 60]
                                   [--think 3.0] [--workers 3] [--threads 8] [--name DB] [--keep]
+                                  [--reuse DB:FOLDER] [--trace FOLDER] [--sign-in-first]
 
 1. Creates a PostgreSQL database of its own (on PESTRACK_BENCH_POSTGRES_URL, default
    postgresql://postgres@127.0.0.1:5432/postgres), loads the Stockholm profile and the synthetic
