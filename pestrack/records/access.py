@@ -409,6 +409,6 @@ def registered_person(user, number, *, source: str = "") -> tuple[bool, Person |
         source=source,
         person_id=found,
         object_type="person",
-        detail=f"identity number checked on registration: {outcome}",
+        detail=f"{log.REGISTRATION_CHECK}: {outcome}",
     )
     return found is not None, Person.objects.get(pk=found) if readable else None

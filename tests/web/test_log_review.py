@@ -183,9 +183,20 @@ def test_reads_outside_the_readers_units_at_the_time_of_the_read(world):
     Enrolment.objects.filter(person=world.jarva).update(created_at=at(12))
     entry("anna", "read", world.jarva, at(11))
     entry("anna", "read", world.jarva, at(13))
+    # registering a person, anna's check of a number finds Söderort's person: told only "cannot be
+    # registered", but the person is known to the service, so it counts (the DPO sees probing)
+    check = f"{log.REGISTRATION_CHECK}: registered outside the user's scope"
+    entry("anna", "search", world.soderort, at(15), detail=check)
+    entry("anna", "search", world.soderort, at(16), detail="by identity number; 0 found")  # not a check
+    entry("anna", "search", None, at(16), detail=f"{log.REGISTRATION_CHECK}: not registered")
     found = {(e.actor, e.person_id, e.at.day) for e in review.outside_units(*MARCH)}
-    assert found == {("anna", world.soderort.pk, 10), ("ali", world.jarva.pk, 10), ("anna", world.jarva.pk, 11)}
-    assert not review.outside_units(at(14), at(31))
+    assert found == {
+        ("anna", world.soderort.pk, 10),
+        ("ali", world.jarva.pk, 10),
+        ("anna", world.jarva.pk, 11),
+        ("anna", world.soderort.pk, 15),
+    }
+    assert not review.outside_units(at(16), at(31))
 
 
 @pytest.mark.django_db
@@ -212,8 +223,15 @@ def test_reads_of_protected_identities(world):
     entry("maria", "update", world.protected, at(11))
     entry("erik", "denied", world.protected, at(11))
     entry("anna", "read", world.jarva, at(11))
+    entry(
+        "dina",
+        "search",
+        world.protected,
+        at(12),
+        detail=f"{log.REGISTRATION_CHECK}: registered outside the user's scope",
+    )
     found = [(e.actor, e.action) for e in review.protected_reads(*MARCH)]
-    assert found == [("maria", "update"), ("anna", "read")]
+    assert found == [("dina", "search"), ("maria", "update"), ("anna", "read")]
 
 
 @pytest.mark.django_db

@@ -22,6 +22,10 @@ GENESIS = "0" * 64
 # The detail of the entries that record a person shown in a list (a caseload page, search results),
 # one entry per person shown: the log review tells them from records opened one by one.
 LISTED = "shown in a list"
+# The detail's start of the entry that records a check, when a person is registered, of whether the
+# identity number is in the register already (access.registered_person): it names the person found,
+# also outside the user's units, so the log review counts it with the reads.
+REGISTRATION_CHECK = "identity number checked on registration"
 _PG_LOCK_KEY = 774_411_2023  # advisory lock that serialises appends to the chain
 
 # 10 or 12 digits with an optional separator: anything that looks like an identity number.

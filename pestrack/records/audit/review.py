@@ -12,11 +12,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.lookups import StartsWith
 from django.utils import timezone
 
-from pestrack.records.audit.log import LISTED
+from pestrack.records.audit.log import LISTED, REGISTRATION_CHECK
 from pestrack.records.audit.models import AccessLogEntry
 
 # Actions that show or change a person's record (a refusal is "denied": nothing was shown).
@@ -61,7 +61,15 @@ def default_period() -> tuple[dt.datetime, dt.datetime]:
 
 
 def _reads(since: dt.datetime, until: dt.datetime) -> QuerySet[AccessLogEntry]:
-    return AccessLogEntry.objects.filter(action__in=READ_ACTIONS, person_id__isnull=False, at__gte=since, at__lt=until)
+    """Entries that read or wrote a person's record, and checks on registration that found a person's
+    identity number in the register (they tell the user that the person is known to the service:
+    repeated checks outside one's units are a probe)."""
+    return AccessLogEntry.objects.filter(
+        Q(action__in=READ_ACTIONS) | Q(action="search", detail__startswith=REGISTRATION_CHECK),
+        person_id__isnull=False,
+        at__gte=since,
+        at__lt=until,
+    )
 
 
 def outside_units(since: dt.datetime, until: dt.datetime) -> QuerySet[AccessLogEntry]:
