@@ -92,6 +92,9 @@ class EnrolmentOut(Schema):
     start_date: dt.date
     end_date: dt.date | None
     exit_reason: str | None
+    # the work history as told at enrolment (profiling's time since last work); neither when not asked
+    last_worked: dt.date | None = None
+    never_worked: bool = False
 
 
 class ParticipationOut(Schema):
@@ -161,6 +164,8 @@ def person_enrolments(request, person_id: int):
             "start_date": e.start_date,
             "end_date": e.end_date,
             "exit_reason": _code(e.exit_reason),
+            "last_worked": e.last_worked,
+            "never_worked": e.never_worked,
         }
         for e in rows
     ]

@@ -269,6 +269,32 @@ def test_business_rules_apply_to_enrolments(profile, tmp_path):
     assert r.rejected == 1 and "already has an open enrolment in Jobbtorg Stockholm" in reasons(r)
 
 
+def test_enrolments_bring_the_work_history_that_profiling_uses(profile, tmp_path):
+    """last_worked and never_worked: stored, checked with the enrol form's rules, and kept when a later
+    file leaves the columns out."""
+    run(tmp_path, "p.csv", PERSON_COLUMNS, [person(), person(PIN2, B2)])
+    header = [*ENROLMENT_COLUMNS, "last_worked", "never_worked"]
+    rows = [
+        [*enrolment(start="2023-09-01"), "2022-05-01", ""],
+        [*enrolment(PIN2, start="2023-09-01"), "", "ja"],
+        [*enrolment(start="2022-01-01", end="2022-06-01", reason="work"), "2022-03-01", ""],  # after the start
+        [*enrolment(PIN2, start="2021-01-01", end="2021-06-01", reason="work"), "2020-01-01", "yes"],  # both
+        [*enrolment(PIN2, start="2020-01-01", end="2020-06-01", reason="work"), "", "maybe"],
+    ]
+    r = run(tmp_path, "e.csv", header, rows, "enrolments")
+    text = reasons(r)
+    assert (r.created, r.rejected) == (2, 3), text
+    assert "4 last_worked: The date the person last worked is after the start date." in text
+    assert "5 never_worked: Give either when the person last worked or that they never have." in text
+    assert "6 never_worked: 'maybe' is not one of yes/no" in text
+    stored = {e.person.pk: (e.last_worked, e.never_worked) for e in Enrolment.objects.select_related("person")}
+    amina, other = Person.objects.get(last_name="Hassan", birth_date=B1), Person.objects.get(birth_date=B2)
+    assert stored == {amina.pk: (dt.date(2022, 5, 1), False), other.pk: (None, True)}
+    r = run(tmp_path, "e2.csv", ENROLMENT_COLUMNS, [enrolment(start="2023-09-01")], "enrolments")
+    assert (r.updated, r.rejected) == (0, 0), reasons(r)
+    assert Enrolment.objects.get(person=amina).last_worked == dt.date(2022, 5, 1)
+
+
 def test_examples_import_in_order_and_again_unchanged(profile):
     kinds = ["persons", "enrolments", "participations", "exits", "followups"]
     for kind in kinds:

@@ -165,3 +165,14 @@ def test_access_checks_outside_a_request_see_a_changed_assignment(world):
     assert access.can_access(anna, world.jarva)
     Assignment.objects.filter(user=anna).delete()
     assert not access.can_access(anna, world.jarva) and not access.has_role(anna, *access.READ_ROLES)
+
+
+@pytest.mark.django_db
+def test_the_api_gives_an_enrolments_work_history(world, client):
+    """What profiling uses (time since last work) as the enrol form recorded it."""
+    import datetime as dt
+
+    world.jarva.enrolments.update(last_worked=dt.date(2021, 4, 1), never_worked=False)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {_token_for('anna')}"}
+    [row] = client.get(f"/api/v1/persons/{world.jarva.pk}/enrolments", **headers).json()
+    assert (row["last_worked"], row["never_worked"]) == ("2021-04-01", False)

@@ -256,6 +256,8 @@ class Enrolments(Kind):
         "decision_reference",
         "decision_date",
         "caseworker",
+        "last_worked",
+        "never_worked",
     )
     key_name = "the same person, programme and start_date"
     key_fields = ("person_id", "programme_id", "start_date")
@@ -270,6 +272,8 @@ class Enrolments(Kind):
         "decision_reference",
         "decision_date",
         "caseworker_id",
+        "last_worked",
+        "never_worked",
     )
 
     def __init__(self, present, today):
@@ -310,6 +314,8 @@ class Enrolments(Kind):
                 "decision_reference": check.get("decision_reference", f.text, max_length=60),
                 "decision_date": check.get("decision_date", f.date),
                 "caseworker_id": check.get("caseworker", self.user),
+                "last_worked": check.get("last_worked", f.date),
+                "never_worked": check.get("never_worked", f.boolean),
             }
             person = persons.get(pin_hash) if number else None
             if number and person is None:
@@ -322,6 +328,7 @@ class Enrolments(Kind):
                 name = column if column in v else column + "_id"
                 if column not in self.present:
                     v[name] = existing[name] if existing else None
+            v["never_worked"] = bool(v["never_worked"])  # empty: not told to have never worked
             end, reason = v["end_date"], self.codes_by_id.get(v["exit_reason_id"])
             check.violations(
                 rules.check_enrolment(
@@ -336,6 +343,8 @@ class Enrolments(Kind):
                     decision_reference=v["decision_reference"] or "",
                     decision_date=v["decision_date"],
                     today=self.today,
+                    last_worked=v["last_worked"],
+                    never_worked=v["never_worked"],
                 ),
                 {},
             )
