@@ -47,7 +47,9 @@ def ensure_venv(dev: bool = False) -> None:
         venv.EnvBuilder(with_pip=True).create(VENV)
     print(f"installing the pinned dependencies of {lock.name} (once; a few minutes on a first run)", flush=True)
     pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run(pip + ["install", "--require-hashes", "-r", str(lock)], check=True)
+    # --no-compile: Python compiles a module when it is first imported, so only the modules used are
+    # compiled (all of pyspark's, pandas' and the others' took some 20 s of the install)
+    subprocess.run(pip + ["install", "--no-compile", "--require-hashes", "-r", str(lock)], check=True)
     subprocess.run(pip + ["install", "--no-deps", "-e", str(ROOT)], check=True)
     STAMP.write_text(_digest(lock))
 

@@ -106,6 +106,14 @@ def profile(db):
 
 
 @pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Passwords hashed with MD5 in tests: Argon2, the configured hasher, takes 0.2 s a hash, and
+    the suite makes users and logs them in thousands of times. tests/web/test_security.py checks
+    Argon2 with the configured hashers."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def english(settings):
     """Tests read messages in English unless they switch language themselves (Swedish is the
     default of the Stockholm deployment; tests that check Swedish override it)."""

@@ -8,7 +8,6 @@ import time
 from enum import Enum
 from pathlib import Path
 
-import numpy as np
 import typer
 
 from pestrack.cli.console import err, out
@@ -138,6 +137,8 @@ def allocate_cmd(
 ):
     """Allocate places to applicants: the highest total fit under the hard rules, with priorities and a
     seeded lottery for ties; writes a reason for every applicant."""
+    import numpy as np  # here, not at the top: every `pestrack` command imports this module
+
     from pestrack.matching import files
     from pestrack.matching.allocate import Pairs, allocate, explain
     from pestrack.matching.score import Matcher

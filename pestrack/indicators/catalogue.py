@@ -4,6 +4,7 @@ directly, so validating definitions never needs the records database."""
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,27 +76,40 @@ def profile_path(profile: str | Path | None) -> Path:
     return path
 
 
-def _yaml(path: Path):
-    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+def _text(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.exists() else None
 
 
 def code_values(profile_dir: Path) -> dict[str, frozenset[str]]:
     """Allowed values per coded column, from codes.yaml, org_units.yaml and profile.yaml."""
-    lists = _yaml(profile_dir / "codes.yaml") or {}
+    files = ("codes.yaml", "org_units.yaml", "profile.yaml")
+    return dict(_code_values(*(_text(profile_dir / name) for name in files)))
+
+
+@functools.lru_cache(maxsize=16)
+def _code_values(codes: str | None, org_units: str | None, profile: str | None) -> dict[str, frozenset[str]]:
+    """Parsed once per content of the three files: the results pages load the definitions, and with
+    them this, several times a page, and parsing the YAML was most of it (a changed file is parsed
+    again at once). The caller must not change the dict."""
+    lists = _yaml(codes) or {}
     by_list = {name: frozenset(str(c["code"]) for c in entries or []) for name, entries in lists.items()}
     values = {col: by_list.get(lst, frozenset()) for col, lst in CODE_LISTS.items()}
     outcomes = {(c.get("rules") or {}).get("outcome", "other") for c in lists.get("exit_reason") or []}
     values["exit_outcome"] = frozenset(outcomes | {"other"})
     values["sex"] = frozenset({"woman", "man"})
-    units = frozenset(str(u["code"]) for u in _yaml(profile_dir / "org_units.yaml") or [])
+    units = frozenset(str(u["code"]) for u in _yaml(org_units) or [])
     for col in ORG_UNIT_COLUMNS:
         values[col] = units
-    meta = _yaml(profile_dir / "profile.yaml") or {}
+    meta = _yaml(profile) or {}
     bands = (meta.get("analytics") or {}).get("age_bands")
     if bands:
         for col in AGE_BAND_COLUMNS:
             values[col] = frozenset(bands) | {"unknown"}
     return values
+
+
+def _yaml(text: str | None):
+    return yaml.safe_load(text) if text is not None else None
 
 
 def load_catalogue(profile_dir: Path) -> Catalogue:

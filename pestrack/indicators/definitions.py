@@ -6,6 +6,8 @@ wrong``; nothing runs until the whole set is valid. The format is described in d
 
 from __future__ import annotations
 
+import copy
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,11 +70,18 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def read_yaml(path: Path):
+    return copy.deepcopy(_parse(str(path), path.read_text(encoding="utf-8")))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse(path: str, text: str):
+    """Parsed once per content of a file (a changed file is parsed again at once; the caller gets a
+    copy): the results pages load the definitions several times a page."""
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+        return yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        where = f"{path}:{mark.line + 1}" if mark else path
         raise DefinitionErrors([f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
 
 

@@ -38,16 +38,19 @@ LAST = ["Andersson", "Hassan", "Johansson", "Ali", "Karlsson", "Nilsson", "Moham
 
 
 def create_demo_users() -> dict:
-    from pestrack.records.org.users import add_user
+    from django.contrib.auth.hashers import make_password
+
+    from pestrack.records.org.users import add_user, set_password
 
     users = demo_users()
     if not users:
         raise ValueError("the loaded profile has no demo users (demo.users in its profile.yaml)")
+    hashed = make_password(DEMO_PASSWORD)  # one hash for all: they share the published password
     for name, role, unit in users:
-        user = add_user(name, role, [unit], password=DEMO_PASSWORD, may_see_protected=(role == "unit_manager"))
-        if role == "admin":
-            user.is_superuser = True
-            user.save(update_fields=["is_superuser"])
+        user = add_user(name, role, [unit], may_see_protected=(role == "unit_manager"))
+        set_password(user, DEMO_PASSWORD, hashed=hashed)
+        user.is_superuser = user.is_superuser or role == "admin"
+        user.save(update_fields=["password", "is_superuser"])
     return {"password": DEMO_PASSWORD, "users": users}
 
 

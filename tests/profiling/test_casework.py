@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from tests.profiling.helpers import enable, small_model
-from tests.web.conftest import fast_passwords, log_entries, login, world  # noqa: F401 - fixtures
+from tests.web.conftest import log_entries, login, world  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 

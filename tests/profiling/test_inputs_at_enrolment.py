@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tests.web.conftest import fast_passwords, login, world  # noqa: F401 - fixtures
+from tests.web.conftest import login, world  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 

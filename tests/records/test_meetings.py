@@ -11,7 +11,7 @@ import random
 import pytest
 from django.utils import timezone
 
-from tests.web.conftest import fast_passwords, log_entries, make_person, world  # noqa: F401  (fixtures)
+from tests.web.conftest import log_entries, make_person, world  # noqa: F401  (fixtures)
 
 TODAY = timezone.localdate()
 NOW = timezone.now()

@@ -12,7 +12,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from tests.web.conftest import fast_passwords, log_entries, make_person, world  # noqa: F401  (fixtures)
+from tests.web.conftest import log_entries, make_person, world  # noqa: F401  (fixtures)
 
 NOW = timezone.now()
 TODAY = timezone.localdate()

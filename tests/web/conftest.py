@@ -39,11 +39,6 @@ def make_person(first, last, unit, *, referring=None, protected=False, serial=10
     return person
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(profile):
     """anna (jt-jarva), erik (jt-soderort), maria (manager, may see protected), ali, sara, admin, and

@@ -223,20 +223,31 @@ def visible_text(html: str, language: str) -> list[str]:
 
 
 def problems(
-    html: str, foreign: dict[str, re.Pattern], codes: set[str], language: str, written: frozenset[str] = frozenset()
+    html: str,
+    foreign: dict[str, re.Pattern],
+    codes: set[str],
+    language: str,
+    written: frozenset[str] = frozenset(),
+    memo: dict[str, list[str]] | None = None,
 ) -> list[str]:
     """What is wrong in the page's visible text; ``written``: texts that staff wrote in the records,
-    shown as written whatever the reader's language, left out."""
+    shown as written whatever the reader's language, left out. ``memo``: the problems of each text
+    seen before with the same ``foreign`` and ``codes`` (a walk meets the menu's texts on every page,
+    and each text is searched for every one of hundreds of messages)."""
     found = []
     for text in visible_text(html, language):
         if text in written:
             continue
-        for message, pattern in foreign.items():
-            if pattern.search(text):
-                found.append(f"{message!r} in {text[:120]!r}")
-        for token in re.findall(r"[\w][\w-]*", text):
-            if token in codes:
-                found.append(f"raw code {token!r} in {text[:120]!r}")
+        if memo is not None and text in memo:
+            found += memo[text]
+            continue
+        of_text = [f"{message!r} in {text[:120]!r}" for message, pattern in foreign.items() if pattern.search(text)]
+        of_text += [
+            f"raw code {token!r} in {text[:120]!r}" for token in re.findall(r"[\w][\w-]*", text) if token in codes
+        ]
+        if memo is not None:
+            memo[text] = of_text
+        found += of_text
     return found
 
 
@@ -390,6 +401,7 @@ def invalid(names: list[str]) -> dict:
 def test_every_page_and_form_is_in_the_users_language(full_world, client, language, settings):
     own_words = words_of(language)
     english, codes = foreign_messages(language, own_words), raw_codes(own_words)
+    memo: dict[str, list[str]] = {}  # problems(): each text's problems, found once
     # the lists are what they say (in English "woman" and "work" are words of the page's language)
     assert len(english) > 300 and {"jt-jarva", "forsorjningsstod"} <= codes
     assert language == "en" or {"woman", "work"} <= codes
@@ -401,7 +413,7 @@ def test_every_page_and_form_is_in_the_users_language(full_world, client, langua
     wrong = client.post("/accounts/login/", {"username": "anna", "password": "fel"}, HTTP_ACCEPT_LANGUAGE=language)
     for where, response in (("GET /accounts/login/", anonymous), ("POST /accounts/login/", wrong)):
         assert response.status_code == 200
-        if ps := problems(response.content.decode(), english, codes, language):
+        if ps := problems(response.content.decode(), english, codes, language, memo=memo):
             found[f"anonymous {where}"] = ps
     opened.add("login")
 
@@ -417,7 +429,7 @@ def test_every_page_and_form_is_in_the_users_language(full_world, client, langua
             if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
                 continue
             html = response.content.decode()
-            for p in problems(html, english, codes, language):
+            for p in problems(html, english, codes, language, memo=memo):
                 found.setdefault(f"{user} GET {url}", []).append(p)
             for action, names in forms_of(html):
                 target = action or url.split("?")[0]
@@ -427,7 +439,7 @@ def test_every_page_and_form_is_in_the_users_language(full_world, client, langua
                 if answer.status_code >= 500:
                     found.setdefault(f"{user} POST {target}", []).append(f"status {answer.status_code}")
                 if "html" in answer.get("Content-Type", "") and answer.status_code in (200, 400, 422):
-                    for p in problems(answer.content.decode(), english, codes, language):
+                    for p in problems(answer.content.decode(), english, codes, language, memo=memo):
                         found.setdefault(f"{user} POST {target}", []).append(p)
 
     for user in USERS:
@@ -441,7 +453,7 @@ def test_every_page_and_form_is_in_the_users_language(full_world, client, langua
     settings.PESTRACK_PORTAL_LINKS = True
     client.post("/portal/language/", {"language": language})
     sign_in_page = client.get("/portal/sign-in/")
-    if ps := problems(sign_in_page.content.decode(), english, codes, language):
+    if ps := problems(sign_in_page.content.decode(), english, codes, language, memo=memo):
         found["anonymous GET /portal/sign-in/"] = ps
     assert client.post(f"/portal/link/{create_link(full_world.jarva)}/").status_code == 302
     walk("participant", [(route, name) for route, name in every if route.startswith("portal/")])

@@ -38,9 +38,11 @@ def role_group(role: str) -> Group:
     return group
 
 
-def set_password(user: User, password: str) -> None:
+def set_password(user: User, password: str, *, hashed: str | None = None) -> None:
     """Set a user's password after Django's password validators (settings.AUTH_PASSWORD_VALIDATORS:
     length, common passwords, likeness to the user name) accept it; else ValueError with their reasons.
+    ``hashed``: the hash of ``password`` made already, for users who share one password (the demo's:
+    an Argon2 hash takes a fraction of a second).
 
     Every place that sets a password in pestrack's own code goes through here (the admin's forms and
     Django's createsuperuser/changepassword apply the same validators themselves)."""
@@ -48,7 +50,10 @@ def set_password(user: User, password: str) -> None:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
         raise ValueError("password refused: " + " ".join(exc.messages)) from None
-    user.set_password(password)
+    if hashed is None:
+        user.set_password(password)
+    else:
+        user.password = hashed
 
 
 @transaction.atomic

@@ -116,7 +116,7 @@ def screenshot(page, name: str) -> Path:
 
 
 @pytest.fixture
-def data(transactional_db, settings):
+def data(transactional_db):
     """The demo users and a few persons; their ids for the page paths of pages.py."""
     from pestrack.records.casework.models import Participation
     from pestrack.records.codes.models import Code
@@ -124,7 +124,6 @@ def data(transactional_db, settings):
     from pestrack.records.org.users import add_user
     from pestrack.records.sample import create_demo_users
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     load_profile("stockholm")
     create_demo_users()
     add_user("dina", "caseworker", ["sdf-rk"], password=PASSWORD)
