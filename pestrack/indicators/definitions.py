@@ -6,8 +6,6 @@ wrong``; nothing runs until the whole set is valid. The format is described in d
 
 from __future__ import annotations
 
-import copy
-import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from sqlglot import exp
 
 from pestrack.indicators import filters
 from pestrack.indicators.catalogue import Catalogue, load_catalogue, profile_path
+from pestrack.records import yaml_files
 
 LINE, KEYS = "__line__", "__keys__"
 UNITS = ("percent", "count", "months", "mean", "index", "ratio")
@@ -70,18 +69,11 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def read_yaml(path: Path):
-    return copy.deepcopy(_parse(str(path), path.read_text(encoding="utf-8")))
-
-
-@functools.lru_cache(maxsize=64)
-def _parse(path: str, text: str):
-    """Parsed once per content of a file (a changed file is parsed again at once; the caller gets a
-    copy): the results pages load the definitions several times a page."""
     try:
-        return yaml.load(text, Loader=_LineLoader)
+        return yaml_files.parse(path.read_text(encoding="utf-8"), _LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else path
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
         raise DefinitionErrors([f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
 
 

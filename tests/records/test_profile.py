@@ -98,3 +98,15 @@ def test_unit_paths_refuse_an_unknown_parent_without_a_database(copy):
         f.write('- {code: x, name: "X", kind: office, parent: nowhere}\n')
     with pytest.raises(ProfileError, match=r"org_units.yaml:\d+: unit x: parent 'nowhere' is not defined"):
         read_profile(str(copy)).unit_paths()
+
+
+def test_a_parsed_file_is_each_callers_own():
+    """The YAML of a file is parsed once per content and handed out as copies: a caller that changes
+    what it got (the profile loader adds and pops keys) changes nothing for the next caller."""
+    from pestrack.records import yaml_files
+
+    first = yaml_files.parse("a: {b: [1, 2]}\n")
+    first["a"]["b"].append(3)
+    first["c"] = 1
+    assert yaml_files.parse("a: {b: [1, 2]}\n") == {"a": {"b": [1, 2]}}
+    assert yaml_files.parse("a: {b: [1]}\n") == {"a": {"b": [1]}}  # another content: parsed anew

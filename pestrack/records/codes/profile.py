@@ -7,8 +7,6 @@ and line.
 
 from __future__ import annotations
 
-import copy
-import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +15,7 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 
+from pestrack.records import yaml_files
 from pestrack.records.codes.models import Code, ProfileSetting
 from pestrack.records.org.models import OrgUnit
 
@@ -50,15 +49,8 @@ class _LineLoader(yaml.SafeLoader):
 def _read(path: Path):
     if not path.exists():
         raise ProfileError(f"{path}: file is missing")
-    return copy.deepcopy(_parse(str(path), path.read_text(encoding="utf-8")))
-
-
-@functools.lru_cache(maxsize=32)
-def _parse(path: str, text: str):
-    """Parsed once per content of a file (a changed file is parsed again at once; the caller gets a
-    copy): the tests load the profile hundreds of times, at 25 ms of parsing each."""
     try:
-        return yaml.load(text, Loader=_LineLoader)
+        return yaml_files.parse(path.read_text(encoding="utf-8"), _LineLoader)
     except yaml.YAMLError as exc:
         raise ProfileError(f"{path}: not valid YAML: {exc}") from None
 
