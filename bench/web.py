@@ -229,6 +229,7 @@ class User:
         took = time.perf_counter() - started
         if page:
             self.stats.add(page, took, error, counted)
+        # an uncounted request (a sign-in) is traced by its path without the last part (a link's secret)
         self.stats.record(rid, page or path.split("?")[0].rsplit("/", 2)[0], wall, took, error, counted)
         return text
 
@@ -395,7 +396,7 @@ def report(stats: Stats, seconds: float, title: str) -> bool:
 
 
 def cpu_seconds(gunicorn_pid: int) -> dict[str, float]:
-    """CPU seconds used so far (Linux /proc; empty elsewhere) by this process (the simulated users),
+    """CPU seconds used so far (Linux /proc; zeros elsewhere, and nothing is printed) by this process (the simulated users),
     by gunicorn's processes, and by PostgreSQL's processes on this machine."""
     tick = os.sysconf("SC_CLK_TCK")
     used = {"users (this process)": 0.0, "gunicorn": 0.0, "PostgreSQL": 0.0}
@@ -422,7 +423,7 @@ def analyse_trace(folder: Path) -> None:
     worker's thread queue, the client's own threads); and how the slow ones cluster in time."""
     server = {}
     for line in (folder / "server.log").read_text().splitlines():
-        rid, pid, status, micros = line.split("\t")
+        rid, pid, _status, micros = line.split("\t")
         if rid.isdigit():
             server[int(rid)] = (pid, int(micros) / 1e6)
     rows = []
